@@ -1,0 +1,57 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Jikocho",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "jikocho", targets: ["jikocho"]),
+        .library(name: "JikochoModel", targets: ["JikochoModel"]),
+        .library(name: "EvidenceStore", targets: ["EvidenceStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System-library shims: a module map and a header, nothing else.
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CMagic", providers: [.apt(["libmagic-dev"])]),
+
+        .target(name: "JikochoModel"),
+        .target(name: "Parsers", dependencies: ["JikochoModel"]),
+        .target(
+            name: "Collectors",
+            dependencies: ["JikochoModel", "Parsers", "CMagic", "CArchive", "CPcap",
+                           .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "EvidenceStore",
+            dependencies: ["JikochoModel", "Collectors",
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Timeline", dependencies: ["EvidenceStore"]),
+        .target(name: "Playbooks", dependencies: ["Timeline", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Reports", dependencies: ["Playbooks"]),
+        .executableTarget(
+            name: "jikocho",
+            dependencies: ["Reports", "EvidenceStore", "Collectors",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "jikocho-bench",
+            dependencies: ["EvidenceStore", .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            path: "Benchmarks/jikocho-bench"),
+
+        .testTarget(name: "JikochoModelTests", dependencies: ["JikochoModel"]),
+        .testTarget(name: "CollectorsTests", dependencies: ["Collectors"]),
+        .testTarget(name: "EvidenceStoreTests", dependencies: ["EvidenceStore", "Collectors",
+                                                               .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CPcap", "CArchive", "CMagic"]),
+        .testTarget(name: "jikochoTests", dependencies: ["EvidenceStore"]),
+    ]
+)

@@ -1,0 +1,370 @@
+import Collectors
+import Crypto
+import Foundation
+import GRDB
+import JikochoModel
+
+/// What happened to one path given to `add`.
+public enum AddOutcome: Sendable {
+    case added(EvidenceItem)
+    /// The same bytes are already in the case.
+    case duplicate(existing: EvidenceItem, path: String)
+    /// Not copied: a symbolic link or special file inside an added directory.
+    case skipped(path: String, reason: String)
+}
+
+/// Progress of an `add`, for a display.
+public struct AddProgress: Sendable {
+    public var file: String
+    public var fileIndex: Int
+    public var fileCount: Int
+    public var bytesDone: Int64
+    public var bytesTotal: Int64
+}
+
+public struct AddOptions: Sendable {
+    /// The examiner for these items; the case's examiner when nil.
+    public var examiner: String?
+    /// The time zone of sources that write local time.
+    public var timeZone: String?
+    /// The clock (host or device) the evidence belongs to.
+    public var clock: String?
+
+    public init(examiner: String? = nil, timeZone: String? = nil, clock: String? = nil) {
+        self.examiner = examiner
+        self.timeZone = timeZone
+        self.clock = clock
+    }
+}
+
+extension Case {
+    /// The read-only object path of a SHA-256: `objects/ab/cdef…`.
+    public func objectPath(sha256: String) -> String {
+        "\(objectsPath)/\(sha256.prefix(2))/\(sha256.dropFirst(2))"
+    }
+
+    /// Adds files and directories as evidence, all or nothing: every path is checked before anything is copied,
+    /// each file is hashed while it is streamed into the object store (never read whole into memory), and the rows
+    /// and custody entries are written in one transaction. On any error the case is left as it was.
+    public func add(paths: [String], options: AddOptions = AddOptions(),
+                    progress: ((AddProgress) -> Void)? = nil) throws -> [AddOutcome]
+    {
+        let examiner = options.examiner ?? self.examiner
+        let plan = try planAdd(paths)
+        let total = plan.files.reduce(Int64(0)) { $0 + $1.size }
+        var staged: [StagedObject] = []
+        var outcomes: [AddOutcome] = plan.skipped.map { .skipped(path: $0.path, reason: $0.reason) }
+        var moved: [String] = []
+        let journal = "\(stagingPath)/add-journal"
+        do {
+            var done: Int64 = 0
+            var seen: [String: Int] = [:]    // sha256 → index in staged, within this command
+            let identifier = FileIdentifier()
+            for (i, file) in plan.files.enumerated() {
+                let tmp = "\(stagingPath)/stage-\(getpid())-\(i)"
+                let (sha, size, mtime) = try copyAndHash(file.absolutePath, to: tmp) { n in
+                    progress?(AddProgress(file: file.displayPath, fileIndex: i, fileCount: plan.files.count,
+                                          bytesDone: done + n, bytesTotal: total))
+                }
+                done += file.size
+                if let existing = try evidence(sha256: sha) {
+                    unlink(tmp)
+                    outcomes.append(.duplicate(existing: existing, path: file.displayPath))
+                    continue
+                }
+                if let j = seen[sha] {
+                    unlink(tmp)
+                    outcomes.append(.duplicate(existing: staged[j].item, path: file.displayPath))
+                    continue
+                }
+                let item = EvidenceItem(
+                    id: 0, sha256: sha, size: size, name: (file.absolutePath as NSString).lastPathComponent,
+                    originalPath: file.absolutePath, relativePath: file.relativePath,
+                    mimeType: identifier.mimeType(ofFile: tmp), acquiredAt: .now, sourceModifiedAt: mtime,
+                    examiner: examiner, timeZone: options.timeZone, clock: options.clock)
+                seen[sha] = staged.count
+                staged.append(StagedObject(tmpPath: tmp, item: item))
+                outcomes.append(.added(item))
+            }
+            // Move the staged copies into place, journalled so that a crash before the commit leaves no stray object.
+            if !staged.isEmpty {
+                var text = Array(staged.map { objectPath(sha256: $0.item.sha256) + "\n" }.joined().utf8)
+                let fd = Glibc.open(journal, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw CaseError(.io, "cannot write \(journal)", hint: nil) }
+                defer { close(fd) }
+                try writeAll(fd, &text, path: journal)
+                _ = fsync(fd)
+            }
+            for s in staged {
+                let dest = objectPath(sha256: s.item.sha256)
+                try FileManager.default.createDirectory(atPath: (dest as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true)
+                chmod(s.tmpPath, 0o444)
+                guard rename(s.tmpPath, dest) == 0 else {
+                    throw CaseError(.io, "cannot move a copy into \(dest): \(String(cString: strerror(errno)))",
+                                    hint: "check that the case directory is writable")
+                }
+                moved.append(dest)
+            }
+            var ids: [String: Int64] = [:]
+            try write { db in
+                for s in staged {
+                    let it = s.item
+                    try db.execute(
+                        sql: """
+                            INSERT INTO evidence (sha256, size, name, original_path, relative_path, mime_type,
+                                acquired_at, source_mtime, examiner, time_zone, clock)
+                            VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                            """,
+                        arguments: [it.sha256, it.size, it.name, it.originalPath, it.relativePath, it.mimeType,
+                                    it.acquiredAt.nanoseconds, it.sourceModifiedAt?.nanoseconds, it.examiner,
+                                    it.timeZone, it.clock])
+                    let id = db.lastInsertedRowID
+                    ids[it.sha256] = id
+                    var detail: [String: JSONValue] = [
+                        "sha256": .string(it.sha256), "size": .int(it.size), "name": .string(it.name),
+                        "original_path": .string(it.originalPath),
+                    ]
+                    if let r = it.relativePath { detail["relative_path"] = .string(r) }
+                    if let m = it.mimeType { detail["mime_type"] = .string(m) }
+                    if let tz = it.timeZone { detail["time_zone"] = .string(tz) }
+                    try CustodyEntry.append(db, actor: examiner, action: "evidence.add", subject: "evidence #\(id)",
+                                            detail: .object(detail), at: it.acquiredAt)
+                }
+            }
+            unlink(journal)
+            return outcomes.map {
+                if case .added(var item) = $0 { item.id = ids[item.sha256] ?? 0; return .added(item) }
+                return $0
+            }
+        } catch {
+            for s in staged { unlink(s.tmpPath) }
+            let committed = (try? read { db in
+                try String.fetchSet(db, sql: "SELECT sha256 FROM evidence")
+            }) ?? []
+            for m in moved where !committed.contains(shaOf(objectPath: m)) {
+                chmod(m, 0o644)
+                unlink(m)
+            }
+            unlink(journal)
+            throw error
+        }
+    }
+
+    /// The evidence item with this SHA-256, if the case has it.
+    public func evidence(sha256: String) throws -> EvidenceItem? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM evidence WHERE sha256 = ?", arguments: [sha256])
+                .map(EvidenceItem.init(row:))
+        }
+    }
+
+    /// Every evidence item, in the order added.
+    public func allEvidence() throws -> [EvidenceItem] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM evidence ORDER BY id").map(EvidenceItem.init(row:)) }
+    }
+
+    private func shaOf(objectPath p: String) -> String {
+        let parts = p.split(separator: "/")
+        guard parts.count >= 2 else { return "" }
+        return String(parts[parts.count - 2]) + String(parts[parts.count - 1])
+    }
+
+    /// After a crash during `add`: objects moved into place whose rows were never committed are removed.
+    func recoverStagedObjects() throws {
+        let journal = "\(stagingPath)/add-journal"
+        if let text = try? String(contentsOfFile: journal, encoding: .utf8) {
+            let committed = try read { db in try String.fetchSet(db, sql: "SELECT sha256 FROM evidence") }
+            for line in text.split(separator: "\n") {
+                let p = String(line)
+                guard p.hasPrefix(objectsPath + "/"), !committed.contains(shaOf(objectPath: p)) else { continue }
+                chmod(p, 0o644)
+                unlink(p)
+            }
+            unlink(journal)
+        }
+        try? FileManager.default.createDirectory(atPath: stagingPath, withIntermediateDirectories: true)
+        for f in (try? FileManager.default.contentsOfDirectory(atPath: stagingPath)) ?? [] where f.hasPrefix("stage-") {
+            unlink("\(stagingPath)/\(f)")
+        }
+    }
+
+    // MARK: Planning
+
+    struct PlannedFile {
+        var absolutePath: String
+        var displayPath: String
+        var relativePath: String?
+        var size: Int64
+    }
+
+    struct AddPlan {
+        var files: [PlannedFile] = []
+        var skipped: [(path: String, reason: String)] = []
+    }
+
+    /// Expands directories and checks that every file exists and can be read, before anything is copied.
+    func planAdd(_ paths: [String]) throws -> AddPlan {
+        guard !paths.isEmpty else {
+            throw CaseError(.invalidArgument, "no evidence named", hint: "give one or more files or directories")
+        }
+        var plan = AddPlan()
+        let cwd = FileManager.default.currentDirectoryPath
+        for given in paths {
+            let abs = given.hasPrefix("/") ? given : "\(cwd)/\(given)"
+            let absolute = URL(fileURLWithPath: abs).standardizedFileURL.path
+            var st = stat()
+            guard stat(absolute, &st) == 0 else {
+                let err = errno
+                if err == ENOENT || err == ENOTDIR {
+                    throw CaseError(.notFound, "\(given): no such file or directory", hint: "check the path")
+                }
+                throw CaseError(.unreadable, "\(given): \(String(cString: strerror(err)))",
+                                hint: "check the path and its permissions")
+            }
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                let base = (absolute as NSString).lastPathComponent
+                let shown = given.hasSuffix("/") ? String(given.dropLast()) : given
+                try walk(directory: absolute, relative: base, shown: shown, into: &plan)
+            } else if (st.st_mode & S_IFMT) == S_IFREG {
+                try checkReadable(absolute, given: given)
+                plan.files.append(PlannedFile(absolutePath: absolute, displayPath: given, relativePath: nil,
+                                              size: Int64(st.st_size)))
+            } else {
+                throw CaseError(.unreadable, "\(given) is not a regular file or directory",
+                                hint: "copy the data into a file first")
+            }
+        }
+        if (plan.files.first { $0.absolutePath.hasPrefix(directory.path + "/") }) != nil {
+            throw CaseError(.invalidArgument, "cannot add files from inside the case directory itself",
+                            hint: "name evidence outside \(directory.path)")
+        }
+        return plan
+    }
+
+    /// `relative` keeps the added directory's own name (`datasets/logs/a.log`); `shown` is the path as the user
+    /// wrote it, for messages.
+    private func walk(directory dir: String, relative: String, shown: String, into plan: inout AddPlan) throws {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        } catch {
+            throw CaseError(.unreadable, "cannot list the directory \(dir)", hint: "check its permissions")
+        }
+        for n in names {
+            let path = "\(dir)/\(n)"
+            let rel = "\(relative)/\(n)"
+            let shownChild = "\(shown)/\(n)"
+            var st = stat()
+            guard lstat(path, &st) == 0 else {
+                throw CaseError(.unreadable, "\(shownChild): \(String(cString: strerror(errno)))",
+                                hint: "check the path and its permissions")
+            }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
+                try walk(directory: path, relative: rel, shown: shownChild, into: &plan)
+            case S_IFREG:
+                try checkReadable(path, given: shownChild)
+                plan.files.append(PlannedFile(absolutePath: path, displayPath: shownChild, relativePath: rel,
+                                              size: Int64(st.st_size)))
+            case S_IFLNK:
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+                plan.skipped.append((shownChild, "symbolic link to \(target), not followed"))
+            default:
+                plan.skipped.append((shownChild, "not a regular file (device, socket or pipe)"))
+            }
+        }
+    }
+
+    private func checkReadable(_ path: String, given: String) throws {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let err = errno
+            throw CaseError(.unreadable, "cannot read \(given): \(String(cString: strerror(err)))",
+                            hint: err == EACCES ? "check its permissions (run as a user who can read it)" : nil)
+        }
+        close(fd)
+    }
+
+    // MARK: Copying
+
+    struct StagedObject {
+        var tmpPath: String
+        var item: EvidenceItem
+    }
+
+    /// Streams a file into `dest` while hashing it, 4 MiB at a time, and syncs the copy to disk.
+    func copyAndHash(_ src: String, to dest: String,
+                     progress: (Int64) -> Void) throws -> (sha256: String, size: Int64, mtime: Timestamp?)
+    {
+        let inFD = Glibc.open(src, O_RDONLY | O_CLOEXEC)
+        guard inFD >= 0 else {
+            throw CaseError(.unreadable, "cannot read \(src): \(String(cString: strerror(errno)))",
+                            hint: "check the path and its permissions")
+        }
+        defer { close(inFD) }
+        var st = stat()
+        let mtime = fstat(inFD, &st) == 0
+            ? Timestamp(seconds: Int64(st.st_mtim.tv_sec), nanoseconds: Int64(st.st_mtim.tv_nsec)) : nil
+        let outFD = Glibc.open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard outFD >= 0 else {
+            throw CaseError(.io, "cannot create \(dest): \(String(cString: strerror(errno)))",
+                            hint: "check that the case directory is writable")
+        }
+        var ok = false
+        defer {
+            close(outFD)
+            if !ok { unlink(dest) }
+        }
+        _ = posix_fadvise(inFD, 0, 0, POSIX_FADV_SEQUENTIAL)
+        var hasher = SHA256()
+        let chunk = 4 << 20
+        var buf = [UInt8](repeating: 0, count: chunk)
+        var size: Int64 = 0
+        var lastReport: Int64 = 0
+        while true {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(inFD, $0.baseAddress!, chunk) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CaseError(.unreadable, "cannot read \(src): \(String(cString: strerror(errno)))",
+                                hint: "check the device the evidence is on")
+            }
+            if n == 0 { break }
+            buf.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            do {
+                try writeAll(outFD, &buf, count: n, path: dest)
+            } catch var e as CaseError where e.code == .diskFull {
+                e.reason = "no space left on the case's disk while copying \(src)"
+                e.hint = "free space and run the add again (nothing was added)"
+                throw e
+            }
+            size += Int64(n)
+            if size - lastReport >= 64 << 20 {
+                progress(size)
+                lastReport = size
+            }
+        }
+        if fsync(outFD) != 0 {
+            let err = errno
+            if err == ENOSPC || err == EDQUOT {
+                throw CaseError(.diskFull, "no space left on the case's disk while copying \(src)",
+                                hint: "free space and run the add again (nothing was added)")
+            }
+            throw CaseError(.io, "cannot sync \(dest): \(String(cString: strerror(err)))", hint: nil)
+        }
+        progress(size)
+        ok = true
+        return (hex(hasher.finalize()), size, mtime)
+    }
+}
+
+extension EvidenceItem {
+    init(row: Row) {
+        self.init(
+            id: row["id"], sha256: row["sha256"], size: row["size"], name: row["name"],
+            originalPath: row["original_path"], relativePath: row["relative_path"], mimeType: row["mime_type"],
+            acquiredAt: Timestamp(nanoseconds: row["acquired_at"]),
+            sourceModifiedAt: (row["source_mtime"] as Int64?).map(Timestamp.init(nanoseconds:)),
+            examiner: row["examiner"], parentID: row["parent_id"], timeZone: row["time_zone"], clock: row["clock"])
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+import JikochoModel
+
+/// A filter over the case's events. Empty fields do not filter.
+public struct EventQuery: Sendable {
+    public var from: Timestamp?
+    /// Exclusive upper bound.
+    public var to: Timestamp?
+    /// Kinds or kind prefixes: `ics.modbus` matches `ics.modbus.write`.
+    public var kinds: [String] = []
+    public var domains: [Domain] = []
+    /// Matches the event's asset or observing host.
+    public var asset: String?
+    /// Full-text search over messages (SQLite FTS5 phrase match: `"10.0.0.5"` and `failed password` work).
+    public var grep: String?
+    public var limit: Int?
+
+    public init(from: Timestamp? = nil, to: Timestamp? = nil, kinds: [String] = [], domains: [Domain] = [],
+                asset: String? = nil, grep: String? = nil, limit: Int? = nil)
+    {
+        self.from = from
+        self.to = to
+        self.kinds = kinds
+        self.domains = domains
+        self.asset = asset
+        self.grep = grep
+        self.limit = limit
+    }
+}
+
+/// An event as stored, with its row id and run.
+public struct StoredEvent: Sendable {
+    public var id: Int64
+    public var runID: Int64
+    public var event: Event
+}
+
+extension Case {
+    /// Calls `body` for each matching event in time order, streaming (memory does not grow with the case).
+    public func forEachEvent(_ q: EventQuery, _ body: (StoredEvent) throws -> Void) throws {
+        var clauses: [String] = []
+        var args: [(any DatabaseValueConvertible)?] = []
+        if let from = q.from { clauses.append("e.time >= ?"); args.append(from.nanoseconds) }
+        if let to = q.to { clauses.append("e.time < ?"); args.append(to.nanoseconds) }
+        if !q.kinds.isEmpty {
+            clauses.append("(" + q.kinds.map { _ in "(e.kind = ? OR e.kind LIKE ? ESCAPE '\\')" }
+                .joined(separator: " OR ") + ")")
+            for k in q.kinds {
+                args.append(k)
+                args.append(k.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_") + ".%")
+            }
+        }
+        if !q.domains.isEmpty {
+            clauses.append("e.domain IN (" + q.domains.map { _ in "?" }.joined(separator: ",") + ")")
+            args.append(contentsOf: q.domains.map { $0.rawValue })
+        }
+        if let a = q.asset { clauses.append("(e.asset = ? OR e.host = ?)"); args.append(a); args.append(a) }
+        if let g = q.grep, !g.isEmpty {
+            clauses.append("e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
+            args.append("\"" + g.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+        }
+        var sql = "SELECT e.* FROM events e"
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        sql += " ORDER BY e.time, e.id"
+        if let limit = q.limit { sql += " LIMIT \(max(0, limit))" }
+        let arguments = StatementArguments(args)
+        try read { db in
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try rows.next() {
+                try body(StoredEvent(row: row))
+            }
+        }
+    }
+
+    public func events(_ q: EventQuery) throws -> [StoredEvent] {
+        var out: [StoredEvent] = []
+        try forEachEvent(q) { out.append($0) }
+        return out
+    }
+
+    /// The custody log, oldest first.
+    public func custodyEntries() throws -> [CustodyEntry] {
+        try read { try CustodyEntry.fetchAll($0) }
+    }
+
+    /// Counts for a summary of the case.
+    public func summary() throws -> CaseSummary {
+        try read { db in
+            let runs = try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM ingest_runs GROUP BY status")
+            var byStatus: [String: Int] = [:]
+            for r in runs { byStatus[r["status"]] = r["n"] }
+            let mimes = try Row.fetchAll(db, sql: """
+                SELECT COALESCE(mime_type, 'unknown') AS m, COUNT(*) AS n FROM evidence GROUP BY m ORDER BY n DESC, m
+                """).map { ($0["m"] as String, $0["n"] as Int) }
+            return CaseSummary(
+                name: name, examiner: examiner, caseID: caseID, createdAt: createdAt,
+                evidenceCount: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM evidence") ?? 0,
+                evidenceBytes: try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(size), 0) FROM evidence") ?? 0,
+                mimeTypes: mimes,
+                eventCount: try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0,
+                warningCount: try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM warnings") ?? 0,
+                runsByStatus: byStatus,
+                custodyEntries: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM custody") ?? 0,
+                custodyHead: try String.fetchOne(db, sql: "SELECT hash FROM custody ORDER BY seq DESC LIMIT 1")
+                    ?? CustodyEntry.genesis)
+        }
+    }
+}
+
+public struct CaseSummary: Sendable {
+    public var name: String
+    public var examiner: String
+    public var caseID: String
+    public var createdAt: String
+    public var evidenceCount: Int
+    public var evidenceBytes: Int64
+    public var mimeTypes: [(String, Int)]
+    public var eventCount: Int64
+    public var warningCount: Int64
+    public var runsByStatus: [String: Int]
+    public var custodyEntries: Int
+    public var custodyHead: String
+}
+
+extension StoredEvent {
+    init(row: Row) {
+        func endpoint(_ p: String) -> Endpoint {
+            Endpoint(ip: row["\(p)_ip"], port: (row["\(p)_port"] as Int64?).map { UInt16(clamping: $0) },
+                     mac: row["\(p)_mac"])
+        }
+        var attributes: [String: JSONValue] = [:]
+        if let text = row["attributes"] as String?,
+           let decoded = try? JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
+        {
+            attributes = decoded
+        }
+        var tags: [String] = []
+        if let text = row["tags"] as String?, let decoded = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) {
+            tags = decoded
+        }
+        let event = Event(
+            time: Timestamp(nanoseconds: row["time"]), recordedTime: Timestamp(nanoseconds: row["recorded_time"]),
+            timeDescription: row["time_desc"], domain: Domain(rawValue: row["domain"]) ?? .it, kind: row["kind"],
+            host: row["host"], asset: row["asset"], src: endpoint("src"), dst: endpoint("dst"), user: row["user"],
+            message: row["message"], attributes: attributes,
+            provenance: Provenance(evidenceID: row["evidence_id"], collector: row["collector"],
+                                   collectorVersion: row["collector_version"], locator: row["locator"]),
+            tags: tags)
+        self.init(id: row["id"], runID: row["run_id"], event: event)
+    }
+}

@@ -1,0 +1,207 @@
+import Crypto
+import Foundation
+import GRDB
+import JikochoModel
+
+/// One thing `verify` found wrong, named so a person knows what to look at.
+public struct VerifyProblem: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case objectChanged = "object changed"
+        case objectMissing = "object missing"
+        case objectNotIndexed = "object not in the index"
+        case evidenceWithoutCustody = "evidence without custody"
+        case entryAltered = "custody entry altered"
+        case entryRemoved = "custody entry removed"
+        case mirrorDisagrees = "custody file and table disagree"
+        case databaseDamaged = "database damaged"
+    }
+
+    public var kind: Kind
+    public var text: String
+
+    public var description: String { "\(kind.rawValue): \(text)" }
+}
+
+public struct VerifyReport: Sendable {
+    public var objectsChecked = 0
+    public var bytesChecked: Int64 = 0
+    public var custodyEntries = 0
+    /// Hash of the last custody entry: what a report made now would carry.
+    public var head: String = CustodyEntry.genesis
+    public var problems: [VerifyProblem] = []
+
+    public var isClean: Bool { problems.isEmpty }
+}
+
+extension Case {
+    /// Re-hashes every object and walks the custody chain, table and file. Reads only; changes nothing.
+    public func verify(progress: ((Int, Int) -> Void)? = nil) throws -> VerifyReport {
+        var report = VerifyReport()
+        let (items, entries, integrity) = try read { db in
+            (try Row.fetchAll(db, sql: "SELECT id, sha256, size, name FROM evidence ORDER BY id"),
+             try CustodyEntry.fetchAll(db),
+             try String.fetchAll(db, sql: "PRAGMA quick_check"))
+        }
+        if integrity != ["ok"] {
+            report.problems.append(VerifyProblem(kind: .databaseDamaged,
+                                                 text: "case.sqlite: " + integrity.prefix(5).joined(separator: "; ")))
+        }
+        try verifyObjects(items, into: &report, progress: progress)
+        verifyChain(entries, into: &report)
+        verifyMirror(entries, into: &report)
+        verifyEvidenceCustody(items, entries, into: &report)
+        report.custodyEntries = entries.count
+        report.head = entries.last?.hash ?? CustodyEntry.genesis
+        return report
+    }
+
+    private func verifyObjects(_ items: [Row], into report: inout VerifyReport,
+                               progress: ((Int, Int) -> Void)?) throws
+    {
+        var indexed = Set<String>()
+        for (i, row) in items.enumerated() {
+            let id: Int64 = row["id"]
+            let sha: String = row["sha256"]
+            let size: Int64 = row["size"]
+            let name: String = row["name"]
+            indexed.insert(sha)
+            progress?(i, items.count)
+            let path = objectPath(sha256: sha)
+            guard let (actual, actualSize) = hashFile(path) else {
+                report.problems.append(VerifyProblem(kind: .objectMissing,
+                                                     text: "evidence #\(id) (\(name)): objects/\(sha.prefix(2))/"
+                                                         + "\(sha.dropFirst(2)) is missing or unreadable"))
+                continue
+            }
+            report.objectsChecked += 1
+            report.bytesChecked += actualSize
+            if actual != sha || actualSize != size {
+                report.problems.append(VerifyProblem(
+                    kind: .objectChanged,
+                    text: "evidence #\(id) (\(name)): the copy now hashes to \(actual) (\(actualSize) bytes), "
+                        + "acquired as \(sha) (\(size) bytes)"))
+            }
+        }
+        progress?(items.count, items.count)
+        let fm = FileManager.default
+        for dir in ((try? fm.contentsOfDirectory(atPath: objectsPath)) ?? []).sorted() where dir != "tmp" {
+            for file in ((try? fm.contentsOfDirectory(atPath: "\(objectsPath)/\(dir)")) ?? []).sorted()
+            where !indexed.contains(dir + file) {
+                report.problems.append(VerifyProblem(
+                    kind: .objectNotIndexed,
+                    text: "objects/\(dir)/\(file) is not an evidence item of the case (placed there by hand?)"))
+            }
+        }
+    }
+
+    /// SHA-256 and size of a file, streamed; nil when it cannot be opened.
+    func hashFile(_ path: String) -> (String, Int64)? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        var hasher = SHA256()
+        let chunk = 4 << 20
+        var buf = [UInt8](repeating: 0, count: chunk)
+        var size: Int64 = 0
+        while true {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, chunk) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if n == 0 { break }
+            buf.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            size += Int64(n)
+        }
+        return (hex(hasher.finalize()), size)
+    }
+
+    private func verifyChain(_ entries: [CustodyEntry], into report: inout VerifyReport) {
+        var expectedSeq: Int64 = 1
+        var prevHash = CustodyEntry.genesis
+        for e in entries {
+            if e.seq != expectedSeq {
+                let range = e.seq - 1 == expectedSeq ? "\(expectedSeq)" : "\(expectedSeq)–\(e.seq - 1)"
+                report.problems.append(VerifyProblem(kind: .entryRemoved,
+                                                     text: "custody entr\(range.contains("–") ? "ies" : "y") \(range) "
+                                                         + "missing from the custody table"))
+            } else if e.prev != prevHash {
+                report.problems.append(VerifyProblem(
+                    kind: .entryAltered,
+                    text: "custody entry \(e.seq - 1) was altered: entry \(e.seq) no longer links to it"))
+            }
+            if e.computedHash != e.hash {
+                report.problems.append(VerifyProblem(
+                    kind: .entryAltered,
+                    text: "custody entry \(e.seq) (\(e.action) \(e.subject)) was altered: its hash does not match "
+                        + "its contents"))
+            }
+            expectedSeq = e.seq + 1
+            prevHash = e.hash
+        }
+    }
+
+    private func verifyMirror(_ entries: [CustodyEntry], into report: inout VerifyReport) {
+        guard let data = FileManager.default.contents(atPath: custodyPath) else {
+            report.problems.append(VerifyProblem(kind: .mirrorDisagrees, text: "custody.jsonl is missing"))
+            return
+        }
+        let bySeq = Dictionary(entries.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
+        var seen = Set<Int64>()
+        var lineNo = 0
+        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNo += 1
+            if line.isEmpty { continue }
+            let text = String(decoding: line, as: UTF8.self)
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                  let seqNumber = obj["seq"] as? NSNumber
+            else {
+                report.problems.append(VerifyProblem(kind: .mirrorDisagrees,
+                                                     text: "custody.jsonl line \(lineNo) is not a custody entry"))
+                continue
+            }
+            let seq = seqNumber.int64Value
+            seen.insert(seq)
+            guard let entry = bySeq[seq] else {
+                report.problems.append(VerifyProblem(
+                    kind: .mirrorDisagrees,
+                    text: "custody.jsonl has entry \(seq) (line \(lineNo)) that the custody table lacks"))
+                continue
+            }
+            if text != entry.jsonLine {
+                report.problems.append(VerifyProblem(
+                    kind: .mirrorDisagrees,
+                    text: "custody.jsonl entry \(seq) (line \(lineNo)) differs from the custody table"))
+            }
+        }
+        let missing = entries.map(\.seq).filter { !seen.contains($0) }
+        if let first = missing.first {
+            report.problems.append(VerifyProblem(
+                kind: .mirrorDisagrees,
+                text: "custody.jsonl lacks entr\(missing.count == 1 ? "y \(first)" : "ies \(first)–\(missing.last!)") "
+                    + "that the custody table has"))
+        }
+    }
+
+    /// Every evidence row must have been added through the chain: an `evidence.add` entry with its hash and size.
+    private func verifyEvidenceCustody(_ items: [Row], _ entries: [CustodyEntry], into report: inout VerifyReport) {
+        var added: [String: Int64] = [:]
+        for e in entries where e.action == "evidence.add" {
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(e.detail.utf8)) as? [String: Any],
+                  let sha = obj["sha256"] as? String, let size = obj["size"] as? NSNumber
+            else { continue }
+            added[sha] = size.int64Value
+        }
+        for row in items {
+            let sha: String = row["sha256"]
+            let size: Int64 = row["size"]
+            if added[sha] != size {
+                let id: Int64 = row["id"]
+                report.problems.append(VerifyProblem(
+                    kind: .evidenceWithoutCustody,
+                    text: "evidence #\(id) (\(row["name"] as String)) has no matching evidence.add custody entry"))
+            }
+        }
+    }
+}

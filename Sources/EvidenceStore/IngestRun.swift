@@ -1,0 +1,241 @@
+import Collectors
+import Foundation
+import GRDB
+import GRDBSQLite
+import JikochoModel
+
+/// What an ingest run wrote, for the user and the custody log.
+public struct IngestSummary: Sendable {
+    public var runID: Int64
+    public var evidenceID: Int64
+    public var collector: String
+    public var events: Int64
+    public var warnings: Int64
+}
+
+extension Case {
+    /// Starts an ingest run of one evidence item by one collector. Events go in through the returned run (an
+    /// `EventSink`); `finish()` makes the run complete. A run that is never finished (the process was killed) is
+    /// marked incomplete, and its partial rows removed, the next time the case is opened for writing.
+    public func beginIngest(evidenceID: Int64, collector: String, collectorVersion: String,
+                            options: [String: String] = [:], actor: String? = nil,
+                            batchSize: Int = 10_000) throws -> IngestRun
+    {
+        let optionsText = options.isEmpty ? nil : JSONValue.object(options.mapValues { .string($0) }).canonicalJSON
+        let id = try write { db -> Int64 in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM evidence WHERE id = ?", arguments: [evidenceID]) != nil
+            else {
+                throw CaseError(.notFound, "evidence #\(evidenceID) is not in the case",
+                                hint: "list the evidence with `jikocho case show`")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO ingest_runs (evidence_id, collector, collector_version, options, started_at, status)
+                    VALUES (?, ?, ?, ?, ?, 'running')
+                    """,
+                arguments: [evidenceID, collector, collectorVersion, optionsText, Timestamp.now.nanoseconds])
+            let id = db.lastInsertedRowID
+            try CustodyEntry.append(db, actor: actor ?? examiner, action: "ingest.start", subject: "run #\(id)",
+                                    detail: ["evidence": .int(evidenceID), "collector": .string(collector),
+                                             "collector_version": .string(collectorVersion)])
+            return id
+        }
+        return IngestRun(case: self, id: id, evidenceID: evidenceID, collector: collector,
+                         actor: actor ?? examiner, batchSize: max(1, batchSize))
+    }
+}
+
+/// An ingest run in progress: the `EventSink` the case hands to a collector.
+///
+/// Events are buffered and written in batches, each batch in one transaction through one prepared statement
+/// bound in a raw sqlite3 loop on GRDB's own connection (the hot path; GRDB does everything else).
+public final class IngestRun: EventSink {
+    public let id: Int64
+    public let evidenceID: Int64
+    public let collector: String
+    let owner: Case
+    let actor: String
+    let batchSize: Int
+    private var pendingEvents: [Event] = []
+    private var pendingWarnings: [CollectorWarning] = []
+    private var statement: OpaquePointer?
+    public private(set) var eventCount: Int64 = 0
+    public private(set) var warningCount: Int64 = 0
+    private var closed = false
+
+    init(case owner: Case, id: Int64, evidenceID: Int64, collector: String, actor: String, batchSize: Int) {
+        self.owner = owner
+        self.id = id
+        self.evidenceID = evidenceID
+        self.collector = collector
+        self.actor = actor
+        self.batchSize = batchSize
+        pendingEvents.reserveCapacity(batchSize)
+    }
+
+    deinit {
+        if let statement {
+            let s = statement
+            try? owner.dbQueue.inDatabase { _ in sqlite3_finalize(s) }
+        }
+    }
+
+    public func emit(_ event: Event) throws {
+        pendingEvents.append(event)
+        if pendingEvents.count >= batchSize { try flush() }
+    }
+
+    public func warn(_ warning: CollectorWarning) throws {
+        pendingWarnings.append(warning)
+        if pendingWarnings.count >= batchSize { try flush() }
+    }
+
+    static let insertSQL = """
+        INSERT INTO events (time, recorded_time, time_desc, domain, kind, host, asset, src_ip, src_port, src_mac,
+            dst_ip, dst_port, dst_mac, user, message, attributes, tags, evidence_id, collector, collector_version,
+            locator, run_id)
+        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+        """
+
+    /// Writes the buffered events and warnings in one transaction.
+    public func flush() throws {
+        guard !closed else { throw CaseError(.invalidArgument, "ingest run #\(id) is already closed", hint: nil) }
+        guard !pendingEvents.isEmpty || !pendingWarnings.isEmpty else { return }
+        let events = pendingEvents
+        let warnings = pendingWarnings
+        let runID = id
+        try Case.map(doing: "writing events of run #\(id)") {
+            try owner.dbQueue.inDatabase { db in
+                if statement == nil {
+                    var s: OpaquePointer?
+                    let rc = sqlite3_prepare_v3(db.sqliteConnection, IngestRun.insertSQL, -1,
+                                                UInt32(SQLITE_PREPARE_PERSISTENT), &s, nil)
+                    guard rc == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: rc),
+                                                                     message: db.lastErrorMessage) }
+                    statement = s
+                }
+                try db.inTransaction(.immediate) {
+                    try IngestRun.insert(events, runID: runID, statement: statement!, db: db)
+                    for w in warnings {
+                        try db.execute(sql: "INSERT INTO warnings (run_id, evidence_id, locator, text) VALUES (?,?,?,?)",
+                                       arguments: [runID, w.evidenceID, w.locator, w.text])
+                    }
+                    try db.execute(sql: "UPDATE ingest_runs SET events = events + ?, warnings = warnings + ? WHERE id = ?",
+                                   arguments: [events.count, warnings.count, runID])
+                    return .commit
+                }
+            }
+        }
+        eventCount += Int64(events.count)
+        warningCount += Int64(warnings.count)
+        pendingEvents.removeAll(keepingCapacity: true)
+        pendingWarnings.removeAll(keepingCapacity: true)
+    }
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    /// The hot loop: bind and step one prepared statement per event.
+    static func insert(_ events: [Event], runID: Int64, statement s: OpaquePointer, db: Database) throws {
+        @inline(__always) func text(_ i: Int32, _ v: String?) {
+            guard var v else { sqlite3_bind_null(s, i); return }
+            v.withUTF8 { b in
+                _ = sqlite3_bind_text(s, i, UnsafeRawPointer(b.baseAddress!).assumingMemoryBound(to: CChar.self),
+                                      Int32(b.count), transient)
+            }
+        }
+        @inline(__always) func int(_ i: Int32, _ v: Int64?) {
+            if let v { sqlite3_bind_int64(s, i, v) } else { sqlite3_bind_null(s, i) }
+        }
+        var scratch = [UInt8]()
+        for e in events {
+            int(1, e.time.nanoseconds)
+            int(2, e.recordedTime.nanoseconds)
+            text(3, e.timeDescription)
+            text(4, e.domain.rawValue)
+            text(5, e.kind)
+            text(6, e.host)
+            text(7, e.asset)
+            text(8, e.src.ip)
+            int(9, e.src.port.map(Int64.init))
+            text(10, e.src.mac)
+            text(11, e.dst.ip)
+            int(12, e.dst.port.map(Int64.init))
+            text(13, e.dst.mac)
+            text(14, e.user)
+            text(15, e.message)
+            if e.attributes.isEmpty {
+                sqlite3_bind_null(s, 16)
+            } else {
+                scratch.removeAll(keepingCapacity: true)
+                JSONValue.object(e.attributes).write(into: &scratch)
+                scratch.withUnsafeBytes { b in
+                    _ = sqlite3_bind_text(s, 16, b.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(b.count),
+                                          transient)
+                }
+            }
+            text(17, e.tags.isEmpty ? nil : JSONValue.array(e.tags.map { .string($0) }).canonicalJSON)
+            int(18, e.provenance.evidenceID)
+            text(19, e.provenance.collector)
+            text(20, e.provenance.collectorVersion)
+            text(21, e.provenance.locator)
+            int(22, runID)
+            let rc = sqlite3_step(s)
+            sqlite3_reset(s)
+            guard rc == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: db.lastErrorMessage,
+                                    sql: insertSQL)
+            }
+        }
+    }
+
+    /// Writes what is buffered, indexes the run's messages for full-text search and marks the run complete, with a
+    /// custody entry giving the counts.
+    @discardableResult
+    public func finish() throws -> IngestSummary {
+        try flush()
+        closed = true
+        let (id, events, warnings, collector, evidenceID, actor) =
+            (self.id, eventCount, warningCount, self.collector, self.evidenceID, self.actor)
+        try owner.write { db in
+            if let statement {
+                sqlite3_finalize(statement)
+                self.statement = nil
+            }
+            try db.execute(sql: "INSERT INTO events_fts (rowid, message) SELECT id, message FROM events WHERE run_id = ?",
+                           arguments: [id])
+            try db.execute(sql: "UPDATE ingest_runs SET status = 'complete', finished_at = ? WHERE id = ?",
+                           arguments: [Timestamp.now.nanoseconds, id])
+            try CustodyEntry.append(db, actor: actor, action: "ingest.run", subject: "run #\(id)",
+                                    detail: ["evidence": .int(evidenceID), "collector": .string(collector),
+                                             "events": .int(events), "warnings": .int(warnings),
+                                             "status": "complete"])
+        }
+        return IngestSummary(runID: id, evidenceID: evidenceID, collector: collector, events: events,
+                             warnings: warnings)
+    }
+
+    /// Ends a run that cannot go on (the evidence could not be read at all): its rows are removed and the run is
+    /// marked failed with the reason.
+    public func fail(reason: String) throws {
+        closed = true
+        pendingEvents.removeAll()
+        pendingWarnings.removeAll()
+        let (id, actor, collector, evidenceID) = (self.id, self.actor, self.collector, self.evidenceID)
+        try owner.write { db in
+            if let statement {
+                sqlite3_finalize(statement)
+                self.statement = nil
+            }
+            try db.execute(sql: "DELETE FROM events WHERE run_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM warnings WHERE run_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM samples WHERE run_id = ?", arguments: [id])
+            try db.execute(sql: """
+                UPDATE ingest_runs SET status = 'failed', finished_at = ?, events = 0, warnings = 0, note = ?
+                WHERE id = ?
+                """, arguments: [Timestamp.now.nanoseconds, reason, id])
+            try CustodyEntry.append(db, actor: actor, action: "ingest.failed", subject: "run #\(id)",
+                                    detail: ["evidence": .int(evidenceID), "collector": .string(collector),
+                                             "reason": .string(reason)])
+        }
+    }
+}

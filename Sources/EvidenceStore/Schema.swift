@@ -1,0 +1,163 @@
+import GRDB
+
+/// The case database schema, as named, append-only migrations. Never edit a migration that has shipped:
+/// add a new one. Constraints live in SQL.
+enum Schema {
+    /// The newest format this build understands; a case written by a newer build is refused, not damaged.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-case") { db in
+            try db.execute(sql: """
+                CREATE TABLE case_info (
+                    key   TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                ) STRICT;
+
+                CREATE TABLE clocks (
+                    id             INTEGER PRIMARY KEY,
+                    name           TEXT NOT NULL UNIQUE,
+                    offset_ns      INTEGER NOT NULL DEFAULT 0,
+                    drift_ppb      INTEGER NOT NULL DEFAULT 0,
+                    uncertainty_ns INTEGER,
+                    source         TEXT NOT NULL DEFAULT 'none'
+                                   CHECK (source IN ('none', 'reference', 'investigator', 'estimate')),
+                    reason         TEXT
+                ) STRICT;
+
+                CREATE TABLE evidence (
+                    id             INTEGER PRIMARY KEY,
+                    sha256         TEXT NOT NULL UNIQUE
+                                   CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+                    size           INTEGER NOT NULL CHECK (size >= 0),
+                    name           TEXT NOT NULL,
+                    original_path  TEXT NOT NULL,
+                    relative_path  TEXT,
+                    mime_type      TEXT,
+                    acquired_at    INTEGER NOT NULL,
+                    source_mtime   INTEGER,
+                    examiner       TEXT NOT NULL,
+                    parent_id      INTEGER REFERENCES evidence(id),
+                    time_zone      TEXT,
+                    clock          TEXT REFERENCES clocks(name)
+                ) STRICT;
+
+                CREATE TABLE ingest_runs (
+                    id                INTEGER PRIMARY KEY,
+                    evidence_id       INTEGER NOT NULL REFERENCES evidence(id),
+                    collector         TEXT NOT NULL,
+                    collector_version TEXT NOT NULL,
+                    options           TEXT,
+                    started_at        INTEGER NOT NULL,
+                    finished_at       INTEGER,
+                    status            TEXT NOT NULL DEFAULT 'running'
+                                      CHECK (status IN ('running', 'complete', 'incomplete', 'failed')),
+                    events            INTEGER NOT NULL DEFAULT 0 CHECK (events >= 0),
+                    warnings          INTEGER NOT NULL DEFAULT 0 CHECK (warnings >= 0),
+                    note              TEXT
+                ) STRICT;
+                CREATE INDEX ingest_runs_evidence ON ingest_runs(evidence_id, collector);
+
+                CREATE TABLE events (
+                    id            INTEGER PRIMARY KEY,
+                    time          INTEGER NOT NULL,
+                    recorded_time INTEGER NOT NULL,
+                    time_desc     TEXT NOT NULL,
+                    domain        TEXT NOT NULL CHECK (domain IN ('it', 'network', 'ot', 'process')),
+                    kind          TEXT NOT NULL CHECK (kind <> ''),
+                    host          TEXT,
+                    asset         TEXT,
+                    src_ip        TEXT,
+                    src_port      INTEGER CHECK (src_port BETWEEN 0 AND 65535),
+                    src_mac       TEXT,
+                    dst_ip        TEXT,
+                    dst_port      INTEGER CHECK (dst_port BETWEEN 0 AND 65535),
+                    dst_mac       TEXT,
+                    user          TEXT,
+                    message       TEXT NOT NULL,
+                    attributes    TEXT CHECK (attributes IS NULL OR json_valid(attributes)),
+                    tags          TEXT CHECK (tags IS NULL OR json_valid(tags)),
+                    evidence_id   INTEGER NOT NULL REFERENCES evidence(id),
+                    collector     TEXT NOT NULL,
+                    collector_version TEXT NOT NULL,
+                    locator       TEXT NOT NULL,
+                    run_id        INTEGER NOT NULL REFERENCES ingest_runs(id)
+                ) STRICT;
+                CREATE INDEX events_time ON events(time);
+                CREATE INDEX events_kind_time ON events(kind, time);
+                CREATE INDEX events_asset_time ON events(asset, time);
+                CREATE INDEX events_run ON events(run_id);
+
+                CREATE VIRTUAL TABLE events_fts USING fts5(message, content='events', content_rowid='id');
+
+                CREATE TABLE warnings (
+                    id          INTEGER PRIMARY KEY,
+                    run_id      INTEGER NOT NULL REFERENCES ingest_runs(id),
+                    evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+                    locator     TEXT NOT NULL,
+                    text        TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX warnings_run ON warnings(run_id);
+
+                CREATE TABLE series (
+                    id          INTEGER PRIMARY KEY,
+                    name        TEXT NOT NULL,
+                    tag         TEXT NOT NULL,
+                    unit        TEXT,
+                    description TEXT,
+                    asset       TEXT,
+                    evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+                    UNIQUE (evidence_id, name)
+                ) STRICT;
+
+                CREATE TABLE samples (
+                    series_id INTEGER NOT NULL REFERENCES series(id),
+                    time      INTEGER NOT NULL,
+                    value     REAL,
+                    text      TEXT,
+                    quality   TEXT,
+                    run_id    INTEGER NOT NULL REFERENCES ingest_runs(id)
+                ) STRICT;
+                CREATE INDEX samples_series_time ON samples(series_id, time);
+                CREATE INDEX samples_run ON samples(run_id);
+
+                CREATE TABLE assets (
+                    id           INTEGER PRIMARY KEY,
+                    name         TEXT NOT NULL UNIQUE,
+                    role         TEXT NOT NULL DEFAULT 'unknown',
+                    purdue_level INTEGER CHECK (purdue_level BETWEEN 0 AND 5),
+                    zone         TEXT,
+                    addresses    TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(addresses)),
+                    hostnames    TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(hostnames)),
+                    tag_map      TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tag_map))
+                ) STRICT;
+
+                CREATE TABLE findings (
+                    id         INTEGER PRIMARY KEY,
+                    playbook   TEXT NOT NULL,
+                    title      TEXT NOT NULL,
+                    severity   TEXT NOT NULL CHECK (severity IN ('info', 'low', 'medium', 'high', 'critical')),
+                    summary    TEXT NOT NULL,
+                    techniques TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(techniques)),
+                    event_ids  TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(event_ids)),
+                    created_at INTEGER NOT NULL
+                ) STRICT;
+
+                CREATE TABLE custody (
+                    seq     INTEGER PRIMARY KEY CHECK (seq >= 1),
+                    at      TEXT NOT NULL,
+                    actor   TEXT NOT NULL,
+                    action  TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    detail  TEXT NOT NULL CHECK (json_valid(detail)),
+                    prev    TEXT NOT NULL CHECK (length(prev) = 64),
+                    hash    TEXT NOT NULL UNIQUE CHECK (length(hash) = 64)
+                ) STRICT;
+                CREATE TRIGGER custody_append_only_update BEFORE UPDATE ON custody
+                BEGIN SELECT RAISE(ABORT, 'custody is append-only'); END;
+                CREATE TRIGGER custody_append_only_delete BEFORE DELETE ON custody
+                BEGIN SELECT RAISE(ABORT, 'custody is append-only'); END;
+                """)
+        }
+        return m
+    }
+}

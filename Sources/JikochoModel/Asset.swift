@@ -1,0 +1,80 @@
+/// A device or host of the site, as the asset inventory names it.
+public struct Asset: Hashable, Codable, Sendable {
+    /// What the asset does; unknown roles keep their text.
+    public enum Role: Hashable, Codable, Sendable, RawRepresentable {
+        case hmi, plc, rtu, historian, engineeringWorkstation, jumpHost, domainController, fileServer
+        case firewall, remoteAccess, workstation, server, unknown
+        case other(String)
+
+        public init(rawValue: String) {
+            switch rawValue.lowercased() {
+            case "hmi": self = .hmi
+            case "plc": self = .plc
+            case "rtu": self = .rtu
+            case "historian": self = .historian
+            case "engineering-workstation", "ews": self = .engineeringWorkstation
+            case "jump-host": self = .jumpHost
+            case "domain-controller": self = .domainController
+            case "file-server": self = .fileServer
+            case "firewall": self = .firewall
+            case "remote-access": self = .remoteAccess
+            case "workstation": self = .workstation
+            case "server": self = .server
+            case "", "unknown": self = .unknown
+            default: self = .other(rawValue)
+            }
+        }
+
+        public var rawValue: String {
+            switch self {
+            case .hmi: return "hmi"
+            case .plc: return "plc"
+            case .rtu: return "rtu"
+            case .historian: return "historian"
+            case .engineeringWorkstation: return "engineering-workstation"
+            case .jumpHost: return "jump-host"
+            case .domainController: return "domain-controller"
+            case .fileServer: return "file-server"
+            case .firewall: return "firewall"
+            case .remoteAccess: return "remote-access"
+            case .workstation: return "workstation"
+            case .server: return "server"
+            case .unknown: return "unknown"
+            case .other(let s): return s
+            }
+        }
+    }
+
+    /// Ties a controller's register or object to the historian tag it drives (`holding:40001 -> NaOH_SP`).
+    public struct TagMapping: Hashable, Codable, Sendable {
+        public var point: String
+        public var tag: String
+
+        public init(point: String, tag: String) {
+            self.point = point
+            self.tag = tag
+        }
+    }
+
+    public var name: String
+    public var role: Role
+    /// Purdue model level, 0 (process) to 5 (enterprise).
+    public var purdueLevel: Int?
+    public var zone: String?
+    /// IPv4, IPv6 and MAC addresses.
+    public var addresses: [String]
+    public var hostnames: [String]
+    public var tagMap: [TagMapping]
+
+    public init(name: String, role: Role = .unknown, purdueLevel: Int? = nil, zone: String? = nil,
+                addresses: [String] = [], hostnames: [String] = [], tagMap: [TagMapping] = [])
+    {
+        self.name = name
+        self.role = role
+        self.purdueLevel = purdueLevel
+        self.zone = zone
+        self.addresses = addresses
+        self.hostnames = hostnames
+        self.tagMap = tagMap
+    }
+}
