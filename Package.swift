@@ -47,11 +47,13 @@ let package = Package(
             dependencies: ["EvidenceStore", .product(name: "GRDBSQLite", package: "GRDB.swift")],
             path: "Benchmarks/jikocho-bench"),
 
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "JikochoModelTests", dependencies: ["JikochoModel"]),
-        .testTarget(name: "CollectorsTests", dependencies: ["Collectors"]),
-        .testTarget(name: "EvidenceStoreTests", dependencies: ["EvidenceStore", "Collectors",
+        .testTarget(name: "CollectorsTests", dependencies: ["Collectors", "TestSupport"]),
+        .testTarget(name: "EvidenceStoreTests", dependencies: ["EvidenceStore", "Collectors", "TestSupport",
                                                                .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "SystemLibraryTests", dependencies: ["CPcap", "CArchive", "CMagic"]),
-        .testTarget(name: "jikochoTests", dependencies: ["EvidenceStore"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CPcap", "CArchive", "CMagic", "TestSupport"]),
+        .testTarget(name: "jikochoTests", dependencies: ["jikocho", "EvidenceStore", "TestSupport",
+                                                         .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

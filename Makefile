@@ -1,0 +1,34 @@
+# Jikocho — the commands a newcomer runs. Each first checks the Debian packages it builds against.
+#   make demo    build, create a case from sample evidence, verify it and print a summary
+#   make test    build and run every test (what CI runs)
+#   make bench   compare Jikocho with peer tools on this machine and print ratios
+SWIFT ?= swift
+DEPS  := scripts/ensure-deps.sh
+
+.PHONY: all deps build release test demo bench clean
+
+all: build
+
+deps:
+	@bash $(DEPS)
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product jikocho
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: release
+	@bash scripts/demo.sh
+
+bench: deps
+	$(SWIFT) build -c release --product jikocho
+	$(SWIFT) build -c release --product jikocho-bench
+	@bash Benchmarks/run.sh
+
+clean:
+	rm -rf .build demo-case

@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+
+@testable import JikochoModel
+
+@Suite struct JSONValueTests {
+    @Test func canonicalFormSortsKeysAndHasNoWhitespace() {
+        let v: JSONValue = ["b": 1, "a": ["z": true, "y": .null], "c": [1, "two", 3.5]]
+        #expect(v.canonicalJSON == #"{"a":{"y":null,"z":true},"b":1,"c":[1,"two",3.5]}"#)
+    }
+
+    @Test func escapesWhatJSONRequiresAndNothingElse() {
+        let v = JSONValue.string("quote\" back\\ nl\n tab\t bell\u{07} del\u{7F} 日本 é")
+        #expect(v.canonicalJSON == #""quote\" back\\ nl\n tab\t bell\u0007 del\u007f 日本 é""#)
+    }
+
+    @Test func nonFiniteNumbersBecomeNullAndIntegralDoublesIntegers() {
+        #expect(JSONValue.double(.infinity).canonicalJSON == "null")
+        #expect(JSONValue.double(.nan).canonicalJSON == "null")
+        #expect(JSONValue.double(42).canonicalJSON == "42")
+        #expect(JSONValue.int(Int64.min).canonicalJSON == "-9223372036854775808")
+    }
+
+    /// Oracle: Foundation's JSON parser reads back what we write, keys and escapes included.
+    @Test func foundationParsesWhatWeWrite() throws {
+        let v: JSONValue = ["k\u{1}ey": "v\u{0}al\r", "n": -12, "arr": [false, 0.25]]
+        let parsed = try JSONSerialization.jsonObject(with: Data(v.canonicalJSON.utf8)) as? [String: Any]
+        #expect(parsed?["k\u{1}ey"] as? String == "v\u{0}al\r")
+        #expect((parsed?["n"] as? NSNumber)?.intValue == -12)
+        let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(v.canonicalJSON.utf8))
+        #expect(decoded.canonicalJSON == v.canonicalJSON)
+    }
+}

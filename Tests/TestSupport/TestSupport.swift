@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// Where the repository and the third-party samples are, for tests.
+public enum TestPaths {
+    /// The repository root, found from this file's path (tests may run from any directory).
+    public static let repoRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `../shared/datasets` beside the repository.
+    public static let datasets: URL = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets")
+
+    /// True where the samples are, and in CI, where their absence must fail the tests rather than skip them.
+    /// Use as `@Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))`.
+    public static var sharedAvailable: Bool {
+        FileManager.default.fileExists(atPath: datasets.path) || ProcessInfo.processInfo.environment["CI"] != nil
+    }
+
+    public static let sharedSkipNote: Comment =
+        "skipped: ../shared/datasets is not beside the repository (a user's clone); CI runs this test"
+
+    public static func dataset(_ relative: String) -> String { datasets.appendingPathComponent(relative).path }
+
+    /// The built `jikocho` program: beside the test bundle, else in the debug build folder.
+    public static var jikocho: String {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("jikocho").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return repoRoot.appendingPathComponent(".build/debug/jikocho").path
+    }
+}
+
+/// A scratch directory removed when the value goes away.
+public final class TempDir {
+    public let url: URL
+    public var path: String { url.path }
+
+    public init(_ label: String = "jikocho-test") {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(label)-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        // Objects are read-only: make them writable so they can be removed.
+        if let e = FileManager.default.enumerator(atPath: url.path) {
+            for case let p as String in e { chmod(url.appendingPathComponent(p).path, 0o755) }
+        }
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    public func file(_ name: String, _ contents: String) -> String {
+        file(name, Array(contents.utf8))
+    }
+
+    @discardableResult
+    public func file(_ name: String, _ bytes: [UInt8]) -> String {
+        let u = url.appendingPathComponent(name)
+        try? FileManager.default.createDirectory(at: u.deletingLastPathComponent(), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: u.path, contents: Data(bytes))
+        return u.path
+    }
+}
+
+/// Runs a program and collects its exit status and output.
+public struct RunResult {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+@discardableResult
+public func runProgram(_ path: String, _ args: [String], cwd: String? = nil) throws -> RunResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+    nonisolated(unsafe) var errData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    p.waitUntilExit()
+    return RunResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                     stderr: String(decoding: errData, as: UTF8.self))
+}

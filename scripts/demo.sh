@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# make demo: create a case from the third-party sample evidence (../shared/datasets) or, where that folder is
+# absent (a user's clone), from a small evidence set this script writes; add it, verify it, summarize it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$(swift build -c release --show-bin-path)/jikocho
+case_dir=${DEMO_CASE:-demo-case}
+if [[ -d ../shared/datasets ]]; then
+    evidence=(../shared/datasets/pcaps ../shared/datasets/evtx ../shared/datasets/logs ../shared/datasets/historian)
+else
+    echo "(../shared/datasets not found: writing a small evidence set to .build/demo-evidence instead)"
+    dir=.build/demo-evidence/hmi-01
+    mkdir -p "$dir"
+    printf '%s\n' \
+        'Feb  5 13:27:41 hmi-01 sshd[2211]: Failed password for operator from 203.0.113.7 port 51512 ssh2' \
+        'Feb  5 13:27:49 hmi-01 sshd[2211]: Accepted password for operator from 203.0.113.7 port 51512 ssh2' \
+        'Feb  5 13:28:02 hmi-01 sudo: operator : TTY=pts/0 ; PWD=/home/operator ; USER=root ; COMMAND=/bin/bash' \
+        > "$dir/auth.log"
+    {
+        echo 'timestamp,tag,value,quality'
+        for m in $(seq 0 59); do
+            v=100; [[ $m -ge 33 ]] && v=11100
+            printf '2021-02-05T13:%02d:00Z,NaOH_SP,%s,Good\n' "$m" "$v"
+        done
+    } > "$dir/../historian.csv"
+    evidence=(.build/demo-evidence)
+fi
+rm -rf "$case_dir"
+"$bin" case init "$case_dir" --name "Demo: sample evidence" --examiner "demo"
+echo
+"$bin" add "$case_dir" "${evidence[@]}" | tail -n 8
+echo
+"$bin" verify "$case_dir"
+echo
+"$bin" case show "$case_dir"
+echo
+echo "The case is in $case_dir/ (try: $bin custody $case_dir)"
