@@ -30,7 +30,7 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "EvidenceStore",
-            dependencies: ["JikochoModel", "Collectors",
+            dependencies: ["JikochoModel", "Parsers", "Collectors",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto"),
@@ -49,6 +49,7 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "JikochoModelTests", dependencies: ["JikochoModel"]),
+        .testTarget(name: "ParsersTests", dependencies: ["Parsers", "TestSupport"]),
         .testTarget(name: "CollectorsTests", dependencies: ["Collectors", "TestSupport"]),
         .testTarget(name: "EvidenceStoreTests", dependencies: ["EvidenceStore", "Collectors", "TestSupport",
                                                                .product(name: "GRDB", package: "GRDB.swift")]),

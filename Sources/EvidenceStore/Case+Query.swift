@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import JikochoModel
+import Parsers
 
 /// A filter over the case's events. Empty fields do not filter.
 public struct EventQuery: Sendable {
@@ -131,14 +132,12 @@ extension StoredEvent {
                      mac: row["\(p)_mac"])
         }
         var attributes: [String: JSONValue] = [:]
-        if let text = row["attributes"] as String?,
-           let decoded = try? JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
-        {
-            attributes = decoded
+        if let text = row["attributes"] as String?, case .object(let o)? = try? JSONParser().parse(text) {
+            attributes = o
         }
         var tags: [String] = []
-        if let text = row["tags"] as String?, let decoded = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) {
-            tags = decoded
+        if let text = row["tags"] as String?, case .array(let a)? = try? JSONParser().parse(text) {
+            tags = a.map(\.text)
         }
         let event = Event(
             time: Timestamp(nanoseconds: row["time"]), recordedTime: Timestamp(nanoseconds: row["recorded_time"]),

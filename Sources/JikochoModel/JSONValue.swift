@@ -2,7 +2,8 @@
 ///
 /// `canonicalJSON` writes the one text that hashing depends on: object keys sorted by their UTF-8 bytes, no
 /// insignificant whitespace, strings escaped minimally (`"`, `\`, and control characters; other characters as
-/// UTF-8), integers in decimal, non-finite doubles as `null`. The same value always gives the same bytes.
+/// UTF-8), integers in decimal, doubles in Swift's shortest round-trip form (always with a `.` or an exponent,
+/// so they stay doubles), non-finite doubles as `null`. The same value always gives the same bytes.
 public enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
@@ -24,13 +25,8 @@ public enum JSONValue: Hashable, Sendable {
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .int(let i): out.append(contentsOf: String(i).utf8)
         case .double(let d):
-            if !d.isFinite {
-                out.append(contentsOf: "null".utf8)
-            } else if d == d.rounded(), abs(d) < 1e15 {
-                out.append(contentsOf: String(Int64(d)).utf8)
-            } else {
-                out.append(contentsOf: "\(d)".utf8)
-            }
+            // Swift's shortest round-trip form: "111.0", "0.25", "1e-05"; it keeps a double a double on re-reading.
+            out.append(contentsOf: (d.isFinite ? "\(d)" : "null").utf8)
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let a):
             out.append(UInt8(ascii: "["))

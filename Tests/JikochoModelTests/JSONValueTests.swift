@@ -14,10 +14,16 @@ import Testing
         #expect(v.canonicalJSON == #""quote\" back\\ nl\n tab\t bell\u0007 del\u007f 日本 é""#)
     }
 
-    @Test func nonFiniteNumbersBecomeNullAndIntegralDoublesIntegers() {
+    @Test func nonFiniteNumbersBecomeNullAndDoublesStayDoubles() throws {
         #expect(JSONValue.double(.infinity).canonicalJSON == "null")
         #expect(JSONValue.double(.nan).canonicalJSON == "null")
-        #expect(JSONValue.double(42).canonicalJSON == "42")
+        #expect(JSONValue.double(42).canonicalJSON == "42.0")
+        #expect(JSONValue.double(1e-5).canonicalJSON == "1e-05")
+        // Foundation reads 42.0 back as a number; that it stays a double is checked by the Parsers tests.
+        for v: JSONValue in [.double(42), .double(-0.5), .double(1e300), .int(42)] {
+            let n = try JSONSerialization.jsonObject(with: Data(v.canonicalJSON.utf8), options: .fragmentsAllowed)
+            #expect((n as? NSNumber)?.doubleValue == Double(v.canonicalJSON))
+        }
         #expect(JSONValue.int(Int64.min).canonicalJSON == "-9223372036854775808")
     }
 

@@ -1,0 +1,119 @@
+import Collectors
+import Foundation
+import GRDB
+import JikochoModel
+import TestSupport
+import Testing
+
+@testable import EvidenceStore
+
+/// A fresh case in a scratch directory.
+func makeCase(_ tmp: TempDir, name: String = "Test case") throws -> Case {
+    try Case.create(at: tmp.url.appendingPathComponent("case").path, name: name, examiner: "Examiner One")
+}
+
+func evidenceCount(_ c: Case) throws -> Int { try c.summary().evidenceCount }
+
+func objectFiles(_ c: Case) -> [String] {
+    let objects = c.directory.appendingPathComponent("objects").path
+    return ((try? FileManager.default.subpathsOfDirectory(atPath: objects)) ?? [])
+        .filter { !$0.hasPrefix("tmp") && $0.contains("/") }.sorted()
+}
+
+func expectCaseError(_ code: CaseError.Code, _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+        try body()
+        Issue.record("expected CaseError \(code.rawValue), got success", sourceLocation: sourceLocation)
+    } catch let e as CaseError {
+        #expect(e.code == code, "\(e)", sourceLocation: sourceLocation)
+        #expect(!e.description.contains("\n"), "errors print as one line", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected CaseError \(code.rawValue), got \(error)", sourceLocation: sourceLocation)
+    }
+}
+
+@Suite struct CaseLayoutTests {
+    @Test func initCreatesTheLayoutInWALModeWithAGenesisEntry() throws {
+        let tmp = TempDir()
+        let c = try makeCase(tmp, name: "Oldsmar drill")
+        let fm = FileManager.default
+        for p in ["case.sqlite", "objects", "objects/tmp", "custody.jsonl", "reports"] {
+            #expect(fm.fileExists(atPath: c.directory.appendingPathComponent(p).path), "\(p)")
+        }
+        let mode = try c.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        let entries = try c.custodyEntries()
+        #expect(entries.count == 1)
+        #expect(entries[0].action == "case.init")
+        #expect(entries[0].actor == "Examiner One")
+        #expect(entries[0].prev == CustodyEntry.genesis)
+        #expect(entries[0].hash == entries[0].computedHash)
+        let lines = try String(contentsOf: c.directory.appendingPathComponent("custody.jsonl"), encoding: .utf8)
+        #expect(lines == entries[0].jsonLine + "\n")
+        #expect(c.name == "Oldsmar drill")
+        #expect(try c.verify().isClean)
+    }
+
+    @Test func refusesToCreateOverSomethingElse() throws {
+        let tmp = TempDir()
+        _ = try makeCase(tmp)
+        expectCaseError(.alreadyExists) { _ = try makeCase(tmp) }
+        let notEmpty = tmp.url.appendingPathComponent("full").path
+        tmp.file("full/x.txt", "x")
+        expectCaseError(.alreadyExists) { _ = try Case.create(at: notEmpty, name: "n", examiner: "e") }
+        expectCaseError(.invalidArgument) {
+            _ = try Case.create(at: tmp.url.appendingPathComponent("n").path, name: " ", examiner: "e")
+        }
+    }
+
+    @Test func opensOnlyCases() throws {
+        let tmp = TempDir()
+        expectCaseError(.notFound) { _ = try Case.open(at: tmp.url.appendingPathComponent("nope").path, mode: .read) }
+        expectCaseError(.notACase) { _ = try Case.open(at: tmp.path, mode: .read) }
+        // An empty case.sqlite, and an SQLite database of some other program, are not cases either.
+        tmp.file("empty/case.sqlite", [])
+        expectCaseError(.notACase) { _ = try Case.open(at: tmp.url.appendingPathComponent("empty").path, mode: .write) }
+        tmp.file("junk/case.sqlite", Array("this is not a database at all, just text".utf8) + [UInt8](repeating: 7, count: 4096))
+        expectCaseError(.notACase) { _ = try Case.open(at: tmp.url.appendingPathComponent("junk").path, mode: .read) }
+    }
+
+    @Test func migratesAnEmptyDatabaseFile() throws {
+        let tmp = TempDir()
+        let path = tmp.file("m/case.sqlite", [])
+        let q = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(q)
+        try q.read { db in
+            for t in ["case_info", "evidence", "ingest_runs", "events", "events_fts", "warnings", "samples", "series",
+                      "assets", "clocks", "findings", "custody"]
+            {
+                #expect(try db.tableExists(t), "\(t)")
+            }
+            let indexes = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'")
+            #expect(indexes.isSuperset(of: ["events_time", "events_kind_time", "events_asset_time"]))
+            #expect(try Schema.migrator.appliedIdentifiers(db) == ["v1-case"])
+        }
+        // Migrating again is a no-op.
+        try Schema.migrator.migrate(q)
+    }
+
+    @Test func refusesACaseFromANewerVersion() throws {
+        let tmp = TempDir()
+        let c = try makeCase(tmp)
+        let dir = c.directory.path
+        try c.dbQueue.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-future')")
+        }
+        expectCaseError(.newerFormat) { _ = try Case.open(at: dir, mode: .read) }
+    }
+
+    @Test func custodyIsAppendOnlyInSQL() throws {
+        let tmp = TempDir()
+        let c = try makeCase(tmp)
+        #expect(throws: DatabaseError.self) {
+            try c.dbQueue.write { try $0.execute(sql: "UPDATE custody SET actor = 'mallory'") }
+        }
+        #expect(throws: DatabaseError.self) {
+            try c.dbQueue.write { try $0.execute(sql: "DELETE FROM custody") }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Collectors
+import Foundation
+import GRDB
+import JikochoModel
+import TestSupport
+import Testing
+
+@testable import EvidenceStore
+
+func caseWithOneItem(_ tmp: TempDir) throws -> (Case, EvidenceItem) {
+    let c = try makeCase(tmp)
+    guard case .added(let item) = try c.add(paths: [tmp.file("in/capture.bin", "bytes")]).first else {
+        throw CaseError(.io, "fixture not added")
+    }
+    return (c, item)
+}
+
+@Suite struct IngestTests {
+    /// One full record through the sink and back (plaso's habit): every field survives the store.
+    @Test func anEventRoundTripsThroughTheStore() throws {
+        let tmp = TempDir()
+        let (c, item) = try caseWithOneItem(tmp)
+        let event = Event(
+            time: Timestamp(nanoseconds: 1_612_513_992_123_456_789),
+            recordedTime: Timestamp(nanoseconds: 1_612_513_895_000_000_000), timeDescription: "Packet time",
+            domain: .ot, kind: "ics.modbus.write", host: "sensor-1", asset: "plc-1",
+            src: Endpoint(ip: "10.0.0.5", port: 50211, mac: "00:11:22:33:44:55"),
+            dst: Endpoint(ip: "fe80::1", port: 502), user: "operator",
+            message: "Write Single Register unit 1 register 40001 = 11100 \u{1B}[31m",
+            attributes: ["function": 6, "register": 40001, "value": 11100, "ratio": 111.0, "note": "x\"y",
+                         "nested": ["a": [1, 2]], "ok": true, "none": .null],
+            provenance: Provenance(evidenceID: item.id, collector: "pcap", collectorVersion: "3",
+                                   locator: "packet 1532"),
+            tags: ["T0836", "T0855"])
+        let run = try c.beginIngest(evidenceID: item.id, collector: "pcap", collectorVersion: "3")
+        try run.emit(event)
+        try run.warn(CollectorWarning(evidenceID: item.id, locator: "packet 9", text: "TCP gap of 512 bytes"))
+        let s = try run.finish()
+        #expect(s.events == 1)
+        #expect(s.warnings == 1)
+        let back = try c.events(EventQuery())
+        #expect(back.count == 1)
+        #expect(back.first?.event == event)
+        #expect(back.first?.runID == run.id)
+    }
+
+    @Test func batchesAreCountedAndTheRunIsRecordedInCustody() throws {
+        let tmp = TempDir()
+        let (c, item) = try caseWithOneItem(tmp)
+        let run = try c.beginIngest(evidenceID: item.id, collector: SyntheticEvents.collectorName,
+                                    collectorVersion: "1", options: ["tz": "Asia/Tokyo"], batchSize: 1000)
+        for i in 0..<2500 { try run.emit(SyntheticEvents.event(i, evidenceID: item.id)) }
+        #expect(run.eventCount == 2000)    // two full batches written, 500 buffered
+        let s = try run.finish()
+        #expect(s.events == 2500)
+        let summary = try c.summary()
+        #expect(summary.eventCount == 2500)
+        #expect(summary.runsByStatus == ["complete": 1])
+        let actions = try c.custodyEntries().map(\.action)
+        #expect(actions.suffix(2) == ["ingest.start", "ingest.run"])
+        #expect(try c.custodyEntries().last?.detail.contains(#""events":2500"#) == true)
+        let options = try c.read { try String.fetchOne($0, sql: "SELECT options FROM ingest_runs") }
+        #expect(options == #"{"tz":"Asia/Tokyo"}"#)
+        #expect(try c.verify().isClean)
+    }
+
+    @Test func refusesARunForEvidenceNotInTheCase() throws {
+        let tmp = TempDir()
+        let (c, _) = try caseWithOneItem(tmp)
+        expectCaseError(.notFound) { _ = try c.beginIngest(evidenceID: 99, collector: "x", collectorVersion: "1") }
+    }
+
+    /// A run whose process dies is marked incomplete by the next writer, its partial rows removed, and it can be run
+    /// again to exactly the events of an uninterrupted run.
+    @Test func anAbandonedRunIsMarkedIncompleteAndCanBeRunAgain() throws {
+        let tmp = TempDir()
+        var (c, item): (Case?, EvidenceItem) = try caseWithOneItem(tmp)
+        let dir = c!.directory.path
+        var run: IngestRun? = try c!.beginIngest(evidenceID: item.id, collector: "synthetic/events",
+                                                 collectorVersion: "1", batchSize: 100)
+        for i in 0..<250 { try run!.emit(SyntheticEvents.event(i, evidenceID: item.id)) }
+        try run!.warn(CollectorWarning(evidenceID: item.id, locator: "line 1", text: "w"))
+        try run!.flush()
+        #expect(try c!.summary().eventCount == 250)
+        run = nil
+        c = nil    // the "process" goes away without finishing
+        c = try Case.open(at: dir, mode: .write)
+        #expect(c!.recoveryNotes.count == 1)
+        #expect(c!.recoveryNotes[0].contains("250 partial events removed"))
+        let summary = try c!.summary()
+        #expect(summary.eventCount == 0)
+        #expect(summary.warningCount == 0)
+        #expect(summary.runsByStatus == ["incomplete": 1])
+        #expect(try c!.custodyEntries().last?.action == "ingest.interrupted")
+        #expect(try c!.verify().isClean)
+
+        let again = try c!.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1")
+        for i in 0..<250 { try again.emit(SyntheticEvents.event(i, evidenceID: item.id)) }
+        try again.finish()
+        let events = try c!.events(EventQuery())
+        #expect(events.count == 250)
+        #expect(Set(events.map(\.event.provenance.locator)).count == 250)
+    }
+
+    @Test func aFailedRunKeepsNoRows() throws {
+        let tmp = TempDir()
+        let (c, item) = try caseWithOneItem(tmp)
+        let run = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1",
+                                    batchSize: 10)
+        for i in 0..<25 { try run.emit(SyntheticEvents.event(i, evidenceID: item.id)) }
+        try run.fail(reason: "not a pcap file after all")
+        #expect(try c.summary().eventCount == 0)
+        #expect(try c.summary().runsByStatus == ["failed": 1])
+        #expect(throws: CaseError.self) { try run.emit(SyntheticEvents.event(0, evidenceID: item.id)); try run.flush() }
+    }
+}
+
+@Suite struct QueryTests {
+    static func populated(_ tmp: TempDir) throws -> Case {
+        let (c, item) = try caseWithOneItem(tmp)
+        let run = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1")
+        for i in 0..<3000 { try run.emit(SyntheticEvents.event(i, evidenceID: item.id)) }
+        try run.finish()
+        return c
+    }
+
+    @Test func filtersByKindPrefixDomainAssetTimeTextAndLimit() throws {
+        let tmp = TempDir()
+        let c = try QueryTests.populated(tmp)
+        #expect(try c.events(EventQuery(kinds: ["ics.modbus"])).count == 1000)
+        #expect(try c.events(EventQuery(kinds: ["ics.modbus.write", "auth.logon"])).count == 2000)
+        #expect(try c.events(EventQuery(kinds: ["ics"])).count == 1000)
+        #expect(try c.events(EventQuery(kinds: ["ics.mod"])).isEmpty)    // prefixes end at a dot
+        #expect(try c.events(EventQuery(domains: [.network])).count == 1000)
+        #expect(try c.events(EventQuery(asset: "hmi-3")).allSatisfy { $0.event.host == "hmi-3" })
+        let start = SyntheticEvents.event(0, evidenceID: 1).time
+        let window = try c.events(EventQuery(from: start + 1_000_000_000, to: start + 2_000_000_000))
+        #expect(window.count == 1000)
+        #expect(window.first?.event.time == start + 1_000_000_000)
+        #expect(try c.events(EventQuery(grep: "operator3")).count == 200)
+        #expect(try c.events(EventQuery(grep: "10.20.0.9:443")).count == 1000)
+        #expect(try c.events(EventQuery(grep: "\"quoted\" OR x")).isEmpty)    // no FTS syntax injection
+        let limited = try c.events(EventQuery(limit: 5))
+        #expect(limited.map(\.event.provenance.locator) == (0..<5).map { "synthetic \($0)" })
+    }
+}
