@@ -55,6 +55,7 @@ let package = Package(
                                                                .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPcap", "CArchive", "CMagic", "TestSupport"]),
         .testTarget(name: "jikochoTests", dependencies: ["jikocho", "EvidenceStore", "TestSupport",
-                                                         .product(name: "GRDB", package: "GRDB.swift")]),
+                                                         .product(name: "GRDB", package: "GRDB.swift"),
+                                                         .product(name: "GRDBSQLite", package: "GRDB.swift")]),
     ]
 )

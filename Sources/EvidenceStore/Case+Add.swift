@@ -91,7 +91,7 @@ extension Case {
                 var text = Array(staged.map { objectPath(sha256: $0.item.sha256) + "\n" }.joined().utf8)
                 let fd = Glibc.open(journal, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { throw CaseError(.io, "cannot write \(journal)", hint: nil) }
-                defer { close(fd) }
+                defer { Glibc.close(fd) }
                 try writeAll(fd, &text, path: journal)
                 _ = fsync(fd)
             }
@@ -283,7 +283,7 @@ extension Case {
             throw CaseError(.unreadable, "cannot read \(given): \(String(cString: strerror(err)))",
                             hint: err == EACCES ? "check its permissions (run as a user who can read it)" : nil)
         }
-        close(fd)
+        Glibc.close(fd)
     }
 
     // MARK: Copying
@@ -302,7 +302,7 @@ extension Case {
             throw CaseError(.unreadable, "cannot read \(src): \(String(cString: strerror(errno)))",
                             hint: "check the path and its permissions")
         }
-        defer { close(inFD) }
+        defer { Glibc.close(inFD) }
         var st = stat()
         let mtime = fstat(inFD, &st) == 0
             ? Timestamp(seconds: Int64(st.st_mtim.tv_sec), nanoseconds: Int64(st.st_mtim.tv_nsec)) : nil
@@ -313,7 +313,7 @@ extension Case {
         }
         var ok = false
         defer {
-            close(outFD)
+            Glibc.close(outFD)
             if !ok { unlink(dest) }
         }
         _ = posix_fadvise(inFD, 0, 0, POSIX_FADV_SEQUENTIAL)

@@ -98,7 +98,7 @@ extension Case {
     func hashFile(_ path: String) -> (String, Int64)? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        defer { Glibc.close(fd) }
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
         var hasher = SHA256()
         let chunk = 4 << 20

@@ -145,7 +145,7 @@ public final class Case: @unchecked Sendable {
             dbQueue = try DatabaseQueue(path: directory.appendingPathComponent("case.sqlite").path,
                                         configuration: config)
         } catch {
-            if lockFD >= 0 { close(lockFD) }
+            if lockFD >= 0 { Glibc.close(lockFD) }
             throw Case.map(error, doing: "opening \(directory.path)")
         }
         do {
@@ -160,13 +160,19 @@ public final class Case: @unchecked Sendable {
                 try loadInfo()
             }
         } catch {
-            if lockFD >= 0 { close(lockFD); lockFD = -1 }
+            if lockFD >= 0 { Glibc.close(lockFD); lockFD = -1 }
             throw error
         }
     }
 
     deinit {
-        if lockFD >= 0 { close(lockFD) }
+        if lockFD >= 0 { Glibc.close(lockFD) }
+    }
+
+    /// Closes the database and lets go of the writer lock; the case cannot be used after this.
+    public func close() {
+        try? dbQueue.close()
+        if lockFD >= 0 { Glibc.close(lockFD); lockFD = -1 }
     }
 
     /// Takes the exclusive writer lock; flock is released by the kernel when the process dies, even by kill -9.
@@ -181,7 +187,7 @@ public final class Case: @unchecked Sendable {
             var buf = [UInt8](repeating: 0, count: 64)
             let n = pread(fd, &buf, 63, 0)
             if n > 0 { holder = String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
-            close(fd)
+            Glibc.close(fd)
             throw CaseError(.busy, "the case is being written by another jikocho process"
                                 + (holder.isEmpty ? "" : " (pid \(holder))"),
                             hint: "wait for it to finish, or stop it, and run the command again")
@@ -258,7 +264,7 @@ public final class Case: @unchecked Sendable {
             throw CaseError(.io, "cannot open \(path): \(String(cString: strerror(errno)))",
                             hint: "check that the case directory is writable")
         }
-        defer { close(fd) }
+        defer { Glibc.close(fd) }
         var bytes = Array(text.utf8)
         try writeAll(fd, &bytes, path: path)
         guard fsync(fd) == 0 else {

@@ -78,18 +78,31 @@ public func runProgram(_ path: String, _ args: [String], cwd: String? = nil) thr
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
+    p.standardInput = FileHandle.nullDevice
     try p.run()
-    // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-    nonisolated(unsafe) var errData = Data()
+    // Read both pipes concurrently so a chatty child cannot block on a full pipe. Plain read(2) with EINTR retried:
+    // Foundation's readDataToEndOfFile traps when a signal interrupts it.
+    nonisolated(unsafe) var errData = [UInt8]()
     let group = DispatchGroup()
     group.enter()
     DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
+        errData = readAll(err.fileHandleForReading.fileDescriptor)
         group.leave()
     }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let outData = readAll(out.fileHandleForReading.fileDescriptor)
     group.wait()
     p.waitUntilExit()
     return RunResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                      stderr: String(decoding: errData, as: UTF8.self))
+}
+
+func readAll(_ fd: Int32) -> [UInt8] {
+    var out = [UInt8]()
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+        if n < 0, errno == EINTR { continue }
+        if n <= 0 { return out }
+        out.append(contentsOf: buf[0..<n])
+    }
 }

@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import TestSupport
+import Testing
+
+@testable import EvidenceStore
+
+/// The `jikocho` program as a user runs it: exit codes, one-line errors, and a case left as it was.
+@Suite struct CLITests {
+    let bin = TestPaths.jikocho
+
+    func initCase(_ tmp: TempDir) throws -> String {
+        let dir = tmp.url.appendingPathComponent("case").path
+        let r = try runProgram(bin, ["case", "init", dir, "--name", "CLI test", "--examiner", "Tester"])
+        #expect(r.status == 0, "\(r.stderr)")
+        return dir
+    }
+
+    /// An error is one line on stderr, says what to do, and the exit status is not zero.
+    func expectOneLineError(_ r: RunResult, containing text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(r.status != 0, sourceLocation: sourceLocation)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(r.stderr)", sourceLocation: sourceLocation)
+        #expect(r.stderr.contains(text), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
+    }
+
+    @Test func initAddVerifyShowAndEvents() throws {
+        let tmp = TempDir()
+        let dir = try initCase(tmp)
+        let log = tmp.file("ev/auth.log", "Feb  5 08:33:12 hmi-01 sshd[1]: Accepted password for op\n")
+        var r = try runProgram(bin, ["add", dir, log])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("added #1"))
+        #expect(r.stdout.contains("1 added"))
+        r = try runProgram(bin, ["add", dir, log])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("already in case as #1"))
+        r = try runProgram(bin, ["verify", dir])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("verify: OK"))
+        r = try runProgram(bin, ["case", "show", dir])
+        #expect(r.stdout.contains("evidence   1 items"))
+        r = try runProgram(bin, ["dev", "synthesize", dir, "--evidence", "1", "--events", "30"])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try runProgram(bin, ["events", dir, "--kind", "auth.logon", "--json"])
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 10)
+        #expect(lines.first?.contains(#""kind":"auth.logon""#) == true)
+        r = try runProgram(bin, ["custody", dir])
+        #expect(r.stdout.split(separator: "\n").count == 4)    // init, add, ingest.start, ingest.run
+    }
+
+    @Test func badInputGivesOneClearLine() throws {
+        let tmp = TempDir()
+        let dir = try initCase(tmp)
+        expectOneLineError(try runProgram(bin, ["add", dir, tmp.url.appendingPathComponent("nope.log").path]),
+                           containing: "no such file or directory; check the path")
+        expectOneLineError(try runProgram(bin, ["verify", tmp.path]), containing: "is not a Jikocho case")
+        expectOneLineError(try runProgram(bin, ["events", tmp.url.appendingPathComponent("missing").path]),
+                           containing: "no case at")
+        // A usage mistake: argument-parser adds the usage line under the one-line error.
+        let usage = try runProgram(bin, ["events", dir, "--from", "yesterday"])
+        #expect(usage.status != 0)
+        #expect(usage.stderr.split(separator: "\n").first?.contains("--from yesterday is not a time") == true)
+        let r = try runProgram(bin, ["case", "show", dir])
+        #expect(r.stdout.contains("evidence   0 items"))
+    }
+
+    @Test func verifyFailsOnTampering() throws {
+        let tmp = TempDir()
+        let dir = try initCase(tmp)
+        _ = try runProgram(bin, ["add", dir, tmp.file("ev/a.log", "aaa\n")])
+        let c = try Case.open(at: dir, mode: .read)
+        let object = c.objectPath(sha256: try c.allEvidence()[0].sha256)
+        chmod(object, 0o644)
+        try Data("bbb\n".utf8).write(to: URL(fileURLWithPath: object))
+        let r = try runProgram(bin, ["verify", dir])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("PROBLEM    object changed: evidence #1 (a.log)"))
+        #expect(r.stdout.contains("verify: 1 problem found"))
+    }
+
+    /// A second writer is told who holds the case; the case is untouched.
+    @Test func aSecondWriterIsRefused() throws {
+        let tmp = TempDir()
+        let dir = try initCase(tmp)
+        let holder = try Case.open(at: dir, mode: .write)
+        expectOneLineError(try runProgram(bin, ["add", dir, tmp.file("ev/x.log", "x")]),
+                           containing: "being written by another jikocho process (pid \(getpid()))")
+        #expect(try holder.summary().evidenceCount == 0)
+        // Readers are not blocked by a writer.
+        #expect(try runProgram(bin, ["verify", dir]).status == 0)
+    }
+
+    /// Another program holding SQLite's write lock: the command waits, then says so in one line.
+    @Test func aLockedDatabaseIsReportedAndTheCaseLeftAsItWas() throws {
+        let tmp = TempDir()
+        let dir = try initCase(tmp)
+        let opened = try Case.open(at: dir, mode: .write, busyTimeout: 0.2)
+        // A plain sqlite3 connection, as the sqlite3 shell or another tool would hold it.
+        var other: OpaquePointer?
+        #expect(sqlite3_open_v2("\(dir)/case.sqlite", &other, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK)
+        #expect(sqlite3_exec(other, "BEGIN EXCLUSIVE", nil, nil, nil) == SQLITE_OK)
+        defer {
+            sqlite3_exec(other, "ROLLBACK", nil, nil, nil)
+            sqlite3_close(other)
+        }
+        // Locked after the case was opened: the copies already moved into place are taken back.
+        expectCaseError(.busy) { _ = try opened.add(paths: [tmp.file("ev/y.log", "y"), tmp.file("ev/z.log", "z")]) }
+        opened.close()
+        // Locked before: opening for writing waits, then says so.
+        expectCaseError(.busy) { _ = try Case.open(at: dir, mode: .write, busyTimeout: 0.2) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/objects").sorted() == ["tmp"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/objects/tmp").isEmpty)
+    }
+
+    /// A full disk while copying: simulated with a file-size limit (the copy's write fails as on a full disk).
+    @Test func aFullDiskWhileCopyingAddsNothing() throws {
+        let tmp = TempDir()
+        let dir = try initCase(tmp)
+        let big = tmp.file("ev/big.bin", [UInt8](repeating: 0x5A, count: 3 << 20))
+        let small = tmp.file("ev/small.log", "small\n")
+        // ulimit -f counts 1 KiB blocks in bash: 1 MiB per file; SIGXFSZ ignored so write() returns EFBIG.
+        let script = "ulimit -f 1024; trap '' XFSZ; exec \"$0\" \"$@\""
+        let r = try runProgram("/bin/bash", ["-c", script, bin, "add", dir, small, big])
+        expectOneLineError(r, containing: "no space left on the case's disk while copying \(big)")
+        #expect(r.stderr.contains("nothing was added"))
+        let v = try runProgram(bin, ["verify", dir])
+        #expect(v.status == 0, "\(v.stdout)")
+        #expect(v.stdout.contains("objects    0 re-hashed"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/objects/tmp").isEmpty)
+    }
+}
+
+func expectCaseError(_ code: CaseError.Code, _ body: () throws -> Void,
+                     sourceLocation: SourceLocation = #_sourceLocation)
+{
+    do {
+        try body()
+        Issue.record("expected CaseError \(code.rawValue)", sourceLocation: sourceLocation)
+    } catch let e as CaseError {
+        #expect(e.code == code, "\(e)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected CaseError \(code.rawValue), got \(error)", sourceLocation: sourceLocation)
+    }
+}
