@@ -145,6 +145,7 @@ extension Case {
             for m in moved where !committed.contains(shaOf(objectPath: m)) {
                 chmod(m, 0o644)
                 unlink(m)
+                rmdir((m as NSString).deletingLastPathComponent)    // only if it is now empty
             }
             unlink(journal)
             throw error
@@ -180,6 +181,7 @@ extension Case {
                 guard p.hasPrefix(objectsPath + "/"), !committed.contains(shaOf(objectPath: p)) else { continue }
                 chmod(p, 0o644)
                 unlink(p)
+                rmdir((p as NSString).deletingLastPathComponent)    // only if it is now empty
             }
             unlink(journal)
         }
