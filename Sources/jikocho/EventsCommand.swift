@@ -48,7 +48,12 @@ struct EventsCommand: ParsableCommand {
     }
 
     static func tableLine(_ e: Event) -> String {
-        let flow = e.src.isEmpty && e.dst.isEmpty ? "" : "\(e.src.description) -> \(e.dst.description)"
+        let flow = switch (e.src.isEmpty, e.dst.isEmpty) {
+        case (true, true): "-"
+        case (false, true): e.src.description
+        case (true, false): "-> \(e.dst.description)"
+        case (false, false): "\(e.src.description) -> \(e.dst.description)"
+        }
         return [e.time.iso8601(precision: .microseconds).rightPad(29), e.domain.rawValue.rightPad(8),
                 Output.safe(e.kind).rightPad(24), Output.safe(e.asset ?? e.host ?? "-").rightPad(16),
                 Output.safe(flow).rightPad(41), Output.safe(e.user ?? "-").rightPad(12), Output.safe(e.message)]
