@@ -88,11 +88,11 @@ extension Case {
             }
             // Move the staged copies into place, journalled so that a crash before the commit leaves no stray object.
             if !staged.isEmpty {
-                var text = Array(staged.map { objectPath(sha256: $0.item.sha256) + "\n" }.joined().utf8)
+                let text = Array(staged.map { objectPath(sha256: $0.item.sha256) + "\n" }.joined().utf8)
                 let fd = Glibc.open(journal, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { throw CaseError(.io, "cannot write \(journal)", hint: nil) }
                 defer { Glibc.close(fd) }
-                try writeAll(fd, &text, path: journal)
+                try writeAll(fd, text, path: journal)
                 _ = fsync(fd)
             }
             for s in staged {
@@ -318,32 +318,21 @@ extension Case {
             Glibc.close(outFD)
             if !ok { unlink(dest) }
         }
-        _ = posix_fadvise(inFD, 0, 0, POSIX_FADV_SEQUENTIAL)
-        var hasher = SHA256()
-        let chunk = 4 << 20
-        var buf = [UInt8](repeating: 0, count: chunk)
-        var size: Int64 = 0
         var lastReport: Int64 = 0
-        while true {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(inFD, $0.baseAddress!, chunk) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CaseError(.unreadable, "cannot read \(src): \(String(cString: strerror(errno)))",
-                                hint: "check the device the evidence is on")
-            }
-            if n == 0 { break }
-            buf.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        let (sha, size) = try streamSHA256(fd: inFD, readError: { err in
+            CaseError(.unreadable, "cannot read \(src): \(String(cString: strerror(err)))",
+                      hint: "check the device the evidence is on")
+        }) { buf, total in
             do {
-                try writeAll(outFD, &buf, count: n, path: dest)
+                try writeAll(outFD, buf, path: dest)
             } catch var e as CaseError where e.code == .diskFull {
                 e.reason = "no space left on the case's disk while copying \(src)"
                 e.hint = "free space and run the add again (nothing was added)"
                 throw e
             }
-            size += Int64(n)
-            if size - lastReport >= 64 << 20 {
-                progress(size)
-                lastReport = size
+            if total - lastReport >= 64 << 20 {
+                progress(total)
+                lastReport = total
             }
         }
         if fsync(outFD) != 0 {
@@ -356,7 +345,7 @@ extension Case {
         }
         progress(size)
         ok = true
-        return (hex(hasher.finalize()), size, mtime)
+        return (sha, size, mtime)
     }
 }
 
@@ -369,4 +358,30 @@ extension EvidenceItem {
             sourceModifiedAt: (row["source_mtime"] as Int64?).map(Timestamp.init(nanoseconds:)),
             examiner: row["examiner"], parentID: row["parent_id"], timeZone: row["time_zone"], clock: row["clock"])
     }
+}
+
+/// Reads a file descriptor to its end in 4 MiB chunks, hashing with SHA-256 and handing each chunk (and the bytes
+/// read so far) to `body`. Memory stays at one chunk whatever the file's size.
+func streamSHA256(fd: Int32, readError: (Int32) -> Error = { CaseError(.io, String(cString: strerror($0))) },
+                  _ body: (UnsafeRawBufferPointer, Int64) throws -> Void) throws -> (sha256: String, size: Int64)
+{
+    _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+    var hasher = SHA256()
+    let chunk = 4 << 20
+    let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+    defer { buf.deallocate() }
+    var size: Int64 = 0
+    while true {
+        let n = Glibc.read(fd, buf.baseAddress!, chunk)
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw readError(errno)
+        }
+        if n == 0 { break }
+        let filled = UnsafeRawBufferPointer(rebasing: buf[0..<n])
+        hasher.update(bufferPointer: filled)
+        size += Int64(n)
+        try body(filled, size)
+    }
+    return (hex(hasher.finalize()), size)
 }

@@ -94,27 +94,13 @@ extension Case {
         }
     }
 
-    /// SHA-256 and size of a file, streamed; nil when it cannot be opened.
+    /// SHA-256 and size of a file, streamed; nil when it cannot be opened or read.
     func hashFile(_ path: String) -> (String, Int64)? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { Glibc.close(fd) }
-        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
-        var hasher = SHA256()
-        let chunk = 4 << 20
-        var buf = [UInt8](repeating: 0, count: chunk)
-        var size: Int64 = 0
-        while true {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, chunk) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if n == 0 { break }
-            buf.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            size += Int64(n)
-        }
-        return (hex(hasher.finalize()), size)
+        guard let (sha, size) = try? streamSHA256(fd: fd, { _, _ in }) else { return nil }
+        return (sha, size)
     }
 
     private func verifyChain(_ entries: [CustodyEntry], into report: inout VerifyReport) {

@@ -265,8 +265,7 @@ public final class Case: @unchecked Sendable {
                             hint: "check that the case directory is writable")
         }
         defer { Glibc.close(fd) }
-        var bytes = Array(text.utf8)
-        try writeAll(fd, &bytes, path: path)
+        try writeAll(fd, Array(text.utf8), path: path)
         guard fsync(fd) == 0 else {
             throw CaseError(.io, "cannot sync \(path): \(String(cString: strerror(errno)))", hint: nil)
         }
@@ -383,23 +382,25 @@ public final class Case: @unchecked Sendable {
     }
 }
 
-/// Writes the whole buffer, retrying short writes and EINTR; ENOSPC becomes a disk-full error.
-func writeAll(_ fd: Int32, _ bytes: inout [UInt8], count: Int? = nil, path: String) throws {
-    let total = count ?? bytes.count
+/// Writes the whole buffer, retrying short writes and EINTR; ENOSPC (and a file-size limit) becomes a disk-full
+/// error.
+func writeAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer, path: String) throws {
     var done = 0
-    try bytes.withUnsafeBytes { buf in
-        while done < total {
-            let n = Glibc.write(fd, buf.baseAddress! + done, total - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                let err = errno
-                if err == ENOSPC || err == EDQUOT || err == EFBIG {
-                    throw CaseError(.diskFull, "no space left on the case's disk while writing \(path)",
-                                    hint: "free space and run the command again")
-                }
-                throw CaseError(.io, "cannot write \(path): \(String(cString: strerror(err)))", hint: nil)
+    while done < buf.count {
+        let n = Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
+        if n < 0 {
+            if errno == EINTR { continue }
+            let err = errno
+            if err == ENOSPC || err == EDQUOT || err == EFBIG {
+                throw CaseError(.diskFull, "no space left on the case's disk while writing \(path)",
+                                hint: "free space and run the command again")
             }
-            done += n
+            throw CaseError(.io, "cannot write \(path): \(String(cString: strerror(err)))", hint: nil)
         }
+        done += n
     }
+}
+
+func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+    try bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
 }

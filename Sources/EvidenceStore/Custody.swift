@@ -24,33 +24,29 @@ public struct CustodyEntry: Hashable, Sendable {
 
     /// The canonical JSON of everything but the hash: what the hash covers. `detail` is spliced as stored, so an
     /// altered detail changes the hash even if it is not canonical.
-    public var hashedText: String {
-        var out = [UInt8]()
-        out.append(contentsOf: "{\"action\":".utf8); JSONValue.writeString(action, into: &out)
-        out.append(contentsOf: ",\"actor\":".utf8); JSONValue.writeString(actor, into: &out)
-        out.append(contentsOf: ",\"at\":".utf8); JSONValue.writeString(at, into: &out)
-        out.append(contentsOf: ",\"detail\":".utf8); out.append(contentsOf: detail.utf8)
-        out.append(contentsOf: ",\"prev\":".utf8); JSONValue.writeString(prev, into: &out)
-        out.append(contentsOf: ",\"seq\":\(seq)".utf8)
-        out.append(contentsOf: ",\"subject\":".utf8); JSONValue.writeString(subject, into: &out)
-        out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var hashedText: String { canonicalJSON(withHash: false) }
 
     public var computedHash: String { sha256Hex(hashedText.utf8) }
 
     /// The line written to `custody.jsonl`: canonical JSON with the hash (keys sorted, so `hash` sits before
     /// `prev`).
-    public var jsonLine: String {
+    public var jsonLine: String { canonicalJSON(withHash: true) }
+
+    private func canonicalJSON(withHash: Bool) -> String {
         var out = [UInt8]()
-        out.append(contentsOf: "{\"action\":".utf8); JSONValue.writeString(action, into: &out)
-        out.append(contentsOf: ",\"actor\":".utf8); JSONValue.writeString(actor, into: &out)
-        out.append(contentsOf: ",\"at\":".utf8); JSONValue.writeString(at, into: &out)
-        out.append(contentsOf: ",\"detail\":".utf8); out.append(contentsOf: detail.utf8)
-        out.append(contentsOf: ",\"hash\":".utf8); JSONValue.writeString(hash, into: &out)
-        out.append(contentsOf: ",\"prev\":".utf8); JSONValue.writeString(prev, into: &out)
+        func field(_ key: String, _ value: String) {
+            out.append(contentsOf: (out.isEmpty ? "{\"\(key)\":" : ",\"\(key)\":").utf8)
+            JSONValue.writeString(value, into: &out)
+        }
+        field("action", action)
+        field("actor", actor)
+        field("at", at)
+        out.append(contentsOf: ",\"detail\":".utf8)
+        out.append(contentsOf: detail.utf8)
+        if withHash { field("hash", hash) }
+        field("prev", prev)
         out.append(contentsOf: ",\"seq\":\(seq)".utf8)
-        out.append(contentsOf: ",\"subject\":".utf8); JSONValue.writeString(subject, into: &out)
+        field("subject", subject)
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
     }
