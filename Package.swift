@@ -41,7 +41,8 @@ let package = Package(
         .executableTarget(
             name: "jikocho",
             dependencies: ["Reports", "EvidenceStore", "Collectors",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "jikocho-bench",
             dependencies: ["EvidenceStore", .product(name: "GRDBSQLite", package: "GRDB.swift")],

@@ -50,6 +50,7 @@ extension Case {
                     progress: ((AddProgress) -> Void)? = nil) throws -> [AddOutcome]
     {
         let examiner = options.examiner ?? self.examiner
+        if let tz = options.timeZone { try Case.checkTimeZone(tz) }
         let plan = try planAdd(paths)
         let total = plan.files.reduce(Int64(0)) { $0 + $1.size }
         var staged: [StagedObject] = []
@@ -150,6 +151,23 @@ extension Case {
             unlink(journal)
             throw error
         }
+    }
+
+    /// A declared time zone must be one a collector can apply: an IANA name (`Asia/Tokyo`), `UTC`, or a fixed
+    /// offset (`+09:00`, `-0500`). A typo here would shift every local time of the evidence.
+    public static func checkTimeZone(_ tz: String) throws {
+        if TimeZone(identifier: tz) != nil { return }
+        let b = Array(tz.utf8)
+        let digits = b.dropFirst().filter { $0 != UInt8(ascii: ":") }
+        if b.count >= 3, b[0] == UInt8(ascii: "+") || b[0] == UInt8(ascii: "-"), digits.count == 4 || digits.count == 2,
+           digits.allSatisfy({ $0 &- 48 < 10 }),
+           let h = Int(String(decoding: digits.prefix(2), as: UTF8.self)), h <= 14,
+           digits.count == 2 || Int(String(decoding: digits.suffix(2), as: UTF8.self))! < 60
+        {
+            return
+        }
+        throw CaseError(.invalidArgument, "unknown time zone \(tz)",
+                        hint: "use an IANA name such as Asia/Tokyo, UTC, or an offset such as +09:00")
     }
 
     /// The evidence item with this SHA-256, if the case has it.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import JikochoModel
+import Logging
 
 /// A case on disk (../shared/DESIGN.md, "The case on disk"):
 ///
@@ -19,6 +20,9 @@ import JikochoModel
 /// brought level with the custody table.
 public final class Case: @unchecked Sendable {
     public enum Mode: Sendable { case read, write }
+
+    /// Diagnostics (`JIKOCHO_LOG=debug` in the command line shows them); what a user must see is returned instead.
+    static let log = Logger(label: "jikocho.case")
 
     public static let formatName = "jikocho-case/1"
 
@@ -256,6 +260,10 @@ public final class Case: @unchecked Sendable {
         let text = pending.map { $0.jsonLine + "\n" }.joined()
         try appendFile(custodyPath, text)
         mirroredSeq = last.seq
+        for e in pending {
+            Case.log.debug("custody \(e.action) \(e.subject)",
+                           metadata: ["custody.seq": "\(e.seq)", "custody.hash": "\(e.hash)", "case.id": "\(caseID)"])
+        }
     }
 
     private func appendFile(_ path: String, _ text: String) throws {
@@ -317,6 +325,7 @@ public final class Case: @unchecked Sendable {
                 try CustodyEntry.append(db, actor: examiner, action: "custody.resync", subject: "custody.jsonl",
                                         detail: .object(detail))
             }
+            Case.log.notice("custody.jsonl restored", metadata: ["entries": "\(missing)", "torn.bytes": "\(torn)"])
             recoveryNotes.append("custody.jsonl lacked \(missing) entr\(missing == 1 ? "y" : "ies") of an interrupted "
                                  + "command; restored from the custody table")
         }
@@ -346,6 +355,8 @@ public final class Case: @unchecked Sendable {
                                                  "partial_events_removed": .int(Int64(events))])
                 return events
             }
+            Case.log.notice("interrupted ingest run marked incomplete",
+                            metadata: ["run.id": "\(id)", "events.removed": "\(removed)"])
             recoveryNotes.append("ingest run #\(id) (\(row["collector"] as String)) was interrupted; marked incomplete, "
                                  + "\(removed) partial events removed; run the ingest again")
         }

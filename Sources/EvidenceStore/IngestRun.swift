@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import JikochoModel
+import Logging
 
 /// What an ingest run wrote, for the user and the custody log.
 public struct IngestSummary: Sendable {
@@ -128,6 +129,8 @@ public final class IngestRun: EventSink {
         }
         eventCount += Int64(events.count)
         warningCount += Int64(warnings.count)
+        Case.log.trace("batch written", metadata: ["run.id": "\(id)", "events": "\(events.count)",
+                                                   "warnings": "\(warnings.count)", "run.events": "\(eventCount)"])
         pendingEvents.removeAll(keepingCapacity: true)
         pendingWarnings.removeAll(keepingCapacity: true)
     }

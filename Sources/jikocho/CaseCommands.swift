@@ -26,15 +26,25 @@ struct CaseCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Summarize a case: evidence, events, custody.")
 
         @Argument(help: "The case directory.") var `case`: String
+        @Flag(help: "List every evidence item.") var evidence = false
 
         func run() throws {
             let c = try Case.open(at: `case`, mode: .read)
-            printSummary(try c.summary(), evidence: try c.allEvidence())
+            printSummary(try c.summary())
+            guard evidence else { return }
+            print("")
+            print("   ID  SHA-256           SIZE        ACQUIRED              TYPE                          PATH")
+            for item in try c.allEvidence() {
+                print("\(String(item.id).leftPad(5))  \(item.sha256.prefix(16))  \(Output.bytes(item.size).leftPad(10))  "
+                      + "\(item.acquiredAt.iso8601(precision: .seconds))  \((item.mimeType ?? "unknown").rightPad(28))  "
+                      + Output.safe(item.relativePath ?? item.originalPath)
+                      + (item.timeZone.map { "  (tz \(Output.safe($0)))" } ?? ""))
+            }
         }
     }
 }
 
-func printSummary(_ s: CaseSummary, evidence: [EvidenceItem]) {
+func printSummary(_ s: CaseSummary) {
     print("case       \(Output.safe(s.name))  (\(s.caseID))")
     print("examiner   \(Output.safe(s.examiner)), created \(s.createdAt)")
     print("evidence   \(s.evidenceCount) items, \(Output.bytes(s.evidenceBytes))")
@@ -45,7 +55,6 @@ func printSummary(_ s: CaseSummary, evidence: [EvidenceItem]) {
     let runs = s.runsByStatus.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
     print("ingest     \(runs.isEmpty ? "no runs yet" : runs); \(s.eventCount) events, \(s.warningCount) warnings")
     print("custody    \(s.custodyEntries) entries, head \(s.custodyHead)")
-    _ = evidence
 }
 
 extension String {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Logging
 
 @main
 struct Jikocho: ParsableCommand {
@@ -8,4 +10,21 @@ struct Jikocho: ParsableCommand {
         version: "0.1.0",
         subcommands: [CaseCommand.self, AddCommand.self, VerifyCommand.self, EventsCommand.self,
                       CustodyCommand.self, DevCommand.self])
+
+    /// Diagnostics go to stderr at the level of `JIKOCHO_LOG` (trace, debug, info, notice, warning, error);
+    /// warnings and worse by default.
+    static func main() {
+        let level = ProcessInfo.processInfo.environment["JIKOCHO_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -103,6 +103,22 @@ import Testing
         #expect(objectFiles(c).isEmpty)
     }
 
+    @Test(arguments: ["Asia/Tokyo", "UTC", "America/New_York", "+09:00", "-0500", "+05:30", "+09"])
+    func acceptsTimeZonesACollectorCanApply(tz: String) throws {
+        try Case.checkTimeZone(tz)
+    }
+
+    @Test func refusesAnUnknownTimeZoneBeforeCopyingAnything() throws {
+        let tmp = TempDir()
+        let c = try makeCase(tmp)
+        for tz in ["Asia/Tokio", "JST+9", "+9", "+25:00", "+09:75", ""] {
+            expectCaseError(.invalidArgument) {
+                _ = try c.add(paths: [tmp.file("in/a.log", "a")], options: AddOptions(timeZone: tz))
+            }
+        }
+        #expect(try evidenceCount(c) == 0)
+    }
+
     @Test func refusesToAddTheCaseToItself() throws {
         let tmp = TempDir()
         let c = try makeCase(tmp)

@@ -119,4 +119,24 @@ import Testing
         #expect(Timestamp(nanoseconds: -5).subsecondNanos == 999_999_995)
         #expect(Timestamp(nanoseconds: 1) < Timestamp(nanoseconds: 2))
     }
+
+    /// Hostile input: random bytes and truncations never crash a time parser, and what they accept is valid.
+    @Test func survivesRandomBytes() {
+        var rng = SystemRandomNumberGenerator()
+        let seeds = ["2021-02-05T08:33:12.123456+09:00", "Feb  5 08:33:12", "10/Oct/2000:13:55:36 -0700"]
+        for _ in 0..<20_000 {
+            var b = Array(seeds.randomElement(using: &rng)!.utf8)
+            for _ in 0..<Int.random(in: 0...3, using: &rng) {
+                b[Int.random(in: 0..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            }
+            b = Array(b.prefix(Int.random(in: 0...b.count, using: &rng)))
+            b.withUnsafeBufferPointer { p in
+                for c in [TimeParser.iso8601(bytes: p)?.time, TimeParser.rfc3164(bytes: p, year: 2021)?.time,
+                          TimeParser.commonLog(bytes: p)?.time]
+                {
+                    if let c { #expect(c.isValid) }
+                }
+            }
+        }
+    }
 }
