@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPcap", "CArchive", "CMagic", "TestSupport"]),
         .testTarget(name: "jikochoTests", dependencies: ["jikocho", "EvidenceStore", "TestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift"),
-                                                         .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+                                                         .product(name: "GRDBSQLite", package: "GRDB.swift")],
+                    exclude: ["Golden"]),
     ]
 )

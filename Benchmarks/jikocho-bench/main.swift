@@ -120,7 +120,7 @@ if opt.cLoop.isEmpty {
     func put(_ s: String?) {
         if let s { tsv.append(contentsOf: s.utf8) } else { tsv.append(contentsOf: "\\N".utf8) }
     }
-    for (i, e) in events.enumerated() {
+    for e in events {
         let fields: [String?] = [
             String(e.time.nanoseconds), String(e.recordedTime.nanoseconds), e.timeDescription, e.domain.rawValue,
             e.kind, e.host, e.asset, e.src.ip, e.src.port.map { String($0) }, e.src.mac, e.dst.ip,
@@ -134,7 +134,6 @@ if opt.cLoop.isEmpty {
             put(f)
         }
         tsv.append(0x0A)
-        _ = i
     }
     let tsvPath = "\(opt.work)/events.tsv"
     FileManager.default.createFile(atPath: tsvPath, contents: Data(tsv))

@@ -77,7 +77,7 @@ public final class IngestRun: EventSink {
     deinit {
         if let statement {
             let s = statement
-            try? owner.dbQueue.inDatabase { _ in sqlite3_finalize(s) }
+            owner.dbQueue.inDatabase { _ in _ = sqlite3_finalize(s) }
         }
     }
 
