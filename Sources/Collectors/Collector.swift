@@ -53,11 +53,12 @@ public protocol Collector: Sendable {
     static func identify(_ probe: EvidenceProbe) -> Confidence
     /// Reads the evidence and emits events and warnings. Throws only when the evidence cannot be read at all.
     func collect(_ source: EvidenceSource, into sink: some EventSink) throws
+    init()
 }
 
 /// Every collector, in one explicit list (Swift has no import side effects to register them).
 public enum CollectorRegistry {
-    public static let all: [any Collector.Type] = []
+    public static let all: [any Collector.Type] = [SyslogCollector.self]
 
     /// The collector with this name, if any.
     public static func named(_ name: String) -> (any Collector.Type)? {

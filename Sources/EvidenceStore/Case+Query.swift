@@ -1,3 +1,4 @@
+import Collectors
 import Foundation
 import GRDB
 import JikochoModel
@@ -148,5 +149,20 @@ extension StoredEvent {
                                    collectorVersion: row["collector_version"], locator: row["locator"]),
             tags: tags)
         self.init(id: row["id"], runID: row["run_id"], event: event)
+    }
+}
+
+extension Case {
+    /// Warnings of an ingest run, in the order written, and how many there are in all.
+    public func warnings(runID: Int64, limit: Int = 10) throws -> (shown: [CollectorWarning], total: Int) {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT evidence_id, locator, text FROM warnings WHERE run_id = ? ORDER BY id LIMIT ?
+                """, arguments: [runID, limit])
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM warnings WHERE run_id = ?",
+                                         arguments: [runID]) ?? 0
+            return (rows.map { CollectorWarning(evidenceID: $0["evidence_id"], locator: $0["locator"], text: $0["text"]) },
+                    total)
+        }
     }
 }

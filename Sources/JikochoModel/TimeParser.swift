@@ -88,22 +88,22 @@ public enum TimeParser {
         return t.isValid ? (t, p.index) : nil
     }
 
-    /// A byte cursor with the small lexers the formats share.
-    struct Cursor {
-        let b: UnsafeBufferPointer<UInt8>
-        var index = 0
+    /// A byte cursor with the small lexers the time formats share; log parsers use it too.
+    public struct Cursor {
+        public let b: UnsafeBufferPointer<UInt8>
+        public var index = 0
 
-        init(_ b: UnsafeBufferPointer<UInt8>) { self.b = b }
+        public init(_ b: UnsafeBufferPointer<UInt8>) { self.b = b }
 
-        var peek: UInt8? { index < b.count ? b[index] : nil }
+        public var peek: UInt8? { index < b.count ? b[index] : nil }
 
-        mutating func take(_ c: UInt8) -> Bool {
+        public mutating func take(_ c: UInt8) -> Bool {
             guard peek == c else { return false }
             index += 1
             return true
         }
 
-        mutating func digits(_ n: Int) -> Int? {
+        public mutating func digits(_ n: Int) -> Int? {
             guard index + n <= b.count else { return nil }
             var v = 0
             for i in index..<(index + n) {
@@ -115,14 +115,14 @@ public enum TimeParser {
             return v
         }
 
-        mutating func upTo2Digits() -> Int? {
+        public mutating func upTo2Digits() -> Int? {
             guard let first = peek, first &- 48 < 10 else { return nil }
             if index + 1 < b.count, b[index + 1] &- 48 < 10 { return digits(2) }
             return digits(1)
         }
 
         /// Up to 9 fraction digits as nanoseconds; further digits are consumed and dropped.
-        mutating func fraction() -> Int? {
+        public mutating func fraction() -> Int? {
             var v = 0
             var n = 0
             while let c = peek, c &- 48 < 10 {
@@ -136,7 +136,7 @@ public enum TimeParser {
         }
 
         /// `+09:00`, `+0900`, `+09`, `-07:00`; seconds east of UTC.
-        mutating func utcOffset() -> Int? {
+        public mutating func utcOffset() -> Int? {
             let start = index
             guard let sign = peek, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") else { return nil }
             index += 1
@@ -154,7 +154,7 @@ public enum TimeParser {
         }
 
         /// `Jan` … `Dec`, case-insensitive.
-        mutating func monthName() -> Int? {
+        public mutating func monthName() -> Int? {
             guard index + 3 <= b.count else { return nil }
             let key = (UInt32(b[index] | 0x20) << 16) | (UInt32(b[index + 1] | 0x20) << 8) | UInt32(b[index + 2] | 0x20)
             guard let m = Cursor.months[key] else { return nil }

@@ -1,0 +1,179 @@
+import Foundation
+import JikochoModel
+import Parsers
+
+/// `log/syslog`: syslog files (RFC 3164, RFC 5424, rsyslog's ISO format) into events, with the authentication
+/// meaning of sshd, PAM, sudo, su and account-management lines.
+///
+/// Options: `tz` (zone of local times; else the evidence's declared zone; else UTC with a warning), `host`
+/// (overrides the host written in the lines), `year` (year of the first BSD line; else inferred from the file's
+/// modification time, counting New Year rollovers, with a warning).
+public struct SyslogCollector: Collector {
+    public static let name = "log/syslog"
+    public static let version = "1"
+
+    public init() {}
+
+    public static func identify(_ probe: EvidenceProbe) -> Confidence {
+        var parsed = 0
+        var seen = 0
+        for line in probe.head.split(separator: 0x0A, omittingEmptySubsequences: true).prefix(8) {
+            // The last line of the head may be cut mid-way; judge the complete ones.
+            seen += 1
+            let ok = line.withUnsafeBufferPointer { SyslogParser.parse($0, year: 2000) != nil }
+            if ok { parsed += 1 }
+        }
+        guard seen > 0, parsed > 0 else { return .no }
+        return parsed * 2 >= seen ? .likely : .maybe
+    }
+
+    public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
+        let item = source.item
+        let evidenceID = item.id
+        func warn(_ locator: String, _ text: String) throws {
+            try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: locator, text: text))
+        }
+        let tzSpec = source.options["tz"] ?? item.timeZone
+        let zone: LocalTimeZone
+        if let tzSpec {
+            guard let z = LocalTimeZone(tzSpec) else { throw CollectorError.notThisFormat("unknown time zone \(tzSpec)") }
+            zone = z
+        } else {
+            zone = LocalTimeZone("UTC")!
+        }
+        let reader = LineReader(path: source.path)
+
+        // Pass 1, for BSD lines only: how many times the months roll over a New Year, to place the first line.
+        var firstYear: Int
+        var noteYear: String?
+        if let y = source.options["year"].flatMap(Int.init) {
+            firstYear = y
+        } else {
+            var tracker = YearTracker(firstYear: 0)
+            var sawBSD = false
+            try reader.forEachLine { line in
+                if let m = SyslogParser.bsdMonth(line.bytes) {
+                    sawBSD = true
+                    tracker.advance(month: m)
+                }
+            }
+            let reference = item.sourceModifiedAt ?? item.acquiredAt
+            let refYear = reference.civil(utcOffsetSeconds: 0).year
+            firstYear = refYear - tracker.rollovers
+            if sawBSD {
+                noteYear = "the year is not written in BSD syslog lines; the first line was placed in \(firstYear), "
+                    + "counted back from the file's modification time (\(reference.iso8601(precision: .seconds))) "
+                    + "over \(tracker.rollovers) New Year rollover(s); pass --year to set it"
+            }
+        }
+
+        let host = source.options["host"]
+        var tracker = YearTracker(firstYear: firstYear)
+        var warnedZone = false
+        try reader.forEachLine { line in
+            if line.number == 1, let noteYear { try warn(line.locator, noteYear) }
+            if line.bytes.isEmpty { return }
+            if line.truncated {
+                try warn(line.locator, "line longer than \(reader.maxLine) bytes; its first \(reader.maxLine) bytes were kept")
+            }
+            let year = SyslogParser.bsdMonth(line.bytes).map { tracker.advance(month: $0) } ?? tracker.year
+            guard var record = SyslogParser.parse(line.bytes, year: year) else {
+                try warn(line.locator, "not a syslog line: \(preview(line.bytes))")
+                return
+            }
+            if line.bytes.contains(0) {
+                record.message = record.message.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
+                try warn(line.locator, "NUL bytes in the line were replaced with U+FFFD")
+            }
+            if !isValidUTF8(line.bytes) {
+                try warn(line.locator, "invalid UTF-8 in the line was replaced with U+FFFD")
+            }
+            if record.time.utcOffsetSeconds == nil, tzSpec == nil, !warnedZone {
+                warnedZone = true
+                try warn(line.locator, "no time zone declared for this evidence; local times were read as UTC "
+                            + "(pass --tz to declare it)")
+            }
+            guard let (time, resolution) = zone.timestamp(record.time) else {
+                try warn(line.locator, "impossible time in the line: \(preview(line.bytes))")
+                return
+            }
+            switch resolution {
+            case .exact: break
+            case .ambiguous:
+                try warn(line.locator, "local time occurs twice in \(zone.spec) (clocks set back); the earlier was taken")
+            case .nonexistent:
+                try warn(line.locator, "local time does not exist in \(zone.spec) (clocks set forward)")
+            }
+            try sink.emit(event(record, time: time, host: host, line: line, evidenceID: evidenceID))
+        }
+    }
+
+    func event(_ r: SyslogRecord, time: Timestamp, host: String?, line: LineReader.Line, evidenceID: Int64) -> Event {
+        var attributes: [String: JSONValue] = ["format": .string(r.format.rawValue)]
+        if let p = r.program { attributes["program"] = .string(p) }
+        if let p = r.pid { attributes["pid"] = .string(p) }
+        if let f = r.facility { attributes["facility"] = .int(Int64(f)) }
+        if let s = r.severity { attributes["severity"] = .int(Int64(s)) }
+        if let m = r.messageID { attributes["msgid"] = .string(m) }
+        if !r.structuredData.isEmpty {
+            attributes["sd"] = .object(r.structuredData.mapValues { .object($0.mapValues { .string($0) }) })
+        }
+        var kind = "syslog.message"
+        var user: String?
+        var src = Endpoint()
+        if let meaning = LinuxAuth.interpret(program: r.program, message: r.message) {
+            kind = meaning.kind
+            user = meaning.user
+            src = Endpoint(ip: meaning.sourceIP, port: meaning.sourcePort)
+            for (k, v) in meaning.attributes { attributes[k] = v }
+        }
+        let tag = r.program.map { p in r.pid.map { "\(p)[\($0)]: " } ?? "\(p): " } ?? ""
+        return Event(time: time, timeDescription: "Log entry time", domain: .it, kind: kind, host: host ?? r.host,
+                     src: src, user: user, message: tag + r.message, attributes: attributes,
+                     provenance: Provenance(evidenceID: evidenceID, collector: Self.name,
+                                            collectorVersion: Self.version, locator: line.locator))
+    }
+}
+
+/// Places BSD syslog lines in years: a month far below the previous one (December → January) is a New Year;
+/// a small step back (lines slightly out of order) is not.
+struct YearTracker {
+    private(set) var year: Int
+    private(set) var rollovers = 0
+    private var lastMonth: Int?
+
+    init(firstYear: Int) { year = firstYear }
+
+    @discardableResult
+    mutating func advance(month: Int) -> Int {
+        if let last = lastMonth, last - month >= 6 {
+            year += 1
+            rollovers += 1
+        }
+        lastMonth = month
+        return year
+    }
+}
+
+/// The start of a line for a warning: at most 120 bytes, control characters escaped.
+func preview(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    let s = String(decoding: UnsafeBufferPointer(rebasing: bytes.prefix(120)), as: UTF8.self)
+    var out = ""
+    for u in s.unicodeScalars {
+        if u.value < 0x20 || u.value == 0x7F { out += "\\x" + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
+    }
+    return bytes.count > 120 ? out + "…" : out
+}
+
+/// Whether bytes are well-formed UTF-8.
+func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var it = bytes.makeIterator()
+    var decoder = UTF8()
+    while true {
+        switch decoder.decode(&it) {
+        case .scalarValue: continue
+        case .emptyInput: return true
+        case .error: return false
+        }
+    }
+}

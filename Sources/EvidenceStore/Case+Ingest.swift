@@ -1,0 +1,100 @@
+import Collectors
+import Foundation
+import GRDB
+import JikochoModel
+
+/// What `ingest` did with one evidence item.
+public enum IngestOutcome: Sendable {
+    case ingested(EvidenceItem, IngestSummary)
+    /// A complete run of the same collector version exists; nothing was read again.
+    case alreadyIngested(EvidenceItem, runID: Int64, collector: String, events: Int64)
+    /// No collector reads this kind of file; the evidence is kept, hashed, and listed.
+    case notParsed(EvidenceItem)
+    /// The collector could not read it at all; the run is marked failed with the reason.
+    case failed(EvidenceItem, collector: String, reason: String)
+}
+
+public struct IngestOptions: Sendable {
+    /// A collector name (`log/syslog`) to use instead of identification.
+    public var collector: String?
+    public var timeZone: String?
+    public var host: String?
+    public var year: Int?
+
+    public init(collector: String? = nil, timeZone: String? = nil, host: String? = nil, year: Int? = nil) {
+        self.collector = collector
+        self.timeZone = timeZone
+        self.host = host
+        self.year = year
+    }
+}
+
+extension Case {
+    /// The collector for an item: the one named, or the surest by identification; nil when none accepts it.
+    public func collector(for item: EvidenceItem, named: String? = nil) throws -> (any Collector.Type)? {
+        if let named {
+            guard let c = CollectorRegistry.named(named) else {
+                throw CaseError(.invalidArgument, "no collector named \(named)",
+                                hint: "use one of: " + CollectorRegistry.all.map { $0.name }.joined(separator: ", "))
+            }
+            return c
+        }
+        return CollectorRegistry.identify(try probe(item))
+    }
+
+    /// Name, MIME type and first bytes of an item, for identification.
+    public func probe(_ item: EvidenceItem) throws -> EvidenceProbe {
+        let path = objectPath(sha256: item.sha256)
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw CaseError(.notFound, "the stored copy of evidence #\(item.id) is missing",
+                            hint: "run `jikocho verify \(directory.path)`")
+        }
+        defer { Glibc.close(fd) }
+        var head = [UInt8](repeating: 0, count: EvidenceProbe.headSize)
+        let n = head.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+        return EvidenceProbe(name: item.name, mimeType: item.mimeType, head: Array(head.prefix(max(0, n))))
+    }
+
+    /// Runs the right collector over one evidence item, as one ingest run.
+    public func ingest(_ item: EvidenceItem, options: IngestOptions = IngestOptions()) throws -> IngestOutcome {
+        guard let collector = try collector(for: item, named: options.collector) else { return .notParsed(item) }
+        if let tz = options.timeZone { try Case.checkTimeZone(tz) }
+        let previous = try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT id, events FROM ingest_runs
+                WHERE evidence_id = ? AND collector = ? AND collector_version = ? AND status = 'complete'
+                ORDER BY id DESC LIMIT 1
+                """, arguments: [item.id, collector.name, collector.version])
+        }
+        if let previous {
+            return .alreadyIngested(item, runID: previous["id"], collector: collector.name, events: previous["events"])
+        }
+        var item = item
+        if let tz = options.timeZone, item.timeZone == nil {
+            // The declared zone belongs to the evidence: record it there, in custody.
+            try write { db in
+                try db.execute(sql: "UPDATE evidence SET time_zone = ? WHERE id = ?", arguments: [tz, item.id])
+                try CustodyEntry.append(db, actor: examiner, action: "evidence.annotate", subject: "evidence #\(item.id)",
+                                        detail: ["time_zone": .string(tz)])
+            }
+            item.timeZone = tz
+        }
+        var runOptions: [String: String] = [:]
+        if let tz = options.timeZone ?? item.timeZone { runOptions["tz"] = tz }
+        if let h = options.host { runOptions["host"] = h }
+        if let y = options.year { runOptions["year"] = String(y) }
+        let run = try beginIngest(evidenceID: item.id, collector: collector.name,
+                                  collectorVersion: collector.version, options: runOptions)
+        let source = EvidenceSource(item: item, path: objectPath(sha256: item.sha256), options: runOptions)
+        do {
+            try collector.init().collect(source, into: run)
+        } catch let e as CaseError {
+            throw e    // the case itself failed (disk, lock): not the evidence's fault
+        } catch {
+            try run.fail(reason: "\(error)")
+            return .failed(item, collector: collector.name, reason: "\(error)")
+        }
+        return .ingested(item, try run.finish())
+    }
+}

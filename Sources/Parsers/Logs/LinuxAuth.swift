@@ -1,0 +1,301 @@
+import JikochoModel
+
+/// What an authentication line of a Linux host means: who logged on (or failed to), from where, who became root,
+/// which account changed.
+public struct AuthMeaning: Hashable, Sendable {
+    /// `auth.logon`, `auth.logon_failed`, `auth.session_opened`, `auth.session_closed`, `auth.privilege`,
+    /// `auth.privilege_failed`, `account.change`.
+    public var kind: String
+    public var user: String?
+    /// The remote address when the line gives a literal IPv4 or IPv6 address.
+    public var sourceIP: String?
+    public var sourcePort: UInt16?
+    public var attributes: [String: JSONValue]
+}
+
+/// Reads the meaning of sshd, PAM, sudo, su and shadow-utils (useradd, usermod, userdel, groupadd, passwd) lines.
+///
+/// Note on counting: for a user that does not exist, sshd writes two lines per attempt (`Invalid user X from A` and
+/// `Failed password for invalid user X from A`); both become `auth.logon_failed`, with `reason` telling them apart.
+public enum LinuxAuth {
+    public static func interpret(program: String?, message m: String) -> AuthMeaning? {
+        guard let program else { return nil }
+        // "sshd(pam_unix)" (old PAM) → base "sshd", module "pam_unix"
+        let base = program.split(separator: "(").first.map(String.init) ?? program
+        let lastPathPart = base.split(separator: "/").last.map(String.init) ?? base
+
+        // PAM lines, whichever program wrote them.
+        if let r = pam(m, service: lastPathPart) { return r }
+
+        switch lastPathPart {
+        case "sshd": return sshd(m)
+        case "sudo": return sudo(m)
+        case "su": return su(m)
+        case "useradd", "usermod", "userdel", "groupadd", "groupmod", "groupdel", "gpasswd", "passwd", "chpasswd",
+             "chage":
+            return account(m, tool: lastPathPart)
+        default: return nil
+        }
+    }
+
+    // MARK: sshd
+
+    static func sshd(_ m: String) -> AuthMeaning? {
+        if let rest = m.after("Accepted ") {
+            // Accepted password for alice from 10.0.0.5 port 50211 ssh2[: RSA SHA256:…]
+            guard let (method, afterMethod) = rest.splitOnce(" for ") else { return nil }
+            guard let (user, addr, port) = userFromPort(afterMethod) else { return nil }
+            var a: [String: JSONValue] = ["method": .string(String(method)), "service": "sshd"]
+            if let fp = afterMethod.after(": ") { a["key"] = .string(String(fp)) }
+            return meaning("auth.logon", user, addr, port, a)
+        }
+        if let rest = m.after("Failed ") {
+            // Failed password for [invalid user ]root from 1.2.3.4 port 22 ssh2
+            guard let (method, afterMethod) = rest.splitOnce(" for ") else { return nil }
+            var target = afterMethod
+            var invalid = false
+            if let r = afterMethod.after("invalid user ") {
+                invalid = true
+                target = r
+            }
+            guard let (user, addr, port) = userFromPort(target) else { return nil }
+            return meaning("auth.logon_failed", user, addr, port,
+                           ["method": .string(String(method)), "reason": invalid ? "invalid user, wrong credentials" : "wrong credentials",
+                            "invalid_user": .bool(invalid), "service": "sshd"])
+        }
+        if let rest = m.after("Invalid user ") {
+            // Invalid user webmaster from 173.234.31.186[ port 38926]
+            guard let (user, addr, port) = userFromPort(rest) else { return nil }
+            return meaning("auth.logon_failed", user, addr, port,
+                           ["reason": "invalid user", "invalid_user": true, "service": "sshd"])
+        }
+        return nil
+    }
+
+    /// `USER from ADDR[ port N][ …]`; the user may contain spaces (sshd logs it as given).
+    static func userFromPort(_ s: Substring) -> (String, String?, UInt16?)? {
+        guard let r = s.ranges(of: " from ").last else { return nil }
+        let user = String(s[s.startIndex..<r.lowerBound])
+        var rest = s[r.upperBound...]
+        let addrEnd = rest.firstIndex(of: " ") ?? rest.endIndex
+        let addr = String(rest[rest.startIndex..<addrEnd])
+        rest = rest[addrEnd...]
+        var port: UInt16?
+        if let p = rest.after(" port ") {
+            port = UInt16(p.prefix { $0.isASCII && $0.isNumber })
+        }
+        return (user, addr, port)
+    }
+
+    // MARK: PAM
+
+    static func pam(_ m: String, service: String) -> AuthMeaning? {
+        // "pam_unix(sshd:session): session opened for user alice by (uid=0)" or, in old PAM, the message alone.
+        var body = Substring(m)
+        var pamService = service
+        if m.hasPrefix("pam_"), let close = m.firstIndex(of: ")"), let open = m.firstIndex(of: "("), open < close {
+            let inner = m[m.index(after: open)..<close]
+            pamService = String(inner.split(separator: ":").first ?? inner)
+            body = m[m.index(after: close)...].drop { $0 == ":" || $0 == " " }
+        }
+        if let rest = body.after("session opened for user ") {
+            let user = String(rest.prefix { $0 != " " && $0 != "(" })
+            var a: [String: JSONValue] = ["service": .string(pamService)]
+            if let by = rest.after(" by ") { a["by"] = .string(String(by)) }
+            return meaning("auth.session_opened", user, nil, nil, a)
+        }
+        if let rest = body.after("session closed for user ") {
+            return meaning("auth.session_closed", String(rest.prefix { $0 != " " }), nil, nil,
+                           ["service": .string(pamService)])
+        }
+        if body.hasPrefix("authentication failure;") {
+            // authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4  user=root
+            let f = keyValues(body.dropFirst("authentication failure;".count))
+            var a: [String: JSONValue] = ["service": .string(pamService), "reason": "authentication failure"]
+            for k in ["logname", "uid", "euid", "tty", "ruser", "rhost"] where !(f[k] ?? "").isEmpty {
+                a[k] = .string(f[k]!)
+            }
+            let user = f["user"].flatMap { $0.isEmpty ? nil : $0 }
+            return meaning("auth.logon_failed", user, f["rhost"], nil, a)
+        }
+        if let rest = body.after("password changed for ") {
+            return meaning("account.change", String(rest.prefix { $0 != " " }), nil, nil,
+                           ["action": "password changed", "service": .string(pamService)])
+        }
+        return nil
+    }
+
+    /// `key=value` pairs separated by spaces (values may be empty).
+    static func keyValues(_ s: Substring) -> [String: String] {
+        var out: [String: String] = [:]
+        for part in s.split(separator: " ") {
+            guard let eq = part.firstIndex(of: "=") else { continue }
+            out[String(part[part.startIndex..<eq])] = String(part[part.index(after: eq)...])
+        }
+        return out
+    }
+
+    // MARK: sudo and su
+
+    static func sudo(_ m: String) -> AuthMeaning? {
+        // "alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash"
+        // "alice : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls"
+        // "    bob : user NOT in sudoers ; TTY=pts/1 ; …"
+        guard let (userPart, rest) = Substring(m).splitOnce(" : ") else { return nil }
+        let user = userPart.trimmingSpaces
+        var fields: [String: String] = [:]
+        var notes: [String] = []
+        for part in rest.split(separator: " ; ") {
+            if let eq = part.firstIndex(of: "="), part[part.startIndex..<eq].allSatisfy({ $0.isUppercase }) {
+                fields[String(part[part.startIndex..<eq])] = String(part[part.index(after: eq)...])
+            } else {
+                notes.append(String(part))
+            }
+        }
+        guard fields["COMMAND"] != nil || fields["USER"] != nil else { return nil }
+        var a: [String: JSONValue] = ["service": "sudo"]
+        if let v = fields["USER"] { a["target_user"] = .string(v) }
+        if let v = fields["COMMAND"] { a["command"] = .string(v) }
+        if let v = fields["TTY"] { a["tty"] = .string(v) }
+        if let v = fields["PWD"] { a["cwd"] = .string(v) }
+        if !notes.isEmpty { a["reason"] = .string(notes.joined(separator: "; ")) }
+        return meaning(notes.isEmpty ? "auth.privilege" : "auth.privilege_failed", user, nil, nil, a)
+    }
+
+    static func su(_ m: String) -> AuthMeaning? {
+        // "Successful su for root by alice", "FAILED su for root by alice", "(to root) alice on pts/0",
+        // "+ pts/0 alice:root", "- pts/0 alice:root"
+        for (prefix, kind) in [("Successful su for ", "auth.privilege"), ("FAILED su for ", "auth.privilege_failed")] {
+            if let rest = m.after(prefix), let (target, user) = rest.splitOnce(" by ") {
+                return meaning(kind, String(user), nil, nil, ["target_user": .string(String(target)), "service": "su"])
+            }
+        }
+        if let rest = m.after("(to "), let (target, tail) = rest.splitOnce(") ") {
+            let parts = tail.split(separator: " ")
+            guard let user = parts.first else { return nil }
+            var a: [String: JSONValue] = ["target_user": .string(String(target)), "service": "su"]
+            if parts.count >= 3, parts[1] == "on" { a["tty"] = .string(String(parts[2])) }
+            return meaning("auth.privilege", String(user), nil, nil, a)
+        }
+        if m.hasPrefix("+ ") || m.hasPrefix("- "), let pair = m.split(separator: " ").last,
+           let (user, target) = pair.splitOnce(":")
+        {
+            let ok = m.hasPrefix("+ ")
+            return meaning(ok ? "auth.privilege" : "auth.privilege_failed", String(user), nil, nil,
+                           ["target_user": .string(String(target)), "service": "su"])
+        }
+        return nil
+    }
+
+    // MARK: accounts
+
+    static func account(_ m: String, tool: String) -> AuthMeaning? {
+        func named(_ s: Substring) -> String? {
+            let f = keyValues(Substring(s.split(separator: ", ").joined(separator: " ")))
+            return f["name"]
+        }
+        var action: String
+        var user: String?
+        var a: [String: JSONValue] = ["tool": .string(tool)]
+        if let rest = m.after("new user: ") {
+            action = "user created"
+            user = named(rest)
+            for (k, v) in keyValues(Substring(rest.split(separator: ", ").joined(separator: " "))) where k != "name" {
+                a[k.lowercased()] = .string(v)
+            }
+        } else if let rest = m.after("new group: ") {
+            action = "group created"
+            a["group"] = named(rest).map { .string($0) } ?? .null
+        } else if let rest = m.after("group added to "), let n = named(Substring(rest.drop { $0 != " " })) {
+            action = "group created"
+            a["group"] = .string(n)
+        } else if let rest = m.after("add '"), let (u, tail) = rest.splitOnce("' to "), let g = tail.quoted {
+            action = "added to group"
+            user = String(u)
+            a["group"] = .string(g)
+        } else if let rest = m.after("delete user '"), let (u, _) = rest.splitOnce("'") {
+            action = "user deleted"
+            user = String(u)
+        } else if let rest = m.after("change user '"), let (u, tail) = rest.splitOnce("' ") {
+            action = "user changed"
+            user = String(u)
+            a["change"] = .string(String(tail))
+        } else if let rest = m.after("password changed for ") {
+            action = "password changed"
+            user = String(rest.prefix { $0 != " " })
+        } else if let rest = m.after("removed group '"), let (g, _) = rest.splitOnce("'") {
+            action = "group deleted"
+            a["group"] = .string(String(g))
+        } else {
+            return nil
+        }
+        a["action"] = .string(action)
+        return meaning("account.change", user, nil, nil, a)
+    }
+
+    static func meaning(_ kind: String, _ user: String?, _ addr: String?, _ port: UInt16?,
+                        _ attributes: [String: JSONValue]) -> AuthMeaning
+    {
+        var a = attributes
+        var ip: String?
+        if let addr, !addr.isEmpty {
+            if IPAddressText.isLiteral(addr) { ip = addr } else { a["rhost"] = .string(addr) }
+        }
+        return AuthMeaning(kind: kind, user: user.flatMap { $0.isEmpty ? nil : $0 }, sourceIP: ip,
+                           sourcePort: ip == nil ? nil : port, attributes: a)
+    }
+}
+
+/// Whether text is a literal IPv4 or IPv6 address (not a host name).
+public enum IPAddressText {
+    public static func isLiteral(_ s: String) -> Bool { isIPv4(s) || isIPv6(s) }
+
+    public static func isIPv4(_ s: String) -> Bool {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { p in
+            !p.isEmpty && p.count <= 3 && p.allSatisfy { $0.isASCII && $0.isNumber } && Int(p)! <= 255
+        }
+    }
+
+    public static func isIPv6(_ s: String) -> Bool {
+        let core = s.split(separator: "%", maxSplits: 1).first.map(String.init) ?? s    // zone id
+        guard core.contains(":"), core.count <= 45 else { return false }
+        var groups = core.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let compressed = core.contains("::")
+        if compressed, core.ranges(of: "::").count > 1 { return false }
+        if let last = groups.last, last.contains(".") {
+            guard isIPv4(last) else { return false }
+            groups.removeLast()
+            groups.append("0")
+            groups.append("0")
+        }
+        let nonEmpty = groups.filter { !$0.isEmpty }
+        guard nonEmpty.allSatisfy({ $0.count <= 4 && $0.allSatisfy(\.isHexDigit) }) else { return false }
+        return compressed ? nonEmpty.count < 8 : groups.count == 8
+    }
+}
+
+extension StringProtocol where SubSequence == Substring {
+    /// The text after `prefix` when the text starts with it.
+    func after(_ prefix: String) -> Substring? {
+        hasPrefix(prefix) ? self[index(startIndex, offsetBy: prefix.count)...] : nil
+    }
+
+    /// The text before and after the first `sep`.
+    func splitOnce(_ sep: String) -> (Substring, Substring)? {
+        guard let r = self[...].firstRange(of: sep) else { return nil }
+        return (self[startIndex..<r.lowerBound], self[r.upperBound...])
+    }
+
+    var trimmingSpaces: String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+
+    /// `'value'` at the start → value.
+    var quoted: String? {
+        guard first == "'" else { return nil }
+        let rest = dropFirst()
+        guard let end = rest.firstIndex(of: "'") else { return nil }
+        return String(rest[rest.startIndex..<end])
+    }
+}

@@ -1,0 +1,236 @@
+import JikochoModel
+
+/// One syslog line, as written: the three layouts Linux hosts and network devices use.
+///
+/// - RFC 3164 (BSD): `<34>Feb  5 08:33:12 hmi-01 sshd[2211]: message` (PRI optional; no year, no zone).
+///   <https://www.rfc-editor.org/rfc/rfc3164>
+/// - RFC 5424: `<34>1 2021-02-05T08:33:12.003Z hmi-01 sshd 2211 ID47 [exampleSDID@32473 iut="3"] message`.
+///   <https://www.rfc-editor.org/rfc/rfc5424>
+/// - rsyslog's high-precision file format: `2021-02-05T08:33:12.123456+09:00 hmi-01 sshd[2211]: message`.
+public struct SyslogRecord: Hashable, Sendable {
+    public enum Format: String, Sendable { case rfc3164, rfc5424, iso }
+
+    public var format: Format
+    /// As written; a 3164 time has no zone (`utcOffsetSeconds == nil`) and the year the caller supplied.
+    public var time: CivilTime
+    public var facility: Int?
+    public var severity: Int?
+    public var host: String?
+    public var program: String?
+    public var pid: String?
+    /// RFC 5424 MSGID.
+    public var messageID: String?
+    /// RFC 5424 structured data: SD-ID → parameters (a repeated name keeps the last value).
+    public var structuredData: [String: [String: String]]
+    public var message: String
+
+    public init(format: Format, time: CivilTime, facility: Int? = nil, severity: Int? = nil, host: String? = nil,
+                program: String? = nil, pid: String? = nil, messageID: String? = nil,
+                structuredData: [String: [String: String]] = [:], message: String)
+    {
+        self.format = format
+        self.time = time
+        self.facility = facility
+        self.severity = severity
+        self.host = host
+        self.program = program
+        self.pid = pid
+        self.messageID = messageID
+        self.structuredData = structuredData
+        self.message = message
+    }
+}
+
+/// Parses one syslog line (without its newline). Pure: bytes in, a record or nil out.
+public enum SyslogParser {
+    /// The month of a BSD (3164) line, without parsing the rest: for year inference before the real pass.
+    public static func bsdMonth(_ line: UnsafeBufferPointer<UInt8>) -> Int? {
+        var c = TimeParser.Cursor(line)
+        _ = priority(&c)
+        return c.monthName()
+    }
+
+    /// Parses a line; `year` is used for BSD lines, which do not write one.
+    public static func parse(_ line: UnsafeBufferPointer<UInt8>, year: Int) -> SyslogRecord? {
+        var c = TimeParser.Cursor(line)
+        let pri = priority(&c)
+        let facility = pri.map { $0 >> 3 }
+        let severity = pri.map { $0 & 7 }
+
+        // RFC 5424: a version number right after the PRI.
+        if pri != nil, let v = c.peek, v >= UInt8(ascii: "1"), v <= UInt8(ascii: "9"), c.index + 1 < line.count,
+           line[c.index + 1] == UInt8(ascii: " ")
+        {
+            c.index += 2
+            return rfc5424(line, &c, facility: facility, severity: severity)
+        }
+
+        let rest = UnsafeBufferPointer(rebasing: line[c.index...])
+        if let (t, n) = TimeParser.iso8601(bytes: rest) {
+            c.index += n
+            guard c.take(UInt8(ascii: " ")) else { return nil }
+            return tail(line, &c, format: .iso, time: t, facility: facility, severity: severity)
+        }
+        if let (t, n) = TimeParser.rfc3164(bytes: rest, year: year) {
+            c.index += n
+            // Some devices add the year after the time ("Feb  5 08:33:12 2021 host ...") — not standard; not taken.
+            guard c.take(UInt8(ascii: " ")) else {
+                // A line that ends right after the time is a record with an empty message.
+                guard c.index == line.count else { return nil }
+                return SyslogRecord(format: .rfc3164, time: t, facility: facility, severity: severity, message: "")
+            }
+            return tail(line, &c, format: .rfc3164, time: t, facility: facility, severity: severity)
+        }
+        return nil
+    }
+
+    /// `<PRI>`: 1–3 digits, at most 191.
+    static func priority(_ c: inout TimeParser.Cursor) -> Int? {
+        let start = c.index
+        guard c.take(UInt8(ascii: "<")) else { return nil }
+        var v = 0
+        var n = 0
+        while let d = c.peek, d &- 48 < 10, n < 3 {
+            v = v * 10 + Int(d &- 48)
+            n += 1
+            c.index += 1
+        }
+        guard n > 0, v <= 191, c.take(UInt8(ascii: ">")) else {
+            c.index = start
+            return nil
+        }
+        return v
+    }
+
+    static func text(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
+    }
+
+    /// Host, then the tag (`prog[pid]:` or `prog:`), then the message. A line without a host (`sshd[1]: msg`
+    /// straight after the time) is recognized by its tag.
+    static func tail(_ b: UnsafeBufferPointer<UInt8>, _ c: inout TimeParser.Cursor, format: SyslogRecord.Format,
+                     time: CivilTime, facility: Int?, severity: Int?) -> SyslogRecord
+    {
+        func token() -> Range<Int> {
+            let s = c.index
+            while let ch = c.peek, ch != UInt8(ascii: " ") { c.index += 1 }
+            return s..<c.index
+        }
+        var host: String?
+        let first = token()
+        var record = SyslogRecord(format: format, time: time, facility: facility, severity: severity, message: "")
+        if let (prog, pid) = tag(b, first) {
+            // No host: the first token is already the tag.
+            record.program = prog
+            record.pid = pid
+        } else {
+            host = text(b, first)
+            _ = c.take(UInt8(ascii: " "))
+            let save = c.index
+            let second = token()
+            if let (prog, pid) = tag(b, second) {
+                record.program = prog
+                record.pid = pid
+            } else {
+                c.index = save
+            }
+        }
+        _ = c.take(UInt8(ascii: " "))
+        record.host = host.flatMap { $0.isEmpty || $0 == "-" ? nil : $0 }
+        record.message = text(b, c.index..<b.count)
+        return record
+    }
+
+    /// `sshd[2211]:`, `sshd(pam_unix)[19939]:`, `kernel:`, `CRON[1]:` → (program, pid). Nil when the token is no tag.
+    static func tag(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> (String, String?)? {
+        guard r.count >= 2, b[r.upperBound - 1] == UInt8(ascii: ":") else { return nil }
+        let body = r.lowerBound..<(r.upperBound - 1)
+        if b[body.upperBound - 1] == UInt8(ascii: "]"),
+           let open = body.last(where: { b[$0] == UInt8(ascii: "[") }), open > body.lowerBound
+        {
+            return (text(b, body.lowerBound..<open), text(b, (open + 1)..<(body.upperBound - 1)))
+        }
+        guard !body.contains(where: { b[$0] == UInt8(ascii: "[") || b[$0] == UInt8(ascii: "]") }) else { return nil }
+        return (text(b, body), nil)
+    }
+
+    /// `VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP STRUCTURED-DATA [SP MSG]`, with `-` for nil.
+    static func rfc5424(_ b: UnsafeBufferPointer<UInt8>, _ c: inout TimeParser.Cursor, facility: Int?,
+                        severity: Int?) -> SyslogRecord?
+    {
+        func field() -> String? {
+            let s = c.index
+            while let ch = c.peek, ch != UInt8(ascii: " ") { c.index += 1 }
+            let v = text(b, s..<c.index)
+            _ = c.take(UInt8(ascii: " "))
+            return v == "-" ? nil : v
+        }
+        var time: CivilTime
+        if c.take(UInt8(ascii: "-")) {
+            return nil    // NILVALUE time: nothing to place the record at
+        } else {
+            guard let (t, n) = TimeParser.iso8601(bytes: UnsafeBufferPointer(rebasing: b[c.index...])),
+                  t.utcOffsetSeconds != nil
+            else { return nil }
+            time = t
+            c.index += n
+        }
+        guard c.take(UInt8(ascii: " ")) else { return nil }
+        var r = SyslogRecord(format: .rfc5424, time: time, facility: facility, severity: severity, message: "")
+        r.host = field()
+        r.program = field()
+        r.pid = field()
+        r.messageID = field()
+        if c.take(UInt8(ascii: "-")) {
+            _ = c.take(UInt8(ascii: " "))
+        } else {
+            while c.peek == UInt8(ascii: "[") {
+                guard let (id, params) = sdElement(b, &c) else { return nil }
+                r.structuredData[id] = params
+            }
+            _ = c.take(UInt8(ascii: " "))
+        }
+        var msgStart = c.index
+        // A UTF-8 BOM marks the message as UTF-8 (RFC 5424 §6.4).
+        if msgStart + 3 <= b.count, b[msgStart] == 0xEF, b[msgStart + 1] == 0xBB, b[msgStart + 2] == 0xBF { msgStart += 3 }
+        r.message = text(b, msgStart..<b.count)
+        _ = time
+        return r
+    }
+
+    /// `[id name="value" name2="va\"lue"]`; at most 64 parameters per element.
+    static func sdElement(_ b: UnsafeBufferPointer<UInt8>, _ c: inout TimeParser.Cursor)
+        -> (String, [String: String])?
+    {
+        guard c.take(UInt8(ascii: "[")) else { return nil }
+        let idStart = c.index
+        while let ch = c.peek, ch != UInt8(ascii: " "), ch != UInt8(ascii: "]") { c.index += 1 }
+        let id = text(b, idStart..<c.index)
+        guard !id.isEmpty else { return nil }
+        var params: [String: String] = [:]
+        while c.take(UInt8(ascii: " ")) {
+            let nameStart = c.index
+            while let ch = c.peek, ch != UInt8(ascii: "=") { c.index += 1 }
+            let name = text(b, nameStart..<c.index)
+            guard c.take(UInt8(ascii: "=")), c.take(UInt8(ascii: "\"")), params.count < 64 else { return nil }
+            var value = [UInt8]()
+            while true {
+                guard let ch = c.peek else { return nil }
+                c.index += 1
+                if ch == UInt8(ascii: "\\"), let next = c.peek,
+                   next == UInt8(ascii: "\"") || next == UInt8(ascii: "\\") || next == UInt8(ascii: "]")
+                {
+                    value.append(next)
+                    c.index += 1
+                } else if ch == UInt8(ascii: "\"") {
+                    break
+                } else {
+                    value.append(ch)
+                }
+            }
+            params[name] = String(decoding: value, as: UTF8.self)
+        }
+        guard c.take(UInt8(ascii: "]")) else { return nil }
+        return (id, params)
+    }
+}

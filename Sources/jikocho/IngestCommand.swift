@@ -1,0 +1,86 @@
+import ArgumentParser
+import Collectors
+import EvidenceStore
+import Foundation
+import JikochoModel
+
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Add evidence and read it into events with the right collector (see `jikocho ingest --list`).")
+
+    @Argument(help: "The case directory.") var `case`: String
+    @Argument(help: "Files and directories to ingest.") var paths: [String] = []
+    @Option(help: "Use this collector instead of identifying each file.") var collector: String?
+    @Option(help: "Time zone of sources that write local time (Asia/Tokyo, UTC, +09:00).") var tz: String?
+    @Option(help: "Host name to use for the events instead of the one in the records.") var host: String?
+    @Option(help: "Year of the first line of logs that do not write one (BSD syslog).") var year: Int?
+    @Option(help: "Examiner for new evidence (default: the case's examiner).") var examiner: String?
+    @Option(help: "Warnings to show per run (all are stored).") var showWarnings = 3
+    @Flag(help: "List the collectors and exit.") var list = false
+
+    func validate() throws {
+        if let year, !(1970...2200).contains(year) { throw ValidationError("--year \(year) is out of range 1970–2200") }
+        if !list, paths.isEmpty { throw ValidationError("name the evidence to ingest") }
+    }
+
+    func run() throws {
+        if list {
+            for c in CollectorRegistry.all { print("\(c.name.rightPad(16)) version \(c.version)") }
+            return
+        }
+        let c = try Case.open(at: `case`, mode: .write)
+        for note in c.recoveryNotes { Output.err("recovered: \(note)") }
+        let progress = Output.Progress()
+        let added = try c.add(paths: paths, options: AddOptions(examiner: examiner, timeZone: tz)) { p in
+            progress.update("adding \(p.fileIndex + 1)/\(p.fileCount) \(Output.safe(p.file))")
+        }
+        progress.clear()
+        var items: [EvidenceItem] = []
+        var skipped = 0
+        for o in added {
+            switch o {
+            case .added(let item): items.append(item)
+            case .duplicate(let existing, _): items.append(existing)
+            case .skipped(let path, let reason):
+                skipped += 1
+                print("skipped            \(Output.safe(path)): \(Output.safe(reason))")
+            }
+        }
+        var seen = Set<Int64>()
+        var ingested = 0, already = 0, notParsed = 0, failed = 0
+        var events: Int64 = 0, warnings: Int64 = 0
+        let options = IngestOptions(collector: collector, timeZone: tz, host: host, year: year)
+        for (i, item) in items.enumerated() where seen.insert(item.id).inserted {
+            let label = Output.safe(item.relativePath ?? item.name)
+            progress.update("ingesting \(i + 1)/\(items.count) \(label)", force: true)
+            let outcome = try c.ingest(item, options: options)
+            progress.clear()
+            switch outcome {
+            case .ingested(_, let s):
+                ingested += 1
+                events += s.events
+                warnings += s.warnings
+                print("run #\(s.runID)".rightPad(8) + "  \(s.collector.rightPad(12))  #\(item.id)  \(s.events) events, "
+                      + "\(s.warnings) warnings  \(label)")
+                if s.warnings > 0, showWarnings > 0 {
+                    let (shown, total) = try c.warnings(runID: s.runID, limit: showWarnings)
+                    for w in shown { print("          warning \(w.locator): \(Output.safe(w.text))") }
+                    if total > shown.count { print("          … \(total - shown.count) more (all are in the case)") }
+                }
+            case .alreadyIngested(_, let runID, let name, let n):
+                already += 1
+                print("already ingested  #\(item.id) by \(name) in run #\(runID) (\(n) events)  \(label)")
+            case .notParsed:
+                notParsed += 1
+                print("not parsed        #\(item.id)  \(item.mimeType ?? "unknown type"): no collector reads it yet  \(label)")
+            case .failed(_, let name, let reason):
+                failed += 1
+                print("FAILED            #\(item.id)  \(name): \(Output.safe(reason))  \(label)")
+            }
+        }
+        print("\(seen.count) items: \(ingested) ingested (\(events) events, \(warnings) warnings), \(already) already "
+              + "ingested, \(notParsed) not parsed, \(failed) failed" + (skipped > 0 ? ", \(skipped) skipped" : ""))
+        if failed > 0 { throw ExitCode(1) }
+    }
+}
