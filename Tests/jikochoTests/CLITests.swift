@@ -143,3 +143,31 @@ func expectCaseError(_ code: CaseError.Code, _ body: () throws -> Void,
         Issue.record("expected CaseError \(code.rawValue), got \(error)", sourceLocation: sourceLocation)
     }
 }
+
+@Suite struct IngestCLITests {
+    /// The brute force in the shared sshd log, with user and source address, from one command.
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
+    func ingestListsTheBruteForceInTheSharedAuthLog() throws {
+        let tmp = TempDir()
+        let bin = TestPaths.jikocho
+        let dir = tmp.url.appendingPathComponent("case").path
+        try runProgram(bin, ["case", "init", dir, "--name", "ssh", "--examiner", "t"])
+        let r = try runProgram(bin, ["ingest", dir, TestPaths.dataset("logs/linux/loghub_OpenSSH_2k.log"),
+                                     TestPaths.dataset("pcaps/ics/modbus_example_icsnpp.pcap"), "--tz", "UTC",
+                                     "--year", "2015"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("log/syslog    #1  2000 events, 0 warnings  loghub_OpenSSH_2k.log"))
+        #expect(r.stdout.contains("not parsed        #2  application/vnd.tcpdump.pcap"))
+        #expect(r.stdout.contains("2 items: 1 ingested (2000 events, 0 warnings), 0 already ingested, 1 not parsed"))
+        let failed = try runProgram(bin, ["events", dir, "--kind", "auth.logon_failed", "--json"])
+        let lines = failed.stdout.split(separator: "\n")
+        #expect(lines.count == 1129)
+        #expect(lines.allSatisfy { $0.contains(#""kind":"auth.logon_failed""#) })
+        let first = String(lines[0])
+        #expect(first.contains(#""user":"webmaster""#))
+        #expect(first.contains(#""src":{"ip":"173.234.31.186"}"#))
+        let again = try runProgram(bin, ["ingest", dir, TestPaths.dataset("logs/linux/loghub_OpenSSH_2k.log")])
+        #expect(again.stdout.contains("already ingested  #1 by log/syslog in run #1 (2000 events)"))
+        #expect(try runProgram(bin, ["verify", dir]).status == 0)
+    }
+}

@@ -135,8 +135,9 @@ public struct SyslogCollector: Collector {
     }
 }
 
-/// Places BSD syslog lines in years: a month far below the previous one (December → January) is a New Year;
-/// a small step back (lines slightly out of order) is not.
+/// Places BSD syslog lines in years. A month six or more below the last one (December → January) is a New Year;
+/// a month six or more above it (January, then a late December line) is a line from before that New Year and
+/// leaves the count alone; smaller steps back are lines slightly out of order.
 struct YearTracker {
     private(set) var year: Int
     private(set) var rollovers = 0
@@ -144,11 +145,16 @@ struct YearTracker {
 
     init(firstYear: Int) { year = firstYear }
 
+    /// The year of a line in `month`.
     @discardableResult
     mutating func advance(month: Int) -> Int {
-        if let last = lastMonth, last - month >= 6 {
-            year += 1
-            rollovers += 1
+        if let last = lastMonth {
+            if last - month >= 6 {
+                year += 1
+                rollovers += 1
+            } else if month - last >= 6 {
+                return year - 1
+            }
         }
         lastMonth = month
         return year

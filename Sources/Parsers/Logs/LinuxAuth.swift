@@ -11,6 +11,14 @@ public struct AuthMeaning: Hashable, Sendable {
     public var sourceIP: String?
     public var sourcePort: UInt16?
     public var attributes: [String: JSONValue]
+
+    public init(kind: String, user: String?, sourceIP: String?, sourcePort: UInt16?, attributes: [String: JSONValue]) {
+        self.kind = kind
+        self.user = user
+        self.sourceIP = sourceIP
+        self.sourcePort = sourcePort
+        self.attributes = attributes
+    }
 }
 
 /// Reads the meaning of sshd, PAM, sudo, su and shadow-utils (useradd, usermod, userdel, groupadd, passwd) lines.
@@ -46,7 +54,7 @@ public enum LinuxAuth {
             guard let (method, afterMethod) = rest.splitOnce(" for ") else { return nil }
             guard let (user, addr, port) = userFromPort(afterMethod) else { return nil }
             var a: [String: JSONValue] = ["method": .string(String(method)), "service": "sshd"]
-            if let fp = afterMethod.after(": ") { a["key"] = .string(String(fp)) }
+            if let (_, key) = afterMethod.splitOnce(": ") { a["key"] = .string(String(key)) }
             return meaning("auth.logon", user, addr, port, a)
         }
         if let rest = m.after("Failed ") {
@@ -209,7 +217,9 @@ public enum LinuxAuth {
         } else if let rest = m.after("group added to "), let n = named(Substring(rest.drop { $0 != " " })) {
             action = "group created"
             a["group"] = .string(n)
-        } else if let rest = m.after("add '"), let (u, tail) = rest.splitOnce("' to "), let g = tail.quoted {
+        } else if let rest = m.after("add '"), let (u, tail) = rest.splitOnce("' to "),
+                  let g = (tail.after("group ") ?? tail).quoted
+        {
             action = "added to group"
             user = String(u)
             a["group"] = .string(g)

@@ -1,0 +1,126 @@
+import Collectors
+import Foundation
+import JikochoModel
+import TestSupport
+import Testing
+
+/// Runs the syslog collector over bytes or a real file, as an ingest would.
+func collectSyslog(path: String, options: [String: String] = [:], timeZone: String? = nil,
+                   mtime: Timestamp? = nil) throws -> MemorySink
+{
+    let item = EvidenceItem(id: 1, sha256: String(repeating: "0", count: 64), size: 0, name: "syslog",
+                            originalPath: path, acquiredAt: Timestamp(seconds: 1_700_000_000),
+                            sourceModifiedAt: mtime, examiner: "t", timeZone: timeZone)
+    let sink = MemorySink()
+    try SyslogCollector().collect(EvidenceSource(item: item, path: path, options: options), into: sink)
+    return sink
+}
+
+func collectSyslog(_ text: [UInt8], options: [String: String] = [:], timeZone: String? = nil,
+                   mtime: Timestamp? = nil) throws -> MemorySink
+{
+    let tmp = TempDir()
+    return try collectSyslog(path: tmp.file("log", text), options: options, timeZone: timeZone, mtime: mtime)
+}
+
+@Suite struct SyslogCollectorTests {
+    @Test func identifiesSyslogAndRefusesOtherFormats() {
+        func probe(_ s: String) -> EvidenceProbe { EvidenceProbe(name: "x", mimeType: "text/plain", head: Array(s.utf8)) }
+        #expect(SyslogCollector.identify(probe("Feb  5 08:33:12 h sshd[1]: x\nFeb  5 08:33:13 h sshd[1]: y\n")) == .likely)
+        #expect(SyslogCollector.identify(probe("timestamp,tag,value\n2021-02-05T08:00:00Z,NaOH_SP,100\n")) == .no)
+        #expect(SyslogCollector.identify(probe(#"10.0.0.1 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1"#)) == .no)
+        #expect(SyslogCollector.identify(EvidenceProbe(name: "x", mimeType: nil, head: [0xD4, 0xC3, 0xB2, 0xA1, 2, 0]))
+            == .no)
+    }
+
+    /// One full record (plaso's habit), with the declared zone applied.
+    @Test func makesAFullEventFromALine() throws {
+        let sink = try collectSyslog(Array("Feb  5 17:33:12 hmi-01 sshd[2211]: Accepted password for operator from 203.0.113.7 port 51512 ssh2\n".utf8),
+                                     options: ["tz": "Asia/Tokyo", "year": "2021"])
+        #expect(sink.warnings.isEmpty)
+        #expect(sink.events == [Event(
+            time: Timestamp(seconds: 1_612_513_992), timeDescription: "Log entry time", domain: .it, kind: "auth.logon",
+            host: "hmi-01", src: Endpoint(ip: "203.0.113.7", port: 51512), user: "operator",
+            message: "sshd[2211]: Accepted password for operator from 203.0.113.7 port 51512 ssh2",
+            attributes: ["format": "rfc3164", "program": "sshd", "pid": "2211", "method": "password", "service": "sshd"],
+            provenance: Provenance(evidenceID: 1, collector: "log/syslog", collectorVersion: "1", locator: "line 1 @0x0"))])
+    }
+
+    @Test func placesYearsAcrossNewYearFromTheModificationTime() throws {
+        let text = "Dec 31 23:59:58 h app: a\nJan  1 00:00:01 h app: b\nDec 31 23:59:59 h app: late, out of order\n"
+            + "Jan  1 00:00:02 h app: c\n"
+        // Modified in 2022: the last lines are of 2022, so the first is of 2021.
+        let sink = try collectSyslog(Array(text.utf8), mtime: Timestamp(seconds: 1_641_000_000))
+        #expect(sink.events.map { $0.time.iso8601(precision: .seconds) }
+            == ["2021-12-31T23:59:58Z", "2022-01-01T00:00:01Z", "2021-12-31T23:59:59Z", "2022-01-01T00:00:02Z"])
+        #expect(sink.warnings.contains { $0.text.contains("placed in 2021") && $0.text.contains("1 New Year rollover") })
+        #expect(sink.warnings.contains { $0.text.contains("no time zone declared") })
+        let given = try collectSyslog(Array(text.utf8), options: ["year": "2019", "tz": "UTC"])
+        #expect(given.events.map { $0.time.iso8601(precision: .seconds) }
+            == ["2019-12-31T23:59:58Z", "2020-01-01T00:00:01Z", "2019-12-31T23:59:59Z", "2020-01-01T00:00:02Z"])
+        #expect(given.warnings.isEmpty)
+    }
+
+    /// Hostile input: every bad line becomes a warning with its locator; the good lines around it still count.
+    @Test func keepsGoingThroughBadLines() throws {
+        var bytes = Array("Feb  5 08:33:12 h a: ok1\n".utf8)
+        bytes += Array("this is not syslog\n".utf8)
+        bytes += Array("Feb  5 08:33:13 h a: nul\u{0}byte\n".utf8)
+        bytes += Array("Feb  5 08:33:14 h a: bad ".utf8) + [0xFF, 0xFE] + [0x0A]
+        bytes += Array("Feb 30 08:33:15 h a: impossible date\n".utf8)
+        bytes += Array("Feb  5 08:33:16 h a: ".utf8) + [UInt8](repeating: 0x41, count: 3 << 20) + [0x0A]
+        bytes += Array("Feb  5 08:33:17 h a: ends mid-reco".utf8)
+        let sink = try collectSyslog(bytes, options: ["year": "2021", "tz": "UTC"])
+        #expect(sink.events.count == 5)
+        #expect(sink.events.map(\.provenance.locator).first == "line 1 @0x0")
+        #expect(sink.events.last?.message == "a: ends mid-reco")
+        let byLine = Dictionary(grouping: sink.warnings, by: { $0.locator.split(separator: " ")[1] })
+        #expect(byLine["2"]?.first?.text == "not a syslog line: this is not syslog")
+        #expect(byLine["3"]?.first?.text.contains("NUL") == true)
+        #expect(sink.events[1].message.contains("\u{FFFD}"))
+        #expect(byLine["4"]?.first?.text.contains("invalid UTF-8") == true)
+        #expect(byLine["5"]?.first?.text.contains("not a syslog line") == true)
+        #expect(byLine["6"]?.first?.text.contains("longer than") == true)
+        #expect(sink.warnings.count == 5)
+    }
+
+    /// Oracle: independent substring counts over the real files (what `grep -c` gives) equal the event counts.
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote),
+          arguments: [("logs/linux/loghub_OpenSSH_2k.log", 1129, 1, 1), ("logs/linux/loghub_Linux_2k.log", 490, 0, 123)])
+    func countsOnRealLogsMatchAnIndependentCount(file: String, failed: Int, accepted: Int, sessions: Int) throws {
+        let path = TestPaths.dataset(file)
+        let sink = try collectSyslog(path: path, options: ["tz": "UTC", "year": "2005"])
+        let data = try #require(FileManager.default.contents(atPath: path))
+        let lines = data.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+        #expect(sink.events.count == lines.count)
+        #expect(lines.count == 2000)
+        #expect(sink.warnings.isEmpty)
+        func grep(_ needles: [String]) -> Int { lines.filter { l in needles.contains { l.contains($0) } }.count }
+        let kinds = Dictionary(grouping: sink.events, by: \.kind).mapValues(\.count)
+        #expect(kinds["auth.logon_failed", default: 0] == grep([": Failed password for ", ": Failed none for ",
+                                                                 ": Invalid user ", ": authentication failure;"]))
+        #expect(kinds["auth.logon_failed", default: 0] == failed)
+        #expect(kinds["auth.logon", default: 0] == accepted)
+        #expect(kinds["auth.session_opened", default: 0] == sessions)
+        #expect(kinds["auth.session_opened", default: 0] == grep(["session opened for user"]))
+    }
+
+    /// The first and last records of the shared sshd log, in full.
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
+    func firstAndLastRecordsOfTheSharedSSHLog() throws {
+        let sink = try collectSyslog(path: TestPaths.dataset("logs/linux/loghub_OpenSSH_2k.log"),
+                                     options: ["tz": "UTC", "year": "2015"])
+        let first = try #require(sink.events.first)
+        #expect(first.time.iso8601(precision: .seconds) == "2015-12-10T06:55:46Z")
+        #expect(first.host == "LabSZ")
+        #expect(first.kind == "syslog.message")
+        #expect(first.message == "sshd[24200]: reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!")
+        #expect(first.provenance.locator == "line 1 @0x0")
+        let failed = try #require(sink.events.first { $0.kind == "auth.logon_failed" })
+        #expect(failed.user == "webmaster")
+        #expect(failed.src.ip == "173.234.31.186")
+        let last = try #require(sink.events.last)
+        #expect(last.provenance.locator.hasPrefix("line 2000 @0x"))
+        #expect(last.time.iso8601(precision: .seconds).hasPrefix("2015-12-"))
+    }
+}

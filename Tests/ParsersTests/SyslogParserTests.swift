@@ -1,0 +1,189 @@
+import JikochoModel
+import Parsers
+import Testing
+
+func parse(_ s: String, year: Int = 2021) -> SyslogRecord? {
+    var bytes = Array(s.utf8)
+    return bytes.withUnsafeMutableBufferPointer { SyslogParser.parse(UnsafeBufferPointer($0), year: year) }
+}
+
+@Suite struct SyslogParserTests {
+    @Test func parsesABSDLineWithHostTagAndPid() throws {
+        let r = try #require(parse("Feb  5 08:33:12 hmi-01 sshd[2211]: Accepted password for operator from 203.0.113.7 port 51512 ssh2"))
+        #expect(r == SyslogRecord(format: .rfc3164, time: CivilTime(year: 2021, month: 2, day: 5, hour: 8, minute: 33,
+                                                                      second: 12),
+                                  host: "hmi-01", program: "sshd", pid: "2211",
+                                  message: "Accepted password for operator from 203.0.113.7 port 51512 ssh2"))
+    }
+
+    @Test(arguments: [
+        ("<38>Feb  5 08:33:12 hmi-01 su: (to root) op on pts/0", "hmi-01" as String?, "su" as String?, nil as String?,
+         "(to root) op on pts/0", 4 as Int?, 6 as Int?),
+        ("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure;", "combo", "sshd(pam_unix)", "19939",
+         "authentication failure;", nil, nil),
+        ("Jul 27 14:41:58 combo syslogd 1.4.1: restart.", "combo", nil, nil, "syslogd 1.4.1: restart.", nil, nil),
+        ("Feb  5 08:33:12 sshd[7]: no host here", nil, "sshd", "7", "no host here", nil, nil),
+        ("Feb  5 08:33:12 hmi-01 kernel: [ 12.3] usb 1-1: new device", "hmi-01", "kernel", nil,
+         "[ 12.3] usb 1-1: new device", nil, nil),
+        ("Feb  5 08:33:12 hmi-01 CRON[123]:", "hmi-01", "CRON", "123", "", nil, nil),
+    ])
+    func parsesBSDVariants(line: String, host: String?, program: String?, pid: String?, message: String, facility: Int?,
+                           severity: Int?) throws
+    {
+        let r = try #require(parse(line))
+        #expect(r.host == host)
+        #expect(r.program == program)
+        #expect(r.pid == pid)
+        #expect(r.message == message)
+        #expect(r.facility == facility)
+        #expect(r.severity == severity)
+    }
+
+    @Test func parsesRFC5424WithStructuredData() throws {
+        let line = #"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"] An application event log entry"#
+        let r = try #require(parse(line))
+        #expect(r.format == .rfc5424)
+        #expect(r.time.timestamp()?.iso8601(precision: .milliseconds) == "2003-10-11T22:14:15.003Z")
+        #expect(r.facility == 20)
+        #expect(r.severity == 5)
+        #expect(r.host == "mymachine.example.com")
+        #expect(r.program == "evntslog")
+        #expect(r.pid == nil)
+        #expect(r.messageID == "ID47")
+        #expect(r.structuredData == ["exampleSDID@32473": ["iut": "3", "eventSource": "Application", "eventID": "1011"],
+                                     "examplePriority@32473": ["class": "high"]])
+        #expect(r.message == "An application event log entry")
+    }
+
+    @Test func parsesRFC5424EscapesNilValuesAndBOM() throws {
+        let r = try #require(parse("<34>1 2021-02-05T08:33:12+09:00 - - - - [a@1 q=\"x\\\"y\\]z\"] \u{FEFF}msg"))
+        #expect(r.host == nil)
+        #expect(r.program == nil)
+        #expect(r.structuredData == ["a@1": ["q": "x\"y]z"]])
+        #expect(r.message == "msg")
+        #expect(r.time.utcOffsetSeconds == 9 * 3600)
+        let bare = try #require(parse("<34>1 2021-02-05T08:33:12Z host app 12 - -"))
+        #expect(bare.message == "")
+        #expect(bare.pid == "12")
+    }
+
+    @Test func parsesRsyslogISOLines() throws {
+        let r = try #require(parse("2021-02-05T08:33:12.123456+09:00 hmi-01 sudo:  operator : TTY=pts/0 ; USER=root ; COMMAND=/bin/bash"))
+        #expect(r.format == .iso)
+        #expect(r.time.timestamp() == Timestamp(nanoseconds: 1_612_481_592_123_456_000))
+        #expect(r.program == "sudo")
+        #expect(r.message == " operator : TTY=pts/0 ; USER=root ; COMMAND=/bin/bash")
+    }
+
+    @Test(arguments: [
+        "", "hello world", "Feb 30 08:33:12 host x: y", "Feb  5 08:33 host", "<999>Feb  5 08:33:12 h p: m",
+        "<34>1 - host app - - - msg", "<34>1 2021-02-05T08:33:12 host app - - - local time not allowed",
+        "<34>1 2021-02-05T08:33:12Z host app - - [unterminated", "2021-02-05T08:33:12Zhost x",
+    ])
+    func rejectsWhatIsNotSyslog(line: String) {
+        #expect(parse(line) == nil)
+    }
+
+    /// Every prefix and random corruptions of real lines: no crash, and what parses has a valid time.
+    @Test func survivesTruncationAndCorruption() {
+        let lines = [
+            "<34>Feb  5 08:33:12 hmi-01 sshd[2211]: Accepted password for operator from 203.0.113.7 port 51512 ssh2",
+            #"<165>1 2003-10-11T22:14:15.003Z host app - ID47 [a@1 x="1" y="2"][b@2 z="\"]"] message"#,
+            "2021-02-05T08:33:12.123456+09:00 hmi-01 sudo: op : TTY=pts/0 ; USER=root ; COMMAND=/bin/bash",
+        ]
+        var rng = SystemRandomNumberGenerator()
+        for line in lines {
+            let b = Array(line.utf8)
+            for cut in 0...b.count {
+                _ = b[0..<cut].withUnsafeBufferPointer { SyslogParser.parse($0, year: 2021) }
+            }
+            for _ in 0..<3000 {
+                var m = b
+                for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                    m[Int.random(in: 0..<m.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                }
+                if let r = m.withUnsafeBufferPointer({ SyslogParser.parse($0, year: 2021) }) {
+                    #expect(r.time.isValid)
+                }
+            }
+        }
+    }
+}
+
+@Suite struct LinuxAuthTests {
+    func meaning(_ line: String) -> AuthMeaning? {
+        guard let r = parse(line) else { return nil }
+        return LinuxAuth.interpret(program: r.program, message: r.message)
+    }
+
+    @Test func sshdAcceptedFailedInvalid() throws {
+        let ok = try #require(meaning("Feb  5 08:33:12 h sshd[1]: Accepted publickey for alice from 10.0.0.5 port 50211 ssh2: RSA SHA256:abc"))
+        #expect(ok == AuthMeaning(kind: "auth.logon", user: "alice", sourceIP: "10.0.0.5", sourcePort: 50211,
+                                  attributes: ["method": "publickey", "service": "sshd", "key": "RSA SHA256:abc"]))
+        let bad = try #require(meaning("Dec 10 06:55:48 LabSZ sshd[24200]: Failed password for invalid user webmaster from 173.234.31.186 port 38926 ssh2"))
+        #expect(bad.kind == "auth.logon_failed")
+        #expect(bad.user == "webmaster")
+        #expect(bad.sourceIP == "173.234.31.186")
+        #expect(bad.sourcePort == 38926)
+        #expect(bad.attributes["invalid_user"] == true)
+        let invalid = try #require(meaning("Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186"))
+        #expect(invalid.kind == "auth.logon_failed")
+        #expect(invalid.attributes["reason"] == "invalid user")
+        #expect(invalid.sourcePort == nil)
+        let v6 = try #require(meaning("Feb  5 08:33:12 h sshd[1]: Failed password for root from fe80::1%eth0 port 22 ssh2"))
+        #expect(v6.sourceIP == "fe80::1%eth0")
+        #expect(meaning("Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo failed") == nil)
+    }
+
+    @Test func pamFailuresAndSessions() throws {
+        let f = try #require(meaning("Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=220-135-151-1.hinet-ip.hinet.net  user=root"))
+        #expect(f.kind == "auth.logon_failed")
+        #expect(f.user == "root")
+        #expect(f.sourceIP == nil)    // a host name is kept as rhost, not passed off as an address
+        #expect(f.attributes["rhost"] == "220-135-151-1.hinet-ip.hinet.net")
+        #expect(f.attributes["service"] == "sshd")
+        let s = try #require(meaning("Feb  5 08:33:12 h sshd[9]: pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)"))
+        #expect(s.kind == "auth.session_opened")
+        #expect(s.user == "alice")
+        let c = try #require(meaning("Jun 15 04:06:20 combo su(pam_unix)[21416]: session closed for user cyrus"))
+        #expect(c.kind == "auth.session_closed")
+        #expect(c.attributes["service"] == "su")
+    }
+
+    @Test func sudoAndSu() throws {
+        let s = try #require(meaning("Feb  5 13:28:02 hmi-01 sudo: operator : TTY=pts/0 ; PWD=/home/operator ; USER=root ; COMMAND=/bin/bash"))
+        #expect(s == AuthMeaning(kind: "auth.privilege", user: "operator", sourceIP: nil, sourcePort: nil,
+                                 attributes: ["service": "sudo", "target_user": "root", "command": "/bin/bash",
+                                              "tty": "pts/0", "cwd": "/home/operator"]))
+        let denied = try #require(meaning("Feb  5 13:28:02 h sudo:     bob : user NOT in sudoers ; TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/usr/bin/id"))
+        #expect(denied.kind == "auth.privilege_failed")
+        #expect(denied.user == "bob")
+        #expect(denied.attributes["reason"] == "user NOT in sudoers")
+        #expect(meaning("Feb  5 08:33:12 h su[5]: Successful su for root by alice")?.kind == "auth.privilege")
+        #expect(meaning("Feb  5 08:33:12 h su[5]: FAILED su for root by alice")?.kind == "auth.privilege_failed")
+        let to = try #require(meaning("Feb  5 08:33:12 h su: (to root) alice on pts/0"))
+        #expect(to.user == "alice")
+        #expect(to.attributes["target_user"] == "root")
+        #expect(to.attributes["tty"] == "pts/0")
+    }
+
+    @Test func accountChanges() throws {
+        let u = try #require(meaning("Feb  5 08:40:00 h useradd[99]: new user: name=svc-backup, UID=1002, GID=1002, home=/home/svc-backup, shell=/bin/bash, from=/dev/pts/0"))
+        #expect(u.kind == "account.change")
+        #expect(u.user == "svc-backup")
+        #expect(u.attributes["action"] == "user created")
+        #expect(u.attributes["uid"] == "1002")
+        let g = try #require(meaning("Feb  5 08:40:01 h usermod[100]: add 'svc-backup' to group 'sudo'"))
+        #expect(g.user == "svc-backup")
+        #expect(g.attributes["group"] == "sudo")
+        #expect(meaning("Feb  5 08:40:02 h passwd[101]: pam_unix(passwd:chauthtok): password changed for svc-backup")?.attributes["action"] == "password changed")
+        #expect(meaning("Feb  5 08:40:03 h userdel[102]: delete user 'svc-backup'")?.attributes["action"] == "user deleted")
+    }
+
+    @Test(arguments: ["10.0.0.1", "255.255.255.255", "::1", "fe80::1", "2001:db8::8a2e:370:7334", "::ffff:10.0.0.1",
+                      "1:2:3:4:5:6:7:8"])
+    func recognizesAddresses(s: String) { #expect(IPAddressText.isLiteral(s)) }
+
+    @Test(arguments: ["10.0.0", "256.1.1.1", "host.example", "1::2::3", "12345::", "1:2:3:4:5:6:7:8:9", "", "::g"])
+    func rejectsNonAddresses(s: String) { #expect(!IPAddressText.isLiteral(s)) }
+}
