@@ -153,24 +153,28 @@ public enum TimeParser {
             return sign == UInt8(ascii: "-") ? -v : v
         }
 
-        /// `Jan` … `Dec`, case-insensitive.
+        /// `Jan` … `Dec`, case-insensitive. A switch on the packed letters: no hashing on the hot path.
         public mutating func monthName() -> Int? {
             guard index + 3 <= b.count else { return nil }
             let key = (UInt32(b[index] | 0x20) << 16) | (UInt32(b[index + 1] | 0x20) << 8) | UInt32(b[index + 2] | 0x20)
-            guard let m = Cursor.months[key] else { return nil }
+            let m: Int
+            switch key {
+            case 0x6A_616E: m = 1     // jan
+            case 0x66_6562: m = 2     // feb
+            case 0x6D_6172: m = 3     // mar
+            case 0x61_7072: m = 4     // apr
+            case 0x6D_6179: m = 5     // may
+            case 0x6A_756E: m = 6     // jun
+            case 0x6A_756C: m = 7     // jul
+            case 0x61_7567: m = 8     // aug
+            case 0x73_6570: m = 9     // sep
+            case 0x6F_6374: m = 10    // oct
+            case 0x6E_6F76: m = 11    // nov
+            case 0x64_6563: m = 12    // dec
+            default: return nil
+            }
             index += 3
             return m
         }
-
-        static let months: [UInt32: Int] = {
-            var d = [UInt32: Int]()
-            for (i, name) in ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-                .enumerated()
-            {
-                let u = Array(name.utf8)
-                d[(UInt32(u[0]) << 16) | (UInt32(u[1]) << 8) | UInt32(u[2])] = i + 1
-            }
-            return d
-        }()
     }
 }

@@ -2,12 +2,13 @@ import ArgumentParser
 import Collectors
 import EvidenceStore
 import Foundation
+import JikochoModel
 
 /// Commands for the project's own tests and benchmarks; hidden from help.
 struct DevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev", abstract: "Tools for Jikocho's own tests and benchmarks.", shouldDisplay: false,
-        subcommands: [Synthesize.self])
+        subcommands: [Synthesize.self, Collect.self])
 
     /// Runs an ingest run of synthetic events attached to an evidence item: the load for the sink benchmark and
     /// for the kill -9 test of ingest atomicity.
@@ -34,6 +35,41 @@ struct DevCommand: ParsableCommand {
             let secs = Date().timeIntervalSince(start)
             print("run #\(s.runID): \(s.events) events, \(s.warnings) warnings in \(String(format: "%.2f", secs)) s "
                   + "(\(Int(Double(s.events) / max(secs, 1e-9))) events/s)")
+        }
+    }
+
+    /// Runs a collector over a file into a sink that only counts: the parser's own speed, without the store.
+    struct Collect: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run a collector over a file, counting only.")
+
+        @Argument(help: "The file.") var path: String
+        @Option(help: "Collector name.") var collector: String
+        @Option(help: "Collector options as key=value (tz=UTC, year=2021).") var option: [String] = []
+
+        final class CountingSink: EventSink {
+            var events = 0
+            var warnings = 0
+            func emit(_ event: Event) throws { events += 1 }
+            func warn(_ warning: CollectorWarning) throws { warnings += 1 }
+        }
+
+        func run() throws {
+            guard let c = CollectorRegistry.named(collector) else {
+                throw ValidationError("no collector named \(collector)")
+            }
+            var options: [String: String] = [:]
+            for o in option {
+                let kv = o.split(separator: "=", maxSplits: 1).map(String.init)
+                if kv.count == 2 { options[kv[0]] = kv[1] }
+            }
+            let item = EvidenceItem(id: 1, sha256: String(repeating: "0", count: 64), size: 0, name: path,
+                                    originalPath: path, acquiredAt: .now, examiner: "dev")
+            let sink = CountingSink()
+            let start = Date()
+            try c.init().collect(EvidenceSource(item: item, path: path, options: options), into: sink)
+            let secs = Date().timeIntervalSince(start)
+            print("\(sink.events) events, \(sink.warnings) warnings in \(String(format: "%.2f", secs)) s "
+                  + "(\(Int(Double(sink.events) / max(secs, 1e-9))) events/s)")
         }
     }
 }

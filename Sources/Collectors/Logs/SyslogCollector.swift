@@ -81,7 +81,7 @@ public struct SyslogCollector: Collector {
                 try warn(line.locator, "not a syslog line: \(preview(line.bytes))")
                 return
             }
-            if line.bytes.contains(0) {
+            if let base = line.bytes.baseAddress, memchr(base, 0, line.bytes.count) != nil {
                 record.message = record.message.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
                 try warn(line.locator, "NUL bytes in the line were replaced with U+FFFD")
             }
@@ -109,7 +109,9 @@ public struct SyslogCollector: Collector {
     }
 
     func event(_ r: SyslogRecord, time: Timestamp, host: String?, line: LineReader.Line, evidenceID: Int64) -> Event {
-        var attributes: [String: JSONValue] = ["format": .string(r.format.rawValue)]
+        var attributes: [String: JSONValue] = [:]
+        attributes.reserveCapacity(12)
+        attributes["format"] = .string(r.format.rawValue)
         if let p = r.program { attributes["program"] = .string(p) }
         if let p = r.pid { attributes["pid"] = .string(p) }
         if let f = r.facility { attributes["facility"] = .int(Int64(f)) }
@@ -171,9 +173,15 @@ func preview(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
     return bytes.count > 120 ? out + "…" : out
 }
 
-/// Whether bytes are well-formed UTF-8.
+/// Whether bytes are well-formed UTF-8 (ASCII, the common case, is checked eight bytes at a time).
 func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-    var it = bytes.makeIterator()
+    guard let base = bytes.baseAddress else { return true }
+    var i = 0
+    let raw = UnsafeRawPointer(base)
+    while i + 8 <= bytes.count, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+    while i < bytes.count, bytes[i] < 0x80 { i += 1 }
+    if i == bytes.count { return true }
+    var it = UnsafeBufferPointer(rebasing: bytes[i...]).makeIterator()
     var decoder = UTF8()
     while true {
         switch decoder.decode(&it) {

@@ -28,12 +28,18 @@ public struct AuthMeaning: Hashable, Sendable {
 public enum LinuxAuth {
     public static func interpret(program: String?, message m: String) -> AuthMeaning? {
         guard let program else { return nil }
-        // "sshd(pam_unix)" (old PAM) → base "sshd", module "pam_unix"
-        let base = program.split(separator: "(").first.map(String.init) ?? program
-        let lastPathPart = base.split(separator: "/").last.map(String.init) ?? base
+        // "sshd(pam_unix)" (old PAM) → base "sshd"; "/usr/sbin/sshd" → "sshd"
+        var name = Substring(program)
+        if let paren = name.utf8.firstIndex(of: UInt8(ascii: "(")) { name = name[name.startIndex..<paren] }
+        if let slash = name.utf8.lastIndex(of: UInt8(ascii: "/")) { name = name[name.utf8.index(after: slash)...] }
+        let lastPathPart = String(name)
 
-        // PAM lines, whichever program wrote them.
-        if let r = pam(m, service: lastPathPart) { return r }
+        // PAM lines, whichever program wrote them (cheap first-byte test before any string work).
+        if let first = m.utf8.first, first == UInt8(ascii: "p") || first == UInt8(ascii: "s") || first == UInt8(ascii: "a"),
+           let r = pam(m, service: lastPathPart)
+        {
+            return r
+        }
 
         switch lastPathPart {
         case "sshd": return sshd(m)
@@ -82,15 +88,22 @@ public enum LinuxAuth {
 
     /// `USER from ADDR[ port N][ …]`; the user may contain spaces (sshd logs it as given).
     static func userFromPort(_ s: Substring) -> (String, String?, UInt16?)? {
-        guard let r = s.ranges(of: " from ").last else { return nil }
+        guard let r = s.byteRange(of: " from ", last: true) else { return nil }
         let user = String(s[s.startIndex..<r.lowerBound])
         var rest = s[r.upperBound...]
-        let addrEnd = rest.firstIndex(of: " ") ?? rest.endIndex
+        let addrEnd = rest.utf8.firstIndex(of: UInt8(ascii: " ")) ?? rest.endIndex
         let addr = String(rest[rest.startIndex..<addrEnd])
         rest = rest[addrEnd...]
         var port: UInt16?
         if let p = rest.after(" port ") {
-            port = UInt16(p.prefix { $0.isASCII && $0.isNumber })
+            var v = 0
+            var n = 0
+            for c in p.utf8 {
+                guard c &- 48 < 10, n < 5 else { break }
+                v = v * 10 + Int(c &- 48)
+                n += 1
+            }
+            if n > 0, v <= 65535 { port = UInt16(v) }
         }
         return (user, addr, port)
     }
@@ -101,7 +114,7 @@ public enum LinuxAuth {
         // "pam_unix(sshd:session): session opened for user alice by (uid=0)" or, in old PAM, the message alone.
         var body = Substring(m)
         var pamService = service
-        if m.hasPrefix("pam_"), let close = m.firstIndex(of: ")"), let open = m.firstIndex(of: "("), open < close {
+        if m.startsWith("pam_"), let close = m.firstIndex(of: ")"), let open = m.firstIndex(of: "("), open < close {
             let inner = m[m.index(after: open)..<close]
             pamService = String(inner.split(separator: ":").first ?? inner)
             body = m[m.index(after: close)...].drop { $0 == ":" || $0 == " " }
@@ -116,7 +129,7 @@ public enum LinuxAuth {
             return meaning("auth.session_closed", String(rest.prefix { $0 != " " }), nil, nil,
                            ["service": .string(pamService)])
         }
-        if body.hasPrefix("authentication failure;") {
+        if body.startsWith("authentication failure;") {
             // authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4  user=root
             let f = keyValues(body.dropFirst("authentication failure;".count))
             var a: [String: JSONValue] = ["service": .string(pamService), "reason": "authentication failure"]
@@ -153,9 +166,20 @@ public enum LinuxAuth {
         let user = userPart.trimmingSpaces
         var fields: [String: String] = [:]
         var notes: [String] = []
-        for part in rest.split(separator: " ; ") {
-            if let eq = part.firstIndex(of: "="), part[part.startIndex..<eq].allSatisfy({ $0.isUppercase }) {
-                fields[String(part[part.startIndex..<eq])] = String(part[part.index(after: eq)...])
+        var remaining = rest
+        while !remaining.isEmpty {
+            let part: Substring
+            if let r = remaining.byteRange(of: " ; ") {
+                part = remaining[remaining.startIndex..<r.lowerBound]
+                remaining = remaining[r.upperBound...]
+            } else {
+                part = remaining
+                remaining = remaining[remaining.endIndex...]
+            }
+            if let eq = part.utf8.firstIndex(of: UInt8(ascii: "=")),
+               part.utf8[part.startIndex..<eq].allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") })
+            {
+                fields[String(part[part.startIndex..<eq])] = String(part[part.utf8.index(after: eq)...])
             } else {
                 notes.append(String(part))
             }
@@ -185,10 +209,10 @@ public enum LinuxAuth {
             if parts.count >= 3, parts[1] == "on" { a["tty"] = .string(String(parts[2])) }
             return meaning("auth.privilege", String(user), nil, nil, a)
         }
-        if m.hasPrefix("+ ") || m.hasPrefix("- "), let pair = m.split(separator: " ").last,
+        if m.startsWith("+ ") || m.startsWith("- "), let pair = m.split(separator: " ").last,
            let (user, target) = pair.splitOnce(":")
         {
-            let ok = m.hasPrefix("+ ")
+            let ok = m.startsWith("+ ")
             return meaning(ok ? "auth.privilege" : "auth.privilege_failed", String(user), nil, nil,
                            ["target_user": .string(String(target)), "service": "su"])
         }
@@ -261,10 +285,24 @@ public enum IPAddressText {
     public static func isLiteral(_ s: String) -> Bool { isIPv4(s) || isIPv6(s) }
 
     public static func isIPv4(_ s: String) -> Bool {
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { p in
-            !p.isEmpty && p.count <= 3 && p.allSatisfy { $0.isASCII && $0.isNumber } && Int(p)! <= 255
+        var parts = 0
+        var value = 0
+        var digits = 0
+        for c in s.utf8 {
+            if c == UInt8(ascii: ".") {
+                guard digits > 0, parts < 3 else { return false }
+                parts += 1
+                value = 0
+                digits = 0
+            } else if c &- 48 < 10 {
+                digits += 1
+                value = value * 10 + Int(c &- 48)
+                guard digits <= 3, value <= 255 else { return false }
+            } else {
+                return false
+            }
         }
+        return parts == 3 && digits > 0
     }
 
     public static func isIPv6(_ s: String) -> Bool {
@@ -272,7 +310,9 @@ public enum IPAddressText {
         guard core.contains(":"), core.count <= 45 else { return false }
         var groups = core.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         let compressed = core.contains("::")
-        if compressed, core.ranges(of: "::").count > 1 { return false }
+        if compressed, let first = core.byteRange(of: "::"), core.byteRange(of: "::", last: true) != first {
+            return false
+        }
         if let last = groups.last, last.contains(".") {
             guard isIPv4(last) else { return false }
             groups.removeLast()
@@ -286,19 +326,56 @@ public enum IPAddressText {
 }
 
 extension StringProtocol where SubSequence == Substring {
-    /// The text after `prefix` when the text starts with it.
+    /// The text after `prefix` when the text starts with it. Compares UTF-8 bytes: no grapheme breaking.
     func after(_ prefix: String) -> Substring? {
-        hasPrefix(prefix) ? self[index(startIndex, offsetBy: prefix.count)...] : nil
+        guard utf8.starts(with: prefix.utf8) else { return nil }
+        return self[utf8.index(startIndex, offsetBy: prefix.utf8.count)...]
     }
+
+    func startsWith(_ prefix: String) -> Bool { utf8.starts(with: prefix.utf8) }
 
     /// The text before and after the first `sep`.
     func splitOnce(_ sep: String) -> (Substring, Substring)? {
-        guard let r = self[...].firstRange(of: sep) else { return nil }
+        guard let r = byteRange(of: sep) else { return nil }
         return (self[startIndex..<r.lowerBound], self[r.upperBound...])
     }
 
+    /// The first (or last) place `needle` occurs, found by comparing UTF-8 bytes (no grapheme breaking; a UTF-8
+    /// match of a whole string always falls on character boundaries).
+    func byteRange(of needle: String, last: Bool = false) -> Range<String.Index>? {
+        let hay = self[...]
+        let result = hay.utf8.withContiguousStorageIfAvailable { h -> Range<Int>? in
+            var n = needle
+            return n.withUTF8 { nb -> Range<Int>? in
+                guard nb.count > 0, nb.count <= h.count else { return nil }
+                var found: Range<Int>?
+                var i = 0
+                while i + nb.count <= h.count {
+                    if h[i] == nb[0], memcmpEqual(h, i, nb) {
+                        found = i..<(i + nb.count)
+                        if !last { break }
+                    }
+                    i += 1
+                }
+                return found
+            }
+        } ?? String(hay).byteRange(of: needle, last: last).map {
+            // Not contiguous (rare): search a copy and map the offsets back.
+            let copy = String(hay)
+            return copy.utf8.distance(from: copy.startIndex, to: $0.lowerBound)..<copy.utf8.distance(from: copy.startIndex, to: $0.upperBound)
+        }
+        guard let r = result else { return nil }
+        let lo = hay.utf8.index(hay.startIndex, offsetBy: r.lowerBound)
+        let hi = hay.utf8.index(lo, offsetBy: r.count)
+        return lo..<hi
+    }
+
     var trimmingSpaces: String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+        let u = self[...].utf8
+        guard let first = u.firstIndex(where: { $0 != UInt8(ascii: " ") }),
+              let last = u.lastIndex(where: { $0 != UInt8(ascii: " ") })
+        else { return "" }
+        return String(self[...][first...last])
     }
 
     /// `'value'` at the start → value.
@@ -308,4 +385,10 @@ extension StringProtocol where SubSequence == Substring {
         guard let end = rest.firstIndex(of: "'") else { return nil }
         return String(rest[rest.startIndex..<end])
     }
+}
+
+@inline(__always)
+func memcmpEqual(_ h: UnsafeBufferPointer<UInt8>, _ at: Int, _ n: UnsafeBufferPointer<UInt8>) -> Bool {
+    for k in 1..<n.count where h[at + k] != n[k] { return false }
+    return true
 }
