@@ -344,30 +344,25 @@ extension StringProtocol where SubSequence == Substring {
     /// match of a whole string always falls on character boundaries).
     func byteRange(of needle: String, last: Bool = false) -> Range<String.Index>? {
         let hay = self[...]
-        let result = hay.utf8.withContiguousStorageIfAvailable { h -> Range<Int>? in
-            var n = needle
-            return n.withUTF8 { nb -> Range<Int>? in
-                guard nb.count > 0, nb.count <= h.count else { return nil }
-                var found: Range<Int>?
-                var i = 0
-                while i + nb.count <= h.count {
-                    if h[i] == nb[0], memcmpEqual(h, i, nb) {
-                        found = i..<(i + nb.count)
-                        if !last { break }
-                    }
-                    i += 1
+        let nb = Array(needle.utf8)
+        func search(_ h: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+            guard !nb.isEmpty, nb.count <= h.count else { return nil }
+            var found: Range<Int>?
+            for i in 0...(h.count - nb.count) where h[i] == nb[0] {
+                var k = 1
+                while k < nb.count, h[i + k] == nb[k] { k += 1 }
+                if k == nb.count {
+                    found = i..<(i + nb.count)
+                    if !last { break }
                 }
-                return found
             }
-        } ?? String(hay).byteRange(of: needle, last: last).map {
-            // Not contiguous (rare): search a copy and map the offsets back.
-            let copy = String(hay)
-            return copy.utf8.distance(from: copy.startIndex, to: $0.lowerBound)..<copy.utf8.distance(from: copy.startIndex, to: $0.upperBound)
+            return found
         }
-        guard let r = result else { return nil }
+        // Native strings are contiguous; anything else is searched in a copy (offsets are the same).
+        guard let r = hay.utf8.withContiguousStorageIfAvailable(search) ?? Array(hay.utf8).withUnsafeBufferPointer(search)
+        else { return nil }
         let lo = hay.utf8.index(hay.startIndex, offsetBy: r.lowerBound)
-        let hi = hay.utf8.index(lo, offsetBy: r.count)
-        return lo..<hi
+        return lo..<hay.utf8.index(lo, offsetBy: r.count)
     }
 
     var trimmingSpaces: String {
@@ -387,8 +382,3 @@ extension StringProtocol where SubSequence == Substring {
     }
 }
 
-@inline(__always)
-func memcmpEqual(_ h: UnsafeBufferPointer<UInt8>, _ at: Int, _ n: UnsafeBufferPointer<UInt8>) -> Bool {
-    for k in 1..<n.count where h[at + k] != n[k] { return false }
-    return true
-}
