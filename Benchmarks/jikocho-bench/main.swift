@@ -4,6 +4,7 @@
 //      same rows into the same schema with the same settings (Benchmarks/c/sink_loop.c). Target: ≥ 0.8.
 //   2. Hashing: `jikocho add` (hash + read-only copy + fsync) and `jikocho verify` (re-hash) of a 1 GiB file,
 //      against coreutils' sha256sum.
+//   3. Syslog: the collector alone, and `jikocho ingest` end to end, on a generated 1,000,000-line file.
 //
 // A benchmark reports; it never fails the tests.
 import Collectors
@@ -17,6 +18,7 @@ struct Options {
     var cLoop = ""
     var jikocho = ""
     var work = NSTemporaryDirectory() + "jikocho-bench"
+    var syslogLines = 1_000_000
 }
 
 var opt = Options()
@@ -28,6 +30,7 @@ while let a = args.next() {
     case "--c-loop": opt.cLoop = args.next() ?? ""
     case "--jikocho": opt.jikocho = args.next() ?? ""
     case "--work": opt.work = args.next() ?? opt.work
+    case "--syslog-lines": opt.syslogLines = Int(args.next() ?? "") ?? opt.syslogLines
     default:
         FileHandle.standardError.write(Data("jikocho-bench: unknown argument \(a)\n".utf8))
         exit(2)
@@ -90,30 +93,46 @@ func freshCase(_ name: String, in work: String) throws -> (Case, Int64) {
 }
 
 say("generating \(opt.events) synthetic events…")
-let (caseA, evA) = try freshCase("sink-swift", in: opt.work)
-let events = (0..<opt.events).map { SyntheticEvents.event($0, evidenceID: evA) }
+// Every fresh case gets evidence #1, so the same events serve every round.
+let events = (0..<opt.events).map { SyntheticEvents.event($0, evidenceID: 1) }
 
-say("EventSink: inserting \(opt.events) events…")
-let runA = try caseA.beginIngest(evidenceID: evA, collector: SyntheticEvents.collectorName,
-                                 collectorVersion: SyntheticEvents.collectorVersion, batchSize: 10_000)
-var t0 = monotonic()
-for e in events { try runA.emit(e) }
-try runA.flush()
-let swiftSecs = monotonic() - t0
-t0 = monotonic()
-try runA.finish()
-let ftsSecs = monotonic() - t0
-let swiftRate = Double(opt.events) / swiftSecs
+/// One round of the Swift sink into a fresh case: (insert seconds, full-text index seconds).
+@MainActor func swiftRound(_ k: Int) throws -> (Double, Double) {
+    let (c, ev) = try freshCase("sink-swift-\(k)", in: opt.work)
+    precondition(ev == 1)
+    let r = try c.beginIngest(evidenceID: ev, collector: SyntheticEvents.collectorName,
+                              collectorVersion: SyntheticEvents.collectorVersion, batchSize: 10_000)
+    let t0 = monotonic()
+    for e in events { try r.emit(e) }
+    try r.flush()
+    let insert = monotonic() - t0
+    let t1 = monotonic()
+    try r.finish()
+    return (insert, monotonic() - t1)
+}
 
-var cRate: Double?
+/// One round of the C loop into a fresh case with the same schema: insert seconds.
+@MainActor func cRound(_ k: Int, tsvPath: String) throws -> Double? {
+    let (c, ev) = try freshCase("sink-c-\(k)", in: opt.work)
+    let r = try c.beginIngest(evidenceID: ev, collector: SyntheticEvents.collectorName,
+                              collectorVersion: SyntheticEvents.collectorVersion)
+    let runID = r.id
+    c.close()
+    let out = try run(opt.cLoop, ["\(opt.work)/sink-c-\(k)/case.sqlite", tsvPath, "10000", "\(runID)"])
+    let parts = out.out.split(separator: " ")
+    guard out.status == 0, parts.count == 2,
+          let secs = Double(parts[1].trimmingCharacters(in: .whitespacesAndNewlines))
+    else {
+        say("C loop failed (status \(out.status)): \(out.out)")
+        return nil
+    }
+    return secs
+}
+
+var tsvPath: String?
 if opt.cLoop.isEmpty {
     say("(no --c-loop: skipping the C reference)")
 } else {
-    let (caseB, evB) = try freshCase("sink-c", in: opt.work)
-    let runB = try caseB.beginIngest(evidenceID: evB, collector: SyntheticEvents.collectorName,
-                                     collectorVersion: SyntheticEvents.collectorVersion)
-    let runBID = runB.id
-    caseB.close()
     // The same rows, as text, for the C loop to load before it starts its clock.
     var tsv = [UInt8]()
     tsv.reserveCapacity(opt.events * 400)
@@ -126,7 +145,7 @@ if opt.cLoop.isEmpty {
             e.kind, e.host, e.asset, e.src.ip, e.src.port.map { String($0) }, e.src.mac, e.dst.ip,
             e.dst.port.map { String($0) }, e.dst.mac, e.user, e.message,
             e.attributes.isEmpty ? nil : JSONValue.object(e.attributes).canonicalJSON,
-            e.tags.isEmpty ? nil : JSONValue.array(e.tags.map { .string($0) }).canonicalJSON, String(evB),
+            e.tags.isEmpty ? nil : JSONValue.array(e.tags.map { .string($0) }).canonicalJSON, "1",
             e.provenance.collector, e.provenance.collectorVersion, e.provenance.locator,
         ]
         for (k, f) in fields.enumerated() {
@@ -135,17 +154,23 @@ if opt.cLoop.isEmpty {
         }
         tsv.append(0x0A)
     }
-    let tsvPath = "\(opt.work)/events.tsv"
-    FileManager.default.createFile(atPath: tsvPath, contents: Data(tsv))
-    say("C loop: inserting \(opt.events) events…")
-    let r = try run(opt.cLoop, ["\(opt.work)/sink-c/case.sqlite", tsvPath, "10000", "\(runBID)"])
-    let parts = r.out.split(separator: " ")
-    if r.status == 0, parts.count == 2, let n = Double(parts[0]), let s = Double(parts[1].trimmingCharacters(in: .whitespacesAndNewlines)) {
-        cRate = n / s
-    } else {
-        say("C loop failed (status \(r.status)): \(r.out)")
-    }
+    tsvPath = "\(opt.work)/events.tsv"
+    FileManager.default.createFile(atPath: tsvPath!, contents: Data(tsv))
 }
+
+// Alternate the two, twice, and keep each one's best: the disk's fsync times vary from run to run.
+var swiftBest = Double.infinity, ftsSecs = 0.0, cBest = Double.infinity
+for k in 0..<2 {
+    if let tsvPath {
+        say("C loop: inserting \(opt.events) events (round \(k + 1) of 2)…")
+        if let s = try cRound(k, tsvPath: tsvPath) { cBest = min(cBest, s) }
+    }
+    say("EventSink: inserting \(opt.events) events (round \(k + 1) of 2)…")
+    let (s, f) = try swiftRound(k)
+    if s < swiftBest { swiftBest = s; ftsSecs = f }
+}
+let swiftRate = Double(opt.events) / swiftBest
+let cRate: Double? = cBest.isFinite ? Double(opt.events) / cBest : nil
 rows.append(("EventSink insert, \(opt.events) events", String(format: "%.0f events/s", swiftRate),
              cRate.map { String(format: "%.0f events/s (C loop over sqlite3)", $0) } ?? "-",
              cRate.map { String(format: "%.2f (target ≥ 0.80)", swiftRate / $0) } ?? "-"))
@@ -188,6 +213,45 @@ if opt.jikocho.isEmpty || opt.hashMiB <= 0 {
                  "sha256sum", String(format: "%.2f× sha256sum", sumSecs / verifySecs)))
     rows.append(("jikocho add (hash + copy + fsync)", String(format: "%.0f MiB/s", bytes / add.seconds / 1_048_576),
                  "sha256sum", String(format: "%.2f× sha256sum\(same ? "" : " (HASH MISMATCH)")", sumSecs / add.seconds)))
+}
+
+// MARK: 3. Syslog, end to end
+
+if !opt.jikocho.isEmpty, opt.syslogLines > 0 {
+    let path = "\(opt.work)/syslog.log"
+    say("writing a \(opt.syslogLines)-line syslog file…")
+    var text = [UInt8]()
+    text.reserveCapacity(opt.syslogLines * 100)
+    let templates = [
+        "sshd[{p}]: Failed password for invalid user admin{u} from 203.0.113.{h} port {port} ssh2",
+        "sshd[{p}]: Accepted publickey for operator from 10.0.0.{h} port {port} ssh2",
+        "CRON[{p}]: (root) CMD (/usr/lib/sa/sa1 1 1)",
+        "kernel: [{p}.123456] eth0: link up, 1000Mbps, full-duplex",
+        "sudo: operator : TTY=pts/0 ; PWD=/home/operator ; USER=root ; COMMAND=/usr/bin/systemctl restart hmi",
+    ]
+    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    for i in 0..<opt.syslogLines {
+        let s = i * 2
+        let day = 1 + (s / 86_400) % 28
+        let month = months[(s / (86_400 * 28)) % 12]
+        let stamp = "\(month) \(day < 10 ? " " : "")\(day) " + [s / 3600 % 24, s / 60 % 60, s % 60]
+            .map { $0 < 10 ? "0\($0)" : "\($0)" }.joined(separator: ":")
+        let msg = templates[i % templates.count].replacingOccurrences(of: "{p}", with: "\(1000 + i % 30000)")
+            .replacingOccurrences(of: "{u}", with: "\(i % 50)").replacingOccurrences(of: "{h}", with: "\(i % 254)")
+            .replacingOccurrences(of: "{port}", with: "\(40000 + i % 20000)")
+        text.append(contentsOf: "\(stamp) hmi-01 \(msg)\n".utf8)
+    }
+    FileManager.default.createFile(atPath: path, contents: Data(text))
+    let parse = try run(opt.jikocho, ["dev", "collect", path, "--collector", "log/syslog", "--option", "tz=UTC",
+                                      "--option", "year=2021"])
+    let casePath = "\(opt.work)/syslog-case"
+    _ = try run(opt.jikocho, ["case", "init", casePath, "--name", "bench", "--examiner", "bench"])
+    say("jikocho ingest of \(opt.syslogLines) syslog lines…")
+    let ingest = try run(opt.jikocho, ["ingest", casePath, path, "--tz", "UTC", "--year", "2021"])
+    let n = Double(opt.syslogLines)
+    rows.append(("syslog parse only, \(opt.syslogLines) lines", String(format: "%.0f lines/s", n / parse.seconds), "", ""))
+    rows.append(("syslog ingest end to end (add+parse+store)", String(format: "%.0f lines/s", n / ingest.seconds),
+                 "plaso: ~730 lines/s (issue #3, not run here)", String(format: "target ≥ 300000")))
 }
 
 // MARK: Report
