@@ -48,7 +48,7 @@ let package = Package(
             dependencies: ["EvidenceStore", .product(name: "GRDBSQLite", package: "GRDB.swift")],
             path: "Benchmarks/jikocho-bench"),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CArchive"], path: "Tests/TestSupport"),
         .testTarget(name: "JikochoModelTests", dependencies: ["JikochoModel"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "TestSupport"]),
         .testTarget(name: "CollectorsTests", dependencies: ["Collectors", "TestSupport"]),

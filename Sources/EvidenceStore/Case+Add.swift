@@ -22,6 +22,27 @@ public struct AddProgress: Sendable {
     public var bytesTotal: Int64
 }
 
+/// Limits on opening archives, so that a hostile archive cannot fill the disk or recurse for ever.
+public struct ArchiveLimits: Sendable {
+    /// A member larger than this is not kept (it is listed as skipped).
+    public var maxMemberSize: Int64 = 8 << 30
+    /// Expansion stops when an archive's members add up to more than this many times its own size (and more than
+    /// `expansionFloor`): a decompression bomb. The members read until then are kept.
+    public var maxExpansionRatio: Int64 = 200
+    public var expansionFloor: Int64 = 256 << 20
+    /// Archives inside archives are opened to this depth; deeper ones are kept unopened.
+    public var maxDepth = 4
+
+    public init(maxMemberSize: Int64 = 8 << 30, maxExpansionRatio: Int64 = 200, expansionFloor: Int64 = 256 << 20,
+                maxDepth: Int = 4)
+    {
+        self.maxMemberSize = maxMemberSize
+        self.maxExpansionRatio = maxExpansionRatio
+        self.expansionFloor = expansionFloor
+        self.maxDepth = maxDepth
+    }
+}
+
 public struct AddOptions: Sendable {
     /// The examiner for these items; the case's examiner when nil.
     public var examiner: String?
@@ -30,10 +51,15 @@ public struct AddOptions: Sendable {
     /// The clock (host or device) the evidence belongs to.
     public var clock: String?
 
-    public init(examiner: String? = nil, timeZone: String? = nil, clock: String? = nil) {
+    public var archives: ArchiveLimits
+
+    public init(examiner: String? = nil, timeZone: String? = nil, clock: String? = nil,
+                archives: ArchiveLimits = ArchiveLimits())
+    {
         self.examiner = examiner
         self.timeZone = timeZone
         self.clock = clock
+        self.archives = archives
     }
 }
 
@@ -56,6 +82,7 @@ extension Case {
         var staged: [StagedObject] = []
         var outcomes: [AddOutcome] = plan.skipped.map { .skipped(path: $0.path, reason: $0.reason) }
         var moved: [String] = []
+        var memberships: [Membership] = []
         let journal = "\(stagingPath)/add-journal"
         do {
             var done: Int64 = 0
@@ -86,6 +113,8 @@ extension Case {
                 seen[sha] = staged.count
                 staged.append(StagedObject(tmpPath: tmp, item: item))
                 outcomes.append(.added(item))
+                try expandArchive(at: staged.count - 1, depth: 1, limits: options.archives, identifier: identifier,
+                                  staged: &staged, seen: &seen, outcomes: &outcomes, memberships: &memberships)
             }
             // Move the staged copies into place, journalled so that a crash before the commit leaves no stray object.
             if !staged.isEmpty {
@@ -110,33 +139,53 @@ extension Case {
             var ids: [String: Int64] = [:]
             try write { db in
                 for s in staged {
-                    let it = s.item
+                    var it = s.item
+                    it.parentID = s.parentIndex.flatMap { ids[staged[$0].item.sha256] }
                     try db.execute(
                         sql: """
                             INSERT INTO evidence (sha256, size, name, original_path, relative_path, mime_type,
-                                acquired_at, source_mtime, examiner, time_zone, clock)
-                            VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                                acquired_at, source_mtime, examiner, parent_id, time_zone, clock)
+                            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
                             """,
                         arguments: [it.sha256, it.size, it.name, it.originalPath, it.relativePath, it.mimeType,
                                     it.acquiredAt.nanoseconds, it.sourceModifiedAt?.nanoseconds, it.examiner,
-                                    it.timeZone, it.clock])
+                                    it.parentID, it.timeZone, it.clock])
                     let id = db.lastInsertedRowID
                     ids[it.sha256] = id
                     var detail: [String: JSONValue] = [
                         "sha256": .string(it.sha256), "size": .int(it.size), "name": .string(it.name),
                         "original_path": .string(it.originalPath),
                     ]
+                    if let p = it.parentID { detail["parent"] = .int(p) }
                     if let r = it.relativePath { detail["relative_path"] = .string(r) }
                     if let m = it.mimeType { detail["mime_type"] = .string(m) }
                     if let tz = it.timeZone { detail["time_zone"] = .string(tz) }
                     try CustodyEntry.append(db, actor: examiner, action: "evidence.add", subject: "evidence #\(id)",
                                             detail: .object(detail), at: it.acquiredAt)
                 }
+                for m in memberships {
+                    guard let archive = ids[m.archiveSHA256], let member = ids[m.memberSHA256] ?? m.existingID else {
+                        continue
+                    }
+                    try db.execute(sql: """
+                        INSERT OR IGNORE INTO evidence_members (archive_id, member_path, evidence_id) VALUES (?, ?, ?)
+                        """, arguments: [archive, m.path, member])
+                }
             }
             unlink(journal)
+            let parents = Dictionary(staged.map { ($0.item.sha256, $0.parentIndex) }, uniquingKeysWith: { a, _ in a })
             return outcomes.map {
-                if case .added(var item) = $0 { item.id = ids[item.sha256] ?? 0; return .added(item) }
-                return $0
+                switch $0 {
+                case .added(var item):
+                    item.id = ids[item.sha256] ?? 0
+                    item.parentID = parents[item.sha256]?.flatMap { $0 }.flatMap { ids[staged[$0].item.sha256] }
+                    return .added(item)
+                case .duplicate(var existing, let path) where existing.id == 0:
+                    existing.id = ids[existing.sha256] ?? 0    // a copy of something added by this same command
+                    return .duplicate(existing: existing, path: path)
+                default:
+                    return $0
+                }
             }
         } catch {
             for s in staged { unlink(s.tmpPath) }
@@ -175,6 +224,24 @@ extension Case {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM evidence WHERE sha256 = ?", arguments: [sha256])
                 .map(EvidenceItem.init(row:))
+        }
+    }
+
+    /// The members of an archive item (each item once, also when the same bytes were first seen elsewhere).
+    public func children(of id: Int64) throws -> [EvidenceItem] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM evidence WHERE id IN (SELECT evidence_id FROM evidence_members WHERE archive_id = ?)
+                ORDER BY id
+                """, arguments: [id]).map(EvidenceItem.init(row:))
+        }
+    }
+
+    /// Where an item sits in archives: (archive id, name inside it).
+    public func memberships(of id: Int64) throws -> [(archiveID: Int64, path: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT archive_id, member_path FROM evidence_members WHERE evidence_id = ?",
+                             arguments: [id]).map { ($0["archive_id"], $0["member_path"]) }
         }
     }
 
@@ -311,6 +378,157 @@ extension Case {
     struct StagedObject {
         var tmpPath: String
         var item: EvidenceItem
+        /// The staged archive this came out of.
+        var parentIndex: Int? = nil
+    }
+
+    /// Opens a staged file as an archive, when it is one, and stages each member as an evidence item of its own,
+    /// streamed (never extracted by name), under the limits; nested archives are opened in turn.
+    func expandArchive(at index: Int, depth: Int, limits: ArchiveLimits, identifier: FileIdentifier,
+                       staged: inout [StagedObject], seen: inout [String: Int], outcomes: inout [AddOutcome],
+                       memberships: inout [Membership]) throws
+    {
+        let parent = staged[index]
+        let shown = parent.item.relativePath ?? parent.item.originalPath
+        guard let archive = ArchiveReader(path: parent.tmpPath) else { return }
+        guard depth <= limits.maxDepth else {
+            outcomes.append(.skipped(path: shown, reason: "archive nested deeper than \(limits.maxDepth) levels; "
+                                        + "kept as one item, not opened (raise --max-depth)"))
+            return
+        }
+        let budget = max(parent.item.size * limits.maxExpansionRatio, limits.expansionFloor)
+        var expanded: Int64 = 0
+        var memberNumber = 0
+        while true {
+            let member: ArchiveReader.Member
+            do {
+                guard let m = try archive.next() else { break }
+                member = m
+            } catch {
+                outcomes.append(.skipped(path: shown, reason: "archive damaged after \(memberNumber) members (\(error)); "
+                                            + "the members before it are kept"))
+                break
+            }
+            memberNumber += 1
+            let memberPath = archive.isCompressedFile ? Case.decompressedName(parent.item.name) : member.path
+            let shownMember = "\(shown)!/\(memberPath)"
+            switch member.kind {
+            case .directory: continue
+            case .symlink(let target):
+                outcomes.append(.skipped(path: shownMember, reason: "symbolic link to \(target) in the archive, not followed"))
+                continue
+            case .hardlink(let target):
+                outcomes.append(.skipped(path: shownMember, reason: "hard link to \(target) in the archive (its data is that member's)"))
+                continue
+            case .other(let mode):
+                outcomes.append(.skipped(path: shownMember, reason: "special file (mode \(String(mode, radix: 8))) in the archive"))
+                continue
+            case .file: break
+            }
+            if member.encrypted {
+                outcomes.append(.skipped(path: shownMember, reason: "encrypted member; not read (no password)"))
+                continue
+            }
+            let tmp = "\(stagingPath)/stage-\(getpid())-\(index)-\(memberNumber)-\(staged.count)"
+            let result: (sha256: String, size: Int64)
+            do {
+                result = try stageMember(archive, to: tmp, maxSize: limits.maxMemberSize,
+                                         budgetLeft: budget - expanded)
+            } catch let stop as MemberStop {
+                unlink(tmp)
+                switch stop {
+                case .tooBig:
+                    outcomes.append(.skipped(path: shownMember, reason: "member larger than \(limits.maxMemberSize) bytes; "
+                                                + "not kept (raise --max-member-size)"))
+                    continue
+                case .bomb:
+                    outcomes.append(.skipped(path: shownMember, reason: "expansion stopped: the archive expands beyond "
+                                                + "\(limits.maxExpansionRatio)× its size (a decompression bomb?); the "
+                                                + "\(memberNumber - 1) members before this one are kept"))
+                    return
+                case .unreadable(let why):
+                    outcomes.append(.skipped(path: shownMember, reason: "member could not be read: \(why)"))
+                    continue
+                }
+            }
+            expanded += result.size
+            if let existing = try evidence(sha256: result.sha256) {
+                unlink(tmp)
+                outcomes.append(.duplicate(existing: existing, path: shownMember))
+                memberships.append(Membership(archiveSHA256: parent.item.sha256, path: memberPath,
+                                              memberSHA256: result.sha256, existingID: existing.id))
+                continue
+            }
+            memberships.append(Membership(archiveSHA256: parent.item.sha256, path: memberPath,
+                                          memberSHA256: result.sha256, existingID: nil))
+            if let j = seen[result.sha256] {
+                unlink(tmp)
+                outcomes.append(.duplicate(existing: staged[j].item, path: shownMember))
+                continue
+            }
+            let name = memberPath.split(separator: "/").last.map(String.init) ?? memberPath
+            let item = EvidenceItem(
+                id: 0, sha256: result.sha256, size: result.size, name: name.isEmpty ? "(unnamed member)" : name,
+                originalPath: "\(parent.item.originalPath)!/\(memberPath)", relativePath: shownMember,
+                mimeType: identifier.mimeType(ofFile: tmp), acquiredAt: .now, examiner: parent.item.examiner,
+                timeZone: parent.item.timeZone, clock: parent.item.clock)
+            seen[result.sha256] = staged.count
+            staged.append(StagedObject(tmpPath: tmp, item: item, parentIndex: index))
+            outcomes.append(.added(item))
+            try expandArchive(at: staged.count - 1, depth: depth + 1, limits: limits, identifier: identifier,
+                              staged: &staged, seen: &seen, outcomes: &outcomes, memberships: &memberships)
+        }
+    }
+
+    /// An archive member found by `add`, recorded once ids are known.
+    struct Membership {
+        var archiveSHA256: String
+        var path: String
+        var memberSHA256: String
+        var existingID: Int64?
+    }
+
+    enum MemberStop: Error {
+        case tooBig, bomb
+        case unreadable(String)
+    }
+
+    /// Streams the current member into `dest`, hashing it, within the size cap and the archive's expansion budget.
+    func stageMember(_ archive: ArchiveReader, to dest: String, maxSize: Int64,
+                     budgetLeft: Int64) throws -> (sha256: String, size: Int64)
+    {
+        let fd = Glibc.open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw CaseError(.io, "cannot create \(dest): \(String(cString: strerror(errno)))",
+                            hint: "check that the case directory is writable")
+        }
+        defer { Glibc.close(fd) }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        do {
+            try archive.readData { chunk in
+                size += Int64(chunk.count)
+                if size > maxSize { throw MemberStop.tooBig }
+                if size > budgetLeft { throw MemberStop.bomb }
+                hasher.update(bufferPointer: chunk)
+                try writeAll(fd, chunk, path: dest)
+            }
+        } catch let e as ArchiveReader.ReadError {
+            throw MemberStop.unreadable(e.description)
+        }
+        guard fsync(fd) == 0 else {
+            throw CaseError(.diskFull, "cannot sync \(dest): \(String(cString: strerror(errno)))",
+                            hint: "free space and run the add again (nothing was added)")
+        }
+        return (hex(hasher.finalize()), size)
+    }
+
+    /// `auth.log.2.gz` → `auth.log.2`; `trace.pcap.xz` → `trace.pcap`.
+    static func decompressedName(_ name: String) -> String {
+        for ext in [".gz", ".bz2", ".xz", ".zst", ".lz4", ".lzma", ".Z", ".tgz"] where name.hasSuffix(ext) && name.count > ext.count {
+            return ext == ".tgz" ? String(name.dropLast(4)) + ".tar" : String(name.dropLast(ext.count))
+        }
+        return name + ".decompressed"
     }
 
     /// Streams a file into `dest` while hashing it, 4 MiB at a time, and syncs the copy to disk.

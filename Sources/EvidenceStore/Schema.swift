@@ -41,6 +41,16 @@ enum Schema {
                     clock          TEXT REFERENCES clocks(name)
                 ) STRICT;
 
+                -- Which archive holds which member under which name. An item is unique by its bytes; the same bytes
+                -- can be a member of several archives (or twice of one), so membership is a relation of its own.
+                CREATE TABLE evidence_members (
+                    archive_id  INTEGER NOT NULL REFERENCES evidence(id),
+                    member_path TEXT NOT NULL,
+                    evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+                    PRIMARY KEY (archive_id, member_path, evidence_id)
+                ) STRICT;
+                CREATE INDEX evidence_members_member ON evidence_members(evidence_id);
+
                 CREATE TABLE ingest_runs (
                     id                INTEGER PRIMARY KEY,
                     evidence_id       INTEGER NOT NULL REFERENCES evidence(id),

@@ -73,12 +73,14 @@ struct AddCommand: ParsableCommand {
     @Option(help: "Time zone of sources that write local time (IANA name such as Asia/Tokyo, or +09:00).")
     var tz: String?
     @Option(help: "Clock (host or device) whose time this evidence carries.") var clock: String?
+    @OptionGroup var archive: ArchiveOptions
 
     func run() throws {
         let c = try Case.open(at: `case`, mode: .write)
         for note in c.recoveryNotes { Output.err("recovered: \(note)") }
         let progress = Output.Progress()
-        let outcomes = try c.add(paths: paths, options: AddOptions(examiner: examiner, timeZone: tz, clock: clock)) { p in
+        let outcomes = try c.add(paths: paths, options: AddOptions(examiner: examiner, timeZone: tz, clock: clock,
+                                                                        archives: archive.limits)) { p in
             let rate = Double(p.bytesDone) / max(progress.elapsed, 0.001)
             progress.update("adding \(p.fileIndex + 1)/\(p.fileCount) \(Output.safe(p.file))  "
                             + "\(Output.bytes(p.bytesDone))/\(Output.bytes(p.bytesTotal))  \(Output.bytes(Int64(rate)))/s")

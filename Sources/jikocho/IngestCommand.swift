@@ -18,6 +18,7 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Examiner for new evidence (default: the case's examiner).") var examiner: String?
     @Option(help: "Warnings to show per run (all are stored).") var showWarnings = 3
     @Flag(help: "List the collectors and exit.") var list = false
+    @OptionGroup var archive: ArchiveOptions
 
     func validate() throws {
         if let year, !(1970...2200).contains(year) { throw ValidationError("--year \(year) is out of range 1970–2200") }
@@ -32,7 +33,8 @@ struct IngestCommand: ParsableCommand {
         let c = try Case.open(at: `case`, mode: .write)
         for note in c.recoveryNotes { Output.err("recovered: \(note)") }
         let progress = Output.Progress()
-        let added = try c.add(paths: paths, options: AddOptions(examiner: examiner, timeZone: tz)) { p in
+        let added = try c.add(paths: paths, options: AddOptions(examiner: examiner, timeZone: tz,
+                                                                        archives: archive.limits)) { p in
             progress.update("adding \(p.fileIndex + 1)/\(p.fileCount) \(Output.safe(p.file))")
         }
         progress.clear()
@@ -47,13 +49,26 @@ struct IngestCommand: ParsableCommand {
                 print("skipped            \(Output.safe(path)): \(Output.safe(reason))")
             }
         }
+        // Members of archives are read too, also when the archive was added before.
+        var expanded: [(EvidenceItem, members: Int)] = []
+        func visit(_ item: EvidenceItem) throws {
+            let children = try c.children(of: item.id)
+            expanded.append((item, children.count))
+            for child in children { try visit(child) }
+        }
+        for item in items { try visit(item) }
         var seen = Set<Int64>()
-        var ingested = 0, already = 0, notParsed = 0, failed = 0
+        var ingested = 0, already = 0, notParsed = 0, failed = 0, archives = 0
         var events: Int64 = 0, warnings: Int64 = 0
         let options = IngestOptions(collector: collector, timeZone: tz, host: host, year: year)
-        for (i, item) in items.enumerated() where seen.insert(item.id).inserted {
+        for (i, (item, members)) in expanded.enumerated() where seen.insert(item.id).inserted {
             let label = Output.safe(item.relativePath ?? item.name)
-            progress.update("ingesting \(i + 1)/\(items.count) \(label)", force: true)
+            if members > 0 {
+                archives += 1
+                print("archive           #\(item.id)  \(item.mimeType ?? "archive"): \(members) member\(members == 1 ? "" : "s")  \(label)")
+                continue
+            }
+            progress.update("ingesting \(i + 1)/\(expanded.count) \(label)", force: true)
             let outcome = try c.ingest(item, options: options)
             progress.clear()
             switch outcome {
@@ -80,7 +95,8 @@ struct IngestCommand: ParsableCommand {
             }
         }
         print("\(seen.count) items: \(ingested) ingested (\(events) events, \(warnings) warnings), \(already) already "
-              + "ingested, \(notParsed) not parsed, \(failed) failed" + (skipped > 0 ? ", \(skipped) skipped" : ""))
+              + "ingested, \(notParsed) not parsed, \(failed) failed" + (archives > 0 ? ", \(archives) archives" : "")
+              + (skipped > 0 ? ", \(skipped) skipped" : ""))
         if failed > 0 { throw ExitCode(1) }
     }
 }
