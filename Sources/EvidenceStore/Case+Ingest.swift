@@ -20,12 +20,17 @@ public struct IngestOptions: Sendable {
     public var timeZone: String?
     public var host: String?
     public var year: Int?
+    /// Collector-specific options (`jsonl.time` = the field holding the time), recorded with the run.
+    public var collectorOptions: [String: String]
 
-    public init(collector: String? = nil, timeZone: String? = nil, host: String? = nil, year: Int? = nil) {
+    public init(collector: String? = nil, timeZone: String? = nil, host: String? = nil, year: Int? = nil,
+                collectorOptions: [String: String] = [:])
+    {
         self.collector = collector
         self.timeZone = timeZone
         self.host = host
         self.year = year
+        self.collectorOptions = collectorOptions
     }
 }
 
@@ -80,7 +85,7 @@ extension Case {
             }
             item.timeZone = tz
         }
-        var runOptions: [String: String] = [:]
+        var runOptions = options.collectorOptions
         if let tz = options.timeZone ?? item.timeZone { runOptions["tz"] = tz }
         if let h = options.host { runOptions["host"] = h }
         if let y = options.year { runOptions["year"] = String(y) }

@@ -16,6 +16,8 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Host name to use for the events instead of the one in the records.") var host: String?
     @Option(help: "Year of the first line of logs that do not write one (BSD syslog).") var year: Int?
     @Option(help: "Examiner for new evidence (default: the case's examiner).") var examiner: String?
+    @Option(help: ArgumentHelp("Field mapping for JSON lines: time=FIELD, message=FIELD, host=FIELD, kind=FIELD, user=FIELD (dotted paths into nested objects); repeatable.", valueName: "KEY=FIELD"))
+    var map: [String] = []
     @Option(help: "Warnings to show per run (all are stored).") var showWarnings = 3
     @Flag(help: "List the collectors and exit.") var list = false
     @OptionGroup var archive: ArchiveOptions
@@ -23,6 +25,12 @@ struct IngestCommand: ParsableCommand {
     func validate() throws {
         if let year, !(1970...2200).contains(year) { throw ValidationError("--year \(year) is out of range 1970–2200") }
         if !list, paths.isEmpty { throw ValidationError("name the evidence to ingest") }
+        for m in map {
+            let kv = m.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2, ["time", "message", "host", "kind", "user"].contains(String(kv[0])) else {
+                throw ValidationError("--map \(m): use time=FIELD, message=FIELD, host=FIELD, kind=FIELD or user=FIELD")
+            }
+        }
     }
 
     func run() throws {
@@ -60,7 +68,13 @@ struct IngestCommand: ParsableCommand {
         var seen = Set<Int64>()
         var ingested = 0, already = 0, notParsed = 0, failed = 0, archives = 0
         var events: Int64 = 0, warnings: Int64 = 0
-        let options = IngestOptions(collector: collector, timeZone: tz, host: host, year: year)
+        var mapping: [String: String] = [:]
+        for m in map {
+            let kv = m.split(separator: "=", maxSplits: 1).map(String.init)
+            mapping["jsonl.\(kv[0])"] = kv[1]
+        }
+        let options = IngestOptions(collector: collector, timeZone: tz, host: host, year: year,
+                                    collectorOptions: mapping)
         for (i, (item, members)) in expanded.enumerated() where seen.insert(item.id).inserted {
             let label = Output.safe(item.relativePath ?? item.name)
             if members > 0 {

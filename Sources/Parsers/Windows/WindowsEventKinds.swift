@@ -1,0 +1,68 @@
+/// Event kinds for the Windows events investigators look for first, by channel/provider and EventID. Shared by
+/// every reader of Windows events (JSON exports now, native EVTX later), so the same record gets the same kind
+/// whichever way it arrived.
+public enum WindowsEventKinds {
+    /// `auth.logon`, `exec.process`, … or nil when the event has no specific meaning here.
+    public static func kind(eventID: Int, channel: String?, provider: String?) -> String? {
+        let ch = channel?.lowercased() ?? ""
+        let prov = provider?.lowercased() ?? ""
+        if prov.contains("sysmon") || ch.contains("sysmon") {
+            switch eventID {
+            case 1: return "exec.process"
+            case 3: return "net.connection"
+            case 7: return "exec.image_load"
+            case 8: return "exec.remote_thread"
+            case 10: return "exec.process_access"
+            case 11: return "file.create"
+            case 12, 13, 14: return "registry.change"
+            case 22: return "net.dns_query"
+            default: return nil
+            }
+        }
+        if prov.contains("terminalservices-localsessionmanager") || ch.contains("terminalservices-localsessionmanager") {
+            switch eventID {
+            case 21, 22, 25: return "auth.logon"       // session logon, shell start, reconnection
+            case 23, 24: return "auth.logoff"          // logoff, disconnection
+            default: return nil
+            }
+        }
+        if prov.contains("terminalservices-remoteconnectionmanager") || ch.contains("terminalservices-remoteconnectionmanager") {
+            return eventID == 1149 ? "auth.logon" : nil    // RDP user authentication succeeded
+        }
+        switch eventID {
+        case 4624: return "auth.logon"
+        case 4625: return "auth.logon_failed"
+        case 4634, 4647: return "auth.logoff"
+        case 4648: return "auth.explicit_credentials"
+        case 4672: return "auth.privilege"
+        case 4688: return "exec.process"
+        case 4697: return "persistence.service_install"
+        case 7045 where ch.isEmpty || ch == "system" || prov.contains("service control manager"):
+            return "persistence.service_install"
+        case 4698: return "persistence.task_created"
+        case 4699: return "persistence.task_deleted"
+        case 4700, 4701, 4702: return "persistence.task_changed"
+        case 4720, 4722, 4723, 4724, 4725, 4726, 4738: return "account.change"
+        case 4728, 4732, 4756: return "account.group_change"
+        case 1102: return "defense.log_cleared"
+        case 104 where ch.isEmpty || ch == "system": return "defense.log_cleared"
+        default: return nil
+        }
+    }
+
+    /// Logon type 10 (RemoteInteractive) is RDP; the investigator's first question about a 4624.
+    public static func logonTypeName(_ t: Int) -> String? {
+        switch t {
+        case 2: return "interactive"
+        case 3: return "network"
+        case 4: return "batch"
+        case 5: return "service"
+        case 7: return "unlock"
+        case 8: return "network cleartext"
+        case 9: return "new credentials"
+        case 10: return "remote interactive"
+        case 11: return "cached interactive"
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Collectors
+import Foundation
+import JikochoModel
+import TestSupport
+import Testing
+
+func collectJSONL(_ text: String, name: String = "records.json", options: [String: String] = [:]) throws -> MemorySink {
+    let tmp = TempDir()
+    let path = tmp.file(name, text)
+    let item = EvidenceItem(id: 1, sha256: String(repeating: "0", count: 64), size: 0, name: name, originalPath: path,
+                            acquiredAt: Timestamp(seconds: 1_700_000_000), examiner: "t")
+    let sink = MemorySink()
+    try JSONLinesCollector().collect(EvidenceSource(item: item, path: path, options: options), into: sink)
+    return sink
+}
+
+@Suite struct JSONLinesCollectorTests {
+    @Test func identifiesJSONLinesAndRefusesOtherLogs() {
+        func probe(_ s: String) -> EvidenceProbe { EvidenceProbe(name: "x", mimeType: "application/json", head: Array(s.utf8)) }
+        #expect(JSONLinesCollector.identify(probe("{\"a\":1}\n{\"b\":2}\n{\"c\":")) == .likely)
+        #expect(JSONLinesCollector.identify(probe("Feb  5 08:33:12 h sshd[1]: x\n")) == .no)
+        #expect(JSONLinesCollector.identify(probe("[1,2]\n")) == .no)
+    }
+
+    @Test func zeekConnRecordsBecomeNetworkEvents() throws {
+        let sink = try collectJSONL(#"""
+            {"ts":1612513992.25,"uid":"C1","id.orig_h":"10.0.0.5","id.orig_p":50211,"id.resp_h":"10.20.0.5","id.resp_p":502,"proto":"tcp","service":"modbus"}
+            """#, name: "conn.log")
+        #expect(sink.warnings.isEmpty)
+        let e = try #require(sink.events.first)
+        #expect(e.kind == "zeek.conn")
+        #expect(e.domain == .network)
+        #expect(e.time == Timestamp(nanoseconds: 1_612_513_992_250_000_000))
+        #expect(e.src == Endpoint(ip: "10.0.0.5", port: 50211))
+        #expect(e.dst == Endpoint(ip: "10.20.0.5", port: 502))
+        #expect(e.message == "zeek conn 10.0.0.5:50211 -> 10.20.0.5:502 proto=tcp service=modbus")
+        #expect(e.attributes["uid"] == "C1")
+        #expect(e.provenance.locator == "line 1 @0x0")
+    }
+
+    @Test func windowsEventsFromWinlogbeatAndEvtxECmd() throws {
+        let sink = try collectJSONL(#"""
+            {"@timestamp":"2021-02-05T08:30:00.123Z","winlog":{"event_id":4624,"channel":"Security","provider_name":"Microsoft-Windows-Security-Auditing","computer_name":"HMI-01","event_data":{"TargetUserName":"operator","LogonType":"10","IpAddress":"203.0.113.7","IpPort":"51512"}}}
+            {"TimeCreated":"2021-02-05T08:31:00.0000000+00:00","EventId":7045,"Channel":"System","Provider":"Service Control Manager","Computer":"HMI-01","UserName":"S-1-5-18","MapDescription":"A service was installed","PayloadData1":"Name: PSEXESVC"}
+            {"TimeCreated":"2021-02-05T08:32:00Z","EventId":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Provider":"Microsoft-Windows-Sysmon","Computer":"EWS-01"}
+            """#)
+        #expect(sink.warnings.isEmpty)
+        #expect(sink.events.map(\.kind) == ["auth.logon", "persistence.service_install", "exec.process"])
+        let logon = sink.events[0]
+        #expect(logon.user == "operator")
+        #expect(logon.src == Endpoint(ip: "203.0.113.7", port: 51512))
+        #expect(logon.host == "HMI-01")
+        #expect(logon.message.hasSuffix("(logon type: remote interactive)"))
+        #expect(sink.events[1].message == "System 7045 A service was installed: Name: PSEXESVC")
+    }
+
+    @Test func genericRecordsWithAndWithoutAMapping() throws {
+        let text = #"{"when":"2021-02-05 17:30:00","what":"valve V-101 opened","who":"op1","tag":"alarm"}"#
+        let unmapped = try collectJSONL(text)
+        #expect(unmapped.events.isEmpty)
+        #expect(unmapped.warnings.first?.text.contains("no readable time") == true)
+        let mapped = try collectJSONL(text, options: ["jsonl.time": "when", "jsonl.message": "what", "jsonl.user": "who",
+                                                      "jsonl.kind": "tag", "tz": "Asia/Tokyo"])
+        let e = try #require(mapped.events.first)
+        #expect(e.time.iso8601(precision: .seconds) == "2021-02-05T08:30:00Z")
+        #expect(e.message == "valve V-101 opened")
+        #expect(e.user == "op1")
+        #expect(e.kind == "json.alarm")
+        let epochMillis = try collectJSONL(#"{"timestamp":1612513992123,"message":"x"}"#)
+        #expect(epochMillis.events.first?.time == Timestamp(nanoseconds: 1_612_513_992_123_000_000))
+    }
+
+    @Test func hostileRecordsBecomeWarnings() throws {
+        let deep = String(repeating: "{\"a\":", count: 200) + "1" + String(repeating: "}", count: 200)
+        let text = [
+            #"{"ts":1612513992,"uid":"C1","id.orig_h":"10.0.0.5"}"#, "not json", "[1,2,3]", deep,
+            #"{"time":"2021-02-30T00:00:00Z","message":"impossible"}"#, #"{"message":"no time"}"#,
+            #"{"time":"2021-02-05T08:00:00Z","message":"cut off"#, "", "\u{0}\u{0}",
+            #"{"time":"2021-02-05T08:00:01Z","message":"last"}"#,
+        ].joined(separator: "\n")
+        let sink = try collectJSONL(text)
+        #expect(sink.events.map(\.message).last == "last")
+        #expect(sink.events.count == 2)
+        #expect(sink.warnings.count == 7)
+        #expect(sink.warnings.contains { $0.text.contains("nesting deeper than 64") })
+    }
+}
