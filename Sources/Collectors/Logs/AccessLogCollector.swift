@@ -11,8 +11,7 @@ public struct AccessLogCollector: Collector {
     public init() {}
 
     public static func identify(_ probe: EvidenceProbe) -> Confidence {
-        let lines = probe.head.split(separator: 0x0A, omittingEmptySubsequences: true).prefix(8)
-            .map { $0.last == 0x0D ? $0.dropLast() : $0 }
+        let lines = probe.lines()
         guard let first = lines.first else { return .no }
         if first.starts(with: Array("#Software: Microsoft Internet Information Services".utf8)) { return .certain }
         if lines.contains(where: { $0.starts(with: Array("#Fields: ".utf8)) }) { return .likely }
@@ -23,17 +22,13 @@ public struct AccessLogCollector: Collector {
 
     public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
         let evidenceID = source.item.id
-        func warn(_ locator: String, _ text: String) throws {
-            try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: locator, text: text))
-        }
+        let warn = LineWarnings(sink: sink, evidenceID: evidenceID)
         let reader = LineReader(path: source.path)
         var w3c = W3CLogParser()
         var mode: Bool?    // true: W3C, false: Common/Combined; decided by the first non-empty line
         let host = source.options["host"]
         try reader.forEachLine { line in
-            if line.truncated {
-                try warn(line.locator, "line longer than \(reader.maxLine) bytes; its first \(reader.maxLine) bytes were kept")
-            }
+            try warn.checkLength(line, limit: reader.maxLine)
             guard !line.bytes.isEmpty else { return }
             if mode == nil { mode = line.bytes.first == UInt8(ascii: "#") }
             if !isValidUTF8(line.bytes) { try warn(line.locator, "invalid UTF-8 in the line was replaced with U+FFFD") }

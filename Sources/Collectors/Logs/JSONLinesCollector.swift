@@ -13,16 +13,13 @@ public struct JSONLinesCollector: Collector {
     public init() {}
 
     public static func identify(_ probe: EvidenceProbe) -> Confidence {
-        var objects = 0
-        var lines = 0
-        let all = probe.head.split(separator: 0x0A, omittingEmptySubsequences: true)
-        // The last line of the head may be cut; judge the complete ones when there are several.
-        for line in (all.count > 1 ? all.dropLast() : all[...]).prefix(8) {
-            lines += 1
-            if case .object? = line.withUnsafeBufferPointer({ try? JSONParser().parse(bytes: $0) }) { objects += 1 }
-        }
-        guard lines > 0, objects > 0 else { return .no }
-        return objects * 2 >= lines ? .likely : .maybe
+        let lines = probe.lines()
+        let objects = lines.filter { l in
+            if case .object? = l.withUnsafeBufferPointer({ try? JSONParser().parse(bytes: $0) }) { return true }
+            return false
+        }.count
+        guard objects > 0 else { return .no }
+        return objects * 2 >= lines.count ? .likely : .maybe
     }
 
     /// Which known export a record looks like.
@@ -37,9 +34,7 @@ public struct JSONLinesCollector: Collector {
 
     public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
         let evidenceID = source.item.id
-        func warn(_ locator: String, _ text: String) throws {
-            try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: locator, text: text))
-        }
+        let warn = LineWarnings(sink: sink, evidenceID: evidenceID)
         let reader = LineReader(path: source.path)
         let parser = JSONParser()
         let zone = LocalTimeZone(source.options["tz"] ?? source.item.timeZone ?? "UTC") ?? LocalTimeZone("UTC")!
@@ -47,9 +42,7 @@ public struct JSONLinesCollector: Collector {
         let zeekPath = source.item.name.split(separator: ".").first.map(String.init) ?? "log"
         var warnedZone = false
         try reader.forEachLine { line in
-            if line.truncated {
-                try warn(line.locator, "line longer than \(reader.maxLine) bytes; its first \(reader.maxLine) bytes were kept")
-            }
+            try warn.checkLength(line, limit: reader.maxLine)
             if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
             let value: JSONValue
             do {

@@ -15,24 +15,16 @@ public struct SyslogCollector: Collector {
     public init() {}
 
     public static func identify(_ probe: EvidenceProbe) -> Confidence {
-        var parsed = 0
-        var seen = 0
-        for line in probe.head.split(separator: 0x0A, omittingEmptySubsequences: true).prefix(8) {
-            // The last line of the head may be cut mid-way; judge the complete ones.
-            seen += 1
-            let ok = line.withUnsafeBufferPointer { SyslogParser.parse($0, year: 2000) != nil }
-            if ok { parsed += 1 }
-        }
-        guard seen > 0, parsed > 0 else { return .no }
-        return parsed * 2 >= seen ? .likely : .maybe
+        let lines = probe.lines()
+        let parsed = lines.filter { l in l.withUnsafeBufferPointer { SyslogParser.parse($0, year: 2000) != nil } }.count
+        guard parsed > 0 else { return .no }
+        return parsed * 2 >= lines.count ? .likely : .maybe
     }
 
     public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
         let item = source.item
         let evidenceID = item.id
-        func warn(_ locator: String, _ text: String) throws {
-            try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: locator, text: text))
-        }
+        let warn = LineWarnings(sink: sink, evidenceID: evidenceID)
         let tzSpec = source.options["tz"] ?? item.timeZone
         let zone: LocalTimeZone
         if let tzSpec {
@@ -73,9 +65,7 @@ public struct SyslogCollector: Collector {
         try reader.forEachLine { line in
             if line.number == 1, let noteYear { try warn(line.locator, noteYear) }
             if line.bytes.isEmpty { return }
-            if line.truncated {
-                try warn(line.locator, "line longer than \(reader.maxLine) bytes; its first \(reader.maxLine) bytes were kept")
-            }
+            try warn.checkLength(line, limit: reader.maxLine)
             let year = SyslogParser.bsdMonth(line.bytes).map { tracker.advance(month: $0) } ?? tracker.year
             guard var record = SyslogParser.parse(line.bytes, year: year) else {
                 try warn(line.locator, "not a syslog line: \(preview(line.bytes))")
