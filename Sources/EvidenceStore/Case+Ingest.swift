@@ -62,7 +62,9 @@ extension Case {
     }
 
     /// Runs the right collector over one evidence item, as one ingest run.
-    public func ingest(_ item: EvidenceItem, options: IngestOptions = IngestOptions()) throws -> IngestOutcome {
+    public func ingest(_ item: EvidenceItem, options: IngestOptions = IngestOptions(),
+                       progress: ((_ events: Int64, _ warnings: Int64) -> Void)? = nil) throws -> IngestOutcome
+    {
         guard let collector = try collector(for: item, named: options.collector) else { return .notParsed(item) }
         if let tz = options.timeZone { try Case.checkTimeZone(tz) }
         let previous = try read { db in
@@ -91,6 +93,7 @@ extension Case {
         if let y = options.year { runOptions["year"] = String(y) }
         let run = try beginIngest(evidenceID: item.id, collector: collector.name,
                                   collectorVersion: collector.version, options: runOptions)
+        run.onBatch = progress
         let source = EvidenceSource(item: item, path: objectPath(sha256: item.sha256), options: runOptions)
         do {
             try collector.init().collect(source, into: run)

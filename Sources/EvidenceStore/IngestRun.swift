@@ -63,6 +63,8 @@ public final class IngestRun: EventSink {
     public private(set) var eventCount: Int64 = 0
     public private(set) var warningCount: Int64 = 0
     private var closed = false
+    /// Called after each batch is written with the run's event and warning counts: for a progress display.
+    public var onBatch: ((Int64, Int64) -> Void)?
 
     init(case owner: Case, id: Int64, evidenceID: Int64, collector: String, actor: String, batchSize: Int) {
         self.owner = owner
@@ -133,6 +135,7 @@ public final class IngestRun: EventSink {
                                                    "warnings": "\(warnings.count)", "run.events": "\(eventCount)"])
         pendingEvents.removeAll(keepingCapacity: true)
         pendingWarnings.removeAll(keepingCapacity: true)
+        onBatch?(eventCount, warningCount)
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

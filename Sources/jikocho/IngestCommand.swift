@@ -83,7 +83,12 @@ struct IngestCommand: ParsableCommand {
                 continue
             }
             progress.update("ingesting \(i + 1)/\(expanded.count) \(label)", force: true)
-            let outcome = try c.ingest(item, options: options)
+            let itemStart = Date()
+            let outcome = try c.ingest(item, options: options) { n, w in
+                let rate = Double(n) / max(Date().timeIntervalSince(itemStart), 0.001)
+                progress.update("ingesting \(i + 1)/\(expanded.count) \(label)  \(n) events, \(w) warnings, "
+                                + "\(Int(rate)) events/s")
+            }
             progress.clear()
             switch outcome {
             case .ingested(_, let s):
