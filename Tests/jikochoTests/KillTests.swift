@@ -71,3 +71,52 @@ import Testing
         return try q.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM events") ?? 0 }
     }
 }
+
+/// The same, through the real path: `jikocho ingest` of a syslog file killed mid-run, then ingested again.
+@Suite(.serialized) struct KillIngestTests {
+    static let lines = 150_000
+
+    static func syslog(_ tmp: TempDir) -> String {
+        var text = [UInt8]()
+        text.reserveCapacity(lines * 90)
+        for i in 0..<lines {
+            let s = i % 86_400
+            let stamp = "Mar  1 " + [s / 3600, s / 60 % 60, s % 60].map { $0 < 10 ? "0\($0)" : "\($0)" }
+                .joined(separator: ":")
+            text += Array("\(stamp) hmi-01 sshd[\(1000 + i % 5000)]: Failed password for root from 203.0.113.\(i % 250) port \(40000 + i % 20000) ssh2\n".utf8)
+        }
+        return tmp.file("auth.log", text)
+    }
+
+    @Test(arguments: 0..<3)
+    func killIngestThenIngestAgain(round: Int) throws {
+        let tmp = TempDir()
+        let bin = TestPaths.jikocho
+        let dir = tmp.url.appendingPathComponent("case").path
+        let log = KillIngestTests.syslog(tmp)
+        #expect(try runProgram(bin, ["case", "init", dir, "--name", "kill \(round)", "--examiner", "t"]).status == 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = ["ingest", dir, log, "--tz", "UTC", "--year", "2021"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, p.isRunning, (try? KillTests().eventRows(dir)) ?? 0 < 10_000 { usleep(20_000) }
+        usleep(UInt32.random(in: 0...300_000))
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+
+        #expect(try runProgram(bin, ["verify", dir]).status == 0)
+        let again = try runProgram(bin, ["ingest", dir, log, "--tz", "UTC", "--year", "2021"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let c = try Case.open(at: dir, mode: .read)
+        #expect(try c.summary().eventCount == Int64(KillIngestTests.lines))
+        let distinct = try c.read { try Int.fetchOne($0, sql: "SELECT COUNT(DISTINCT locator) FROM events") }
+        #expect(distinct == KillIngestTests.lines)
+        let statuses = try c.read { try String.fetchAll($0, sql: "SELECT status FROM ingest_runs ORDER BY id") }
+        #expect(statuses.last == "complete")
+        #expect(statuses.dropLast().allSatisfy { $0 == "incomplete" })
+        #expect(try c.verify().isClean)
+    }
+}
