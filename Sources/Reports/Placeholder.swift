@@ -1,1 +1,1 @@
-// placeholder
+// HTML, Markdown and JSON root-cause reports arrive with issue #6.
