@@ -99,7 +99,7 @@ extension Case {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { Glibc.close(fd) }
-        guard let (sha, size) = try? streamSHA256(fd: fd, { _, _ in }) else { return nil }
+        guard let (sha, size) = try? streamSHA256(fd: fd) else { return nil }
         return (sha, size)
     }
 
