@@ -50,7 +50,8 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["CArchive"], path: "Tests/TestSupport"),
         .testTarget(name: "JikochoModelTests", dependencies: ["JikochoModel"]),
-        .testTarget(name: "ParsersTests", dependencies: ["Parsers", "TestSupport"]),
+        .testTarget(name: "ParsersTests", dependencies: ["Parsers", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+                    exclude: ["Golden"]),
         .testTarget(name: "CollectorsTests", dependencies: ["Collectors", "TestSupport"]),
         .testTarget(name: "EvidenceStoreTests", dependencies: ["EvidenceStore", "Collectors", "TestSupport",
                                                                .product(name: "GRDB", package: "GRDB.swift")]),

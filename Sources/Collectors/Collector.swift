@@ -58,7 +58,9 @@ public protocol Collector: Sendable {
 
 /// Every collector, in one explicit list (Swift has no import side effects to register them).
 public enum CollectorRegistry {
-    public static let all: [any Collector.Type] = [SyslogCollector.self, AccessLogCollector.self, JSONLinesCollector.self]
+    public static let all: [any Collector.Type] = [
+        EVTXCollector.self, SyslogCollector.self, AccessLogCollector.self, JSONLinesCollector.self,
+    ]
 
     /// The collector with this name, if any.
     public static func named(_ name: String) -> (any Collector.Type)? {

@@ -1,0 +1,172 @@
+import Foundation
+import JikochoModel
+import Parsers
+
+/// `windows/evtx`: Windows XML event logs (.evtx), read natively chunk by chunk (64 KiB at a time, whatever the
+/// file's size). Also reads files of bare chunks (carved from disk or memory). Records left in a chunk's unused
+/// space are recovered and marked `recovered`, unless the same record is among the live ones.
+public struct EVTXCollector: Collector {
+    public static let name = "windows/evtx"
+    public static let version = "1"
+
+    public init() {}
+
+    public static func identify(_ probe: EvidenceProbe) -> Confidence {
+        if probe.head.starts(with: EVTX.fileSignature) || probe.head.starts(with: EVTX.chunkSignature) { return .certain }
+        return .no
+    }
+
+    /// At most this many recovered records wait for the end of the file to be compared with the live ones.
+    static let maxPendingRecovered = 50_000
+
+    public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
+        let evidenceID = source.item.id
+        guard let file = FileHandle(forReadingAtPath: source.path) else {
+            throw CollectorError.unreadable(source.path, String(cString: strerror(errno)))
+        }
+        defer { try? file.close() }
+        let size = Int((try? FileManager.default.attributesOfItem(atPath: source.path)[.size] as? Int) ?? 0)
+        let head = [UInt8](try file.read(upToCount: EVTX.fileHeaderSize) ?? Data())
+        let header = head.withUnsafeBytes { EVTX.FileHeader($0) }
+        if header == nil, !head.starts(with: EVTX.chunkSignature) {
+            try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "@0x0",
+                                           text: "not an EVTX file (no ElfFile or ElfChnk signature)"))
+            return
+        }
+        let start = header == nil ? 0 : EVTX.fileHeaderSize
+        var live = Set<UInt64>()
+        var pending: [(UInt64, Event)] = []
+        let host = source.options["host"]
+        try EVTX.readChunks(header: header, fileSize: size, loadChunk: { index in
+            try file.seek(toOffset: UInt64(start + index * EVTX.chunkSize))
+            return [UInt8](try file.read(upToCount: EVTX.chunkSize) ?? Data())
+        }) { item in
+            switch item {
+            case .problem(let offset, let text):
+                try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "@0x\(String(offset, radix: 16))", text: text))
+            case .record(let chunk, let record):
+                let fileOffset = start + chunk * EVTX.chunkSize + record.offset
+                let locator = "record \(record.recordID) (chunk \(chunk) @0x\(String(fileOffset, radix: 16)))"
+                guard let event = Self.event(record, locator: locator, evidenceID: evidenceID, host: host) else {
+                    try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: locator,
+                                                   text: "record has no time that can be represented; skipped"))
+                    return
+                }
+                if record.recovered {
+                    if pending.count < Self.maxPendingRecovered {
+                        pending.append((record.recordID, event))
+                    } else if !live.contains(record.recordID) {
+                        try sink.emit(event)
+                    }
+                } else {
+                    live.insert(record.recordID)
+                    try sink.emit(event)
+                }
+            }
+        }
+        var recovered = 0
+        for (id, event) in pending where !live.contains(id) {
+            try sink.emit(event)
+            recovered += 1
+        }
+        if recovered > 0 {
+            try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "file",
+                                           text: "\(recovered) record(s) recovered from unused chunk space (marked recovered: true)"))
+        }
+    }
+
+    static func event(_ record: EVTX.Record, locator: String, evidenceID: Int64, host: String?) -> Event? {
+        let f = WindowsEventRecord(record.body)
+        guard let time = f.timeCreated.flatMap({ Timestamp(filetime: $0) }) ?? Timestamp(filetime: record.written)
+        else { return nil }
+        var data: [String: JSONValue] = [:]
+        var position = 0
+        for item in f.eventData {
+            position += 1
+            var key = item.name.flatMap { $0.isEmpty ? nil : $0 } ?? (item.element == "Data" ? "param\(position)" : item.element)
+            if data[key] != nil { key += "_\(position)" }
+            data[key] = .string(item.value)
+        }
+        var userData: [String: JSONValue] = [:]
+        for item in f.userData where userData[item.element] == nil { userData[item.element] = .string(item.value) }
+        func field(_ names: String...) -> String? {
+            for n in names {
+                for bag in [data, userData] {
+                    if case .string(let v)? = bag[n], !v.isEmpty, v != "-" { return v }
+                }
+            }
+            return nil
+        }
+
+        let id = f.eventID ?? -1
+        let kind = WindowsEventKinds.kind(eventID: id, channel: f.channel, provider: f.provider) ?? "windows.event"
+        var a: [String: JSONValue] = ["event_id": .int(Int64(id)), "record_id": .string(String(record.recordID))]
+        func put(_ key: String, _ v: String?) { if let v, !v.isEmpty { a[key] = .string(v) } }
+        put("provider", f.provider)
+        put("provider_guid", f.providerGUID)
+        put("channel", f.channel)
+        put("computer", f.computer)
+        put("qualifiers", f.qualifiers)
+        put("version", f.version)
+        put("level", f.level)
+        put("task", f.task)
+        put("opcode", f.opcode)
+        put("keywords", f.keywords)
+        put("process_id", f.processID)
+        put("thread_id", f.threadID)
+        put("user_sid", f.userSID)
+        put("activity_id", f.activityID)
+        put("related_activity_id", f.relatedActivityID)
+        if f.timeCreated == nil { put("time_created", f.timeCreatedText) }
+        if !data.isEmpty { a["event_data"] = .object(data) }
+        if !userData.isEmpty {
+            a["user_data"] = .object(userData)
+            put("user_data_name", f.userDataName)
+        }
+        if record.recovered { a["recovered"] = .bool(true) }
+
+        // Who and from where, for the kinds that have them.
+        let user = field("TargetUserName", "User", "SubjectUserName", "Param1", "AccountName")
+        var src = Endpoint()
+        var dst = Endpoint()
+        if let ip = field("IpAddress", "SourceAddress", "SourceIp", "Address", "ClientAddress", "Param3").map(Self.plainIP),
+           IPAddressText.isLiteral(ip)
+        {
+            src = Endpoint(ip: ip, port: field("IpPort", "SourcePort").flatMap { UInt16($0) }.flatMap { $0 == 0 ? nil : $0 })
+        }
+        if let ip = field("DestinationIp", "DestAddress").map(Self.plainIP), IPAddressText.isLiteral(ip) {
+            dst = Endpoint(ip: ip, port: field("DestinationPort", "DestPort").flatMap { UInt16($0) })
+        }
+        var message = "\(f.channel ?? "?") \(id) \(f.provider ?? "")"
+        var details: [String] = []
+        if let logonType = field("LogonType").flatMap({ Int($0) }) {
+            details.append("logon type \(logonType)" + (WindowsEventKinds.logonTypeName(logonType).map { " (\($0))" } ?? ""))
+        }
+        if let u = user { details.append("user \(field("TargetDomainName", "SubjectDomainName").map { "\($0)\\" } ?? "")\(u)") }
+        if !src.isEmpty { details.append("from \(src.description)") }
+        if !dst.isEmpty { details.append("to \(dst.description)") }
+        for key in ["ServiceName", "ImagePath", "TaskName", "NewProcessName", "Image", "CommandLine", "TargetObject",
+                    "QueryName", "ObjectName", "MemberName", "Status", "FailureReason"]
+        {
+            if let v = field(key) { details.append("\(key)=\(v.count > 200 ? String(v.prefix(200)) + "…" : v)") }
+        }
+        if details.isEmpty {
+            details = data.sorted { $0.key < $1.key }.prefix(4).compactMap { k, v in
+                if case .string(let s) = v, !s.isEmpty { return "\(k)=\(s.count > 80 ? String(s.prefix(80)) + "…" : s)" }
+                return nil
+            }
+        }
+        if !details.isEmpty { message += ": " + details.joined(separator: ", ") }
+        if record.recovered { message += " [recovered]" }
+        return Event(time: time, timeDescription: f.timeCreated != nil ? "Event time (TimeCreated)" : "Record written",
+                     domain: .it, kind: kind, host: host ?? f.computer, src: src, dst: dst, user: user,
+                     message: message, attributes: a,
+                     provenance: Provenance(evidenceID: evidenceID, collector: name, collectorVersion: version,
+                                            locator: locator))
+    }
+
+    /// `::ffff:10.0.0.5` → `10.0.0.5`; `-` and empty stay as they are (not an address).
+    static func plainIP(_ s: String) -> String {
+        s.hasPrefix("::ffff:") && s.contains(".") ? String(s.dropFirst(7)) : s
+    }
+}

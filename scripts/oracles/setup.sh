@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The Python peers the oracles and benchmarks compare with, in .venv-oracles (pinned versions).
+# python-evtx: the EVTX oracle (golden files); evtx: the Rust EVTX parser's Python binding (make bench).
+# Debian's libevtx-utils (evtxexport) is the second opinion; scripts/ensure-deps.sh installs it with the rest.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+venv=.venv-oracles
+want="python-evtx==0.8.1 evtx==0.14.0"
+if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
+if ! "$venv/bin/python" -c 'import Evtx, evtx' 2>/dev/null; then
+    echo "installing Python peers into $venv: $want" >&2
+    "$venv/bin/pip" install -q $want
+fi
