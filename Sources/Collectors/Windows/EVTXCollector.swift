@@ -100,7 +100,10 @@ public struct EVTXCollector: Collector {
 
         let id = f.eventID ?? -1
         let kind = WindowsEventKinds.kind(eventID: id, channel: f.channel, provider: f.provider) ?? "windows.event"
-        var a: [String: JSONValue] = ["event_id": .int(Int64(id)), "record_id": .string(String(record.recordID))]
+        // EventRecordID is the log's own number; the record header's number differs in exported or merged logs.
+        let number = String(record.recordID)
+        var a: [String: JSONValue] = ["event_id": .int(Int64(id)), "record_id": .string(f.recordID ?? number)]
+        if let rid = f.recordID, rid != number { a["record_number"] = .string(number) }
         func put(_ key: String, _ v: String?) { if let v, !v.isEmpty { a[key] = .string(v) } }
         put("provider", f.provider)
         put("provider_guid", f.providerGUID)

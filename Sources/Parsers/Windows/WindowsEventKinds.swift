@@ -9,13 +9,20 @@ public enum WindowsEventKinds {
         if prov.contains("sysmon") || ch.contains("sysmon") {
             switch eventID {
             case 1: return "exec.process"
+            case 2: return "file.time_changed"
             case 3: return "net.connection"
+            case 5: return "exec.process_end"
+            case 6: return "exec.driver_load"
             case 7: return "exec.image_load"
             case 8: return "exec.remote_thread"
             case 10: return "exec.process_access"
             case 11: return "file.create"
             case 12, 13, 14: return "registry.change"
+            case 15: return "file.stream_create"
+            case 17, 18: return "ipc.pipe"
+            case 19, 20, 21: return "persistence.wmi"
             case 22: return "net.dns_query"
+            case 23, 26: return "file.delete"
             default: return nil
             }
         }
@@ -29,11 +36,27 @@ public enum WindowsEventKinds {
         if prov.contains("terminalservices-remoteconnectionmanager") || ch.contains("terminalservices-remoteconnectionmanager") {
             return eventID == 1149 ? "auth.logon" : nil    // RDP user authentication succeeded
         }
+        if prov == "microsoft-windows-kernel-general", eventID == 1 { return "host.clock_change" }
         switch eventID {
+        case 4616: return "host.clock_change"
         case 4624: return "auth.logon"
         case 4625: return "auth.logon_failed"
         case 4634, 4647: return "auth.logoff"
         case 4648: return "auth.explicit_credentials"
+        case 4768: return "auth.kerberos_tgt"
+        case 4769: return "auth.kerberos_service_ticket"
+        case 4771: return "auth.logon_failed"             // Kerberos pre-authentication failed
+        case 4776: return "auth.credential_validation"    // NTLM; the Status field says whether it failed
+        case 4662: return "directory.object_access"
+        case 4663: return "file.access"
+        case 5140, 5145: return "file.share_access"
+        case 5156: return "net.connection"
+        case 5157: return "net.connection_blocked"
+        case 4103, 4104 where prov.contains("powershell") || ch.contains("powershell"): return "exec.script"
+        case 7036 where ch.isEmpty || ch == "system" || prov.contains("service control manager"):
+            return "service.state_change"
+        case 7040 where ch.isEmpty || ch == "system" || prov.contains("service control manager"):
+            return "service.config_change"
         case 4672: return "auth.privilege"
         case 4688: return "exec.process"
         case 4697: return "persistence.service_install"
