@@ -21,9 +21,10 @@ let package = Package(
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CMagic", providers: [.apt(["libmagic-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "JikochoModel"),
-        .target(name: "Parsers", dependencies: ["JikochoModel"]),
+        .target(name: "Parsers", dependencies: ["JikochoModel", "CZlib"]),
         .target(
             name: "Collectors",
             dependencies: ["JikochoModel", "Parsers", "CMagic", "CArchive", "CPcap",

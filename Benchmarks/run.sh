@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make bench: builds the C reference, runs the Swift benchmark driver (release build) and prints its table.
-# Settings: BENCH_EVENTS (default 1000000), BENCH_HASH_MIB (default 1024), BENCH_SYSLOG_LINES (default 1000000).
+# Settings: BENCH_EVENTS (default 1000000), BENCH_HASH_MIB (default 1024), BENCH_SYSLOG_LINES (default 1000000),
+# BENCH_EVTX_MIB (default 100; 0 skips). Peers in Python (python-evtx, the Rust evtx binding) come from
+# scripts/oracles/setup.sh; the EVTX samples from ../shared/datasets when it is beside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(swift build -c release --show-bin-path)
@@ -8,6 +10,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/jikocho-bench.XXXXXX")
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 cc -O2 -o "$work/sink_loop" Benchmarks/c/sink_loop.c $(pkg-config --cflags --libs sqlite3)
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), SQLite $(pkg-config --modversion sqlite3)"; echo
-"$bin/jikocho-bench" --events "${BENCH_EVENTS:-1000000}" --hash-mib "${BENCH_HASH_MIB:-1024}" \
+datasets=""
+[ -d ../shared/datasets ] && datasets=$(cd ../shared/datasets && pwd)
+python=""
+if bash scripts/oracles/setup.sh; then python=.venv-oracles/bin/python; else echo "(Python peers unavailable: EVTX ratios skipped)" >&2; fi
+"$bin/jikocho-bench" --datasets "$datasets" --python "$python" --evtx-mib "${BENCH_EVTX_MIB:-100}" --events "${BENCH_EVENTS:-1000000}" --hash-mib "${BENCH_HASH_MIB:-1024}" \
     --syslog-lines "${BENCH_SYSLOG_LINES:-1000000}" \
     --c-loop "$work/sink_loop" --jikocho "$bin/jikocho" --work "$work/run"

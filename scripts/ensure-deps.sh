@@ -3,10 +3,10 @@
 # As root it runs apt-get; otherwise it prints the exact command to run and fails.
 set -euo pipefail
 
-packages=(libpcap-dev libarchive-dev libmagic-dev libsqlite3-dev pkg-config)
+packages=(libpcap-dev libarchive-dev libmagic-dev libsqlite3-dev zlib1g-dev pkg-config)
 # Tools the tests and benchmarks compare against (oracles), not needed to build.
 if [[ "${1:-}" == "--with-oracles" ]]; then
-    packages+=(coreutils)
+    packages+=(coreutils libevtx-utils)
 fi
 
 missing=()

@@ -5,6 +5,9 @@
 //   2. Hashing: `jikocho add` (hash + read-only copy + fsync) and `jikocho verify` (re-hash) of a 1 GiB file,
 //      against coreutils' sha256sum.
 //   3. Syslog: the collector alone, and `jikocho ingest` end to end, on a generated 1,000,000-line file.
+//   4. EVTX: the parser and the collector on the EVTX samples of ../shared/datasets read over until ≥ 100 MB, against
+//      python-evtx and the Rust evtx crate (its Python binding, one thread) in the same run; `jikocho ingest` of
+//      the samples end to end; peak memory for 1× and 10× the volume.
 //
 // A benchmark reports; it never fails the tests.
 import Collectors
@@ -19,6 +22,9 @@ struct Options {
     var jikocho = ""
     var work = NSTemporaryDirectory() + "jikocho-bench"
     var syslogLines = 1_000_000
+    var datasets = ""
+    var python = ""
+    var evtxMiB = 100
 }
 
 var opt = Options()
@@ -31,6 +37,9 @@ while let a = args.next() {
     case "--jikocho": opt.jikocho = args.next() ?? ""
     case "--work": opt.work = args.next() ?? opt.work
     case "--syslog-lines": opt.syslogLines = Int(args.next() ?? "") ?? opt.syslogLines
+    case "--datasets": opt.datasets = args.next() ?? ""
+    case "--python": opt.python = args.next() ?? ""
+    case "--evtx-mib": opt.evtxMiB = Int(args.next() ?? "") ?? opt.evtxMiB
     default:
         FileHandle.standardError.write(Data("jikocho-bench: unknown argument \(a)\n".utf8))
         exit(2)
@@ -252,6 +261,73 @@ if !opt.jikocho.isEmpty, opt.syslogLines > 0 {
     rows.append(("syslog parse only, \(opt.syslogLines) lines", String(format: "%.0f lines/s", n / parse.seconds), "", ""))
     rows.append(("syslog ingest end to end (add+parse+store)", String(format: "%.0f lines/s", n / ingest.seconds),
                  "plaso: ~730 lines/s (issue #3, not run here)", String(format: "target ≥ 300000")))
+}
+
+// MARK: 4. EVTX against python-evtx and the Rust parser
+
+if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.evtxMiB > 0 {
+    let files = (fm.enumerator(atPath: opt.datasets)?.compactMap { $0 as? String } ?? [])
+        .filter { $0.lowercased().hasSuffix(".evtx") }.sorted().map { "\(opt.datasets)/\($0)" }
+    let total = files.reduce(0) { $0 + ((try? fm.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+    if files.isEmpty || total == 0 {
+        say("(no EVTX samples under \(opt.datasets): skipping the EVTX benchmark)")
+    } else {
+        let rounds = max(1, (opt.evtxMiB << 20 + total - 1) / total)
+        let mib = Double(total * rounds) / 1_048_576
+        /// "N events, …, in S s" → (N, S)
+        func counted(_ out: String) -> (Double, Double)? {
+            let w = out.split(separator: " ")
+            guard let n = Double(w.first ?? ""), let i = w.firstIndex(of: "in"), i + 1 < w.count,
+                  let s = Double(w[i + 1]) else { return nil }
+            return (n, s)
+        }
+        func peak(_ out: String) -> Int? {
+            guard let r = out.range(of: "peak RSS ") else { return nil }
+            return Int(out[r.upperBound...].prefix { $0.isNumber })
+        }
+        say("EVTX: \(files.count) samples (\(total >> 10) KiB) read \(rounds) times over (\(Int(mib)) MiB)…")
+        let ours = try run(opt.jikocho, ["dev", "collect", "--collector", "windows/evtx", "--repeat", String(rounds)] + files)
+        say("EVTX: 10× the volume, for memory…")
+        let ours10 = try run(opt.jikocho, ["dev", "collect", "--collector", "windows/evtx", "--repeat", String(rounds * 10)] + files)
+        var rust: (Double, Double)?
+        var python: (Double, Double)?
+        if !opt.python.isEmpty {
+            say("EVTX: the Rust evtx parser (one thread) on the same \(Int(mib)) MiB…")
+            let r = try run(opt.python, ["scripts/oracles/bench_evtx.py", "rust", String(rounds)] + files)
+            let w = r.out.split(separator: " ")
+            if w.count == 2, let n = Double(w[0]), let s = Double(w[1].trimmingCharacters(in: .whitespacesAndNewlines)) { rust = (n, s) }
+            say("EVTX: python-evtx, one pass (\(total >> 10) KiB; it reads ~250 records/s)…")
+            let p = try run(opt.python, ["scripts/oracles/bench_evtx.py", "python-evtx", "1"] + files)
+            let v = p.out.split(separator: " ")
+            if v.count == 2, let n = Double(v[0]), let s = Double(v[1].trimmingCharacters(in: .whitespacesAndNewlines)) { python = (n, s) }
+        } else {
+            say("(no --python: skipping python-evtx and the Rust parser)")
+        }
+        let casePath = "\(opt.work)/evtx-case"
+        _ = try run(opt.jikocho, ["case", "init", casePath, "--name", "bench", "--examiner", "bench"])
+        say("EVTX: jikocho ingest of the samples…")
+        let ingest = try run(opt.jikocho, ["ingest", casePath] + files)
+        if let (n, s) = counted(ours.out) {
+            let rate = n / s
+            rows.append(("EVTX collector, \(Int(mib)) MiB (\(Int(n)) records)", String(format: "%.0f records/s", rate),
+                         rust.map { String(format: "%.0f records/s (Rust evtx, 1 thread)", $0.0 / $0.1) } ?? "-",
+                         rust.map { String(format: "%.2f× (target ≥ 1)", rate / ($0.0 / $0.1)) } ?? "-"))
+            if let python {
+                rows.append(("EVTX collector against python-evtx", "", String(format: "%.0f records/s (python-evtx)", python.0 / python.1),
+                             String(format: "%.0f× python-evtx", rate / (python.0 / python.1))))
+            }
+            rows.append(("EVTX collector, MiB/s", String(format: "%.0f MiB/s", mib / s), "", ""))
+        }
+        if let p1 = peak(ours.out), let p10 = peak(ours10.out) {
+            rows.append(("EVTX peak memory, 1× / 10× volume", "\(p1 >> 10) / \(p10 >> 10) MiB", "", "flat if equal"))
+        }
+        if let line = ingest.out.split(separator: "\n").last(where: { $0.contains("ingested (") }),
+           let open = line.range(of: "ingested ("), let n = Int(line[open.upperBound...].prefix { $0.isNumber })
+        {
+            rows.append(("EVTX ingest end to end (add+parse+store)", String(format: "%.0f records/s", Double(n) / ingest.seconds),
+                         "\(n) records, \(files.count) files", ""))
+        }
+    }
 }
 
 // MARK: Report

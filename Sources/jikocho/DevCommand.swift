@@ -42,8 +42,10 @@ struct DevCommand: ParsableCommand {
     struct Collect: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run a collector over a file, counting only.")
 
-        @Argument(help: "The file.") var path: String
+        @Argument(help: "The files.") var paths: [String]
         @Option(help: "Collector name.") var collector: String
+        @Option(help: "Read the files this many times over (to time small samples on a large volume).")
+        var `repeat`: Int = 1
         @Option(help: "Collector options as key=value (tz=UTC, year=2021).") var option: [String] = []
 
         final class CountingSink: EventSink {
@@ -62,14 +64,22 @@ struct DevCommand: ParsableCommand {
                 let kv = o.split(separator: "=", maxSplits: 1).map(String.init)
                 if kv.count == 2 { options[kv[0]] = kv[1] }
             }
-            let item = EvidenceItem(id: 1, sha256: String(repeating: "0", count: 64), size: 0, name: path,
-                                    originalPath: path, acquiredAt: .now, examiner: "dev")
             let sink = CountingSink()
+            var bytes = 0
             let start = Date()
-            try c.init().collect(EvidenceSource(item: item, path: path, options: options), into: sink)
+            for _ in 0..<max(1, `repeat`) {
+                for path in paths {
+                    let item = EvidenceItem(id: 1, sha256: String(repeating: "0", count: 64), size: 0, name: path,
+                                            originalPath: path, acquiredAt: .now, examiner: "dev")
+                    try c.init().collect(EvidenceSource(item: item, path: path, options: options), into: sink)
+                    bytes += (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                }
+            }
             let secs = Date().timeIntervalSince(start)
-            print("\(sink.events) events, \(sink.warnings) warnings in \(String(format: "%.2f", secs)) s "
-                  + "(\(Int(Double(sink.events) / max(secs, 1e-9))) events/s)")
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            print("\(sink.events) events, \(sink.warnings) warnings, \(bytes) bytes in \(String(format: "%.2f", secs)) s "
+                  + "(\(Int(Double(sink.events) / max(secs, 1e-9))) events/s), peak RSS \(usage.ru_maxrss) KiB")
         }
     }
 }

@@ -35,6 +35,7 @@ public struct EVTXCollector: Collector {
         }
         let start = header == nil ? 0 : EVTX.fileHeaderSize
         var live = Set<UInt64>()
+        var kinds = KindCache()
         var pending: [(UInt64, Event)] = []
         let host = source.options["host"]
         try EVTX.readChunks(header: header, fileSize: size, loadChunk: { index in
@@ -47,7 +48,8 @@ public struct EVTXCollector: Collector {
             case .record(let chunk, let record):
                 let fileOffset = start + chunk * EVTX.chunkSize + record.offset
                 let locator = "record \(record.recordID) (chunk \(chunk) @0x\(String(fileOffset, radix: 16)))"
-                guard let event = Self.event(record, locator: locator, evidenceID: evidenceID, host: host) else {
+                guard let event = Self.event(record, locator: locator, evidenceID: evidenceID, host: host,
+                                                   kinds: &kinds) else {
                     try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: locator,
                                                    text: "record has no time that can be represented; skipped"))
                     return
@@ -75,34 +77,54 @@ public struct EVTXCollector: Collector {
         }
     }
 
-    static func event(_ record: EVTX.Record, locator: String, evidenceID: Int64, host: String?) -> Event? {
+    /// Kinds by (EventID, channel, provider): a log repeats a few dozen combinations thousands of times.
+    struct KindCache {
+        struct Key: Hashable {
+            var id: Int
+            var channel: String?
+            var provider: String?
+        }
+
+        var known: [Key: String] = [:]
+
+        mutating func kind(_ id: Int, _ channel: String?, _ provider: String?) -> String {
+            let key = Key(id: id, channel: channel, provider: provider)
+            if let k = known[key] { return k }
+            let k = WindowsEventKinds.kind(eventID: id, channel: channel, provider: provider) ?? "windows.event"
+            if known.count < 10_000 { known[key] = k }
+            return k
+        }
+    }
+
+    static func event(_ record: EVTX.Record, locator: String, evidenceID: Int64, host: String?,
+                      kinds: inout KindCache) -> Event? {
         let f = WindowsEventRecord(record.body)
         guard let time = f.timeCreated.flatMap({ Timestamp(filetime: $0) }) ?? Timestamp(filetime: record.written)
         else { return nil }
         var data: [String: JSONValue] = [:]
+        data.reserveCapacity(f.eventData.count)
+        var roles = Roles()
         var position = 0
         for item in f.eventData {
             position += 1
             var key = item.name.flatMap { $0.isEmpty ? nil : $0 } ?? (item.element == "Data" ? "param\(position)" : item.element)
             if data[key] != nil { key += "_\(position)" }
             data[key] = .string(item.value)
+            roles.consider(key, item.value)
         }
         var userData: [String: JSONValue] = [:]
-        for item in f.userData where userData[item.element] == nil { userData[item.element] = .string(item.value) }
-        func field(_ names: String...) -> String? {
-            for n in names {
-                for bag in [data, userData] {
-                    if case .string(let v)? = bag[n], !v.isEmpty, v != "-" { return v }
-                }
-            }
-            return nil
+        for item in f.userData where userData[item.element] == nil {
+            userData[item.element] = .string(item.value)
+            roles.consider(item.element, item.value)
         }
+        func field(_ role: Role) -> String? { roles.found[role.rawValue] }
 
         let id = f.eventID ?? -1
-        let kind = WindowsEventKinds.kind(eventID: id, channel: f.channel, provider: f.provider) ?? "windows.event"
+        let kind = kinds.kind(id, f.channel, f.provider)
         // EventRecordID is the log's own number; the record header's number differs in exported or merged logs.
         let number = String(record.recordID)
         var a: [String: JSONValue] = ["event_id": .int(Int64(id)), "record_id": .string(f.recordID ?? number)]
+        a.reserveCapacity(20)
         if let rid = f.recordID, rid != number { a["record_number"] = .string(number) }
         func put(_ key: String, _ v: String?) { if let v, !v.isEmpty { a[key] = .string(v) } }
         put("provider", f.provider)
@@ -129,29 +151,27 @@ public struct EVTXCollector: Collector {
         if record.recovered { a["recovered"] = .bool(true) }
 
         // Who and from where, for the kinds that have them.
-        let user = field("TargetUserName", "User", "SubjectUserName", "Param1", "AccountName")
+        let user = field(.user)
         var src = Endpoint()
         var dst = Endpoint()
-        if let ip = field("IpAddress", "SourceAddress", "SourceIp", "Address", "ClientAddress", "Param3").map(Self.plainIP),
-           IPAddressText.isLiteral(ip)
-        {
-            src = Endpoint(ip: ip, port: field("IpPort", "SourcePort").flatMap { UInt16($0) }.flatMap { $0 == 0 ? nil : $0 })
+        if let ip = field(.srcIP).map(Self.plainIP), IPAddressText.isLiteral(ip) {
+            src = Endpoint(ip: ip, port: field(.srcPort).flatMap { UInt16($0) }.flatMap { $0 == 0 ? nil : $0 })
         }
-        if let ip = field("DestinationIp", "DestAddress").map(Self.plainIP), IPAddressText.isLiteral(ip) {
-            dst = Endpoint(ip: ip, port: field("DestinationPort", "DestPort").flatMap { UInt16($0) })
+        if let ip = field(.dstIP).map(Self.plainIP), IPAddressText.isLiteral(ip) {
+            dst = Endpoint(ip: ip, port: field(.dstPort).flatMap { UInt16($0) })
         }
         var message = "\(f.channel ?? "?") \(id) \(f.provider ?? "")"
         var details: [String] = []
-        if let logonType = field("LogonType").flatMap({ Int($0) }) {
+        if let logonType = field(.logonType).flatMap({ Int($0) }) {
             details.append("logon type \(logonType)" + (WindowsEventKinds.logonTypeName(logonType).map { " (\($0))" } ?? ""))
         }
-        if let u = user { details.append("user \(field("TargetDomainName", "SubjectDomainName").map { "\($0)\\" } ?? "")\(u)") }
+        if let u = user { details.append("user \(field(.domain).map { "\($0)\\" } ?? "")\(u)") }
         if !src.isEmpty { details.append("from \(src.description)") }
         if !dst.isEmpty { details.append("to \(dst.description)") }
-        for key in ["ServiceName", "ImagePath", "TaskName", "NewProcessName", "Image", "CommandLine", "TargetObject",
-                    "QueryName", "ObjectName", "MemberName", "Status", "FailureReason"]
-        {
-            if let v = field(key) { details.append("\(key)=\(v.count > 200 ? String(v.prefix(200)) + "…" : v)") }
+        for (i, key) in Roles.detailNames.enumerated() {
+            if let v = roles.found[Role.firstDetail.rawValue + i] {
+                details.append("\(key)=\(v.count > 200 ? String(v.prefix(200)) + "…" : v)")
+            }
         }
         if details.isEmpty {
             details = data.sorted { $0.key < $1.key }.prefix(4).compactMap { k, v in
@@ -166,6 +186,41 @@ public struct EVTXCollector: Collector {
                      message: message, attributes: a,
                      provenance: Provenance(evidenceID: evidenceID, collector: name, collectorVersion: version,
                                             locator: locator))
+    }
+
+    /// What an event's fields say about who and from where, and the few worth a place in the message.
+    enum Role: Int {
+        case user, domain, srcIP, srcPort, dstIP, dstPort, logonType, firstDetail
+    }
+
+    /// The first field seen in each role, by rank: `TargetUserName` before `SubjectUserName`, and so on.
+    struct Roles {
+        static let detailNames = ["ServiceName", "ImagePath", "TaskName", "NewProcessName", "Image", "CommandLine",
+                                  "TargetObject", "QueryName", "ObjectName", "MemberName", "Status", "FailureReason"]
+        static let table: [String: (slot: Int, rank: Int)] = {
+            var t: [String: (Int, Int)] = [:]
+            func add(_ role: Role, _ names: [String]) {
+                for (rank, n) in names.enumerated() { t[n] = (role.rawValue, rank) }
+            }
+            add(.user, ["TargetUserName", "User", "SubjectUserName", "Param1", "AccountName"])
+            add(.domain, ["TargetDomainName", "SubjectDomainName"])
+            add(.srcIP, ["IpAddress", "SourceAddress", "SourceIp", "Address", "ClientAddress", "Param3"])
+            add(.srcPort, ["IpPort", "SourcePort"])
+            add(.dstIP, ["DestinationIp", "DestAddress"])
+            add(.dstPort, ["DestinationPort", "DestPort"])
+            add(.logonType, ["LogonType"])
+            for (i, n) in detailNames.enumerated() { t[n] = (Role.firstDetail.rawValue + i, 0) }
+            return t
+        }()
+
+        var found = [String?](repeating: nil, count: Role.firstDetail.rawValue + Roles.detailNames.count)
+        var ranks = [Int](repeating: .max, count: Role.firstDetail.rawValue + Roles.detailNames.count)
+
+        mutating func consider(_ name: String, _ value: String) {
+            guard !value.isEmpty, value != "-", let (slot, rank) = Self.table[name], rank < ranks[slot] else { return }
+            found[slot] = value
+            ranks[slot] = rank
+        }
     }
 
     /// `::ffff:10.0.0.5` → `10.0.0.5`; `-` and empty stay as they are (not an address).

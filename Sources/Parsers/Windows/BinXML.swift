@@ -66,11 +66,14 @@ public final class BXTemplate: Sendable {
     public let offset: UInt32
     public let guid: [UInt8]
     public let content: [BXContent]
+    /// Where an event's fields sit in this template, worked out once (nil when the template is not an event's).
+    let plan: EventPlan?
 
     init(offset: UInt32, guid: [UInt8], content: [BXContent]) {
         self.offset = offset
         self.guid = guid
         self.content = content
+        plan = EventPlan(content)
     }
 }
 

@@ -1,3 +1,5 @@
+import CZlib
+
 /// The EVTX container: a 4 KiB file header, then 64 KiB chunks of records. Spec: libevtx's "Windows XML Event Log
 /// (EVTX) format" (file header, chunk header, event record). Pure: bytes in, records and problems out; the
 /// collector reads the file chunk by chunk.
@@ -266,24 +268,15 @@ public enum EVTX {
     }
 }
 
-/// CRC-32 (IEEE 802.3, reflected, as zlib's crc32), which EVTX uses for its header and data checksums.
+/// CRC-32 (IEEE 802.3, reflected), which EVTX uses for its header and data checksums: zlib's.
 public struct CRC32 {
     public private(set) var value: UInt32 = 0
 
     public init() {}
 
-    static let table: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        var c = ~value
-        Self.table.withUnsafeBufferPointer { t in
-            for b in bytes { c = t[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-        }
-        value = ~c
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        value = UInt32(truncatingIfNeeded: crc32(UInt(value), base.assumingMemoryBound(to: UInt8.self), UInt32(bytes.count)))
     }
 
     public static func of(_ bytes: UnsafeRawBufferPointer) -> UInt32 {

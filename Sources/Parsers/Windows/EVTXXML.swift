@@ -50,6 +50,8 @@ public enum EVTXXML {
 
     /// Text content of a node list with its substitution values, unescaped (what an XML parser would give).
     public static func plainText(_ content: [BXContent], values: [BXValue], style: EVTXStyle = .windows) -> String {
+        if !style.pythonEvtx, let v = singleValue(content, values: values) { return text(v, style: style) }
+        if content.isEmpty { return "" }
         var s = ""
         for c in content {
             switch c {
@@ -64,6 +66,16 @@ public enum EVTXXML {
             }
         }
         return style.pythonEvtx ? s.filter { !isRestricted($0) } : s
+    }
+
+    /// The value when a node list is exactly one value or one substitution (nearly every field of a record).
+    static func singleValue(_ content: [BXContent], values: [BXValue]) -> BXValue? {
+        guard content.count == 1 else { return nil }
+        switch content[0] {
+        case .value(let v): return v
+        case .substitution(let i, _, _): return i < values.count ? values[i] : .null
+        default: return nil
+        }
     }
 
     /// True when a node list is only optional substitutions whose values are null: Windows leaves such an
