@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "EvidenceStoreTests", dependencies: ["EvidenceStore", "Collectors", "TestSupport",
                                                                .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPcap", "CArchive", "CMagic", "TestSupport"]),
-        .testTarget(name: "jikochoTests", dependencies: ["jikocho", "EvidenceStore", "TestSupport",
+        .testTarget(name: "jikochoTests", dependencies: ["jikocho", "EvidenceStore", "Parsers", "TestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift"),
                                                          .product(name: "GRDBSQLite", package: "GRDB.swift")],
                     exclude: ["Golden"]),

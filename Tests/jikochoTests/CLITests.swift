@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Parsers
 import GRDBSQLite
 import TestSupport
 import Testing
@@ -169,5 +170,76 @@ func expectCaseError(_ code: CaseError.Code, _ body: () throws -> Void,
         let again = try runProgram(bin, ["ingest", dir, TestPaths.dataset("logs/linux/loghub_OpenSSH_2k.log")])
         #expect(again.stdout.contains("already ingested  #1 by log/syslog in run #1 (2000 events)"))
         #expect(try runProgram(bin, ["verify", dir]).status == 0)
+    }
+
+    /// All EVTX samples through `jikocho ingest`: per file the record count of python-evtx, every event's EventID
+    /// and TimeCreated as python-evtx reads them (the golden files of ParsersTests); then a zip of the same files
+    /// gives the same events, from child evidence items.
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
+    func evtxSamplesMatchTheOracleAndAZipGivesTheSameEvents() throws {
+        let tmp = TempDir()
+        let bin = TestPaths.jikocho
+        let dir = tmp.url.appendingPathComponent("case").path
+        try runProgram(bin, ["case", "init", dir, "--name", "evtx", "--examiner", "t"])
+        let r = try runProgram(bin, ["ingest", dir, TestPaths.dataset("evtx")])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("12 items: 12 ingested (4650 events"), "\(r.stdout)")
+        // "run #3    windows/evtx  #3  73 events, 0 warnings  attack_samples/DE_sysmon-3-rdp-tun.evtx"
+        var fileOf: [Int: String] = [:]
+        for line in r.stdout.split(separator: "\n") where line.hasPrefix("run #") {
+            let words = line.split(separator: " ")
+            if words.count > 4, let id = Int(words[3].dropFirst()) {
+                fileOf[id] = ((String(words.last!) as NSString).lastPathComponent as NSString).deletingPathExtension
+            }
+        }
+        #expect(fileOf.count == 12)
+        let events = try eventsJSON(bin, dir)
+        #expect(events.count == 4650)
+        let goldenDir = TestPaths.repoRoot.appendingPathComponent("Tests/ParsersTests/Golden/evtx")
+        for (evidence, name) in fileOf {
+            let golden = try String(contentsOf: goldenDir.appendingPathComponent(name + ".jsonl"), encoding: .utf8)
+                .split(separator: "\n").dropFirst()
+                .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            var byRecord: [String: [String: Any]] = [:]
+            for g in golden { byRecord[String(g["record"] as! Int)] = g }
+            let ours = events.filter { $0["evidence"] as? Int == evidence }
+            #expect(ours.count == golden.count, "\(name)")
+            for e in ours {
+                let a = e["attributes"] as! [String: Any]
+                let number = (a["record_number"] ?? a["record_id"]) as! String
+                guard let g = byRecord[number] else { Issue.record("\(name): record \(number) not in python-evtx's output"); continue }
+                #expect(a["event_id"] as? Int == g["event_id"] as? Int, "\(name) record \(number)")
+                let ns = (e["time_ns"] as! NSNumber).int64Value
+                let ticks = UInt64(ns / 100 + 116_444_736_000_000_000)
+                #expect(EVTXXML.pythonFiletime(ticks) == g["time_created"] as? String, "\(name) record \(number)")
+            }
+        }
+
+        // The same files in a zip: same events, from child items of the archive.
+        let files = try FileManager.default.subpathsOfDirectory(atPath: TestPaths.dataset("evtx"))
+            .filter { $0.hasSuffix(".evtx") }.sorted()
+        let zip = tmp.url.appendingPathComponent("evtx.zip").path
+        #expect(ArchiveWriter.write(zip, .zip, try files.map {
+            .file($0, try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestPaths.dataset("evtx/" + $0)))))
+        }))
+        let dir2 = tmp.url.appendingPathComponent("case-zip").path
+        try runProgram(bin, ["case", "init", dir2, "--name", "evtx zip", "--examiner", "t"])
+        let z = try runProgram(bin, ["ingest", dir2, zip])
+        #expect(z.status == 0, "\(z.stderr)")
+        #expect(z.stdout.contains("13 items: 12 ingested (4650 events"), "\(z.stdout)")
+        func key(_ e: [String: Any]) -> String {
+            let a = try! JSONSerialization.data(withJSONObject: e["attributes"] ?? [:], options: [.sortedKeys])
+            return "\(e["time_ns"]!) \(e["kind"]!) \(e["message"]!) \(String(decoding: a, as: UTF8.self))"
+        }
+        let fromZip = try eventsJSON(bin, dir2)
+        #expect(fromZip.map(key).sorted() == events.map(key).sorted())
+        #expect(try runProgram(bin, ["verify", dir2]).status == 0)
+    }
+
+    func eventsJSON(_ bin: String, _ dir: String) throws -> [[String: Any]] {
+        let out = try runProgram(bin, ["events", dir, "--json"])
+        return try out.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
     }
 }

@@ -174,9 +174,11 @@ public struct EVTXCollector: Collector {
             }
         }
         if details.isEmpty {
-            details = data.sorted { $0.key < $1.key }.prefix(4).compactMap { k, v in
-                if case .string(let s) = v, !s.isEmpty { return "\(k)=\(s.count > 80 ? String(s.prefix(80)) + "…" : s)" }
-                return nil
+            // Nothing known to pick out: the first few values, in the record's order.
+            for item in f.eventData where item.element != "Binary" && !item.value.isEmpty {
+                let v = item.value.count > 80 ? String(item.value.prefix(80)) + "…" : item.value
+                details.append(item.name.map { "\($0)=\(v)" } ?? v)
+                if details.count == 4 { break }
             }
         }
         if !details.isEmpty { message += ": " + details.joined(separator: ", ") }
