@@ -26,6 +26,7 @@ demo: release
 	@bash scripts/demo.sh
 
 bench: deps
+	@bash $(DEPS) --with-oracles
 	$(SWIFT) build -c release --product jikocho
 	$(SWIFT) build -c release --product jikocho-bench
 	@bash Benchmarks/run.sh
