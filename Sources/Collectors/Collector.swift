@@ -59,7 +59,8 @@ public protocol Collector: Sendable {
 /// Every collector, in one explicit list (Swift has no import side effects to register them).
 public enum CollectorRegistry {
     public static let all: [any Collector.Type] = [
-        EVTXCollector.self, SyslogCollector.self, AccessLogCollector.self, JSONLinesCollector.self,
+        EVTXCollector.self, SyslogCollector.self, AccessLogCollector.self, WebErrorLogCollector.self,
+        JSONLinesCollector.self,
     ]
 
     /// The collector with this name, if any.

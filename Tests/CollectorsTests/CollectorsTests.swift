@@ -1,4 +1,5 @@
 import Collectors
+import Foundation
 import JikochoModel
 import TestSupport
 import Testing
@@ -9,6 +10,33 @@ import Testing
         #expect(Set(names).count == names.count)
         for n in names {
             #expect(n.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "/" || $0 == "-" }, "\(n)")
+        }
+    }
+
+    /// Each real sample goes to its own collector: every other collector refuses it or is less sure.
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote),
+          arguments: [
+              ("evtx/attack_samples/CA_DCSync_4662.evtx", "windows/evtx" as String?),
+              ("evtx/baseline/system_baseline_python-evtx.evtx", "windows/evtx"),
+              ("logs/linux/loghub_OpenSSH_2k.log", "log/syslog"),
+              ("logs/linux/loghub_Linux_2k.log", "log/syslog"),
+              ("logs/web/apache_access_combined_semicomplete_2015.log", "log/access"),
+              ("logs/web/iis_w3c_tunna_rdp_tunnel.log", "log/access"),
+              ("logs/web/loghub_Apache_2k.log", "log/web-error"),
+              ("pcaps/ics/modbus_example_icsnpp.pcap", nil),
+              ("historian/BATADAL_dataset03_normal.csv", nil),
+          ])
+    func eachSampleGoesToItsOwnCollector(path: String, expected: String?) throws {
+        let full = TestPaths.dataset(path)
+        let handle = try #require(FileHandle(forReadingAtPath: full))
+        let head = [UInt8](try handle.read(upToCount: EvidenceProbe.headSize) ?? Data())
+        let probe = EvidenceProbe(name: path, mimeType: FileIdentifier().mimeType(ofFile: full), head: head)
+        #expect(CollectorRegistry.identify(probe)?.name == expected)
+        if let expected {
+            let winner = CollectorRegistry.named(expected)!.identify(probe)
+            for c in CollectorRegistry.all where c.name != expected {
+                #expect(c.identify(probe) < winner, "\(c.name) is as sure as \(expected) about \(path)")
+            }
         }
     }
 

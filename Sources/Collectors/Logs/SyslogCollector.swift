@@ -25,14 +25,7 @@ public struct SyslogCollector: Collector {
         let item = source.item
         let evidenceID = item.id
         let warn = LineWarnings(sink: sink, evidenceID: evidenceID)
-        let tzSpec = source.options["tz"] ?? item.timeZone
-        let zone: LocalTimeZone
-        if let tzSpec {
-            guard let z = LocalTimeZone(tzSpec) else { throw CollectorError.notThisFormat("unknown time zone \(tzSpec)") }
-            zone = z
-        } else {
-            zone = LocalTimeZone("UTC")!
-        }
+        var times = try LocalTimes(source)
         let reader = LineReader(path: source.path)
 
         // Pass 1, for BSD lines only: how many times the months roll over a New Year, to place the first line.
@@ -61,7 +54,6 @@ public struct SyslogCollector: Collector {
 
         let host = source.options["host"]
         var tracker = YearTracker(firstYear: firstYear)
-        var warnedZone = false
         try reader.forEachLine { line in
             if line.number == 1, let noteYear { try warn(line.locator, noteYear) }
             if line.bytes.isEmpty { return }
@@ -78,22 +70,7 @@ public struct SyslogCollector: Collector {
             if !isValidUTF8(line.bytes) {
                 try warn(line.locator, "invalid UTF-8 in the line was replaced with U+FFFD")
             }
-            if record.time.utcOffsetSeconds == nil, tzSpec == nil, !warnedZone {
-                warnedZone = true
-                try warn(line.locator, "no time zone declared for this evidence; local times were read as UTC "
-                            + "(pass --tz to declare it)")
-            }
-            guard let (time, resolution) = zone.timestamp(record.time) else {
-                try warn(line.locator, "impossible time in the line: \(preview(line.bytes))")
-                return
-            }
-            switch resolution {
-            case .exact: break
-            case .ambiguous:
-                try warn(line.locator, "local time occurs twice in \(zone.spec) (clocks set back); the earlier was taken")
-            case .nonexistent:
-                try warn(line.locator, "local time does not exist in \(zone.spec) (clocks set forward)")
-            }
+            guard let time = try times.timestamp(record.time, line, warn) else { return }
             try sink.emit(event(record, time: time, host: host, line: line, evidenceID: evidenceID))
         }
     }
