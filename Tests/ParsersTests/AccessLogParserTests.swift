@@ -26,6 +26,27 @@ func clf(_ s: String) -> AccessRecord? {
         #expect(r == expected)
     }
 
+    /// Tomcat's AccessLogValve: the default `common` pattern, and patterns that add fields after the status and
+    /// size (`%D` milliseconds, `%I` thread name, `%{X-Forwarded-For}i`): the known part is read, the rest kept.
+    @Test(arguments: [
+        (#"10.1.2.3 - - [05/Feb/2021:08:33:12 +0900] "POST /manager/html/upload HTTP/1.1" 200 1534"#, nil as String?),
+        (#"10.1.2.3 - tomcat [05/Feb/2021:08:33:12 +0900] "POST /manager/html/upload HTTP/1.1" 200 1534 212"#, "212"),
+        (#"10.1.2.3 - - [05/Feb/2021:08:33:12 +0900] "POST /manager/html/upload HTTP/1.1" 200 1534 http-nio-8080-exec-7 212"#,
+         "http-nio-8080-exec-7 212"),
+        (#"10.1.2.3 - - [05/Feb/2021:08:33:12 +0900] "POST /manager/html/upload HTTP/1.1" 200 1534 "-" "curl/7.68.0" 198.51.100.9"#,
+         "198.51.100.9"),
+    ])
+    func readsTomcatPatterns(line: String, trailing: String?) throws {
+        let r = try #require(clf(line))
+        #expect(r.client == "10.1.2.3")
+        #expect(r.method == "POST")
+        #expect(r.path == "/manager/html/upload")
+        #expect(r.status == 200)
+        #expect(r.bytes == 1534)
+        #expect(r.time == CivilTime(year: 2021, month: 2, day: 5, hour: 8, minute: 33, second: 12, utcOffsetSeconds: 32400))
+        #expect(r.extra["trailing"] == trailing)
+    }
+
     @Test func parsesCommonFormatDashesEscapesAndJunkRequests() throws {
         let common = try #require(clf(#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 -"#))
         #expect(common.bytes == nil)
