@@ -191,7 +191,8 @@ public struct JSONLinesCollector: Collector {
             let id = int(o, "winlog.event_id") ?? int(o, "event.code") ?? 0
             let channel = text(o, "winlog.channel")
             let provider = text(o, "winlog.provider_name")
-            kind = WindowsEventKinds.kind(eventID: id, channel: channel, provider: provider) ?? "windows.event"
+            kind = WindowsEventKinds.refine(WindowsEventKinds.kind(eventID: id, channel: channel, provider: provider)
+                                            ?? "windows.event", status: text(o, "winlog.event_data.Status"))
             host = text(o, "winlog.computer_name") ?? text(o, "host.name")
             user = text(o, "winlog.event_data.TargetUserName") ?? text(o, "winlog.event_data.SubjectUserName")
                 ?? text(o, "user.name")

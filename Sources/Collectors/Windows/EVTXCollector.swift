@@ -120,7 +120,13 @@ public struct EVTXCollector: Collector {
         func field(_ role: Role) -> String? { roles.found[role.rawValue] }
 
         let id = f.eventID ?? -1
-        let kind = kinds.kind(id, f.channel, f.provider)
+        var kind = kinds.kind(id, f.channel, f.provider)
+        var failed = false
+        if case .string(let status)? = data["Status"] {
+            let refined = WindowsEventKinds.refine(kind, status: status)
+            failed = refined != kind
+            kind = refined
+        }
         // EventRecordID is the log's own number; the record header's number differs in exported or merged logs.
         let number = String(record.recordID)
         var a: [String: JSONValue] = ["event_id": .int(Int64(id)), "record_id": .string(f.recordID ?? number)]
@@ -149,6 +155,7 @@ public struct EVTXCollector: Collector {
             put("user_data_name", f.userDataName)
         }
         if record.recovered { a["recovered"] = .bool(true) }
+        if failed { a["outcome"] = "failure" }
 
         // Who and from where, for the kinds that have them.
         let user = field(.user)

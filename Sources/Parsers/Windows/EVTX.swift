@@ -161,7 +161,7 @@ public enum EVTX {
             }
         }
         if unreadable > 0 {
-            try visit(.problem(offset: firstUnreadable, "\(unreadable) record remnant(s) in the chunk's unused space could not be read (overwritten in part)"))
+            try visit(.problem(offset: firstUnreadable, "\(unreadable) older record(s) left in the chunk's unused space could not be decoded (partly overwritten)"))
         }
     }
 

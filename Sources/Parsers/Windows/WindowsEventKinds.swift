@@ -73,6 +73,18 @@ public enum WindowsEventKinds {
         }
     }
 
+    /// Kerberos and NTLM events say in their `Status` field whether the attempt failed (4768 with 0x6: no such
+    /// user; 0x18: wrong password): a failure is `auth.logon_failed`, as a password spray reads.
+    public static func refine(_ kind: String, status: String?) -> String {
+        switch kind {
+        case "auth.kerberos_tgt", "auth.kerberos_service_ticket", "auth.credential_validation":
+            guard let status, !status.isEmpty, status != "0x0", status != "0x00000000", status != "0" else { return kind }
+            return "auth.logon_failed"
+        default:
+            return kind
+        }
+    }
+
     /// Logon type 10 (RemoteInteractive) is RDP; the investigator's first question about a 4624.
     public static func logonTypeName(_ t: Int) -> String? {
         switch t {
