@@ -95,6 +95,12 @@ defer {
 
 var rows: [(String, String, String, String)] = []
 
+/// The peak RSS in KiB that `jikocho dev collect` prints.
+func peakRSS(_ out: String) -> Int? {
+    guard let r = out.range(of: "peak RSS ") else { return nil }
+    return Int(out[r.upperBound...].prefix { $0.isNumber })
+}
+
 // MARK: 1. EventSink against the C loop
 
 func freshCase(_ name: String, in work: String) throws -> (Case, Int64) {
@@ -257,6 +263,9 @@ if !opt.jikocho.isEmpty, opt.syslogLines > 0 {
     FileManager.default.createFile(atPath: path, contents: Data(text))
     let parse = try run(opt.jikocho, ["dev", "collect", path, "--collector", "log/syslog", "--option", "tz=UTC",
                                       "--option", "year=2021"])
+    say("syslog: the same file read 10 times over, for memory…")
+    let parse10 = try run(opt.jikocho, ["dev", "collect", path, "--collector", "log/syslog", "--option", "tz=UTC",
+                                        "--option", "year=2021", "--repeat", "10"])
     let casePath = "\(opt.work)/syslog-case"
     _ = try run(opt.jikocho, ["case", "init", casePath, "--name", "bench", "--examiner", "bench"])
     say("jikocho ingest of \(opt.syslogLines) syslog lines…")
@@ -288,6 +297,9 @@ if !opt.jikocho.isEmpty, opt.syslogLines > 0 {
         }
     }
     rows.append(("syslog parse only, \(opt.syslogLines) lines", String(format: "%.0f lines/s", n / parse.seconds), "", ""))
+    if let p1 = peakRSS(parse.out), let p10 = peakRSS(parse10.out) {
+        rows.append(("syslog peak memory, 1× / 10× volume", "\(p1 >> 10) / \(p10 >> 10) MiB", "", "flat if equal"))
+    }
     rows.append(("syslog ingest end to end (add+parse+store)", String(format: "%.0f lines/s", n / ingest.seconds),
                  plasoRate.map { String(format: "plaso %.0f lines/s (same run)", $0) } ?? "plaso not run",
                  plasoRate.map { String(format: "%.0f× plaso; target ≥ 300000", n / ingest.seconds / $0) }
@@ -311,10 +323,6 @@ if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.evtxMiB > 0 {
             guard let n = Double(w.first ?? ""), let i = w.firstIndex(of: "in"), i + 1 < w.count,
                   let s = Double(w[i + 1]) else { return nil }
             return (n, s)
-        }
-        func peak(_ out: String) -> Int? {
-            guard let r = out.range(of: "peak RSS ") else { return nil }
-            return Int(out[r.upperBound...].prefix { $0.isNumber })
         }
         say("EVTX: \(files.count) samples (\(total >> 10) KiB) read \(rounds) times over (\(Int(mib)) MiB)…")
         let ours = try run(opt.jikocho, ["dev", "collect", "--collector", "windows/evtx", "--repeat", String(rounds)] + files)
@@ -349,7 +357,7 @@ if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.evtxMiB > 0 {
             }
             rows.append(("EVTX collector, MiB/s", String(format: "%.0f MiB/s", mib / s), "", ""))
         }
-        if let p1 = peak(ours.out), let p10 = peak(ours10.out) {
+        if let p1 = peakRSS(ours.out), let p10 = peakRSS(ours10.out) {
             rows.append(("EVTX peak memory, 1× / 10× volume", "\(p1 >> 10) / \(p10 >> 10) MiB", "", "flat if equal"))
         }
         if let line = ingest.out.split(separator: "\n").last(where: { $0.contains("ingested (") }),
