@@ -2,10 +2,11 @@
 #   make demo    build, create a case from sample evidence, verify it and print a summary
 #   make test    build and run every test (what CI runs)
 #   make bench   compare Jikocho with peer tools on this machine and print ratios
+#   make fuzz    run every libFuzzer target for FUZZ_SECONDS (default 60) each; make fuzz-smoke: 5 s each
 SWIFT ?= swift
 DEPS  := scripts/ensure-deps.sh
 
-.PHONY: all deps build release test demo bench clean
+.PHONY: all deps build release test demo bench fuzz fuzz-smoke clean
 
 all: build
 
@@ -21,6 +22,13 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@bash Fuzz/fuzz.sh 5
+
+fuzz: deps
+	@bash Fuzz/fuzz.sh $(or $(FUZZ_SECONDS),60)
+
+fuzz-smoke: deps
+	@bash Fuzz/fuzz.sh 5
 
 demo: release
 	@bash scripts/demo.sh
@@ -32,4 +40,4 @@ bench: deps
 	@bash Benchmarks/run.sh
 
 clean:
-	rm -rf .build demo-case
+	rm -rf .build .build-fuzz demo-case

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "jikocho", targets: ["jikocho"]),
         .library(name: "JikochoModel", targets: ["JikochoModel"]),
+        .library(name: "Parsers", targets: ["Parsers"]),
         .library(name: "EvidenceStore", targets: ["EvidenceStore"]),
     ],
     dependencies: [

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (release, with AddressSanitizer) and runs each for a given time.
+#   Fuzz/fuzz.sh [SECONDS]      every target for SECONDS (default 60); stops at the first crash, leak or hang
+#   FUZZ_TARGETS="FuzzJSON FuzzSyslog" Fuzz/fuzz.sh 30    only those
+# First every target replays its regression fixtures (Fuzz/Regressions/<target>/): inputs that once crashed or
+# hung, each named after what it is. A crash leaves its reproducer in Fuzz/crashes/ and the exit status is not 0.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+targets=${FUZZ_TARGETS:-"FuzzEVTXChunk FuzzEVTXFile FuzzSyslog FuzzAccessLog FuzzWebErrorLog FuzzJSON FuzzTimes"}
+scratch=.build-fuzz
+swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize=fuzzer --sanitize=address \
+    2>&1 | grep -v "Cannot export local symbol" | tail -3
+bin=$(swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize=fuzzer --sanitize=address --show-bin-path)
+corpus="$scratch/corpus"
+rm -rf "$corpus"
+python3 Fuzz/make_corpus.py "$corpus"
+mkdir -p Fuzz/crashes
+declare -A maxlen=([FuzzEVTXChunk]=65536 [FuzzEVTXFile]=200000)
+status=0
+printf "%-18s %12s %10s  %s\n" target executions exec/s result
+for t in $targets; do
+    if [ -d "Fuzz/Regressions/$t" ] && [ -n "$(ls -A "Fuzz/Regressions/$t")" ]; then
+        if ! "$bin/$t" -runs=1 "Fuzz/Regressions/$t"/* >"$scratch/$t.regress.log" 2>&1; then
+            echo "$t: a regression fixture fails again; see $scratch/$t.regress.log" >&2
+            status=1
+            continue
+        fi
+    fi
+    dict=()
+    [ -f "Fuzz/dicts/$t.dict" ] && dict=(-dict="Fuzz/dicts/$t.dict")
+    log="$scratch/$t.log"
+    set +e
+    "$bin/$t" "$corpus/$t" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -max_len="${maxlen[$t]:-4096}" -artifact_prefix="Fuzz/crashes/$t-" -print_final_stats=1 >"$log" 2>&1
+    rc=$?
+    set -e
+    runs=$(grep -o "stat::number_of_executed_units: *[0-9]*" "$log" | grep -o "[0-9]*$" || echo 0)
+    rate=$(( runs / (seconds > 0 ? seconds : 1) ))
+    if [ $rc -eq 0 ]; then
+        printf "%-18s %12s %10s  %s\n" "$t" "$runs" "$rate" "no crash, leak or hang"
+    else
+        printf "%-18s %12s %10s  %s\n" "$t" "$runs" "$rate" "FAILED: see $log and Fuzz/crashes/$t-*"
+        grep -E "ERROR|SUMMARY|Test unit written" "$log" | head -5 >&2
+        status=1
+    fi
+done
+exit $status

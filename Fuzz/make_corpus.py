@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Seed corpora for the fuzz targets: pieces of the real samples in ../shared/datasets (when beside the repository)
+and the project's own fixture lines, written under OUT/<target>/. Nothing here is committed: it is rebuilt per run."""
+import glob
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATASETS = os.path.normpath(os.path.join(ROOT, "..", "shared", "datasets"))
+OUT = sys.argv[1]
+
+FIXTURES = {
+    "FuzzSyslog": [
+        "Feb  5 08:33:12 hmi-01 sshd[2211]: Accepted password for operator from 203.0.113.7 port 51512 ssh2",
+        "<38>Feb  5 08:33:12 hmi-01 su: (to root) op on pts/0",
+        '<165>1 2021-02-05T08:33:12.003Z hmi-01 app 1234 ID47 [exampleSDID@32473 iut="3"] message',
+        "2021-02-05T08:33:12.123456+09:00 hmi-01 sudo: op : TTY=pts/0 ; PWD=/home/op ; USER=root ; COMMAND=/bin/sh",
+        "Feb  5 08:33:12 hmi-01 useradd[99]: new user: name=backdoor, UID=0, GID=0, home=/root, shell=/bin/bash",
+    ],
+    "FuzzAccessLog": [
+        '83.149.9.216 - frank [17/May/2015:10:05:03 +0200] "GET /a/b.png?x=1 HTTP/1.1" 200 203023 "http://x/" "Mozilla/5.0"',
+        '10.1.2.3 - - [05/Feb/2021:08:33:12 +0900] "POST /manager/html/upload HTTP/1.1" 200 1534 212',
+        "#Software: Microsoft Internet Information Services 10.0\n#Fields: date time s-ip cs-method cs-uri-stem "
+        "cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status time-taken\n"
+        "2021-02-05 08:33:12 10.0.0.5 GET /owa/auth.aspx - 443 - 203.0.113.7 Mozilla/5.0 200 15",
+    ],
+    "FuzzWebErrorLog": [
+        "[Sun Dec 04 04:47:44 2005] [error] [client 203.0.113.7] File does not exist: /var/www/html/cmd.exe",
+        "[Wed Oct 11 14:32:52.123456 2000] [core:error] [pid 35708:tid 4328636416] [client 72.15.99.187:51512] AH00128: x",
+        '2019/08/21 10:11:12 [error] 1234#1234: *5 open() "/x" failed, client: 198.51.100.4, server: _, '
+        'request: "GET /x HTTP/1.1", host: "h"',
+    ],
+    "FuzzJSON": [
+        '{"ts":1612513992.5,"uid":"C1","id.orig_h":"10.0.0.5","id.orig_p":51512,"id.resp_h":"10.0.0.10","id.resp_p":502,"proto":"tcp"}',
+        '{"@timestamp":"2021-02-05T08:33:12.123Z","winlog":{"event_id":4624,"channel":"Security","event_data":{"LogonType":"10","IpAddress":"203.0.113.7"}}}',
+        '[1, -2.5e10, true, false, null, "\\u00e9\\ud83d\\ude00", {"a": [[], {}]}]',
+    ],
+    "FuzzTimes": [
+        "2021-02-05T08:33:12.123456789+09:00", "2021-02-05 08:33:12Z", "Feb  5 08:33:12", "Feb 29 00:00:00",
+        "10/Oct/2000:13:55:36 -0700", "1970-01-01T00:00:00Z", "2016-12-31T23:59:60Z",
+    ],
+}
+
+LINE_SOURCES = {
+    "FuzzSyslog": ["logs/linux/*.log"],
+    "FuzzAccessLog": ["logs/web/apache_access_*.log", "logs/web/iis_*.log"],
+    "FuzzWebErrorLog": ["logs/web/loghub_Apache_*.log"],
+    "FuzzTimes": [],
+    "FuzzJSON": [],
+}
+
+
+def write(target, name, data):
+    d = os.path.join(OUT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def main():
+    for target, lines in FIXTURES.items():
+        for i, line in enumerate(lines):
+            write(target, f"fixture-{i}", line.encode())
+    have = os.path.isdir(DATASETS)
+    for target, patterns in LINE_SOURCES.items():
+        for pattern in patterns if have else []:
+            for path in sorted(glob.glob(os.path.join(DATASETS, pattern))):
+                with open(path, "rb") as f:
+                    lines = f.read().split(b"\n")
+                head = lines[:4] if path.endswith(".log") and b"#" in lines[0][:1] else []
+                for k, i in enumerate(range(0, min(len(lines), 400), 20)):
+                    write(target, f"{os.path.basename(path)}-{k}", b"\n".join(head + lines[i:i + 20]))
+    for path in sorted(glob.glob(os.path.join(DATASETS, "**", "*.evtx"), recursive=True)) if have else []:
+        with open(path, "rb") as f:
+            data = f.read()
+        base = os.path.basename(path)
+        if len(data) <= 70000:
+            write("FuzzEVTXFile", base, data)
+        for i in range(2):
+            chunk = data[4096 + i * 65536:4096 + (i + 1) * 65536]
+            if len(chunk) >= 512:
+                write("FuzzEVTXChunk", f"{base}-{i}", chunk[:16384])
+    for target in list(FIXTURES) + ["FuzzEVTXChunk", "FuzzEVTXFile"]:
+        os.makedirs(os.path.join(OUT, target), exist_ok=True)
+    print(f"seed corpora in {OUT}" + ("" if have else " (../shared/datasets not found: fixtures only)"), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+
+@testable import EvidenceStore
+
+/// Crash safety of the case, 50 times: `jikocho ingest` of a mix of evidence (a syslog file, Windows event logs, an
+/// IIS log, a zip holding logs) is killed with SIGKILL at a random moment of an uninterrupted run's duration, from
+/// before the first batch to the full-text index at the end. After each kill the case opens, `verify` is clean,
+/// every interrupted run is marked incomplete, and ingesting the same paths again ends with exactly the events of
+/// an uninterrupted run.
+@Suite(.serialized) struct KillHarnessTests {
+    static let rounds = 50
+
+    /// What must come out the same: per collector and evidence item, the count, distinct locators and a checksum of
+    /// the times and kinds.
+    static func fingerprint(_ dir: String) throws -> [String] {
+        var config = Configuration()
+        config.readonly = true
+        let q = try DatabaseQueue(path: "\(dir)/case.sqlite", configuration: config)
+        return try q.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT r.collector || ' ' || ev.sha256 || ' ' || COUNT(*) || ' ' || COUNT(DISTINCT e.locator) || ' '
+                       || SUM(e.time % 1000003) || ' ' || SUM(length(e.kind) * 7 + length(e.message))
+                FROM events e JOIN ingest_runs r ON r.id = e.run_id JOIN evidence ev ON ev.id = e.evidence_id
+                GROUP BY r.collector, ev.sha256 ORDER BY r.collector, ev.sha256
+                """)
+        }
+    }
+
+    static func inputs(_ tmp: TempDir) throws -> [String] {
+        var text = [UInt8]()
+        for i in 0..<20_000 {
+            let s = i % 86_400
+            let stamp = "Mar  1 " + [s / 3600, s / 60 % 60, s % 60].map { $0 < 10 ? "0\($0)" : "\($0)" }
+                .joined(separator: ":")
+            text += Array("\(stamp) hmi-01 sshd[\(1000 + i % 5000)]: Failed password for root from 203.0.113.\(i % 250) port \(40000 + i % 20000) ssh2\n".utf8)
+        }
+        let syslog = tmp.file("in/auth.log", text)
+        func shared(_ p: String) throws -> [UInt8] { try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestPaths.dataset(p)))) }
+        let zip = tmp.url.appendingPathComponent("in/logs.zip").path
+        #expect(ArchiveWriter.write(zip, .zip, [
+            .file("web/iis.log", try shared("logs/web/iis_w3c_tunna_rdp_tunnel.log")),
+            .file("win/sysmon.evtx", try shared("evtx/attack_samples/DE_sysmon-3-rdp-tun.evtx")),
+        ]))
+        return [syslog, TestPaths.dataset("evtx/baseline/security_baseline_python-evtx.evtx"),
+                TestPaths.dataset("evtx/attack_samples/PanacheSysmon_vs_AtomicRedTeam01.evtx"),
+                TestPaths.dataset("logs/web/apache_access_combined_semicomplete_2015.log"), zip]
+    }
+
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
+    func fiftyKillsDuringIngestLeaveASoundCase() throws {
+        let tmp = TempDir()
+        let bin = TestPaths.jikocho
+        let paths = try Self.inputs(tmp)
+        let args = ["--tz", "UTC", "--year", "2021"]
+
+        // The reference: one uninterrupted run, timed.
+        let reference = tmp.url.appendingPathComponent("reference").path
+        try runProgram(bin, ["case", "init", reference, "--name", "reference", "--examiner", "t"])
+        let t0 = Date()
+        let r = try runProgram(bin, ["ingest", reference] + paths + args)
+        let duration = Date().timeIntervalSince(t0)
+        #expect(r.status == 0, "\(r.stderr)")
+        let expected = try Self.fingerprint(reference)
+        #expect(expected.count == 6)
+
+        var interrupted = 0
+        for round in 0..<Self.rounds {
+            let dir = tmp.url.appendingPathComponent("case-\(round)").path
+            try runProgram(bin, ["case", "init", dir, "--name", "kill \(round)", "--examiner", "t"])
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: bin)
+            p.arguments = ["ingest", dir] + paths + args
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32(Double.random(in: 0...duration) * 1_000_000))
+            if p.isRunning { interrupted += 1 }
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+
+            let v = try runProgram(bin, ["verify", dir])
+            #expect(v.status == 0, "round \(round): verify after the kill: \(v.stdout)")
+            // The next writer marks what was cut short incomplete; nothing half-done is left "running".
+            let c = try Case.open(at: dir, mode: .write)
+            let running = try c.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM ingest_runs WHERE status = 'running'") }
+            #expect(running == 0, "round \(round)")
+            let orphans = try c.read {
+                try Int.fetchOne($0, sql: """
+                    SELECT COUNT(*) FROM events e JOIN ingest_runs r ON r.id = e.run_id WHERE r.status != 'complete'
+                    """)
+            }
+            #expect(orphans == 0, "round \(round): events of an unfinished run are left")
+            #expect(try c.verify().isClean, "round \(round)")
+            c.close()
+
+            let again = try runProgram(bin, ["ingest", dir] + paths + args)
+            #expect(again.status == 0, "round \(round): \(again.stderr)")
+            #expect(try Self.fingerprint(dir) == expected, "round \(round): events differ from an uninterrupted run")
+            #expect(try runProgram(bin, ["verify", dir]).status == 0, "round \(round)")
+            if let e = FileManager.default.enumerator(atPath: dir) {
+                for case let f as String in e { chmod("\(dir)/\(f)", 0o755) }
+            }
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        // Most kills must land while the ingest runs, or the harness proves little.
+        #expect(interrupted >= Self.rounds * 3 / 4, "only \(interrupted) of \(Self.rounds) kills hit a running ingest")
+    }
+}
