@@ -5,9 +5,9 @@ import Testing
 
 @testable import EvidenceStore
 
-/// Crash safety of the case, 50 times: `jikocho ingest` of a mix of evidence (a syslog file, Windows event logs, an
-/// IIS log, a zip holding logs) is killed with SIGKILL at a random moment of an uninterrupted run's duration, from
-/// before the first batch to the full-text index at the end. After each kill the case opens, `verify` is clean,
+/// Crash safety of the case, 50 times: `jikocho ingest` of a mix of evidence (a syslog file, Windows event logs, a
+/// zip holding an IIS log and another event log) is killed with SIGKILL at a random moment of an uninterrupted
+/// run's duration, from before the first batch to the full-text index at the end. After each kill the case opens, `verify` is clean,
 /// every interrupted run is marked incomplete, and ingesting the same paths again ends with exactly the events of
 /// an uninterrupted run.
 @Suite(.serialized) struct KillHarnessTests {
@@ -31,7 +31,7 @@ import Testing
 
     static func inputs(_ tmp: TempDir) throws -> [String] {
         var text = [UInt8]()
-        for i in 0..<20_000 {
+        for i in 0..<12_000 {
             let s = i % 86_400
             let stamp = "Mar  1 " + [s / 3600, s / 60 % 60, s % 60].map { $0 < 10 ? "0\($0)" : "\($0)" }
                 .joined(separator: ":")
@@ -45,8 +45,7 @@ import Testing
             .file("win/sysmon.evtx", try shared("evtx/attack_samples/DE_sysmon-3-rdp-tun.evtx")),
         ]))
         return [syslog, TestPaths.dataset("evtx/baseline/security_baseline_python-evtx.evtx"),
-                TestPaths.dataset("evtx/attack_samples/PanacheSysmon_vs_AtomicRedTeam01.evtx"),
-                TestPaths.dataset("logs/web/apache_access_combined_semicomplete_2015.log"), zip]
+                TestPaths.dataset("evtx/attack_samples/PanacheSysmon_vs_AtomicRedTeam01.evtx"), zip]
     }
 
     @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
@@ -64,7 +63,7 @@ import Testing
         let duration = Date().timeIntervalSince(t0)
         #expect(r.status == 0, "\(r.stderr)")
         let expected = try Self.fingerprint(reference)
-        #expect(expected.count == 6)
+        #expect(expected.count == 5)
 
         var interrupted = 0
         for round in 0..<Self.rounds {
