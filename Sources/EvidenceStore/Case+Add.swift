@@ -250,7 +250,7 @@ extension Case {
         try read { db in try Row.fetchAll(db, sql: "SELECT * FROM evidence ORDER BY id").map(EvidenceItem.init(row:)) }
     }
 
-    private func shaOf(objectPath p: String) -> String {
+    func shaOf(objectPath p: String) -> String {
         let parts = p.split(separator: "/")
         guard parts.count >= 2 else { return "" }
         return String(parts[parts.count - 2]) + String(parts[parts.count - 1])

@@ -29,6 +29,9 @@ public struct VerifyReport: Sendable {
     /// Hash of the last custody entry: what a report made now would carry.
     public var head: String = CustodyEntry.genesis
     public var problems: [VerifyProblem] = []
+    /// States that are not problems but a person should know of: a custody file that lags its table at the end
+    /// after a writer was stopped (the next writer restores it).
+    public var notes: [String] = []
 
     public var isClean: Bool { problems.isEmpty }
 }
@@ -84,9 +87,18 @@ extension Case {
         }
         progress?(items.count, items.count)
         let fm = FileManager.default
+        // Objects an interrupted `add` had moved into place before its rows were committed: the add journal names
+        // them and the next writer removes them.
+        let pending = Set(((try? String(contentsOfFile: "\(stagingPath)/add-journal", encoding: .utf8)) ?? "")
+            .split(separator: "\n").map { shaOf(objectPath: String($0)) })
         for dir in ((try? fm.contentsOfDirectory(atPath: objectsPath)) ?? []).sorted() where dir != "tmp" {
             for file in ((try? fm.contentsOfDirectory(atPath: "\(objectsPath)/\(dir)")) ?? []).sorted()
             where !indexed.contains(dir + file) {
+                if pending.contains(dir + file) {
+                    report.notes.append("objects/\(dir)/\(file) was copied by an add that was stopped before it "
+                                        + "committed; opening the case for writing removes it")
+                    continue
+                }
                 report.problems.append(VerifyProblem(
                     kind: .objectNotIndexed,
                     text: "objects/\(dir)/\(file) is not an evidence item of the case (placed there by hand?)"))
@@ -136,15 +148,21 @@ extension Case {
         let bySeq = Dictionary(entries.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
         var seen = Set<Int64>()
         var lineNo = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        var tornTail = false
+        for (index, line) in lines.enumerated() {
             lineNo += 1
             if line.isEmpty { continue }
             let text = String(decoding: line, as: UTF8.self)
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
                   let seqNumber = obj["seq"] as? NSNumber
             else {
-                report.problems.append(VerifyProblem(kind: .mirrorDisagrees,
-                                                     text: "custody.jsonl line \(lineNo) is not a custody entry"))
+                if index == lines.count - 1 {
+                    tornTail = true    // a last line cut short, without its newline: a write stopped part way
+                } else {
+                    report.problems.append(VerifyProblem(kind: .mirrorDisagrees,
+                                                         text: "custody.jsonl line \(lineNo) is not a custody entry"))
+                }
                 continue
             }
             let seq = seqNumber.int64Value
@@ -162,11 +180,21 @@ extension Case {
             }
         }
         let missing = entries.map(\.seq).filter { !seen.contains($0) }
-        if let first = missing.first {
+        let lastInFile = seen.max() ?? 0
+        if let first = missing.first, missing.allSatisfy({ $0 > lastInFile }) {
+            // The file stops short of the table at its end: a writer was stopped between committing an entry and
+            // appending it to the file. The table holds the chain; the next writer restores the file from it.
+            report.notes.append("custody.jsonl is \(missing.count) entr\(missing.count == 1 ? "y" : "ies") behind the "
+                + "custody table at its end (entries \(first)–\(missing.last!)\(tornTail ? ", last line cut short" : "")): "
+                + "a writer was stopped between the two; opening the case for writing restores the file")
+        } else if let first = missing.first {
             report.problems.append(VerifyProblem(
                 kind: .mirrorDisagrees,
                 text: "custody.jsonl lacks entr\(missing.count == 1 ? "y \(first)" : "ies \(first)–\(missing.last!)") "
                     + "that the custody table has"))
+        } else if tornTail {
+            report.problems.append(VerifyProblem(kind: .mirrorDisagrees,
+                                                 text: "custody.jsonl line \(lineNo) is not a custody entry"))
         }
     }
 

@@ -121,6 +121,7 @@ struct VerifyCommand: ParsableCommand {
         progress.clear()
         print("objects    \(r.objectsChecked) re-hashed (\(Output.bytes(r.bytesChecked)))")
         print("custody    \(r.custodyEntries) entries, head \(r.head)")
+        for n in r.notes { print("NOTE       \(Output.safe(n))") }
         if r.isClean {
             print("verify: OK, no problems found")
         } else {

@@ -124,14 +124,41 @@ final class TamperFixture {
         #expect(problems[0].text.contains("entry 3"))
     }
 
-    @Test func catchesEntriesMissingFromTheFile() throws {
+    /// A file that stops short of its table at the end is what a writer killed between the two leaves: a note (the
+    /// next writer restores it), not a problem. Entries missing before the end are a problem.
+    @Test func entriesMissingFromTheFileAtItsEndAreANoteElsewhereAProblem() throws {
         let f = try TamperFixture()
         let lines = try String(contentsOfFile: f.custodyFile, encoding: .utf8).split(separator: "\n")
-        try (lines.dropLast(2).joined(separator: "\n") + "\n").write(toFile: f.custodyFile, atomically: true,
-                                                                       encoding: .utf8)
+        try (lines.dropLast(2).joined(separator: "\n") + "\n" + lines[lines.count - 2].prefix(15))
+            .write(toFile: f.custodyFile, atomically: true, encoding: .utf8)
+        let report = try f.c.verify()
+        #expect(report.isClean)
+        #expect(report.notes.count == 1)
+        #expect(report.notes.first?.contains("2 entries behind the custody table at its end (entries 3–4, last line cut short)") == true)
+
+        var middle = lines
+        middle.remove(at: 1)
+        try (middle.joined(separator: "\n") + "\n").write(toFile: f.custodyFile, atomically: true, encoding: .utf8)
         let problems = try f.problems()
         #expect(problems.map(\.kind) == [.mirrorDisagrees])
-        #expect(problems[0].text.contains("lacks entries 3–4"))
+        #expect(problems[0].text.contains("lacks entry 2"))
+    }
+
+    /// An add killed after moving its copies into place and before committing leaves objects its journal names:
+    /// a note (the next writer removes them). The same object without a journal entry is a problem.
+    @Test func objectsOfAnInterruptedAddAreANoteOthersAProblem() throws {
+        let f = try TamperFixture()
+        let sha = String(repeating: "ab", count: 32)
+        let path = f.c.objectPath(sha256: sha)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try "half-added\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try (path + "\n").write(toFile: f.c.stagingPath + "/add-journal", atomically: true, encoding: .utf8)
+        let report = try f.c.verify()
+        #expect(report.isClean, "\(report.problems)")
+        #expect(report.notes.contains { $0.contains("stopped before it committed") })
+        unlink(f.c.stagingPath + "/add-journal")
+        #expect(try f.problems().map(\.kind) == [.objectNotIndexed])
     }
 
     @Test func catchesAMissingOrGarbledFile() throws {

@@ -70,6 +70,17 @@ public struct RunResult {
 }
 
 @discardableResult
+/// Starts a program with its output discarded and returns at once: for tests that kill it part way.
+public func startProgram(_ path: String, _ args: [String]) throws -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    return p
+}
+
 public func runProgram(_ path: String, _ args: [String], cwd: String? = nil) throws -> RunResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)

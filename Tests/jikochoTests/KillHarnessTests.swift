@@ -69,12 +69,7 @@ import Testing
         for round in 0..<Self.rounds {
             let dir = tmp.url.appendingPathComponent("case-\(round)").path
             try runProgram(bin, ["case", "init", dir, "--name", "kill \(round)", "--examiner", "t"])
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: bin)
-            p.arguments = ["ingest", dir] + paths + args
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
+            let p = try startProgram(bin, ["ingest", dir] + paths + args)
             usleep(UInt32(Double.random(in: 0...duration) * 1_000_000))
             if p.isRunning { interrupted += 1 }
             kill(p.processIdentifier, SIGKILL)

@@ -18,13 +18,8 @@ import Testing
         #expect(try runProgram(bin, ["case", "init", dir, "--name", "kill \(round)", "--examiner", "t"]).status == 0)
         #expect(try runProgram(bin, ["add", dir, tmp.file("ev/e.log", "evidence \(round)\n")]).status == 0)
 
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: bin)
-        p.arguments = ["dev", "synthesize", dir, "--evidence", "1", "--events", "\(KillTests.events)",
-                       "--batch", "2000"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try startProgram(bin, ["dev", "synthesize", dir, "--evidence", "1", "--events", "\(KillTests.events)",
+                                       "--batch", "2000"])
         // Wait until some batches are in, then kill at a random later moment.
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, p.isRunning, (try? eventRows(dir)) ?? 0 < 2000 { usleep(20_000) }
@@ -95,12 +90,7 @@ import Testing
         let dir = tmp.url.appendingPathComponent("case").path
         let log = KillIngestTests.syslog(tmp)
         #expect(try runProgram(bin, ["case", "init", dir, "--name", "kill \(round)", "--examiner", "t"]).status == 0)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: bin)
-        p.arguments = ["ingest", dir, log, "--tz", "UTC", "--year", "2021"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try startProgram(bin, ["ingest", dir, log, "--tz", "UTC", "--year", "2021"])
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, p.isRunning, (try? KillTests().eventRows(dir)) ?? 0 < 10_000 { usleep(20_000) }
         usleep(UInt32.random(in: 0...300_000))
