@@ -37,7 +37,11 @@ for t in $targets; do
     set -e
     runs=$(grep -o "stat::number_of_executed_units: *[0-9]*" "$log" | grep -o "[0-9]*$" || echo 0)
     rate=$(( runs / (seconds > 0 ? seconds : 1) ))
-    if [ $rc -eq 0 ]; then
+    if grep -q "instrumented for coverage" "$log"; then
+        # libFuzzer found no coverage counters: the run is blind, whatever it executed.
+        printf "%-18s %12s %10s  %s\n" "$t" "$runs" "$rate" "FAILED: no coverage feedback (see $log)"
+        status=1
+    elif [ $rc -eq 0 ]; then
         printf "%-18s %12s %10s  %s\n" "$t" "$runs" "$rate" "no crash, leak or hang"
     else
         printf "%-18s %12s %10s  %s\n" "$t" "$runs" "$rate" "FAILED: see $log and Fuzz/crashes/$t-*"
