@@ -3,7 +3,8 @@
 #   Fuzz/fuzz.sh [SECONDS]      every target for SECONDS (default 60); stops at the first crash, leak or hang
 #   FUZZ_TARGETS="FuzzJSON FuzzSyslog" Fuzz/fuzz.sh 30    only those
 # First every target replays its regression fixtures (Fuzz/Regressions/<target>/): inputs that once crashed or
-# hung, each named after what it is. A crash leaves its reproducer in Fuzz/crashes/ and the exit status is not 0.
+# hung, each named after what it is. A run without coverage feedback fails, unless FUZZ_REQUIRE_COVERAGE=0 (make test:
+# a fresh release build has been seen to come out uninstrumented; see issue #8). A crash leaves its reproducer in Fuzz/crashes/ and the exit status is not 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -39,8 +40,12 @@ for t in $targets; do
     rate=$(( runs / (seconds > 0 ? seconds : 1) ))
     if grep -q "instrumented for coverage" "$log"; then
         # libFuzzer found no coverage counters: the run is blind, whatever it executed.
-        printf "%-18s %12s %10s  %s\n" "$t" "$runs" "$rate" "FAILED: no coverage feedback (see $log)"
-        status=1
+        if [ "${FUZZ_REQUIRE_COVERAGE:-1}" = 1 ]; then
+            printf "%-18s %12s %10s  %s\n" "$t" "$runs" "$rate" "FAILED: no coverage feedback (see $log)"
+            status=1
+        else
+            printf "%-18s %12s %10s  %s\n" "$t" "$runs" "$rate" "BLIND: no coverage feedback, inputs ran without crash"
+        fi
     elif [ $rc -eq 0 ]; then
         printf "%-18s %12s %10s  %s\n" "$t" "$runs" "$rate" "no crash, leak or hang"
     else
