@@ -65,12 +65,16 @@ import Testing
         let expected = try Self.fingerprint(reference)
         #expect(expected.count == 5)
 
+        // Kills are counted only when they hit a running ingest: a run can finish sooner than the reference did,
+        // so a kill that lands after the end is tried again at another moment (up to three times the rounds).
         var interrupted = 0
-        for round in 0..<Self.rounds {
+        var round = -1
+        while interrupted < Self.rounds, round < Self.rounds * 3 {
+            round += 1
             let dir = tmp.url.appendingPathComponent("case-\(round)").path
             try runProgram(bin, ["case", "init", dir, "--name", "kill \(round)", "--examiner", "t"])
             let p = try startProgram(bin, ["ingest", dir] + paths + args)
-            usleep(UInt32(Double.random(in: 0...duration) * 1_000_000))
+            usleep(UInt32(Double.random(in: 0...(duration * 0.9)) * 1_000_000))
             if p.isRunning { interrupted += 1 }
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
@@ -99,7 +103,6 @@ import Testing
             }
             try? FileManager.default.removeItem(atPath: dir)
         }
-        // Most kills must land while the ingest runs, or the harness proves little.
-        #expect(interrupted >= Self.rounds * 3 / 4, "only \(interrupted) of \(Self.rounds) kills hit a running ingest")
+        #expect(interrupted == Self.rounds, "only \(interrupted) of \(Self.rounds) kills hit a running ingest")
     }
 }
