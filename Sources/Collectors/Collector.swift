@@ -59,7 +59,7 @@ public protocol Collector: Sendable {
 /// Every collector, in one explicit list (Swift has no import side effects to register them).
 public enum CollectorRegistry {
     public static let all: [any Collector.Type] = [
-        EVTXCollector.self, SyslogCollector.self, AccessLogCollector.self, WebErrorLogCollector.self,
+        EVTXCollector.self, PcapCollector.self, SyslogCollector.self, AccessLogCollector.self, WebErrorLogCollector.self,
         JSONLinesCollector.self,
     ]
 

@@ -1,0 +1,161 @@
+import Foundation
+import JikochoModel
+import Parsers
+
+/// `network/pcap`: packet captures (pcap with µs or ns times, pcapng), read through libpcap with nanosecond
+/// times kept. Emits the protocol messages the decoders find (`ics.modbus.write`, …), routine polls summarized,
+/// and one `net.flow` per connection. Warnings carry the packet number (`packet 1532`), as Wireshark counts.
+public struct PcapCollector: Collector {
+    public static let name = "network/pcap"
+    public static let version = "1"
+
+    public init() {}
+
+    /// The analyzer's limits, from the options `max-flows`, `max-reassembly-bytes`, `max-stream-pending`, and
+    /// `aggregate=off` (every poll kept as its own event).
+    public static func limits(_ options: [String: String]) -> NetworkAnalyzer.Limits {
+        var limits = NetworkAnalyzer.Limits()
+        if let v = options["max-flows"].flatMap(Int.init), v > 0 { limits.maxFlows = v }
+        if let v = options["max-reassembly-bytes"].flatMap(Int.init), v > 0 { limits.maxPendingTotal = v }
+        if let v = options["max-stream-pending"].flatMap(Int.init), v > 0 { limits.maxPendingPerStream = v }
+        if options["aggregate"] == "off" { limits.aggregateRoutine = false }
+        return limits
+    }
+
+    static let magics: [[UInt8]] = [
+        [0xD4, 0xC3, 0xB2, 0xA1], [0xA1, 0xB2, 0xC3, 0xD4],   // µs, both byte orders
+        [0x4D, 0x3C, 0xB2, 0xA1], [0xA1, 0xB2, 0x3C, 0x4D],   // ns
+        [0x34, 0xCD, 0xB2, 0xA1], [0xA1, 0xB2, 0xCD, 0x34],   // Kuznetzov's modified pcap
+        [0x0A, 0x0D, 0x0D, 0x0A],                             // pcapng section header block
+    ]
+
+    public static func identify(_ probe: EvidenceProbe) -> Confidence {
+        magics.contains { probe.head.starts(with: $0) } ? .certain : .no
+    }
+
+    public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
+        let reader: PcapReader
+        do {
+            reader = try PcapReader(path: source.path)
+        } catch {
+            try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: "file header",
+                                           text: "libpcap cannot open the capture: \(error)"))
+            return
+        }
+        guard let link = LinkType(rawValue: reader.linkType) else {
+            try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: "file header",
+                                           text: "link type \(reader.linkType) (\(reader.linkTypeName)) is not decoded; packets not read"))
+            return
+        }
+        let analyzer = NetworkAnalyzer(link: link, limits: Self.limits(source.options))
+        let emitter = Emitter(evidenceID: source.item.id, host: source.options["host"])
+        reading: while true {
+            switch reader.next() {
+            case .packet(let bytes, let time, let number, let clamped):
+                if clamped {
+                    try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: "packet \(number)",
+                                                   text: "packet time is impossible (before 1970 or after 2255); clamped"))
+                }
+                analyzer.packet(bytes, time: time, number: number)
+                if !analyzer.output.isEmpty { try emitter.drain(analyzer, into: sink) }
+            case .end:
+                break reading
+            case .damaged(let why):
+                try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: "packet \(reader.number + 1)",
+                                               text: "capture ends in a damaged record (\(why)); nothing after it can be read"))
+                break reading
+            }
+        }
+        analyzer.finish()
+        try emitter.drain(analyzer, into: sink)
+        let c = analyzer.counters
+        if c.malformed > 0 || c.truncated > 0 || c.nonIP > 0 {
+            try sink.warn(CollectorWarning(
+                evidenceID: source.item.id, locator: "capture",
+                text: "\(c.packets) packets: \(c.ip) IP, \(c.nonIP) not IP (ARP, LLDP, …: counted, not decoded), \(c.malformed) malformed, \(c.truncated) cut by the snap length"))
+        }
+    }
+
+    /// Turns analyzer output into events and warnings.
+    final class Emitter {
+        let evidenceID: Int64
+        let host: String?
+        var ipText: [IPAddress: String] = [:]
+
+        init(evidenceID: Int64, host: String?) {
+            self.evidenceID = evidenceID
+            self.host = host
+        }
+
+        func text(_ ip: IPAddress) -> String {
+            if let t = ipText[ip] { return t }
+            let t = ip.description
+            if ipText.count > 100_000 { ipText.removeAll(keepingCapacity: true) }
+            ipText[ip] = t
+            return t
+        }
+
+        func endpoint(_ e: NetEndpoint, mac: UInt64? = nil) -> Endpoint {
+            Endpoint(ip: text(e.ip), port: e.port == 0 ? nil : e.port, mac: mac.map(macText))
+        }
+
+        func drain(_ analyzer: NetworkAnalyzer, into sink: some EventSink) throws {
+            for item in analyzer.output {
+                switch item {
+                case .warning(let w):
+                    try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "packet \(w.packet)", text: w.text))
+                case .message(let m):
+                    var a = m.fields
+                    a["messages"] = .int(Int64(m.messages))
+                    let t = Timestamp(nanoseconds: m.time)
+                    try sink.emit(Event(time: t, timeDescription: "Packet time", domain: m.domain, kind: m.kind, host: host,
+                                        src: endpoint(m.src), dst: endpoint(m.dst), message: m.summary, attributes: a,
+                                        provenance: Provenance(evidenceID: evidenceID, collector: PcapCollector.name,
+                                                               collectorVersion: PcapCollector.version,
+                                                               locator: "packet \(m.packet)")))
+                case .flow(let f):
+                    try sink.emit(flowEvent(f))
+                }
+            }
+            analyzer.output.removeAll(keepingCapacity: true)
+        }
+
+        func flowEvent(_ f: Flow) -> Event {
+            let proto: String
+            switch f.proto {
+            case PacketDecoder.tcp: proto = "tcp"
+            case PacketDecoder.udp: proto = "udp"
+            case 1: proto = "icmp"
+            case 58: proto = "icmpv6"
+            default: proto = "ip-\(f.proto)"
+            }
+            var a: [String: JSONValue] = [
+                "transport": .string(proto), "state": .string(f.state),
+                "packets_to_server": .int(Int64(f.packetsToServer)), "packets_to_client": .int(Int64(f.packetsToClient)),
+                "bytes_to_server": .int(f.bytesToServer), "bytes_to_client": .int(f.bytesToClient),
+                "first_packet": .int(Int64(f.firstPacket)), "last_packet": .int(Int64(f.lastPacket)),
+                "end_time": .string(Timestamp(nanoseconds: f.lastTime).iso8601()),
+                "duration_s": .double(Double(f.lastTime - f.firstTime) / 1e9),
+            ]
+            if let app = f.app { a["app"] = .string(app) }
+            if f.proto == PacketDecoder.tcp {
+                a["flags_to_server"] = .array(Flow.flagNames(f.flagsToServer).map { .string($0) })
+                a["flags_to_client"] = .array(Flow.flagNames(f.flagsToClient).map { .string($0) })
+                if f.gaps > 0 {
+                    a["gaps"] = .int(Int64(f.gaps))
+                    a["gap_bytes"] = .int(f.gapBytes)
+                }
+                if f.retransmittedBytes > 0 { a["retransmitted_bytes"] = .int(f.retransmittedBytes) }
+            }
+            if let v = f.vlan { a["vlan"] = .int(Int64(v)) }
+            if f.truncatedPackets > 0 { a["truncated_packets"] = .int(Int64(f.truncatedPackets)) }
+            let src = endpoint(f.client, mac: f.clientMAC), dst = endpoint(f.server, mac: f.serverMAC)
+            let app = f.app.map { " \($0)" } ?? ""
+            let message = "\(proto)\(app) \(src.description) → \(dst.description) \(f.state), \(f.packetsToServer + f.packetsToClient) packets, \(f.bytesToServer)/\(f.bytesToClient) bytes"
+            return Event(time: Timestamp(nanoseconds: f.firstTime), timeDescription: "First packet time", domain: .network,
+                         kind: "net.flow", host: host, src: src, dst: dst, message: message, attributes: a,
+                         provenance: Provenance(evidenceID: evidenceID, collector: PcapCollector.name,
+                                                collectorVersion: PcapCollector.version, locator: "packet \(f.firstPacket)"))
+        }
+    }
+}

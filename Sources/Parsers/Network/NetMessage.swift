@@ -1,0 +1,108 @@
+import JikochoModel
+
+/// One side of a flow: address and port.
+public struct NetEndpoint: Hashable, Sendable {
+    public var ip: IPAddress
+    public var port: UInt16
+
+    public init(_ ip: IPAddress, _ port: UInt16) {
+        self.ip = ip
+        self.port = port
+    }
+}
+
+/// What a protocol decoder says happened: one request with its response where the protocol pairs them,
+/// or one message. The collector turns it into an `Event`.
+public struct NetMessage: Sendable {
+    /// Nanoseconds since 1970 (capture clock) of the first packet of the message (the request's).
+    public var time: Int64
+    /// Packet number (1-based, as Wireshark counts) where the message completed.
+    public var packet: Int
+    public var domain: Domain
+    /// Dotted kind, `ics.modbus.write`.
+    public var kind: String
+    /// Who sent the message (for a pair: who sent the request).
+    public var src: NetEndpoint
+    public var dst: NetEndpoint
+    public var summary: String
+    public var fields: [String: JSONValue]
+    /// Routine traffic (a poll repeated many times a second) with the key that says what "the same" means;
+    /// nil for messages that are always kept.
+    public var routineKey: String?
+    /// How many protocol messages this stands for (2 for a request with its response).
+    public var messages: Int
+
+    public init(time: Int64, packet: Int, domain: Domain, kind: String, src: NetEndpoint, dst: NetEndpoint,
+                summary: String, fields: [String: JSONValue], routineKey: String? = nil, messages: Int = 1) {
+        self.time = time
+        self.packet = packet
+        self.domain = domain
+        self.kind = kind
+        self.src = src
+        self.dst = dst
+        self.summary = summary
+        self.fields = fields
+        self.routineKey = routineKey
+        self.messages = messages
+    }
+}
+
+/// A problem in one packet or stream that did not stop the reading.
+public struct NetWarning: Sendable, Hashable {
+    public var packet: Int
+    public var text: String
+
+    public init(packet: Int, text: String) {
+        self.packet = packet
+        self.text = text
+    }
+}
+
+/// Where decoders put what they find. One per analyzer; the analyzer drains it after each packet.
+public struct DecodeOutput {
+    public var messages: [NetMessage] = []
+    public var warnings: [NetWarning] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { messages.isEmpty && warnings.isEmpty }
+
+    public mutating func warn(_ packet: Int, _ text: String) {
+        warnings.append(NetWarning(packet: packet, text: text))
+    }
+}
+
+/// The packet being decoded: its number, time and the flow's two ends as seen from this packet.
+public struct PacketContext {
+    public var packet: Int
+    public var time: Int64
+    /// The sender and receiver of this packet.
+    public var src: NetEndpoint
+    public var dst: NetEndpoint
+    public var fromClient: Bool
+
+    public init(packet: Int, time: Int64, src: NetEndpoint, dst: NetEndpoint, fromClient: Bool) {
+        self.packet = packet
+        self.time = time
+        self.src = src
+        self.dst = dst
+        self.fromClient = fromClient
+    }
+}
+
+/// A decoder of one application protocol on one flow. Stream decoders receive the bytes of each direction in
+/// order (after TCP reassembly), in whatever pieces they arrived; datagram decoders receive whole datagrams.
+public protocol FlowDecoder: AnyObject {
+    /// Short protocol name as in `net.flow`'s `app` field: `modbus`, `s7comm`, `dnp3`.
+    var protocolName: String { get }
+    func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput)
+    /// Bytes missing from a direction (lost in capture): framing must start again.
+    func gap(_ ctx: PacketContext, _ out: inout DecodeOutput)
+    /// The flow ends (closed, idle or end of capture): requests without a response are emitted as such.
+    func finish(_ ctx: PacketContext, _ out: inout DecodeOutput)
+}
+
+extension FlowDecoder {
+    public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {}
+    public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {}
+}

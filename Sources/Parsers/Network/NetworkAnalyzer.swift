@@ -1,0 +1,406 @@
+import JikochoModel
+
+/// Packets in, flows and protocol messages out: link/IP decoding, fragment reassembly, the flow table,
+/// TCP reassembly, protocol detection by content, the protocol decoders, and routine-traffic aggregation.
+/// Pure: the collector feeds it packets from libpcap and drains `output` after each one.
+public final class NetworkAnalyzer {
+    public struct Limits: Sendable {
+        /// Flows held at once; past it the least recently active tenth are closed (and reported).
+        public var maxFlows = 100_000
+        /// A flow with no packet for this long (capture time) is closed.
+        public var idleTimeoutNanos: Int64 = 600_000_000_000
+        /// Bytes waiting for a hole to be filled, per direction of a flow.
+        public var maxPendingPerStream = 1 << 20
+        /// Bytes waiting in all streams together (the reassembly memory guard).
+        public var maxPendingTotal = 64 << 20
+        /// Bytes in incomplete IP datagrams.
+        public var maxFragmentBytes = 16 << 20
+        /// Repeats of a routine message are summarized over windows of this length.
+        public var routineWindowNanos: Int64 = 300_000_000_000
+        /// Routine keys per flow; past it, messages are kept one by one.
+        public var maxRoutinesPerFlow = 1024
+        /// Off: every routine message is kept as its own event.
+        public var aggregateRoutine = true
+
+        public init() {}
+    }
+
+    public struct Counters: Sendable {
+        public var packets = 0
+        public var bytes: Int64 = 0
+        public var ip = 0
+        public var nonIP = 0
+        public var malformed = 0
+        public var truncated = 0
+        public var fragments = 0
+        public var reassembledDatagrams = 0
+        public var flows = 0
+        public var messages = 0
+        public var protocolMessages = 0
+        public var aggregated = 0
+    }
+
+    public enum Output {
+        case message(NetMessage)
+        case flow(Flow)
+        case warning(NetWarning)
+    }
+
+    public let link: LinkType
+    public var limits: Limits
+    public private(set) var counters = Counters()
+    /// What happened since the last drain, in order.
+    public var output: [Output] = []
+
+    var flows: [FlowKey: Flow] = [:]
+    var fragments = FragmentReassembler()
+    var out = DecodeOutput()
+    var nextFlowID = 1
+    var pendingTotal = 0
+    var lastSweep: Int64?
+    var now: Int64 = 0
+    var warnedFlowLimit = false
+    var warnedPendingLimit = false
+
+    struct FlowKey: Hashable {
+        var a: IPAddress
+        var b: IPAddress
+        var aPort: UInt16
+        var bPort: UInt16
+        var proto: UInt8
+    }
+
+    public init(link: LinkType, limits: Limits = Limits()) {
+        self.link = link
+        self.limits = limits
+        fragments.maxTotal = limits.maxFragmentBytes
+    }
+
+    /// One captured packet: its bytes, capture time (ns since 1970) and number (1-based).
+    public func packet(_ bytes: UnsafeRawBufferPointer, time: Int64, number: Int) {
+        counters.packets += 1
+        counters.bytes += Int64(bytes.count)
+        now = time
+        switch PacketDecoder.decode(bytes, link: link) {
+        case .malformed(let why):
+            counters.malformed += 1
+            warn(number, why)
+        case .other, .llc:
+            counters.nonIP += 1
+        case .ip(let p):
+            counters.ip += 1
+            if p.truncated { counters.truncated += 1 }
+            if p.isFragment {
+                counters.fragments += 1
+                let payload = UnsafeRawBufferPointer(rebasing: bytes[p.l4Offset..<p.l4End])
+                switch fragments.add(p, payload: payload, time: time, packet: number) {
+                case .incomplete: break
+                case .dropped(let why): warn(number, "IP fragment: \(why)")
+                case .complete(let datagram, let first, let conflicting):
+                    counters.reassembledDatagrams += 1
+                    if conflicting {
+                        warn(number, "IP fragments overlap with different bytes (first fragment packet \(first)); the first copy was kept")
+                    }
+                    var q = p
+                    q.l4Offset = 0
+                    q.l4End = datagram.count
+                    q.fragmentOffset = 0
+                    q.moreFragments = false
+                    q.truncated = false
+                    datagram.withUnsafeBytes { d in
+                        switch PacketDecoder.decodeTransport(d, into: &q) {
+                        case .ip(let r): transport(r, d, time: time, number: number)
+                        case .malformed(let why):
+                            counters.malformed += 1
+                            warn(number, "reassembled datagram: \(why)")
+                        default: break
+                        }
+                    }
+                }
+            } else {
+                transport(p, bytes, time: time, number: number)
+            }
+        }
+        if lastSweep == nil { lastSweep = time }
+        if let last = lastSweep, time.subtractingReportingOverflow(last).partialValue > 10_000_000_000 || flows.count > limits.maxFlows {
+            sweep(time)
+        }
+    }
+
+    /// End of the capture: every flow is closed and reported, every pending request emitted.
+    public func finish() {
+        for (key, flow) in flows.sorted(by: { $0.value.id < $1.value.id }) {
+            close(flow)
+            flows[key] = nil
+        }
+        for first in fragments.drain() {
+            warn(first, "IP datagram incomplete at the end of the capture (fragments from packet \(first) on)")
+        }
+    }
+
+    // MARK: - transport and flows
+
+    func transport(_ p: DecodedPacket, _ b: UnsafeRawBufferPointer, time: Int64, number: Int) {
+        let src = NetEndpoint(p.src, p.srcPort), dst = NetEndpoint(p.dst, p.dstPort)
+        let key = src.ip < dst.ip || (src.ip == dst.ip && src.port <= dst.port)
+            ? FlowKey(a: src.ip, b: dst.ip, aPort: src.port, bPort: dst.port, proto: p.proto)
+            : FlowKey(a: dst.ip, b: src.ip, aPort: dst.port, bPort: src.port, proto: p.proto)
+        let flow: Flow
+        if let f = flows[key], !(f.closed && p.tcpFlags & 0x12 == 0x02 && time - f.lastTime > 1_000_000_000) {
+            flow = f
+        } else {
+            if let old = flows.removeValue(forKey: key) { close(old) }   // the 5-tuple is reused by a new connection
+            let clientIsSrc = Self.isClient(src: src, dst: dst, p: p)
+            flow = Flow(id: nextFlowID, proto: p.proto, client: clientIsSrc ? src : dst, server: clientIsSrc ? dst : src,
+                        time: time, packet: number)
+            nextFlowID += 1
+            counters.flows += 1
+            flows[key] = flow
+        }
+        let fromClient = src == flow.client
+        let payloadCount = p.payloadLength
+        flow.lastTime = time
+        flow.lastPacket = number
+        if p.truncated { flow.truncatedPackets += 1 }
+        if flow.vlan == nil { flow.vlan = p.vlan }
+        if fromClient {
+            flow.packetsToServer += 1
+            flow.bytesToServer += Int64(payloadCount)
+            flow.flagsToServer |= p.tcpFlags
+            if flow.clientMAC == nil { flow.clientMAC = p.srcMAC; flow.serverMAC = p.dstMAC }
+        } else {
+            flow.packetsToClient += 1
+            flow.bytesToClient += Int64(payloadCount)
+            flow.flagsToClient |= p.tcpFlags
+        }
+        let ctx = PacketContext(packet: number, time: time, src: src, dst: dst, fromClient: fromClient)
+        let payload = UnsafeRawBufferPointer(rebasing: b[p.payloadOffset..<p.payloadEnd])
+        if p.proto == PacketDecoder.tcp {
+            if p.tcpFlags & 0x05 != 0 { flow.closed = true }
+            if flow.opaque { return }
+            let syn = p.tcpFlags & 0x02 != 0, fin = p.tcpFlags & 0x01 != 0
+            if p.truncated, payloadCount > 0 {
+                // A snap-length cut: the rest of the segment is a hole in the stream.
+                warnOnce(flow, number, "TCP segment cut by the capture's snap length; its stream has a gap")
+            }
+            let before = fromClient ? flow.c2s.pendingBytes : flow.s2c.pendingBytes
+            if fromClient {
+                flow.c2s.maxPendingBytes = limits.maxPendingPerStream
+                flow.c2s.add(seq: p.tcpSeq, syn: syn, fin: fin, payload: payload, packet: number) { deliver(flow, $0, ctx) }
+                pendingTotal += flow.c2s.pendingBytes - before
+            } else {
+                flow.s2c.maxPendingBytes = limits.maxPendingPerStream
+                flow.s2c.add(seq: p.tcpSeq, syn: syn, fin: fin, payload: payload, packet: number) { deliver(flow, $0, ctx) }
+                pendingTotal += flow.s2c.pendingBytes - before
+            }
+            if pendingTotal > limits.maxPendingTotal { relievePending(number) }
+        } else if payloadCount > 0, !flow.opaque {
+            deliver(flow, .data(payload, packet: number), ctx)
+        }
+        drainDecoderOutput(flow)
+    }
+
+    /// The client of a new flow: the SYN sender; otherwise the side on an ephemeral port facing a service port.
+    static func isClient(src: NetEndpoint, dst: NetEndpoint, p: DecodedPacket) -> Bool {
+        if p.proto == PacketDecoder.tcp {
+            if p.tcpFlags & 0x12 == 0x02 { return true }
+            if p.tcpFlags & 0x12 == 0x12 { return false }
+        }
+        let s = ServicePorts.isService(src.port), d = ServicePorts.isService(dst.port)
+        if s != d { return d }
+        if src.port != dst.port, min(src.port, dst.port) < 1024 { return dst.port < src.port }
+        return true
+    }
+
+    func deliver(_ flow: Flow, _ piece: TCPStream.Piece, _ ctx: PacketContext) {
+        switch piece {
+        case .gap(let n, let packet):
+            var c = ctx
+            c.packet = packet
+            warnOnce(flow, packet, "TCP stream \(flow.client) → \(flow.server): \(n) bytes missing from the capture (later gaps are counted on the flow)")
+            flow.decoder?.gap(c, &out)
+        case .data(let bytes, let packet):
+            var c = ctx
+            c.packet = max(packet, ctx.packet)
+            if flow.decoder == nil {
+                flow.detectTries += 1
+                if let d = ProtocolDetector.decoder(for: bytes, proto: flow.proto, client: flow.client,
+                                                    server: flow.server, fromClient: ctx.fromClient) {
+                    flow.decoder = d
+                    flow.app = d.protocolName
+                } else if let name = ProtocolDetector.name(for: bytes, proto: flow.proto, fromClient: ctx.fromClient) {
+                    flow.app = name
+                    flow.opaque = true
+                    return
+                } else {
+                    if flow.detectTries >= 4 { flow.opaque = true }
+                    return
+                }
+            }
+            flow.decoder?.data(bytes, c, &out)
+        }
+    }
+
+    func drainDecoderOutput(_ flow: Flow) {
+        guard !out.isEmpty else { return }
+        for w in out.warnings { output.append(.warning(w)) }
+        for m in out.messages { route(m, flow) }
+        out.messages.removeAll(keepingCapacity: true)
+        out.warnings.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - routine aggregation
+
+    func route(_ m: NetMessage, _ flow: Flow) {
+        counters.protocolMessages += m.messages
+        guard let key = m.routineKey, limits.aggregateRoutine else { return emit(m) }
+        let values = m.fields["response_values"].map { $0.canonicalJSON.hashValue }
+        if var agg = flow.routines[key] {
+            if m.time - agg.firstTime > limits.routineWindowNanos {
+                flushRoutine(agg)
+                agg = RoutineAggregate(first: m, firstTime: m.time, lastTime: m.time, firstPacket: m.packet,
+                                       lastPacket: m.packet, lastValues: values)
+                agg.count = 1
+                agg.messages = m.messages
+                flow.routines[key] = agg
+                counters.aggregated += m.messages
+                return
+            }
+            agg.count += 1
+            agg.messages += m.messages
+            agg.lastTime = m.time
+            agg.lastPacket = m.packet
+            if let v = values, v != agg.lastValues {
+                agg.valueChanges += 1
+                agg.lastValues = v
+            }
+            flow.routines[key] = agg
+            counters.aggregated += m.messages
+        } else if flow.routines.count < limits.maxRoutinesPerFlow {
+            // The first of its kind is kept as itself: a new poll pattern can be the finding.
+            flow.routines[key] = RoutineAggregate(first: m, firstTime: m.time, lastTime: m.time, firstPacket: m.packet,
+                                                  lastPacket: m.packet, lastValues: values)
+            emit(m)
+        } else {
+            emit(m)
+        }
+    }
+
+    func flushRoutine(_ agg: RoutineAggregate) {
+        guard agg.count > 0 else { return }
+        var m = agg.first
+        var f = m.fields
+        for k in ["transaction_id", "request_packet", "response_packet", "latency_ms", "response_values", "note",
+                  "sequence", "invoke_id", "pdu_reference"] {
+            f[k] = nil
+        }
+        f["repeats"] = .int(Int64(agg.count))
+        f["messages"] = .int(Int64(agg.messages))
+        f["first_packet"] = .int(Int64(agg.firstPacket))
+        f["last_packet"] = .int(Int64(agg.lastPacket))
+        f["last_time"] = .string(Timestamp(nanoseconds: agg.lastTime).iso8601())
+        if agg.count > 1 {
+            f["mean_interval_ms"] = .double(Double(agg.lastTime - agg.firstTime) / Double(agg.count - 1) / 1e6)
+        }
+        f["value_changes"] = .int(Int64(agg.valueChanges))
+        m.kind += "_summary"
+        m.time = agg.firstTime
+        m.packet = agg.firstPacket
+        m.summary = "\(agg.count) × " + m.summary + " (routine, summarized)"
+        m.fields = f
+        m.messages = agg.messages
+        m.routineKey = nil
+        emit(m)
+    }
+
+    func emit(_ m: NetMessage) {
+        counters.messages += 1
+        output.append(.message(m))
+    }
+
+    // MARK: - closing flows and limits
+
+    func close(_ flow: Flow) {
+        let ctx = PacketContext(packet: flow.lastPacket, time: flow.lastTime, src: flow.client, dst: flow.server,
+                                fromClient: true)
+        if !flow.opaque {
+            var c = ctx
+            pendingTotal -= flow.c2s.pendingBytes + flow.s2c.pendingBytes
+            flow.c2s.flush { deliver(flow, $0, c) }
+            c.fromClient = false
+            c.src = flow.server
+            c.dst = flow.client
+            flow.s2c.flush { deliver(flow, $0, c) }
+            flow.decoder?.finish(ctx, &out)
+            drainDecoderOutput(flow)
+        }
+        for agg in flow.routines.values.sorted(by: { $0.firstPacket < $1.firstPacket }) { flushRoutine(agg) }
+        flow.routines = [:]
+        output.append(.flow(flow))
+    }
+
+    func sweep(_ time: Int64) {
+        lastSweep = time
+        var gone: [FlowKey] = []
+        for (k, f) in flows where time &- f.lastTime > limits.idleTimeoutNanos || (f.closed && time &- f.lastTime > 5_000_000_000) {
+            gone.append(k)
+        }
+        if flows.count - gone.count > limits.maxFlows {
+            if !warnedFlowLimit {
+                warnedFlowLimit = true
+                warn(counters.packets, "more than \(limits.maxFlows) flows open at once: the least recently active are closed early (--max-flows)")
+            }
+            let goneSet = Set(gone)
+            let oldest = flows.filter { !goneSet.contains($0.key) }.sorted { $0.value.lastTime < $1.value.lastTime }
+            gone += oldest.prefix(max(1, limits.maxFlows / 10)).map(\.key)
+        }
+        for k in gone.sorted(by: { flows[$0]!.id < flows[$1]!.id }) {
+            if let f = flows.removeValue(forKey: k) { close(f) }
+        }
+        for first in fragments.expire(now: time) {
+            warn(first, "IP datagram never completed (fragments from packet \(first) on, dropped after 60 s)")
+        }
+    }
+
+    /// The reassembly memory guard: the streams holding the most waiting bytes give up their holes.
+    func relievePending(_ number: Int) {
+        if !warnedPendingLimit {
+            warnedPendingLimit = true
+            warn(number, "TCP reassembly holds more than \(limits.maxPendingTotal) bytes waiting for lost segments: holes are skipped as gaps (--max-reassembly-bytes)")
+        }
+        let heavy = flows.values.filter { $0.c2s.pendingBytes + $0.s2c.pendingBytes > 0 }
+            .sorted { $0.c2s.pendingBytes + $0.s2c.pendingBytes > $1.c2s.pendingBytes + $1.s2c.pendingBytes }
+        for flow in heavy {
+            guard pendingTotal > limits.maxPendingTotal / 2 else { break }
+            let before = flow.c2s.pendingBytes + flow.s2c.pendingBytes
+            var c = PacketContext(packet: number, time: now, src: flow.client, dst: flow.server, fromClient: true)
+            flow.c2s.flush { deliver(flow, $0, c) }
+            c.fromClient = false
+            c.src = flow.server
+            c.dst = flow.client
+            flow.s2c.flush { deliver(flow, $0, c) }
+            pendingTotal -= before
+            drainDecoderOutput(flow)
+        }
+    }
+
+    func warn(_ packet: Int, _ text: String) {
+        output.append(.warning(NetWarning(packet: packet, text: text)))
+    }
+
+    func warnOnce(_ flow: Flow, _ packet: Int, _ text: String) {
+        guard !flow.gapWarned else { return }
+        flow.gapWarned = true
+        warn(packet, text)
+    }
+}
+
+/// Well-known service ports, used only to tell client from server when a flow's first packet is not a SYN.
+/// Protocols themselves are recognized by content.
+public enum ServicePorts {
+    static let known: Set<UInt16> = [20, 21, 22, 23, 25, 53, 67, 68, 69, 80, 88, 102, 110, 123, 135, 137, 138, 139,
+                                     143, 161, 162, 389, 443, 445, 502, 636, 1433, 1911, 2222, 2404, 3268, 3389,
+                                     4840, 5985, 5986, 8080, 8443, 20000, 44818, 47808]
+
+    public static func isService(_ port: UInt16) -> Bool { known.contains(port) }
+}

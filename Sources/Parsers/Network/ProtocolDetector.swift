@@ -1,0 +1,22 @@
+/// Recognizes the application protocol of a flow from the first bytes it carries, not from the port alone
+/// (Zeek's dynamic protocol detection): an attacker's Modbus on port 80 is still Modbus.
+public enum ProtocolDetector {
+    /// A decoder for the flow, when its first payload is a protocol Jikocho decodes.
+    public static func decoder(for b: UnsafeRawBufferPointer, proto: UInt8, client: NetEndpoint, server: NetEndpoint,
+                               fromClient: Bool) -> (any FlowDecoder)? {
+        if proto == PacketDecoder.tcp {
+            if Modbus.looksLike(b) { return ModbusDecoder() }
+        }
+        return nil
+    }
+
+    /// The name of a protocol recognized but not decoded (its flows carry the name; payload is not reassembled).
+    public static func name(for b: UnsafeRawBufferPointer, proto: UInt8, fromClient: Bool) -> String? {
+        guard b.count >= 4 else { return nil }
+        if proto == PacketDecoder.tcp {
+            if b[0] == 0x16, b[1] == 3, b[2] <= 4 { return "tls" }
+            if b.starts(with: Array("SSH-".utf8)) { return "ssh" }
+        }
+        return nil
+    }
+}

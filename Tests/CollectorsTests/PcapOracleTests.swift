@@ -1,0 +1,134 @@
+import Collectors
+import Foundation
+import JikochoModel
+import Parsers
+import TestSupport
+import Testing
+
+/// The network decoders against Wireshark: golden files written by scripts/oracles/pcap_goldens.py from tshark 4.0.
+@Suite(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
+struct PcapOracleTests {
+    /// Link, IP and transport headers of every packet of every capture equal tshark's.
+    @Test(arguments: sharedCaptures)
+    func packetHeadersMatchTshark(_ capture: String) throws {
+        let golden = try #require(Golden.load(capture, "packets"), "no golden file for \(capture)")
+        let reader = try PcapReader(path: TestPaths.dataset(capture))
+        let link = try #require(LinkType(rawValue: reader.linkType))
+        var compared = 0
+        var rowIndex = 0
+        loop: while true {
+            switch reader.next() {
+            case .end: break loop
+            case .damaged(let why): Issue.record("\(capture): \(why)"); break loop
+            case .packet(let bytes, let time, let number, _):
+                guard rowIndex < golden.rows.count else { Issue.record("libpcap has more packets than tshark"); break loop }
+                let row = golden.rows[rowIndex]
+                rowIndex += 1
+                #expect(row["frame.number"] == String(number))
+                let epoch = try #require(row["frame.time_epoch"])
+                let parts = epoch.split(separator: ".")
+                #expect(Int64(parts[0])! * 1_000_000_000 + Int64(parts[1])! == time, "\(capture) packet \(number) time")
+                guard case .ip(let p) = PacketDecoder.decode(bytes, link: link) else {
+                    #expect(row["ip.src"] == nil && row["ipv6.src"] == nil, "\(capture) packet \(number): tshark sees IP")
+                    continue
+                }
+                let first = { (k: String) in row[k].map { String($0.split(separator: ",")[0]) } }
+                #expect(p.src.description == (first("ip.src") ?? first("ipv6.src")), "\(capture) packet \(number) src")
+                #expect(p.dst.description == (first("ip.dst") ?? first("ipv6.dst")), "\(capture) packet \(number) dst")
+                if p.isFragment { continue }
+                if p.proto == PacketDecoder.tcp {
+                    #expect(String(p.srcPort) == first("tcp.srcport"))
+                    #expect(String(p.dstPort) == first("tcp.dstport"))
+                    #expect(String(p.tcpSeq) == first("tcp.seq_raw"), "\(capture) packet \(number) seq")
+                    if let flags = first("tcp.flags") { #expect(UInt16(flags.dropFirst(2), radix: 16)! & 0xFF == UInt16(p.tcpFlags)) }
+                    if !p.truncated { #expect(String(p.payloadLength) == first("tcp.len"), "\(capture) packet \(number) tcp.len") }
+                } else if p.proto == PacketDecoder.udp {
+                    #expect(String(p.srcPort) == first("udp.srcport"))
+                    #expect(String(p.dstPort) == first("udp.dstport"))
+                    if !p.truncated { #expect(String(p.payloadLength + 8) == first("udp.length"), "\(capture) packet \(number) udp.length") }
+                }
+                compared += 1
+            }
+        }
+        #expect(rowIndex == golden.rows.count, "tshark has more packets than libpcap gave")
+        #expect(compared > 0)
+    }
+
+    /// Every TCP and UDP conversation tshark lists is a flow with the same number of packets.
+    @Test(arguments: sharedCaptures)
+    func flowsMatchTsharkConversations(_ capture: String) throws {
+        let sink = try collectPcap(path: TestPaths.dataset(capture))
+        var ours: [String: Int] = [:]
+        for e in sink.events where e.kind == "net.flow" {
+            let t = e.string("transport") ?? ""
+            guard t == "tcp" || t == "udp" else { continue }
+            let a = e.src.description, b = e.dst.description
+            let key = t + " " + [a, b].sorted().joined(separator: " ")
+            ours[key, default: 0] += (e.int("packets_to_server") ?? 0) + (e.int("packets_to_client") ?? 0)
+        }
+        var theirs: [String: Int] = [:]
+        for c in Golden.conversations(capture) {
+            func bracket(_ s: String) -> String {
+                // tshark writes IPv6 endpoints as addr:port without brackets.
+                guard s.filter({ $0 == ":" }).count > 1, let i = s.lastIndex(of: ":") else { return s }
+                return "[\(s[..<i])]\(s[i...])"
+            }
+            theirs[c.proto + " " + [bracket(c.a), bracket(c.b)].sorted().joined(separator: " "), default: 0] += c.frames
+        }
+        #expect(!theirs.isEmpty)
+        for (k, n) in theirs { #expect(ours[k] == n, "\(capture): \(k) tshark \(n) packets, ours \(ours[k] ?? 0)") }
+        #expect(Set(ours.keys) == Set(theirs.keys), "\(capture): flows differ from tshark's conversations")
+    }
+
+    /// Each Modbus PDU: function, transaction, unit, address, quantity, values and exception codes equal tshark's.
+    @Test func modbusMatchesTshark() throws {
+        let capture = "pcaps/ics/modbus_example_icsnpp.pcap"
+        let golden = try #require(Golden.load(capture, "modbus"))
+        let sink = try collectPcap(path: TestPaths.dataset(capture), options: ["aggregate": "off"])
+        let modbus = sink.events.filter { $0.kind.hasPrefix("ics.modbus.") }
+        var byRequest: [Int: Event] = [:], byResponse: [Int: Event] = [:]
+        for e in modbus {
+            if let r = e.int("request_packet") { byRequest[r] = e }
+            if let r = e.int("response_packet") { byResponse[r] = e }
+        }
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        var requests = 0, responses = 0
+        for row in golden.rows {
+            let frame = Int(row["frame.number"]!)!
+            let isResponse = row["modbus.request_frame"] != nil || row["modbus.exception_code"] != nil
+            let e = try #require(isResponse ? byResponse[frame] : byRequest[frame], "frame \(frame) has no event")
+            let at = "frame \(frame)"
+            #expect(String(e.int("function_code")!) == row["modbus.func_code"], "\(at) function")
+            #expect(String(e.int("transaction_id")!) == row["mbtcp.trans_id"], "\(at) transaction")
+            #expect(String(e.int("unit_id")!) == row["mbtcp.unit_id"], "\(at) unit")
+            if isResponse {
+                responses += 1
+                if let r = row["modbus.request_frame"] { #expect(String(e.int("request_packet") ?? -1) == r, "\(at) pairing") }
+                #expect(e.int("exception_code").map(String.init) == row["modbus.exception_code"], "\(at) exception")
+                if let v = row["modbus.regval_uint16"] { #expect(e.list("response_values") == v, "\(at) registers") }
+                if let v = row["modbus.bitval"] { #expect(e.list("response_values") == v, "\(at) bits") }
+            } else {
+                requests += 1
+                let fc = e.int("function_code")!
+                if fc == 23 {
+                    #expect(e.int("address").map(String.init) == row["modbus.read_reference_num"], "\(at) read address")
+                    #expect(e.int("quantity").map(String.init) == row["modbus.read_word_cnt"], "\(at) read quantity")
+                    #expect(e.int("write_address").map(String.init) == row["modbus.write_reference_num"], "\(at) write address")
+                    #expect(e.int("write_quantity").map(String.init) == row["modbus.write_word_cnt"], "\(at) write quantity")
+                } else {
+                    if let r = row["modbus.reference_num"] { #expect(e.int("address").map(String.init) == r, "\(at) address") }
+                    if let q = row["modbus.word_cnt"] ?? row["modbus.bit_cnt"] { #expect(e.int("quantity").map(String.init) == q, "\(at) quantity") }
+                }
+                if let v = row["modbus.regval_uint16"] { #expect(e.list("values") == v, "\(at) values") }
+                if let v = row["modbus.bitval"] { #expect(e.list("values") == v, "\(at) bits") }
+                if let m = row["modbus.and_mask"] { #expect(e.int("and_mask") == tsharkInt(m), "\(at) and mask") }
+                if let m = row["modbus.or_mask"] { #expect(e.int("or_mask") == tsharkInt(m), "\(at) or mask") }
+                if let d = row["modbus.diagnostic_code"] { #expect(e.int("sub_function").map(String.init) == d, "\(at) diagnostic") }
+                if let m = row["modbus.mei"] { #expect(e.int("mei_type").map(String.init) == m, "\(at) MEI") }
+            }
+        }
+        #expect(requests == 24 && responses == 24)
+        // Every message is in exactly one event.
+        #expect(modbus.reduce(0) { $0 + ($1.int("messages") ?? 0) } == golden.rows.count)
+    }
+}
