@@ -132,3 +132,73 @@ struct PcapOracleTests {
         #expect(modbus.reduce(0) { $0 + ($1.int("messages") ?? 0) } == golden.rows.count)
     }
 }
+
+extension PcapOracleTests {
+    /// Each S7comm PDU of both S7 captures: PDU type and reference, function, items (area, DB, address, transport
+    /// size, length), return codes, userdata group/subfunction, SZL id/index, PDU size, PI service, block file name.
+    @Test(arguments: ["pcaps/ics/s7comm_snap7.pcap", "pcaps/ics/s7comm_ident.pcap"])
+    func s7commMatchesTshark(_ capture: String) throws {
+        let golden = try #require(Golden.load(capture, "s7comm"))
+        let sink = try collectPcap(path: TestPaths.dataset(capture), options: ["aggregate": "off"])
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        let s7 = sink.events.filter { $0.kind.hasPrefix("ics.s7.") && $0.kind != "ics.s7.cotp_connect" }
+        var byRequest: [Int: Event] = [:], byResponse: [Int: Event] = [:]
+        for e in s7 {
+            if let r = e.int("request_packet") { byRequest[r] = e }
+            if let r = e.int("response_packet") { byResponse[r] = e }
+        }
+        func items(_ e: Event, _ key: String) -> String? {
+            guard case .array(let a)? = e.attributes["items"] else { return nil }
+            return a.compactMap { v -> String? in
+                guard case .object(let o) = v, case .int(let i)? = o[key] else { return nil }
+                return key == "area" ? "0x" + String(i, radix: 16).leftPad(2) : String(i)
+            }.joined(separator: ",")
+        }
+        for row in golden.rows {
+            let frame = Int(row["frame.number"]!)!
+            let at = "\(capture) frame \(frame)"
+            let rosctr = Int(row["s7comm.header.rosctr"]!)!
+            let type = tsharkInt(row["s7comm.param.userdata.type"])
+            let isRequest = rosctr == 1 || (rosctr == 7 && type == 4)
+            let e = try #require(isRequest ? byRequest[frame] : byResponse[frame], "\(at): no event")
+            #expect(String(e.int("pdu_reference")!) == row["s7comm.header.pduref"], "\(at) PDU reference")
+            if let fn = tsharkInt(row["s7comm.param.func"]) { #expect(e.int("function_code") == fn, "\(at) function") }
+            if let g = row["s7comm.param.userdata.funcgroup"] { #expect(e.int("group").map(String.init) == g, "\(at) group") }
+            if let s = row["s7comm.param.userdata.subfunc"] { #expect(e.int("subfunction").map(String.init) == s, "\(at) subfunction") }
+            if let id = tsharkInt(row["s7comm.data.userdata.szl_id"]) { #expect(e.int("szl_id") == id, "\(at) SZL id") }
+            if let ix = tsharkInt(row["s7comm.data.userdata.szl_index"]) { #expect(e.int("szl_index") == ix, "\(at) SZL index") }
+            if let s = row["s7comm.param.pistart.servicename"] { #expect(e.string("pi_service") == s, "\(at) PI service") }
+            if let n = row["s7comm.param.blockcontrol.filename"], isRequest { #expect(e.string("file_name") == n, "\(at) file name") }
+            if let c = tsharkInt(row["s7comm.header.errcls"]) { #expect(e.int("error_class") == c, "\(at) error class") }
+            if let c = tsharkInt(row["s7comm.header.errcod"]) { #expect(e.int("error_code") == c, "\(at) error code") }
+            if let p = row["s7comm.param.pdu_length"] {
+                #expect((isRequest ? e.int("pdu_length") : e.int("response_pdu_length")).map(String.init) == p, "\(at) PDU size")
+            }
+            if isRequest {
+                if let n = row["s7comm.param.itemcount"] { #expect(e.int("item_count").map(String.init) == n, "\(at) item count") }
+                if let a = row["s7comm.param.item.area"] { #expect(items(e, "area") == a, "\(at) areas") }
+                if let d = row["s7comm.param.item.db"] { #expect(items(e, "db") == d, "\(at) DBs") }
+                if let t = row["s7comm.param.item.transp_size"] { #expect(items(e, "transport_size") == t, "\(at) transport sizes") }
+                if let l = row["s7comm.param.item.length"] { #expect(items(e, "length") == l, "\(at) lengths") }
+                // tshark lists byte addresses only for byte-addressed areas (not timers and counters).
+                if let b = row["s7comm.param.item.address.byte"], b.split(separator: ",").count == e.int("item_count") {
+                    #expect(items(e, "byte") == b, "\(at) byte addresses")
+                }
+            } else if let codes = row["s7comm.data.returncode"] {
+                let ours: String?
+                if rosctr == 7 {
+                    ours = e.int("response_return_code").map { "0x" + String($0, radix: 16).leftPad(2) }
+                } else if case .array(let a)? = e.attributes["return_codes"] {
+                    ours = a.map { "0x" + String(Int($0.text) ?? { if case .int(let i) = $0 { return Int(i) }; return -1 }($0), radix: 16).leftPad(2) }.joined(separator: ",")
+                } else {
+                    ours = nil
+                }
+                #expect(ours == codes, "\(at) return codes")
+            }
+        }
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}

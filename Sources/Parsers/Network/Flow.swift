@@ -77,5 +77,7 @@ struct RoutineAggregate {
     var firstPacket = 0
     var lastPacket = 0
     var lastValues: Int?
+    /// The only repeat so far, emitted as itself if no other comes.
+    var single: NetMessage?
     var valueChanges = 0
 }

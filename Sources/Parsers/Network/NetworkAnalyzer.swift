@@ -238,6 +238,7 @@ public final class NetworkAnalyzer {
                 }
             }
             flow.decoder?.data(bytes, c, &out)
+            if let name = flow.decoder?.protocolName { flow.app = name }
         }
     }
 
@@ -261,12 +262,14 @@ public final class NetworkAnalyzer {
                 agg = RoutineAggregate(first: m, firstTime: m.time, lastTime: m.time, firstPacket: m.packet,
                                        lastPacket: m.packet, lastValues: values)
                 agg.count = 1
+                agg.single = m
                 agg.messages = m.messages
                 flow.routines[key] = agg
                 counters.aggregated += m.messages
                 return
             }
             agg.count += 1
+            agg.single = agg.count == 1 ? m : nil
             agg.messages += m.messages
             agg.lastTime = m.time
             agg.lastPacket = m.packet
@@ -288,6 +291,7 @@ public final class NetworkAnalyzer {
 
     func flushRoutine(_ agg: RoutineAggregate) {
         guard agg.count > 0 else { return }
+        if agg.count == 1, let one = agg.single { return emit(one) }
         var m = agg.first
         var f = m.fields
         for k in ["transaction_id", "request_packet", "response_packet", "latency_ms", "response_values", "note",

@@ -6,6 +6,7 @@ public enum ProtocolDetector {
                                fromClient: Bool) -> (any FlowDecoder)? {
         if proto == PacketDecoder.tcp {
             if Modbus.looksLike(b) { return ModbusDecoder() }
+            if TPKTDecoder.looksLike(b) { return TPKTDecoder() }
         }
         return nil
     }

@@ -1,0 +1,472 @@
+import JikochoModel
+
+/// ISO-on-TCP (TPKT, RFC 1006) with COTP (ISO 8073): carries S7comm, S7comm-plus and the start of RDP.
+/// The connection request tells them apart (TSAP parameters for S7, a `Cookie:` or negotiation request for RDP).
+public final class TPKTDecoder: FlowDecoder {
+    public private(set) var protocolName = "tpkt"
+    enum Mode { case unknown, s7, rdp }
+    var mode = Mode.unknown
+    var toServer = FrameBuffer(maxFrame: 65_535)
+    var toClient = FrameBuffer(maxFrame: 65_535)
+    /// COTP data TPDUs without the end-of-TSDU bit, waiting for the last one.
+    var cotpToServer: [UInt8] = []
+    var cotpToClient: [UInt8] = []
+    static let maxSegmented = 65_536
+
+    struct Request {
+        var pdu: S7comm.PDU
+        var time: Int64
+        var packet: Int
+        var src: NetEndpoint
+        var dst: NetEndpoint
+    }
+
+    var pending: [UInt16: Request] = [:]
+    /// First parts of SZL responses split over several PDUs, by data unit reference.
+    var szlParts: [UInt8: (id: UInt16, index: UInt16, body: [UInt8])] = [:]
+    var order: [UInt16] = []
+    var connect: (time: Int64, packet: Int, src: NetEndpoint, dst: NetEndpoint, fields: [String: JSONValue])?
+
+    public init() {}
+
+    public static func looksLike(_ b: UnsafeRawBufferPointer) -> Bool {
+        guard b.count >= 7, b[0] == 3, b[1] == 0 else { return false }
+        let len = Int(b[2]) << 8 | Int(b[3])
+        guard len >= 7, Int(b[4]) + 5 <= len else { return false }
+        return [0xE0, 0xD0, 0xF0, 0x80, 0xC0].contains(b[5])
+    }
+
+    static func frameLength(_ b: UnsafeRawBufferPointer) -> FrameBuffer.Length {
+        guard b.count >= 4 else { return .needMore }
+        guard b[0] == 3, b[1] == 0 else { return .invalid("TPKT version \(b[0]), not 3") }
+        let len = Int(b[2]) << 8 | Int(b[3])
+        guard len >= 7 else { return .invalid("TPKT length \(len) < 7") }
+        return .frame(len)
+    }
+
+    public func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
+        if mode == .rdp { return }   // after the connection sequence RDP is TLS or its own fast-path framing
+        var frames: [[UInt8]] = []
+        var warnings: [String] = []
+        if ctx.fromClient {
+            toServer.feed(bytes, length: Self.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
+        } else {
+            toClient.feed(bytes, length: Self.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
+        }
+        for f in frames {
+            frame(f, ctx, &out)
+            if mode == .rdp { return }
+        }
+        for w in warnings { out.warn(ctx.packet, "TPKT: \(w); framing restarts at the next segment") }
+    }
+
+    public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {
+        if ctx.fromClient {
+            toServer.reset()
+            cotpToServer = []
+        } else {
+            toClient.reset()
+            cotpToClient = []
+        }
+    }
+
+    func frame(_ f: [UInt8], _ ctx: PacketContext, _ out: inout DecodeOutput) {
+        guard f.count >= 6 else { return }
+        let li = Int(f[4])
+        let type = f[5] & 0xF0
+        guard 5 + li <= f.count else {
+            out.warn(ctx.packet, "COTP header length \(li) runs past the TPKT frame")
+            return
+        }
+        switch type {
+        case 0xE0, 0xD0:
+            connection(f, li: li, isRequest: type == 0xE0, ctx, &out)
+        case 0xF0:
+            guard li >= 2 else { return }
+            let eot = f[6] & 0x80 != 0
+            let payload = f[(5 + li)...]
+            if ctx.fromClient {
+                cotpToServer += payload
+                if cotpToServer.count > Self.maxSegmented {
+                    out.warn(ctx.packet, "COTP segmented data over \(Self.maxSegmented) bytes; dropped")
+                    cotpToServer = []
+                }
+                if eot {
+                    let whole = cotpToServer
+                    cotpToServer = []
+                    tsdu(whole, ctx, &out)
+                }
+            } else {
+                cotpToClient += payload
+                if cotpToClient.count > Self.maxSegmented {
+                    out.warn(ctx.packet, "COTP segmented data over \(Self.maxSegmented) bytes; dropped")
+                    cotpToClient = []
+                }
+                if eot {
+                    let whole = cotpToClient
+                    cotpToClient = []
+                    tsdu(whole, ctx, &out)
+                }
+            }
+        default:
+            break
+        }
+    }
+
+    // MARK: - connection request / confirm
+
+    func connection(_ f: [UInt8], li: Int, isRequest: Bool, _ ctx: PacketContext, _ out: inout DecodeOutput) {
+        // Fixed part: type(1) dst-ref(2) src-ref(2) class(1); variable part up to 5 + li.
+        let varStart = 11, varEnd = 5 + li
+        let variable: [UInt8] = varStart <= varEnd ? Array(f[varStart..<varEnd]) : []
+        let cookiePrefix = Array("Cookie:".utf8)
+        let isRDP = variable.starts(with: cookiePrefix) || (variable.count == 8 && variable[0] == 1 && variable[2] == 8)
+            || (variable.count == 8 && (variable[0] == 2 || variable[0] == 3) && variable[2] == 8)
+        if isRDP || mode == .rdp {
+            mode = .rdp
+            protocolName = "rdp"
+            rdp(variable, isRequest: isRequest, ctx, &out)
+            return
+        }
+        // ISO parameters: code(1) length(1) value.
+        var c = ByteCursor(variable)
+        var fields: [String: JSONValue] = [:]
+        while let code = c.u8(), let len = c.u8(), let value = c.take(Int(len)) {
+            let v = Array(value)
+            switch code {
+            case 0xC1: fields["src_tsap"] = .string(Hex.string(v))
+            case 0xC2:
+                fields["dst_tsap"] = .string(Hex.string(v))
+                if v.count == 2 {
+                    // S7 TSAP: connection type (1 PG, 2 OP, 3 S7 basic), then rack * 32 + slot.
+                    fields["connection_type"] = .string([1: "pg", 2: "op", 3: "s7_basic"][v[0]] ?? "type-\(v[0])")
+                    fields["rack"] = .int(Int64(v[1] >> 5))
+                    fields["slot"] = .int(Int64(v[1] & 0x1F))
+                }
+            case 0xC0: if let s = v.first { fields["tpdu_size"] = .int(1 << Int64(min(s, 16))) }
+            default: break
+            }
+        }
+        mode = .s7
+        protocolName = "s7comm"
+        if isRequest {
+            connect = (ctx.time, ctx.packet, ctx.src, ctx.dst, fields)
+        } else if let req = connect {
+            var f = req.fields
+            f["response_packet"] = .int(Int64(ctx.packet))
+            f["outcome"] = "ok"
+            emitConnect(req.time, req.packet, req.src, req.dst, f, &out)
+            connect = nil
+        }
+    }
+
+    func emitConnect(_ time: Int64, _ packet: Int, _ src: NetEndpoint, _ dst: NetEndpoint, _ fields: [String: JSONValue],
+                     _ out: inout DecodeOutput) {
+        var f = fields
+        f["request_packet"] = .int(Int64(packet))
+        var summary = "S7 ISO-TSAP connection"
+        if case .string(let t)? = f["connection_type"] { summary += " (\(t))" }
+        if case .int(let r)? = f["rack"], case .int(let s)? = f["slot"] { summary += " to rack \(r) slot \(s)" }
+        if f["outcome"] == nil { f["outcome"] = "no_response" }
+        out.messages.append(NetMessage(time: time, packet: packet, domain: .ot, kind: "ics.s7.cotp_connect", src: src,
+                                       dst: dst, summary: summary, fields: f, messages: f["response_packet"] == nil ? 1 : 2))
+    }
+
+    var rdpRequest: (time: Int64, packet: Int, src: NetEndpoint, dst: NetEndpoint, fields: [String: JSONValue])?
+
+    func rdp(_ v: [UInt8], isRequest: Bool, _ ctx: PacketContext, _ out: inout DecodeOutput) {
+        var fields: [String: JSONValue] = [:]
+        var rest = v[...]
+        if v.starts(with: Array("Cookie:".utf8)) {
+            var end = v.count
+            for i in 0..<(v.count - 1) where v[i] == 0x0D && v[i + 1] == 0x0A { end = i; break }
+            let line = printable(v[7..<end]).trimmingSpaces()
+            fields["cookie"] = .string(line)
+            if line.hasPrefix("mstshash=") { fields["user"] = .string(String(line.dropFirst(9))) }
+            rest = v[min(end + 2, v.count)...]
+        }
+        if rest.count >= 8 {
+            var c = ByteCursor(Array(rest))
+            let type = c.u8(), flags = c.u8()
+            _ = c.u16le()
+            let value = c.u32le() ?? 0
+            switch type {
+            case 1:
+                fields["requested_protocols"] = .array(Self.rdpProtocols(value).map { .string($0) })
+                fields["request_flags"] = .int(Int64(flags ?? 0))
+            case 2:
+                fields["selected_protocol"] = .string(Self.rdpProtocols(value).first ?? "rdp")
+            case 3:
+                fields["failure_code"] = .int(Int64(value))
+            default: break
+            }
+        }
+        if isRequest {
+            rdpRequest = (ctx.time, ctx.packet, ctx.src, ctx.dst, fields)
+        } else {
+            var f = rdpRequest?.fields ?? [:]
+            for (k, x) in fields { f[k] = x }
+            f["response_packet"] = .int(Int64(ctx.packet))
+            f["outcome"] = fields["failure_code"] == nil ? "ok" : "failure"
+            if let r = rdpRequest {
+                emitRDP(r.time, r.packet, r.src, r.dst, f, &out)
+            } else {
+                emitRDP(ctx.time, ctx.packet, ctx.dst, ctx.src, f, &out)
+            }
+            rdpRequest = nil
+        }
+    }
+
+    func emitRDP(_ time: Int64, _ packet: Int, _ src: NetEndpoint, _ dst: NetEndpoint, _ fields: [String: JSONValue],
+                 _ out: inout DecodeOutput) {
+        var f = fields
+        f["request_packet"] = .int(Int64(packet))
+        if f["outcome"] == nil { f["outcome"] = "no_response" }
+        var summary = "RDP connection request"
+        if case .string(let u)? = f["user"] { summary += " as \(u)" }
+        if case .array(let p)? = f["requested_protocols"] { summary += " (offers \(p.map(\.text).joined(separator: ", ")))" }
+        if case .string(let s)? = f["selected_protocol"] { summary += ", server chose \(s)" }
+        out.messages.append(NetMessage(time: time, packet: packet, domain: .network, kind: "rdp.connect", src: src, dst: dst,
+                                       summary: summary, fields: f, messages: f["response_packet"] == nil ? 1 : 2))
+    }
+
+    /// RDP_NEG_REQ requestedProtocols bits (MS-RDPBCGR 2.2.1.1.1).
+    static func rdpProtocols(_ v: UInt32) -> [String] {
+        var out: [String] = v == 0 ? ["rdp"] : []
+        if v & 1 != 0 { out.append("ssl") }
+        if v & 2 != 0 { out.append("hybrid") }
+        if v & 4 != 0 { out.append("rdstls") }
+        if v & 8 != 0 { out.append("hybrid_ex") }
+        if v & 16 != 0 { out.append("rdsaad") }
+        return out
+    }
+
+    // MARK: - S7comm
+
+    func tsdu(_ b: [UInt8], _ ctx: PacketContext, _ out: inout DecodeOutput) {
+        guard let first = b.first else { return }
+        if mode == .unknown {
+            mode = .s7
+            protocolName = first == 0x72 ? "s7comm-plus" : "s7comm"
+        }
+        if first == 0x72 {
+            protocolName = "s7comm-plus"
+            plus(b, ctx, &out)
+            return
+        }
+        // A userdata response to a follow-up request (one without an SZL header) continues an earlier response.
+        var continuation = false
+        if b.count >= 6, b[1] == 7 {
+            let ref = UInt16(b[4]) << 8 | UInt16(b[5])
+            if let req = pending[ref], req.pdu.userdataType == 4, req.pdu.group == 4, req.pdu.szlID == nil { continuation = true }
+        }
+        guard first == 0x32, var pdu = S7comm.decode(b, continuation: continuation) else {
+            out.warn(ctx.packet, "COTP data is not S7comm (protocol id 0x\(String(first, radix: 16)))")
+            return
+        }
+        if let p = pdu.problem { out.warn(ctx.packet, "S7comm: \(p)") }
+        if pdu.rosctr == 7, pdu.userdataType == 8, pdu.group == 4, pdu.subfunction == 1, let unit = pdu.dataUnitReference {
+            if continuation, let first = szlParts[unit] {
+                pdu.szlID = first.id
+                pdu.szlIndex = first.index
+                let all = first.body + pdu.userdataBody
+                pdu.text = S7comm.asciiRuns(Array(all.dropFirst(8)))
+                if pdu.lastDataUnit == false { szlParts[unit] = (first.id, first.index, all) } else { szlParts[unit] = nil }
+            } else if pdu.lastDataUnit == false, let id = pdu.szlID {
+                if szlParts.count < 64 { szlParts[unit] = (id, pdu.szlIndex ?? 0, pdu.userdataBody) }
+            }
+        }
+        let isRequest = pdu.rosctr == 1 || (pdu.rosctr == 7 && pdu.userdataType == 4)
+        let isResponse = pdu.rosctr == 2 || pdu.rosctr == 3 || (pdu.rosctr == 7 && pdu.userdataType == 8)
+        if isRequest {
+            if let old = pending.removeValue(forKey: pdu.pduRef) {
+                emit(old, nil, nil, &out)
+            } else {
+                order.append(pdu.pduRef)
+            }
+            pending[pdu.pduRef] = Request(pdu: pdu, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst)
+            if pending.count > 256, let oldest = order.first {
+                order.removeFirst()
+                if let r = pending.removeValue(forKey: oldest) { emit(r, nil, nil, &out) }
+            }
+        } else if isResponse, let req = pending[pdu.pduRef] {
+            pending[pdu.pduRef] = nil
+            if let i = order.firstIndex(of: pdu.pduRef) { order.remove(at: i) }
+            emit(req, pdu, ctx.packet, &out)
+        } else {
+            // A push (userdata type 0) or a response whose request is not in the capture.
+            emit(Request(pdu: pdu, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst), nil, nil, &out,
+                 alone: true)
+        }
+    }
+
+    public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {
+        for ref in order {
+            if let r = pending[ref] { emit(r, nil, nil, &out) }
+        }
+        pending = [:]
+        order = []
+        if let c = connect { emitConnect(c.time, c.packet, c.src, c.dst, c.fields, &out) }
+        if let r = rdpRequest { emitRDP(r.time, r.packet, r.src, r.dst, r.fields, &out) }
+        connect = nil
+        rdpRequest = nil
+    }
+
+    func emit(_ req: Request, _ resp: S7comm.PDU?, _ respPacket: Int?, _ out: inout DecodeOutput, alone: Bool = false) {
+        let q = req.pdu
+        var f: [String: JSONValue] = ["rosctr": .int(Int64(q.rosctr)), "pdu_type": .string(S7comm.rosctrName(q.rosctr)),
+                                      "pdu_reference": .int(Int64(q.pduRef))]
+        var action: String
+        var summary: String
+        if alone, q.rosctr != 1, q.rosctr != 7 || q.userdataType == 8 {
+            f["response_packet"] = .int(Int64(req.packet))
+            f["note"] = "response without a request in the capture"
+        } else {
+            f["request_packet"] = .int(Int64(req.packet))
+        }
+        if q.rosctr == 7 {
+            let g = q.group ?? 0, s = q.subfunction ?? 0
+            action = S7comm.userdataAction(group: g, subfunction: s)
+            f["userdata_type"] = .int(Int64(q.userdataType ?? 0))
+            f["group"] = .int(Int64(g))
+            f["group_name"] = .string(S7comm.userdataGroupName(g))
+            f["subfunction"] = .int(Int64(s))
+            if let rc = q.userdataReturnCode { f["return_code"] = .int(Int64(rc)) }
+            summary = "S7 \(S7comm.userdataGroupName(g)) subfunction \(s)"
+            if let id = q.szlID ?? resp?.szlID {
+                let index = q.szlID != nil ? q.szlIndex ?? 0 : resp?.szlIndex ?? 0
+                f["szl_id"] = .int(Int64(id))
+                f["szl_index"] = .int(Int64(index))
+                summary = "S7 read SZL 0x\(String(id, radix: 16).leftPadded(4)) index 0x\(String(index, radix: 16).leftPadded(4))"
+                if q.szlID == nil { summary += " (continued)" }
+            }
+            if q.userdataType == 0 { summary += " (push)" }
+        } else {
+            let fn = q.function ?? 0
+            f["function_code"] = .int(Int64(fn))
+            f["function"] = .string(S7comm.functionName(fn))
+            summary = "S7 \(S7comm.functionName(fn))"
+            switch fn {
+            case 0x04: action = "read"
+            case 0x05: action = "write"
+            case 0x1A, 0x1B, 0x1C: action = "block_download"
+            case 0x1D, 0x1E, 0x1F: action = "block_upload"
+            case 0x29: action = "plc_stop"
+            case 0xF0: action = "setup_communication"
+            case 0x28:
+                switch q.piService ?? "" {
+                case "P_PROGRAM": action = "plc_start"
+                case "_DELE": action = "block_delete"
+                case "_INSE": action = "block_activate"
+                case "_GARB": action = "compress_memory"
+                case "_MODU": action = "copy_ram_to_rom"
+                default: action = "pi_service"
+                }
+            default: action = "unknown_function"
+            }
+            if let n = q.itemCount { f["item_count"] = .int(Int64(n)) }
+            if !q.items.isEmpty {
+                f["items"] = .array(q.items.map { i in
+                    .object(["area": .int(Int64(i.area)), "area_name": .string(S7comm.areaName(i.area)),
+                             "db": .int(Int64(i.db)), "byte": .int(Int64(i.byteAddress)), "bit": .int(Int64(i.bit)),
+                             "transport_size": .int(Int64(i.transportSize)), "length": .int(Int64(i.length))])
+                })
+                summary += " " + q.items.prefix(4).map { i in
+                    let area = S7comm.areaName(i.area)
+                    return (i.area == 0x84 ? "DB\(i.db).\(i.byteAddress)" : "\(area)\(i.byteAddress)") + (i.bit != 0 ? ".\(i.bit)" : "") + "×\(i.length)"
+                }.joined(separator: ", ") + (q.items.count > 4 ? ", …" : "")
+            }
+            if fn == 0x05, !q.data.isEmpty {
+                f["values"] = .array(q.data.map { .string(Hex.string($0.bytes)) })
+                summary += " = " + q.data.prefix(4).map { "0x" + Hex.string($0.bytes, limit: 16) }.joined(separator: ", ")
+            }
+            if let s = q.piService {
+                f["pi_service"] = .string(s)
+                summary += " \(s)"
+            }
+            if !q.text.isEmpty { f["pi_arguments"] = .array(q.text.map { .string($0) }) }
+            if let name = q.fileName {
+                f["file_name"] = .string(name)
+                if let b = S7comm.block(fromFileName: name) {
+                    f["block_type"] = .string(b.type)
+                    f["block_number"] = .int(Int64(b.number))
+                    summary += " \(b.type)\(b.number)"
+                }
+            }
+            if let p = q.pduLength { f["pdu_length"] = .int(Int64(p)) }
+            if let a = q.amqCalling { f["max_amq_calling"] = .int(Int64(a)) }
+            if let a = q.amqCalled { f["max_amq_called"] = .int(Int64(a)) }
+        }
+        var outcome = alone && q.rosctr == 1 ? "no_response" : "ok"
+        if let r = resp {
+            f["response_packet"] = .int(Int64(respPacket ?? 0))
+            if let ec = r.errorClass, let code = r.errorCode {
+                f["error_class"] = .int(Int64(ec))
+                f["error_code"] = .int(Int64(code))
+                if ec != 0 || code != 0 {
+                    outcome = "error"
+                    summary += " → error class 0x\(String(ec, radix: 16)) code 0x\(String(code, radix: 16))"
+                }
+            }
+            if !r.data.isEmpty {
+                f["return_codes"] = .array(r.data.map { .int(Int64($0.returnCode)) })
+                if r.data.contains(where: { $0.returnCode != 0xFF }) {
+                    outcome = "error"
+                    summary += " → item error"
+                }
+                if q.function == 0x04 {
+                    f["response_values"] = .array(r.data.map { .string(Hex.string($0.bytes)) })
+                }
+            }
+            if let rc = r.userdataReturnCode {
+                f["response_return_code"] = .int(Int64(rc))
+                if rc != 0xFF { outcome = "error" }
+            }
+            if let p = r.pduLength { f["response_pdu_length"] = .int(Int64(p)) }
+            if r.function == 0x1D, let name = r.fileName { f["upload_file"] = .string(name) }
+            if !r.text.isEmpty {
+                f["identification"] = .array(r.text.map { .string($0) })
+                summary += ": " + r.text.prefix(3).joined(separator: " / ")
+            }
+        } else if !alone {
+            outcome = "no_response"
+        }
+        f["outcome"] = .string(outcome)
+        var key: String?
+        if outcome == "ok", action == "read" || action == "read_szl" || action == "read_clock" || action == "cyclic_data" {
+            key = "\(action)/" + (q.items.map { "\($0.area)/\($0.db)/\($0.byteAddress)/\($0.length)" }.joined(separator: ";"))
+                + "/\(q.szlID ?? 0)/\(q.szlIndex ?? 0)"
+        }
+        out.messages.append(NetMessage(time: req.time, packet: req.packet, domain: .ot, kind: "ics.s7.\(action)",
+                                       src: req.src, dst: req.dst, summary: summary, fields: f, routineKey: key,
+                                       messages: resp == nil ? 1 : 2))
+    }
+
+    func plus(_ b: [UInt8], _ ctx: PacketContext, _ out: inout DecodeOutput) {
+        // Header: 0x72, version(1), data length(2); data: opcode(1), reserved(2), function(2), reserved(2), sequence(2).
+        var c = ByteCursor(b)
+        guard c.u8() == 0x72, let version = c.u8(), c.u16() != nil else { return }
+        var f: [String: JSONValue] = ["version": .int(Int64(version))]
+        var summary = "S7comm-plus"
+        var action = "message"
+        if let opcode = c.u8() {
+            f["opcode"] = .int(Int64(opcode))
+            let op = [0x31: "request", 0x32: "response", 0x33: "notification", 0x02: "response2"][Int(opcode)] ?? "opcode-\(opcode)"
+            f["opcode_name"] = .string(op)
+            if opcode != 0x33, c.skip(2), let fn = c.u16() {
+                let name = S7comm.plusFunctionName(fn)
+                f["function_code"] = .int(Int64(fn))
+                f["function"] = .string(name)
+                summary += " \(op) \(name)"
+                if opcode == 0x31 { action = name }
+                if c.skip(2), let seq = c.u16() { f["sequence"] = .int(Int64(seq)) }
+            } else {
+                summary += " \(op)"
+            }
+        }
+        if version == 3 { f["note"] = "protocol version 3: the payload is integrity-protected" }
+        out.messages.append(NetMessage(time: ctx.time, packet: ctx.packet, domain: .ot, kind: "ics.s7plus.\(action)",
+                                       src: ctx.src, dst: ctx.dst, summary: summary, fields: f,
+                                       routineKey: ctx.fromClient && action != "get_multi_variables" ? nil : "plus/\(action)"))
+    }
+}
