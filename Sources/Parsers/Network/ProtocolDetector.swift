@@ -8,6 +8,9 @@ public enum ProtocolDetector {
             if Modbus.looksLike(b) { return ModbusDecoder() }
             if TPKTDecoder.looksLike(b) { return TPKTDecoder() }
         }
+        if DNP3.looksLike(b) { return DNP3Decoder() }
+        if proto == PacketDecoder.tcp {
+        }
         return nil
     }
 
