@@ -288,3 +288,49 @@ extension PcapOracleTests {
         #expect(!sink.events.filter { $0.kind == "ics.dnp3.operate" && $0.int("select_packet") != nil }.isEmpty)
     }
 }
+
+extension PcapOracleTests {
+    /// Every IEC 104 APDU: APCI format, U function, length, send/receive sequence numbers, and for I-frames the
+    /// ASDU type id, cause, negative and test bits, originator, common address, IOAs, count and SQ bit.
+    @Test func iec104MatchesTshark() throws {
+        let capture = "pcaps/ics/iec104.pcap"
+        let golden = try #require(Golden.load(capture, "iec104"))
+        let sink = try collectPcap(path: TestPaths.dataset(capture), options: ["aggregate": "off"])
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        var byFrame: [Int: [Event]] = [:]
+        for e in sink.events where e.kind.hasPrefix("ics.iec104.") { byFrame[e.int("request_packet")!, default: []].append(e) }
+        func joined(_ es: [Event], _ f: (Event) -> String?) -> String? {
+            let v = es.compactMap(f)
+            return v.isEmpty ? nil : v.joined(separator: ",")
+        }
+        func flag(_ e: Event, _ k: String) -> String? {
+            if case .bool(let b)? = e.attributes[k] { return b ? "1" : "0" }
+            return nil
+        }
+        for row in golden.rows {
+            let frame = Int(row["frame.number"]!)!
+            let at = "frame \(frame)"
+            let es = try #require(byFrame[frame], "\(at): no events")
+            let formats = es.map { ["I": "0x00000000", "S": "0x00000001", "U": "0x00000003"][$0.string("apci_format")!]! }
+            #expect(formats.joined(separator: ",") == row["iec60870_104.type"], "\(at) APCI formats")
+            #expect(joined(es) { $0.int("u_code").map { "0x" + String($0 >> 2, radix: 16).leftPad(8) } } == row["iec60870_104.utype"], "\(at) U functions")
+            #expect(joined(es) { $0.int("apdu_length").map(String.init) } == row["iec60870_104.apdulen"], "\(at) lengths")
+            #expect(joined(es) { $0.int("tx_sequence").map(String.init) } == row["iec60870_104.tx"], "\(at) tx")
+            #expect(joined(es) { $0.int("rx_sequence").map(String.init) } == row["iec60870_104.rx"], "\(at) rx")
+            #expect(joined(es) { $0.int("type_id").map(String.init) } == row["iec60870_asdu.typeid"], "\(at) type ids")
+            #expect(joined(es) { $0.int("cause").map(String.init) } == row["iec60870_asdu.causetx"], "\(at) causes")
+            #expect(joined(es) { flag($0, "negative") } == row["iec60870_asdu.nega"], "\(at) negative")
+            #expect(joined(es) { flag($0, "test") } == row["iec60870_asdu.test"], "\(at) test")
+            #expect(joined(es) { $0.int("originator").map(String.init) } == row["iec60870_asdu.oa"], "\(at) originator")
+            #expect(joined(es) { $0.int("common_address").map(String.init) } == row["iec60870_asdu.addr"], "\(at) common address")
+            #expect(joined(es) { $0.int("count").map(String.init) } == row["iec60870_asdu.numix"], "\(at) counts")
+            #expect(joined(es) { flag($0, "sq") } == row["iec60870_asdu.sq"], "\(at) SQ")
+            let ioas = es.flatMap { e -> [String] in
+                guard case .array(let a)? = e.attributes["objects"] else { return [] }
+                return a.compactMap { if case .object(let o) = $0, case .int(let i)? = o["ioa"] { return String(i) }; return nil }
+            }
+            #expect((ioas.isEmpty ? nil : ioas.joined(separator: ",")) == row["iec60870_asdu.ioa"], "\(at) IOAs")
+        }
+        #expect(Set(byFrame.keys) == Set(golden.rows.map { Int($0["frame.number"]!)! }))
+    }
+}

@@ -7,6 +7,7 @@ public enum ProtocolDetector {
         if proto == PacketDecoder.tcp {
             if Modbus.looksLike(b) { return ModbusDecoder() }
             if TPKTDecoder.looksLike(b) { return TPKTDecoder() }
+            if IEC104.looksLike(b) { return IEC104Decoder() }
         }
         if DNP3.looksLike(b) { return DNP3Decoder() }
         if proto == PacketDecoder.tcp {
