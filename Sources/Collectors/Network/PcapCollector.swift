@@ -105,14 +105,12 @@ public struct PcapCollector: Collector {
                 case .warning(let w):
                     try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "packet \(w.packet)", text: w.text))
                 case .message(let m):
-                    var a = m.fields
-                    a["messages"] = .int(Int64(m.messages))
                     let t = Timestamp(nanoseconds: m.time)
                     try sink.emit(Event(time: t, timeDescription: "Packet time", domain: m.domain, kind: m.kind, host: host,
-                                        src: endpoint(m.src), dst: endpoint(m.dst), message: m.summary, attributes: a,
+                                        src: endpoint(m.src), dst: endpoint(m.dst), message: m.summary, attributes: m.fields,
                                         provenance: Provenance(evidenceID: evidenceID, collector: PcapCollector.name,
                                                                collectorVersion: PcapCollector.version,
-                                                               locator: "packet \(m.packet)")))
+                                                               locator: "packet " + String(m.packet))))
                 case .flow(let f):
                     try sink.emit(flowEvent(f))
                 }

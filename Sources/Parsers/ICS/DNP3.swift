@@ -332,6 +332,7 @@ public final class DNP3Decoder: FlowDecoder {
     }
 
     var pending: [Request] = []
+    var budget = WarningBudget()
     var lastSelect: (objects: [UInt8], packet: Int, time: Int64)?
     var lastRequestBytes: [UInt8] = []
 
@@ -345,7 +346,7 @@ public final class DNP3Decoder: FlowDecoder {
         } else {
             toClient.feed(bytes, length: DNP3.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
         }
-        for w in warnings { out.warn(ctx.packet, "DNP3: \(w); framing restarts at the next segment") }
+        for w in warnings { budget.warn(&out, ctx.packet, "DNP3: \(w); framing restarts at the next segment") }
         for f in frames { frame(f, ctx, &out) }
     }
 
@@ -431,6 +432,7 @@ public final class DNP3Decoder: FlowDecoder {
     }
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {
+        budget.finish(&out, ctx.packet, "DNP3")
         for r in pending { emit(r, nil, nil, nil, &out) }
         pending = []
     }
@@ -511,9 +513,9 @@ public final class DNP3Decoder: FlowDecoder {
         if orphanResponse { f["note"] = "response without a request in the capture" }
         let action: String
         if orphanResponse || (q.isResponse && !unsolicited) { action = "response" } else { action = name }
-        var key: String?
+        var key: Int?
         if (q.function == 1 && outcome == "ok") || unsolicited || q.function == 0 {
-            key = "\(action)/" + q.objects.map { "\($0.name)/\($0.start ?? -1)/\($0.stop ?? -1)/\($0.quantity ?? -1)" }.joined(separator: ";")
+            key = ("\(action)/" + q.objects.map { "\($0.name)/\($0.start ?? -1)/\($0.stop ?? -1)/\($0.quantity ?? -1)" }.joined(separator: ";")).hashValue
         }
         out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .ot, kind: "ics.dnp3.\(action)", src: r.src,
                                        dst: r.dst, summary: summary, fields: f, routineKey: key,

@@ -253,6 +253,11 @@ public final class IEC104Decoder: FlowDecoder {
     public let protocolName = "iec104"
     var toServer = FrameBuffer(maxFrame: 255)
     var toClient = FrameBuffer(maxFrame: 255)
+    var budget = WarningBudget()
+
+    public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {
+        budget.finish(&out, ctx.packet, "IEC 104")
+    }
 
     public init() {}
 
@@ -264,7 +269,7 @@ public final class IEC104Decoder: FlowDecoder {
         } else {
             toClient.feed(bytes, length: IEC104.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
         }
-        for w in warnings { out.warn(ctx.packet, "IEC 104: \(w); framing restarts at the next segment") }
+        for w in warnings { budget.warn(&out, ctx.packet, "IEC 104: \(w); framing restarts at the next segment") }
         for f in frames {
             guard let a = IEC104.decode(f) else { continue }
             if let p = a.problem { out.warn(ctx.packet, "IEC 104 \(a.typeID.map(IEC104.typeName) ?? a.format): \(p)") }
@@ -283,19 +288,19 @@ public final class IEC104Decoder: FlowDecoder {
         if let v = a.rx { f["rx_sequence"] = .int(Int64(v)) }
         var kind: String
         var summary: String
-        var key: String?
+        var key: Int?
         switch a.format {
         case "S":
             kind = "ics.iec104.ack"
             summary = "IEC 104 S-frame ack up to \(a.rx ?? 0)"
-            key = "s"
+            key = "s".hashValue
         case "U":
             let name = IEC104.uFunctionName(a.uFunction ?? 0)
             f["u_function"] = .string(name)
             f["u_code"] = .int(Int64(a.uFunction ?? 0))
             kind = "ics.iec104." + (name.hasPrefix("testfr") ? "testfr" : name.hasPrefix("startdt") ? "startdt" : "stopdt")
             summary = "IEC 104 \(name.uppercased())"
-            if name.hasPrefix("testfr") { key = name }
+            if name.hasPrefix("testfr") { key = name.hashValue }
         default:
             let t = a.typeID ?? 0
             let action = IEC104.action(t)
@@ -328,7 +333,7 @@ public final class IEC104Decoder: FlowDecoder {
             f["outcome"] = .string(a.negative ? "negative" : "ok")
             // Measurements and their acknowledgements are the routine; commands are kept.
             if action == "monitor" {
-                key = "m/\(t)/\(a.cause)/\(a.commonAddress)/" + a.objects.prefix(8).map { String($0.ioa) }.joined(separator: ",")
+                key = ("m/\(t)/\(a.cause)/\(a.commonAddress)/" + a.objects.prefix(8).map { String($0.ioa) }.joined(separator: ",")).hashValue
             }
         }
         out.messages.append(NetMessage(time: ctx.time, packet: ctx.packet, domain: .ot, kind: kind, src: ctx.src, dst: ctx.dst,

@@ -234,6 +234,7 @@ public final class ModbusDecoder: FlowDecoder {
     }
 
     var pending: [UInt16: Pending] = [:]
+    var budget = WarningBudget()
     var order: [UInt16] = []
     static let maxPending = 256
 
@@ -249,7 +250,7 @@ public final class ModbusDecoder: FlowDecoder {
             toClient.feed(bytes, length: Modbus.frameLength, frame: { frames.append([UInt8]($0)) },
                           invalid: { warnings.append($0) })
         }
-        for w in warnings { out.warn(ctx.packet, "Modbus/TCP: \(w); framing restarts at the next segment") }
+        for w in warnings { budget.warn(&out, ctx.packet, "Modbus/TCP: \(w); framing restarts at the next segment") }
         for f in frames { frame(f, ctx, &out) }
     }
 
@@ -298,6 +299,7 @@ public final class ModbusDecoder: FlowDecoder {
     }
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {
+        budget.finish(&out, ctx.packet, "Modbus/TCP")
         for tid in order {
             if let p = pending[tid] { emit(p, response: nil, responsePacket: nil, responseTime: nil, note: "no response", &out) }
         }
@@ -310,10 +312,12 @@ public final class ModbusDecoder: FlowDecoder {
         let q = req.pdu
         let fc = q.function
         let action = Modbus.action(fc)
-        var f: [String: JSONValue] = [
-            "function_code": .int(Int64(fc)), "function": .string(Modbus.functionName(fc)),
-            "unit_id": .int(Int64(q.unit)), "transaction_id": .int(Int64(q.transaction)),
-        ]
+        var f: [String: JSONValue] = [:]
+        f.reserveCapacity(20)
+        f["function_code"] = .int(Int64(fc))
+        f["function"] = .string(Modbus.functionName(fc))
+        f["unit_id"] = .int(Int64(q.unit))
+        f["transaction_id"] = .int(Int64(q.transaction))
         var summary = "Modbus \(Modbus.functionName(fc)) unit \(q.unit)"
         let table = Modbus.table(fc)
         let requestPDU: Modbus.PDU? = requestSeen ? q : nil
@@ -379,9 +383,14 @@ public final class ModbusDecoder: FlowDecoder {
             f["note"] = .string(note)
         }
         // Reads that succeed are the routine of a poll cycle; writes, errors and the rest are always kept.
-        var key: String?
+        var key: Int?
         if action == "read", outcome == "ok" {
-            key = "\(q.unit)/\(fc)/\(address ?? -1)/\(requestPDU?.quantity ?? -1)"
+            var h = Hasher()
+            h.combine(q.unit)
+            h.combine(fc)
+            h.combine(address)
+            h.combine(requestPDU?.quantity)
+            key = h.finalize()
         }
         out.messages.append(NetMessage(time: req.time, packet: req.packet, domain: .ot,
                                        kind: "ics.modbus.\(action)", src: req.src, dst: req.dst, summary: summary,

@@ -22,6 +22,7 @@ public final class TPKTDecoder: FlowDecoder {
     }
 
     var pending: [UInt16: Request] = [:]
+    var budget = WarningBudget()
     /// First parts of SZL responses split over several PDUs, by data unit reference.
     var szlParts: [UInt8: (id: UInt16, index: UInt16, body: [UInt8])] = [:]
     var order: [UInt16] = []
@@ -57,7 +58,7 @@ public final class TPKTDecoder: FlowDecoder {
             frame(f, ctx, &out)
             if mode == .rdp { return }
         }
-        for w in warnings { out.warn(ctx.packet, "TPKT: \(w); framing restarts at the next segment") }
+        for w in warnings { budget.warn(&out, ctx.packet, "TPKT: \(w); framing restarts at the next segment") }
     }
 
     public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {
@@ -301,6 +302,7 @@ public final class TPKTDecoder: FlowDecoder {
     }
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {
+        budget.finish(&out, ctx.packet, "TPKT")
         for ref in order {
             if let r = pending[ref] { emit(r, nil, nil, &out) }
         }
@@ -432,10 +434,10 @@ public final class TPKTDecoder: FlowDecoder {
             outcome = "no_response"
         }
         f["outcome"] = .string(outcome)
-        var key: String?
+        var key: Int?
         if outcome == "ok", action == "read" || action == "read_szl" || action == "read_clock" || action == "cyclic_data" {
-            key = "\(action)/" + (q.items.map { "\($0.area)/\($0.db)/\($0.byteAddress)/\($0.length)" }.joined(separator: ";"))
-                + "/\(q.szlID ?? 0)/\(q.szlIndex ?? 0)"
+            key = ("\(action)/" + (q.items.map { "\($0.area)/\($0.db)/\($0.byteAddress)/\($0.length)" }.joined(separator: ";"))
+                + "/\(q.szlID ?? 0)/\(q.szlIndex ?? 0)").hashValue
         }
         out.messages.append(NetMessage(time: req.time, packet: req.packet, domain: .ot, kind: "ics.s7.\(action)",
                                        src: req.src, dst: req.dst, summary: summary, fields: f, routineKey: key,
@@ -467,6 +469,6 @@ public final class TPKTDecoder: FlowDecoder {
         if version == 3 { f["note"] = "protocol version 3: the payload is integrity-protected" }
         out.messages.append(NetMessage(time: ctx.time, packet: ctx.packet, domain: .ot, kind: "ics.s7plus.\(action)",
                                        src: ctx.src, dst: ctx.dst, summary: summary, fields: f,
-                                       routineKey: ctx.fromClient && action != "get_multi_variables" ? nil : "plus/\(action)"))
+                                       routineKey: ctx.fromClient && action != "get_multi_variables" ? nil : "plus/\(action)".hashValue))
     }
 }

@@ -30,7 +30,7 @@ public final class Flow {
     var opaque = false
     var closed = false
     var gapWarned = false
-    var routines: [String: RoutineAggregate] = [:]
+    var routines: [Int: RoutineAggregate] = [:]
 
     init(id: Int, proto: UInt8, client: NetEndpoint, server: NetEndpoint, time: Int64, packet: Int) {
         self.id = id

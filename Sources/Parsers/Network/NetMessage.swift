@@ -28,12 +28,12 @@ public struct NetMessage: Sendable {
     public var fields: [String: JSONValue]
     /// Routine traffic (a poll repeated many times a second) with the key that says what "the same" means;
     /// nil for messages that are always kept.
-    public var routineKey: String?
-    /// How many protocol messages this stands for (2 for a request with its response).
+    public var routineKey: Int?
+    /// How many protocol messages this stands for (2 for a request with its response); also in `fields`.
     public var messages: Int
 
     public init(time: Int64, packet: Int, domain: Domain, kind: String, src: NetEndpoint, dst: NetEndpoint,
-                summary: String, fields: [String: JSONValue], routineKey: String? = nil, messages: Int = 1) {
+                summary: String, fields: [String: JSONValue], routineKey: Int? = nil, messages: Int = 1) {
         self.time = time
         self.packet = packet
         self.domain = domain
@@ -42,6 +42,7 @@ public struct NetMessage: Sendable {
         self.dst = dst
         self.summary = summary
         self.fields = fields
+        self.fields["messages"] = .int(Int64(messages))
         self.routineKey = routineKey
         self.messages = messages
     }
@@ -105,4 +106,25 @@ public protocol FlowDecoder: AnyObject {
 extension FlowDecoder {
     public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {}
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {}
+}
+
+/// Framing warnings of one flow: the first few are listed with their packet, the rest counted, so that a stream of
+/// garbage cannot flood the warnings table.
+public struct WarningBudget {
+    public private(set) var count = 0
+    public let listed: Int
+
+    public init(listed: Int = 5) {
+        self.listed = listed
+    }
+
+    public mutating func warn(_ out: inout DecodeOutput, _ packet: Int, _ text: String) {
+        count += 1
+        if count <= listed { out.warn(packet, text) }
+    }
+
+    /// At the end of the flow: how many were not listed.
+    public func finish(_ out: inout DecodeOutput, _ packet: Int, _ what: String) {
+        if count > listed { out.warn(packet, "\(what): \(count - listed) more framing errors on this flow (first \(listed) listed)") }
+    }
 }

@@ -255,7 +255,7 @@ public final class NetworkAnalyzer {
     func route(_ m: NetMessage, _ flow: Flow) {
         counters.protocolMessages += m.messages
         guard let key = m.routineKey, limits.aggregateRoutine else { return emit(m) }
-        let values = (m.fields["response_values"] ?? m.fields["response_objects"] ?? m.fields["objects"]).map { $0.canonicalJSON.hashValue }
+        let values = (m.fields["response_values"] ?? m.fields["response_objects"] ?? m.fields["objects"]).map { $0.hashValue }
         if var agg = flow.routines[key] {
             if m.time - agg.firstTime > limits.routineWindowNanos {
                 flushRoutine(agg)

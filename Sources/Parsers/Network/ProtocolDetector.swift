@@ -12,6 +12,17 @@ public enum ProtocolDetector {
         if DNP3.looksLike(b) { return DNP3Decoder() }
         if proto == PacketDecoder.tcp {
         }
+        // Content was not conclusive: the server's well-known port decides, and the decoder reports what does not
+        // frame (garbage on port 502 is itself worth a warning).
+        if proto == PacketDecoder.tcp {
+            switch server.port {
+            case Modbus.port: return ModbusDecoder()
+            case 102: return TPKTDecoder()
+            case 20000: return DNP3Decoder()
+            case 2404: return IEC104Decoder()
+            default: break
+            }
+        }
         return nil
     }
 

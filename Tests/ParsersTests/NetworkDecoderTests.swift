@@ -1,0 +1,179 @@
+import JikochoModel
+@testable import Parsers
+import TestSupport
+import Testing
+
+/// Each stream decoder gives the same messages whether its input comes whole, byte by byte or in random pieces
+/// (NIO's ByteToMessageDecoderVerifier), and refuses lying input with a warning.
+struct NetworkDecoderTests {
+    static let client = NetEndpoint(IPAddress(v4: 0x0A00_0005), 40000)
+    static let server = NetEndpoint(IPAddress(v4: 0x0A00_0014), 502)
+
+    enum Feeding: String, CaseIterable { case whole, byteByByte, randomPieces }
+
+    /// Runs a decoder over (fromClient, bytes) messages fed the given way; returns summaries with key fields.
+    static func run(_ make: () -> any FlowDecoder, _ stream: [(Bool, [UInt8])], _ feeding: Feeding) -> (messages: [NetMessage], warnings: [NetWarning]) {
+        let d = make()
+        var out = DecodeOutput()
+        var rng = SplitMix(seed: 42)
+        for (i, (fromClient, bytes)) in stream.enumerated() {
+            let ctx = PacketContext(packet: i + 1, time: Int64(i) * 1_000_000, src: fromClient ? client : server,
+                                    dst: fromClient ? server : client, fromClient: fromClient)
+            var pieces: [[UInt8]] = []
+            switch feeding {
+            case .whole: pieces = [bytes]
+            case .byteByByte: pieces = bytes.map { [$0] }
+            case .randomPieces:
+                var at = 0
+                while at < bytes.count {
+                    let n = min(bytes.count - at, 1 + Int(rng.next() % 7))
+                    pieces.append(Array(bytes[at..<(at + n)]))
+                    at += n
+                }
+            }
+            for p in pieces { p.withUnsafeBytes { d.data($0, ctx, &out) } }
+        }
+        d.finish(PacketContext(packet: stream.count, time: 0, src: client, dst: server, fromClient: true), &out)
+        return (out.messages, out.warnings)
+    }
+
+    static func signature(_ m: [NetMessage]) -> [String] {
+        m.map { "\($0.kind) \($0.summary) \($0.fields.keys.sorted()) \($0.fields["values"]?.canonicalJSON ?? "")" }
+    }
+
+    static let modbusStream: [(Bool, [UInt8])] = [
+        (true, ModbusFrames.readHolding(1, address: 0, count: 3) + ModbusFrames.writeRegister(2, address: 7, value: 9)),
+        (false, ModbusFrames.readResponse(1, values: [1, 2, 3])),
+        (false, ModbusFrames.writeRegister(2, address: 7, value: 9)),
+        (true, ModbusFrames.mbap(3, [16, 0, 10, 0, 2, 4, 0, 1, 0, 2])),
+        (false, ModbusFrames.mbap(3, [0x90, 2])),
+    ]
+
+    @Test(arguments: Feeding.allCases)
+    func modbusWhateverThePieces(_ feeding: Feeding) {
+        let r = Self.run({ ModbusDecoder() }, Self.modbusStream, feeding)
+        let whole = Self.run({ ModbusDecoder() }, Self.modbusStream, .whole)
+        #expect(r.warnings.isEmpty)
+        #expect(r.messages.count == 3)
+        #expect(Self.signature(r.messages) == Self.signature(whole.messages))
+        let ex = r.messages.first { $0.fields["exception_code"] != nil }
+        #expect(ex?.fields["exception"] == "illegal_data_address" && ex?.fields["values"]?.canonicalJSON == "[1,2]")
+    }
+
+    /// A DNP3 link frame with CRCs, carrying one transport segment.
+    static func dnp3Frame(_ apdu: [UInt8], fromMaster: Bool, transport: UInt8 = 0xC0, corruptCRC: Bool = false) -> [UInt8] {
+        let user = [transport] + apdu
+        var header: [UInt8] = [0x05, 0x64, UInt8(5 + user.count), fromMaster ? 0xC4 : 0x44] + le16(fromMaster ? 10 : 1) + le16(fromMaster ? 1 : 10)
+        header += le16(DNP3.crc(header[...]))
+        var body: [UInt8] = []
+        var at = 0
+        while at < user.count {
+            let block = Array(user[at..<min(at + 16, user.count)])
+            var crc = DNP3.crc(block[...])
+            if corruptCRC { crc ^= 0xFFFF }
+            body += block + le16(crc)
+            at += 16
+        }
+        return header + body
+    }
+
+    static let crobSelect: [UInt8] = [0xC3, 3, 12, 1, 0x17, 1, 5, 0x41, 1] + le32(100) + le32(0) + [0]
+    static let crobEcho: [UInt8] = [0xC3, 129, 0, 0, 12, 1, 0x17, 1, 5, 0x41, 1] + le32(100) + le32(0) + [0]
+
+    @Test(arguments: Feeding.allCases)
+    func dnp3WhateverThePieces(_ feeding: Feeding) {
+        let stream: [(Bool, [UInt8])] = [
+            (true, Self.dnp3Frame([0xC1, 1, 60, 1, 6], fromMaster: true)),
+            (false, Self.dnp3Frame([0xC1, 129, 0, 0, 30, 2, 0, 0, 1, 1] + le16(300) + [1] + le16(0xFFFF), fromMaster: false)),
+            (true, Self.dnp3Frame(Self.crobSelect, fromMaster: true)),
+            (false, Self.dnp3Frame(Self.crobEcho, fromMaster: false)),
+        ]
+        let r = Self.run({ DNP3Decoder() }, stream, feeding)
+        #expect(r.warnings.isEmpty, "\(r.warnings)")
+        #expect(r.messages.map(\.kind) == ["ics.dnp3.read", "ics.dnp3.select"])
+        let select = r.messages[1]
+        guard case .array(let cmds)? = select.fields["commands"], case .object(let c)? = cmds.first else {
+            Issue.record("no CROB command")
+            return
+        }
+        #expect(c["index"] == .int(5) && c["value"] == "pulse_on+close" && c["on_time_ms"] == .int(100))
+        #expect(select.fields["outcome"] == "ok")
+        guard case .array(let objs)? = r.messages[0].fields["response_objects"], case .object(let o)? = objs.first,
+              case .array(let pts)? = o["points"] else {
+            Issue.record("no analog points")
+            return
+        }
+        #expect(pts.count == 2)
+        #expect(Self.signature(r.messages) == Self.signature(Self.run({ DNP3Decoder() }, stream, .whole).messages))
+    }
+
+    /// fuzz-dnp3-crc: a data block whose CRC is wrong is reported and still decoded (as Wireshark does).
+    @Test func dnp3CRCError() {
+        let stream: [(Bool, [UInt8])] = [(true, Self.dnp3Frame(Self.crobSelect, fromMaster: true, corruptCRC: true))]
+        let r = Self.run({ DNP3Decoder() }, stream, .whole)
+        #expect(r.warnings.map(\.text) == ["DNP3 data block CRC error; data decoded anyway"])
+        #expect(r.messages.map(\.kind) == ["ics.dnp3.select"])
+    }
+
+    @Test(arguments: Feeding.allCases)
+    func iec104WhateverThePieces(_ feeding: Feeding) {
+        let startdt: [UInt8] = [0x68, 4, 0x07, 0, 0, 0]
+        // C_SC_NA_1 act, CA 10, IOA 2, SCO on
+        let command: [UInt8] = [0x68, 14, 0, 0, 0, 0, 45, 1, 6, 0, 10, 0, 2, 0, 0, 1]
+        let measured: [UInt8] = [0x68, 18, 2, 0, 2, 0, 13, 1, 3, 0, 10, 0, 7, 0, 0] + le32(Float(3.5).bitPattern) + [0]
+        let stream: [(Bool, [UInt8])] = [(true, startdt), (true, command), (false, measured)]
+        let r = Self.run({ IEC104Decoder() }, stream, feeding)
+        #expect(r.warnings.isEmpty, "\(r.warnings)")
+        #expect(r.messages.map(\.kind) == ["ics.iec104.startdt", "ics.iec104.single_command", "ics.iec104.monitor"])
+        #expect(r.messages[2].summary == "IEC 104 M_ME_NC_1 spont CA 10 IOA 7 = 3.5")
+    }
+
+    @Test(arguments: Feeding.allCases)
+    func s7WhateverThePieces(_ feeding: Feeding) {
+        func tpkt(_ s7: [UInt8]) -> [UInt8] { [3, 0] + be16(UInt16(7 + s7.count)) + [2, 0xF0, 0x80] + s7 }
+        let cr: [UInt8] = [3, 0, 0, 22, 17, 0xE0, 0, 0, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
+        let cc: [UInt8] = [3, 0, 0, 22, 17, 0xD0, 0, 1, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
+        let stop = tpkt([0x32, 1, 0, 0, 0x05, 0x00, 0, 16, 0, 0, 0x29, 0, 0, 0, 0, 0, 9] + Array("P_PROGRAM".utf8))
+        let ack = tpkt([0x32, 3, 0, 0, 0x05, 0x00, 0, 1, 0, 0, 0, 0, 0x29])
+        let stream: [(Bool, [UInt8])] = [(true, cr), (false, cc), (true, stop), (false, ack)]
+        let r = Self.run({ TPKTDecoder() }, stream, feeding)
+        #expect(r.warnings.isEmpty, "\(r.warnings)")
+        #expect(r.messages.map(\.kind) == ["ics.s7.cotp_connect", "ics.s7.plc_stop"])
+        #expect(r.messages[0].fields["rack"] == .int(0) && r.messages[0].fields["slot"] == .int(2))
+        #expect(r.messages[1].fields["outcome"] == "ok" && r.messages[1].fields["pi_service"] == "P_PROGRAM")
+    }
+
+    /// Decoders given random bytes, whole and in pieces: no crash, bounded output.
+    @Test func randomBytesDoNotCrashDecoders() {
+        var rng = SplitMix(seed: 7)
+        let makers: [() -> any FlowDecoder] = [{ ModbusDecoder() }, { DNP3Decoder() }, { IEC104Decoder() }, { TPKTDecoder() }]
+        for make in makers {
+            for round in 0..<200 {
+                let n = Int(rng.next() % 600)
+                var bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                // Make some rounds start like the real thing so the deeper code runs.
+                if round % 2 == 0, bytes.count > 8 {
+                    bytes[0] = [0x00, 0x05, 0x68, 0x03][round / 2 % 4]
+                    bytes[1] = [0x01, 0x64, 0x0E, 0x00][round / 2 % 4]
+                }
+                let r = Self.run(make, [(true, bytes), (false, bytes)], round % 3 == 0 ? .byteByByte : .randomPieces)
+                #expect(r.messages.count <= 400)
+            }
+        }
+    }
+}
+
+/// A small deterministic generator for tests.
+struct SplitMix {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
