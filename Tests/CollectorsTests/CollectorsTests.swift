@@ -23,7 +23,8 @@ import Testing
               ("logs/web/apache_access_combined_semicomplete_2015.log", "log/access"),
               ("logs/web/iis_w3c_tunna_rdp_tunnel.log", "log/access"),
               ("logs/web/loghub_Apache_2k.log", "log/web-error"),
-              ("pcaps/ics/modbus_example_icsnpp.pcap", nil),
+              ("pcaps/ics/modbus_example_icsnpp.pcap", "network/pcap"),
+              ("pcaps/ics/opcua_open62541_mainloop.pcap", "network/pcap"),
               ("historian/BATADAL_dataset03_normal.csv", nil),
           ])
     func eachSampleGoesToItsOwnCollector(path: String, expected: String?) throws {

@@ -334,3 +334,66 @@ extension PcapOracleTests {
         #expect(Set(byFrame.keys) == Set(golden.rows.map { Int($0["frame.number"]!)! }))
     }
 }
+
+extension PcapOracleTests {
+    /// EtherNet/IP encapsulation and CIP: command, session, status; CIP services with class, instance and
+    /// attributes (Multiple Service Packets unpacked as Wireshark does); general status of replies; ListIdentity.
+    @Test func enipMatchesTshark() throws {
+        let capture = "pcaps/ics/enip_cip_example_icsnpp.pcap"
+        let golden = try #require(Golden.load(capture, "enip"))
+        let sink = try collectPcap(path: TestPaths.dataset(capture), options: ["aggregate": "off"])
+        #expect(sink.warnings.filter { !$0.text.contains("not IP") }.isEmpty, "\(sink.warnings)")
+        var byRequest: [Int: [Event]] = [:], byResponse: [Int: [Event]] = [:]
+        for e in sink.events where e.kind.hasPrefix("ics.cip.") || e.kind.hasPrefix("ics.enip.") {
+            if let r = e.int("request_packet") { byRequest[r, default: []].append(e) }
+            if let r = e.int("response_packet") { byResponse[r, default: []].append(e) }
+        }
+        func hex(_ v: Int?, _ w: Int = 2) -> String? { v.map { "0x" + String($0, radix: 16).leftPad(w) } }
+        var compared = 0
+        for row in golden.rows {
+            guard let cmd = tsharkInt(row["enip.command"]) else { continue }   // class-1 I/O: flows only
+            let frame = Int(row["frame.number"]!)!
+            let at = "frame \(frame)"
+            let asRequest = byRequest[frame], asResponse = byResponse[frame]
+            let es = try #require(asRequest ?? asResponse, "\(at): no event")
+            let e = es[0]
+            #expect(e.int("command") == cmd, "\(at) command")
+            if asRequest != nil {
+                #expect(e.int("session").map { "0x" + String($0, radix: 16).leftPad(8) } == row["enip.session"], "\(at) session")
+                let batch = e.string("batch") != nil
+                let services = (batch ? ["0x0a"] : []) + es.compactMap { hex($0.int("service")) }
+                if let sc = row["cip.sc"] { #expect(services.joined(separator: ",") == sc, "\(at) services") }
+                let classes = (batch ? ["0x02"] : []) + es.compactMap { hex($0.int("class")) }
+                if let c = row["cip.class"] { #expect(classes.joined(separator: ",") == c, "\(at) classes") }
+                let instances = (batch ? ["0x01"] : []) + es.compactMap { hex($0.int("instance")) }
+                if let i = row["cip.instance"] {
+                    // tshark writes a 16-bit instance with four digits.
+                    let theirs = i.split(separator: ",").map { tsharkInt(String($0))! }
+                    #expect(instances.map { tsharkInt($0)! } == theirs, "\(at) instances")
+                }
+                if let a = row["cip.attribute"] {
+                    let ours = es.flatMap { ev -> [String] in
+                        var out: [String] = []
+                        if let x = ev.int("attribute") { out.append(String(x)) }
+                        if let l = ev.list("attributes") { out += l.split(separator: ",").map(String.init) }
+                        return out
+                    }
+                    #expect(ours.joined(separator: ",") == a, "\(at) attributes")
+                }
+            } else {
+                if let g = row["cip.genstat"] {
+                    let batch = e.string("batch") != nil
+                    let statuses = (batch ? [hex(e.int("batch_status")) ?? "?"] : []) + es.compactMap { hex($0.int("status")) }
+                    #expect(statuses.joined(separator: ",") == g, "\(at) general status")
+                }
+                if let n = row["enip.lir.name"] { #expect(e.string("product_name") == n, "\(at) product name") }
+                if let d = row["enip.lir.devtype"] { #expect(e.int("device_type").map(String.init) == d, "\(at) device type") }
+                if let p = row["enip.lir.prodcode"] { #expect(e.int("product_code").map(String.init) == p, "\(at) product code") }
+            }
+            compared += 1
+        }
+        #expect(compared == 269)
+        let io = sink.events.filter { $0.kind == "net.flow" && $0.string("app") == "cip_io" }
+        #expect(io.count == 1 && io.first?.dst.port == 2222)
+    }
+}

@@ -8,8 +8,10 @@ public enum ProtocolDetector {
             if Modbus.looksLike(b) { return ModbusDecoder() }
             if TPKTDecoder.looksLike(b) { return TPKTDecoder() }
             if IEC104.looksLike(b) { return IEC104Decoder() }
+            if ENIP.looksLike(b) { return ENIPDecoder() }
         }
         if DNP3.looksLike(b) { return DNP3Decoder() }
+        if proto == PacketDecoder.udp, ENIP.looksLike(b) { return ENIPDecoder(datagrams: true) }
         if proto == PacketDecoder.tcp {
         }
         // Content was not conclusive: the server's well-known port decides, and the decoder reports what does not
@@ -20,6 +22,7 @@ public enum ProtocolDetector {
             case 102: return TPKTDecoder()
             case 20000: return DNP3Decoder()
             case 2404: return IEC104Decoder()
+            case ENIP.tcpPort: return ENIPDecoder()
             default: break
             }
         }
@@ -33,6 +36,7 @@ public enum ProtocolDetector {
             if b[0] == 0x16, b[1] == 3, b[2] <= 4 { return "tls" }
             if b.starts(with: Array("SSH-".utf8)) { return "ssh" }
         }
+        if proto == PacketDecoder.udp, ENIP.looksLikeIO(b) { return "cip_io" }
         return nil
     }
 }
