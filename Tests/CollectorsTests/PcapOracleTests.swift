@@ -397,3 +397,63 @@ extension PcapOracleTests {
         #expect(io.count == 1 && io.first?.dst.port == 2222)
     }
 }
+
+extension PcapOracleTests {
+    /// BACnet/IP: BVLC function, NPDU control, APDU type, service, invoke id, objects (type and instance) and
+    /// properties named, error class and code.
+    @Test func bacnetMatchesTshark() throws {
+        let capture = "pcaps/ics/bacnet_services_icsnpp.pcap"
+        let golden = try #require(Golden.load(capture, "bacnet"))
+        let sink = try collectPcap(path: TestPaths.dataset(capture), options: ["aggregate": "off"])
+        var byRequest: [Int: Event] = [:], byResponse: [Int: Event] = [:]
+        for e in sink.events where e.kind.hasPrefix("ics.bacnet.") {
+            if let r = e.int("request_packet") { byRequest[r] = e }
+            if let r = e.int("response_packet") { byResponse[r] = e }
+        }
+        func objects(_ e: Event, _ key: String, _ part: String) -> String? {
+            guard case .array(let a)? = e.attributes[key] else { return nil }
+            let v = a.compactMap { if case .object(let o) = $0, case .int(let i)? = o[part] { return String(i) }; return nil }
+            return v.isEmpty ? nil : v.joined(separator: ",")
+        }
+        var compared = 0, segments = 0
+        for row in golden.rows {
+            let frame = Int(row["frame.number"]!)!
+            let at = "frame \(frame)"
+            let type = row["bacapp.type"].flatMap(Int.init)
+            let isReply = [2, 3, 5, 6, 7].contains(type ?? -1)
+            guard let e = isReply ? byResponse[frame] : byRequest[frame] else {
+                // Middle segments of a segmented answer are counted on their request, not events of their own.
+                if type == 3 || type == 4 { segments += 1; continue }
+                Issue.record("\(at): no event")
+                continue
+            }
+            #expect(e.int("bvlc_function") == tsharkInt(row["bvlc.function"]), "\(at) BVLC function")
+            if !isReply {
+                if let c = row["bacnet.control"] { #expect(e.int("npdu_control") == tsharkInt(c), "\(at) NPDU control") }
+                if let t = type { #expect(e.int("pdu_type") == t, "\(at) APDU type") }
+                if let s = row["bacapp.confirmed_service"] { #expect(e.int("confirmed_service").map(String.init) == s, "\(at) service") }
+                if let s = row["bacapp.unconfirmed_service"] { #expect(e.int("unconfirmed_service").map(String.init) == s, "\(at) service") }
+                #expect(e.int("invoke_id").map(String.init) == row["bacapp.invoke_id"], "\(at) invoke id")
+                #expect(objects(e, "objects", "type") == row["bacapp.objectType"], "\(at) object types")
+                #expect(objects(e, "objects", "instance") == row["bacapp.instance_number"], "\(at) instances")
+                #expect(e.list("properties") == row["bacapp.property_identifier"], "\(at) properties")
+            } else {
+                #expect(e.int("response_pdu_type") == type, "\(at) reply type")
+                #expect(e.int("invoke_id").map(String.init) == row["bacapp.invoke_id"], "\(at) invoke id")
+                if let c = row["bacapp.error_class"] {
+                    #expect((e.int("error_class").map(String.init) ?? objects(e, "property_errors", "error_class")) == c, "\(at) error class")
+                }
+                if let c = row["bacapp.error_code"] {
+                    #expect((e.int("error_code").map(String.init) ?? objects(e, "property_errors", "error_code")) == c, "\(at) error code")
+                }
+                if type == 3 {
+                    #expect(objects(e, "response_objects", "type") == row["bacapp.objectType"], "\(at) reply object types")
+                    #expect(e.list("response_properties") == row["bacapp.property_identifier"], "\(at) reply properties")
+                }
+            }
+            compared += 1
+        }
+        #expect(compared + segments == golden.rows.count)
+        #expect(compared > 7000)
+    }
+}

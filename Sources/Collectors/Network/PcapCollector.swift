@@ -72,7 +72,7 @@ public struct PcapCollector: Collector {
         if c.malformed > 0 || c.truncated > 0 || c.nonIP > 0 {
             try sink.warn(CollectorWarning(
                 evidenceID: source.item.id, locator: "capture",
-                text: "\(c.packets) packets: \(c.ip) IP, \(c.nonIP) not IP (ARP, LLDP, …: counted, not decoded), \(c.malformed) malformed, \(c.truncated) cut by the snap length"))
+                text: "\(c.packets) packets: \(c.ip) IP, \(c.nonIP) not IP (ARP, LLDP, spanning tree, \(c.llc) IEEE 802.3/LLC such as BACnet/Ethernet: counted, not decoded), \(c.malformed) malformed, \(c.truncated) cut by the snap length"))
         }
     }
 

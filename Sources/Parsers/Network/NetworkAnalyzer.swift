@@ -30,6 +30,8 @@ public final class NetworkAnalyzer {
         public var bytes: Int64 = 0
         public var ip = 0
         public var nonIP = 0
+        /// IEEE 802.3 frames with LLC (BACnet/Ethernet uses DSAP 0x82, spanning tree 0x42): counted, not decoded.
+        public var llc = 0
         public var malformed = 0
         public var truncated = 0
         public var fragments = 0
@@ -85,8 +87,11 @@ public final class NetworkAnalyzer {
         case .malformed(let why):
             counters.malformed += 1
             warn(number, why)
-        case .other, .llc:
+        case .other:
             counters.nonIP += 1
+        case .llc:
+            counters.nonIP += 1
+            counters.llc += 1
         case .ip(let p):
             counters.ip += 1
             if p.truncated { counters.truncated += 1 }

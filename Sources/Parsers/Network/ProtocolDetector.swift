@@ -12,6 +12,7 @@ public enum ProtocolDetector {
         }
         if DNP3.looksLike(b) { return DNP3Decoder() }
         if proto == PacketDecoder.udp, ENIP.looksLike(b) { return ENIPDecoder(datagrams: true) }
+        if proto == PacketDecoder.udp, BACnet.looksLike(b) { return BACnetDecoder() }
         if proto == PacketDecoder.tcp {
         }
         // Content was not conclusive: the server's well-known port decides, and the decoder reports what does not
