@@ -457,3 +457,47 @@ extension PcapOracleTests {
         #expect(compared > 7000)
     }
 }
+
+extension PcapOracleTests {
+    /// OPC UA binary: message type, secure channel, policy, sequence and request ids, the service of every
+    /// message, the security mode asked for, the endpoint URL of HEL.
+    @Test func opcuaMatchesTshark() throws {
+        let capture = "pcaps/ics/opcua_open62541_mainloop.pcap"
+        let golden = try #require(Golden.load(capture, "opcua"))
+        let sink = try collectPcap(path: TestPaths.dataset(capture), options: ["aggregate": "off"])
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        var byRequest: [Int: [Event]] = [:], byResponse: [Int: [Event]] = [:]
+        for e in sink.events where e.kind.hasPrefix("ics.opcua.") {
+            if let r = e.int("request_packet") { byRequest[r, default: []].append(e) }
+            if let r = e.int("response_packet") { byResponse[r, default: []].append(e) }
+        }
+        func joined(_ es: [Event], _ f: (Event) -> String?) -> String? {
+            let v = es.compactMap(f)
+            return v.isEmpty ? nil : v.joined(separator: ",")
+        }
+        for row in golden.rows {
+            let frame = Int(row["frame.number"]!)!
+            let at = "frame \(frame)"
+            if let es = byRequest[frame]?.sorted(by: { ($0.int("sequence") ?? 0) < ($1.int("sequence") ?? 0) }) {
+                #expect(joined(es) { $0.string("message_type") } == row["opcua.transport.type"], "\(at) type")
+                if let c = row["opcua.transport.scid"] { #expect(joined(es) { $0.int("secure_channel_id").map(String.init) } == c, "\(at) channel") }
+                if let s = row["opcua.security.seq"] { #expect(joined(es) { $0.int("sequence").map(String.init) } == s, "\(at) sequence") }
+                if let r = row["opcua.security.rqid"] { #expect(joined(es) { $0.int("request_id").map(String.init) } == r, "\(at) request id") }
+                if let s = row["opcua.servicenodeid.numeric"] { #expect(joined(es) { $0.int("service_id").map(String.init) } == s, "\(at) service") }
+                if let p = row["opcua.security.spu"] { #expect(es.first?.string("security_policy") == p, "\(at) policy") }
+                if let m = tsharkInt(row["opcua.MessageSecurityMode"]) { #expect(es.first?.int("security_mode_code") == m, "\(at) security mode") }
+                if let u = row["opcua.transport.endpoint"] { #expect(es.first?.string("endpoint_url") == u, "\(at) endpoint") }
+            } else if let es = byResponse[frame]?.sorted(by: { ($0.int("request_id") ?? 0) < ($1.int("request_id") ?? 0) }) {
+                if let s = row["opcua.servicenodeid.numeric"] {
+                    #expect(joined(es) { $0.int("response_service_id").map(String.init) } == s, "\(at) response service")
+                }
+            } else if row["opcua.transport.type"] != "ACK" {
+                Issue.record("\(at): no event")
+            }
+        }
+        let write = try #require(sink.events.first { $0.kind == "ics.opcua.write" })
+        #expect(write.attributes["writes"] != nil)
+        let activate = try #require(sink.events.first { $0.kind == "ics.opcua.activate_session" })
+        #expect(activate.string("identity_token") != nil)
+    }
+}

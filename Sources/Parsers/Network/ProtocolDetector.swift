@@ -9,6 +9,7 @@ public enum ProtocolDetector {
             if TPKTDecoder.looksLike(b) { return TPKTDecoder() }
             if IEC104.looksLike(b) { return IEC104Decoder() }
             if ENIP.looksLike(b) { return ENIPDecoder() }
+            if OPCUA.looksLike(b) { return OPCUADecoder() }
         }
         if DNP3.looksLike(b) { return DNP3Decoder() }
         if proto == PacketDecoder.udp, ENIP.looksLike(b) { return ENIPDecoder(datagrams: true) }
@@ -24,6 +25,7 @@ public enum ProtocolDetector {
             case 20000: return DNP3Decoder()
             case 2404: return IEC104Decoder()
             case ENIP.tcpPort: return ENIPDecoder()
+            case OPCUA.port: return OPCUADecoder()
             default: break
             }
         }
