@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import JikochoModel
 import Parsers
@@ -76,6 +77,23 @@ public struct PcapCollector: Collector {
         }
     }
 
+        /// JA3/JA3S (MD5 of their strings) and JA4 (its `a` part and the first 12 hex digits of SHA-256 of the other two).
+    public static func fingerprints(_ f: inout [String: JSONValue]) {
+        func md5(_ s: String) -> String { Insecure.MD5.hash(data: Array(s.utf8)).map { String(format: "%02x", $0) }.joined() }
+        func sha12(_ s: String) -> String {
+            s.isEmpty ? "000000000000" : String(SHA256.hash(data: Array(s.utf8)).map { String(format: "%02x", $0) }.joined().prefix(12))
+        }
+        if case .string(let s)? = f["ja3_string"] { f["ja3"] = .string(md5(s)) }
+        if case .string(let s)? = f["ja3s_string"] { f["ja3s"] = .string(md5(s)) }
+        if case .string(let a)? = f["ja4_a"], case .string(let c)? = f["ja4_ciphers"], case .string(let e)? = f["ja4_extensions"] {
+            f["ja4"] = .string("\(a)_\(sha12(c))_\(sha12(e))")
+            f["ja4_r"] = .string("\(a)_\(c)_\(e)")
+            f["ja4_a"] = nil
+            f["ja4_ciphers"] = nil
+            f["ja4_extensions"] = nil
+        }
+    }
+
     /// Turns analyzer output into events and warnings.
     final class Emitter {
         let evidenceID: Int64
@@ -104,10 +122,14 @@ public struct PcapCollector: Collector {
                 switch item {
                 case .warning(let w):
                     try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "packet \(w.packet)", text: w.text))
-                case .message(let m):
+                case .message(var m):
+                    if m.fields["ja3_string"] != nil { PcapCollector.fingerprints(&m.fields) }
                     let t = Timestamp(nanoseconds: m.time)
+                    var user: String?
+                    if case .string(let u)? = m.fields["user"], !u.isEmpty { user = u }
                     try sink.emit(Event(time: t, timeDescription: "Packet time", domain: m.domain, kind: m.kind, host: host,
-                                        src: endpoint(m.src), dst: endpoint(m.dst), message: m.summary, attributes: m.fields,
+                                        src: endpoint(m.src), dst: endpoint(m.dst), user: user, message: m.summary,
+                                        attributes: m.fields,
                                         provenance: Provenance(evidenceID: evidenceID, collector: PcapCollector.name,
                                                                collectorVersion: PcapCollector.version,
                                                                locator: "packet " + String(m.packet))))

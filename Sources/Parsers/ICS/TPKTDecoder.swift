@@ -182,7 +182,7 @@ public final class TPKTDecoder: FlowDecoder {
             var end = v.count
             for i in 0..<(v.count - 1) where v[i] == 0x0D && v[i + 1] == 0x0A { end = i; break }
             let line = printable(v[7..<end]).trimmingSpaces()
-            fields["cookie"] = .string(line)
+            fields["cookie"] = .string(printable(v[0..<end]))
             if line.hasPrefix("mstshash=") { fields["user"] = .string(String(line.dropFirst(9))) }
             rest = v[min(end + 2, v.count)...]
         }

@@ -10,10 +10,14 @@ public enum ProtocolDetector {
             if IEC104.looksLike(b) { return IEC104Decoder() }
             if ENIP.looksLike(b) { return ENIPDecoder() }
             if OPCUA.looksLike(b) { return OPCUADecoder() }
+            if HTTPDecoder.looksLike(b, fromClient: fromClient) { return HTTPDecoder() }
+            if TLS.looksLike(b) { return TLSDecoder() }
+            if b.count >= 4, b[0] == 0x53, b[1] == 0x53, b[2] == 0x48, b[3] == 0x2D { return SSHDecoder() }
         }
         if DNP3.looksLike(b) { return DNP3Decoder() }
         if proto == PacketDecoder.udp, ENIP.looksLike(b) { return ENIPDecoder(datagrams: true) }
         if proto == PacketDecoder.udp, BACnet.looksLike(b) { return BACnetDecoder() }
+        if proto == PacketDecoder.udp, DNS.looksLike(b, server: server.port) { return DNSDecoder(tcp: false) }
         if proto == PacketDecoder.tcp {
         }
         // Content was not conclusive: the server's well-known port decides, and the decoder reports what does not
@@ -26,6 +30,8 @@ public enum ProtocolDetector {
             case 2404: return IEC104Decoder()
             case ENIP.tcpPort: return ENIPDecoder()
             case OPCUA.port: return OPCUADecoder()
+            case 53: return DNSDecoder(tcp: true)
+            case 22: return SSHDecoder()
             default: break
             }
         }
