@@ -136,3 +136,41 @@ struct PcapITOracleTests {
     PcapCollector.fingerprints(&f)
     #expect(f["ja4"] == "t13d1516h2_8daaf6152771_e5627efa2ab1")
 }
+
+extension PcapITOracleTests {
+    /// SMB2 in a PsExec session: command, message id, session, status; share of tree connects and of later
+    /// messages, file and pipe names of creates.
+    @Test func smb2MatchesTshark() throws {
+        let capture = "pcaps/it/smb2_psexec_add_user.pcap"
+        let golden = try #require(Golden.load(capture, "smb2"))
+        let sink = try collectPcap(path: TestPaths.dataset(capture), options: ["aggregate": "off"])
+        #expect(sink.warnings.filter { !$0.text.contains("not IP") }.isEmpty, "\(sink.warnings)")
+        let (req, resp) = Self.index(sink, "smb.")
+        for row in golden.rows {
+            let frame = Int(row["frame.number"]!)!
+            let at = "frame \(frame)"
+            let isResponse = row["smb2.flags.response"] == "1"
+            guard let e = (isResponse ? resp[frame] : req[frame])?.first else {
+                // An interim STATUS_PENDING answer is not an event; the final answer is.
+                if row["smb2.nt_status"] == "0x00000103" { continue }
+                Issue.record("\(at): no event")
+                continue
+            }
+            #expect(e.int("command").map(String.init) == row["smb2.cmd"], "\(at) command")
+            #expect(e.int("message_id").map(String.init) == row["smb2.msg_id"], "\(at) message id")
+            if isResponse {
+                #expect(e.string("session_id") == row["smb2.sesid"], "\(at) session")
+                if let s = tsharkInt(row["smb2.nt_status"]) {
+                    #expect(e.string("status") == SMB2.statusName(UInt32(s)), "\(at) status")
+                }
+            } else {
+                if let t = row["smb2.tree"] { #expect(e.string("share") ?? e.string("tree") == t, "\(at) tree") }
+                if let n = row["smb2.filename"] { #expect(e.string("file_name") == n, "\(at) file name") }
+            }
+        }
+        let kinds = Set(sink.events.map(\.kind))
+        #expect(kinds.contains("smb.pipe_open") && kinds.contains("smb.tree_connect") && kinds.contains("smb.smb1"))
+        let admin = sink.events.first { $0.kind == "smb.create" && $0.string("file_name") == "PSEXESVC.exe" }
+        #expect(admin?.string("tree") == "\\\\dc1\\ADMIN$")
+    }
+}

@@ -12,6 +12,7 @@ public enum ProtocolDetector {
             if OPCUA.looksLike(b) { return OPCUADecoder() }
             if HTTPDecoder.looksLike(b, fromClient: fromClient) { return HTTPDecoder() }
             if TLS.looksLike(b) { return TLSDecoder() }
+            if SMB2Decoder.looksLike(b) { return SMB2Decoder() }
             if b.count >= 4, b[0] == 0x53, b[1] == 0x53, b[2] == 0x48, b[3] == 0x2D { return SSHDecoder() }
         }
         if DNP3.looksLike(b) { return DNP3Decoder() }
@@ -32,6 +33,7 @@ public enum ProtocolDetector {
             case OPCUA.port: return OPCUADecoder()
             case 53: return DNSDecoder(tcp: true)
             case 22: return SSHDecoder()
+            case 445, 139: return SMB2Decoder()
             default: break
             }
         }
