@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(libpcap-dev libarchive-dev libmagic-dev libsqlite3-dev zlib1g-dev pkg-config)
 # Tools the tests and benchmarks compare against (oracles), not needed to build.
 if [[ "${1:-}" == "--with-oracles" ]]; then
-    packages+=(coreutils libevtx-utils tshark tcpdump)
+    packages+=(coreutils libevtx-utils tshark tcpdump time)
 fi
 
 missing=()

@@ -8,6 +8,10 @@
 //   4. EVTX: the parser and the collector on the EVTX samples of ../shared/datasets read over until ≥ 100 MB, against
 //      python-evtx and the Rust evtx crate (its Python binding, one thread) in the same run; `jikocho ingest` of
 //      the samples end to end; peak memory for 1× and 10× the volume.
+//   5. Captures: a ≥ 200 MB capture made by repeating the shared Modbus capture with distinct addresses per copy
+//      (../shared/bench/replicate_unique.py), and a mixed ICS one from the DNP3, S7comm, EtherNet/IP, IEC 104 and
+//      BACnet captures; the collector against `tshark -T fields` extracting the same fields, `tcpdump -nn -r` and
+//      `capinfos -c` (the read floor) in the same run, peak memory of each, every Modbus message accounted for.
 //
 // A benchmark reports; it never fails the tests.
 import Collectors
@@ -27,6 +31,7 @@ struct Options {
     var evtxMiB = 100
     var plaso = ""
     var plasoLines = 20_000
+    var captureMiB = 200
 }
 
 var opt = Options()
@@ -44,6 +49,7 @@ while let a = args.next() {
     case "--evtx-mib": opt.evtxMiB = Int(args.next() ?? "") ?? opt.evtxMiB
     case "--plaso": opt.plaso = args.next() ?? ""
     case "--plaso-lines": opt.plasoLines = Int(args.next() ?? "") ?? opt.plasoLines
+    case "--capture-mib": opt.captureMiB = Int(args.next() ?? "") ?? opt.captureMiB
     default:
         FileHandle.standardError.write(Data("jikocho-bench: unknown argument \(a)\n".utf8))
         exit(2)
@@ -367,6 +373,79 @@ if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.evtxMiB > 0 {
                          "\(n) records, \(files.count) files", ""))
         }
     }
+}
+
+// MARK: 5. Captures against tshark, tcpdump and capinfos
+
+/// Runs a command under GNU time: (seconds, peak RSS KiB, stdout).
+@MainActor func timed(_ arguments: [String], stdout: String = "/dev/null") throws -> (seconds: Double, peakKiB: Int?, out: String) {
+    let timeFile = "\(opt.work)/time.txt"
+    let script = "TZ=UTC exec /usr/bin/time -f '%M' -o '\(timeFile)' \"$@\" > '\(stdout)' 2>/dev/null"
+    let r = try run("/bin/bash", ["-c", script, "bench"] + arguments)
+    let peak = (try? String(contentsOfFile: timeFile, encoding: .utf8))?.split(separator: "\n").last.flatMap { Int($0) }
+    let out = stdout == "/dev/null" ? "" : ((try? String(contentsOfFile: stdout, encoding: .utf8)) ?? "")
+    return (r.seconds, peak, out)
+}
+
+if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.captureMiB > 0, fm.isExecutableFile(atPath: "/usr/bin/tshark"),
+   fm.isExecutableFile(atPath: "/usr/bin/time")
+{
+    let replicate = URL(fileURLWithPath: opt.datasets).deletingLastPathComponent().appendingPathComponent("bench/replicate_unique.py").path
+    let ics = "\(opt.datasets)/pcaps/ics"
+    let sets: [(String, [String], [String])] = [
+        ("Modbus", ["\(ics)/modbus_example_icsnpp.pcap"],
+         ["-Y", "modbus", "-e", "frame.number", "-e", "mbtcp.trans_id", "-e", "mbtcp.unit_id", "-e", "modbus.func_code",
+          "-e", "modbus.reference_num", "-e", "modbus.word_cnt", "-e", "modbus.bit_cnt", "-e", "modbus.regval_uint16",
+          "-e", "modbus.exception_code"]),
+        ("mixed ICS", ["\(ics)/dnp3_example_icsnpp.pcap", "\(ics)/s7comm_snap7.pcap", "\(ics)/enip_cip_example_icsnpp.pcap",
+                       "\(ics)/iec104.pcap", "\(ics)/bacnet_services_icsnpp.pcap"],
+         ["-e", "frame.number", "-e", "dnp3.al.func", "-e", "dnp3.al.obj", "-e", "s7comm.param.func", "-e", "s7comm.header.pduref",
+          "-e", "enip.command", "-e", "cip.sc", "-e", "cip.class", "-e", "iec60870_asdu.typeid", "-e", "iec60870_asdu.ioa",
+          "-e", "bacapp.confirmed_service", "-e", "bacapp.objectType", "-e", "bacapp.instance_number"]),
+    ]
+    for (label, inputs, fields) in sets {
+        let one = inputs.reduce(0) { $0 + ((try? fm.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+        guard one > 0 else { continue }
+        let copies = min(65_536, max(1, (opt.captureMiB << 20) / one + 1))
+        let path = "\(opt.work)/\(label.replacingOccurrences(of: " ", with: "-")).pcap"
+        say("captures: building the \(label) capture (\(copies) copies of \(one >> 10) KiB, each with its own addresses)…")
+        let built = try run("/usr/bin/python3", [replicate, path, String(copies), "1"] + inputs)
+        guard built.status == 0, let size = try? fm.attributesOfItem(atPath: path)[.size] as? Int else {
+            say("(could not build the \(label) capture; its rows are left out)")
+            continue
+        }
+        let mb = Double(size) / 1e6
+        say("captures: \(label): capinfos -c, tcpdump, jikocho, tshark (tshark takes minutes)…")
+        let floor = try timed(["capinfos", "-c", "-M", path], stdout: "\(opt.work)/capinfos.txt")
+        let packets = floor.out.split(separator: "\n").first { $0.contains("Number of packets") }
+            .flatMap { Int($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") } ?? 0
+        let tcpdump = try timed(["tcpdump", "-nn", "-r", path])
+        let ours = try timed([opt.jikocho, "dev", "collect", "--collector", "network/pcap", "--sum", "messages:ics.modbus.", path],
+                             stdout: "\(opt.work)/ours.txt")
+        let tshark = try timed(["tshark", "-n", "-r", path, "-T", "fields"] + fields, stdout: "\(opt.work)/tshark.txt")
+        let tsharkLines = tshark.out.split(separator: "\n").count
+        let pps = Double(packets) / ours.seconds
+        rows.append(("capture \(label), \(Int(mb)) MB, \(packets) packets",
+                     String(format: "%.0f packets/s", pps),
+                     String(format: "tshark %.0f packets/s (%.0f s)", Double(packets) / tshark.seconds, tshark.seconds),
+                     String(format: "%.1f× tshark (target ≥ 30)", tshark.seconds / ours.seconds)))
+        rows.append(("capture \(label), MB/s", String(format: "%.0f MB/s", mb / ours.seconds),
+                     String(format: "capinfos -c %.2f s, tcpdump %.1f s", floor.seconds, tcpdump.seconds),
+                     String(format: "%.1f× capinfos (target ≤ 5), %.1f× faster than tcpdump", ours.seconds / floor.seconds,
+                            tcpdump.seconds / ours.seconds)))
+        rows.append(("capture \(label), peak memory", ours.peakKiB.map { "\($0 >> 10) MiB" } ?? "-",
+                     tshark.peakKiB.map { "tshark \($0 >> 10) MiB" } ?? "-", "target ≤ 256 MiB"))
+        if label == "Modbus", let line = ours.out.split(separator: "\n").first(where: { $0.hasPrefix("sum of messages") }),
+           let n = Int(line.split(separator: " ").last ?? "")
+        {
+            rows.append(("Modbus messages accounted (events + summaries)", "\(n)", "tshark \(tsharkLines) Modbus PDUs",
+                         n == tsharkLines ? "all accounted" : "MISMATCH"))
+        }
+        if let events = ours.out.split(separator: " ").first { say("captures: \(label): \(events) events") }
+        try? fm.removeItem(atPath: path)
+    }
+} else if opt.captureMiB > 0 {
+    say("(tshark, GNU time or ../shared/datasets missing: skipping the capture benchmark)")
 }
 
 // MARK: Report

@@ -47,11 +47,21 @@ struct DevCommand: ParsableCommand {
         @Option(help: "Read the files this many times over (to time small samples on a large volume).")
         var `repeat`: Int = 1
         @Option(help: "Collector options as key=value (tz=UTC, year=2021).") var option: [String] = []
+        @Option(help: "Also sum an integer attribute over the events whose kind starts with a prefix (ATTRIBUTE:PREFIX).")
+        var sum: String?
 
         final class CountingSink: EventSink {
             var events = 0
             var warnings = 0
-            func emit(_ event: Event) throws { events += 1 }
+            var sumKey: String?
+            var sumPrefix = ""
+            var total: Int64 = 0
+
+            func emit(_ event: Event) throws {
+                events += 1
+                if let k = sumKey, event.kind.hasPrefix(sumPrefix), case .int(let v)? = event.attributes[k] { total += v }
+            }
+
             func warn(_ warning: CollectorWarning) throws { warnings += 1 }
         }
 
@@ -79,6 +89,11 @@ struct DevCommand: ParsableCommand {
                 if kv.count == 2 { options[kv[0]] = kv[1] }
             }
             let sink = CountingSink()
+            if let sum {
+                let parts = sum.split(separator: ":", maxSplits: 1).map(String.init)
+                sink.sumKey = parts.first
+                sink.sumPrefix = parts.count > 1 ? parts[1] : ""
+            }
             var bytes = 0
             let start = Date()
             for _ in 0..<max(1, `repeat`) {
@@ -92,6 +107,7 @@ struct DevCommand: ParsableCommand {
             let secs = Date().timeIntervalSince(start)
             print("\(sink.events) events, \(sink.warnings) warnings, \(bytes) bytes in \(String(format: "%.2f", secs)) s "
                   + "(\(Int(Double(sink.events) / max(secs, 1e-9))) events/s), peak RSS \(Self.peakRSSKiB()) KiB")
+            if let k = sink.sumKey { print("sum of \(k) over \(sink.sumPrefix)*: \(sink.total)") }
         }
     }
 }
