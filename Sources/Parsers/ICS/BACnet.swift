@@ -137,6 +137,8 @@ public enum BACnet {
         public var propertyErrors: [(Int, Int)] = []
         /// A segment's service data, to be joined with the other segments before decoding.
         public var segmentBody: [UInt8] = []
+        /// Hash of the datagram's bytes after the BVLC header (values included), for routine summaries.
+        public var dataHash = 0
     }
 
     /// Decodes the service data of a reassembled segmented message into `a`.
@@ -155,6 +157,9 @@ public enum BACnet {
         var c = ByteCursor(d)
         guard c.u8() == 0x81, let fn = c.u8(), c.u16() != nil else { return nil }
         var a = APDU(bvlcFunction: fn)
+        var dh = Hasher()
+        dh.combineBytes(d.dropFirst(4))
+        a.dataHash = dh.finalize()
         switch fn {
         case 0x04: _ = c.skip(6)         // forwarded NPDU: original address
         case 0x09, 0x0A, 0x0B: break
@@ -395,6 +400,29 @@ public final class BACnetDecoder: FlowDecoder {
 
     func emit(_ r: Request, _ reply: BACnet.APDU?, _ replyPacket: Int?, _ out: inout DecodeOutput, orphan: Bool = false) {
         let q = r.apdu
+        // Routine (polls, announcements, notifications answered without error): counted without building the event.
+        var key: Int?
+        var valueHash: Int?
+        if q.networkMessage == nil, let type = q.pduType {
+            let ok = reply.map { ![5, 6, 7].contains($0.pduType ?? 0) } ?? (type != 0)
+            let routineService: Bool = {
+                switch (type, q.service) {
+                case (0, 12?), (0, 14?), (0, 26?), (0, 1?), (1, 0?), (1, 8?), (1, 2?), (1, 6?): return true
+                case (4, _): return true
+                default: return false
+                }
+            }()
+            if ok, routineService, !orphan {
+                var h = Hasher()
+                h.combine(type)
+                h.combine(q.service)
+                for o in q.objects.prefix(8) { h.combine(o.type); h.combine(o.instance) }
+                h.combine(q.properties.prefix(8).map { $0 })
+                key = h.finalize()
+                valueHash = reply?.dataHash ?? q.dataHash
+                if out.absorb(key: key, time: r.time, packet: r.packet, messages: reply == nil ? 1 : 2, valueHash: valueHash) { return }
+            }
+        }
         var f: [String: JSONValue] = q.extra
         f["bvlc_function"] = .int(Int64(q.bvlcFunction))
         if let c = q.npduControl { f["npdu_control"] = .int(Int64(c)) }
@@ -458,19 +486,8 @@ public final class BACnetDecoder: FlowDecoder {
             }
         }
         f["outcome"] = .string(outcome)
-        var key: Int?
-        let routine = ["ics.bacnet.read_property", "ics.bacnet.segment_ack", "ics.bacnet.read_property_multiple", "ics.bacnet.who_is",
-                       "ics.bacnet.i_am", "ics.bacnet.unconfirmed_cov_notification", "ics.bacnet.confirmed_cov_notification",
-                       "ics.bacnet.time_synchronization", "ics.bacnet.read_range"]
-        if outcome == "ok", routine.contains(kind) {
-            var h = Hasher()
-            h.combine(kind)
-            for o in q.objects.prefix(8) { h.combine(o.type); h.combine(o.instance) }
-            h.combine(q.properties.prefix(8).map { $0 })
-            key = h.finalize()
-        }
         out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .ot, kind: kind, src: r.src, dst: r.dst,
                                        summary: summary, fields: f, routineKey: key,
-                                       messages: reply == nil || orphan ? 1 : 2))
+                                       messages: reply == nil || orphan ? 1 : 2, valueHash: valueHash))
     }
 }

@@ -122,6 +122,8 @@ public enum DNP3 {
         public var iin: UInt16?
         public var objects: [ObjectHeader] = []
         public var problem: String?
+        /// Hash of the fragment's bytes after the function code (values included), for routine summaries.
+        public var dataHash = 0
         public var fir: Bool { control & 0x80 != 0 }
         public var fin: Bool { control & 0x40 != 0 }
         public var con: Bool { control & 0x20 != 0 }
@@ -137,6 +139,9 @@ public enum DNP3 {
         var c = ByteCursor(b)
         guard let control = c.u8(), let fn = c.u8() else { return nil }
         var frag = Fragment(control: control, function: fn)
+        var dh = Hasher()
+        dh.combineBytes(b.dropFirst(2))
+        frag.dataHash = dh.finalize()
         if fn >= 129 {
             guard let iin = c.u16() else {
                 frag.problem = "response without IIN"
@@ -283,11 +288,14 @@ public enum DNP3 {
     /// DNP3 link-layer CRC (polynomial 0x3D65, reflected, complemented).
     public static func crc(_ b: ArraySlice<UInt8>) -> UInt16 {
         var crc: UInt16 = 0
-        for byte in b {
-            crc ^= UInt16(byte)
-            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xA6BC : crc >> 1 }
-        }
+        for byte in b { crc = (crc >> 8) ^ crcTable[Int((crc ^ UInt16(byte)) & 0xFF)] }
         return ~crc
+    }
+
+    static let crcTable: [UInt16] = (0..<256).map { i -> UInt16 in
+        var c = UInt16(i)
+        for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xA6BC : c >> 1 }
+        return c
     }
 
     /// Size of the link frame at the start of `b` (header and data blocks with their CRCs).
@@ -441,6 +449,28 @@ public final class DNP3Decoder: FlowDecoder {
               unsolicited: Bool = false, orphanResponse: Bool = false, noResponseExpected: Bool = false) {
         let q = r.frag
         let name = DNP3.functionName(q.function)
+        let action = orphanResponse || (q.isResponse && !unsolicited) ? "response" : name
+        // Polls (READ answered without error), unsolicited reports and confirms are the routine.
+        var key: Int?
+        var valueHash: Int?
+        let readOK: Bool = {
+            guard q.function == 1, let resp else { return false }
+            return (resp.iin ?? 0) & 0x0007 == 0
+        }()
+        if readOK || unsolicited || q.function == 0 {
+            var h = Hasher()
+            h.combine(action)
+            for o in q.objects {
+                h.combine(o.group)
+                h.combine(o.variation)
+                h.combine(o.start)
+                h.combine(o.stop)
+                h.combine(o.quantity)
+            }
+            key = h.finalize()
+            valueHash = resp?.dataHash ?? q.dataHash
+            if out.absorb(key: key, time: r.time, packet: r.packet, messages: resp == nil ? 1 : 2, valueHash: valueHash) { return }
+        }
         var f: [String: JSONValue] = [
             "function_code": .int(Int64(q.function)), "function": .string(name), "sequence": .int(Int64(q.sequence)),
             "link_src": .int(Int64(r.link.src)), "link_dst": .int(Int64(r.link.dst)),
@@ -511,14 +541,9 @@ public final class DNP3Decoder: FlowDecoder {
         f["outcome"] = .string(outcome)
         if unsolicited { f["note"] = "unsolicited response" }
         if orphanResponse { f["note"] = "response without a request in the capture" }
-        let action: String
-        if orphanResponse || (q.isResponse && !unsolicited) { action = "response" } else { action = name }
-        var key: Int?
-        if (q.function == 1 && outcome == "ok") || unsolicited || q.function == 0 {
-            key = ("\(action)/" + q.objects.map { "\($0.name)/\($0.start ?? -1)/\($0.stop ?? -1)/\($0.quantity ?? -1)" }.joined(separator: ";")).hashValue
-        }
+        if !(outcome == "ok" || unsolicited || q.function == 0) { key = nil }
         out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .ot, kind: "ics.dnp3.\(action)", src: r.src,
                                        dst: r.dst, summary: summary, fields: f, routineKey: key,
-                                       messages: resp == nil ? 1 : 2))
+                                       messages: resp == nil ? 1 : 2, valueHash: valueHash))
     }
 }

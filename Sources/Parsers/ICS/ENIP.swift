@@ -501,6 +501,23 @@ public final class ENIPDecoder: FlowDecoder {
             let svc = msg?.service ?? 0
             let cls = req?.path.classID
             let name = ENIP.serviceName(svc, class: cls)
+            // Reads answered without error are the routine: counted without building the event.
+            var key: Int?
+            var valueHash: Int?
+            if ENIP.isRead(name), let rep = pair.1, rep.status == 0 || rep.status == 0x06, !orphan {
+                var h = Hasher()
+                h.combine(name)
+                h.combine(req?.path.classID)
+                h.combine(req?.path.instance)
+                h.combine(req?.path.attribute)
+                h.combine(req?.path.symbols)
+                h.combine(req?.attributeList)
+                key = h.finalize()
+                var v = Hasher()
+                v.combineBytes(rep.data)
+                valueHash = v.finalize()
+                if out.absorb(key: key, time: r.time, packet: r.packet, messages: index == 0 ? 2 : 0, valueHash: valueHash) { continue }
+            }
             f["service"] = .int(Int64(svc))
             f["service_name"] = .string(name)
             if let via { f["via"] = .string(via) }
@@ -539,19 +556,10 @@ public final class ENIPDecoder: FlowDecoder {
             }
             f["outcome"] = .string(outcome)
             let kind = "ics.cip.\(name.hasPrefix("service-") ? "unknown_service" : name)"
-            var key: Int?
-            if ENIP.isRead(name), outcome == "ok" {
-                var h = Hasher()
-                h.combine(name)
-                h.combine(req?.path.classID)
-                h.combine(req?.path.instance)
-                h.combine(req?.path.attribute)
-                h.combine(req?.path.symbols)
-                key = h.finalize()
-            }
+            if outcome != "ok" { key = nil }
             out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .ot, kind: kind, src: r.src, dst: r.dst,
                                            summary: summary, fields: f, routineKey: key,
-                                           messages: index == 0 ? (reply == nil || orphan ? 1 : 2) : 0))
+                                           messages: index == 0 ? (reply == nil || orphan ? 1 : 2) : 0, valueHash: valueHash))
         }
     }
 }

@@ -273,7 +273,7 @@ public final class IEC104Decoder: FlowDecoder {
         for f in frames {
             guard let a = IEC104.decode(f) else { continue }
             if let p = a.problem { out.warn(ctx.packet, "IEC 104 \(a.typeID.map(IEC104.typeName) ?? a.format): \(p)") }
-            emit(a, ctx, &out)
+            emit(a, ctx, &out, raw: f)
         }
     }
 
@@ -281,7 +281,26 @@ public final class IEC104Decoder: FlowDecoder {
         if ctx.fromClient { toServer.reset() } else { toClient.reset() }
     }
 
-    func emit(_ a: IEC104.APDU, _ ctx: PacketContext, _ out: inout DecodeOutput) {
+    func emit(_ a: IEC104.APDU, _ ctx: PacketContext, _ out: inout DecodeOutput, raw: [UInt8]) {
+        // Measurements, acknowledgements and test frames are the routine: counted without building the event.
+        var routine: Int?
+        var valueHash: Int?
+        switch a.format {
+        case "S": routine = "s".hashValue
+        case "U" where (a.uFunction ?? 0) & 0xC0 != 0: routine = IEC104.uFunctionName(a.uFunction ?? 0).hashValue
+        case "I" where IEC104.action(a.typeID ?? 0) == "monitor":
+            var h = Hasher()
+            h.combine(a.typeID)
+            h.combine(a.cause)
+            h.combine(a.commonAddress)
+            for o in a.objects.prefix(8) { h.combine(o.ioa) }
+            routine = h.finalize()
+            var v = Hasher()
+            v.combineBytes(raw.dropFirst(12))
+            valueHash = v.finalize()
+        default: break
+        }
+        if out.absorb(key: routine, time: ctx.time, packet: ctx.packet, messages: 1, valueHash: valueHash) { return }
         var f: [String: JSONValue] = ["apci_format": .string(a.format), "apdu_length": .int(Int64(a.length)),
                                       "request_packet": .int(Int64(ctx.packet))]
         if let v = a.tx { f["tx_sequence"] = .int(Int64(v)) }
@@ -293,14 +312,14 @@ public final class IEC104Decoder: FlowDecoder {
         case "S":
             kind = "ics.iec104.ack"
             summary = "IEC 104 S-frame ack up to \(a.rx ?? 0)"
-            key = "s".hashValue
+            key = routine
         case "U":
             let name = IEC104.uFunctionName(a.uFunction ?? 0)
             f["u_function"] = .string(name)
             f["u_code"] = .int(Int64(a.uFunction ?? 0))
             kind = "ics.iec104." + (name.hasPrefix("testfr") ? "testfr" : name.hasPrefix("startdt") ? "startdt" : "stopdt")
             summary = "IEC 104 \(name.uppercased())"
-            if name.hasPrefix("testfr") { key = name.hashValue }
+            if name.hasPrefix("testfr") { key = routine }
         default:
             let t = a.typeID ?? 0
             let action = IEC104.action(t)
@@ -333,10 +352,10 @@ public final class IEC104Decoder: FlowDecoder {
             f["outcome"] = .string(a.negative ? "negative" : "ok")
             // Measurements and their acknowledgements are the routine; commands are kept.
             if action == "monitor" {
-                key = ("m/\(t)/\(a.cause)/\(a.commonAddress)/" + a.objects.prefix(8).map { String($0.ioa) }.joined(separator: ",")).hashValue
+                key = routine
             }
         }
         out.messages.append(NetMessage(time: ctx.time, packet: ctx.packet, domain: .ot, kind: kind, src: ctx.src, dst: ctx.dst,
-                                       summary: summary, fields: f, routineKey: key))
+                                       summary: summary, fields: f, routineKey: key, valueHash: valueHash))
     }
 }

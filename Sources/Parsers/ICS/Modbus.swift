@@ -312,6 +312,23 @@ public final class ModbusDecoder: FlowDecoder {
         let q = req.pdu
         let fc = q.function
         let action = Modbus.action(fc)
+        // Reads that succeed are the routine of a poll cycle; writes, errors and the rest are always kept.
+        var key: Int?
+        var valueHash: Int?
+        if action == "read", requestSeen, let r = response, r.exception == nil {
+            var h = Hasher()
+            h.combine(q.unit)
+            h.combine(fc)
+            h.combine(q.address)
+            h.combine(q.quantity)
+            key = h.finalize()
+            var v = Hasher()
+            v.combine(r.registers)
+            v.combine(r.bits)
+            v.combineBytes(r.rawData)
+            valueHash = v.finalize()
+            if out.absorb(key: key, time: req.time, packet: req.packet, messages: 2, valueHash: valueHash) { return }
+        }
         var f: [String: JSONValue] = [:]
         f.reserveCapacity(20)
         f["function_code"] = .int(Int64(fc))
@@ -382,19 +399,9 @@ public final class ModbusDecoder: FlowDecoder {
         if let note {
             f["note"] = .string(note)
         }
-        // Reads that succeed are the routine of a poll cycle; writes, errors and the rest are always kept.
-        var key: Int?
-        if action == "read", outcome == "ok" {
-            var h = Hasher()
-            h.combine(q.unit)
-            h.combine(fc)
-            h.combine(address)
-            h.combine(requestPDU?.quantity)
-            key = h.finalize()
-        }
         out.messages.append(NetMessage(time: req.time, packet: req.packet, domain: .ot,
                                        kind: "ics.modbus.\(action)", src: req.src, dst: req.dst, summary: summary,
                                        fields: f, routineKey: key,
-                                       messages: (requestSeen ? 1 : 0) + (response == nil ? 0 : 1)))
+                                       messages: (requestSeen ? 1 : 0) + (response == nil ? 0 : 1), valueHash: valueHash))
     }
 }

@@ -30,9 +30,10 @@ public final class Flow {
     var opaque = false
     var closed = false
     var gapWarned = false
-    var routines: [Int: RoutineAggregate] = [:]
+    let routines: RoutineTracker
 
-    init(id: Int, proto: UInt8, client: NetEndpoint, server: NetEndpoint, time: Int64, packet: Int) {
+    init(id: Int, proto: UInt8, client: NetEndpoint, server: NetEndpoint, time: Int64, packet: Int, routines: RoutineTracker) {
+        self.routines = routines
         self.id = id
         self.proto = proto
         self.client = client
@@ -64,6 +65,38 @@ public final class Flow {
     public static func flagNames(_ f: UInt8) -> [String] {
         let names = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]
         return (0..<8).compactMap { f & (1 << $0) != 0 ? names[$0] : nil }
+    }
+}
+
+/// The running routine summaries of one flow, by routine key.
+public final class RoutineTracker {
+    var aggregates: [Int: RoutineAggregate] = [:]
+    let window: Int64
+    let enabled: Bool
+    /// Messages counted by `absorb` since the analyzer last looked.
+    var absorbed = 0
+
+    init(window: Int64, enabled: Bool) {
+        self.window = window
+        self.enabled = enabled
+    }
+
+    /// Counts a repeat into its running summary when there is one (with at least one repeat already, so that a
+    /// lone repeat can still be emitted as itself) and its window is still open.
+    public func absorb(key: Int, time: Int64, packet: Int, messages: Int, valueHash: Int?) -> Bool {
+        guard enabled, var agg = aggregates[key], agg.count >= 1, time &- agg.firstTime <= window else { return false }
+        agg.count += 1
+        agg.single = nil
+        agg.messages += messages
+        agg.lastTime = time
+        agg.lastPacket = packet
+        if let v = valueHash, v != agg.lastValues {
+            agg.valueChanges += 1
+            agg.lastValues = v
+        }
+        aggregates[key] = agg
+        absorbed += messages
+        return true
     }
 }
 

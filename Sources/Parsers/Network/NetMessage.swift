@@ -31,9 +31,13 @@ public struct NetMessage: Sendable {
     public var routineKey: Int?
     /// How many protocol messages this stands for (2 for a request with its response); also in `fields`.
     public var messages: Int
+    /// A hash of the values the message carries (registers read, points reported), to count value changes in
+    /// a routine summary.
+    public var valueHash: Int?
 
     public init(time: Int64, packet: Int, domain: Domain, kind: String, src: NetEndpoint, dst: NetEndpoint,
-                summary: String, fields: [String: JSONValue], routineKey: Int? = nil, messages: Int = 1) {
+                summary: String, fields: [String: JSONValue], routineKey: Int? = nil, messages: Int = 1,
+                valueHash: Int? = nil) {
         self.time = time
         self.packet = packet
         self.domain = domain
@@ -45,6 +49,7 @@ public struct NetMessage: Sendable {
         self.fields["messages"] = .int(Int64(messages))
         self.routineKey = routineKey
         self.messages = messages
+        self.valueHash = valueHash
     }
 }
 
@@ -63,6 +68,15 @@ public struct NetWarning: Sendable, Hashable {
 public struct DecodeOutput {
     public var messages: [NetMessage] = []
     public var warnings: [NetWarning] = []
+    /// The running routine summaries of the flow being decoded (set by the analyzer).
+    public var routines: RoutineTracker?
+
+    /// True when a routine message with this key was counted into its running summary: the decoder then need
+    /// not build the message at all.
+    public func absorb(key: Int?, time: Int64, packet: Int, messages: Int, valueHash: Int?) -> Bool {
+        guard let key, let routines else { return false }
+        return routines.absorb(key: key, time: time, packet: packet, messages: messages, valueHash: valueHash)
+    }
 
     public init() {}
 

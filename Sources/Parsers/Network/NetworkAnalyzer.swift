@@ -157,7 +157,8 @@ public final class NetworkAnalyzer {
             if let old = flows.removeValue(forKey: key) { close(old) }   // the 5-tuple is reused by a new connection
             let clientIsSrc = Self.isClient(src: src, dst: dst, p: p)
             flow = Flow(id: nextFlowID, proto: p.proto, client: clientIsSrc ? src : dst, server: clientIsSrc ? dst : src,
-                        time: time, packet: number)
+                        time: time, packet: number,
+                        routines: RoutineTracker(window: limits.routineWindowNanos, enabled: limits.aggregateRoutine))
             nextFlowID += 1
             counters.flows += 1
             flows[key] = flow
@@ -218,6 +219,7 @@ public final class NetworkAnalyzer {
     }
 
     func deliver(_ flow: Flow, _ piece: TCPStream.Piece, _ ctx: PacketContext) {
+        out.routines = flow.routines
         switch piece {
         case .gap(let n, let packet):
             var c = ctx
@@ -248,6 +250,11 @@ public final class NetworkAnalyzer {
     }
 
     func drainDecoderOutput(_ flow: Flow) {
+        if flow.routines.absorbed > 0 {
+            counters.protocolMessages += flow.routines.absorbed
+            counters.aggregated += flow.routines.absorbed
+            flow.routines.absorbed = 0
+        }
         guard !out.isEmpty else { return }
         for w in out.warnings { output.append(.warning(w)) }
         for m in out.messages { route(m, flow) }
@@ -260,8 +267,8 @@ public final class NetworkAnalyzer {
     func route(_ m: NetMessage, _ flow: Flow) {
         counters.protocolMessages += m.messages
         guard let key = m.routineKey, limits.aggregateRoutine else { return emit(m) }
-        let values = (m.fields["response_values"] ?? m.fields["response_objects"] ?? m.fields["objects"]).map { $0.hashValue }
-        if var agg = flow.routines[key] {
+        let values = m.valueHash ?? (m.fields["response_values"] ?? m.fields["response_objects"] ?? m.fields["objects"]).map { $0.hashValue }
+        if var agg = flow.routines.aggregates[key] {
             if m.time - agg.firstTime > limits.routineWindowNanos {
                 flushRoutine(agg)
                 agg = RoutineAggregate(first: m, firstTime: m.time, lastTime: m.time, firstPacket: m.packet,
@@ -269,7 +276,7 @@ public final class NetworkAnalyzer {
                 agg.count = 1
                 agg.single = m
                 agg.messages = m.messages
-                flow.routines[key] = agg
+                flow.routines.aggregates[key] = agg
                 counters.aggregated += m.messages
                 return
             }
@@ -282,11 +289,11 @@ public final class NetworkAnalyzer {
                 agg.valueChanges += 1
                 agg.lastValues = v
             }
-            flow.routines[key] = agg
+            flow.routines.aggregates[key] = agg
             counters.aggregated += m.messages
-        } else if flow.routines.count < limits.maxRoutinesPerFlow {
+        } else if flow.routines.aggregates.count < limits.maxRoutinesPerFlow {
             // The first of its kind is kept as itself: a new poll pattern can be the finding.
-            flow.routines[key] = RoutineAggregate(first: m, firstTime: m.time, lastTime: m.time, firstPacket: m.packet,
+            flow.routines.aggregates[key] = RoutineAggregate(first: m, firstTime: m.time, lastTime: m.time, firstPacket: m.packet,
                                                   lastPacket: m.packet, lastValues: values)
             emit(m)
         } else {
@@ -340,11 +347,12 @@ public final class NetworkAnalyzer {
             c.src = flow.server
             c.dst = flow.client
             flow.s2c.flush { deliver(flow, $0, c) }
+            out.routines = flow.routines
             flow.decoder?.finish(ctx, &out)
             drainDecoderOutput(flow)
         }
-        for agg in flow.routines.values.sorted(by: { $0.firstPacket < $1.firstPacket }) { flushRoutine(agg) }
-        flow.routines = [:]
+        for agg in flow.routines.aggregates.values.sorted(by: { $0.firstPacket < $1.firstPacket }) { flushRoutine(agg) }
+        flow.routines.aggregates = [:]
         output.append(.flow(flow))
     }
 
