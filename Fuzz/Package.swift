@@ -4,7 +4,7 @@
 import PackageDescription
 
 let targets = ["FuzzEVTXChunk", "FuzzEVTXFile", "FuzzSyslog", "FuzzAccessLog", "FuzzWebErrorLog", "FuzzJSON",
-               "FuzzTimes"]
+               "FuzzTimes", "FuzzPacket", "FuzzNetworkStream"]
 
 let package = Package(
     name: "JikochoFuzz",

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-targets=${FUZZ_TARGETS:-"FuzzEVTXChunk FuzzEVTXFile FuzzSyslog FuzzAccessLog FuzzWebErrorLog FuzzJSON FuzzTimes"}
+targets=${FUZZ_TARGETS:-"FuzzEVTXChunk FuzzEVTXFile FuzzSyslog FuzzAccessLog FuzzWebErrorLog FuzzJSON FuzzTimes FuzzPacket FuzzNetworkStream"}
 scratch=.build-fuzz
 swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize=fuzzer --sanitize=address \
     2>&1 | grep -v "Cannot export local symbol" | tail -3
@@ -17,7 +17,7 @@ corpus="$scratch/corpus"
 rm -rf "$corpus"
 python3 Fuzz/make_corpus.py "$corpus"
 mkdir -p Fuzz/crashes
-declare -A maxlen=([FuzzEVTXChunk]=65536 [FuzzEVTXFile]=200000)
+declare -A maxlen=([FuzzEVTXChunk]=65536 [FuzzEVTXFile]=200000 [FuzzPacket]=16384 [FuzzNetworkStream]=16384)
 status=0
 printf "%-18s %12s %10s  %s\n" target executions exec/s result
 for t in $targets; do

@@ -57,6 +57,60 @@ def write(target, name, data):
         f.write(data)
 
 
+def pcap_packets(path):
+    """(linktype, [frames]) of a classic little-endian pcap; pcapng and others give nothing."""
+    import struct
+    data = open(path, "rb").read()
+    if len(data) < 24 or data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        return 0, []
+    link = struct.unpack("<I", data[20:24])[0]
+    off, frames = 24, []
+    while off + 16 <= len(data):
+        cl = struct.unpack("<I", data[off + 8:off + 12])[0]
+        frames.append(data[off + 16:off + 16 + cl])
+        off += 16 + cl
+    return link, frames
+
+
+STREAM_PORTS = [(502, 6), (102, 6), (20000, 6), (2404, 6), (44818, 6), (4840, 6), (80, 6), (443, 6), (445, 6), (22, 6),
+                (53, 6), (3389, 6), (47808, 17), (53, 17), (44818, 17), (20000, 17)]
+
+
+def network_seeds(path):
+    """FuzzPacket: single frames and short runs. FuzzNetworkStream: each flow's payloads as [flags][len][bytes]."""
+    import struct
+    link, frames = pcap_packets(path)
+    base = os.path.basename(path)
+    if link != 1:
+        return
+    for i, f in enumerate(frames[:40]):
+        write("FuzzPacket", f"{base}-{i}", b"\x00" + struct.pack(">H", len(f)) + f)
+    flows = {}
+    for f in frames:
+        if len(f) < 34 or f[12:14] != b"\x08\x00":
+            continue
+        ihl = (f[14] & 15) * 4
+        proto = f[23]
+        l4 = 14 + ihl
+        if proto == 6 and len(f) >= l4 + 20:
+            sport, dport = struct.unpack(">HH", f[l4:l4 + 4])
+            payload = f[l4 + (f[l4 + 12] >> 4) * 4:]
+        elif proto == 17 and len(f) >= l4 + 8:
+            sport, dport = struct.unpack(">HH", f[l4:l4 + 4])
+            payload = f[l4 + 8:]
+        else:
+            continue
+        server = min(sport, dport) if (min(sport, dport), proto) in STREAM_PORTS else dport
+        if (server, proto) not in STREAM_PORTS or not payload:
+            continue
+        flows.setdefault((server, proto), []).append((0 if dport == server else 1, payload[:255]))
+    for (server, proto), pieces in flows.items():
+        sel = STREAM_PORTS.index((server, proto))
+        for k in range(0, min(len(pieces), 120), 30):
+            blob = bytes([sel]) + b"".join(bytes([d, len(p)]) + p for d, p in pieces[k:k + 30])
+            write("FuzzNetworkStream", f"{base}-{server}-{k}", blob)
+
+
 def main():
     for target, lines in FIXTURES.items():
         for i, line in enumerate(lines):
@@ -80,7 +134,9 @@ def main():
             chunk = data[4096 + i * 65536:4096 + (i + 1) * 65536]
             if len(chunk) >= 512:
                 write("FuzzEVTXChunk", f"{base}-{i}", chunk[:16384])
-    for target in list(FIXTURES) + ["FuzzEVTXChunk", "FuzzEVTXFile"]:
+    for path in sorted(glob.glob(os.path.join(DATASETS, "pcaps", "*", "*.pcap"))) if have else []:
+        network_seeds(path)
+    for target in list(FIXTURES) + ["FuzzEVTXChunk", "FuzzEVTXFile", "FuzzPacket", "FuzzNetworkStream"]:
         os.makedirs(os.path.join(OUT, target), exist_ok=True)
     print(f"seed corpora in {OUT}" + ("" if have else " (../shared/datasets not found: fixtures only)"), file=sys.stderr)
 
