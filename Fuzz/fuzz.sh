@@ -3,16 +3,34 @@
 #   Fuzz/fuzz.sh [SECONDS]      every target for SECONDS (default 60); stops at the first crash, leak or hang
 #   FUZZ_TARGETS="FuzzJSON FuzzSyslog" Fuzz/fuzz.sh 30    only those
 # First every target replays its regression fixtures (Fuzz/Regressions/<target>/): inputs that once crashed or
-# hung, each named after what it is. A run without coverage feedback fails, unless FUZZ_REQUIRE_COVERAGE=0 (make test:
-# a fresh release build has been seen to come out uninstrumented; see issue #8). A crash leaves its reproducer in Fuzz/crashes/ and the exit status is not 0.
+# hung, each named after what it is. A run without coverage feedback fails, unless FUZZ_REQUIRE_COVERAGE=0 (make test
+# only reports it). A crash leaves its reproducer in Fuzz/crashes/ and the exit status is not 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 targets=${FUZZ_TARGETS:-"FuzzEVTXChunk FuzzEVTXFile FuzzSyslog FuzzAccessLog FuzzWebErrorLog FuzzJSON FuzzTimes FuzzPacket FuzzNetworkStream"}
 scratch=.build-fuzz
-swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize=fuzzer --sanitize=address \
-    2>&1 | grep -v "Cannot export local symbol" | tail -3
+build() {
+    swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize=fuzzer --sanitize=address \
+        2>&1 | grep -v "Cannot export local symbol" | tail -3
+}
+build
 bin=$(swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize=fuzzer --sanitize=address --show-bin-path)
+# An object compiled earlier without the sanitizers (an incremental build reusing it) leaves libFuzzer blind:
+# the parsers' objects must call the coverage hooks, or the build starts again from nothing.
+uninstrumented() {
+    for o in "$bin"/Parsers.build/NetworkAnalyzer.swift.o "$bin"/Parsers.build/EVTX.swift.o "$bin"/Parsers.build/SyslogParser.swift.o \
+             "$bin"/JikochoModel.build/TimeParser.swift.o; do
+        [ -f "$o" ] || continue
+        nm "$o" 2>/dev/null | grep -q "__sanitizer_cov" || { echo "$o"; return 0; }
+    done
+    return 1
+}
+if stale=$(uninstrumented); then
+    echo "fuzz: $stale was built without coverage instrumentation; rebuilding $scratch from nothing" >&2
+    rm -rf "$scratch"
+    build
+fi
 corpus="$scratch/corpus"
 rm -rf "$corpus"
 python3 Fuzz/make_corpus.py "$corpus"

@@ -21,6 +21,7 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Warnings to show per run (all are stored).") var showWarnings = 3
     @Flag(help: "List the collectors and exit.") var list = false
     @OptionGroup var archive: ArchiveOptions
+    @OptionGroup var capture: CaptureOptions
 
     func validate() throws {
         if let year, !(1970...2200).contains(year) { throw ValidationError("--year \(year) is out of range 1970–2200") }
@@ -68,7 +69,7 @@ struct IngestCommand: ParsableCommand {
         var seen = Set<Int64>()
         var ingested = 0, already = 0, notParsed = 0, failed = 0, archives = 0
         var events: Int64 = 0, warnings: Int64 = 0
-        var mapping: [String: String] = [:]
+        var mapping: [String: String] = capture.collectorOptions
         for m in map {
             let kv = m.split(separator: "=", maxSplits: 1).map(String.init)
             mapping["jsonl.\(kv[0])"] = kv[1]

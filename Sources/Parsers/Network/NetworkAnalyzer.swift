@@ -224,7 +224,7 @@ public final class NetworkAnalyzer {
         case .gap(let n, let packet):
             var c = ctx
             c.packet = packet
-            warnOnce(flow, packet, "TCP stream \(flow.client) → \(flow.server): \(n) bytes missing from the capture (later gaps are counted on the flow)")
+            warnOnce(flow, packet, "TCP stream \(flow.client) → \(flow.server): \(n) bytes never arrived (lost in the capture, or waited for longer than --max-stream-pending-kib allows); later gaps are counted on the flow")
             flow.decoder?.gap(c, &out)
         case .data(let bytes, let packet):
             var c = ctx
@@ -383,7 +383,7 @@ public final class NetworkAnalyzer {
     func relievePending(_ number: Int) {
         if !warnedPendingLimit {
             warnedPendingLimit = true
-            warn(number, "TCP reassembly holds more than \(limits.maxPendingTotal) bytes waiting for lost segments: holes are skipped as gaps (--max-reassembly-bytes)")
+            warn(number, "TCP reassembly holds more than \(limits.maxPendingTotal) bytes waiting for lost segments: holes are skipped as gaps (--max-reassembly-mib)")
         }
         let heavy = flows.values.filter { $0.c2s.pendingBytes + $0.s2c.pendingBytes > 0 }
             .sorted { $0.c2s.pendingBytes + $0.s2c.pendingBytes > $1.c2s.pendingBytes + $1.s2c.pendingBytes }
