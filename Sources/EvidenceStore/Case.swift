@@ -117,7 +117,7 @@ public final class Case: @unchecked Sendable {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
             throw CaseError(.notFound, "no case at \(path) (no such directory)",
-                            hint: "check the path, or create a case with `jikocho case init \(path)`")
+                            hint: "check the path, or create a case with `jikocho case init \(path) --name NAME --examiner WHO`")
         }
         guard isDir.boolValue, FileManager.default.fileExists(atPath: url.appendingPathComponent("case.sqlite").path)
         else {

@@ -9,7 +9,7 @@ struct IngestCommand: ParsableCommand {
         commandName: "ingest",
         abstract: "Add evidence and read it into events with the right collector (see `jikocho ingest --list`).")
 
-    @Argument(help: "The case directory.") var `case`: String
+    @Argument(help: "The case directory.") var `case`: String?
     @Argument(help: "Files and directories to ingest.") var paths: [String] = []
     @Option(help: "Use this collector instead of identifying each file.") var collector: String?
     @Option(help: "Time zone of sources that write local time (Asia/Tokyo, UTC, +09:00).") var tz: String?
@@ -25,6 +25,7 @@ struct IngestCommand: ParsableCommand {
 
     func validate() throws {
         if let year, !(1970...2200).contains(year) { throw ValidationError("--year \(year) is out of range 1970–2200") }
+        if !list, `case` == nil { throw ValidationError("name the case directory and the evidence to ingest") }
         if !list, paths.isEmpty { throw ValidationError("name the evidence to ingest") }
         for m in map {
             let kv = m.split(separator: "=", maxSplits: 1)
@@ -39,7 +40,8 @@ struct IngestCommand: ParsableCommand {
             for c in CollectorRegistry.all { print("\(c.name.rightPad(16)) version \(c.version)") }
             return
         }
-        let c = try Case.open(at: `case`, mode: .write)
+        guard let casePath = `case` else { return }
+        let c = try Case.open(at: casePath, mode: .write)
         for note in c.recoveryNotes { Output.err("recovered: \(note)") }
         let progress = Output.Progress()
         let added = try c.add(paths: paths, options: AddOptions(examiner: examiner, timeZone: tz,

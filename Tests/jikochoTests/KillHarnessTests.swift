@@ -5,8 +5,8 @@ import Testing
 
 @testable import EvidenceStore
 
-/// Crash safety of the case, 50 times: `jikocho ingest` of a mix of evidence (a syslog file, Windows event logs, a
-/// zip holding an IIS log and another event log) is killed with SIGKILL at a random moment of an uninterrupted
+/// Crash safety of the case, 50 times: `jikocho ingest` of a mix of evidence (a syslog file, Windows event logs,
+/// DNP3 and BACnet captures, a zip holding an IIS log, another event log and a Modbus capture) is killed with SIGKILL at a random moment of an uninterrupted
 /// run's duration, from before the first batch to the full-text index at the end. After each kill the case opens, `verify` is clean,
 /// every interrupted run is marked incomplete, and ingesting the same paths again ends with exactly the events of
 /// an uninterrupted run.
@@ -43,9 +43,12 @@ import Testing
         #expect(ArchiveWriter.write(zip, .zip, [
             .file("web/iis.log", try shared("logs/web/iis_w3c_tunna_rdp_tunnel.log")),
             .file("win/sysmon.evtx", try shared("evtx/attack_samples/DE_sysmon-3-rdp-tun.evtx")),
+            .file("net/modbus.pcap", try shared("pcaps/ics/modbus_example_icsnpp.pcap")),
         ]))
         return [syslog, TestPaths.dataset("evtx/baseline/security_baseline_python-evtx.evtx"),
-                TestPaths.dataset("evtx/attack_samples/PanacheSysmon_vs_AtomicRedTeam01.evtx"), zip]
+                TestPaths.dataset("pcaps/ics/dnp3_example_icsnpp.pcap"),
+                TestPaths.dataset("evtx/attack_samples/PanacheSysmon_vs_AtomicRedTeam01.evtx"),
+                TestPaths.dataset("pcaps/ics/bacnet_services_icsnpp.pcap"), zip]
     }
 
     @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))

@@ -343,8 +343,9 @@ public final class ModbusDecoder: FlowDecoder {
         if let a = address {
             f["address"] = .int(Int64(a))
             if let table {
-                f["ref"] = .string(Modbus.reference(table: table, address: a))
-                summary += " \(table) \(a)"
+                let ref = Modbus.reference(table: table, address: a)
+                f["ref"] = .string(ref)
+                summary += " address \(a) (\(ref))"
             } else {
                 summary += " address \(a)"
             }

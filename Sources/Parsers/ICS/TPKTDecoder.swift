@@ -384,7 +384,11 @@ public final class TPKTDecoder: FlowDecoder {
             }
             if let s = q.piService {
                 f["pi_service"] = .string(s)
-                summary += " \(s)"
+                switch action {
+                case "plc_stop": summary = "S7 PLC STOP (\(s))"
+                case "plc_start": summary = "S7 PLC START (PI service \(s))"
+                default: summary += " \(s)"
+                }
             }
             if !q.text.isEmpty { f["pi_arguments"] = .array(q.text.map { .string($0) }) }
             if let name = q.fileName {
