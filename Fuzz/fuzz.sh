@@ -26,11 +26,18 @@ uninstrumented() {
     done
     return 1
 }
-if stale=$(uninstrumented); then
-    echo "fuzz: $stale was built without coverage instrumentation; rebuilding $scratch from nothing" >&2
-    rm -rf "$scratch"
+# Seen here: an object compiled without the hooks, even by a build from nothing; recompiling the parsers' modules
+# again has always mended it. Two tries, then the runs say they are blind.
+for attempt in 1 2; do
+    stale=$(uninstrumented) || break
+    echo "fuzz: $stale was built without coverage instrumentation; compiling the parsers again (try $attempt)" >&2
+    if [ "$attempt" = 1 ]; then
+        find Sources/Parsers Sources/JikochoModel -name '*.swift' -exec touch {} +   # mtime only: forces a recompile
+    else
+        rm -rf "$scratch"
+    fi
     build
-fi
+done
 corpus="$scratch/corpus"
 rm -rf "$corpus"
 python3 Fuzz/make_corpus.py "$corpus"
