@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "JikochoModelTests", dependencies: ["JikochoModel"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["Golden"]),
-        .testTarget(name: "CollectorsTests", dependencies: ["Collectors", "TestSupport"]),
+        .testTarget(name: "CollectorsTests", dependencies: ["Collectors", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "EvidenceStoreTests", dependencies: ["EvidenceStore", "Collectors", "TestSupport",
                                                                .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPcap", "CArchive", "CMagic", "TestSupport"]),
