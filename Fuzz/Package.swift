@@ -1,6 +1,9 @@
 // swift-tools-version: 6.1
 // libFuzzer targets, one per parser entry point. Built and run by Fuzz/fuzz.sh (make fuzz, make fuzz-smoke):
 //   swift build --package-path Fuzz --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address
+// The parsers are compiled here as this package's own targets (Sources/Parsers, JikochoModel and CZlib are links to
+// the project's folders), not taken as a dependency on the project: a dependency's modules have been seen to come
+// out without the coverage instrumentation, which leaves libFuzzer blind.
 import PackageDescription
 
 let targets = ["FuzzEVTXChunk", "FuzzEVTXFile", "FuzzSyslog", "FuzzAccessLog", "FuzzWebErrorLog", "FuzzJSON",
@@ -8,12 +11,13 @@ let targets = ["FuzzEVTXChunk", "FuzzEVTXFile", "FuzzSyslog", "FuzzAccessLog", "
 
 let package = Package(
     name: "JikochoFuzz",
-    dependencies: [.package(name: "Jikocho", path: "..")],
     targets: [
-        .target(name: "FuzzSupport", dependencies: [.product(name: "Parsers", package: "Jikocho")]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib"),
+        .target(name: "JikochoModel"),
+        .target(name: "Parsers", dependencies: ["JikochoModel", "CZlib"]),
+        .target(name: "FuzzSupport", dependencies: ["Parsers"]),
     ] + targets.map {
-        .executableTarget(name: $0, dependencies: ["FuzzSupport", .product(name: "Parsers", package: "Jikocho"),
-                                                   .product(name: "JikochoModel", package: "Jikocho")],
+        .executableTarget(name: $0, dependencies: ["FuzzSupport", "Parsers", "JikochoModel"],
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])])
     }
 )
