@@ -22,7 +22,9 @@ uninstrumented() {
     for o in "$bin"/Parsers.build/NetworkAnalyzer.swift.o "$bin"/Parsers.build/EVTX.swift.o "$bin"/Parsers.build/SyslogParser.swift.o \
              "$bin"/JikochoModel.build/TimeParser.swift.o; do
         [ -f "$o" ] || continue
-        nm "$o" 2>/dev/null | grep -q "__sanitizer_cov" || { echo "$o"; return 0; }
+        # grep -c reads all of nm's output (grep -q would stop early and, under pipefail, nm's SIGPIPE would count
+        # as "not instrumented").
+        [ "$(nm "$o" 2>/dev/null | grep -c "__sanitizer_cov")" -gt 0 ] || { echo "$o"; return 0; }
     done
     return 1
 }
