@@ -323,8 +323,7 @@ extension Array {
 /// responses by application sequence number.
 public final class DNP3Decoder: FlowDecoder {
     public let protocolName = "dnp3"
-    var toServer = FrameBuffer(maxFrame: 292)
-    var toClient = FrameBuffer(maxFrame: 292)
+    var framer = DuplexFramer(maxFrame: 292, length: DNP3.frameLength)
     var apduToServer: [UInt8] = []
     var apduToClient: [UInt8] = []
     var crcErrors = 0
@@ -347,25 +346,14 @@ public final class DNP3Decoder: FlowDecoder {
     public init() {}
 
     public func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
-        var frames: [[UInt8]] = []
-        var warnings: [String] = []
-        if ctx.fromClient {
-            toServer.feed(bytes, length: DNP3.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
-        } else {
-            toClient.feed(bytes, length: DNP3.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
-        }
+        let (frames, warnings) = framer.frames(bytes, fromClient: ctx.fromClient)
         for w in warnings { budget.warn(&out, ctx.packet, "DNP3: \(w); framing restarts at the next segment") }
         for f in frames { frame(f, ctx, &out) }
     }
 
     public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {
-        if ctx.fromClient {
-            toServer.reset()
-            apduToServer = []
-        } else {
-            toClient.reset()
-            apduToClient = []
-        }
+        framer.reset(fromClient: ctx.fromClient)
+        if ctx.fromClient { apduToServer = [] } else { apduToClient = [] }
     }
 
     func frame(_ f: [UInt8], _ ctx: PacketContext, _ out: inout DecodeOutput) {

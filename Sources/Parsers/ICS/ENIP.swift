@@ -326,8 +326,7 @@ public enum ENIP {
 /// The EtherNet/IP decoder of one flow (TCP 44818 or UDP 44818).
 public final class ENIPDecoder: FlowDecoder {
     public let protocolName = "enip"
-    var toServer = FrameBuffer(maxFrame: 65_535 + 24)
-    var toClient = FrameBuffer(maxFrame: 65_535 + 24)
+    var framer = DuplexFramer(maxFrame: 65_535 + 24, length: ENIP.frameLength)
     var budget = WarningBudget()
     let datagrams: Bool
 
@@ -354,17 +353,15 @@ public final class ENIPDecoder: FlowDecoder {
         var warnings: [String] = []
         if datagrams {
             if ENIP.looksLike(bytes) || bytes.count >= 24 { frames.append([UInt8](bytes)) }
-        } else if ctx.fromClient {
-            toServer.feed(bytes, length: ENIP.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
         } else {
-            toClient.feed(bytes, length: ENIP.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
+            (frames, warnings) = framer.frames(bytes, fromClient: ctx.fromClient)
         }
         for w in warnings { budget.warn(&out, ctx.packet, "EtherNet/IP: \(w); framing restarts at the next segment") }
         for f in frames { frame(f, ctx, &out) }
     }
 
     public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {
-        if ctx.fromClient { toServer.reset() } else { toClient.reset() }
+        framer.reset(fromClient: ctx.fromClient)
     }
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {

@@ -251,8 +251,7 @@ public enum IEC104 {
 /// The IEC 104 decoder of one flow: one message per APDU; monitor data, S-frames and test frames are routine.
 public final class IEC104Decoder: FlowDecoder {
     public let protocolName = "iec104"
-    var toServer = FrameBuffer(maxFrame: 255)
-    var toClient = FrameBuffer(maxFrame: 255)
+    var framer = DuplexFramer(maxFrame: 255, length: IEC104.frameLength)
     var budget = WarningBudget()
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {
@@ -262,13 +261,7 @@ public final class IEC104Decoder: FlowDecoder {
     public init() {}
 
     public func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
-        var frames: [[UInt8]] = []
-        var warnings: [String] = []
-        if ctx.fromClient {
-            toServer.feed(bytes, length: IEC104.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
-        } else {
-            toClient.feed(bytes, length: IEC104.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
-        }
+        let (frames, warnings) = framer.frames(bytes, fromClient: ctx.fromClient)
         for w in warnings { budget.warn(&out, ctx.packet, "IEC 104: \(w); framing restarts at the next segment") }
         for f in frames {
             guard let a = IEC104.decode(f) else { continue }
@@ -278,7 +271,7 @@ public final class IEC104Decoder: FlowDecoder {
     }
 
     public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {
-        if ctx.fromClient { toServer.reset() } else { toClient.reset() }
+        framer.reset(fromClient: ctx.fromClient)
     }
 
     func emit(_ a: IEC104.APDU, _ ctx: PacketContext, _ out: inout DecodeOutput, raw: [UInt8]) {

@@ -222,8 +222,7 @@ public enum Modbus {
 /// The Modbus/TCP decoder of one flow.
 public final class ModbusDecoder: FlowDecoder {
     public let protocolName = "modbus"
-    var toServer = FrameBuffer(maxFrame: 260)
-    var toClient = FrameBuffer(maxFrame: 260)
+    var framer = DuplexFramer(maxFrame: 260, length: Modbus.frameLength)
 
     struct Pending {
         var pdu: Modbus.PDU
@@ -241,21 +240,13 @@ public final class ModbusDecoder: FlowDecoder {
     public init() {}
 
     public func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
-        var warnings: [String] = []
-        var frames: [[UInt8]] = []
-        if ctx.fromClient {
-            toServer.feed(bytes, length: Modbus.frameLength, frame: { frames.append([UInt8]($0)) },
-                          invalid: { warnings.append($0) })
-        } else {
-            toClient.feed(bytes, length: Modbus.frameLength, frame: { frames.append([UInt8]($0)) },
-                          invalid: { warnings.append($0) })
-        }
+        let (frames, warnings) = framer.frames(bytes, fromClient: ctx.fromClient)
         for w in warnings { budget.warn(&out, ctx.packet, "Modbus/TCP: \(w); framing restarts at the next segment") }
         for f in frames { frame(f, ctx, &out) }
     }
 
     public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {
-        if ctx.fromClient { toServer.reset() } else { toClient.reset() }
+        framer.reset(fromClient: ctx.fromClient)
     }
 
     func frame(_ f: [UInt8], _ ctx: PacketContext, _ out: inout DecodeOutput) {

@@ -317,8 +317,7 @@ public enum OPCUA {
 /// The OPC UA decoder of one flow.
 public final class OPCUADecoder: FlowDecoder {
     public let protocolName = "opcua"
-    var toServer = FrameBuffer(maxFrame: 16 << 20)
-    var toClient = FrameBuffer(maxFrame: 16 << 20)
+    var framer = DuplexFramer(maxFrame: 16 << 20, length: OPCUA.frameLength)
     var budget = WarningBudget()
     var policy: String?
     var securityMode: String?
@@ -342,19 +341,13 @@ public final class OPCUADecoder: FlowDecoder {
     var encrypted: Bool { securityMode == "sign_and_encrypt" }
 
     public func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
-        var frames: [[UInt8]] = []
-        var warnings: [String] = []
-        if ctx.fromClient {
-            toServer.feed(bytes, length: OPCUA.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
-        } else {
-            toClient.feed(bytes, length: OPCUA.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
-        }
+        let (frames, warnings) = framer.frames(bytes, fromClient: ctx.fromClient)
         for w in warnings { budget.warn(&out, ctx.packet, "OPC UA: \(w); framing restarts at the next segment") }
         for f in frames { frame(f, ctx, &out) }
     }
 
     public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {
-        if ctx.fromClient { toServer.reset() } else { toClient.reset() }
+        framer.reset(fromClient: ctx.fromClient)
     }
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {

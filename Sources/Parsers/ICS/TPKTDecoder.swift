@@ -6,8 +6,7 @@ public final class TPKTDecoder: FlowDecoder {
     public private(set) var protocolName = "tpkt"
     enum Mode { case unknown, s7, rdp }
     var mode = Mode.unknown
-    var toServer = FrameBuffer(maxFrame: 65_535)
-    var toClient = FrameBuffer(maxFrame: 65_535)
+    var framer = DuplexFramer(maxFrame: 65_535, length: TPKTDecoder.frameLength)
     /// COTP data TPDUs without the end-of-TSDU bit, waiting for the last one.
     var cotpToServer: [UInt8] = []
     var cotpToClient: [UInt8] = []
@@ -47,13 +46,7 @@ public final class TPKTDecoder: FlowDecoder {
 
     public func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
         if mode == .rdp { return }   // after the connection sequence RDP is TLS or its own fast-path framing
-        var frames: [[UInt8]] = []
-        var warnings: [String] = []
-        if ctx.fromClient {
-            toServer.feed(bytes, length: Self.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
-        } else {
-            toClient.feed(bytes, length: Self.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
-        }
+        let (frames, warnings) = framer.frames(bytes, fromClient: ctx.fromClient)
         for f in frames {
             frame(f, ctx, &out)
             if mode == .rdp { return }
@@ -62,13 +55,8 @@ public final class TPKTDecoder: FlowDecoder {
     }
 
     public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {
-        if ctx.fromClient {
-            toServer.reset()
-            cotpToServer = []
-        } else {
-            toClient.reset()
-            cotpToClient = []
-        }
+        framer.reset(fromClient: ctx.fromClient)
+        if ctx.fromClient { cotpToServer = [] } else { cotpToClient = [] }
     }
 
     func frame(_ f: [UInt8], _ ctx: PacketContext, _ out: inout DecodeOutput) {

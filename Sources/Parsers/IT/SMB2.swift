@@ -163,8 +163,7 @@ public enum SMB2 {
 /// The SMB decoder of one flow.
 public final class SMB2Decoder: FlowDecoder {
     public let protocolName = "smb"
-    var toServer = FrameBuffer(maxFrame: 16 << 20)
-    var toClient = FrameBuffer(maxFrame: 16 << 20)
+    var framer = DuplexFramer(maxFrame: 16 << 20, length: SMB2Decoder.frameLength)
     var budget = WarningBudget()
     var trees: [UInt32: String] = [:]
     var files: [[UInt8]: (name: String, share: String?)] = [:]
@@ -195,19 +194,13 @@ public final class SMB2Decoder: FlowDecoder {
     }
 
     public func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
-        var frames: [[UInt8]] = []
-        var warnings: [String] = []
-        if ctx.fromClient {
-            toServer.feed(bytes, length: Self.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
-        } else {
-            toClient.feed(bytes, length: Self.frameLength, frame: { frames.append([UInt8]($0)) }, invalid: { warnings.append($0) })
-        }
+        let (frames, warnings) = framer.frames(bytes, fromClient: ctx.fromClient)
         for w in warnings { budget.warn(&out, ctx.packet, "SMB: \(w); framing restarts at the next segment") }
         for f in frames where f.count > 8 && f[0] == 0 { payload(Array(f[4...]), ctx, &out) }
     }
 
     public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {
-        if ctx.fromClient { toServer.reset() } else { toClient.reset() }
+        framer.reset(fromClient: ctx.fromClient)
     }
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {

@@ -67,3 +67,33 @@ public struct FrameBuffer {
         return at
     }
 }
+
+/// The two directions of a stream, each cut into frames by the same rule.
+public struct DuplexFramer {
+    var toServer: FrameBuffer
+    var toClient: FrameBuffer
+    let length: (UnsafeRawBufferPointer) -> FrameBuffer.Length
+
+    public init(maxFrame: Int, length: @escaping (UnsafeRawBufferPointer) -> FrameBuffer.Length) {
+        toServer = FrameBuffer(maxFrame: maxFrame)
+        toClient = FrameBuffer(maxFrame: maxFrame)
+        self.length = length
+    }
+
+    /// The whole frames this piece completes (copied), and why framing had to restart, if it did.
+    public mutating func frames(_ bytes: UnsafeRawBufferPointer, fromClient: Bool) -> (frames: [[UInt8]], problems: [String]) {
+        var frames: [[UInt8]] = []
+        var problems: [String] = []
+        if fromClient {
+            toServer.feed(bytes, length: length, frame: { frames.append([UInt8]($0)) }, invalid: { problems.append($0) })
+        } else {
+            toClient.feed(bytes, length: length, frame: { frames.append([UInt8]($0)) }, invalid: { problems.append($0) })
+        }
+        return (frames, problems)
+    }
+
+    /// After a gap: that direction starts framing again.
+    public mutating func reset(fromClient: Bool) {
+        if fromClient { toServer.reset() } else { toClient.reset() }
+    }
+}
