@@ -341,8 +341,7 @@ public final class ENIPDecoder: FlowDecoder {
     }
 
     /// Requests waiting for their reply, by sender context (unconnected) or connected sequence number.
-    var pending: [UInt64: Request] = [:]
-    var order: [UInt64] = []
+    var pending = PendingRequests<UInt64, Request>(limit: 256)
 
     public init(datagrams: Bool = false) {
         self.datagrams = datagrams
@@ -366,11 +365,7 @@ public final class ENIPDecoder: FlowDecoder {
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {
         budget.finish(&out, ctx.packet, "EtherNet/IP")
-        for k in order {
-            if let r = pending[k] { emit(r, nil, nil, &out) }
-        }
-        pending = [:]
-        order = []
+        for r in pending.drain() { emit(r, nil, nil, &out) }
     }
 
     func frame(_ f: [UInt8], _ ctx: PacketContext, _ out: inout DecodeOutput) {
@@ -424,18 +419,12 @@ public final class ENIPDecoder: FlowDecoder {
         if !isReply {
             let r = Request(command: cmd, cip: cip, fields: fields, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst)
             if cmd == 0x0066 { return emit(r, nil, nil, &out) }      // no reply
-            if let old = pending.removeValue(forKey: key) { emit(old, nil, nil, &out) } else { order.append(key) }
-            pending[key] = r
-            if pending.count > 256, let first = order.first {
-                order.removeFirst()
-                if let r = pending.removeValue(forKey: first) { emit(r, nil, nil, &out) }
-            }
-        } else if let r = pending.removeValue(forKey: key) {
-            if let i = order.firstIndex(of: key) { order.remove(at: i) }
+            for old in pending.add(key, r) { emit(old, nil, nil, &out) }
+        } else if let r = pending.take(key) {
             emit(r, (cip, fields), ctx.packet, &out)
-        } else if cmd == 0x0063, let r = pending.first(where: { $0.value.command == 0x0063 }) {
+        } else if cmd == 0x0063, let r = pending.first(where: { $0.command == 0x0063 }) {
             // ListIdentity broadcast answers carry the request's context; several devices may answer.
-            emit(r.value, (cip, fields), ctx.packet, &out)
+            emit(r, (cip, fields), ctx.packet, &out)
         } else {
             var r = Request(command: cmd, cip: cip, fields: fields, time: ctx.time, packet: ctx.packet, src: ctx.dst, dst: ctx.src)
             r.fields["note"] = "reply without a request in the capture"

@@ -333,8 +333,7 @@ public final class OPCUADecoder: FlowDecoder {
         var dst: NetEndpoint
     }
 
-    var pending: [UInt64: Request] = [:]
-    var order: [UInt64] = []
+    var pending = PendingRequests<UInt64, Request>(limit: 1024)
 
     public init() {}
 
@@ -352,9 +351,7 @@ public final class OPCUADecoder: FlowDecoder {
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {
         budget.finish(&out, ctx.packet, "OPC UA")
-        for k in order { if let r = pending[k] { emit(r, nil, nil, &out) } }
-        pending = [:]
-        order = []
+        for r in pending.drain() { emit(r, nil, nil, &out) }
     }
 
     func frame(_ f: [UInt8], _ ctx: PacketContext, _ out: inout DecodeOutput) {
@@ -385,19 +382,15 @@ public final class OPCUADecoder: FlowDecoder {
             if case .string(let mode)? = m.fields["security_mode"] { securityMode = mode }
             let isRequest = ctx.fromClient
             if isRequest {
-                if let old = pending.removeValue(forKey: UInt64(rid)) { emit(old, nil, nil, &out) } else { order.append(UInt64(rid)) }
-                pending[UInt64(rid)] = Request(m: m, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst)
+                let r = Request(m: m, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst)
                 if m.type == "CLO" {
-                    pending[UInt64(rid)] = nil
-                    order.removeAll { $0 == UInt64(rid) }
-                    emit(Request(m: m, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst), nil, nil, &out, expectsReply: false)
+                    // CloseSecureChannel has no answer: anything left under its id is unanswered.
+                    if let old = pending.take(UInt64(rid)) { emit(old, nil, nil, &out) }
+                    emit(r, nil, nil, &out, expectsReply: false)
+                } else {
+                    for old in pending.add(UInt64(rid), r) { emit(old, nil, nil, &out) }
                 }
-                if pending.count > 1024, let first = order.first {
-                    order.removeFirst()
-                    if let r = pending.removeValue(forKey: first) { emit(r, nil, nil, &out) }
-                }
-            } else if let r = pending.removeValue(forKey: UInt64(rid)) {
-                order.removeAll { $0 == UInt64(rid) }
+            } else if let r = pending.take(UInt64(rid)) {
                 emit(r, m, ctx.packet, &out)
             } else {
                 var r = Request(m: m, time: ctx.time, packet: ctx.packet, src: ctx.dst, dst: ctx.src)

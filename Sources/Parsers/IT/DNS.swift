@@ -155,8 +155,7 @@ public final class DNSDecoder: FlowDecoder {
         var dst: NetEndpoint
     }
 
-    var pending: [UInt16: Query] = [:]
-    var order: [UInt16] = []
+    var pending = PendingRequests<UInt16, Query>(limit: 1024)
 
     public init(tcp: Bool) {
         self.tcp = tcp
@@ -185,14 +184,9 @@ public final class DNSDecoder: FlowDecoder {
             }
             if let p = m.problem { budget.warn(&out, ctx.packet, "DNS: \(p)") }
             if !m.isResponse {
-                if let old = pending.removeValue(forKey: m.id) { emit(old, nil, nil, &out) } else { order.append(m.id) }
-                pending[m.id] = Query(m: m, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst)
-                if pending.count > 1024, let first = order.first {
-                    order.removeFirst()
-                    if let q = pending.removeValue(forKey: first) { emit(q, nil, nil, &out) }
-                }
-            } else if let q = pending.removeValue(forKey: m.id) {
-                order.removeAll { $0 == m.id }
+                let q = Query(m: m, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst)
+                for old in pending.add(m.id, q) { emit(old, nil, nil, &out) }
+            } else if let q = pending.take(m.id) {
                 emit(q, m, ctx.packet, &out)
             } else {
                 emit(Query(m: m, time: ctx.time, packet: ctx.packet, src: ctx.dst, dst: ctx.src), m, ctx.packet, &out, orphan: true)
@@ -202,9 +196,7 @@ public final class DNSDecoder: FlowDecoder {
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {
         budget.finish(&out, ctx.packet, "DNS")
-        for id in order { if let q = pending[id] { emit(q, nil, nil, &out) } }
-        pending = [:]
-        order = []
+        for q in pending.drain() { emit(q, nil, nil, &out) }
     }
 
     func emit(_ q: Query, _ answer: DNS.Message?, _ answerPacket: Int?, _ out: inout DecodeOutput, orphan: Bool = false) {

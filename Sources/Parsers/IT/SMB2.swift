@@ -176,8 +176,7 @@ public final class SMB2Decoder: FlowDecoder {
         var dst: NetEndpoint
     }
 
-    var pending: [UInt64: Request] = [:]
-    var order: [UInt64] = []
+    var pending = PendingRequests<UInt64, Request>(limit: 1024)
 
     public init() {}
 
@@ -205,9 +204,7 @@ public final class SMB2Decoder: FlowDecoder {
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {
         budget.finish(&out, ctx.packet, "SMB")
-        for k in order { if let r = pending[k] { emit(r, nil, nil, &out) } }
-        pending = [:]
-        order = []
+        for r in pending.drain() { emit(r, nil, nil, &out) }
     }
 
     func payload(_ b: [UInt8], _ ctx: PacketContext, _ out: inout DecodeOutput) {
@@ -242,17 +239,12 @@ public final class SMB2Decoder: FlowDecoder {
     func message(_ m: SMB2.Message, _ ctx: PacketContext, _ out: inout DecodeOutput) {
         if !m.isResponse {
             if m.command == 12 { return }   // cancel: no response of its own
-            if let old = pending.removeValue(forKey: m.messageID) { emit(old, nil, nil, &out) } else { order.append(m.messageID) }
-            pending[m.messageID] = Request(m: m, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst)
-            if pending.count > 1024, let first = order.first {
-                order.removeFirst()
-                if let r = pending.removeValue(forKey: first) { emit(r, nil, nil, &out) }
-            }
+            let r = Request(m: m, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst)
+            for old in pending.add(m.messageID, r) { emit(old, nil, nil, &out) }
             return
         }
         if m.status == 0x0000_0103 { return }   // STATUS_PENDING: the real answer comes later
-        if let r = pending.removeValue(forKey: m.messageID) {
-            order.removeAll { $0 == m.messageID }
+        if let r = pending.take(m.messageID) {
             emit(r, m, ctx.packet, &out)
         } else {
             var r = Request(m: m, time: ctx.time, packet: ctx.packet, src: ctx.dst, dst: ctx.src)

@@ -142,3 +142,49 @@ public struct WarningBudget {
         if count > listed { out.warn(packet, "\(what): \(count - listed) more framing errors on this flow (first \(listed) listed)") }
     }
 }
+
+/// Requests waiting for their response, by the protocol's key (transaction id, request id, message id), oldest
+/// first, at most `limit` of them: what no longer fits comes back to be reported unanswered.
+public struct PendingRequests<Key: Hashable, Value> {
+    private var byKey: [Key: Value] = [:]
+    private var order: [Key] = []
+    public let limit: Int
+
+    public init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Files a request. Returns those it displaces: an unanswered one with the same key, then the oldest when over
+    /// the limit.
+    public mutating func add(_ key: Key, _ value: Value) -> [Value] {
+        var displaced: [Value] = []
+        if let old = byKey.removeValue(forKey: key) { displaced.append(old) } else { order.append(key) }
+        byKey[key] = value
+        if byKey.count > limit, let first = order.first {
+            order.removeFirst()
+            if let old = byKey.removeValue(forKey: first) { displaced.append(old) }
+        }
+        return displaced
+    }
+
+    /// The request with this key, no longer waiting.
+    public mutating func take(_ key: Key) -> Value? {
+        guard let v = byKey.removeValue(forKey: key) else { return nil }
+        order.removeAll { $0 == key }
+        return v
+    }
+
+    /// The oldest waiting request that matches, left waiting.
+    public func first(where match: (Value) -> Bool) -> Value? {
+        order.lazy.compactMap { byKey[$0] }.first(where: match)
+    }
+
+    /// Everything still waiting, oldest first; the table is empty afterwards.
+    public mutating func drain() -> [Value] {
+        defer {
+            byKey = [:]
+            order = []
+        }
+        return order.compactMap { byKey[$0] }
+    }
+}
