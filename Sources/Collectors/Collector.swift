@@ -60,7 +60,8 @@ public protocol Collector: Sendable {
 public enum CollectorRegistry {
     public static let all: [any Collector.Type] = [
         EVTXCollector.self, PcapCollector.self, SyslogCollector.self, AccessLogCollector.self, WebErrorLogCollector.self,
-        JSONLinesCollector.self,
+        JSONLinesCollector.self, PIHistorianCollector.self, AVEVAHistorianCollector.self,
+        IgnitionHistorianCollector.self, LongHistorianCollector.self, WideHistorianCollector.self,
     ]
 
     /// The collector with this name, if any.

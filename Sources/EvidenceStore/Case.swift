@@ -342,10 +342,10 @@ public final class Case: @unchecked Sendable {
                 try db.execute(sql: "DELETE FROM events WHERE run_id = ?", arguments: [id])
                 let events = db.changesCount
                 try db.execute(sql: "DELETE FROM warnings WHERE run_id = ?", arguments: [id])
-                try db.execute(sql: "DELETE FROM samples WHERE run_id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM sample_blocks WHERE run_id = ?", arguments: [id])
                 try db.execute(
                     sql: """
-                        UPDATE ingest_runs SET status = 'incomplete', events = 0, warnings = 0, note = ?
+                        UPDATE ingest_runs SET status = 'incomplete', events = 0, warnings = 0, samples = 0, note = ?
                         WHERE id = ?
                         """,
                     arguments: ["interrupted; \(events) partial events removed; run the ingest again", id])

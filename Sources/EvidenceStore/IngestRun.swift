@@ -12,6 +12,9 @@ public struct IngestSummary: Sendable {
     public var collector: String
     public var events: Int64
     public var warnings: Int64
+    /// Historian samples written (samples are not events).
+    public var samples: Int64 = 0
+    public var series: Int = 0
 }
 
 extension Case {
@@ -62,6 +65,19 @@ public final class IngestRun: EventSink {
     private var statement: OpaquePointer?
     public private(set) var eventCount: Int64 = 0
     public private(set) var warningCount: Int64 = 0
+    public private(set) var sampleCount: Int64 = 0
+    /// Series by handle, with their row ids once written.
+    private var seriesInfo: [SeriesInfo] = []
+    private var seriesRowID: [Int64?] = []
+    private var seriesHandle: [String: Int] = [:]
+    /// The block being filled for each series, and the encoded blocks waiting for the next write.
+    private var openBlocks: [SampleBlock] = []
+    private var pendingBlocks: [(series: Int, block: EncodedBlock)] = []
+    private var bufferedSamples = 0
+    /// Handles below this have their `series` row.
+    private var seriesWritten = 0
+    /// Samples held in memory (open and pending blocks) before they are written, whatever the number of series.
+    public var sampleBatch = 500_000
     private var closed = false
     /// Called after each batch is written with the run's event and warning counts: for a progress display.
     public var onBatch: ((Int64, Int64) -> Void)?
@@ -93,6 +109,45 @@ public final class IngestRun: EventSink {
         if pendingWarnings.count >= batchSize { try flush() }
     }
 
+    public func defineSeries(_ info: SeriesInfo) throws -> Int {
+        if let h = seriesHandle[info.name] { return h }
+        let h = seriesInfo.count
+        seriesInfo.append(info)
+        seriesRowID.append(nil)
+        seriesHandle[info.name] = h
+        openBlocks.append(SampleBlock())
+        return h
+    }
+
+    public func emit(_ sample: Sample, series: Int) throws {
+        openBlocks[series].append(sample)
+        bufferedSamples += 1
+        if openBlocks[series].isFull {
+            pendingBlocks.append((series, EncodedBlock(openBlocks[series])))
+            openBlocks[series] = SampleBlock()
+        }
+        if bufferedSamples >= sampleBatch { try flush() }
+    }
+
+    /// A block ready to store, with the figures its `sample_blocks` row carries.
+    struct EncodedBlock {
+        var firstTime, minTime, maxTime: Int64
+        var count, numbers: Int
+        var minValue, maxValue: Double?
+        var data: [UInt8]
+
+        init(_ b: SampleBlock) {
+            firstTime = b.firstTime
+            minTime = b.minTime
+            maxTime = b.maxTime
+            count = b.count
+            numbers = b.numbers
+            minValue = b.numbers > 0 && b.minValue.isFinite ? b.minValue : nil
+            maxValue = b.numbers > 0 && b.maxValue.isFinite ? b.maxValue : nil
+            data = b.encoded()
+        }
+    }
+
     static let insertSQL = """
         INSERT INTO events (time, recorded_time, time_desc, domain, kind, host, asset, src_ip, src_port, src_mac,
             dst_ip, dst_port, dst_mac, user, message, attributes, tags, evidence_id, collector, collector_version,
@@ -103,9 +158,17 @@ public final class IngestRun: EventSink {
     /// Writes the buffered events and warnings in one transaction.
     public func flush() throws {
         guard !closed else { throw CaseError(.invalidArgument, "ingest run #\(id) is already closed", hint: nil) }
-        guard !pendingEvents.isEmpty || !pendingWarnings.isEmpty else { return }
+        // Every open block goes out with the batch, so a run's samples are all written when `flush` returns.
+        for h in openBlocks.indices where !openBlocks[h].isEmpty {
+            pendingBlocks.append((h, EncodedBlock(openBlocks[h])))
+            openBlocks[h] = SampleBlock()
+        }
+        guard !pendingEvents.isEmpty || !pendingWarnings.isEmpty || !pendingBlocks.isEmpty
+                || seriesWritten < seriesInfo.count else { return }
         let events = pendingEvents
         let warnings = pendingWarnings
+        let blocks = pendingBlocks
+        let samples = blocks.reduce(0) { $0 + $1.block.count }
         let runID = id
         try Case.map(doing: "writing events of run #\(id)") {
             try owner.dbQueue.inDatabase { db in
@@ -119,18 +182,24 @@ public final class IngestRun: EventSink {
                 }
                 try db.inTransaction(.immediate) {
                     try IngestRun.insert(events, runID: runID, statement: statement!, db: db)
+                    try writeBlocks(blocks, db: db)
                     for w in warnings {
                         try db.execute(sql: "INSERT INTO warnings (run_id, evidence_id, locator, text) VALUES (?,?,?,?)",
                                        arguments: [runID, w.evidenceID, w.locator, w.text])
                     }
-                    try db.execute(sql: "UPDATE ingest_runs SET events = events + ?, warnings = warnings + ? WHERE id = ?",
-                                   arguments: [events.count, warnings.count, runID])
+                    try db.execute(sql: """
+                        UPDATE ingest_runs SET events = events + ?, warnings = warnings + ?, samples = samples + ?
+                        WHERE id = ?
+                        """, arguments: [events.count, warnings.count, samples, runID])
                     return .commit
                 }
             }
         }
         eventCount += Int64(events.count)
         warningCount += Int64(warnings.count)
+        sampleCount += Int64(samples)
+        pendingBlocks.removeAll(keepingCapacity: true)
+        bufferedSamples = 0
         Case.log.trace("batch written", metadata: ["run.id": "\(id)", "events": "\(events.count)",
                                                    "warnings": "\(warnings.count)", "run.events": "\(eventCount)"])
         pendingEvents.removeAll(keepingCapacity: true)
@@ -139,6 +208,33 @@ public final class IngestRun: EventSink {
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    /// Writes the series not yet in the case (a series of the same evidence and name is shared between runs), then
+    /// the blocks.
+    private func writeBlocks(_ blocks: [(series: Int, block: EncodedBlock)], db: Database) throws {
+        for h in seriesRowID.indices.dropFirst(seriesWritten) {
+            let info = seriesInfo[h]
+            try db.execute(sql: """
+                INSERT INTO series (name, tag, unit, description, asset, evidence_id) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (evidence_id, name) DO UPDATE SET
+                    unit = coalesce(excluded.unit, unit), description = coalesce(excluded.description, description),
+                    asset = coalesce(excluded.asset, asset)
+                """, arguments: [info.name, info.tag, info.unit, info.description, info.asset, evidenceID])
+            seriesRowID[h] = try Int64.fetchOne(db, sql: "SELECT id FROM series WHERE evidence_id = ? AND name = ?",
+                                                arguments: [evidenceID, info.name])
+        }
+        seriesWritten = seriesRowID.count
+        guard !blocks.isEmpty else { return }
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO sample_blocks (series_id, run_id, first_time, min_time, max_time, count, numbers, min_value,
+                                       max_value, data)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (h, b) in blocks {
+            try insert.execute(arguments: [seriesRowID[h], id, b.firstTime, b.minTime, b.maxTime, b.count, b.numbers,
+                                           b.minValue, b.maxValue, Data(b.data)])
+        }
+    }
 
     /// The hot loop: bind and step one prepared statement per event.
     static func insert(_ events: [Event], runID: Int64, statement s: OpaquePointer, db: Database) throws {
@@ -200,8 +296,9 @@ public final class IngestRun: EventSink {
     public func finish() throws -> IngestSummary {
         try flush()
         closed = true
-        let (id, events, warnings, collector, evidenceID, actor) =
-            (self.id, eventCount, warningCount, self.collector, self.evidenceID, self.actor)
+        let (id, events, warnings, collector, evidenceID, actor, samples) =
+            (self.id, eventCount, warningCount, self.collector, self.evidenceID, self.actor, sampleCount)
+        let detail = custodyDetail(events: events, warnings: warnings, samples: samples, series: seriesWritten)
         try owner.write { db in
             if let statement {
                 sqlite3_finalize(statement)
@@ -212,12 +309,20 @@ public final class IngestRun: EventSink {
             try db.execute(sql: "UPDATE ingest_runs SET status = 'complete', finished_at = ? WHERE id = ?",
                            arguments: [Timestamp.now.nanoseconds, id])
             try CustodyEntry.append(db, actor: actor, action: "ingest.run", subject: "run #\(id)",
-                                    detail: ["evidence": .int(evidenceID), "collector": .string(collector),
-                                             "events": .int(events), "warnings": .int(warnings),
-                                             "status": "complete"])
+                                    detail: .object(detail))
         }
         return IngestSummary(runID: id, evidenceID: evidenceID, collector: collector, events: events,
-                             warnings: warnings)
+                             warnings: warnings, samples: samples, series: seriesWritten)
+    }
+
+    private func custodyDetail(events: Int64, warnings: Int64, samples: Int64, series: Int) -> [String: JSONValue] {
+        var d: [String: JSONValue] = ["evidence": .int(evidenceID), "collector": .string(collector),
+                                      "events": .int(events), "warnings": .int(warnings), "status": "complete"]
+        if samples > 0 || series > 0 {
+            d["samples"] = .int(samples)
+            d["series"] = .int(Int64(series))
+        }
+        return d
     }
 
     /// Ends a run that cannot go on (the evidence could not be read at all): its rows are removed and the run is
@@ -226,6 +331,8 @@ public final class IngestRun: EventSink {
         closed = true
         pendingEvents.removeAll()
         pendingWarnings.removeAll()
+        pendingBlocks.removeAll()
+        openBlocks = openBlocks.map { _ in SampleBlock() }
         let (id, actor, collector, evidenceID) = (self.id, self.actor, self.collector, self.evidenceID)
         try owner.write { db in
             if let statement {
@@ -234,9 +341,10 @@ public final class IngestRun: EventSink {
             }
             try db.execute(sql: "DELETE FROM events WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM warnings WHERE run_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM samples WHERE run_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM sample_blocks WHERE run_id = ?", arguments: [id])
             try db.execute(sql: """
-                UPDATE ingest_runs SET status = 'failed', finished_at = ?, events = 0, warnings = 0, note = ?
+                UPDATE ingest_runs SET status = 'failed', finished_at = ?, events = 0, warnings = 0, samples = 0,
+                    note = ?
                 WHERE id = ?
                 """, arguments: [Timestamp.now.nanoseconds, reason, id])
             try CustodyEntry.append(db, actor: actor, action: "ingest.failed", subject: "run #\(id)",

@@ -168,6 +168,32 @@ enum Schema {
                 BEGIN SELECT RAISE(ABORT, 'custody is append-only'); END;
                 """)
         }
+        m.registerMigration("v2-sample-blocks") { db in
+            // Samples are stored in blocks (JikochoModel.SampleBlock): one SQLite row per sample caps ingest near
+            // half a million samples a second on this class of machine and costs ~50 bytes a sample. v1's
+            // `samples` table was never written by any collector.
+            try db.execute(sql: """
+                DROP TABLE samples;
+
+                CREATE TABLE sample_blocks (
+                    id          INTEGER PRIMARY KEY,
+                    series_id   INTEGER NOT NULL REFERENCES series(id),
+                    run_id      INTEGER NOT NULL REFERENCES ingest_runs(id),
+                    first_time  INTEGER NOT NULL,
+                    min_time    INTEGER NOT NULL,
+                    max_time    INTEGER NOT NULL CHECK (max_time >= min_time),
+                    count       INTEGER NOT NULL CHECK (count > 0),
+                    numbers     INTEGER NOT NULL CHECK (numbers BETWEEN 0 AND count),
+                    min_value   REAL,
+                    max_value   REAL,
+                    data        BLOB NOT NULL
+                ) STRICT;
+                CREATE INDEX sample_blocks_series_time ON sample_blocks(series_id, min_time);
+                CREATE INDEX sample_blocks_run ON sample_blocks(run_id);
+
+                ALTER TABLE ingest_runs ADD COLUMN samples INTEGER NOT NULL DEFAULT 0 CHECK (samples >= 0);
+                """)
+        }
         return m
     }
 }

@@ -63,6 +63,17 @@ struct DevCommand: ParsableCommand {
             }
 
             func warn(_ warning: CollectorWarning) throws { warnings += 1 }
+
+            var series: [String: Int] = [:]
+            var samples = 0
+
+            func defineSeries(_ info: SeriesInfo) throws -> Int {
+                if let i = series[info.name] { return i }
+                series[info.name] = series.count
+                return series.count - 1
+            }
+
+            func emit(_ sample: Sample, series: Int) throws { samples += 1 }
         }
 
         /// This process's own peak resident memory: VmHWM (getrusage's ru_maxrss on Linux starts from the parent's
@@ -107,6 +118,10 @@ struct DevCommand: ParsableCommand {
             let secs = Date().timeIntervalSince(start)
             print("\(sink.events) events, \(sink.warnings) warnings, \(bytes) bytes in \(String(format: "%.2f", secs)) s "
                   + "(\(Int(Double(sink.events) / max(secs, 1e-9))) events/s), peak RSS \(Self.peakRSSKiB()) KiB")
+            if sink.samples > 0 || !sink.series.isEmpty {
+                print("\(sink.samples) samples in \(sink.series.count) series "
+                      + "(\(Int(Double(sink.samples) / max(secs, 1e-9))) samples/s)")
+            }
             if let k = sink.sumKey { print("sum of \(k) over \(sink.sumPrefix)*: \(sink.total)") }
         }
     }

@@ -47,6 +47,16 @@ public final class LocalTimeZone {
         return (asUTC + Int64(-offset) * Timestamp.nanosPerSecond, resolution)
     }
 
+    /// For a local time that happened twice, the later of its two instants (`timestamp` gives the earlier).
+    public func laterInstant(_ c: CivilTime) -> Timestamp? {
+        guard let zone, c.utcOffsetSeconds == nil, let asUTC = c.timestamp(assumingOffset: 0) else { return nil }
+        let l = asUTC.seconds
+        func off(_ utc: Int64) -> Int { zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(utc))) }
+        let candidates = Set([off(l - 86_400), off(l + 86_400), off(l)])
+        guard let smallest = candidates.filter({ off(l - Int64($0)) == $0 }).min() else { return nil }
+        return asUTC + Int64(-smallest) * Timestamp.nanosPerSecond
+    }
+
     private func resolve(localSeconds l: Int64, key: Int64) -> (offset: Int, resolution: Resolution) {
         guard let zone else { return (0, .exact) }
         func off(_ utc: Int64) -> Int { zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(utc))) }

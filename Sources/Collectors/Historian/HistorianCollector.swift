@@ -1,0 +1,558 @@
+import Foundation
+import JikochoModel
+import Parsers
+
+/// `historian/pi`, `historian/aveva`, `historian/ignition`, `historian/long`, `historian/wide`: plant historian
+/// exports into samples (the `samples` of the case, not events) and the process events derived from them
+/// (setpoint changes, excursions, steps, flatlines, quality runs and gaps, digital state changes).
+///
+/// Options: `tz` (zone of local times; else the evidence's declared zone; else a zone the export declares in a
+/// comment or preamble line; else UTC with a warning), `historian.date-order` (`dmy`, `mdy`, `ymd`: how to read
+/// numeric dates when the first rows cannot tell), `historian.events` (`off`: samples only),
+/// `historian.max-analysed-series` (default 10000: series beyond are stored but not analysed, with a warning).
+public struct HistorianReader {
+    public static let version = "1"
+    /// Lines read to find the header and the time format.
+    static let sniffLines = 2_000
+    /// Warnings of one kind given line by line before they are only counted.
+    static let warningsPerKind = 100
+    public static let maxRecordBytes = 1 << 20
+
+    let dialect: HistorianLayout.Dialect
+
+    /// What the first lines of an export say: where the header is, its layout, the separator, the time format.
+    struct Sniff {
+        var layout: HistorianLayout
+        var headerLine: Int     // 0 when the export has no header (piconfig output)
+        var separator: UInt8
+        var decimalComma: Bool
+        var declaredZone: String?
+        var timeFormat: HistorianTimeFormat?
+        var ambiguousDates = false
+    }
+
+    static func identify(_ probe: EvidenceProbe, as dialect: HistorianLayout.Dialect) -> Confidence {
+        let lines = probe.lines(40).map { Array($0) }
+        guard let sniff = sniff(lines, preferred: nil), sniff.layout.dialect == dialect, sniff.timeFormat != nil else {
+            return .no
+        }
+        return .likely
+    }
+
+    /// Finds the header among the first lines (after blank, comment and preamble lines) and reads the time format
+    /// off the data rows below it.
+    static func sniff(_ lines: [[UInt8]], preferred: HistorianTimeFormat.DateOrder?) -> Sniff? {
+        var declaredZone: String?
+        for (i, raw) in lines.prefix(50).enumerated() {
+            var line = raw
+            if i == 0, line.starts(with: [0xEF, 0xBB, 0xBF]) { line.removeFirst(3) }
+            let text = String(decoding: line, as: UTF8.self)
+            if let z = HistorianLayout.declaredZone(in: text) { declaredZone = z }
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix("//") { continue }
+            let sep = CSVFields.guessSeparator(line)
+            var fields = CSVFields(separator: sep)
+            let header = line.withUnsafeBufferPointer { b -> [String] in
+                fields.split(b)
+                return (0..<fields.count).map { fields.string($0, in: b) }
+            }
+            if let layout = HistorianLayout.recognize(header) {
+                let data = Array(lines.dropFirst(i + 1))
+                guard var s = finish(Sniff(layout: layout, headerLine: i + 1, separator: sep, decimalComma: false,
+                                           declaredZone: declaredZone), data: data, preferred: preferred)
+                else { continue }
+                if s.timeFormat == nil, data.allSatisfy({ isBlankOrComment($0) }) { s.timeFormat = .civil(.yearFirst) }
+                return s
+            }
+            // piconfig output has no header: tag, time, value[, status].
+            if header.count >= 3, header.count <= 4 {
+                let timeField = Array(header[1].utf8)
+                if timeField.withUnsafeBufferPointer({ b in
+                    HistorianTime.civil(b, order: .dayFirst) != nil && b.contains(where: { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A })
+                }) {
+                    var quality: [(column: Int, code: HistorianValues.QualityCode)] = []
+                    if header.count == 4 { quality.append((3, .zeroIsGood)) }
+                    let layout = HistorianLayout(dialect: .pi, shape: .long(tag: 0, values: [2]), time: 1,
+                                                 quality: quality, unit: nil, description: nil,
+                                                 columnCount: header.count)
+                    return finish(Sniff(layout: layout, headerLine: i, separator: sep, decimalComma: false,
+                                        declaredZone: declaredZone), data: Array(lines.dropFirst(i)),
+                                  preferred: preferred)
+                }
+            }
+            // A preamble line (`Query: …`, `Start Time,…`): go on looking for the header.
+        }
+        return nil
+    }
+
+    private static func isBlankOrComment(_ l: [UInt8]) -> Bool {
+        let t = String(decoding: l, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        return t.isEmpty || t.hasPrefix("#") || t.hasPrefix("//")
+    }
+
+    /// Time format and decimal comma from the data rows.
+    private static func finish(_ sniff: Sniff, data: [[UInt8]], preferred: HistorianTimeFormat.DateOrder?) -> Sniff? {
+        var s = sniff
+        var fields = CSVFields(separator: s.separator)
+        var times: [[UInt8]] = []
+        var commaNumbers = 0, pointNumbers = 0
+        for line in data.prefix(1_000) where !isBlankOrComment(line) {
+            line.withUnsafeBufferPointer { b in
+                fields.split(b)
+                guard s.layout.time < fields.count else { return }
+                times.append(Array(fields.bytes(s.layout.time, in: b)))
+                guard s.separator != 0x2C else { return }
+                for k in 0..<fields.count where k != s.layout.time {
+                    let f = fields.bytes(k, in: b)
+                    if f.contains(0x2C), HistorianValues.number(f, decimalComma: true) != nil { commaNumbers += 1 }
+                    if f.contains(0x2E), HistorianValues.number(f) != nil { pointNumbers += 1 }
+                }
+            }
+        }
+        s.decimalComma = commaNumbers > pointNumbers
+        let preferredOrder = preferred ?? (s.layout.dialect == .pi || s.layout.dialect == .aveva
+                                           || s.layout.dialect == .ignition ? .monthFirst : .dayFirst)
+        if let (format, ambiguous) = HistorianTime.infer(times, preferred: preferredOrder) {
+            s.timeFormat = format
+            s.ambiguousDates = ambiguous && preferred == nil
+        } else if !times.isEmpty {
+            return nil
+        }
+        return s
+    }
+
+    /// Warnings of one kind past `warningsPerKind` are counted and summed up at the end.
+    final class Warnings<Sink: EventSink> {
+        let sink: Sink
+        let evidenceID: Int64
+        var counts: [String: Int] = [:]
+        var total = 0
+
+        init(sink: Sink, evidenceID: Int64) {
+            self.sink = sink
+            self.evidenceID = evidenceID
+        }
+
+        func callAsFunction(_ kind: String, _ locator: String, _ text: String) throws {
+            let n = counts[kind, default: 0] + 1
+            counts[kind] = n
+            if n <= HistorianReader.warningsPerKind {
+                try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: locator, text: text))
+            }
+        }
+
+        func summarize() throws {
+            for (kind, n) in counts.sorted(by: { $0.key < $1.key }) where n > HistorianReader.warningsPerKind {
+                try sink.warn(CollectorWarning(
+                    evidenceID: evidenceID, locator: "whole file",
+                    text: "\(n - HistorianReader.warningsPerKind) more warnings of this kind were counted, not listed: "
+                        + kind))
+            }
+        }
+    }
+
+    /// One series as the reader follows it.
+    struct Tracked {
+        var handle: Int
+        var info: SeriesInfo
+        var detector: SeriesDetector?
+        var sawNumber = false
+        var sawText = false
+        var lastTime: Int64 = .min
+        var backwards = 0
+    }
+
+    func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
+        let evidenceID = source.item.id
+        let warn = Warnings(sink: sink, evidenceID: evidenceID)
+        let reader = LineReader(path: source.path, maxLine: HistorianReader.maxRecordBytes)
+        let preferred = source.options["historian.date-order"].flatMap(HistorianTimeFormat.DateOrder.init(rawValue:))
+        if let o = source.options["historian.date-order"], preferred == nil {
+            throw CollectorError.notThisFormat("historian.date-order must be dmy, mdy or ymd, not \(o)")
+        }
+
+        // Pass 1: the first lines, for the header and the time format.
+        var head: [[UInt8]] = []
+        do {
+            try reader.forEachLine { line in
+                head.append(Array(line.bytes))
+                if head.count >= HistorianReader.sniffLines { throw SniffDone() }
+            }
+        } catch is SniffDone {}
+        guard var sniff = HistorianReader.sniff(head, preferred: preferred) else {
+            throw CollectorError.notThisFormat("no historian header (a time column and tag or value columns) and no "
+                                               + "readable times in the first lines")
+        }
+        if sniff.layout.dialect != dialect {
+            // Forced with --collector: read the layout found, say so.
+            try warn("dialect", "line \(sniff.headerLine)", "the header looks like \(sniff.layout.dialect.collectorName);"
+                     + " read with that layout under \(dialect.collectorName) as asked")
+        }
+        guard let format = sniff.timeFormat else {
+            throw CollectorError.notThisFormat("no readable times under the header")
+        }
+        if sniff.ambiguousDates {
+            try warn("dates", "line \(sniff.headerLine + 1)", "numeric dates with both fields ≤ 12 in the first rows; read as "
+                     + "\(format) — pass --option historian.date-order=dmy or mdy if that is wrong")
+        }
+
+        // The zone: the investigator's, the evidence's, the export's own, else UTC with a warning.
+        let zoneSpec = source.options["tz"] ?? source.item.timeZone
+        var zone: LocalTimeZone
+        var zoneDeclared = true
+        if let zoneSpec {
+            guard let z = LocalTimeZone(zoneSpec) else { throw CollectorError.notThisFormat("unknown time zone \(zoneSpec)") }
+            zone = z
+            if let own = sniff.declaredZone, own != zoneSpec {
+                try warn("zone", "line 1", "the export declares time zone \(own); \(zoneSpec) was used as given")
+            }
+        } else if let own = sniff.declaredZone, let z = LocalTimeZone(own) {
+            zone = z
+            try warn("zone", "line 1", "local times read in \(own), the zone the export declares")
+        } else {
+            zone = LocalTimeZone("UTC")!
+            zoneDeclared = false
+            if let own = sniff.declaredZone {
+                try warn("zone", "line 1", "the export declares a time zone this build does not know (\(own)); local "
+                         + "times were read as UTC (pass --tz)")
+                sniff.declaredZone = nil
+            }
+        }
+
+        let layout = sniff.layout
+        let options = source.options
+        let deriveEvents = options["historian.events"] != "off"
+        let maxAnalysed = options["historian.max-analysed-series"].flatMap(Int.init) ?? 10_000
+        var detectorOptions = ProcessDetectorOptions()
+        if case .wide = layout.shape { detectorOptions.gaps = false }
+        let collectorName = dialect.collectorName
+        var tracked: [Tracked] = []
+        var byTag: [[UInt8]: Int] = [:]
+        var lastTagBytes: [UInt8] = []
+        var lastTagIndex = -1
+        var rowGaps = RowGapDetector()
+        var lastRowTime: Int64 = .min
+        var warnedZone = false
+        var analysedWarned = false
+        var rows = 0
+
+        func emit(_ f: ProcessFinding, _ t: Tracked) throws {
+            var attrs = f.attributes
+            attrs["tag"] = .string(t.info.tag)
+            if let u = t.info.unit { attrs["unit"] = .string(u) }
+            attrs["start"] = .string(f.start.time.iso8601())
+            attrs["end"] = .string(f.end.time.iso8601())
+            attrs["lines"] = .string(f.start.line == f.end.line ? "\(f.start.line)" : "\(f.start.line)-\(f.end.line)")
+            attrs["samples_cited"] = .object(["series": .string(t.info.name), "from": .string(f.start.time.iso8601()),
+                                              "to": .string(f.end.time.iso8601()), "count": .int(Int64(f.count))])
+            try sink.emit(Event(time: f.start.time, timeDescription: "Sample time", domain: .process, kind: f.kind.rawValue,
+                                asset: t.info.asset, message: f.summary, attributes: attrs,
+                                provenance: Provenance(evidenceID: evidenceID, collector: collectorName,
+                                                       collectorVersion: HistorianReader.version,
+                                                       locator: "line \(f.start.line)")))
+        }
+
+        func series(_ info: SeriesInfo) throws -> Int {
+            let handle = try sink.defineSeries(info)
+            var t = Tracked(handle: handle, info: info)
+            if deriveEvents {
+                if tracked.count < maxAnalysed {
+                    t.detector = SeriesDetector(name: info.name, options: detectorOptions)
+                } else if !analysedWarned {
+                    analysedWarned = true
+                    try warn("analysed", "whole file", "more than \(maxAnalysed) series: the rest are stored but not "
+                             + "analysed for process events (raise --option historian.max-analysed-series)")
+                }
+            }
+            tracked.append(t)
+            return tracked.count - 1
+        }
+
+        /// The UTC instant of a time field, with daylight-saving folds resolved so the series keeps its order.
+        func instant(_ b: UnsafeBufferPointer<UInt8>, locator: @autoclosure () -> String, after: Int64) throws -> Timestamp? {
+            guard let v = HistorianTime.parse(b, format) else { return nil }
+            switch v {
+            case .instant(let t): return t
+            case .civil(let c):
+                if c.utcOffsetSeconds == nil, !zoneDeclared, !warnedZone {
+                    warnedZone = true
+                    try warn("zone", locator(), "no time zone declared for this evidence; local times were read as UTC "
+                             + "(pass --tz to declare it)")
+                }
+                guard let (t, resolution) = zone.timestamp(c) else { return nil }
+                switch resolution {
+                case .exact: return t
+                case .ambiguous:
+                    if t.nanoseconds < after, let later = zone.laterInstant(c) {
+                        try warn("dst", locator(), "local time occurs twice in \(zone.spec) (clocks set back); the later "
+                                 + "instant was taken, keeping the samples in order")
+                        return later
+                    }
+                    try warn("dst", locator(), "local time occurs twice in \(zone.spec) (clocks set back); the earlier "
+                             + "instant was taken")
+                    return t
+                case .nonexistent:
+                    try warn("dst", locator(), "local time does not exist in \(zone.spec) (clocks set forward); read "
+                             + "with the offset before the change")
+                    return t
+                }
+            }
+        }
+
+        func store(_ sample: Sample, _ k: Int, locator: @autoclosure () -> String) throws {
+            try sink.emit(sample, series: tracked[k].handle)
+            if sample.value != nil { tracked[k].sawNumber = true }
+            if sample.value == nil, sample.text != nil {
+                if tracked[k].sawNumber, !tracked[k].sawText {
+                    try warn("type", locator(), "\(tracked[k].info.name) holds text (\(sample.text!)) after numbers; "
+                             + "kept as text samples")
+                }
+                tracked[k].sawText = true
+            }
+            let t = sample.time.nanoseconds
+            if t < tracked[k].lastTime {
+                tracked[k].backwards += 1
+                try warn("order", locator(), "\(tracked[k].info.name): time goes backwards "
+                         + "(\(sample.time.iso8601()) after \(Timestamp(nanoseconds: tracked[k].lastTime).iso8601())); "
+                         + "the sample is stored, not analysed")
+            } else {
+                tracked[k].lastTime = t
+            }
+            if tracked[k].detector != nil {
+                for f in tracked[k].detector!.feed(sample) { try emit(f, tracked[k]) }
+            }
+        }
+
+        /// A value field: a number, a text state, or a system state (bad, no value).
+        func value(_ b: UnsafeBufferPointer<UInt8>, _ fields: CSVFields, _ column: Int, in line: UnsafeBufferPointer<UInt8>)
+            -> (value: Double?, text: String?, bad: String?)?
+        {
+            if b.isEmpty { return nil }
+            if let v = HistorianValues.number(b, decimalComma: sniff.decimalComma) {
+                if v.isFinite { return (v, nil, nil) }
+                return (nil, nil, String(decoding: b, as: UTF8.self))
+            }
+            let text = fields.string(column, in: line)
+            if HistorianValues.isSystemState(text) { return (nil, nil, text) }
+            return (nil, text, nil)
+        }
+
+        var fields = CSVFields(separator: sniff.separator)
+        var wideTracked: [Int] = []    // tracked index per wide column
+        if case .wide(let columns) = layout.shape {
+            for c in columns { wideTracked.append(try series(SeriesInfo(name: c.name, unit: c.unit))) }
+        }
+        var pending: [UInt8] = []      // a record whose quoted field runs over lines
+        var pendingLine = 0
+
+        func row(_ b: UnsafeBufferPointer<UInt8>, number: Int) throws {
+            let locator = "line \(number)"
+            rows += 1
+            fields.split(b)
+            if fields.count != layout.columnCount {
+                try warn("ragged", locator, "\(fields.count) fields where the header has \(layout.columnCount); "
+                         + (fields.count < layout.columnCount ? "the missing columns have no sample in this row"
+                                                              : "the extra fields were ignored"))
+            }
+            guard layout.time < fields.count else {
+                try warn("time", locator, "no time field in the row: \(preview(b))")
+                return
+            }
+            let timeBytes = fields.bytes(layout.time, in: b)
+            switch layout.shape {
+            case .wide(let columns):
+                guard let time = try instant(timeBytes, locator: locator, after: lastRowTime) else {
+                    try warn("time", locator, "time \"\(preview(timeBytes))\" is not in the export's format (\(format)); "
+                             + "the row's \(columns.count) values were not read")
+                    return
+                }
+                if time.nanoseconds < lastRowTime {
+                    try warn("order", locator, "row time \(time.iso8601()) is before the previous row's")
+                } else {
+                    if deriveEvents, let g = rowGaps.feed(Sample(time: time, value: nil, line: number)),
+                       !tracked.isEmpty
+                    {
+                        var t = tracked[0]
+                        t.info = SeriesInfo(name: "*", tag: "*")
+                        try emit(g, t)
+                    }
+                    lastRowTime = time.nanoseconds
+                }
+                for (i, c) in columns.enumerated() where c.column < fields.count {
+                    let f = fields.bytes(c.column, in: b)
+                    guard let v = value(f, fields, c.column, in: b) else { continue }
+                    let s = Sample(time: time, value: v.value, text: v.text, quality: v.bad == nil ? .good : .bad,
+                                   qualityText: v.bad, line: number)
+                    try store(s, wideTracked[i], locator: locator)
+                }
+            case .long(let tagColumn, let valueColumns):
+                guard tagColumn < fields.count else { return }
+                let tagBytes = fields.bytes(tagColumn, in: b)
+                var k: Int
+                if lastTagIndex >= 0, tagBytes.elementsEqual(lastTagBytes) {
+                    k = lastTagIndex
+                } else if let found = byTag[Array(tagBytes)] {
+                    k = found
+                } else {
+                    let tag = fields.string(tagColumn, in: b)
+                    guard !tag.isEmpty else {
+                        try warn("tag", locator, "no tag in the row: \(preview(b))")
+                        return
+                    }
+                    let unit = layout.unit.flatMap { $0 < fields.count ? fields.string($0, in: b) : nil }
+                    let description = layout.description.flatMap { $0 < fields.count ? fields.string($0, in: b) : nil }
+                    k = try series(SeriesInfo(name: tag, unit: unit?.isEmpty == false ? unit : nil,
+                                              description: description?.isEmpty == false ? description : nil))
+                    byTag[Array(tagBytes)] = k
+                }
+                if k != lastTagIndex {
+                    lastTagIndex = k
+                    lastTagBytes = Array(tagBytes)
+                }
+                guard let time = try instant(timeBytes, locator: locator, after: tracked[k].lastTime) else {
+                    try warn("time", locator, "time \"\(preview(timeBytes))\" is not in the export's format (\(format)); "
+                             + "the sample was not read")
+                    return
+                }
+                var v: (value: Double?, text: String?, bad: String?)?
+                for c in valueColumns where c < fields.count {
+                    if let got = value(fields.bytes(c, in: b), fields, c, in: b) { v = got; break }
+                }
+                var quality = SampleQuality.good
+                var qualityTexts: [String] = []
+                for (c, code) in layout.quality where c < fields.count {
+                    let text = fields.string(c, in: b)
+                    let q = HistorianValues.quality(text, as: code)
+                    if q != .good { qualityTexts.append(text) }
+                    if q.rawValue > quality.rawValue { quality = q }
+                }
+                if let bad = v?.bad {
+                    quality = .bad
+                    qualityTexts.insert(bad, at: 0)
+                }
+                if v == nil, quality == .good {
+                    try warn("value", locator, "\(tracked[k].info.name): no value in the row")
+                    return
+                }
+                let s = Sample(time: time, value: v?.value, text: v?.text, quality: quality,
+                               qualityText: qualityTexts.isEmpty ? nil : qualityTexts.joined(separator: "; "),
+                               line: number)
+                try store(s, k, locator: locator)
+            }
+        }
+
+        // Pass 2: every row.
+        try reader.forEachLine { line in
+            if line.number <= sniff.headerLine { return }
+            if line.truncated {
+                try warn("long", line.locator, "record longer than \(reader.maxLine) bytes; its first \(reader.maxLine) "
+                         + "bytes were read")
+            }
+            var bytes = line.bytes
+            if !pending.isEmpty {
+                // Inside a quoted field that runs over lines.
+                pending.append(0x0A)
+                pending.append(contentsOf: bytes)
+                let done = pending.withUnsafeBufferPointer { CSVFields.quotesBalanced($0) }
+                if !done, pending.count <= HistorianReader.maxRecordBytes { return }
+                if !done {
+                    try warn("quote", "line \(pendingLine)", "a quoted field is not closed within "
+                             + "\(HistorianReader.maxRecordBytes) bytes; the record was read as it stands")
+                }
+                let record = pending
+                pending = []
+                try record.withUnsafeBufferPointer { try row($0, number: pendingLine) }
+                return
+            }
+            if bytes.isEmpty { return }
+            if let first = bytes.first, first == 0x23 { return }    // comment
+            if bytes.count >= 2, bytes[0] == 0x2F, bytes[1] == 0x2F { return }
+            var blank = true
+            for c in bytes where c != 0x20 && c != 0x09 && c != sniff.separator { blank = false; break }
+            if blank { return }
+            if bytes.contains(0x22), !CSVFields.quotesBalanced(bytes) {
+                pending = Array(bytes)
+                pendingLine = line.number
+                return
+            }
+            if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+                bytes = UnsafeBufferPointer(rebasing: bytes[3...])
+            }
+            try row(bytes, number: line.number)
+        }
+        if !pending.isEmpty {
+            try warn("quote", "line \(pendingLine)", "the export ends inside a quoted field; the record was read as it stands")
+            let record = pending
+            try record.withUnsafeBufferPointer { try row($0, number: pendingLine) }
+        }
+
+        for k in tracked.indices {
+            if tracked[k].detector != nil {
+                for f in tracked[k].detector!.finish() { try emit(f, tracked[k]) }
+                let d = tracked[k].detector!
+                if d.duplicates > 0 {
+                    try warn("duplicate", "whole file", "\(tracked[k].info.name): \(d.duplicates) samples share their "
+                             + "time with the previous one (all stored)")
+                }
+            }
+            if tracked[k].backwards > 0, tracked[k].backwards > HistorianReader.warningsPerKind {
+                try warn("order-total", "whole file", "\(tracked[k].info.name): \(tracked[k].backwards) samples go back "
+                         + "in time (all stored; not analysed)")
+            }
+        }
+        if rows == 0 { try warn("empty", "whole file", "the export has a header but no rows") }
+        try warn.summarize()
+    }
+}
+
+private struct SniffDone: Error {}
+
+public struct PIHistorianCollector: Collector {
+    public static let name = HistorianLayout.Dialect.pi.collectorName
+    public static let version = HistorianReader.version
+    public init() {}
+    public static func identify(_ probe: EvidenceProbe) -> Confidence { HistorianReader.identify(probe, as: .pi) }
+    public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
+        try HistorianReader(dialect: .pi).collect(source, into: sink)
+    }
+}
+
+public struct AVEVAHistorianCollector: Collector {
+    public static let name = HistorianLayout.Dialect.aveva.collectorName
+    public static let version = HistorianReader.version
+    public init() {}
+    public static func identify(_ probe: EvidenceProbe) -> Confidence { HistorianReader.identify(probe, as: .aveva) }
+    public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
+        try HistorianReader(dialect: .aveva).collect(source, into: sink)
+    }
+}
+
+public struct IgnitionHistorianCollector: Collector {
+    public static let name = HistorianLayout.Dialect.ignition.collectorName
+    public static let version = HistorianReader.version
+    public init() {}
+    public static func identify(_ probe: EvidenceProbe) -> Confidence { HistorianReader.identify(probe, as: .ignition) }
+    public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
+        try HistorianReader(dialect: .ignition).collect(source, into: sink)
+    }
+}
+
+public struct LongHistorianCollector: Collector {
+    public static let name = HistorianLayout.Dialect.long.collectorName
+    public static let version = HistorianReader.version
+    public init() {}
+    public static func identify(_ probe: EvidenceProbe) -> Confidence { HistorianReader.identify(probe, as: .long) }
+    public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
+        try HistorianReader(dialect: .long).collect(source, into: sink)
+    }
+}
+
+public struct WideHistorianCollector: Collector {
+    public static let name = HistorianLayout.Dialect.wide.collectorName
+    public static let version = HistorianReader.version
+    public init() {}
+    public static func identify(_ probe: EvidenceProbe) -> Confidence { HistorianReader.identify(probe, as: .wide) }
+    public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
+        try HistorianReader(dialect: .wide).collect(source, into: sink)
+    }
+}

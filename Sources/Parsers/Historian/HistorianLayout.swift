@@ -1,0 +1,166 @@
+/// The shape of a historian export, read from its header row: which dialect wrote it and what each column holds.
+public struct HistorianLayout: Equatable, Sendable {
+    public enum Dialect: String, Sendable, CaseIterable {
+        /// AVEVA / OSIsoft PI (PI SMT, PI DataLink, piconfig): tag, timestamp, value, status.
+        case pi
+        /// AVEVA (Wonderware) Historian: `DateTime, TagName, Value, Quality, QualityDetail, OPCQuality`.
+        case aveva
+        /// Ignition tag history: `t_stamp` with a tag path (long) or one column per tag (wide).
+        case ignition
+        /// Any other one-sample-per-row export: `timestamp, tag, value[, quality][, unit]`.
+        case long
+        /// One row per time, one column per tag (SCADA and testbed datasets).
+        case wide
+
+        /// The collector name.
+        public var collectorName: String { "historian/\(rawValue)" }
+    }
+
+    public enum Shape: Equatable, Sendable {
+        /// One sample per row.
+        case long(tag: Int, values: [Int])
+        /// One column per tag: (column, series name, unit from the header).
+        case wide([WideColumn])
+    }
+
+    public struct WideColumn: Equatable, Sendable {
+        public var column: Int
+        public var name: String
+        public var unit: String?
+    }
+
+    public var dialect: Dialect
+    public var shape: Shape
+    public var time: Int
+    /// Quality columns and how each writes its codes (the worst class of them wins).
+    public var quality: [(column: Int, code: HistorianValues.QualityCode)]
+    public var unit: Int?
+    public var description: Int?
+    public var columnCount: Int
+
+    public init(dialect: Dialect, shape: Shape, time: Int, quality: [(column: Int, code: HistorianValues.QualityCode)],
+                unit: Int?, description: Int?, columnCount: Int)
+    {
+        self.dialect = dialect
+        self.shape = shape
+        self.time = time
+        self.quality = quality
+        self.unit = unit
+        self.description = description
+        self.columnCount = columnCount
+    }
+
+    public static func == (a: HistorianLayout, b: HistorianLayout) -> Bool {
+        a.dialect == b.dialect && a.shape == b.shape && a.time == b.time && a.unit == b.unit
+            && a.description == b.description && a.columnCount == b.columnCount
+            && a.quality.map(\.column) == b.quality.map(\.column)
+    }
+
+    /// A header name reduced for matching: lower case, without blanks, `_`, `-`, `.` and a byte-order mark.
+    static func key(_ s: String) -> String {
+        String(s.lowercased().unicodeScalars.filter { c in
+            c != " " && c != "_" && c != "-" && c != "." && c != "\u{FEFF}" && c != "\"" && c != "\t"
+        }.map(Character.init))
+    }
+
+    static let timeNames: Set<String> = ["timestamp", "time", "datetime", "date", "tstamp", "timestamputc",
+                                         "datetimeutc", "sampletime", "localtime", "utctime", "timeutc", "ts",
+                                         "time(utc)", "date/time", "dateandtime", "eventtime", "timestamp(utc)"]
+    static let tagNames: Set<String> = ["tag", "tagname", "name", "tagpath", "path", "point", "pointname",
+                                        "tagid", "item", "itemid", "signal", "variable", "sensor", "fullpath"]
+    static let valueNames: Set<String> = ["value", "val", "pv", "floatvalue", "intvalue", "stringvalue",
+                                          "datevalue", "numericvalue", "reading", "measurement"]
+    static let unitNames: Set<String> = ["unit", "units", "eu", "engunits", "engineeringunits", "uom"]
+    static let descriptionNames: Set<String> = ["description", "desc", "descriptor"]
+    static let piFlagNames: Set<String> = ["questionable", "substituted"]
+
+    /// Recognizes a header row; nil when it is not one a historian export has.
+    public static func recognize(_ header: [String]) -> HistorianLayout? {
+        let keys = header.map(key)
+        func first(_ names: Set<String>) -> Int? { keys.firstIndex { names.contains($0) } }
+        let hasIgnitionTime = keys.firstIndex(of: "tstamp")
+        let timeColumn = hasIgnitionTime ?? first(timeNames)
+        guard let time = timeColumn else { return nil }
+        let tag = first(tagNames)
+        let values = keys.indices.filter { valueNames.contains(keys[$0]) }
+        var quality: [(Int, HistorianValues.QualityCode)] = []
+        let unit = first(unitNames)
+        let description = first(descriptionNames)
+
+        if let tag, !values.isEmpty {
+            let dialect: Dialect
+            if keys.contains("tagname"), keys[time] == "datetime" {
+                dialect = .aveva
+                // OPCQuality and QualityDetail are OPC codes; Quality is 0 for good.
+                for (i, k) in keys.enumerated() {
+                    if k == "opcquality" || k == "qualitydetail" { quality.append((i, .opc)) }
+                }
+                if quality.isEmpty, let q = keys.firstIndex(of: "quality") { quality.append((q, .zeroIsGood)) }
+            } else if hasIgnitionTime != nil {
+                dialect = .ignition
+                for (i, k) in keys.enumerated() where k == "dataintegrity" || k == "quality" || k == "qualitycode" {
+                    quality.append((i, .opc))
+                }
+            } else if keys.contains(where: { piFlagNames.contains($0) || $0 == "annotated" })
+                        || (keys.contains("status") && (keys[tag] == "tag" || keys[tag] == "tagname"))
+                        || keys[tag] == "point" || keys[tag] == "pointname"
+            {
+                dialect = .pi
+                for (i, k) in keys.enumerated() {
+                    if k == "status" { quality.append((i, .zeroIsGood)) }
+                    if piFlagNames.contains(k) { quality.append((i, .flag)) }
+                    if k == "quality" { quality.append((i, .opc)) }
+                }
+            } else {
+                dialect = .long
+                for (i, k) in keys.enumerated() where k == "quality" || k == "status" || k == "q" || k == "qualitycode"
+                    || k == "opcquality"
+                {
+                    quality.append((i, .opc))
+                }
+            }
+            return HistorianLayout(dialect: dialect, shape: .long(tag: tag, values: values), time: time,
+                                   quality: quality, unit: unit, description: description, columnCount: header.count)
+        }
+        // Wide: the time column and one column per tag. At least one tag column, none of the long-format names.
+        let columns = header.indices.filter { $0 != time }
+        guard !columns.isEmpty, tag == nil || values.isEmpty else { return nil }
+        let wide = columns.map { i -> WideColumn in
+            let (name, unit) = splitUnit(header[i].historianTrimmed)
+            return WideColumn(column: i, name: name.isEmpty ? "column \(i + 1)" : name, unit: unit)
+        }
+        return HistorianLayout(dialect: hasIgnitionTime != nil ? .ignition : .wide, shape: .wide(wide), time: time,
+                               quality: [], unit: nil, description: nil, columnCount: header.count)
+    }
+
+    /// `L_T1 (m)`, `FIT101 [m3/h]` → the tag and its unit.
+    static func splitUnit(_ s: String) -> (String, String?) {
+        for (open, close) in [("(" as Character, ")"), ("[", "]")] where s.hasSuffix(String(close)) {
+            if let r = s.lastIndex(of: open) {
+                let name = String(s[..<r]).trimmingBlanks
+                let unit = String(s[s.index(after: r)..<s.index(before: s.endIndex)]).trimmingBlanks
+                if !name.isEmpty, !unit.isEmpty { return (name, unit) }
+            }
+        }
+        return (s, nil)
+    }
+
+    /// A declared time zone in a preamble or comment line (`# TimeZone: Asia/Tokyo`, `Time zone,UTC+09:00`,
+    /// `tz=Europe/Berlin`), as written; the caller checks that it names a zone.
+    public static func declaredZone(in line: String) -> String? {
+        var s = Substring(line)
+        while let c = s.first, c == "#" || c == "/" || c == ";" || c == " " || c == "\"" { s = s.dropFirst() }
+        let lower = s.lowercased()
+        for name in ["timezone", "time zone", "time_zone", "tz"] where lower.hasPrefix(name) {
+            var rest = s.dropFirst(name.count)
+            while let c = rest.first, c == ":" || c == "=" || c == "," || c == ";" || c == " " || c == "\t" || c == "\"" {
+                rest = rest.dropFirst()
+            }
+            var value = String(rest).historianTrimmed
+            while let c = value.last, c == "," || c == ";" { value.removeLast() }
+            if value.uppercased().hasPrefix("UTC"), value.count > 3 { value = String(value.dropFirst(3)) }
+            return value.isEmpty ? nil : value
+        }
+        return nil
+    }
+}

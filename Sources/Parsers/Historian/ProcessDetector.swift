@@ -1,0 +1,621 @@
+import JikochoModel
+
+/// What is known about a series beyond its samples (from the asset inventory): whether it is a setpoint, its
+/// operating limits.
+public struct SeriesProfile: Hashable, Sendable {
+    public var isSetpoint: Bool?
+    public var low: Double?
+    public var high: Double?
+
+    public init(isSetpoint: Bool? = nil, low: Double? = nil, high: Double? = nil) {
+        self.isSetpoint = isSetpoint
+        self.low = low
+        self.high = high
+    }
+}
+
+/// The knobs of the process-event detector. The defaults are written on every event they produce.
+public struct ProcessDetectorOptions: Hashable, Sendable {
+    /// Samples in the rolling baseline of a series.
+    public var window = 512
+    /// Samples learned before the first judgement; those samples are then judged against what was learned.
+    public var warmup = 64
+    /// The baseline is recomputed after this many new samples.
+    public var recompute = 128
+    /// Fraction trimmed from each end of the window for the band (outliers that slipped in do not widen it).
+    public var trim = 0.005
+    /// Fraction trimmed while warming up, when an anomaly may be among the first samples.
+    public var warmupTrim = 0.1
+    /// Band margin in units of the series' noise (robust σ of its increments).
+    public var margin = 4.0
+    /// The margin is at least this fraction of the band's width.
+    public var marginFraction = 0.25
+    /// A step is a change larger than this many times the largest usual increment of the window.
+    public var stepFactor = 1.5
+    /// A flatline is a run of identical values this many times longer than the longest usual run.
+    public var flatlineFactor = 3.0
+    /// … and at least this many samples.
+    public var flatlineMinimum = 10
+    /// A gap is an interval this many times the usual sampling interval of a regularly sampled series.
+    public var gapFactor = 5.0
+    /// Look for gaps in this series' times (off for wide exports, whose gaps are found once for all columns).
+    public var gaps = true
+
+    public init() {}
+
+    /// The method and its parameters, as written on excursion events.
+    public var excursionMethod: String {
+        "band: trimmed range (\(trim * 100)% each end) of the last \(window) samples, widened to every range learned "
+            + "before, ± max(\(margin)·σ of increments, \(marginFraction)·width); warm-up \(warmup) samples (trim "
+            + "\(warmupTrim * 100)%)"
+    }
+}
+
+/// One process event found in a series, before it becomes an `Event`.
+public struct ProcessFinding: Sendable {
+    public enum Kind: String, Sendable {
+        case setpointChange = "process.setpoint_change"
+        case excursion = "process.excursion"
+        case step = "process.step"
+        case flatline = "process.flatline"
+        case quality = "process.quality"
+        case stateChange = "process.state_change"
+    }
+
+    public var kind: Kind
+    /// The first and last samples the event is about (the same sample for a change).
+    public var start: Sample
+    public var end: Sample
+    /// Samples the event covers.
+    public var count: Int
+    public var summary: String
+    public var attributes: [String: JSONValue]
+}
+
+/// Finds process events in one series, streaming: samples go in in time order, findings come out as soon as they
+/// are known. Memory is bounded by the window, whatever the length of the series.
+public struct SeriesDetector {
+    public enum Role: String, Sendable { case undecided, analog, digital, setpoint }
+
+    public let name: String
+    public let options: ProcessDetectorOptions
+    public let profile: SeriesProfile
+    public private(set) var role: Role
+    public private(set) var outOfOrder = 0
+    public private(set) var duplicates = 0
+
+    // Shared
+    private var last: Sample?
+    private var findings: [ProcessFinding] = []
+
+    // Quality runs
+    private var badStart: Sample?
+    private var badLast: Sample?
+    private var badCount = 0
+    private var badTexts: [String: Int] = [:]
+    private var badClasses: Set<String> = []
+
+    // Gaps
+    private var intervals: [Int64] = []
+    private var intervalPos = 0
+    private var usualInterval: Int64?
+    private var regular = false
+    private var sinceIntervalUpdate = 0
+
+    // Digital / setpoint state
+    private var stateSince: Sample?
+    private var warmupSamples: [Sample] = []
+    private var distinct: Set<Double> = []
+
+    // Analog baseline
+    private var values: [Double] = []
+    private var increments: [Double] = []
+    private var ringPos = 0
+    private var sinceRecompute = 0
+    private var band: (lo: Double, hi: Double)?
+    private var bandCore: (lo: Double, hi: Double) = (0, 0)
+    private var noise = 0.0
+    /// The widest trimmed range and the largest increment learned so far: what the series has done before is
+    /// not an anomaly when it comes back.
+    private var envelope: (lo: Double, hi: Double)?
+    private var largestIncrement = 0.0
+    /// Samples the baseline has learned from, in all: steps and flatlines are judged only after half a window.
+    private var learned = 0
+    /// Values the series has rested at before (a stopped pump's flow of 0): a run there is not a frozen signal.
+    private var restingValues: Set<Double> = []
+    /// Excursions reported above and below the band: from the third on one side, the series is taken to visit
+    /// that range routinely and what it reached is learned (a rarely run pump, a daily pressure surge).
+    private var excursionsAbove = 0
+    private var excursionsBelow = 0
+    private var stepThreshold = Double.infinity
+    private var liveFraction = 0.0
+    private var previousValue: Double?
+
+    // Excursion
+    private var excStart: Sample?
+    private var excLast: Sample?
+    private var excPeak: Sample?
+    private var excCount = 0
+    private var excBand: (lo: Double, hi: Double) = (0, 0)
+    private var excJump: Double?
+
+    // Flatline
+    private var runStart: Sample?
+    private var runLast: Sample?
+    private var runLength = 0
+    private var longestRun = 1
+    private var flat = false
+
+    public init(name: String, profile: SeriesProfile = SeriesProfile(), options: ProcessDetectorOptions = .init()) {
+        self.name = name
+        self.options = options
+        self.profile = profile
+        let setpoint = profile.isSetpoint ?? HistorianValues.looksLikeSetpoint(name)
+        role = setpoint ? .setpoint : .undecided
+        if profile.low != nil || profile.high != nil {
+            band = (profile.low ?? -.infinity, profile.high ?? .infinity)
+        }
+    }
+
+    /// Takes the next sample; returns the findings it completes.
+    public mutating func feed(_ s: Sample) -> [ProcessFinding] {
+        findings.removeAll(keepingCapacity: true)
+        if let l = last {
+            if s.time < l.time {
+                outOfOrder += 1
+                return []
+            }
+            if s.time == l.time {
+                duplicates += 1
+                if s.value == l.value && s.text == l.text { return [] }
+            }
+            if options.gaps { checkGap(from: l, to: s) }
+        }
+        last = s
+        if s.quality != .good || (s.value == nil && s.text == nil) {
+            if badStart == nil { badStart = s }
+            badLast = s
+            badCount += 1
+            badClasses.insert(s.quality.description)
+            if let t = s.qualityText ?? s.text, badTexts.count < 16 || badTexts[t] != nil { badTexts[t, default: 0] += 1 }
+            // A bad sample's value is not the process: it neither teaches the baseline nor raises events.
+            if s.quality == .bad || (s.value == nil && s.text == nil) { return findings }
+        } else if badStart != nil {
+            closeBadRun(next: s)
+        }
+        switch role {
+        case .setpoint: setpoint(s)
+        case .digital: digital(s)
+        case .analog: analog(s)
+        case .undecided: decide(s)
+        }
+        return findings
+    }
+
+    /// Ends the series: open runs (an excursion, a flatline, bad quality) are reported as lasting to the end.
+    public mutating func finish() -> [ProcessFinding] {
+        findings.removeAll(keepingCapacity: true)
+        if role == .undecided, !warmupSamples.isEmpty {
+            let pending = warmupSamples
+            warmupSamples = []
+            chooseRole(from: pending)
+            for s in pending { replay(s) }
+        }
+        if role == .analog, band == nil, warmSamples.count >= 16 { judgeWarmup() }
+        if badStart != nil { closeBadRun(next: nil) }
+        if excStart != nil { closeExcursion(next: nil, reason: "still outside its band at the end of the export") }
+        if flat { closeFlatline(next: nil) }
+        return findings
+    }
+
+    // MARK: Roles
+
+    private mutating func decide(_ s: Sample) {
+        warmupSamples.append(s)
+        if s.text != nil || warmupSamples.count >= options.warmup {
+            let pending = warmupSamples
+            warmupSamples = []
+            chooseRole(from: pending)
+            for p in pending { replay(p) }
+        }
+    }
+
+    private mutating func replay(_ s: Sample) {
+        switch role {
+        case .setpoint: setpoint(s)
+        case .digital: digital(s)
+        case .analog: analog(s)
+        case .undecided: break
+        }
+    }
+
+    /// Digital: text states, or whole numbers with at most four distinct values (0/1 pump states, valve positions).
+    private mutating func chooseRole(from samples: [Sample]) {
+        let numbers = samples.compactMap(\.value)
+        let texts = samples.filter { $0.value == nil && $0.text != nil }.count
+        let whole = numbers.allSatisfy { $0 == $0.rounded() && abs($0) < 1e6 }
+        let distinctValues = Set(numbers)
+        if texts > numbers.count || (whole && distinctValues.count <= 4 && (texts > 0 || !numbers.isEmpty)) {
+            role = .digital
+            distinct = distinctValues
+        } else {
+            role = .analog
+        }
+        if band != nil, profile.low != nil || profile.high != nil { role = .analog }
+    }
+
+    private mutating func setpoint(_ s: Sample) {
+        guard s.value != nil || s.text != nil else { return }
+        defer { stateSince = s }
+        guard let before = stateSince else { return }
+        let changed = s.value != nil ? before.value != s.value : before.text != s.text
+        guard changed else { return }
+        var attrs: [String: JSONValue] = ["series": .string(name), "from_time": .string(before.time.iso8601())]
+        var summary = "\(name) setpoint changed"
+        if let old = before.value, let new = s.value {
+            attrs["old"] = .double(old)
+            attrs["new"] = .double(new)
+            attrs["change"] = .double(new - old)
+            if old != 0 {
+                attrs["ratio"] = .double(new / old)
+                summary += " from \(fmt(old)) to \(fmt(new)) (×\(fmt(new / old)))"
+            } else {
+                summary += " from \(fmt(old)) to \(fmt(new))"
+            }
+        } else {
+            attrs["old"] = before.value.map { .double($0) } ?? .string(before.text ?? "")
+            attrs["new"] = s.value.map { .double($0) } ?? .string(s.text ?? "")
+            summary += " from \(before.value.map(fmt) ?? before.text ?? "?") to \(s.value.map(fmt) ?? s.text ?? "?")"
+        }
+        findings.append(ProcessFinding(kind: .setpointChange, start: s, end: s, count: 2, summary: summary,
+                                       attributes: attrs))
+    }
+
+    private mutating func digital(_ s: Sample) {
+        if let v = s.value {
+            // A value that is not a state makes the series analog after all; what was seen seeds its baseline.
+            if v != v.rounded() || (!distinct.contains(v) && distinct.count >= 8) {
+                role = .analog
+                if let since = stateSince?.value {
+                    for _ in 0..<min(options.window, 64) { addToWindow(since, increment: 0) }
+                    recompute(trim: options.trim)
+                    previousValue = since
+                }
+                analog(s)
+                return
+            }
+            distinct.insert(v)
+        }
+        defer { stateSince = s }
+        guard let before = stateSince else { return }
+        let changed = s.value != nil ? before.value != s.value : before.text != s.text
+        guard changed else { return }
+        let from = before.value.map(fmt) ?? before.text ?? "?"
+        let to = s.value.map(fmt) ?? s.text ?? "?"
+        let attrs: [String: JSONValue] = [
+            "series": .string(name), "from": before.value.map { .double($0) } ?? .string(before.text ?? ""),
+            "to": s.value.map { .double($0) } ?? .string(s.text ?? ""), "previous_sample": .string(before.time.iso8601()),
+        ]
+        findings.append(ProcessFinding(kind: .stateChange, start: s, end: s, count: 2,
+                                       summary: "\(name) changed state from \(from) to \(to)", attributes: attrs))
+    }
+
+    // MARK: Analog
+
+    private mutating func analog(_ s: Sample) {
+        guard let v = s.value, v.isFinite else { return }
+        let increment = previousValue.map { abs(v - $0) } ?? 0
+        defer { previousValue = v }
+        let learning = band == nil
+        if learning {
+            addToWindow(v, increment: increment)
+            warmSamples.append(s)
+            if values.count >= options.warmup { judgeWarmup() }
+            return
+        }
+        judge(s, v, increment: increment, addToBaseline: true)
+    }
+
+    private var warmSamples: [Sample] = []
+
+    /// Learns the first band from the warm-up samples, then judges them against it (they are in the window
+    /// already, so an anomaly among them is caught as long as it is a minority the trim removes).
+    private mutating func judgeWarmup() {
+        recompute(trim: options.warmupTrim)
+        let warm = warmSamples
+        warmSamples = []
+        previousValue = nil
+        for w in warm {
+            judge(w, w.value!, increment: previousValue.map { abs(w.value! - $0) } ?? 0, addToBaseline: false)
+            previousValue = w.value
+        }
+    }
+
+    private mutating func judge(_ s: Sample, _ v: Double, increment: Double, addToBaseline: Bool) {
+        guard let b = excStart != nil ? excBand : band else { return }
+        let outside = v < b.lo || v > b.hi
+        if outside {
+            if excStart == nil {
+                excStart = s
+                excPeak = s
+                excCount = 0
+                excBand = b
+                excJump = previousValue.map { v - $0 }
+            }
+            excLast = s
+            excCount += 1
+            if deviation(v, excBand) > deviation(excPeak!.value!, excBand) { excPeak = s }
+            trackRun(s, v, accepted: false)
+            if excCount > options.window, profile.low == nil, profile.high == nil {
+                // A new level, not an excursion any more: report it and learn the series again from here.
+                closeExcursion(next: nil, reason: "still outside after \(excCount) samples; the baseline was learned "
+                               + "again from the new level")
+                values.removeAll(keepingCapacity: true)
+                increments.removeAll(keepingCapacity: true)
+                ringPos = 0
+                band = nil
+            }
+            return
+        }
+        if excStart != nil { closeExcursion(next: s, reason: nil) }
+        if increment > stepThreshold, previousValue != nil, learned >= options.window / 2 {
+            var attrs: [String: JSONValue] = ["series": .string(name), "from": .double(previousValue!), "to": .double(v),
+                                              "change": .double(v - previousValue!),
+                                              "usual_largest_change": .double(stepThreshold / options.stepFactor),
+                                              "threshold": .double(stepThreshold)]
+            if let l = last, l.time != s.time { attrs["previous_sample"] = .string(l.time.iso8601()) }
+            findings.append(ProcessFinding(kind: .step, start: s, end: s, count: 2,
+                                           summary: "\(name) stepped from \(fmt(previousValue!)) to \(fmt(v)) "
+                                               + "(change \(fmt(v - previousValue!)); usual changes up to "
+                                               + "\(fmt(stepThreshold / options.stepFactor)))",
+                                           attributes: attrs))
+        }
+        let frozen = trackRun(s, v, accepted: true)
+        if addToBaseline, !frozen, profile.low == nil && profile.high == nil {
+            addToWindow(v, increment: increment)
+            sinceRecompute += 1
+            if sinceRecompute >= options.recompute { recompute(trim: options.trim) }
+        }
+    }
+
+    private func deviation(_ v: Double, _ b: (lo: Double, hi: Double)) -> Double {
+        v > b.hi ? v - b.hi : (v < b.lo ? b.lo - v : 0)
+    }
+
+    private mutating func addToWindow(_ v: Double, increment: Double) {
+        learned += 1
+        if values.count < options.window {
+            values.append(v)
+            increments.append(increment)
+        } else {
+            values[ringPos] = v
+            increments[ringPos] = increment
+            ringPos = (ringPos + 1) % options.window
+        }
+    }
+
+    private mutating func recompute(trim: Double) {
+        sinceRecompute = 0
+        guard !values.isEmpty else { return }
+        let sorted = values.sorted()
+        let k = min(sorted.count / 2, Int((Double(sorted.count) * trim).rounded()))
+        var lo = sorted[k], hi = sorted[sorted.count - 1 - k]
+        if let e = envelope {
+            lo = Swift.min(lo, e.lo)
+            hi = Swift.max(hi, e.hi)
+        }
+        envelope = (lo, hi)
+        // Increments (the first is a placeholder 0 when the window starts the series).
+        let inc = increments.sorted()
+        let medianIncrement = inc[inc.count / 2]
+        largestIncrement = Swift.max(largestIncrement, inc[inc.count - 1])
+        let largest = largestIncrement
+        noise = medianIncrement / 0.954    // median |Δ| of white noise is 0.954σ
+        let scale = Swift.max(abs(lo), abs(hi), 1e-12)
+        let floor = Swift.max(1e-9, scale * 1e-4)
+        // Until a whole window has been learned the band knows little: its margin is doubled.
+        let early = learned < options.window ? 2.0 : 1.0
+        let marginWidth = early * Swift.max(options.margin * noise, options.marginFraction * (hi - lo), floor)
+        if profile.low == nil && profile.high == nil { band = (lo - marginWidth, hi + marginWidth) }
+        bandCore = (lo, hi)
+        stepThreshold = Swift.max(options.stepFactor * largest, options.margin * 2 * noise, floor * 10,
+                                  0.25 * (hi - lo))
+        liveFraction = Double(increments.filter { $0 != 0 }.count) / Double(increments.count)
+    }
+
+    /// Follows runs of identical values; true while the value is frozen beyond the usual longest run.
+    @discardableResult
+    private mutating func trackRun(_ s: Sample, _ v: Double, accepted: Bool) -> Bool {
+        if let rl = runLast, rl.value == v {
+            runLast = s
+            runLength += 1
+        } else {
+            if flat {
+                closeFlatline(next: s)
+            } else if accepted, let rv = runLast?.value {
+                if runLength > longestRun { longestRun = runLength }
+                if runLength >= 3, restingValues.count < 16 { restingValues.insert(rv) }
+            }
+            runStart = s
+            runLast = s
+            runLength = 1
+        }
+        let threshold = Swift.max(options.flatlineMinimum, Int((Double(longestRun) * options.flatlineFactor).rounded()))
+        if !flat, band != nil, runLength >= threshold, liveFraction >= 0.1, learned >= options.window / 2,
+           !restingValues.contains(v)
+        {
+            flat = true
+        }
+        return flat
+    }
+
+    private mutating func closeFlatline(next: Sample?) {
+        flat = false
+        guard let start = runStart, let end = runLast else { return }
+        var attrs: [String: JSONValue] = [
+            "series": .string(name), "value": .double(start.value ?? .nan), "samples": .int(Int64(runLength)),
+            "usual_longest_run": .int(Int64(longestRun)),
+            "threshold": .int(Int64(Swift.max(options.flatlineMinimum,
+                                              Int((Double(longestRun) * options.flatlineFactor).rounded())))),
+            "changing_fraction_before": .double(liveFraction),
+        ]
+        if let next { attrs["resumed_at"] = .string(next.time.iso8601()) } else { attrs["open"] = .bool(true) }
+        findings.append(ProcessFinding(kind: .flatline, start: start, end: end, count: runLength,
+                                       summary: "\(name) stopped changing: \(runLength) samples at \(fmt(start.value ?? .nan))"
+                                           + " (usual longest run \(longestRun))" + (next == nil ? ", until the end of the export" : ""),
+                                       attributes: attrs))
+    }
+
+    private mutating func closeExcursion(next: Sample?, reason: String?) {
+        guard let start = excStart, let end = excLast, let peak = excPeak else { return }
+        let b = excBand
+        let direction = peak.value! > b.hi ? "above" : "below"
+        var attrs: [String: JSONValue] = [
+            "series": .string(name), "direction": .string(direction),
+            "band_low": .double(b.lo), "band_high": .double(b.hi),
+            "peak": .double(peak.value!), "peak_time": .string(peak.time.iso8601()),
+            "samples": .int(Int64(excCount)), "start_value": .double(start.value!), "end_value": .double(end.value!),
+        ]
+        if profile.low != nil || profile.high != nil {
+            attrs["method"] = .string("limits from the asset inventory")
+        } else {
+            attrs["method"] = .string(options.excursionMethod)
+            attrs["usual_low"] = .double(bandCore.lo)
+            attrs["usual_high"] = .double(bandCore.hi)
+            attrs["noise_sigma"] = .double(noise)
+        }
+        if let j = excJump { attrs["jump"] = .double(j) }
+        let earlier = direction == "above" ? excursionsAbove : excursionsBelow
+        attrs["earlier_excursions_same_side"] = .int(Int64(earlier))
+        if direction == "above" { excursionsAbove += 1 } else { excursionsBelow += 1 }
+        if earlier + 1 >= 3, profile.low == nil, profile.high == nil, let e = envelope {
+            envelope = (Swift.min(e.lo, peak.value!), Swift.max(e.hi, peak.value!))
+            recompute(trim: options.trim)
+        }
+        if let next { attrs["returned_at"] = .string(next.time.iso8601()) }
+        if let reason { attrs["open"] = .bool(true); attrs["note"] = .string(reason) }
+        let limit = direction == "above" ? b.hi : b.lo
+        findings.append(ProcessFinding(
+            kind: .excursion, start: start, end: end, count: excCount,
+            summary: "\(name) went \(direction) its band [\(fmt(b.lo)), \(fmt(b.hi))] for \(excCount) sample"
+                + (excCount == 1 ? "" : "s") + ", peak \(fmt(peak.value!)) (\(fmt(abs(peak.value! - limit))) beyond)"
+                + (reason.map { "; \($0)" } ?? ""),
+            attributes: attrs))
+        excStart = nil
+        excLast = nil
+        excPeak = nil
+        excCount = 0
+    }
+
+    // MARK: Quality and gaps
+
+    private mutating func closeBadRun(next: Sample?) {
+        guard let start = badStart, let end = badLast else { return }
+        var attrs: [String: JSONValue] = [
+            "series": .string(name), "issue": .string("bad quality"), "samples": .int(Int64(badCount)),
+            "classes": .array(badClasses.sorted().map { .string($0) }),
+        ]
+        if !badTexts.isEmpty {
+            attrs["quality_texts"] = .object(badTexts.mapValues { .int(Int64($0)) })
+        }
+        if let next { attrs["recovered_at"] = .string(next.time.iso8601()) }
+        let texts = badTexts.sorted { $0.value > $1.value }.prefix(3).map(\.key).joined(separator: ", ")
+        findings.append(ProcessFinding(kind: .quality, start: start, end: end, count: badCount,
+                                       summary: "\(name): \(badCount) sample\(badCount == 1 ? "" : "s") of "
+                                           + badClasses.sorted().joined(separator: "/") + " quality"
+                                           + (texts.isEmpty ? "" : " (\(texts))"),
+                                       attributes: attrs))
+        badStart = nil
+        badLast = nil
+        badCount = 0
+        badTexts = [:]
+        badClasses = []
+    }
+
+    private mutating func checkGap(from a: Sample, to b: Sample) {
+        let dt = b.time.nanoseconds - a.time.nanoseconds
+        guard dt > 0 else { return }
+        if let usual = usualInterval, regular, Double(dt) > options.gapFactor * Double(usual),
+           dt - usual >= 1_000_000_000
+        {
+            findings.append(SeriesDetector.gap(series: name, from: a, to: b, usual: usual))
+            return    // a gap is not a usual interval
+        }
+        if intervals.count < 64 { intervals.append(dt) } else { intervals[intervalPos] = dt; intervalPos = (intervalPos + 1) % 64 }
+        sinceIntervalUpdate += 1
+        if intervals.count >= 16, sinceIntervalUpdate >= 16 {
+            sinceIntervalUpdate = 0
+            let sorted = intervals.sorted()
+            let median = sorted[sorted.count / 2]
+            usualInterval = median
+            let near = intervals.filter { abs($0 - median) * 10 <= median }.count
+            regular = near * 10 >= intervals.count * 8
+        }
+    }
+
+    /// A gap in a regularly sampled series (or in every column of a wide export, `series` "*").
+    public static func gap(series: String, from a: Sample, to b: Sample, usual: Int64) -> ProcessFinding {
+        let dt = b.time.nanoseconds - a.time.nanoseconds
+        let missing = Int64((Double(dt) / Double(usual)).rounded()) - 1
+        return ProcessFinding(
+            kind: .quality, start: a, end: b, count: 2,
+            summary: "\(series == "*" ? "every series" : series): no samples for \(duration(dt)) "
+                + "(usually one every \(duration(usual)); about \(missing) missing)",
+            attributes: ["series": .string(series), "issue": .string("gap"), "gap_seconds": .double(Double(dt) / 1e9),
+                         "usual_interval_seconds": .double(Double(usual) / 1e9), "missing_samples": .int(missing)])
+    }
+}
+
+/// Regular-interval gap finding for the rows of a wide export, where all columns share the row's time.
+public struct RowGapDetector {
+    private var intervals: [Int64] = []
+    private var pos = 0
+    private var usual: Int64?
+    private var regular = false
+    private var since = 0
+    private var last: Sample?
+    public var gapFactor = 5.0
+
+    public init() {}
+
+    public mutating func feed(_ s: Sample) -> ProcessFinding? {
+        defer { if last == nil || s.time >= last!.time { last = s } }
+        guard let a = last else { return nil }
+        let dt = s.time.nanoseconds - a.time.nanoseconds
+        guard dt > 0 else { return nil }
+        if let u = usual, regular, Double(dt) > gapFactor * Double(u), dt - u >= 1_000_000_000 {
+            return SeriesDetector.gap(series: "*", from: a, to: s, usual: u)
+        }
+        if intervals.count < 64 { intervals.append(dt) } else { intervals[pos] = dt; pos = (pos + 1) % 64 }
+        since += 1
+        if intervals.count >= 16, since >= 16 {
+            since = 0
+            let sorted = intervals.sorted()
+            let m = sorted[sorted.count / 2]
+            usual = m
+            regular = intervals.filter { abs($0 - m) * 10 <= m }.count * 10 >= intervals.count * 8
+        }
+        return nil
+    }
+}
+
+/// A short, exact-enough rendering of a value for messages (the attributes keep the full value).
+func fmt(_ v: Double) -> String {
+    guard v.isFinite else { return "\(v)" }
+    if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+    let a = abs(v)
+    let digits = a >= 100 ? 2 : (a >= 1 ? 3 : (a >= 0.01 ? 4 : 6))
+    var p = 1.0
+    for _ in 0..<digits { p *= 10 }
+    let r = (v * p).rounded() / p
+    return "\(r)"
+}
+
+/// `3 h 20 min`, `45 s`.
+func duration(_ ns: Int64) -> String {
+    let s = ns / 1_000_000_000
+    if s < 120 { return "\(s) s" }
+    if s < 7_200 { return "\(s / 60) min" }
+    if s < 172_800 { return "\(s / 3600) h" + (s % 3600 >= 60 ? " \((s % 3600) / 60) min" : "") }
+    return "\(s / 86_400) d" + (s % 86_400 >= 3600 ? " \((s % 86_400) / 3600) h" : "")
+}
