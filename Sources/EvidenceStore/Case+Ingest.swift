@@ -63,7 +63,7 @@ extension Case {
 
     /// Runs the right collector over one evidence item, as one ingest run.
     public func ingest(_ item: EvidenceItem, options: IngestOptions = IngestOptions(),
-                       progress: ((_ events: Int64, _ warnings: Int64) -> Void)? = nil) throws -> IngestOutcome
+                       progress: ((IngestProgress) -> Void)? = nil) throws -> IngestOutcome
     {
         guard let collector = try collector(for: item, named: options.collector) else { return .notParsed(item) }
         if let tz = options.timeZone { try Case.checkTimeZone(tz) }

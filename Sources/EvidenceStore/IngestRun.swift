@@ -49,6 +49,13 @@ extension Case {
     }
 }
 
+/// The counts of a run so far.
+public struct IngestProgress: Sendable {
+    public var events: Int64
+    public var warnings: Int64
+    public var samples: Int64
+}
+
 /// An ingest run in progress: the `EventSink` the case hands to a collector.
 ///
 /// Events are buffered and written in batches, each batch in one transaction through one prepared statement
@@ -79,8 +86,8 @@ public final class IngestRun: EventSink {
     /// Samples held in memory (open and pending blocks) before they are written, whatever the number of series.
     public var sampleBatch = 500_000
     private var closed = false
-    /// Called after each batch is written with the run's event and warning counts: for a progress display.
-    public var onBatch: ((Int64, Int64) -> Void)?
+    /// Called after each batch is written with the run's counts so far: for a progress display.
+    public var onBatch: ((IngestProgress) -> Void)?
 
     init(case owner: Case, id: Int64, evidenceID: Int64, collector: String, actor: String, batchSize: Int) {
         self.owner = owner
@@ -204,7 +211,7 @@ public final class IngestRun: EventSink {
                                                    "warnings": "\(warnings.count)", "run.events": "\(eventCount)"])
         pendingEvents.removeAll(keepingCapacity: true)
         pendingWarnings.removeAll(keepingCapacity: true)
-        onBatch?(eventCount, warningCount)
+        onBatch?(IngestProgress(events: eventCount, warnings: warningCount, samples: sampleCount))
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -142,6 +142,14 @@ extension Timestamp {
         case seconds = 0, milliseconds = 3, microseconds = 6, nanoseconds = 9
     }
 
+    /// ISO 8601 in UTC with as many fraction digits as the time has (`…T10:00:00Z`, `…T10:00:00.250Z`).
+    public func iso8601Shortest() -> String {
+        let f = subsecondNanos
+        let p: Precision = f == 0 ? .seconds : (f % 1_000_000 == 0 ? .milliseconds : (f % 1_000 == 0 ? .microseconds
+                                                                                                      : .nanoseconds))
+        return iso8601(precision: p)
+    }
+
     /// RFC 3339 / ISO 8601 text with an explicit offset: `2021-02-05T08:33:12.123456789Z`,
     /// or `2021-02-05T17:33:12+09:00` with `utcOffsetSeconds: 32400`.
     public func iso8601(precision: Precision = .nanoseconds, utcOffsetSeconds: Int = 0) -> String {

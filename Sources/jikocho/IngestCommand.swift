@@ -22,6 +22,7 @@ struct IngestCommand: ParsableCommand {
     @Flag(help: "List the collectors and exit.") var list = false
     @OptionGroup var archive: ArchiveOptions
     @OptionGroup var capture: CaptureOptions
+    @OptionGroup var historian: HistorianOptions
 
     func validate() throws {
         if let year, !(1970...2200).contains(year) { throw ValidationError("--year \(year) is out of range 1970–2200") }
@@ -70,8 +71,8 @@ struct IngestCommand: ParsableCommand {
         for item in items { try visit(item) }
         var seen = Set<Int64>()
         var ingested = 0, already = 0, notParsed = 0, failed = 0, archives = 0
-        var events: Int64 = 0, warnings: Int64 = 0
-        var mapping: [String: String] = capture.collectorOptions
+        var events: Int64 = 0, warnings: Int64 = 0, samples: Int64 = 0
+        var mapping: [String: String] = capture.collectorOptions.merging(historian.collectorOptions) { a, _ in a }
         for m in map {
             let kv = m.split(separator: "=", maxSplits: 1).map(String.init)
             mapping["jsonl.\(kv[0])"] = kv[1]
@@ -87,10 +88,12 @@ struct IngestCommand: ParsableCommand {
             }
             progress.update("ingesting \(i + 1)/\(expanded.count) \(label)", force: true)
             let itemStart = Date()
-            let outcome = try c.ingest(item, options: options) { n, w in
-                let rate = Double(n) / max(Date().timeIntervalSince(itemStart), 0.001)
-                progress.update("ingesting \(i + 1)/\(expanded.count) \(label)  \(n) events, \(w) warnings, "
-                                + "\(Int(rate)) events/s")
+            let outcome = try c.ingest(item, options: options) { p in
+                let secs = max(Date().timeIntervalSince(itemStart), 0.001)
+                let samples = p.samples > 0
+                    ? "\(p.samples) samples (\(Int(Double(p.samples) / secs))/s), " : ""
+                progress.update("ingesting \(i + 1)/\(expanded.count) \(label)  \(samples)\(p.events) events, "
+                                + "\(p.warnings) warnings, \(Int(Double(p.events) / secs)) events/s")
             }
             progress.clear()
             switch outcome {
@@ -98,8 +101,10 @@ struct IngestCommand: ParsableCommand {
                 ingested += 1
                 events += s.events
                 warnings += s.warnings
-                print("run #\(s.runID)".rightPad(8) + "  \(s.collector.rightPad(12))  #\(item.id)  \(s.events) events, "
-                      + "\(s.warnings) warnings  \(label)")
+                samples += s.samples
+                let sampleText = s.series > 0 ? "\(s.samples) samples in \(s.series) series, " : ""
+                print("run #\(s.runID)".rightPad(8) + "  \(s.collector.rightPad(12))  #\(item.id)  \(sampleText)"
+                      + "\(s.events) events, \(s.warnings) warnings  \(label)")
                 if s.warnings > 0, showWarnings > 0 {
                     let (shown, total) = try c.warnings(runID: s.runID, limit: showWarnings)
                     for w in shown { print("          warning \(w.locator): \(Output.safe(w.text))") }
@@ -116,7 +121,8 @@ struct IngestCommand: ParsableCommand {
                 print("FAILED            #\(item.id)  \(name): \(Output.safe(reason))  \(label)")
             }
         }
-        print("\(seen.count) items: \(ingested) ingested (\(events) events, \(warnings) warnings), \(already) already "
+        let sampleTotal = samples > 0 ? "\(samples) samples, " : ""
+        print("\(seen.count) items: \(ingested) ingested (\(sampleTotal)\(events) events, \(warnings) warnings), \(already) already "
               + "ingested, \(notParsed) not parsed, \(failed) failed" + (archives > 0 ? ", \(archives) archives" : "")
               + (skipped > 0 ? ", \(skipped) skipped" : ""))
         if failed > 0 { throw ExitCode(1) }

@@ -8,8 +8,9 @@ import Parsers
 ///
 /// Options: `tz` (zone of local times; else the evidence's declared zone; else a zone the export declares in a
 /// comment or preamble line; else UTC with a warning), `historian.date-order` (`dmy`, `mdy`, `ymd`: how to read
-/// numeric dates when the first rows cannot tell), `historian.events` (`off`: samples only),
-/// `historian.max-analysed-series` (default 10000: series beyond are stored but not analysed, with a warning).
+/// numeric dates when the first rows cannot tell; `--date-order`), `historian.events` (`off`: samples only;
+/// `--no-process-events`), `historian.max-analysed-series` (default 10000: series beyond are stored but not
+/// analysed, with a warning; `--max-analysed-series`).
 public struct HistorianReader {
     public static let version = "1"
     /// Lines read to find the header and the time format.
@@ -110,7 +111,12 @@ public struct HistorianReader {
             }
         }
         s.decimalComma = commaNumbers > pointNumbers
-        let preferredOrder = preferred ?? (s.layout.dialect == .pi || s.layout.dialect == .aveva
+        // Ambiguous numeric dates: 12-hour clocks and the American historians' own exports write month first.
+        let twelveHour = times.prefix(50).contains { t in
+            let u = String(decoding: t, as: UTF8.self).uppercased()
+            return u.hasSuffix("AM") || u.hasSuffix("PM") || u.contains(" AM ") || u.contains(" PM ")
+        }
+        let preferredOrder = preferred ?? (twelveHour || s.layout.dialect == .pi || s.layout.dialect == .aveva
                                            || s.layout.dialect == .ignition ? .monthFirst : .dayFirst)
         if let (format, ambiguous) = HistorianTime.infer(times, preferred: preferredOrder) {
             s.timeFormat = format
@@ -193,7 +199,7 @@ public struct HistorianReader {
         }
         if sniff.ambiguousDates {
             try warn("dates", "line \(sniff.headerLine + 1)", "numeric dates with both fields ≤ 12 in the first rows; read as "
-                     + "\(format) — pass --option historian.date-order=dmy or mdy if that is wrong")
+                     + "\(format) — pass --date-order dmy or mdy if that is wrong")
         }
 
         // The zone: the investigator's, the evidence's, the export's own, else UTC with a warning.
@@ -240,11 +246,11 @@ public struct HistorianReader {
             var attrs = f.attributes
             attrs["tag"] = .string(t.info.tag)
             if let u = t.info.unit { attrs["unit"] = .string(u) }
-            attrs["start"] = .string(f.start.time.iso8601())
-            attrs["end"] = .string(f.end.time.iso8601())
+            attrs["start"] = .string(f.start.time.iso8601Shortest())
+            attrs["end"] = .string(f.end.time.iso8601Shortest())
             attrs["lines"] = .string(f.start.line == f.end.line ? "\(f.start.line)" : "\(f.start.line)-\(f.end.line)")
-            attrs["samples_cited"] = .object(["series": .string(t.info.name), "from": .string(f.start.time.iso8601()),
-                                              "to": .string(f.end.time.iso8601()), "count": .int(Int64(f.count))])
+            attrs["samples_cited"] = .object(["series": .string(t.info.name), "from": .string(f.start.time.iso8601Shortest()),
+                                              "to": .string(f.end.time.iso8601Shortest()), "count": .int(Int64(f.count))])
             try sink.emit(Event(time: f.start.time, timeDescription: "Sample time", domain: .process, kind: f.kind.rawValue,
                                 asset: t.info.asset, message: f.summary, attributes: attrs,
                                 provenance: Provenance(evidenceID: evidenceID, collector: collectorName,
@@ -261,7 +267,7 @@ public struct HistorianReader {
                 } else if !analysedWarned {
                     analysedWarned = true
                     try warn("analysed", "whole file", "more than \(maxAnalysed) series: the rest are stored but not "
-                             + "analysed for process events (raise --option historian.max-analysed-series)")
+                             + "analysed for process events (raise --max-analysed-series)")
                 }
             }
             tracked.append(t)
@@ -313,7 +319,7 @@ public struct HistorianReader {
             if t < tracked[k].lastTime {
                 tracked[k].backwards += 1
                 try warn("order", locator(), "\(tracked[k].info.name): time goes backwards "
-                         + "(\(sample.time.iso8601()) after \(Timestamp(nanoseconds: tracked[k].lastTime).iso8601())); "
+                         + "(\(sample.time.iso8601Shortest()) after \(Timestamp(nanoseconds: tracked[k].lastTime).iso8601Shortest())); "
                          + "the sample is stored, not analysed")
             } else {
                 tracked[k].lastTime = t
@@ -367,7 +373,7 @@ public struct HistorianReader {
                     return
                 }
                 if time.nanoseconds < lastRowTime {
-                    try warn("order", locator, "row time \(time.iso8601()) is before the previous row's")
+                    try warn("order", locator, "row time \(time.iso8601Shortest()) is before the previous row's")
                 } else {
                     if deriveEvents, let g = rowGaps.feed(Sample(time: time, value: nil, line: number)),
                        !tracked.isEmpty

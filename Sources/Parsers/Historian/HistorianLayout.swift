@@ -148,16 +148,21 @@ public struct HistorianLayout: Equatable, Sendable {
     /// A declared time zone in a preamble or comment line (`# TimeZone: Asia/Tokyo`, `Time zone,UTC+09:00`,
     /// `tz=Europe/Berlin`), as written; the caller checks that it names a zone.
     public static func declaredZone(in line: String) -> String? {
-        var s = Substring(line)
-        while let c = s.first, c == "#" || c == "/" || c == ";" || c == " " || c == "\"" { s = s.dropFirst() }
-        let lower = s.lowercased()
-        for name in ["timezone", "time zone", "time_zone", "tz"] where lower.hasPrefix(name) {
-            var rest = s.dropFirst(name.count)
-            while let c = rest.first, c == ":" || c == "=" || c == "," || c == ";" || c == " " || c == "\t" || c == "\"" {
-                rest = rest.dropFirst()
+        let chars = Array(line.historianTrimmed.drop { $0 == "#" || $0 == "/" || $0 == ";" || $0 == " " })
+        let lower = chars.map { Character($0.lowercased()) }
+        for name in ["timezone", "time zone", "time_zone", "tz"] {
+            let n = Array(name)
+            guard lower.count > n.count, Array(lower[0..<n.count]) == n else { continue }
+            // The name must end there: `tz=…`, `TimeZone: …`, not `TZ101,…`.
+            let after = chars[n.count]
+            guard after == ":" || after == "=" || after == "," || after == ";" || after == " " || after == "\t" else {
+                continue
             }
-            var value = String(rest).historianTrimmed
-            while let c = value.last, c == "," || c == ";" { value.removeLast() }
+            var rest = chars[n.count...].drop { c in
+                c == ":" || c == "=" || c == "," || c == ";" || c == " " || c == "\t" || c == "\""
+            }
+            while let c = rest.last, c == "," || c == ";" || c == "\"" || c == " " { rest = rest.dropLast() }
+            var value = String(rest)
             if value.uppercased().hasPrefix("UTC"), value.count > 3 { value = String(value.dropFirst(3)) }
             return value.isEmpty ? nil : value
         }

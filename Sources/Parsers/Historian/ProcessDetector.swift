@@ -19,17 +19,17 @@ public struct ProcessDetectorOptions: Hashable, Sendable {
     /// Samples in the rolling baseline of a series.
     public var window = 512
     /// Samples learned before the first judgement; those samples are then judged against what was learned.
-    public var warmup = 64
+    public var warmup = 256
     /// The baseline is recomputed after this many new samples.
     public var recompute = 128
     /// Fraction trimmed from each end of the window for the band (outliers that slipped in do not widen it).
     public var trim = 0.005
     /// Fraction trimmed while warming up, when an anomaly may be among the first samples.
-    public var warmupTrim = 0.1
+    public var warmupTrim = 0.02
     /// Band margin in units of the series' noise (robust σ of its increments).
     public var margin = 4.0
     /// The margin is at least this fraction of the band's width.
-    public var marginFraction = 0.25
+    public var marginFraction = 0.5
     /// A step is a change larger than this many times the largest usual increment of the window.
     public var stepFactor = 1.5
     /// A flatline is a run of identical values this many times longer than the longest usual run.
@@ -119,10 +119,13 @@ public struct SeriesDetector {
     /// not an anomaly when it comes back.
     private var envelope: (lo: Double, hi: Double)?
     private var largestIncrement = 0.0
+    /// The 98th percentile of the window's increments: a change no larger is the series' ordinary pace.
+    private var usualIncrement = 0.0
     /// Samples the baseline has learned from, in all: steps and flatlines are judged only after half a window.
     private var learned = 0
     /// Values the series has rested at before (a stopped pump's flow of 0): a run there is not a frozen signal.
     private var restingValues: Set<Double> = []
+    private var windowExtremes: (lo: Double, hi: Double) = (0, 0)
     /// Excursions reported above and below the band: from the third on one side, the series is taken to visit
     /// that range routinely and what it reached is learned (a rarely run pump, a daily pressure surge).
     private var excursionsAbove = 0
@@ -250,7 +253,7 @@ public struct SeriesDetector {
         guard let before = stateSince else { return }
         let changed = s.value != nil ? before.value != s.value : before.text != s.text
         guard changed else { return }
-        var attrs: [String: JSONValue] = ["series": .string(name), "from_time": .string(before.time.iso8601())]
+        var attrs: [String: JSONValue] = ["series": .string(name), "from_time": .string(before.time.iso8601Shortest())]
         var summary = "\(name) setpoint changed"
         if let old = before.value, let new = s.value {
             attrs["old"] = .double(old)
@@ -294,7 +297,7 @@ public struct SeriesDetector {
         let to = s.value.map(fmt) ?? s.text ?? "?"
         let attrs: [String: JSONValue] = [
             "series": .string(name), "from": before.value.map { .double($0) } ?? .string(before.text ?? ""),
-            "to": s.value.map { .double($0) } ?? .string(s.text ?? ""), "previous_sample": .string(before.time.iso8601()),
+            "to": s.value.map { .double($0) } ?? .string(s.text ?? ""), "previous_sample": .string(before.time.iso8601Shortest()),
         ]
         findings.append(ProcessFinding(kind: .stateChange, start: s, end: s, count: 2,
                                        summary: "\(name) changed state from \(from) to \(to)", attributes: attrs))
@@ -333,7 +336,18 @@ public struct SeriesDetector {
 
     private mutating func judge(_ s: Sample, _ v: Double, increment: Double, addToBaseline: Bool) {
         guard let b = excStart != nil ? excBand : band else { return }
-        let outside = v < b.lo || v > b.hi
+        var outside = v < b.lo || v > b.hi
+        // Still learning: a value that creeps past the band (no jump larger than the series has made) is the
+        // series showing more of its range, not an anomaly; it is learned at once.
+        if outside, excStart == nil, learned < options.window, addToBaseline,
+           profile.low == nil, profile.high == nil, increment <= Swift.max(usualIncrement, 3 * noise)
+        {
+            addToWindow(v, increment: increment)
+            recompute(trim: options.trim)
+            outside = false
+            trackRun(s, v, accepted: true)
+            return
+        }
         if outside {
             if excStart == nil {
                 excStart = s
@@ -357,20 +371,25 @@ public struct SeriesDetector {
             }
             return
         }
-        if excStart != nil { closeExcursion(next: s, reason: nil) }
-        if increment > stepThreshold, previousValue != nil, learned >= options.window / 2 {
+        // The jump back from an excursion belongs to it, as the jump into it does.
+        let returned = excStart != nil
+        if returned { closeExcursion(next: s, reason: nil) }
+        // A frozen value that starts moving again jumps to where the process is: that jump belongs to the flatline.
+        let wasFlat = flat
+        let frozen = trackRun(s, v, accepted: true)
+        let resumed = wasFlat && !flat
+        if !resumed, !returned, increment > stepThreshold, previousValue != nil, learned >= options.window / 2 {
             var attrs: [String: JSONValue] = ["series": .string(name), "from": .double(previousValue!), "to": .double(v),
                                               "change": .double(v - previousValue!),
                                               "usual_largest_change": .double(stepThreshold / options.stepFactor),
                                               "threshold": .double(stepThreshold)]
-            if let l = last, l.time != s.time { attrs["previous_sample"] = .string(l.time.iso8601()) }
+            if let l = last, l.time != s.time { attrs["previous_sample"] = .string(l.time.iso8601Shortest()) }
             findings.append(ProcessFinding(kind: .step, start: s, end: s, count: 2,
                                            summary: "\(name) stepped from \(fmt(previousValue!)) to \(fmt(v)) "
                                                + "(change \(fmt(v - previousValue!)); usual changes up to "
                                                + "\(fmt(stepThreshold / options.stepFactor)))",
                                            attributes: attrs))
         }
-        let frozen = trackRun(s, v, accepted: true)
         if addToBaseline, !frozen, profile.low == nil && profile.high == nil {
             addToWindow(v, increment: increment)
             sinceRecompute += 1
@@ -405,17 +424,17 @@ public struct SeriesDetector {
             hi = Swift.max(hi, e.hi)
         }
         envelope = (lo, hi)
+        windowExtremes = (sorted[0], sorted[sorted.count - 1])
         // Increments (the first is a placeholder 0 when the window starts the series).
         let inc = increments.sorted()
         let medianIncrement = inc[inc.count / 2]
         largestIncrement = Swift.max(largestIncrement, inc[inc.count - 1])
+        usualIncrement = inc[Swift.min(inc.count - 1, Int(Double(inc.count) * 0.98))]
         let largest = largestIncrement
         noise = medianIncrement / 0.954    // median |Δ| of white noise is 0.954σ
         let scale = Swift.max(abs(lo), abs(hi), 1e-12)
         let floor = Swift.max(1e-9, scale * 1e-4)
-        // Until a whole window has been learned the band knows little: its margin is doubled.
-        let early = learned < options.window ? 2.0 : 1.0
-        let marginWidth = early * Swift.max(options.margin * noise, options.marginFraction * (hi - lo), floor)
+        let marginWidth = Swift.max(options.margin * noise, options.marginFraction * (hi - lo), floor)
         if profile.low == nil && profile.high == nil { band = (lo - marginWidth, hi + marginWidth) }
         bandCore = (lo, hi)
         stepThreshold = Swift.max(options.stepFactor * largest, options.margin * 2 * noise, floor * 10,
@@ -442,11 +461,16 @@ public struct SeriesDetector {
         }
         let threshold = Swift.max(options.flatlineMinimum, Int((Double(longestRun) * options.flatlineFactor).rounded()))
         if !flat, band != nil, runLength >= threshold, liveFraction >= 0.1, learned >= options.window / 2,
-           !restingValues.contains(v)
+           !restingValues.contains(v), !isRestingLevel(v)
         {
             flat = true
         }
         return flat
+    }
+
+    /// A stopped pump's 0, a closed valve's minimum, a full tank's maximum: where a series rests, not freezes.
+    private func isRestingLevel(_ v: Double) -> Bool {
+        v == 0 || v == windowExtremes.lo || v == windowExtremes.hi
     }
 
     private mutating func closeFlatline(next: Sample?) {
@@ -459,7 +483,12 @@ public struct SeriesDetector {
                                               Int((Double(longestRun) * options.flatlineFactor).rounded())))),
             "changing_fraction_before": .double(liveFraction),
         ]
-        if let next { attrs["resumed_at"] = .string(next.time.iso8601()) } else { attrs["open"] = .bool(true) }
+        if let next {
+            attrs["resumed_at"] = .string(next.time.iso8601Shortest())
+            if let a = next.value, let b = start.value { attrs["resume_change"] = .double(a - b) }
+        } else {
+            attrs["open"] = .bool(true)
+        }
         findings.append(ProcessFinding(kind: .flatline, start: start, end: end, count: runLength,
                                        summary: "\(name) stopped changing: \(runLength) samples at \(fmt(start.value ?? .nan))"
                                            + " (usual longest run \(longestRun))" + (next == nil ? ", until the end of the export" : ""),
@@ -473,7 +502,7 @@ public struct SeriesDetector {
         var attrs: [String: JSONValue] = [
             "series": .string(name), "direction": .string(direction),
             "band_low": .double(b.lo), "band_high": .double(b.hi),
-            "peak": .double(peak.value!), "peak_time": .string(peak.time.iso8601()),
+            "peak": .double(peak.value!), "peak_time": .string(peak.time.iso8601Shortest()),
             "samples": .int(Int64(excCount)), "start_value": .double(start.value!), "end_value": .double(end.value!),
         ]
         if profile.low != nil || profile.high != nil {
@@ -492,7 +521,10 @@ public struct SeriesDetector {
             envelope = (Swift.min(e.lo, peak.value!), Swift.max(e.hi, peak.value!))
             recompute(trim: options.trim)
         }
-        if let next { attrs["returned_at"] = .string(next.time.iso8601()) }
+        if let next {
+            attrs["returned_at"] = .string(next.time.iso8601Shortest())
+            if let a = next.value { attrs["return_change"] = .double(a - end.value!) }
+        }
         if let reason { attrs["open"] = .bool(true); attrs["note"] = .string(reason) }
         let limit = direction == "above" ? b.hi : b.lo
         findings.append(ProcessFinding(
@@ -518,7 +550,7 @@ public struct SeriesDetector {
         if !badTexts.isEmpty {
             attrs["quality_texts"] = .object(badTexts.mapValues { .int(Int64($0)) })
         }
-        if let next { attrs["recovered_at"] = .string(next.time.iso8601()) }
+        if let next { attrs["recovered_at"] = .string(next.time.iso8601Shortest()) }
         let texts = badTexts.sorted { $0.value > $1.value }.prefix(3).map(\.key).joined(separator: ", ")
         findings.append(ProcessFinding(kind: .quality, start: start, end: end, count: badCount,
                                        summary: "\(name): \(badCount) sample\(badCount == 1 ? "" : "s") of "

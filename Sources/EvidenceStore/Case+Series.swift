@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+import JikochoModel
+
+/// A historian series with what its samples span.
+public struct SeriesSummary: Sendable {
+    public var id: Int64
+    public var evidenceID: Int64
+    public var info: SeriesInfo
+    public var samples: Int64
+    public var first: Timestamp?
+    public var last: Timestamp?
+    public var min: Double?
+    public var max: Double?
+}
+
+extension Case {
+    /// Series whose name or tag matches a glob (`*`, `?`, case-insensitive), with counts from complete runs only.
+    public func series(matching pattern: String? = nil) throws -> [SeriesSummary] {
+        try read { db in
+            var sql = """
+                SELECT s.id, s.evidence_id, s.name, s.tag, s.unit, s.description, s.asset,
+                       coalesce(sum(b.count), 0) AS samples, min(b.min_time) AS first, max(b.max_time) AS last,
+                       min(b.min_value) AS lo, max(b.max_value) AS hi
+                FROM series s
+                LEFT JOIN (SELECT sb.* FROM sample_blocks sb JOIN ingest_runs r ON r.id = sb.run_id
+                           WHERE r.status = 'complete') b ON b.series_id = s.id
+                """
+            var args: [DatabaseValueConvertible] = []
+            if let pattern {
+                sql += " WHERE lower(s.name) GLOB ? OR lower(s.tag) GLOB ?"
+                args += [pattern.lowercased(), pattern.lowercased()]
+            }
+            sql += " GROUP BY s.id ORDER BY s.evidence_id, s.id"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { r in
+                SeriesSummary(id: r["id"], evidenceID: r["evidence_id"],
+                              info: SeriesInfo(name: r["name"], tag: r["tag"], unit: r["unit"],
+                                               description: r["description"], asset: r["asset"]),
+                              samples: r["samples"], first: (r["first"] as Int64?).map(Timestamp.init(nanoseconds:)),
+                              last: (r["last"] as Int64?).map(Timestamp.init(nanoseconds:)), min: r["lo"], max: r["hi"])
+            }
+        }
+    }
+
+    /// The samples of one series in `[from, to)`, block by block in the order they were read (the order of the
+    /// export, which is time order unless the export says otherwise), from complete runs only.
+    public func forEachSample(series id: Int64, from: Timestamp? = nil, to: Timestamp? = nil,
+                              _ body: (Sample) throws -> Void) throws
+    {
+        try read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT b.first_time, b.data, b.id FROM sample_blocks b JOIN ingest_runs r ON r.id = b.run_id
+                WHERE b.series_id = ? AND r.status = 'complete' AND b.max_time >= ? AND b.min_time < ?
+                ORDER BY b.run_id, b.id
+                """, arguments: [id, from?.nanoseconds ?? Int64.min, to?.nanoseconds ?? Int64.max])
+            while let r = try rows.next() {
+                let data: Data = r["data"]
+                let samples: [Sample]
+                do {
+                    samples = try SampleBlock.decode([UInt8](data), base: r["first_time"])
+                } catch {
+                    throw CaseError(.unreadable, "sample block #\(r["id"] as Int64) of series #\(id) is damaged: \(error)",
+                                    hint: "run `jikocho verify \(directory.path)`")
+                }
+                for s in samples {
+                    if let from, s.time < from { continue }
+                    if let to, s.time >= to { continue }
+                    try body(s)
+                }
+            }
+        }
+    }
+}
