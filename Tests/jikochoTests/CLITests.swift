@@ -160,8 +160,23 @@ func expectCaseError(_ code: CaseError.Code, _ body: () throws -> Void,
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("log/syslog    #1  2000 events, 0 warnings  loghub_OpenSSH_2k.log"))
         #expect(r.stdout.contains("network/pcap  #2  26 events, 0 warnings  modbus_example_icsnpp.pcap"))
-        #expect(r.stdout.contains("not parsed        #3  text/csv: no collector reads it yet"))
-        #expect(r.stdout.contains("3 items: 2 ingested (2026 events, 0 warnings), 0 already ingested, 1 not parsed"))
+        #expect(r.stdout.contains("historian/wide  #3  385484 samples in 44 series, 7848 events, 0 warnings  "
+                                  + "BATADAL_dataset03_normal.csv"))
+        #expect(r.stdout.contains("3 items: 3 ingested (385484 samples, 9874 events, 0 warnings), 0 already ingested, "
+                                  + "0 not parsed"))
+        // The samples as ingested: the series list, and one series' samples in a time range as CSV.
+        let list = try runProgram(bin, ["series", dir])
+        #expect(list.status == 0)
+        #expect(list.stdout.split(separator: "\n").count == 45)
+        #expect(list.stdout.contains("L_T1                 -         #3            8761 2014-01-06T00:00:00Z  "
+                                     + "2015-01-06T00:00:00Z  0.320111841   4.871329308"))
+        #expect(list.stderr == "44 series, 385484 samples\n")
+        let csv = try runProgram(bin, ["series", dir, "--tag", "s_pu2", "--from", "2014-01-06T05:00:00Z",
+                                       "--to", "2014-01-06T07:00:00Z", "--csv"])
+        #expect(csv.stdout == "time,series,value,quality,quality_text,line\n"
+                + "2014-01-06T05:00:00.000000000Z,S_PU2,1,good,,7\n2014-01-06T06:00:00.000000000Z,S_PU2,1,good,,8\n")
+        let none = try runProgram(bin, ["series", dir, "--tag", "nothing*"])
+        #expect(none.status != 0 && none.stderr.contains("no series matches nothing*"))
         let failed = try runProgram(bin, ["events", dir, "--kind", "auth.logon_failed", "--json"])
         let lines = failed.stdout.split(separator: "\n")
         #expect(lines.count == 1129)
