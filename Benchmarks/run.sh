@@ -2,7 +2,8 @@
 # make bench: builds the C reference, runs the Swift benchmark driver (release build) and prints its table.
 # Settings: BENCH_EVENTS (default 1000000), BENCH_HASH_MIB (default 1024), BENCH_SYSLOG_LINES (default 1000000),
 # BENCH_EVTX_MIB (default 100; 0 skips), BENCH_PLASO_LINES (default 20000; 0 skips plaso), BENCH_CAPTURE_MIB (default 200; 0
-# skips the capture rows, which need tshark, tcpdump, capinfos and GNU time from `scripts/ensure-deps.sh --with-oracles`). Peers in Python (python-evtx, the Rust evtx binding) come from
+# skips the capture rows, which need tshark, tcpdump, capinfos and GNU time from `scripts/ensure-deps.sh --with-oracles`),
+# BENCH_HISTORIAN_SAMPLES (default 10000000; 0 skips; pandas from scripts/oracles/setup.sh is the reference). Peers in Python (python-evtx, the Rust evtx binding) come from
 # scripts/oracles/setup.sh; the EVTX samples from ../shared/datasets when it is beside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +22,5 @@ if [ "${BENCH_PLASO_LINES:-20000}" != 0 ]; then
 fi
 "$bin/jikocho-bench" --plaso "$plaso" --plaso-lines "${BENCH_PLASO_LINES:-20000}" --datasets "$datasets" --python "$python" --evtx-mib "${BENCH_EVTX_MIB:-100}" --events "${BENCH_EVENTS:-1000000}" --hash-mib "${BENCH_HASH_MIB:-1024}" \
     --syslog-lines "${BENCH_SYSLOG_LINES:-1000000}" --capture-mib "${BENCH_CAPTURE_MIB:-200}" \
+    --historian-samples "${BENCH_HISTORIAN_SAMPLES:-10000000}" \
     --c-loop "$work/sink_loop" --jikocho "$bin/jikocho" --work "$work/run"

@@ -12,6 +12,8 @@
 //      (../shared/bench/replicate_unique.py), and a mixed ICS one from the DNP3, S7comm, EtherNet/IP, IEC 104 and
 //      BACnet captures; the collector against `tshark -T fields` extracting the same fields, `tcpdump -nn -r` and
 //      `capinfos -c` (the read floor) in the same run, peak memory of each, every Modbus message accounted for.
+//   6. Historian: a 10,000,000-sample wide export built from the BATADAL rows; `jikocho ingest` end to end (samples/s,
+//      peak memory; target ≥ 1,000,000 samples/s) and the collector alone, against pandas.read_csv of the same file.
 //
 // A benchmark reports; it never fails the tests.
 import Collectors
@@ -32,6 +34,7 @@ struct Options {
     var plaso = ""
     var plasoLines = 20_000
     var captureMiB = 200
+    var historianSamples = 10_000_000
 }
 
 var opt = Options()
@@ -50,6 +53,7 @@ while let a = args.next() {
     case "--plaso": opt.plaso = args.next() ?? ""
     case "--plaso-lines": opt.plasoLines = Int(args.next() ?? "") ?? opt.plasoLines
     case "--capture-mib": opt.captureMiB = Int(args.next() ?? "") ?? opt.captureMiB
+    case "--historian-samples": opt.historianSamples = Int(args.next() ?? "") ?? opt.historianSamples
     default:
         FileHandle.standardError.write(Data("jikocho-bench: unknown argument \(a)\n".utf8))
         exit(2)
@@ -446,6 +450,81 @@ if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.captureMiB > 0, fm.isExecuta
     }
 } else if opt.captureMiB > 0 {
     say("(tshark, GNU time or ../shared/datasets missing: skipping the capture benchmark)")
+}
+
+// MARK: 6. Historian exports
+
+/// A wide export of `samples` samples made from the rows of the shared BATADAL export (real values, real number
+/// formats), repeated with fresh one-minute timestamps.
+@MainActor func buildHistorianExport(samples: Int, from batadal: String, to path: String) throws -> (rows: Int, columns: Int)? {
+    guard let text = try? String(contentsOfFile: batadal, encoding: .utf8) else { return nil }
+    var lines = text.split(whereSeparator: \.isNewline).map(String.init)
+    let header = lines.removeFirst().split(separator: ",", maxSplits: 1)
+    guard header.count == 2 else { return nil }
+    let values = lines.compactMap { l in l.split(separator: ",", maxSplits: 1).last.map(String.init) }
+    let columns = header[1].split(separator: ",").count
+    let rows = (samples + columns - 1) / columns
+    guard let out = FileHandle(forWritingAtPath: path) ?? {
+        fm.createFile(atPath: path, contents: nil)
+        return FileHandle(forWritingAtPath: path)
+    }() else { return nil }
+    defer { try? out.close() }
+    var buf = "Timestamp,\(header[1])\n"
+    let start = Timestamp(seconds: 1_577_836_800)    // 2020-01-01T00:00:00Z
+    for r in 0..<rows {
+        let t = (start + Int64(r) * 60 * Timestamp.nanosPerSecond).iso8601(precision: .seconds)
+        buf += t.dropLast().replacingOccurrences(of: "T", with: " ")
+        buf += ","
+        buf += values[r % values.count]
+        buf += "\n"
+        if buf.utf8.count > 1 << 20 {
+            out.write(Data(buf.utf8))
+            buf = ""
+        }
+    }
+    out.write(Data(buf.utf8))
+    return (rows, columns)
+}
+
+if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.historianSamples > 0, fm.isExecutableFile(atPath: "/usr/bin/time") {
+    let path = "\(opt.work)/historian-wide.csv"
+    say("historian: building a \(opt.historianSamples)-sample wide export from the BATADAL rows…")
+    if let (rowsN, columns) = try buildHistorianExport(samples: opt.historianSamples,
+                                                      from: "\(opt.datasets)/historian/BATADAL_dataset03_normal.csv",
+                                                      to: path) {
+        let samples = rowsN * columns
+        let mb = Double((try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) / 1e6
+        say("historian: parsing and deriving process events (dev collect)…")
+        let parse = try timed([opt.jikocho, "dev", "collect", "--collector", "historian/wide", "--option", "tz=UTC", path],
+                              stdout: "\(opt.work)/hist-collect.txt")
+        say("historian: ingest end to end into a case…")
+        let caseDir = "\(opt.work)/historian-case"
+        _ = try run(opt.jikocho, ["case", "init", caseDir, "--name", "bench", "--examiner", "bench"])
+        let ingest = try timed([opt.jikocho, "ingest", caseDir, path, "--tz", "UTC"], stdout: "\(opt.work)/hist-ingest.txt")
+        let stored = ingest.out.split(separator: "\n").first { $0.contains("historian/wide") }.map(String.init) ?? "?"
+        var reference = "-"
+        var ratio = "target ≥ 1,000,000 samples/s"
+        if !opt.python.isEmpty {
+            let script = "import sys, pandas; d = pandas.read_csv(sys.argv[1], parse_dates=[0], date_format='%Y-%m-%d %H:%M:%S'); "
+                + "print(d.shape[0] * (d.shape[1] - 1))"
+            let pandas = try timed([opt.python, "-c", script, path], stdout: "\(opt.work)/pandas.txt")
+            if pandas.out.trimmingCharacters(in: .whitespacesAndNewlines) == String(samples) {
+                reference = String(format: "pandas.read_csv %.0f samples/s (%.1f s, %d MiB)",
+                                   Double(samples) / pandas.seconds, pandas.seconds, (pandas.peakKiB ?? 0) >> 10)
+                ratio += String(format: "; %.1f× pandas", pandas.seconds / ingest.seconds)
+            }
+        }
+        rows.append(("historian ingest, \(samples) samples, \(Int(mb)) MB", String(format: "%.0f samples/s",
+                     Double(samples) / ingest.seconds), reference, ratio))
+        rows.append(("historian ingest, peak memory", ingest.peakKiB.map { "\($0 >> 10) MiB" } ?? "-",
+                     String(format: "%.1f s end to end", ingest.seconds), ""))
+        rows.append(("historian parse + process events only", String(format: "%.0f samples/s",
+                     Double(samples) / parse.seconds), parse.peakKiB.map { "peak \($0 >> 10) MiB" } ?? "-", ""))
+        say("historian: \(stored.trimmingCharacters(in: .whitespaces))")
+        try? fm.removeItem(atPath: path)
+    }
+} else if opt.historianSamples > 0 {
+    say("(GNU time or ../shared/datasets missing: skipping the historian benchmark)")
 }
 
 // MARK: Report

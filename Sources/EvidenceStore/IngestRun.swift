@@ -60,7 +60,14 @@ public struct IngestProgress: Sendable {
 ///
 /// Events are buffered and written in batches, each batch in one transaction through one prepared statement
 /// bound in a raw sqlite3 loop on GRDB's own connection (the hot path; GRDB does everything else).
-public final class IngestRun: EventSink {
+///
+/// A full batch is written on a writer thread while the collector goes on reading (one batch in flight, so memory
+/// stays bounded); `flush()` and `finish()` wait for it. Each batch is still one transaction: a run killed part way
+/// leaves whole batches, which the next opening removes.
+///
+/// Threads: the collector's thread owns everything but the `writer*` state and the statement, which only the writer
+/// touches; the semaphore orders the two (a batch's counts are read after waiting for it).
+public final class IngestRun: EventSink, @unchecked Sendable {
     public let id: Int64
     public let evidenceID: Int64
     public let collector: String
@@ -75,14 +82,19 @@ public final class IngestRun: EventSink {
     public private(set) var sampleCount: Int64 = 0
     /// Series by handle, with their row ids once written.
     private var seriesInfo: [SeriesInfo] = []
-    private var seriesRowID: [Int64?] = []
     private var seriesHandle: [String: Int] = [:]
     /// The block being filled for each series, and the encoded blocks waiting for the next write.
     private var openBlocks: [SampleBlock] = []
     private var pendingBlocks: [(series: Int, block: EncodedBlock)] = []
     private var bufferedSamples = 0
     /// Handles below this have their `series` row.
-    private var seriesWritten = 0
+    private var seriesSent = 0
+    /// Row ids of the series, by handle: the writer's own.
+    private var writerSeriesRowID: [Int64] = []
+    private let writer = DispatchQueue(label: "jikocho.ingest-run.writer")
+    /// One batch in flight: taken before a batch is handed to the writer, given back when it is written.
+    private let inFlight = DispatchSemaphore(value: 1)
+    private var writerError: Error?
     /// Samples held in memory (open and pending blocks) before they are written, whatever the number of series.
     public var sampleBatch = 500_000
     private var closed = false
@@ -100,6 +112,7 @@ public final class IngestRun: EventSink {
     }
 
     deinit {
+        // A batch in flight holds the run, so none is in flight here.
         if let statement {
             let s = statement
             owner.dbQueue.inDatabase { _ in _ = sqlite3_finalize(s) }
@@ -108,19 +121,18 @@ public final class IngestRun: EventSink {
 
     public func emit(_ event: Event) throws {
         pendingEvents.append(event)
-        if pendingEvents.count >= batchSize { try flush() }
+        if pendingEvents.count >= batchSize { try send() }
     }
 
     public func warn(_ warning: CollectorWarning) throws {
         pendingWarnings.append(warning)
-        if pendingWarnings.count >= batchSize { try flush() }
+        if pendingWarnings.count >= batchSize { try send() }
     }
 
     public func defineSeries(_ info: SeriesInfo) throws -> Int {
         if let h = seriesHandle[info.name] { return h }
         let h = seriesInfo.count
         seriesInfo.append(info)
-        seriesRowID.append(nil)
         seriesHandle[info.name] = h
         openBlocks.append(SampleBlock())
         return h
@@ -133,11 +145,11 @@ public final class IngestRun: EventSink {
             pendingBlocks.append((series, EncodedBlock(openBlocks[series])))
             openBlocks[series] = SampleBlock()
         }
-        if bufferedSamples >= sampleBatch { try flush() }
+        if bufferedSamples >= sampleBatch { try send() }
     }
 
     /// A block ready to store, with the figures its `sample_blocks` row carries.
-    struct EncodedBlock {
+    struct EncodedBlock: Sendable {
         var firstTime, minTime, maxTime: Int64
         var count, numbers: Int
         var minValue, maxValue: Double?
@@ -162,8 +174,24 @@ public final class IngestRun: EventSink {
         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
         """
 
-    /// Writes the buffered events and warnings in one transaction.
+    /// What one transaction writes.
+    struct Batch: Sendable {
+        var events: [Event]
+        var warnings: [CollectorWarning]
+        var blocks: [(series: Int, block: EncodedBlock)]
+        /// Series defined since the last batch, in handle order.
+        var newSeries: [SeriesInfo]
+        var samples: Int
+    }
+
+    /// Writes everything buffered and waits until it is in the case.
     public func flush() throws {
+        try send()
+        try drain()
+    }
+
+    /// Hands what is buffered to the writer (after the batch before it is written) and returns.
+    private func send() throws {
         guard !closed else { throw CaseError(.invalidArgument, "ingest run #\(id) is already closed", hint: nil) }
         // Every open block goes out with the batch, so a run's samples are all written when `flush` returns.
         for h in openBlocks.indices where !openBlocks[h].isEmpty {
@@ -171,11 +199,47 @@ public final class IngestRun: EventSink {
             openBlocks[h] = SampleBlock()
         }
         guard !pendingEvents.isEmpty || !pendingWarnings.isEmpty || !pendingBlocks.isEmpty
-                || seriesWritten < seriesInfo.count else { return }
-        let events = pendingEvents
-        let warnings = pendingWarnings
-        let blocks = pendingBlocks
-        let samples = blocks.reduce(0) { $0 + $1.block.count }
+                || seriesSent < seriesInfo.count else { return }
+        let batch = Batch(events: pendingEvents, warnings: pendingWarnings, blocks: pendingBlocks,
+                          newSeries: Array(seriesInfo[seriesSent...]),
+                          samples: pendingBlocks.reduce(0) { $0 + $1.block.count })
+        seriesSent = seriesInfo.count
+        pendingEvents.removeAll(keepingCapacity: true)
+        pendingWarnings.removeAll(keepingCapacity: true)
+        pendingBlocks.removeAll(keepingCapacity: true)
+        bufferedSamples = 0
+        inFlight.wait()
+        if let e = writerError {
+            inFlight.signal()
+            throw e
+        }
+        onBatch?(IngestProgress(events: eventCount, warnings: warningCount, samples: sampleCount))
+        writer.async { [self] in
+            do {
+                try write(batch)
+            } catch {
+                writerError = error
+            }
+            inFlight.signal()
+        }
+    }
+
+    /// Waits for the batch in flight and throws its error, if any.
+    private func drain() throws {
+        inFlight.wait()
+        // The written batch's block is released on the writer once it has run: wait for that too, so that nothing
+        // holds the run (and through it the case and its writer lock) once `flush` returns.
+        writer.sync {}
+        defer { inFlight.signal() }
+        if let e = writerError {
+            writerError = nil
+            throw e
+        }
+        onBatch?(IngestProgress(events: eventCount, warnings: warningCount, samples: sampleCount))
+    }
+
+    /// On the writer: one batch in one transaction.
+    private func write(_ batch: Batch) throws {
         let runID = id
         try Case.map(doing: "writing events of run #\(id)") {
             try owner.dbQueue.inDatabase { db in
@@ -188,57 +252,53 @@ public final class IngestRun: EventSink {
                     statement = s
                 }
                 try db.inTransaction(.immediate) {
-                    try IngestRun.insert(events, runID: runID, statement: statement!, db: db)
-                    try writeBlocks(blocks, db: db)
-                    for w in warnings {
+                    try IngestRun.insert(batch.events, runID: runID, statement: statement!, db: db)
+                    try writeBlocks(batch, db: db)
+                    for w in batch.warnings {
                         try db.execute(sql: "INSERT INTO warnings (run_id, evidence_id, locator, text) VALUES (?,?,?,?)",
                                        arguments: [runID, w.evidenceID, w.locator, w.text])
                     }
                     try db.execute(sql: """
                         UPDATE ingest_runs SET events = events + ?, warnings = warnings + ?, samples = samples + ?
                         WHERE id = ?
-                        """, arguments: [events.count, warnings.count, samples, runID])
+                        """, arguments: [batch.events.count, batch.warnings.count, batch.samples, runID])
                     return .commit
                 }
             }
         }
-        eventCount += Int64(events.count)
-        warningCount += Int64(warnings.count)
-        sampleCount += Int64(samples)
-        pendingBlocks.removeAll(keepingCapacity: true)
-        bufferedSamples = 0
-        Case.log.trace("batch written", metadata: ["run.id": "\(id)", "events": "\(events.count)",
-                                                   "warnings": "\(warnings.count)", "run.events": "\(eventCount)"])
-        pendingEvents.removeAll(keepingCapacity: true)
-        pendingWarnings.removeAll(keepingCapacity: true)
-        onBatch?(IngestProgress(events: eventCount, warnings: warningCount, samples: sampleCount))
+        eventCount += Int64(batch.events.count)
+        warningCount += Int64(batch.warnings.count)
+        sampleCount += Int64(batch.samples)
+        Case.log.trace("batch written", metadata: ["run.id": "\(id)", "events": "\(batch.events.count)",
+                                                   "warnings": "\(batch.warnings.count)", "run.events": "\(eventCount)"])
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// Writes the series not yet in the case (a series of the same evidence and name is shared between runs), then
     /// the blocks.
-    private func writeBlocks(_ blocks: [(series: Int, block: EncodedBlock)], db: Database) throws {
-        for h in seriesRowID.indices.dropFirst(seriesWritten) {
-            let info = seriesInfo[h]
+    private func writeBlocks(_ batch: Batch, db: Database) throws {
+        for info in batch.newSeries {
             try db.execute(sql: """
                 INSERT INTO series (name, tag, unit, description, asset, evidence_id) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (evidence_id, name) DO UPDATE SET
                     unit = coalesce(excluded.unit, unit), description = coalesce(excluded.description, description),
                     asset = coalesce(excluded.asset, asset)
                 """, arguments: [info.name, info.tag, info.unit, info.description, info.asset, evidenceID])
-            seriesRowID[h] = try Int64.fetchOne(db, sql: "SELECT id FROM series WHERE evidence_id = ? AND name = ?",
-                                                arguments: [evidenceID, info.name])
+            guard let rowID = try Int64.fetchOne(db, sql: "SELECT id FROM series WHERE evidence_id = ? AND name = ?",
+                                                 arguments: [evidenceID, info.name]) else {
+                throw CaseError(.io, "series \(info.name) of run #\(id) was not written", hint: nil)
+            }
+            writerSeriesRowID.append(rowID)
         }
-        seriesWritten = seriesRowID.count
-        guard !blocks.isEmpty else { return }
+        guard !batch.blocks.isEmpty else { return }
         let insert = try db.cachedStatement(sql: """
             INSERT INTO sample_blocks (series_id, run_id, first_time, min_time, max_time, count, numbers, min_value,
                                        max_value, data)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        for (h, b) in blocks {
-            try insert.execute(arguments: [seriesRowID[h], id, b.firstTime, b.minTime, b.maxTime, b.count, b.numbers,
+        for (h, b) in batch.blocks {
+            try insert.execute(arguments: [writerSeriesRowID[h], id, b.firstTime, b.minTime, b.maxTime, b.count, b.numbers,
                                            b.minValue, b.maxValue, Data(b.data)])
         }
     }
@@ -303,6 +363,7 @@ public final class IngestRun: EventSink {
     public func finish() throws -> IngestSummary {
         try flush()
         closed = true
+        let seriesWritten = seriesInfo.count
         let (id, events, warnings, collector, evidenceID, actor, samples) =
             (self.id, eventCount, warningCount, self.collector, self.evidenceID, self.actor, sampleCount)
         let detail = custodyDetail(events: events, warnings: warnings, samples: samples, series: seriesWritten)
@@ -335,6 +396,7 @@ public final class IngestRun: EventSink {
     /// Ends a run that cannot go on (the evidence could not be read at all): its rows are removed and the run is
     /// marked failed with the reason.
     public func fail(reason: String) throws {
+        try? drain()
         closed = true
         pendingEvents.removeAll()
         pendingWarnings.removeAll()

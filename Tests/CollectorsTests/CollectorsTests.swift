@@ -25,7 +25,7 @@ import Testing
               ("logs/web/loghub_Apache_2k.log", "log/web-error"),
               ("pcaps/ics/modbus_example_icsnpp.pcap", "network/pcap"),
               ("pcaps/ics/opcua_open62541_mainloop.pcap", "network/pcap"),
-              ("historian/BATADAL_dataset03_normal.csv", nil),
+              ("historian/BATADAL_dataset03_normal.csv", "historian/wide"),
           ])
     func eachSampleGoesToItsOwnCollector(path: String, expected: String?) throws {
         let full = TestPaths.dataset(path)

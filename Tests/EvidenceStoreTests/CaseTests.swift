@@ -83,14 +83,15 @@ func expectCaseError(_ code: CaseError.Code, _ body: () throws -> Void, sourceLo
         let q = try DatabaseQueue(path: path)
         try Schema.migrator.migrate(q)
         try q.read { db in
-            for t in ["case_info", "evidence", "ingest_runs", "events", "events_fts", "warnings", "samples", "series",
+            for t in ["case_info", "evidence", "ingest_runs", "events", "events_fts", "warnings", "sample_blocks", "series",
                       "assets", "clocks", "findings", "custody"]
             {
                 #expect(try db.tableExists(t), "\(t)")
             }
             let indexes = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'")
             #expect(indexes.isSuperset(of: ["events_time", "events_kind_time", "events_asset_time"]))
-            #expect(try Schema.migrator.appliedIdentifiers(db) == ["v1-case"])
+            #expect(try Schema.migrator.appliedIdentifiers(db) == ["v1-case", "v2-sample-blocks"])
+            #expect(try !db.tableExists("samples"))
         }
         // Migrating again is a no-op.
         try Schema.migrator.migrate(q)

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The Python peers the oracles and benchmarks compare with, in .venv-oracles (pinned versions).
-# python-evtx: the EVTX oracle (golden files); evtx: the Rust EVTX parser's Python binding (make bench).
+# python-evtx: the EVTX oracle (golden files); evtx: the Rust EVTX parser's Python binding (make bench); pandas: the
+# reference reader of historian CSV exports (make bench).
 # Debian's libevtx-utils (evtxexport) is the second opinion: scripts/ensure-deps.sh --with-oracles installs it.
 # With --plaso: plaso (log2timeline, psort) into .venv-plaso, for the syslog comparison of make bench.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv=.venv-oracles
-want="python-evtx==0.8.1 evtx==0.14.0"
+want="python-evtx==0.8.1 evtx==0.14.0 pandas==3.1.1"
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-if ! "$venv/bin/python" -c 'import Evtx, evtx' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import Evtx, evtx, pandas' 2>/dev/null; then
     echo "installing Python peers into $venv: $want" >&2
     "$venv/bin/pip" install -q $want
 fi

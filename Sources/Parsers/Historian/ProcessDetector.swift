@@ -21,7 +21,7 @@ public struct ProcessDetectorOptions: Hashable, Sendable {
     /// Samples learned before the first judgement; those samples are then judged against what was learned.
     public var warmup = 256
     /// The baseline is recomputed after this many new samples.
-    public var recompute = 128
+    public var recompute = 256
     /// Fraction trimmed from each end of the window for the band (outliers that slipped in do not widen it).
     public var trim = 0.005
     /// Fraction trimmed while warming up, when an anomaly may be among the first samples.
@@ -85,7 +85,12 @@ public struct SeriesDetector {
     public private(set) var duplicates = 0
 
     // Shared
-    private var last: Sample?
+    private var lastTime: Timestamp?
+    private var lastValue: Double?
+    private var lastText: String?
+    private var lastLine = 0
+    /// The time of the sample before the current one.
+    private var previousTime: Timestamp?
     private var findings: [ProcessFinding] = []
 
     // Quality runs
@@ -135,16 +140,16 @@ public struct SeriesDetector {
     private var previousValue: Double?
 
     // Excursion
-    private var excStart: Sample?
-    private var excLast: Sample?
-    private var excPeak: Sample?
+    private var excStart: Point?
+    private var excLast: Point?
+    private var excPeak: Point?
     private var excCount = 0
     private var excBand: (lo: Double, hi: Double) = (0, 0)
     private var excJump: Double?
 
     // Flatline
-    private var runStart: Sample?
-    private var runLast: Sample?
+    private var runStart: Point?
+    private var runLast: Point?
     private var runLength = 0
     private var longestRun = 1
     private var flat = false
@@ -163,18 +168,24 @@ public struct SeriesDetector {
     /// Takes the next sample; returns the findings it completes.
     public mutating func feed(_ s: Sample) -> [ProcessFinding] {
         findings.removeAll(keepingCapacity: true)
-        if let l = last {
-            if s.time < l.time {
+        if let lt = lastTime {
+            if s.time < lt {
                 outOfOrder += 1
                 return []
             }
-            if s.time == l.time {
+            if s.time == lt {
                 duplicates += 1
-                if s.value == l.value && s.text == l.text { return [] }
+                if s.value == lastValue && s.text == lastText { return [] }
             }
-            if options.gaps { checkGap(from: l, to: s) }
+            if options.gaps {
+                checkGap(from: Sample(time: lt, value: lastValue, text: lastText, line: lastLine), to: s)
+            }
         }
-        last = s
+        previousTime = lastTime
+        lastTime = s.time
+        lastValue = s.value
+        if s.text != nil || lastText != nil { lastText = s.text }
+        lastLine = s.line
         if s.quality != .good || (s.value == nil && s.text == nil) {
             if badStart == nil { badStart = s }
             badLast = s
@@ -320,6 +331,7 @@ public struct SeriesDetector {
     }
 
     private var warmSamples: [Sample] = []
+    private var scratch: [Double] = []
 
     /// Learns the first band from the warm-up samples, then judges them against it (they are in the window
     /// already, so an anomaly among them is caught as long as it is a minority the trim removes).
@@ -349,16 +361,17 @@ public struct SeriesDetector {
             return
         }
         if outside {
+            let here = Point(time: s.time, value: v, line: s.line)
             if excStart == nil {
-                excStart = s
-                excPeak = s
+                excStart = here
+                excPeak = here
                 excCount = 0
                 excBand = b
                 excJump = previousValue.map { v - $0 }
             }
-            excLast = s
+            excLast = here
             excCount += 1
-            if deviation(v, excBand) > deviation(excPeak!.value!, excBand) { excPeak = s }
+            if deviation(v, excBand) > deviation(excPeak!.value, excBand) { excPeak = here }
             trackRun(s, v, accepted: false)
             if excCount > options.window, profile.low == nil, profile.high == nil {
                 // A new level, not an excursion any more: report it and learn the series again from here.
@@ -383,7 +396,7 @@ public struct SeriesDetector {
                                               "change": .double(v - previousValue!),
                                               "usual_largest_change": .double(stepThreshold / options.stepFactor),
                                               "threshold": .double(stepThreshold)]
-            if let l = last, l.time != s.time { attrs["previous_sample"] = .string(l.time.iso8601Shortest()) }
+            if let p = previousTime, p != s.time { attrs["previous_sample"] = .string(p.iso8601Shortest()) }
             findings.append(ProcessFinding(kind: .step, start: s, end: s, count: 2,
                                            summary: "\(name) stepped from \(fmt(previousValue!)) to \(fmt(v)) "
                                                + "(change \(fmt(v - previousValue!)); usual changes up to "
@@ -416,20 +429,30 @@ public struct SeriesDetector {
     private mutating func recompute(trim: Double) {
         sinceRecompute = 0
         guard !values.isEmpty else { return }
-        let sorted = values.sorted()
-        let k = min(sorted.count / 2, Int((Double(sorted.count) * trim).rounded()))
-        var lo = sorted[k], hi = sorted[sorted.count - 1 - k]
+        // Order statistics by selection in a reused buffer: no sort, no allocation (this runs every few samples of
+        // every series).
+        let n = values.count
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: values)
+        let k = min(n / 2, Int((Double(n) * trim).rounded()))
+        var lo = OrderStatistics.select(&scratch, k, in: 0..<n)
+        var hi = OrderStatistics.select(&scratch, n - 1 - k, in: k..<n)
+        let windowMin = k == 0 ? lo : scratch[0..<k].min()!
+        let windowMax = scratch[(n - 1 - k)..<n].max()!
         if let e = envelope {
             lo = Swift.min(lo, e.lo)
             hi = Swift.max(hi, e.hi)
         }
         envelope = (lo, hi)
-        windowExtremes = (sorted[0], sorted[sorted.count - 1])
+        windowExtremes = (windowMin, windowMax)
         // Increments (the first is a placeholder 0 when the window starts the series).
-        let inc = increments.sorted()
-        let medianIncrement = inc[inc.count / 2]
-        largestIncrement = Swift.max(largestIncrement, inc[inc.count - 1])
-        usualIncrement = inc[Swift.min(inc.count - 1, Int(Double(inc.count) * 0.98))]
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: increments)
+        let m = scratch.count
+        let medianIncrement = OrderStatistics.select(&scratch, m / 2, in: 0..<m)
+        let p98 = Swift.max(m / 2, Swift.min(m - 1, Int(Double(m) * 0.98)))
+        usualIncrement = OrderStatistics.select(&scratch, p98, in: (m / 2)..<m)
+        largestIncrement = Swift.max(largestIncrement, scratch[p98..<m].max()!)
         let largest = largestIncrement
         noise = medianIncrement / 0.954    // median |Δ| of white noise is 0.954σ
         let scale = Swift.max(abs(lo), abs(hi), 1e-12)
@@ -439,14 +462,17 @@ public struct SeriesDetector {
         bandCore = (lo, hi)
         stepThreshold = Swift.max(options.stepFactor * largest, options.margin * 2 * noise, floor * 10,
                                   0.25 * (hi - lo))
-        liveFraction = Double(increments.filter { $0 != 0 }.count) / Double(increments.count)
+        var changing = 0
+        for x in increments where x != 0 { changing += 1 }
+        liveFraction = Double(changing) / Double(increments.count)
     }
 
     /// Follows runs of identical values; true while the value is frozen beyond the usual longest run.
     @discardableResult
     private mutating func trackRun(_ s: Sample, _ v: Double, accepted: Bool) -> Bool {
+        let here = Point(time: s.time, value: v, line: s.line)
         if let rl = runLast, rl.value == v {
-            runLast = s
+            runLast = here
             runLength += 1
         } else {
             if flat {
@@ -455,8 +481,8 @@ public struct SeriesDetector {
                 if runLength > longestRun { longestRun = runLength }
                 if runLength >= 3, restingValues.count < 16 { restingValues.insert(rv) }
             }
-            runStart = s
-            runLast = s
+            runStart = here
+            runLast = here
             runLength = 1
         }
         let threshold = Swift.max(options.flatlineMinimum, Int((Double(longestRun) * options.flatlineFactor).rounded()))
@@ -477,7 +503,7 @@ public struct SeriesDetector {
         flat = false
         guard let start = runStart, let end = runLast else { return }
         var attrs: [String: JSONValue] = [
-            "series": .string(name), "value": .double(start.value ?? .nan), "samples": .int(Int64(runLength)),
+            "series": .string(name), "value": .double(start.value), "samples": .int(Int64(runLength)),
             "usual_longest_run": .int(Int64(longestRun)),
             "threshold": .int(Int64(Swift.max(options.flatlineMinimum,
                                               Int((Double(longestRun) * options.flatlineFactor).rounded())))),
@@ -485,12 +511,12 @@ public struct SeriesDetector {
         ]
         if let next {
             attrs["resumed_at"] = .string(next.time.iso8601Shortest())
-            if let a = next.value, let b = start.value { attrs["resume_change"] = .double(a - b) }
+            if let a = next.value { attrs["resume_change"] = .double(a - start.value) }
         } else {
             attrs["open"] = .bool(true)
         }
-        findings.append(ProcessFinding(kind: .flatline, start: start, end: end, count: runLength,
-                                       summary: "\(name) stopped changing: \(runLength) samples at \(fmt(start.value ?? .nan))"
+        findings.append(ProcessFinding(kind: .flatline, start: start.sample, end: end.sample, count: runLength,
+                                       summary: "\(name) stopped changing: \(runLength) samples at \(fmt(start.value))"
                                            + " (usual longest run \(longestRun))" + (next == nil ? ", until the end of the export" : ""),
                                        attributes: attrs))
     }
@@ -498,12 +524,12 @@ public struct SeriesDetector {
     private mutating func closeExcursion(next: Sample?, reason: String?) {
         guard let start = excStart, let end = excLast, let peak = excPeak else { return }
         let b = excBand
-        let direction = peak.value! > b.hi ? "above" : "below"
+        let direction = peak.value > b.hi ? "above" : "below"
         var attrs: [String: JSONValue] = [
             "series": .string(name), "direction": .string(direction),
             "band_low": .double(b.lo), "band_high": .double(b.hi),
-            "peak": .double(peak.value!), "peak_time": .string(peak.time.iso8601Shortest()),
-            "samples": .int(Int64(excCount)), "start_value": .double(start.value!), "end_value": .double(end.value!),
+            "peak": .double(peak.value), "peak_time": .string(peak.time.iso8601Shortest()),
+            "samples": .int(Int64(excCount)), "start_value": .double(start.value), "end_value": .double(end.value),
         ]
         if profile.low != nil || profile.high != nil {
             attrs["method"] = .string("limits from the asset inventory")
@@ -518,19 +544,19 @@ public struct SeriesDetector {
         attrs["earlier_excursions_same_side"] = .int(Int64(earlier))
         if direction == "above" { excursionsAbove += 1 } else { excursionsBelow += 1 }
         if earlier + 1 >= 3, profile.low == nil, profile.high == nil, let e = envelope {
-            envelope = (Swift.min(e.lo, peak.value!), Swift.max(e.hi, peak.value!))
+            envelope = (Swift.min(e.lo, peak.value), Swift.max(e.hi, peak.value))
             recompute(trim: options.trim)
         }
         if let next {
             attrs["returned_at"] = .string(next.time.iso8601Shortest())
-            if let a = next.value { attrs["return_change"] = .double(a - end.value!) }
+            if let a = next.value { attrs["return_change"] = .double(a - end.value) }
         }
         if let reason { attrs["open"] = .bool(true); attrs["note"] = .string(reason) }
         let limit = direction == "above" ? b.hi : b.lo
         findings.append(ProcessFinding(
-            kind: .excursion, start: start, end: end, count: excCount,
+            kind: .excursion, start: start.sample, end: end.sample, count: excCount,
             summary: "\(name) went \(direction) its band [\(fmt(b.lo)), \(fmt(b.hi))] for \(excCount) sample"
-                + (excCount == 1 ? "" : "s") + ", peak \(fmt(peak.value!)) (\(fmt(abs(peak.value! - limit))) beyond)"
+                + (excCount == 1 ? "" : "s") + ", peak \(fmt(peak.value)) (\(fmt(abs(peak.value - limit))) beyond)"
                 + (reason.map { "; \($0)" } ?? ""),
             attributes: attrs))
         excStart = nil
@@ -598,6 +624,15 @@ public struct SeriesDetector {
     }
 }
 
+/// A sample of an analog series reduced to what the detector keeps of it (no strings to copy on the hot path).
+struct Point {
+    var time: Timestamp
+    var value: Double
+    var line: Int
+
+    var sample: Sample { Sample(time: time, value: value, line: line) }
+}
+
 /// Regular-interval gap finding for the rows of a wide export, where all columns share the row's time.
 public struct RowGapDetector {
     private var intervals: [Int64] = []
@@ -650,4 +685,35 @@ func duration(_ ns: Int64) -> String {
     if s < 7_200 { return "\(s / 60) min" }
     if s < 172_800 { return "\(s / 3600) h" + (s % 3600 >= 60 ? " \((s % 3600) / 60) min" : "") }
     return "\(s / 86_400) d" + (s % 86_400 >= 3600 ? " \((s % 86_400) / 3600) h" : "")
+}
+
+/// The k-th smallest of a buffer's range, found in place by selection (Hoare's quickselect with a median-of-three
+/// pivot): afterwards the elements of the range before k are no larger and those after no smaller.
+enum OrderStatistics {
+    static func select(_ a: inout [Double], _ k: Int, in range: Range<Int>) -> Double {
+        var lo = range.lowerBound, hi = range.upperBound - 1
+        precondition(range.contains(k))
+        a.withUnsafeMutableBufferPointer { b in
+            while hi > lo {
+                let mid = lo + (hi - lo) / 2
+                // Median of three as the pivot (NaN never reaches here: collectors give finite numbers).
+                if b[mid] < b[lo] { b.swapAt(mid, lo) }
+                if b[hi] < b[lo] { b.swapAt(hi, lo) }
+                if b[hi] < b[mid] { b.swapAt(hi, mid) }
+                let pivot = b[mid]
+                var i = lo, j = hi
+                while i <= j {
+                    while b[i] < pivot { i += 1 }
+                    while b[j] > pivot { j -= 1 }
+                    if i <= j {
+                        b.swapAt(i, j)
+                        i += 1
+                        j -= 1
+                    }
+                }
+                if k <= j { hi = j } else if k >= i { lo = i } else { break }
+            }
+        }
+        return a[k]
+    }
 }
