@@ -1,13 +1,13 @@
 // swift-tools-version: 6.1
 // libFuzzer targets, one per parser entry point. Built and run by Fuzz/fuzz.sh (make fuzz, make fuzz-smoke):
-//   swift build --package-path Fuzz --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address
+//   swift build --package-path Fuzz --scratch-path .build-fuzz -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
 // The parsers are compiled here as this package's own targets (Sources/Parsers, JikochoModel and CZlib are links to
 // the project's folders), not taken as a dependency on the project: a dependency's modules have been seen to come
 // out without the coverage instrumentation, which leaves libFuzzer blind.
 import PackageDescription
 
 let targets = ["FuzzEVTXChunk", "FuzzEVTXFile", "FuzzSyslog", "FuzzAccessLog", "FuzzWebErrorLog", "FuzzJSON",
-               "FuzzTimes", "FuzzPacket", "FuzzNetworkStream"]
+               "FuzzTimes", "FuzzPacket", "FuzzNetworkStream", "FuzzHistorian"]
 
 let package = Package(
     name: "JikochoFuzz",

@@ -8,14 +8,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-targets=${FUZZ_TARGETS:-"FuzzEVTXChunk FuzzEVTXFile FuzzSyslog FuzzAccessLog FuzzWebErrorLog FuzzJSON FuzzTimes FuzzPacket FuzzNetworkStream"}
+targets=${FUZZ_TARGETS:-"FuzzEVTXChunk FuzzEVTXFile FuzzSyslog FuzzAccessLog FuzzWebErrorLog FuzzJSON FuzzTimes FuzzPacket FuzzNetworkStream FuzzHistorian"}
 scratch=.build-fuzz
+# Coverage and AddressSanitizer in one combined flag: given as two (`--sanitize=fuzzer --sanitize=address`, as
+# SwiftPM passes them), swiftc keeps only the last, and SwiftPM orders them as a hash set does, differently from run
+# to run: a build came out either without coverage (blind fuzzing) or without AddressSanitizer. That was the
+# "uninstrumented build" seen before. `--sanitize=fuzzer` stays for SwiftPM itself (it then links libFuzzer's main).
+sanitize=(--sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address)
 build() {
-    swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize=fuzzer --sanitize=address \
+    swift build --package-path Fuzz --scratch-path "$scratch" -c release "${sanitize[@]}" \
         2>&1 | grep -v "Cannot export local symbol" | tail -3
 }
 build
-bin=$(swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize=fuzzer --sanitize=address --show-bin-path)
+bin=$(swift build --package-path Fuzz --scratch-path "$scratch" -c release "${sanitize[@]}" --show-bin-path)
 # An object compiled earlier without the sanitizers (an incremental build reusing it) leaves libFuzzer blind:
 # the parsers' objects must call the coverage hooks, or the build starts again from nothing.
 uninstrumented() {

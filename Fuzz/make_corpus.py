@@ -35,6 +35,20 @@ FIXTURES = {
         '{"@timestamp":"2021-02-05T08:33:12.123Z","winlog":{"event_id":4624,"channel":"Security","event_data":{"LogonType":"10","IpAddress":"203.0.113.7"}}}',
         '[1, -2.5e10, true, false, null, "\\u00e9\\ud83d\\ude00", {"a": [[], {}]}]',
     ],
+    "FuzzHistorian": [
+        "Tag,Timestamp,Value,Status\nFIC101.PV,26-Nov-2026 10:00:00,12.5,0\nFIC101.PV,26-Nov-2026 10:02:00,Bad Input,0\n"
+        "XV201,26-Nov-2026 10:00:00,Closed,0",
+        "DateTime,TagName,Value,QualityDetail,OPCQuality\n2026-11-26 10:00:00.000,ReactLevel,1520.5,192,192\n"
+        "2026-11-26 10:00:01.000,ReactTemp,61.5,64,64",
+        "tagpath,intvalue,floatvalue,stringvalue,datevalue,dataintegrity,t_stamp\n"
+        "[default]Plant/NaOH_SP,,1.0,,,192,1795687200000\n[default]Plant/NaOH_SP,,100.0,,,192,1795687260000",
+        "\ufeff# TimeZone: Europe/Berlin\ntimestamp;tag;value;quality;unit\n"
+        "2026-11-26 10:00:00;\"Tank;1 Level\";1,25;Good;m\n2026-11-26 10:00:10;\"Pump \"\"A\"\"\";Running;Good;",
+        "# TimeZone: America/New_York\nTime,LT101 (m),PT201 [bar],PUMP1\n11/01/2026 1:00:00 AM,1.5,4.25,1\n"
+        "11/01/2026 1:30:00 AM,2,4.35,0",
+        "sinusoid,26-Nov-26 10:00:00,54.3,\ncdt158,26-Nov-26 10:00:00,I/O Timeout,",
+        "time,tag,value\n1795687200,A,1\n46352.5,A,2\n1795687201.5,A,3e-2",
+    ],
     "FuzzTimes": [
         "2021-02-05T08:33:12.123456789+09:00", "2021-02-05 08:33:12Z", "Feb  5 08:33:12", "Feb 29 00:00:00",
         "10/Oct/2000:13:55:36 -0700", "1970-01-01T00:00:00Z", "2016-12-31T23:59:60Z",
@@ -47,6 +61,7 @@ LINE_SOURCES = {
     "FuzzWebErrorLog": ["logs/web/loghub_Apache_*.log"],
     "FuzzTimes": [],
     "FuzzJSON": [],
+    "FuzzHistorian": ["historian/*.csv"],
 }
 
 

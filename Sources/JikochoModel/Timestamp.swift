@@ -116,11 +116,13 @@ public struct CivilTime: Hashable, Sendable {
     }
 
     /// The instant, using the written offset, or `assumingOffset` when the source wrote none.
-    /// Returns nil when the fields are out of range or no offset is known.
+    /// Returns nil when the fields are out of range, the instant is outside what nanoseconds since 1970 can count
+    /// (1677–2262: a year 2500 must not wrap round to another date), or no offset is known.
     public func timestamp(assumingOffset: Int? = nil) -> Timestamp? {
         guard isValid, let off = utcOffsetSeconds ?? assumingOffset else { return nil }
         let days = Int64(CivilTime.daysFromCivil(year: year, month: month, day: day))
         let secs = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(off)
+        guard secs > -9_223_372_035, secs < 9_223_372_035 else { return nil }
         return Timestamp(seconds: secs, nanoseconds: Int64(nanosecond))
     }
 }

@@ -27,6 +27,12 @@ public struct HistorianLayout: Equatable, Sendable {
         public var column: Int
         public var name: String
         public var unit: String?
+
+        public init(column: Int, name: String, unit: String?) {
+            self.column = column
+            self.name = name
+            self.unit = unit
+        }
     }
 
     public var dialect: Dialect

@@ -44,7 +44,8 @@ public enum HistorianTime {
             guard abs(ns) < 9.2e18 else { return nil }
             return .instant(Timestamp(nanoseconds: Int64(ns.rounded())))
         case .spreadsheetSerial:
-            guard let v = HistorianValues.number(b), v.isFinite, v >= 1, v < 2_958_466 else { return nil }
+            // Day 1 is 1899-12-31; nanoseconds since 1970 run out in 2262 (day 132,319).
+            guard let v = HistorianValues.number(b), v.isFinite, v >= 1, v < 132_000 else { return nil }
             // 25569 days from 1899-12-30 to 1970-01-01; rounded to the millisecond (spreadsheets keep no finer).
             let ms = ((v - 25_569) * 86_400_000).rounded()
             return .instant(Timestamp(nanoseconds: Int64(ms) * 1_000_000))

@@ -101,11 +101,7 @@ public struct SeriesDetector {
     private var badClasses: Set<String> = []
 
     // Gaps
-    private var intervals: [Int64] = []
-    private var intervalPos = 0
-    private var usualInterval: Int64?
-    private var regular = false
-    private var sinceIntervalUpdate = 0
+    private var intervals = IntervalTracker()
 
     // Digital / setpoint state
     private var stateSince: Sample?
@@ -591,30 +587,16 @@ public struct SeriesDetector {
     }
 
     private mutating func checkGap(from a: Sample, to b: Sample) {
-        let dt = b.time.nanoseconds - a.time.nanoseconds
-        guard dt > 0 else { return }
-        if let usual = usualInterval, regular, Double(dt) > options.gapFactor * Double(usual),
-           dt - usual >= 1_000_000_000
-        {
+        intervals.gapFactor = options.gapFactor
+        if let usual = intervals.gap(from: a.time, to: b.time) {
             findings.append(SeriesDetector.gap(series: name, from: a, to: b, usual: usual))
-            return    // a gap is not a usual interval
-        }
-        if intervals.count < 64 { intervals.append(dt) } else { intervals[intervalPos] = dt; intervalPos = (intervalPos + 1) % 64 }
-        sinceIntervalUpdate += 1
-        if intervals.count >= 16, sinceIntervalUpdate >= 16 {
-            sinceIntervalUpdate = 0
-            let sorted = intervals.sorted()
-            let median = sorted[sorted.count / 2]
-            usualInterval = median
-            let near = intervals.filter { abs($0 - median) * 10 <= median }.count
-            regular = near * 10 >= intervals.count * 8
         }
     }
 
     /// A gap in a regularly sampled series (or in every column of a wide export, `series` "*").
     public static func gap(series: String, from a: Sample, to b: Sample, usual: Int64) -> ProcessFinding {
-        let dt = b.time.nanoseconds - a.time.nanoseconds
-        let missing = Int64((Double(dt) / Double(usual)).rounded()) - 1
+        let dt = b.time.nanoseconds &- a.time.nanoseconds    // checked by IntervalTracker.gap
+        let missing = Int64(Swift.min((Double(dt) / Double(usual)).rounded(), 9e18)) - 1
         return ProcessFinding(
             kind: .quality, start: a, end: b, count: 2,
             summary: "\(series == "*" ? "every series" : series): no samples for \(duration(dt)) "
@@ -633,13 +615,37 @@ struct Point {
     var sample: Sample { Sample(time: time, value: value, line: line) }
 }
 
-/// Regular-interval gap finding for the rows of a wide export, where all columns share the row's time.
-public struct RowGapDetector {
-    private var intervals: [Int64] = []
+/// The usual interval of a stream of times, learned from the last 64 steps, and the steps far longer than it when
+/// the stream is regular (most steps within 10% of the median): the gaps.
+struct IntervalTracker {
+    private var steps: [Int64] = []
     private var pos = 0
     private var usual: Int64?
     private var regular = false
     private var since = 0
+    var gapFactor = 5.0
+
+    /// The usual interval when the step from `a` to `b` is a gap; nil otherwise (the step is then learned).
+    mutating func gap(from a: Timestamp, to b: Timestamp) -> Int64? {
+        let (dt, overflow) = b.nanoseconds.subtractingReportingOverflow(a.nanoseconds)
+        guard !overflow, dt > 0 else { return nil }
+        if let u = usual, regular, Double(dt) > gapFactor * Double(u), dt - u >= 1_000_000_000 { return u }
+        if steps.count < 64 { steps.append(dt) } else { steps[pos] = dt; pos = (pos + 1) % 64 }
+        since += 1
+        if steps.count >= 16, since >= 16 {
+            since = 0
+            let m = steps.sorted()[steps.count / 2]
+            usual = m
+            let near = steps.filter { abs(Double($0) - Double(m)) * 10 <= Double(m) }.count
+            regular = near * 10 >= steps.count * 8
+        }
+        return nil
+    }
+}
+
+/// Gaps in the rows of a wide export, where all columns share the row's time.
+public struct RowGapDetector {
+    private var intervals = IntervalTracker()
     private var last: Sample?
     public var gapFactor = 5.0
 
@@ -648,21 +654,8 @@ public struct RowGapDetector {
     public mutating func feed(_ s: Sample) -> ProcessFinding? {
         defer { if last == nil || s.time >= last!.time { last = s } }
         guard let a = last else { return nil }
-        let dt = s.time.nanoseconds - a.time.nanoseconds
-        guard dt > 0 else { return nil }
-        if let u = usual, regular, Double(dt) > gapFactor * Double(u), dt - u >= 1_000_000_000 {
-            return SeriesDetector.gap(series: "*", from: a, to: s, usual: u)
-        }
-        if intervals.count < 64 { intervals.append(dt) } else { intervals[pos] = dt; pos = (pos + 1) % 64 }
-        since += 1
-        if intervals.count >= 16, since >= 16 {
-            since = 0
-            let sorted = intervals.sorted()
-            let m = sorted[sorted.count / 2]
-            usual = m
-            regular = intervals.filter { abs($0 - m) * 10 <= m }.count * 10 >= intervals.count * 8
-        }
-        return nil
+        intervals.gapFactor = gapFactor
+        return intervals.gap(from: a.time, to: s.time).map { SeriesDetector.gap(series: "*", from: a, to: s, usual: $0) }
     }
 }
 

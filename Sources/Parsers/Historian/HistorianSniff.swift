@@ -1,0 +1,99 @@
+/// What the first lines of a historian export say: where the header is, its layout, the separator, the decimal mark,
+/// a declared time zone and the time format (inferred from the rows under the header).
+public struct HistorianSniff: Sendable {
+    public var layout: HistorianLayout
+    /// 1-based line of the header; for an export without one (piconfig output), the line before the first row.
+    public var headerLine: Int
+    public var separator: UInt8
+    public var decimalComma: Bool
+    public var declaredZone: String?
+    public var timeFormat: HistorianTimeFormat?
+    public var ambiguousDates = false
+
+    /// Finds the header among the first lines (after blank, comment and preamble lines) and reads the time format
+    /// off the data rows below it.
+    public static func read(_ lines: [[UInt8]], preferred: HistorianTimeFormat.DateOrder?) -> HistorianSniff? {
+        var declaredZone: String?
+        for (i, raw) in lines.prefix(50).enumerated() {
+            var line = raw
+            if i == 0, line.starts(with: [0xEF, 0xBB, 0xBF]) { line.removeFirst(3) }
+            let text = String(decoding: line, as: UTF8.self)
+            if let z = HistorianLayout.declaredZone(in: text) { declaredZone = z }
+            let trimmed = text.trimmingBlanks
+            if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix("//") { continue }
+            let sep = CSVFields.guessSeparator(line)
+            var fields = CSVFields(separator: sep)
+            let header = line.withUnsafeBufferPointer { b -> [String] in
+                fields.split(b)
+                return (0..<fields.count).map { fields.string($0, in: b) }
+            }
+            if let layout = HistorianLayout.recognize(header) {
+                let data = Array(lines.dropFirst(i + 1))
+                guard var s = finish(HistorianSniff(layout: layout, headerLine: i + 1, separator: sep, decimalComma: false,
+                                           declaredZone: declaredZone), data: data, preferred: preferred)
+                else { continue }
+                if s.timeFormat == nil, data.allSatisfy({ isBlankOrComment($0) }) { s.timeFormat = .civil(.yearFirst) }
+                return s
+            }
+            // piconfig output has no header: tag, time, value[, status].
+            if header.count >= 3, header.count <= 4 {
+                let timeField = Array(header[1].utf8)
+                if timeField.withUnsafeBufferPointer({ b in
+                    HistorianTime.civil(b, order: .dayFirst) != nil && b.contains(where: { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A })
+                }) {
+                    var quality: [(column: Int, code: HistorianValues.QualityCode)] = []
+                    if header.count == 4 { quality.append((3, .zeroIsGood)) }
+                    let layout = HistorianLayout(dialect: .pi, shape: .long(tag: 0, values: [2]), time: 1,
+                                                 quality: quality, unit: nil, description: nil,
+                                                 columnCount: header.count)
+                    return finish(HistorianSniff(layout: layout, headerLine: i, separator: sep, decimalComma: false,
+                                        declaredZone: declaredZone), data: Array(lines.dropFirst(i)),
+                                  preferred: preferred)
+                }
+            }
+            // A preamble line (`Query: …`, `Start Time,…`): go on looking for the header.
+        }
+        return nil
+    }
+
+    private static func isBlankOrComment(_ l: [UInt8]) -> Bool {
+        let t = String(decoding: l, as: UTF8.self).trimmingBlanks
+        return t.isEmpty || t.hasPrefix("#") || t.hasPrefix("//")
+    }
+
+    /// Time format and decimal comma from the data rows.
+    private static func finish(_ sniff: HistorianSniff, data: [[UInt8]], preferred: HistorianTimeFormat.DateOrder?) -> HistorianSniff? {
+        var s = sniff
+        var fields = CSVFields(separator: s.separator)
+        var times: [[UInt8]] = []
+        var commaNumbers = 0, pointNumbers = 0
+        for line in data.prefix(1_000) where !isBlankOrComment(line) {
+            line.withUnsafeBufferPointer { b in
+                fields.split(b)
+                guard s.layout.time < fields.count else { return }
+                times.append(Array(fields.bytes(s.layout.time, in: b)))
+                guard s.separator != 0x2C else { return }
+                for k in 0..<fields.count where k != s.layout.time {
+                    let f = fields.bytes(k, in: b)
+                    if f.contains(0x2C), HistorianValues.number(f, decimalComma: true) != nil { commaNumbers += 1 }
+                    if f.contains(0x2E), HistorianValues.number(f) != nil { pointNumbers += 1 }
+                }
+            }
+        }
+        s.decimalComma = commaNumbers > pointNumbers
+        // Ambiguous numeric dates: 12-hour clocks and the American historians' own exports write month first.
+        let twelveHour = times.prefix(50).contains { t in
+            let u = String(decoding: t, as: UTF8.self).uppercased()
+            return u.hasSuffix("AM") || u.hasSuffix("PM") || u.contains(" AM ") || u.contains(" PM ")
+        }
+        let preferredOrder = preferred ?? (twelveHour || s.layout.dialect == .pi || s.layout.dialect == .aveva
+                                           || s.layout.dialect == .ignition ? .monthFirst : .dayFirst)
+        if let (format, ambiguous) = HistorianTime.infer(times, preferred: preferredOrder) {
+            s.timeFormat = format
+            s.ambiguousDates = ambiguous && preferred == nil
+        } else if !times.isEmpty {
+            return nil
+        }
+        return s
+    }
+}
