@@ -6,7 +6,8 @@ import Testing
 @testable import EvidenceStore
 
 /// Crash safety of the case, 50 times: `jikocho ingest` of a mix of evidence (a syslog file, Windows event logs,
-/// DNP3 and BACnet captures, a zip holding an IIS log, another event log and a Modbus capture) is killed with SIGKILL at a random moment of an uninterrupted
+/// DNP3 and BACnet captures, the BATADAL historian export, a zip holding an IIS log, another event log and a Modbus
+/// capture) is killed with SIGKILL at a random moment of an uninterrupted
 /// run's duration, from before the first batch to the full-text index at the end. After each kill the case opens, `verify` is clean,
 /// every interrupted run is marked incomplete, and ingesting the same paths again ends with exactly the events of
 /// an uninterrupted run.
@@ -25,6 +26,13 @@ import Testing
                        || SUM(e.time % 1000003) || ' ' || SUM(length(e.kind) * 7 + length(e.message))
                 FROM events e JOIN ingest_runs r ON r.id = e.run_id JOIN evidence ev ON ev.id = e.evidence_id
                 GROUP BY r.collector, ev.sha256 ORDER BY r.collector, ev.sha256
+                """)
+            // Samples: per series, the count, the numbers and checksums of the times and the stored bytes.
+            + String.fetchAll(db, sql: """
+                SELECT 'samples ' || s.name || ' ' || SUM(b.count) || ' ' || SUM(b.numbers) || ' '
+                       || SUM(b.min_time % 1000003) || ' ' || SUM(length(b.data))
+                FROM sample_blocks b JOIN series s ON s.id = b.series_id JOIN ingest_runs r ON r.id = b.run_id
+                WHERE r.status = 'complete' GROUP BY s.name ORDER BY s.name
                 """)
         }
     }
@@ -48,7 +56,8 @@ import Testing
         return [syslog, TestPaths.dataset("evtx/baseline/security_baseline_python-evtx.evtx"),
                 TestPaths.dataset("pcaps/ics/dnp3_example_icsnpp.pcap"),
                 TestPaths.dataset("evtx/attack_samples/PanacheSysmon_vs_AtomicRedTeam01.evtx"),
-                TestPaths.dataset("pcaps/ics/bacnet_services_icsnpp.pcap"), zip]
+                TestPaths.dataset("pcaps/ics/bacnet_services_icsnpp.pcap"),
+                TestPaths.dataset("historian/BATADAL_dataset03_normal.csv"), zip]
     }
 
     @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
@@ -66,7 +75,7 @@ import Testing
         let duration = Date().timeIntervalSince(t0)
         #expect(r.status == 0, "\(r.stderr)")
         let expected = try Self.fingerprint(reference)
-        #expect(expected.count == 8, "one fingerprint per collector and evidence item: \(expected)")
+        #expect(expected.count == 9 + 44, "one fingerprint per collector and evidence item, one per series: \(expected)")
 
         // Kills are counted only when they hit a running ingest: a run can finish sooner than the reference did,
         // so a kill that lands after the end is tried again at another moment (up to three times the rounds).
@@ -94,6 +103,12 @@ import Testing
                     """)
             }
             #expect(orphans == 0, "round \(round): events of an unfinished run are left")
+            let orphanSamples = try c.read {
+                try Int.fetchOne($0, sql: """
+                    SELECT COUNT(*) FROM sample_blocks b JOIN ingest_runs r ON r.id = b.run_id WHERE r.status != 'complete'
+                    """)
+            }
+            #expect(orphanSamples == 0, "round \(round): samples of an unfinished run are left")
             #expect(try c.verify().isClean, "round \(round)")
             c.close()
 
