@@ -38,7 +38,7 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         if list {
-            for c in CollectorRegistry.all { print("\(c.name.rightPad(16)) version \(c.version)") }
+            for c in CollectorRegistry.all { print("\(c.name.rightPad(20)) version \(c.version)") }
             return
         }
         guard let casePath = `case` else { return }

@@ -346,7 +346,7 @@ func utc(_ s: String) -> Timestamp { TimeParser.iso8601(s)!.timestamp()! }
         #expect(texts.contains { $0.hasPrefix("line 8: A holds text (on) after numbers") })
         #expect(texts.contains { $0.hasPrefix("line 9: no tag in the row") })
         #expect(texts.contains { $0.hasPrefix("line 10: the export ends inside a quoted field") })
-        #expect(texts.contains { $0.contains("A: 1 samples share their time") })
+        #expect(texts.contains { $0.contains("A: 1 sample shares its time") })
     }
 
     @Test func garbageAndEmptyFilesFailCleanlyOrWarn() throws {

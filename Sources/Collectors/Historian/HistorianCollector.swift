@@ -399,8 +399,9 @@ public struct HistorianReader {
                 for f in tracked[k].detector!.finish() { try emit(f, tracked[k]) }
                 let d = tracked[k].detector!
                 if d.duplicates > 0 {
-                    try warn("duplicate", "whole file", "\(tracked[k].info.name): \(d.duplicates) samples share their "
-                             + "time with the previous one (all stored)")
+                    try warn("duplicate", "whole file", "\(tracked[k].info.name): \(d.duplicates) "
+                             + (d.duplicates == 1 ? "sample shares its" : "samples share their")
+                             + " time with the previous one (all stored)")
                 }
             }
             if tracked[k].backwards > 0, tracked[k].backwards > HistorianReader.warningsPerKind {

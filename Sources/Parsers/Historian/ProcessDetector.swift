@@ -664,6 +664,7 @@ func fmt(_ v: Double) -> String {
     guard v.isFinite else { return "\(v)" }
     if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
     let a = abs(v)
+    if a < 1e-4 { return "\(v)" }    // 1e-09: Swift's shortest form keeps tiny values readable
     let digits = a >= 100 ? 2 : (a >= 1 ? 3 : (a >= 0.01 ? 4 : 6))
     var p = 1.0
     for _ in 0..<digits { p *= 10 }
