@@ -33,11 +33,16 @@ rm -rf "$case_dir"
 "$bin" case init "$case_dir" --name "Demo: sample evidence" --examiner "demo"
 echo
 # BSD syslog lines carry no year or zone: the demo declares UTC and the year of the first line (the loghub Linux
-# sample is from June 2005). Captures, EVTX and historian exports are kept and listed until their collectors land.
+# sample is from June 2005); the BATADAL historian export's local times are read as UTC too.
 "$bin" ingest "$case_dir" "${evidence[@]}" --tz UTC --year "$year" --show-warnings 1 | grep -v -e "^added" -e "^not parsed"
 echo
 echo "Failed logons (first 5):"
 "$bin" events "$case_dir" --kind auth.logon_failed --limit 5
+echo
+echo "Historian series (first 5) and process events other than pump switching (first 5):"
+"$bin" series "$case_dir" 2>/dev/null | head -6
+"$bin" events "$case_dir" --domain process --kind process.excursion --kind process.setpoint_change \
+    --kind process.flatline --kind process.step --limit 5
 echo
 "$bin" verify "$case_dir"
 echo

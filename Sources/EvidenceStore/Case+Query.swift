@@ -103,6 +103,8 @@ extension Case {
                 mimeTypes: mimes,
                 eventCount: try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0,
                 warningCount: try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM warnings") ?? 0,
+                sampleCount: try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(samples), 0) FROM ingest_runs") ?? 0,
+                seriesCount: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM series") ?? 0,
                 runsByStatus: byStatus,
                 custodyEntries: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM custody") ?? 0,
                 custodyHead: try String.fetchOne(db, sql: "SELECT hash FROM custody ORDER BY seq DESC LIMIT 1")
@@ -121,6 +123,9 @@ public struct CaseSummary: Sendable {
     public var mimeTypes: [(String, Int)]
     public var eventCount: Int64
     public var warningCount: Int64
+    /// Historian samples of all runs, and the series they belong to.
+    public var sampleCount: Int64
+    public var seriesCount: Int
     public var runsByStatus: [String: Int]
     public var custodyEntries: Int
     public var custodyHead: String

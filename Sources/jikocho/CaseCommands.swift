@@ -53,7 +53,8 @@ func printSummary(_ s: CaseSummary) {
     }
     if s.mimeTypes.count > 12 { print("           …and \(s.mimeTypes.count - 12) more types") }
     let runs = s.runsByStatus.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-    print("ingest     \(runs.isEmpty ? "no runs yet" : runs); \(s.eventCount) events, \(s.warningCount) warnings")
+    let samples = s.sampleCount > 0 ? "\(s.sampleCount) samples in \(s.seriesCount) series, " : ""
+    print("ingest     \(runs.isEmpty ? "no runs yet" : runs); \(samples)\(s.eventCount) events, \(s.warningCount) warnings")
     print("custody    \(s.custodyEntries) entries, head \(s.custodyHead)")
 }
 
