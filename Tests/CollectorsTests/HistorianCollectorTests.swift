@@ -211,6 +211,15 @@ func utc(_ s: String) -> Timestamp { TimeParser.iso8601(s)!.timestamp()! }
         #expect(sink.events.filter { $0.kind == "process.state_change" }.map(\.time) == [utc("2026-11-01T06:00:00Z")])
     }
 
+    /// A table of words with a date column is not a wide historian export; one of numbers is.
+    @Test func wideIdentificationWantsNumbers() {
+        let words = "Date,User,Action,Result\n2026-11-26,alice,login,ok\n2026-11-27,bob,logout,ok\n"
+        #expect(WideHistorianCollector.identify(probe(words)) == .no)
+        #expect(CollectorRegistry.identify(probe(words)) == nil)
+        let numbers = "Date,FIT101,LIT101,P101\n2026-11-26 10:00,2.5,512.25,Open\n2026-11-26 10:01,2.6,512.5,Open\n"
+        #expect(WideHistorianCollector.identify(probe(numbers)) == .likely)
+    }
+
     @Test func epochSecondsAndSpreadsheetDays() throws {
         let epoch = try collectHistorian(LongHistorianCollector.self,
                                          text: "time,tag,value\n1795687200,A,1\n1795687201.5,A,2\n")

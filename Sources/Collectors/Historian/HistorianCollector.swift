@@ -26,6 +26,8 @@ public struct HistorianReader {
         guard let sniff = HistorianSniff.read(lines, preferred: nil), sniff.layout.dialect == dialect, sniff.timeFormat != nil else {
             return .no
         }
+        // One column per tag: the cells must be mostly numbers (digital states as words are a minority).
+        if case .wide = sniff.layout.shape, sniff.numericFraction < 0.5 { return .no }
         return .likely
     }
 

@@ -9,6 +9,9 @@ public struct HistorianSniff: Sendable {
     public var declaredZone: String?
     public var timeFormat: HistorianTimeFormat?
     public var ambiguousDates = false
+    /// Of the value cells in the rows read (all but the time), the fraction that are numbers: a wide "export" of
+    /// words (a user list with a date column) is no historian export.
+    public var numericFraction = 1.0
 
     /// Finds the header among the first lines (after blank, comment and preamble lines) and reads the time format
     /// off the data rows below it.
@@ -66,12 +69,20 @@ public struct HistorianSniff: Sendable {
         var s = sniff
         var fields = CSVFields(separator: s.separator)
         var times: [[UInt8]] = []
-        var commaNumbers = 0, pointNumbers = 0
+        var commaNumbers = 0, pointNumbers = 0, cells = 0, numeric = 0
         for line in data.prefix(1_000) where !isBlankOrComment(line) {
             line.withUnsafeBufferPointer { b in
                 fields.split(b)
                 guard s.layout.time < fields.count else { return }
                 times.append(Array(fields.bytes(s.layout.time, in: b)))
+                for k in 0..<fields.count where k != s.layout.time {
+                    let f = fields.bytes(k, in: b)
+                    guard !f.isEmpty else { continue }
+                    cells += 1
+                    if HistorianValues.number(f, decimalComma: s.separator != 0x2C) != nil || HistorianValues.number(f) != nil {
+                        numeric += 1
+                    }
+                }
                 guard s.separator != 0x2C else { return }
                 for k in 0..<fields.count where k != s.layout.time {
                     let f = fields.bytes(k, in: b)
@@ -81,6 +92,7 @@ public struct HistorianSniff: Sendable {
             }
         }
         s.decimalComma = commaNumbers > pointNumbers
+        if cells > 0 { s.numericFraction = Double(numeric) / Double(cells) }
         // Ambiguous numeric dates: 12-hour clocks and the American historians' own exports write month first.
         let twelveHour = times.prefix(50).contains { t in
             let u = String(decoding: t, as: UTF8.self).uppercased()
