@@ -325,6 +325,39 @@ func utc(_ s: String) -> Timestamp { TimeParser.iso8601(s)!.timestamp()! }
         #expect(flatHits * 10 >= flatInjected * 8)
     }
 
+    /// A hole in regularly sampled data is one gap event: once for all columns of a wide export, per series in a
+    /// long one; irregular (exception-based) series have no gaps to report.
+    @Test func gapsInRegularDataAreReportedOnce() throws {
+        let start = utc("2026-11-26T00:00:00Z")
+        func at(_ minute: Int) -> String { (start + Int64(minute) * 60 * Timestamp.nanosPerSecond).iso8601Shortest() }
+        let minutes = Array(0..<100) + Array(220..<300)    // two hours missing after minute 99
+        var wide = "Time,A,B\n"
+        for m in minutes { wide += "\(at(m)),\(Double(m % 7) + 0.5),\(Double(m % 5) + 0.25)\n" }
+        let w = try collectHistorian(WideHistorianCollector.self, text: wide)
+        let gaps = w.events.filter { $0.attributes["issue"] == .string("gap") }
+        #expect(gaps.count == 1)
+        #expect(gaps.first?.attributes["series"] == .string("*"))
+        #expect(gaps.first?.attributes["start"] == .string(at(99)))
+        #expect(gaps.first?.attributes["end"] == .string(at(220)))
+        #expect(gaps.first?.attributes["missing_samples"] == .int(120))
+        var long = "timestamp,tag,value\n"
+        for m in minutes { long += "\(at(m)),A,\(Double(m % 7) + 0.5)\n" }
+        // B changes only now and then (as PI's compression stores): no gaps.
+        for m in [0, 3, 50, 51, 180, 290] { long += "\(at(m)),B,\(m)\n" }
+        let l = try collectHistorian(LongHistorianCollector.self, text: long)
+        let longGaps = l.events.filter { $0.attributes["issue"] == .string("gap") }
+        #expect(longGaps.map { $0.attributes["series"] } == [.string("A")])
+    }
+
+    /// `--collector` wins over identification; when the header says otherwise, the run says so.
+    @Test func aForcedDialectReadsAndSaysWhatTheHeaderLooksLike() throws {
+        let text = "Tag,Timestamp,Value,Status\nA,26-Nov-2026 10:00:00,1,0\n"
+        let sink = try collectHistorian(LongHistorianCollector.self, text: text, options: ["tz": "UTC"])
+        #expect(sink.sampleCount == 1)
+        #expect(sink.warnings.map(\.text) == ["the header looks like historian/pi; read with that layout under "
+                                              + "historian/long as asked"])
+    }
+
     // MARK: Hostile exports
 
     @Test func raggedBackwardsDuplicateAndTypeChangingRowsAreWarnedNotLost() throws {
