@@ -37,12 +37,13 @@ let package = Package(
                            .product(name: "GRDBSQLite", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Timeline", dependencies: ["EvidenceStore"]),
+        .target(name: "Timeline", dependencies: ["EvidenceStore", .product(name: "Yams", package: "Yams")]),
         .target(name: "Playbooks", dependencies: ["Timeline", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reports", dependencies: ["Playbooks"]),
         .executableTarget(
             name: "jikocho",
-            dependencies: ["Reports", "EvidenceStore", "Collectors",
+            dependencies: ["Reports", "Timeline", "EvidenceStore", "Collectors",
+                           .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "CollectorsTests", dependencies: ["Collectors", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "EvidenceStoreTests", dependencies: ["EvidenceStore", "Collectors", "TestSupport",
                                                                .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TimelineTests", dependencies: ["Timeline", "EvidenceStore", "Collectors", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPcap", "CArchive", "CMagic", "TestSupport"]),
         .testTarget(name: "jikochoTests", dependencies: ["jikocho", "EvidenceStore", "Parsers", "TestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift"),

@@ -12,7 +12,8 @@ public struct EventQuery: Sendable {
     /// Kinds or kind prefixes: `ics.modbus` matches `ics.modbus.write`.
     public var kinds: [String] = []
     public var domains: [Domain] = []
-    /// Matches the event's asset or observing host.
+    /// Matches the event's asset or observing host, and, for an asset of the inventory, its host names and its
+    /// addresses as source or destination.
     public var asset: String?
     /// Full-text search over messages (SQLite FTS5 phrase match: `"10.0.0.5"` and `failed password` work).
     public var grep: String?
@@ -39,7 +40,9 @@ public struct StoredEvent: Sendable {
 }
 
 extension Case {
-    /// Calls `body` for each matching event in time order, streaming (memory does not grow with the case).
+    /// Calls `body` for each matching event in time order, streaming (memory does not grow with the case). Events
+    /// are resolved against the asset inventory as they are read (`asset` from the host, the endpoints' `asset`
+    /// from their addresses), so a new inventory applies to every event at once.
     public func forEachEvent(_ q: EventQuery, _ body: (StoredEvent) throws -> Void) throws {
         var clauses: [String] = []
         var args: [(any DatabaseValueConvertible)?] = []
@@ -58,7 +61,28 @@ extension Case {
             clauses.append("e.domain IN (" + q.domains.map { _ in "?" }.joined(separator: ",") + ")")
             args.append(contentsOf: q.domains.map { $0.rawValue })
         }
-        if let a = q.asset { clauses.append("(e.asset = ? OR e.host = ?)"); args.append(a); args.append(a) }
+        let resolver = try assetResolver()
+        if let a = q.asset {
+            // The asset as the inventory knows it: its host names and its addresses, on either side.
+            var alternatives = ["e.asset = ?", "e.host = ?"]
+            args.append(a)
+            args.append(a)
+            if let known = resolver.assets.first(where: { $0.name == a }) {
+                let hosts = Set(known.hostnames.flatMap { h -> [String] in
+                    let l = h.lowercased()
+                    return [l, String(l.split(separator: ".").first ?? Substring(l))]
+                } + [a.lowercased()])
+                alternatives.append("lower(e.host) IN (" + hosts.map { _ in "?" }.joined(separator: ",") + ")")
+                args.append(contentsOf: hosts.sorted().map { $0 as (any DatabaseValueConvertible)? })
+                if !known.addresses.isEmpty {
+                    let marks = known.addresses.map { _ in "?" }.joined(separator: ",")
+                    alternatives.append("e.src_ip IN (\(marks)) OR e.dst_ip IN (\(marks)) OR e.src_mac IN (\(marks)) "
+                                        + "OR e.dst_mac IN (\(marks))")
+                    for _ in 0..<4 { args.append(contentsOf: known.addresses.map { $0 as (any DatabaseValueConvertible)? }) }
+                }
+            }
+            clauses.append("(" + alternatives.joined(separator: " OR ") + ")")
+        }
         if let g = q.grep, !g.isEmpty {
             clauses.append("e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
             args.append("\"" + g.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
@@ -71,7 +95,9 @@ extension Case {
         try read { db in
             let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
             while let row = try rows.next() {
-                try body(StoredEvent(row: row))
+                var stored = StoredEvent(row: row)
+                resolver.resolve(&stored.event)
+                try body(stored)
             }
         }
     }

@@ -49,10 +49,22 @@ public struct Asset: Hashable, Codable, Sendable {
     public struct TagMapping: Hashable, Codable, Sendable {
         public var point: String
         public var tag: String
+        /// The tag is a setpoint (when the inventory says; else its name decides).
+        public var setpoint: Bool?
+        /// Operating limits of the tag, which the process-event detector uses instead of a learned band.
+        public var low: Double?
+        public var high: Double?
+        public var unit: String?
 
-        public init(point: String, tag: String) {
+        public init(point: String, tag: String, setpoint: Bool? = nil, low: Double? = nil, high: Double? = nil,
+                    unit: String? = nil)
+        {
             self.point = point
             self.tag = tag
+            self.setpoint = setpoint
+            self.low = low
+            self.high = high
+            self.unit = unit
         }
     }
 

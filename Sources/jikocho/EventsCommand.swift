@@ -48,11 +48,13 @@ struct EventsCommand: ParsableCommand {
     }
 
     static func tableLine(_ e: Event) -> String {
+        // An endpoint the inventory knows is shown with its asset: `hmi-1=10.0.20.10:51512`.
+        func ep(_ p: Endpoint) -> String { (p.asset.map { "\($0)=" } ?? "") + p.description }
         let flow = switch (e.src.isEmpty, e.dst.isEmpty) {
         case (true, true): "-"
-        case (false, true): e.src.description
-        case (true, false): "-> \(e.dst.description)"
-        case (false, false): "\(e.src.description) -> \(e.dst.description)"
+        case (false, true): ep(e.src)
+        case (true, false): "-> \(ep(e.dst))"
+        case (false, false): "\(ep(e.src)) -> \(ep(e.dst))"
         }
         return [e.time.iso8601(precision: .microseconds).rightPad(29), e.domain.rawValue.rightPad(8),
                 Output.safe(e.kind).rightPad(24), Output.safe(e.asset ?? e.host ?? "-").rightPad(16),
@@ -67,6 +69,7 @@ struct EventsCommand: ParsableCommand {
             if let ip = p.ip { o["ip"] = .string(ip) }
             if let port = p.port { o["port"] = .int(Int64(port)) }
             if let mac = p.mac { o["mac"] = .string(mac) }
+            if let asset = p.asset { o["asset"] = .string(asset) }
             return .object(o)
         }
         var o: [String: JSONValue] = [

@@ -52,6 +52,32 @@ import Testing
         #expect(r.stdout.split(separator: "\n").count == 4)    // init, add, ingest.start, ingest.run
     }
 
+    /// `assets import` refuses an inventory with mistakes (each named, nothing imported) and takes a good one;
+    /// `assets list` shows it with the addresses no asset claims; `events` shows endpoints with their assets.
+    @Test func assetsImportListAndResolve() throws {
+        let tmp = TempDir()
+        let dir = try initCase(tmp)
+        let log = tmp.file("ev/auth.log", "Feb  5 08:33:12 hmi-01 sshd[1]: Accepted password for op from 203.0.113.7 port 5 ssh2\n")
+        #expect(try runProgram(bin, ["ingest", dir, log, "--tz", "UTC", "--year", "2021"]).status == 0)
+        let bad = tmp.file("bad.yaml", "assets:\n  - name: a\n    role: plcc\n  - name: b\n    level: 7\n")
+        var r = try runProgram(bin, ["assets", dir, "import", bad])
+        #expect(r.status != 0)
+        #expect(r.stderr.split(separator: "\n") == [
+            "bad.yaml:3:11: assets[0].role: plcc is not a role; use one of hmi, plc, rtu, historian, engineering-workstation, ews, jump-host, domain-controller, file-server, firewall, remote-access, workstation, server, switch, router, safety-controller, ied, gateway, vpn, printer, unknown",
+            "Error: bad.yaml:5:12: assets[1].level: a Purdue level is a whole number from 0 to 5; 2 mistakes in \(bad); nothing was imported",
+        ])
+        let good = tmp.file("assets.yaml", "assets:\n  - name: hmi-1\n    role: hmi\n    hostnames: [HMI-01]\n    addresses: [10.0.20.10]\n")
+        r = try runProgram(bin, ["assets", dir, "import", good])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("imported 1 asset with 0 tag mappings from \(good); sha256 "))
+        r = try runProgram(bin, ["assets", dir, "list"])
+        #expect(r.stdout.contains("hmi-1             hmi                      -      -             10.0.20.10 HMI-01"))
+        #expect(r.stdout.contains("203.0.113.7"))
+        r = try runProgram(bin, ["events", dir, "--asset", "hmi-1"])
+        #expect(r.stdout.contains("auth.logon               hmi-1"))
+        #expect(try runProgram(bin, ["verify", dir]).status == 0)
+    }
+
     @Test func badInputGivesOneClearLine() throws {
         let tmp = TempDir()
         let dir = try initCase(tmp)

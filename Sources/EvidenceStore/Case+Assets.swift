@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+import JikochoModel
+
+/// An address seen in events that no asset of the inventory claims: an unknown device talking Modbus is a finding.
+public struct UnknownAddress: Sendable {
+    public var address: String
+    public var events: Int64
+    /// The kinds of events it appears in, most frequent first (at most eight).
+    public var kinds: [String]
+    /// It appears in control-system (`ot`) events.
+    public var ot: Bool
+    public var first: Timestamp
+    public var last: Timestamp
+}
+
+extension Case {
+    /// Replaces the inventory with these assets in one step, recorded in custody with the file's SHA-256. Events are
+    /// resolved against the inventory when they are read, so nothing is ingested again.
+    @discardableResult
+    public func importAssets(_ assets: [Asset], file: String, sha256: String) throws -> (imported: Int, replaced: Int) {
+        try write { db in
+            let replaced = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM assets") ?? 0
+            try db.execute(sql: "DELETE FROM assets")
+            for a in assets {
+                let tagMap = try String(decoding: JSONEncoder.sorted.encode(a.tagMap), as: UTF8.self)
+                try db.execute(sql: """
+                    INSERT INTO assets (name, role, purdue_level, zone, addresses, hostnames, tag_map)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [a.name, a.role.rawValue, a.purdueLevel, a.zone,
+                                     JSONValue.array(a.addresses.map { .string($0) }).canonicalJSON,
+                                     JSONValue.array(a.hostnames.map { .string($0) }).canonicalJSON, tagMap])
+            }
+            try CustodyEntry.append(db, actor: examiner, action: "assets.import", subject: file,
+                                    detail: ["sha256": .string(sha256), "assets": .int(Int64(assets.count)),
+                                             "replaced": .int(Int64(replaced))])
+            return (assets.count, replaced)
+        }
+    }
+
+    /// The inventory, by name.
+    public func assets() throws -> [Asset] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM assets ORDER BY name").map { r in
+                func list(_ column: String) -> [String] {
+                    guard let text = r[column] as String?, let data = text.data(using: .utf8),
+                          let a = try? JSONDecoder().decode([String].self, from: data) else { return [] }
+                    return a
+                }
+                let tagMap = (r["tag_map"] as String?).flatMap { $0.data(using: .utf8) }
+                    .flatMap { try? JSONDecoder().decode([Asset.TagMapping].self, from: $0) } ?? []
+                return Asset(name: r["name"], role: Asset.Role(rawValue: r["role"]), purdueLevel: r["purdue_level"],
+                             zone: r["zone"], addresses: list("addresses"), hostnames: list("hostnames"),
+                             tagMap: tagMap)
+            }
+        }
+    }
+
+    /// A resolver over the current inventory.
+    public func assetResolver() throws -> AssetResolver { AssetResolver(try assets()) }
+
+    /// Addresses in events (source or destination) that no asset claims, most active first.
+    public func unknownAddresses(limit: Int = 100) throws -> [UnknownAddress] {
+        let resolver = try assetResolver()
+        return try read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT ip, COUNT(*) AS n, MIN(time) AS first, MAX(time) AS last, MAX(domain = 'ot') AS ot
+                FROM (SELECT src_ip AS ip, time, domain FROM events WHERE src_ip IS NOT NULL
+                      UNION ALL SELECT dst_ip, time, domain FROM events WHERE dst_ip IS NOT NULL)
+                GROUP BY ip ORDER BY n DESC, ip
+                """)
+            var out: [UnknownAddress] = []
+            while let r = try rows.next(), out.count < limit {
+                let ip: String = r["ip"]
+                guard resolver.asset(address: ip) == nil else { continue }
+                let kinds = try String.fetchAll(db, sql: """
+                    SELECT kind FROM events WHERE src_ip = ? OR dst_ip = ? GROUP BY kind ORDER BY COUNT(*) DESC, kind
+                    LIMIT 8
+                    """, arguments: [ip, ip])
+                out.append(UnknownAddress(address: ip, events: r["n"], kinds: kinds, ot: (r["ot"] as Int64? ?? 0) != 0,
+                                          first: Timestamp(nanoseconds: r["first"]),
+                                          last: Timestamp(nanoseconds: r["last"])))
+            }
+            // Control-system talkers first: they are the finding.
+            return out.enumerated().sorted { a, b in
+                a.element.ot != b.element.ot ? a.element.ot : a.offset < b.offset
+            }.map(\.element)
+        }
+    }
+}
+
+extension JSONEncoder {
+    /// Keys in order, so the same inventory is stored as the same text.
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+}

@@ -1,0 +1,210 @@
+import EvidenceStore
+import Foundation
+import JikochoModel
+import Yams
+
+/// One mistake in an inventory file, where a person finds it: `assets.yaml:12:7: assets[2].role: …`.
+public struct InventoryProblem: Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    /// The path of the key: `assets[2].addresses[1]`.
+    public var key: String
+    public var problem: String
+
+    public var description: String { "\(file):\(line):\(column): \(key): \(problem)" }
+}
+
+/// Every mistake found in an inventory file (all of them, not only the first), as one error.
+public struct InventoryError: Error, CustomStringConvertible, Sendable {
+    public var problems: [InventoryProblem]
+    public var description: String {
+        let first = problems.prefix(5).map(\.description).joined(separator: "; ")
+        return problems.count > 5 ? "\(first); and \(problems.count - 5) more" : first
+    }
+}
+
+/// The site's asset inventory, as an investigator writes it in YAML:
+///
+/// ```yaml
+/// assets:
+///   - name: hmi-1
+///     role: hmi                    # hmi, plc, rtu, historian, engineering-workstation, jump-host, …
+///     level: 2                     # Purdue level 0–5
+///     zone: control
+///     addresses: [10.0.20.10, "00:1b:1b:aa:bb:cc"]
+///     hostnames: [HMI-01]
+///   - name: plc-dosing
+///     role: plc
+///     addresses: [10.0.20.20]
+///     tags:                        # controller points and the historian tags they drive
+///       - holding:40001 -> NaOH_SP
+///       - {point: "holding:40002", tag: NaOH_PV, setpoint: false, low: 6.5, high: 8.5, unit: pH}
+/// ```
+public enum AssetInventory {
+    static let assetKeys: Set<String> = ["name", "role", "level", "purdue_level", "zone", "addresses", "hostnames",
+                                         "tags", "tag_map", "description"]
+    static let tagKeys: Set<String> = ["point", "tag", "setpoint", "low", "high", "unit"]
+    static let roles = ["hmi", "plc", "rtu", "historian", "engineering-workstation", "ews", "jump-host",
+                        "domain-controller", "file-server", "firewall", "remote-access", "workstation", "server",
+                        "switch", "router", "safety-controller", "ied", "gateway", "vpn", "printer", "unknown"]
+
+    /// Reads an inventory file; throws `InventoryError` naming every mistake with its line and key.
+    public static func load(path: String) throws -> [Asset] {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw InventoryError(problems: [InventoryProblem(file: path, line: 0, column: 0, key: "file",
+                                                             problem: "cannot be read as UTF-8 text")])
+        }
+        return try parse(text, file: (path as NSString).lastPathComponent)
+    }
+
+    public static func parse(_ text: String, file: String) throws -> [Asset] {
+        var problems: [InventoryProblem] = []
+        func problem(_ node: Node?, _ key: String, _ text: String) {
+            problems.append(InventoryProblem(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0,
+                                             key: key, problem: text))
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let e as YamlError {
+            var line = 0, column = 0
+            switch e {
+            case .scanner(_, _, let m, _), .parser(_, _, let m, _), .composer(_, _, let m, _):
+                line = m.line
+                column = m.column
+            default: break
+            }
+            throw InventoryError(problems: [InventoryProblem(file: file, line: line, column: column, key: "yaml",
+                                                             problem: "not valid YAML (\(e))")])
+        }
+        guard let root else {
+            throw InventoryError(problems: [InventoryProblem(file: file, line: 1, column: 1, key: "assets",
+                                                             problem: "the file is empty")])
+        }
+        // `assets:` holding a list, or the list itself.
+        var list: Node.Sequence?
+        switch root {
+        case .mapping(let m):
+            for (k, _) in m where k.string != "assets" {
+                problem(k, k.string ?? "?", "unknown key (the file holds `assets:`)")
+            }
+            if case .sequence(let s)? = m["assets"] { list = s } else { problem(root, "assets", "a list of assets is needed") }
+        case .sequence(let s): list = s
+        default: problem(root, "assets", "a list of assets is needed")
+        }
+        var assets: [Asset] = []
+        var names: [String: Int] = [:]
+        var owners: [String: String] = [:]
+        let items: [Node] = list.map { Array($0) } ?? []
+        for (i, node) in items.enumerated() {
+            let at = "assets[\(i)]"
+            guard case .mapping(let m) = node else {
+                problem(node, at, "an asset is a mapping with at least `name`")
+                continue
+            }
+            for (k, _) in m where !assetKeys.contains(k.string ?? "") {
+                problem(k, "\(at).\(k.string ?? "?")", "unknown key; known: " + assetKeys.sorted().joined(separator: ", "))
+            }
+            guard let name = m["name"]?.string?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
+                problem(node, "\(at).name", "every asset needs a name")
+                continue
+            }
+            if let j = names[name] { problem(m["name"], "\(at).name", "\(name) is also assets[\(j)]") }
+            names[name] = i
+            var asset = Asset(name: name)
+            if let r = m["role"] {
+                let role = (r.string ?? "").lowercased()
+                if roles.contains(role) { asset.role = Asset.Role(rawValue: role) } else {
+                    problem(r, "\(at).role", "\(r.string ?? "?") is not a role; use one of " + roles.joined(separator: ", "))
+                }
+            }
+            if let l = m["level"] ?? m["purdue_level"] {
+                if let v = l.int, (0...5).contains(v) { asset.purdueLevel = v } else {
+                    problem(l, "\(at).level", "a Purdue level is a whole number from 0 to 5")
+                }
+            }
+            asset.zone = m["zone"]?.string
+            func strings(_ key: String) -> [(String, Node)] {
+                guard let n = m[key] else { return [] }
+                switch n {
+                case .sequence(let s): return s.compactMap { x in
+                    if let v = x.string { return (v, x) }
+                    problem(x, "\(at).\(key)", "a text is needed")
+                    return nil
+                }
+                case .scalar: return n.string.map { [($0, n)] } ?? []
+                default:
+                    problem(n, "\(at).\(key)", "a list is needed")
+                    return []
+                }
+            }
+            for (k, (a, n)) in strings("addresses").enumerated() {
+                guard let normal = AssetResolver.normalizedAddress(a) else {
+                    problem(n, "\(at).addresses[\(k)]", "\(a) is not an IPv4, IPv6 or MAC address")
+                    continue
+                }
+                if let other = owners[normal], other != name {
+                    problem(n, "\(at).addresses[\(k)]", "\(a) is also \(other)'s")
+                }
+                owners[normal] = name
+                asset.addresses.append(normal)
+            }
+            asset.hostnames = strings("hostnames").map(\.0)
+            if let tags = m["tags"] ?? m["tag_map"] {
+                guard case .sequence(let s) = tags else {
+                    problem(tags, "\(at).tags", "a list of `point -> tag` mappings is needed")
+                    continue
+                }
+                for (k, t) in s.enumerated() {
+                    let key = "\(at).tags[\(k)]"
+                    switch t {
+                    case .scalar:
+                        let parts = (t.string ?? "").components(separatedBy: "->").map {
+                            $0.trimmingCharacters(in: .whitespaces)
+                        }
+                        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                            problem(t, key, "write `point -> tag`, e.g. `holding:40001 -> NaOH_SP`")
+                            continue
+                        }
+                        asset.tagMap.append(Asset.TagMapping(point: parts[0], tag: parts[1]))
+                    case .mapping(let tm):
+                        for (x, _) in tm where !tagKeys.contains(x.string ?? "") {
+                            problem(x, "\(key).\(x.string ?? "?")", "unknown key; known: " + tagKeys.sorted().joined(separator: ", "))
+                        }
+                        guard let point = tm["point"]?.string, let tag = tm["tag"]?.string else {
+                            problem(t, key, "`point` and `tag` are needed")
+                            continue
+                        }
+                        var mapping = Asset.TagMapping(point: point, tag: tag)
+                        if let sp = tm["setpoint"] {
+                            if let b = sp.bool { mapping.setpoint = b } else { problem(sp, "\(key).setpoint", "true or false") }
+                        }
+                        for limit in ["low", "high"] {
+                            guard let n = tm[limit] else { continue }
+                            guard let v = n.float ?? n.int.map(Double.init) else {
+                                problem(n, "\(key).\(limit)", "a number is needed")
+                                continue
+                            }
+                            if limit == "low" { mapping.low = v } else { mapping.high = v }
+                        }
+                        if let lo = mapping.low, let hi = mapping.high, lo > hi {
+                            problem(t, key, "low (\(lo)) is above high (\(hi))")
+                        }
+                        mapping.unit = tm["unit"]?.string
+                        asset.tagMap.append(mapping)
+                    default:
+                        problem(t, key, "write `point -> tag` or a mapping with `point` and `tag`")
+                    }
+                }
+            }
+            assets.append(asset)
+        }
+        if list?.isEmpty == true { problem(root, "assets", "the list is empty") }
+        guard problems.isEmpty else { throw InventoryError(problems: problems) }
+        return assets
+    }
+}

@@ -1,1 +1,0 @@
-// Clock alignment, asset inventory, causal chains and exporters arrive with issue #5 (timeline correlator).

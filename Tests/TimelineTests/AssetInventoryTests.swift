@@ -1,0 +1,131 @@
+import Collectors
+import EvidenceStore
+import Foundation
+import JikochoModel
+import TestSupport
+import Testing
+import Timeline
+
+@Suite struct AssetInventoryTests {
+    static let inventory = """
+        assets:
+          - name: hmi-1
+            role: hmi
+            level: 2
+            zone: control
+            addresses: [10.0.20.10, "00:1B:1B:AA:BB:CC", "FE80:0:0:0:0:0:0:1"]
+            hostnames: [HMI-01.plant.local]
+          - name: plc-dosing
+            role: plc
+            level: 1
+            addresses: [10.0.20.20]
+            tags:
+              - holding:40001 -> NaOH_SP
+              - {point: "holding:40002", tag: NaOH_PV, setpoint: false, low: 6.5, high: 8.5, unit: pH}
+        """
+
+    @Test func readsAssetsWithTheirAddressesHostsAndTagMaps() throws {
+        let assets = try AssetInventory.parse(Self.inventory, file: "assets.yaml")
+        #expect(assets.map(\.name) == ["hmi-1", "plc-dosing"])
+        #expect(assets[0].role == .hmi && assets[0].purdueLevel == 2 && assets[0].zone == "control")
+        #expect(assets[0].addresses == ["10.0.20.10", "00:1b:1b:aa:bb:cc", "fe80::1"])
+        #expect(assets[1].tagMap == [Asset.TagMapping(point: "holding:40001", tag: "NaOH_SP"),
+                                     Asset.TagMapping(point: "holding:40002", tag: "NaOH_PV", setpoint: false, low: 6.5,
+                                                      high: 8.5, unit: "pH")])
+        // A bare list is an inventory too.
+        #expect(try AssetInventory.parse("- name: a\n- name: b\n", file: "x.yaml").count == 2)
+    }
+
+    /// Every mistake is named with its line, column and key, all at once.
+    @Test func mistakesAreNamedByLineAndKey() {
+        let text = """
+            assets:
+              - name: x
+                role: plcc
+                adresses: [1.2.3.4]
+                level: 9
+              - name: x
+                addresses: [300.1.1.1]
+                tags:
+                  - holding:1 NaOH
+                  - {point: a, tag: b, low: 5, high: 1, colour: red}
+              - role: hmi
+            """
+        do {
+            _ = try AssetInventory.parse(text, file: "bad.yaml")
+            Issue.record("accepted")
+        } catch let e as InventoryError {
+            let lines = e.problems.map(\.description)
+            #expect(lines.contains("bad.yaml:3:11: assets[0].role: plcc is not a role; use one of "
+                                   + AssetInventoryTests.roleList))
+            #expect(lines.contains { $0.hasPrefix("bad.yaml:4:5: assets[0].adresses: unknown key") })
+            #expect(lines.contains("bad.yaml:5:12: assets[0].level: a Purdue level is a whole number from 0 to 5"))
+            #expect(lines.contains("bad.yaml:6:11: assets[1].name: x is also assets[0]"))
+            #expect(lines.contains("bad.yaml:7:17: assets[1].addresses[0]: 300.1.1.1 is not an IPv4, IPv6 or MAC address"))
+            #expect(lines.contains { $0.hasPrefix("bad.yaml:9:9: assets[1].tags[0]: write `point -> tag`") })
+            #expect(lines.contains { $0.hasPrefix("bad.yaml:10:45: assets[1].tags[1].colour: unknown key") })
+            #expect(lines.contains("bad.yaml:10:9: assets[1].tags[1]: low (5.0) is above high (1.0)"))
+            #expect(lines.contains("bad.yaml:11:5: assets[2].name: every asset needs a name"))
+            #expect(e.problems.count == 9)
+        } catch {
+            Issue.record("\(error)")
+        }
+        #expect(throws: InventoryError.self) { try AssetInventory.parse("assets: [", file: "y.yaml") }
+        #expect(throws: InventoryError.self) { try AssetInventory.parse("", file: "y.yaml") }
+        #expect(throws: InventoryError.self) { try AssetInventory.parse("- name: a\n  addresses: [10.0.0.1]\n- name: b\n  addresses: [10.0.0.1]\n", file: "y.yaml") }
+    }
+
+    static let roleList = "hmi, plc, rtu, historian, engineering-workstation, ews, jump-host, domain-controller, "
+        + "file-server, firewall, remote-access, workstation, server, switch, router, safety-controller, ied, gateway, "
+        + "vpn, printer, unknown"
+
+    /// Events are resolved against the inventory when read: a new inventory changes what every event resolves to,
+    /// with nothing ingested again; `--asset` finds an asset's events by its addresses; addresses no asset claims
+    /// are listed, the control-system talkers first.
+    @Test func resolutionFollowsTheInventoryWithoutReingest() throws {
+        let tmp = TempDir()
+        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: "t", examiner: "t")
+        guard case .added(let item) = try c.add(paths: [tmp.file("in/x.bin", "x")]).first else {
+            Issue.record("not added")
+            return
+        }
+        let run = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1")
+        func event(_ kind: String, _ domain: Domain, host: String?, src: String, dst: String, _ i: Int) -> Event {
+            Event(time: Timestamp(seconds: 1_612_531_680 + Int64(i)), timeDescription: "t", domain: domain, kind: kind,
+                  host: host, src: Endpoint(ip: src, port: 51512), dst: Endpoint(ip: dst, port: 502), message: kind,
+                  provenance: Provenance(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1",
+                                         locator: "n \(i)"))
+        }
+        try run.emit(event("ics.modbus.write", .ot, host: nil, src: "10.0.20.10", dst: "10.0.20.20", 0))
+        try run.emit(event("auth.logon", .it, host: "HMI-01", src: "203.0.113.7", dst: "10.0.20.10", 1))
+        try run.emit(event("ics.modbus.read", .ot, host: nil, src: "10.0.20.99", dst: "10.0.20.20", 2))
+        try run.finish()
+
+        // No inventory: nothing resolves; every address is unknown.
+        var events = try c.events(EventQuery())
+        #expect(events.allSatisfy { $0.event.src.asset == nil && $0.event.dst.asset == nil && $0.event.asset == nil })
+        #expect(try c.unknownAddresses().count == 4)
+
+        let assets = try AssetInventory.parse(Self.inventory, file: "assets.yaml")
+        let (n, replaced) = try c.importAssets(assets, file: "assets.yaml", sha256: String(repeating: "a", count: 64))
+        #expect(n == 2 && replaced == 0)
+        events = try c.events(EventQuery())
+        #expect(events[0].event.src.asset == "hmi-1" && events[0].event.dst.asset == "plc-dosing")
+        #expect(events[1].event.asset == "hmi-1")    // HMI-01 is hmi-1's short host name
+        #expect(events[1].event.src.asset == nil)    // the outside address is nobody's
+        #expect(try c.events(EventQuery(asset: "hmi-1")).map(\.event.kind) == ["ics.modbus.write", "auth.logon"])
+        #expect(try c.events(EventQuery(asset: "plc-dosing")).count == 2)
+        let unknown = try c.unknownAddresses()
+        #expect(unknown.map(\.address) == ["10.0.20.99", "203.0.113.7"])    // the OT talker first
+        #expect(unknown[0].ot && unknown[0].kinds == ["ics.modbus.read"])
+        #expect(try c.custodyEntries().last?.action == "assets.import")
+
+        // A new inventory (the PLC renamed, the HMI gone) applies at once.
+        try c.importAssets([Asset(name: "plc-7", role: .plc, addresses: ["10.0.20.20"])], file: "v2.yaml",
+                           sha256: String(repeating: "b", count: 64))
+        events = try c.events(EventQuery())
+        #expect(events[0].event.src.asset == nil && events[0].event.dst.asset == "plc-7")
+        #expect(try c.assets().map(\.name) == ["plc-7"])
+        #expect(try c.verify().isClean)
+    }
+}
