@@ -36,11 +36,54 @@ public struct EvidenceSource: Sendable {
     public var path: String
     /// Options from the command line (`--tz`, `--host`, `--year`).
     public var options: [String: String]
+    /// What the asset inventory says of historian tags, by tag: the asset that owns the tag, whether it is a
+    /// setpoint, its limits and unit.
+    public var tags: [String: TagKnowledge]
 
-    public init(item: EvidenceItem, path: String, options: [String: String] = [:]) {
+    public init(item: EvidenceItem, path: String, options: [String: String] = [:],
+                tags: [String: TagKnowledge] = [:])
+    {
         self.item = item
         self.path = path
         self.options = options
+        self.tags = tags
+    }
+}
+
+/// An inventory's word on one historian tag (from an asset's tag map).
+public struct TagKnowledge: Hashable, Sendable {
+    public var asset: String
+    public var point: String
+    public var setpoint: Bool?
+    public var low: Double?
+    public var high: Double?
+    public var unit: String?
+
+    public init(asset: String, mapping m: Asset.TagMapping) {
+        self.asset = asset
+        point = m.point
+        setpoint = m.setpoint
+        low = m.low
+        high = m.high
+        unit = m.unit
+    }
+
+    /// The tags of an inventory, by tag name.
+    public static func of(_ assets: [Asset]) -> [String: TagKnowledge] {
+        var out: [String: TagKnowledge] = [:]
+        for a in assets { for m in a.tagMap { out[m.tag] = TagKnowledge(asset: a.name, mapping: m) } }
+        return out
+    }
+
+    /// The knowledge for a series: by its tag, else by the tag's last path element (`[default]Plant/NaOH_SP`
+    /// matches `NaOH_SP`), ignoring case.
+    public static func find(_ tag: String, in tags: [String: TagKnowledge]) -> TagKnowledge? {
+        if tags.isEmpty { return nil }
+        if let k = tags[tag] { return k }
+        let last = String(tag.split(whereSeparator: { $0 == "/" || $0 == "]" }).last ?? Substring(tag))
+        if let k = tags[last] { return k }
+        let lower = tag.lowercased(), lastLower = last.lowercased()
+        return tags.first { $0.key.lowercased() == lower || $0.key.lowercased() == lastLower }?.value
     }
 }
 

@@ -91,10 +91,16 @@ extension Case {
         if let tz = options.timeZone ?? item.timeZone { runOptions["tz"] = tz }
         if let h = options.host { runOptions["host"] = h }
         if let y = options.year { runOptions["year"] = String(y) }
+        // The inventory's tag maps inform the historian collectors (setpoints, limits, owning asset); the run
+        // records which inventory it read, since its derived events depend on it.
+        let tags = TagKnowledge.of(try assets())
+        if !tags.isEmpty, collector.name.hasPrefix("historian/") {
+            runOptions["inventory.tags"] = String(tags.count)
+        }
         let run = try beginIngest(evidenceID: item.id, collector: collector.name,
                                   collectorVersion: collector.version, options: runOptions)
         run.onBatch = progress
-        let source = EvidenceSource(item: item, path: objectPath(sha256: item.sha256), options: runOptions)
+        let source = EvidenceSource(item: item, path: objectPath(sha256: item.sha256), options: runOptions, tags: tags)
         do {
             try collector.init().collect(source, into: run)
         } catch let e as CaseError {

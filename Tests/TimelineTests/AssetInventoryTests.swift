@@ -1,10 +1,12 @@
 import Collectors
-import EvidenceStore
+import GRDB
 import Foundation
 import JikochoModel
 import TestSupport
 import Testing
 import Timeline
+
+@testable import EvidenceStore
 
 @Suite struct AssetInventoryTests {
     static let inventory = """
@@ -127,5 +129,53 @@ import Timeline
         #expect(events[0].event.src.asset == nil && events[0].event.dst.asset == "plc-7")
         #expect(try c.assets().map(\.name) == ["plc-7"])
         #expect(try c.verify().isClean)
+    }
+}
+
+@Suite struct InventoryInformsHistorianTests {
+    /// With an inventory, a historian tag it maps is owned by its asset, a setpoint by the inventory's word (whatever
+    /// its name), and judged against the inventory's limits instead of a learned band.
+    @Test func tagMapsGiveSetpointsLimitsAndOwners() throws {
+        let tmp = TempDir()
+        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: "t", examiner: "t")
+        try c.importAssets(try AssetInventory.parse("""
+            - name: plc-dosing
+              role: plc
+              addresses: [10.0.20.20]
+              tags:
+                - {point: "holding:40001", tag: DOSE_TARGET, setpoint: true, unit: ppm}
+                - {point: "holding:40002", tag: AIT101, low: 6.5, high: 8.5, unit: pH}
+            """, file: "assets.yaml"), file: "assets.yaml", sha256: String(repeating: "c", count: 64))
+        var text = "timestamp,tag,value\n"
+        let start = Timestamp(seconds: 1_612_531_680)
+        for i in 0..<120 {
+            let t = (start + Int64(i) * 60 * Timestamp.nanosPerSecond).iso8601Shortest()
+            text += "\(t),DOSE_TARGET,\(i < 50 ? 100 : 11100)\n"
+            text += "\(t),AIT101,\(i >= 80 && i < 85 ? 9.0 : 7.0 + Double(i % 3) * 0.01)\n"
+        }
+        guard case .added(let item) = try c.add(paths: [tmp.file("in/export.csv", text)]).first else {
+            Issue.record("not added")
+            return
+        }
+        guard case .ingested(_, let s) = try c.ingest(item) else {
+            Issue.record("not ingested")
+            return
+        }
+        #expect(s.collector == "historian/long")
+        let series = try c.series()
+        #expect(series.map(\.info.asset) == ["plc-dosing", "plc-dosing"])
+        #expect(series.map(\.info.unit) == ["ppm", "pH"])
+        let events = try c.events(EventQuery(domains: [.process]))
+        #expect(events.map(\.event.kind) == ["process.setpoint_change", "process.excursion"])
+        let sp = events[0].event
+        #expect(sp.asset == "plc-dosing")
+        #expect(sp.attributes["ratio"] == .double(111))
+        let exc = events[1].event
+        #expect(exc.attributes["method"] == .string("limits from the asset inventory"))
+        #expect(exc.attributes["band_high"] == .double(8.5))
+        #expect(exc.attributes["samples"] == .int(5))
+        #expect(exc.attributes["start"] == .string((start + 80 * 60 * Timestamp.nanosPerSecond).iso8601Shortest()))
+        let options = try c.read { try String.fetchOne($0, sql: "SELECT options FROM ingest_runs") }
+        #expect(options?.contains(#""inventory.tags":"2""#) == true)
     }
 }

@@ -162,12 +162,20 @@ public struct HistorianReader {
                                                        locator: "line \(f.start.line)")))
         }
 
-        func series(_ info: SeriesInfo) throws -> Int {
+        func series(_ given: SeriesInfo) throws -> Int {
+            var info = given
+            // The inventory's word on the tag: its asset, unit, whether it is a setpoint, its limits.
+            let known = TagKnowledge.find(info.tag, in: source.tags)
+            if let known {
+                info.asset = known.asset
+                if info.unit == nil { info.unit = known.unit }
+            }
             let handle = try sink.defineSeries(info)
             var t = Tracked(handle: handle, info: info)
             if deriveEvents {
                 if tracked.count < maxAnalysed {
-                    t.detector = SeriesDetector(name: info.name, options: detectorOptions)
+                    let profile = SeriesProfile(isSetpoint: known?.setpoint, low: known?.low, high: known?.high)
+                    t.detector = SeriesDetector(name: info.name, profile: profile, options: detectorOptions)
                 } else if !analysedWarned {
                     analysedWarned = true
                     try warn("analysed", "whole file", "more than \(maxAnalysed) series: the rest are stored but not "
