@@ -426,52 +426,41 @@ public struct HistorianReader {
 
 private struct SniffDone: Error {}
 
-public struct PIHistorianCollector: Collector {
-    public static let name = HistorianLayout.Dialect.pi.collectorName
-    public static let version = HistorianReader.version
-    public init() {}
-    public static func identify(_ probe: EvidenceProbe) -> Confidence { HistorianReader.identify(probe, as: .pi) }
+/// A collector for one dialect: the five below differ only in the dialect they claim.
+public protocol HistorianDialectCollector: Collector {
+    static var dialect: HistorianLayout.Dialect { get }
+}
+
+extension HistorianDialectCollector {
+    public static var name: String { dialect.collectorName }
+    public static var version: String { HistorianReader.version }
+    public static func identify(_ probe: EvidenceProbe) -> Confidence { HistorianReader.identify(probe, as: dialect) }
     public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
-        try HistorianReader(dialect: .pi).collect(source, into: sink)
+        try HistorianReader(dialect: Self.dialect).collect(source, into: sink)
     }
 }
 
-public struct AVEVAHistorianCollector: Collector {
-    public static let name = HistorianLayout.Dialect.aveva.collectorName
-    public static let version = HistorianReader.version
+public struct PIHistorianCollector: HistorianDialectCollector {
+    public static let dialect = HistorianLayout.Dialect.pi
     public init() {}
-    public static func identify(_ probe: EvidenceProbe) -> Confidence { HistorianReader.identify(probe, as: .aveva) }
-    public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
-        try HistorianReader(dialect: .aveva).collect(source, into: sink)
-    }
 }
 
-public struct IgnitionHistorianCollector: Collector {
-    public static let name = HistorianLayout.Dialect.ignition.collectorName
-    public static let version = HistorianReader.version
+public struct AVEVAHistorianCollector: HistorianDialectCollector {
+    public static let dialect = HistorianLayout.Dialect.aveva
     public init() {}
-    public static func identify(_ probe: EvidenceProbe) -> Confidence { HistorianReader.identify(probe, as: .ignition) }
-    public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
-        try HistorianReader(dialect: .ignition).collect(source, into: sink)
-    }
 }
 
-public struct LongHistorianCollector: Collector {
-    public static let name = HistorianLayout.Dialect.long.collectorName
-    public static let version = HistorianReader.version
+public struct IgnitionHistorianCollector: HistorianDialectCollector {
+    public static let dialect = HistorianLayout.Dialect.ignition
     public init() {}
-    public static func identify(_ probe: EvidenceProbe) -> Confidence { HistorianReader.identify(probe, as: .long) }
-    public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
-        try HistorianReader(dialect: .long).collect(source, into: sink)
-    }
 }
 
-public struct WideHistorianCollector: Collector {
-    public static let name = HistorianLayout.Dialect.wide.collectorName
-    public static let version = HistorianReader.version
+public struct LongHistorianCollector: HistorianDialectCollector {
+    public static let dialect = HistorianLayout.Dialect.long
     public init() {}
-    public static func identify(_ probe: EvidenceProbe) -> Confidence { HistorianReader.identify(probe, as: .wide) }
-    public func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
-        try HistorianReader(dialect: .wide).collect(source, into: sink)
-    }
+}
+
+public struct WideHistorianCollector: HistorianDialectCollector {
+    public static let dialect = HistorianLayout.Dialect.wide
+    public init() {}
 }
