@@ -140,19 +140,6 @@ public struct SampleBlock: Sendable {
         return out
     }
 
-    public mutating func removeAll() {
-        count = 0
-        minTime = .max
-        maxTime = .min
-        minValue = .infinity
-        maxValue = -.infinity
-        numbers = 0
-        body.removeAll(keepingCapacity: true)
-        strings.removeAll(keepingCapacity: true)
-        stringIndex.removeAll(keepingCapacity: true)
-        lastLine = 0
-    }
-
     public enum DecodeError: Error, Equatable { case damaged(String) }
 
     /// The samples of a stored block whose first sample is at `base` nanoseconds. Throws on damaged bytes.

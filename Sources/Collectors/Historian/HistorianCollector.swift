@@ -36,7 +36,6 @@ public struct HistorianReader {
         let sink: Sink
         let evidenceID: Int64
         var counts: [String: Int] = [:]
-        var total = 0
 
         init(sink: Sink, evidenceID: Int64) {
             self.sink = sink

@@ -254,12 +254,17 @@ public struct SeriesDetector {
         if band != nil, profile.low != nil || profile.high != nil { role = .analog }
     }
 
-    private mutating func setpoint(_ s: Sample) {
-        guard s.value != nil || s.text != nil else { return }
+    /// Follows the state of a setpoint or a digital point: the sample before, when this one changes it.
+    private mutating func changedState(_ s: Sample) -> Sample? {
+        guard s.value != nil || s.text != nil else { return nil }
         defer { stateSince = s }
-        guard let before = stateSince else { return }
+        guard let before = stateSince else { return nil }
         let changed = s.value != nil ? before.value != s.value : before.text != s.text
-        guard changed else { return }
+        return changed ? before : nil
+    }
+
+    private mutating func setpoint(_ s: Sample) {
+        guard let before = changedState(s) else { return }
         var attrs: [String: JSONValue] = ["series": .string(name), "from_time": .string(before.time.iso8601Shortest())]
         var summary = "\(name) setpoint changed"
         if let old = before.value, let new = s.value {
@@ -273,9 +278,9 @@ public struct SeriesDetector {
                 summary += " from \(fmt(old)) to \(fmt(new))"
             }
         } else {
-            attrs["old"] = before.value.map { .double($0) } ?? .string(before.text ?? "")
-            attrs["new"] = s.value.map { .double($0) } ?? .string(s.text ?? "")
-            summary += " from \(before.value.map(fmt) ?? before.text ?? "?") to \(s.value.map(fmt) ?? s.text ?? "?")"
+            attrs["old"] = before.state
+            attrs["new"] = s.state
+            summary += " from \(before.stateText) to \(s.stateText)"
         }
         findings.append(ProcessFinding(kind: .setpointChange, start: s, end: s, count: 2, summary: summary,
                                        attributes: attrs))
@@ -296,18 +301,14 @@ public struct SeriesDetector {
             }
             distinct.insert(v)
         }
-        defer { stateSince = s }
-        guard let before = stateSince else { return }
-        let changed = s.value != nil ? before.value != s.value : before.text != s.text
-        guard changed else { return }
-        let from = before.value.map(fmt) ?? before.text ?? "?"
-        let to = s.value.map(fmt) ?? s.text ?? "?"
+        guard let before = changedState(s) else { return }
         let attrs: [String: JSONValue] = [
-            "series": .string(name), "from": before.value.map { .double($0) } ?? .string(before.text ?? ""),
-            "to": s.value.map { .double($0) } ?? .string(s.text ?? ""), "previous_sample": .string(before.time.iso8601Shortest()),
+            "series": .string(name), "from": before.state, "to": s.state,
+            "previous_sample": .string(before.time.iso8601Shortest()),
         ]
         findings.append(ProcessFinding(kind: .stateChange, start: s, end: s, count: 2,
-                                       summary: "\(name) changed state from \(from) to \(to)", attributes: attrs))
+                                       summary: "\(name) changed state from \(before.stateText) to \(s.stateText)",
+                                       attributes: attrs))
     }
 
     // MARK: Analog
@@ -604,6 +605,12 @@ public struct SeriesDetector {
             attributes: ["series": .string(series), "issue": .string("gap"), "gap_seconds": .double(Double(dt) / 1e9),
                          "usual_interval_seconds": .double(Double(usual) / 1e9), "missing_samples": .int(missing)])
     }
+}
+
+extension Sample {
+    /// The state a setpoint or digital sample holds: its number, else its text.
+    fileprivate var state: JSONValue { value.map { .double($0) } ?? .string(text ?? "") }
+    fileprivate var stateText: String { value.map(fmt) ?? text ?? "?" }
 }
 
 /// A sample of an analog series reduced to what the detector keeps of it (no strings to copy on the hot path).
