@@ -25,12 +25,16 @@ extension Case {
             for a in assets {
                 let tagMap = try String(decoding: JSONEncoder.sorted.encode(a.tagMap), as: UTF8.self)
                 try db.execute(sql: """
-                    INSERT INTO assets (name, role, purdue_level, zone, addresses, hostnames, tag_map)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO assets (name, role, purdue_level, zone, addresses, hostnames, tag_map, evidence,
+                                        description)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [a.name, a.role.rawValue, a.purdueLevel, a.zone,
                                      JSONValue.array(a.addresses.map { .string($0) }).canonicalJSON,
-                                     JSONValue.array(a.hostnames.map { .string($0) }).canonicalJSON, tagMap])
+                                     JSONValue.array(a.hostnames.map { .string($0) }).canonicalJSON, tagMap,
+                                     JSONValue.array(a.evidence.map { .string($0) }).canonicalJSON, a.description])
             }
+            // Which clock an item belongs to can follow from the inventory: put times right under the new one.
+            try applyClockCorrections(db)
             try CustodyEntry.append(db, actor: examiner, action: "assets.import", subject: file,
                                     detail: ["sha256": .string(sha256), "assets": .int(Int64(assets.count)),
                                              "replaced": .int(Int64(replaced))])
@@ -40,20 +44,20 @@ extension Case {
 
     /// The inventory, by name.
     public func assets() throws -> [Asset] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM assets ORDER BY name").map { r in
-                func list(_ column: String) -> [String] {
-                    guard let text = r[column] as String?, let data = text.data(using: .utf8),
-                          let a = try? JSONDecoder().decode([String].self, from: data) else { return [] }
-                    return a
-                }
-                let tagMap = (r["tag_map"] as String?).flatMap { $0.data(using: .utf8) }
-                    .flatMap { try? JSONDecoder().decode([Asset.TagMapping].self, from: $0) } ?? []
-                return Asset(name: r["name"], role: Asset.Role(rawValue: r["role"]), purdueLevel: r["purdue_level"],
-                             zone: r["zone"], addresses: list("addresses"), hostnames: list("hostnames"),
-                             tagMap: tagMap)
-            }
+        try read { db in try assets(db) }
+    }
+
+    static func asset(row r: Row) -> Asset {
+        func list(_ column: String) -> [String] {
+            guard let text = r[column] as String?, let data = text.data(using: .utf8),
+                  let a = try? JSONDecoder().decode([String].self, from: data) else { return [] }
+            return a
         }
+        let tagMap = (r["tag_map"] as String?).flatMap { $0.data(using: .utf8) }
+            .flatMap { try? JSONDecoder().decode([Asset.TagMapping].self, from: $0) } ?? []
+        return Asset(name: r["name"], role: Asset.Role(rawValue: r["role"]), purdueLevel: r["purdue_level"],
+                     zone: r["zone"], addresses: list("addresses"), hostnames: list("hostnames"),
+                     tagMap: tagMap, evidence: list("evidence"), description: r["description"])
     }
 
     /// A resolver over the current inventory.

@@ -109,6 +109,9 @@ extension Case {
             try run.fail(reason: "\(error)")
             return .failed(item, collector: collector.name, reason: "\(error)")
         }
-        return .ingested(item, try run.finish())
+        let summary = try run.finish()
+        // Times of an item whose clock has a correction are put right as soon as its events are in.
+        try write { db in try applyClockCorrections(db, evidenceIDs: [item.id]) }
+        return .ingested(item, summary)
     }
 }

@@ -18,6 +18,7 @@ extension Case {
     /// Series whose name or tag matches a glob (`*`, `?`, case-insensitive), with counts from complete runs only.
     public func series(matching pattern: String? = nil) throws -> [SeriesSummary] {
         try read { db in
+            let corrections = try clockCorrections(db)
             var sql = """
                 SELECT s.id, s.evidence_id, s.name, s.tag, s.unit, s.description, s.asset,
                        coalesce(sum(b.count), 0) AS samples, min(b.min_time) AS first, max(b.max_time) AS last,
@@ -33,21 +34,34 @@ extension Case {
             }
             sql += " GROUP BY s.id ORDER BY s.evidence_id, s.id"
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { r in
-                SeriesSummary(id: r["id"], evidenceID: r["evidence_id"],
-                              info: SeriesInfo(name: r["name"], tag: r["tag"], unit: r["unit"],
-                                               description: r["description"], asset: r["asset"]),
-                              samples: r["samples"], first: (r["first"] as Int64?).map(Timestamp.init(nanoseconds:)),
-                              last: (r["last"] as Int64?).map(Timestamp.init(nanoseconds:)), min: r["lo"], max: r["hi"])
+                let evidenceID: Int64 = r["evidence_id"]
+                let c = corrections[evidenceID] ?? .none
+                return SeriesSummary(id: r["id"], evidenceID: evidenceID,
+                                     info: SeriesInfo(name: r["name"], tag: r["tag"], unit: r["unit"],
+                                                      description: r["description"], asset: r["asset"]),
+                                     samples: r["samples"],
+                                     first: (r["first"] as Int64?).map { Timestamp(nanoseconds: c.apply($0)) },
+                                     last: (r["last"] as Int64?).map { Timestamp(nanoseconds: c.apply($0)) },
+                                     min: r["lo"], max: r["hi"])
             }
         }
     }
 
     /// The samples of one series in `[from, to)`, block by block in the order they were read (the order of the
-    /// export, which is time order unless the export says otherwise), from complete runs only.
-    public func forEachSample(series id: Int64, from: Timestamp? = nil, to: Timestamp? = nil,
+    /// export, which is time order unless the export says otherwise), from complete runs only. Times are put right
+    /// by the clock of the series' evidence unless `recorded` asks for them as the source wrote them (`from` and
+    /// `to` are then recorded times too).
+    public func forEachSample(series id: Int64, from: Timestamp? = nil, to: Timestamp? = nil, recorded: Bool = false,
                               _ body: (Sample) throws -> Void) throws
     {
         try read { db in
+            var c = ClockCorrection.none
+            if !recorded, let evidenceID = try Int64.fetchOne(db, sql: "SELECT evidence_id FROM series WHERE id = ?",
+                                                             arguments: [id]) {
+                c = try clockCorrections(db)[evidenceID] ?? .none
+            }
+            let from = from.map { Timestamp(nanoseconds: c.recorded($0.nanoseconds)) }
+            let to = to.map { Timestamp(nanoseconds: c.recorded($0.nanoseconds)) }
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT b.first_time, b.data, b.id FROM sample_blocks b JOIN ingest_runs r ON r.id = b.run_id
                 WHERE b.series_id = ? AND r.status = 'complete' AND b.max_time >= ? AND b.min_time < ?
@@ -62,9 +76,10 @@ extension Case {
                     throw CaseError(.unreadable, "sample block #\(r["id"] as Int64) of series #\(id) is damaged: \(error)",
                                     hint: "run `jikocho verify \(directory.path)`")
                 }
-                for s in samples {
+                for var s in samples {
                     if let from, s.time < from { continue }
                     if let to, s.time >= to { continue }
+                    if !c.isNone { s.time = c.apply(s.time) }
                     try body(s)
                 }
             }

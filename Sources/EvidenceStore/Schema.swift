@@ -194,6 +194,17 @@ enum Schema {
                 ALTER TABLE ingest_runs ADD COLUMN samples INTEGER NOT NULL DEFAULT 0 CHECK (samples >= 0);
                 """)
         }
+        m.registerMigration("v3-clocks") { db in
+            // Clocks: the recorded time at which an offset holds (drift is measured from it) and the estimate's
+            // details; assets: the evidence files each asset recorded (whose times are its clock).
+            try db.execute(sql: """
+                ALTER TABLE clocks ADD COLUMN epoch_ns INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE clocks ADD COLUMN detail TEXT CHECK (detail IS NULL OR json_valid(detail));
+                ALTER TABLE clocks ADD COLUMN set_at INTEGER;
+                ALTER TABLE assets ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(evidence));
+                ALTER TABLE assets ADD COLUMN description TEXT;
+                """)
+        }
         return m
     }
 }

@@ -55,10 +55,13 @@ public struct Asset: Hashable, Codable, Sendable {
         public var low: Double?
         public var high: Double?
         public var unit: String?
+        /// Historian value = raw controller value × scale (`0.01` when the PLC holds hundredths).
+        public var scale: Double?
 
         public init(point: String, tag: String, setpoint: Bool? = nil, low: Double? = nil, high: Double? = nil,
-                    unit: String? = nil)
+                    unit: String? = nil, scale: Double? = nil)
         {
+            self.scale = scale
             self.point = point
             self.tag = tag
             self.setpoint = setpoint
@@ -77,10 +80,17 @@ public struct Asset: Hashable, Codable, Sendable {
     public var addresses: [String]
     public var hostnames: [String]
     public var tagMap: [TagMapping]
+    /// Evidence files this asset recorded, as globs over their path in the case (`historian/hist-1*.csv`): their
+    /// times are this asset's clock.
+    public var evidence: [String]
+    public var description: String?
 
     public init(name: String, role: Role = .unknown, purdueLevel: Int? = nil, zone: String? = nil,
-                addresses: [String] = [], hostnames: [String] = [], tagMap: [TagMapping] = [])
+                addresses: [String] = [], hostnames: [String] = [], tagMap: [TagMapping] = [],
+                evidence: [String] = [], description: String? = nil)
     {
+        self.evidence = evidence
+        self.description = description
         self.name = name
         self.role = role
         self.purdueLevel = purdueLevel

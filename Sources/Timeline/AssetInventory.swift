@@ -34,17 +34,19 @@ public struct InventoryError: Error, CustomStringConvertible, Sendable {
 ///     zone: control
 ///     addresses: [10.0.20.10, "00:1b:1b:aa:bb:cc"]
 ///     hostnames: [HMI-01]
+///     evidence: ["windows/hmi-1*.jsonl"]   # files this asset recorded: their times are its clock
 ///   - name: plc-dosing
 ///     role: plc
 ///     addresses: [10.0.20.20]
 ///     tags:                        # controller points and the historian tags they drive
 ///       - holding:40001 -> NaOH_SP
+///       - {point: "holding:40002", tag: Cl2_SP, setpoint: true, scale: 0.01}   # historian = raw × scale
 ///       - {point: "holding:40002", tag: NaOH_PV, setpoint: false, low: 6.5, high: 8.5, unit: pH}
 /// ```
 public enum AssetInventory {
     static let assetKeys: Set<String> = ["name", "role", "level", "purdue_level", "zone", "addresses", "hostnames",
-                                         "tags", "tag_map", "description"]
-    static let tagKeys: Set<String> = ["point", "tag", "setpoint", "low", "high", "unit"]
+                                         "tags", "tag_map", "description", "evidence"]
+    static let tagKeys: Set<String> = ["point", "tag", "setpoint", "low", "high", "unit", "scale"]
     static let roles = ["hmi", "plc", "rtu", "historian", "engineering-workstation", "ews", "jump-host",
                         "domain-controller", "file-server", "firewall", "remote-access", "workstation", "server",
                         "switch", "router", "safety-controller", "ied", "gateway", "vpn", "printer", "unknown"]
@@ -154,6 +156,8 @@ public enum AssetInventory {
                 asset.addresses.append(normal)
             }
             asset.hostnames = strings("hostnames").map(\.0)
+            asset.evidence = strings("evidence").map(\.0)
+            asset.description = m["description"]?.string
             if let tags = m["tags"] ?? m["tag_map"] {
                 guard case .sequence(let s) = tags else {
                     problem(tags, "\(at).tags", "a list of `point -> tag` mappings is needed")
@@ -195,6 +199,11 @@ public enum AssetInventory {
                             problem(t, key, "low (\(lo)) is above high (\(hi))")
                         }
                         mapping.unit = tm["unit"]?.string
+                        if let n = tm["scale"] {
+                            if let v = n.float ?? n.int.map(Double.init), v != 0, v.isFinite { mapping.scale = v } else {
+                                problem(n, "\(key).scale", "a number other than zero is needed")
+                            }
+                        }
                         asset.tagMap.append(mapping)
                     default:
                         problem(t, key, "write `point -> tag` or a mapping with `point` and `tag`")

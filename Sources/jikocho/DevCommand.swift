@@ -1,6 +1,7 @@
 import ArgumentParser
 import Collectors
 import EvidenceStore
+import Exercises
 import Foundation
 import JikochoModel
 
@@ -8,7 +9,7 @@ import JikochoModel
 struct DevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev", abstract: "Tools for Jikocho's own tests and benchmarks.", shouldDisplay: false,
-        subcommands: [Synthesize.self, Collect.self])
+        subcommands: [Synthesize.self, Collect.self, Exercise.self])
 
     /// Runs an ingest run of synthetic events attached to an evidence item: the load for the sink benchmark and
     /// for the kill -9 test of ingest atomicity.
@@ -123,6 +124,26 @@ struct DevCommand: ParsableCommand {
                       + "(\(Int(Double(sink.samples) / max(secs, 1e-9))) samples/s)")
             }
             if let k = sink.sumKey { print("sum of \(k) over \(sink.sumPrefix)*: \(sink.total)") }
+        }
+    }
+
+    /// Generates an exercise's evidence from its seed (what `make evidence` runs for `Evidence/`).
+    struct Exercise: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Generate an exercise's evidence into a directory.")
+
+        @Argument(help: "The exercise (\(WaterTreatmentExercise.name)).") var name: String
+        @Argument(help: "The directory to write.") var directory: String
+        @Option(help: "The seed (the exercise's own by default).") var seed: UInt64?
+
+        func run() throws {
+            guard name == WaterTreatmentExercise.name else {
+                throw ValidationError("unknown exercise \(name); known: \(WaterTreatmentExercise.name)")
+            }
+            var x = WaterTreatmentExercise(seed: seed ?? WaterTreatmentExercise.defaultSeed)
+            let summary = try x.generate(into: directory)
+            for (file, n) in summary.files.sorted(by: { $0.key < $1.key }) {
+                print("\(file): \(n)")
+            }
         }
     }
 }

@@ -197,6 +197,16 @@ public struct JSONLinesCollector: Collector {
             user = text(o, "winlog.event_data.TargetUserName") ?? text(o, "winlog.event_data.SubjectUserName")
                 ?? text(o, "user.name")
             src = endpoint(o, ip: "winlog.event_data.IpAddress", port: "winlog.event_data.IpPort")
+            // Remote Desktop events carry the client in UserData: 1149 as Param1 (user), Param3 (address); the
+            // session manager's 21–25 as User (DOMAIN\user) and Address.
+            if user == nil {
+                user = text(o, "winlog.user_data.Param1")
+                    ?? text(o, "winlog.user_data.User").map { u in u.split(separator: "\\").last.map(String.init) ?? u }
+            }
+            if src.ip == nil, let a = text(o, "winlog.user_data.Param3") ?? text(o, "winlog.user_data.Address"),
+               IPAddressText.isLiteral(a) {
+                src = Endpoint(ip: a)
+            }
             let summary = text(o, "message").map { $0.split(separator: "\n").first.map(String.init) ?? $0 }
             let logonType = int(o, "winlog.event_data.LogonType").flatMap(WindowsEventKinds.logonTypeName)
             message = "\(channel ?? "?") \(id) \(provider ?? "")" + (summary.map { ": \($0)" } ?? "")

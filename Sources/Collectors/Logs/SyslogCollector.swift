@@ -90,15 +90,24 @@ public struct SyslogCollector: Collector {
         var kind = "syslog.message"
         var user: String?
         var src = Endpoint()
+        var dst = Endpoint()
+        var domain = Domain.it
         if let meaning = LinuxAuth.interpret(program: r.program, message: r.message) {
             kind = meaning.kind
             user = meaning.user
             src = Endpoint(ip: meaning.sourceIP, port: meaning.sourcePort)
             for (k, v) in meaning.attributes { attributes[k] = v }
+        } else if let meaning = CiscoASA.interpret(program: r.program, message: r.message) {
+            kind = meaning.kind
+            user = meaning.user
+            src = meaning.src
+            dst = meaning.dst
+            domain = .network
+            for (k, v) in meaning.attributes { attributes[k] = v }
         }
         let tag = r.program.map { p in r.pid.map { "\(p)[\($0)]: " } ?? "\(p): " } ?? ""
-        return Event(time: time, timeDescription: "Log entry time", domain: .it, kind: kind, host: host ?? r.host,
-                     src: src, user: user, message: tag + r.message, attributes: attributes,
+        return Event(time: time, timeDescription: "Log entry time", domain: domain, kind: kind, host: host ?? r.host,
+                     src: src, dst: dst, user: user, message: tag + r.message, attributes: attributes,
                      provenance: Provenance(evidenceID: evidenceID, collector: Self.name,
                                             collectorVersion: Self.version, locator: line.locator))
     }

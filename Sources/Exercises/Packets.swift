@@ -1,0 +1,208 @@
+import CPcap
+import Foundation
+
+/// Writes a capture with libpcap's own dumper (classic pcap, Ethernet, microsecond times), as a sensor would.
+final class CaptureWriter {
+    private let handle: OpaquePointer
+    private let dumper: OpaquePointer
+    private(set) var frames = 0
+    private var lastTime: Int64 = .min
+
+    init(path: String) throws {
+        guard let h = pcap_open_dead(DLT_EN10MB, 65_535) else {
+            throw ExerciseError("libpcap cannot open a dead handle")
+        }
+        guard let d = pcap_dump_open(h, path) else {
+            let why = String(cString: pcap_geterr(h))
+            pcap_close(h)
+            throw ExerciseError("cannot write \(path): \(why)")
+        }
+        handle = h
+        dumper = d
+    }
+
+    /// Writes one frame at `time` (ns since the epoch). Frames must come in time order, as on a wire.
+    func write(_ frame: [UInt8], at time: Int64) {
+        precondition(time >= lastTime, "capture frames out of order")
+        lastTime = time
+        var header = pcap_pkthdr()
+        header.ts.tv_sec = Int(time / 1_000_000_000)
+        header.ts.tv_usec = Int((time % 1_000_000_000) / 1000)
+        header.caplen = UInt32(frame.count)
+        header.len = UInt32(frame.count)
+        frame.withUnsafeBufferPointer { b in
+            pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header, b.baseAddress)
+        }
+        frames += 1
+    }
+
+    func close() {
+        pcap_dump_close(dumper)
+        pcap_close(handle)
+    }
+}
+
+/// A host on the wire: IPv4 address and MAC.
+struct NetHost: Hashable {
+    var ip: [UInt8]
+    var mac: [UInt8]
+
+    init(_ ip: String, mac: [UInt8]) {
+        self.ip = ip.split(separator: ".").map { UInt8($0)! }
+        self.mac = mac
+    }
+
+    var address: String { ip.map(String.init).joined(separator: ".") }
+}
+
+/// Ethernet II / IPv4 / TCP and UDP frames with correct lengths and checksums.
+enum Frames {
+    static func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }
+    static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+
+    static func checksum(_ parts: [UInt8]...) -> UInt16 {
+        var sum: UInt32 = 0
+        for bytes in parts {
+            var i = 0
+            while i + 1 < bytes.count {
+                sum += UInt32(bytes[i]) << 8 | UInt32(bytes[i + 1])
+                i += 2
+            }
+            if i < bytes.count { sum += UInt32(bytes[i]) << 8 }
+        }
+        while sum >> 16 != 0 { sum = (sum & 0xFFFF) + (sum >> 16) }
+        return ~UInt16(sum)
+    }
+
+    static func ipv4(_ src: NetHost, _ dst: NetHost, proto: UInt8, id: UInt16, ttl: UInt8, payload: [UInt8]) -> [UInt8] {
+        var h: [UInt8] = [0x45, 0] + be16(UInt16(20 + payload.count)) + be16(id) + [0x40, 0x00, ttl, proto, 0, 0]
+            + src.ip + dst.ip
+        let c = checksum(h)
+        h[10] = UInt8(c >> 8)
+        h[11] = UInt8(c & 0xFF)
+        return dst.mac + src.mac + [0x08, 0x00] + h + payload
+    }
+
+    static func pseudo(_ src: NetHost, _ dst: NetHost, proto: UInt8, length: Int) -> [UInt8] {
+        src.ip + dst.ip + [0, proto] + be16(UInt16(length))
+    }
+
+    static func tcp(_ src: NetHost, _ sport: UInt16, _ dst: NetHost, _ dport: UInt16, seq: UInt32, ack: UInt32,
+                    flags: UInt8, window: UInt16, payload: [UInt8], id: UInt16, ttl: UInt8) -> [UInt8] {
+        // SYNs carry an MSS option, as every stack sends.
+        let options: [UInt8] = flags & 0x02 != 0 ? [2, 4, 0x05, 0xB4] : []
+        let offset = UInt8((20 + options.count) / 4) << 4
+        var seg = be16(sport) + be16(dport) + be32(seq) + be32(ack) + [offset, flags] + be16(window) + [0, 0, 0, 0]
+            + options + payload
+        let c = checksum(pseudo(src, dst, proto: 6, length: seg.count), seg)
+        seg[16] = UInt8(c >> 8)
+        seg[17] = UInt8(c & 0xFF)
+        return ipv4(src, dst, proto: 6, id: id, ttl: ttl, payload: seg)
+    }
+
+    static func udp(_ src: NetHost, _ sport: UInt16, _ dst: NetHost, _ dport: UInt16, payload: [UInt8], id: UInt16,
+                    ttl: UInt8) -> [UInt8] {
+        var seg = be16(sport) + be16(dport) + be16(UInt16(8 + payload.count)) + [0, 0] + payload
+        var c = checksum(pseudo(src, dst, proto: 17, length: seg.count), seg)
+        if c == 0 { c = 0xFFFF }
+        seg[6] = UInt8(c >> 8)
+        seg[7] = UInt8(c & 0xFF)
+        return ipv4(src, dst, proto: 17, id: id, ttl: ttl, payload: seg)
+    }
+}
+
+/// Builds the frames of a capture in any order of construction and writes them sorted by time, so that
+/// conversations that overlap (polling, a remote session, DNS) interleave as they would on a wire.
+final class CaptureBuilder {
+    private var frames: [(time: Int64, order: Int, bytes: [UInt8])] = []
+    private var ipIDs: [[UInt8]: UInt16] = [:]
+
+    func add(_ time: Int64, _ bytes: [UInt8]) {
+        frames.append((time, frames.count, bytes))
+    }
+
+    func nextID(_ host: NetHost) -> UInt16 {
+        let v = ipIDs[host.ip, default: UInt16(truncatingIfNeeded: Int(host.ip[3]) * 241)] &+ 1
+        ipIDs[host.ip] = v
+        return v
+    }
+
+    func write(to path: String) throws -> Int {
+        let w = try CaptureWriter(path: path)
+        defer { w.close() }
+        for f in frames.sorted(by: { ($0.time, $0.order) < ($1.time, $1.order) }) {
+            w.write(f.bytes, at: f.time)
+        }
+        return frames.count
+    }
+}
+
+/// A TCP connection between a client and a server: handshake, data with sequence and acknowledgement numbers that
+/// add up, and an orderly close.
+final class TCPConversation {
+    let client: NetHost
+    let server: NetHost
+    let clientPort: UInt16
+    let serverPort: UInt16
+    private var cseq: UInt32
+    private var sseq: UInt32
+    private let capture: CaptureBuilder
+    let clientTTL: UInt8
+    let serverTTL: UInt8
+
+    init(_ capture: CaptureBuilder, client: NetHost, clientPort: UInt16, server: NetHost, serverPort: UInt16,
+         isn: (UInt32, UInt32), ttl: (UInt8, UInt8) = (128, 64)) {
+        self.capture = capture
+        self.client = client
+        self.server = server
+        self.clientPort = clientPort
+        self.serverPort = serverPort
+        cseq = isn.0
+        sseq = isn.1
+        clientTTL = ttl.0
+        serverTTL = ttl.1
+    }
+
+    private func segment(fromClient: Bool, _ time: Int64, flags: UInt8, payload: [UInt8] = []) {
+        let frame: [UInt8]
+        if fromClient {
+            frame = Frames.tcp(client, clientPort, server, serverPort, seq: cseq, ack: flags == 0x02 ? 0 : sseq,
+                               flags: flags, window: 64_240, payload: payload, id: capture.nextID(client), ttl: clientTTL)
+            cseq &+= UInt32(payload.count) + (flags & 0x03 != 0 ? 1 : 0)
+        } else {
+            frame = Frames.tcp(server, serverPort, client, clientPort, seq: sseq, ack: cseq, flags: flags,
+                               window: 8_192, payload: payload, id: capture.nextID(server), ttl: serverTTL)
+            sseq &+= UInt32(payload.count) + (flags & 0x03 != 0 ? 1 : 0)
+        }
+        capture.add(time, frame)
+    }
+
+    /// SYN, SYN-ACK, ACK starting at `time`, with a round trip of `rtt` ns.
+    func open(_ time: Int64, rtt: Int64 = 400_000) {
+        segment(fromClient: true, time, flags: 0x02)
+        segment(fromClient: false, time + rtt / 2, flags: 0x12)
+        segment(fromClient: true, time + rtt, flags: 0x10)
+    }
+
+    /// One application message (PSH, ACK).
+    func send(fromClient: Bool, _ time: Int64, _ payload: [UInt8]) {
+        segment(fromClient: fromClient, time, flags: 0x18, payload: payload)
+    }
+
+    /// A bare acknowledgement.
+    func ack(fromClient: Bool, _ time: Int64) {
+        segment(fromClient: fromClient, time, flags: 0x10)
+    }
+
+    /// FIN from one side, FIN-ACK, ACK.
+    func close(fromClient: Bool, _ time: Int64, rtt: Int64 = 400_000) {
+        segment(fromClient: fromClient, time, flags: 0x11)
+        segment(fromClient: !fromClient, time + rtt / 2, flags: 0x11)
+        segment(fromClient: fromClient, time + rtt, flags: 0x10)
+    }
+}
+
+public struct ExerciseError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ d: String) { description = d }
+}

@@ -1,0 +1,421 @@
+import EvidenceStore
+import Foundation
+import JikochoModel
+import Parsers
+
+/// Where an observation is in the evidence: the item and the place inside it.
+public struct EvidenceCite: Hashable, Sendable, Codable {
+    public var evidenceID: Int64
+    public var locator: String
+    /// The event's row id, when the observation is an event.
+    public var eventID: Int64?
+}
+
+/// One sighting of an action by one clock, as recorded.
+struct Observation {
+    var clock: String
+    /// Recorded time (the clock's own).
+    var time: Int64
+    /// What identifies the action across clocks (`flow:10.20.3.15:49781>hmi-1:3389`).
+    var key: String
+    /// How long after the action this kind of sighting is expected (a historian scan sees a change half an
+    /// interval later on average).
+    var lag: Int64
+    /// The sighting's own timing uncertainty (one scan interval, one second of syslog resolution…).
+    var resolution: Int64
+    var method: String
+    var cite: EvidenceCite
+    var summary: String
+}
+
+/// A pair of sightings of the same action by two clocks, and what it says about their offset.
+public struct ClockPair: Sendable, Codable {
+    public var method: String
+    public var reference: EvidenceCite
+    public var referenceTime: Timestamp
+    public var other: EvidenceCite
+    public var otherTime: Timestamp
+    /// What to add to the other clock's recorded time to agree with the reference, from this pair alone.
+    public var offsetNanos: Int64
+    /// This pair's difference from the fitted correction.
+    public var residualNanos: Int64
+    public var summary: String
+}
+
+/// A proposed correction for one clock.
+public struct ClockEstimate: Sendable {
+    public var clock: String
+    /// The clock it was measured against directly (the reference, or a clock already placed).
+    public var against: String
+    public var correction: ClockCorrection
+    /// ± the larger of the residuals' spread (1.4826 × MAD) and the sightings' own resolution.
+    public var uncertaintyNanos: Int64
+    public var pairs: [ClockPair]
+    /// Recorded time spanned by the pairs.
+    public var spanNanos: Int64
+    public var methods: [String]
+    /// The offset is larger than its uncertainty and worth applying.
+    public var significant: Bool
+    public var notes: [String]
+
+    /// The estimate as stored with the clock (method, pairs, residuals).
+    public var detail: JSONValue {
+        .object([
+            "against": .string(against), "methods": .array(methods.map { .string($0) }),
+            "pairs": .int(Int64(pairs.count)), "span_ns": .int(spanNanos),
+            "uncertainty_ns": .int(uncertaintyNanos),
+            "residuals_ns": .array(pairs.map { .int($0.residualNanos) }),
+            "evidence": .array(pairs.prefix(50).map {
+                .object(["method": .string($0.method),
+                         "reference": .string("#\($0.reference.evidenceID) \($0.reference.locator)"),
+                         "other": .string("#\($0.other.evidenceID) \($0.other.locator)")])
+            }),
+        ])
+    }
+}
+
+/// The outcome of an estimate over the whole case.
+public struct ClockEstimation: Sendable {
+    public var references: [String]
+    public var estimates: [ClockEstimate]
+    /// Clocks for which no pair of sightings was found, with what they would need.
+    public var unpaired: [String: String]
+}
+
+/// Estimates clock offsets from pairs of sightings of the same action by two clocks:
+/// - a Modbus write in a capture and the change of the historian tag it drives (through the inventory's tag map
+///   and scale: the written raw value must match the tag's new value);
+/// - a TCP connection seen by a capture or a firewall (`302013`) and by another (same addresses and ports), and a
+///   remote-desktop logon (4624 type 10) whose client address and port name that connection;
+/// - a DNS query in a capture and the host's own record of it (Sysmon 22).
+///
+/// For each pair of clocks, the offset is the densest cluster of pair differences (so that a repeated action cannot
+/// pair with the wrong repetition), then the median of the pairs in it; drift is fitted (Theil–Sen) when the pairs
+/// span an hour or more and the slope stands out from the noise. Clocks are placed from the reference outwards,
+/// each against the clock it shares the most pairs with.
+public struct ClockEstimator {
+    public var window: Int64 = 2 * 3600 * 1_000_000_000
+    /// Half the width of the cluster of differences searched for.
+    public var tolerance: Int64 = 3_000_000_000
+    public var references: [String]?
+
+    public init(window: Int64 = 2 * 3600 * 1_000_000_000, references: [String]? = nil) {
+        self.window = window
+        self.references = references
+    }
+
+    public func estimate(_ c: Case) throws -> ClockEstimation {
+        let clocks = try c.clocks()
+        let clockOf = Dictionary(uniqueKeysWithValues: clocks.flatMap { info in info.items.map { ($0.evidenceID, info.name) } })
+        let refs = references ?? clocks.filter(\.isReference).map(\.name)
+        let resolver = try c.assetResolver()
+        var obs = try observations(c, clockOf: clockOf, resolver: resolver)
+        obs += try historianObservations(c, clockOf: clockOf, resolver: resolver)
+        let byClock = Dictionary(grouping: obs, by: \.clock)
+
+        // Pairwise fits between every two clocks that share keys.
+        var fits: [String: [String: ClockEstimate]] = [:]
+        let names = byClock.keys.sorted()
+        for (i, a) in names.enumerated() {
+            for b in names[(i + 1)...] {
+                if let f = fit(reference: byClock[a]!, other: byClock[b]!, a: a, b: b) { fits[a, default: [:]][b] = f }
+                if let f = fit(reference: byClock[b]!, other: byClock[a]!, a: b, b: a) { fits[b, default: [:]][a] = f }
+            }
+        }
+        // Place clocks outwards from the references: each time, the unplaced clock with the most pairs to a placed one.
+        var placed: [String: (ClockCorrection, Int64)] = [:]
+        for r in refs { placed[r] = (.none, 0) }
+        var estimates: [ClockEstimate] = []
+        while true {
+            var best: (from: String, est: ClockEstimate)?
+            for (from, (_, _)) in placed {
+                for (to, est) in fits[from] ?? [:] where placed[to] == nil {
+                    if best == nil || est.pairs.count > best!.est.pairs.count
+                        || (est.pairs.count == best!.est.pairs.count && est.uncertaintyNanos < best!.est.uncertaintyNanos)
+                        || (est.pairs.count == best!.est.pairs.count && est.uncertaintyNanos == best!.est.uncertaintyNanos
+                            && (to, from) < (best!.est.clock, best!.from)) {
+                        best = (from, est)
+                    }
+                }
+            }
+            guard let (from, rel) = best else { break }
+            let (base, baseUncertainty) = placed[from]!
+            var e = rel
+            // The other clock's time plus the relative offset is the placed clock's time, which its own correction
+            // puts right in turn (offsets add; the placed clock's drift is applied at the pairs' epoch).
+            e.correction.offsetNanos = rel.correction.offsetNanos + base.offsetNanos
+                + (base.isNone ? 0 : base.apply(rel.correction.epochNanos) - rel.correction.epochNanos - base.offsetNanos)
+            e.uncertaintyNanos = rel.uncertaintyNanos + baseUncertainty
+            if !base.isNone {
+                e.notes.append("placed through \(from), whose own correction is \(base.description)")
+            }
+            e.significant = abs(e.correction.offsetNanos) > max(2 * e.uncertaintyNanos, 1_000_000_000)
+                || e.correction.driftPPB != 0
+            placed[e.clock] = (e.correction, e.uncertaintyNanos)
+            estimates.append(e)
+        }
+        var unpaired: [String: String] = [:]
+        for info in clocks where placed[info.name] == nil {
+            unpaired[info.name] = byClock[info.name] == nil
+                ? "no sightings that another clock also records (Modbus writes to mapped tags, connections, "
+                    + "remote-desktop logons, DNS queries)"
+                : "its sightings match none of a placed clock's"
+        }
+        return ClockEstimation(references: refs, estimates: estimates, unpaired: unpaired)
+    }
+
+    // MARK: Sightings
+
+    func observations(_ c: Case, clockOf: [Int64: String], resolver: AssetResolver) throws -> [Observation] {
+        var out: [Observation] = []
+        let q = EventQuery(kinds: ["ics.modbus.write", "rdp.connect", "net.flow_start", "net.flow", "auth.logon",
+                                   "dns.query", "net.dns_query"])
+        try c.forEachEvent(q) { s in
+            let e = s.event
+            guard let clock = clockOf[e.provenance.evidenceID] else { return }
+            let cite = EvidenceCite(evidenceID: e.provenance.evidenceID, locator: e.provenance.locator, eventID: s.id)
+            let t = e.recordedTime.nanoseconds
+            func dstName(_ ep: Endpoint) -> String? { ep.asset ?? ep.ip }
+            func add(_ key: String, method: String, lag: Int64 = 0, resolution: Int64) {
+                out.append(Observation(clock: clock, time: t, key: key, lag: lag, resolution: resolution, method: method,
+                                       cite: cite, summary: e.message))
+            }
+            let syslogResolution: Int64 = e.provenance.collector.hasPrefix("log/syslog") ? 1_000_000_000 : 1_000_000
+            switch e.kind {
+            case "ics.modbus.write":
+                // Keys per written register: `modbus:plc-dosing:holding:40001=11100`.
+                guard let plc = e.dst.asset ?? e.dst.ip, case .int(let address)? = e.attributes["address"],
+                      case .array(let values)? = e.attributes["values"],
+                      case .string(let table)? = e.attributes["table"] else { return }
+                for (i, v) in values.enumerated() {
+                    let raw: Int64
+                    switch v {
+                    case .int(let x): raw = x
+                    case .bool(let b): raw = b ? 1 : 0
+                    default: continue
+                    }
+                    let point = Modbus.reference(table: table, address: Int(address) + i)
+                    add("modbus:\(plc):\(point)=\(raw)", method: "modbus-write~historian", resolution: 1_000_000)
+                }
+            case "rdp.connect", "net.flow_start", "net.flow":
+                guard let sip = e.src.ip, let sport = e.src.port, let d = dstName(e.dst), let dport = e.dst.port
+                else { return }
+                add("flow:\(sip):\(sport)>\(d):\(dport)", method: "connection", resolution: syslogResolution)
+            case "auth.logon":
+                // A remote-desktop logon names its client's address and port: the connection the capture saw.
+                guard case .string(let type)? = e.attributes["winlog"].flatMap({ Self.path($0, ["event_data", "LogonType"]) })
+                        ?? e.attributes["LogonType"], type == "10",
+                      let sip = e.src.ip, let sport = e.src.port, let host = e.asset ?? resolver.asset(host: e.host)
+                else { return }
+                add("flow:\(sip):\(sport)>\(host):3389", method: "connection~rdp-logon", resolution: 3_000_000_000)
+            case "dns.query", "net.dns_query":
+                let name: String?
+                if case .string(let q)? = e.attributes["query"] { name = q }
+                else if case .string(let q)? = e.attributes["QueryName"] { name = q }
+                else { name = e.attributes["winlog"].flatMap { Self.path($0, ["event_data", "QueryName"]) }?.text }
+                guard let name else { return }
+                let who = e.kind == "dns.query" ? (e.src.asset ?? e.src.ip) : (e.asset ?? resolver.asset(host: e.host))
+                guard let who else { return }
+                add("dns:\(who):\(name.lowercased())", method: "dns-query", resolution: 1_000_000_000)
+            default:
+                break
+            }
+        }
+        return out
+    }
+
+    static func path(_ v: JSONValue, _ keys: [String]) -> JSONValue? {
+        var cur = v
+        for k in keys {
+            guard case .object(let o) = cur, let next = o[k] else { return nil }
+            cur = next
+        }
+        return cur
+    }
+
+    /// Changes of historian tags that the inventory maps to controller registers, keyed like the writes: the raw
+    /// value is the tag's new value divided by the mapping's scale.
+    func historianObservations(_ c: Case, clockOf: [Int64: String], resolver: AssetResolver) throws -> [Observation] {
+        var mappings: [String: (asset: String, point: String, scale: Double)] = [:]
+        for a in resolver.assets {
+            for m in a.tagMap {
+                guard let point = Self.normalizedPoint(m.point) else { continue }
+                mappings[m.tag.lowercased()] = (a.name, point, m.scale ?? 1)
+            }
+        }
+        guard !mappings.isEmpty else { return [] }
+        var out: [Observation] = []
+        for s in try c.series() {
+            guard let m = mappings[s.info.tag.lowercased()], let clock = clockOf[s.evidenceID] else { continue }
+            var previous: Double?
+            var lastTime: Int64?
+            var intervals: [Int64] = []
+            var changes: [(Int64, Double, Int)] = []
+            var count = 0
+            try c.forEachSample(series: s.id, recorded: true) { x in
+                count += 1
+                if let l = lastTime, intervals.count < 512 { intervals.append(x.time.nanoseconds - l) }
+                lastTime = x.time.nanoseconds
+                guard let v = x.value, x.quality == .good else { return }
+                if let p = previous, p != v { changes.append((x.time.nanoseconds, v, x.line)) }
+                previous = v
+            }
+            // A tag that changes at most scans is a measurement, not a register someone writes.
+            guard count > 0, changes.count * 10 <= count else { continue }
+            intervals.sort()
+            let interval = intervals.isEmpty ? 0 : intervals[intervals.count / 2]
+            for (t, v, line) in changes {
+                let raw = (v / m.scale).rounded()
+                guard abs(raw) < 9e15 else { continue }
+                out.append(Observation(
+                    clock: clock, time: t, key: "modbus:\(m.asset):\(m.point)=\(Int64(raw))", lag: interval / 2,
+                    resolution: interval / 2, method: "modbus-write~historian",
+                    cite: EvidenceCite(evidenceID: s.evidenceID, locator: "line \(line)", eventID: nil),
+                    summary: "\(s.info.tag) changes to \(v)"))
+            }
+        }
+        return out
+    }
+
+    /// `holding:40001`, `40001`, `hr:40001` → `holding:40001`, as the Modbus decoder writes references.
+    public static func normalizedPoint(_ p: String) -> String? {
+        let parts = p.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
+        let number = parts.last ?? ""
+        guard let n = Int(number), n > 0 else { return nil }
+        var table = parts.count == 2 ? parts[0] : ""
+        switch table {
+        case "hr", "holding_register", "holding": table = "holding"
+        case "ir", "input_register", "input": table = "input"
+        case "co", "coil", "coils": table = "coil"
+        case "di", "discrete_input", "discrete": table = "discrete_input"
+        case "":
+            switch number.first {
+            case "4": table = "holding"
+            case "3": table = "input"
+            case "1": table = "discrete_input"
+            case "0": table = "coil"
+            default: return nil
+            }
+        default: return nil
+        }
+        // 40001 / 400001 (the table digit and a 1-based register), or a bare 1-based register number.
+        let digits = number.count
+        var register = n
+        if digits >= 5, let lead = number.first, "0134".contains(lead) {
+            register = Int(number.dropFirst()) ?? n
+        }
+        guard register >= 1 else { return nil }
+        return Modbus.reference(table: table, address: register - 1)
+    }
+
+    // MARK: Fitting
+
+    /// The correction that brings `other`'s clock `b` to `reference`'s clock `a`, or nil without pairs.
+    func fit(reference: [Observation], other: [Observation], a: String, b: String) -> ClockEstimate? {
+        let otherByKey = Dictionary(grouping: other, by: \.key)
+        // Every candidate difference within the window, with the reference sighting it belongs to.
+        var candidates: [(d: Int64, ref: Int, oth: Observation, refObs: Observation)] = []
+        for (i, r) in reference.enumerated() {
+            guard let matches = otherByKey[r.key] else { continue }
+            for o in matches {
+                let d = (r.time - r.lag) - (o.time - o.lag)
+                if abs(d) <= window { candidates.append((d, i, o, r)) }
+            }
+        }
+        guard !candidates.isEmpty else { return nil }
+        candidates.sort { $0.d < $1.d }
+        // The densest cluster: the width-2·tolerance window holding the most distinct reference sightings.
+        var bestStart = 0, bestCount = 0, bestSpread = Int64.max
+        var j = 0
+        for i in candidates.indices {
+            while candidates[j].d < candidates[i].d - 2 * tolerance { j += 1 }
+            let distinct = Set(candidates[j...i].map(\.ref)).count
+            let spread = candidates[i].d - candidates[j].d
+            if distinct > bestCount || (distinct == bestCount && spread < bestSpread) {
+                bestCount = distinct
+                bestStart = j
+                bestSpread = spread
+                _ = i
+            }
+        }
+        let lower = candidates[bestStart].d
+        let inCluster = candidates.filter { $0.d >= lower && $0.d <= lower + 2 * tolerance }
+        let center = Self.median(inCluster.map(\.d))
+        // One pair per reference sighting and per other sighting: the closest to the cluster's centre.
+        var usedOther = Set<String>()
+        var chosen: [(d: Int64, r: Observation, o: Observation)] = []
+        for group in Dictionary(grouping: inCluster, by: \.ref).values.sorted(by: { $0[0].ref < $1[0].ref }) {
+            for cand in group.sorted(by: { abs($0.d - center) < abs($1.d - center) }) {
+                let id = "\(cand.oth.cite.evidenceID)|\(cand.oth.cite.locator)|\(cand.oth.key)"
+                if usedOther.contains(id) { continue }
+                usedOther.insert(id)
+                chosen.append((cand.d, cand.refObs, cand.oth))
+                break
+            }
+        }
+        guard !chosen.isEmpty else { return nil }
+        chosen.sort { $0.o.time < $1.o.time }
+        let times = chosen.map(\.o.time)
+        let span = (times.last ?? 0) - (times.first ?? 0)
+        let epoch = Self.median(times)
+        var correction = ClockCorrection(offsetNanos: Self.median(chosen.map(\.d)), driftPPB: 0, epochNanos: epoch)
+        var notes: [String] = []
+        let resolution = chosen.map { max($0.r.resolution, $0.o.resolution) }.max() ?? 0
+        func residuals(_ c: ClockCorrection) -> [Int64] {
+            chosen.map { $0.d - (c.apply($0.o.time) - $0.o.time) }
+        }
+        var noise = Int64(1.4826 * Double(Self.median(residuals(correction).map { abs($0) })))
+        // Drift: Theil–Sen slope of the differences over the other clock's time, when the pairs span an hour or more
+        // and the drift over the span stands out from the noise.
+        if chosen.count >= 4, span >= 3600 * 1_000_000_000 {
+            var slopes: [Double] = []
+            for x in 0..<chosen.count {
+                for y in (x + 1)..<chosen.count where chosen[y].o.time != chosen[x].o.time {
+                    slopes.append(Double(chosen[y].d - chosen[x].d) / Double(chosen[y].o.time - chosen[x].o.time))
+                    if slopes.count > 20_000 { break }
+                }
+            }
+            slopes.sort()
+            if !slopes.isEmpty {
+                let slope = slopes[slopes.count / 2]
+                let drift = ClockCorrection(offsetNanos: 0, driftPPB: Int64((slope * 1e9).rounded()), epochNanos: epoch)
+                let offsets = chosen.map { $0.d - (drift.apply($0.o.time) - $0.o.time) }
+                let candidate = ClockCorrection(offsetNanos: Self.median(offsets), driftPPB: drift.driftPPB,
+                                                epochNanos: epoch)
+                let newNoise = Int64(1.4826 * Double(Self.median(residuals(candidate).map { abs($0) })))
+                let over = abs(slope) * Double(span)
+                if over > 3 * Double(max(noise, resolution)), newNoise < noise || noise <= resolution {
+                    correction = candidate
+                    noise = newNoise
+                    notes.append("drift fitted: \(ClockCorrection.format(slope * 1e6, 3)) ppm over "
+                                 + "\(ClockCorrection.format(Double(span) / 3.6e12, 1)) h of pairs")
+                }
+            }
+        }
+        let res = residuals(correction)
+        let pairs = zip(chosen, res).map { p, r in
+            ClockPair(method: p.r.method == p.o.method ? p.r.method : "\(p.r.method)/\(p.o.method)",
+                      reference: p.r.cite, referenceTime: Timestamp(nanoseconds: p.r.time), other: p.o.cite,
+                      otherTime: Timestamp(nanoseconds: p.o.time), offsetNanos: p.d, residualNanos: r,
+                      summary: "\(p.r.summary) ~ \(p.o.summary)")
+        }
+        if chosen.count < 3 { notes.append("only \(chosen.count) pair\(chosen.count == 1 ? "" : "s"): weak evidence") }
+        if inCluster.count < candidates.count {
+            notes.append("\(candidates.count - inCluster.count) candidate pairing\(candidates.count - inCluster.count == 1 ? "" : "s") "
+                         + "outside the agreeing cluster left out")
+        }
+        let methods = Array(Set(pairs.map(\.method))).sorted()
+        if methods.contains(where: { $0.contains("rdp-logon") }) {
+            notes.append("a logon is written seconds after its connection opens: offsets from logons carry that lag")
+        }
+        return ClockEstimate(clock: b, against: a, correction: correction, uncertaintyNanos: max(noise, resolution),
+                             pairs: pairs, spanNanos: span, methods: methods, significant: false, notes: notes)
+    }
+
+    static func median(_ v: [Int64]) -> Int64 {
+        guard !v.isEmpty else { return 0 }
+        let s = v.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] / 2 + s[s.count / 2] / 2
+                                                      + (s[s.count / 2 - 1] % 2 + s[s.count / 2] % 2) / 2)
+    }
+}
