@@ -6,7 +6,7 @@
 SWIFT ?= swift
 DEPS  := scripts/ensure-deps.sh
 
-.PHONY: all deps build release test demo bench fuzz fuzz-smoke clean
+.PHONY: all deps build release test demo bench fuzz fuzz-smoke evidence clean
 
 all: build
 
@@ -41,3 +41,7 @@ bench: deps
 
 clean:
 	rm -rf .build .build-fuzz demo-case
+
+# The exercises' evidence is generated from seeds by code in the repository; a test fails when Evidence/ is stale.
+evidence: build
+	$(SWIFT) run jikocho dev exercise water-treatment-remote-setpoint Evidence/water-treatment-remote-setpoint

@@ -22,20 +22,24 @@ public struct ClockCorrection: Hashable, Codable, Sendable {
     /// The corrected instant of a recorded one.
     public func apply(_ recorded: Int64) -> Int64 {
         guard driftPPB != 0 else { return recorded &+ offsetNanos }
-        // The same arithmetic as the SQL that corrects stored events: elapsed × (ppb / 1e9), rounded half away.
-        let drift = (Double(recorded &- epochNanos) * (Double(driftPPB) / 1e9)).rounded()
-        return recorded &+ offsetNanos &+ Int64(max(-9.0e18, min(9.0e18, drift)))
+        return recorded &+ offsetNanos &+ driftTerm(recorded)
     }
 
     public func apply(_ t: Timestamp) -> Timestamp { Timestamp(nanoseconds: apply(t.nanoseconds)) }
 
-    /// The recorded instant that corrects to `corrected` (the inverse of `apply`, exact for offsets, to the
-    /// nanosecond for drifts).
+    /// The recorded instant that corrects to `corrected` (the inverse of `apply`; with drift, found by iterating,
+    /// which converges at once since the drift term changes by parts per million of the step).
     public func recorded(_ corrected: Int64) -> Int64 {
-        guard driftPPB != 0 else { return corrected &- offsetNanos }
-        let k = Double(driftPPB) / 1e9
-        let r = (Double(corrected &- offsetNanos) + k * Double(epochNanos)) / (1 + k)
-        return Int64(max(-9.0e18, min(9.0e18, r.rounded())))
+        var r = corrected &- offsetNanos
+        guard driftPPB != 0 else { return r }
+        for _ in 0..<4 { r = corrected &- offsetNanos &- driftTerm(r) }
+        return r
+    }
+
+    func driftTerm(_ recorded: Int64) -> Int64 {
+        // The same arithmetic as the SQL that corrects stored events: elapsed × (ppb / 1e9), rounded half away.
+        let d = (Double(recorded &- epochNanos) * (Double(driftPPB) / 1e9)).rounded()
+        return Int64(max(-9.0e18, min(9.0e18, d)))
     }
 
     /// `+97.000 s`, `-0.250 s, drift +11.6 ppm`.

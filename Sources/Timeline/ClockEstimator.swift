@@ -366,30 +366,31 @@ public struct ClockEstimator {
         }
         var noise = Int64(1.4826 * Double(Self.median(residuals(correction).map { abs($0) })))
         // Drift: Theil–Sen slope of the differences over the other clock's time, when the pairs span an hour or more
-        // and the drift over the span stands out from the noise.
-        if chosen.count >= 4, span >= 3600 * 1_000_000_000 {
-            var slopes: [Double] = []
-            for x in 0..<chosen.count {
-                for y in (x + 1)..<chosen.count where chosen[y].o.time != chosen[x].o.time {
-                    slopes.append(Double(chosen[y].d - chosen[x].d) / Double(chosen[y].o.time - chosen[x].o.time))
-                    if slopes.count > 20_000 { break }
+        // and the drift over the span stands out from what is left once it is taken out.
+        if chosen.count >= 4, span >= 3600 * 1_000_000_000, let drifted = Self.driftFit(chosen.map { ($0.o.time, $0.d) }, epoch: epoch) {
+            let newNoise = Int64(1.4826 * Double(Self.median(residuals(drifted).map { abs($0) })))
+            let over = abs(Double(drifted.driftPPB) / 1e9) * Double(span)
+            if over > 3 * Double(max(newNoise, resolution)), newNoise < noise {
+                // Pair again along the drifting line: repetitions far from the first cluster's centre now fit.
+                var used = Set<String>()
+                var again: [(d: Int64, r: Observation, o: Observation)] = []
+                for group in Dictionary(grouping: candidates, by: \.ref).values.sorted(by: { $0[0].ref < $1[0].ref }) {
+                    let best = group.map { c in (c, abs(c.d - (drifted.apply(c.oth.time) - c.oth.time))) }
+                        .filter { $0.1 <= tolerance }.sorted { $0.1 < $1.1 }
+                    for (cand, _) in best {
+                        let id = "\(cand.oth.cite.evidenceID)|\(cand.oth.cite.locator)|\(cand.oth.key)"
+                        if used.contains(id) { continue }
+                        used.insert(id)
+                        again.append((cand.d, cand.refObs, cand.oth))
+                        break
+                    }
                 }
-            }
-            slopes.sort()
-            if !slopes.isEmpty {
-                let slope = slopes[slopes.count / 2]
-                let drift = ClockCorrection(offsetNanos: 0, driftPPB: Int64((slope * 1e9).rounded()), epochNanos: epoch)
-                let offsets = chosen.map { $0.d - (drift.apply($0.o.time) - $0.o.time) }
-                let candidate = ClockCorrection(offsetNanos: Self.median(offsets), driftPPB: drift.driftPPB,
-                                                epochNanos: epoch)
-                let newNoise = Int64(1.4826 * Double(Self.median(residuals(candidate).map { abs($0) })))
-                let over = abs(slope) * Double(span)
-                if over > 3 * Double(max(noise, resolution)), newNoise < noise || noise <= resolution {
-                    correction = candidate
-                    noise = newNoise
-                    notes.append("drift fitted: \(ClockCorrection.format(slope * 1e6, 3)) ppm over "
-                                 + "\(ClockCorrection.format(Double(span) / 3.6e12, 1)) h of pairs")
-                }
+                again.sort { $0.o.time < $1.o.time }
+                chosen = again
+                correction = Self.driftFit(chosen.map { ($0.o.time, $0.d) }, epoch: epoch) ?? drifted
+                noise = Int64(1.4826 * Double(Self.median(residuals(correction).map { abs($0) })))
+                notes.append("drift fitted: \(ClockCorrection.format(Double(correction.driftPPB) / 1000, 3)) ppm over "
+                             + "\(ClockCorrection.format(Double(span) / 3.6e12, 1)) h of pairs")
             }
         }
         let res = residuals(correction)
@@ -410,6 +411,27 @@ public struct ClockEstimator {
         }
         return ClockEstimate(clock: b, against: a, correction: correction, uncertaintyNanos: max(noise, resolution),
                              pairs: pairs, spanNanos: span, methods: methods, significant: false, notes: notes)
+    }
+
+    /// Theil–Sen: the median of the pairwise slopes (at most 20,000 of them), then the median offset at `epoch`.
+    static func driftFit(_ points: [(t: Int64, d: Int64)], epoch: Int64) -> ClockCorrection? {
+        var slopes: [Double] = []
+        let stride = max(1, points.count * points.count / 40_000)
+        var n = 0
+        for x in 0..<points.count {
+            for y in (x + 1)..<points.count where points[y].t != points[x].t {
+                n += 1
+                if n % stride != 0 { continue }
+                slopes.append(Double(points[y].d - points[x].d) / Double(points[y].t - points[x].t))
+            }
+        }
+        guard !slopes.isEmpty else { return nil }
+        slopes.sort()
+        let drift = ClockCorrection(offsetNanos: 0, driftPPB: Int64((slopes[slopes.count / 2] * 1e9).rounded()),
+                                    epochNanos: epoch)
+        guard drift.driftPPB != 0 else { return nil }
+        let offsets = points.map { $0.d - (drift.apply($0.t) - $0.t) }
+        return ClockCorrection(offsetNanos: median(offsets), driftPPB: drift.driftPPB, epochNanos: epoch)
     }
 
     static func median(_ v: [Int64]) -> Int64 {

@@ -91,6 +91,7 @@ public struct SyslogCollector: Collector {
         var user: String?
         var src = Endpoint()
         var dst = Endpoint()
+        var text = r.message
         var domain = Domain.it
         if let meaning = LinuxAuth.interpret(program: r.program, message: r.message) {
             kind = meaning.kind
@@ -104,10 +105,12 @@ public struct SyslogCollector: Collector {
             dst = meaning.dst
             domain = .network
             for (k, v) in meaning.attributes { attributes[k] = v }
+            // ASA writes `host : %ASA-…`: the separator is not part of the message.
+            if r.message.hasPrefix(": ") { text = String(r.message.dropFirst(2)) }
         }
         let tag = r.program.map { p in r.pid.map { "\(p)[\($0)]: " } ?? "\(p): " } ?? ""
         return Event(time: time, timeDescription: "Log entry time", domain: domain, kind: kind, host: host ?? r.host,
-                     src: src, dst: dst, user: user, message: tag + r.message, attributes: attributes,
+                     src: src, dst: dst, user: user, message: tag + text, attributes: attributes,
                      provenance: Provenance(evidenceID: evidenceID, collector: Self.name,
                                             collectorVersion: Self.version, locator: line.locator))
     }

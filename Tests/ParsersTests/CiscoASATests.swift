@@ -1,0 +1,66 @@
+import JikochoModel
+import Testing
+
+@testable import Parsers
+
+@Suite struct CiscoASATests {
+    func meaning(_ message: String, program: String? = nil) -> FirewallMeaning? {
+        CiscoASA.interpret(program: program, message: message)
+    }
+
+    @Test func connectionsKnowTheirInitiator() throws {
+        let built = try #require(meaning(": %ASA-6-302013: Built inbound TCP connection 4412 for vpn:10.20.9.23/50122 "
+                                         + "(10.20.9.23/50122) to inside:10.20.3.15/3389 (10.20.3.15/3389) (vendor-svc)"))
+        #expect(built.kind == "net.flow_start" && built.user == "vendor-svc")
+        #expect(built.src == Endpoint(ip: "10.20.9.23", port: 50122) && built.dst == Endpoint(ip: "10.20.3.15", port: 3389))
+        #expect(built.attributes["src_interface"] == "vpn" && built.attributes["connection_id"] == "4412")
+        // Outbound: the ASA names the outside (responding) side first.
+        let out = try #require(meaning("Built outbound TCP connection 9 for outside:13.107.4.50/443 (13.107.4.50/443) "
+                                       + "to inside:10.20.3.15/57360 (192.0.2.10/57360)", program: "%ASA-6-302013"))
+        #expect(out.src == Endpoint(ip: "10.20.3.15", port: 57360) && out.dst == Endpoint(ip: "13.107.4.50", port: 443))
+        let down = try #require(meaning("%FTD-6-302014: Teardown TCP connection 4412 for vpn:10.20.9.23/50122 to "
+                                        + "inside:10.20.3.15/3389 duration 0:10:17 bytes 5200311 TCP FINs (vendor-svc)"))
+        #expect(down.kind == "net.flow_end" && down.attributes["duration_s"] == .int(617))
+        #expect(down.attributes["bytes"] == .int(5_200_311) && down.attributes["reason"] == "TCP FINs")
+        #expect(down.attributes["vendor"] == "cisco-ftd")
+        let deny = try #require(meaning("%ASA-4-106023: Deny tcp src outside:203.0.113.9/40804 dst inside:10.20.3.15/23 "
+                                        + "by access-group \"outside_access_in\" [0x0, 0x0]"))
+        #expect(deny.kind == "net.connection_blocked" && deny.attributes["acl"] == "outside_access_in")
+        #expect(deny.src.ip == "203.0.113.9" && deny.dst.port == 23)
+    }
+
+    @Test func vpnSessionsGiveTheOutsideAddressAndTheAssignedOne() throws {
+        let assigned = try #require(meaning("%ASA-6-722051: Group <GP-Vendors> User <vendor-svc> IP <198.51.100.77> "
+                                            + "IPv4 Address <10.20.9.23> IPv6 address <::> assigned to session"))
+        #expect(assigned.kind == "vpn.address_assigned" && assigned.user == "vendor-svc")
+        #expect(assigned.src.ip == "198.51.100.77" && assigned.dst.ip == "10.20.9.23")
+        #expect(assigned.attributes["group"] == "GP-Vendors" && assigned.attributes["assigned_ip"] == "10.20.9.23")
+        let start = try #require(meaning("%ASA-6-113039: Group <GP-Vendors> User <vendor-svc> IP <198.51.100.77> "
+                                         + "AnyConnect parent session started."))
+        #expect(start.kind == "vpn.session_start" && start.attributes["event"] == "AnyConnect parent session started.")
+        let end = try #require(meaning("%ASA-4-113019: Group = GP-Vendors, Username = vendor-svc, IP = 198.51.100.77, "
+                                       + "Session disconnected. Session Type: SSL, Duration: 0h:12m:15s, Bytes xmt: 1232211, "
+                                       + "Bytes rcv: 232111, Reason: User Requested"))
+        #expect(end.kind == "vpn.session_end" && end.user == "vendor-svc" && end.src.ip == "198.51.100.77")
+        #expect(end.attributes["bytes_sent"] == .int(1_232_211) && end.attributes["reason"] == "User Requested")
+        let ok = try #require(meaning("%ASA-6-113004: AAA user authentication Successful : server = 10.20.3.5 : user = vendor-svc"))
+        #expect(ok.kind == "auth.logon" && ok.user == "vendor-svc")
+        let bad = try #require(meaning("%ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : "
+                                       + "server = 10.20.3.5 : user = admin : user IP = 198.51.100.77"))
+        #expect(bad.kind == "auth.logon_failed" && bad.user == "admin" && bad.src.ip == "198.51.100.77")
+    }
+
+    @Test func hostileAndForeignLinesAreLeftToTheGenericKind() {
+        for m in ["", "%ASA-6-302013:", "%ASA-6-302013: Built", "%ASA-6-30201: x", "%ASA-66-302013: x",
+                  "%ASA-6-722051: Group <a> User <b> IP <not-an-ip> IPv4 Address <nor-this> assigned",
+                  "%ASA-6-302013: Built inbound TCP connection 1 for a:b/c to d:e/f",
+                  "%ASA-6-106023: Deny tcp src outside:1.2.3.4/99999999999999999999 dst x",
+                  "%XYZ-6-302013: Built inbound TCP connection 1 for a:1.2.3.4/1 to b:5.6.7.8/2",
+                  String(repeating: "<", count: 10_000), String(repeating: "Group <", count: 5_000)] {
+            let r = meaning(m)
+            #expect(r == nil || r?.kind == "net.connection_blocked", "\(m.prefix(80))")
+        }
+        // A valid message id that this reader does not interpret keeps the generic kind.
+        #expect(meaning("%ASA-6-605005: Login permitted from 10.0.0.5/5122 to inside:10.0.0.1/ssh for user \"admin\"") == nil)
+    }
+}
