@@ -58,10 +58,6 @@ func printSummary(_ s: CaseSummary) {
     print("custody    \(s.custodyEntries) entries, head \(s.custodyHead)")
 }
 
-extension String {
-    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
-    func rightPad(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
-}
 
 struct AddCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

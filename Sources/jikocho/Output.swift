@@ -11,21 +11,7 @@ enum Output {
     }
 
     /// Evidence strings may carry terminal escape sequences: control characters are shown as `\xNN`.
-    static func safe(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            switch u.value {
-            case 0x09: out += "\\t"
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0..<0x20, 0x7F, 0x80..<0xA0, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069:
-                out += String(format: "\\x%02X", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out
-    }
+    static func safe(_ s: String) -> String { s.terminalSafe }
 
     static func bytes(_ n: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
