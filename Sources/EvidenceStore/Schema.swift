@@ -196,13 +196,15 @@ enum Schema {
         }
         m.registerMigration("v3-clocks") { db in
             // Clocks: the recorded time at which an offset holds (drift is measured from it) and the estimate's
-            // details; assets: the evidence files each asset recorded (whose times are its clock).
+            // details; assets: the evidence files each asset recorded (whose times are its clock); findings: what
+            // a finding rests on in full (a causal chain's steps, links and alternatives).
             try db.execute(sql: """
                 ALTER TABLE clocks ADD COLUMN epoch_ns INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE clocks ADD COLUMN detail TEXT CHECK (detail IS NULL OR json_valid(detail));
                 ALTER TABLE clocks ADD COLUMN set_at INTEGER;
                 ALTER TABLE assets ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(evidence));
                 ALTER TABLE assets ADD COLUMN description TEXT;
+                ALTER TABLE findings ADD COLUMN detail TEXT CHECK (detail IS NULL OR json_valid(detail));
                 """)
         }
         return m

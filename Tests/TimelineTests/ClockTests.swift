@@ -21,7 +21,7 @@ final class FlagshipCase: @unchecked Sendable {
     }
 
     /// A fresh case of the exercise (each test gets its own, since tests change clocks).
-    func makeCase(label: String, inventory: Bool = true) throws -> Case {
+    func makeCase(label: String, inventory: Bool = true, without: Set<String> = []) throws -> Case {
         if !FileManager.default.fileExists(atPath: evidence + "/scenario.yaml") {
             var x = WaterTreatmentExercise()
             _ = try x.generate(into: evidence)
@@ -33,7 +33,8 @@ final class FlagshipCase: @unchecked Sendable {
             try c.importAssets(assets, file: "assets.yaml", sha256: String(repeating: "0", count: 64))
         }
         for outcome in try c.add(paths: [evidence]) {
-            if case .added(let item) = outcome, item.name != "assets.yaml", item.name != "scenario.yaml" {
+            if case .added(let item) = outcome, item.name != "assets.yaml", item.name != "scenario.yaml",
+               !without.contains(item.name) {
                 _ = try c.ingest(item)
             }
         }

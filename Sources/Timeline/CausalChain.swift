@@ -1,0 +1,479 @@
+import EvidenceStore
+import Foundation
+import JikochoModel
+import Parsers
+
+/// One event on a causal chain, with the asset it happened on.
+public struct ChainStep: Sendable {
+    public var event: StoredEvent
+    /// The asset the step is about: the event's asset, or for a controller write the controller written to.
+    public var asset: String?
+    /// What the step is in the chain: `impact`, `process change`, `controller write`, `logon session`, `vpn session`.
+    public var role: String
+    public var notes: [String] = []
+}
+
+/// How two neighbouring steps are joined: the rule, the time between them, what it rests on.
+public struct ChainLink: Sendable {
+    public var rule: String
+    public var explanation: String
+    /// From the earlier step to the later one.
+    public var gapNanos: Int64
+}
+
+/// Another event that could explain a step as well, and why it was not taken (it is listed, not hidden).
+public struct ChainAlternative: Sendable {
+    /// The index in `steps` of the step it competes with.
+    public var step: Int
+    public var event: StoredEvent
+    public var why: String
+}
+
+/// A chain from the first step the evidence supports to a physical effect, in time order.
+public struct CausalChain: Sendable {
+    public var steps: [ChainStep]
+    /// `links[i]` joins `steps[i]` and `steps[i + 1]`.
+    public var links: [ChainLink]
+    public var alternatives: [ChainAlternative]
+    /// Why the trail ends where it does (origin outside the site, no evidence for the next link…).
+    public var end: String
+    /// The trail reached a source outside the inventory (an outside address).
+    public var reachesOutside: Bool
+    /// The impact undoes an earlier change (a correction, such as an operator setting a setpoint back).
+    public var restores: Bool
+
+    public var impact: ChainStep { steps[steps.count - 1] }
+}
+
+/// Walks back from a physical effect through the links the evidence supports:
+/// historian tag ← controller write (tag map, value, time) ← the host whose address sent it (inventory) ← the
+/// logon session on that host at that time (active, most specific first; the others listed as competing) ← where
+/// that session came from (the host owning its source address, or the VPN session that was assigned it) … until
+/// the trail ends. It never invents a link: when the next one has no evidence, the chain stops and says why.
+public struct ChainBuilder {
+    /// How long before a process change a controller write may have happened (corrected times).
+    public var writeWindow: Int64 = 60_000_000_000
+    /// How much later than the change a write may appear (clock uncertainty after correction).
+    public var writeSlack: Int64 = 5_000_000_000
+    /// How far back a logon may be and still hold a session.
+    public var sessionLookback: Int64 = 24 * 3600 * 1_000_000_000
+    /// How long before a physical effect the setpoint change that explains it may be.
+    public var effectWindow: Int64 = 15 * 60 * 1_000_000_000
+
+    let c: Case
+    let resolver: AssetResolver
+
+    public init(_ c: Case) throws {
+        self.c = c
+        resolver = try c.assetResolver()
+    }
+
+    /// Chains for every event of a kind (most far-reaching first, then latest first).
+    public func chains(impact kind: String, limit: Int = 10) throws -> [CausalChain] {
+        let impacts = try c.events(EventQuery(kinds: [kind]))
+        let chains = try impacts.map { try chain(from: $0) }
+        // Furthest-reaching first; among equals, a change away from the usual value before one that restores it,
+        // a larger change before a smaller one, an earlier before a later.
+        return Array(chains.sorted { a, b in
+            if a.reachesOutside != b.reachesOutside { return a.reachesOutside }
+            if a.steps.count != b.steps.count { return a.steps.count > b.steps.count }
+            if a.restores != b.restores { return !a.restores }
+            let ma = Self.magnitude(a.impact.event.event), mb = Self.magnitude(b.impact.event.event)
+            if ma != mb { return ma > mb }
+            return a.impact.event.event.time < b.impact.event.event.time
+        }.prefix(limit))
+    }
+
+    public func chain(fromEventID id: Int64) throws -> CausalChain? {
+        var found: StoredEvent?
+        try c.forEachEvent(EventQuery()) { s in if s.id == id { found = s } }
+        return try found.map { try chain(from: $0) }
+    }
+
+    /// How far a setpoint moved, as |log ratio| (0 when unknown).
+    static func magnitude(_ e: Event) -> Double {
+        guard case .double(let r)? = e.attributes["ratio"], r > 0 else { return 0 }
+        return abs(log(r))
+    }
+
+    /// The earlier change that this one undoes (same controller and tag, back to the value it had), if any.
+    func restored(by change: StoredEvent) throws -> StoredEvent? {
+        guard change.event.kind == "process.setpoint_change", case .string(let tag)? = change.event.attributes["tag"],
+              let new = change.event.attributes["new"] else { return nil }
+        let t = change.event.time.nanoseconds
+        let earlier = try c.events(EventQuery(from: Timestamp(nanoseconds: t - 3600 * 1_000_000_000),
+                                              to: change.event.time, kinds: ["process.setpoint_change"]))
+        return earlier.last { e in
+            e.event.attributes["tag"] == .string(tag) && e.event.attributes["old"] == new
+                && assetOf(e.event) == assetOf(change.event)
+        }
+    }
+
+    public func chain(from impact: StoredEvent) throws -> CausalChain {
+        // Built backwards from the impact, then turned round.
+        var steps: [ChainStep] = [ChainStep(event: impact, asset: assetOf(impact.event), role: "impact")]
+        let undone = try restored(by: impact)
+        if let undone {
+            steps[0].notes.append("restores the value held before the change at "
+                                  + "\(undone.event.time.iso8601(precision: .seconds)) (event #\(undone.id))")
+        }
+        var links: [ChainLink] = []
+        var alternatives: [(StoredEvent, String)] = []
+        var reachesOutside = false
+        var end = ""
+        var visitedHosts = Set<String>()
+
+        func prepend(_ s: ChainStep, _ rule: String, _ why: String) {
+            let gap = steps[0].event.event.time.nanoseconds - s.event.event.time.nanoseconds
+            steps.insert(s, at: 0)
+            links.insert(ChainLink(rule: rule, explanation: why, gapNanos: gap), at: 0)
+        }
+
+        var current = impact
+        // A physical effect other than a setpoint change: the setpoint change on the same controller before it.
+        if current.event.kind != "process.setpoint_change", current.event.domain == .process {
+            if let asset = assetOf(current.event), let sp = try latest(kinds: ["process.setpoint_change"],
+                    before: current.event.time.nanoseconds + writeSlack, window: effectWindow,
+                    where: { assetOf($0.event) == asset }) {
+                prepend(ChainStep(event: sp, asset: asset, role: "process change"), "same-controller",
+                        "\(sp.event.message) on \(asset) preceded the effect")
+                current = sp
+            } else {
+                end = "no setpoint change on \(assetOf(current.event) ?? "its controller") in the "
+                    + "\(effectWindow / 60_000_000_000) minutes before the effect: a process cause is as likely as a command"
+                return finish()
+            }
+        }
+        // Process change ← controller write.
+        if current.event.kind == "process.setpoint_change" {
+            steps[0].role = steps.count == 1 ? "impact" : steps[0].role
+            guard let (write, why) = try controllerWrite(for: current) else {
+                end = noWriteReason(current)
+                return finish()
+            }
+            prepend(ChainStep(event: write, asset: assetOf(write.event), role: "controller write"), "tag-map", why)
+            current = write
+        }
+        // Write (or any event with a source address) ← the host that sent it ← its logon session ← …
+        var sourceIP = current.event.src.ip
+        var atTime = current.event.time.nanoseconds
+        while let ip = sourceIP {
+            guard let host = resolver.asset(address: ip) else {
+                // Not an asset: a VPN session may have been given the address.
+                if let (vpn, why) = try vpnSession(assigned: ip, before: atTime) {
+                    prepend(ChainStep(event: vpn, asset: assetOf(vpn.event), role: "vpn session",
+                                      notes: try failedLogons(from: vpn.event.src.ip, before: vpn.event.time.nanoseconds)),
+                            "vpn-address", why)
+                    if let outside = vpn.event.src.ip, resolver.asset(address: outside) == nil {
+                        reachesOutside = true
+                        end = "origin: \(outside), outside the inventory, logged on to the VPN as \(vpn.event.user ?? "?")"
+                    } else {
+                        end = "the VPN session's source is an asset of the site"
+                    }
+                } else {
+                    reachesOutside = !Self.isPrivate(ip)
+                    end = "origin: \(ip), which no asset of the inventory and no VPN log in the case accounts for"
+                }
+                return finish()
+            }
+            guard !visitedHosts.contains(host) else {
+                end = "the trail returns to \(host): stopped to avoid a loop"
+                return finish()
+            }
+            visitedHosts.insert(host)
+            let (sessions, hasLogs) = try activeSessions(on: host, at: atTime)
+            guard let first = sessions.first else {
+                end = hasLogs
+                    ? "no logon session on \(host) was active at \(Timestamp(nanoseconds: atTime).iso8601(precision: .seconds)) in its logs"
+                    : "\(host) (\(ip)) sent it, but the case holds no logon records of \(host)"
+                return finish()
+            }
+            for other in sessions.dropFirst() { alternatives.append((other.event, other.describe(host: host, competing: true))) }
+            let why = "\(ip) is \(host) (inventory); \(first.describe(host: host, competing: false))"
+            prepend(ChainStep(event: first.event, asset: host, role: "logon session"), "host-session", why)
+            current = first.event
+            atTime = current.event.time.nanoseconds
+            sourceIP = first.sourceIP
+            if sourceIP == nil {
+                end = "the session on \(host) is local (\(first.typeName)): the trail ends at \(host)'s console"
+            }
+        }
+        if end.isEmpty { end = "the first step has no source address to follow" }
+        return finish()
+
+        func finish() -> CausalChain {
+            // Alternatives point at the step they compete with (by event id).
+            let alts = alternatives.compactMap { (event, why) -> ChainAlternative? in
+                // A competing session belongs to the logon step on the same host.
+                let idx = steps.firstIndex { $0.role == "logon session" && $0.asset == (assetOf(event.event) ?? "") }
+                return idx.map { ChainAlternative(step: $0, event: event, why: why) }
+            }
+            return CausalChain(steps: steps, links: links, alternatives: alts, end: end, reachesOutside: reachesOutside,
+                               restores: undone != nil)
+        }
+    }
+
+    // MARK: Links
+
+    func assetOf(_ e: Event) -> String? {
+        if e.kind.hasPrefix("ics."), let d = e.dst.asset ?? resolver.asset(address: e.dst.ip) { return d }
+        return e.asset ?? resolver.asset(host: e.host)
+    }
+
+    /// The latest event of the kinds in `[before − window, before]` that satisfies `where`.
+    func latest(kinds: [String], before: Int64, window: Int64, where ok: (StoredEvent) -> Bool) throws -> StoredEvent? {
+        let found = try c.events(EventQuery(from: Timestamp(nanoseconds: before - window),
+                                            to: Timestamp(nanoseconds: before + 1), kinds: kinds))
+        return found.last(where: ok)
+    }
+
+    /// The controller write that made a setpoint change: to the change's controller, at a point the inventory maps
+    /// to the change's tag, with the raw value that gives the new value, shortly before the change.
+    func controllerWrite(for change: StoredEvent) throws -> (StoredEvent, String)? {
+        guard let asset = assetOf(change.event), case .string(let tag)? = change.event.attributes["tag"]
+                ?? change.event.attributes["series"] else { return nil }
+        let mapping = resolver.assets.first { $0.name == asset }?.tagMap.first { $0.tag.lowercased() == tag.lowercased() }
+        let point = mapping.flatMap { ClockEstimator.normalizedPoint($0.point) }
+        let scale = mapping?.scale ?? 1
+        var newValue: Double?
+        if case .double(let v)? = change.event.attributes["new"] { newValue = v }
+        if case .int(let v)? = change.event.attributes["new"] { newValue = Double(v) }
+        let t = change.event.time.nanoseconds
+        let candidates = try c.events(EventQuery(from: Timestamp(nanoseconds: t - writeWindow),
+                                                 to: Timestamp(nanoseconds: t + writeSlack), kinds: ["ics"]))
+            .filter { s in s.event.kind.contains("write") && assetOf(s.event) == asset }
+        var best: (StoredEvent, Int, String)?
+        for s in candidates {
+            // 0: point and value agree; 1: point agrees; 2: same controller only.
+            var rank = 2
+            var detail = "a write to \(asset)"
+            if let point, let ref = Self.writtenPoints(s.event)[point] {
+                rank = 1
+                detail = "written to \(point), which the inventory maps to \(tag)"
+                if let nv = newValue, let raw = ref, abs(Double(raw) * scale - nv) <= max(abs(scale) / 2, 1e-9) {
+                    rank = 0
+                    detail += "; \(raw) × \(ClockCorrection.format(scale, scale < 1 ? 3 : 0)) = \(Self.number(nv)), the new value"
+                }
+            }
+            if point != nil, rank == 2 { continue }
+            let gap = abs(t - s.event.time.nanoseconds)
+            if best == nil || rank < best!.1 || (rank == best!.1 && gap < abs(t - best!.0.event.time.nanoseconds)) {
+                best = (s, rank, detail)
+            }
+        }
+        guard let (w, _, detail) = best else { return nil }
+        let gap = Double(t - w.event.time.nanoseconds) / 1e9
+        return (w, "\(detail); the change follows \(ClockCorrection.format(gap, 3)) s later")
+    }
+
+    static func number(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
+    }
+
+    /// The points a write event wrote (`holding:40001` → raw value), from its address, table and values.
+    static func writtenPoints(_ e: Event) -> [String: Int64?] {
+        guard case .string(let table)? = e.attributes["table"], case .int(let address)? = e.attributes["address"]
+        else { return [:] }
+        var out: [String: Int64?] = [:]
+        if case .array(let values)? = e.attributes["values"], !values.isEmpty {
+            for (i, v) in values.enumerated() {
+                let p = ClockEstimator.normalizedPoint(Modbus.reference(table: table, address: Int(address) + i)) ?? ""
+                switch v {
+                case .int(let x): out[p] = x
+                case .bool(let b): out[p] = b ? 1 : 0
+                default: out[p] = Int64?.none
+                }
+            }
+        } else {
+            out[ClockEstimator.normalizedPoint(Modbus.reference(table: table, address: Int(address))) ?? ""] = Int64?.none
+        }
+        return out
+    }
+
+    func noWriteReason(_ change: StoredEvent) -> String {
+        let asset = assetOf(change.event) ?? "its controller"
+        return "no controller write to \(asset) in the \(writeWindow / 1_000_000_000) s before the change at "
+            + "\(change.event.time.iso8601(precision: .seconds)) (if the historian's clock is off, run `jikocho clock CASE "
+            + "estimate`; else the change was made at the controller or over a path no evidence covers)"
+    }
+
+    /// A logon session on a host.
+    struct Session {
+        var event: StoredEvent
+        var type: String?
+        var sourceIP: String?
+        var user: String?
+        var start: Int64
+
+        var typeName: String {
+            switch type {
+            case "2": return "console logon"
+            case "3": return "network logon"
+            case "7": return "unlock"
+            case "10": return "remote desktop"
+            case "11": return "cached console logon"
+            case "ssh": return "SSH"
+            default: return "logon" + (type.map { " type \($0)" } ?? "")
+            }
+        }
+
+        /// Remote sessions ahead of console sessions ahead of network logons; newer first.
+        var rank: Int {
+            switch type {
+            case "10", "ssh": return 0
+            case "2", "11", "7": return 1
+            case "3": return 2
+            default: return 3
+            }
+        }
+
+        func describe(host: String, competing: Bool) -> String {
+            let since = Timestamp(nanoseconds: start).iso8601(precision: .seconds)
+            let from = sourceIP.map { " from \($0)" } ?? ""
+            let base = "\(typeName) of \(user ?? "?") on \(host)\(from), active since \(since)"
+            guard competing else { return "the session active then: " + base }
+            return base + (rank == 1 ? " (someone at the console could have done it too)" : " (also active then)")
+        }
+    }
+
+    static func field(_ e: Event, _ name: String) -> String? {
+        if case .string(let v)? = e.attributes[name] { return v }
+        if case .int(let v)? = e.attributes[name] { return String(v) }
+        if let v = ClockEstimator.path(.object(e.attributes), ["winlog", "event_data", name]) {
+            if case .string(let s) = v { return s }
+            if case .int(let i) = v { return String(i) }
+        }
+        return nil
+    }
+
+    /// Sessions on a host active at `t`, best candidate first, and whether the case has logon records of the host.
+    func activeSessions(on host: String, at t: Int64) throws -> ([Session], Bool) {
+        let events = try c.events(EventQuery(from: Timestamp(nanoseconds: t - sessionLookback),
+                                             to: Timestamp(nanoseconds: t + 1), kinds: ["auth.logon", "auth.logoff",
+                                                                                        "auth.session_closed"]))
+            .filter { assetOf($0.event) == host }
+        // Records the host wrote itself (not events that merely name its address, such as a logon it started
+        // elsewhere).
+        let hasLogs = try !events.isEmpty
+            || c.events(EventQuery(kinds: ["auth"], asset: host, limit: 10_000)).contains { assetOf($0.event) == host }
+        var sessions: [Session] = []
+        var ended = Set<String>()
+        for s in events.reversed() {
+            let e = s.event
+            let logonID = Self.field(e, "TargetLogonId")
+            if e.kind != "auth.logon" {
+                if let id = logonID { ended.insert(id) } else if let u = e.user { ended.insert("user:\(u)") }
+                continue
+            }
+            let type = Self.field(e, "LogonType") ?? (e.provenance.collector.hasPrefix("log/syslog") && e.src.ip != nil ? "ssh" : nil)
+            // Records without a logon type (1149, session-manager events) support a 4624; they are no session.
+            guard let type else { continue }
+            if let id = logonID, ended.contains(id) { continue }
+            if logonID == nil, let u = e.user, ended.contains("user:\(u)") { continue }
+            // Service and batch logons do not drive a screen or a tool.
+            if ["4", "5", "0"].contains(type) { continue }
+            let ip = e.src.ip.flatMap { ["127.0.0.1", "::1", "-"].contains($0) ? nil : $0 }
+            sessions.append(Session(event: s, type: type, sourceIP: ip, user: e.user, start: e.time.nanoseconds))
+        }
+        sessions.sort { a, b in a.rank != b.rank ? a.rank < b.rank : a.start > b.start }
+        return (sessions, hasLogs)
+    }
+
+    /// The VPN session that was given `ip` before `t` and had not ended by then.
+    func vpnSession(assigned ip: String, before t: Int64) throws -> (StoredEvent, String)? {
+        let events = try c.events(EventQuery(from: Timestamp(nanoseconds: t - sessionLookback),
+                                             to: Timestamp(nanoseconds: t + 1), kinds: ["vpn"]))
+        for s in events.reversed() where s.event.kind == "vpn.address_assigned" {
+            let assigned = s.event.dst.ip ?? { if case .string(let a)? = s.event.attributes["assigned_ip"] { return a }; return nil }()
+            guard assigned == ip else { continue }
+            let ended = events.contains { x in
+                x.event.kind == "vpn.session_end" && x.event.time > s.event.time && x.event.time.nanoseconds < t
+                    && x.event.user == s.event.user && x.event.src.ip == s.event.src.ip
+            }
+            if ended { continue }
+            return (s, "\(ip) was assigned to \(s.event.user ?? "?")'s VPN session from \(s.event.src.ip ?? "?"), "
+                    + "still open then")
+        }
+        return nil
+    }
+
+    /// Failed logons from an address in the hour before: the guessing that often precedes a working password.
+    func failedLogons(from ip: String?, before t: Int64) throws -> [String] {
+        guard let ip else { return [] }
+        let failed = try c.events(EventQuery(from: Timestamp(nanoseconds: t - 3600 * 1_000_000_000),
+                                             to: Timestamp(nanoseconds: t + 1), kinds: ["auth.logon_failed"]))
+            .filter { $0.event.src.ip == ip }
+        guard !failed.isEmpty else { return [] }
+        let users = Array(Set(failed.compactMap(\.event.user))).sorted()
+        return ["\(failed.count) failed logon\(failed.count == 1 ? "" : "s") from \(ip) in the hour before"
+                + (users.isEmpty ? "" : " (users: \(users.joined(separator: ", ")))")]
+    }
+
+    static func isPrivate(_ ip: String) -> Bool {
+        let p = ip.split(separator: ".").compactMap { Int($0) }
+        if p.count == 4 {
+            return p[0] == 10 || (p[0] == 172 && (16...31).contains(p[1])) || (p[0] == 192 && p[1] == 168)
+                || p[0] == 127 || (p[0] == 169 && p[1] == 254) || (p[0] == 100 && (64...127).contains(p[1]))
+        }
+        let l = ip.lowercased()
+        return l.hasPrefix("fc") || l.hasPrefix("fd") || l.hasPrefix("fe80") || l == "::1"
+    }
+}
+
+extension CausalChain {
+    /// One line per step, for a finding's summary: `vendor-svc@198.51.100.77 → fw-1 → jump-1 → …`.
+    public var summary: String {
+        steps.map { s in
+            let e = s.event.event
+            let who = e.user.map { " (\($0))" } ?? ""
+            return "\(e.kind) on \(s.asset ?? e.host ?? "?")\(who)"
+        }.joined(separator: " → ") + ". " + end
+    }
+
+    public var title: String {
+        let e = impact.event.event
+        return "Causal chain to \(e.kind) on \(impact.asset ?? "?") at \(e.time.iso8601(precision: .seconds))"
+    }
+
+    public var severity: Finding.Severity { reachesOutside ? .high : (steps.count > 2 ? .medium : .info) }
+
+    /// The chain as stored with its finding and printed by `jikocho chain --json`: every step with its evidence
+    /// (item, SHA-256, locator), every link with its rule and gap, the competing explanations and the end.
+    public func json(_ context: TimelineContext) -> JSONValue {
+        func cite(_ s: StoredEvent) -> JSONValue {
+            let e = s.event
+            var o: [String: JSONValue] = ["event_id": .int(s.id), "evidence_id": .int(e.provenance.evidenceID),
+                                          "locator": .string(e.provenance.locator)]
+            if let item = context.items[e.provenance.evidenceID] {
+                o["sha256"] = .string(item.sha256)
+                o["evidence"] = .string(item.name)
+            }
+            return .object(o)
+        }
+        return .object([
+            "impact": .string(impact.event.event.kind), "reaches_outside": .bool(reachesOutside), "end": .string(end),
+            "steps": .array(steps.enumerated().map { i, s in
+                let e = s.event.event
+                var o: [String: JSONValue] = [
+                    "role": .string(s.role), "kind": .string(e.kind), "time": .string(e.time.iso8601()),
+                    "recorded_time": .string(e.recordedTime.iso8601()), "message": .string(e.message),
+                    "evidence": cite(s.event),
+                ]
+                if let a = s.asset { o["asset"] = .string(a) }
+                if let u = e.user { o["user"] = .string(u) }
+                if let ip = e.src.ip { o["src"] = .string(ip) }
+                if !s.notes.isEmpty { o["notes"] = .array(s.notes.map { .string($0) }) }
+                if i < links.count {
+                    let l = links[i]
+                    o["link_to_next"] = .object(["rule": .string(l.rule), "why": .string(l.explanation),
+                                                 "gap_s": .double(Double(l.gapNanos) / 1e9)])
+                }
+                return .object(o)
+            }),
+            "alternatives": .array(alternatives.map { a in
+                .object(["step": .int(Int64(a.step + 1)), "why": .string(a.why), "kind": .string(a.event.event.kind),
+                         "time": .string(a.event.event.time.iso8601()), "evidence": cite(a.event)])
+            }),
+        ])
+    }
+}

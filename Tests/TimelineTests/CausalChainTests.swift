@@ -1,0 +1,107 @@
+import Exercises
+import Foundation
+import JikochoModel
+import TestSupport
+import Testing
+import Yams
+
+@testable import EvidenceStore
+@testable import Timeline
+
+@Suite(.serialized) struct CausalChainTests {
+    struct KeyStep {
+        var kind: String
+        var asset: String
+        var time: Timestamp
+        var tolerance: Double
+        var user: String?
+    }
+
+    /// The answer key's chain, from the committed scenario.
+    static func answerChain() throws -> [KeyStep] {
+        let path = TestPaths.repoRoot.appendingPathComponent("Evidence/\(WaterTreatmentExercise.name)/scenario.yaml").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        guard let root = try Yams.load(yaml: text) as? [String: Any], let answer = root["answer"] as? [String: Any],
+              let chain = answer["chain"] as? [[String: Any]] else { throw ExerciseError.bad }
+        return try chain.map { s in
+            guard let kind = s["kind"] as? String, let asset = s["asset"] as? String, let time = s["time"] as? String,
+                  let t = TimeParser.iso8601(time)?.timestamp() else { throw ExerciseError.bad }
+            return KeyStep(kind: kind, asset: asset, time: t, tolerance: (s["tolerance_s"] as? Double)
+                            ?? Double(s["tolerance_s"] as? Int ?? 0), user: s["user"] as? String)
+        }
+    }
+
+    enum ExerciseError: Error { case bad }
+
+    @Test func theChainBehindTheSetpointRaiseIsTheAnswerKeys() throws {
+        let c = try FlagshipCase.shared.makeCase(label: "chain")
+        let est = try ClockEstimator().estimate(c)
+        for e in est.estimates where e.significant {
+            try c.setClock(e.clock, correction: e.correction, source: .estimate, reason: "test", detail: e.detail)
+        }
+        let chains = try ChainBuilder(c).chains(impact: "process.setpoint_change")
+        let chain = try #require(chains.first)
+        let key = try Self.answerChain()
+        #expect(chain.steps.map(\.event.event.kind) == key.map(\.kind))
+        #expect(chain.steps.map { $0.asset ?? "-" } == key.map(\.asset))
+        for (step, k) in zip(chain.steps, key) {
+            let off = Double(step.event.event.time.nanoseconds - k.time.nanoseconds) / 1e9
+            #expect(abs(off) <= k.tolerance, "\(k.kind) on \(k.asset): \(off) s from the key")
+            if let u = k.user { #expect(step.event.event.user == u) }
+        }
+        #expect(chain.reachesOutside && chain.end.contains("198.51.100.77"))
+        #expect(chain.links.map(\.rule) == ["vpn-address", "host-session", "host-session", "tag-map"])
+        // Every step cites its evidence; the operator at the console is listed as a competing explanation.
+        #expect(chain.steps.allSatisfy { !$0.event.event.provenance.locator.isEmpty })
+        #expect(chain.alternatives.contains { $0.why.contains("jsmith") && chain.steps[$0.step].asset == "hmi-1" })
+        #expect(chain.steps.first?.notes.first?.contains("5 failed logons") == true)
+        // The operator's setting back is ranked after the raise and says what it restores.
+        #expect(chains.dropFirst().first?.restores == true)
+        // Stored as a finding with the chain in full.
+        let context = try TimelineContext(c)
+        try c.saveFinding(Finding(playbook: "Timeline.CausalChain", title: chain.title, severity: chain.severity,
+                                  summary: chain.summary, eventIDs: chain.steps.map(\.event.id), createdAt: .now),
+                          detail: chain.json(context))
+        let (finding, detail) = try #require(try c.findings().first)
+        #expect(finding.severity == .high && finding.eventIDs.count == 5)
+        guard case .object(let d)? = detail, case .array(let steps)? = d["steps"] else {
+            Issue.record("no chain in the finding")
+            return
+        }
+        #expect(steps.count == 5)
+        #expect(try c.custodyEntries().contains { $0.action == "finding.add" })
+    }
+
+    @Test func withoutTheClockCorrectionTheChainStopsInsteadOfGuessing() throws {
+        let c = try FlagshipCase.shared.makeCase(label: "chain-skewed")
+        // The historian runs 97 s behind: its setpoint change appears before the write that caused it.
+        let raise = try #require(try c.events(EventQuery(kinds: ["process.setpoint_change"])).first {
+            $0.event.attributes["new"] == .double(11_100)
+        })
+        let chain = try ChainBuilder(c).chain(from: raise)
+        #expect(chain.steps.count == 1 && chain.links.isEmpty)
+        #expect(chain.end.contains("no controller write") && chain.end.contains("clock"))
+    }
+
+    @Test func whenTheJumpHostsLogsAreMissingTheTrailEndsThere() throws {
+        let c = try FlagshipCase.shared.makeCase(label: "chain-no-jump", without: ["jump-1-security.jsonl"])
+        try c.setClock("historian-1", correction: ClockCorrection(offsetNanos: 97_000_000_000), source: .investigator,
+                       reason: "known")
+        let chain = try #require(try ChainBuilder(c).chains(impact: "process.setpoint_change").first)
+        #expect(chain.steps.map(\.event.event.kind) == ["auth.logon", "ics.modbus.write", "process.setpoint_change"])
+        #expect(chain.end == "10.20.3.15 (jump-1) sent it, but the case holds no logon records of jump-1"
+                || chain.end.contains("no logon records of jump-1"), "\(chain.end)")
+        #expect(!chain.reachesOutside)
+    }
+
+    @Test func aPhysicalEffectLeadsBackThroughTheSetpointChangeBeforeIt() throws {
+        let c = try FlagshipCase.shared.makeCase(label: "chain-effect")
+        try c.setClock("historian-1", correction: ClockCorrection(offsetNanos: 97_000_000_000), source: .investigator,
+                       reason: "known")
+        let chains = try ChainBuilder(c).chains(impact: "process.excursion")
+        let pump = try #require(chains.first { $0.impact.event.event.message.contains("NaOH_Pump_Rate") })
+        #expect(pump.links.first?.rule == "vpn-address")
+        #expect(pump.links.last?.rule == "same-controller")
+        #expect(pump.steps.count == 6 && pump.reachesOutside)
+    }
+}
