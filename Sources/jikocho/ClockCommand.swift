@@ -73,14 +73,14 @@ struct ClockCommand: ParsableCommand {
         }
         let correction = ClockCorrection(offsetNanos: off, driftPPB: ppb, epochNanos: epoch)
         try c.setClock(name, correction: correction, source: .investigator, reason: reason ?? "", uncertaintyNanos: u)
-        print("clock \(name): \(correction.description) (investigator: \(reason ?? ""))")
+        report(name, correction, "investigator")
     }
 
     func reset() throws {
         let c = try Case.open(at: `case`, mode: .write)
         guard let name = names.first else { return }
         try c.setClock(name, correction: .none, source: .none, reason: reason ?? "")
-        print("clock \(name): times as recorded (\(reason ?? ""))")
+        report(name, .none, "none")
     }
 
     func assign() throws {
@@ -90,7 +90,23 @@ struct ClockCommand: ParsableCommand {
         let clock = names.count == 2 ? names[1] : nil
         try c.assignClock(evidenceID: id, clock: clock)
         let a = try c.clockAssignments().first { $0.evidenceID == id }
-        print("evidence #\(id) \(a?.evidenceName ?? ""): clock \(a?.clock ?? "?") (\(a?.basis.rawValue ?? "?"))")
+        if json {
+            print(JSONValue.object(["evidence": .int(id), "name": .string(a?.evidenceName ?? ""),
+                                    "clock": .string(a?.clock ?? ""), "basis": .string(a?.basis.rawValue ?? "")]).canonicalJSON)
+        } else {
+            print("evidence #\(id) \(a?.evidenceName ?? ""): clock \(a?.clock ?? "?") (\(a?.basis.rawValue ?? "?"))")
+        }
+    }
+
+    func report(_ name: String, _ correction: ClockCorrection, _ source: String) {
+        if json {
+            print(JSONValue.object(["clock": .string(name), "offset_s": .double(Double(correction.offsetNanos) / 1e9),
+                                    "drift_ppm": .double(Double(correction.driftPPB) / 1000), "source": .string(source),
+                                    "reason": .string(reason ?? "")]).canonicalJSON)
+        } else {
+            print("clock \(name): " + (correction.isNone ? "times as recorded" : correction.description)
+                  + " (\(source): \(reason ?? ""))")
+        }
     }
 
     func list() throws {

@@ -24,6 +24,13 @@ struct Jikocho: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
+            // A usage mistake is one line saying what to do, not the usage text after it (`--help` shows that).
+            let code = exitCode(for: error)
+            if code.rawValue == 64 {
+                let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+                Output.err("Error: \(text) (see --help)")
+                Glibc.exit(code.rawValue)
+            }
             exit(withError: error)
         }
     }

@@ -286,3 +286,55 @@ func expectCaseError(_ code: CaseError.Code, _ body: () throws -> Void,
         }
     }
 }
+
+extension CLITests {
+    /// The flagship exercise as an investigator runs it: inventory, ingest, clock estimate, timeline, chain.
+    @Test func flagshipExerciseThroughTheProgram() throws {
+        let tmp = TempDir()
+        let dir = try initCase(tmp)
+        let evidence = TestPaths.repoRoot.appendingPathComponent("Evidence/water-treatment-remote-setpoint").path
+        var r = try runProgram(bin, ["assets", dir, "import", evidence + "/assets.yaml"])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try runProgram(bin, ["ingest", dir, evidence])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try runProgram(bin, ["clock", dir, "estimate", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let historian = r.stdout.split(separator: "\n").first { $0.contains(#""clock":"historian-1""#) }
+        guard let line = historian, case .object(let o)? = try? JSONParser().parse(String(line)),
+              case .double(let offset)? = o["offset_s"] else {
+            Issue.record("no estimate for historian-1: \(r.stdout.prefix(500))")
+            return
+        }
+        #expect(abs(offset - 97) < 2)
+        r = try runProgram(bin, ["clock", dir, "estimate", "--apply"])
+        #expect(r.status == 0 && r.stderr.contains("applied 1 estimate"), "\(r.stderr)")
+        r = try runProgram(bin, ["clock", dir, "list", "--json"])
+        #expect(r.stdout.contains(#""source":"estimate""#))
+        let ts = tmp.url.appendingPathComponent("timeline.jsonl").path
+        r = try runProgram(bin, ["timeline", dir, "--format", "timesketch", "-o", ts])
+        #expect(r.status == 0, "\(r.stderr)")
+        let written = try String(contentsOfFile: ts, encoding: .utf8).split(separator: "\n")
+        #expect(written.count > 400 && written.allSatisfy { $0.contains(#""timestamp_desc":"#) })
+        #expect(r.stderr.contains("\(written.count) events") && r.stderr.contains("in corrected time"))
+        r = try runProgram(bin, ["chain", dir, "--limit", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        guard case .object(let chain)? = try? JSONParser().parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)),
+              case .array(let steps)? = chain["steps"] else {
+            Issue.record("no chain: \(r.stdout.prefix(500))")
+            return
+        }
+        let kinds = steps.compactMap { s -> String? in if case .object(let o) = s, case .string(let k)? = o["kind"] { k } else { nil } }
+        #expect(kinds == ["vpn.address_assigned", "auth.logon", "auth.logon", "ics.modbus.write", "process.setpoint_change"])
+        r = try runProgram(bin, ["chain", dir, "--limit", "1"])
+        #expect(r.stdout.contains("reaches outside the site") && r.stdout.contains("competing: console logon of jsmith"))
+        r = try runProgram(bin, ["custody", dir])
+        #expect(r.stdout.contains("clock.set") && r.stdout.contains("finding.add"))
+        // Mistakes: one line saying what to do.
+        expectOneLineError(try runProgram(bin, ["clock", dir, "set", "historian-1", "--offset", "soon", "--reason", "x"]),
+                           containing: "write a duration")
+        expectOneLineError(try runProgram(bin, ["clock", dir, "set", "historian-1", "--offset", "+97s"]),
+                           containing: "--reason")
+        expectOneLineError(try runProgram(bin, ["chain", dir, "--impact", "process.nothing"]), containing: "no process.nothing")
+        expectOneLineError(try runProgram(bin, ["timeline", dir, "--format", "xml"]), containing: "timesketch")
+    }
+}
