@@ -40,7 +40,7 @@ bench: deps
 	@bash Benchmarks/run.sh
 
 clean:
-	rm -rf .build .build-fuzz demo-case
+	rm -rf .build .build-fuzz demo-case demo-case-samples
 
 # The exercises' evidence is generated from seeds by code in the repository; a test fails when Evidence/ is stale.
 evidence: build

@@ -1,12 +1,37 @@
 #!/usr/bin/env bash
-# make demo: create a case from the third-party sample evidence (../shared/datasets) or, where that folder is
-# absent (a user's clone), from a small evidence set this script writes; ingest it (logs become events; the
-# kinds no collector reads yet are kept and listed), verify the case, summarize it and show the failed logons.
+# make demo: investigate the flagship exercise (Evidence/water-treatment-remote-setpoint: a water plant's HMI
+# taken over from outside, the caustic soda setpoint raised a hundredfold): import the inventory, ingest every
+# file, estimate the clocks from the evidence, walk back from the setpoint change to the intrusion, verify the
+# case. Then, in a second case, the third-party sample evidence of ../shared/datasets when it is beside the
+# repository (or a small evidence set this script writes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(swift build -c release --show-bin-path)/jikocho
 case_dir=${DEMO_CASE:-demo-case}
+samples_dir=${DEMO_SAMPLES_CASE:-demo-case-samples}
+exercise=Evidence/water-treatment-remote-setpoint
 datasets=${DEMO_DATASETS:-../shared/datasets}
+
+rm -rf "$case_dir" "$samples_dir"
+echo "== The flagship exercise: $exercise"
+"$bin" case init "$case_dir" --name "Westbrook water treatment, 5 Feb 2021" --examiner "demo"
+"$bin" assets "$case_dir" import "$exercise/assets.yaml"
+"$bin" ingest "$case_dir" "$exercise" | grep -v -e "^added" -e "^not parsed"
+echo
+echo "Clocks, estimated from pairs of sightings of the same action (the capture is the reference):"
+"$bin" clock "$case_dir" estimate --apply 2>&1 | grep -v "^  [+-]"
+echo
+"$bin" chain "$case_dir" --limit 1
+echo
+echo "The minutes around the change, in corrected time (* = put right by its clock):"
+"$bin" timeline "$case_dir" --from 2021-02-05T18:29:00Z --to 2021-02-05T18:35:00Z \
+    --kind auth.logon --kind ics.modbus.write --kind process --kind rdp
+"$bin" verify "$case_dir"
+echo
+echo "The case is in $case_dir/ (try: $bin timeline $case_dir --format timesketch -o timeline.jsonl)"
+echo
+
+echo "== Sample evidence from public datasets"
 year=2005
 if [[ -d "$datasets" ]]; then
     evidence=("$datasets/pcaps" "$datasets/evtx" "$datasets/logs" "$datasets/historian")
@@ -19,33 +44,16 @@ else
         'Feb  5 13:27:49 hmi-01 sshd[2211]: Accepted password for operator from 203.0.113.7 port 51512 ssh2' \
         'Feb  5 13:28:02 hmi-01 sudo: operator : TTY=pts/0 ; PWD=/home/operator ; USER=root ; COMMAND=/bin/bash' \
         > "$dir/auth.log"
-    {
-        echo 'timestamp,tag,value,quality'
-        for m in $(seq 0 59); do
-            v=100; [[ $m -ge 33 ]] && v=11100
-            printf '2021-02-05T13:%02d:00Z,NaOH_SP,%s,Good\n' "$m" "$v"
-        done
-    } > "$dir/../historian.csv"
     evidence=(.build/demo-evidence)
     year=2021
 fi
-rm -rf "$case_dir"
-"$bin" case init "$case_dir" --name "Demo: sample evidence" --examiner "demo"
-echo
+"$bin" case init "$samples_dir" --name "Demo: sample evidence" --examiner "demo" > /dev/null
 # BSD syslog lines carry no year or zone: the demo declares UTC and the year of the first line (the loghub Linux
 # sample is from June 2005); the BATADAL historian export's local times are read as UTC too.
-"$bin" ingest "$case_dir" "${evidence[@]}" --tz UTC --year "$year" --show-warnings 1 | grep -v -e "^added" -e "^not parsed"
+"$bin" ingest "$samples_dir" "${evidence[@]}" --tz UTC --year "$year" --show-warnings 1 | grep -v -e "^added" -e "^not parsed"
 echo
 echo "Failed logons (first 5):"
-"$bin" events "$case_dir" --kind auth.logon_failed --limit 5
+"$bin" events "$samples_dir" --kind auth.logon_failed --limit 5
 echo
-echo "Historian series (first 5) and process events other than pump switching (first 5):"
-"$bin" series "$case_dir" 2>/dev/null | head -6
-"$bin" events "$case_dir" --domain process --kind process.excursion --kind process.setpoint_change \
-    --kind process.flatline --kind process.step --limit 5
-echo
-"$bin" verify "$case_dir"
-echo
-"$bin" case show "$case_dir"
-echo
-echo "The case is in $case_dir/ (try: $bin custody $case_dir)"
+"$bin" verify "$samples_dir"
+"$bin" case show "$samples_dir"

@@ -226,7 +226,8 @@ public struct TimelineWriter {
 
     /// Evidence text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a `'` first.
     static func defused(_ s: String) -> String {
-        guard let f = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(f) else { return s }
+        // A lone `-` (the placeholder for nothing) is no formula.
+        guard s != "-", let f = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(f) else { return s }
         return "'" + s
     }
 }
