@@ -16,6 +16,10 @@ FIXTURES = {
         '<165>1 2021-02-05T08:33:12.003Z hmi-01 app 1234 ID47 [exampleSDID@32473 iut="3"] message',
         "2021-02-05T08:33:12.123456+09:00 hmi-01 sudo: op : TTY=pts/0 ; PWD=/home/op ; USER=root ; COMMAND=/bin/sh",
         "Feb  5 08:33:12 hmi-01 useradd[99]: new user: name=backdoor, UID=0, GID=0, home=/root, shell=/bin/bash",
+        "<166>2021-02-05T13:27:01-05:00 fw-1 : %ASA-6-302013: Built inbound TCP connection 4412 for vpn:10.20.9.23/50122 "
+        "(10.20.9.23/50122) to inside:10.20.3.15/3389 (10.20.3.15/3389) (vendor-svc)",
+        "<166>Feb  5 13:25:50 fw-1 %FTD-6-722051: Group <GP> User <u> IP <198.51.100.77> IPv4 Address <10.20.9.23> "
+        "IPv6 address <::> assigned to session",
     ],
     "FuzzAccessLog": [
         '83.149.9.216 - frank [17/May/2015:10:05:03 +0200] "GET /a/b.png?x=1 HTTP/1.1" 200 203023 "http://x/" "Mozilla/5.0"',
@@ -62,6 +66,14 @@ LINE_SOURCES = {
     "FuzzTimes": [],
     "FuzzJSON": [],
     "FuzzHistorian": ["historian/*.csv"],
+}
+
+
+# The repository's own exercise evidence (always present): lines for the text targets, packets for the network ones.
+REPO_LINE_SOURCES = {
+    "FuzzSyslog": ["Evidence/*/firewall/*.log"],
+    "FuzzJSON": ["Evidence/*/windows/*.jsonl"],
+    "FuzzHistorian": ["Evidence/*/historian/*.csv"],
 }
 
 
@@ -139,6 +151,16 @@ def main():
                 head = lines[:4] if path.endswith(".log") and b"#" in lines[0][:1] else []
                 for k, i in enumerate(range(0, min(len(lines), 400), 20)):
                     write(target, f"{os.path.basename(path)}-{k}", b"\n".join(head + lines[i:i + 20]))
+    for target, patterns in REPO_LINE_SOURCES.items():
+        for pattern in patterns:
+            for path in sorted(glob.glob(os.path.join(ROOT, pattern))):
+                with open(path, "rb") as f:
+                    lines = f.read().split(b"\n")
+                head = lines[:3] if target == "FuzzHistorian" else []
+                for k, i in enumerate(range(0, min(len(lines), 400), 40)):
+                    write(target, f"exercise-{os.path.basename(path)}-{k}", b"\n".join(head + lines[i:i + 20]))
+    for path in sorted(glob.glob(os.path.join(ROOT, "Evidence", "*", "capture", "*.pcap"))):
+        network_seeds(path)
     for path in sorted(glob.glob(os.path.join(DATASETS, "**", "*.evtx"), recursive=True)) if have else []:
         with open(path, "rb") as f:
             data = f.read()

@@ -1,11 +1,14 @@
 import FuzzSupport
 import Parsers
 
-/// Syslog lines (RFC 3164, 5424, ISO) and the Linux authentication meaning read from them.
+/// Syslog lines (RFC 3164, 5424, ISO) and the meanings read from them: Linux authentication, Cisco ASA/FTD.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     forEachLine(start, count) { line in
-        if let r = SyslogParser.parse(line, year: 2021) { _ = LinuxAuth.interpret(program: r.program, message: r.message) }
+        if let r = SyslogParser.parse(line, year: 2021) {
+            _ = LinuxAuth.interpret(program: r.program, message: r.message)
+            _ = CiscoASA.interpret(program: r.program, message: r.message)
+        }
         _ = SyslogParser.bsdMonth(line)
     }
     return 0
