@@ -21,3 +21,17 @@ extension String {
     public func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
     public func rightPad(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
 }
+
+extension Event {
+    /// `hmi-1=10.0.20.10:51512 -> plc-1=10.0.20.20:502`: the endpoints, each with its asset when the inventory knows
+    /// it; `-` when the event has none.
+    public var flowDescription: String {
+        func ep(_ p: Endpoint) -> String { (p.asset.map { "\($0)=" } ?? "") + p.description }
+        switch (src.isEmpty, dst.isEmpty) {
+        case (true, true): return "-"
+        case (false, true): return ep(src)
+        case (true, false): return "-> \(ep(dst))"
+        case (false, false): return "\(ep(src)) -> \(ep(dst))"
+        }
+    }
+}

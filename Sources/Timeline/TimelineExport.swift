@@ -76,13 +76,7 @@ public struct TimelineWriter {
         let corrected = e.time != e.recordedTime
         switch format {
         case .table:
-            func ep(_ p: Endpoint) -> String { (p.asset.map { "\($0)=" } ?? "") + p.description }
-            let flow = switch (e.src.isEmpty, e.dst.isEmpty) {
-            case (true, true): "-"
-            case (false, true): ep(e.src)
-            case (true, false): "-> \(ep(e.dst))"
-            case (false, false): "\(ep(e.src)) -> \(ep(e.dst))"
-            }
+            let flow = e.flowDescription
             // A `*` marks a time put right by its clock's correction.
             return [(e.time.iso8601(precision: .milliseconds) + (corrected ? " *" : "")).rightPad(30),
                     e.domain.rawValue.rightPad(8), e.kind.terminalSafe.rightPad(24),

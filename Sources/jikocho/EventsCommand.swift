@@ -29,14 +29,7 @@ struct EventsCommand: ParsableCommand {
     }
 
     static func tableLine(_ e: Event) -> String {
-        // An endpoint the inventory knows is shown with its asset: `hmi-1=10.0.20.10:51512`.
-        func ep(_ p: Endpoint) -> String { (p.asset.map { "\($0)=" } ?? "") + p.description }
-        let flow = switch (e.src.isEmpty, e.dst.isEmpty) {
-        case (true, true): "-"
-        case (false, true): ep(e.src)
-        case (true, false): "-> \(ep(e.dst))"
-        case (false, false): "\(ep(e.src)) -> \(ep(e.dst))"
-        }
+        let flow = e.flowDescription
         return [e.time.iso8601(precision: .microseconds).rightPad(29), e.domain.rawValue.rightPad(8),
                 Output.safe(e.kind).rightPad(24), Output.safe(e.asset ?? e.host ?? "-").rightPad(16),
                 Output.safe(flow).rightPad(41), Output.safe(e.user ?? "-").rightPad(12), Output.safe(e.message)]

@@ -18,6 +18,7 @@ struct TimelineCommand: ParsableCommand {
     @OptionGroup var filter: EventFilter
     @Option(help: "table, jsonl, csv, timesketch or l2tcsv.") var format = "table"
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
+    @Flag(help: "The same as --format jsonl.") var json = false
 
     func validate() throws {
         guard TimelineFormat(rawValue: format) != nil else {
@@ -27,7 +28,8 @@ struct TimelineCommand: ParsableCommand {
 
     func run() throws {
         let c = try Case.open(at: `case`, mode: .read)
-        let writer = TimelineWriter(format: TimelineFormat(rawValue: format) ?? .table, context: try TimelineContext(c))
+        let chosen = json ? .jsonl : TimelineFormat(rawValue: format) ?? .table
+        let writer = TimelineWriter(format: chosen, context: try TimelineContext(c))
         var sink: FileSink
         if let output {
             guard let s = FileSink(path: output) else {
