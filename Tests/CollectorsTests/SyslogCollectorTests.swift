@@ -43,7 +43,7 @@ func collectSyslog(_ text: [UInt8], options: [String: String] = [:], timeZone: S
             host: "hmi-01", src: Endpoint(ip: "203.0.113.7", port: 51512), user: "operator",
             message: "sshd[2211]: Accepted password for operator from 203.0.113.7 port 51512 ssh2",
             attributes: ["format": "rfc3164", "program": "sshd", "pid": "2211", "method": "password", "service": "sshd"],
-            provenance: Provenance(evidenceID: 1, collector: "log/syslog", collectorVersion: "1", locator: "line 1 @0x0"))])
+            provenance: Provenance(evidenceID: 1, collector: "log/syslog", collectorVersion: SyslogCollector.version, locator: "line 1 @0x0"))])
     }
 
     @Test func placesYearsAcrossNewYearFromTheModificationTime() throws {

@@ -8,7 +8,7 @@ import Parsers
 /// The record's own fields are kept as the event's attributes.
 public struct JSONLinesCollector: Collector {
     public static let name = "log/jsonl"
-    public static let version = "1"
+    public static let version = "2"    // 2: RDP user and client from UserData (1149, 21–25)
 
     public init() {}
 

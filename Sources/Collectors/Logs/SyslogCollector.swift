@@ -10,7 +10,7 @@ import Parsers
 /// modification time, counting New Year rollovers, with a warning).
 public struct SyslogCollector: Collector {
     public static let name = "log/syslog"
-    public static let version = "1"
+    public static let version = "2"    // 2: Cisco ASA/FTD meanings
 
     public init() {}
 
