@@ -39,7 +39,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]),
         .target(name: "Exercises", dependencies: ["JikochoModel", "CPcap"]),
         .target(name: "Timeline", dependencies: ["EvidenceStore", "Parsers", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Playbooks", dependencies: ["Timeline", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Playbooks", dependencies: ["Timeline", "JikochoModel", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reports", dependencies: ["Playbooks"]),
         .executableTarget(
             name: "jikocho",
@@ -61,6 +61,8 @@ let package = Package(
                                                                .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TimelineTests", dependencies: ["Timeline", "EvidenceStore", "Exercises", .product(name: "Yams", package: "Yams"), "Collectors", "TestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PlaybooksTests", dependencies: ["Playbooks", "Collectors", "TestSupport",
+                                                          .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPcap", "CArchive", "CMagic", "TestSupport"]),
         .testTarget(name: "jikochoTests", dependencies: ["jikocho", "EvidenceStore", "Parsers", "TestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,4 +1,6 @@
+import Foundation
 import JikochoModel
+import TestSupport
 import Testing
 
 @testable import Parsers
@@ -62,5 +64,18 @@ import Testing
         }
         // A valid message id that this reader does not interpret keeps the generic kind.
         #expect(meaning("%ASA-6-605005: Login permitted from 10.0.0.5/5122 to inside:10.0.0.1/ssh for user \"admin\"") == nil)
+    }
+
+    /// Found by FuzzSyslog (Fuzz/Regressions/FuzzSyslog/asa-unclosed-angle-bracket): a `<` that is never closed
+    /// made the reader of `Group <g> User <u> IP <…>` fields stand still forever. Each turn now consumes input.
+    @Test func anUnclosedAngleBracketEnds() throws {
+        let regression = TestPaths.repoRoot.appendingPathComponent("Fuzz/Regressions/FuzzSyslog/asa-unclosed-angle-bracket")
+        let bytes = try [UInt8](Data(contentsOf: regression))
+        let line = String(decoding: bytes, as: UTF8.self)
+        let r = bytes.withUnsafeBufferPointer { SyslogParser.parse($0, year: 2021) }
+        let record = try #require(r)
+        #expect(CiscoASA.interpret(program: record.program, message: record.message) == nil)
+        #expect(CiscoASA.angleFields("Group <a> User <b> IP <1.2.3.4 and no end") == ["Group": "a", "User": "b"])
+        #expect(line.contains("IP <198.51.100"))
     }
 }

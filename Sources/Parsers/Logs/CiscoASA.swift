@@ -229,7 +229,8 @@ public enum CiscoASA {
                 if !key.isEmpty, out[key] == nil { out[key] = String(rest[rest.index(after: rest.startIndex)..<close]) }
                 name = []
                 rest = rest[rest.index(after: close)...]
-            } else if rest.first == " " {
+            } else if rest.first == " " || rest.first == "<" {
+                // A space, or a `<` never closed (evidence lies): step over it, so every turn consumes something.
                 rest = rest.dropFirst()
             } else {
                 let end = rest.firstIndex(where: { $0 == " " || $0 == "<" }) ?? rest.endIndex

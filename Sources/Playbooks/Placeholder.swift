@@ -1,1 +1,0 @@
-// The playbook model, Sigma engine and runner arrive with issue #6.

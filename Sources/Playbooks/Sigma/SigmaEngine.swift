@@ -1,0 +1,185 @@
+import JikochoModel
+
+/// A Windows event as Sigma sees it: event id, channel, provider and the record's fields by name (any case), whether
+/// it came from a native EVTX file or a Winlogbeat export.
+struct WindowsEventView {
+    let eventID: Int?
+    let channel: String
+    private let fields: [String: [String]]
+    private let event: Event
+    private var cache: [String: [FieldValue]] = [:]
+
+    init?(_ e: Event) {
+        event = e
+        let a = e.attributes
+        var f: [String: [String]] = [:]
+        func add(_ k: String, _ v: JSONValue) {
+            let key = k.lowercased()
+            switch v {
+            case .string(let s): f[key, default: []].append(s)
+            case .int(let i): f[key, default: []].append(String(i))
+            case .double(let d): f[key, default: []].append(d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d))
+            case .bool(let b): f[key, default: []].append(b ? "true" : "false")
+            case .array(let xs): for x in xs { add(k, x) }
+            case .null, .object: break
+            }
+        }
+        var id: Int?
+        var channel: String?
+        if case .int(let i)? = a["event_id"] {
+            // Native EVTX.
+            id = Int(i)
+            if case .string(let c)? = a["channel"] { channel = c }
+            for (k, v) in a where k != "event_data" && k != "user_data" {
+                switch k {
+                case "provider": add("Provider_Name", v)
+                case "computer": add("Computer", v)
+                case "channel": add("Channel", v)
+                case "event_id": add("EventID", v)
+                default: break
+                }
+            }
+            if case .object(let d)? = a["event_data"] { for (k, v) in d { add(k, v) } }
+            if case .object(let d)? = a["user_data"] { for (k, v) in d { add(k, v) } }
+        } else if case .object(let w)? = a["winlog"] {
+            // Winlogbeat.
+            if case .int(let i)? = w["event_id"] { id = Int(i) } else if case .string(let s)? = w["event_id"] { id = Int(s) }
+            if case .string(let c)? = w["channel"] { channel = c }
+            if let v = w["provider_name"] { add("Provider_Name", v) }
+            if let v = w["computer_name"] { add("Computer", v) }
+            if let v = w["channel"] { add("Channel", v) }
+            if let id { add("EventID", .int(Int64(id))) }
+            if case .object(let d)? = w["event_data"] { for (k, v) in d { add(k, v) } }
+            if case .object(let d)? = w["user_data"] { for (k, v) in d { add(k, v) } }
+        } else if case .int(let i)? = a["EventId"] {
+            // EvtxECmd.
+            id = Int(i)
+            if case .string(let c)? = a["Channel"] { channel = c }
+            for (k, v) in a { add(k, v) }
+            add("EventID", .int(i))
+            if let p = a["Provider"] { add("Provider_Name", p) }
+        } else {
+            return nil
+        }
+        eventID = id
+        self.channel = (channel ?? "").lowercased()
+        fields = f
+    }
+
+    /// The values of a Sigma field, renamed for the source.
+    mutating func values(_ sigmaField: String, renames: [String: String]) -> [FieldValue] {
+        let lower = sigmaField.lowercased()
+        let name = renames[lower]?.lowercased() ?? lower
+        if let hit = cache[name] { return hit }
+        let v = (fields[name] ?? []).map(FieldValue.init)
+        cache[name] = v
+        return v
+    }
+
+    /// Every value of the record and its message: what keywords search.
+    var allText: [FieldValue] {
+        fields.values.flatMap { $0 }.map(FieldValue.init) + [FieldValue(event.message)]
+    }
+}
+
+/// A match of a rule on an event.
+public struct SigmaMatch: Sendable {
+    public var rule: Int
+    public var title: String
+}
+
+/// Runs compiled rules over events. Rules are indexed by (channel, event id) so an event meets only the rules of
+/// its own logsource; within a rule, the condition's searches are evaluated lazily and once each.
+public final class SigmaEngine: @unchecked Sendable {
+    public let rules: [SigmaRule]
+    /// Rules that cannot run here, with the reason (their logsource has no mapping).
+    public private(set) var unmapped: [(rule: SigmaRule, reason: String)] = []
+    private var byChannelAndID: [String: [Int: [(rule: Int, source: LogsourceMapping.Source)]]] = [:]
+    private var byChannel: [String: [(rule: Int, source: LogsourceMapping.Source)]] = [:]
+    private var anyChannel: [(rule: Int, source: LogsourceMapping.Source)] = []
+    public private(set) var evaluations = 0
+
+    public init(rules all: [SigmaRule]) {
+        var kept: [SigmaRule] = []
+        for r in all {
+            switch LogsourceMapping.sources(r.logsource) {
+            case .failure(let e): unmapped.append((r, e.reason))
+            case .success(let sources):
+                let i = kept.count
+                kept.append(r)
+                for s in sources {
+                    if s.channels.isEmpty {
+                        anyChannel.append((i, s))
+                        continue
+                    }
+                    for ch in s.channels {
+                        if let ids = s.eventIDs {
+                            for id in ids { byChannelAndID[ch, default: [:]][id, default: []].append((i, s)) }
+                        } else {
+                            byChannel[ch, default: []].append((i, s))
+                        }
+                    }
+                }
+            }
+        }
+        rules = kept
+    }
+
+    /// The rules an event matches (each once, in rule order).
+    public func matches(_ e: Event) -> [SigmaMatch] {
+        guard var view = WindowsEventView(e) else { return [] }
+        var candidates: [(rule: Int, source: LogsourceMapping.Source)] = anyChannel
+        if let byID = byChannelAndID[view.channel], let id = view.eventID, let c = byID[id] { candidates += c }
+        if let c = byChannel[view.channel] { candidates += c }
+        guard !candidates.isEmpty else { return [] }
+        var out: [SigmaMatch] = []
+        var done = Set<Int>()
+        for (i, source) in candidates.sorted(by: { $0.rule < $1.rule }) where !done.contains(i) {
+            evaluations += 1
+            if evaluate(rules[i], &view, renames: source.renames) {
+                done.insert(i)
+                out.append(SigmaMatch(rule: i, title: rules[i].title))
+            }
+        }
+        return out
+    }
+
+    func evaluate(_ r: SigmaRule, _ view: inout WindowsEventView, renames: [String: String]) -> Bool {
+        var memo: [String: Bool] = [:]
+        var keywordText: [FieldValue]?
+        func search(_ name: String) -> Bool {
+            if let m = memo[name] { return m }
+            guard let s = r.searches[name] else { return false }
+            let v: Bool
+            switch s {
+            case .all(let tests): v = tests.allSatisfy { test($0) }
+            case .any(let maps): v = maps.contains { $0.allSatisfy { test($0) } }
+            case .keywords(let ms, let all):
+                if keywordText == nil { keywordText = view.allText }
+                let text = keywordText!
+                let hit: (ValueMatcher) -> Bool = { m in text.contains { m.matches($0, event: { _ in [] }) } }
+                v = all ? ms.allSatisfy(hit) : ms.contains(where: hit)
+            }
+            memo[name] = v
+            return v
+        }
+        func lookup(_ field: String) -> [FieldValue] { view.values(field, renames: renames) }
+        func test(_ t: FieldTest) -> Bool {
+            if t.field.isEmpty {
+                if keywordText == nil { keywordText = view.allText }
+                let text = keywordText!
+                let hit: (ValueMatcher) -> Bool = { m in text.contains { m.matches($0, event: { _ in [] }) } }
+                return t.all ? t.matchers.allSatisfy(hit) : t.matchers.contains(where: hit)
+            }
+            let values = view.values(t.field, renames: renames)
+            if let e = t.existence { return e == !values.isEmpty }
+            if t.null { return values.isEmpty || values.allSatisfy { $0.text.isEmpty } }
+            guard !values.isEmpty else { return false }
+            if t.all {
+                return t.matchers.allSatisfy { m in values.contains { m.matches($0, event: lookup) } }
+            }
+            return t.matchers.contains { m in values.contains { m.matches($0, event: lookup) } }
+        }
+        return r.condition.evaluate(search)
+    }
+}

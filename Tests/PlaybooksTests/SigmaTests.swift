@@ -1,0 +1,201 @@
+import Collectors
+import Foundation
+import JikochoModel
+import TestSupport
+import Testing
+import Yams
+
+@testable import Playbooks
+
+func collectEVTX(path: String) throws -> [Event] {
+    let item = EvidenceItem(id: 1, sha256: String(repeating: "0", count: 64), size: 0, name: "log.evtx",
+                            originalPath: path, acquiredAt: Timestamp(seconds: 1_700_000_000), examiner: "t")
+    let sink = MemorySink()
+    try EVTXCollector().collect(EvidenceSource(item: item, path: path), into: sink)
+    return sink.events
+}
+
+/// A Windows event as the EVTX collector writes it.
+func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Windows-Sysmon", data: [String: String],
+                  message: String = "") -> Event {
+    var a: [String: JSONValue] = ["event_id": .int(Int64(id)), "channel": .string(channel), "provider": .string(provider)]
+    a["event_data"] = .object(data.mapValues { .string($0) })
+    return Event(time: Timestamp(seconds: 1_612_515_600), timeDescription: "Event time", domain: .it,
+                 kind: "windows.event", message: message, attributes: a,
+                 provenance: Provenance(evidenceID: 1, collector: "windows/evtx", collectorVersion: "1", locator: "record 1"))
+}
+
+@Suite struct SigmaLoadingTests {
+    static let windowsRules = TestPaths.dataset("sigma/rules/windows")
+
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
+    func everySigmaHQWindowsRuleLoadsAndHasALogsource() throws {
+        let (rules, problems) = SigmaLoader.load(paths: [Self.windowsRules])
+        #expect(problems.isEmpty, "\(problems.prefix(20).map(\.description).joined(separator: "\n"))")
+        #expect(rules.count == 2407)
+        let engine = SigmaEngine(rules: rules)
+        #expect(engine.unmapped.isEmpty, "\(engine.unmapped.prefix(10).map { "\($0.rule.file): \($0.reason)" })")
+        #expect(engine.rules.count == rules.count)
+    }
+
+    /// SigmaHQ's regression tests: each EVTX must give the rule its number of matches.
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
+    func sigmaHQRegressionTestsPass() throws {
+        let root = TestPaths.dataset("sigma")
+        let (rules, _) = SigmaLoader.load(paths: [Self.windowsRules])
+        let byID = Dictionary(rules.compactMap { r in r.id.map { ($0, r) } }, uniquingKeysWith: { a, _ in a })
+        let infos = FileManager.default.enumerator(atPath: root + "/regression_data")!.compactMap { $0 as? String }
+            .filter { $0.hasSuffix("info.yml") }.sorted()
+        #expect(infos.count == 6)
+        for info in infos {
+            let text = try String(contentsOfFile: root + "/regression_data/" + info, encoding: .utf8)
+            let doc = try #require(try Yams.load(yaml: text) as? [String: Any])
+            let meta = try #require((doc["rule_metadata"] as? [[String: Any]])?.first)
+            let id = try #require(meta["id"] as? String)
+            let rule = try #require(byID[id], "rule \(id) not among the windows rules")
+            for test in doc["regression_tests_info"] as? [[String: Any]] ?? [] {
+                guard test["type"] as? String == "evtx", let path = test["path"] as? String,
+                      let expected = test["match_count"] as? Int else { continue }
+                let events = try collectEVTX(path: root + "/" + path)
+                let engine = SigmaEngine(rules: [rule])
+                let n = events.reduce(0) { $0 + engine.matches($1).count }
+                #expect(n == expected, "\(rule.title): \(n) matches, \(expected) expected (\(path))")
+                // And with every windows rule loaded, the rule still matches (the index finds it).
+                let all = SigmaEngine(rules: rules)
+                let hits = events.flatMap { all.matches($0) }.filter { all.rules[$0.rule].id == id }
+                #expect(hits.count == expected, "\(rule.title) among all rules")
+            }
+        }
+    }
+}
+
+@Suite struct SigmaSemanticsTests {
+    func rule(_ detection: String, logsource: String = "product: windows\n  category: process_creation") throws -> SigmaRule {
+        let text = "title: t\nlogsource:\n  \(logsource)\ndetection:\n" + detection
+        let (rules, problems) = SigmaLoader.parse(text, file: "t.yml")
+        if let p = problems.first { throw p }
+        return try #require(rules.first)
+    }
+
+    func hits(_ r: SigmaRule, _ e: Event) -> Bool { !SigmaEngine(rules: [r]).matches(e).isEmpty }
+
+    let proc = windowsEvent(id: 1, channel: "Microsoft-Windows-Sysmon/Operational", data: [
+        "Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd.exe /c whoami -all",
+        "ParentImage": "C:\\Windows\\explorer.exe", "User": "PLANT\\op", "IntegrityLevel": "High",
+        "DestinationIp": "10.20.1.21", "Hashes": "SHA256=AB12", "ParentCommandLine": "cmd.exe",
+    ])
+
+    @Test func valuesAreCaseInsensitiveWildcardsUnlessCased() throws {
+        #expect(hits(try rule("  s:\n    Image|endswith: '\\CMD.EXE'\n  condition: s"), proc))
+        // `\\` before a wildcard is one backslash; `\*` would be a literal star (Sigma's escapes).
+        #expect(hits(try rule("  s:\n    Image: 'c:\\\\windows\\\\*\\cmd.exe'\n  condition: s"), proc))
+        #expect(!hits(try rule("  s:\n    Image: 'c:\\windows\\*\\cmd.exe'\n  condition: s"), proc))
+        #expect(hits(try rule("  s:\n    Image: 'C:\\Windows\\System3?\\cmd.exe'\n  condition: s"), proc))
+        #expect(!hits(try rule("  s:\n    Image|cased|endswith: '\\CMD.EXE'\n  condition: s"), proc))
+        #expect(!hits(try rule("  s:\n    Image: 'cmd.exe'\n  condition: s"), proc))
+        // Escaped wildcards are literal.
+        let star = windowsEvent(id: 1, channel: "Microsoft-Windows-Sysmon/Operational", data: ["CommandLine": "a*b"])
+        #expect(hits(try rule("  s:\n    CommandLine: 'a\\*b'\n  condition: s"), star))
+        #expect(!hits(try rule("  s:\n    CommandLine: 'a\\*b'\n  condition: s"), proc))
+    }
+
+    @Test func listsAllAndConditions() throws {
+        let r = try rule("""
+              sel_img:
+                Image|endswith: ['\\powershell.exe', '\\cmd.exe']
+              sel_cli:
+                CommandLine|contains|all: ['/c', 'whoami']
+              filter_main:
+                ParentImage|endswith: '\\services.exe'
+              condition: all of sel_* and not 1 of filter_*
+            """)
+        #expect(hits(r, proc))
+        let r2 = try rule("""
+              a:
+                CommandLine|contains|all: ['/c', 'ipconfig']
+              b:
+                - Image|endswith: '\\nope.exe'
+                - User|startswith: 'plant\\'
+              condition: (a or b) and not a
+            """)
+        #expect(hits(r2, proc))
+        #expect(hits(try rule("  x:\n    Image|contains: 'cmd'\n  y:\n    Image|contains: 'zzz'\n  condition: 1 of them"), proc))
+        #expect(!hits(try rule("  x:\n    Image|contains: 'cmd'\n  y:\n    Image|contains: 'zzz'\n  condition: all of them"), proc))
+    }
+
+    @Test func modifiers() throws {
+        #expect(hits(try rule("  s:\n    CommandLine|windash|contains: ' /all'\n  condition: s"), proc))
+        #expect(hits(try rule("  s:\n    CommandLine|re: '^cmd\\.exe /c \\w+'\n  condition: s"), proc))
+        #expect(!hits(try rule("  s:\n    CommandLine|re: '^CMD'\n  condition: s"), proc))
+        #expect(hits(try rule("  s:\n    CommandLine|re|i: '^CMD'\n  condition: s"), proc))
+        #expect(hits(try rule("  s:\n    DestinationIp|cidr: '10.20.0.0/16'\n  condition: s"), proc))
+        #expect(!hits(try rule("  s:\n    DestinationIp|cidr: '10.21.0.0/16'\n  condition: s"), proc))
+        #expect(hits(try rule("  s:\n    Hashes|exists: true\n  condition: s"), proc))
+        #expect(hits(try rule("  s:\n    OriginalFileName|exists: false\n  condition: s"), proc))
+        #expect(hits(try rule("  s:\n    OriginalFileName: null\n  condition: s"), proc))
+        #expect(!hits(try rule("  s:\n    Image: null\n  condition: s"), proc))
+        #expect(hits(try rule("  s:\n    CommandLine|fieldref: ParentCommandLine\n  condition: not s"), proc))
+        #expect(hits(try rule("  s:\n    CommandLine|fieldref|startswith: ParentCommandLine\n  condition: s"), proc))
+        let n = windowsEvent(id: 1, channel: "Microsoft-Windows-Sysmon/Operational", data: ["Count": "0x20"])
+        #expect(hits(try rule("  s:\n    Count|gt: 31\n  condition: s"), n))
+        #expect(!hits(try rule("  s:\n    Count|lt: 32\n  condition: s"), n))
+        // base64offset: "/bin/sh" in a base64 blob at any alignment (the specification's own example forms).
+        #expect(SigmaLoader.base64Offsets(Array("/bin/sh".utf8)) == ["L2Jpbi9za", "9iaW4vc2", "vYmluL3No"])
+        for prefix in ["", "x", "xy"] {
+            let blob = Data((prefix + "/bin/sh -c id").utf8).base64EncodedString()
+            let e = windowsEvent(id: 1, channel: "Microsoft-Windows-Sysmon/Operational", data: ["CommandLine": "echo " + blob])
+            #expect(hits(try rule("  s:\n    CommandLine|base64offset|contains: '/bin/sh'\n  condition: s"), e), "\(prefix)")
+        }
+        let wide = Data("whoami".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }).base64EncodedString()
+        let e = windowsEvent(id: 1, channel: "Microsoft-Windows-Sysmon/Operational", data: ["CommandLine": "-enc " + wide])
+        #expect(hits(try rule("  s:\n    CommandLine|wide|base64|contains: 'whoami'\n  condition: s"), e))
+        #expect(SigmaLoader.windash("-c -x") == ["-c -x", "/c /x", "\u{2013}c \u{2013}x", "\u{2014}c \u{2014}x", "\u{2015}c \u{2015}x"])
+    }
+
+    @Test func keywordsSearchTheWholeRecord() throws {
+        let r = try rule("  keywords:\n    - 'whoami'\n    - 'mimikatz'\n  condition: keywords")
+        #expect(hits(r, proc))
+        let r2 = try rule("  keywords:\n    - 'mimikatz'\n  condition: keywords")
+        #expect(!hits(r2, proc))
+    }
+
+    @Test func logsourcesPickTheirChannelsAndSecurity4688IsAProcessCreation() throws {
+        let r = try rule("  s:\n    Image|endswith: '\\cmd.exe'\n    ParentImage|endswith: '\\explorer.exe'\n  condition: s")
+        let security = windowsEvent(id: 4688, channel: "Security", provider: "Microsoft-Windows-Security-Auditing",
+                                    data: ["NewProcessName": "C:\\Windows\\System32\\cmd.exe",
+                                           "ParentProcessName": "C:\\Windows\\explorer.exe"])
+        #expect(hits(r, security))
+        let wrongChannel = windowsEvent(id: 1, channel: "Application", data: ["Image": "C:\\x\\cmd.exe"])
+        #expect(!hits(r, wrongChannel))
+        let sec = try rule("  s:\n    EventID: 1102\n  condition: s", logsource: "product: windows\n  service: security")
+        let cleared = windowsEvent(id: 1102, channel: "Security", provider: "Microsoft-Windows-Eventlog", data: [:])
+        #expect(hits(sec, cleared))
+        // Winlogbeat exports are read the same way.
+        let wlb = Event(time: Timestamp(seconds: 0), timeDescription: "", domain: .it, kind: "exec.process", message: "",
+                        attributes: ["winlog": .object(["event_id": .int(1), "channel": "Microsoft-Windows-Sysmon/Operational",
+                                                        "event_data": .object(["Image": "C:\\Windows\\System32\\cmd.exe",
+                                                                               "ParentImage": "C:\\Windows\\explorer.exe"])])],
+                        provenance: Provenance(evidenceID: 1, collector: "log/jsonl", collectorVersion: "2", locator: "line 1"))
+        #expect(hits(r, wlb))
+    }
+
+    @Test func mistakesAreNamedWithTheirLine() {
+        let bad = "title: t\nlogsource:\n  product: windows\ndetection:\n  s:\n    Image|endswithh: x\n  condition: s\n"
+        let (_, p) = SigmaLoader.parse(bad, file: "bad.yml")
+        #expect(p.first?.description.contains("endswithh") == true && p.first?.line == 6, "\(p)")
+        let (_, p2) = SigmaLoader.parse("title: t\nlogsource: {product: windows}\ndetection:\n  s: {Image: x}\n  condition: s and t\n",
+                                        file: "c.yml")
+        #expect(p2.first?.reason.contains("`t` is not a search") == true)
+        let (_, p3) = SigmaLoader.parse("title: t\nlogsource: {product: windows}\ndetection:\n  s: {Image: x}\n  condition: s | count() > 5\n",
+                                        file: "d.yml")
+        #expect(p3.first?.reason.contains("correlation") == true)
+        let (_, p4) = SigmaLoader.parse("title: [unclosed\n", file: "e.yml")
+        #expect(p4.first?.reason.contains("YAML") == true)
+    }
+
+    @Test func globMatchingIsLinearOnHostileInput() {
+        let g = Glob(sigma: "*a*a*a*a*a*a*a*a*b", lowercased: true)
+        #expect(!g.matches(Array(String(repeating: "a", count: 5_000).utf8)))
+        #expect(Glob(sigma: "*é?x", lowercased: true).matches(Array("café!x".utf8)))
+    }
+}
