@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Playbooks"]),
         .executableTarget(
             name: "jikocho",
-            dependencies: ["Reports", "Timeline", "EvidenceStore", "Collectors", "Exercises",
+            dependencies: ["Reports", "Playbooks", "Timeline", "EvidenceStore", "Collectors", "Exercises",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]),

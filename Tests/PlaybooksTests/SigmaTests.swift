@@ -199,3 +199,32 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
         #expect(Glob(sigma: "*é?x", lowercased: true).matches(Array("café!x".utf8)))
     }
 }
+
+@Suite struct SigmaPrefilterTests {
+    /// The literal index only skips rules that cannot match: with it and without it, the same matches, on the
+    /// shared EVTX samples and on synthetic events.
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
+    func theIndexChangesNoMatch() throws {
+        let (rules, _) = SigmaLoader.load(paths: [SigmaLoadingTests.windowsRules])
+        var events: [Event] = []
+        let dir = TestPaths.dataset("evtx")
+        for case let rel as String in FileManager.default.enumerator(atPath: dir)! where rel.hasSuffix(".evtx") {
+            events += try collectEVTX(path: dir + "/" + rel)
+        }
+        var rng = SeededRandom(seed: 11)
+        let synthetic = SyntheticWindowsEvents()
+        events += (0..<300).map { synthetic.event($0, rng: &rng) }
+        let indexed = SigmaEngine(rules: rules)
+        let plain = SigmaEngine(rules: rules)
+        plain.usePrefilter = false
+        var total = 0
+        for e in events {
+            let a = indexed.matches(e).map(\.rule)
+            let b = plain.matches(e).map(\.rule)
+            #expect(a == b, "\(e.provenance.locator): \(a) vs \(b)")
+            total += a.count
+        }
+        #expect(total > 300)
+        #expect(indexed.evaluations * 10 < plain.evaluations)
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import JikochoModel
 
 /// A Windows event as Sigma sees it: event id, channel, provider and the record's fields by name (any case), whether
@@ -76,9 +77,60 @@ struct WindowsEventView {
         return v
     }
 
-    /// Every value of the record and its message: what keywords search.
+    private var all: [FieldValue]?
+
+    /// Every value of the record and its message: what keywords search (made once per event).
     var allText: [FieldValue] {
-        fields.values.flatMap { $0 }.map(FieldValue.init) + [FieldValue(event.message)]
+        mutating get {
+            if let a = all { return a }
+            let a = fields.values.flatMap { $0 }.map(FieldValue.init) + [FieldValue(event.message)]
+            all = a
+            return a
+        }
+    }
+}
+
+/// A rule as the engine evaluates it: searches by number, the condition over numbers (no names hashed per event).
+final class CompiledRule {
+    let searches: [Search]
+    let condition: IndexedCondition
+
+    init(_ r: SigmaRule) {
+        let names = r.searches.keys.sorted()
+        let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        searches = names.map { r.searches[$0]! }
+        condition = IndexedCondition(r.condition, index)
+    }
+}
+
+indirect enum IndexedCondition {
+    case search(Int)
+    case not(IndexedCondition)
+    case and([IndexedCondition])
+    case or([IndexedCondition])
+    case oneOf([Int])
+    case allOf([Int])
+
+    init(_ c: Condition, _ index: [String: Int]) {
+        switch c {
+        case .search(let s): self = .search(index[s] ?? -1)
+        case .not(let x): self = .not(IndexedCondition(x, index))
+        case .and(let xs): self = .and(xs.map { IndexedCondition($0, index) })
+        case .or(let xs): self = .or(xs.map { IndexedCondition($0, index) })
+        case .oneOf(let n): self = .oneOf(n.map { index[$0] ?? -1 })
+        case .allOf(let n): self = .allOf(n.map { index[$0] ?? -1 })
+        }
+    }
+
+    func evaluate(_ result: (Int) -> Bool) -> Bool {
+        switch self {
+        case .search(let s): return result(s)
+        case .not(let c): return !c.evaluate(result)
+        case .and(let cs): return cs.allSatisfy { $0.evaluate(result) }
+        case .or(let cs): return cs.contains { $0.evaluate(result) }
+        case .oneOf(let names): return names.contains { result($0) }
+        case .allOf(let names): return names.allSatisfy { result($0) }
+        }
     }
 }
 
@@ -92,6 +144,7 @@ public struct SigmaMatch: Sendable {
 /// its own logsource; within a rule, the condition's searches are evaluated lazily and once each.
 public final class SigmaEngine: @unchecked Sendable {
     public let rules: [SigmaRule]
+    private let compiled: [CompiledRule]
     /// Rules that cannot run here, with the reason (their logsource has no mapping).
     public private(set) var unmapped: [(rule: SigmaRule, reason: String)] = []
     private var byChannelAndID: [String: [Int: [(rule: Int, source: LogsourceMapping.Source)]]] = [:]
@@ -123,20 +176,52 @@ public final class SigmaEngine: @unchecked Sendable {
             }
         }
         rules = kept
+        compiled = kept.map(CompiledRule.init)
+    }
+
+    /// Candidates and their literal index per (channel, event id), built when first needed.
+    private var buckets: [String: BucketIndex] = [:]
+    private let lock = NSLock()
+    /// Evaluate every candidate rule instead of the indexed ones (to check the index).
+    public var usePrefilter = true
+
+    func bucket(channel: String, eventID: Int?) -> BucketIndex {
+        let key = "\(channel)\u{0}\(eventID.map(String.init) ?? "-")"
+        lock.lock()
+        defer { lock.unlock() }
+        if let b = buckets[key] { return b }
+        var candidates: [(rule: Int, source: LogsourceMapping.Source)] = anyChannel
+        if let byID = byChannelAndID[channel], let id = eventID, let c = byID[id] { candidates += c }
+        if let c = byChannel[channel] { candidates += c }
+        candidates.sort { $0.rule < $1.rule }
+        let b = BucketIndex(candidates: candidates, rules: rules)
+        buckets[key] = b
+        return b
+    }
+
+    /// Per bucket used so far: its key, its candidates and how many of them the literal index cannot skip.
+    public var bucketStats: [(key: String, candidates: Int, always: Int, alwaysTitles: [String])] {
+        lock.lock()
+        defer { lock.unlock() }
+        return buckets.map { k, b in
+            (k.replacingOccurrences(of: "\u{0}", with: " "), b.candidates.count, b.always.count,
+             b.always.prefix(400).map { rules[b.candidates[$0].rule].title })
+        }.sorted { $0.candidates > $1.candidates }
     }
 
     /// The rules an event matches (each once, in rule order).
     public func matches(_ e: Event) -> [SigmaMatch] {
         guard var view = WindowsEventView(e) else { return [] }
-        var candidates: [(rule: Int, source: LogsourceMapping.Source)] = anyChannel
-        if let byID = byChannelAndID[view.channel], let id = view.eventID, let c = byID[id] { candidates += c }
-        if let c = byChannel[view.channel] { candidates += c }
-        guard !candidates.isEmpty else { return [] }
+        let b = bucket(channel: view.channel, eventID: view.eventID)
+        guard !b.candidates.isEmpty else { return [] }
+        let selected = usePrefilter ? b.select(&view) : Array(b.candidates.indices)
         var out: [SigmaMatch] = []
         var done = Set<Int>()
-        for (i, source) in candidates.sorted(by: { $0.rule < $1.rule }) where !done.contains(i) {
+        for k in selected {
+            let (i, source) = b.candidates[k]
+            if done.contains(i) { continue }
             evaluations += 1
-            if evaluate(rules[i], &view, renames: source.renames) {
+            if evaluate(compiled[i], &view, renames: source.renames) {
                 done.insert(i)
                 out.append(SigmaMatch(rule: i, title: rules[i].title))
             }
@@ -144,14 +229,15 @@ public final class SigmaEngine: @unchecked Sendable {
         return out
     }
 
-    func evaluate(_ r: SigmaRule, _ view: inout WindowsEventView, renames: [String: String]) -> Bool {
-        var memo: [String: Bool] = [:]
+    func evaluate(_ r: CompiledRule, _ view: inout WindowsEventView, renames: [String: String]) -> Bool {
+        // 0: not yet evaluated, 1: false, 2: true.
+        var memo = [UInt8](repeating: 0, count: r.searches.count)
         var keywordText: [FieldValue]?
-        func search(_ name: String) -> Bool {
-            if let m = memo[name] { return m }
-            guard let s = r.searches[name] else { return false }
+        func search(_ index: Int) -> Bool {
+            guard index >= 0 else { return false }
+            if memo[index] != 0 { return memo[index] == 2 }
             let v: Bool
-            switch s {
+            switch r.searches[index] {
             case .all(let tests): v = tests.allSatisfy { test($0) }
             case .any(let maps): v = maps.contains { $0.allSatisfy { test($0) } }
             case .keywords(let ms, let all):
@@ -160,7 +246,7 @@ public final class SigmaEngine: @unchecked Sendable {
                 let hit: (ValueMatcher) -> Bool = { m in text.contains { m.matches($0, event: { _ in [] }) } }
                 v = all ? ms.allSatisfy(hit) : ms.contains(where: hit)
             }
-            memo[name] = v
+            memo[index] = v ? 2 : 1
             return v
         }
         func lookup(_ field: String) -> [FieldValue] { view.values(field, renames: renames) }

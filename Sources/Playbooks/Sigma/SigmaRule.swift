@@ -62,6 +62,13 @@ public struct SigmaProblem: Error, Sendable, CustomStringConvertible {
     public var description: String {
         "\(file)\(line > 0 ? ":\(line)" : ""): \(title.map { "\($0): " } ?? "")\(reason)"
     }
+
+    public init(file: String, line: Int, title: String?, reason: String) {
+        self.file = file
+        self.line = line
+        self.title = title
+        self.reason = reason
+    }
 }
 
 enum SigmaError: Error { case unsupported(String, line: Int) }

@@ -9,16 +9,24 @@ struct FieldValue {
     let text: String
     /// Lower-cased once per field, for the case-insensitive comparisons that are nearly all of them.
     let lower: [UInt8]
-    let number: Double?
 
     init(_ text: String) {
         self.text = text
-        lower = Array(text.lowercased().utf8)
-        number = FieldValue.number(text)
+        // ASCII, the usual case, without Unicode case mapping.
+        var bytes = Array(text.utf8)
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A { bytes[i] |= 0x20 }
+            lower = bytes
+        } else {
+            lower = Array(text.lowercased().utf8)
+        }
     }
 
-    static func number(_ s: String) -> Double? {
-        let t = s.trimmingCharacters(in: .whitespaces)
+    /// The number the text reads as (decimal or `0x` hex), for `lt`/`gt` comparisons only.
+    var number: Double? {
+        var t = Substring(text)
+        while t.first == " " { t = t.dropFirst() }
+        while t.last == " " { t = t.dropLast() }
         if t.hasPrefix("0x") || t.hasPrefix("0X"), let v = UInt64(t.dropFirst(2), radix: 16) { return Double(v) }
         return Double(t)
     }

@@ -1,0 +1,192 @@
+/// Aho–Corasick over bytes: every literal of a set found in one pass over a text.
+struct LiteralAutomaton {
+    private var next: [[UInt8: Int32]] = [[:]]
+    private var fail: [Int32] = [0]
+    /// Literal ids ending at each state (its own and those of its failure chain, merged when built).
+    private var out: [[Int32]] = [[]]
+    private(set) var count = 0
+
+    mutating func add(_ literal: [UInt8]) -> Int {
+        var s = 0
+        for b in literal {
+            if let t = next[s][b] {
+                s = Int(t)
+            } else {
+                next.append([:])
+                fail.append(0)
+                out.append([])
+                next[s][b] = Int32(next.count - 1)
+                s = next.count - 1
+            }
+        }
+        out[s].append(Int32(count))
+        count += 1
+        return count - 1
+    }
+
+    /// Failure links, breadth first; each state's outputs include its failure state's.
+    mutating func build() {
+        var queue: [Int] = []
+        for (_, t) in next[0] {
+            fail[Int(t)] = 0
+            queue.append(Int(t))
+        }
+        var head = 0
+        while head < queue.count {
+            let s = queue[head]
+            head += 1
+            for (b, t) in next[s] {
+                let u = Int(t)
+                queue.append(u)
+                var f = Int(fail[s])
+                while f != 0, next[f][b] == nil { f = Int(fail[f]) }
+                let target = next[f][b].map(Int.init) ?? 0
+                fail[u] = Int32(target == u ? 0 : target)
+                out[u] += out[Int(fail[u])]
+            }
+        }
+    }
+
+    func search(_ text: [UInt8], _ found: (Int) -> Void) {
+        var s = 0
+        for b in text {
+            while s != 0, next[s][b] == nil { s = Int(fail[s]) }
+            s = next[s][b].map(Int.init) ?? 0
+            for id in out[s] { found(Int(id)) }
+        }
+    }
+}
+
+/// What must be true of an event for a rule to match: any of these tests (each with the literal its match must
+/// contain). Nil when the rule has no such condition the index can use (a regex, a `not`, a number…).
+enum Anchors {
+    struct Anchor {
+        var field: String      // lower-cased, after the source's renames
+        var literal: [UInt8]   // lower-cased
+    }
+
+    /// The anchors of a condition, the most selective alternative of every `and`.
+    static func of(_ c: Condition, _ r: SigmaRule, renames: [String: String]) -> [Anchor]? {
+        func score(_ a: [Anchor]?) -> Int { a.map { $0.map(\.literal.count).min() ?? 0 } ?? -1 }
+        switch c {
+        case .search(let name):
+            guard let s = r.searches[name] else { return nil }
+            switch s {
+            case .all(let tests): return best(tests.map { test($0, renames) }, score)
+            case .any(let maps): return union(maps.map { m in best(m.map { test($0, renames) }, score) })
+            case .keywords(let ms, let all):
+                // Keywords search every value: the `*` field.
+                var lits: [[UInt8]] = []
+                for m in ms {
+                    guard case .pattern(let g, _) = m else { return nil }
+                    let l = Array(String(decoding: g.longestLiteral, as: UTF8.self).lowercased().utf8)
+                    guard l.count >= 2 else { return nil }
+                    lits.append(l)
+                }
+                if all, let longest = lits.max(by: { $0.count < $1.count }) { return [Anchor(field: "*", literal: longest)] }
+                return lits.isEmpty ? nil : lits.map { Anchor(field: "*", literal: $0) }
+            }
+        case .not: return nil
+        case .and(let cs): return best(cs.map { of($0, r, renames: renames) }, score)
+        case .or(let cs): return union(cs.map { of($0, r, renames: renames) })
+        case .oneOf(let names): return union(names.map { of(.search($0), r, renames: renames) })
+        case .allOf(let names): return best(names.map { of(.search($0), r, renames: renames) }, score)
+        }
+    }
+
+    static func best(_ options: [[Anchor]?], _ score: ([Anchor]?) -> Int) -> [Anchor]? {
+        options.max { score($0) < score($1) } ?? nil
+    }
+
+    static func union(_ parts: [[Anchor]?]) -> [Anchor]? {
+        var out: [Anchor] = []
+        for p in parts {
+            guard let p else { return nil }
+            out += p
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    /// A field test as anchors: the longest literal of each value's pattern (any value may match), or for `|all`
+    /// the longest of all (every value must match). Nil when a value is not a pattern with a literal of 2+ bytes.
+    static func test(_ t: FieldTest, _ renames: [String: String]) -> [Anchor]? {
+        guard t.existence == nil, !t.null else { return nil }
+        let field = t.field.isEmpty ? "*" : (renames[t.field.lowercased()] ?? t.field).lowercased()
+        var literals: [[UInt8]] = []
+        for m in t.matchers {
+            guard case .pattern(let g, let cased) = m else { return nil }
+            var lit = g.longestLiteral
+            if cased { lit = Array(String(decoding: lit, as: UTF8.self).lowercased().utf8) }
+            guard lit.count >= 2 else { if t.all { continue } else { return nil } }
+            literals.append(lit)
+        }
+        guard !literals.isEmpty else { return nil }
+        if t.all, let longest = literals.max(by: { $0.count < $1.count }) { return [Anchor(field: field, literal: longest)] }
+        return literals.map { Anchor(field: field, literal: $0) }
+    }
+}
+
+/// The candidates of one (channel, event id) bucket with their index: per field, an automaton over the anchors'
+/// literals; a literal found makes its rules candidates; rules without anchors are always candidates.
+final class BucketIndex {
+    let candidates: [(rule: Int, source: LogsourceMapping.Source)]
+    private(set) var always: [Int] = []
+    private var automata: [(field: String, automaton: LiteralAutomaton, owners: [[Int]])] = []
+
+    /// One field's automaton while it is built (a class, so growing it never copies it).
+    final class Builder {
+        var automaton = LiteralAutomaton()
+        var owners: [[Int]] = []
+        var ids: [[UInt8]: Int] = [:]
+    }
+
+    init(candidates: [(rule: Int, source: LogsourceMapping.Source)], rules: [SigmaRule]) {
+        self.candidates = candidates
+        var byField: [String: Builder] = [:]
+        for (i, c) in candidates.enumerated() {
+            guard let anchors = Anchors.of(rules[c.rule].condition, rules[c.rule], renames: c.source.renames) else {
+                always.append(i)
+                continue
+            }
+            for a in anchors {
+                let b: Builder
+                if let existing = byField[a.field] { b = existing } else { b = Builder(); byField[a.field] = b }
+                if let id = b.ids[a.literal] {
+                    if b.owners[id].last != i { b.owners[id].append(i) }
+                } else {
+                    let id = b.automaton.add(a.literal)
+                    b.ids[a.literal] = id
+                    b.owners.append([i])
+                }
+            }
+        }
+        for (field, b) in byField.sorted(by: { $0.key < $1.key }) {
+            b.automaton.build()
+            automata.append((field, b.automaton, b.owners))
+        }
+    }
+
+    /// Scratch flags, reused from event to event (the engine serves one thread).
+    private var flag: [Bool] = []
+
+    /// Indices into `candidates` worth evaluating for this event, in order.
+    func select(_ view: inout WindowsEventView) -> [Int] {
+        if flag.count != candidates.count { flag = [Bool](repeating: false, count: candidates.count) }
+        var out = always
+        for c in always { flag[c] = true }
+        for (field, automaton, owners) in automata {
+            let values = field == "*" ? view.allText : view.values(field, renames: [:])
+            for v in values {
+                automaton.search(v.lower) { id in
+                    for c in owners[id] where !flag[c] {
+                        flag[c] = true
+                        out.append(c)
+                    }
+                }
+            }
+        }
+        for c in out { flag[c] = false }
+        out.sort()
+        return out
+    }
+}
