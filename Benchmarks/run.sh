@@ -3,7 +3,8 @@
 # Settings: BENCH_EVENTS (default 1000000), BENCH_HASH_MIB (default 1024), BENCH_SYSLOG_LINES (default 1000000),
 # BENCH_EVTX_MIB (default 100; 0 skips), BENCH_PLASO_LINES (default 20000; 0 skips plaso), BENCH_CAPTURE_MIB (default 200; 0
 # skips the capture rows, which need tshark, tcpdump, capinfos and GNU time from `scripts/ensure-deps.sh --with-oracles`),
-# BENCH_HISTORIAN_SAMPLES (default 10000000; 0 skips; pandas from scripts/oracles/setup.sh is the reference). Peers in Python (python-evtx, the Rust evtx binding) come from
+# BENCH_HISTORIAN_SAMPLES (default 10000000; 0 skips; pandas from scripts/oracles/setup.sh is the reference), BENCH_SIGMA_EVENTS
+# (default 1000000; 0 skips; needs the SigmaHQ rules of ../shared/datasets). Peers in Python (python-evtx, the Rust evtx binding) come from
 # scripts/oracles/setup.sh; the EVTX samples from ../shared/datasets when it is beside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,3 +25,11 @@ fi
     --syslog-lines "${BENCH_SYSLOG_LINES:-1000000}" --capture-mib "${BENCH_CAPTURE_MIB:-200}" \
     --historian-samples "${BENCH_HISTORIAN_SAMPLES:-10000000}" \
     --c-loop "$work/sink_loop" --jikocho "$bin/jikocho" --work "$work/run"
+
+# Sigma: every SigmaHQ windows rule over synthetic Windows events (Sysmon process, network, file and registry
+# events, PowerShell script blocks, Security logons and 4688), in memory: the engine's own speed.
+if [ -n "$datasets" ] && [ "${BENCH_SIGMA_EVENTS:-1000000}" != 0 ]; then
+    echo
+    echo "7. Sigma rules over events (BENCH_SIGMA_EVENTS=${BENCH_SIGMA_EVENTS:-1000000})"
+    "$bin/jikocho" dev sigma-bench "$datasets/sigma/rules/windows" --events "${BENCH_SIGMA_EVENTS:-1000000}"
+fi

@@ -24,6 +24,13 @@ struct LiteralAutomaton {
         return count - 1
     }
 
+    // After `build`: the transitions flattened (a state's edges sorted by byte, found by a short scan; the root's
+    // in a 256-entry table), so searching hashes nothing.
+    private var rootTable = [Int32](repeating: 0, count: 256)
+    private var edgeStart: [Int32] = []
+    private var edgeBytes: [UInt8] = []
+    private var edgeTargets: [Int32] = []
+
     /// Failure links, breadth first; each state's outputs include its failure state's.
     mutating func build() {
         var queue: [Int] = []
@@ -45,14 +52,41 @@ struct LiteralAutomaton {
                 out[u] += out[Int(fail[u])]
             }
         }
+        for (b, t) in next[0] { rootTable[Int(b)] = t }
+        edgeStart = [Int32](repeating: 0, count: next.count + 1)
+        for s in 0..<next.count {
+            edgeStart[s] = Int32(edgeBytes.count)
+            for (b, t) in next[s].sorted(by: { $0.key < $1.key }) {
+                edgeBytes.append(b)
+                edgeTargets.append(t)
+            }
+        }
+        edgeStart[next.count] = Int32(edgeBytes.count)
+        next = []
+    }
+
+    @inline(__always) private func step(_ s: Int, _ b: UInt8) -> Int? {
+        if s == 0 { return Int(rootTable[Int(b)]) }
+        var i = Int(edgeStart[s])
+        let end = Int(edgeStart[s + 1])
+        while i < end {
+            if edgeBytes[i] == b { return Int(edgeTargets[i]) }
+            if edgeBytes[i] > b { return nil }
+            i += 1
+        }
+        return nil
     }
 
     func search(_ text: [UInt8], _ found: (Int) -> Void) {
         var s = 0
         for b in text {
-            while s != 0, next[s][b] == nil { s = Int(fail[s]) }
-            s = next[s][b].map(Int.init) ?? 0
-            for id in out[s] { found(Int(id)) }
+            while true {
+                if let t = step(s, b) { s = t; break }
+                if s == 0 { break }
+                s = Int(fail[s])
+            }
+            let o = out[s]
+            if !o.isEmpty { for id in o { found(Int(id)) } }
         }
     }
 }
