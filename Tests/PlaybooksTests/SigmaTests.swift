@@ -228,3 +228,37 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
         #expect(indexed.evaluations * 10 < plain.evaluations)
     }
 }
+
+@Suite struct SigmaAttackSampleTests {
+    /// Loaded once for all the samples (the engine is used by one test at a time: `serialized`).
+    static let engine = SigmaEngine(rules: SigmaLoader.load(paths: [SigmaLoadingTests.windowsRules]).rules)
+
+    /// The shared EVTX attack samples trigger the SigmaHQ rules of the technique they are named after. Two samples
+    /// trigger none, rightly: the scheduled task writes to `%windir%\Temp\` (the rule looks for `\WINDOWS\Temp\`
+    /// written out) and its name is not among the protected tasks; the services run `cmd.exe` and `calc.exe` with no
+    /// argument any service rule looks for. The password spray needs a correlation rule (none among the windows rules).
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote), .serialized,
+          arguments: [
+              ("CA_DCSync_4662.evtx", "Active Directory Replication from Non Machine Account - DcSync Indicator"),
+              ("DE_1102_security_log_cleared.evtx", "Security Eventlog Cleared"),
+              ("DE_sysmon-3-rdp-tun.evtx", "Potential Remote Desktop Tunneling"),
+              ("LM_4624_mimikatz_sekurlsa_pth_source_machine.evtx", "Successful Overpass the Hash Attempt"),
+              ("LM_4624_mimikatz_sekurlsa_pth_source_machine.evtx", "Pass the Hash Activity 2"),
+              ("LM_sysmon_psexec_smb_meterpreter.evtx", "Potential CobaltStrike Service Installations - Registry"),
+              ("Network_Service_Guest_added_to_admins_4732.evtx", "User Added to Local Administrator Group"),
+              ("PanacheSysmon_vs_AtomicRedTeam01.evtx", "Sticky Key Like Backdoor Usage - Registry"),
+              ("PanacheSysmon_vs_AtomicRedTeam01.evtx", "WMI Event Subscription"),
+              ("LM_Remote_Service02_7045.evtx", ""),
+              ("temp_scheduled_task_4698_4699.evtx", ""),
+          ])
+    func attackSampleTriggersItsRule(file: String, rule: String) throws {
+        let engine = Self.engine
+        let events = try collectEVTX(path: TestPaths.dataset("evtx/attack_samples/\(file)"))
+        let titles = Set(events.flatMap { engine.matches($0).map(\.title) })
+        if rule.isEmpty {
+            #expect(titles.isEmpty, "\(titles)")
+        } else {
+            #expect(titles.contains(rule), "\(file): \(titles.sorted())")
+        }
+    }
+}
