@@ -19,10 +19,13 @@ struct SigmaCommand: ParsableCommand {
         @Flag(help: "Print JSON (one object per problem, then a summary).") var json = false
 
         func run() throws {
-            let (rules, problems) = SigmaLoader.load(paths: paths)
+            let set = SigmaLoader.loadAll(paths: paths)
+            let (rules, problems) = (set.rules, set.problems)
             let engine = SigmaEngine(rules: rules)
+            let correlator = SigmaCorrelator(correlations: set.correlations, engine: engine)
             var out = BufferedOutput()
             let unmapped = engine.unmapped.map { SigmaProblem(file: $0.rule.file, line: 0, title: $0.rule.title, reason: $0.reason) }
+                + correlator.problems
             for p in problems + unmapped {
                 if json {
                     var o: [String: JSONValue] = ["file": .string(p.file), "line": .int(Int64(p.line))]
@@ -41,7 +44,8 @@ struct SigmaCommand: ParsableCommand {
             }
             out.flush()
             Output.err("\(rules.count + problems.count) rule\(rules.count + problems.count == 1 ? "" : "s"): "
-                       + "\(engine.rules.count) can run, \(bad) cannot")
+                       + "\(engine.rules.count) can run, \(bad) cannot"
+                       + (set.correlations.isEmpty ? "" : "; \(correlator.correlations.count) of \(set.correlations.count) correlation rules can run"))
             if bad > 0 { throw ExitCode(1) }
         }
     }
@@ -57,11 +61,15 @@ struct SigmaCommand: ParsableCommand {
         @Flag(help: .hidden) var noPrefilter = false
 
         func run() throws {
-            let (rules, problems) = SigmaLoader.load(paths: paths)
+            let set = SigmaLoader.loadAll(paths: paths)
+            let (rules, problems) = (set.rules, set.problems)
             for p in problems.prefix(5) { Output.err("cannot run: \(p.description.terminalSafe)") }
             if problems.count > 5 { Output.err("… and \(problems.count - 5) more rules that cannot run (see `jikocho sigma check`)") }
             let engine = SigmaEngine(rules: rules)
             engine.usePrefilter = !noPrefilter
+            let correlator = SigmaCorrelator(correlations: set.correlations, engine: engine)
+            for p in correlator.problems { Output.err("cannot run: \(p.description.terminalSafe)") }
+            var correlated = 0
             let c = try Case.open(at: `case`, mode: .read)
             var out = BufferedOutput()
             var printed = 0
@@ -75,7 +83,24 @@ struct SigmaCommand: ParsableCommand {
             try c.forEachEvent(EventQuery()) { s in
                 events += 1
                 if events % 20_000 == 0 { progress.update("\(events) events, \(counts.values.reduce(0, +)) matches") }
-                for m in engine.matches(s.event) {
+                let found = engine.matches(s.event)
+                for x in correlator.feed(s.event, id: s.id, matches: found) {
+                    correlated += 1
+                    let group = x.group.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                    if json {
+                        out.line(JSONValue.object([
+                            "correlation": .string(x.title), "time": .string(x.time.iso8601()),
+                            "group": .object(x.group.mapValues { .string($0) }), "count": .int(Int64(x.count)),
+                            "events": .array(x.events.map { .int($0) }),
+                        ]).canonicalJSON)
+                    } else {
+                        out.line([x.time.iso8601(precision: .milliseconds).rightPad(25), "corr".rightPad(9),
+                                  String(x.title.terminalSafe.prefix(49)).rightPad(49),
+                                  "\(group) (\(x.count); events \(x.events.prefix(8).map { "#\($0)" }.joined(separator: " "))"
+                                  + (x.events.count > 8 ? " …" : "") + ")"].joined(separator: " ").terminalSafe)
+                    }
+                }
+                for m in found {
                     counts[m.rule, default: 0] += 1
                     guard limit.map({ printed < $0 }) ?? true else { continue }
                     printed += 1
@@ -104,6 +129,7 @@ struct SigmaCommand: ParsableCommand {
             let total = counts.values.reduce(0, +)
             Output.err("\(engine.rules.count) rules over \(events) events in \(String(format: "%.2f", seconds)) s: "
                        + "\(total) match\(total == 1 ? "" : "es") of \(counts.count) rule\(counts.count == 1 ? "" : "s")"
+                       + (correlator.correlations.isEmpty ? "" : ", \(correlated) correlation\(correlated == 1 ? "" : "s")")
                        + (printed < total ? " (\(printed) printed)" : ""))
         }
     }

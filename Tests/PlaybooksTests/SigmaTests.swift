@@ -262,3 +262,114 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
         }
     }
 }
+
+@Suite struct SigmaCorrelationTests {
+    static let spray = """
+        title: Kerberos Password Spray From One Address
+        correlation:
+          type: value_count
+          rules: [kerberos_preauth_failure]
+          group-by: [IpAddress]
+          timespan: 5m
+          condition: {gte: 5, field: TargetUserName}
+        ---
+        title: Kerberos Pre-Authentication Failed
+        name: kerberos_preauth_failure
+        logsource: {product: windows, service: security}
+        detection:
+          wrong_password: {EventID: 4771, Status: '0x18'}
+          unknown_user: {EventID: 4768, Status: ['0x6', '0x18']}
+          condition: 1 of them
+        """
+
+    func run(_ yaml: String, _ events: [Event]) throws -> [SigmaCorrelationMatch] {
+        let set = SigmaLoader.parseAll(yaml, file: "c.yml")
+        if let p = set.problems.first { throw p }
+        let engine = SigmaEngine(rules: set.rules)
+        let correlator = SigmaCorrelator(correlations: set.correlations, engine: engine)
+        if let p = correlator.problems.first { throw p }
+        return events.enumerated().flatMap { i, e in correlator.feed(e, id: Int64(i), matches: engine.matches(e)) }
+    }
+
+    func security(_ id: Int, at seconds: Int64, _ data: [String: String]) -> Event {
+        var e = windowsEvent(id: id, channel: "Security", provider: "Microsoft-Windows-Security-Auditing", data: data)
+        e.time = Timestamp(seconds: 1_612_515_600 + seconds)
+        return e
+    }
+
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
+    func thePasswordSpraySampleIsOneSprayFromOneAddress() throws {
+        let events = try collectEVTX(path: TestPaths.dataset("evtx/attack_samples/kerberos_pwd_spray_4771.evtx"))
+        let hits = try run(Self.spray, events)
+        #expect(hits.count == 1)
+        #expect(hits.first?.group == ["IpAddress": "172.16.66.1"] && hits.first?.count == 5)
+    }
+
+    @Test func eventCountNeedsTheEventsWithinTheTimespan() throws {
+        let yaml = """
+            title: Many failed logons
+            correlation: {type: event_count, rules: [failed], group-by: [TargetUserName], timespan: 1m, condition: {gte: 3}}
+            ---
+            title: Failed logon
+            name: failed
+            logsource: {product: windows, service: security}
+            detection: {s: {EventID: 4625}, condition: s}
+            """
+        let close = (0..<3).map { security(4625, at: Int64($0 * 10), ["TargetUserName": "op"]) }
+        #expect(try run(yaml, close).count == 1)
+        let spread = (0..<3).map { security(4625, at: Int64($0 * 50), ["TargetUserName": "op"]) }
+        #expect(try run(yaml, spread).isEmpty)
+        let twoUsers = (0..<4).map { security(4625, at: Int64($0), ["TargetUserName": $0 % 2 == 0 ? "a" : "b"]) }
+        #expect(try run(yaml, twoUsers).isEmpty)
+        // Events without the group-by field join no group.
+        #expect(try run(yaml, (0..<5).map { security(4625, at: Int64($0), [:]) }).isEmpty)
+    }
+
+    @Test func temporalAndOrderedSequencesWithAliases() throws {
+        func yaml(_ type: String) -> String {
+            """
+            title: Logon then service install by the same account
+            correlation:
+              type: \(type)
+              rules: [logon, service]
+              group-by: [account]
+              timespan: 5m
+              aliases:
+                account: {logon: TargetUserName, service: SubjectUserName}
+            ---
+            title: Logon
+            name: logon
+            logsource: {product: windows, service: security}
+            detection: {s: {EventID: 4624}, condition: s}
+            ---
+            title: Service installed
+            name: service
+            logsource: {product: windows, service: security}
+            detection: {s: {EventID: 4697}, condition: s}
+            """
+        }
+        let inOrder = [security(4624, at: 0, ["TargetUserName": "svc-x"]), security(4697, at: 60, ["SubjectUserName": "SVC-X"])]
+        let reversed = [security(4697, at: 0, ["SubjectUserName": "svc-x"]), security(4624, at: 60, ["TargetUserName": "svc-x"])]
+        let tooLate = [security(4624, at: 0, ["TargetUserName": "svc-x"]), security(4697, at: 400, ["SubjectUserName": "svc-x"])]
+        let otherAccount = [security(4624, at: 0, ["TargetUserName": "a"]), security(4697, at: 10, ["SubjectUserName": "b"])]
+        #expect(try run(yaml("temporal_ordered"), inOrder).count == 1)
+        #expect(try run(yaml("temporal_ordered"), reversed).isEmpty)
+        #expect(try run(yaml("temporal"), reversed).count == 1)
+        #expect(try run(yaml("temporal"), tooLate).isEmpty)
+        #expect(try run(yaml("temporal"), otherAccount).isEmpty)
+    }
+
+    @Test func correlationMistakesAreNamed() {
+        let bad = SigmaLoader.parseAll("title: x\ncorrelation: {type: sometimes, rules: [a], timespan: 5m}\n", file: "b.yml")
+        #expect(bad.problems.first?.reason.contains("event_count, value_count") == true)
+        let noSpan = SigmaLoader.parseAll("title: x\ncorrelation: {type: temporal, rules: [a]}\n", file: "b.yml")
+        #expect(noSpan.problems.first?.reason.contains("timespan") == true)
+        let noField = SigmaLoader.parseAll("title: x\ncorrelation: {type: value_count, rules: [a], timespan: 1h, condition: {gte: 2}}\n",
+                                           file: "b.yml")
+        #expect(noField.problems.first?.reason.contains("field") == true)
+        let orphan = SigmaLoader.parseAll("title: x\ncorrelation: {type: temporal, rules: [nowhere], timespan: 1h}\n", file: "b.yml")
+        #expect(orphan.problems.isEmpty && orphan.correlations.count == 1)
+        let c = SigmaCorrelator(correlations: orphan.correlations, engine: SigmaEngine(rules: []))
+        #expect(c.correlations.isEmpty && c.problems.first?.reason.contains("nowhere") == true)
+    }
+}

@@ -209,6 +209,12 @@ public final class SigmaEngine: @unchecked Sendable {
         }.sorted { $0.candidates > $1.candidates }
     }
 
+    /// The values of a field of an event, as rules read it (for correlations' group-by and value fields).
+    func values(of field: String, in e: Event) -> [String] {
+        guard var view = WindowsEventView(e) else { return [] }
+        return view.values(field, renames: [:]).map(\.text)
+    }
+
     /// The rules an event matches (each once, in rule order).
     public func matches(_ e: Event) -> [SigmaMatch] {
         guard var view = WindowsEventView(e) else { return [] }

@@ -10,6 +10,8 @@ public struct SigmaRule: @unchecked Sendable {
     }
 
     public var id: String?
+    /// The name correlation rules refer to it by.
+    public var name: String?
     public var title: String
     public var status: String?
     public var level: String?
@@ -73,22 +75,35 @@ public struct SigmaProblem: Error, Sendable, CustomStringConvertible {
 
 enum SigmaError: Error { case unsupported(String, line: Int) }
 
+/// What a set of rule files holds.
+public struct SigmaRuleSet: Sendable {
+    public var rules: [SigmaRule] = []
+    public var correlations: [SigmaCorrelation] = []
+    public var problems: [SigmaProblem] = []
+}
+
 public enum SigmaLoader {
     /// Loads every `.yml`/`.yaml` under the paths (files or folders): the rules that load and the problems of
     /// the others (each rule is all or nothing).
     public static func load(paths: [String], placeholders: [String: [String]] = [:]) -> (rules: [SigmaRule], problems: [SigmaProblem]) {
-        var rules: [SigmaRule] = []
-        var problems: [SigmaProblem] = []
+        let all = loadAll(paths: paths, placeholders: placeholders)
+        return (all.rules, all.problems)
+    }
+
+    /// Detection rules, correlation rules and the problems of what cannot run, from files and folders.
+    public static func loadAll(paths: [String], placeholders: [String: [String]] = [:]) -> SigmaRuleSet {
+        var set = SigmaRuleSet()
         for file in files(paths) {
             guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-                problems.append(SigmaProblem(file: file, line: 0, title: nil, reason: "cannot be read as UTF-8 text"))
+                set.problems.append(SigmaProblem(file: file, line: 0, title: nil, reason: "cannot be read as UTF-8 text"))
                 continue
             }
-            let (r, p) = parse(text, file: file, placeholders: placeholders)
-            rules += r
-            problems += p
+            let one = parseAll(text, file: file, placeholders: placeholders)
+            set.rules += one.rules
+            set.correlations += one.correlations
+            set.problems += one.problems
         }
-        return (rules, problems)
+        return set
     }
 
     static func files(_ paths: [String]) -> [String] {
@@ -108,30 +123,39 @@ public enum SigmaLoader {
         return out
     }
 
-    /// Parses a rule file (one or more YAML documents; a document with `action: global` is merged into the ones after it).
+    /// Parses a rule file (one or more YAML documents): detection rules only.
     public static func parse(_ text: String, file: String, placeholders: [String: [String]] = [:]) -> ([SigmaRule], [SigmaProblem]) {
-        var rules: [SigmaRule] = []
-        var problems: [SigmaProblem] = []
+        let all = parseAll(text, file: file, placeholders: placeholders)
+        return (all.rules, all.problems)
+    }
+
+    /// Parses a rule file: detection and correlation rules, and the problems of the documents that cannot run.
+    public static func parseAll(_ text: String, file: String, placeholders: [String: [String]] = [:]) -> SigmaRuleSet {
+        var set = SigmaRuleSet()
         do {
             let parser = try Yams.Parser(yaml: text)
             while let node = try parser.nextRoot() {
                 guard case .mapping(let m) = node else {
-                    problems.append(SigmaProblem(file: file, line: node.mark?.line ?? 0, title: nil, reason: "a rule is a mapping"))
+                    set.problems.append(SigmaProblem(file: file, line: node.mark?.line ?? 0, title: nil, reason: "a rule is a mapping"))
                     continue
                 }
                 let title = m["title"]?.string
                 do {
-                    rules.append(try rule(m, file: file, placeholders: placeholders))
+                    if m["correlation"] != nil {
+                        set.correlations.append(try SigmaCorrelation.parse(m, file: file))
+                    } else {
+                        set.rules.append(try rule(m, file: file, placeholders: placeholders))
+                    }
                 } catch SigmaError.unsupported(let why, let line) {
-                    problems.append(SigmaProblem(file: file, line: line, title: title, reason: why))
+                    set.problems.append(SigmaProblem(file: file, line: line, title: title, reason: why))
                 } catch {
-                    problems.append(SigmaProblem(file: file, line: node.mark?.line ?? 0, title: title, reason: "\(error)"))
+                    set.problems.append(SigmaProblem(file: file, line: node.mark?.line ?? 0, title: title, reason: "\(error)"))
                 }
             }
         } catch {
-            problems.append(SigmaProblem(file: file, line: 0, title: nil, reason: "not valid YAML: \(error)"))
+            set.problems.append(SigmaProblem(file: file, line: 0, title: nil, reason: "not valid YAML: \(error)"))
         }
-        return (rules, problems)
+        return set
     }
 
     static func strings(_ n: Node?) -> [String] {
@@ -142,10 +166,6 @@ public enum SigmaLoader {
 
     static func rule(_ m: Node.Mapping, file: String, placeholders: [String: [String]]) throws -> SigmaRule {
         func line(_ n: Node?) -> Int { n?.mark?.line ?? 0 }
-        if m["correlation"] != nil {
-            throw SigmaError.unsupported("correlation rules are read by the correlation engine, not as detections",
-                                         line: line(m["correlation"]))
-        }
         guard let title = m["title"]?.string, !title.isEmpty else {
             throw SigmaError.unsupported("`title` is required", line: 1)
         }
@@ -178,7 +198,7 @@ public enum SigmaLoader {
             }
         }
         return SigmaRule(
-            id: m["id"]?.string, title: title, status: m["status"]?.string, level: m["level"]?.string?.lowercased(),
+            id: m["id"]?.string, name: m["name"]?.string, title: title, status: m["status"]?.string, level: m["level"]?.string?.lowercased(),
             description: m["description"]?.string, tags: strings(m["tags"]), references: strings(m["references"]),
             falsepositives: strings(m["falsepositives"]), logsource: ls, file: file, searches: searches,
             condition: conditions.count == 1 ? conditions[0] : .or(conditions))
