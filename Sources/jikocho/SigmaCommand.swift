@@ -65,12 +65,13 @@ struct SigmaCommand: ParsableCommand {
             let (rules, problems) = (set.rules, set.problems)
             for p in problems.prefix(5) { Output.err("cannot run: \(p.description.terminalSafe)") }
             if problems.count > 5 { Output.err("… and \(problems.count - 5) more rules that cannot run (see `jikocho sigma check`)") }
-            let engine = SigmaEngine(rules: rules)
+            let c = try Case.open(at: `case`, mode: .read)
+            // The inventory gives the `jikocho` logsource its roles, zones and levels.
+            let engine = SigmaEngine(rules: rules, assets: try c.assets())
             engine.usePrefilter = !noPrefilter
             let correlator = SigmaCorrelator(correlations: set.correlations, engine: engine)
             for p in correlator.problems { Output.err("cannot run: \(p.description.terminalSafe)") }
             var correlated = 0
-            let c = try Case.open(at: `case`, mode: .read)
             var out = BufferedOutput()
             var printed = 0
             var counts: [Int: Int] = [:]

@@ -373,3 +373,58 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
         #expect(c.correlations.isEmpty && c.problems.first?.reason.contains("nowhere") == true)
     }
 }
+
+@Suite struct ICSSigmaRuleTests {
+    static let rules = SigmaLoader.loadAll(paths: [TestPaths.repoRoot.appendingPathComponent("Playbooks/sigma/ics").path])
+    static let assets = [
+        Asset(name: "hmi-1", role: .hmi, purdueLevel: 2, zone: "control", addresses: ["10.20.1.10"]),
+        Asset(name: "ews-1", role: .engineeringWorkstation, purdueLevel: 2, zone: "control", addresses: ["10.20.1.30"]),
+        Asset(name: "hist-1", role: .historian, purdueLevel: 3, zone: "operations", addresses: ["10.20.3.40"]),
+        Asset(name: "plc-1", role: .plc, purdueLevel: 1, zone: "control", addresses: ["10.20.1.21"]),
+    ]
+
+    func ot(_ kind: String, from src: String?, _ attributes: [String: JSONValue] = [:]) -> Event {
+        let name = Self.assets.first { $0.addresses.contains(src ?? "") }?.name
+        return Event(time: Timestamp(seconds: 1_612_515_600), timeDescription: "Packet time", domain: .ot, kind: kind,
+                     src: Endpoint(ip: src, port: 50_000, asset: name), dst: Endpoint(ip: "10.20.1.21", port: 502, asset: "plc-1"),
+                     message: kind, attributes: attributes,
+                     provenance: Provenance(evidenceID: 1, collector: "network/pcap", collectorVersion: "1", locator: "packet 1"))
+    }
+
+    func titles(_ e: Event) -> Set<String> {
+        Set(SigmaEngine(rules: Self.rules.rules, assets: Self.assets).matches(e).map(\.title))
+    }
+
+    @Test func theShippedICSRulesLoad() {
+        #expect(Self.rules.problems.isEmpty, "\(Self.rules.problems)")
+        #expect(Self.rules.rules.count == 8)
+        #expect(SigmaEngine(rules: Self.rules.rules).unmapped.isEmpty)
+    }
+
+    @Test func writesFromTheHMIAreExpectedFromElsewhereAFinding() {
+        let write = "Controller Write From a Host That Is Not an HMI or Engineering Workstation"
+        #expect(!titles(ot("ics.modbus.write", from: "10.20.1.10")).contains(write))
+        #expect(!titles(ot("ics.s7.write_var", from: "10.20.1.30")).contains(write))
+        #expect(titles(ot("ics.modbus.write", from: "10.20.3.40")).contains(write))       // the historian
+        let unknown = titles(ot("ics.dnp3.direct_operate", from: "10.66.6.6"))
+        #expect(unknown.contains(write) && unknown.contains("DNP3 Restart or Direct Operate From an Unknown Master"))
+        #expect(unknown.contains("Unknown Host Talking an Industrial Protocol"))
+        #expect(titles(ot("ics.modbus.read", from: "10.20.1.10")).isEmpty)
+    }
+
+    @Test func stopsDownloadsRestartsAndDenialsOfView() {
+        #expect(titles(ot("ics.s7.plc_stop", from: "10.20.1.30")).contains("Controller Stopped, Restarted or Its Program Changed"))
+        #expect(titles(ot("ics.s7.request_download", from: "10.20.1.30")).contains("Controller Stopped, Restarted or Its Program Changed"))
+        #expect(titles(ot("ics.bacnet.reinitialize_device", from: "10.20.1.30"))
+            .contains("BACnet ReinitializeDevice or DeviceCommunicationControl"))
+        #expect(titles(ot("ics.iec104.clock_sync", from: "10.66.6.6"))
+            .contains("IEC 60870-5-104 Command or Clock Sync From an Unknown Station"))
+        #expect(!titles(ot("ics.iec104.clock_sync", from: "10.20.1.10"))
+            .contains("IEC 60870-5-104 Command or Clock Sync From an Unknown Station"))
+        #expect(titles(ot("ics.opcua.write", from: "10.66.6.6")).contains("OPC UA Write or Method Call From an Unknown Client"))
+        let listenOnly = ot("ics.modbus.diagnostic", from: "10.20.1.30", ["function_code": 8, "sub_function": 4])
+        #expect(titles(listenOnly).contains("Modbus Diagnostics Force Listen Only Mode"))
+        let echo = ot("ics.modbus.diagnostic", from: "10.20.1.30", ["function_code": 8, "sub_function": 0])
+        #expect(!titles(echo).contains("Modbus Diagnostics Force Listen Only Mode"))
+    }
+}

@@ -1,9 +1,10 @@
 import Foundation
 import JikochoModel
 
-/// A Windows event as Sigma sees it: event id, channel, provider and the record's fields by name (any case), whether
-/// it came from a native EVTX file or a Winlogbeat export.
-struct WindowsEventView {
+/// An event as Sigma sees it: for a Windows event, its event id, channel, provider and the record's fields by name
+/// (any case), whether it came from a native EVTX file or a Winlogbeat export; for the `jikocho` logsource, the
+/// normalized fields every event has (`kind`, `src_ip`, `dst_role`, …) and its attributes.
+struct EventView {
     let eventID: Int?
     let channel: String
     private let fields: [String: [String]]
@@ -64,6 +65,54 @@ struct WindowsEventView {
         }
         eventID = id
         self.channel = (channel ?? "").lowercased()
+        fields = f
+    }
+
+    /// The normalized view (`logsource: {product: jikocho, category: DOMAIN}`): the event's own fields, its
+    /// endpoints with the inventory's word on their assets (role, zone, Purdue level), and its attributes by name and
+    /// by dotted path.
+    init(normalized e: Event, assets: [String: Asset]) {
+        event = e
+        eventID = nil
+        channel = "jikocho:" + e.domain.rawValue
+        var f: [String: [String]] = [:]
+        func put(_ k: String, _ v: String?) { if let v, !v.isEmpty { f[k.lowercased(), default: []].append(v) } }
+        put("kind", e.kind)
+        put("domain", e.domain.rawValue)
+        put("message", e.message)
+        put("host", e.host)
+        put("asset", e.asset)
+        put("user", e.user)
+        put("time_desc", e.timeDescription)
+        put("collector", e.provenance.collector)
+        for (side, p) in [("src", e.src), ("dst", e.dst)] {
+            put("\(side)_ip", p.ip)
+            put("\(side)_port", p.port.map(String.init))
+            put("\(side)_mac", p.mac)
+            put("\(side)_asset", p.asset)
+            if let name = p.asset, let a = assets[name] {
+                put("\(side)_role", a.role.rawValue)
+                put("\(side)_zone", a.zone)
+                put("\(side)_level", a.purdueLevel.map(String.init))
+            } else if p.ip != nil {
+                put("\(side)_role", "unknown")
+            }
+        }
+        if let name = e.asset, let a = assets[name] { put("asset_role", a.role.rawValue) }
+        func walk(_ prefix: String, _ v: JSONValue, depth: Int) {
+            switch v {
+            case .object(let o) where depth < 4:
+                for (k, x) in o { walk(prefix.isEmpty ? k : prefix + "." + k, x, depth: depth + 1) }
+            case .array(let xs) where depth < 4:
+                for x in xs { walk(prefix, x, depth: depth + 1) }
+            case .string(let s): put(prefix, s)
+            case .int(let i): put(prefix, String(i))
+            case .double(let d): put(prefix, d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d))
+            case .bool(let b): put(prefix, b ? "true" : "false")
+            default: break
+            }
+        }
+        for (k, v) in e.attributes where f[k.lowercased()] == nil { walk(k, v, depth: 0) }
         fields = f
     }
 
@@ -152,7 +201,11 @@ public final class SigmaEngine: @unchecked Sendable {
     private var anyChannel: [(rule: Int, source: LogsourceMapping.Source)] = []
     public private(set) var evaluations = 0
 
-    public init(rules all: [SigmaRule]) {
+    private let assets: [String: Asset]
+    private var normalizedRules = false
+
+    public init(rules all: [SigmaRule], assets: [Asset] = []) {
+        self.assets = Dictionary(assets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var kept: [SigmaRule] = []
         for r in all {
             switch LogsourceMapping.sources(r.logsource) {
@@ -160,6 +213,7 @@ public final class SigmaEngine: @unchecked Sendable {
             case .success(let sources):
                 let i = kept.count
                 kept.append(r)
+                if r.logsource.product == "jikocho" { normalizedRules = true }
                 for s in sources {
                     if s.channels.isEmpty {
                         anyChannel.append((i, s))
@@ -211,18 +265,26 @@ public final class SigmaEngine: @unchecked Sendable {
 
     /// The values of a field of an event, as rules read it (for correlations' group-by and value fields).
     func values(of field: String, in e: Event) -> [String] {
-        guard var view = WindowsEventView(e) else { return [] }
+        guard var view = EventView(e) else { return [] }
         return view.values(field, renames: [:]).map(\.text)
     }
 
     /// The rules an event matches (each once, in rule order).
     public func matches(_ e: Event) -> [SigmaMatch] {
-        guard var view = WindowsEventView(e) else { return [] }
-        let b = bucket(channel: view.channel, eventID: view.eventID)
-        guard !b.candidates.isEmpty else { return [] }
-        let selected = usePrefilter ? b.select(&view) : Array(b.candidates.indices)
         var out: [SigmaMatch] = []
         var done = Set<Int>()
+        if var view = EventView(e) { run(&view, &out, &done) }
+        if normalizedRules {
+            var view = EventView(normalized: e, assets: assets)
+            run(&view, &out, &done)
+        }
+        return out
+    }
+
+    private func run(_ view: inout EventView, _ out: inout [SigmaMatch], _ done: inout Set<Int>) {
+        let b = bucket(channel: view.channel, eventID: view.eventID)
+        guard !b.candidates.isEmpty else { return }
+        let selected = usePrefilter ? b.select(&view) : Array(b.candidates.indices)
         for k in selected {
             let (i, source) = b.candidates[k]
             if done.contains(i) { continue }
@@ -232,10 +294,9 @@ public final class SigmaEngine: @unchecked Sendable {
                 out.append(SigmaMatch(rule: i, title: rules[i].title))
             }
         }
-        return out
     }
 
-    func evaluate(_ r: CompiledRule, _ view: inout WindowsEventView, renames: [String: String]) -> Bool {
+    func evaluate(_ r: CompiledRule, _ view: inout EventView, renames: [String: String]) -> Bool {
         // 0: not yet evaluated, 1: false, 2: true.
         var memo = [UInt8](repeating: 0, count: r.searches.count)
         var keywordText: [FieldValue]?

@@ -105,6 +105,17 @@ struct LogsourceMapping {
 
     /// The sources of a logsource, or why it has none.
     static func sources(_ ls: SigmaRule.Logsource) -> Result<[Source], SigmaMappingError> {
+        if ls.product == "jikocho" {
+            // Jikocho's own events, normalized: the category is the domain (it, network, ot, process), or any.
+            let domains = ["it", "network", "ot", "process"]
+            if let c = ls.category {
+                guard domains.contains(c) else {
+                    return .failure(SigmaMappingError(reason: "jikocho category \(c) is not a domain (it, network, ot, process)"))
+                }
+                return .success([Source(channels: ["jikocho:" + c], eventIDs: nil)])
+            }
+            return .success([Source(channels: Set(domains.map { "jikocho:" + $0 }), eventIDs: nil)])
+        }
         guard ls.product == "windows" else {
             return .failure(SigmaMappingError(reason: "logsource product \(ls.product ?? "(none)") is not mapped to "
                                               + "Jikocho's events yet (Windows rules run)"))

@@ -204,7 +204,7 @@ final class BucketIndex {
     private var flag: [Bool] = []
 
     /// Indices into `candidates` worth evaluating for this event, in order.
-    func select(_ view: inout WindowsEventView) -> [Int] {
+    func select(_ view: inout EventView) -> [Int] {
         if flag.count != candidates.count { flag = [Bool](repeating: false, count: candidates.count) }
         var out = always
         for c in always { flag[c] = true }
