@@ -16,6 +16,9 @@ let package = Package(
         .target(name: "JikochoModel"),
         .target(name: "Parsers", dependencies: ["JikochoModel", "CZlib"]),
         .target(name: "FuzzSupport", dependencies: ["Parsers"]),
+        // Sigma's pure core (Sources/Playbooks/Sigma: patterns, networks, conditions), linked file by file.
+        .target(name: "SigmaCore"),
+        .executableTarget(name: "FuzzSigma", dependencies: ["SigmaCore"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
     ] + targets.map {
         .executableTarget(name: $0, dependencies: ["FuzzSupport", "Parsers", "JikochoModel"],
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])])

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-targets=${FUZZ_TARGETS:-"FuzzEVTXChunk FuzzEVTXFile FuzzSyslog FuzzAccessLog FuzzWebErrorLog FuzzJSON FuzzTimes FuzzPacket FuzzNetworkStream FuzzHistorian"}
+targets=${FUZZ_TARGETS:-"FuzzEVTXChunk FuzzEVTXFile FuzzSyslog FuzzAccessLog FuzzWebErrorLog FuzzJSON FuzzTimes FuzzPacket FuzzNetworkStream FuzzHistorian FuzzSigma"}
 scratch=.build-fuzz
 # Coverage and AddressSanitizer in one combined flag: given as two (`--sanitize=fuzzer --sanitize=address`, as
 # SwiftPM passes them), swiftc keeps only the last, and SwiftPM orders them as a hash set does, differently from run

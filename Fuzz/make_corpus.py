@@ -53,6 +53,12 @@ FIXTURES = {
         "sinusoid,26-Nov-26 10:00:00,54.3,\ncdt158,26-Nov-26 10:00:00,I/O Timeout,",
         "time,tag,value\n1795687200,A,1\n46352.5,A,2\n1795687201.5,A,3e-2",
     ],
+    "FuzzSigma": [
+        "selection and not 1 of filter_*\n*\\powershell.exe\nC:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+        "(a or b_1) and not (selection or all of them)\n10.0.0.0/8\n10.1.2.3",
+        "1 of them\nfe80::/10\nfe80::1%eth0\n*a*b?c*\nxxaxxbqcxx",
+        "all of selection* and not filter_main | count() > 5\n\\*\\?\\\\\n*?",
+    ],
     "FuzzTimes": [
         "2021-02-05T08:33:12.123456789+09:00", "2021-02-05 08:33:12Z", "Feb  5 08:33:12", "Feb 29 00:00:00",
         "10/Oct/2000:13:55:36 -0700", "1970-01-01T00:00:00Z", "2016-12-31T23:59:60Z",

@@ -193,6 +193,18 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
         #expect(p4.first?.reason.contains("YAML") == true)
     }
 
+    /// Found by FuzzSigma (Fuzz/Regressions/FuzzSigma/cidr-of-an-empty-value): an empty `cidr` value crashed the
+    /// network reader (it took the first part of a split that had none).
+    @Test func anEmptyNetworkIsRefusedNotACrash() throws {
+        #expect(CIDR("") == nil && CIDR("/") == nil && CIDR("10.0.0.0/") == nil && CIDR("10.0.0.0/33") == nil)
+        #expect(CIDR("10.0.0.0/8")?.contains("10.255.0.1") == true)
+        let (_, p) = SigmaLoader.parse("title: t\nlogsource: {product: windows}\ndetection:\n  s: {IpAddress|cidr: ''}\n  condition: s\n",
+                                       file: "e.yml")
+        #expect(p.first?.reason.contains("is not a network") == true)
+        let fixture = TestPaths.repoRoot.appendingPathComponent("Fuzz/Regressions/FuzzSigma/cidr-of-an-empty-value")
+        #expect(FileManager.default.fileExists(atPath: fixture.path))
+    }
+
     @Test func globMatchingIsLinearOnHostileInput() {
         let g = Glob(sigma: "*a*a*a*a*a*a*a*a*b", lowercased: true)
         #expect(!g.matches(Array(String(repeating: "a", count: 5_000).utf8)))

@@ -213,8 +213,8 @@ struct CIDR {
     let bits: Int
 
     init?(_ text: String) {
-        let parts = text.split(separator: "/", maxSplits: 1)
-        guard let addr = CIDR.bytes(String(parts[0])) else { return nil }
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let first = parts.first, let addr = CIDR.bytes(String(first)) else { return nil }
         let max = addr.count * 8
         let bits = parts.count == 2 ? Int(parts[1]) ?? -1 : max
         guard bits >= 0, bits <= max else { return nil }
