@@ -52,7 +52,8 @@ let package = Package(
             dependencies: ["EvidenceStore", .product(name: "GRDBSQLite", package: "GRDB.swift")],
             path: "Benchmarks/jikocho-bench"),
 
-        .target(name: "TestSupport", dependencies: ["CArchive", "JikochoModel"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CArchive", "JikochoModel", "EvidenceStore", "Exercises", "Timeline"],
+                path: "Tests/TestSupport"),
         .testTarget(name: "JikochoModelTests", dependencies: ["JikochoModel"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["Golden"]),
@@ -61,7 +62,7 @@ let package = Package(
                                                                .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TimelineTests", dependencies: ["Timeline", "EvidenceStore", "Exercises", .product(name: "Yams", package: "Yams"), "Collectors", "TestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "PlaybooksTests", dependencies: ["Playbooks", "Collectors", "TestSupport",
+        .testTarget(name: "PlaybooksTests", dependencies: ["Playbooks", "Collectors", "TestSupport", "EvidenceStore",
                                                           .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPcap", "CArchive", "CMagic", "TestSupport"]),
         .testTarget(name: "jikochoTests", dependencies: ["jikocho", "EvidenceStore", "Parsers", "TestSupport",

@@ -47,3 +47,14 @@ extension Case {
         }
     }
 }
+
+extension Case {
+    /// Records in custody that playbooks ran (which, and how many findings they stored).
+    public func recordPlaybookRun(playbooks: [String], findings: Int) throws {
+        try write { db in
+            try CustodyEntry.append(db, actor: examiner, action: "playbooks.run", subject: "\(playbooks.count) playbooks",
+                                    detail: .object(["playbooks": .array(playbooks.map { .string($0) }),
+                                                     "findings": .int(Int64(findings))]))
+        }
+    }
+}

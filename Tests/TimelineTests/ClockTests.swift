@@ -8,40 +8,6 @@ import Testing
 @testable import EvidenceStore
 @testable import Timeline
 
-/// The flagship exercise, generated once per test process into a scratch folder and ingested into a case.
-final class FlagshipCase: @unchecked Sendable {
-    static let shared = FlagshipCase()
-    let dir = TempDir("flagship")
-    let evidence: String
-    let casePath: String
-
-    init() {
-        evidence = dir.url.appendingPathComponent("evidence").path
-        casePath = dir.url.appendingPathComponent("case").path
-    }
-
-    /// A fresh case of the exercise (each test gets its own, since tests change clocks).
-    func makeCase(label: String, inventory: Bool = true, without: Set<String> = []) throws -> Case {
-        if !FileManager.default.fileExists(atPath: evidence + "/scenario.yaml") {
-            var x = WaterTreatmentExercise()
-            _ = try x.generate(into: evidence)
-        }
-        let path = dir.url.appendingPathComponent("case-\(label)").path
-        let c = try Case.create(at: path, name: label, examiner: "test")
-        if inventory {
-            let assets = try AssetInventory.load(path: evidence + "/assets.yaml")
-            try c.importAssets(assets, file: "assets.yaml", sha256: String(repeating: "0", count: 64))
-        }
-        for outcome in try c.add(paths: [evidence]) {
-            if case .added(let item) = outcome, item.name != "assets.yaml", item.name != "scenario.yaml",
-               !without.contains(item.name) {
-                _ = try c.ingest(item)
-            }
-        }
-        return c
-    }
-}
-
 @Suite(.serialized) struct FlagshipExerciseTests {
     @Test func theCommittedEvidenceIsWhatTheGeneratorWrites() throws {
         let tmp = TempDir("regenerate")

@@ -113,6 +113,13 @@ struct EventView {
             }
         }
         for (k, v) in e.attributes where f[k.lowercased()] == nil { walk(k, v, depth: 0) }
+        // Nested fields by their last name too (`LogonType` for `winlog.event_data.LogonType`), when unambiguous.
+        var leaves: [String: [String]] = [:]
+        for (k, v) in f where k.contains(".") {
+            let leaf = String(k[k.index(after: k.lastIndex(of: ".")!)...])
+            if f[leaf] == nil { leaves[leaf, default: []] += v }
+        }
+        for (k, v) in leaves { f[k] = v }
         fields = f
     }
 

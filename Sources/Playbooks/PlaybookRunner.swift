@@ -1,0 +1,205 @@
+import EvidenceStore
+import Foundation
+import JikochoModel
+
+/// What a playbook concluded on a case.
+public struct PlaybookOutcome: Sendable {
+    public var playbook: String
+    public var findings: [(finding: Finding, detail: JSONValue)]
+    /// Evidence the playbook needs and the case lacks: then it cannot say "nothing found".
+    public var gaps: [String]
+}
+
+/// Runs playbooks over a case: each step's events found in corrected time, in order, joined on the fields the
+/// later steps name (`{logon.asset}`), a finding per complete chain of steps.
+public struct PlaybookRunner {
+    let c: Case
+    let assets: [String: Asset]
+    /// Bindings tried per playbook at most (a runaway first step cannot stall a run).
+    public var maxBindings = 10_000
+
+    public init(_ c: Case) throws {
+        self.c = c
+        assets = Dictionary(try c.assets().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    struct Bound {
+        var event: StoredEvent
+        var view: EventView
+        /// For counted steps: every event of the count.
+        var all: [StoredEvent]
+    }
+
+    public func run(_ pb: Playbook) throws -> PlaybookOutcome {
+        var gaps: [String] = []
+        for k in pb.preconditions where try c.events(EventQuery(kinds: [k], limit: 1)).isEmpty {
+            gaps.append("no \(k) events in the case: \(pb.name) cannot conclude without them")
+        }
+        guard gaps.isEmpty, let first = pb.steps.first else {
+            return PlaybookOutcome(playbook: pb.name, findings: [], gaps: gaps)
+        }
+        let params = Dictionary(uniqueKeysWithValues: pb.parameters.map { ($0.name, $0.value) })
+        var findings: [(Finding, JSONValue)] = []
+        var seen = Set<[Int64]>()
+        var tried = 0
+        for e in try candidates(first, from: nil, to: nil) {
+            tried += 1
+            if tried > maxBindings { gaps.append("stopped after \(maxBindings) starting events of step \(first.id)"); break }
+            var view = EventView(normalized: e.event, assets: assets)
+            guard matches(first, &view, [:], params) else { continue }
+            var bindings: [String: Bound] = [first.id: Bound(event: e, view: view, all: [e])]
+            if try extend(pb, 1, &bindings, params) {
+                let ids = pb.steps.flatMap { bindings[$0.id]!.all.map(\.id) }
+                if seen.contains(ids) { continue }
+                seen.insert(ids)
+                findings.append(finding(pb, bindings, params))
+            }
+        }
+        return PlaybookOutcome(playbook: pb.name, findings: findings, gaps: gaps)
+    }
+
+    /// Binds steps from `index` on; true when every step found its event.
+    func extend(_ pb: Playbook, _ index: Int, _ bindings: inout [String: Bound], _ params: [String: JSONValue]) throws -> Bool {
+        guard index < pb.steps.count else { return true }
+        let step = pb.steps[index]
+        let anchor = step.after.flatMap { bindings[$0] } ?? bindings[pb.steps[index - 1].id]!
+        let from = anchor.event.event.time.nanoseconds
+        let to = step.within.map { from + $0 }
+        var hits: [(StoredEvent, EventView)] = []
+        for e in try candidates(step, from: from, to: to) where e.id != anchor.event.id {
+            var view = EventView(normalized: e.event, assets: assets)
+            if matches(step, &view, bindings, params) {
+                hits.append((e, view))
+                if step.atLeast == nil { break }     // the earliest event that fits
+            }
+        }
+        if let n = step.atLeast {
+            // Counted: the first group (by the `by` field) to reach N within the window.
+            var groups: [String: [(StoredEvent, EventView)]] = [:]
+            for h in hits {
+                var v = h.1
+                let key = step.by.map { v.values($0, renames: [:]).first?.text.lowercased() ?? "" } ?? ""
+                groups[key, default: []].append(h)
+                if groups[key]!.count >= n {
+                    let g = groups[key]!
+                    bindings[step.id] = Bound(event: g[0].0, view: g[0].1, all: g.map(\.0))
+                    return try extend(pb, index + 1, &bindings, params)
+                }
+            }
+            return false
+        }
+        for (e, v) in hits {
+            bindings[step.id] = Bound(event: e, view: v, all: [e])
+            if try extend(pb, index + 1, &bindings, params) { return true }
+        }
+        bindings[step.id] = nil
+        return false
+    }
+
+    func candidates(_ step: Playbook.Step, from: Int64?, to: Int64?) throws -> [StoredEvent] {
+        try c.events(EventQuery(from: from.map(Timestamp.init(nanoseconds:)), to: to.map { Timestamp(nanoseconds: $0 + 1) },
+                                kinds: step.kinds))
+    }
+
+    /// `{step.field}` and `{parameter}` filled in.
+    func fill(_ text: String, _ bindings: [String: Bound], _ params: [String: JSONValue]) -> String {
+        var out = text
+        for ref in PlaybookLoader.references(text) {
+            var value = ""
+            if let p = params[ref] {
+                value = p.text
+            } else {
+                let parts = ref.split(separator: ".", maxSplits: 1).map(String.init)
+                if parts.count == 2, var b = bindings[parts[0]] {
+                    if parts[1] == "time" { value = b.event.event.time.iso8601(precision: .seconds) }
+                    else if parts[1] == "count" { value = String(b.all.count) }
+                    else { value = b.view.values(parts[1], renames: [:]).first?.text ?? "" }
+                }
+            }
+            out = out.replacingOccurrences(of: "{\(ref)}", with: value)
+        }
+        return out
+    }
+
+    func matches(_ step: Playbook.Step, _ view: inout EventView, _ bindings: [String: Bound],
+                 _ params: [String: JSONValue]) -> Bool {
+        for cond in step.conditions {
+            let values = view.values(cond.field, renames: [:]).map { $0.text }
+            func wanted(_ v: JSONValue) -> [String] {
+                if case .array(let a) = v { return a.flatMap(wanted) }
+                let t = fill(v.text, bindings, params)
+                // A parameter that is a list fills in as its items.
+                if v.text.hasPrefix("{"), let p = params[String(v.text.dropFirst().dropLast())], case .array(let a) = p {
+                    return a.map(\.text)
+                }
+                return [t]
+            }
+            let want = wanted(cond.value)
+            // A reference that fills in as nothing cannot be met.
+            if want.allSatisfy({ $0.isEmpty }), cond.op != "exists" { return false }
+            let lower = values.map { $0.lowercased() }
+            let ok: Bool
+            switch cond.op {
+            case "exists":
+                ok = (cond.value.text == "true") == !values.isEmpty
+            case "equals", "in":
+                ok = lower.contains { v in want.contains { $0.lowercased() == v } }
+            case "not":
+                ok = !lower.contains { v in want.contains { $0.lowercased() == v } }
+            case "contains":
+                ok = lower.contains { v in want.contains { v.contains($0.lowercased()) } }
+            case "startswith":
+                ok = lower.contains { v in want.contains { v.hasPrefix($0.lowercased()) } }
+            case "endswith":
+                ok = lower.contains { v in want.contains { v.hasSuffix($0.lowercased()) } }
+            case "regex":
+                ok = want.contains { p in
+                    guard let r = try? NSRegularExpression(pattern: p) else { return false }
+                    return values.contains { v in r.firstMatch(in: v, range: NSRange(v.startIndex..., in: v)) != nil }
+                }
+            case "cidr":
+                ok = want.contains { n in CIDR(n).map { net in values.contains { net.contains($0) } } ?? false }
+            default:
+                let numbers = values.compactMap(Double.init)
+                let limits = want.compactMap(Double.init)
+                ok = numbers.contains { x in
+                    limits.contains { l in
+                        switch cond.op {
+                        case "gt": return x > l
+                        case "gte": return x >= l
+                        case "lt": return x < l
+                        default: return x <= l
+                        }
+                    }
+                }
+            }
+            if !ok { return false }
+        }
+        return true
+    }
+
+    func finding(_ pb: Playbook, _ bindings: [String: Bound], _ params: [String: JSONValue]) -> (Finding, JSONValue) {
+        let ids = pb.steps.flatMap { bindings[$0.id]!.all.map(\.id) }
+        let summary = fill(pb.rootCause, bindings, params)
+        let detail: JSONValue = .object([
+            "playbook": .string(pb.name),
+            "steps": .array(pb.steps.map { s in
+                let b = bindings[s.id]!
+                let e = b.event.event
+                var o: [String: JSONValue] = ["id": .string(s.id), "event_id": .int(b.event.id), "kind": .string(e.kind),
+                                              "time": .string(e.time.iso8601()), "message": .string(e.message),
+                                              "evidence_id": .int(e.provenance.evidenceID),
+                                              "locator": .string(e.provenance.locator),
+                                              "events": .array(b.all.map { .int($0.id) })]
+                if let t = s.title { o["title"] = .string(t) }
+                if e.time != e.recordedTime { o["recorded_time"] = .string(e.recordedTime.iso8601()) }
+                return .object(o)
+            }),
+            "parameters": .object(params),
+            "recommendations": .array(pb.recommendations.map { .string(fill($0, bindings, params)) }),
+        ])
+        let first = bindings[pb.steps[0].id]!.event.event.time
+        return (Finding(playbook: pb.name, title: "\(pb.title) (\(first.iso8601(precision: .seconds)))", severity: pb.severity,
+                        summary: summary, techniques: pb.attack, eventIDs: ids, createdAt: .now), detail)
+    }
+}

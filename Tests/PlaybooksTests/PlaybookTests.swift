@@ -1,0 +1,100 @@
+import EvidenceStore
+import Foundation
+import JikochoModel
+import TestSupport
+import Testing
+
+@testable import Playbooks
+
+@Suite struct PlaybookLoadingTests {
+    static let root = TestPaths.repoRoot.appendingPathComponent("Playbooks").path
+
+    @Test func theShippedPlaybooksLoadWithNamesMatchingTheirPaths() {
+        let (books, problems) = PlaybookLoader.load(paths: [Self.root], root: Self.root)
+        #expect(problems.isEmpty, "\(problems.map(\.description))")
+        #expect(books.map(\.name).contains("ICS.Process.RemoteSetpointTampering"))
+    }
+
+    @Test func everyMistakeIsNamedWithItsLineAndKey() {
+        let text = """
+            name: ICS.Wrong.Name
+            title: t
+            colour: red
+            parameters:
+              window: {type: duration, default: soon}
+            steps:
+              - id: a
+                match: {kind: {startswith: ics., sortof: x}}
+              - id: b
+                after: c
+                within: forever
+                match: {kind: auth.logon, asset: "{nowhere.asset}"}
+            conclusion:
+              root_cause: "{b.user} did it"
+              severity: dire
+            """
+        do {
+            _ = try PlaybookLoader.parse(text, file: "/p/ICS/Process/X.yaml", root: "/p")
+            Issue.record("a playbook with mistakes loaded")
+        } catch let e as PlaybookLoader.PlaybookErrors {
+            let found = e.problems.map { "\($0.line) \($0.key): \($0.problem)" }
+            for expected in ["name: ICS.Wrong.Name does not match its path (ICS.Process.X)", "colour: unknown key",
+                             "parameters.window.default: soon is not a duration", "steps[0].match.kind.sortof: unknown operator",
+                             "steps[1].after: c is not an earlier step", "steps[1].within: forever is not a duration",
+                             "steps[1].match.asset: {nowhere.asset} names no parameter", "conclusion.severity: dire"] {
+                #expect(found.contains { $0.contains(expected) }, "\(expected) not in \(found)")
+            }
+            #expect(e.problems.allSatisfy { $0.line > 0 })
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+}
+
+@Suite(.serialized) struct RemoteSetpointTamperingTests {
+    static let playbook = try! PlaybookLoader.load(
+        file: TestPaths.repoRoot.appendingPathComponent("Playbooks/ICS/Process/RemoteSetpointTampering.yaml").path)
+
+    func corrected(_ c: Case) throws {
+        try c.setClock("historian-1", correction: ClockCorrection(offsetNanos: 97_000_000_000), source: .investigator,
+                       reason: "test")
+    }
+
+    @Test func firesOnTheFlagshipExercise() throws {
+        let c = try FlagshipCase.shared.makeCase(label: "playbook-fires")
+        try corrected(c)
+        let outcome = try PlaybookRunner(c).run(Self.playbook)
+        #expect(outcome.gaps.isEmpty)
+        let f = try #require(outcome.findings.first)
+        #expect(outcome.findings.count == 1)
+        #expect(f.finding.severity == .critical && f.finding.techniques.contains("T0836"))
+        #expect(f.finding.summary.contains("hmi-admin logged on by remote desktop to hmi-1 from 10.20.3.15"))
+        #expect(f.finding.summary.contains("wrote 11100 to plc-dosing (holding:40001)"))
+        #expect(f.finding.summary.contains("NaOH_SP changed from 100 to 11100"))
+        #expect(f.finding.eventIDs.count == 3)
+        try c.saveFinding(f.finding, detail: f.detail)
+        #expect(try c.findings().contains { $0.0.playbook == "ICS.Process.RemoteSetpointTampering" })
+    }
+
+    @Test func doesNotFireWithoutARemoteSessionOnTheHMI() throws {
+        // The HMI's own log is what shows the remote session: without it, the writes look like the operator's.
+        let c = try FlagshipCase.shared.makeCase(label: "playbook-quiet", without: ["hmi-1-security.jsonl"])
+        try corrected(c)
+        let outcome = try PlaybookRunner(c).run(Self.playbook)
+        #expect(outcome.findings.isEmpty && outcome.gaps.isEmpty)
+    }
+
+    @Test func doesNotFireWhenTheHistoriansClockIsLeftWrong() throws {
+        // Uncorrected, the setpoint change appears 97 s before the write: no chain of steps in time order.
+        let c = try FlagshipCase.shared.makeCase(label: "playbook-skewed")
+        #expect(try PlaybookRunner(c).run(Self.playbook).findings.isEmpty)
+    }
+
+    @Test func saysWhatEvidenceIsMissingInsteadOfNothingFound() throws {
+        let c = try FlagshipCase.shared.makeCase(label: "playbook-gap",
+                                                 without: ["hmi-1-security.jsonl", "jump-1-security.jsonl", "fw-1.log"])
+        let outcome = try PlaybookRunner(c).run(Self.playbook)
+        #expect(outcome.findings.isEmpty)
+        #expect(outcome.gaps.contains { $0.contains("no auth.logon events") })
+    }
+}
