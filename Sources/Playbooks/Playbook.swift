@@ -191,7 +191,13 @@ public enum PlaybookLoader {
                     }
                 }
                 if let n = sm["at_least"] {
-                    if let v = n.int, v > 0 { step.atLeast = v } else { problem(n, "\(at).at_least", "a whole number above 0") }
+                    let text = n.string ?? ""
+                    let fromParameter = text.hasPrefix("{") && text.hasSuffix("}")
+                        ? parameters.first { $0.name == String(text.dropFirst().dropLast()) && $0.type == "number" }
+                            .flatMap { Int($0.value.text) ?? Double($0.value.text).map { Int($0) } } : nil
+                    if let v = n.int ?? fromParameter, v > 0 { step.atLeast = v } else {
+                        problem(n, "\(at).at_least", "a whole number above 0, or a number parameter")
+                    }
                     if step.within == nil { problem(n, "\(at).at_least", "give `within` for the count's window") }
                 }
                 if case .mapping(let mm)? = sm["match"] {
@@ -220,11 +226,8 @@ public enum PlaybookLoader {
                 }
                 // References to steps and parameters must exist (and steps must come before).
                 for c in step.conditions {
-                    for ref in references(c.value.text) {
-                        let head = String(ref.split(separator: ".").first ?? "")
-                        if !parameterNames.contains(ref) && !ids.contains(head) {
-                            problem(sm["match"], "\(at).match.\(c.field)", "{\(ref)} names no parameter or earlier step")
-                        }
+                    for ref in references(c.value.text) where !known(ref, parameterNames, ids) {
+                        problem(sm["match"], "\(at).match.\(c.field)", "{\(ref)} names no parameter or earlier step")
                     }
                 }
                 step.kinds = step.conditions.filter { $0.field == "kind" }.flatMap { c -> [String] in
@@ -247,11 +250,8 @@ public enum PlaybookLoader {
         if case .mapping(let c)? = m["conclusion"] {
             rootCause = c["root_cause"]?.string ?? ""
             if rootCause.isEmpty { problem(c["root_cause"] ?? m["conclusion"], "conclusion.root_cause", "a root-cause template is needed") }
-            for ref in references(rootCause) {
-                let head = String(ref.split(separator: ".").first ?? "")
-                if !parameterNames.contains(ref) && !ids.contains(head) {
-                    problem(c["root_cause"], "conclusion.root_cause", "{\(ref)} names no parameter or step")
-                }
+            for ref in references(rootCause) where !known(ref, parameterNames, ids) {
+                problem(c["root_cause"], "conclusion.root_cause", "{\(ref)} names no parameter or step")
             }
             if let s = c["severity"]?.string {
                 if let v = Finding.Severity(rawValue: s) { severity = v } else {
@@ -284,6 +284,13 @@ public enum PlaybookLoader {
                 if s == "true" || s == "false" { return .bool(s == "true") }
             }
             return .string(s)
+        }
+    }
+
+    /// Whether each alternative of `{a.x|b.y|param}` names a parameter or a known step.
+    static func known(_ ref: String, _ parameters: Set<String>, _ steps: Set<String>) -> Bool {
+        ref.split(separator: "|").allSatisfy { alt in
+            parameters.contains(String(alt)) || steps.contains(String(alt.split(separator: ".").first ?? ""))
         }
     }
 

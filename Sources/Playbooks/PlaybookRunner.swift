@@ -42,12 +42,40 @@ public struct PlaybookRunner {
         var findings: [(Finding, JSONValue)] = []
         var seen = Set<[Int64]>()
         var tried = 0
+        // The first step's bindings: each matching event, or for a counted step each burst of N within the window
+        // per group (one binding per burst, then the count starts again after it).
+        var starts: [Bound] = []
+        var groups: [String: [Bound]] = [:]
         for e in try candidates(first, from: nil, to: nil) {
-            tried += 1
-            if tried > maxBindings { gaps.append("stopped after \(maxBindings) starting events of step \(first.id)"); break }
             var view = EventView(normalized: e.event, assets: assets)
             guard matches(first, &view, [:], params) else { continue }
-            var bindings: [String: Bound] = [first.id: Bound(event: e, view: view, all: [e])]
+            guard let n = first.atLeast, let window = first.within else {
+                starts.append(Bound(event: e, view: view, all: [e]))
+                continue
+            }
+            // A burst: events of one group each within the window of the one before; it counts once, whole.
+            let key = first.by.map { view.values($0, renames: [:]).first?.text.lowercased() ?? "" } ?? ""
+            var g = groups[key, default: []]
+            if let last = g.last, e.event.time.nanoseconds - last.event.event.time.nanoseconds > window {
+                if g.count >= n { starts.append(burst(g)) }
+                g = []
+            }
+            if g.count < 100_000 { g.append(Bound(event: e, view: view, all: [e])) }
+            groups[key] = g
+        }
+        if let n = first.atLeast {
+            for (_, g) in groups.sorted(by: { $0.key < $1.key }) where g.count >= n { starts.append(burst(g)) }
+            starts.sort { $0.event.event.time < $1.event.event.time }
+        }
+        func burst(_ g: [Bound]) -> Bound {
+            var b = g[0]
+            b.all = g.map(\.event)
+            return b
+        }
+        for start in starts {
+            tried += 1
+            if tried > maxBindings { gaps.append("stopped after \(maxBindings) starting events of step \(first.id)"); break }
+            var bindings: [String: Bound] = [first.id: start]
             if try extend(pb, 1, &bindings, params) {
                 let ids = pb.steps.flatMap { bindings[$0.id]!.all.map(\.id) }
                 if seen.contains(ids) { continue }
@@ -105,13 +133,17 @@ public struct PlaybookRunner {
     func fill(_ text: String, _ bindings: [String: Bound], _ params: [String: JSONValue]) -> String {
         var out = text
         for ref in PlaybookLoader.references(text) {
+            // `{a.asset|a.host|a.src_ip}`: the first that has a value.
             var value = ""
-            if let p = params[ref] {
-                value = p.text
-            } else {
-                let parts = ref.split(separator: ".", maxSplits: 1).map(String.init)
+            for alternative in ref.split(separator: "|").map(String.init) where value.isEmpty {
+                if let p = params[alternative] {
+                    value = p.text
+                    continue
+                }
+                let parts = alternative.split(separator: ".", maxSplits: 1).map(String.init)
                 if parts.count == 2, var b = bindings[parts[0]] {
                     if parts[1] == "time" { value = b.event.event.time.iso8601(precision: .seconds) }
+                    else if parts[1] == "last_time" { value = (b.all.last ?? b.event).event.time.iso8601(precision: .seconds) }
                     else if parts[1] == "count" { value = String(b.all.count) }
                     else { value = b.view.values(parts[1], renames: [:]).first?.text ?? "" }
                 }

@@ -98,3 +98,42 @@ import Testing
         #expect(outcome.gaps.contains { $0.contains("no auth.logon events") })
     }
 }
+
+@Suite(.serialized) struct ShippedPlaybookTests {
+    static func playbook(_ path: String) -> Playbook {
+        try! PlaybookLoader.load(file: TestPaths.repoRoot.appendingPathComponent("Playbooks/\(path)").path)
+    }
+
+    @Test func bruteForceFiresOnTheVPNPasswordGuessingAndNotOnOneMistypedPassword() throws {
+        let pb = Self.playbook("Access/Credentials/RemoteAccessBruteForce.yaml")
+        let c = try FlagshipCase.shared.makeCase(label: "bruteforce")
+        let out = try PlaybookRunner(c).run(pb)
+        #expect(out.findings.count == 1)
+        let f = try #require(out.findings.first?.finding)
+        #expect(f.summary.hasPrefix("5 failed logons from 198.51.100.77") && f.eventIDs.count == 5)
+        // Without the firewall's log only the operator's one mistyped password is left.
+        let quiet = try FlagshipCase.shared.makeCase(label: "bruteforce-quiet", without: ["fw-1.log"])
+        let q = try PlaybookRunner(quiet).run(pb)
+        #expect(q.findings.isEmpty && q.gaps.isEmpty)
+    }
+
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
+    func controllerChangesFromAHostNotAllowedAndNotFromTheEngineeringWorkstation() throws {
+        let pb = Self.playbook("ICS/Controller/UnauthorizedStateOrLogicChange.yaml")
+        let tmp = TempDir()
+        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: "bacnet", examiner: "t")
+        for o in try c.add(paths: [TestPaths.dataset("pcaps/ics/bacnet_services_icsnpp.pcap")]) {
+            if case .added(let item) = o { _ = try c.ingest(item) }
+        }
+        let out = try PlaybookRunner(c).run(pb)
+        #expect(!out.findings.isEmpty)
+        let senders = Set(try out.findings.flatMap { f in try c.events(EventQuery()).filter { f.finding.eventIDs.contains($0.id) } }
+            .compactMap(\.event.src.ip))
+        #expect(senders == ["192.168.0.50"])
+        #expect(out.findings.allSatisfy { $0.finding.summary.contains("its role: unknown") })
+        // Once the inventory names that host as the engineering workstation, the same commands are its job.
+        try c.importAssets([Asset(name: "ews-1", role: .engineeringWorkstation, addresses: ["192.168.0.50"])],
+                           file: "assets.yaml", sha256: String(repeating: "0", count: 64))
+        #expect(try PlaybookRunner(c).run(pb).findings.isEmpty)
+    }
+}
