@@ -23,6 +23,9 @@ echo "Clocks, estimated from pairs of sightings of the same action (the capture 
 echo
 "$bin" chain "$case_dir" --limit 1
 echo
+echo "Playbooks:"
+"$bin" run "$case_dir"
+echo
 echo "The minutes around the change, in corrected time (* = put right by its clock):"
 "$bin" timeline "$case_dir" --from 2021-02-05T18:29:00Z --to 2021-02-05T18:35:00Z \
     --kind auth.logon --kind ics.modbus.write --kind process --kind rdp
