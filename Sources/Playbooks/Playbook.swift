@@ -58,6 +58,8 @@ public struct Playbook: Sendable {
         public var by: String?
         /// The event kinds (or prefixes) the step can match: a prefilter taken from its `kind` condition.
         public var kinds: [String]
+        /// Sigma rules the event must match as well (`sigma: sigma/ics/x.yml`, under the playbooks folder).
+        public var sigma: [SigmaRule] = []
     }
 
     public var name: String
@@ -77,7 +79,7 @@ public struct Playbook: Sendable {
 public enum PlaybookLoader {
     static let topKeys: Set<String> = ["name", "title", "description", "references", "attack", "parameters",
                                        "preconditions", "steps", "conclusion", "author", "date"]
-    static let stepKeys: Set<String> = ["id", "title", "match", "after", "within", "at_least", "by"]
+    static let stepKeys: Set<String> = ["id", "title", "match", "after", "within", "at_least", "by", "sigma"]
     static let ops: Set<String> = ["equals", "in", "contains", "startswith", "endswith", "regex", "cidr", "gt", "gte",
                                    "lt", "lte", "exists", "not"]
 
@@ -190,6 +192,21 @@ public enum PlaybookLoader {
                         problem(w, "\(at).within", "\(t) is not a duration or a duration parameter")
                     }
                 }
+                if let sg = sm["sigma"] {
+                    let rel = sg.string ?? ""
+                    let base = root ?? (file as NSString).deletingLastPathComponent
+                    let path = rel.hasPrefix("/") ? rel : (base as NSString).appendingPathComponent(rel)
+                    let set = SigmaLoader.loadAll(paths: [path])
+                    if let p = set.problems.first {
+                        problem(sg, "\(at).sigma", "\(rel): \(p.reason)")
+                    } else if set.rules.isEmpty || !FileManager.default.fileExists(atPath: path) {
+                        problem(sg, "\(at).sigma", "\(rel) holds no Sigma rule (paths are under \(base))")
+                    } else if let unmapped = SigmaEngine(rules: set.rules).unmapped.first {
+                        problem(sg, "\(at).sigma", "\(rel): \(unmapped.reason)")
+                    } else {
+                        step.sigma = set.rules
+                    }
+                }
                 if let n = sm["at_least"] {
                     let text = n.string ?? ""
                     let fromParameter = text.hasPrefix("{") && text.hasSuffix("}")
@@ -221,8 +238,8 @@ public enum PlaybookLoader {
                             step.conditions.append(Playbook.Condition(field: field, op: "equals", value: json(v)))
                         }
                     }
-                } else {
-                    problem(sm["match"] ?? sn, "\(at).match", "a mapping of field conditions is needed")
+                } else if sm["match"] != nil || sm["sigma"] == nil {
+                    problem(sm["match"] ?? sn, "\(at).match", "a mapping of field conditions (or a `sigma` rule) is needed")
                 }
                 // References to steps and parameters must exist (and steps must come before).
                 for c in step.conditions {

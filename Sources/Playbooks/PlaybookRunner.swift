@@ -18,6 +18,12 @@ public struct PlaybookRunner {
     /// Bindings tried per playbook at most (a runaway first step cannot stall a run).
     public var maxBindings = 10_000
 
+    /// One engine per step that names Sigma rules, made once per runner.
+    final class Engines: @unchecked Sendable {
+        var byStep: [String: SigmaEngine] = [:]
+    }
+    let engines = Engines()
+
     public init(_ c: Case) throws {
         self.c = c
         assets = Dictionary(try c.assets().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -48,7 +54,7 @@ public struct PlaybookRunner {
         var groups: [String: [Bound]] = [:]
         for e in try candidates(first, from: nil, to: nil) {
             var view = EventView(normalized: e.event, assets: assets)
-            guard matches(first, &view, [:], params) else { continue }
+            guard matches(first, &view, [:], params, event: e.event) else { continue }
             guard let n = first.atLeast, let window = first.within else {
                 starts.append(Bound(event: e, view: view, all: [e]))
                 continue
@@ -96,7 +102,7 @@ public struct PlaybookRunner {
         var hits: [(StoredEvent, EventView)] = []
         for e in try candidates(step, from: from, to: to) where e.id != anchor.event.id {
             var view = EventView(normalized: e.event, assets: assets)
-            if matches(step, &view, bindings, params) {
+            if matches(step, &view, bindings, params, event: e.event) {
                 hits.append((e, view))
                 if step.atLeast == nil { break }     // the earliest event that fits
             }
@@ -154,7 +160,7 @@ public struct PlaybookRunner {
     }
 
     func matches(_ step: Playbook.Step, _ view: inout EventView, _ bindings: [String: Bound],
-                 _ params: [String: JSONValue]) -> Bool {
+                 _ params: [String: JSONValue], event: Event? = nil) -> Bool {
         for cond in step.conditions {
             let values = view.values(cond.field, renames: [:]).map { $0.text }
             func wanted(_ v: JSONValue) -> [String] {
@@ -206,6 +212,12 @@ public struct PlaybookRunner {
                 }
             }
             if !ok { return false }
+        }
+        if !step.sigma.isEmpty, let e = event {
+            let key = "\(step.id)|\(step.sigma.count)"
+            let engine = engines.byStep[key] ?? SigmaEngine(rules: step.sigma, assets: Array(assets.values))
+            engines.byStep[key] = engine
+            if engine.matches(e).isEmpty { return false }
         }
         return true
     }

@@ -136,4 +136,34 @@ import Testing
                            file: "assets.yaml", sha256: String(repeating: "0", count: 64))
         #expect(try PlaybookRunner(c).run(pb).findings.isEmpty)
     }
+
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
+    func unexpectedWritesThroughTheSigmaRuleFireOnUnknownWritersAndNotOnTheHMI() throws {
+        let pb = try PlaybookLoader.load(file: TestPaths.repoRoot.appendingPathComponent(
+            "Playbooks/ICS/Network/UnexpectedControllerWrite.yaml").path, root: PlaybookLoadingTests.root)
+        #expect(pb.steps.first?.sigma.count == 1)
+        let quiet = try FlagshipCase.shared.makeCase(label: "unexpected-write-quiet")
+        #expect(try PlaybookRunner(quiet).run(pb).findings.isEmpty)     // every write came from the HMI
+        let tmp = TempDir()
+        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: "modbus", examiner: "t")
+        for o in try c.add(paths: [TestPaths.dataset("pcaps/ics/modbus_example_icsnpp.pcap")]) {
+            if case .added(let item) = o { _ = try c.ingest(item) }
+        }
+        let writes = try c.events(EventQuery(kinds: ["ics.modbus.write"])).count
+        let out = try PlaybookRunner(c).run(pb)
+        #expect(writes > 0 && out.findings.count == writes)
+        #expect(out.findings.allSatisfy { $0.finding.summary.contains("role: unknown") })
+    }
+
+    @Test func aSigmaStepMustNameRulesThatLoad() {
+        let text = """
+            name: X
+            title: t
+            steps:
+              - id: a
+                sigma: sigma/nowhere.yml
+            conclusion: {root_cause: "{a.kind}", severity: low}
+            """
+        #expect(throws: PlaybookLoader.PlaybookErrors.self) { try PlaybookLoader.parse(text, file: "/p/X.yaml", root: "/p") }
+    }
 }
