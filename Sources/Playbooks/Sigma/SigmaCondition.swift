@@ -1,4 +1,5 @@
-/// A rule's condition: searches combined with `and`, `or`, `not`, parentheses and `1 of` / `all of`.
+/// A rule's condition: searches combined with `and`, `or`, `not`, parentheses and `1 of` / `all of`. The engine
+/// evaluates it as an `IndexedCondition` (searches by number); the prefilter reads it as parsed.
 indirect enum Condition {
     case search(String)
     case not(Condition)
@@ -7,27 +8,6 @@ indirect enum Condition {
     /// `1 of selection_*`, `all of them`: the searches the pattern names, resolved when parsed.
     case oneOf([String])
     case allOf([String])
-
-    func evaluate(_ result: (String) -> Bool) -> Bool {
-        switch self {
-        case .search(let s): return result(s)
-        case .not(let c): return !c.evaluate(result)
-        case .and(let cs): return cs.allSatisfy { $0.evaluate(result) }
-        case .or(let cs): return cs.contains { $0.evaluate(result) }
-        case .oneOf(let names): return names.contains { result($0) }
-        case .allOf(let names): return names.allSatisfy { result($0) }
-        }
-    }
-
-    /// The searches the condition can use.
-    var searches: Set<String> {
-        switch self {
-        case .search(let s): return [s]
-        case .not(let c): return c.searches
-        case .and(let cs), .or(let cs): return cs.reduce(into: Set<String>()) { $0.formUnion($1.searches) }
-        case .oneOf(let n), .allOf(let n): return Set(n)
-        }
-    }
 }
 
 /// Recursive descent over Sigma's condition grammar: `or` binds loosest, then `and`, then `not`.
