@@ -440,3 +440,20 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
         #expect(!titles(echo).contains("Modbus Diagnostics Force Listen Only Mode"))
     }
 }
+
+@Suite struct RegexLiteralTests {
+    func lits(_ p: String) -> [String]? {
+        RegexLiterals.necessary(p)?.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func literalsEveryMatchMustContain() {
+        #expect(lits("ipconfig\\s+/all|netsh\\s+interface show interface") == ["ipconfig", "interface show interface"])
+        #expect(lits("(?i)\\.exe[\\\"\\']?\\s+[^\\\"]{0,64}werfaultsecure\\.exe") == ["werfaultsecure.exe"])
+        #expect(lits("cmd.{0,5}(?:/c|/r)") == ["cmd"])
+        #expect(lits("abcd?ef") == ["abc"])              // the optional d leaves the run
+        #expect(lits("(foo|bar)baz") == ["baz"])          // groups are skipped
+        #expect(lits("a|bcd") == nil)                     // an alternative without 3 literal bytes
+        #expect(lits("\\d+\\s*") == nil)
+        #expect(lits("Invoke-(Expression|WebRequest)") == ["invoke-"])
+    }
+}

@@ -148,15 +148,134 @@ enum Anchors {
         let field = t.field.isEmpty ? "*" : (renames[t.field.lowercased()] ?? t.field).lowercased()
         var literals: [[UInt8]] = []
         for m in t.matchers {
-            guard case .pattern(let g, let cased) = m else { return nil }
-            var lit = g.longestLiteral
-            if cased { lit = Array(String(decoding: lit, as: UTF8.self).lowercased().utf8) }
-            guard lit.count >= 2 else { if t.all { continue } else { return nil } }
-            literals.append(lit)
+            switch m {
+            case .pattern(let g, let cased):
+                var lit = g.longestLiteral
+                if cased { lit = Array(String(decoding: lit, as: UTF8.self).lowercased().utf8) }
+                guard lit.count >= 2 else { if t.all { continue } else { return nil } }
+                literals.append(lit)
+            case .regex(let r):
+                // Each top-level alternative of the expression must contain one of these literals.
+                guard let alts = RegexLiterals.necessary(r.pattern) else { if t.all { continue } else { return nil } }
+                if t.all, alts.count > 1 { continue }
+                literals += alts
+            default:
+                return nil
+            }
         }
         guard !literals.isEmpty else { return nil }
         if t.all, let longest = literals.max(by: { $0.count < $1.count }) { return [Anchor(field: field, literal: longest)] }
         return literals.map { Anchor(field: field, literal: $0) }
+    }
+}
+
+/// Literals a regular expression's every match must contain: per top-level alternative, its longest run of plain
+/// characters outside groups, classes and optional items (lower-cased, at least 3 bytes). Nil when an alternative
+/// has none, so the rule stays a candidate for every event.
+enum RegexLiterals {
+    static func necessary(_ pattern: String) -> [[UInt8]]? {
+        var p = Substring(pattern)
+        // Leading inline flags `(?i)`, `(?is)`.
+        if p.hasPrefix("(?"), let close = p.firstIndex(of: ")"),
+           p[p.index(p.startIndex, offsetBy: 2)..<close].allSatisfy({ "imsx".contains($0) }) {
+            p = p[p.index(after: close)...]
+        }
+        var out: [[UInt8]] = []
+        for alt in topLevelAlternatives(p) {
+            guard let lit = longestRun(alt), lit.count >= 3 else { return nil }
+            out.append(lit)
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    static func topLevelAlternatives(_ p: Substring) -> [Substring] {
+        var out: [Substring] = []
+        var depth = 0
+        var inClass = false
+        var start = p.startIndex
+        var i = p.startIndex
+        while i < p.endIndex {
+            let c = p[i]
+            if c == "\\" {
+                i = p.index(after: i)
+                if i < p.endIndex { i = p.index(after: i) }
+                continue
+            }
+            if inClass { if c == "]" { inClass = false } }
+            else if c == "[" { inClass = true }
+            else if c == "(" { depth += 1 }
+            else if c == ")" { depth -= 1 }
+            else if c == "|", depth == 0 {
+                out.append(p[start..<i])
+                start = p.index(after: i)
+            }
+            i = p.index(after: i)
+        }
+        out.append(p[start..<p.endIndex])
+        return out
+    }
+
+    /// The longest run of literal characters at the top level of one alternative.
+    static func longestRun(_ p: Substring) -> [UInt8]? {
+        var best: [UInt8] = []
+        var run: [UInt8] = []
+        func close() { if run.count > best.count { best = run }; run = [] }
+        let b = Array(p.utf8)
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            switch c {
+            case UInt8(ascii: "\\"):
+                guard i + 1 < b.count else { close(); i += 1; continue }
+                let n = b[i + 1]
+                // Escaped punctuation is literal; `\d`, `\s`, `\w`, `\b` and the like are not.
+                if !(n >= 0x30 && n <= 0x39) && !(n >= 0x41 && n <= 0x5A) && !(n >= 0x61 && n <= 0x7A) {
+                    run.append(n)
+                } else {
+                    close()
+                }
+                i += 2
+                continue
+            case UInt8(ascii: "("):
+                // Skip the whole group: it may be optional or an alternation.
+                close()
+                var depth = 0
+                while i < b.count {
+                    if b[i] == UInt8(ascii: "\\") { i += 2; continue }
+                    if b[i] == UInt8(ascii: "(") { depth += 1 }
+                    if b[i] == UInt8(ascii: ")") { depth -= 1; if depth == 0 { break } }
+                    i += 1
+                }
+                i += 1
+                // A quantifier after the group changes nothing already closed.
+                continue
+            case UInt8(ascii: "["):
+                close()
+                while i < b.count, b[i] != UInt8(ascii: "]") { if b[i] == UInt8(ascii: "\\") { i += 1 }; i += 1 }
+                i += 1
+                continue
+            case UInt8(ascii: "?"), UInt8(ascii: "*"):
+                // The character before is optional: it leaves the run.
+                if !run.isEmpty { run.removeLast() }
+                close()
+            case UInt8(ascii: "{"):
+                // `x{0,3}` makes x optional; `x{2,}` keeps one x, but stop the run there either way.
+                let optional = i + 1 < b.count && b[i + 1] == UInt8(ascii: "0")
+                if optional, !run.isEmpty { run.removeLast() }
+                close()
+                while i < b.count, b[i] != UInt8(ascii: "}") { i += 1 }
+            case UInt8(ascii: "+"):
+                close()
+            case UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"), UInt8(ascii: "|"), UInt8(ascii: ")"):
+                close()
+            default:
+                run.append(c)
+            }
+            i += 1
+        }
+        close()
+        guard !best.isEmpty else { return nil }
+        return Array(String(decoding: best, as: UTF8.self).lowercased().utf8)
     }
 }
 
