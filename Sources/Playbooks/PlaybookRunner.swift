@@ -18,9 +18,17 @@ public struct PlaybookRunner {
     /// Bindings tried per playbook at most (a runaway first step cannot stall a run).
     public var maxBindings = 10_000
 
-    /// One engine per step that names Sigma rules, made once per runner.
+    /// One engine per step that names Sigma rules, and each regular expression compiled once, per runner.
     final class Engines: @unchecked Sendable {
         var byStep: [String: SigmaEngine] = [:]
+        var regexes: [String: NSRegularExpression?] = [:]
+
+        func regex(_ pattern: String) -> NSRegularExpression? {
+            if let r = regexes[pattern] { return r }
+            let r = try? NSRegularExpression(pattern: pattern)
+            regexes[pattern] = r
+            return r
+        }
     }
     let engines = Engines()
 
@@ -192,7 +200,7 @@ public struct PlaybookRunner {
                 ok = lower.contains { v in want.contains { v.hasSuffix($0.lowercased()) } }
             case "regex":
                 ok = want.contains { p in
-                    guard let r = try? NSRegularExpression(pattern: p) else { return false }
+                    guard let r = engines.regex(p) else { return false }
                     return values.contains { v in r.firstMatch(in: v, range: NSRange(v.startIndex..., in: v)) != nil }
                 }
             case "cidr":
