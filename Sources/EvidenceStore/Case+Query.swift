@@ -17,6 +17,8 @@ public struct EventQuery: Sendable {
     public var asset: String?
     /// Full-text search over messages (SQLite FTS5 phrase match: `"10.0.0.5"` and `failed password` work).
     public var grep: String?
+    /// Only these events (row ids), when given.
+    public var ids: [Int64] = []
     public var limit: Int?
 
     public init(from: Timestamp? = nil, to: Timestamp? = nil, kinds: [String] = [], domains: [Domain] = [],
@@ -82,6 +84,10 @@ extension Case {
                 }
             }
             clauses.append("(" + alternatives.joined(separator: " OR ") + ")")
+        }
+        if !q.ids.isEmpty {
+            clauses.append("e.id IN (" + q.ids.map { _ in "?" }.joined(separator: ",") + ")")
+            args.append(contentsOf: q.ids.map { $0 as (any DatabaseValueConvertible)? })
         }
         if let g = q.grep, !g.isEmpty {
             clauses.append("e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")

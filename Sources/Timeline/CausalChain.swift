@@ -85,9 +85,9 @@ public struct ChainBuilder {
     }
 
     public func chain(fromEventID id: Int64) throws -> CausalChain? {
-        var found: StoredEvent?
-        try c.forEachEvent(EventQuery()) { s in if s.id == id { found = s } }
-        return try found.map { try chain(from: $0) }
+        var q = EventQuery()
+        q.ids = [id]
+        return try c.events(q).first.map { try chain(from: $0) }
     }
 
     /// How far a setpoint moved, as |log ratio| (0 when unknown).

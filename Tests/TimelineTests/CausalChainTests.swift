@@ -50,6 +50,9 @@ import Yams
             if let u = k.user { #expect(step.event.event.user == u) }
         }
         #expect(chain.reachesOutside && chain.end.contains("198.51.100.77"))
+        // The same chain from the impact's event id (`chain --from`).
+        let byID = try #require(try ChainBuilder(c).chain(fromEventID: chain.impact.event.id))
+        #expect(byID.steps.map(\.event.id) == chain.steps.map(\.event.id))
         #expect(chain.links.map(\.rule) == ["vpn-address", "host-session", "host-session", "tag-map"])
         // Every step cites its evidence; the operator at the console is listed as a competing explanation.
         #expect(chain.steps.allSatisfy { !$0.event.event.provenance.locator.isEmpty })

@@ -306,7 +306,12 @@ public final class SigmaEngine: @unchecked Sendable {
     func evaluate(_ r: CompiledRule, _ view: inout EventView, renames: [String: String]) -> Bool {
         // 0: not yet evaluated, 1: false, 2: true.
         var memo = [UInt8](repeating: 0, count: r.searches.count)
-        var keywordText: [FieldValue]?
+        // Keywords, and field-less values, search every value of the record (the view makes that list once).
+        func anywhere(_ ms: [ValueMatcher], all: Bool) -> Bool {
+            let text = view.allText
+            let hit: (ValueMatcher) -> Bool = { m in text.contains { m.matches($0, event: { _ in [] }) } }
+            return all ? ms.allSatisfy(hit) : ms.contains(where: hit)
+        }
         func search(_ index: Int) -> Bool {
             guard index >= 0 else { return false }
             if memo[index] != 0 { return memo[index] == 2 }
@@ -315,22 +320,14 @@ public final class SigmaEngine: @unchecked Sendable {
             case .all(let tests): v = tests.allSatisfy { test($0) }
             case .any(let maps): v = maps.contains { $0.allSatisfy { test($0) } }
             case .keywords(let ms, let all):
-                if keywordText == nil { keywordText = view.allText }
-                let text = keywordText!
-                let hit: (ValueMatcher) -> Bool = { m in text.contains { m.matches($0, event: { _ in [] }) } }
-                v = all ? ms.allSatisfy(hit) : ms.contains(where: hit)
+                v = anywhere(ms, all: all)
             }
             memo[index] = v ? 2 : 1
             return v
         }
         func lookup(_ field: String) -> [FieldValue] { view.values(field, renames: renames) }
         func test(_ t: FieldTest) -> Bool {
-            if t.field.isEmpty {
-                if keywordText == nil { keywordText = view.allText }
-                let text = keywordText!
-                let hit: (ValueMatcher) -> Bool = { m in text.contains { m.matches($0, event: { _ in [] }) } }
-                return t.all ? t.matchers.allSatisfy(hit) : t.matchers.contains(where: hit)
-            }
+            if t.field.isEmpty { return anywhere(t.matchers, all: t.all) }
             let values = view.values(t.field, renames: renames)
             if let e = t.existence { return e == !values.isEmpty }
             if t.null { return values.isEmpty || values.allSatisfy { $0.text.isEmpty } }
