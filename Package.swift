@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Playbooks"]),
         .executableTarget(
             name: "jikocho",
-            dependencies: ["Reports", "Playbooks", "Timeline", "EvidenceStore", "Collectors", "Exercises",
+            dependencies: ["Reports", "Playbooks", "Timeline", "EvidenceStore", "Collectors", "Parsers", "Exercises", "Exercises",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]),
@@ -52,7 +52,8 @@ let package = Package(
             dependencies: ["EvidenceStore", .product(name: "GRDBSQLite", package: "GRDB.swift")],
             path: "Benchmarks/jikocho-bench"),
 
-        .target(name: "TestSupport", dependencies: ["CArchive", "JikochoModel", "EvidenceStore", "Exercises", "Timeline"],
+        .target(name: "TestSupport", dependencies: ["CArchive", "JikochoModel", "EvidenceStore", "Exercises", "Timeline",
+                                                   .product(name: "Yams", package: "Yams")],
                 path: "Tests/TestSupport"),
         .testTarget(name: "JikochoModelTests", dependencies: ["JikochoModel"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
@@ -64,6 +65,8 @@ let package = Package(
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PlaybooksTests", dependencies: ["Playbooks", "Collectors", "TestSupport", "EvidenceStore",
                                                           .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Playbooks", "Timeline", "EvidenceStore", "Collectors", "Parsers", "Exercises",
+                                                        "TestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPcap", "CArchive", "CMagic", "TestSupport"]),
         .testTarget(name: "jikochoTests", dependencies: ["jikocho", "EvidenceStore", "Parsers", "TestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift"),

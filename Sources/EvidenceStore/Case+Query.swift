@@ -203,3 +203,22 @@ extension Case {
         }
     }
 }
+
+extension Case {
+    /// The assets that observed events themselves (their own logs), not through a network capture: the host names of
+    /// non-network collectors' events, resolved through the inventory.
+    public func loggingAssets() throws -> Set<String> {
+        let resolver = try assetResolver()
+        let hosts = try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT DISTINCT e.host AS host, e.asset AS asset FROM events e
+                JOIN ingest_runs r ON r.id = e.run_id WHERE r.collector NOT LIKE 'network/%'
+                """).map { ($0["host"] as String?, $0["asset"] as String?) }
+        }
+        var out = Set<String>()
+        for (host, asset) in hosts {
+            if let a = asset ?? resolver.asset(host: host) { out.insert(a) }
+        }
+        return out
+    }
+}

@@ -255,3 +255,24 @@ public struct PlaybookRunner {
                         summary: summary, techniques: pb.attack, eventIDs: ids, createdAt: .now), detail)
     }
 }
+
+extension PlaybookRunner {
+    /// Runs the playbooks in name order, stores each finding (with the events it rests on) and records the run in
+    /// custody with what each playbook gave. `each` sees every playbook's outcome and the ids of its stored findings.
+    @discardableResult
+    public func runAndStore(_ books: [Playbook],
+                            each: (Playbook, PlaybookOutcome, [Int64]) throws -> Void = { _, _, _ in }) throws
+        -> [PlaybookRunResult]
+    {
+        var results: [PlaybookRunResult] = []
+        for pb in books.sorted(by: { $0.name < $1.name }) {
+            let outcome = try run(pb)
+            var ids: [Int64] = []
+            for (f, detail) in outcome.findings { ids.append(try c.saveFinding(f, detail: detail)) }
+            try each(pb, outcome, ids)
+            results.append(PlaybookRunResult(playbook: pb.name, findings: outcome.findings.count, gaps: outcome.gaps))
+        }
+        try c.recordPlaybookRun(results)
+        return results
+    }
+}

@@ -336,7 +336,7 @@ public struct ChainBuilder {
         }
     }
 
-    static func field(_ e: Event, _ name: String) -> String? {
+    public static func field(_ e: Event, _ name: String) -> String? {
         if case .string(let v)? = e.attributes[name] { return v }
         if case .int(let v)? = e.attributes[name] { return String(v) }
         if let v = ClockEstimator.path(.object(e.attributes), ["winlog", "event_data", name]) {
@@ -409,7 +409,7 @@ public struct ChainBuilder {
                 + (users.isEmpty ? "" : " (users: \(users.joined(separator: ", ")))")]
     }
 
-    static func isPrivate(_ ip: String) -> Bool {
+    public static func isPrivate(_ ip: String) -> Bool {
         let p = ip.split(separator: ".").compactMap { Int($0) }
         if p.count == 4 {
             return p[0] == 10 || (p[0] == 172 && (16...31).contains(p[1])) || (p[0] == 192 && p[1] == 168)

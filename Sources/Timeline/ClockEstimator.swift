@@ -93,6 +93,33 @@ public struct ClockEstimation: Sendable {
 /// pair with the wrong repetition), then the median of the pairs in it; drift is fitted (Theil–Sen) when the pairs
 /// span an hour or more and the slope stands out from the noise. Clocks are placed from the reference outwards,
 /// each against the clock it shares the most pairs with.
+extension ClockEstimation {
+    /// Puts the estimates into the case: significant ones become the clock's correction; the others are recorded as
+    /// checked (no correction, with their uncertainty), so that a report does not call them unexamined. A clock the
+    /// investigator set is left alone unless its estimate is significant and `overrideInvestigator` is given.
+    @discardableResult
+    public func apply(to c: Case, overrideInvestigator: Bool = true) throws -> (applied: Int, checked: Int) {
+        let known = Dictionary(try c.clocks().map { ($0.name, $0.source) }, uniquingKeysWith: { a, _ in a })
+        var applied = 0, checked = 0
+        for e in estimates {
+            if e.significant {
+                if known[e.clock] == .investigator, !overrideInvestigator { continue }
+                try c.setClock(e.clock, correction: e.correction, source: .estimate,
+                               reason: "estimated against \(e.against) from \(e.pairs.count) pairs (\(e.methods.joined(separator: ", ")))",
+                               uncertaintyNanos: e.uncertaintyNanos, detail: e.detail)
+                applied += 1
+            } else if known[e.clock] != .investigator {
+                try c.setClock(e.clock, correction: .none, source: .estimate,
+                               reason: "checked against \(e.against) from \(e.pairs.count) pair\(e.pairs.count == 1 ? "" : "s") "
+                                   + "(\(e.methods.joined(separator: ", "))): \(e.correction.description) is consistent with no correction",
+                               uncertaintyNanos: e.uncertaintyNanos, detail: e.detail)
+                checked += 1
+            }
+        }
+        return (applied, checked)
+    }
+}
+
 public struct ClockEstimator {
     public var window: Int64 = 2 * 3600 * 1_000_000_000
     /// Half the width of the cluster of differences searched for.

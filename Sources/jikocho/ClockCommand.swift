@@ -194,14 +194,9 @@ struct ClockCommand: ParsableCommand {
         }
         out.flush()
         if apply {
-            var applied = 0
-            for e in result.estimates where e.significant {
-                try c.setClock(e.clock, correction: e.correction, source: .estimate,
-                               reason: "estimated against \(e.against) from \(e.pairs.count) pairs (\(e.methods.joined(separator: ", ")))",
-                               uncertaintyNanos: e.uncertaintyNanos, detail: e.detail)
-                applied += 1
-            }
-            Output.err("applied \(applied) estimate\(applied == 1 ? "" : "s"); the others are consistent with no correction")
+            let (applied, checked) = try result.apply(to: c)
+            Output.err("applied \(applied) estimate\(applied == 1 ? "" : "s")"
+                       + (checked > 0 ? "; \(checked) clock\(checked == 1 ? "" : "s") consistent with no correction, recorded as checked" : ""))
         }
     }
 

@@ -92,10 +92,8 @@ struct RunCommand: ParsableCommand {
         let c = try Case.open(at: `case`, mode: .write)
         let runner = try PlaybookRunner(c)
         var total = 0
-        for pb in chosen.sorted(by: { $0.name < $1.name }) {
-            let outcome = try runner.run(pb)
-            for (f, detail) in outcome.findings {
-                let id = try c.saveFinding(f, detail: detail)
+        try runner.runAndStore(chosen) { pb, outcome, ids in
+            for ((f, _), id) in zip(outcome.findings, ids) {
                 total += 1
                 if json {
                     print(JSONValue.object(["finding": .int(id), "playbook": .string(f.playbook), "title": .string(f.title),
@@ -111,7 +109,6 @@ struct RunCommand: ParsableCommand {
             for g in outcome.gaps { Output.err("gap: \(g.terminalSafe)") }
             if outcome.findings.isEmpty, outcome.gaps.isEmpty, !json { print("\(pb.name): nothing found") }
         }
-        try c.recordPlaybookRun(playbooks: chosen.map(\.name), findings: total)
         Output.err("\(chosen.count) playbook\(chosen.count == 1 ? "" : "s") run, \(total) finding\(total == 1 ? "" : "s") stored")
     }
 }

@@ -9,29 +9,10 @@ import Yams
 @testable import Timeline
 
 @Suite(.serialized) struct CausalChainTests {
-    struct KeyStep {
-        var kind: String
-        var asset: String
-        var time: Timestamp
-        var tolerance: Double
-        var user: String?
-    }
-
     /// The answer key's chain, from the committed scenario.
-    static func answerChain() throws -> [KeyStep] {
-        let path = TestPaths.repoRoot.appendingPathComponent("Evidence/\(WaterTreatmentExercise.name)/scenario.yaml").path
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        guard let root = try Yams.load(yaml: text) as? [String: Any], let answer = root["answer"] as? [String: Any],
-              let chain = answer["chain"] as? [[String: Any]] else { throw ExerciseError.bad }
-        return try chain.map { s in
-            guard let kind = s["kind"] as? String, let asset = s["asset"] as? String, let time = s["time"] as? String,
-                  let t = TimeParser.iso8601(time)?.timestamp() else { throw ExerciseError.bad }
-            return KeyStep(kind: kind, asset: asset, time: t, tolerance: (s["tolerance_s"] as? Double)
-                            ?? Double(s["tolerance_s"] as? Int ?? 0), user: s["user"] as? String)
-        }
+    static func answerChain() throws -> [AnswerKey.Step] {
+        try AnswerKey.load(exercise: WaterTreatmentExercise.name).chain
     }
-
-    enum ExerciseError: Error { case bad }
 
     @Test func theChainBehindTheSetpointRaiseIsTheAnswerKeys() throws {
         let c = try FlagshipCase.shared.makeCase(label: "chain")

@@ -1,1 +1,0 @@
-// HTML, Markdown and JSON root-cause reports arrive with issue #6.

@@ -1,0 +1,587 @@
+import EvidenceStore
+import Foundation
+import JikochoModel
+import Timeline
+
+/// Gathers a report from a case: it reads, it never writes (the command records in custody that a report was made).
+///
+/// The conclusion rests on the causal chains (`ChainBuilder`) and the stored playbook findings:
+/// - a chain to a physical effect that reaches outside the site, runs through a remote session, or shares events with
+///   a high or critical finding is a cyber cause; the furthest-reaching such chain is the one told;
+/// - without one, a high or critical finding is still a cyber cause (no physical effect traced);
+/// - otherwise, when the case has physical effects, the report says there is no evidence of a cyber cause and why
+///   for each effect (what made it, or that no controller write precedes it); with no effect and no finding it
+///   cannot tell.
+public struct ReportBuilder {
+    public var verify = true
+    /// Most events drawn in the swimlanes (the rest are counted).
+    public var swimlaneLimit = 4000
+    /// Most points per plotted series.
+    public var plotPoints = 600
+    public var progress: ((String) -> Void)?
+
+    let c: Case
+
+    public init(_ c: Case) { self.c = c }
+
+    public func build() throws -> Report {
+        let summary = try c.summary()
+        let context = try TimelineContext(c)
+        let assetList = try c.assets()
+        let assets = Dictionary(assetList.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let cite = { (s: StoredEvent) -> Citation in
+            let p = s.event.provenance
+            let item = context.items[p.evidenceID]
+            return Citation(eventID: s.id, evidenceID: p.evidenceID, evidence: item?.name ?? "#\(p.evidenceID)",
+                            sha256: item?.sha256 ?? "", locator: p.locator)
+        }
+
+        progress?("chains")
+        let builder = try ChainBuilder(c)
+        var chains: [CausalChain] = []
+        for kind in ["process.setpoint_change", "process.state_change"] {
+            chains += try builder.chains(impact: kind, limit: 50)
+        }
+        chains = chains.filter { $0.steps.count > 1 }
+
+        progress?("findings")
+        let stored = try c.findings().filter { $0.0.playbook != "Timeline.CausalChain" }
+        var findingEvents: [Int64: StoredEvent] = [:]
+        let allIDs = Array(Set(stored.flatMap { $0.0.eventIDs }))
+        if !allIDs.isEmpty {
+            var q = EventQuery()
+            q.ids = allIDs
+            for e in try c.events(q) { findingEvents[e.id] = e }
+        }
+        let serious = stored.filter { $0.0.severity >= .high }
+
+        func remote(_ chain: CausalChain) -> Bool {
+            chain.steps.contains { s in
+                s.role == "vpn session"
+                    || (s.role == "logon session" && ["10", "ssh"].contains(ChainBuilder.field(s.event.event, "LogonType") ?? ""))
+            }
+        }
+        func shares(_ chain: CausalChain, _ f: Finding) -> Bool {
+            let ids = Set(chain.steps.map(\.event.id))
+            if f.eventIDs.contains(where: ids.contains) { return true }
+            guard chain.reachesOutside, let origin = chain.steps.first?.event.event.src.ip,
+                  !ChainBuilder.isPrivate(origin) else { return false }
+            return f.eventIDs.contains { findingEvents[$0]?.event.src.ip == origin }
+        }
+        let suspicious = chains.filter { ch in
+            !ch.restores && (ch.reachesOutside || remote(ch) || serious.contains { shares(ch, $0.0) })
+        }
+        let primary = suspicious.first
+        let otImpact = true
+
+        // The chain as told.
+        var reportChain: ReportChain?
+        if let primary {
+            reportChain = tell(primary, cite: cite, assets: assets, otImpact: otImpact)
+        }
+        let others = chains.filter { ch in primary.map { $0.impact.event.id != ch.impact.event.id } ?? true }
+            .prefix(8).map { tell($0, cite: cite, assets: assets, otImpact: otImpact) }
+
+        // Findings.
+        var findings: [ReportFinding] = stored.map { f, detail in
+            var steps: [ReportFindingStep] = []
+            var recommendations: [String] = []
+            if case .object(let d)? = detail {
+                if case .array(let ss)? = d["steps"] {
+                    for case .object(let s) in ss {
+                        let time = s["time"].flatMap { Timestamp(iso: $0.text) } ?? f.createdAt
+                        var citation: Citation?
+                        if case .int(let id)? = s["event_id"], let ev = findingEvents[id] { citation = cite(ev) }
+                        steps.append(ReportFindingStep(
+                            title: s["title"]?.text ?? s["id"]?.text ?? "", kind: s["kind"]?.text ?? "",
+                            time: time, recordedTime: s["recorded_time"].flatMap { Timestamp(iso: $0.text) },
+                            message: s["message"]?.text ?? "", citation: citation))
+                    }
+                }
+                if case .array(let rs)? = d["recommendations"] { recommendations = rs.map(\.text) }
+            }
+            if steps.isEmpty {
+                // Findings without step detail: cite their events.
+                for id in f.eventIDs.prefix(20) {
+                    guard let ev = findingEvents[id] else { continue }
+                    steps.append(ReportFindingStep(title: ev.event.kind, kind: ev.event.kind, time: ev.event.time,
+                                                   recordedTime: ev.event.time != ev.event.recordedTime ? ev.event.recordedTime : nil,
+                                                   message: ev.event.message, citation: cite(ev)))
+                }
+            }
+            return ReportFinding(id: f.id, playbook: f.playbook, title: f.title, severity: f.severity, summary: f.summary,
+                                 techniques: f.techniques, steps: steps, recommendations: recommendations,
+                                 events: f.eventIDs, onChain: primary.map { shares($0, f) } ?? false)
+        }
+        findings.sort { a, b in
+            if a.onChain != b.onChain { return a.onChain }
+            if a.severity != b.severity { return a.severity > b.severity }
+            return (a.steps.first?.time ?? Timestamp(nanoseconds: 0)) < (b.steps.first?.time ?? Timestamp(nanoseconds: 0))
+        }
+
+        progress?("clocks")
+        let clockInfos = try c.clocks()
+        let clocks = clockInfos.map { ci -> ClockRow in
+            var pairs: Int?
+            if case .object(let d)? = ci.detail, case .int(let n)? = d["pairs"] { pairs = Int(n) }
+            return ClockRow(name: ci.name, source: ci.source, correction: ci.correction,
+                            uncertaintyNanos: ci.uncertaintyNanos, reason: ci.reason, pairs: pairs,
+                            items: ci.items.map(\.evidenceName))
+        }
+
+        // Conclusion.
+        let playbookRun = try c.lastPlaybookRun()
+        var conclusion = try conclude(primary: primary, told: reportChain, chains: chains, findings: findings,
+                                      serious: serious.map(\.0), clocks: clockInfos, ranPlaybooks: playbookRun != nil,
+                                      builder: builder)
+        conclusion.clockOffsets = clockInfos.filter { !$0.correction.isNone }.map {
+            ($0.name, Double($0.correction.offsetNanos) / 1e9, $0.uncertaintyNanos.map { Double($0) / 1e9 })
+        }
+
+        progress?("process values")
+        var impact: ProcessImpact?
+        if let primary {
+            impact = try processImpact(primary, told: reportChain!, assets: assets, cite: cite, clocks: clockInfos)
+        } else if let first = chains.first {
+            impact = try processImpact(first, told: others.first!, assets: assets, cite: cite, clocks: clockInfos)
+        }
+
+        progress?("swimlanes")
+        var lanes: Swimlanes?
+        if let told = reportChain ?? findings.first.map({ chainOf(finding: $0) }), !told.steps.isEmpty {
+            lanes = try swimlanes(told, findings: findings)
+        }
+
+        progress?("evidence")
+        let runs = try c.ingestRuns()
+        let latestRun = Dictionary(runs.map { ($0.evidenceID, $0) }, uniquingKeysWith: { _, b in b })
+        let assignment = Dictionary(try c.clockAssignments().map { ($0.evidenceID, $0.clock) },
+                                    uniquingKeysWith: { a, _ in a })
+        let evidence = try c.allEvidence().map { item -> EvidenceRow in
+            let r = latestRun[item.id]
+            return EvidenceRow(id: item.id, name: item.relativePath ?? item.name, sha256: item.sha256, size: item.size,
+                               mime: item.mimeType, parent: item.parentID, collector: r.map { "\($0.collector) v\($0.collectorVersion)" },
+                               status: r?.status ?? "not parsed", events: r?.events ?? 0, warnings: r?.warnings ?? 0,
+                               samples: r?.samples ?? 0, clock: r == nil ? nil : assignment[item.id])
+        }
+
+        var verifySummary: VerifySummary?
+        if verify {
+            progress?("verify")
+            let v = try c.verify()
+            verifySummary = VerifySummary(clean: v.isClean, objects: v.objectsChecked, bytes: v.bytesChecked,
+                                          custodyEntries: v.custodyEntries, head: v.head,
+                                          problems: v.problems.map(\.description))
+        }
+
+        let gaps = try gaps(evidence: evidence, assets: assetList, playbookRun: playbookRun, clocks: clockInfos,
+                            chain: primary, verify: verifySummary)
+        var recommendations: [String] = []
+        for f in findings where f.onChain || f.severity >= .high {
+            for r in f.recommendations where !recommendations.contains(r) { recommendations.append(r) }
+        }
+        for g in gaps where g.area == "evidence" || g.area == "inventory" {
+            let r = "For the next incident: \(g.text.prefix(1).lowercased())\(g.text.dropFirst())"
+            if recommendations.count < 20 { recommendations.append(r) }
+        }
+
+        return Report(caseName: summary.name, caseID: summary.caseID, examiner: summary.examiner,
+                      caseCreated: summary.createdAt, generatedAt: .now, version: JikochoVersion.string,
+                      custodyHead: summary.custodyHead, custodyEntries: summary.custodyEntries,
+                      eventCount: summary.eventCount, sampleCount: summary.sampleCount,
+                      conclusion: conclusion, chain: reportChain, otherChains: Array(others), impact: impact,
+                      swimlanes: lanes, findings: findings, playbooks: playbookRun?.results ?? [],
+                      playbooksRunAt: playbookRun?.at, clocks: clocks, evidence: evidence, verify: verifySummary,
+                      gaps: gaps, recommendations: recommendations)
+    }
+
+    // MARK: - The chain
+
+    func tell(_ chain: CausalChain, cite: (StoredEvent) -> Citation, assets: [String: Asset], otImpact: Bool) -> ReportChain {
+        let steps = chain.steps.enumerated().map { i, s -> ReportStep in
+            let e = s.event.event
+            var fields: [String: String] = [:]
+            if let ref = e.attributes["ref"]?.text, !ref.isEmpty { fields["point"] = ref }
+            if case .array(let vs)? = e.attributes["values"], vs.count == 1 { fields["value"] = Fmt.value(vs[0]) }
+            if let tag = e.attributes["tag"]?.text, !tag.isEmpty { fields["tag"] = tag }
+            if let v = e.attributes["new"], v != .null { fields["new"] = Fmt.value(v) }
+            if let v = e.attributes["old"], v != .null { fields["old"] = Fmt.value(v) }
+            let link = i < chain.links.count
+                ? (chain.links[i].rule, chain.links[i].explanation, chain.links[i].gapNanos) : nil
+            return ReportStep(number: i + 1, role: s.role, kind: e.kind, time: e.time, recordedTime: e.recordedTime,
+                              asset: s.asset, user: e.user, src: e.src.ip, message: e.message,
+                              techniques: Techniques.of(s, assets: assets, otImpact: otImpact), citation: cite(s.event),
+                              notes: s.notes, link: link, fields: fields)
+        }
+        let alternatives = chain.alternatives.map {
+            ReportAlternative(step: $0.step + 1, why: $0.why, kind: $0.event.event.kind, time: $0.event.event.time,
+                              citation: cite($0.event))
+        }
+        return ReportChain(steps: steps, alternatives: alternatives, end: chain.end, reachesOutside: chain.reachesOutside,
+                           restores: chain.restores, title: chain.title)
+    }
+
+    /// A finding's steps as a chain (when no chain to a physical effect exists).
+    func chainOf(finding f: ReportFinding) -> ReportChain {
+        let steps = f.steps.enumerated().compactMap { i, s -> ReportStep? in
+            guard let citation = s.citation else { return nil }
+            return ReportStep(number: i + 1, role: s.title, kind: s.kind, time: s.time, recordedTime: s.recordedTime ?? s.time,
+                              asset: nil, user: nil, src: nil, message: s.message, techniques: [], citation: citation,
+                              notes: [], link: nil, fields: [:])
+        }
+        return ReportChain(steps: steps, alternatives: [], end: "", reachesOutside: false, restores: false, title: f.title)
+    }
+
+    /// The root cause in words, from the chain: origin, each hop, the write and the change.
+    static func rootCause(_ chain: ReportChain) -> String {
+        var subject = "Someone"
+        if chain.reachesOutside, let ip = chain.steps.first?.src { subject = "An outsider at \(ip)" }
+        var clauses: [String] = []
+        var hops: [String] = []
+        func flushHops() {
+            guard !hops.isEmpty else { return }
+            clauses.append(hops.joined(separator: " and on to "))
+            hops = []
+        }
+        var effect: String?
+        for (i, s) in chain.steps.enumerated() {
+            let asset = s.asset ?? "?"
+            let who = s.user.map { " as \($0)" } ?? ""
+            switch s.role {
+            case "vpn session":
+                flushHops()
+                clauses.append("logged on to the remote-access VPN on \(asset)\(who)")
+            case "logon session":
+                if hops.isEmpty {
+                    hops.append((s.techniques.contains("T1021.001") ? "went by remote desktop to " : "logged on to ") + asset + who)
+                } else {
+                    hops.append(asset + who)
+                }
+            case "controller write":
+                flushHops()
+                let via = i > 0 ? chain.steps[i - 1].asset.map { "through \($0) " } ?? "" : ""
+                let what = s.fields["value"].map { "\($0) " } ?? ""
+                let point = s.fields["point"].map { " \($0)" } ?? ""
+                clauses.append("\(via)wrote \(what)to \(asset)\(point)" + (s.kind.hasPrefix("ics.") && s.kind.hasSuffix("write") ? "" : " (\(s.kind))"))
+            case "impact", "process change":
+                flushHops()
+                if let tag = s.fields["tag"], let old = s.fields["old"], let new = s.fields["new"] {
+                    effect = "\(tag) on \(asset) changed from \(old) to \(new)"
+                } else {
+                    effect = s.message
+                }
+            default:
+                flushHops()
+                clauses.append(s.message)
+            }
+        }
+        flushHops()
+        var text = subject + " "
+        if clauses.count <= 1 { text += clauses.first ?? "acted" } else {
+            text += clauses.dropLast().joined(separator: ", ") + ", and " + clauses.last!
+        }
+        if let effect { text += clauses.isEmpty ? effect : "; " + effect }
+        return text + "."
+    }
+
+    func conclude(primary: CausalChain?, told: ReportChain?, chains: [CausalChain], findings: [ReportFinding],
+                  serious: [Finding], clocks: [ClockInfo], ranPlaybooks: Bool, builder: ChainBuilder) throws -> Conclusion
+    {
+        if let told {
+            var reasons: [String] = []
+            var score = 0
+            if told.reachesOutside {
+                score += 2
+                reasons.append("The chain reaches an address outside the site (\(told.steps.first?.src ?? "?")); every link rests on evidence on both sides.")
+            } else {
+                reasons.append("The chain does not reach outside the site: \(told.end)")
+            }
+            let corroborating = findings.filter { $0.onChain && $0.severity >= .high }
+            if !corroborating.isEmpty {
+                score += 1
+                reasons.append("Playbook\(corroborating.count == 1 ? "" : "s") "
+                               + corroborating.map { "\($0.playbook) (finding #\($0.id ?? 0))" }.joined(separator: ", ")
+                               + " found the same events independently.")
+            } else if ranPlaybooks {
+                reasons.append("No playbook finding rests on the chain's events.")
+            } else {
+                score -= 1
+                reasons.append("No playbooks have been run on the case (jikocho run): nothing corroborates the chain.")
+            }
+            for a in told.alternatives {
+                reasons.append("Step \(a.step) has a competing explanation: \(a.why); the chain takes the remote session, "
+                               + "which is the one whose origin the evidence traces.")
+            }
+            if !told.alternatives.isEmpty, corroborating.isEmpty { score -= 1 }
+            for ci in clocks where ci.items.contains(where: { a in told.steps.contains { $0.citation.evidenceID == a.evidenceID } }) {
+                let u = ci.uncertaintyNanos.map { " ± \(Fmt.duration($0))" } ?? ""
+                // The shortest link with an end on this clock's evidence: what an error of the clock could break.
+                let items = Set(ci.items.map(\.evidenceID))
+                let touching = told.steps.indices.filter { items.contains(told.steps[$0].citation.evidenceID) }
+                // Links by value (a write and the change to the value written) do not rest on the order in time.
+                let tight = touching.flatMap { i in [told.steps[i].link, i > 0 ? told.steps[i - 1].link : nil] }
+                    .compactMap { $0 }.filter { $0.rule != "tag-map" }.map { abs($0.gapNanos) }.min()
+                let margin = tight.map { "; the shortest link through it is \(Fmt.duration($0))" } ?? ""
+                let weak = tight.flatMap { t in ci.uncertaintyNanos.map { $0 > t } } ?? false
+                if ci.source == .reference { continue }
+                if ci.source == .none {
+                    reasons.append("\(ci.name)'s clock is taken as recorded (not checked)\(margin).")
+                } else if ci.correction.isNone {
+                    reasons.append("\(ci.name)'s clock was checked against the evidence and needs no correction\(u)\(margin).")
+                } else {
+                    reasons.append("Times of \(ci.name) are put right by \(Fmt.signed(ci.correction.offsetNanos))\(u) "
+                                   + "(\(ci.source == .estimate ? "estimated from the evidence" : "set by the investigator"))\(margin).")
+                }
+                if weak {
+                    score -= 1
+                    reasons.append("\(ci.name)'s uncertainty is larger than a link through it: that link's order is not certain.")
+                }
+            }
+            let confidence = score >= 3 ? "high" : score >= 1 ? "medium" : "low"
+            var verdict = "Cyber cause"
+            if let impact = told.steps.last { verdict += ": \(impact.message)" }
+            let techniques = Array(Set(told.steps.flatMap(\.techniques) + corroborating.flatMap(\.techniques)
+                                       + findings.filter(\.onChain).flatMap(\.techniques))).sorted()
+            return Conclusion(cyberCause: true, verdict: verdict, rootCause: Self.rootCause(told), confidence: confidence,
+                              reasons: reasons, clockOffsets: [], techniques: techniques)
+        }
+        if let f = findings.first(where: { $0.severity >= .high }) {
+            return Conclusion(cyberCause: true, verdict: "Cyber attack found: \(f.title)", rootCause: f.summary,
+                              confidence: "medium",
+                              reasons: ["Playbook \(f.playbook) found it; no chain to a physical effect was traced "
+                                        + "(no process change in the case is explained by a controller write from a "
+                                        + "suspicious session)."],
+                              clockOffsets: [], techniques: Array(Set(findings.filter { $0.severity >= .high }.flatMap(\.techniques))).sorted())
+        }
+        // No cyber cause: say for each physical effect what explains it.
+        var effects = try c.events(EventQuery(kinds: ["process.setpoint_change", "process.state_change", "process.excursion"]))
+        if effects.isEmpty {
+            return Conclusion(cyberCause: nil, verdict: "Undetermined: the case holds no physical effect and no finding",
+                              rootCause: "The evidence shows no process change and no playbook finding; add the historian "
+                                         + "export of the affected process and run the playbooks.",
+                              confidence: "low", reasons: ranPlaybooks ? [] : ["No playbooks have been run on the case."],
+                              clockOffsets: [], techniques: [])
+        }
+        effects.sort { Self.effectRank($0.event) > Self.effectRank($1.event) }
+        var reasons: [String] = []
+        for e in effects.prefix(6) {
+            let ch = try builder.chain(from: e)
+            let t = e.event.time.iso8601(precision: .seconds)
+            if ch.steps.count > 1 {
+                reasons.append("\(e.event.message) (\(t)): \(ch.summary)")
+            } else {
+                reasons.append("\(e.event.message) (\(t)): \(ch.end)")
+            }
+        }
+        if effects.count > 6 { reasons.append("… and \(effects.count - 6) more process events.") }
+        reasons.append(ranPlaybooks ? "The playbooks found no attack (see Playbooks)." : "No playbooks have been run on the case.")
+        let top = effects[0].event
+        return Conclusion(cyberCause: false, verdict: "No evidence of a cyber cause",
+                          rootCause: "No evidence of a cyber cause: \(top.message) is not preceded by a controller write "
+                                     + "from a remote or outside session, and no playbook found an attack. See the reasons "
+                                     + "for each process event.",
+                          confidence: ranPlaybooks ? "medium" : "low", reasons: reasons, clockOffsets: [], techniques: [])
+    }
+
+    static func effectRank(_ e: Event) -> Double {
+        if e.kind == "process.excursion" { return 100 }
+        guard case .double(let r)? = e.attributes["ratio"], r > 0 else { return 1 }
+        return abs(log(r))
+    }
+
+    // MARK: - The process
+
+    func processImpact(_ chain: CausalChain, told: ReportChain, assets: [String: Asset],
+                       cite: (StoredEvent) -> Citation, clocks: [ClockInfo]) throws -> ProcessImpact
+    {
+        let impact = chain.impact
+        let assetName = impact.asset
+        let t = impact.event.event.time.nanoseconds
+        let firstWrite = told.steps.first { $0.role == "controller write" }?.time.nanoseconds ?? t
+        var from = min(firstWrite, t) - 10 * 60 * 1_000_000_000
+        var to = t + 20 * 60 * 1_000_000_000
+
+        // What followed on the same controller: excursions and further changes within the window.
+        let after = try c.events(EventQuery(from: Timestamp(nanoseconds: t), to: Timestamp(nanoseconds: to),
+                                            kinds: ["process.excursion", "process.setpoint_change", "process.state_change"]))
+            .filter { ($0.event.asset ?? $0.event.host) == assetName && $0.id != impact.event.id }
+        let effects = after.map { ($0.event.message, $0.event.time, cite($0)) }
+        if let last = after.last?.event.time.nanoseconds { to = max(to, last + 5 * 60 * 1_000_000_000) }
+        from = max(from, to - 4 * 3600 * 1_000_000_000)
+
+        // The controller's tags, setpoints first.
+        let asset = assetName.flatMap { assets[$0] }
+        let mapping = (asset?.tagMap ?? []).sorted { ($0.setpoint == true ? 0 : 1) < ($1.setpoint == true ? 0 : 1) }
+        var wanted = mapping.map(\.tag)
+        if let tag = impact.event.event.attributes["tag"]?.text, !wanted.contains(tag) { wanted.insert(tag, at: 0) }
+        let all = try c.series()
+        var series: [PlotSeries] = []
+        var clockNote: String?
+        for tag in wanted.prefix(6) {
+            guard let s = all.first(where: { $0.info.tag == tag || $0.info.name == tag }) else { continue }
+            let m = mapping.first { $0.tag == tag }
+            var raw: [(Int64, Double)] = []
+            try c.forEachSample(series: s.id, from: Timestamp(nanoseconds: from), to: Timestamp(nanoseconds: to)) { x in
+                if let v = x.value, v.isFinite { raw.append((x.time.nanoseconds, v)) }
+            }
+            raw.sort { $0.0 < $1.0 }
+            series.append(PlotSeries(name: tag, unit: s.info.unit ?? m?.unit, low: m?.low, high: m?.high,
+                                     setpoint: m?.setpoint == true, points: Self.decimate(raw, to: plotPoints),
+                                     samples: raw.count))
+            if clockNote == nil, let ci = clocks.first(where: { $0.items.contains { $0.evidenceID == s.evidenceID } }),
+               !ci.correction.isNone {
+                let u = ci.uncertaintyNanos.map { " ± \(Fmt.duration($0))" } ?? ""
+                clockNote = "Historian times are corrected by \(Fmt.signed(ci.correction.offsetNanos))\(u) "
+                    + "(clock \(ci.name)); the plot is in corrected time, like the markers."
+            }
+        }
+
+        // Markers: every controller write to this asset in the window; the chain's are numbered.
+        var markers: [PlotMarker] = []
+        let chainIDs = Dictionary(told.steps.map { ($0.citation.eventID, $0.number) }, uniquingKeysWith: { a, _ in a })
+        let writes = try c.events(EventQuery(from: Timestamp(nanoseconds: from), to: Timestamp(nanoseconds: to), kinds: ["ics"]))
+            .filter { $0.event.dst.asset == assetName && Self.isCommand($0.event.kind) }
+        for w in writes.prefix(200) {
+            let e = w.event
+            var value = ""
+            if case .array(let vs)? = e.attributes["values"], !vs.isEmpty {
+                value = " = " + vs.prefix(3).map(\.text).joined(separator: ", ") + (vs.count > 3 ? "…" : "")
+            }
+            let who = e.src.asset ?? e.src.ip ?? "?"
+            let ref = e.attributes["ref"]?.text ?? e.kind
+            markers.append(PlotMarker(time: e.time.nanoseconds, label: "\(who): \(ref)\(value)", step: chainIDs[w.id],
+                                      citation: cite(w)))
+        }
+        return ProcessImpact(asset: assetName, headline: impact.event.event.message, citation: cite(impact.event),
+                             effects: effects, from: from, to: to, series: series, markers: markers, clockNote: clockNote)
+    }
+
+    static func isCommand(_ kind: String) -> Bool {
+        ["write", "download", "stop", "start", "restart", "operate", "select", "command", "reinitialize", "control"]
+            .contains { kind.contains($0) }
+    }
+
+    /// At most `n` points: the first and last of each bucket's minimum and maximum, in time order.
+    static func decimate(_ points: [(Int64, Double)], to n: Int) -> [(Int64, Double)] {
+        guard points.count > n, n >= 4 else { return points }
+        let buckets = n / 2
+        var out: [(Int64, Double)] = []
+        out.reserveCapacity(n + 2)
+        let per = Double(points.count) / Double(buckets)
+        for b in 0..<buckets {
+            let lo = Int(Double(b) * per), hi = min(points.count, Int(Double(b + 1) * per))
+            guard lo < hi else { continue }
+            var mn = lo, mx = lo
+            for i in lo..<hi {
+                if points[i].1 < points[mn].1 { mn = i }
+                if points[i].1 > points[mx].1 { mx = i }
+            }
+            for i in Set([lo, mn, mx, hi - 1]).sorted() { out.append(points[i]) }
+        }
+        return out
+    }
+
+    // MARK: - Swimlanes
+
+    func swimlanes(_ chain: ReportChain, findings: [ReportFinding]) throws -> Swimlanes {
+        let times = chain.steps.map(\.time.nanoseconds)
+        let lo = times.min()!, hi = times.max()!
+        let margin = max((hi - lo) / 4, 5 * 60 * 1_000_000_000)
+        let from = lo - margin, to = hi + margin
+        let stepOf = Dictionary(chain.steps.map { ($0.citation.eventID, $0.number) }, uniquingKeysWith: { a, _ in a })
+        let inFinding = Set(findings.flatMap(\.events))
+        var events: [SwimlaneEvent] = []
+        var counts: [Domain: Int] = [:]
+        try c.forEachEvent(EventQuery(from: Timestamp(nanoseconds: from), to: Timestamp(nanoseconds: to))) { s in
+            counts[s.event.domain, default: 0] += 1
+            let marked = stepOf[s.id] != nil || inFinding.contains(s.id)
+            if events.count < swimlaneLimit || marked {
+                events.append(SwimlaneEvent(time: s.event.time.nanoseconds, domain: s.event.domain, kind: s.event.kind,
+                                            step: stepOf[s.id], inFinding: inFinding.contains(s.id)))
+            }
+        }
+        let total = counts.values.reduce(0, +)
+        return Swimlanes(from: from, to: to, events: events, counts: counts, truncated: total > events.count)
+    }
+
+    // MARK: - Gaps
+
+    func gaps(evidence: [EvidenceRow], assets: [Asset], playbookRun: (at: String, results: [PlaybookRunResult])?,
+              clocks: [ClockInfo], chain: CausalChain?, verify: VerifySummary?) throws -> [Gap]
+    {
+        var out: [Gap] = []
+        if let v = verify, !v.clean {
+            out.append(Gap(area: "custody", text: "The case does not verify: \(v.problems.prefix(3).joined(separator: "; "))"))
+        }
+        // Ingest.
+        for e in evidence where e.status != "complete" && e.status != "not parsed" {
+            out.append(Gap(area: "ingest", text: "\(e.name) was read \(e.status == "running" ? "only partly (the ingest was interrupted)" : e.status): its events may be missing."))
+        }
+        let unparsed = evidence.filter { $0.status == "not parsed" && !$0.name.hasSuffix(".yaml") && !$0.name.hasSuffix(".yml") && !$0.name.hasSuffix(".md") }
+        if !unparsed.isEmpty {
+            out.append(Gap(area: "ingest", text: "\(unparsed.count) item\(unparsed.count == 1 ? " is" : "s are") kept but not parsed "
+                           + "(no collector reads \(unparsed.count == 1 ? "it" : "them")): "
+                           + unparsed.prefix(5).map { "\($0.name) (\($0.mime ?? "unknown type"))" }.joined(separator: ", ")
+                           + (unparsed.count > 5 ? ", …" : "") + "."))
+        }
+        let warned = evidence.filter { $0.warnings > 0 }
+        if !warned.isEmpty {
+            let n = warned.reduce(0) { $0 + $1.warnings }
+            out.append(Gap(area: "ingest", text: "Collectors gave \(n) warning\(n == 1 ? "" : "s") "
+                           + "(\(warned.prefix(4).map { "\($0.name): \($0.warnings)" }.joined(separator: ", "))): "
+                           + "records they could not read fully; see `jikocho ingest --show-warnings`."))
+        }
+        // Playbooks.
+        if let run = playbookRun {
+            for r in run.results {
+                for g in r.gaps { out.append(Gap(area: "playbook", text: "\(r.playbook) could not look: \(g)")) }
+            }
+        } else {
+            out.append(Gap(area: "playbook", text: "No playbooks have been run on the case: run `jikocho run CASE` before the report."))
+        }
+        // Clocks.
+        for ci in clocks where ci.source == .none && !ci.items.isEmpty {
+            out.append(Gap(area: "clock", text: "The clock \(ci.name) is taken as recorded: no estimate or correction "
+                           + "(\(ci.items.count) item\(ci.items.count == 1 ? "" : "s")); its times may be off by its drift."))
+        }
+        if let chain {
+            // An uncertainty larger than a link of the chain through that clock's evidence makes the link's order
+            // uncertain.
+            for ci in clocks where ci.source != .reference {
+                let items = Set(ci.items.map(\.evidenceID))
+                for (i, link) in chain.links.enumerated() where link.rule != "tag-map" {
+                    let ends = [chain.steps[i].event.event.provenance.evidenceID, chain.steps[i + 1].event.event.provenance.evidenceID]
+                    guard ends.contains(where: items.contains), let u = ci.uncertaintyNanos, u > abs(link.gapNanos) else { continue }
+                    out.append(Gap(area: "clock", text: "\(ci.name)'s clock is known to ± \(Fmt.duration(u)), more than the "
+                                   + "\(Fmt.duration(link.gapNanos)) between chain steps \(i + 1) and \(i + 2): their order is uncertain."))
+                }
+            }
+        }
+        // Inventory: hosts whose own logs are not in the case.
+        // An asset has evidence of its own when events name it as observer, or when an item is on its clock
+        // (the inventory lists the file among its evidence, or all of the item's events come from it).
+        var logged = try c.loggingAssets()
+        for a in try c.clockAssignments() where a.basis == .inventory || a.basis == .host { logged.insert(a.clock) }
+        let hostRoles: Set<String> = ["hmi", "engineering-workstation", "jump-host", "domain-controller", "historian",
+                                      "server", "workstation", "file-server", "scada-server"]
+        let onChain = Set(chain?.steps.compactMap(\.asset) ?? [])
+        for a in assets where hostRoles.contains(a.role.rawValue) && !logged.contains(a.name) {
+            var why = ""
+            if onChain.contains(a.name) {
+                why = " It is on the chain: what happened on it is inferred from other sources."
+            } else if let end = chain?.end, end.contains(a.name) {
+                why = " The chain stops there: who used it, and from where, is not in the evidence."
+            }
+            out.append(Gap(area: "evidence", text: "No logs of \(a.name) (\(a.role.rawValue)) are in the case.\(why)"))
+        }
+        return out
+    }
+}
+
+extension Timestamp {
+    /// Parses the RFC 3339 times our own JSON writes (`2021-02-05T18:25:50.600000000Z`).
+    init?(iso text: String) {
+        guard let t = TimeParser.iso8601(text)?.timestamp(assumingOffset: 0) else { return nil }
+        self = t
+    }
+}
