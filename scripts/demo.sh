@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # make demo: investigate the flagship exercise (Evidence/water-treatment-remote-setpoint: a water plant's HMI
 # taken over from outside, the caustic soda setpoint raised a hundredfold): import the inventory, ingest every
-# file, estimate the clocks from the evidence, walk back from the setpoint change to the intrusion, verify the
-# case. Then, in a second case, the third-party sample evidence of ../shared/datasets when it is beside the
-# repository (or a small evidence set this script writes).
+# file, estimate the clocks from the evidence, walk back from the setpoint change to the intrusion, run the
+# playbooks, verify the case and write the root-cause report. Then, in a second case, the third-party sample
+# evidence of ../shared/datasets when it is beside the repository (or a small evidence set this script writes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(swift build -c release --show-bin-path)/jikocho
@@ -30,6 +30,14 @@ echo "The minutes around the change, in corrected time (* = put right by its clo
 "$bin" timeline "$case_dir" --from 2021-02-05T18:29:00Z --to 2021-02-05T18:35:00Z \
     --kind auth.logon --kind ics.modbus.write --kind process --kind rdp
 "$bin" verify "$case_dir"
+echo
+echo "The root-cause report (HTML for people, Markdown for tickets, JSON for tools):"
+report=$("$bin" report "$case_dir")
+"$bin" report "$case_dir" --format md > /dev/null
+"$bin" report "$case_dir" --format json > /dev/null
+echo "  $report"
+echo "  ${report%.html}.md"
+echo "  ${report%.html}.json"
 echo
 echo "The case is in $case_dir/ (try: $bin timeline $case_dir --format timesketch -o timeline.jsonl)"
 echo

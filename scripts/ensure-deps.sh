@@ -8,6 +8,10 @@ packages=(libpcap-dev libarchive-dev libmagic-dev libsqlite3-dev zlib1g-dev pkg-
 if [[ "${1:-}" == "--with-oracles" ]]; then
     packages+=(coreutils libevtx-utils tshark tcpdump time)
 fi
+# What `scripts/report-screenshot.sh` renders reports with: headless Chromium and Japanese fonts.
+if [[ "${1:-}" == "--with-browser" ]]; then
+    packages+=(chromium fonts-noto-cjk fonts-dejavu-core)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -77,6 +77,7 @@ public enum HTML {
         h += "<section class=\"verdict \(verdictClass)\"><h2>Conclusion</h2>"
         h += "<p class=\"headline\">\(escape(c.verdict))</p>"
         h += "<p class=\"rootcause\">\(escape(c.rootCause))</p>"
+        if let chain = r.chain { h += facts(chain) }
         h += "<p><span class=\"conf conf-\(escape(c.confidence))\">Confidence: \(escape(c.confidence))</span></p>"
         if !c.reasons.isEmpty {
             h += "<ul class=\"reasons\">" + c.reasons.map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
@@ -116,6 +117,29 @@ public enum HTML {
             + "SHA-256 and the place in it (packet, line, record); <code>jikocho verify</code> rechecks every original "
             + "and the custody chain.</footer>"
         return h + "</main></body></html>\n"
+    }
+
+    /// The chain at a glance: where it came from, how it got in, which accounts, what it wrote, what moved.
+    static func facts(_ chain: ReportChain) -> String {
+        guard let first = chain.steps.first, let last = chain.steps.last else { return "" }
+        var rows: [(String, String)] = []
+        if chain.reachesOutside, let ip = first.src { rows.append(("Origin", "<code>\(escape(ip))</code>, outside the site")) }
+        rows.append(("Entry", "<span class=\"when\">\(escape(time(first.time)))</span> \(escape(first.role)) on "
+                     + "<b>\(escape(first.asset ?? "?"))</b>" + (first.user.map { " as <b>\(escape($0))</b>" } ?? "")))
+        var users: [String] = []
+        for s in chain.steps { if let u = s.user, !users.contains(u) { users.append(u) } }
+        if !users.isEmpty { rows.append(("Accounts", users.map { "<b>\(escape($0))</b>" }.joined(separator: ", "))) }
+        let hosts = chain.steps.filter { $0.role == "logon session" }.compactMap(\.asset)
+        if !hosts.isEmpty { rows.append(("Hosts", hosts.map { escape($0) }.joined(separator: " → "))) }
+        for w in chain.steps where w.role == "controller write" {
+            rows.append(("Write", "<span class=\"when\">\(escape(time(w.time)))</span> \(escape(w.message))"))
+        }
+        rows.append(("Effect", "<span class=\"when\">\(escape(time(last.time)))</span> \(escape(last.message)) on "
+                     + "<b>\(escape(last.asset ?? "?"))</b>"))
+        rows.append(("Span", "\(Fmt.human(last.time.nanoseconds - first.time.nanoseconds)) from entry to effect, "
+                     + "\(chain.steps.count) steps"))
+        return "<table class=\"facts\"><tbody>" + rows.map { "<tr><th>\($0.0)</th><td>\($0.1)</td></tr>" }.joined()
+            + "</tbody></table>"
     }
 
     static func chainSection(_ chain: ReportChain) -> String {
@@ -336,6 +360,8 @@ public enum HTML {
         th,td{border-bottom:1px solid var(--line);padding:5px 6px;text-align:left;vertical-align:top}
         th{background:var(--soft);font-weight:600}
         tr.onchain td{background:#fff5f5}
+        table.facts{width:auto;margin:4px 0 10px;font-size:14px}table.facts th{background:none;color:var(--mute);font-weight:600;padding:2px 14px 2px 0;border:0;white-space:nowrap}
+        table.facts td{border:0;padding:2px 0}
         .hash{font-size:11px;word-break:break-all}
         .inv td:nth-child(3){max-width:230px}
         .st-complete{color:var(--green)}.st-failed,.st-running,.st-incomplete{color:var(--red);font-weight:600}.st-not-parsed{color:var(--mute)}

@@ -288,7 +288,8 @@ func expectCaseError(_ code: CaseError.Code, _ body: () throws -> Void,
 }
 
 extension CLITests {
-    /// The flagship exercise as an investigator runs it: inventory, ingest, clock estimate, timeline, chain.
+    /// The flagship exercise as an investigator runs it: inventory, ingest, clock estimate, timeline, chain, playbooks,
+    /// report.
     @Test func flagshipExerciseThroughTheProgram() throws {
         let tmp = TempDir()
         let dir = try initCase(tmp)
@@ -327,9 +328,31 @@ extension CLITests {
         #expect(kinds == ["vpn.address_assigned", "auth.logon", "auth.logon", "ics.modbus.write", "process.setpoint_change"])
         r = try runProgram(bin, ["chain", dir, "--limit", "1"])
         #expect(r.stdout.contains("reaches outside the site") && r.stdout.contains("competing: console logon of jsmith"))
+        // Playbooks, then the report in its three forms.
+        let playbooks = TestPaths.repoRoot.appendingPathComponent("Playbooks").path
+        r = try runProgram(bin, ["run", dir, "--dir", playbooks])
+        #expect(r.status == 0 && r.stdout.contains("CRITICAL Remote-access takeover"), "\(r.stderr)")
+        r = try runProgram(bin, ["report", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let html = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(html.hasSuffix("reports/report.html") && r.stderr.contains("Cyber cause") && r.stderr.contains("confidence high"))
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.contains("198.51.100.77") && page.contains("<svg class=\"plot\""))
+        r = try runProgram(bin, ["report", dir, "--format", "json", "-o", "-", "--no-verify"])
+        guard case .object(let report)? = try? JSONParser().parse(r.stdout), case .object(let conclusion)? = report["conclusion"] else {
+            Issue.record("no JSON report: \(r.stdout.prefix(300)) \(r.stderr)")
+            return
+        }
+        #expect(conclusion["cyber_cause"] == .bool(true))
+        let md = tmp.url.appendingPathComponent("out/report.md").path
+        r = try runProgram(bin, ["report", dir, "--format", "md", "-o", md])
+        let mdText = try String(contentsOfFile: md, encoding: .utf8)
+        #expect(r.status == 0 && mdText.contains("## Attack chain"))
         r = try runProgram(bin, ["custody", dir])
-        #expect(r.stdout.contains("clock.set") && r.stdout.contains("finding.add"))
+        #expect(r.stdout.contains("clock.set") && r.stdout.contains("finding.add") && r.stdout.contains("report.write")
+                && r.stdout.contains("playbooks.run"))
         // Mistakes: one line saying what to do.
+        expectOneLineError(try runProgram(bin, ["report", dir, "--format", "pdf"]), containing: "use html, md or json")
         expectOneLineError(try runProgram(bin, ["clock", dir, "set", "historian-1", "--offset", "soon", "--reason", "x"]),
                            containing: "write a duration")
         expectOneLineError(try runProgram(bin, ["clock", dir, "set", "historian-1", "--offset", "+97s"]),
