@@ -246,17 +246,19 @@ public enum HTML {
             h += "</tbody></table>"
         }
         if !r.otherChains.isEmpty {
-            h += "<h3>Other changes traced</h3><p class=\"small\">Chains to process changes that are not the "
-                + "incident's (an operator's correction, routine adjustments), for completeness.</p><ul>"
+            h += "<h3>Other changes traced</h3><p class=\"small\">Process changes that are not the incident's (an "
+                + "operator's correction, routine adjustments), each traced back as far as the evidence goes.</p>"
+                + "<table><thead><tr><th>Change</th><th>Traced to</th><th>Why the trail ends</th></tr></thead><tbody>"
             for ch in r.otherChains {
-                h += "<li>" + ch.steps.map { s in
-                    "<span class=\"when\">\(escape(time(s.time)))</span> \(escape(s.kind)) on \(escape(s.asset ?? "?"))"
-                        + (s.user.map { " (\(escape($0)))" } ?? "")
-                }.joined(separator: " → ") + ". \(escape(sentence(ch.end)))"
+                guard let first = ch.steps.first, let last = ch.steps.last else { continue }
+                h += "<tr><td><span class=\"when\">\(escape(time(last.time)))</span><br>\(escape(last.message)) on "
+                    + "\(escape(last.asset ?? "?"))</td><td><span class=\"when\">\(escape(time(first.time)))</span><br>"
+                    + "\(escape(first.role)) on \(escape(first.asset ?? "?"))\(first.user.map { " (\(escape($0)))" } ?? "")"
+                    + " — \(ch.steps.count) steps</td><td>\(escape(sentence(ch.end)))"
                     + (ch.restores ? " <b>Restores the value held before</b> (a correction)." : "")
-                    + ch.alternatives.map { " Competing: \(escape($0.why))." }.joined() + "</li>"
+                    + ch.alternatives.map { " Competing: \(escape($0.why))." }.joined() + "</td></tr>"
             }
-            h += "</ul>"
+            h += "</tbody></table>"
         }
         return h + "</section>"
     }
@@ -271,7 +273,7 @@ public enum HTML {
                 + (c.correction.driftPPB != 0 ? ", drift \(String(format: "%.3f", Double(c.correction.driftPPB) / 1000)) ppm" : "")
             h += "<tr><td><b>\(escape(c.name))</b></td><td>\(escape(c.source.rawValue))</td><td>\(escape(corr))</td>"
                 + "<td>\(c.uncertaintyNanos.map { "± \(Fmt.duration($0))" } ?? "")</td>"
-                + "<td>\(escape(c.reason ?? ""))\(c.pairs.map { " (\($0) pairs)" } ?? "")</td>"
+                + "<td>\(escape(c.reason ?? ""))\((c.reason ?? "").contains("pair") ? "" : c.pairs.map { " (\($0) pairs)" } ?? "")</td>"
                 + "<td>\(c.items.map { escape($0) }.joined(separator: "<br>"))</td></tr>"
         }
         return h + "</tbody></table></section>"
@@ -287,11 +289,11 @@ public enum HTML {
         } else {
             h += "<p class=\"small\">Not verified for this report (run <code>jikocho verify</code>).</p>"
         }
-        h += "<table class=\"inv\"><thead><tr><th>#</th><th>Item</th><th>SHA-256</th><th>Size</th><th>Read by</th>"
+        h += "<table class=\"inv\"><thead><tr><th>#</th><th>Item and SHA-256</th><th>Size</th><th>Read by</th>"
             + "<th>Status</th><th>Events</th><th>Warnings</th><th>Clock</th></tr></thead><tbody>"
         for e in r.evidence {
-            h += "<tr><td>\(e.id)</td><td>\(escape(e.name))<br><span class=\"small\">\(escape(e.mime ?? ""))</span></td>"
-                + "<td><code class=\"hash\">\(escape(e.sha256))</code></td><td>\(size(e.size))</td>"
+            h += "<tr><td>\(e.id)</td><td>\(escape(e.name)) <span class=\"small\">\(escape(e.mime ?? ""))</span>"
+                + "<br><code class=\"hash\">\(escape(e.sha256))</code></td><td>\(size(e.size))</td>"
                 + "<td>\(escape(e.collector ?? "—"))</td><td class=\"st-\(escape(e.status.replacingOccurrences(of: " ", with: "-")))\">\(escape(e.status))</td>"
                 + "<td>\(e.events)\(e.samples > 0 ? "<br><span class=\"small\">\(e.samples) samples</span>" : "")</td>"
                 + "<td>\(e.warnings)</td><td>\(escape(e.clock ?? ""))</td></tr>"
@@ -363,7 +365,7 @@ public enum HTML {
         table.facts{width:auto;margin:4px 0 10px;font-size:14px}table.facts th{background:none;color:var(--mute);font-weight:600;padding:2px 14px 2px 0;border:0;white-space:nowrap}
         table.facts td{border:0;padding:2px 0}
         .hash{font-size:11px;word-break:break-all}
-        .inv td:nth-child(3){max-width:230px}
+        .inv td:nth-child(2){min-width:330px}
         .st-complete{color:var(--green)}.st-failed,.st-running,.st-incomplete{color:var(--red);font-weight:600}.st-not-parsed{color:var(--mute)}
         .finding{border:1px solid var(--line);border-left:5px solid var(--mute);border-radius:6px;padding:8px 14px;margin:10px 0;break-inside:avoid}
         .finding h3{margin:2px 0}
@@ -375,7 +377,7 @@ public enum HTML {
         .gaps{padding-left:20px}.area{display:inline-block;min-width:70px;font-size:12px;text-transform:uppercase;color:var(--mute);font-weight:600}
         .ok{color:var(--green);font-weight:600}.bad{color:var(--red);font-weight:700}
         footer{margin-top:30px;padding-top:10px;border-top:1px solid var(--line);color:var(--mute);font-size:12.5px}
-        @media (max-width:700px){main{padding:16px}.inv td:nth-child(3){max-width:120px}}
+        @media (max-width:700px){main{padding:16px}.inv td:nth-child(2){min-width:0}}
         @media print{body{background:#fff;font-size:11pt}main{max-width:none;padding:0}nav{display:none}section{break-inside:auto}.step,.finding,figure{break-inside:avoid}a{color:inherit}}
         """
 }

@@ -24,7 +24,7 @@ public enum Markdown {
     /// A code span for identifiers (hashes, kinds, playbook names): only characters that cannot break out of it or
     /// form markup are kept; anything else is escaped text instead.
     static func code(_ s: some StringProtocol) -> String {
-        let safe = s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || ".-:@/+ ".unicodeScalars.contains($0) }
+        let safe = s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || ".-_:@/+ ".unicodeScalars.contains($0) }
         return safe && !s.isEmpty ? "`\(s)`" : escape(s)
     }
 
@@ -52,7 +52,7 @@ public enum Markdown {
             }.joined(separator: "; ") + "\n"
         }
         if let chain = r.chain {
-            m += "\n## Attack chain\n\n\(escape(chain.end))\n\n"
+            m += "\n## Attack chain\n\n\(escape(HTML.sentence(chain.end)))\n\n"
             for s in chain.steps {
                 m += "\(s.number). **\(t(s.time))** \(escape(s.role)) on **\(escape(s.asset ?? "—"))**"
                     + (s.user.map { " (\(escape($0)))" } ?? "") + ": \(code(s.kind)) \(escape(s.message))\n"

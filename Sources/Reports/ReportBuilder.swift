@@ -92,8 +92,12 @@ public struct ReportBuilder {
                         let time = s["time"].flatMap { Timestamp(iso: $0.text) } ?? f.createdAt
                         var citation: Citation?
                         if case .int(let id)? = s["event_id"], let ev = findingEvents[id] { citation = cite(ev) }
+                        var title = s["title"]?.text ?? s["id"]?.text ?? ""
+                        if case .array(let all)? = s["events"], all.count > 1 {
+                            title += " (\(all.count) events: #\(all.first!.text) … #\(all.last!.text))"
+                        }
                         steps.append(ReportFindingStep(
-                            title: s["title"]?.text ?? s["id"]?.text ?? "", kind: s["kind"]?.text ?? "",
+                            title: title, kind: s["kind"]?.text ?? "",
                             time: time, recordedTime: s["recorded_time"].flatMap { Timestamp(iso: $0.text) },
                             message: s["message"]?.text ?? "", citation: citation))
                     }
