@@ -63,7 +63,7 @@ let package = Package(
                                                                .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TimelineTests", dependencies: ["Timeline", "EvidenceStore", "Exercises", .product(name: "Yams", package: "Yams"), "Collectors", "TestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "PlaybooksTests", dependencies: ["Playbooks", "Collectors", "TestSupport", "EvidenceStore",
+        .testTarget(name: "PlaybooksTests", dependencies: ["Playbooks", "Collectors", "TestSupport", "EvidenceStore", "Exercises", "Timeline",
                                                           .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Playbooks", "Timeline", "EvidenceStore", "Collectors", "Parsers", "Exercises",
                                                         "TestSupport"]),

@@ -364,58 +364,6 @@ public struct WaterTreatmentExercise {
 
     // MARK: Windows
 
-    /// One Winlogbeat (ECS) line for a Windows event.
-    static func winlogbeat(_ t: Int64, computer: String, id: Int, channel: String = "Security",
-                           provider: String = "Microsoft-Windows-Security-Auditing", record: Int64, message: String,
-                           eventData: [String: String] = [:], userData: [String: String]? = nil) -> (Int64, String) {
-        var winlog: [String: JSONValue] = [
-            "channel": .string(channel), "computer_name": .string(computer), "event_id": .int(Int64(id)),
-            "provider_name": .string(provider), "record_id": .int(record),
-            "api": "wineventlog",
-        ]
-        if !eventData.isEmpty { winlog["event_data"] = .object(eventData.mapValues { .string($0) }) }
-        if let u = userData { winlog["user_data"] = .object(u.mapValues { .string($0) }) }
-        let o: [String: JSONValue] = [
-            "@timestamp": .string(iso(t)),
-            "agent": .object(["type": "winlogbeat", "version": "7.10.2"]),
-            "ecs": .object(["version": "1.5.0"]),
-            "event": .object(["code": .string(String(id)), "provider": .string(provider), "kind": "event",
-                              "created": .string(iso(t + 2_400_000_000))]),
-            "host": .object(["name": .string(computer.split(separator: ".").first.map(String.init) ?? computer)]),
-            "log": .object(["level": "information"]),
-            "message": .string(message),
-            "winlog": .object(winlog),
-        ]
-        return (t, JSONValue.object(o).canonicalJSON)
-    }
-
-    static func logon(_ t: Int64, computer: String, record: Int64, user: String, domain: String, type: Int,
-                      logonID: String, ip: String = "-", port: String = "-", workstation: String = "-",
-                      process: String = "User32", package: String = "Negotiate") -> (Int64, String) {
-        winlogbeat(t, computer: computer, id: 4624, record: record, message: "An account was successfully logged on.",
-                   eventData: ["SubjectUserSid": "S-1-5-18", "SubjectUserName": "\(computer.prefix { $0 != "." })$",
-                               "SubjectDomainName": "PLANT", "SubjectLogonId": "0x3e7", "TargetUserName": user,
-                               "TargetDomainName": domain, "TargetLogonId": logonID, "LogonType": String(type),
-                               "LogonProcessName": process, "AuthenticationPackageName": package,
-                               "WorkstationName": workstation, "IpAddress": ip, "IpPort": port,
-                               "ProcessName": type == 3 ? "-" : "C:\\Windows\\System32\\svchost.exe"])
-    }
-
-    static func logoff(_ t: Int64, computer: String, record: Int64, user: String, domain: String, type: Int,
-                       logonID: String) -> (Int64, String) {
-        winlogbeat(t, computer: computer, id: 4634, record: record, message: "An account was logged off.",
-                   eventData: ["TargetUserName": user, "TargetDomainName": domain, "TargetLogonId": logonID,
-                               "LogonType": String(type)])
-    }
-
-    static func process(_ t: Int64, computer: String, record: Int64, user: String, image: String, parent: String,
-                        commandLine: String, pid: Int) -> (Int64, String) {
-        winlogbeat(t, computer: computer, id: 4688, record: record, message: "A new process has been created.",
-                   eventData: ["SubjectUserName": user, "SubjectDomainName": "PLANT", "NewProcessName": image,
-                               "NewProcessId": String(format: "0x%x", pid), "ParentProcessName": parent,
-                               "CommandLine": commandLine, "TokenElevationType": "%%1938"])
-    }
-
     mutating func hmiEvents() -> [(Int64, String)] {
         let host = "HMI-1.plant.local"
         let m = moments
@@ -423,14 +371,14 @@ public struct WaterTreatmentExercise {
         func r() -> Int64 { rec += 1; return rec }
         var out: [(Int64, String)] = []
         // The morning operator mistypes once, then logs on at the console and stays logged on all day.
-        out.append(Self.winlogbeat(m.operatorLogon - 9_800_000_000, computer: host, id: 4625, record: r(),
+        out.append(Winlogbeat.record(m.operatorLogon - 9_800_000_000, computer: host, id: 4625, record: r(),
                                    message: "An account failed to log on.",
                                    eventData: ["TargetUserName": "jsmith", "TargetDomainName": "PLANT",
                                                "Status": "0xc000006d", "SubStatus": "0xc000006a", "LogonType": "2",
                                                "IpAddress": "127.0.0.1", "IpPort": "0", "WorkstationName": "HMI-1"]))
-        out.append(Self.logon(m.operatorLogon, computer: host, record: r(), user: "jsmith", domain: "PLANT", type: 2,
+        out.append(Winlogbeat.logon(m.operatorLogon, computer: host, record: r(), user: "jsmith", domain: "PLANT", type: 2,
                               logonID: "0x3e7a1", ip: "127.0.0.1", port: "0", workstation: "HMI-1"))
-        out.append(Self.process(m.operatorLogon + 14_000_000_000, computer: host, record: r(), user: "jsmith",
+        out.append(Winlogbeat.process(m.operatorLogon + 14_000_000_000, computer: host, record: r(), user: "jsmith",
                                 image: "C:\\Program Files\\WaterLogic\\HMI\\wlhmi.exe",
                                 parent: "C:\\Windows\\explorer.exe",
                                 commandLine: "\"C:\\Program Files\\WaterLogic\\HMI\\wlhmi.exe\" /project plant.wlp",
@@ -440,10 +388,10 @@ public struct WaterTreatmentExercise {
         var n = 0
         while t < Self.local(15, 0) {
             let id = String(format: "0x%x", 0x51000 + n * 37)
-            out.append(Self.logon(t, computer: host, record: r(), user: "svc-backup", domain: "PLANT", type: 3,
+            out.append(Winlogbeat.logon(t, computer: host, record: r(), user: "svc-backup", domain: "PLANT", type: 3,
                                   logonID: id, ip: Site.dc.address, port: String(52_000 + n), workstation: "DC-1",
                                   process: "NtLmSsp", package: "NTLM"))
-            out.append(Self.logoff(t + Int64(3 + rng.next() % 40) * 1_000_000_000, computer: host, record: r(),
+            out.append(Winlogbeat.logoff(t + Int64(3 + rng.next() % 40) * 1_000_000_000, computer: host, record: r(),
                                    user: "svc-backup", domain: "PLANT", type: 3, logonID: id))
             t += 2_700_000_000_000 + Int64(rng.next() % 60_000_000_000)
             n += 1
@@ -451,23 +399,23 @@ public struct WaterTreatmentExercise {
         // The remote session: RDP authentication, logon, session start, then logoff.
         let rcm = "Microsoft-Windows-TerminalServices-RemoteConnectionManager"
         let lsm = "Microsoft-Windows-TerminalServices-LocalSessionManager"
-        out.append(Self.winlogbeat(m.hmiLogon - 1_300_000_000, computer: host, id: 1149, channel: "\(rcm)/Operational",
+        out.append(Winlogbeat.record(m.hmiLogon - 1_300_000_000, computer: host, id: 1149, channel: "\(rcm)/Operational",
                                    provider: rcm, record: 2211, message: "Remote Desktop Services: User authentication succeeded",
                                    userData: ["Param1": "hmi-admin", "Param2": "HMI-1", "Param3": Site.jump.address]))
-        out.append(Self.logon(m.hmiLogon, computer: host, record: r(), user: "hmi-admin", domain: "HMI-1", type: 10,
+        out.append(Winlogbeat.logon(m.hmiLogon, computer: host, record: r(), user: "hmi-admin", domain: "HMI-1", type: 10,
                               logonID: "0x5c21f", ip: Site.jump.address, port: "49781", workstation: "JUMP-1"))
-        out.append(Self.winlogbeat(m.hmiLogon + 1_900_000_000, computer: host, id: 21, channel: "\(lsm)/Operational",
+        out.append(Winlogbeat.record(m.hmiLogon + 1_900_000_000, computer: host, id: 21, channel: "\(lsm)/Operational",
                                    provider: lsm, record: 913, message: "Remote Desktop Services: Session logon succeeded",
                                    userData: ["User": "HMI-1\\hmi-admin", "SessionID": "3", "Address": Site.jump.address]))
-        out.append(Self.process(m.hmiLogon + 6_300_000_000, computer: host, record: r(), user: "hmi-admin",
+        out.append(Winlogbeat.process(m.hmiLogon + 6_300_000_000, computer: host, record: r(), user: "hmi-admin",
                                 image: "C:\\Program Files\\WaterLogic\\HMI\\wlhmi.exe",
                                 parent: "C:\\Windows\\explorer.exe",
                                 commandLine: "\"C:\\Program Files\\WaterLogic\\HMI\\wlhmi.exe\" /project plant.wlp /viewer",
                                 pid: 7344))
-        out.append(Self.winlogbeat(m.hmiLogoff, computer: host, id: 24, channel: "\(lsm)/Operational", provider: lsm,
+        out.append(Winlogbeat.record(m.hmiLogoff, computer: host, id: 24, channel: "\(lsm)/Operational", provider: lsm,
                                    record: 914, message: "Remote Desktop Services: Session has been disconnected",
                                    userData: ["User": "HMI-1\\hmi-admin", "SessionID": "3", "Address": Site.jump.address]))
-        out.append(Self.logoff(m.hmiLogoff + 1_200_000_000, computer: host, record: r(), user: "hmi-admin",
+        out.append(Winlogbeat.logoff(m.hmiLogoff + 1_200_000_000, computer: host, record: r(), user: "hmi-admin",
                                domain: "HMI-1", type: 10, logonID: "0x5c21f"))
         return out
     }
@@ -480,12 +428,12 @@ public struct WaterTreatmentExercise {
         let rcm = "Microsoft-Windows-TerminalServices-RemoteConnectionManager"
         var out: [(Int64, String)] = []
         func rdpSession(user: String, from ip: String, logon: Int64, logoff: Int64, logonID: String, port: String) {
-            out.append(Self.winlogbeat(logon - 1_100_000_000, computer: host, id: 1149, channel: "\(rcm)/Operational",
+            out.append(Winlogbeat.record(logon - 1_100_000_000, computer: host, id: 1149, channel: "\(rcm)/Operational",
                                        provider: rcm, record: r(), message: "Remote Desktop Services: User authentication succeeded",
                                        userData: ["Param1": user, "Param2": "PLANT", "Param3": ip]))
-            out.append(Self.logon(logon, computer: host, record: r(), user: user, domain: "PLANT", type: 10,
+            out.append(Winlogbeat.logon(logon, computer: host, record: r(), user: user, domain: "PLANT", type: 10,
                                   logonID: logonID, ip: ip, port: port, workstation: "-"))
-            out.append(Self.logoff(logoff, computer: host, record: r(), user: user, domain: "PLANT", type: 10,
+            out.append(Winlogbeat.logoff(logoff, computer: host, record: r(), user: user, domain: "PLANT", type: 10,
                                    logonID: logonID))
         }
         // An IT administrator from the office network in the morning.
@@ -497,10 +445,10 @@ public struct WaterTreatmentExercise {
         // The intruder, with the vendor support account, then onwards to the HMI with its local account.
         rdpSession(user: "vendor-svc", from: Site.attackerVPNAddress, logon: m.jumpLogon, logoff: m.jumpLogoff,
                    logonID: "0x3d9e02", port: "50122")
-        out.append(Self.process(m.mstsc, computer: host, record: r(), user: "vendor-svc",
+        out.append(Winlogbeat.process(m.mstsc, computer: host, record: r(), user: "vendor-svc",
                                 image: "C:\\Windows\\System32\\mstsc.exe", parent: "C:\\Windows\\explorer.exe",
                                 commandLine: "\"C:\\Windows\\System32\\mstsc.exe\" /v:HMI-1", pid: 6012))
-        out.append(Self.winlogbeat(m.hmiRDP - 2_800_000_000, computer: host, id: 4648, record: r(),
+        out.append(Winlogbeat.record(m.hmiRDP - 2_800_000_000, computer: host, id: 4648, record: r(),
                                    message: "A logon was attempted using explicit credentials.",
                                    eventData: ["SubjectUserName": "vendor-svc", "SubjectDomainName": "PLANT",
                                                "SubjectLogonId": "0x3d9e02", "TargetUserName": "hmi-admin",
@@ -511,7 +459,7 @@ public struct WaterTreatmentExercise {
         var t = Self.local(6, 3, 11)
         var pid = 3000
         while t < Self.local(15, 0) {
-            out.append(Self.process(t, computer: host, record: r(), user: "JUMP-1$",
+            out.append(Winlogbeat.process(t, computer: host, record: r(), user: "JUMP-1$",
                                     image: "C:\\Windows\\System32\\usoclient.exe",
                                     parent: "C:\\Windows\\System32\\svchost.exe", commandLine: "usoclient.exe StartScan",
                                     pid: pid))

@@ -60,6 +60,13 @@ public struct Playbook: Sendable {
         public var kinds: [String]
         /// Sigma rules the event must match as well (`sigma: sigma/ics/x.yml`, under the playbooks folder).
         public var sigma: [SigmaRule] = []
+        /// `optional: true`: the finding stands without it, and says it was not seen.
+        public var optional = false
+        /// `before: STEP`: the event comes before that step's, by at most `within` (default a day).
+        public var before: String?
+        /// `new: FIELD`: the event's value of FIELD was not seen, from the same asset, in events of the step's kinds
+        /// before the step it follows (a first-seen destination, domain, client).
+        public var new: String?
     }
 
     public var name: String
@@ -79,8 +86,9 @@ public struct Playbook: Sendable {
 public enum PlaybookLoader {
     static let topKeys: Set<String> = ["name", "title", "description", "references", "attack", "parameters",
                                        "preconditions", "steps", "conclusion", "author", "date"]
-    static let stepKeys: Set<String> = ["id", "title", "match", "after", "within", "at_least", "by", "sigma"]
-    static let ops: Set<String> = ["equals", "in", "contains", "startswith", "endswith", "regex", "cidr", "gt", "gte",
+    static let stepKeys: Set<String> = ["id", "title", "match", "after", "before", "within", "at_least", "by", "sigma",
+                                        "optional", "new"]
+    static let ops: Set<String> = ["equals", "in", "contains", "startswith", "endswith", "regex", "cidr", "not_cidr", "gt", "gte",
                                    "lt", "lte", "exists", "not"]
 
     /// Every playbook under the paths (files or folders), and every mistake of those that do not load.
@@ -186,6 +194,19 @@ public enum PlaybookLoader {
                 if let a = step.after, !ids.contains(a) {
                     problem(sm["after"], "\(at).after", "\(a) is not an earlier step")
                 }
+                if let b = sm["before"] {
+                    step.before = b.string
+                    if !ids.contains(b.string ?? "") { problem(b, "\(at).before", "\(b.string ?? "?") is not an earlier step") }
+                    if step.after != nil { problem(b, "\(at).before", "a step follows one step: give `after` or `before`, not both") }
+                }
+                if let o = sm["optional"] {
+                    if let v = o.bool { step.optional = v } else { problem(o, "\(at).optional", "true or false") }
+                    if i == 0, step.optional { problem(o, "\(at).optional", "the first step cannot be optional: the others hang on it") }
+                }
+                if let n = sm["new"] {
+                    if let f = n.string, !f.isEmpty { step.new = f } else { problem(n, "\(at).new", "the field whose value must be new") }
+                    if i == 0 { problem(n, "\(at).new", "the first step has no earlier step to be new after") }
+                }
                 if let w = sm["within"] {
                     let t = w.string ?? ""
                     if let d = durationOrParameter(t, parameters) { step.within = d } else {
@@ -252,6 +273,11 @@ public enum PlaybookLoader {
                     case "equals", "startswith": return [c.value.text.hasSuffix(".") ? String(c.value.text.dropLast()) : c.value.text]
                     case "in": if case .array(let a) = c.value { return a.map(\.text) } else { return [] }
                     default: return []
+                    }
+                }
+                for (key, ref) in [("after", step.after), ("before", step.before)] {
+                    if let r = ref, steps.first(where: { $0.id == r })?.optional == true {
+                        problem(sm[key], "\(at).\(key)", "\(r) is optional: follow a step that is always there")
                     }
                 }
                 ids.insert(id)

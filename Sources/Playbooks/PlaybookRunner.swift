@@ -91,7 +91,10 @@ public struct PlaybookRunner {
             if tried > maxBindings { gaps.append("stopped after \(maxBindings) starting events of step \(first.id)"); break }
             var bindings: [String: Bound] = [first.id: start]
             if try extend(pb, 1, &bindings, params) {
-                let ids = pb.steps.flatMap { bindings[$0.id]!.all.map(\.id) }
+                // One finding per set of later required steps: a second start that leads to the same events
+                // (another logon of the same session, another request to the same shell) adds nothing.
+                let later = pb.steps.dropFirst().filter { !$0.optional }.flatMap { bindings[$0.id]?.all.map(\.id) ?? [] }
+                let ids = later.isEmpty ? start.all.map(\.id) : later
                 if seen.contains(ids) { continue }
                 seen.insert(ids)
                 findings.append(finding(pb, bindings, params))
@@ -100,34 +103,59 @@ public struct PlaybookRunner {
         return PlaybookOutcome(playbook: pb.name, findings: findings, gaps: gaps)
     }
 
-    /// Binds steps from `index` on; true when every step found its event.
+    /// Binds steps from `index` on; true when every step that is not optional found its event.
     func extend(_ pb: Playbook, _ index: Int, _ bindings: inout [String: Bound], _ params: [String: JSONValue]) throws -> Bool {
         guard index < pb.steps.count else { return true }
         let step = pb.steps[index]
-        let anchor = step.after.flatMap { bindings[$0] } ?? bindings[pb.steps[index - 1].id]!
-        let from = anchor.event.event.time.nanoseconds
-        let to = step.within.map { from + $0 }
+        if step.optional {
+            if try bind(pb, index, &bindings, params) { return true }
+            bindings[step.id] = nil
+            return try extend(pb, index + 1, &bindings, params)
+        }
+        return try bind(pb, index, &bindings, params)
+    }
+
+    /// Binds step `index` to an event and goes on with the rest.
+    func bind(_ pb: Playbook, _ index: Int, _ bindings: inout [String: Bound], _ params: [String: JSONValue]) throws -> Bool {
+        let step = pb.steps[index]
+        // The step it follows (or precedes): named, else the nearest earlier step that is bound.
+        let named = (step.after ?? step.before).flatMap { bindings[$0] }
+        var nearest: Bound?
+        for earlier in pb.steps[..<index].reversed() where nearest == nil { nearest = bindings[earlier.id] }
+        let anchor = named ?? nearest!
+        let at = anchor.event.event.time.nanoseconds
+        let from: Int64, to: Int64?
+        if step.before != nil {
+            from = at - (step.within ?? 24 * 3600 * 1_000_000_000)
+            to = at
+        } else {
+            from = at
+            to = step.within.map { at + $0 }
+        }
+        var newness = NewValues(field: step.new, before: at)
         var hits: [(StoredEvent, EventView)] = []
         for e in try candidates(step, from: from, to: to) where e.id != anchor.event.id {
             var view = EventView(normalized: e.event, assets: assets)
-            if matches(step, &view, bindings, params, event: e.event) {
+            if matches(step, &view, bindings, params, event: e.event), try newness.isNew(e, &view, step, self) {
                 hits.append((e, view))
                 if step.atLeast == nil { break }     // the earliest event that fits
             }
         }
         if let n = step.atLeast {
-            // Counted: the first group (by the `by` field) to reach N within the window.
+            // Counted: the first group (by the `by` field) to reach N within the window, with every event of that
+            // group in the window (a finding says how many there were, not only that there were N).
             var groups: [String: [(StoredEvent, EventView)]] = [:]
+            var first: String?
             for h in hits {
                 var v = h.1
                 let key = step.by.map { v.values($0, renames: [:]).first?.text.lowercased() ?? "" } ?? ""
                 groups[key, default: []].append(h)
-                if groups[key]!.count >= n {
-                    let g = groups[key]!
-                    bindings[step.id] = Bound(event: g[0].0, view: g[0].1, all: g.map(\.0))
-                    return try extend(pb, index + 1, &bindings, params)
-                }
+                if first == nil, groups[key]!.count >= n { first = key }
             }
+            guard let key = first, let g = groups[key] else { return false }
+            bindings[step.id] = Bound(event: g[0].0, view: g[0].1, all: g.map(\.0))
+            if try extend(pb, index + 1, &bindings, params) { return true }
+            bindings[step.id] = nil
             return false
         }
         for (e, v) in hits {
@@ -205,6 +233,10 @@ public struct PlaybookRunner {
                 }
             case "cidr":
                 ok = want.contains { n in CIDR(n).map { net in values.contains { net.contains($0) } } ?? false }
+            case "not_cidr":
+                // Every value is outside every network (and there is a value).
+                let nets = want.compactMap(CIDR.init)
+                ok = !values.isEmpty && !values.contains { v in nets.contains { $0.contains(v) } }
             default:
                 let numbers = values.compactMap(Double.init)
                 let limits = want.compactMap(Double.init)
@@ -231,12 +263,17 @@ public struct PlaybookRunner {
     }
 
     func finding(_ pb: Playbook, _ bindings: [String: Bound], _ params: [String: JSONValue]) -> (Finding, JSONValue) {
-        let ids = pb.steps.flatMap { bindings[$0.id]!.all.map(\.id) }
-        let summary = fill(pb.rootCause, bindings, params)
+        let ids = pb.steps.flatMap { bindings[$0.id]?.all.map(\.id) ?? [] }
+        var summary = fill(pb.rootCause, bindings, params)
+        let missing = pb.steps.filter { $0.optional && bindings[$0.id] == nil }
+        if !missing.isEmpty {
+            summary += " Not seen in the evidence: " + missing.map { $0.title ?? $0.id }.joined(separator: "; ") + "."
+        }
         let detail: JSONValue = .object([
             "playbook": .string(pb.name),
-            "steps": .array(pb.steps.map { s in
-                let b = bindings[s.id]!
+            "not_seen": .array(missing.map { .string($0.id) }),
+            "steps": .array(pb.steps.compactMap { s -> JSONValue? in
+                guard let b = bindings[s.id] else { return nil }
                 let e = b.event.event
                 var o: [String: JSONValue] = ["id": .string(s.id), "event_id": .int(b.event.id), "kind": .string(e.kind),
                                               "time": .string(e.time.iso8601()), "message": .string(e.message),
@@ -245,10 +282,11 @@ public struct PlaybookRunner {
                                               "events": .array(b.all.map { .int($0.id) })]
                 if let t = s.title { o["title"] = .string(t) }
                 if e.time != e.recordedTime { o["recorded_time"] = .string(e.recordedTime.iso8601()) }
+                if s.optional { o["optional"] = .bool(true) }
                 return .object(o)
             }),
             "parameters": .object(params),
-            "recommendations": .array(pb.recommendations.map { .string(fill($0, bindings, params)) }),
+            "recommendations": .array(pb.recommendations.map { .string(fill($0, bindings, params)) }.filter { !$0.text.contains("{}") }),
         ])
         let first = bindings[pb.steps[0].id]!.event.event.time
         return (Finding(playbook: pb.name, title: "\(pb.title) (\(first.iso8601(precision: .seconds)))", severity: pb.severity,
@@ -274,5 +312,37 @@ extension PlaybookRunner {
         }
         try c.recordPlaybookRun(results)
         return results
+    }
+}
+
+/// A step's `new: FIELD`: the values of FIELD the same asset showed, in events of the step's kinds, before the step it
+/// follows; read once per asset.
+struct NewValues {
+    let field: String?
+    let before: Int64
+    var seen: [String: Set<String>] = [:]
+
+    init(field: String?, before: Int64) {
+        self.field = field
+        self.before = before
+    }
+
+    static func owner(_ e: Event) -> String { (e.src.asset ?? e.asset ?? e.src.ip ?? e.host ?? "").lowercased() }
+
+    mutating func isNew(_ e: StoredEvent, _ view: inout EventView, _ step: Playbook.Step, _ runner: PlaybookRunner) throws -> Bool {
+        guard let field else { return true }
+        let values = view.values(field, renames: [:]).map { $0.text.lowercased() }
+        guard !values.isEmpty else { return false }
+        let who = Self.owner(e.event)
+        if seen[who] == nil {
+            var s = Set<String>()
+            try runner.c.forEachEvent(EventQuery(to: Timestamp(nanoseconds: before), kinds: step.kinds)) { old in
+                guard Self.owner(old.event) == who else { return }
+                var v = EventView(normalized: old.event, assets: runner.assets)
+                for x in v.values(field, renames: [:]) { s.insert(x.text.lowercased()) }
+            }
+            seen[who] = s
+        }
+        return !values.contains { seen[who]!.contains($0) }
     }
 }

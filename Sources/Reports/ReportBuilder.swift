@@ -567,7 +567,8 @@ public struct ReportBuilder {
         var logged = try c.loggingAssets()
         for a in try c.clockAssignments() where a.basis == .inventory || a.basis == .host { logged.insert(a.clock) }
         let hostRoles: Set<String> = ["hmi", "engineering-workstation", "jump-host", "domain-controller", "historian",
-                                      "server", "workstation", "file-server", "scada-server"]
+                                      "server", "workstation", "file-server", "scada-server", "monitoring",
+                                      "web-server", "file-transfer", "mail-server"]
         let onChain = Set(chain?.steps.compactMap(\.asset) ?? [])
         for a in assets where hostRoles.contains(a.role.rawValue) && !logged.contains(a.name) {
             var why = ""

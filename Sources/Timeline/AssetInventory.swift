@@ -49,7 +49,8 @@ public enum AssetInventory {
     static let tagKeys: Set<String> = ["point", "tag", "setpoint", "low", "high", "unit", "scale"]
     static let roles = ["hmi", "plc", "rtu", "historian", "engineering-workstation", "ews", "jump-host",
                         "domain-controller", "file-server", "firewall", "remote-access", "workstation", "server",
-                        "switch", "router", "safety-controller", "ied", "gateway", "vpn", "printer", "unknown"]
+                        "switch", "router", "safety-controller", "ied", "gateway", "vpn", "printer", "scada-server",
+                        "monitoring", "web-server", "file-transfer", "mail-server", "unknown"]
 
     /// Reads an inventory file; throws `InventoryError` naming every mistake with its line and key.
     public static func load(path: String) throws -> [Asset] {

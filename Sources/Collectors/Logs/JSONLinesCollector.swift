@@ -8,7 +8,8 @@ import Parsers
 /// The record's own fields are kept as the event's attributes.
 public struct JSONLinesCollector: Collector {
     public static let name = "log/jsonl"
-    public static let version = "2"    // 2: RDP user and client from UserData (1149, 21–25)
+    public static let version = "3"    // 2: RDP user and client from UserData (1149, 21–25); 3: endpoints from the
+                                       // same fields as native EVTX (Sysmon SourceIp/DestinationIp, 5156, …)
 
     public init() {}
 
@@ -196,7 +197,18 @@ public struct JSONLinesCollector: Collector {
             host = text(o, "winlog.computer_name") ?? text(o, "host.name")
             user = text(o, "winlog.event_data.TargetUserName") ?? text(o, "winlog.event_data.SubjectUserName")
                 ?? text(o, "user.name")
-            src = endpoint(o, ip: "winlog.event_data.IpAddress", port: "winlog.event_data.IpPort")
+            // Who and from where, by the same fields and ranks as native EVTX (`IpAddress` before `SourceIp`, …), so
+            // that a record means the same whichever way it was exported.
+            var roles = EVTXCollector.Roles()
+            if case .object(let data)? = o["winlog"].flatMap({ if case .object(let w) = $0 { w["event_data"] } else { nil } }) {
+                for (k, v) in data { if case .string(let t) = v { roles.consider(k, t) } }
+            }
+            func role(_ r: EVTXCollector.Role) -> String? { roles.found[r.rawValue] }
+            func address(_ r: EVTXCollector.Role) -> String? {
+                role(r).map(EVTXCollector.plainIP).flatMap { IPAddressText.isLiteral($0) ? $0 : nil }
+            }
+            src = Endpoint(ip: address(.srcIP), port: role(.srcPort).flatMap { UInt16($0) })
+            dst = Endpoint(ip: address(.dstIP), port: role(.dstPort).flatMap { UInt16($0) })
             // Remote Desktop events carry the client in UserData: 1149 as Param1 (user), Param3 (address); the
             // session manager's 21–25 as User (DOMAIN\user) and Address.
             if user == nil {
