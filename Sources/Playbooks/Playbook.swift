@@ -64,9 +64,25 @@ public struct Playbook: Sendable {
         public var optional = false
         /// `before: STEP`: the event comes before that step's, by at most `within` (default a day).
         public var before: String?
+        /// `chain: {reaches_outside: true, remote: true, min_steps: 3, through: jump-host}`: the event is the
+        /// physical effect at the end of a causal chain with these properties (see `ChainBuilder`).
+        public var chain: ChainQuery?
         /// `new: FIELD`: the event's value of FIELD was not seen, from the same asset, in events of the step's kinds
         /// before the step it follows (a first-seen destination, domain, client).
         public var new: String?
+    }
+
+    /// What a chain step asks of the causal chain behind its event.
+    public struct ChainQuery: Sendable {
+        /// The chain reaches an address outside the site.
+        public var reachesOutside: Bool?
+        /// The chain runs through a remote session (remote desktop, SSH, VPN).
+        public var remote: Bool?
+        public var minSteps: Int?
+        /// An asset of this role is on the chain.
+        public var through: String?
+        /// The effect undoes an earlier change (false: only changes away from the usual value).
+        public var restores: Bool?
     }
 
     public var name: String
@@ -87,7 +103,8 @@ public enum PlaybookLoader {
     static let topKeys: Set<String> = ["name", "title", "description", "references", "attack", "parameters",
                                        "preconditions", "steps", "conclusion", "author", "date"]
     static let stepKeys: Set<String> = ["id", "title", "match", "after", "before", "within", "at_least", "by", "sigma",
-                                        "optional", "new"]
+                                        "optional", "new", "chain"]
+    static let chainKeys: Set<String> = ["reaches_outside", "remote", "min_steps", "through", "restores"]
     static let ops: Set<String> = ["equals", "in", "contains", "startswith", "endswith", "regex", "cidr", "not_cidr", "gt", "gte",
                                    "lt", "lte", "exists", "not"]
 
@@ -203,6 +220,30 @@ public enum PlaybookLoader {
                     if let v = o.bool { step.optional = v } else { problem(o, "\(at).optional", "true or false") }
                     if i == 0, step.optional { problem(o, "\(at).optional", "the first step cannot be optional: the others hang on it") }
                 }
+                if let ch = sm["chain"] {
+                    if case .mapping(let cm) = ch {
+                        var q = Playbook.ChainQuery()
+                        for (k, v) in cm {
+                            let key = k.string ?? ""
+                            switch key {
+                            case "reaches_outside", "remote", "restores":
+                                guard let b = v.bool else { problem(v, "\(at).chain.\(key)", "true or false"); continue }
+                                if key == "reaches_outside" { q.reachesOutside = b } else if key == "remote" { q.remote = b } else { q.restores = b }
+                            case "min_steps":
+                                guard let n = v.int, n > 0 else { problem(v, "\(at).chain.min_steps", "a whole number above 0"); continue }
+                                q.minSteps = n
+                            case "through":
+                                guard let r = v.string, !r.isEmpty else { problem(v, "\(at).chain.through", "an asset role"); continue }
+                                q.through = r
+                            default:
+                                problem(k, "\(at).chain.\(key)", "unknown key; known: " + chainKeys.sorted().joined(separator: ", "))
+                            }
+                        }
+                        step.chain = q
+                    } else {
+                        problem(ch, "\(at).chain", "a mapping such as {reaches_outside: true}")
+                    }
+                }
                 if let n = sm["new"] {
                     if let f = n.string, !f.isEmpty { step.new = f } else { problem(n, "\(at).new", "the field whose value must be new") }
                     if i == 0 { problem(n, "\(at).new", "the first step has no earlier step to be new after") }
@@ -269,6 +310,12 @@ public enum PlaybookLoader {
                     }
                 }
                 step.kinds = step.conditions.filter { $0.field == "kind" }.flatMap { c -> [String] in
+                    // A parameter (`kind: "{kinds}"`) stands for its value.
+                    let t = c.value.text
+                    if t.hasPrefix("{"), t.hasSuffix("}"), let p = parameters.first(where: { $0.name == String(t.dropFirst().dropLast()) }) {
+                        if case .array(let a) = p.value { return a.map(\.text) }
+                        return [p.value.text]
+                    }
                     switch c.op {
                     case "equals", "startswith": return [c.value.text.hasSuffix(".") ? String(c.value.text.dropLast()) : c.value.text]
                     case "in": if case .array(let a) = c.value { return a.map(\.text) } else { return [] }

@@ -1,6 +1,7 @@
 import EvidenceStore
 import Foundation
 import JikochoModel
+import Timeline
 
 /// What a playbook concluded on a case.
 public struct PlaybookOutcome: Sendable {
@@ -21,6 +22,8 @@ public struct PlaybookRunner {
     /// One engine per step that names Sigma rules, and each regular expression compiled once, per runner.
     final class Engines: @unchecked Sendable {
         var byStep: [String: SigmaEngine] = [:]
+        var chains: ChainBuilder?
+        var chainOf: [Int64: CausalChain] = [:]
         var regexes: [String: NSRegularExpression?] = [:]
 
         func regex(_ pattern: String) -> NSRegularExpression? {
@@ -62,7 +65,7 @@ public struct PlaybookRunner {
         var groups: [String: [Bound]] = [:]
         for e in try candidates(first, from: nil, to: nil) {
             var view = EventView(normalized: e.event, assets: assets)
-            guard matches(first, &view, [:], params, event: e.event) else { continue }
+            guard matches(first, &view, [:], params, event: e.event, storedEvent: e) else { continue }
             guard let n = first.atLeast, let window = first.within else {
                 starts.append(Bound(event: e, view: view, all: [e]))
                 continue
@@ -136,7 +139,7 @@ public struct PlaybookRunner {
         var hits: [(StoredEvent, EventView)] = []
         for e in try candidates(step, from: from, to: to) where e.id != anchor.event.id {
             var view = EventView(normalized: e.event, assets: assets)
-            if matches(step, &view, bindings, params, event: e.event), try newness.isNew(e, &view, step, self) {
+            if matches(step, &view, bindings, params, event: e.event, storedEvent: e), try newness.isNew(e, &view, step, self) {
                 hits.append((e, view))
                 if step.atLeast == nil { break }     // the earliest event that fits
             }
@@ -187,7 +190,12 @@ public struct PlaybookRunner {
                     if parts[1] == "time" { value = b.event.event.time.iso8601(precision: .seconds) }
                     else if parts[1] == "last_time" { value = (b.all.last ?? b.event).event.time.iso8601(precision: .seconds) }
                     else if parts[1] == "count" { value = String(b.all.count) }
-                    else { value = b.view.values(parts[1], renames: [:]).first?.text ?? "" }
+                    else {
+                        // Every distinct value, in order (`{change.chain_users}` → `vendor-svc, hmi-admin`).
+                        var seen = Set<String>()
+                        value = b.view.values(parts[1], renames: [:]).map(\.text).filter { seen.insert($0).inserted }
+                            .joined(separator: ", ")
+                    }
                 }
             }
             out = out.replacingOccurrences(of: "{\(ref)}", with: value)
@@ -196,7 +204,7 @@ public struct PlaybookRunner {
     }
 
     func matches(_ step: Playbook.Step, _ view: inout EventView, _ bindings: [String: Bound],
-                 _ params: [String: JSONValue], event: Event? = nil) -> Bool {
+                 _ params: [String: JSONValue], event: Event? = nil, storedEvent: StoredEvent? = nil) -> Bool {
         for cond in step.conditions {
             let values = view.values(cond.field, renames: [:]).map { $0.text }
             func wanted(_ v: JSONValue) -> [String] {
@@ -253,6 +261,15 @@ public struct PlaybookRunner {
             }
             if !ok { return false }
         }
+        if let q = step.chain {
+            guard let stored = storedEvent, let chain = try? causalChain(stored), satisfies(chain, q) else { return false }
+            view.set("chain_steps", [String(chain.steps.count)])
+            view.set("chain_summary", [chain.summary])
+            view.set("chain_end", [chain.end])
+            view.set("chain_origin", [chain.steps.first.map { $0.event.event.src.ip ?? $0.asset ?? "?" } ?? "?"])
+            view.set("chain_assets", chain.steps.compactMap(\.asset))
+            view.set("chain_users", chain.steps.compactMap(\.event.event.user))
+        }
         if !step.sigma.isEmpty, let e = event {
             let key = "\(step.id)|\(step.sigma.count)"
             let engine = engines.byStep[key] ?? SigmaEngine(rules: step.sigma, assets: Array(assets.values))
@@ -263,7 +280,12 @@ public struct PlaybookRunner {
     }
 
     func finding(_ pb: Playbook, _ bindings: [String: Bound], _ params: [String: JSONValue]) -> (Finding, JSONValue) {
-        let ids = pb.steps.flatMap { bindings[$0.id]?.all.map(\.id) ?? [] }
+        var ids = pb.steps.flatMap { bindings[$0.id]?.all.map(\.id) ?? [] }
+        // A chain step rests on its whole chain: cite every link's event.
+        for s in pb.steps where s.chain != nil {
+            guard let b = bindings[s.id], let chain = engines.chainOf[b.event.id] else { continue }
+            for e in chain.steps.map(\.event.id) where !ids.contains(e) { ids.append(e) }
+        }
         var summary = fill(pb.rootCause, bindings, params)
         let missing = pb.steps.filter { $0.optional && bindings[$0.id] == nil }
         if !missing.isEmpty {
@@ -344,5 +366,34 @@ struct NewValues {
             seen[who] = s
         }
         return !values.contains { seen[who]!.contains($0) }
+    }
+}
+
+extension PlaybookRunner {
+    /// The causal chain behind an event, built once per run.
+    func causalChain(_ e: StoredEvent) throws -> CausalChain {
+        if let c = engines.chainOf[e.id] { return c }
+        let builder = try engines.chains ?? ChainBuilder(c)
+        engines.chains = builder
+        let chain = try builder.chain(from: e)
+        engines.chainOf[e.id] = chain
+        return chain
+    }
+
+    func satisfies(_ chain: CausalChain, _ q: Playbook.ChainQuery) -> Bool {
+        if let r = q.reachesOutside, chain.reachesOutside != r { return false }
+        if let r = q.restores, chain.restores != r { return false }
+        if let n = q.minSteps, chain.steps.count < n { return false }
+        if let remote = q.remote {
+            let has = chain.steps.contains { s in
+                s.role == "vpn session"
+                    || (s.role == "logon session" && ["10", "ssh"].contains(ChainBuilder.field(s.event.event, "LogonType") ?? ""))
+            }
+            if has != remote { return false }
+        }
+        if let role = q.through {
+            guard chain.steps.contains(where: { s in s.asset.flatMap { assets[$0] }?.role.rawValue == role }) else { return false }
+        }
+        return true
     }
 }

@@ -34,8 +34,9 @@ struct PlaybooksCommand: ParsableCommand {
         let (books, problems) = PlaybookLoader.load(paths: paths, root: root)
         switch action {
         case "list":
+            let width = books.map(\.name.count).max() ?? 0
             for b in books.sorted(by: { $0.name < $1.name }) {
-                print("\(b.name.rightPad(44)) \(b.severity.rawValue.rightPad(9)) \(b.title)")
+                print("\(b.name.rightPad(width)) \(b.severity.rawValue.rightPad(9)) \(b.title)")
             }
             Output.err("\(books.count) playbook\(books.count == 1 ? "" : "s")" + (problems.isEmpty ? "" : ", \(problems.count) mistakes (see `playbooks check`)"))
         case "show":

@@ -2,6 +2,7 @@ import EvidenceStore
 import Foundation
 import JikochoModel
 import TestSupport
+import Timeline
 import Testing
 
 @testable import Playbooks
@@ -165,5 +166,35 @@ import Testing
             conclusion: {root_cause: "{a.kind}", severity: low}
             """
         #expect(throws: PlaybookLoader.PlaybookErrors.self) { try PlaybookLoader.parse(text, file: "/p/X.yaml", root: "/p") }
+    }
+}
+
+/// A playbook that asks the chain builder instead of matching a route.
+@Suite(.serialized) struct ChangeTracedToOutsideTests {
+    static let playbook = try! PlaybookLoader.load(
+        file: TestPaths.repoRoot.appendingPathComponent("Playbooks/ICS/Process/ChangeTracedToOutside.yaml").path,
+        root: TestPaths.repoRoot.appendingPathComponent("Playbooks").path)
+
+    @Test func firesOnTheIntrudersChangeAndCitesTheWholeChain() throws {
+        let c = try FlagshipCase.shared.makeCase(label: "traced-fires")
+        try ClockEstimator().estimate(c).apply(to: c)
+        let outcome = try PlaybookRunner(c).run(Self.playbook)
+        // The raise, not the operator's reversal (which restores the value) nor the routine changes (local console).
+        #expect(outcome.findings.count == 1)
+        let f = try #require(outcome.findings.first).finding
+        #expect(f.summary.contains("NaOH_SP setpoint changed from 100 to 11100") && f.summary.contains("to 198.51.100.77"),
+                "\(f.summary)")
+        #expect(f.summary.contains("in 5 steps"))
+        #expect(f.eventIDs.count == 5)
+    }
+
+    @Test func doesNotFireWhenTheChainCannotBeTraced() throws {
+        // Without the clock correction the write comes after the change: no chain, no finding (and no guess).
+        let c = try FlagshipCase.shared.makeCase(label: "traced-skewed")
+        #expect(try PlaybookRunner(c).run(Self.playbook).findings.isEmpty)
+        // Without the firewall's log the trail stops at the jump host, inside the site.
+        let d = try FlagshipCase.shared.makeCase(label: "traced-nofw", without: ["fw-1.log"])
+        try ClockEstimator().estimate(d).apply(to: d)
+        #expect(try PlaybookRunner(d).run(Self.playbook).findings.isEmpty)
     }
 }

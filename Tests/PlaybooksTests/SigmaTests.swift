@@ -409,8 +409,24 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
 
     @Test func theShippedICSRulesLoad() {
         #expect(Self.rules.problems.isEmpty, "\(Self.rules.problems)")
-        #expect(Self.rules.rules.count == 8)
+        #expect(Self.rules.rules.count == 9)
         #expect(SigmaEngine(rules: Self.rules.rules).unmapped.isEmpty)
+    }
+
+    @Test func anHMIGoingDarkIsLossOfViewAndAnOfficeServiceIsNot() {
+        let title = "An HMI, SCADA server or historian goes dark"
+        func stopped(on asset: String) -> Event {
+            Event(time: Timestamp(seconds: 1_612_515_600), timeDescription: "Log entry time", domain: .it,
+                  kind: "service.state_change", host: asset, asset: asset, message: "The WinCC Runtime service entered the stopped state.",
+                  attributes: ["winlog": .object(["event_data": .object(["param1": "WinCC Runtime", "param2": "stopped"])])],
+                  provenance: Provenance(evidenceID: 1, collector: "log/jsonl", collectorVersion: "3", locator: "line 1"))
+        }
+        #expect(titles(stopped(on: "hmi-1")).contains(title))
+        #expect(titles(stopped(on: "hist-1")).contains(title))
+        #expect(!titles(stopped(on: "ws-9")).contains(title))
+        var running = stopped(on: "hmi-1")
+        running.attributes = ["winlog": .object(["event_data": .object(["param1": "WinCC Runtime", "param2": "running"])])]
+        #expect(!titles(running).contains(title))
     }
 
     @Test func writesFromTheHMIAreExpectedFromElsewhereAFinding() {

@@ -7,7 +7,7 @@ import JikochoModel
 struct EventView {
     let eventID: Int?
     let channel: String
-    private let fields: [String: [String]]
+    private var fields: [String: [String]]
     private let event: Event
     private var cache: [String: [FieldValue]] = [:]
 
@@ -121,6 +121,12 @@ struct EventView {
         }
         for (k, v) in leaves { f[k] = v }
         fields = f
+    }
+
+    /// Adds a field the event does not carry itself (what a playbook learned about it, such as its causal chain).
+    mutating func set(_ name: String, _ values: [String]) {
+        fields[name.lowercased()] = values
+        cache[name.lowercased()] = nil
     }
 
     /// The values of a Sigma field, renamed for the source.
