@@ -284,7 +284,18 @@ enum RegexLiterals {
 final class BucketIndex {
     let candidates: [(rule: Int, source: LogsourceMapping.Source)]
     private(set) var always: [Int] = []
-    private var automata: [(field: String, automaton: LiteralAutomaton, owners: [[Int]])] = []
+    /// One field's automaton and the candidates each literal belongs to (a class: iterating copies nothing).
+    final class FieldIndex {
+        let field: String
+        let automaton: LiteralAutomaton
+        let owners: [[Int]]
+        init(_ field: String, _ automaton: LiteralAutomaton, _ owners: [[Int]]) {
+            self.field = field
+            self.automaton = automaton
+            self.owners = owners
+        }
+    }
+    private var automata: [FieldIndex] = []
 
     /// One field's automaton while it is built (a class, so growing it never copies it).
     final class Builder {
@@ -315,7 +326,7 @@ final class BucketIndex {
         }
         for (field, b) in byField.sorted(by: { $0.key < $1.key }) {
             b.automaton.build()
-            automata.append((field, b.automaton, b.owners))
+            automata.append(FieldIndex(field, b.automaton, b.owners))
         }
     }
 
@@ -327,11 +338,11 @@ final class BucketIndex {
         if flag.count != candidates.count { flag = [Bool](repeating: false, count: candidates.count) }
         var out = always
         for c in always { flag[c] = true }
-        for (field, automaton, owners) in automata {
-            let values = field == "*" ? view.allText : view.values(field, renames: [:])
+        for index in automata {
+            let values = index.field == "*" ? view.allText : view.values(index.field, renames: [:])
             for v in values {
-                automaton.search(v.lower) { id in
-                    for c in owners[id] where !flag[c] {
+                index.automaton.search(v.lower) { id in
+                    for c in index.owners[id] where !flag[c] {
                         flag[c] = true
                         out.append(c)
                     }
