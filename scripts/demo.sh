@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # make demo: investigate the flagship exercise (Evidence/water-treatment-remote-setpoint: a water plant's HMI
-# taken over from outside, the caustic soda setpoint raised a hundredfold): import the inventory, ingest every
-# file, estimate the clocks from the evidence, walk back from the setpoint change to the intrusion, run the
-# playbooks, verify the case and write the root-cause report. Then, in a second case, the third-party sample
-# evidence of ../shared/datasets when it is beside the repository (or a small evidence set this script writes).
+# taken over from outside, the caustic soda setpoint raised a hundredfold) in one step - inventory, ingest, clocks,
+# playbooks, chains, reports - and print where the report is; then show the chain and the minutes around the change.
+# Then, in a second case, the third-party sample evidence of ../shared/datasets when it is beside the repository
+# (or a small evidence set this script writes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(swift build -c release --show-bin-path)/jikocho
@@ -14,32 +14,15 @@ datasets=${DEMO_DATASETS:-../shared/datasets}
 
 rm -rf "$case_dir" "$samples_dir"
 echo "== The flagship exercise: $exercise"
-"$bin" case init "$case_dir" --name "Westbrook water treatment, 5 Feb 2021" --examiner "demo"
-"$bin" assets "$case_dir" import "$exercise/assets.yaml"
-"$bin" ingest "$case_dir" "$exercise" | grep -v -e "^added" -e "^not parsed"
+"$bin" investigate "$exercise" -o "$case_dir" --name "Westbrook water treatment, 5 Feb 2021" --examiner demo
 echo
-echo "Clocks, estimated from pairs of sightings of the same action (the capture is the reference):"
-"$bin" clock "$case_dir" estimate --apply 2>&1 | grep -v "^  [+-]"
-echo
-"$bin" chain "$case_dir" --limit 1
-echo
-echo "Playbooks:"
-"$bin" run "$case_dir"
+"$bin" chain "$case_dir" --limit 1 --no-save
 echo
 echo "The minutes around the change, in corrected time (* = put right by its clock):"
 "$bin" timeline "$case_dir" --from 2021-02-05T18:29:00Z --to 2021-02-05T18:35:00Z \
     --kind auth.logon --kind ics.modbus.write --kind process --kind rdp
-"$bin" verify "$case_dir"
 echo
-echo "The root-cause report (HTML for people, Markdown for tickets, JSON for tools):"
-report=$("$bin" report "$case_dir")
-"$bin" report "$case_dir" --format md > /dev/null
-"$bin" report "$case_dir" --format json > /dev/null
-echo "  $report"
-echo "  ${report%.html}.md"
-echo "  ${report%.html}.json"
-echo
-echo "The case is in $case_dir/ (try: $bin timeline $case_dir --format timesketch -o timeline.jsonl)"
+echo "Open the report: $case_dir/reports/report.html (try also: $bin timeline $case_dir --format timesketch -o timeline.jsonl)"
 echo
 
 echo "== Sample evidence from public datasets"
@@ -68,3 +51,5 @@ echo "Failed logons (first 5):"
 echo
 "$bin" verify "$samples_dir"
 "$bin" case show "$samples_dir"
+echo
+echo "== The flagship exercise's root-cause report: $(pwd)/$case_dir/reports/report.html"

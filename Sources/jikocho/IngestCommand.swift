@@ -44,34 +44,6 @@ struct IngestCommand: ParsableCommand {
         guard let casePath = `case` else { return }
         let c = try Case.open(at: casePath, mode: .write)
         for note in c.recoveryNotes { Output.err("recovered: \(note)") }
-        let progress = Output.Progress()
-        let added = try c.add(paths: paths, options: AddOptions(examiner: examiner, timeZone: tz,
-                                                                        archives: archive.limits)) { p in
-            progress.update("adding \(p.fileIndex + 1)/\(p.fileCount) \(Output.safe(p.file))")
-        }
-        progress.clear()
-        var items: [EvidenceItem] = []
-        var skipped = 0
-        for o in added {
-            switch o {
-            case .added(let item): items.append(item)
-            case .duplicate(let existing, _): items.append(existing)
-            case .skipped(let path, let reason):
-                skipped += 1
-                print("skipped            \(Output.safe(path)): \(Output.safe(reason))")
-            }
-        }
-        // Members of archives are read too, also when the archive was added before.
-        var expanded: [(EvidenceItem, members: Int)] = []
-        func visit(_ item: EvidenceItem) throws {
-            let children = try c.children(of: item.id)
-            expanded.append((item, children.count))
-            for child in children { try visit(child) }
-        }
-        for item in items { try visit(item) }
-        var seen = Set<Int64>()
-        var ingested = 0, already = 0, notParsed = 0, failed = 0, archives = 0
-        var events: Int64 = 0, warnings: Int64 = 0, samples: Int64 = 0
         var mapping: [String: String] = capture.collectorOptions.merging(historian.collectorOptions) { a, _ in a }
         for m in map {
             let kv = m.split(separator: "=", maxSplits: 1).map(String.init)
@@ -79,52 +51,9 @@ struct IngestCommand: ParsableCommand {
         }
         let options = IngestOptions(collector: collector, timeZone: tz, host: host, year: year,
                                     collectorOptions: mapping)
-        for (i, (item, members)) in expanded.enumerated() where seen.insert(item.id).inserted {
-            let label = Output.safe(item.relativePath ?? item.name)
-            if members > 0 {
-                archives += 1
-                print("archive           #\(item.id)  \(item.mimeType ?? "archive"): \(members) member\(members == 1 ? "" : "s")  \(label)")
-                continue
-            }
-            progress.update("ingesting \(i + 1)/\(expanded.count) \(label)", force: true)
-            let itemStart = Date()
-            let outcome = try c.ingest(item, options: options) { p in
-                let secs = max(Date().timeIntervalSince(itemStart), 0.001)
-                let samples = p.samples > 0
-                    ? "\(p.samples) samples (\(Int(Double(p.samples) / secs))/s), " : ""
-                progress.update("ingesting \(i + 1)/\(expanded.count) \(label)  \(samples)\(p.events) events, "
-                                + "\(p.warnings) warnings, \(Int(Double(p.events) / secs)) events/s")
-            }
-            progress.clear()
-            switch outcome {
-            case .ingested(_, let s):
-                ingested += 1
-                events += s.events
-                warnings += s.warnings
-                samples += s.samples
-                let sampleText = s.series > 0 ? "\(s.samples) samples in \(s.series) series, " : ""
-                print("run #\(s.runID)".rightPad(8) + "  \(s.collector.rightPad(12))  #\(item.id)  \(sampleText)"
-                      + "\(s.events) events, \(s.warnings) warnings  \(label)")
-                if s.warnings > 0, showWarnings > 0 {
-                    let (shown, total) = try c.warnings(runID: s.runID, limit: showWarnings)
-                    for w in shown { print("          warning \(w.locator): \(Output.safe(w.text))") }
-                    if total > shown.count { print("          … \(total - shown.count) more (all are in the case)") }
-                }
-            case .alreadyIngested(_, let runID, let name, let n):
-                already += 1
-                print("already ingested  #\(item.id) by \(name) in run #\(runID) (\(n) events)  \(label)")
-            case .notParsed:
-                notParsed += 1
-                print("not parsed        #\(item.id)  \(item.mimeType ?? "unknown type"): no collector reads it yet  \(label)")
-            case .failed(_, let name, let reason):
-                failed += 1
-                print("FAILED            #\(item.id)  \(name): \(Output.safe(reason))  \(label)")
-            }
-        }
-        let sampleTotal = samples > 0 ? "\(samples) samples, " : ""
-        print("\(seen.count) items: \(ingested) ingested (\(sampleTotal)\(events) events, \(warnings) warnings), \(already) already "
-              + "ingested, \(notParsed) not parsed, \(failed) failed" + (archives > 0 ? ", \(archives) archives" : "")
-              + (skipped > 0 ? ", \(skipped) skipped" : ""))
-        if failed > 0 { throw ExitCode(1) }
+        let totals = try IngestDriver(c: c, showWarnings: showWarnings)
+            .run(paths: paths, add: AddOptions(examiner: examiner, timeZone: tz, archives: archive.limits), options: options)
+        print(totals.line)
+        if totals.failed > 0 { throw ExitCode(1) }
     }
 }
