@@ -43,10 +43,11 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Playbooks"]),
         .executableTarget(
             name: "jikocho",
-            dependencies: ["Reports", "Playbooks", "Timeline", "EvidenceStore", "Collectors", "Parsers", "Exercises", "Exercises",
+            dependencies: ["Reports", "Playbooks", "Timeline", "EvidenceStore", "Collectors", "Parsers", "Exercises",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "Logging", package: "swift-log")]),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "jikocho-bench",
             dependencies: ["EvidenceStore", .product(name: "GRDBSQLite", package: "GRDB.swift")],

@@ -361,3 +361,64 @@ extension CLITests {
         expectOneLineError(try runProgram(bin, ["timeline", dir, "--format", "xml"]), containing: "timesketch")
     }
 }
+
+extension CLITests {
+    /// One command from the exercise's folder to the reports; a second run continues the same case and changes nothing.
+    @Test func investigateTheFlagshipExerciseInOneStep() throws {
+        let tmp = TempDir()
+        let dir = tmp.url.appendingPathComponent("inv").path
+        let evidence = TestPaths.repoRoot.appendingPathComponent("Evidence/water-treatment-remote-setpoint").path
+        let playbooks = TestPaths.repoRoot.appendingPathComponent("Playbooks").path
+        var r = try runProgram(bin, ["investigate", evidence, "-o", dir, "--playbooks", playbooks, "--examiner", "t"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for expected in ["Inventory: 8 assets", "5 ingested", "historian-1 +96.876 s", "Playbooks: 8 run",
+                         "Conclusion: Cyber cause: NaOH_SP setpoint changed from 100 to 11100", "confidence high",
+                         "An outsider at 198.51.100.77", "Custody: verified", "reports/report.html",
+                         "reports/report.md", "reports/report.json"] {
+            #expect(r.stdout.contains(expected), "missing \(expected) in \(r.stdout)")
+        }
+        let json = try String(contentsOfFile: dir + "/reports/report.json", encoding: .utf8)
+        guard case .object(let o)? = try? JSONParser().parse(json), case .object(let con)? = o["conclusion"] else {
+            Issue.record("no conclusion in the JSON report")
+            return
+        }
+        #expect(con["cyber_cause"] == .bool(true))
+        r = try runProgram(bin, ["investigate", evidence, "-o", dir, "--playbooks", playbooks])
+        #expect(r.status == 0 && r.stdout.contains("(continued)") && r.stdout.contains("0 ingested")
+                && r.stdout.contains("confidence high"), "\(r.stdout) \(r.stderr)")
+        // A folder that is not a case is not taken over.
+        let other = tmp.file("busy/notes.txt", "mine\n")
+        expectOneLineError(try runProgram(bin, ["investigate", evidence, "-o", (other as NSString).deletingLastPathComponent]),
+                           containing: "exists and is not a case")
+        expectOneLineError(try runProgram(bin, ["investigate", tmp.url.appendingPathComponent("nowhere").path]),
+                           containing: "does not exist")
+    }
+}
+
+extension CLITests {
+    /// A trainee's copy has the evidence and the questions but not the key; grading finds the key by the evidence.
+    @Test func exerciseNewAndGrade() throws {
+        let tmp = TempDir()
+        let copy = tmp.url.appendingPathComponent("trainee").path
+        let scenario = TestPaths.repoRoot.appendingPathComponent("Evidence/water-treatment-remote-setpoint").path
+        var r = try runProgram(bin, ["exercise", "new", scenario, copy])
+        #expect(r.status == 0, "\(r.stderr)")
+        let brief = try String(contentsOfFile: copy + "/exercise.yaml", encoding: .utf8)
+        #expect(brief.contains("briefing:") && brief.contains("questions:") && !brief.contains("answer:")
+                && !brief.contains("198.51.100.77"))
+        #expect(!FileManager.default.fileExists(atPath: copy + "/evidence/scenario.yaml"))
+        #expect(FileManager.default.fileExists(atPath: copy + "/evidence/capture/control-net.pcap"))
+        #expect(try String(contentsOfFile: copy + "/answers.yaml", encoding: .utf8).contains("clock_offsets"))
+        let playbooks = TestPaths.repoRoot.appendingPathComponent("Playbooks").path
+        r = try runProgram(bin, ["investigate", copy + "/evidence", "-o", copy + "/case", "--playbooks", playbooks])
+        #expect(r.status == 0, "\(r.stderr)")
+        let exercises = TestPaths.repoRoot.appendingPathComponent("Evidence").path
+        r = try runProgram(bin, ["exercise", "grade", copy + "/case", "--report", "--exercises", exercises])
+        #expect(r.status == 0 && r.stdout.contains("water-treatment-remote-setpoint/scenario.yaml"), "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("cyber_cause   20.0 / 20") && r.stdout.contains("chain         30.0 / 30"), "\(r.stdout)")
+        // The blank answers file scores nothing and says what is missing.
+        r = try runProgram(bin, ["exercise", "grade", copy + "/case", copy + "/answers.yaml", "--exercises", exercises])
+        #expect(r.status == 0 && r.stdout.contains("total          0.0 / 100") && r.stdout.contains("missed"), "\(r.stdout) \(r.stderr)")
+        expectOneLineError(try runProgram(bin, ["exercise", "new", scenario, copy]), containing: "is not empty")
+    }
+}
