@@ -45,3 +45,4 @@ clean:
 # The exercises' evidence is generated from seeds by code in the repository; a test fails when Evidence/ is stale.
 evidence: build
 	$(SWIFT) run jikocho dev exercise water-treatment-remote-setpoint Evidence/water-treatment-remote-setpoint
+	$(SWIFT) run jikocho dev exercise lift-station-pump-failure Evidence/lift-station-pump-failure

@@ -206,3 +206,32 @@ public struct ExerciseError: Error, CustomStringConvertible {
     public var description: String
     init(_ d: String) { description = d }
 }
+
+/// DNS messages for exercise captures: a standard A query and its answer.
+enum DNSFrames {
+    static func name(_ name: String) -> [UInt8] {
+        name.split(separator: ".").flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) } + [0]
+    }
+
+    static func query(_ id: UInt16, _ name: String) -> [UInt8] {
+        Frames.be16(id) + [0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0] + Self.name(name) + [0, 1, 0, 1]
+    }
+
+    static func answer(_ query: [UInt8], _ ip: [UInt8]) -> [UInt8] {
+        var a = query
+        a[2] = 0x85
+        a[3] = 0x80
+        a[7] = 1
+        return a + [0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4] + ip
+    }
+}
+
+/// Writing exercise files.
+enum ExerciseFiles {
+    /// Lines in time order, one per line.
+    static func writeLines(_ path: String, _ lines: [(Int64, String)]) throws -> Int {
+        let text = lines.sorted { $0.0 < $1.0 }.map { $0.1 + "\n" }.joined()
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return lines.count
+    }
+}

@@ -180,22 +180,16 @@ public struct WaterTreatmentExercise {
         summary.files["capture/control-net.pcap"] = try writeCapture("\(directory)/capture/control-net.pcap", state: state)
         summary.files["historian/historian-1-export.csv"] = try writeHistorian(
             "\(directory)/historian/historian-1-export.csv", state: state)
-        summary.files["windows/hmi-1-security.jsonl"] = try writeLines(
+        summary.files["windows/hmi-1-security.jsonl"] = try ExerciseFiles.writeLines(
             "\(directory)/windows/hmi-1-security.jsonl", hmiEvents())
-        summary.files["windows/jump-1-security.jsonl"] = try writeLines(
+        summary.files["windows/jump-1-security.jsonl"] = try ExerciseFiles.writeLines(
             "\(directory)/windows/jump-1-security.jsonl", jumpEvents())
-        summary.files["firewall/fw-1.log"] = try writeLines("\(directory)/firewall/fw-1.log", firewallLines())
+        summary.files["firewall/fw-1.log"] = try ExerciseFiles.writeLines("\(directory)/firewall/fw-1.log", firewallLines())
         try Self.assetsYAML.write(toFile: "\(directory)/assets.yaml", atomically: true, encoding: .utf8)
         try scenarioYAML().write(toFile: "\(directory)/scenario.yaml", atomically: true, encoding: .utf8)
         summary.files["assets.yaml"] = 1
         summary.files["scenario.yaml"] = 1
         return summary
-    }
-
-    func writeLines(_ path: String, _ lines: [(Int64, String)]) throws -> Int {
-        let text = lines.sorted { $0.0 < $1.0 }.map { $0.1 + "\n" }.joined()
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return lines.count
     }
 
     // MARK: Capture
@@ -303,11 +297,11 @@ public struct WaterTreatmentExercise {
         var dnsID: UInt16 = 0x2a10
         while d < end {
             dnsID &+= 1
-            let q = dnsQuery(dnsID, "hist-1.plant.local")
+            let q = DNSFrames.query(dnsID, "hist-1.plant.local")
             let sport = UInt16(50_000 + rng.next() % 10_000)
             cap.add(d, Frames.udp(Site.hmi, sport, Site.dc, 53, payload: q, id: cap.nextID(Site.hmi), ttl: 128))
             cap.add(d + 700_000, Frames.udp(Site.dc, 53, Site.hmi, sport,
-                                            payload: dnsAnswer(q, [10, 20, 3, 40]), id: cap.nextID(Site.dc), ttl: 127))
+                                            payload: DNSFrames.answer(q, [10, 20, 3, 40]), id: cap.nextID(Site.dc), ttl: 127))
             d += 300_000_000_000
         }
         return try cap.write(to: path)
@@ -317,22 +311,6 @@ public struct WaterTreatmentExercise {
         var body = [UInt8](repeating: 0, count: n)
         for i in 0..<n { body[i] = UInt8(truncatingIfNeeded: rng.next()) }
         return [0x17, 0x03, 0x03] + Frames.be16(UInt16(n)) + body
-    }
-
-    func dnsName(_ name: String) -> [UInt8] {
-        name.split(separator: ".").flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) } + [0]
-    }
-
-    func dnsQuery(_ id: UInt16, _ name: String) -> [UInt8] {
-        Frames.be16(id) + [0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0] + dnsName(name) + [0, 1, 0, 1]
-    }
-
-    func dnsAnswer(_ query: [UInt8], _ ip: [UInt8]) -> [UInt8] {
-        var a = query
-        a[2] = 0x85
-        a[3] = 0x80
-        a[7] = 1
-        return a + [0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4] + ip
     }
 
     // MARK: Historian

@@ -52,9 +52,11 @@ public struct Grader {
     static func particulars(_ text: String) -> [String] {
         var out: [String] = []
         for raw in text.split(whereSeparator: { $0.isWhitespace || "(),;\"".contains($0) }) {
-            let w = raw.trimmingCharacters(in: CharacterSet(charactersIn: ".'’")).lowercased()
+            let w = raw.trimmingCharacters(in: CharacterSet(charactersIn: ".'’:")).lowercased()
             let word = w.hasSuffix("'s") ? String(w.dropLast(2)) : w
             guard word.count >= 3, word.contains(where: { $0.isNumber || $0 == "-" || $0 == ":" }) else { continue }
+            // Clock readings are graded with the chain, in whatever zone; in a sentence they would only test the zone.
+            if word.range(of: #"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$"#, options: .regularExpression) != nil { continue }
             if !out.contains(word) { out.append(word) }
         }
         return out
@@ -66,22 +68,27 @@ public struct Grader {
             let ok = !a.rootCause.isEmpty
             return GradeItem(question: "root_cause", points: 20, earned: ok ? 20 : 0, notes: ok ? [] : ["no root cause given"])
         }
-        let said = a.rootCause.lowercased()
-        let missing = wanted.filter { !said.contains($0) }
+        // `P-101`, `P101` and `p_101` are the same pump.
+        func plain(_ s: String) -> String { s.lowercased().filter { $0 != "-" && $0 != "_" } }
+        let said = plain(a.rootCause)
+        let missing = wanted.filter { !said.contains(plain($0)) }
         let earned = 20 * Double(wanted.count - missing.count) / Double(wanted.count)
         return GradeItem(question: "root_cause", points: 20, earned: earned,
                          notes: missing.isEmpty ? [] : ["the root cause does not name: \(missing.joined(separator: ", "))"])
     }
 
     func chain(_ a: ExerciseAnswer, _ k: ExerciseAnswer) -> GradeItem {
-        guard !k.chain.isEmpty else {
-            return GradeItem(question: "chain", points: 30, earned: a.chain.isEmpty ? 30 : 15,
-                             notes: a.chain.isEmpty ? [] : ["the key has no chain (no cyber cause); the answer gives \(a.chain.count) steps"])
-        }
         let given = a.chain.map { s -> ExerciseAnswer.Step in
             guard let id = s.event, var r = resolve(id) else { return s }
             for (f, v) in s.fields { r.fields[f] = v }
             return r
+        }
+        guard !k.chain.isEmpty else {
+            if given.isEmpty { return GradeItem(question: "chain", points: 30, earned: 30, notes: []) }
+            let decoys = Self.decoys(given, Set(), k)
+            return GradeItem(question: "chain", points: 30, earned: decoys.isEmpty ? 15 : 0,
+                             notes: ["the key has no chain (no cyber cause); the answer gives \(given.count) "
+                                     + "step\(given.count == 1 ? "" : "s")"] + decoys)
         }
         var used = Set<Int>()
         var notes: [String] = []
@@ -117,18 +124,24 @@ public struct Grader {
                 notes.append("step \(n + 1) (\(desc)) missed: \(why)")
             }
         }
-        // Steps that name what the key rules out.
-        var decoys = 0
+        let decoys = Self.decoys(given, used, k)
+        notes += decoys
+        let score = max(0, Double(found - decoys.count)) / Double(k.chain.count)
+        return GradeItem(question: "chain", points: 30, earned: 30 * score, notes: notes)
+    }
+
+    /// Steps (not matched to the key's) that name what the key says is not the cause, each with the key's reason.
+    static func decoys(_ given: [ExerciseAnswer.Step], _ used: Set<Int>, _ k: ExerciseAnswer) -> [String] {
+        var out: [String] = []
         for (i, g) in given.enumerated() where !used.contains(i) {
-            let words = [g.fields["user"], g.asset].compactMap { $0?.lowercased() }.filter { $0.count >= 3 }
+            // The account is what tells one session from another; the host only when no account is given.
+            let words = (g.fields["user"].map { [$0] } ?? [g.asset].compactMap { $0 }).map { $0.lowercased() }.filter { $0.count >= 3 }
             if let d = k.notTheCause.first(where: { nc in words.contains { nc.what.lowercased().contains($0) } }) {
-                decoys += 1
-                notes.append("\(g.kind ?? "a step") on \(g.asset ?? "?")\(g.fields["user"].map { " by \($0)" } ?? "") is \(d.what), "
-                             + "not the cause: \(d.why)")
+                out.append("\(g.kind ?? "a step") on \(g.asset ?? "?")\(g.fields["user"].map { " by \($0)" } ?? "") is \(d.what), "
+                           + "not the cause: \(d.why)")
             }
         }
-        let score = max(0, Double(found - decoys)) / Double(k.chain.count)
-        return GradeItem(question: "chain", points: 30, earned: 30 * score, notes: notes)
+        return out
     }
 
     func clocks(_ a: ExerciseAnswer, _ k: ExerciseAnswer) -> GradeItem {

@@ -183,9 +183,11 @@ public enum HTML {
         } else {
             h += "<figure>\(SVG.processPlot(i))<figcaption>Values of \(escape(i.asset ?? "the controller"))'s tags from "
                 + "\(escape(Timestamp(nanoseconds: i.from).iso8601(precision: .seconds))) to "
-                + "\(escape(Timestamp(nanoseconds: i.to).iso8601(precision: .seconds))). Red numbered lines: the chain's "
-                + "writes; grey lines with a triangle: other writes to the same controller. Dashed: the alarm limits "
-                + "of the inventory. \(escape(i.clockNote ?? ""))</figcaption></figure>"
+                + "\(escape(Timestamp(nanoseconds: i.to).iso8601(precision: .seconds))). "
+                + (i.markers.contains { $0.step != nil }
+                    ? "Red numbered lines: the chain's writes; grey lines with a triangle: other writes to the same controller. "
+                    : "Grey lines with a triangle: writes to the controller (none is on a chain from a suspicious session). ")
+                + "Dashed: the alarm limits of the inventory. \(escape(i.clockNote ?? ""))</figcaption></figure>"
         }
         if !i.markers.isEmpty {
             h += "<table><thead><tr><th>Time</th><th>Write</th><th>Chain step</th><th>Evidence</th></tr></thead><tbody>"

@@ -145,9 +145,19 @@ public struct ReportBuilder {
         progress?("process values")
         var impact: ProcessImpact?
         if let primary {
-            impact = try processImpact(primary, told: reportChain!, assets: assets, cite: cite, clocks: clockInfos)
-        } else if let first = chains.first {
-            impact = try processImpact(first, told: others.first!, assets: assets, cite: cite, clocks: clockInfos)
+            impact = try processImpact(primary.impact, told: reportChain!, assets: assets, cite: cite, clocks: clockInfos)
+        } else {
+            // No cyber chain: the effect a reader should see first, and what led up to it.
+            var effects = try c.events(EventQuery(kinds: ["process.setpoint_change", "process.state_change", "process.excursion"]))
+            effects.sort { a, b in
+                let ra = Self.effectRank(a.event), rb = Self.effectRank(b.event)
+                return ra != rb ? ra > rb : a.event.time < b.event.time
+            }
+            if let top = effects.first {
+                let asset = top.event.asset ?? top.event.host
+                impact = try processImpact(ChainStep(event: top, asset: asset, role: "impact"), told: nil, assets: assets,
+                                           cite: cite, clocks: clockInfos)
+            }
         }
 
         progress?("swimlanes")
@@ -366,9 +376,16 @@ public struct ReportBuilder {
                               confidence: "low", reasons: ranPlaybooks ? [] : ["No playbooks have been run on the case."],
                               clockOffsets: [], techniques: [])
         }
-        effects.sort { Self.effectRank($0.event) > Self.effectRank($1.event) }
+        effects.sort { a, b in
+            let ra = Self.effectRank(a.event), rb = Self.effectRank(b.event)
+            return ra != rb ? ra > rb : a.event.time < b.event.time
+        }
         var reasons: [String] = []
-        for e in effects.prefix(6) {
+        var told = Set<String>()
+        let distinct = effects.filter { e in
+            told.insert("\(e.event.kind)|\(e.event.attributes["tag"]?.text ?? e.event.message)").inserted
+        }
+        for e in distinct.prefix(6) {
             let ch = try builder.chain(from: e)
             let t = e.event.time.iso8601(precision: .seconds)
             if ch.steps.count > 1 {
@@ -377,32 +394,81 @@ public struct ReportBuilder {
                 reasons.append("\(e.event.message) (\(t)): \(ch.end)")
             }
         }
-        if effects.count > 6 { reasons.append("… and \(effects.count - 6) more process events.") }
+        if effects.count > 6 { reasons.append("… and \(effects.count - min(6, distinct.count)) more process events (see the timeline).") }
         reasons.append(ranPlaybooks ? "The playbooks found no attack (see Playbooks)." : "No playbooks have been run on the case.")
         let top = effects[0].event
+        // What the process did around it on the same equipment: values beyond their limits before and after.
+        let window: Int64 = 30 * 60 * 1_000_000_000
+        let t = top.time.nanoseconds
+        func limitExcursions(_ range: ClosedRange<Int64>) -> [String] {
+            var order: [String] = []
+            var first: [String: Timestamp] = [:], peak: [String: Double] = [:]
+            for e in effects.map(\.event).sorted(by: { $0.time < $1.time }) where e.kind == "process.excursion"
+                && e.asset == top.asset && range.contains(e.time.nanoseconds)
+                && e.attributes["method"]?.text.contains("inventory") == true {
+                guard let tag = e.attributes["tag"]?.text else { continue }
+                if first[tag] == nil { order.append(tag); first[tag] = e.time }
+                let p: Double? = switch e.attributes["peak"] { case .double(let d)?: d; case .int(let i)?: Double(i); default: nil }
+                let below = e.attributes["direction"]?.text == "below"
+                if let p { peak[tag] = peak[tag].map { below ? min($0, p) : max($0, p) } ?? p }
+            }
+            return order.map { tag in
+                "\(tag) (from \(first[tag]!.iso8601(precision: .seconds))\(peak[tag].map { ", peak \(Fmt.value(.double($0)))" } ?? ""))"
+            }
+        }
+        let before = limitExcursions((t - window)...(t - 1))
+        let after = limitExcursions((t + 1)...(t + window))
+        var text = "No evidence of a cyber cause: \(top.message) at \(top.time.iso8601(precision: .seconds)) on "
+            + "\(top.asset ?? top.host ?? "?") is not preceded by a controller write from a remote or outside session"
+        if !before.isEmpty { text += "; before it, " + before.joined(separator: " and ") + " went beyond their limits" }
+        if !after.isEmpty { text += "; after it, " + after.joined(separator: " and ") + " did" }
+        // What people did about it: state changes on the same equipment afterwards, with who made them.
+        for e in effects.map(\.event).filter({ $0.kind == "process.state_change" && $0.asset == top.asset
+            && $0.time.nanoseconds > t && $0.time.nanoseconds <= t + window }).sorted(by: { $0.time < $1.time }).prefix(3) {
+            guard let stored = effects.first(where: { $0.event == e }), let ch = try? builder.chain(from: stored),
+                  ch.steps.count > 1, let origin = ch.steps.first else { continue }
+            let who = origin.event.event.user.map { " by \($0)" } ?? ""
+            text += "; then \(e.message) at \(e.time.iso8601(precision: .seconds)), written from \(origin.asset ?? "?")\(who)"
+                + (ch.end.isEmpty ? "" : " (\(ch.end))")
+        }
+        text += ". No playbook found an attack."
         return Conclusion(cyberCause: false, verdict: "No evidence of a cyber cause",
-                          rootCause: "No evidence of a cyber cause: \(top.message) is not preceded by a controller write "
-                                     + "from a remote or outside session, and no playbook found an attack. See the reasons "
-                                     + "for each process event.",
+                          rootCause: text,
                           confidence: ranPlaybooks ? "medium" : "low", reasons: reasons, clockOffsets: [], techniques: [])
     }
 
+    /// Which physical effect a reader should see first when nothing cyber explains them: a device going into a
+    /// fault state, then a value beyond the inventory's limits (by how far, for how long), then excursions from a
+    /// learned band, then setpoint changes by size.
     static func effectRank(_ e: Event) -> Double {
-        if e.kind == "process.excursion" { return 100 }
-        guard case .double(let r)? = e.attributes["ratio"], r > 0 else { return 1 }
-        return abs(log(r))
+        switch e.kind {
+        case "process.state_change":
+            let to = e.attributes["to"]?.text.lowercased() ?? ""
+            let fault = ["trip", "fault", "fail", "alarm", "overload", "error", "emergency", "stop"].contains { to.contains($0) }
+            return fault ? 1000 : 5
+        case "process.excursion":
+            var samples = 1.0
+            if case .int(let n)? = e.attributes["samples"] { samples = Double(n) }
+            let limits = e.attributes["method"]?.text.contains("inventory") == true
+            return (limits ? 500 : 100) + min(99, log2(1 + samples) * 5)
+        default:
+            guard case .double(let r)? = e.attributes["ratio"], r > 0 else { return 1 }
+            return abs(log(r))
+        }
     }
 
     // MARK: - The process
 
-    func processImpact(_ chain: CausalChain, told: ReportChain, assets: [String: Asset],
+    /// The process around a physical effect: the effect, what followed it on the same controller, its tags' values
+    /// and every write to it. With a chain, the chain's writes are numbered; without one (no cyber cause), the window
+    /// opens earlier to show what led up to the effect.
+    func processImpact(_ impact: ChainStep, told: ReportChain?, assets: [String: Asset],
                        cite: (StoredEvent) -> Citation, clocks: [ClockInfo]) throws -> ProcessImpact
     {
-        let impact = chain.impact
         let assetName = impact.asset
         let t = impact.event.event.time.nanoseconds
-        let firstWrite = told.steps.first { $0.role == "controller write" }?.time.nanoseconds ?? t
-        var from = min(firstWrite, t) - 10 * 60 * 1_000_000_000
+        let firstWrite = told?.steps.first { $0.role == "controller write" }?.time.nanoseconds ?? t
+        var from = min(firstWrite, t) - (told == nil ? 30 : 10) * 60 * 1_000_000_000
         var to = t + 20 * 60 * 1_000_000_000
 
         // What followed on the same controller: excursions and further changes within the window.
@@ -442,7 +508,7 @@ public struct ReportBuilder {
 
         // Markers: every controller write to this asset in the window; the chain's are numbered.
         var markers: [PlotMarker] = []
-        let chainIDs = Dictionary(told.steps.map { ($0.citation.eventID, $0.number) }, uniquingKeysWith: { a, _ in a })
+        let chainIDs = Dictionary((told?.steps ?? []).map { ($0.citation.eventID, $0.number) }, uniquingKeysWith: { a, _ in a })
         let writes = try c.events(EventQuery(from: Timestamp(nanoseconds: from), to: Timestamp(nanoseconds: to), kinds: ["ics"]))
             .filter { $0.event.dst.asset == assetName && Self.isCommand($0.event.kind) }
         for w in writes.prefix(200) {

@@ -11,6 +11,13 @@ public struct ChainStep: Sendable {
     /// What the step is in the chain: `impact`, `process change`, `controller write`, `logon session`, `vpn session`.
     public var role: String
     public var notes: [String] = []
+
+    public init(event: StoredEvent, asset: String?, role: String, notes: [String] = []) {
+        self.event = event
+        self.asset = asset
+        self.role = role
+        self.notes = notes
+    }
 }
 
 /// How two neighbouring steps are joined: the rule, the time between them, what it rests on.
@@ -130,8 +137,15 @@ public struct ChainBuilder {
         }
 
         var current = impact
+        // A state change of a point that can be written (a command coil, a mode register) may be the write itself.
+        var direct = false
+        if current.event.kind == "process.state_change", let (write, why) = try controllerWrite(for: current) {
+            prepend(ChainStep(event: write, asset: assetOf(write.event), role: "controller write"), "tag-map", why)
+            current = write
+            direct = true
+        }
         // A physical effect other than a setpoint change: the setpoint change on the same controller before it.
-        if current.event.kind != "process.setpoint_change", current.event.domain == .process {
+        if !direct, current.event.kind != "process.setpoint_change", current.event.domain == .process {
             if let asset = assetOf(current.event), let sp = try latest(kinds: ["process.setpoint_change"],
                     before: current.event.time.nanoseconds + writeSlack, window: effectWindow,
                     where: { assetOf($0.event) == asset }) {
@@ -238,6 +252,8 @@ public struct ChainBuilder {
         var newValue: Double?
         if case .double(let v)? = change.event.attributes["new"] { newValue = v }
         if case .int(let v)? = change.event.attributes["new"] { newValue = Double(v) }
+        // A state change's new state, when it is a number (`0` → `1` of a command coil).
+        if newValue == nil, case .string(let to)? = change.event.attributes["to"] { newValue = Double(to) }
         let t = change.event.time.nanoseconds
         let candidates = try c.events(EventQuery(from: Timestamp(nanoseconds: t - writeWindow),
                                                  to: Timestamp(nanoseconds: t + writeSlack), kinds: ["ics"]))

@@ -132,16 +132,15 @@ struct DevCommand: ParsableCommand {
     struct Exercise: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Generate an exercise's evidence into a directory.")
 
-        @Argument(help: "The exercise (\(WaterTreatmentExercise.name)).") var name: String
+        @Argument(help: "The exercise (\(ExerciseLibrary.names.joined(separator: ", "))).") var name: String
         @Argument(help: "The directory to write.") var directory: String
         @Option(help: "The seed (the exercise's own by default).") var seed: UInt64?
 
         func run() throws {
-            guard name == WaterTreatmentExercise.name else {
-                throw ValidationError("unknown exercise \(name); known: \(WaterTreatmentExercise.name)")
+            guard ExerciseLibrary.names.contains(name) else {
+                throw ValidationError("unknown exercise \(name); known: \(ExerciseLibrary.names.joined(separator: ", "))")
             }
-            var x = WaterTreatmentExercise(seed: seed ?? WaterTreatmentExercise.defaultSeed)
-            let summary = try x.generate(into: directory)
+            let summary = try ExerciseLibrary.generate(name, seed: seed, into: directory)
             for (file, n) in summary.files.sorted(by: { $0.key < $1.key }) {
                 print("\(file): \(n)")
             }

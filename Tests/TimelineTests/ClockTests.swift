@@ -9,18 +9,7 @@ import Testing
 @testable import Timeline
 
 @Suite(.serialized) struct FlagshipExerciseTests {
-    @Test func theCommittedEvidenceIsWhatTheGeneratorWrites() throws {
-        let tmp = TempDir("regenerate")
-        var x = WaterTreatmentExercise()
-        let summary = try x.generate(into: tmp.path)
-        let committed = TestPaths.repoRoot.appendingPathComponent("Evidence/\(WaterTreatmentExercise.name)")
-        for file in summary.files.keys.sorted() {
-            let fresh = FileManager.default.contents(atPath: tmp.url.appendingPathComponent(file).path)
-            let stored = FileManager.default.contents(atPath: committed.appendingPathComponent(file).path)
-            #expect(stored != nil, "Evidence/\(WaterTreatmentExercise.name)/\(file) is missing: run `make evidence`")
-            #expect(fresh == stored, "Evidence/\(WaterTreatmentExercise.name)/\(file) is out of date: run `make evidence`")
-        }
-    }
+    // That the committed evidence is what the generator writes is checked for every exercise in ReportsTests.
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark"),
                    "skipped: tshark is not installed (scripts/ensure-deps.sh installs it)"))

@@ -1,0 +1,20 @@
+/// The exercises the repository generates, by name.
+public enum ExerciseLibrary {
+    public static let names = [WaterTreatmentExercise.name, LiftStationFalseAlarmExercise.name]
+
+    /// Writes an exercise's evidence, inventory and scenario.yaml into `directory`.
+    public static func generate(_ name: String, seed: UInt64? = nil, into directory: String) throws
+        -> WaterTreatmentExercise.Summary
+    {
+        switch name {
+        case WaterTreatmentExercise.name:
+            var x = WaterTreatmentExercise(seed: seed ?? WaterTreatmentExercise.defaultSeed)
+            return try x.generate(into: directory)
+        case LiftStationFalseAlarmExercise.name:
+            var x = LiftStationFalseAlarmExercise(seed: seed ?? LiftStationFalseAlarmExercise.defaultSeed)
+            return try x.generate(into: directory)
+        default:
+            throw ExerciseError("unknown exercise \(name); known: \(names.joined(separator: ", "))")
+        }
+    }
+}

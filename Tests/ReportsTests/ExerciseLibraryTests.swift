@@ -1,0 +1,76 @@
+import EvidenceStore
+import Exercises
+import Foundation
+import JikochoModel
+import Playbooks
+import TestSupport
+import Testing
+import Timeline
+
+@testable import Reports
+
+/// Every exercise of the library: its committed evidence is what its generator writes, its capture is valid for
+/// Wireshark, and investigating it as `jikocho investigate` does gives the answer key's conclusion.
+@Suite(.serialized) struct ExerciseLibraryTests {
+    static let names = ExerciseLibrary.names
+
+    @Test(arguments: names) func theCommittedEvidenceIsWhatTheGeneratorWrites(_ name: String) throws {
+        let tmp = TempDir("regenerate-\(name)")
+        let summary = try ExerciseLibrary.generate(name, into: tmp.path)
+        let committed = TestPaths.repoRoot.appendingPathComponent("Evidence/\(name)")
+        for file in summary.files.keys.sorted() {
+            let fresh = FileManager.default.contents(atPath: tmp.url.appendingPathComponent(file).path)
+            let stored = FileManager.default.contents(atPath: committed.appendingPathComponent(file).path)
+            #expect(stored != nil, "Evidence/\(name)/\(file) is missing: run `make evidence`")
+            #expect(fresh == stored, "Evidence/\(name)/\(file) is out of date: run `make evidence`")
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark"),
+                   "skipped: tshark is not installed (scripts/ensure-deps.sh --with-oracles installs it)"),
+          arguments: names)
+    func tsharkReadsTheCapturesWithoutComplaint(_ name: String) throws {
+        let dir = TestPaths.repoRoot.appendingPathComponent("Evidence/\(name)/capture")
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where file.hasSuffix(".pcap") {
+            let r = try runProgram("/usr/bin/tshark", ["-n", "-r", dir.appendingPathComponent(file).path,
+                                                       "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE",
+                                                       "-o", "udp.check_checksum:TRUE",
+                                                       "-Y", "_ws.malformed || _ws.expert.severity >= warning",
+                                                       "-T", "fields", "-e", "frame.number", "-e", "_ws.expert.message"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.isEmpty, "\(name)/\(file): \(r.stdout.prefix(1500))")
+        }
+    }
+
+    /// What `jikocho investigate` does, through the libraries: the conclusion graded against the key.
+    @Test(arguments: names) func investigatingGivesTheKeysConclusion(_ name: String) throws {
+        let folder = TestPaths.repoRoot.appendingPathComponent("Evidence/\(name)").path
+        let key = try #require(try Scenario.load(path: folder + "/scenario.yaml").answer)
+        let tmp = TempDir("investigate-\(name)")
+        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: name, examiner: "test")
+        try c.importAssets(try AssetInventory.load(path: folder + "/assets.yaml"), file: "assets.yaml",
+                           sha256: String(repeating: "0", count: 64))
+        for outcome in try c.add(paths: [folder]) {
+            if case .added(let item) = outcome, !item.name.hasSuffix(".yaml") { _ = try c.ingest(item) }
+        }
+        try ClockEstimator().estimate(c).apply(to: c)
+        let root = TestPaths.repoRoot.appendingPathComponent("Playbooks").path
+        try PlaybookRunner(c).runAndStore(PlaybookLoader.load(paths: [root], root: root).0)
+        let report = try ReportBuilder(c).build()
+        let json = try JSONSerialization.jsonObject(with: Data(ReportJSON.conclusion(report).canonicalJSON.utf8))
+        let answer = try ExerciseAnswer(mapping: json as? [String: Any] ?? [:], file: "report")
+        let grade = Grader().grade(answer, key: key)
+        let by = Dictionary(uniqueKeysWithValues: grade.items.map { ($0.question, $0) })
+        let detail = grade.items.map { "\($0.question) \($0.earned)/\($0.points) \($0.notes)" }.joined(separator: "; ")
+        #expect(report.conclusion.cyberCause == key.cyberCause, "\(report.conclusion.verdict)")
+        #expect(by["cyber_cause"]?.earned == 20, "\(detail)")
+        #expect(by["clock"]?.earned == 15, "\(detail)")
+        #expect((by["chain"]?.earned ?? 0) >= 24, "\(detail)")
+        #expect(grade.total >= 85, "\(detail)")
+        if key.cyberCause == false {
+            // The report says so, and why: the effect first, with what led up to it.
+            #expect(report.conclusion.rootCause.hasPrefix("No evidence of a cyber cause"))
+            #expect(!report.conclusion.reasons.isEmpty && report.impact != nil && report.chain == nil)
+        }
+    }
+}
