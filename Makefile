@@ -46,3 +46,4 @@ clean:
 evidence: build
 	$(SWIFT) run jikocho dev exercise water-treatment-remote-setpoint Evidence/water-treatment-remote-setpoint
 	$(SWIFT) run jikocho dev exercise lift-station-pump-failure Evidence/lift-station-pump-failure
+	$(SWIFT) run jikocho dev exercise file-transfer-appliance-extortion Evidence/file-transfer-appliance-extortion

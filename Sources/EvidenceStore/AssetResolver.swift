@@ -6,6 +6,9 @@ public struct AssetResolver: Sendable {
     private var byAddress: [String: String] = [:]
     private var byHost: [String: String] = [:]
     public let assets: [Asset]
+    /// The asset that recorded each evidence item, where the inventory lists the file among its evidence: the observer
+    /// of that item's events when the records name no host (an appliance's access log, a historian export).
+    public var observers: [Int64: String] = [:]
 
     public init(_ assets: [Asset]) {
         self.assets = assets
@@ -33,6 +36,7 @@ public struct AssetResolver: Sendable {
     /// Fills the event's asset (from its host) and its endpoints' assets (from their addresses and MACs).
     public func resolve(_ e: inout Event) {
         if e.asset == nil { e.asset = asset(host: e.host) }
+        if e.asset == nil, e.host == nil { e.asset = observers[e.provenance.evidenceID] }
         if e.src.asset == nil { e.src.asset = asset(address: e.src.ip) ?? asset(address: e.src.mac) }
         if e.dst.asset == nil { e.dst.asset = asset(address: e.dst.ip) ?? asset(address: e.dst.mac) }
     }

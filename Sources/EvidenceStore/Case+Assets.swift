@@ -61,7 +61,23 @@ extension Case {
     }
 
     /// A resolver over the current inventory.
-    public func assetResolver() throws -> AssetResolver { AssetResolver(try assets()) }
+    public func assetResolver() throws -> AssetResolver {
+        try read { db in
+            var r = AssetResolver(try assets(db))
+            // Items the inventory assigns to an asset by its `evidence:` globs.
+            guard r.assets.contains(where: { !$0.evidence.isEmpty }) else { return r }
+            for row in try Row.fetchAll(db, sql: "SELECT id, name, relative_path, original_path FROM evidence") {
+                let name: String = row["name"], original: String = row["original_path"]
+                let relative: String? = row["relative_path"]
+                if let a = r.assets.first(where: { a in
+                    a.evidence.contains { Self.evidencePattern($0, matches: name, relative, original) }
+                }) {
+                    r.observers[row["id"]] = a.name
+                }
+            }
+            return r
+        }
+    }
 
     /// Addresses in events (source or destination) that no asset claims, most active first.
     public func unknownAddresses(limit: Int = 100) throws -> [UnknownAddress] {

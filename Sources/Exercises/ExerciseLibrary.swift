@@ -1,6 +1,7 @@
 /// The exercises the repository generates, by name.
 public enum ExerciseLibrary {
-    public static let names = [WaterTreatmentExercise.name, LiftStationFalseAlarmExercise.name]
+    public static let names = [WaterTreatmentExercise.name, LiftStationFalseAlarmExercise.name,
+                               FileTransferExtortionExercise.name]
 
     /// Writes an exercise's evidence, inventory and scenario.yaml into `directory`.
     public static func generate(_ name: String, seed: UInt64? = nil, into directory: String) throws
@@ -12,6 +13,9 @@ public enum ExerciseLibrary {
             return try x.generate(into: directory)
         case LiftStationFalseAlarmExercise.name:
             var x = LiftStationFalseAlarmExercise(seed: seed ?? LiftStationFalseAlarmExercise.defaultSeed)
+            return try x.generate(into: directory)
+        case FileTransferExtortionExercise.name:
+            var x = FileTransferExtortionExercise(seed: seed ?? FileTransferExtortionExercise.defaultSeed)
             return try x.generate(into: directory)
         default:
             throw ExerciseError("unknown exercise \(name); known: \(names.joined(separator: ", "))")

@@ -379,10 +379,15 @@ public enum PlaybookLoader {
 
     /// Whether each alternative of `{a.x|b.y|param}` names a parameter or a known step.
     static func known(_ ref: String, _ parameters: Set<String>, _ steps: Set<String>) -> Bool {
-        ref.split(separator: "|").allSatisfy { alt in
+        let alts = ref.split(separator: "|")
+        return alts.enumerated().allSatisfy { i, alt in
             parameters.contains(String(alt)) || steps.contains(String(alt.split(separator: ".").first ?? ""))
+                || (i == alts.count - 1 && i > 0 && isLiteral(alt))
         }
     }
+
+    /// The last alternative may be a number, the value when nothing before it has one (`{use.count|0}`).
+    static func isLiteral(_ s: Substring) -> Bool { Double(s) != nil }
 
     /// `{name}` and `{step.field}` references in a template.
     static func references(_ s: String) -> [String] {

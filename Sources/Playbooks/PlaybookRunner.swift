@@ -89,7 +89,11 @@ public struct PlaybookRunner {
             b.all = g.map(\.event)
             return b
         }
+        // Events already part of a finding: a start among them is the same incident seen from a later step (a
+        // request to the web shell after the one that planted it), not a new one.
+        var covered = Set<Int64>()
         for start in starts {
+            if first.atLeast == nil, covered.contains(start.event.id) { continue }
             tried += 1
             if tried > maxBindings { gaps.append("stopped after \(maxBindings) starting events of step \(first.id)"); break }
             var bindings: [String: Bound] = [first.id: start]
@@ -100,7 +104,9 @@ public struct PlaybookRunner {
                 let ids = later.isEmpty ? start.all.map(\.id) : later
                 if seen.contains(ids) { continue }
                 seen.insert(ids)
-                findings.append(finding(pb, bindings, params))
+                let f = finding(pb, bindings, params)
+                covered.formUnion(f.0.eventIDs)
+                findings.append(f)
             }
         }
         return PlaybookOutcome(playbook: pb.name, findings: findings, gaps: gaps)
@@ -180,7 +186,12 @@ public struct PlaybookRunner {
         for ref in PlaybookLoader.references(text) {
             // `{a.asset|a.host|a.src_ip}`: the first that has a value.
             var value = ""
-            for alternative in ref.split(separator: "|").map(String.init) where value.isEmpty {
+            let alternatives = ref.split(separator: "|").map(String.init)
+            for (i, alternative) in alternatives.enumerated() where value.isEmpty {
+                if i == alternatives.count - 1, i > 0, PlaybookLoader.isLiteral(Substring(alternative)) {
+                    value = alternative
+                    continue
+                }
                 if let p = params[alternative] {
                     value = p.text
                     continue

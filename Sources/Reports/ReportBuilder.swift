@@ -141,6 +141,13 @@ public struct ReportBuilder {
         conclusion.clockOffsets = clockInfos.filter { !$0.correction.isNone }.map {
             ($0.name, Double($0.correction.offsetNanos) / 1e9, $0.uncertaintyNanos.map { Double($0) / 1e9 })
         }
+        // A cyber cause without a chain to the process: the steps of the most severe finding are the chain told.
+        if reportChain == nil, conclusion.cyberCause == true,
+           let top = findings.filter({ $0.severity >= .high }).max(by: { a, b in
+               a.severity != b.severity ? a.severity < b.severity : a.steps.count < b.steps.count
+           }) {
+            reportChain = chainOf(finding: top, events: findingEvents)
+        }
 
         progress?("process values")
         var impact: ProcessImpact?
@@ -235,15 +242,24 @@ public struct ReportBuilder {
                            restores: chain.restores, title: chain.title)
     }
 
-    /// A finding's steps as a chain (when no chain to a physical effect exists).
-    func chainOf(finding f: ReportFinding) -> ReportChain {
-        let steps = f.steps.enumerated().compactMap { i, s -> ReportStep? in
+    /// A finding's steps as a chain (when no chain to a physical effect exists), each step's asset, account and source
+    /// from its event.
+    func chainOf(finding f: ReportFinding, events: [Int64: StoredEvent] = [:]) -> ReportChain {
+        let steps = f.steps.compactMap { s -> ReportStep? in
             guard let citation = s.citation else { return nil }
-            return ReportStep(number: i + 1, role: s.title, kind: s.kind, time: s.time, recordedTime: s.recordedTime ?? s.time,
-                              asset: nil, user: nil, src: nil, message: s.message, techniques: [], citation: citation,
-                              notes: [], link: nil, fields: [:])
+            let e = events[citation.eventID]?.event
+            let asset = e.map { $0.kind.hasPrefix("ics.") ? ($0.dst.asset ?? $0.asset) : ($0.asset ?? $0.host) } ?? nil
+            return ReportStep(number: 0, role: s.title, kind: s.kind, time: s.time, recordedTime: s.recordedTime ?? s.time,
+                              asset: asset, user: e?.user, src: e?.src.ip, message: s.message, techniques: [],
+                              citation: citation, notes: [], link: nil, fields: [:])
+        }.sorted { $0.time < $1.time }.enumerated().map { i, s -> ReportStep in
+            var x = s
+            x.number = i + 1
+            return x
         }
-        return ReportChain(steps: steps, alternatives: [], end: "", reachesOutside: false, restores: false, title: f.title)
+        let outside = steps.first?.src.map { !ChainBuilder.isPrivate($0) } ?? false
+        return ReportChain(steps: steps, alternatives: [], end: "the steps of \(f.playbook)", reachesOutside: outside,
+                           restores: false, title: f.title)
     }
 
     /// The root cause in words, from the chain: origin, each hop, the write and the change.
@@ -359,13 +375,18 @@ public struct ReportBuilder {
             return Conclusion(cyberCause: true, verdict: verdict, rootCause: Self.rootCause(told), confidence: confidence,
                               reasons: reasons, clockOffsets: [], techniques: techniques)
         }
-        if let f = findings.first(where: { $0.severity >= .high }) {
-            return Conclusion(cyberCause: true, verdict: "Cyber attack found: \(f.title)", rootCause: f.summary,
-                              confidence: "medium",
-                              reasons: ["Playbook \(f.playbook) found it; no chain to a physical effect was traced "
-                                        + "(no process change in the case is explained by a controller write from a "
-                                        + "suspicious session)."],
-                              clockOffsets: [], techniques: Array(Set(findings.filter { $0.severity >= .high }.flatMap(\.techniques))).sorted())
+        let high = findings.filter { $0.severity >= .high }.sorted { a, b in
+            a.severity != b.severity ? a.severity > b.severity : a.steps.count > b.steps.count
+        }
+        if let f = high.first {
+            var reasons = high.map { "Playbook \($0.playbook) (\($0.severity.rawValue), finding #\($0.id ?? 0)): \($0.summary)" }
+            reasons.append("No chain to a physical effect was traced: no process change in the case is explained by a "
+                           + "controller write from a suspicious session.")
+            let notSeen = f.summary.contains("Not seen in the evidence")
+            return Conclusion(cyberCause: true, verdict: "Cyber attack: \(f.title)", rootCause: f.summary,
+                              confidence: high.count > 1 || (f.steps.count >= 3 && !notSeen) ? "high" : "medium",
+                              reasons: reasons, clockOffsets: [],
+                              techniques: Array(Set(high.flatMap(\.techniques))).sorted())
         }
         // No cyber cause: say for each physical effect what explains it.
         var effects = try c.events(EventQuery(kinds: ["process.setpoint_change", "process.state_change", "process.excursion"]))

@@ -80,6 +80,8 @@ public struct ClockEstimation: Sendable {
     public var estimates: [ClockEstimate]
     /// Clocks for which no pair of sightings was found, with what they would need.
     public var unpaired: [String: String]
+    /// The reference chosen because the case has no capture and none was named (a firewall, else the busiest clock).
+    public var chosenReference: String?
 }
 
 /// Estimates clock offsets from pairs of sightings of the same action by two clocks:
@@ -87,7 +89,9 @@ public struct ClockEstimation: Sendable {
 ///   and scale: the written raw value must match the tag's new value);
 /// - a TCP connection seen by a capture or a firewall (`302013`) and by another (same addresses and ports), and a
 ///   remote-desktop logon (4624 type 10) whose client address and port name that connection;
-/// - a DNS query in a capture and the host's own record of it (Sysmon 22).
+/// - a DNS query in a capture and the host's own record of it (Sysmon 22);
+/// - a connection to a web server seen by a firewall or capture and the request in the server's access log (same
+///   client, same server).
 ///
 /// For each pair of clocks, the offset is the densest cluster of pair differences (so that a repeated action cannot
 /// pair with the wrong repetition), then the median of the pairs in it; drift is fitted (Theil–Sen) when the pairs
@@ -101,6 +105,11 @@ extension ClockEstimation {
     public func apply(to c: Case, overrideInvestigator: Bool = true) throws -> (applied: Int, checked: Int) {
         let known = Dictionary(try c.clocks().map { ($0.name, $0.source) }, uniquingKeysWith: { a, _ in a })
         var applied = 0, checked = 0
+        if let r = chosenReference, known[r] == ClockSource.none {
+            try c.setClock(r, correction: .none, source: .reference,
+                           reason: "the reference of the estimates: the case has no capture; a firewall's clock, or the "
+                               + "one with the most sightings, measures the others")
+        }
         for e in estimates {
             if e.significant {
                 if known[e.clock] == .investigator, !overrideInvestigator { continue }
@@ -134,11 +143,20 @@ public struct ClockEstimator {
     public func estimate(_ c: Case) throws -> ClockEstimation {
         let clocks = try c.clocks()
         let clockOf = Dictionary(uniqueKeysWithValues: clocks.flatMap { info in info.items.map { ($0.evidenceID, info.name) } })
-        let refs = references ?? clocks.filter(\.isReference).map(\.name)
+        var refs = references ?? clocks.filter(\.isReference).map(\.name)
         let resolver = try c.assetResolver()
         var obs = try observations(c, clockOf: clockOf, resolver: resolver)
         obs += try historianObservations(c, clockOf: clockOf, resolver: resolver)
         let byClock = Dictionary(grouping: obs, by: \.clock)
+        // No capture and none named: a firewall's clock (network devices keep NTP time), else the clock with the
+        // most sightings, is the reference.
+        var chosen: String?
+        if refs.isEmpty {
+            let firewalls = Set(resolver.assets.filter { $0.role == .firewall }.map(\.name))
+            chosen = byClock.keys.sorted().first { firewalls.contains($0) }
+                ?? byClock.max { a, b in a.value.count != b.value.count ? a.value.count < b.value.count : a.key > b.key }?.key
+            refs = chosen.map { [$0] } ?? []
+        }
 
         // Pairwise fits between every two clocks that share keys.
         var fits: [String: [String: ClockEstimate]] = [:]
@@ -188,7 +206,7 @@ public struct ClockEstimator {
                     + "remote-desktop logons, DNS queries)"
                 : "its sightings match none of a placed clock's"
         }
-        return ClockEstimation(references: refs, estimates: estimates, unpaired: unpaired)
+        return ClockEstimation(references: refs, estimates: estimates, unpaired: unpaired, chosenReference: chosen)
     }
 
     // MARK: Sightings
@@ -196,7 +214,7 @@ public struct ClockEstimator {
     func observations(_ c: Case, clockOf: [Int64: String], resolver: AssetResolver) throws -> [Observation] {
         var out: [Observation] = []
         let q = EventQuery(kinds: ["ics.modbus.write", "rdp.connect", "net.flow_start", "net.flow", "auth.logon",
-                                   "dns.query", "net.dns_query"])
+                                   "dns.query", "net.dns_query", "web.request"])
         try c.forEachEvent(q) { s in
             let e = s.event
             guard let clock = clockOf[e.provenance.evidenceID] else { return }
@@ -228,6 +246,15 @@ public struct ClockEstimator {
                 guard let sip = e.src.ip, let sport = e.src.port, let d = dstName(e.dst), let dport = e.dst.port
                 else { return }
                 add("flow:\(sip):\(sport)>\(d):\(dport)", method: "connection", resolution: syslogResolution)
+                // A connection to a web server: the request the server's access log has from that client.
+                if [80, 443, 8080, 8443].contains(dport), let server = e.dst.asset {
+                    add("web:\(sip)>\(server)", method: "connection~web-request", resolution: syslogResolution)
+                }
+            case "web.request":
+                guard let client = e.src.ip,
+                      let server = e.asset ?? resolver.asset(host: e.host) ?? resolver.observers[e.provenance.evidenceID]
+                else { return }
+                add("web:\(client)>\(server)", method: "connection~web-request", resolution: 1_000_000_000)
             case "auth.logon":
                 // A remote-desktop logon names its client's address and port: the connection the capture saw.
                 guard case .string(let type)? = e.attributes["winlog"].flatMap({ Self.path($0, ["event_data", "LogonType"]) })

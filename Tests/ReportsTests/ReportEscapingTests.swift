@@ -169,8 +169,9 @@ enum HTMLShape {
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(html.contains(HTML.escape(name)))
         #expect(html.contains("運転員") && html.contains("&lt;i&gt;hostile&lt;/i&gt; 事故"))
-        // No physical effect, a high finding: a cyber cause without a chain to the process, and it says so.
-        #expect(r.conclusion.cyberCause == true && r.chain == nil)
+        // No physical effect, a high finding: a cyber cause told by the finding's steps, and it says so.
+        #expect(r.conclusion.cyberCause == true && r.chain?.steps.count == 3)
+        #expect(r.conclusion.reasons.contains { $0.contains("No chain to a physical effect") })
         #expect(r.swimlanes != nil)
     }
 }
