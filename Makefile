@@ -47,3 +47,5 @@ evidence: build
 	$(SWIFT) run jikocho dev exercise water-treatment-remote-setpoint Evidence/water-treatment-remote-setpoint
 	$(SWIFT) run jikocho dev exercise lift-station-pump-failure Evidence/lift-station-pump-failure
 	$(SWIFT) run jikocho dev exercise file-transfer-appliance-extortion Evidence/file-transfer-appliance-extortion
+	$(SWIFT) run jikocho dev exercise supply-chain-monitoring-update Evidence/supply-chain-monitoring-update
+	$(SWIFT) run jikocho dev exercise ransomware-factory-double-extortion Evidence/ransomware-factory-double-extortion

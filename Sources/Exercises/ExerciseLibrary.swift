@@ -1,7 +1,8 @@
 /// The exercises the repository generates, by name.
 public enum ExerciseLibrary {
     public static let names = [WaterTreatmentExercise.name, LiftStationFalseAlarmExercise.name,
-                               FileTransferExtortionExercise.name]
+                               FileTransferExtortionExercise.name, SupplyChainUpdateExercise.name,
+                               RansomwareFactoryExercise.name]
 
     /// Writes an exercise's evidence, inventory and scenario.yaml into `directory`.
     public static func generate(_ name: String, seed: UInt64? = nil, into directory: String) throws
@@ -16,6 +17,12 @@ public enum ExerciseLibrary {
             return try x.generate(into: directory)
         case FileTransferExtortionExercise.name:
             var x = FileTransferExtortionExercise(seed: seed ?? FileTransferExtortionExercise.defaultSeed)
+            return try x.generate(into: directory)
+        case SupplyChainUpdateExercise.name:
+            var x = SupplyChainUpdateExercise(seed: seed ?? SupplyChainUpdateExercise.defaultSeed)
+            return try x.generate(into: directory)
+        case RansomwareFactoryExercise.name:
+            var x = RansomwareFactoryExercise(seed: seed ?? RansomwareFactoryExercise.defaultSeed)
             return try x.generate(into: directory)
         default:
             throw ExerciseError("unknown exercise \(name); known: \(names.joined(separator: ", "))")

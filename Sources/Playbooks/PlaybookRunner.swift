@@ -297,7 +297,7 @@ public struct PlaybookRunner {
             guard let b = bindings[s.id], let chain = engines.chainOf[b.event.id] else { continue }
             for e in chain.steps.map(\.event.id) where !ids.contains(e) { ids.append(e) }
         }
-        var summary = fill(pb.rootCause, bindings, params)
+        var summary = fill(Self.seenClauses(pb.rootCause, pb, bindings, params), bindings, params)
         let missing = pb.steps.filter { $0.optional && bindings[$0.id] == nil }
         if !missing.isEmpty {
             summary += " Not seen in the evidence: " + missing.map { $0.title ?? $0.id }.joined(separator: "; ") + "."
@@ -406,5 +406,30 @@ extension PlaybookRunner {
             guard chain.steps.contains(where: { s in s.asset.flatMap { assets[$0] }?.role.rawValue == role }) else { return false }
         }
         return true
+    }
+}
+
+extension PlaybookRunner {
+    /// The template without the clauses (separated by `; `) that name an optional step not seen: "Credentials taken
+    /// on {cred.asset}" is left out when no credential theft was found, instead of reading "taken on ".
+    static func seenClauses(_ template: String, _ pb: Playbook, _ bindings: [String: Bound],
+                            _ params: [String: JSONValue]) -> String {
+        let optional = Set(pb.steps.filter(\.optional).map(\.id))
+        guard !optional.isEmpty else { return template }
+        func satisfiable(_ ref: String) -> Bool {
+            let alternatives = ref.split(separator: "|").map(String.init)
+            return alternatives.enumerated().contains { i, alt in
+                if params[alt] != nil { return true }
+                if i == alternatives.count - 1, i > 0, PlaybookLoader.isLiteral(Substring(alt)) { return true }
+                let step = String(alt.split(separator: ".").first ?? "")
+                return !optional.contains(step) || bindings[step] != nil
+            }
+        }
+        let clauses = template.components(separatedBy: "; ")
+        let kept = clauses.filter { PlaybookLoader.references($0).allSatisfy(satisfiable) }
+        var text = kept.joined(separator: "; ")
+        if let last = clauses.last, last.hasSuffix("."), !text.hasSuffix(".") { text += "." }
+        if kept.first != clauses.first, let f = text.first { text = f.uppercased() + text.dropFirst() }
+        return text
     }
 }

@@ -141,6 +141,35 @@ public struct ReportBuilder {
         conclusion.clockOffsets = clockInfos.filter { !$0.correction.isNone }.map {
             ($0.name, Double($0.correction.offsetNanos) / 1e9, $0.uncertaintyNanos.map { Double($0) / 1e9 })
         }
+        // A chain that stops inside the site, corroborated by a finding whose steps come before it (an update, a
+        // beacon, a connection): those steps lead the chain, and the finding's account leads the root cause.
+        if let told = reportChain, !told.reachesOutside,
+           let f = findings.filter({ $0.onChain && $0.severity >= .high }).max(by: { $0.steps.count < $1.steps.count }),
+           let start = told.steps.first?.time {
+            let ids = Set(told.steps.map(\.citation.eventID))
+            let before = chainOf(finding: f, events: findingEvents).steps
+                .filter { $0.time < start && !ids.contains($0.citation.eventID) }
+            if !before.isEmpty {
+                var steps = before
+                let gap = start.nanoseconds - before.last!.time.nanoseconds
+                steps[steps.count - 1].link = ("playbook", "the next steps of \(f.playbook)'s finding #\(f.id ?? 0); "
+                                               + "then the chain from the controller write", gap)
+                steps += told.steps
+                for i in steps.indices { steps[i].number = i + 1 }
+                let merged = ReportChain(steps: steps, alternatives: told.alternatives.map { a in
+                    var x = a
+                    x.step += before.count
+                    return x
+                }, end: "\(f.playbook) leads to \(told.steps.first?.asset ?? "the first step"); \(told.end)",
+                    reachesOutside: steps.contains { $0.src.map { !ChainBuilder.isPrivate($0) } ?? false },
+                    restores: told.restores, title: told.title)
+                reportChain = merged
+                var effect = Self.rootCause(told)
+                if effect.hasPrefix("Someone ") { effect = "it " + effect.dropFirst("Someone ".count) }
+                conclusion.rootCause = f.summary.trimmingCharacters(in: CharacterSet(charactersIn: ". ")) + "; then " + effect
+                conclusion.techniques = Array(Set(conclusion.techniques + steps.flatMap(\.techniques) + f.techniques)).sorted()
+            }
+        }
         // A cyber cause without a chain to the process: the steps of the most severe finding are the chain told.
         if reportChain == nil, conclusion.cyberCause == true,
            let top = findings.filter({ $0.severity >= .high }).max(by: { a, b in
@@ -225,6 +254,7 @@ public struct ReportBuilder {
             if let ref = e.attributes["ref"]?.text, !ref.isEmpty { fields["point"] = ref }
             if case .array(let vs)? = e.attributes["values"], vs.count == 1 { fields["value"] = Fmt.value(vs[0]) }
             if let tag = e.attributes["tag"]?.text, !tag.isEmpty { fields["tag"] = tag }
+            if s.role == "controller write", let from = e.src.asset ?? e.src.ip { fields["from"] = from }
             if let v = e.attributes["new"], v != .null { fields["new"] = Fmt.value(v) }
             if let v = e.attributes["old"], v != .null { fields["old"] = Fmt.value(v) }
             let link = i < chain.links.count
@@ -289,7 +319,8 @@ public struct ReportBuilder {
                 }
             case "controller write":
                 flushHops()
-                let via = i > 0 ? chain.steps[i - 1].asset.map { "through \($0) " } ?? "" : ""
+                let via = i > 0 ? chain.steps[i - 1].asset.map { "through \($0) " } ?? ""
+                    : s.fields["from"].map { "from \($0) " } ?? ""
                 let what = s.fields["value"].map { "\($0) " } ?? ""
                 let point = s.fields["point"].map { " \($0)" } ?? ""
                 clauses.append("\(via)wrote \(what)to \(asset)\(point)" + (s.kind.hasPrefix("ics.") && s.kind.hasSuffix("write") ? "" : " (\(s.kind))"))
@@ -306,6 +337,14 @@ public struct ReportBuilder {
             }
         }
         flushHops()
+        // A chain that starts at the write: its sender is the subject (`ews-2 wrote …`).
+        if subject == "Someone", let first = clauses.first, first.hasPrefix("from ") {
+            let rest = first.dropFirst(5)
+            if let space = rest.firstIndex(of: " ") {
+                subject = String(rest[..<space])
+                clauses[0] = String(rest[rest.index(after: space)...])
+            }
+        }
         var text = subject + " "
         if clauses.count <= 1 { text += clauses.first ?? "acted" } else {
             text += clauses.dropLast().joined(separator: ", ") + ", and " + clauses.last!

@@ -10,7 +10,7 @@ import Parsers
 /// modification time, counting New Year rollovers, with a warning).
 public struct SyslogCollector: Collector {
     public static let name = "log/syslog"
-    public static let version = "2"    // 2: Cisco ASA/FTD meanings
+    public static let version = "3"    // 2: Cisco ASA/FTD meanings; 3: a teardown's initiator from its Built line
 
     public init() {}
 
@@ -54,6 +54,7 @@ public struct SyslogCollector: Collector {
 
         let host = source.options["host"]
         var tracker = YearTracker(firstYear: firstYear)
+        var connections = OpenConnections()
         try reader.forEachLine { line in
             if line.number == 1, let noteYear { try warn(line.locator, noteYear) }
             if line.bytes.isEmpty { return }
@@ -71,7 +72,14 @@ public struct SyslogCollector: Collector {
                 try warn(line.locator, "invalid UTF-8 in the line was replaced with U+FFFD")
             }
             guard let time = try times.timestamp(record.time, line, warn) else { return }
-            try sink.emit(event(record, time: time, host: host, line: line, evidenceID: evidenceID))
+            var e = event(record, time: time, host: host, line: line, evidenceID: evidenceID)
+            if e.kind == "net.flow_start" || e.kind == "net.flow_end" {
+                if connections.orient(&e, host: record.host ?? host ?? ""), connections.dropped == 1 {
+                    try warn(line.locator, "more than \(OpenConnections.limit) connections open at once: the oldest are "
+                             + "forgotten, and their teardowns' direction is inferred from the ports")
+                }
+            }
+            try sink.emit(e)
         }
     }
 
@@ -168,5 +176,42 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         case .emptyInput: return true
         case .error: return false
         }
+    }
+}
+
+/// Firewall connections between their Built and Teardown lines, so that a teardown (which names the two sides in
+/// interface order, not initiator first) gets the initiator and responder of its Built line. Bounded: past `limit`
+/// open connections the oldest half is forgotten, and a teardown without its Built line is oriented by its ports (the
+/// side on a well-known port is the responder).
+struct OpenConnections {
+    static let limit = 200_000
+    private var open: [String: (src: Endpoint, dst: Endpoint, direction: JSONValue?)] = [:]
+    private var order: [String] = []
+    private(set) var dropped = 0
+
+    /// Returns true when the limit was reached on this call.
+    mutating func orient(_ e: inout Event, host: String) -> Bool {
+        guard case .string(let id)? = e.attributes["connection_id"] else { return false }
+        let key = host + "|" + id
+        if e.kind == "net.flow_start" {
+            open[key] = (e.src, e.dst, e.attributes["direction"])
+            order.append(key)
+            if open.count > Self.limit {
+                for k in order.prefix(Self.limit / 2) { open[k] = nil }
+                order.removeFirst(min(order.count, Self.limit / 2))
+                dropped += 1
+                return dropped == 1
+            }
+            return false
+        }
+        if let c = open.removeValue(forKey: key) {
+            if e.src.ip == c.dst.ip, e.dst.ip == c.src.ip { swap(&e.src, &e.dst) }
+            if let d = c.direction { e.attributes["direction"] = d }
+        } else if let sp = e.src.port, let dp = e.dst.port, sp < 1024, dp >= 1024 {
+            swap(&e.src, &e.dst)
+            e.attributes["direction_inferred"] = "ports"
+        }
+        if order.count > 2 * Self.limit { order.removeAll { open[$0] == nil } }
+        return false
     }
 }
