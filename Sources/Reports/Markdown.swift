@@ -36,11 +36,19 @@ public enum Markdown {
         ts.map { id in Techniques.name(id).map { "\(escape(id)) (\($0))" } ?? escape(id) }.joined(separator: ", ")
     }
 
-    public static func render(_ r: Report) -> String {
+    /// `reference`: what an exercise's reference report keeps (`make exercises`): nothing that changes from one
+    /// making to the next (case id, examiner, the time of making, custody head and counts, the time the playbooks ran).
+    public static func render(_ r: Report, reference: Bool = false) -> String {
         var m = "# Root-cause report — \(escape(r.caseName))\n\n"
-        m += "Case \(code(r.caseID)) · examiner \(escape(r.examiner)) · made \(r.generatedAt.iso8601(precision: .seconds)) by "
-            + "Jikocho \(escape(r.version)) · custody head \(code(r.custodyHead.prefix(16))) (\(r.custodyEntries) entries). "
-            + "Times are UTC, corrected for clock error; recorded times are given where they differ.\n\n"
+        if reference {
+            m += "Reference report made by `make exercises` with Jikocho \(escape(r.version)): what a case of this exercise "
+                + "investigated with `jikocho investigate` concludes. Times are UTC, corrected for clock error; recorded "
+                + "times are given where they differ.\n\n"
+        } else {
+            m += "Case \(code(r.caseID)) · examiner \(escape(r.examiner)) · made \(r.generatedAt.iso8601(precision: .seconds)) by "
+                + "Jikocho \(escape(r.version)) · custody head \(code(r.custodyHead.prefix(16))) (\(r.custodyEntries) entries). "
+                + "Times are UTC, corrected for clock error; recorded times are given where they differ.\n\n"
+        }
         let c = r.conclusion
         m += "## Conclusion\n\n**\(escape(c.verdict))**\n\n\(escape(c.rootCause))\n\nConfidence: **\(escape(c.confidence))**\n\n"
         for reason in c.reasons { m += "- \(escape(reason))\n" }
@@ -111,7 +119,7 @@ public enum Markdown {
                 + "\(k.uncertaintyNanos.map { "± \(Fmt.duration($0))" } ?? "") | \(escape(k.reason ?? "")) |\n"
         }
         m += "\n## Evidence and custody\n\n"
-        if let v = r.verify {
+        if let v = r.verify, !reference {
             m += v.clean ? "Verified at report time: \(v.objects) originals match their SHA-256; custody chain of "
                 + "\(v.custodyEntries) entries unbroken.\n\n"
                 : "**The case does NOT verify:** \(v.problems.map { escape($0) }.joined(separator: "; "))\n\n"

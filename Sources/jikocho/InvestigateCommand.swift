@@ -77,9 +77,12 @@ struct InvestigateCommand: ParsableCommand {
                                     options: IngestOptions(timeZone: tz, year: year))
         print("Evidence: " + totals.line)
 
-        // Clocks.
-        let estimation = try ClockEstimator().estimate(c)
-        try estimation.apply(to: c)
+        // Clocks, playbooks, chains.
+        var root: String?
+        do { root = try playbookRoot(playbooks) } catch let e as CaseError { Output.err("playbooks not run: \(e.reason)") }
+        let outcome = try Investigation.analyse(c, playbooks: root)
+        for p in outcome.playbookProblems { Output.err("cannot load: \(p.terminalSafe)") }
+        let estimation = outcome.clocks
         let moved = estimation.estimates.filter(\.significant).map { e in
             "\(e.clock) \(e.correction.description) ± \(ClockCorrection.format(Double(e.uncertaintyNanos) / 1e9, 3)) s "
                 + "(\(e.pairs.count) pair\(e.pairs.count == 1 ? "" : "s"))"
@@ -87,44 +90,16 @@ struct InvestigateCommand: ParsableCommand {
         let checked = estimation.estimates.filter { !$0.significant }.map(\.clock)
         print("Clocks: " + (moved.isEmpty ? "no correction needed" : moved.joined(separator: "; "))
               + (checked.isEmpty ? "" : "; checked, no correction: \(checked.joined(separator: ", "))")
+              + (estimation.chosenReference.map { "; reference: \($0) (no capture in the case)" } ?? "")
               + (estimation.unpaired.isEmpty ? "" : "; not estimated: \(estimation.unpaired.keys.sorted().joined(separator: ", "))"))
-
-        // Playbooks.
-        var ran = 0, stored = 0
-        var gaps: [String] = []
-        var bySeverity: [Finding.Severity: Int] = [:]
-        do {
-            let root = try playbookRoot(playbooks)
-            let (books, problems) = PlaybookLoader.load(paths: [root], root: root)
-            for p in problems { Output.err("cannot load: \(p.description.terminalSafe)") }
-            let results = try PlaybookRunner(c).runAndStore(books) { _, outcome, _ in
-                for (f, _) in outcome.findings { bySeverity[f.severity, default: 0] += 1 }
-            }
-            ran = results.count
-            stored = results.reduce(0) { $0 + $1.findings }
-            gaps = results.flatMap(\.gaps)
-        } catch let e as CaseError {
-            Output.err("playbooks not run: \(e.reason)")
-        }
-        let severities = Finding.Severity.allCases.reversed().compactMap { s in bySeverity[s].map { "\(s.rawValue) \($0)" } }
-        print("Playbooks: \(ran) run, \(stored) finding\(stored == 1 ? "" : "s")"
+        let stored = outcome.playbooks.reduce(0) { $0 + $1.findings }
+        let gaps = outcome.playbooks.flatMap(\.gaps)
+        let severities = Finding.Severity.allCases.reversed().compactMap { s in outcome.findings[s].map { "\(s.rawValue) \($0)" } }
+        print("Playbooks: \(outcome.playbooks.count) run, \(stored) finding\(stored == 1 ? "" : "s")"
               + (severities.isEmpty ? "" : " (\(severities.joined(separator: ", ")))")
               + (gaps.isEmpty ? "" : "; \(gaps.count) could not look (evidence missing)"))
-
-        // Chains behind process changes, stored as findings.
-        let builder = try ChainBuilder(c)
-        let context = try TimelineContext(c)
-        var chains: [CausalChain] = []
-        for kind in ["process.setpoint_change", "process.state_change"] {
-            chains += try builder.chains(impact: kind, limit: 3).filter { $0.steps.count > 1 }
-        }
-        for chain in chains {
-            try c.saveFinding(Finding(playbook: "Timeline.CausalChain", title: chain.title, severity: chain.severity,
-                                      summary: chain.summary, eventIDs: chain.steps.map(\.event.id), createdAt: .now),
-                              detail: chain.json(context))
-        }
-        let outside = chains.filter(\.reachesOutside).count
-        print("Chains: \(chains.count) to process changes" + (outside > 0 ? ", \(outside) reaching outside the site" : ""))
+        let outside = outcome.chains.filter(\.reachesOutside).count
+        print("Chains: \(outcome.chains.count) to process changes" + (outside > 0 ? ", \(outside) reaching outside the site" : ""))
 
         // Reports.
         var rb = ReportBuilder(c)

@@ -21,17 +21,20 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "html, md or json.") var format: String = "html"
     @Option(name: .shortAndLong, help: "Output file, or - for standard output.") var output: String?
     @Flag(help: "Do not re-hash the originals for the report's custody section.") var noVerify = false
+    @Flag(help: "Markdown only: leave out what changes from one making to the next (an exercise's reference report).")
+    var reference = false
 
     func validate() throws {
         guard ["html", "md", "markdown", "json"].contains(format) else {
             throw ValidationError("--format \(format): use html, md or json")
         }
+        if reference, !["md", "markdown"].contains(format) { throw ValidationError("--reference is for --format md") }
     }
 
     func run() throws {
         let c = try Case.open(at: `case`, mode: .write)
         var builder = ReportBuilder(c)
-        builder.verify = !noVerify
+        builder.verify = !noVerify && !reference
         let tty = isatty(2) != 0
         builder.progress = { step in if tty { Output.err("report: \(step)…") } }
         let report = try builder.build()
@@ -39,7 +42,7 @@ struct ReportCommand: ParsableCommand {
         let ext: String
         switch format {
         case "json": text = ReportJSON.render(report); ext = "json"
-        case "md", "markdown": text = Markdown.render(report); ext = "md"
+        case "md", "markdown": text = Markdown.render(report, reference: reference); ext = "md"
         default: text = HTML.render(report); ext = "html"
         }
         let bytes = Array(text.utf8)

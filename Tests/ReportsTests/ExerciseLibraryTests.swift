@@ -51,12 +51,23 @@ import Timeline
         try c.importAssets(try AssetInventory.load(path: folder + "/assets.yaml"), file: "assets.yaml",
                            sha256: String(repeating: "0", count: 64))
         for outcome in try c.add(paths: [folder]) {
-            if case .added(let item) = outcome, !item.name.hasSuffix(".yaml") { _ = try c.ingest(item) }
+            if case .added(let item) = outcome { _ = try c.ingest(item) }
         }
-        try ClockEstimator().estimate(c).apply(to: c)
         let root = TestPaths.repoRoot.appendingPathComponent("Playbooks").path
-        try PlaybookRunner(c).runAndStore(PlaybookLoader.load(paths: [root], root: root).0)
-        let report = try ReportBuilder(c).build()
+        _ = try Investigation.analyse(c, playbooks: root)
+        var builder = ReportBuilder(c)
+        builder.verify = false
+        let report = try builder.build()
+        // The reference timeline and report under Timelines/ are what this gives (`make exercises`).
+        let timelines = TestPaths.repoRoot.appendingPathComponent("Timelines/\(name)")
+        let md = Markdown.render(report, reference: true)
+        let committedMD = try? String(contentsOf: timelines.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(committedMD == md, "Timelines/\(name)/report.md is out of date: run `make exercises`")
+        let writer = TimelineWriter(format: .csv, context: try TimelineContext(c))
+        var csv = (writer.header.map { $0 + "\n" }) ?? ""
+        try c.forEachEvent(EventQuery()) { csv += writer.line($0) + "\n" }
+        let committedCSV = try? String(contentsOf: timelines.appendingPathComponent("timeline.csv"), encoding: .utf8)
+        #expect(committedCSV == csv, "Timelines/\(name)/timeline.csv is out of date: run `make exercises`")
         let json = try JSONSerialization.jsonObject(with: Data(ReportJSON.conclusion(report).canonicalJSON.utf8))
         let answer = try ExerciseAnswer(mapping: json as? [String: Any] ?? [:], file: "report")
         let grade = Grader().grade(answer, key: key)

@@ -1,0 +1,47 @@
+import EvidenceStore
+import Foundation
+import JikochoModel
+import Playbooks
+import Timeline
+
+/// What `jikocho investigate` does once the evidence is in: estimate and apply the clocks, run the playbooks, store
+/// the causal chains behind process changes. The command and the exercise tests share it, so that the reference
+/// reports under `Timelines/` are what a user gets.
+public enum Investigation {
+    public struct Outcome: Sendable {
+        public var clocks: ClockEstimation
+        public var playbooks: [PlaybookRunResult]
+        public var findings: [Finding.Severity: Int]
+        public var chains: [CausalChain]
+        public var playbookProblems: [String]
+    }
+
+    /// `playbooks`: the folder of shipped playbooks, or nil to run none.
+    public static func analyse(_ c: Case, playbooks root: String?) throws -> Outcome {
+        let estimation = try ClockEstimator().estimate(c)
+        try estimation.apply(to: c)
+        var results: [PlaybookRunResult] = []
+        var bySeverity: [Finding.Severity: Int] = [:]
+        var problems: [String] = []
+        if let root {
+            let (books, loadProblems) = PlaybookLoader.load(paths: [root], root: root)
+            problems = loadProblems.map(\.description)
+            results = try PlaybookRunner(c).runAndStore(books) { _, outcome, _ in
+                for (f, _) in outcome.findings { bySeverity[f.severity, default: 0] += 1 }
+            }
+        }
+        let builder = try ChainBuilder(c)
+        let context = try TimelineContext(c)
+        var chains: [CausalChain] = []
+        for kind in ["process.setpoint_change", "process.state_change"] {
+            chains += try builder.chains(impact: kind, limit: 3).filter { $0.steps.count > 1 }
+        }
+        for chain in chains {
+            try c.saveFinding(Finding(playbook: "Timeline.CausalChain", title: chain.title, severity: chain.severity,
+                                      summary: chain.summary, eventIDs: chain.steps.map(\.event.id), createdAt: .now),
+                              detail: chain.json(context))
+        }
+        return Outcome(clocks: estimation, playbooks: results, findings: bySeverity, chains: chains,
+                       playbookProblems: problems)
+    }
+}
