@@ -9,7 +9,7 @@ struct Jikocho: ParsableCommand {
         abstract: "Forensics for cyber incidents in plants: evidence, timelines, root causes.",
         version: "0.1.0",
         subcommands: [InvestigateCommand.self, CaseCommand.self, AddCommand.self, IngestCommand.self, VerifyCommand.self, EventsCommand.self,
-                      SeriesCommand.self, AssetsCommand.self, ClockCommand.self, TimelineCommand.self, ChainCommand.self, SigmaCommand.self, PlaybooksCommand.self, RunCommand.self, ReportCommand.self, ExerciseCommand.self, CustodyCommand.self, DevCommand.self])
+                      SeriesCommand.self, AssetsCommand.self, ClockCommand.self, TimelineCommand.self, ChainCommand.self, SigmaCommand.self, PlaybooksCommand.self, RunCommand.self, ReportCommand.self, ReplayCommand.self, ExerciseCommand.self, CustodyCommand.self, DevCommand.self])
 
     /// Diagnostics go to stderr at the level of `JIKOCHO_LOG` (trace, debug, info, notice, warning, error);
     /// warnings and worse by default.

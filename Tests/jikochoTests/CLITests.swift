@@ -386,6 +386,16 @@ extension CLITests {
         r = try runProgram(bin, ["investigate", evidence, "-o", dir, "--playbooks", playbooks])
         #expect(r.status == 0 && r.stdout.contains("(continued)") && r.stdout.contains("0 ingested")
                 && r.stdout.contains("confidence high"), "\(r.stdout) \(r.stderr)")
+        // The replay, for a script: no waiting, no pause; swimlanes, and each finding where it is complete.
+        r = try runProgram(bin, ["replay", dir, "--speed", "0", "--pause-on", "none", "--kind", "auth", "--kind", "vpn",
+                                 "--kind", "ics.modbus.write", "--kind", "process"])
+        #expect(r.status == 0 && r.stderr.contains("events replayed"), "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.first?.contains("IT") == true && lines.first?.contains("PROCESS") == true)
+        let takeover = lines.firstIndex { $0.contains("▶▶ CRITICAL") && $0.contains("Remote-access takeover") }
+        let change = lines.firstIndex { $0.contains("▶ NaOH_SP setpoint changed") }
+        #expect(takeover != nil && change != nil && change! < takeover!, "\(r.stdout.prefix(3000))")
+        expectOneLineError(try runProgram(bin, ["replay", dir, "--pause-on", "never"]), containing: "use findings or none")
         // A folder that is not a case is not taken over.
         let other = tmp.file("busy/notes.txt", "mine\n")
         expectOneLineError(try runProgram(bin, ["investigate", evidence, "-o", (other as NSString).deletingLastPathComponent]),
