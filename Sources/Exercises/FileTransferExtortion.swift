@@ -115,16 +115,12 @@ public struct FileTransferExtortionExercise {
     }
 
     public mutating func generate(into directory: String) throws -> WaterTreatmentExercise.Summary {
-        let fm = FileManager.default
-        for sub in ["web", "firewall"] { try fm.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true) }
+        try ExerciseFiles.prepare(directory, ["web", "firewall"])
         let reqs = requests()
         var summary = WaterTreatmentExercise.Summary()
         summary.files["web/ftx-1-access.log"] = try ExerciseFiles.writeLines("\(directory)/web/ftx-1-access.log", accessLog(reqs))
         summary.files["firewall/fw-3.log"] = try ExerciseFiles.writeLines("\(directory)/firewall/fw-3.log", firewall(reqs))
-        try Self.assetsYAML.write(toFile: "\(directory)/assets.yaml", atomically: true, encoding: .utf8)
-        try scenarioYAML(reqs).write(toFile: "\(directory)/scenario.yaml", atomically: true, encoding: .utf8)
-        summary.files["assets.yaml"] = 1
-        summary.files["scenario.yaml"] = 1
+        try ExerciseFiles.finish(directory, assets: Self.assetsYAML, scenario: scenarioYAML(reqs), &summary)
         return summary
     }
 

@@ -94,10 +94,7 @@ public struct LiftStationFalseAlarmExercise {
     }
 
     public mutating func generate(into directory: String) throws -> WaterTreatmentExercise.Summary {
-        let fm = FileManager.default
-        for sub in ["capture", "windows", "historian"] {
-            try fm.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
-        }
+        try ExerciseFiles.prepare(directory, ["capture", "windows", "historian"])
         let (simStart, states) = simulate()
         func state(_ t: Int64) -> State { states[max(0, min(states.count - 1, Int((t - simStart) / 1_000_000_000)))] }
         var summary = WaterTreatmentExercise.Summary()
@@ -105,10 +102,7 @@ public struct LiftStationFalseAlarmExercise {
         summary.files["historian/historian-ls-export.csv"] = try writeHistorian("\(directory)/historian/historian-ls-export.csv", state)
         summary.files["windows/hmi-ls-security.jsonl"] = try ExerciseFiles.writeLines(
             "\(directory)/windows/hmi-ls-security.jsonl", hmiEvents())
-        try Self.assetsYAML.write(toFile: "\(directory)/assets.yaml", atomically: true, encoding: .utf8)
-        try scenarioYAML().write(toFile: "\(directory)/scenario.yaml", atomically: true, encoding: .utf8)
-        summary.files["assets.yaml"] = 1
-        summary.files["scenario.yaml"] = 1
+        try ExerciseFiles.finish(directory, assets: Self.assetsYAML, scenario: scenarioYAML(), &summary)
         return summary
     }
 
@@ -120,7 +114,7 @@ public struct LiftStationFalseAlarmExercise {
         let conv = TCPConversation(cap, client: Site.hmi, clientPort: 50_311, server: Site.plc, serverPort: 502,
                                    isn: (0x2210_0001, 0x0000_4A10), ttl: (128, 64))
         var tid: UInt16 = 0x1200
-        func mbap(_ t: UInt16, _ pdu: [UInt8]) -> [UInt8] { Frames.be16(t) + [0, 0] + Frames.be16(UInt16(pdu.count + 1)) + [1] + pdu }
+        let mbap = { (t: UInt16, pdu: [UInt8]) in ModbusFrames.mbap(t, pdu) }
         func transaction(_ t: Int64, _ request: [UInt8], _ response: [UInt8]) -> Int64 {
             tid &+= 1
             conv.send(fromClient: true, t, mbap(tid, request))
@@ -128,7 +122,7 @@ public struct LiftStationFalseAlarmExercise {
             conv.send(fromClient: false, t + latency, mbap(tid, response))
             return t + latency + 1_000_000
         }
-        func reg(_ v: Double) -> [UInt8] { Frames.be16(UInt16(max(0, min(65_535, v.rounded())))) }
+        let reg = ModbusFrames.register
         // Operator writes: the level setpoint (holding 40001, cm) and the standby pump's start (coil 00002).
         var writes: [(Int64, [UInt8])] = m.setpoints.map { ($0.0, [6, 0, 0] + reg($0.1 * 100)) }
         writes.append((m.standby, [5, 0, 1, 0xFF, 0x00]))

@@ -235,3 +235,32 @@ enum ExerciseFiles {
         return lines.count
     }
 }
+
+/// Modbus/TCP pieces for exercise captures.
+enum ModbusFrames {
+    /// An MBAP header (transaction id, protocol 0, length, unit 1) before a PDU.
+    static func mbap(_ transaction: UInt16, _ pdu: [UInt8], unit: UInt8 = 1) -> [UInt8] {
+        Frames.be16(transaction) + [0, 0] + Frames.be16(UInt16(pdu.count + 1)) + [unit] + pdu
+    }
+
+    /// A register's raw value, rounded and clamped to 0…65535.
+    static func register(_ v: Double) -> [UInt8] { Frames.be16(UInt16(max(0, min(65_535, v.rounded())))) }
+}
+
+extension ExerciseFiles {
+    /// Creates the exercise's folders.
+    static func prepare(_ directory: String, _ folders: [String]) throws {
+        for sub in folders {
+            try FileManager.default.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
+        }
+    }
+
+    /// Writes the inventory and the scenario and counts them in the summary.
+    static func finish(_ directory: String, assets: String, scenario: String,
+                       _ summary: inout WaterTreatmentExercise.Summary) throws {
+        try assets.write(toFile: "\(directory)/assets.yaml", atomically: true, encoding: .utf8)
+        try scenario.write(toFile: "\(directory)/scenario.yaml", atomically: true, encoding: .utf8)
+        summary.files["assets.yaml"] = 1
+        summary.files["scenario.yaml"] = 1
+    }
+}

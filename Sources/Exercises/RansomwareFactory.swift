@@ -77,10 +77,7 @@ public struct RansomwareFactoryExercise {
     }
 
     public mutating func generate(into directory: String) throws -> WaterTreatmentExercise.Summary {
-        let fm = FileManager.default
-        for sub in ["capture", "windows", "historian", "firewall"] {
-            try fm.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
-        }
+        try ExerciseFiles.prepare(directory, ["capture", "windows", "historian", "firewall"])
         let (simStart, states) = simulate()
         func state(_ t: Int64) -> State { states[max(0, min(states.count - 1, Int((t - simStart) / 1_000_000_000)))] }
         var summary = WaterTreatmentExercise.Summary()
@@ -90,10 +87,7 @@ public struct RansomwareFactoryExercise {
         summary.files["windows/fs-5.jsonl"] = try ExerciseFiles.writeLines("\(directory)/windows/fs-5.jsonl", fileServer())
         summary.files["windows/hmi-4.jsonl"] = try ExerciseFiles.writeLines("\(directory)/windows/hmi-4.jsonl", hmiEvents())
         summary.files["firewall/fw-4.log"] = try ExerciseFiles.writeLines("\(directory)/firewall/fw-4.log", firewall())
-        try Self.assetsYAML.write(toFile: "\(directory)/assets.yaml", atomically: true, encoding: .utf8)
-        try scenarioYAML().write(toFile: "\(directory)/scenario.yaml", atomically: true, encoding: .utf8)
-        summary.files["assets.yaml"] = 1
-        summary.files["scenario.yaml"] = 1
+        try ExerciseFiles.finish(directory, assets: Self.assetsYAML, scenario: scenarioYAML(), &summary)
         return summary
     }
 
@@ -214,8 +208,8 @@ public struct RansomwareFactoryExercise {
         let scada = TCPConversation(cap, client: Site.scada, clientPort: 49_901, server: Site.plc, serverPort: 502,
                                     isn: (0x6620_0001, 0x0000_8C10), ttl: (128, 64))
         var tid: UInt16 = 0x2000
-        func mbap(_ t: UInt16, _ pdu: [UInt8]) -> [UInt8] { Frames.be16(t) + [0, 0] + Frames.be16(UInt16(pdu.count + 1)) + [1] + pdu }
-        func reg(_ v: Double) -> [UInt8] { Frames.be16(UInt16(max(0, min(65_535, v.rounded())))) }
+        let mbap = { (t: UInt16, pdu: [UInt8]) in ModbusFrames.mbap(t, pdu) }
+        let reg = ModbusFrames.register
         func tx(_ c: TCPConversation, _ t: Int64, _ req: [UInt8], _ resp: [UInt8]) -> Int64 {
             tid &+= 1
             c.send(fromClient: true, t, mbap(tid, req))

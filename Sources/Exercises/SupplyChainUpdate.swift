@@ -68,10 +68,7 @@ public struct SupplyChainUpdateExercise {
     }
 
     public mutating func generate(into directory: String) throws -> WaterTreatmentExercise.Summary {
-        let fm = FileManager.default
-        for sub in ["capture", "windows", "historian"] {
-            try fm.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
-        }
+        try ExerciseFiles.prepare(directory, ["capture", "windows", "historian"])
         let (simStart, states) = simulate()
         func state(_ t: Int64) -> State { states[max(0, min(states.count - 1, Int((t - simStart) / 1_000_000_000)))] }
         var summary = WaterTreatmentExercise.Summary()
@@ -79,10 +76,7 @@ public struct SupplyChainUpdateExercise {
         summary.files["historian/historian-3-export.csv"] = try writeHistorian("\(directory)/historian/historian-3-export.csv", state)
         summary.files["windows/nms-1-sysmon.jsonl"] = try ExerciseFiles.writeLines("\(directory)/windows/nms-1-sysmon.jsonl", nmsEvents())
         summary.files["windows/ews-2-sysmon.jsonl"] = try ExerciseFiles.writeLines("\(directory)/windows/ews-2-sysmon.jsonl", ewsEvents())
-        try Self.assetsYAML.write(toFile: "\(directory)/assets.yaml", atomically: true, encoding: .utf8)
-        try scenarioYAML().write(toFile: "\(directory)/scenario.yaml", atomically: true, encoding: .utf8)
-        summary.files["assets.yaml"] = 1
-        summary.files["scenario.yaml"] = 1
+        try ExerciseFiles.finish(directory, assets: Self.assetsYAML, scenario: scenarioYAML(), &summary)
         return summary
     }
 
@@ -168,8 +162,8 @@ public struct SupplyChainUpdateExercise {
         let hmi = TCPConversation(cap, client: Site.hmi, clientPort: 49_220, server: Site.plc, serverPort: 502,
                                   isn: (0x4410_0001, 0x0000_2B10), ttl: (128, 64))
         var tid: UInt16 = 0x0800
-        func mbap(_ t: UInt16, _ pdu: [UInt8]) -> [UInt8] { Frames.be16(t) + [0, 0] + Frames.be16(UInt16(pdu.count + 1)) + [1] + pdu }
-        func reg(_ v: Double) -> [UInt8] { Frames.be16(UInt16(max(0, min(65_535, v.rounded())))) }
+        let mbap = { (t: UInt16, pdu: [UInt8]) in ModbusFrames.mbap(t, pdu) }
+        let reg = ModbusFrames.register
         func tx(_ conv: TCPConversation, _ t: Int64, _ req: [UInt8], _ resp: [UInt8]) -> Int64 {
             tid &+= 1
             conv.send(fromClient: true, t, mbap(tid, req))
