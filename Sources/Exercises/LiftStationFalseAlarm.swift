@@ -114,13 +114,8 @@ public struct LiftStationFalseAlarmExercise {
         let conv = TCPConversation(cap, client: Site.hmi, clientPort: 50_311, server: Site.plc, serverPort: 502,
                                    isn: (0x2210_0001, 0x0000_4A10), ttl: (128, 64))
         var tid: UInt16 = 0x1200
-        let mbap = { (t: UInt16, pdu: [UInt8]) in ModbusFrames.mbap(t, pdu) }
         func transaction(_ t: Int64, _ request: [UInt8], _ response: [UInt8]) -> Int64 {
-            tid &+= 1
-            conv.send(fromClient: true, t, mbap(tid, request))
-            let latency = Int64(2_000_000 + Int64(rng.next() % 3_000_000))
-            conv.send(fromClient: false, t + latency, mbap(tid, response))
-            return t + latency + 1_000_000
+            ModbusFrames.exchange(conv, &tid, t, request, response) { Int64(2_000_000 + Int64(rng.next() % 3_000_000)) }
         }
         let reg = ModbusFrames.register
         // Operator writes: the level setpoint (holding 40001, cm) and the standby pump's start (coil 00002).

@@ -243,6 +243,17 @@ enum ModbusFrames {
         Frames.be16(transaction) + [0, 0] + Frames.be16(UInt16(pdu.count + 1)) + [unit] + pdu
     }
 
+    /// A request and its response on a conversation, the next transaction id, the answer `latency` later; returns when
+    /// the client may send again.
+    static func exchange(_ conv: TCPConversation, _ tid: inout UInt16, _ t: Int64, _ request: [UInt8], _ response: [UInt8],
+                         latency: () -> Int64) -> Int64 {
+        tid &+= 1
+        conv.send(fromClient: true, t, mbap(tid, request))
+        let lat = latency()
+        conv.send(fromClient: false, t + lat, mbap(tid, response))
+        return t + lat + 1_000_000
+    }
+
     /// A register's raw value, rounded and clamped to 0…65535.
     static func register(_ v: Double) -> [UInt8] { Frames.be16(UInt16(max(0, min(65_535, v.rounded())))) }
 }

@@ -208,14 +208,9 @@ public struct RansomwareFactoryExercise {
         let scada = TCPConversation(cap, client: Site.scada, clientPort: 49_901, server: Site.plc, serverPort: 502,
                                     isn: (0x6620_0001, 0x0000_8C10), ttl: (128, 64))
         var tid: UInt16 = 0x2000
-        let mbap = { (t: UInt16, pdu: [UInt8]) in ModbusFrames.mbap(t, pdu) }
         let reg = ModbusFrames.register
         func tx(_ c: TCPConversation, _ t: Int64, _ req: [UInt8], _ resp: [UInt8]) -> Int64 {
-            tid &+= 1
-            c.send(fromClient: true, t, mbap(tid, req))
-            let lat = Int64(2_000_000 + Int64(rng.next() % 3_000_000))
-            c.send(fromClient: false, t + lat, mbap(tid, resp))
-            return t + lat + 1_000_000
+            ModbusFrames.exchange(c, &tid, t, req, resp) { Int64(2_000_000 + Int64(rng.next() % 3_000_000)) }
         }
         var writes: [(Int64, TCPConversation, [UInt8])] = m.speeds.map { ($0.0, hmi, [6, 0, 0] + reg($0.1 * 10)) }
         writes.append((m.lineStop, scada, [5, 0, 0, 0x00, 0x00]))     // coil 00001 (line run) off, from the SCADA server

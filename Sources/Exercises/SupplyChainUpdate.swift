@@ -162,14 +162,9 @@ public struct SupplyChainUpdateExercise {
         let hmi = TCPConversation(cap, client: Site.hmi, clientPort: 49_220, server: Site.plc, serverPort: 502,
                                   isn: (0x4410_0001, 0x0000_2B10), ttl: (128, 64))
         var tid: UInt16 = 0x0800
-        let mbap = { (t: UInt16, pdu: [UInt8]) in ModbusFrames.mbap(t, pdu) }
         let reg = ModbusFrames.register
-        func tx(_ conv: TCPConversation, _ t: Int64, _ req: [UInt8], _ resp: [UInt8]) -> Int64 {
-            tid &+= 1
-            conv.send(fromClient: true, t, mbap(tid, req))
-            let lat = Int64(2_000_000 + Int64(rng.next() % 3_000_000))
-            conv.send(fromClient: false, t + lat, mbap(tid, resp))
-            return t + lat + 1_000_000
+        func tx(_ c: TCPConversation, _ t: Int64, _ req: [UInt8], _ resp: [UInt8]) -> Int64 {
+            ModbusFrames.exchange(c, &tid, t, req, resp) { Int64(2_000_000 + Int64(rng.next() % 3_000_000)) }
         }
         // The second stage's own connection to the PLC: it reads the setpoint, then writes 185.0 °C.
         var t = m.captureStart + 300_000_000
