@@ -144,8 +144,10 @@ public enum HTML {
 
     static func chainSection(_ chain: ReportChain) -> String {
         var h = "<section id=\"chain\"><h2>Attack chain</h2>"
-        h += "<p class=\"lead\">\(chain.steps.count) steps, each found in the evidence and joined to the next by a rule "
-            + "named below. \(escape(sentence(chain.end)))</p><ol class=\"chain\">"
+        let linked = chain.steps.contains { $0.link != nil }
+        h += "<p class=\"lead\">\(chain.steps.count) steps, each found in the evidence"
+            + (linked ? " and joined to the next by a rule named below. " : ", in time order. ")
+            + "\(escape(sentence(chain.end)))</p><ol class=\"chain\">"
         for s in chain.steps {
             h += "<li class=\"step\"><div class=\"stephead\"><span class=\"num\">\(s.number)</span>"
             h += "<span class=\"when\">\(escape(time(s.time)))</span>"
