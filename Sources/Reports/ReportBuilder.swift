@@ -254,7 +254,7 @@ public struct ReportBuilder {
             if let ref = e.attributes["ref"]?.text, !ref.isEmpty { fields["point"] = ref }
             if case .array(let vs)? = e.attributes["values"], vs.count == 1 { fields["value"] = Fmt.value(vs[0]) }
             if let tag = e.attributes["tag"]?.text, !tag.isEmpty { fields["tag"] = tag }
-            if s.role == "controller write", let from = e.src.asset ?? e.src.ip { fields["from"] = from }
+            if s.role == "controller write" || s.role == "controller command", let from = e.src.asset ?? e.src.ip { fields["from"] = from }
             if let v = e.attributes["new"], v != .null { fields["new"] = Fmt.value(v) }
             if let v = e.attributes["old"], v != .null { fields["old"] = Fmt.value(v) }
             let link = i < chain.links.count
@@ -324,6 +324,10 @@ public struct ReportBuilder {
                 let what = s.fields["value"].map { "\($0) " } ?? ""
                 let point = s.fields["point"].map { " \($0)" } ?? ""
                 clauses.append("\(via)wrote \(what)to \(asset)\(point)" + (s.kind.hasPrefix("ics.") && s.kind.hasSuffix("write") ? "" : " (\(s.kind))"))
+            case "controller command":
+                flushHops()
+                let via = i > 0 ? chain.steps[i - 1].asset.map { "through \($0) " } ?? "" : s.fields["from"].map { "from \($0) " } ?? ""
+                clauses.append("\(via)sent \(s.kind.split(separator: ".").last ?? "a command") to \(asset)")
             case "impact", "process change":
                 flushHops()
                 if let tag = s.fields["tag"], let old = s.fields["old"], let new = s.fields["new"] {
@@ -527,7 +531,7 @@ public struct ReportBuilder {
     {
         let assetName = impact.asset
         let t = impact.event.event.time.nanoseconds
-        let firstWrite = told?.steps.first { $0.role == "controller write" }?.time.nanoseconds ?? t
+        let firstWrite = told?.steps.first { $0.role == "controller write" || $0.role == "controller command" }?.time.nanoseconds ?? t
         var from = min(firstWrite, t) - (told == nil ? 30 : 10) * 60 * 1_000_000_000
         var to = t + 20 * 60 * 1_000_000_000
 

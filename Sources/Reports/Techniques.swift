@@ -61,7 +61,7 @@ public enum Techniques {
             } else if e.user != nil {
                 out.append("T1078")
             }
-        case "controller write":
+        case "controller write", "controller command":
             out.append(contentsOf: controllerTechniques(e, asset: asset))
         default:
             break

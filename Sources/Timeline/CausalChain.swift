@@ -144,6 +144,19 @@ public struct ChainBuilder {
             current = write
             direct = true
         }
+        // A state change or excursion right after a command that changes what the controller does (a stop, a
+        // restart, a program download): the command.
+        if !direct, ["process.state_change", "process.excursion"].contains(current.event.kind),
+           let asset = assetOf(current.event),
+           let cmd = try latest(kinds: ["ics"], before: current.event.time.nanoseconds + writeSlack,
+                                window: max(writeWindow, 120_000_000_000),
+                                where: { Self.isControllerCommand($0.event.kind) && assetOf($0.event) == asset }) {
+            let gap = current.event.time.nanoseconds - cmd.event.time.nanoseconds
+            prepend(ChainStep(event: cmd, asset: asset, role: "controller command"), "controller-command",
+                    "\(cmd.event.kind) reached \(asset) \(ClockCorrection.seconds(gap)) before the effect on the same controller")
+            current = cmd
+            direct = true
+        }
         // A physical effect other than a setpoint change: the setpoint change on the same controller before it.
         if !direct, current.event.kind != "process.setpoint_change", current.event.domain == .process {
             if let asset = assetOf(current.event), let sp = try latest(kinds: ["process.setpoint_change"],
@@ -232,6 +245,15 @@ public struct ChainBuilder {
     func assetOf(_ e: Event) -> String? {
         if e.kind.hasPrefix("ics."), let d = e.dst.asset ?? resolver.asset(address: e.dst.ip) { return d }
         return e.asset ?? resolver.asset(host: e.host)
+    }
+
+    /// A command that changes what a controller does rather than a value in it.
+    public static func isControllerCommand(_ kind: String) -> Bool {
+        guard kind.hasPrefix("ics.") else { return false }
+        let name = kind.split(separator: ".").last.map(String.init) ?? ""
+        return ["plc_stop", "plc_start", "cold_restart", "warm_restart", "reinitialize_device", "reset_process",
+                "request_download", "download_block", "download_ended", "delete_block", "set_operating_mode"]
+            .contains(name)
     }
 
     /// The latest event of the kinds in `[before − window, before]` that satisfies `where`.

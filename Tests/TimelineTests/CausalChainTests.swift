@@ -89,3 +89,53 @@ import Yams
         #expect(pump.steps.count == 6 && pump.reachesOutside)
     }
 }
+
+/// A stop sent to a PLC, then the line it runs stops: the chain links the state change to the command, and the
+/// command to the remote session on the engineering workstation that sent it.
+@Suite struct ControllerCommandChainTests {
+    @Test func aStateChangeRightAfterAPLCStopChainsToTheStopAndItsSender() throws {
+        let dir = TempDir("command-chain")
+        let t0: UInt32 = 1_700_000_000
+        // S7: COTP connect, PLC STOP (P_PROGRAM), its acknowledgement; from the engineering workstation.
+        func tpkt(_ s7: [UInt8]) -> [UInt8] { [3, 0] + be16(UInt16(7 + s7.count)) + [2, 0xF0, 0x80] + s7 }
+        let cr: [UInt8] = [3, 0, 0, 22, 17, 0xE0, 0, 0, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
+        let cc: [UInt8] = [3, 0, 0, 22, 17, 0xD0, 0, 1, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
+        let stop = tpkt([0x32, 1, 0, 0, 0x05, 0x00, 0, 16, 0, 0, 0x29, 0, 0, 0, 0, 0, 9] + Array("P_PROGRAM".utf8))
+        let ack = tpkt([0x32, 3, 0, 0, 0x05, 0x00, 0, 1, 0, 0, 0, 0, 0x29])
+        var pcap = PcapBuilder()
+        pcap.conversation(PcapBuilder.Host([10, 9, 1, 30], 50_000, mac: 0x30), PcapBuilder.Host([10, 9, 1, 50], 102, mac: 0x50),
+                          [(true, cr), (false, cc), (true, stop), (false, ack)], start: t0)
+        // The historian: the line runs, then stops three seconds after the command.
+        var csv = "# TimeZone: UTC\nTimestamp,Line_Run,Line_Speed (ppm)\n"
+        for s in -120...120 {
+            let c = Timestamp(seconds: Int64(t0) + Int64(s)).civil(utcOffsetSeconds: 0)
+            csv += String(format: "%04d-%02d-%02d %02d:%02d:%02d,%@,%.1f\n", c.year, c.month, c.day, c.hour, c.minute, c.second,
+                          s < 3 ? "Running" : "Stopped", s < 3 ? 45.0 + Double(s % 3) / 10 : max(0, 45 - Double(s - 3) * 5))
+        }
+        // The engineering workstation's log: a remote desktop logon from outside ten minutes before.
+        let logon = Winlogbeat.logon(Int64(t0 - 600) * 1_000_000_000, computer: "EWS-9.plant.local", record: 7, user: "eng-admin",
+                                     domain: "PLANT", type: 10, logonID: "0x9a1", ip: "203.0.113.9", port: "51000")
+        let inventory = """
+            assets:
+              - {name: ews-9, role: engineering-workstation, level: 2, addresses: [10.9.1.30], hostnames: [EWS-9]}
+              - name: plc-9
+                role: plc
+                level: 1
+                addresses: [10.9.1.50]
+                tags:
+                  - {point: "discrete_input:10001", tag: Line_Run}
+            """
+        let files = ["capture.pcap": pcap.bytes, "historian.csv": Array(csv.utf8), "ews-9.jsonl": Array((logon.1 + "\n").utf8)]
+        for (name, bytes) in files { try Data(bytes).write(to: dir.url.appendingPathComponent(name)) }
+        let c = try Case.create(at: dir.url.appendingPathComponent("case").path, name: "t", examiner: "t")
+        try c.importAssets(try AssetInventory.parse(inventory, file: "assets.yaml"), file: "assets.yaml",
+                           sha256: String(repeating: "0", count: 64))
+        for outcome in try c.add(paths: files.keys.sorted().map { dir.url.appendingPathComponent($0).path }) {
+            if case .added(let item) = outcome { _ = try c.ingest(item) }
+        }
+        let chain = try #require(try ChainBuilder(c).chains(impact: "process.state_change").first)
+        #expect(chain.steps.map(\.role) == ["logon session", "controller command", "impact"], "\(chain.steps.map(\.role)) \(chain.end)")
+        #expect(chain.links.map(\.rule) == ["host-session", "controller-command"])
+        #expect(chain.steps[1].event.event.kind == "ics.s7.plc_stop" && chain.reachesOutside)
+    }
+}
