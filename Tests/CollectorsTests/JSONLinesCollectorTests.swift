@@ -85,3 +85,23 @@ func collectJSONL(_ text: String, name: String = "records.json", options: [Strin
         #expect(sink.warnings.contains { $0.text.contains("nesting deeper than 64") })
     }
 }
+
+/// Winlogbeat records name their endpoints in the same fields as native EVTX; a lying address is no endpoint.
+@Suite struct WinlogbeatEndpointTests {
+    @Test func sysmonConnectionsHaveTheirEndpoints() throws {
+        let tmp = TempDir()
+        let good = #"{"@timestamp":"2020-12-01T17:10:41.300Z","winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":3,"provider_name":"Microsoft-Windows-Sysmon","computer_name":"NMS-1","event_data":{"Image":"x.exe","SourceIp":"10.50.3.60","SourcePort":"52000","DestinationIp":"198.51.100.200","DestinationPort":"443"}},"agent":{"type":"winlogbeat"}}"#
+        let lying = #"{"@timestamp":"2020-12-01T17:10:42.300Z","winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":3,"provider_name":"Microsoft-Windows-Sysmon","computer_name":"NMS-1","event_data":{"SourceIp":"not-an-ip","SourcePort":"99999","DestinationIp":"::ffff:10.1.2.3","DestinationPort":"-1"}},"agent":{"type":"winlogbeat"}}"#
+        let path = tmp.file("nms.jsonl", good + "\n" + lying + "\n")
+        let item = EvidenceItem(id: 1, sha256: String(repeating: "0", count: 64), size: 0, name: "nms.jsonl", originalPath: path,
+                                acquiredAt: Timestamp(seconds: 1_700_000_000), examiner: "t")
+        let sink = MemorySink()
+        try JSONLinesCollector().collect(EvidenceSource(item: item, path: path, options: [:]), into: sink)
+        #expect(sink.events.count == 2)
+        let e = sink.events[0]
+        #expect(e.kind == "net.connection" && e.src.ip == "10.50.3.60" && e.src.port == 52000
+                && e.dst.ip == "198.51.100.200" && e.dst.port == 443)
+        let l = sink.events[1]
+        #expect(l.src.ip == nil && l.src.port == nil && l.dst.ip == "10.1.2.3" && l.dst.port == nil)
+    }
+}

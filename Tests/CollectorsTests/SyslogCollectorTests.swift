@@ -1,4 +1,4 @@
-import Collectors
+@testable import Collectors
 import Foundation
 import JikochoModel
 import TestSupport
@@ -122,5 +122,41 @@ func collectSyslog(_ text: [UInt8], options: [String: String] = [:], timeZone: S
         let last = try #require(sink.events.last)
         #expect(last.provenance.locator.hasPrefix("line 2000 @0x"))
         #expect(last.time.iso8601(precision: .seconds).hasPrefix("2015-12-"))
+    }
+}
+
+/// ASA teardowns name the two sides in interface order: the initiator comes from the connection's Built line.
+@Suite struct ASATeardownTests {
+    static func line(_ t: String, _ id: Int, _ text: String) -> String { "<166>2022-02-25T23:21:03+09:00 fw-4 : %ASA-6-\(id): \(text)" }
+
+    @Test func aTeardownTakesItsBuiltLinesInitiator() throws {
+        let text = [
+            Self.line("", 302_013, "Built outbound TCP connection 77 for outside:198.51.100.140/443 (198.51.100.140/443) to inside:10.60.3.20/51000 (192.0.2.30/51000)"),
+            Self.line("", 302_014, "Teardown TCP connection 77 for outside:198.51.100.140/443 to inside:10.60.3.20/51000 duration 0:41:00 bytes 3412883201 TCP FINs"),
+            // No Built line: the side on the well-known port is the responder.
+            Self.line("", 302_014, "Teardown TCP connection 78 for outside:203.0.113.5/443 to inside:10.60.4.31/52000 duration 0:00:05 bytes 100 TCP FINs"),
+            // A lying teardown for an unknown connection between two high ports: left as written.
+            Self.line("", 302_014, "Teardown TCP connection 79 for outside:203.0.113.6/40000 to inside:10.60.4.31/52001 duration 0:00:05 bytes 1 TCP FINs"),
+        ].joined(separator: "\n") + "\n"
+        let sink = try collectSyslog(Array(text.utf8))
+        let ends = sink.events.filter { $0.kind == "net.flow_end" }
+        #expect(ends.count == 3 && sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(ends[0].src.ip == "10.60.3.20" && ends[0].dst.ip == "198.51.100.140" && ends[0].attributes["direction"] == "outbound")
+        #expect(ends[1].src.ip == "10.60.4.31" && ends[1].attributes["direction_inferred"] == "ports")
+        #expect(ends[2].src.ip == "203.0.113.6")
+    }
+
+    @Test func connectionsThatNeverCloseAreForgottenWithinTheLimit() {
+        var open = OpenConnections()
+        open.limit = 1_000
+        var warned = 0
+        for i in 0..<5_000 {
+            var e = Event(time: Timestamp(seconds: Int64(i)), timeDescription: "t", domain: .network, kind: "net.flow_start",
+                          src: Endpoint(ip: "10.0.0.1", port: 50_000), dst: Endpoint(ip: "203.0.113.1", port: 443), message: "",
+                          attributes: ["connection_id": .string(String(i))],
+                          provenance: Provenance(evidenceID: 1, collector: "log/syslog", collectorVersion: "3", locator: ""))
+            if open.orient(&e, host: "fw") { warned += 1 }
+        }
+        #expect(warned == 1 && open.count <= 1_000)
     }
 }

@@ -75,3 +75,25 @@ import Timeline
         #expect(g.total >= 95, "\(g.items.map { ($0.question, $0.earned, $0.notes) })")
     }
 }
+
+/// A trainee's answers file is input like any other: each mistake is named, nothing crashes.
+@Suite struct AnswerFileTests {
+    @Test func mistakesInAnAnswersFileAreNamed() throws {
+        let tmp = TempDir("answers")
+        for (text, expected) in [("- a list\n", "not a mapping"),
+                                 ("chain:\n  - {kind: auth.logon, time: yesterday}\n", "chain[0].time: yesterday"),
+                                 ("chain:\n  - {event: seventy}\n", "chain[0].event: seventy"),
+                                 ("clock_offsets: {historian-1: soon}\n", "clock_offsets.historian-1: soon")] {
+            let path = tmp.file("a.yaml", text)
+            do {
+                _ = try ExerciseAnswer.load(path: path)
+                Issue.record("accepted: \(text)")
+            } catch let e as ExerciseKeyError {
+                #expect(e.description.contains(expected), "\(e.description)")
+            }
+        }
+        // An empty file answers nothing, and grades to nothing.
+        let empty = try ExerciseAnswer(mapping: [:], file: "x")
+        #expect(Grader().grade(empty, key: try AnswerKey.load(exercise: WaterTreatmentExercise.name)).total == 0)
+    }
+}

@@ -185,9 +185,11 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
 /// side on a well-known port is the responder).
 struct OpenConnections {
     static let limit = 200_000
+    var limit = OpenConnections.limit
     private var open: [String: (src: Endpoint, dst: Endpoint, direction: JSONValue?)] = [:]
     private var order: [String] = []
     private(set) var dropped = 0
+    var count: Int { open.count }
 
     /// Returns true when the limit was reached on this call.
     mutating func orient(_ e: inout Event, host: String) -> Bool {
@@ -196,9 +198,9 @@ struct OpenConnections {
         if e.kind == "net.flow_start" {
             open[key] = (e.src, e.dst, e.attributes["direction"])
             order.append(key)
-            if open.count > Self.limit {
-                for k in order.prefix(Self.limit / 2) { open[k] = nil }
-                order.removeFirst(min(order.count, Self.limit / 2))
+            if open.count > limit {
+                for k in order.prefix(limit / 2) { open[k] = nil }
+                order.removeFirst(min(order.count, limit / 2))
                 dropped += 1
                 return dropped == 1
             }
@@ -211,7 +213,7 @@ struct OpenConnections {
             swap(&e.src, &e.dst)
             e.attributes["direction_inferred"] = "ports"
         }
-        if order.count > 2 * Self.limit { order.removeAll { open[$0] == nil } }
+        if order.count > 2 * limit { order.removeAll { open[$0] == nil } }
         return false
     }
 }
