@@ -97,7 +97,7 @@ public struct CustodyEntry: Hashable, Sendable {
 }
 
 /// Lowercase hex SHA-256 of bytes.
-func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
+public func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
     hex(SHA256.hash(data: Array(bytes)))
 }
 

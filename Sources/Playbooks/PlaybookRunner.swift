@@ -395,13 +395,7 @@ extension PlaybookRunner {
         if let r = q.reachesOutside, chain.reachesOutside != r { return false }
         if let r = q.restores, chain.restores != r { return false }
         if let n = q.minSteps, chain.steps.count < n { return false }
-        if let remote = q.remote {
-            let has = chain.steps.contains { s in
-                s.role == "vpn session"
-                    || (s.role == "logon session" && ["10", "ssh"].contains(ChainBuilder.field(s.event.event, "LogonType") ?? ""))
-            }
-            if has != remote { return false }
-        }
+        if let remote = q.remote, chain.runsThroughRemoteSession != remote { return false }
         if let role = q.through {
             guard chain.steps.contains(where: { s in s.asset.flatMap { assets[$0] }?.role.rawValue == role }) else { return false }
         }

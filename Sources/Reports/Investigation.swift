@@ -32,10 +32,7 @@ public enum Investigation {
         }
         let builder = try ChainBuilder(c)
         let context = try TimelineContext(c)
-        var chains: [CausalChain] = []
-        for kind in ["process.setpoint_change", "process.state_change"] {
-            chains += try builder.chains(impact: kind, limit: 3).filter { $0.steps.count > 1 }
-        }
+        let chains = try builder.processChains(limit: 3)
         for chain in chains {
             try c.saveFinding(Finding(playbook: "Timeline.CausalChain", title: chain.title, severity: chain.severity,
                                       summary: chain.summary, eventIDs: chain.steps.map(\.event.id), createdAt: .now),

@@ -38,11 +38,7 @@ public struct ReportBuilder {
 
         progress?("chains")
         let builder = try ChainBuilder(c)
-        var chains: [CausalChain] = []
-        for kind in ["process.setpoint_change", "process.state_change"] {
-            chains += try builder.chains(impact: kind, limit: 50)
-        }
-        chains = chains.filter { $0.steps.count > 1 }
+        let chains = try builder.processChains(limit: 50)
 
         progress?("findings")
         let stored = try c.findings().filter { $0.0.playbook != "Timeline.CausalChain" }
@@ -55,12 +51,6 @@ public struct ReportBuilder {
         }
         let serious = stored.filter { $0.0.severity >= .high }
 
-        func remote(_ chain: CausalChain) -> Bool {
-            chain.steps.contains { s in
-                s.role == "vpn session"
-                    || (s.role == "logon session" && ["10", "ssh"].contains(ChainBuilder.field(s.event.event, "LogonType") ?? ""))
-            }
-        }
         func shares(_ chain: CausalChain, _ f: Finding) -> Bool {
             let ids = Set(chain.steps.map(\.event.id))
             if f.eventIDs.contains(where: ids.contains) { return true }
@@ -69,7 +59,7 @@ public struct ReportBuilder {
             return f.eventIDs.contains { findingEvents[$0]?.event.src.ip == origin }
         }
         let suspicious = chains.filter { ch in
-            !ch.restores && (ch.reachesOutside || remote(ch) || serious.contains { shares(ch, $0.0) })
+            !ch.restores && (ch.reachesOutside || ch.runsThroughRemoteSession || serious.contains { shares(ch, $0.0) })
         }
         let primary = suspicious.first
         let otImpact = true
@@ -184,12 +174,7 @@ public struct ReportBuilder {
             impact = try processImpact(primary.impact, told: reportChain!, assets: assets, cite: cite, clocks: clockInfos)
         } else {
             // No cyber chain: the effect a reader should see first, and what led up to it.
-            var effects = try c.events(EventQuery(kinds: ["process.setpoint_change", "process.state_change", "process.excursion"]))
-            effects.sort { a, b in
-                let ra = Self.effectRank(a.event), rb = Self.effectRank(b.event)
-                return ra != rb ? ra > rb : a.event.time < b.event.time
-            }
-            if let top = effects.first {
+            if let top = try rankedEffects().first {
                 let asset = top.event.asset ?? top.event.host
                 impact = try processImpact(ChainStep(event: top, asset: asset, role: "impact"), told: nil, assets: assets,
                                            cite: cite, clocks: clockInfos)
@@ -432,17 +417,13 @@ public struct ReportBuilder {
                               techniques: Array(Set(high.flatMap(\.techniques))).sorted())
         }
         // No cyber cause: say for each physical effect what explains it.
-        var effects = try c.events(EventQuery(kinds: ["process.setpoint_change", "process.state_change", "process.excursion"]))
+        let effects = try rankedEffects()
         if effects.isEmpty {
             return Conclusion(cyberCause: nil, verdict: "Undetermined: the case holds no physical effect and no finding",
                               rootCause: "The evidence shows no process change and no playbook finding; add the historian "
                                          + "export of the affected process and run the playbooks.",
                               confidence: "low", reasons: ranPlaybooks ? [] : ["No playbooks have been run on the case."],
                               clockOffsets: [], techniques: [])
-        }
-        effects.sort { a, b in
-            let ra = Self.effectRank(a.event), rb = Self.effectRank(b.event)
-            return ra != rb ? ra > rb : a.event.time < b.event.time
         }
         var reasons: [String] = []
         var told = Set<String>()
@@ -499,6 +480,15 @@ public struct ReportBuilder {
         return Conclusion(cyberCause: false, verdict: "No evidence of a cyber cause",
                           rootCause: text,
                           confidence: ranPlaybooks ? "medium" : "low", reasons: reasons, clockOffsets: [], techniques: [])
+    }
+
+    /// The case's physical effects, the one a reader should see first first (then earlier before later).
+    func rankedEffects() throws -> [StoredEvent] {
+        try c.events(EventQuery(kinds: ["process.setpoint_change", "process.state_change", "process.excursion"]))
+            .sorted { a, b in
+                let ra = Self.effectRank(a.event), rb = Self.effectRank(b.event)
+                return ra != rb ? ra > rb : a.event.time < b.event.time
+            }
     }
 
     /// Which physical effect a reader should see first when nothing cyber explains them: a device going into a

@@ -50,6 +50,14 @@ public struct CausalChain: Sendable {
     public var restores: Bool
 
     public var impact: ChainStep { steps[steps.count - 1] }
+
+    /// The chain runs through a remote session: a VPN session, or a remote-desktop or SSH logon.
+    public var runsThroughRemoteSession: Bool {
+        steps.contains { s in
+            s.role == "vpn session"
+                || (s.role == "logon session" && ["10", "ssh"].contains(ChainBuilder.field(s.event.event, "LogonType") ?? ""))
+        }
+    }
 }
 
 /// Walks back from a physical effect through the links the evidence supports:
@@ -73,6 +81,12 @@ public struct ChainBuilder {
     public init(_ c: Case) throws {
         self.c = c
         resolver = try c.assetResolver()
+    }
+
+    /// Chains of more than one step to setpoint and state changes, at most `limit` of each kind.
+    public func processChains(limit: Int) throws -> [CausalChain] {
+        try ["process.setpoint_change", "process.state_change"].flatMap { try chains(impact: $0, limit: limit) }
+            .filter { $0.steps.count > 1 }
     }
 
     /// Chains for every event of a kind (most far-reaching first, then latest first).

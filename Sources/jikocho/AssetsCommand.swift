@@ -1,5 +1,4 @@
 import ArgumentParser
-import Crypto
 import EvidenceStore
 import Foundation
 import JikochoModel
@@ -47,7 +46,7 @@ struct AssetsCommand: ParsableCommand {
                             hint: "\(e.problems.count) mistake\(e.problems.count == 1 ? "" : "s") in \(file); nothing was imported")
         }
         let c = try Case.open(at: `case`, mode: .write)
-        let sha = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let sha = sha256Hex(data)
         let (n, replaced) = try c.importAssets(assets, file: (file as NSString).lastPathComponent, sha256: sha)
         let tags = assets.reduce(0) { $0 + $1.tagMap.count }
         print("imported \(n) asset\(n == 1 ? "" : "s") with \(tags) tag mapping\(tags == 1 ? "" : "s") from \(file)"

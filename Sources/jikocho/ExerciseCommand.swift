@@ -1,5 +1,4 @@
 import ArgumentParser
-import Crypto
 import EvidenceStore
 import Foundation
 import JikochoModel
@@ -156,7 +155,7 @@ struct ExerciseCommand: ParsableCommand {
             guard fm.fileExists(atPath: folder + "/scenario.yaml"), let walker = fm.enumerator(atPath: folder) else { continue }
             for case let rel as String in walker where rel != "scenario.yaml" {
                 guard let data = fm.contents(atPath: folder + "/" + rel) else { continue }
-                let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+                let digest = sha256Hex(data)
                 if hashes.contains(digest) { return (folder + "/scenario.yaml", folder + "/scenario.yaml") }
             }
         }

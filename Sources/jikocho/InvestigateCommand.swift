@@ -1,5 +1,4 @@
 import ArgumentParser
-import Crypto
 import EvidenceStore
 import Foundation
 import JikochoModel
@@ -63,7 +62,7 @@ struct InvestigateCommand: ParsableCommand {
         if let inventory = try inventoryPath() {
             let list = try AssetInventory.load(path: inventory)
             let data = try Data(contentsOf: URL(fileURLWithPath: inventory))
-            let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            let digest = sha256Hex(data)
             let (imported, _) = try c.importAssets(list, file: inventory, sha256: digest)
             let maps = list.reduce(0) { $0 + $1.tagMap.count }
             print("Inventory: \(imported) assets, \(maps) tag mappings from \(Output.safe(inventory))")
@@ -112,7 +111,7 @@ struct InvestigateCommand: ParsableCommand {
             let path = reportsDir.appendingPathComponent("report.\(ext)").path
             let bytes = Data(text.utf8)
             try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
-            let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            let digest = sha256Hex(bytes)
             try c.recordReport(format: ext, path: path, sha256: digest, madeFrom: report.custodyHead)
             written.append(path)
         }

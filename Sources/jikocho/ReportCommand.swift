@@ -1,5 +1,4 @@
 import ArgumentParser
-import Crypto
 import EvidenceStore
 import Foundation
 import JikochoModel
@@ -46,7 +45,7 @@ struct ReportCommand: ParsableCommand {
         default: text = HTML.render(report); ext = "html"
         }
         let bytes = Array(text.utf8)
-        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let digest = sha256Hex(bytes)
         if output == "-" {
             FileHandle.standardOutput.write(Data(bytes))
             try c.recordReport(format: ext, path: "-", sha256: digest, madeFrom: report.custodyHead)
