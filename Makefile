@@ -49,6 +49,7 @@ evidence: build
 	$(SWIFT) run jikocho dev exercise file-transfer-appliance-extortion Evidence/file-transfer-appliance-extortion
 	$(SWIFT) run jikocho dev exercise supply-chain-monitoring-update Evidence/supply-chain-monitoring-update
 	$(SWIFT) run jikocho dev exercise ransomware-factory-double-extortion Evidence/ransomware-factory-double-extortion
+	$(SWIFT) run jikocho dev exercise plc-stop-logic-download Evidence/plc-stop-logic-download
 
 # The reference timeline and report of each exercise, made by investigating it; a test fails when Timelines/ is stale.
 exercises: build

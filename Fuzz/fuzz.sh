@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets (release, with AddressSanitizer) and runs each for a given time.
 #   Fuzz/fuzz.sh [SECONDS]      every target for SECONDS (default 60); stops at the first crash, leak or hang
 #   FUZZ_TARGETS="FuzzJSON FuzzSyslog" Fuzz/fuzz.sh 30    only those
+#   FUZZ_RUNS=1000000 Fuzz/fuzz.sh 600   each target until 1,000,000 inputs or 600 s, whichever comes first
 # First every target replays its regression fixtures (Fuzz/Regressions/<target>/): inputs that once crashed or
 # hung, each named after what it is. A run without coverage feedback fails, unless FUZZ_REQUIRE_COVERAGE=0 (make test
 # only reports it). A crash leaves its reproducer in Fuzz/crashes/ and the exit status is not 0.
@@ -51,7 +52,7 @@ python3 Fuzz/make_corpus.py "$corpus"
 mkdir -p Fuzz/crashes
 declare -A maxlen=([FuzzEVTXChunk]=65536 [FuzzEVTXFile]=200000 [FuzzPacket]=16384 [FuzzNetworkStream]=16384)
 status=0
-printf "%-18s %12s %10s  %s\n" target executions exec/s result
+printf "%-18s %12s %10s %8s  %s\n" target executions exec/s seconds result
 for t in $targets; do
     if [ -d "Fuzz/Regressions/$t" ] && [ -n "$(ls -A "Fuzz/Regressions/$t")" ]; then
         if ! "$bin/$t" -runs=1 "Fuzz/Regressions/$t"/* >"$scratch/$t.regress.log" 2>&1; then
@@ -63,25 +64,29 @@ for t in $targets; do
     dict=()
     [ -f "Fuzz/dicts/$t.dict" ] && dict=(-dict="Fuzz/dicts/$t.dict")
     log="$scratch/$t.log"
+    runs_limit=()
+    [ -n "${FUZZ_RUNS:-}" ] && runs_limit=(-runs="$FUZZ_RUNS")
+    started=$(date +%s)
     set +e
-    "$bin/$t" "$corpus/$t" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    "$bin/$t" "$corpus/$t" "${dict[@]}" "${runs_limit[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -max_len="${maxlen[$t]:-4096}" -artifact_prefix="Fuzz/crashes/$t-" -print_final_stats=1 >"$log" 2>&1
     rc=$?
     set -e
+    elapsed=$(( $(date +%s) - started ))
     runs=$(grep -o "stat::number_of_executed_units: *[0-9]*" "$log" | grep -o "[0-9]*$" || echo 0)
-    rate=$(( runs / (seconds > 0 ? seconds : 1) ))
+    rate=$(( runs / (elapsed > 0 ? elapsed : 1) ))
     if grep -q "instrumented for coverage" "$log"; then
         # libFuzzer found no coverage counters: the run is blind, whatever it executed.
         if [ "${FUZZ_REQUIRE_COVERAGE:-1}" = 1 ]; then
-            printf "%-18s %12s %10s  %s\n" "$t" "$runs" "$rate" "FAILED: no coverage feedback (see $log)"
+            printf "%-18s %12s %10s %8s  %s\n" "$t" "$runs" "$rate" "$elapsed" "FAILED: no coverage feedback (see $log)"
             status=1
         else
-            printf "%-18s %12s %10s  %s\n" "$t" "$runs" "$rate" "BLIND: no coverage feedback, inputs ran without crash"
+            printf "%-18s %12s %10s %8s  %s\n" "$t" "$runs" "$rate" "$elapsed" "BLIND: no coverage feedback, inputs ran without crash"
         fi
     elif [ $rc -eq 0 ]; then
-        printf "%-18s %12s %10s  %s\n" "$t" "$runs" "$rate" "no crash, leak or hang"
+        printf "%-18s %12s %10s %8s  %s\n" "$t" "$runs" "$rate" "$elapsed" "no crash, leak or hang"
     else
-        printf "%-18s %12s %10s  %s\n" "$t" "$runs" "$rate" "FAILED: see $log and Fuzz/crashes/$t-*"
+        printf "%-18s %12s %10s %8s  %s\n" "$t" "$runs" "$rate" "$elapsed" "FAILED: see $log and Fuzz/crashes/$t-*"
         grep -E "ERROR|SUMMARY|Test unit written" "$log" | head -5 >&2
         status=1
     fi

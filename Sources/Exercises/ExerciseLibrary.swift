@@ -2,7 +2,7 @@
 public enum ExerciseLibrary {
     public static let names = [WaterTreatmentExercise.name, LiftStationFalseAlarmExercise.name,
                                FileTransferExtortionExercise.name, SupplyChainUpdateExercise.name,
-                               RansomwareFactoryExercise.name]
+                               RansomwareFactoryExercise.name, PLCStopDownloadExercise.name]
 
     /// Writes an exercise's evidence, inventory and scenario.yaml into `directory`.
     public static func generate(_ name: String, seed: UInt64? = nil, into directory: String) throws
@@ -23,6 +23,9 @@ public enum ExerciseLibrary {
             return try x.generate(into: directory)
         case RansomwareFactoryExercise.name:
             var x = RansomwareFactoryExercise(seed: seed ?? RansomwareFactoryExercise.defaultSeed)
+            return try x.generate(into: directory)
+        case PLCStopDownloadExercise.name:
+            var x = PLCStopDownloadExercise(seed: seed ?? PLCStopDownloadExercise.defaultSeed)
             return try x.generate(into: directory)
         default:
             throw ExerciseError("unknown exercise \(name); known: \(names.joined(separator: ", "))")

@@ -139,24 +139,20 @@ public struct FileTransferExtortionExercise {
 
     /// Cisco ASA syslog (RFC 5424 times at the site's offset): each request's connection built and torn down.
     mutating func firewall(_ reqs: [Request]) -> [(Int64, String)] {
-        var out: [(Int64, String)] = []
-        func line(_ t: Int64, _ severity: Int, _ id: Int, _ text: String) {
-            let stamp = Timestamp(nanoseconds: t).iso8601(precision: .seconds, utcOffsetSeconds: Self.utcOffset)
-            out.append((t, "<\(20 * 8 + severity)>\(stamp) fw-3 : %ASA-\(severity)-\(id): \(text)"))
-        }
+        var fw = ASALog(host: "fw-3", utcOffset: Self.utcOffset, firstConnection: 0)
         var conn = 2_310_400
         for r in reqs {
             conn += 1 + Int(rng.next() % 5)
             let port = 49_152 + Int(rng.next() % 16_000)
             let opened = r.time - 180_000_000 - Int64(rng.next() % 300) * 1_000_000
-            line(opened, 6, 302_013, "Built inbound TCP connection \(conn) for outside:\(r.client)/\(port) (\(r.client)/\(port)) "
+            fw.line(opened, 6, 302_013, "Built inbound TCP connection \(conn) for outside:\(r.client)/\(port) (\(r.client)/\(port)) "
                  + "to dmz:\(Self.applianceInside)/443 (\(Self.appliancePublic)/443)")
             let closed = r.time + Int64(r.seconds) * 1_000_000_000
             let dur = r.seconds + 1
-            line(closed, 6, 302_014, "Teardown TCP connection \(conn) for outside:\(r.client)/\(port) to dmz:\(Self.applianceInside)/443 "
+            fw.line(closed, 6, 302_014, "Teardown TCP connection \(conn) for outside:\(r.client)/\(port) to dmz:\(Self.applianceInside)/443 "
                  + "duration 0:\(String(format: "%02d:%02d", dur / 60, dur % 60)) bytes \(r.bytes + 2400) TCP FINs")
         }
-        return out
+        return fw.lines
     }
 
     static let assetsYAML = """

@@ -275,3 +275,78 @@ extension ExerciseFiles {
         summary.files["scenario.yaml"] = 1
     }
 }
+
+/// S7comm over COTP and TPKT (ISO-on-TCP, port 102) for exercise captures, laid out as Wireshark's s7comm
+/// dissector reads each function: jobs and their acknowledgements with data, the PLC's stop and start (PI service
+/// P_PROGRAM), and a block download, in which the engineering tool asks and the PLC then fetches the block and
+/// ends the download with jobs of its own.
+enum S7Frames {
+    /// COTP connection request and confirm for rack 0, slot 2 (TSAP 0x0102), TPDU size 1024.
+    static let connectRequest: [UInt8] = [3, 0, 0, 22, 17, 0xE0, 0, 0, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
+    static let connectConfirm: [UInt8] = [3, 0, 0, 22, 17, 0xD0, 0, 1, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
+
+    static func tpkt(_ s7: [UInt8]) -> [UInt8] { [3, 0] + Frames.be16(UInt16(7 + s7.count)) + [2, 0xF0, 0x80] + s7 }
+
+    /// A job (ROSCTR 1) with its parameter and data.
+    static func job(_ ref: UInt16, _ parameter: [UInt8], _ data: [UInt8] = []) -> [UInt8] {
+        tpkt([0x32, 1, 0, 0] + Frames.be16(ref) + Frames.be16(UInt16(parameter.count)) + Frames.be16(UInt16(data.count))
+             + parameter + data)
+    }
+
+    /// An acknowledgement with data (ROSCTR 3), error class and code 0.
+    static func ackData(_ ref: UInt16, _ parameter: [UInt8], _ data: [UInt8] = []) -> [UInt8] {
+        tpkt([0x32, 3, 0, 0] + Frames.be16(ref) + Frames.be16(UInt16(parameter.count)) + Frames.be16(UInt16(data.count))
+             + [0, 0] + parameter + data)
+    }
+
+    /// Setup communication: one job at a time each way, PDU size 480 asked, 240 granted.
+    static let setupRequest: [UInt8] = [0xF0, 0, 0, 1, 0, 1, 0x01, 0xE0]
+    static let setupResponse: [UInt8] = [0xF0, 0, 0, 1, 0, 1, 0x00, 0xF0]
+
+    /// Read variable: items of bytes (area 0x81 inputs, 0x82 outputs, 0x84 a data block), S7ANY addressing.
+    static func readRequest(_ items: [(area: UInt8, db: UInt16, byte: Int, count: UInt16)]) -> [UInt8] {
+        [0x04, UInt8(items.count)] + items.flatMap { i -> [UInt8] in
+            let bits = i.byte * 8
+            return [0x12, 0x0A, 0x10, 0x02] + Frames.be16(i.count) + Frames.be16(i.db) + [i.area]
+                + [UInt8((bits >> 16) & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8(bits & 0xFF)]
+        }
+    }
+
+    /// The data of a read's acknowledgement: each item OK (0xFF), bytes with their length in bits, a fill byte after
+    /// an odd-length item that is not the last.
+    static func readData(_ values: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = []
+        for (i, v) in values.enumerated() {
+            out += [0xFF, 0x04] + Frames.be16(UInt16(v.count * 8)) + v
+            if v.count % 2 == 1, i < values.count - 1 { out.append(0) }
+        }
+        return out
+    }
+
+    static let programName = Array("P_PROGRAM".utf8)
+    /// PLC STOP (function 0x29) of the program.
+    static let plcStop: [UInt8] = [0x29, 0, 0, 0, 0, 0, UInt8(programName.count)] + programName
+    /// PI service P_PROGRAM (function 0x28, no parameter block): start the program (a warm restart).
+    static let plcStart: [UInt8] = [0x28, 0, 0, 0, 0, 0, 0, 0xFD, 0, 0, UInt8(programName.count)] + programName
+
+    /// A block's file name: `_`, block type in hex (08 OB, 0A DB, 0C FC, 0E FB), five-digit number, `P` (passive
+    /// file system, as downloads use).
+    static func fileName(type: UInt8, number: Int) -> [UInt8] {
+        Array("_\(String(format: "%02X", type))\(String(format: "%05d", number))P".utf8)
+    }
+
+    /// Request download (0x1A) from the engineering tool: the file name, then load-memory and MC7 code lengths.
+    static func requestDownload(_ name: [UInt8], loadLength: Int, codeLength: Int) -> [UInt8] {
+        let part2 = Array("1\(String(format: "%06d", loadLength))\(String(format: "%06d", codeLength))".utf8)
+        return [0x1A, 0, 1, 0, 0, 0, 0, 0, UInt8(name.count)] + name + [UInt8(part2.count)] + part2
+    }
+
+    /// Download block (0x1B), sent by the PLC to fetch the block.
+    static func downloadBlock(_ name: [UInt8]) -> [UInt8] { [0x1B, 0, 1, 0, 0, 0, 0, 0, UInt8(name.count)] + name }
+
+    /// The tool's answer to a download block: status (last part), then length, an unknown word and the block.
+    static func downloadBlockData(_ block: [UInt8]) -> [UInt8] { Frames.be16(UInt16(block.count)) + [0x00, 0xFB] + block }
+
+    /// Download ended (0x1C), sent by the PLC: status, error code 0, the file name.
+    static func downloadEnded(_ name: [UInt8]) -> [UInt8] { [0x1C, 0, 0, 0, 0, 0, 0, 0, UInt8(name.count)] + name }
+}

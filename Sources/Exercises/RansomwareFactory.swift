@@ -174,18 +174,14 @@ public struct RansomwareFactoryExercise {
 
     /// Cisco ASA syslog: the foothold's call out, the night's large upload, routine browsing.
     mutating func firewall() -> [(Int64, String)] {
-        var out: [(Int64, String)] = []
         let m = moments
-        func line(_ t: Int64, _ severity: Int, _ id: Int, _ text: String) {
-            let stamp = Timestamp(nanoseconds: t).iso8601(precision: .seconds, utcOffsetSeconds: Self.utcOffset)
-            out.append((t, "<\(20 * 8 + severity)>\(stamp) fw-4 : %ASA-\(severity)-\(id): \(text)"))
-        }
+        var fw = ASALog(host: "fw-4", utcOffset: Self.utcOffset, firstConnection: 0)
         var conn = 5_100_000
         func outbound(_ t: Int64, _ src: String, _ dst: String, _ seconds: Int, _ bytes: Int64) {
             conn += 1 + Int(rng.next() % 9)
             let port = 49_152 + Int(rng.next() % 16_000)
-            line(t, 6, 302_013, "Built outbound TCP connection \(conn) for outside:\(dst)/443 (\(dst)/443) to inside:\(src)/\(port) (\(Site.outside)/\(port))")
-            line(t + Int64(seconds) * 1_000_000_000, 6, 302_014, "Teardown TCP connection \(conn) for outside:\(dst)/443 to inside:\(src)/\(port) "
+            fw.line(t, 6, 302_013, "Built outbound TCP connection \(conn) for outside:\(dst)/443 (\(dst)/443) to inside:\(src)/\(port) (\(Site.outside)/\(port))")
+            fw.line(t + Int64(seconds) * 1_000_000_000, 6, 302_014, "Teardown TCP connection \(conn) for outside:\(dst)/443 to inside:\(src)/\(port) "
                  + "duration \(seconds / 3600):\(String(format: "%02d:%02d", seconds % 3600 / 60, seconds % 60)) bytes \(bytes) TCP FINs")
         }
         var t = Self.local(8, 0, 7)
@@ -195,7 +191,7 @@ public struct RansomwareFactoryExercise {
         }
         outbound(m.phish + 3_000_000_000, Site.ws, Site.c2, 1_800, 2_310_442)
         outbound(m.exfil, Site.fs, Site.drop, m.exfilSeconds, 3_412_883_201)
-        return out
+        return fw.lines
     }
 
     // MARK: Capture and historian

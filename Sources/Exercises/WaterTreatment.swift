@@ -450,75 +450,43 @@ public struct WaterTreatmentExercise {
     // MARK: Firewall
 
     mutating func firewallLines() -> [(Int64, String)] {
-        var out: [(Int64, String)] = []
         let m = moments
-        func line(_ t: Int64, _ severity: Int, _ id: Int, _ text: String) {
-            let pri = 20 * 8 + severity
-            out.append((t, "<\(pri)>\(Self.iso(t, local: true)) fw-1 : %ASA-\(severity)-\(id): \(text)"))
-        }
-        var conn = 884_200
-        func nextConn() -> Int { conn += 1 + Int(rng.next() % 7); return conn }
+        var fw = ASALog(host: "fw-1", utcOffset: Int(Self.utcOffset), firstConnection: 884_200)
         // Scanners knocking on the outside address all day.
-        var t = Self.local(6, 0, 5)
-        while t < Self.local(15, 0) {
-            let src = "203.0.113.\(1 + rng.next() % 254)"
-            if src == Site.contractorIP { t += 30_000_000_000; continue }
-            let port = [23, 445, 3389, 22, 502, 8080][Int(rng.next() % 6)]
-            line(t, 4, 106_023, "Deny tcp src outside:\(src)/\(30_000 + rng.next() % 30_000) dst outside:"
-                 + "\(Site.firewallOutside)/\(port) by access-group \"outside_access_in\" [0x0, 0x0]")
-            t += Int64(40 + rng.next() % 200) * 1_000_000_000
-        }
+        fw.scanners(from: Self.local(6, 0, 5), to: Self.local(15, 0), outside: Site.firewallOutside,
+                    skip: [Site.contractorIP], &rng)
         // The jump host's hourly update checks.
-        t = Self.local(6, 3, 12)
+        var t = Self.local(6, 3, 12)
         while t < Self.local(15, 0) {
-            let c = nextConn()
+            let c = fw.nextConn(&rng)
             let sport = 50_000 + Int(rng.next() % 10_000)
-            line(t, 6, 302_013, "Built outbound TCP connection \(c) for outside:13.107.4.50/443 (13.107.4.50/443) to "
-                 + "inside:\(Site.jump.address)/\(sport) (\(Site.firewallOutside)/\(sport))")
-            line(t + 4_000_000_000, 6, 302_014, "Teardown TCP connection \(c) for outside:13.107.4.50/443 to "
-                 + "inside:\(Site.jump.address)/\(sport) duration 0:00:04 bytes 18234 TCP FINs")
+            fw.line(t, 6, 302_013, "Built outbound TCP connection \(c) for outside:13.107.4.50/443 (13.107.4.50/443) to "
+                    + "inside:\(Site.jump.address)/\(sport) (\(Site.firewallOutside)/\(sport))")
+            fw.line(t + 4_000_000_000, 6, 302_014, "Teardown TCP connection \(c) for outside:13.107.4.50/443 to "
+                    + "inside:\(Site.jump.address)/\(sport) duration 0:00:04 bytes 18234 TCP FINs")
             t += 3_600_000_000_000 + Int64(rng.next() % 120_000_000_000)
         }
-        func vpnSession(user: String, group: String, from ip: String, assigned: String, start: Int64, rdp: Int64,
-                        rdpEnd: Int64, end: Int64, port: Int) {
-            line(start, 6, 113_004, "AAA user authentication Successful : server = \(Site.dc.address) : user = \(user)")
-            line(start + 300_000_000, 6, 113_039, "Group <\(group)> User <\(user)> IP <\(ip)> AnyConnect parent session started.")
-            line(start + 900_000_000, 6, 722_022, "Group <\(group)> User <\(user)> IP <\(ip)> TCP SVC connection established without compression")
-            line(start + 1_000_000_000, 6, 722_051, "Group <\(group)> User <\(user)> IP <\(ip)> IPv4 Address <\(assigned)> IPv6 address <::> assigned to session")
-            let c = nextConn()
-            line(rdp, 6, 302_013, "Built inbound TCP connection \(c) for vpn:\(assigned)/\(port) (\(assigned)/\(port)) to "
-                 + "inside:\(Site.jump.address)/3389 (\(Site.jump.address)/3389) (\(user))")
-            let dur = Int((rdpEnd - rdp) / 1_000_000_000)
-            line(rdpEnd, 6, 302_014, "Teardown TCP connection \(c) for vpn:\(assigned)/\(port) to inside:"
-                 + "\(Site.jump.address)/3389 duration \(dur / 3600):\(String(format: "%02d:%02d", dur / 60 % 60, dur % 60)) "
-                 + "bytes \(2_000_000 + rng.next() % 9_000_000) TCP FINs (\(user))")
-            let total = Int((end - start) / 1_000_000_000)
-            line(end - 200_000_000, 6, 722_023, "Group <\(group)> User <\(user)> IP <\(ip)> SVC connection terminated without compression")
-            line(end, 4, 113_019, "Group = \(group), Username = \(user), IP = \(ip), Session disconnected. Session Type: "
-                 + "SSL, Duration: \(total / 3600)h:\(String(format: "%02d", total / 60 % 60))m:"
-                 + "\(String(format: "%02d", total % 60))s, Bytes xmt: \(3_000_000 + rng.next() % 9_000_000), Bytes rcv: "
-                 + "\(400_000 + rng.next() % 900_000), Reason: User Requested")
-        }
-        vpnSession(user: "contractor1", group: "GP-Contractors", from: Site.contractorIP,
-                   assigned: Site.contractorVPNAddress, start: m.contractorVPN, rdp: m.contractorRDP,
-                   rdpEnd: m.contractorLogoff + 600_000_000, end: m.contractorVPNEnd, port: 55_012)
+        fw.vpnSession(user: "contractor1", group: "GP-Contractors", from: Site.contractorIP,
+                      assigned: Site.contractorVPNAddress, start: m.contractorVPN, rdp: m.contractorRDP,
+                      rdpEnd: m.contractorLogoff + 600_000_000, end: m.contractorVPNEnd, port: 55_012,
+                      target: Site.jump.address, authServer: Site.dc.address, &rng)
         // Password guessing against the VPN, then the vendor account works.
         for (i, f) in m.vpnFailures.enumerated() {
-            let user = i < 3 ? ["admin", "support", "vendor"][i] : "vendor-svc"
-            line(f, 6, 113_005, "AAA user authentication Rejected : reason = AAA failure : server = \(Site.dc.address) : "
-                 + "user = \(user) : user IP = \(Site.attackerIP)")
+            fw.vpnRejected(f, user: i < 3 ? ["admin", "support", "vendor"][i] : "vendor-svc", from: Site.attackerIP,
+                           authServer: Site.dc.address)
         }
-        vpnSession(user: "vendor-svc", group: "GP-Vendors", from: Site.attackerIP, assigned: Site.attackerVPNAddress,
-                   start: m.vpnLogon, rdp: m.jumpRDP, rdpEnd: m.jumpLogoff + 700_000_000, end: m.vpnEnd, port: 50_122)
+        fw.vpnSession(user: "vendor-svc", group: "GP-Vendors", from: Site.attackerIP, assigned: Site.attackerVPNAddress,
+                      start: m.vpnLogon, rdp: m.jumpRDP, rdpEnd: m.jumpLogoff + 700_000_000, end: m.vpnEnd, port: 50_122,
+                      target: Site.jump.address, authServer: Site.dc.address, &rng)
         // The jump host's session to the HMI crosses from the operations zone into the control zone.
-        let c = nextConn()
-        line(m.hmiRDP - 100_000_000, 6, 302_013, "Built inbound TCP connection \(c) for inside:\(Site.jump.address)/49781 "
-             + "(\(Site.jump.address)/49781) to control:\(Site.hmi.address)/3389 (\(Site.hmi.address)/3389)")
+        let c = fw.nextConn(&rng)
+        fw.line(m.hmiRDP - 100_000_000, 6, 302_013, "Built inbound TCP connection \(c) for inside:\(Site.jump.address)/49781 "
+                + "(\(Site.jump.address)/49781) to control:\(Site.hmi.address)/3389 (\(Site.hmi.address)/3389)")
         let dur = Int((m.hmiLogoff + 900_000_000 - m.hmiRDP) / 1_000_000_000)
-        line(m.hmiLogoff + 900_000_000, 6, 302_014, "Teardown TCP connection \(c) for inside:\(Site.jump.address)/49781 to "
-             + "control:\(Site.hmi.address)/3389 duration 0:\(String(format: "%02d:%02d", dur / 60, dur % 60)) bytes "
-             + "\(1_500_000 + rng.next() % 900_000) TCP FINs")
-        return out
+        fw.line(m.hmiLogoff + 900_000_000, 6, 302_014, "Teardown TCP connection \(c) for inside:\(Site.jump.address)/49781 to "
+                + "control:\(Site.hmi.address)/3389 duration 0:\(String(format: "%02d:%02d", dur / 60, dur % 60)) bytes "
+                + "\(1_500_000 + rng.next() % 900_000) TCP FINs")
+        return fw.lines
     }
 
     // MARK: Inventory and scenario

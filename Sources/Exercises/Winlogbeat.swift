@@ -106,12 +106,13 @@ public enum Winlogbeat {
                eventData: ["Image": image, "ParentImage": parent, "CommandLine": commandLine, "User": user])
     }
 
-    /// Sysmon 3: a network connection.
+    /// Sysmon 3: a network connection (with the account of the process that made it, when given).
     public static func connection(_ t: Int64, computer: String, record: Int64, image: String, src: String, srcPort: Int,
-                                  dst: String, dstPort: Int, dstHost: String = "") -> (Int64, String) {
-        sysmon(t, computer: computer, id: 3, record: record, message: "Network connection detected",
-               eventData: ["Image": image, "SourceIp": src, "SourcePort": String(srcPort), "DestinationIp": dst,
-                           "DestinationPort": String(dstPort), "DestinationHostname": dstHost, "Protocol": "tcp",
-                           "Initiated": "true"])
+                                  dst: String, dstPort: Int, dstHost: String = "", user: String? = nil) -> (Int64, String) {
+        var data = ["Image": image, "SourceIp": src, "SourcePort": String(srcPort), "DestinationIp": dst,
+                    "DestinationPort": String(dstPort), "DestinationHostname": dstHost, "Protocol": "tcp",
+                    "Initiated": "true"]
+        if let user { data["User"] = user }
+        return sysmon(t, computer: computer, id: 3, record: record, message: "Network connection detected", eventData: data)
     }
 }

@@ -88,7 +88,7 @@ public enum Markdown {
                 }
             }
             if !i.markers.isEmpty {
-                m += "\nWrites to \(escape(i.asset ?? "the controller")) in the window:\n\n| Time | Write | Step | Evidence |\n|---|---|---|---|\n"
+                m += "\nWrites and commands to \(escape(i.asset ?? "the controller")) in the window:\n\n| Time | Write or command | Step | Evidence |\n|---|---|---|---|\n"
                 for w in i.markers.prefix(60) {
                     m += "| \(t(Timestamp(nanoseconds: w.time))) | \(escape(w.label)) | \(w.step.map(String.init) ?? "") | \(cite(w.citation)) |\n"
                 }

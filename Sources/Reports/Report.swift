@@ -40,6 +40,8 @@ public struct ReportStep: Sendable {
 public struct ReportAlternative: Sendable {
     public var step: Int
     public var why: String
+    /// Whether other evidence speaks against it (the host's connection record names the chain's account).
+    public var ruledOut = false
     public var kind: String
     public var time: Timestamp
     public var citation: Citation

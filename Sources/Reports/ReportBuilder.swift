@@ -240,6 +240,13 @@ public struct ReportBuilder {
             if case .array(let vs)? = e.attributes["values"], vs.count == 1 { fields["value"] = Fmt.value(vs[0]) }
             if let tag = e.attributes["tag"]?.text, !tag.isEmpty { fields["tag"] = tag }
             if s.role == "controller write" || s.role == "controller command", let from = e.src.asset ?? e.src.ip { fields["from"] = from }
+            let blocks = ([s.event] + s.also).compactMap { x -> String? in
+                guard let type = x.event.attributes["block_type"]?.text, case .int(let n)? = x.event.attributes["block_number"]
+                else { return nil }
+                return "\(type)\(n)"
+            }
+            if !blocks.isEmpty { fields["blocks"] = blocks.joined(separator: ", ") }
+            if s.role == "vpn session", let a = e.dst.ip ?? e.attributes["assigned_ip"]?.text { fields["assigned"] = a }
             if let v = e.attributes["new"], v != .null { fields["new"] = Fmt.value(v) }
             if let v = e.attributes["old"], v != .null { fields["old"] = Fmt.value(v) }
             let link = i < chain.links.count
@@ -250,8 +257,8 @@ public struct ReportBuilder {
                               notes: s.notes, link: link, fields: fields)
         }
         let alternatives = chain.alternatives.map {
-            ReportAlternative(step: $0.step + 1, why: $0.why, kind: $0.event.event.kind, time: $0.event.event.time,
-                              citation: cite($0.event))
+            ReportAlternative(step: $0.step + 1, why: $0.why, ruledOut: $0.ruledOut, kind: $0.event.event.kind,
+                              time: $0.event.event.time, citation: cite($0.event))
         }
         return ReportChain(steps: steps, alternatives: alternatives, end: chain.end, reachesOutside: chain.reachesOutside,
                            restores: chain.restores, title: chain.title)
@@ -277,16 +284,38 @@ public struct ReportBuilder {
                            restores: false, title: f.title)
     }
 
+    /// What a controller command did, in words: "put plc-line2 in STOP", "downloaded OB1, FC10 to it".
+    static func commandClause(_ s: ReportStep, target: String, again: Bool) -> String {
+        let name = s.kind.split(separator: ".").last.map(String.init) ?? s.kind
+        if name.contains("download") { return "downloaded \(s.fields["blocks"] ?? "a program") to \(target)" }
+        if name.contains("delete") { return "deleted \(s.fields["blocks"] ?? "a block") from \(target)" }
+        if name.contains("restart") || name.contains("reinitialize") || name.contains("reset") { return "restarted \(target)" }
+        if name.hasSuffix("stop") { return "put \(target) in STOP" }
+        if name.hasSuffix("start") { return "started \(target)" + (again ? " again" : "") }
+        return "sent \(name) to \(target)"
+    }
+
     /// The root cause in words, from the chain: origin, each hop, the write and the change.
     static func rootCause(_ chain: ReportChain) -> String {
         var subject = "Someone"
         if chain.reachesOutside, let ip = chain.steps.first?.src { subject = "An outsider at \(ip)" }
         var clauses: [String] = []
         var hops: [String] = []
+        // A run of commands to one controller from one sender is one clause: "from ews-4 put plc-line2 in STOP,
+        // downloaded OB1, FC10 to it and started it again".
+        var commands: [String] = []
+        var commandsVia = ""
         func flushHops() {
-            guard !hops.isEmpty else { return }
-            clauses.append(hops.joined(separator: " and on to "))
-            hops = []
+            if !hops.isEmpty {
+                clauses.append(hops.joined(separator: " and on to "))
+                hops = []
+            }
+            if !commands.isEmpty {
+                let list = commands.count == 1 ? commands[0]
+                    : commands.dropLast().joined(separator: ", ") + " and " + commands.last!
+                clauses.append(commandsVia + list)
+                commands = []
+            }
         }
         var effect: String?
         for (i, s) in chain.steps.enumerated() {
@@ -295,7 +324,8 @@ public struct ReportBuilder {
             switch s.role {
             case "vpn session":
                 flushHops()
-                clauses.append("logged on to the remote-access VPN on \(asset)\(who)")
+                let given = s.fields["assigned"].map { " (given \($0))" } ?? ""
+                clauses.append("logged on to the remote-access VPN on \(asset)\(who)\(given)")
             case "logon session":
                 if hops.isEmpty {
                     hops.append((s.techniques.contains("T1021.001") ? "went by remote desktop to " : "logged on to ") + asset + who)
@@ -310,9 +340,14 @@ public struct ReportBuilder {
                 let point = s.fields["point"].map { " \($0)" } ?? ""
                 clauses.append("\(via)wrote \(what)to \(asset)\(point)" + (s.kind.hasPrefix("ics.") && s.kind.hasSuffix("write") ? "" : " (\(s.kind))"))
             case "controller command":
-                flushHops()
-                let via = i > 0 ? chain.steps[i - 1].asset.map { "through \($0) " } ?? "" : s.fields["from"].map { "from \($0) " } ?? ""
-                clauses.append("\(via)sent \(s.kind.split(separator: ".").last ?? "a command") to \(asset)")
+                let continues = i > 0 && chain.steps[i - 1].role == "controller command" && chain.steps[i - 1].asset == s.asset
+                if !continues {
+                    flushHops()
+                    commandsVia = i > 0 ? chain.steps[i - 1].asset.map { "through \($0) " } ?? ""
+                        : s.fields["from"].map { "from \($0) " } ?? ""
+                }
+                let stopped = chain.steps[..<i].contains { $0.role == "controller command" && $0.kind.hasSuffix("stop") }
+                commands.append(Self.commandClause(s, target: continues ? "it" : asset, again: stopped))
             case "impact", "process change":
                 flushHops()
                 if let tag = s.fields["tag"], let old = s.fields["old"], let new = s.fields["new"] {
@@ -367,10 +402,11 @@ public struct ReportBuilder {
                 reasons.append("No playbooks have been run on the case (jikocho run): nothing corroborates the chain.")
             }
             for a in told.alternatives {
-                reasons.append("Step \(a.step) has a competing explanation: \(a.why); the chain takes the remote session, "
-                               + "which is the one whose origin the evidence traces.")
+                reasons.append("Step \(a.step) has a competing explanation: \(a.why); " + (a.ruledOut
+                    ? "the host's own record of the connection names the chain's account, not this one."
+                    : "the chain takes the remote session, which is the one whose origin the evidence traces."))
             }
-            if !told.alternatives.isEmpty, corroborating.isEmpty { score -= 1 }
+            if told.alternatives.contains(where: { !$0.ruledOut }), corroborating.isEmpty { score -= 1 }
             for ci in clocks where ci.items.contains(where: { a in told.steps.contains { $0.citation.evidenceID == a.evidenceID } }) {
                 let u = ci.uncertaintyNanos.map { " ± \(Fmt.duration($0))" } ?? ""
                 // The shortest link with an end on this clock's evidence: what an error of the clock could break.
@@ -497,9 +533,7 @@ public struct ReportBuilder {
     static func effectRank(_ e: Event) -> Double {
         switch e.kind {
         case "process.state_change":
-            let to = e.attributes["to"]?.text.lowercased() ?? ""
-            let fault = ["trip", "fault", "fail", "alarm", "overload", "error", "emergency", "stop"].contains { to.contains($0) }
-            return fault ? 1000 : 5
+            return ChainBuilder.isFaultState(e.attributes["to"]?.text ?? "") ? 1000 : 5
         case "process.excursion":
             var samples = 1.0
             if case .int(let n)? = e.attributes["samples"] { samples = Double(n) }
@@ -525,29 +559,45 @@ public struct ReportBuilder {
         var from = min(firstWrite, t) - (told == nil ? 30 : 10) * 60 * 1_000_000_000
         var to = t + 20 * 60 * 1_000_000_000
 
-        // What followed on the same controller: excursions and further changes within the window.
-        let after = try c.events(EventQuery(from: Timestamp(nanoseconds: t), to: Timestamp(nanoseconds: to),
-                                            kinds: ["process.excursion", "process.setpoint_change", "process.state_change"]))
+        // What followed on the same controller (excursions and further changes within the window), and what other
+        // equipment did in the same minutes (a drive faulting as its line trips, a current climbing before).
+        let kinds = ["process.excursion", "process.setpoint_change", "process.state_change"]
+        let after = try c.events(EventQuery(from: Timestamp(nanoseconds: min(firstWrite, t)), to: Timestamp(nanoseconds: to),
+                                            kinds: kinds))
             .filter { ($0.event.asset ?? $0.event.host) == assetName && $0.id != impact.event.id }
-        let effects = after.map { ($0.event.message, $0.event.time, cite($0)) }
+        let nearby = try c.events(EventQuery(from: Timestamp(nanoseconds: t - 5 * 60 * 1_000_000_000),
+                                             to: Timestamp(nanoseconds: t + 5 * 60 * 1_000_000_000), kinds: kinds))
+            .filter { e in (e.event.asset ?? e.event.host).map { $0 != assetName && assets[$0] != nil } ?? false }
+        let effects = (after + nearby).sorted { $0.event.time < $1.event.time }.prefix(20).map { e in
+            (after.contains { $0.id == e.id } ? e.event.message : "\(e.event.asset ?? e.event.host ?? "?"): \(e.event.message)",
+             e.event.time, cite(e))
+        }
         if let last = after.last?.event.time.nanoseconds { to = max(to, last + 5 * 60 * 1_000_000_000) }
         from = max(from, to - 4 * 3600 * 1_000_000_000)
 
-        // The controller's tags, setpoints first.
+        // The controller's tags, setpoints first, then those of the other equipment that moved with it.
         let asset = assetName.flatMap { assets[$0] }
-        let mapping = (asset?.tagMap ?? []).sorted { ($0.setpoint == true ? 0 : 1) < ($1.setpoint == true ? 0 : 1) }
+        var others: [String] = []
+        for e in nearby { if let a = e.event.asset ?? e.event.host, !others.contains(a) { others.append(a) } }
+        let mapping = ((asset?.tagMap ?? []) + others.flatMap { assets[$0]?.tagMap ?? [] })
+            .enumerated().sorted { a, b in
+                let ka = (a.element.setpoint == true ? 0 : 1, a.offset), kb = (b.element.setpoint == true ? 0 : 1, b.offset)
+                return ka < kb
+            }.map(\.element)
         var wanted = mapping.map(\.tag)
         if let tag = impact.event.event.attributes["tag"]?.text, !wanted.contains(tag) { wanted.insert(tag, at: 0) }
         let all = try c.series()
         var series: [PlotSeries] = []
         var clockNote: String?
-        for tag in wanted.prefix(6) {
-            guard let s = all.first(where: { $0.info.tag == tag || $0.info.name == tag }) else { continue }
+        for tag in wanted {
+            guard series.count < 6, let s = all.first(where: { $0.info.tag == tag || $0.info.name == tag }) else { continue }
             let m = mapping.first { $0.tag == tag }
             var raw: [(Int64, Double)] = []
             try c.forEachSample(series: s.id, from: Timestamp(nanoseconds: from), to: Timestamp(nanoseconds: to)) { x in
                 if let v = x.value, v.isFinite { raw.append((x.time.nanoseconds, v)) }
             }
+            // A series of states (RUN, TRIPPED) has no numbers to plot; its changes are listed above.
+            guard !raw.isEmpty else { continue }
             raw.sort { $0.0 < $1.0 }
             series.append(PlotSeries(name: tag, unit: s.info.unit ?? m?.unit, low: m?.low, high: m?.high,
                                      setpoint: m?.setpoint == true, points: Self.decimate(raw, to: plotPoints),

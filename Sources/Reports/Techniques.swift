@@ -72,8 +72,8 @@ public enum Techniques {
     static func controllerTechniques(_ e: Event, asset: Asset?) -> [String] {
         let k = e.kind
         if k.contains("download") { return ["T0843"] }
-        if k.contains("stop") || k.contains("mode") { return ["T0858"] }
         if k.contains("restart") || k.contains("reinitialize") { return ["T0816"] }
+        if k.contains("stop") || k.contains("start") || k.contains("mode") { return ["T0858"] }
         if k.contains("write") {
             let ref = e.attributes["ref"]?.text
             let setpoints = Set((asset?.tagMap ?? []).filter { $0.setpoint == true }.map(\.point))

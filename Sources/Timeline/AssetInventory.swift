@@ -50,7 +50,7 @@ public enum AssetInventory {
     static let roles = ["hmi", "plc", "rtu", "historian", "engineering-workstation", "ews", "jump-host",
                         "domain-controller", "file-server", "firewall", "remote-access", "workstation", "server",
                         "switch", "router", "safety-controller", "ied", "gateway", "vpn", "printer", "scada-server",
-                        "monitoring", "web-server", "file-transfer", "mail-server", "unknown"]
+                        "monitoring", "web-server", "file-transfer", "mail-server", "drive", "unknown"]
 
     /// Reads an inventory file; throws `InventoryError` naming every mistake with its line and key.
     public static func load(path: String) throws -> [Asset] {

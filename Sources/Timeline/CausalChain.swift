@@ -11,6 +11,9 @@ public struct ChainStep: Sendable {
     /// What the step is in the chain: `impact`, `process change`, `controller write`, `logon session`, `vpn session`.
     public var role: String
     public var notes: [String] = []
+    /// Events of the same kind that the step stands for too (the later commands of one run, e.g. each block of a
+    /// download), oldest first.
+    public var also: [StoredEvent] = []
 
     public init(event: StoredEvent, asset: String?, role: String, notes: [String] = []) {
         self.event = event
@@ -34,6 +37,8 @@ public struct ChainAlternative: Sendable {
     public var step: Int
     public var event: StoredEvent
     public var why: String
+    /// Whether other evidence (the host's record of the connection, naming an account) speaks against it.
+    public var ruledOut = false
 }
 
 /// A chain from the first step the evidence supports to a physical effect, in time order.
@@ -111,10 +116,17 @@ public struct ChainBuilder {
         return try c.events(q).first.map { try chain(from: $0) }
     }
 
-    /// How far a setpoint moved, as |log ratio| (0 when unknown).
+    /// How far a setpoint moved, as |log ratio| (0 when unknown); for a state change, 1 into a fault state, else 0.
     static func magnitude(_ e: Event) -> Double {
+        if e.kind == "process.state_change" { return isFaultState(e.attributes["to"]?.text ?? "") ? 1 : 0 }
         guard case .double(let r)? = e.attributes["ratio"], r > 0 else { return 0 }
         return abs(log(r))
+    }
+
+    /// Whether a state's name says something went wrong or stopped (TRIPPED, FAULT OC, ALARM, E-STOP …).
+    public static func isFaultState(_ state: String) -> Bool {
+        let s = state.lowercased()
+        return ["trip", "fault", "fail", "alarm", "overload", "error", "emergency", "stop"].contains { s.contains($0) }
     }
 
     /// The earlier change that this one undoes (same controller and tag, back to the value it had), if any.
@@ -139,7 +151,7 @@ public struct ChainBuilder {
                                   + "\(undone.event.time.iso8601(precision: .seconds)) (event #\(undone.id))")
         }
         var links: [ChainLink] = []
-        var alternatives: [(StoredEvent, String)] = []
+        var alternatives: [(StoredEvent, String, Bool)] = []
         var reachesOutside = false
         var end = ""
         var visitedHosts = Set<String>()
@@ -170,6 +182,19 @@ public struct ChainBuilder {
                     "\(cmd.event.kind) reached \(asset) \(ClockCorrection.seconds(gap)) before the effect on the same controller")
             current = cmd
             direct = true
+            // The commands the same host sent the controller just before (a stop, then downloads, then a start are
+            // one change of the program): each kind once, from its first in the run.
+            for run in try commandSequence(before: cmd, asset: asset).reversed() {
+                let earlier = run[0]
+                let from = earlier.event.src.ip ?? "?"
+                let later = steps[0].event.event.kind
+                var step = ChainStep(event: earlier, asset: asset, role: "controller command")
+                step.also = Array(run.dropFirst())
+                if !step.also.isEmpty { step.notes.append("\(run.count) \(earlier.event.kind) commands in a row") }
+                prepend(step, "command-sequence",
+                        "\(from) sent \(earlier.event.kind) to \(asset) before \(later), in the same run of commands")
+                current = earlier
+            }
         }
         // A physical effect other than a setpoint change: the setpoint change on the same controller before it.
         if !direct, current.event.kind != "process.setpoint_change", current.event.domain == .process {
@@ -222,15 +247,25 @@ public struct ChainBuilder {
                 return finish()
             }
             visitedHosts.insert(host)
-            let (sessions, hasLogs) = try activeSessions(on: host, at: atTime)
+            var (sessions, hasLogs) = try activeSessions(on: host, at: atTime)
+            // The host's own record of the connection that carried the step, when it names the account of the
+            // process that made it, tells which session it was.
+            var owner: String?
+            if let (i, why) = try connectionOwner(on: host, carrying: current.event, at: atTime, among: sessions) {
+                sessions.insert(sessions.remove(at: i), at: 0)
+                owner = why
+            }
             guard let first = sessions.first else {
                 end = hasLogs
                     ? "no logon session on \(host) was active at \(Timestamp(nanoseconds: atTime).iso8601(precision: .seconds)) in its logs"
                     : "\(host) (\(ip)) sent it, but the case holds no logon records of \(host)"
                 return finish()
             }
-            for other in sessions.dropFirst() { alternatives.append((other.event, other.describe(host: host, competing: true))) }
+            for other in sessions.dropFirst() {
+                alternatives.append((other.event, other.describe(host: host, competing: true, ruledOut: owner != nil), owner != nil))
+            }
             let why = "\(ip) is \(host) (inventory); \(first.describe(host: host, competing: false))"
+                + (owner.map { "; \($0)" } ?? "")
             prepend(ChainStep(event: first.event, asset: host, role: "logon session"), "host-session", why)
             current = first.event
             atTime = current.event.time.nanoseconds
@@ -244,10 +279,10 @@ public struct ChainBuilder {
 
         func finish() -> CausalChain {
             // Alternatives point at the step they compete with (by event id).
-            let alts = alternatives.compactMap { (event, why) -> ChainAlternative? in
+            let alts = alternatives.compactMap { (event, why, ruledOut) -> ChainAlternative? in
                 // A competing session belongs to the logon step on the same host.
                 let idx = steps.firstIndex { $0.role == "logon session" && $0.asset == (assetOf(event.event) ?? "") }
-                return idx.map { ChainAlternative(step: $0, event: event, why: why) }
+                return idx.map { ChainAlternative(step: $0, event: event, why: why, ruledOut: ruledOut) }
             }
             return CausalChain(steps: steps, links: links, alternatives: alts, end: end, reachesOutside: reachesOutside,
                                restores: undone != nil)
@@ -266,8 +301,39 @@ public struct ChainBuilder {
         guard kind.hasPrefix("ics.") else { return false }
         let name = kind.split(separator: ".").last.map(String.init) ?? ""
         return ["plc_stop", "plc_start", "cold_restart", "warm_restart", "reinitialize_device", "reset_process",
-                "request_download", "download_block", "download_ended", "delete_block", "set_operating_mode"]
+                "request_download", "download_block", "download_ended", "delete_block", "set_operating_mode",
+                // S7comm: a block download (request, block, end), a block deleted or activated (PI services).
+                "block_download", "block_delete", "block_activate"]
             .contains(name)
+    }
+
+    /// How far apart the commands of one run may be.
+    public var sequenceGap: Int64 = 10 * 60 * 1_000_000_000
+
+    /// The controller commands the sender of `cmd` sent the same controller before it, no two more than
+    /// `sequenceGap` apart: runs of the same kind, each oldest first, the runs oldest first, at most six runs.
+    /// Commands of `cmd`'s own kind right before it are left out (the chain already has one of them).
+    func commandSequence(before cmd: StoredEvent, asset: String) throws -> [[StoredEvent]] {
+        guard let sender = cmd.event.src.ip else { return [] }
+        let found = try c.events(EventQuery(from: Timestamp(nanoseconds: cmd.event.time.nanoseconds - 6 * sequenceGap),
+                                            to: cmd.event.time, kinds: ["ics"]))
+            .filter { $0.id != cmd.id && $0.event.time <= cmd.event.time && Self.isControllerCommand($0.event.kind)
+                && $0.event.src.ip == sender && assetOf($0.event) == asset }
+        var runs: [[StoredEvent]] = []
+        var latest = cmd
+        var kind = cmd.event.kind
+        for e in found.reversed() {
+            guard latest.event.time.nanoseconds - e.event.time.nanoseconds <= sequenceGap else { break }
+            if e.event.kind == kind {
+                if !runs.isEmpty { runs[runs.count - 1].insert(e, at: 0) }
+            } else {
+                guard runs.count < 6 else { break }
+                runs.append([e])
+            }
+            kind = e.event.kind
+            latest = e
+        }
+        return runs.reversed()
     }
 
     /// The latest event of the kinds in `[before − window, before]` that satisfies `where`.
@@ -379,11 +445,12 @@ public struct ChainBuilder {
             }
         }
 
-        func describe(host: String, competing: Bool) -> String {
+        func describe(host: String, competing: Bool, ruledOut: Bool = false) -> String {
             let since = Timestamp(nanoseconds: start).iso8601(precision: .seconds)
             let from = sourceIP.map { " from \($0)" } ?? ""
             let base = "\(typeName) of \(user ?? "?") on \(host)\(from), active since \(since)"
             guard competing else { return "the session active then: " + base }
+            if ruledOut { return base + " (also active then, but the connection that carried it was made under another account)" }
             return base + (rank == 1 ? " (someone at the console could have done it too)" : " (also active then)")
         }
     }
@@ -429,6 +496,33 @@ public struct ChainBuilder {
         }
         sessions.sort { a, b in a.rank != b.rank ? a.rank < b.rank : a.start > b.start }
         return (sessions, hasLogs)
+    }
+
+    /// The session whose account made the connection that carried `step` from `host`, by the host's own connection
+    /// records (Sysmon 3, firewall audit 5156 with a user): the same source port when both sides have one, else the
+    /// latest connection to the same address in the ten minutes before. Returns the session's index and why.
+    func connectionOwner(on host: String, carrying step: Event, at t: Int64, among sessions: [Session]) throws
+        -> (Int, String)?
+    {
+        guard sessions.count > 1, let target = step.dst.ip else { return nil }
+        let records = try c.events(EventQuery(from: Timestamp(nanoseconds: t - 600_000_000_000),
+                                              to: Timestamp(nanoseconds: t + 1), kinds: ["net.connection"]))
+            .filter { $0.event.dst.ip == target && $0.event.user != nil && assetOf($0.event) == host }
+        let port = step.src.port
+        guard let record = records.last(where: { port != nil && $0.event.src.port == port })
+            ?? records.last(where: { $0.event.src.port == nil || port == nil }) else { return nil }
+        let account = Self.accountName(record.event.user ?? "")
+        guard let i = sessions.firstIndex(where: { Self.accountName($0.user ?? "") == account }) else { return nil }
+        let process = Self.field(record.event, "Image").map { " by \($0.split(separator: "\\").last.map(String.init) ?? $0)" } ?? ""
+        let how = port != nil && record.event.src.port == port ? "from port \(port!)" : "to \(target)"
+        return (i, "\(host)'s own record of the connection \(how)\(process) names \(record.event.user!) "
+                + "(\(record.event.time.iso8601(precision: .seconds)))")
+    }
+
+    /// `DOMAIN\\user`, `user@domain` → `user`, lower case.
+    static func accountName(_ s: String) -> String {
+        let afterDomain = s.split(separator: "\\").last.map(String.init) ?? s
+        return (afterDomain.split(separator: "@").first.map(String.init) ?? afterDomain).lowercased()
     }
 
     /// The VPN session that was given `ip` before `t` and had not ended by then.

@@ -213,7 +213,7 @@ public struct ClockEstimator {
 
     func observations(_ c: Case, clockOf: [Int64: String], resolver: AssetResolver) throws -> [Observation] {
         var out: [Observation] = []
-        let q = EventQuery(kinds: ["ics.modbus.write", "rdp.connect", "net.flow_start", "net.flow", "auth.logon",
+        let q = EventQuery(kinds: ["ics.modbus.write", "rdp.connect", "net.flow_start", "net.flow", "net.connection", "auth.logon",
                                    "dns.query", "net.dns_query", "web.request"])
         try c.forEachEvent(q) { s in
             let e = s.event
@@ -242,7 +242,8 @@ public struct ClockEstimator {
                     let point = Modbus.reference(table: table, address: Int(address) + i)
                     add("modbus:\(plc):\(point)=\(raw)", method: "modbus-write~historian", resolution: 1_000_000)
                 }
-            case "rdp.connect", "net.flow_start", "net.flow":
+            // A connection as the network saw it, or as the host that made it logged it (Sysmon 3 and the like).
+            case "rdp.connect", "net.flow_start", "net.flow", "net.connection":
                 guard let sip = e.src.ip, let sport = e.src.port, let d = dstName(e.dst), let dport = e.dst.port
                 else { return }
                 add("flow:\(sip):\(sport)>\(d):\(dport)", method: "connection", resolution: syslogResolution)

@@ -78,6 +78,18 @@ import Timeline
         #expect(by["clock"]?.earned == 15, "\(detail)")
         #expect((by["chain"]?.earned ?? 0) >= 24, "\(detail)")
         #expect(grade.total >= 85, "\(detail)")
+        if name == PLCStopDownloadExercise.name {
+            // The stop, the downloads and the start are one run of commands in the chain, and the technician at the
+            // console competes with the remote session only until EWS-4's own connection record names the account.
+            let chain = try #require(report.chain)
+            #expect(chain.steps.map(\.kind).suffix(4) == ["ics.s7.plc_stop", "ics.s7.block_download", "ics.s7.plc_start",
+                                                           "process.state_change"])
+            #expect(chain.steps.first { $0.kind == "ics.s7.block_download" }?.fields["blocks"] == "OB1, FC10")
+            let decoy = try #require(chain.alternatives.first)
+            #expect(decoy.ruledOut && decoy.why.contains("t.ishida"))
+            #expect(chain.steps.contains { $0.link?.why.contains("names PLANT6\\ext.nakamura") == true })
+            #expect(report.conclusion.rootCause.contains("put plc-line2 in STOP, downloaded OB1, FC10 to it and started it again"))
+        }
         if key.cyberCause == false {
             // The report says so, and why: the effect first, with what led up to it.
             #expect(report.conclusion.rootCause.hasPrefix("No evidence of a cyber cause"))

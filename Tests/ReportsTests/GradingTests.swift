@@ -36,6 +36,28 @@ import Timeline
         #expect(g.total < 40)
     }
 
+    /// The PLC stop exercise's decoy: the maintenance technician at the engineering workstation's console.
+    @Test func blamingTheMaintenanceTechnicianLosesTheMarksItShould() throws {
+        let key = try AnswerKey.load(exercise: PLCStopDownloadExercise.name)
+        var a = key
+        a.cyberCause = false
+        a.rootCause = "The maintenance technician t.ishida stopped the line's PLC from EWS-4's console and downloaded the "
+            + "wrong blocks while replacing the photo-eye."
+        // His console logon instead of the VPN session and the remote desktop logon.
+        a.chain.removeFirst(2)
+        a.chain.insert(ExerciseAnswer.Step(kind: "auth.logon", asset: "ews-4",
+                                           time: Timestamp(nanoseconds: PLCStopDownloadExercise.local(1, 1, 52, 10.6)),
+                                           fields: ["user": "t.ishida"]), at: 0)
+        let g = Grader().grade(a, key: key)
+        let by = Dictionary(uniqueKeysWithValues: g.items.map { ($0.question, $0) })
+        #expect(by["cyber_cause"]?.earned == 0)
+        // Four of six steps, less one for naming the decoy: half the chain's marks.
+        #expect(by["chain"]?.earned == 15, "\(by["chain"]?.notes ?? [])")
+        #expect(by["chain"]?.notes.contains { $0.contains("not the cause") && $0.contains("t.ishida") } == true)
+        #expect((by["root_cause"]?.earned ?? 20) < 10, "\(by["root_cause"]?.notes ?? [])")
+        #expect(g.total < 60)
+    }
+
     @Test func aCloseClockAndAMissingTechniqueCostLittle() throws {
         let key = try Self.key()
         var a = key

@@ -8,8 +8,9 @@ import Parsers
 /// The record's own fields are kept as the event's attributes.
 public struct JSONLinesCollector: Collector {
     public static let name = "log/jsonl"
-    public static let version = "3"    // 2: RDP user and client from UserData (1149, 21–25); 3: endpoints from the
-                                       // same fields as native EVTX (Sysmon SourceIp/DestinationIp, 5156, …)
+    public static let version = "4"    // 2: RDP user and client from UserData (1149, 21–25); 3: endpoints from the
+                                       // same fields as native EVTX (Sysmon SourceIp/DestinationIp, 5156, …);
+                                       // 4: the account too (Sysmon's User when no TargetUserName)
 
     public init() {}
 
@@ -195,15 +196,14 @@ public struct JSONLinesCollector: Collector {
             kind = WindowsEventKinds.refine(WindowsEventKinds.kind(eventID: id, channel: channel, provider: provider)
                                             ?? "windows.event", status: text(o, "winlog.event_data.Status"))
             host = text(o, "winlog.computer_name") ?? text(o, "host.name")
-            user = text(o, "winlog.event_data.TargetUserName") ?? text(o, "winlog.event_data.SubjectUserName")
-                ?? text(o, "user.name")
-            // Who and from where, by the same fields and ranks as native EVTX (`IpAddress` before `SourceIp`, …), so
-            // that a record means the same whichever way it was exported.
+            // Who and from where, by the same fields and ranks as native EVTX (`TargetUserName` before Sysmon's
+            // `User`, `IpAddress` before `SourceIp`, …), so that a record means the same whichever way it was exported.
             var roles = EVTXCollector.Roles()
             if case .object(let data)? = o["winlog"].flatMap({ if case .object(let w) = $0 { w["event_data"] } else { nil } }) {
                 for (k, v) in data { if case .string(let t) = v { roles.consider(k, t) } }
             }
             func role(_ r: EVTXCollector.Role) -> String? { roles.found[r.rawValue] }
+            user = role(.user) ?? text(o, "user.name")
             func address(_ r: EVTXCollector.Role) -> String? {
                 role(r).map(EVTXCollector.plainIP).flatMap { IPAddressText.isLiteral($0) ? $0 : nil }
             }
