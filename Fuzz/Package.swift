@@ -11,8 +11,17 @@ let targets = ["FuzzEVTXChunk", "FuzzEVTXFile", "FuzzSyslog", "FuzzAccessLog", "
 
 let package = Package(
     name: "JikochoFuzz",
+    dependencies: [.package(url: "https://github.com/jpsim/Yams", from: "6.2.2")],
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib"),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive"),
+        // The archive reader (Sources/Collectors/Archives) over libarchive, reading from memory.
+        .target(name: "ArchiveCore", dependencies: ["CArchive"]),
+        .executableTarget(name: "FuzzArchive", dependencies: ["ArchiveCore"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        // The YAML loaders (Sigma rules, playbooks, scenarios, answers, inventories), linked file by file; Yams
+        // itself is a dependency (its coverage counters are not needed: the loaders' are).
+        .target(name: "YAMLLoaders", dependencies: ["JikochoModel", .product(name: "Yams", package: "Yams")]),
+        .executableTarget(name: "FuzzYAML", dependencies: ["YAMLLoaders"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .target(name: "JikochoModel"),
         .target(name: "Parsers", dependencies: ["JikochoModel", "CZlib"]),
         .target(name: "FuzzSupport", dependencies: ["Parsers"]),

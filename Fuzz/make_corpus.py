@@ -144,6 +144,57 @@ def network_seeds(path):
             write("FuzzNetworkStream", f"{base}-{server}-{k}", blob)
 
 
+def yaml_seeds(have):
+    """FuzzYAML: the project's playbooks and Sigma rules, the exercises' scenarios and inventories, and a sample of
+    SigmaHQ's rules (every 25th, correlations included)."""
+    paths = sorted(glob.glob(os.path.join(ROOT, "Playbooks", "**", "*.y*ml"), recursive=True))
+    paths += sorted(glob.glob(os.path.join(ROOT, "Evidence", "*", "*.yaml")))
+    if have:
+        rules = sorted(glob.glob(os.path.join(DATASETS, "sigma", "**", "*.yml"), recursive=True))
+        paths += rules[::25]
+    for path in paths:
+        with open(path, "rb") as f:
+            data = f.read()
+        name = os.path.relpath(path, ROOT).replace(os.sep, "_").lstrip("._")
+        write("FuzzYAML", name, data[:8192])
+
+
+def archive_seeds():
+    """FuzzArchive: small archives of the repository's own files in the formats Python writes (zip stored and
+    deflated, tar plain, gz, bz2 and xz, a lone gz file, a zip inside a tar)."""
+    import gzip
+    import io
+    import tarfile
+    import zipfile
+    files = sorted(glob.glob(os.path.join(ROOT, "Evidence", "*", "*.yaml")))[:3]
+    members = [(os.path.basename(p), open(p, "rb").read()[:2000]) for p in files]
+    members.append(("dir/../escape.txt", b"a member named to leave the folder\n"))
+    for method, name in [(zipfile.ZIP_STORED, "stored.zip"), (zipfile.ZIP_DEFLATED, "deflated.zip")]:
+        b = io.BytesIO()
+        with zipfile.ZipFile(b, "w", method) as z:
+            for n, d in members:
+                z.writestr(n, d)
+            z.writestr("empty/", b"")
+        write("FuzzArchive", name, b.getvalue())
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("inner.txt", b"nested")
+    for mode, name in [("w", "plain.tar"), ("w:gz", "t.tar.gz"), ("w:bz2", "t.tar.bz2"), ("w:xz", "t.tar.xz")]:
+        b = io.BytesIO()
+        with tarfile.open(fileobj=b, mode=mode, format=tarfile.PAX_FORMAT) as t:
+            for n, d in members + [("nested.zip", inner.getvalue())]:
+                info = tarfile.TarInfo(n)
+                info.size = len(d)
+                info.mtime = 1612483200
+                t.addfile(info, io.BytesIO(d))
+            link = tarfile.TarInfo("link-to-passwd")
+            link.type = tarfile.SYMTYPE
+            link.linkname = "/etc/passwd"
+            t.addfile(link)
+        write("FuzzArchive", name, b.getvalue())
+    write("FuzzArchive", "lone.log.gz", gzip.compress(members[0][1], mtime=0))
+
+
 def main():
     for target, lines in FIXTURES.items():
         for i, line in enumerate(lines):
@@ -179,7 +230,10 @@ def main():
                 write("FuzzEVTXChunk", f"{base}-{i}", chunk[:16384])
     for path in sorted(glob.glob(os.path.join(DATASETS, "pcaps", "*", "*.pcap"))) if have else []:
         network_seeds(path)
-    for target in list(FIXTURES) + ["FuzzEVTXChunk", "FuzzEVTXFile", "FuzzPacket", "FuzzNetworkStream"]:
+    yaml_seeds(have)
+    archive_seeds()
+    for target in list(FIXTURES) + ["FuzzEVTXChunk", "FuzzEVTXFile", "FuzzPacket", "FuzzNetworkStream", "FuzzYAML",
+                                    "FuzzArchive"]:
         os.makedirs(os.path.join(OUT, target), exist_ok=True)
     print(f"seed corpora in {OUT}" + ("" if have else " (../shared/datasets not found: fixtures only)"), file=sys.stderr)
 

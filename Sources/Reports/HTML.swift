@@ -164,7 +164,9 @@ public enum HTML {
             h += "<p class=\"evid\">Evidence: \(cite(s.citation))</p>"
             for n in s.notes { h += "<p class=\"note\">\(escape(n))</p>" }
             for a in chain.alternatives where a.step == s.number {
-                h += "<p class=\"alt\">Competing explanation: \(escape(a.why)) — \(cite(a.citation))</p>"
+                h += a.ruledOut
+                    ? "<p class=\"alt ruled\">Competing explanation, ruled out: \(escape(a.why)) — \(cite(a.citation))</p>"
+                    : "<p class=\"alt\">Competing explanation: \(escape(a.why)) — \(cite(a.citation))</p>"
             }
             if let l = s.link {
                 h += "<p class=\"link\">↓ <b>\(escape(l.rule))</b>, \(Fmt.duration(l.gapNanos)) later: \(escape(l.why))</p>"
@@ -347,7 +349,7 @@ public enum HTML {
         .role{font-weight:700}.asset{background:#e7f0fa;color:var(--blue);padding:0 6px;border-radius:3px}
         .user{background:#f1e9fb;color:#5f3dc4;padding:0 6px;border-radius:3px}
         .msg{margin:6px 0 2px;overflow-wrap:anywhere}.evid,.note,.alt,.link{margin:3px 0;font-size:13.5px}
-        .note{color:#7a4a00}.alt{color:#8a1c1c}.link{color:var(--mute);border-top:1px dashed var(--line);padding-top:5px}
+        .note{color:#7a4a00}.alt{color:#8a1c1c}.alt.ruled{color:var(--mute)}.link{color:var(--mute);border-top:1px dashed var(--line);padding-top:5px}
         .cite{font-size:12.5px;color:var(--mute);overflow-wrap:anywhere}
         figure{margin:10px 0}svg{width:100%;height:auto;display:block}
         svg text{font:11px system-ui,"Segoe UI",Arial,"DejaVu Sans","Hiragino Sans",Meiryo,"Noto Sans CJK JP",sans-serif;fill:#3d454d}

@@ -69,7 +69,7 @@ public enum Markdown {
                 m += "   - evidence: \(cite(s.citation))\n"
                 for n in s.notes { m += "   - note: \(escape(n))\n" }
                 for a in chain.alternatives where a.step == s.number {
-                    m += "   - competing explanation: \(escape(a.why)) (\(cite(a.citation)))\n"
+                    m += "   - competing explanation\(a.ruledOut ? ", ruled out" : ""): \(escape(a.why)) (\(cite(a.citation)))\n"
                 }
                 if let l = s.link {
                     m += "   - ↓ \(escape(l.rule)), \(Fmt.duration(l.gapNanos)) later: \(escape(l.why))\n"

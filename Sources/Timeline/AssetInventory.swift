@@ -1,4 +1,6 @@
-import EvidenceStore
+#if canImport(EvidenceStore)
+import EvidenceStore    // AssetResolver; the fuzz package compiles this file beside its own copy
+#endif
 import Foundation
 import JikochoModel
 import Yams

@@ -23,7 +23,7 @@ public struct Scenario: Sendable {
     }
 
     public static func parse(_ text: String, file: String) throws -> Scenario {
-        guard let root = try Yams.load(yaml: text) as? [String: Any] else {
+        guard let root = try PlainYAML.load(text, file: file) as? [String: Any] else {
             throw ExerciseKeyError("\(file): not a mapping")
         }
         let questions = (root["questions"] as? [[String: Any]] ?? []).map {
@@ -123,8 +123,43 @@ public struct ExerciseAnswer: Sendable {
     /// A trainee's answers file: the key's fields at the top, or under `answer:`.
     public static func load(path: String) throws -> ExerciseAnswer {
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        guard let root = try Yams.load(yaml: text) as? [String: Any] else { throw ExerciseKeyError("\(path): not a mapping") }
+        guard let root = try PlainYAML.load(text, file: path) as? [String: Any] else { throw ExerciseKeyError("\(path): not a mapping") }
         return try ExerciseAnswer(mapping: root["answer"] as? [String: Any] ?? root["conclusion"] as? [String: Any] ?? root,
                                   file: path)
+    }
+}
+
+/// YAML as plain values (`[String: Any]`, `[Any]`, scalars by their resolved tag), built from Yams's node tree.
+/// Yams's own `load(yaml:)` traps on a mapping key that is not a scalar (`? [a, b] : c`, found by fuzzing): here
+/// such a key is a named mistake, and the mapping nesting is bounded.
+public enum PlainYAML {
+    public static let maxDepth = 64
+
+    public static func load(_ text: String, file: String) throws -> Any? {
+        guard let node = try Yams.compose(yaml: text) else { return nil }
+        return try value(node, file: file, depth: 0)
+    }
+
+    static func value(_ node: Node, file: String, depth: Int) throws -> Any {
+        guard depth < maxDepth else {
+            throw ExerciseKeyError("\(file):\(node.mark?.line ?? 0): nested more than \(maxDepth) deep")
+        }
+        switch node {
+        case .scalar:
+            return node.any
+        case .sequence(let items):
+            return try items.map { try value($0, file: file, depth: depth + 1) }
+        case .mapping(let pairs):
+            var out: [String: Any] = [:]
+            for (k, v) in pairs {
+                guard case .scalar(let key) = k else {
+                    throw ExerciseKeyError("\(file):\(k.mark?.line ?? 0): a key must be plain text, not a list or a mapping")
+                }
+                out[key.string] = try value(v, file: file, depth: depth + 1)
+            }
+            return out
+        case .alias:
+            return NSNull()
+        }
     }
 }

@@ -105,7 +105,11 @@ import Timeline
         for (text, expected) in [("- a list\n", "not a mapping"),
                                  ("chain:\n  - {kind: auth.logon, time: yesterday}\n", "chain[0].time: yesterday"),
                                  ("chain:\n  - {event: seventy}\n", "chain[0].event: seventy"),
-                                 ("clock_offsets: {historian-1: soon}\n", "clock_offsets.historian-1: soon")] {
+                                 ("clock_offsets: {historian-1: soon}\n", "clock_offsets.historian-1: soon"),
+                                 // Yams's own loader traps on a key that is a list (found by FuzzYAML).
+                                 ("cyber_cause: true\n? [a, b]\n: c\n", "a.yaml:2: a key must be plain text"),
+                                 ("chain:\n  - {[kind]: auth.logon}\n", "a key must be plain text"),
+                                 (String(repeating: "- ", count: 70) + "x\n", "nested more than 64 deep")] {
             let path = tmp.file("a.yaml", text)
             do {
                 _ = try ExerciseAnswer.load(path: path)

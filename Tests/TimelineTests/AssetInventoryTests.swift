@@ -79,7 +79,7 @@ import Timeline
 
     static let roleList = "hmi, plc, rtu, historian, engineering-workstation, ews, jump-host, domain-controller, "
         + "file-server, firewall, remote-access, workstation, server, switch, router, safety-controller, ied, gateway, "
-        + "vpn, printer, scada-server, monitoring, web-server, file-transfer, mail-server, unknown"
+        + "vpn, printer, scada-server, monitoring, web-server, file-transfer, mail-server, drive, unknown"
 
     /// Events are resolved against the inventory when read: a new inventory changes what every event resolves to,
     /// with nothing ingested again; `--asset` finds an asset's events by its addresses; addresses no asset claims

@@ -63,7 +63,7 @@ import Testing
         var r = try runProgram(bin, ["assets", dir, "import", bad])
         #expect(r.status != 0)
         #expect(r.stderr.split(separator: "\n") == [
-            "bad.yaml:3:11: assets[0].role: plcc is not a role; use one of hmi, plc, rtu, historian, engineering-workstation, ews, jump-host, domain-controller, file-server, firewall, remote-access, workstation, server, switch, router, safety-controller, ied, gateway, vpn, printer, scada-server, monitoring, web-server, file-transfer, mail-server, unknown",
+            "bad.yaml:3:11: assets[0].role: plcc is not a role; use one of hmi, plc, rtu, historian, engineering-workstation, ews, jump-host, domain-controller, file-server, firewall, remote-access, workstation, server, switch, router, safety-controller, ied, gateway, vpn, printer, scada-server, monitoring, web-server, file-transfer, mail-server, drive, unknown",
             "Error: bad.yaml:5:12: assets[1].level: a Purdue level is a whole number from 0 to 5; 2 mistakes in \(bad); nothing was imported",
         ])
         let good = tmp.file("assets.yaml", "assets:\n  - name: hmi-1\n    role: hmi\n    hostnames: [HMI-01]\n    addresses: [10.0.20.10]\n")

@@ -34,9 +34,26 @@ public final class ArchiveReader {
     public private(set) var isCompressedFile = false
     private var pendingFirst = false
 
+    /// The bytes an archive read from memory is opened on; freed with the reader.
+    private var memory: UnsafeMutableRawBufferPointer?
+
     /// Opens `path` as an archive; nil when it is none (a plain file is not an archive, nor is a corrupt one that
     /// libarchive cannot even start to read).
-    public init?(path: String) {
+    public convenience init?(path: String) {
+        self.init { a, _ in archive_read_open_filename(a, path, 1 << 16) }
+    }
+
+    /// Opens bytes in memory as an archive, as `init(path:)` does a file (what the fuzz target feeds it).
+    public convenience init?(bytes: [UInt8]) {
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 16)
+        copy.copyBytes(from: bytes)
+        self.init { a, reader in
+            reader.memory = copy
+            return archive_read_open_memory(a, copy.baseAddress, bytes.count)
+        }
+    }
+
+    private init?(open: (OpaquePointer, ArchiveReader) -> Int32) {
         guard let a = archive_read_new() else { return nil }
         archive = a
         archive_read_support_filter_all(a)
@@ -51,7 +68,7 @@ public final class ArchiveReader {
             _ = support(a)
         }
         archive_read_support_format_raw(a)    // single compressed files; refused below when not compressed
-        guard archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK else {
+        guard open(a, self) == ARCHIVE_OK else {
             return nil    // deinit frees the handle
         }
         var e: OpaquePointer?
@@ -77,7 +94,10 @@ public final class ArchiveReader {
         pendingFirst = true
     }
 
-    deinit { archive_read_free(archive) }
+    deinit {
+        archive_read_free(archive)
+        memory?.deallocate()
+    }
 
     /// The next member, or nil at the end. Throws when the archive is damaged past reading.
     public func next() throws -> Member? {

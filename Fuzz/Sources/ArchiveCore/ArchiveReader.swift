@@ -1,0 +1,1 @@
+../../../Sources/Collectors/Archives/ArchiveReader.swift

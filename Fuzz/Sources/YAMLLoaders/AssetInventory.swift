@@ -1,0 +1,1 @@
+../../../Sources/Timeline/AssetInventory.swift

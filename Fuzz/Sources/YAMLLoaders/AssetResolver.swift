@@ -1,0 +1,1 @@
+../../../Sources/EvidenceStore/AssetResolver.swift

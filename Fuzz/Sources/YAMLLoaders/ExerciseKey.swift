@@ -1,0 +1,1 @@
+../../../Sources/Timeline/ExerciseKey.swift
