@@ -156,25 +156,19 @@ public struct LiftStationFalseAlarmExercise {
     // MARK: Historian
 
     func writeHistorian(_ path: String, _ state: (Int64) -> State) throws -> Int {
-        var out = "# HIST-LS export, 1 s, interpolation none\n# TimeZone: Asia/Tokyo\n"
-        out += "Timestamp,WetWell_Level_SP (m),WetWell_Level (m),Outflow (m3/h),P101_Current (A),P101_Vibration (mm/s),"
-            + "P101_State,P102_Cmd\n"
-        let offset = Int64(Self.historianOffset * 1e9)
-        var recorded = Self.local(2, 0)
-        var rows = 0
         // The historian stamps each scan with its own clock, 43 s fast: the row it labels 04:13:13 holds what the PLC
         // held at 04:12:30 true time.
-        while recorded <= Self.local(5, 30) {
-            let s = state(recorded + offset)
-            let c = Timestamp(nanoseconds: recorded).civil(utcOffsetSeconds: Int(Self.utcOffset))
-            out += String(format: "%04d-%02d-%02d %02d:%02d:%02d,%.2f,%.2f,%.1f,%.1f,%.1f,%@,%d\n", c.year, c.month, c.day,
-                          c.hour, c.minute, c.second, s.sp, (s.level * 100).rounded() / 100, (s.outflow * 10).rounded() / 10,
-                          (s.current * 10).rounded() / 10, (s.vibration * 10).rounded() / 10, s.p101, s.p102)
-            rows += 1
-            recorded += 1_000_000_000
+        try ExerciseFiles.writeHistorian(
+            path, header: "# HIST-LS export, 1 s, interpolation none\n# TimeZone: Asia/Tokyo\n"
+                + "Timestamp,WetWell_Level_SP (m),WetWell_Level (m),Outflow (m3/h),P101_Current (A),P101_Vibration (mm/s),"
+                + "P101_State,P102_Cmd\n",
+            from: Self.local(2, 0), to: Self.local(5, 30), correction: Self.historianOffset, utcOffset: Int(Self.utcOffset)
+        ) { t in
+            let s = state(t)
+            return String(format: "%.2f,%.2f,%.1f,%.1f,%.1f,%@,%d", s.sp, (s.level * 100).rounded() / 100,
+                          (s.outflow * 10).rounded() / 10, (s.current * 10).rounded() / 10, (s.vibration * 10).rounded() / 10,
+                          s.p101, s.p102)
         }
-        try out.write(toFile: path, atomically: true, encoding: .utf8)
-        return rows
     }
 
     // MARK: Windows

@@ -320,24 +320,17 @@ public struct PLCStopDownloadExercise {
     // MARK: Historian
 
     func writeHistorian(_ path: String, _ state: (Int64) -> State) throws -> Int {
-        var out = "# HIST-6 export, 1 s, last value\n# TimeZone: Asia/Tokyo\n"
-        out += "Timestamp,Conveyor_Speed_SP (m/min),Conveyor_Speed (m/min),Drive_Current (A),Drive_State,Line_State\n"
-        let offset = Int64(Self.historianOffset * 1e9)
-        var recorded = moments.captureStart
-        var rows = 0
         // The historian stamps each scan with its own clock, 132 s fast: the row it labels 02:47:05 holds what the
         // line was doing at 02:44:53 true time.
-        while recorded <= moments.captureEnd {
-            let s = state(recorded + offset)
-            let c = Timestamp(nanoseconds: recorded).civil(utcOffsetSeconds: Self.utcOffset)
-            out += String(format: "%04d-%02d-%02d %02d:%02d:%02d,%.1f,%.1f,%.1f,%@,%@\n", c.year, c.month, c.day, c.hour,
-                          c.minute, c.second, s.sp, (s.speed * 10).rounded() / 10, (s.current * 10).rounded() / 10,
+        try ExerciseFiles.writeHistorian(
+            path, header: "# HIST-6 export, 1 s, last value\n# TimeZone: Asia/Tokyo\n"
+                + "Timestamp,Conveyor_Speed_SP (m/min),Conveyor_Speed (m/min),Drive_Current (A),Drive_State,Line_State\n",
+            from: moments.captureStart, to: moments.captureEnd, correction: Self.historianOffset, utcOffset: Self.utcOffset
+        ) { t in
+            let s = state(t)
+            return String(format: "%.1f,%.1f,%.1f,%@,%@", s.sp, (s.speed * 10).rounded() / 10, (s.current * 10).rounded() / 10,
                           s.drive.rawValue, s.line.rawValue)
-            rows += 1
-            recorded += 1_000_000_000
         }
-        try out.write(toFile: path, atomically: true, encoding: .utf8)
-        return rows
     }
 
     static let assetsYAML = """

@@ -1,5 +1,6 @@
 import CPcap
 import Foundation
+import JikochoModel
 
 /// Writes a capture with libpcap's own dumper (classic pcap, Ethernet, microsecond times), as a sensor would.
 final class CaptureWriter {
@@ -349,4 +350,26 @@ enum S7Frames {
 
     /// Download ended (0x1C), sent by the PLC: status, error code 0, the file name.
     static func downloadEnded(_ name: [UInt8]) -> [UInt8] { [0x1C, 0, 0, 0, 0, 0, 0, 0, UInt8(name.count)] + name }
+}
+
+extension ExerciseFiles {
+    /// A historian's 1 s export: `header`, then one row per second of the historian's own clock from `from` to `to`
+    /// (inclusive), stamped in local time at `utcOffset`, holding what the process was at that second plus
+    /// `correction` (the correction a trainee should find: true time = label + correction). Returns the rows.
+    static func writeHistorian(_ path: String, header: String, from: Int64, to: Int64, correction: Double, utcOffset: Int,
+                               row: (Int64) -> String) throws -> Int {
+        var out = header
+        let offset = Int64(correction * 1e9)
+        var recorded = from
+        var rows = 0
+        while recorded <= to {
+            let c = Timestamp(nanoseconds: recorded).civil(utcOffsetSeconds: utcOffset)
+            out += String(format: "%04d-%02d-%02d %02d:%02d:%02d,", c.year, c.month, c.day, c.hour, c.minute, c.second)
+                + row(recorded + offset) + "\n"
+            rows += 1
+            recorded += 1_000_000_000
+        }
+        try out.write(toFile: path, atomically: true, encoding: .utf8)
+        return rows
+    }
 }

@@ -232,21 +232,13 @@ public struct RansomwareFactoryExercise {
     }
 
     func writeHistorian(_ path: String, _ state: (Int64) -> State) throws -> Int {
-        var out = "# HIST-5 export, 1 s\n# TimeZone: Asia/Tokyo\n"
-        out += "Timestamp,Line2_Speed_SP (ppm),Line2_Speed (ppm),Line2_Run\n"
-        let behind = Int64(Self.historianOffset * 1e9)
-        var recorded = moments.captureStart
-        var rows = 0
-        while recorded <= moments.captureEnd {
-            let s = state(recorded + behind)
-            let c = Timestamp(nanoseconds: recorded).civil(utcOffsetSeconds: Self.utcOffset)
-            out += String(format: "%04d-%02d-%02d %02d:%02d:%02d,%.1f,%.1f,%d\n", c.year, c.month, c.day, c.hour, c.minute,
-                          c.second, s.sp, (s.speed * 10).rounded() / 10, s.running)
-            rows += 1
-            recorded += 1_000_000_000
+        try ExerciseFiles.writeHistorian(
+            path, header: "# HIST-5 export, 1 s\n# TimeZone: Asia/Tokyo\nTimestamp,Line2_Speed_SP (ppm),Line2_Speed (ppm),Line2_Run\n",
+            from: moments.captureStart, to: moments.captureEnd, correction: Self.historianOffset, utcOffset: Self.utcOffset
+        ) { t in
+            let s = state(t)
+            return String(format: "%.1f,%.1f,%d", s.sp, (s.speed * 10).rounded() / 10, s.running)
         }
-        try out.write(toFile: path, atomically: true, encoding: .utf8)
-        return rows
     }
 
     static let assetsYAML = """

@@ -316,28 +316,19 @@ public struct WaterTreatmentExercise {
     // MARK: Historian
 
     func writeHistorian(_ path: String, state: (Int64) -> ProcessState) throws -> Int {
-        var out = "# Exported from HIST-1 (plant historian), interpolation: none, interval 1 s\n"
-        out += "# TimeZone: America/New_York\n"
-        out += "Timestamp,NaOH_SP (ppm),Cl2_SP (mg/L),NaOH_Pump_Rate (L/h),pH_Finished (pH),Filter_Flow_SP (m3/h),"
-            + "Filter_DP (kPa)\n"
-        let offset = Int64(Self.historianOffset * 1e9)
-        var rows = 0
         // The historian stamps each scan with its own clock, which runs `historianOffset` behind: the row it labels
         // 13:30:00 holds what the PLCs held at 13:31:37 true time.
-        var recorded = Self.local(12, 30)
-        let last = Self.local(14, 30)
-        while recorded <= last {
-            let s = state(recorded + offset)
-            let civil = Timestamp(nanoseconds: recorded).civil(utcOffsetSeconds: Int(Self.utcOffset))
-            out += String(format: "%04d-%02d-%02d %02d:%02d:%02d,%.0f,%.2f,%.2f,%.2f,%.1f,%.1f\n", civil.year,
-                          civil.month, civil.day, civil.hour, civil.minute, civil.second, s.naohSP, s.cl2SP / 100,
-                          (s.pumpRate * 10).rounded() / 10, (s.pH * 100).rounded() / 100, s.filterSP / 10,
-                          (s.filterDP * 10).rounded() / 10)
-            rows += 1
-            recorded += 1_000_000_000
+        try ExerciseFiles.writeHistorian(
+            path, header: "# Exported from HIST-1 (plant historian), interpolation: none, interval 1 s\n"
+                + "# TimeZone: America/New_York\n"
+                + "Timestamp,NaOH_SP (ppm),Cl2_SP (mg/L),NaOH_Pump_Rate (L/h),pH_Finished (pH),Filter_Flow_SP (m3/h),"
+                + "Filter_DP (kPa)\n",
+            from: Self.local(12, 30), to: Self.local(14, 30), correction: Self.historianOffset, utcOffset: Int(Self.utcOffset)
+        ) { t in
+            let s = state(t)
+            return String(format: "%.0f,%.2f,%.2f,%.2f,%.1f,%.1f", s.naohSP, s.cl2SP / 100, (s.pumpRate * 10).rounded() / 10,
+                          (s.pH * 100).rounded() / 100, s.filterSP / 10, (s.filterDP * 10).rounded() / 10)
         }
-        try out.write(toFile: path, atomically: true, encoding: .utf8)
-        return rows
     }
 
     // MARK: Windows
