@@ -185,7 +185,9 @@ public enum HTML {
         if i.series.isEmpty {
             h += "<p>No historian series of \(escape(i.asset ?? "the controller")) is in the case to plot.</p>"
         } else {
-            h += "<figure>\(SVG.processPlot(i))<figcaption>Values of \(escape(i.asset ?? "the controller"))'s tags from "
+            let related = i.related.isEmpty ? "" : " and of " + i.related.map { escape($0) }.joined(separator: ", ")
+                + ", which moved in the same minutes,"
+            h += "<figure>\(SVG.processPlot(i))<figcaption>Values of \(escape(i.asset ?? "the controller"))'s tags\(related) from "
                 + "\(escape(Timestamp(nanoseconds: i.from).iso8601(precision: .seconds))) to "
                 + "\(escape(Timestamp(nanoseconds: i.to).iso8601(precision: .seconds))). "
                 + (i.markers.contains { $0.step != nil }

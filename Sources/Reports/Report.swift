@@ -104,6 +104,8 @@ public struct ProcessImpact: Sendable {
     public var markers: [PlotMarker]
     /// How the historian's times were put right, when they were.
     public var clockNote: String?
+    /// Other equipment whose tags are plotted because it moved in the same minutes (a drive tripping with its line).
+    public var related: [String] = []
 }
 
 public struct SwimlaneEvent: Sendable {

@@ -627,7 +627,8 @@ public struct ReportBuilder {
                                       citation: cite(w)))
         }
         return ProcessImpact(asset: assetName, headline: impact.event.event.message, citation: cite(impact.event),
-                             effects: effects, from: from, to: to, series: series, markers: markers, clockNote: clockNote)
+                             effects: effects, from: from, to: to, series: series, markers: markers, clockNote: clockNote,
+                             related: others.filter { a in series.contains { s in assets[a]?.tagMap.contains { $0.tag == s.name } == true } })
     }
 
     static func isCommand(_ kind: String) -> Bool {

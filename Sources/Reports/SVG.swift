@@ -99,12 +99,21 @@ enum SVG {
             s += "<path d=\"\(d)\" class=\"\(series.setpoint ? "sp" : "pv")\"/>"
         }
         // Markers over every panel: the chain's writes numbered in red, the others grey.
-        for m in impact.markers.sorted(by: { ($0.step != nil ? 1 : 0) < ($1.step != nil ? 1 : 0) }) {
+        // Numbered circles closer than their width are moved right, each joined to its line by a short stroke.
+        var lastCircle = -Double.infinity
+        for m in impact.markers.sorted(by: { a, b in
+            ((a.step != nil ? 1 : 0), a.time) < ((b.step != nil ? 1 : 0), b.time)
+        }) {
             let px = x(m.time)
             let tip = "<title>\(HTML.escape(Timestamp(nanoseconds: m.time).iso8601(precision: .milliseconds))) \(HTML.escape(m.label)) [\(HTML.escape(m.citation.short))]</title>"
             if let step = m.step {
+                let cx = max(px, lastCircle + 21)
+                lastCircle = cx
                 s += "<g class=\"mk chainmk\">\(tip)<line x1=\"\(num(px))\" y1=\"\(num(top - 4))\" x2=\"\(num(px))\" y2=\"\(num(h - bottom))\"/>"
-                s += "<circle cx=\"\(num(px))\" cy=\"\(num(top - 14))\" r=\"10\"/><text x=\"\(num(px))\" y=\"\(num(top - 10))\" text-anchor=\"middle\">\(step)</text></g>"
+                if cx != px {
+                    s += "<line x1=\"\(num(px))\" y1=\"\(num(top - 4))\" x2=\"\(num(cx))\" y2=\"\(num(top - 8))\"/>"
+                }
+                s += "<circle cx=\"\(num(cx))\" cy=\"\(num(top - 14))\" r=\"10\"/><text x=\"\(num(cx))\" y=\"\(num(top - 10))\" text-anchor=\"middle\">\(step)</text></g>"
             } else {
                 s += "<g class=\"mk othermk\">\(tip)<line x1=\"\(num(px))\" y1=\"\(num(top))\" x2=\"\(num(px))\" y2=\"\(num(h - bottom))\"/>"
                 s += "<path d=\"M\(num(px - 5)) \(num(top - 9))L\(num(px + 5)) \(num(top - 9))L\(num(px)) \(num(top - 1))Z\"/></g>"
