@@ -3,6 +3,7 @@
 #   Fuzz/fuzz.sh [SECONDS]      every target for SECONDS (default 60); stops at the first crash, leak or hang
 #   FUZZ_TARGETS="FuzzJSON FuzzSyslog" Fuzz/fuzz.sh 30    only those
 #   FUZZ_RUNS=1000000 Fuzz/fuzz.sh 600   each target until 1,000,000 inputs or 600 s, whichever comes first
+#   FUZZ_SCRATCH=.build-fuzz2 …          build and keep corpora in another folder (a second run beside the first)
 # First every target replays its regression fixtures (Fuzz/Regressions/<target>/): inputs that once crashed or
 # hung, each named after what it is. A run without coverage feedback fails, unless FUZZ_REQUIRE_COVERAGE=0 (make test
 # only reports it). A crash leaves its reproducer in Fuzz/crashes/ and the exit status is not 0.
@@ -10,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 targets=${FUZZ_TARGETS:-"FuzzEVTXChunk FuzzEVTXFile FuzzSyslog FuzzAccessLog FuzzWebErrorLog FuzzJSON FuzzTimes FuzzPacket FuzzNetworkStream FuzzHistorian FuzzSigma FuzzYAML FuzzArchive"}
-scratch=.build-fuzz
+scratch=${FUZZ_SCRATCH:-.build-fuzz}   # another folder lets two runs go side by side
 # Coverage and AddressSanitizer in one combined flag: given as two (`--sanitize=fuzzer --sanitize=address`, as
 # SwiftPM passes them), swiftc keeps only the last, and SwiftPM orders them as a hash set does, differently from run
 # to run: a build came out either without coverage (blind fuzzing) or without AddressSanitizer. That was the

@@ -167,7 +167,7 @@ def archive_seeds():
     import tarfile
     import zipfile
     files = sorted(glob.glob(os.path.join(ROOT, "Evidence", "*", "*.yaml")))[:3]
-    members = [(os.path.basename(p), open(p, "rb").read()[:2000]) for p in files]
+    members = [(os.path.relpath(p, ROOT), open(p, "rb").read()[:2000]) for p in files]
     members.append(("dir/../escape.txt", b"a member named to leave the folder\n"))
     for method, name in [(zipfile.ZIP_STORED, "stored.zip"), (zipfile.ZIP_DEFLATED, "deflated.zip")]:
         b = io.BytesIO()
