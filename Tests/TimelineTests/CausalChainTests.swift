@@ -138,4 +138,81 @@ import Yams
         #expect(chain.links.map(\.rule) == ["host-session", "controller-command"])
         #expect(chain.steps[1].event.event.kind == "ics.s7.plc_stop" && chain.reachesOutside)
     }
+
+    /// A stop and a start from the workstation are one run of commands; a stop another host sent earlier is not part
+    /// of it. Of the two sessions open on the workstation, the one its own connection record names is taken, even
+    /// a console session over a remote one, and the other is marked ruled out.
+    @Test func aRunOfCommandsAndTheSessionTheConnectionRecordNames() throws {
+        let dir = TempDir("command-run")
+        let t0: UInt32 = 1_700_000_000
+        func tpkt(_ s7: [UInt8]) -> [UInt8] { [3, 0] + be16(UInt16(7 + s7.count)) + [2, 0xF0, 0x80] + s7 }
+        let cr: [UInt8] = [3, 0, 0, 22, 17, 0xE0, 0, 0, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
+        let cc: [UInt8] = [3, 0, 0, 22, 17, 0xD0, 0, 1, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
+        let stop = tpkt([0x32, 1, 0, 0, 0x05, 0x00, 0, 16, 0, 0, 0x29, 0, 0, 0, 0, 0, 9] + Array("P_PROGRAM".utf8))
+        let stopAck = tpkt([0x32, 3, 0, 0, 0x05, 0x00, 0, 1, 0, 0, 0, 0, 0x29])
+        let start = tpkt([0x32, 1, 0, 0, 0x06, 0x00, 0, 20, 0, 0, 0x28, 0, 0, 0, 0, 0, 0, 0xFD, 0, 0, 9] + Array("P_PROGRAM".utf8))
+        let startAck = tpkt([0x32, 3, 0, 0, 0x06, 0x00, 0, 1, 0, 0, 0, 0, 0x28])
+        let plc = PcapBuilder.Host([10, 9, 1, 50], 102, mac: 0x50)
+        var pcap = PcapBuilder()
+        // Another engineering host stops the PLC three minutes earlier (not part of the run), then the workstation
+        // stops it and, 30 s later, starts it again.
+        pcap.conversation(PcapBuilder.Host([10, 9, 1, 31], 50_002, mac: 0x31), plc, [(true, cr), (false, cc), (true, stop), (false, stopAck)],
+                          start: t0 - 200)
+        pcap.conversation(PcapBuilder.Host([10, 9, 1, 30], 50_000, mac: 0x30), plc, [(true, cr), (false, cc), (true, stop), (false, stopAck)],
+                          start: t0 - 30)
+        pcap.conversation(PcapBuilder.Host([10, 9, 1, 30], 50_001, mac: 0x30), plc, [(true, cr), (false, cc), (true, start), (false, startAck)],
+                          start: t0)
+        var csv = "# TimeZone: UTC\nTimestamp,Line_Run,Line_Speed (ppm)\n"
+        for s in -300...120 {
+            let c = Timestamp(seconds: Int64(t0) + Int64(s)).civil(utcOffsetSeconds: 0)
+            let state = s < -199 ? "Running" : s < -150 ? "Stopped" : s < -29 ? "Running" : s < 3 ? "Stopped" : "Running"
+            csv += String(format: "%04d-%02d-%02d %02d:%02d:%02d,%@,%.1f\n", c.year, c.month, c.day, c.hour, c.minute, c.second,
+                          state, state == "Running" ? 45.0 + Double(s % 3) / 10 : 0)
+        }
+        let ns = { (t: UInt32) in Int64(t) * 1_000_000_000 }
+        let ews = "EWS-9.plant.local"
+        let lines = [
+            Winlogbeat.logon(ns(t0 - 3600), computer: ews, record: 1, user: "tech", domain: "PLANT", type: 2, logonID: "0x11"),
+            Winlogbeat.logon(ns(t0 - 600), computer: ews, record: 2, user: "eng-admin", domain: "PLANT", type: 10,
+                             logonID: "0x22", ip: "203.0.113.9", port: "51000"),
+            Winlogbeat.connection(ns(t0 - 30) - 200_000_000, computer: ews, record: 3, image: "C:\\Tools\\Studio.exe",
+                                  src: "10.9.1.30", srcPort: 50_000, dst: "10.9.1.50", dstPort: 102, user: "PLANT\\tech"),
+        ].map { $0.1 + "\n" }.joined()
+        let inventory = """
+            assets:
+              - {name: ews-9, role: engineering-workstation, level: 2, addresses: [10.9.1.30], hostnames: [EWS-9]}
+              - {name: ews-10, role: engineering-workstation, level: 2, addresses: [10.9.1.31]}
+              - name: plc-9
+                role: plc
+                level: 1
+                addresses: [10.9.1.50]
+                tags:
+                  - {point: "discrete_input:10001", tag: Line_Run}
+            """
+        let files = ["capture.pcap": pcap.bytes, "historian.csv": Array(csv.utf8), "ews-9.jsonl": Array(lines.utf8)]
+        for (name, bytes) in files { try Data(bytes).write(to: dir.url.appendingPathComponent(name)) }
+        let c = try Case.create(at: dir.url.appendingPathComponent("case").path, name: "t", examiner: "t")
+        try c.importAssets(try AssetInventory.parse(inventory, file: "assets.yaml"), file: "assets.yaml",
+                           sha256: String(repeating: "0", count: 64))
+        for outcome in try c.add(paths: files.keys.sorted().map { dir.url.appendingPathComponent($0).path }) {
+            if case .added(let item) = outcome { _ = try c.ingest(item) }
+        }
+        let chains = try ChainBuilder(c).chains(impact: "process.state_change")
+        let ics = try c.events(EventQuery(kinds: ["ics"])).map(\.event.kind)
+        let restart = try #require(chains.first { $0.steps.contains { $0.event.event.kind == "ics.s7.plc_start" } },
+                                   "\(chains.map { ($0.steps.map(\.event.event.kind), $0.end) }) \(ics)")
+        #expect(restart.steps.map(\.role) == ["logon session", "controller command", "controller command", "impact"],
+                "\(restart.steps.map(\.role)) \(restart.end)")
+        #expect(restart.links.map(\.rule) == ["host-session", "command-sequence", "controller-command"])
+        #expect(restart.steps[1].event.event.kind == "ics.s7.plc_stop" && restart.steps[1].event.event.src.ip == "10.9.1.30")
+        // The console session, because the workstation's record of the stop's connection names its account.
+        #expect(restart.steps[0].event.event.user == "tech")
+        #expect(restart.links[0].explanation.contains("from port 50000 by Studio.exe names PLANT\\tech"), "\(restart.links[0].explanation)")
+        #expect(restart.alternatives.count == 1 && restart.alternatives[0].ruledOut
+                && restart.alternatives[0].why.contains("eng-admin"))
+        #expect(!restart.reachesOutside && restart.end.contains("console"))
+        // The earlier stop from the other host has its own chain, which ends at a host without logon records.
+        let other = try #require(chains.first { $0.steps.contains { $0.event.event.src.ip == "10.9.1.31" } })
+        #expect(other.end.contains("no logon records of ews-10"), "\(other.end)")
+    }
 }
