@@ -198,3 +198,27 @@ import Testing
         #expect(try PlaybookRunner(d).run(Self.playbook).findings.isEmpty)
     }
 }
+
+/// Inputs FuzzYAML found (Fuzz/Regressions/FuzzYAML/): every YAML loader reads each and answers with a named
+/// mistake or a result, never a trap. The first stopped the process in Yams's `load(yaml:)` (a force unwrap on a
+/// mapping key that is a flow mapping); scenarios and answers files now go through `PlainYAML`.
+@Suite struct YAMLFuzzRegressionTests {
+    @Test func everyLoaderReadsTheFixtures() throws {
+        let folder = TestPaths.repoRoot.appendingPathComponent("Fuzz/Regressions/FuzzYAML")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(names.contains("mapping-key-is-a-list"))
+        for name in names {
+            let text = String(decoding: try Data(contentsOf: folder.appendingPathComponent(name)), as: UTF8.self)
+            _ = SigmaLoader.parseAll(text, file: name)
+            _ = try? PlaybookLoader.parse(text, file: name)
+            _ = try? AssetInventory.parse(text, file: name)
+            do {
+                _ = try Scenario.parse(text, file: name)
+            } catch let e as ExerciseKeyError {
+                #expect(e.description.contains("key must be plain text") || e.description.contains("not a mapping"),
+                        "\(name): \(e.description)")
+            }
+            #expect(throws: ExerciseKeyError.self) { _ = try PlainYAML.load(text, file: name) }
+        }
+    }
+}
