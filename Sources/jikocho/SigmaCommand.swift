@@ -81,10 +81,22 @@ struct SigmaCommand: ParsableCommand {
             if !json {
                 out.line("TIME                      LEVEL     RULE                                              HOST             EVIDENCE")
             }
+            // Events are read in order and evaluated a batch at a time on every core; matches are then handled in
+            // the events' order (correlations depend on it).
+            var batch: [StoredEvent] = []
+            func flushBatch() {
+                let all = engine.matches(batch.map(\.event))
+                for (s, found) in zip(batch, all) { handle(s, found) }
+                batch.removeAll(keepingCapacity: true)
+            }
             try c.forEachEvent(EventQuery()) { s in
+                batch.append(s)
+                if batch.count == 4096 { flushBatch() }
+            }
+            flushBatch()
+            func handle(_ s: StoredEvent, _ found: [SigmaMatch]) {
                 events += 1
                 if events % 20_000 == 0 { progress.update("\(events) events, \(counts.values.reduce(0, +)) matches") }
-                let found = engine.matches(s.event)
                 for x in correlator.feed(s.event, id: s.id, matches: found) {
                     correlated += 1
                     let group = x.group.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")

@@ -131,8 +131,12 @@ struct EventView {
 
     /// The values of a Sigma field, renamed for the source.
     mutating func values(_ sigmaField: String, renames: [String: String]) -> [FieldValue] {
-        let lower = sigmaField.lowercased()
-        let name = renames[lower]?.lowercased() ?? lower
+        values(lowered: sigmaField.lowercased(), renames: renames)
+    }
+
+    /// The same for a name already in lower case (the rules' fields are lowered once, when compiled).
+    mutating func values(lowered lower: String, renames: [String: String]) -> [FieldValue] {
+        let name = renames.isEmpty ? lower : renames[lower]?.lowercased() ?? lower
         if let hit = cache[name] { return hit }
         let v = (fields[name] ?? []).map(FieldValue.init)
         cache[name] = v
@@ -212,7 +216,13 @@ public final class SigmaEngine: @unchecked Sendable {
     private var byChannelAndID: [String: [Int: [(rule: Int, source: LogsourceMapping.Source)]]] = [:]
     private var byChannel: [String: [(rule: Int, source: LogsourceMapping.Source)]] = [:]
     private var anyChannel: [(rule: Int, source: LogsourceMapping.Source)] = []
-    public private(set) var evaluations = 0
+    /// Rule evaluations so far (after the literal index), over every thread.
+    public var evaluations: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return evaluationCount
+    }
+    private var evaluationCount = 0
 
     private let assets: [String: Asset]
     private var normalizedRules = false
@@ -284,24 +294,67 @@ public final class SigmaEngine: @unchecked Sendable {
 
     /// The rules an event matches (each once, in rule order).
     public func matches(_ e: Event) -> [SigmaMatch] {
+        var scratch = Scratch()
+        let out = matches(e, &scratch)
+        count(scratch)
+        return out
+    }
+
+    /// The rules each event matches, in the events' order, evaluated on every core (the engine's own state is
+    /// read-only while it runs, but for the bucket cache, which is locked).
+    public func matches(_ events: [Event]) -> [[SigmaMatch]] {
+        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, events.count / 64))
+        guard threads > 1 else { return events.map { matches($0) } }
+        var results = [[SigmaMatch]](repeating: [], count: events.count)
+        let chunk = (events.count + threads - 1) / threads
+        results.withUnsafeMutableBufferPointer { out in
+            let out = UncheckedBuffer(out)
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                var scratch = Scratch()
+                for i in (t * chunk)..<min(events.count, (t + 1) * chunk) { out.base[i] = matches(events[i], &scratch) }
+                count(scratch)
+            }
+        }
+        return results
+    }
+
+    /// One thread's scratch: the index's flags and its count of evaluations.
+    struct Scratch {
+        var flag: [Bool] = []
+        var evaluations = 0
+    }
+
+    /// Each thread writes only its own slots of the results.
+    private struct UncheckedBuffer: @unchecked Sendable {
+        let base: UnsafeMutableBufferPointer<[SigmaMatch]>
+        init(_ b: UnsafeMutableBufferPointer<[SigmaMatch]>) { base = b }
+    }
+
+    private func count(_ scratch: Scratch) {
+        lock.lock()
+        evaluationCount += scratch.evaluations
+        lock.unlock()
+    }
+
+    private func matches(_ e: Event, _ scratch: inout Scratch) -> [SigmaMatch] {
         var out: [SigmaMatch] = []
         var done = Set<Int>()
-        if var view = EventView(e) { run(&view, &out, &done) }
+        if var view = EventView(e) { run(&view, &out, &done, &scratch) }
         if normalizedRules {
             var view = EventView(normalized: e, assets: assets)
-            run(&view, &out, &done)
+            run(&view, &out, &done, &scratch)
         }
         return out
     }
 
-    private func run(_ view: inout EventView, _ out: inout [SigmaMatch], _ done: inout Set<Int>) {
+    private func run(_ view: inout EventView, _ out: inout [SigmaMatch], _ done: inout Set<Int>, _ scratch: inout Scratch) {
         let b = bucket(channel: view.channel, eventID: view.eventID)
         guard !b.candidates.isEmpty else { return }
-        let selected = usePrefilter ? b.select(&view) : Array(b.candidates.indices)
+        let selected = usePrefilter ? b.select(&view, flag: &scratch.flag) : Array(b.candidates.indices)
         for k in selected {
             let (i, source) = b.candidates[k]
             if done.contains(i) { continue }
-            evaluations += 1
+            scratch.evaluations += 1
             if evaluate(compiled[i], &view, renames: source.renames) {
                 done.insert(i)
                 out.append(SigmaMatch(rule: i, title: rules[i].title))
@@ -334,7 +387,7 @@ public final class SigmaEngine: @unchecked Sendable {
         func lookup(_ field: String) -> [FieldValue] { view.values(field, renames: renames) }
         func test(_ t: FieldTest) -> Bool {
             if t.field.isEmpty { return anywhere(t.matchers, all: t.all) }
-            let values = view.values(t.field, renames: renames)
+            let values = view.values(lowered: t.lowerField, renames: renames)
             if let e = t.existence { return e == !values.isEmpty }
             if t.null { return values.isEmpty || values.allSatisfy { $0.text.isEmpty } }
             guard !values.isEmpty else { return false }

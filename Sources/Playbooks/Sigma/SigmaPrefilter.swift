@@ -330,16 +330,14 @@ final class BucketIndex {
         }
     }
 
-    /// Scratch flags, reused from event to event (the engine serves one thread).
-    private var flag: [Bool] = []
-
-    /// Indices into `candidates` worth evaluating for this event, in order.
-    func select(_ view: inout EventView) -> [Int] {
-        if flag.count != candidates.count { flag = [Bool](repeating: false, count: candidates.count) }
+    /// Indices into `candidates` worth evaluating for this event, in order. `flag` is the caller's scratch (one per
+    /// thread: events are evaluated on several at once), all false on entry and on return.
+    func select(_ view: inout EventView, flag: inout [Bool]) -> [Int] {
+        if flag.count < candidates.count { flag = [Bool](repeating: false, count: candidates.count) }
         var out = always
         for c in always { flag[c] = true }
         for index in automata {
-            let values = index.field == "*" ? view.allText : view.values(index.field, renames: [:])
+            let values = index.field == "*" ? view.allText : view.values(lowered: index.field, renames: [:])
             for v in values {
                 index.automaton.search(v.lower) { id in
                     for c in index.owners[id] where !flag[c] {

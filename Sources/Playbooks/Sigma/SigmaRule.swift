@@ -44,10 +44,22 @@ enum Search {
 
 /// One `field|modifiers: values` line.
 struct FieldTest {
-    var field: String
+    var field: String {
+        didSet { lowerField = field.lowercased() }
+    }
+    /// The field's name in lower case, as events' fields are looked up (made once, not per event).
+    private(set) var lowerField: String
     var matchers: [ValueMatcher]
     /// `|all`: every value must match (else any).
     var all: Bool
+
+    init(field: String, matchers: [ValueMatcher], all: Bool) {
+        self.field = field
+        lowerField = field.lowercased()
+        self.matchers = matchers
+        self.all = all
+    }
+
     var existence: Bool? {
         if matchers.count == 1, case .exists(let e) = matchers[0] { return e }
         return nil
