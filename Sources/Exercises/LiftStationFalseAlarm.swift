@@ -62,20 +62,18 @@ public struct LiftStationFalseAlarmExercise {
 
     /// One second at a time from 01:55 to 05:35: inflow from the town's night curve, the duty pump holding the level
     /// at its setpoint, the bearing's wear, the trip, the standby pump.
-    mutating func simulate() -> (start: Int64, states: [State]) {
-        let start = Self.local(1, 55), end = Self.local(5, 35)
-        var s = State()
-        var out: [State] = []
-        var t = start
-        var sp = moments.setpoints.makeIterator()
+    mutating func simulate() -> SecondByStates<State> {
+        let start = Self.local(1, 55)
+        let m = moments
+        var sp = m.setpoints.makeIterator()
         var nextSP = sp.next()
-        while t <= end {
+        return SecondByStates(from: start, to: Self.local(5, 35), initial: State()) { t, s in
             if let (at, v) = nextSP, t >= at { s.sp = v; nextSP = sp.next() }
             let hours = Double(t - start) / 3.6e12
             let inflow = 128 + 18 * sin(hours * 0.9) + Double(rng.next() % 100) / 25 - 2
-            if t >= moments.trip { s.p101 = "Tripped" }
-            if t >= moments.standby { s.p102 = 1 }
-            let wear = t < moments.wear ? 0 : min(1, Double(t - moments.wear) / Double(moments.trip - moments.wear))
+            if t >= m.trip { s.p101 = "Tripped" }
+            if t >= m.standby { s.p102 = 1 }
+            let wear = t < m.wear ? 0 : min(1, Double(t - m.wear) / Double(m.trip - m.wear))
             let pumping = s.p101 == "Running" || s.p102 == 1
             // The pumps' controller adds to the inflow what brings the level to the setpoint within minutes.
             s.outflow = pumping ? max(0, min(190, inflow + 600 * (s.level - s.sp))) : 0
@@ -87,16 +85,13 @@ public struct LiftStationFalseAlarmExercise {
                 s.vibration = 0.1 + Double(rng.next() % 5) / 100
                 s.current = 0
             }
-            out.append(s)
-            t += 1_000_000_000
         }
-        return (start, out)
     }
 
     public mutating func generate(into directory: String) throws -> WaterTreatmentExercise.Summary {
         try ExerciseFiles.prepare(directory, ["capture", "windows", "historian"])
-        let (simStart, states) = simulate()
-        func state(_ t: Int64) -> State { states[max(0, min(states.count - 1, Int((t - simStart) / 1_000_000_000)))] }
+        let run = simulate()
+        let state = run.at
         var summary = WaterTreatmentExercise.Summary()
         summary.files["capture/station-control.pcap"] = try writeCapture("\(directory)/capture/station-control.pcap", state)
         summary.files["historian/historian-ls-export.csv"] = try writeHistorian("\(directory)/historian/historian-ls-export.csv", state)

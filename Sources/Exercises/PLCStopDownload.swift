@@ -87,14 +87,11 @@ public struct PLCStopDownloadExercise {
     /// One state per second of true time: the PLC runs the line and the drive follows its speed setpoint; after the
     /// stop the line coasts down; the downloaded logic restarts it without the jam interlock, product piles up at
     /// the infeed, the drive's current climbs until it trips.
-    mutating func simulate() -> (start: Int64, states: [State]) {
+    mutating func simulate() -> SecondByStates<State> {
         let m = moments
-        let start = m.captureStart - 600_000_000_000, end = m.captureEnd + 300_000_000_000
-        var s = State()
-        var out: [State] = []
-        var t = start
         var jam = 0.0
-        while t <= end {
+        return SecondByStates(from: m.captureStart - 600_000_000_000, to: m.captureEnd + 300_000_000_000,
+                              initial: State()) { t, s in
             if let sp = m.speeds.last(where: { $0.0 <= t }) { s.sp = sp.1 }
             if t >= m.trip { s.line = .tripped; s.drive = .fault }
             else if t >= m.start + 2_000_000_000 { s.line = .run; s.drive = .running; s.interlock = false }
@@ -109,16 +106,13 @@ public struct PLCStopDownloadExercise {
             } else {
                 s.current = 0
             }
-            out.append(s)
-            t += 1_000_000_000
         }
-        return (start, out)
     }
 
     public mutating func generate(into directory: String) throws -> WaterTreatmentExercise.Summary {
         try ExerciseFiles.prepare(directory, ["capture", "firewall", "windows", "historian"])
-        let (simStart, states) = simulate()
-        func state(_ t: Int64) -> State { states[max(0, min(states.count - 1, Int((t - simStart) / 1_000_000_000)))] }
+        let run = simulate()
+        let state = run.at
         var summary = WaterTreatmentExercise.Summary()
         summary.files["capture/line2-control-net.pcap"] = try writeCapture("\(directory)/capture/line2-control-net.pcap", state)
         summary.files["historian/historian-6-export.csv"] = try writeHistorian("\(directory)/historian/historian-6-export.csv", state)

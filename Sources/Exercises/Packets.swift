@@ -373,3 +373,24 @@ extension ExerciseFiles {
         return rows
     }
 }
+
+/// A process simulated second by second: the state at each whole second of true time from `start` to `end`.
+struct SecondByStates<State> {
+    let start: Int64
+    private(set) var states: [State] = []
+
+    /// Calls `step` once per second from `start` to `end` (inclusive) and keeps the state it leaves each time.
+    init(from start: Int64, to end: Int64, initial: State, _ step: (_ t: Int64, _ s: inout State) -> Void) {
+        self.start = start
+        var s = initial
+        var t = start
+        while t <= end {
+            step(t, &s)
+            states.append(s)
+            t += 1_000_000_000
+        }
+    }
+
+    /// The state at `t` (the second it falls in, clamped to the run).
+    func at(_ t: Int64) -> State { states[max(0, min(states.count - 1, Int((t - start) / 1_000_000_000)))] }
+}

@@ -57,29 +57,24 @@ public struct RansomwareFactoryExercise {
 
     struct State { var sp = 45.0, speed = 45.0, running = 1 }
 
-    mutating func simulate() -> (start: Int64, states: [State]) {
-        let start = moments.captureStart - 300_000_000_000, end = moments.captureEnd + 300_000_000_000
-        var s = State(sp: 42, speed: 42, running: 1)
-        var out: [State] = []
-        var t = start
-        var next = moments.speeds.makeIterator()
+    mutating func simulate() -> SecondByStates<State> {
+        let m = moments
+        var next = m.speeds.makeIterator()
         var pending = next.next()
-        while t <= end {
+        return SecondByStates(from: m.captureStart - 300_000_000_000, to: m.captureEnd + 300_000_000_000,
+                              initial: State(sp: 42, speed: 42, running: 1)) { t, s in
             if let (at, v) = pending, t >= at { s.sp = v; pending = next.next() }
-            if t >= moments.lineStop { s.running = 0 }
+            if t >= m.lineStop { s.running = 0 }
             let target = s.running == 1 ? s.sp : 0
             s.speed += (target - s.speed) * 0.05 + Double(Int(rng.next() % 11) - 5) / 100
             s.speed = max(0, s.speed)
-            out.append(s)
-            t += 1_000_000_000
         }
-        return (start, out)
     }
 
     public mutating func generate(into directory: String) throws -> WaterTreatmentExercise.Summary {
         try ExerciseFiles.prepare(directory, ["capture", "windows", "historian", "firewall"])
-        let (simStart, states) = simulate()
-        func state(_ t: Int64) -> State { states[max(0, min(states.count - 1, Int((t - simStart) / 1_000_000_000)))] }
+        let run = simulate()
+        let state = run.at
         var summary = WaterTreatmentExercise.Summary()
         summary.files["capture/line2-control.pcap"] = try writeCapture("\(directory)/capture/line2-control.pcap", state)
         summary.files["historian/historian-5-export.csv"] = try writeHistorian("\(directory)/historian/historian-5-export.csv", state)

@@ -51,26 +51,21 @@ public struct SupplyChainUpdateExercise {
     struct State { var sp = 150.0, temp = 150.0, valve = 42.0 }
 
     /// The reactor's temperature follows its setpoint through the cooling valve, slowly.
-    mutating func simulate() -> (start: Int64, states: [State]) {
-        let start = moments.captureStart - 600_000_000_000, end = moments.captureEnd + 300_000_000_000
-        var s = State()
-        var out: [State] = []
-        var t = start
-        while t <= end {
-            s.sp = t >= moments.restore ? 150 : t >= moments.write ? 185 : 150
+    mutating func simulate() -> SecondByStates<State> {
+        let m = moments
+        return SecondByStates(from: m.captureStart - 600_000_000_000, to: m.captureEnd + 300_000_000_000,
+                              initial: State()) { t, s in
+            s.sp = t >= m.restore ? 150 : t >= m.write ? 185 : 150
             let error = s.sp - s.temp
             s.valve = max(0, min(100, 42 - error * 3))
             s.temp += error * 0.004 + Double(Int(rng.next() % 21) - 10) / 400
-            out.append(s)
-            t += 1_000_000_000
         }
-        return (start, out)
     }
 
     public mutating func generate(into directory: String) throws -> WaterTreatmentExercise.Summary {
         try ExerciseFiles.prepare(directory, ["capture", "windows", "historian"])
-        let (simStart, states) = simulate()
-        func state(_ t: Int64) -> State { states[max(0, min(states.count - 1, Int((t - simStart) / 1_000_000_000)))] }
+        let run = simulate()
+        let state = run.at
         var summary = WaterTreatmentExercise.Summary()
         summary.files["capture/control-net-night.pcap"] = try writeCapture("\(directory)/capture/control-net-night.pcap", state)
         summary.files["historian/historian-3-export.csv"] = try writeHistorian("\(directory)/historian/historian-3-export.csv", state)

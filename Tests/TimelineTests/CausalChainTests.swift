@@ -93,18 +93,27 @@ import Yams
 /// A stop sent to a PLC, then the line it runs stops: the chain links the state change to the command, and the
 /// command to the remote session on the engineering workstation that sent it.
 @Suite struct ControllerCommandChainTests {
+    // S7 over COTP: connect request and confirm, PLC STOP (P_PROGRAM), PLC START (PI service P_PROGRAM), their
+    // acknowledgements.
+    static func tpkt(_ s7: [UInt8]) -> [UInt8] { [3, 0] + be16(UInt16(7 + s7.count)) + [2, 0xF0, 0x80] + s7 }
+    static let cr: [UInt8] = [3, 0, 0, 22, 17, 0xE0, 0, 0, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
+    static let cc: [UInt8] = [3, 0, 0, 22, 17, 0xD0, 0, 1, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
+    static let stop = tpkt([0x32, 1, 0, 0, 0x05, 0x00, 0, 16, 0, 0, 0x29, 0, 0, 0, 0, 0, 9] + Array("P_PROGRAM".utf8))
+    static let stopAck = tpkt([0x32, 3, 0, 0, 0x05, 0x00, 0, 1, 0, 0, 0, 0, 0x29])
+    static let start = tpkt([0x32, 1, 0, 0, 0x06, 0x00, 0, 20, 0, 0, 0x28, 0, 0, 0, 0, 0, 0, 0xFD, 0, 0, 9] + Array("P_PROGRAM".utf8))
+    static let startAck = tpkt([0x32, 3, 0, 0, 0x06, 0x00, 0, 1, 0, 0, 0, 0, 0x28])
+    /// One S7 job and its acknowledgement on a connection of its own.
+    static func job(_ request: [UInt8], _ ack: [UInt8]) -> [(fromClient: Bool, bytes: [UInt8])] {
+        [(true, cr), (false, cc), (true, request), (false, ack)]
+    }
+
     @Test func aStateChangeRightAfterAPLCStopChainsToTheStopAndItsSender() throws {
         let dir = TempDir("command-chain")
         let t0: UInt32 = 1_700_000_000
-        // S7: COTP connect, PLC STOP (P_PROGRAM), its acknowledgement; from the engineering workstation.
-        func tpkt(_ s7: [UInt8]) -> [UInt8] { [3, 0] + be16(UInt16(7 + s7.count)) + [2, 0xF0, 0x80] + s7 }
-        let cr: [UInt8] = [3, 0, 0, 22, 17, 0xE0, 0, 0, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
-        let cc: [UInt8] = [3, 0, 0, 22, 17, 0xD0, 0, 1, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
-        let stop = tpkt([0x32, 1, 0, 0, 0x05, 0x00, 0, 16, 0, 0, 0x29, 0, 0, 0, 0, 0, 9] + Array("P_PROGRAM".utf8))
-        let ack = tpkt([0x32, 3, 0, 0, 0x05, 0x00, 0, 1, 0, 0, 0, 0, 0x29])
         var pcap = PcapBuilder()
+        // From the engineering workstation.
         pcap.conversation(PcapBuilder.Host([10, 9, 1, 30], 50_000, mac: 0x30), PcapBuilder.Host([10, 9, 1, 50], 102, mac: 0x50),
-                          [(true, cr), (false, cc), (true, stop), (false, ack)], start: t0)
+                          Self.job(Self.stop, Self.stopAck), start: t0)
         // The historian: the line runs, then stops three seconds after the command.
         var csv = "# TimeZone: UTC\nTimestamp,Line_Run,Line_Speed (ppm)\n"
         for s in -120...120 {
@@ -145,23 +154,13 @@ import Yams
     @Test func aRunOfCommandsAndTheSessionTheConnectionRecordNames() throws {
         let dir = TempDir("command-run")
         let t0: UInt32 = 1_700_000_000
-        func tpkt(_ s7: [UInt8]) -> [UInt8] { [3, 0] + be16(UInt16(7 + s7.count)) + [2, 0xF0, 0x80] + s7 }
-        let cr: [UInt8] = [3, 0, 0, 22, 17, 0xE0, 0, 0, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
-        let cc: [UInt8] = [3, 0, 0, 22, 17, 0xD0, 0, 1, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
-        let stop = tpkt([0x32, 1, 0, 0, 0x05, 0x00, 0, 16, 0, 0, 0x29, 0, 0, 0, 0, 0, 9] + Array("P_PROGRAM".utf8))
-        let stopAck = tpkt([0x32, 3, 0, 0, 0x05, 0x00, 0, 1, 0, 0, 0, 0, 0x29])
-        let start = tpkt([0x32, 1, 0, 0, 0x06, 0x00, 0, 20, 0, 0, 0x28, 0, 0, 0, 0, 0, 0, 0xFD, 0, 0, 9] + Array("P_PROGRAM".utf8))
-        let startAck = tpkt([0x32, 3, 0, 0, 0x06, 0x00, 0, 1, 0, 0, 0, 0, 0x28])
         let plc = PcapBuilder.Host([10, 9, 1, 50], 102, mac: 0x50)
         var pcap = PcapBuilder()
         // Another engineering host stops the PLC three minutes earlier (not part of the run), then the workstation
         // stops it and, 30 s later, starts it again.
-        pcap.conversation(PcapBuilder.Host([10, 9, 1, 31], 50_002, mac: 0x31), plc, [(true, cr), (false, cc), (true, stop), (false, stopAck)],
-                          start: t0 - 200)
-        pcap.conversation(PcapBuilder.Host([10, 9, 1, 30], 50_000, mac: 0x30), plc, [(true, cr), (false, cc), (true, stop), (false, stopAck)],
-                          start: t0 - 30)
-        pcap.conversation(PcapBuilder.Host([10, 9, 1, 30], 50_001, mac: 0x30), plc, [(true, cr), (false, cc), (true, start), (false, startAck)],
-                          start: t0)
+        pcap.conversation(PcapBuilder.Host([10, 9, 1, 31], 50_002, mac: 0x31), plc, Self.job(Self.stop, Self.stopAck), start: t0 - 200)
+        pcap.conversation(PcapBuilder.Host([10, 9, 1, 30], 50_000, mac: 0x30), plc, Self.job(Self.stop, Self.stopAck), start: t0 - 30)
+        pcap.conversation(PcapBuilder.Host([10, 9, 1, 30], 50_001, mac: 0x30), plc, Self.job(Self.start, Self.startAck), start: t0)
         var csv = "# TimeZone: UTC\nTimestamp,Line_Run,Line_Speed (ppm)\n"
         for s in -300...120 {
             let c = Timestamp(seconds: Int64(t0) + Int64(s)).civil(utcOffsetSeconds: 0)
