@@ -102,6 +102,18 @@ import Yams
     static let stopAck = tpkt([0x32, 3, 0, 0, 0x05, 0x00, 0, 1, 0, 0, 0, 0, 0x29])
     static let start = tpkt([0x32, 1, 0, 0, 0x06, 0x00, 0, 20, 0, 0, 0x28, 0, 0, 0, 0, 0, 0, 0xFD, 0, 0, 9] + Array("P_PROGRAM".utf8))
     static let startAck = tpkt([0x32, 3, 0, 0, 0x06, 0x00, 0, 1, 0, 0, 0, 0, 0x28])
+    /// A case of the files (written into `dir`) with the inventory, every file ingested.
+    static func makeCase(_ dir: TempDir, _ files: [String: [UInt8]], inventory: String) throws -> Case {
+        for (name, bytes) in files { try Data(bytes).write(to: dir.url.appendingPathComponent(name)) }
+        let c = try Case.create(at: dir.url.appendingPathComponent("case").path, name: "t", examiner: "t")
+        try c.importAssets(try AssetInventory.parse(inventory, file: "assets.yaml"), file: "assets.yaml",
+                           sha256: String(repeating: "0", count: 64))
+        for outcome in try c.add(paths: files.keys.sorted().map { dir.url.appendingPathComponent($0).path }) {
+            if case .added(let item) = outcome { _ = try c.ingest(item) }
+        }
+        return c
+    }
+
     /// One S7 job and its acknowledgement on a connection of its own.
     static func job(_ request: [UInt8], _ ack: [UInt8]) -> [(fromClient: Bool, bytes: [UInt8])] {
         [(true, cr), (false, cc), (true, request), (false, ack)]
@@ -135,13 +147,7 @@ import Yams
                   - {point: "discrete_input:10001", tag: Line_Run}
             """
         let files = ["capture.pcap": pcap.bytes, "historian.csv": Array(csv.utf8), "ews-9.jsonl": Array((logon.1 + "\n").utf8)]
-        for (name, bytes) in files { try Data(bytes).write(to: dir.url.appendingPathComponent(name)) }
-        let c = try Case.create(at: dir.url.appendingPathComponent("case").path, name: "t", examiner: "t")
-        try c.importAssets(try AssetInventory.parse(inventory, file: "assets.yaml"), file: "assets.yaml",
-                           sha256: String(repeating: "0", count: 64))
-        for outcome in try c.add(paths: files.keys.sorted().map { dir.url.appendingPathComponent($0).path }) {
-            if case .added(let item) = outcome { _ = try c.ingest(item) }
-        }
+        let c = try Self.makeCase(dir, files, inventory: inventory)
         let chain = try #require(try ChainBuilder(c).chains(impact: "process.state_change").first)
         #expect(chain.steps.map(\.role) == ["logon session", "controller command", "impact"], "\(chain.steps.map(\.role)) \(chain.end)")
         #expect(chain.links.map(\.rule) == ["host-session", "controller-command"])
@@ -189,13 +195,7 @@ import Yams
                   - {point: "discrete_input:10001", tag: Line_Run}
             """
         let files = ["capture.pcap": pcap.bytes, "historian.csv": Array(csv.utf8), "ews-9.jsonl": Array(lines.utf8)]
-        for (name, bytes) in files { try Data(bytes).write(to: dir.url.appendingPathComponent(name)) }
-        let c = try Case.create(at: dir.url.appendingPathComponent("case").path, name: "t", examiner: "t")
-        try c.importAssets(try AssetInventory.parse(inventory, file: "assets.yaml"), file: "assets.yaml",
-                           sha256: String(repeating: "0", count: 64))
-        for outcome in try c.add(paths: files.keys.sorted().map { dir.url.appendingPathComponent($0).path }) {
-            if case .added(let item) = outcome { _ = try c.ingest(item) }
-        }
+        let c = try Self.makeCase(dir, files, inventory: inventory)
         let chains = try ChainBuilder(c).chains(impact: "process.state_change")
         let ics = try c.events(EventQuery(kinds: ["ics"])).map(\.event.kind)
         let restart = try #require(chains.first { $0.steps.contains { $0.event.event.kind == "ics.s7.plc_start" } },
