@@ -47,6 +47,8 @@ for attempt in 1 2; do
     fi
     build
 done
+# Leaks in libraries, not in the project's code, that fuzzing found (each bounded, each explained in the file).
+export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 corpus="$scratch/corpus"
 rm -rf "$corpus"
 python3 Fuzz/make_corpus.py "$corpus"

@@ -200,17 +200,20 @@ import Testing
 }
 
 /// Inputs FuzzYAML found (Fuzz/Regressions/FuzzYAML/): every YAML loader reads each and answers with a named
-/// mistake or a result, never a trap. The first stopped the process in Yams's `load(yaml:)` (a force unwrap on a
-/// mapping key that is a flow mapping); scenarios and answers files now go through `PlainYAML`.
+/// mistake or a result, never a trap. Two stopped the process in Yams's `load(yaml:)` (a force unwrap on a mapping
+/// key that is a list or a mapping); scenarios and answers files now go through `PlainYAML`. The third, a playbook
+/// regex longer than 256 UTF-16 units, leaks in Foundation's NSRegularExpression (suppressed, explained in
+/// Fuzz/lsan.supp); here it must load as the playbook it is.
 @Suite struct YAMLFuzzRegressionTests {
     @Test func everyLoaderReadsTheFixtures() throws {
         let folder = TestPaths.repoRoot.appendingPathComponent("Fuzz/Regressions/FuzzYAML")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        #expect(names.contains("mapping-key-is-a-list"))
+        #expect(names.contains("mapping-key-is-a-list") && names.contains("regex-longer-than-256-units"))
         for name in names {
             let text = String(decoding: try Data(contentsOf: folder.appendingPathComponent(name)), as: UTF8.self)
             _ = SigmaLoader.parseAll(text, file: name)
-            _ = try? PlaybookLoader.parse(text, file: name)
+            let playbook = try? PlaybookLoader.parse(text, file: name)
+            if name.hasPrefix("regex-") { #expect(playbook?.name == "ICS.Controller.UnauthorizedStateOrLogicChange") }
             _ = try? AssetInventory.parse(text, file: name)
             do {
                 _ = try Scenario.parse(text, file: name)
@@ -218,7 +221,9 @@ import Testing
                 #expect(e.description.contains("key must be plain text") || e.description.contains("not a mapping"),
                         "\(name): \(e.description)")
             }
-            #expect(throws: ExerciseKeyError.self) { _ = try PlainYAML.load(text, file: name) }
+            if name.contains("mapping-key") {
+                #expect(throws: ExerciseKeyError.self) { _ = try PlainYAML.load(text, file: name) }
+            }
         }
     }
 }
