@@ -24,7 +24,7 @@ public struct FileTransferExtortionExercise {
 
     /// True time of a local reading on 19 January (hours 24+ are the 20th).
     static func local(_ h: Int, _ m: Int, _ s: Double = 0) -> Int64 {
-        (midnightUTC + Int64(h * 3600 + m * 60)) * 1_000_000_000 + Int64((s * 1e9).rounded())
+        SiteClock.local(midnightUTC, h, m, s)
     }
 
     static let attacker = "45.135.229.179"
@@ -148,9 +148,8 @@ public struct FileTransferExtortionExercise {
             fw.line(opened, 6, 302_013, "Built inbound TCP connection \(conn) for outside:\(r.client)/\(port) (\(r.client)/\(port)) "
                  + "to dmz:\(Self.applianceInside)/443 (\(Self.appliancePublic)/443)")
             let closed = r.time + Int64(r.seconds) * 1_000_000_000
-            let dur = r.seconds + 1
             fw.line(closed, 6, 302_014, "Teardown TCP connection \(conn) for outside:\(r.client)/\(port) to dmz:\(Self.applianceInside)/443 "
-                 + "duration 0:\(String(format: "%02d:%02d", dur / 60, dur % 60)) bytes \(r.bytes + 2400) TCP FINs")
+                 + "duration \(ASALog.duration(Int64(r.seconds + 1) * 1_000_000_000)) bytes \(r.bytes + 2400) TCP FINs")
         }
         return fw.lines
     }

@@ -26,8 +26,7 @@ public struct LiftStationFalseAlarmExercise {
     /// True time of a local reading on the night of 13–14 July (hours past 24 are the next morning... hours below
     /// 12 are the 14th, 22–23 the 13th).
     static func local(_ h: Int, _ m: Int, _ s: Double = 0) -> Int64 {
-        let day: Int64 = h >= 12 ? -86_400 : 0
-        return (midnightUTC + day + Int64(h * 3600 + m * 60)) * 1_000_000_000 + Int64((s * 1e9).rounded())
+        SiteClock.local(midnightUTC, day: h >= 12 ? -1 : 0, h, m, s)
     }
 
     struct Site {

@@ -394,3 +394,11 @@ struct SecondByStates<State> {
     /// The state at `t` (the second it falls in, clamped to the run).
     func at(_ t: Int64) -> State { states[max(0, min(states.count - 1, Int((t - start) / 1_000_000_000)))] }
 }
+
+/// A site's wall clock in an exercise: the true time (ns since the epoch) of `h:m:s` local time, `day` days after
+/// the day that starts at `midnightUTC` (that local midnight in seconds since the epoch).
+enum SiteClock {
+    static func local(_ midnightUTC: Int64, day: Int = 0, _ h: Int, _ m: Int, _ s: Double) -> Int64 {
+        (midnightUTC + Int64(day * 86_400 + h * 3600 + m * 60)) * 1_000_000_000 + Int64((s * 1e9).rounded())
+    }
+}

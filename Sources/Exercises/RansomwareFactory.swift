@@ -25,7 +25,7 @@ public struct RansomwareFactoryExercise {
 
     /// True time of a local reading on 25 February (hours 24+ are the 26th).
     static func local(_ h: Int, _ m: Int, _ s: Double = 0) -> Int64 {
-        (day0UTC + Int64(h * 3600 + m * 60)) * 1_000_000_000 + Int64((s * 1e9).rounded())
+        SiteClock.local(day0UTC, h, m, s)
     }
 
     struct Site {
@@ -177,7 +177,7 @@ public struct RansomwareFactoryExercise {
             let port = 49_152 + Int(rng.next() % 16_000)
             fw.line(t, 6, 302_013, "Built outbound TCP connection \(conn) for outside:\(dst)/443 (\(dst)/443) to inside:\(src)/\(port) (\(Site.outside)/\(port))")
             fw.line(t + Int64(seconds) * 1_000_000_000, 6, 302_014, "Teardown TCP connection \(conn) for outside:\(dst)/443 to inside:\(src)/\(port) "
-                 + "duration \(seconds / 3600):\(String(format: "%02d:%02d", seconds % 3600 / 60, seconds % 60)) bytes \(bytes) TCP FINs")
+                 + "duration \(ASALog.duration(Int64(seconds) * 1_000_000_000)) bytes \(bytes) TCP FINs")
         }
         var t = Self.local(8, 0, 7)
         while t < Self.local(26, 0) {

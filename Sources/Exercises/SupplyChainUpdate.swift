@@ -24,7 +24,7 @@ public struct SupplyChainUpdateExercise {
 
     /// True time of a local reading `day` days after 20 November 2020.
     static func local(_ day: Int, _ h: Int, _ m: Int, _ s: Double = 0) -> Int64 {
-        (day0UTC + Int64(day * 86_400 + h * 3600 + m * 60)) * 1_000_000_000 + Int64((s * 1e9).rounded())
+        SiteClock.local(day0UTC, day: day, h, m, s)
     }
 
     struct Site {

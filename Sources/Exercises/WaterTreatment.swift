@@ -31,8 +31,7 @@ public struct WaterTreatmentExercise {
 
     /// True time of a local wall-clock reading on the day, ns since the epoch.
     static func local(_ h: Int, _ m: Int, _ s: Double = 0) -> Int64 {
-        let whole = dayUTC + Int64(h * 3600 + m * 60) - utcOffset
-        return whole * 1_000_000_000 + Int64((s * 1e9).rounded())
+        SiteClock.local(dayUTC - utcOffset, h, m, s)
     }
 
     /// ISO 8601 of a true time: UTC with milliseconds, or at the site's offset in whole seconds (syslog).
@@ -473,9 +472,8 @@ public struct WaterTreatmentExercise {
         let c = fw.nextConn(&rng)
         fw.line(m.hmiRDP - 100_000_000, 6, 302_013, "Built inbound TCP connection \(c) for inside:\(Site.jump.address)/49781 "
                 + "(\(Site.jump.address)/49781) to control:\(Site.hmi.address)/3389 (\(Site.hmi.address)/3389)")
-        let dur = Int((m.hmiLogoff + 900_000_000 - m.hmiRDP) / 1_000_000_000)
         fw.line(m.hmiLogoff + 900_000_000, 6, 302_014, "Teardown TCP connection \(c) for inside:\(Site.jump.address)/49781 to "
-                + "control:\(Site.hmi.address)/3389 duration 0:\(String(format: "%02d:%02d", dur / 60, dur % 60)) bytes "
+                + "control:\(Site.hmi.address)/3389 duration \(ASALog.duration(m.hmiLogoff + 900_000_000 - m.hmiRDP)) bytes "
                 + "\(1_500_000 + rng.next() % 900_000) TCP FINs")
         return fw.lines
     }
