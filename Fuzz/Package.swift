@@ -20,7 +20,7 @@ let package = Package(
         .executableTarget(name: "FuzzArchive", dependencies: ["ArchiveCore"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         // The YAML loaders (Sigma rules, playbooks, scenarios, answers, inventories), linked file by file; Yams
         // itself is a dependency (its coverage counters are not needed: the loaders' are).
-        .target(name: "YAMLLoaders", dependencies: ["JikochoModel", .product(name: "Yams", package: "Yams")]),
+        .target(name: "YAMLLoaders", dependencies: ["JikochoModel", "Parsers", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "FuzzYAML", dependencies: ["YAMLLoaders"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .target(name: "JikochoModel"),
         .target(name: "Parsers", dependencies: ["JikochoModel", "CZlib"]),

@@ -1,6 +1,7 @@
 import EvidenceStore
 import Foundation
 import JikochoModel
+import Parsers
 import Timeline
 
 /// Gathers a report from a case: it reads, it never writes (the command records in custody that a report was made).
@@ -236,8 +237,11 @@ public struct ReportBuilder {
         let steps = chain.steps.enumerated().map { i, s -> ReportStep in
             let e = s.event.event
             var fields: [String: String] = [:]
-            if let ref = e.attributes["ref"]?.text, !ref.isEmpty { fields["point"] = ref }
-            if case .array(let vs)? = e.attributes["values"], vs.count == 1 { fields["value"] = Fmt.value(vs[0]) }
+            // What a write changed, in any protocol: its points and, for one point, the raw value.
+            if let (_, writes) = ControlPoint.facts(e.attributes), !writes.isEmpty {
+                fields["point"] = writes.prefix(3).map(\.point).joined(separator: ", ") + (writes.count > 3 ? ", …" : "")
+                if writes.count == 1, writes[0].value != .null { fields["value"] = Fmt.value(writes[0].value) }
+            }
             if let tag = e.attributes["tag"]?.text, !tag.isEmpty { fields["tag"] = tag }
             if s.role == "controller write" || s.role == "controller command", let from = e.src.asset ?? e.src.ip { fields["from"] = from }
             let blocks = ([s.event] + s.also).compactMap { x -> String? in
@@ -246,7 +250,7 @@ public struct ReportBuilder {
                 return "\(type)\(n)"
             }
             if !blocks.isEmpty { fields["blocks"] = blocks.joined(separator: ", ") }
-            if s.role == "vpn session", let a = e.dst.ip ?? e.attributes["assigned_ip"]?.text { fields["assigned"] = a }
+            if s.role == "vpn session", let a = ChainBuilder.tunnelAddress(e) { fields["assigned"] = a }
             if let v = e.attributes["new"], v != .null { fields["new"] = Fmt.value(v) }
             if let v = e.attributes["old"], v != .null { fields["old"] = Fmt.value(v) }
             let link = i < chain.links.count
@@ -614,15 +618,17 @@ public struct ReportBuilder {
         var markers: [PlotMarker] = []
         let chainIDs = Dictionary((told?.steps ?? []).map { ($0.citation.eventID, $0.number) }, uniquingKeysWith: { a, _ in a })
         let writes = try c.events(EventQuery(from: Timestamp(nanoseconds: from), to: Timestamp(nanoseconds: to), kinds: ["ics"]))
-            .filter { $0.event.dst.asset == assetName && Self.isCommand($0.event.kind) }
+            .filter { $0.event.dst.asset == assetName && Self.isCommand($0.event) }
         for w in writes.prefix(200) {
             let e = w.event
             var value = ""
-            if case .array(let vs)? = e.attributes["values"], !vs.isEmpty {
-                value = " = " + vs.prefix(3).map(\.text).joined(separator: ", ") + (vs.count > 3 ? "…" : "")
+            var ref = e.kind
+            if let (_, points) = ControlPoint.facts(e.attributes), !points.isEmpty {
+                ref = points.prefix(3).map(\.point).joined(separator: ", ") + (points.count > 3 ? ", …" : "")
+                let vs = points.map(\.value).filter { $0 != .null }
+                if !vs.isEmpty { value = " = " + vs.prefix(3).map(\.text).joined(separator: ", ") + (vs.count > 3 ? "…" : "") }
             }
             let who = e.src.asset ?? e.src.ip ?? "?"
-            let ref = e.attributes["ref"]?.text ?? e.kind
             markers.append(PlotMarker(time: e.time.nanoseconds, label: "\(who): \(ref)\(value)", step: chainIDs[w.id],
                                       citation: cite(w)))
         }
@@ -631,9 +637,9 @@ public struct ReportBuilder {
                              related: others.filter { a in series.contains { s in assets[a]?.tagMap.contains { $0.tag == s.name } == true } })
     }
 
-    static func isCommand(_ kind: String) -> Bool {
-        ["write", "download", "stop", "start", "restart", "operate", "select", "command", "reinitialize", "control"]
-            .contains { kind.contains($0) }
+    /// A write, operate, select or command to a controller, by the control facts every ICS decoder gives.
+    static func isCommand(_ e: Event) -> Bool {
+        ControlPoint.facts(e.attributes) != nil
     }
 
     /// At most `n` points: the first and last of each bucket's minimum and maximum, in time order.

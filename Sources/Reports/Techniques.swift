@@ -1,4 +1,5 @@
 import JikochoModel
+import Parsers
 import Timeline
 
 /// ATT&CK (Enterprise and ICS) technique names for the ids our playbooks and chains use, and the techniques a chain
@@ -74,10 +75,10 @@ public enum Techniques {
         if k.contains("download") { return ["T0843"] }
         if k.contains("restart") || k.contains("reinitialize") { return ["T0816"] }
         if k.contains("stop") || k.contains("start") || k.contains("mode") { return ["T0858"] }
-        if k.contains("write") {
-            let ref = e.attributes["ref"]?.text
-            let setpoints = Set((asset?.tagMap ?? []).filter { $0.setpoint == true }.map(\.point))
-            return ref.map { setpoints.contains($0) } == true ? ["T0836"] : ["T0855"]
+        if ChainBuilder.isControlWrite(e) {
+            // A setpoint written is a parameter modified; any other point, an unauthorized command message.
+            let setpoints = Set((asset?.tagMap ?? []).filter { $0.setpoint == true }.compactMap { ControlPoint(parsing: $0.point)?.key })
+            return ChainBuilder.writtenPoints(e).contains { setpoints.contains($0.key) } ? ["T0836"] : ["T0855"]
         }
         return ["T0855"]
     }

@@ -3,6 +3,7 @@ import EvidenceStore    // AssetResolver; the fuzz package compiles this file be
 #endif
 import Foundation
 import JikochoModel
+import Parsers          // ControlPoint: the canonical forms of controller points
 import Yams
 
 /// One mistake in an inventory file, where a person finds it: `assets.yaml:12:7: assets[2].role: …`.
@@ -71,6 +72,12 @@ public enum AssetInventory {
         func problem(_ node: Node?, _ key: String, _ text: String) {
             problems.append(InventoryProblem(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0,
                                              key: key, problem: text))
+        }
+        // A controller point in one of the canonical forms, written canonically; else a mistake naming the forms.
+        func checkedPoint(_ text: String, _ node: Node?, _ key: String) -> String? {
+            if let p = ControlPoint(parsing: text) { return p.text }
+            problem(node, key, "`\(text)` is not a controller point; accepted forms: \(ControlPoint.acceptedForms)")
+            return nil
         }
         let root: Node?
         do {
@@ -177,7 +184,8 @@ public enum AssetInventory {
                             problem(t, key, "write `point -> tag`, e.g. `holding:40001 -> NaOH_SP`")
                             continue
                         }
-                        asset.tagMap.append(Asset.TagMapping(point: parts[0], tag: parts[1]))
+                        guard let point = checkedPoint(parts[0], t, key) else { continue }
+                        asset.tagMap.append(Asset.TagMapping(point: point, tag: parts[1]))
                     case .mapping(let tm):
                         for (x, _) in tm where !tagKeys.contains(x.string ?? "") {
                             problem(x, "\(key).\(x.string ?? "?")", "unknown key; known: " + tagKeys.sorted().joined(separator: ", "))
@@ -186,7 +194,8 @@ public enum AssetInventory {
                             problem(t, key, "`point` and `tag` are needed")
                             continue
                         }
-                        var mapping = Asset.TagMapping(point: point, tag: tag)
+                        // A point in no known form is named, and the rest of the mapping still checked.
+                        var mapping = Asset.TagMapping(point: checkedPoint(point, tm["point"], "\(key).point") ?? point, tag: tag)
                         if let sp = tm["setpoint"] {
                             if let b = sp.bool { mapping.setpoint = b } else { problem(sp, "\(key).setpoint", "true or false") }
                         }

@@ -298,13 +298,7 @@ public struct ChainBuilder {
 
     /// A command that changes what a controller does rather than a value in it.
     public static func isControllerCommand(_ kind: String) -> Bool {
-        guard kind.hasPrefix("ics.") else { return false }
-        let name = kind.split(separator: ".").last.map(String.init) ?? ""
-        return ["plc_stop", "plc_start", "cold_restart", "warm_restart", "reinitialize_device", "reset_process",
-                "request_download", "download_block", "download_ended", "delete_block", "set_operating_mode",
-                // S7comm: a block download (request, block, end), a block deleted or activated (PI services).
-                "block_download", "block_delete", "block_activate"]
-            .contains(name)
+        ControlPoint.isCommand(kind: kind)
     }
 
     /// How far apart the commands of one run may be.
@@ -349,7 +343,7 @@ public struct ChainBuilder {
         guard let asset = assetOf(change.event), case .string(let tag)? = change.event.attributes["tag"]
                 ?? change.event.attributes["series"] else { return nil }
         let mapping = resolver.assets.first { $0.name == asset }?.tagMap.first { $0.tag.lowercased() == tag.lowercased() }
-        let point = mapping.flatMap { ClockEstimator.normalizedPoint($0.point) }
+        let point = mapping.flatMap { ControlPoint(parsing: $0.point)?.key }
         let scale = mapping?.scale ?? 1
         var newValue: Double?
         if case .double(let v)? = change.event.attributes["new"] { newValue = v }
@@ -359,19 +353,27 @@ public struct ChainBuilder {
         let t = change.event.time.nanoseconds
         let candidates = try c.events(EventQuery(from: Timestamp(nanoseconds: t - writeWindow),
                                                  to: Timestamp(nanoseconds: t + writeSlack), kinds: ["ics"]))
-            .filter { s in s.event.kind.contains("write") && assetOf(s.event) == asset }
+            .filter { s in Self.isControlWrite(s.event) && assetOf(s.event) == asset }
         var best: (StoredEvent, Int, String)?
         for s in candidates {
             // 0: point and value agree; 1: point agrees; 2: same controller only.
             var rank = 2
-            var detail = "a write to \(asset)"
-            if let point, let ref = Self.writtenPoints(s.event)[point] {
+            let written = Self.writtenPoints(s.event)
+            let names = written.map(\.text).prefix(4).joined(separator: ", ")
+            var detail = "a write to \(asset)" + (names.isEmpty ? "" : " (\(names))")
+                + (mapping == nil ? "; the inventory maps no point of \(asset) to \(tag): which tag the write drives is unknown" : "")
+            if let point, let w = written.first(where: { $0.key == point }) {
                 rank = 1
-                detail = "written to \(point), which the inventory maps to \(tag)"
-                if let nv = newValue, let raw = ref, abs(Double(raw) * scale - nv) <= max(abs(scale) / 2, 1e-9) {
+                detail = "written to \(w.text), which the inventory maps to \(tag)"
+                if let nv = newValue, let raw = w.value,
+                   abs(raw * scale - nv) <= max(abs(scale) / 2, 1e-3 * abs(nv), 1e-9) {
                     rank = 0
-                    detail += "; \(raw) × \(ClockCorrection.format(scale, scale < 1 ? 3 : 0)) = \(Self.number(nv)), the new value"
+                    detail += "; \(Self.number(raw)) × \(ClockCorrection.format(scale, scale < 1 ? 3 : 0)) = \(Self.number(nv)), the new value"
                 }
+            }
+            // A command the controller refused did not change it.
+            if case .string(let outcome)? = s.event.attributes["outcome"], ["exception", "error", "negative", "rejected"].contains(outcome) {
+                continue
             }
             if point != nil, rank == 2 { continue }
             let gap = abs(t - s.event.time.nanoseconds)
@@ -388,24 +390,18 @@ public struct ChainBuilder {
         v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
     }
 
-    /// The points a write event wrote (`holding:40001` → raw value), from its address, table and values.
-    static func writtenPoints(_ e: Event) -> [String: Int64?] {
-        guard case .string(let table)? = e.attributes["table"], case .int(let address)? = e.attributes["address"]
-        else { return [:] }
-        var out: [String: Int64?] = [:]
-        if case .array(let values)? = e.attributes["values"], !values.isEmpty {
-            for (i, v) in values.enumerated() {
-                let p = ClockEstimator.normalizedPoint(Modbus.reference(table: table, address: Int(address) + i)) ?? ""
-                switch v {
-                case .int(let x): out[p] = x
-                case .bool(let b): out[p] = b ? 1 : 0
-                default: out[p] = Int64?.none
-                }
-            }
-        } else {
-            out[ClockEstimator.normalizedPoint(Modbus.reference(table: table, address: Int(address))) ?? ""] = Int64?.none
-        }
-        return out
+    /// The points a write, operate or command wrote, from the control facts every ICS decoder gives (`control`):
+    /// each point's canonical text, the key it compares by and its raw value as a number (nil when the request
+    /// carries none).
+    public static func writtenPoints(_ e: Event) -> [(text: String, key: String, value: Double?)] {
+        guard let (_, writes) = ControlPoint.facts(e.attributes) else { return [] }
+        return writes.map { w in (w.point, ControlPoint(parsing: w.point)?.key ?? w.point, ControlPoint.number(w.value)) }
+    }
+
+    /// Whether an event changes a controller's point: its control facts say so, and it is not only a select.
+    public static func isControlWrite(_ e: Event) -> Bool {
+        guard let (action, writes) = ControlPoint.facts(e.attributes) else { return false }
+        return action != "select" && !writes.isEmpty
     }
 
     func noWriteReason(_ change: StoredEvent) -> String {
@@ -525,22 +521,29 @@ public struct ChainBuilder {
         return (afterDomain.split(separator: "@").first.map(String.init) ?? afterDomain).lowercased()
     }
 
-    /// The VPN session that was given `ip` before `t` and had not ended by then.
+    /// The VPN session that was given `ip` before `t` and had not ended by then: any remote-access product's record
+    /// that names the tunnel address it assigned (`tunnel_ip`: a logon that carries it, or a separate assignment).
     func vpnSession(assigned ip: String, before t: Int64) throws -> (StoredEvent, String)? {
         let events = try c.events(EventQuery(from: Timestamp(nanoseconds: t - sessionLookback),
-                                             to: Timestamp(nanoseconds: t + 1), kinds: ["vpn"]))
-        for s in events.reversed() where s.event.kind == "vpn.address_assigned" {
-            let assigned = s.event.dst.ip ?? { if case .string(let a)? = s.event.attributes["assigned_ip"] { return a }; return nil }()
-            guard assigned == ip else { continue }
+                                             to: Timestamp(nanoseconds: t + 1), kinds: ["vpn", "auth"]))
+        for s in events.reversed() where Self.tunnelAddress(s.event) == ip && s.event.kind != "auth.session_closed" {
             let ended = events.contains { x in
-                x.event.kind == "vpn.session_end" && x.event.time > s.event.time && x.event.time.nanoseconds < t
-                    && x.event.user == s.event.user && x.event.src.ip == s.event.src.ip
+                ["vpn.session_end", "auth.session_closed"].contains(x.event.kind) && x.event.time > s.event.time
+                    && x.event.time.nanoseconds < t
+                    && (Self.tunnelAddress(x.event) == ip
+                        || (x.event.user == s.event.user && x.event.src.ip == s.event.src.ip && x.event.src.ip != nil))
             }
             if ended { continue }
             return (s, "\(ip) was assigned to \(s.event.user ?? "?")'s VPN session from \(s.event.src.ip ?? "?"), "
                     + "still open then")
         }
         return nil
+    }
+
+    /// The tunnel address a remote-access record says its session was given, whatever the product.
+    public static func tunnelAddress(_ e: Event) -> String? {
+        if case .string(let a)? = e.attributes["tunnel_ip"], !a.isEmpty { return a }
+        return e.kind == "vpn.address_assigned" ? e.dst.ip : nil
     }
 
     /// Failed logons from an address in the hour before: the guessing that often precedes a working password.

@@ -26,6 +26,21 @@ struct Observation {
     var method: String
     var cite: EvidenceCite
     var summary: String
+    /// The raw value the sighting shows (a write's value; a historian tag's value divided by its scale): two
+    /// sightings with values pair only when the values agree.
+    var value: Double?
+    /// The value was written as an integer (a register), so a historian's scaled value rounds to it.
+    var integral = false
+    /// Recorded times between which the action certainly happened on this clock, when the sighting bounds it (a
+    /// capture's write: its packet time; a historian's first sample showing a value: after the sample before it).
+    var bounds: ClosedRange<Int64>?
+
+    /// Whether two sightings' values are the same value (within what a scale and an export's rounding allow).
+    func agrees(with other: Observation) -> Bool {
+        guard let a = value, let b = other.value else { return value == nil && other.value == nil }
+        let tolerance = max(1e-3 * max(abs(a), abs(b)), integral || other.integral ? 0.5 : 1e-9)
+        return abs(a - b) <= tolerance
+    }
 }
 
 /// A pair of sightings of the same action by two clocks, and what it says about their offset.
@@ -57,6 +72,10 @@ public struct ClockEstimate: Sendable {
     /// The offset is larger than its uncertainty and worth applying.
     public var significant: Bool
     public var notes: [String]
+    /// When every pair bounds the action in time (a write in a capture and the first historian sample showing its
+    /// value): the offsets all pairs allow, their intersection. The estimate is its middle, the uncertainty half
+    /// its width: a historian sampling every 10 s cannot be placed better than its sampling allows.
+    public var interval: ClosedRange<Int64>?
 
     /// The estimate as stored with the clock (method, pairs, residuals).
     public var detail: JSONValue {
@@ -64,6 +83,7 @@ public struct ClockEstimate: Sendable {
             "against": .string(against), "methods": .array(methods.map { .string($0) }),
             "pairs": .int(Int64(pairs.count)), "span_ns": .int(spanNanos),
             "uncertainty_ns": .int(uncertaintyNanos),
+            "interval_ns": interval.map { .array([.int($0.lowerBound), .int($0.upperBound)]) } ?? .null,
             "residuals_ns": .array(pairs.map { .int($0.residualNanos) }),
             "evidence": .array(pairs.prefix(50).map {
                 .object(["method": .string($0.method),
@@ -71,6 +91,15 @@ public struct ClockEstimate: Sendable {
                          "other": .string("#\($0.other.evidenceID) \($0.other.locator)")])
             }),
         ])
+    }
+}
+
+extension ClockEstimate {
+    /// `; the pairs' intervals put the offset between +2m 11.0s and +2m 12.3s (width 1.3 s)`, or nothing.
+    public var intervalClause: String {
+        guard let i = interval else { return "" }
+        return "; the pairs' intervals put the offset between \(ClockCorrection.seconds(i.lowerBound)) and "
+            + "\(ClockCorrection.seconds(i.upperBound)) (width \(ClockCorrection.format(Double(i.upperBound - i.lowerBound) / 1e9, 3)) s)"
     }
 }
 
@@ -85,8 +114,10 @@ public struct ClockEstimation: Sendable {
 }
 
 /// Estimates clock offsets from pairs of sightings of the same action by two clocks:
-/// - a Modbus write in a capture and the change of the historian tag it drives (through the inventory's tag map
-///   and scale: the written raw value must match the tag's new value);
+/// - a write, operate or command in a capture (any protocol's control facts: point and raw value) and the first
+///   sample of the historian tag that point drives showing the value (through the inventory's tag map and scale:
+///   raw × scale = the tag's new value); each such pair bounds the offset between the sample before and the
+///   sample that shows the value, and the estimate is the intersection of those intervals;
 /// - a TCP connection seen by a capture or a firewall (`302013`) and by another (same addresses and ports), and a
 ///   remote-desktop logon (4624 type 10) whose client address and port name that connection;
 /// - a DNS query in a capture and the host's own record of it (Sysmon 22);
@@ -114,7 +145,8 @@ extension ClockEstimation {
             if e.significant {
                 if known[e.clock] == .investigator, !overrideInvestigator { continue }
                 try c.setClock(e.clock, correction: e.correction, source: .estimate,
-                               reason: "estimated against \(e.against) from \(e.pairs.count) pairs (\(e.methods.joined(separator: ", ")))",
+                               reason: "estimated against \(e.against) from \(e.pairs.count) pairs (\(e.methods.joined(separator: ", ")))"
+                                   + e.intervalClause,
                                uncertaintyNanos: e.uncertaintyNanos, detail: e.detail)
                 applied += 1
             } else if known[e.clock] != .investigator {
@@ -202,7 +234,7 @@ public struct ClockEstimator {
         var unpaired: [String: String] = [:]
         for info in clocks where placed[info.name] == nil {
             unpaired[info.name] = byClock[info.name] == nil
-                ? "no sightings that another clock also records (Modbus writes to mapped tags, connections, "
+                ? "no sightings that another clock also records (controller writes to mapped points, connections, "
                     + "remote-desktop logons, DNS queries)"
                 : "its sightings match none of a placed clock's"
         }
@@ -213,7 +245,7 @@ public struct ClockEstimator {
 
     func observations(_ c: Case, clockOf: [Int64: String], resolver: AssetResolver) throws -> [Observation] {
         var out: [Observation] = []
-        let q = EventQuery(kinds: ["ics.modbus.write", "rdp.connect", "net.flow_start", "net.flow", "net.connection", "auth.logon",
+        let q = EventQuery(kinds: ["ics", "rdp.connect", "net.flow_start", "net.flow", "net.connection", "auth.logon",
                                    "dns.query", "net.dns_query", "web.request"])
         try c.forEachEvent(q) { s in
             let e = s.event
@@ -225,23 +257,25 @@ public struct ClockEstimator {
                 out.append(Observation(clock: clock, time: t, key: key, lag: lag, resolution: resolution, method: method,
                                        cite: cite, summary: e.message))
             }
+            if e.kind.hasPrefix("ics.") {
+                // A write or command to a controller, in any protocol: one sighting per point written with a value.
+                guard let (action, writes) = ControlPoint.facts(e.attributes), action != "select",
+                      let plc = e.dst.asset ?? e.dst.ip else { return }
+                for w in writes {
+                    guard let v = ControlPoint.number(w.value) else { continue }
+                    let key = ControlPoint(parsing: w.point)?.key ?? w.point
+                    var o = Observation(clock: clock, time: t, key: "write:\(plc):\(key)", lag: 0, resolution: 1_000_000,
+                                        method: "write~historian", cite: cite, summary: e.message)
+                    o.value = v
+                    if case .int = w.value { o.integral = true }
+                    if case .bool = w.value { o.integral = true }
+                    o.bounds = t...t
+                    out.append(o)
+                }
+                return
+            }
             let syslogResolution: Int64 = e.provenance.collector.hasPrefix("log/syslog") ? 1_000_000_000 : 1_000_000
             switch e.kind {
-            case "ics.modbus.write":
-                // Keys per written register: `modbus:plc-dosing:holding:40001=11100`.
-                guard let plc = e.dst.asset ?? e.dst.ip, case .int(let address)? = e.attributes["address"],
-                      case .array(let values)? = e.attributes["values"],
-                      case .string(let table)? = e.attributes["table"] else { return }
-                for (i, v) in values.enumerated() {
-                    let raw: Int64
-                    switch v {
-                    case .int(let x): raw = x
-                    case .bool(let b): raw = b ? 1 : 0
-                    default: continue
-                    }
-                    let point = Modbus.reference(table: table, address: Int(address) + i)
-                    add("modbus:\(plc):\(point)=\(raw)", method: "modbus-write~historian", resolution: 1_000_000)
-                }
             // A connection as the network saw it, or as the host that made it logged it (Sysmon 3 and the like).
             case "rdp.connect", "net.flow_start", "net.flow", "net.connection":
                 guard let sip = e.src.ip, let sport = e.src.port, let d = dstName(e.dst), let dport = e.dst.port
@@ -294,8 +328,8 @@ public struct ClockEstimator {
         var mappings: [String: (asset: String, point: String, scale: Double)] = [:]
         for a in resolver.assets {
             for m in a.tagMap {
-                guard let point = Self.normalizedPoint(m.point) else { continue }
-                mappings[m.tag.lowercased()] = (a.name, point, m.scale ?? 1)
+                guard let point = ControlPoint(parsing: m.point), (m.scale ?? 1) != 0 else { continue }
+                mappings[m.tag.lowercased()] = (a.name, point.key, m.scale ?? 1)
             }
         }
         guard !mappings.isEmpty else { return [] }
@@ -305,62 +339,52 @@ public struct ClockEstimator {
             var previous: Double?
             var lastTime: Int64?
             var intervals: [Int64] = []
-            var changes: [(Int64, Double, Int)] = []
+            var changes: [(time: Int64, value: Double, line: Int, before: Int64?)] = []
             var count = 0
             try c.forEachSample(series: s.id, recorded: true) { x in
                 count += 1
                 if let l = lastTime, intervals.count < 512 { intervals.append(x.time.nanoseconds - l) }
+                let before = lastTime
                 lastTime = x.time.nanoseconds
                 guard let v = x.value, x.quality == .good else { return }
-                if let p = previous, p != v { changes.append((x.time.nanoseconds, v, x.line)) }
+                if let p = previous, p != v { changes.append((x.time.nanoseconds, v, x.line, before)) }
                 previous = v
             }
             // A tag that changes at most scans is a measurement, not a register someone writes.
             guard count > 0, changes.count * 10 <= count else { continue }
             intervals.sort()
             let interval = intervals.isEmpty ? 0 : intervals[intervals.count / 2]
-            for (t, v, line) in changes {
-                let raw = (v / m.scale).rounded()
-                guard abs(raw) < 9e15 else { continue }
-                out.append(Observation(
-                    clock: clock, time: t, key: "modbus:\(m.asset):\(m.point)=\(Int64(raw))", lag: interval / 2,
-                    resolution: interval / 2, method: "modbus-write~historian",
-                    cite: EvidenceCite(evidenceID: s.evidenceID, locator: "line \(line)", eventID: nil),
-                    summary: "\(s.info.tag) changes to \(v)"))
+            for ch in changes {
+                let raw = ch.value / m.scale
+                guard raw.isFinite, abs(raw) < 9e15 else { continue }
+                // The value was written after the sample before (which does not show it yet), less the time a
+                // controller may take to apply it, and at or before this one.
+                let gap = ch.before.map { ch.time - $0 } ?? interval
+                var o = Observation(
+                    clock: clock, time: ch.time, key: "write:\(m.asset):\(m.point)", lag: gap / 2,
+                    resolution: max(gap / 2, 1_000_000), method: "write~historian",
+                    cite: EvidenceCite(evidenceID: s.evidenceID, locator: "line \(ch.line)", eventID: nil),
+                    summary: "\(s.info.tag) changes to \(ClockEstimator.number(ch.value))")
+                o.value = raw
+                o.bounds = ch.before.map { ($0 - Self.applyLatency)...ch.time }
+                out.append(o)
             }
         }
         return out
     }
 
-    /// `holding:40001`, `40001`, `hr:40001` → `holding:40001`, as the Modbus decoder writes references.
+    /// The canonical text of a controller point in any accepted form (`40001` → `holding:40001`,
+    /// `dnp3:g41:3` → `dnp3:ao:3`), or nil when it is none of them.
     public static func normalizedPoint(_ p: String) -> String? {
-        let parts = p.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
-        let number = parts.last ?? ""
-        guard let n = Int(number), n > 0 else { return nil }
-        var table = parts.count == 2 ? parts[0] : ""
-        switch table {
-        case "hr", "holding_register", "holding": table = "holding"
-        case "ir", "input_register", "input": table = "input"
-        case "co", "coil", "coils": table = "coil"
-        case "di", "discrete_input", "discrete": table = "discrete_input"
-        case "":
-            switch number.first {
-            case "4": table = "holding"
-            case "3": table = "input"
-            case "1": table = "discrete_input"
-            case "0": table = "coil"
-            default: return nil
-            }
-        default: return nil
-        }
-        // 40001 / 400001 (the table digit and a 1-based register), or a bare 1-based register number.
-        let digits = number.count
-        var register = n
-        if digits >= 5, let lead = number.first, "0134".contains(lead) {
-            register = Int(number.dropFirst()) ?? n
-        }
-        guard register >= 1 else { return nil }
-        return Modbus.reference(table: table, address: register - 1)
+        ControlPoint(parsing: p)?.text
+    }
+
+    /// How long a controller may take to apply a written value before a historian can sample it (a scan cycle and
+    /// the exchange with the historian's collector).
+    static let applyLatency: Int64 = 250_000_000
+
+    static func number(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
     }
 
     // MARK: Fitting
@@ -372,13 +396,15 @@ public struct ClockEstimator {
         var candidates: [(d: Int64, ref: Int, oth: Observation, refObs: Observation)] = []
         for (i, r) in reference.enumerated() {
             guard let matches = otherByKey[r.key] else { continue }
-            for o in matches {
+            for o in matches where r.agrees(with: o) {
                 let d = (r.time - r.lag) - (o.time - o.lag)
                 if abs(d) <= window { candidates.append((d, i, o, r)) }
             }
         }
         guard !candidates.isEmpty else { return nil }
         candidates.sort { $0.d < $1.d }
+        // Sightings coarser than the tolerance (a historian sampling every 10 s) widen the cluster searched for.
+        let tolerance = max(self.tolerance, candidates.map { max($0.oth.resolution, $0.refObs.resolution) }.max() ?? 0)
         // The densest cluster: the width-2·tolerance window holding the most distinct reference sightings.
         var bestStart = 0, bestCount = 0, bestSpread = Int64.max
         var j = 0
@@ -448,6 +474,25 @@ public struct ClockEstimator {
                              + "\(ClockCorrection.format(Double(span) / 3.6e12, 1)) h of pairs")
             }
         }
+        // Pairs that bound the action in time: the offset lies in every pair's interval, so in their intersection.
+        var interval: ClosedRange<Int64>?
+        if correction.driftPPB == 0, chosen.allSatisfy({ $0.r.bounds != nil && $0.o.bounds != nil }) {
+            var lo = Int64.min, hi = Int64.max
+            for p in chosen {
+                lo = max(lo, p.r.bounds!.lowerBound - p.o.bounds!.upperBound)
+                hi = min(hi, p.r.bounds!.upperBound - p.o.bounds!.lowerBound)
+            }
+            if lo <= hi {
+                interval = lo...hi
+                correction.offsetNanos = lo / 2 + hi / 2 + (lo % 2 + hi % 2) / 2
+                noise = 0
+                notes.append("the offset lies in the intersection of \(chosen.count) pair\(chosen.count == 1 ? "" : "s")' "
+                             + "intervals, \(ClockCorrection.format(Double(hi - lo) / 1e9, 3)) s wide; the estimate is its middle")
+            } else {
+                notes.append("the pairs' intervals do not overlap (a drifting clock, or a value written twice): the "
+                             + "median of the pairs is taken")
+            }
+        }
         let res = residuals(correction)
         let pairs = zip(chosen, res).map { p, r in
             ClockPair(method: p.r.method == p.o.method ? p.r.method : "\(p.r.method)/\(p.o.method)",
@@ -464,8 +509,10 @@ public struct ClockEstimator {
         if methods.contains(where: { $0.contains("rdp-logon") }) {
             notes.append("a logon is written seconds after its connection opens: offsets from logons carry that lag")
         }
-        return ClockEstimate(clock: b, against: a, correction: correction, uncertaintyNanos: max(noise, resolution),
-                             pairs: pairs, spanNanos: span, methods: methods, significant: false, notes: notes)
+        let uncertainty = interval.map { ($0.upperBound - $0.lowerBound + 1) / 2 } ?? max(noise, resolution)
+        return ClockEstimate(clock: b, against: a, correction: correction, uncertaintyNanos: uncertainty,
+                             pairs: pairs, spanNanos: span, methods: methods, significant: false, notes: notes,
+                             interval: interval)
     }
 
     /// Theil–Sen: the median of the pairwise slopes (at most 20,000 of them), then the median offset at `epoch`.

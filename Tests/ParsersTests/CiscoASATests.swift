@@ -36,14 +36,14 @@ import Testing
                                             + "IPv4 Address <10.20.9.23> IPv6 address <::> assigned to session"))
         #expect(assigned.kind == "vpn.address_assigned" && assigned.user == "vendor-svc")
         #expect(assigned.src.ip == "198.51.100.77" && assigned.dst.ip == "10.20.9.23")
-        #expect(assigned.attributes["group"] == "GP-Vendors" && assigned.attributes["assigned_ip"] == "10.20.9.23")
+        #expect(assigned.attributes["group"] == "GP-Vendors" && assigned.attributes["tunnel_ip"] == "10.20.9.23")
         let start = try #require(meaning("%ASA-6-113039: Group <GP-Vendors> User <vendor-svc> IP <198.51.100.77> "
                                          + "AnyConnect parent session started."))
         #expect(start.kind == "vpn.session_start" && start.attributes["event"] == "AnyConnect parent session started.")
         let end = try #require(meaning("%ASA-4-113019: Group = GP-Vendors, Username = vendor-svc, IP = 198.51.100.77, "
                                        + "Session disconnected. Session Type: SSL, Duration: 0h:12m:15s, Bytes xmt: 1232211, "
                                        + "Bytes rcv: 232111, Reason: User Requested"))
-        #expect(end.kind == "vpn.session_end" && end.user == "vendor-svc" && end.src.ip == "198.51.100.77")
+        #expect(end.kind == "auth.session_closed" && end.user == "vendor-svc" && end.src.ip == "198.51.100.77")
         #expect(end.attributes["bytes_sent"] == .int(1_232_211) && end.attributes["reason"] == "User Requested")
         let ok = try #require(meaning("%ASA-6-113004: AAA user authentication Successful : server = 10.20.3.5 : user = vendor-svc"))
         #expect(ok.kind == "auth.logon" && ok.user == "vendor-svc")

@@ -1,6 +1,7 @@
 import Collectors
 import Foundation
 import JikochoModel
+import Parsers
 import TestSupport
 import Testing
 import Yams
@@ -435,12 +436,29 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
         #expect(!titles(running).contains(title))
     }
 
-    @Test func writesFromTheHMIAreExpectedFromElsewhereAFinding() {
+    /// A write as every ICS decoder gives it: its protocol's kind, and the protocol-neutral control facts.
+    func write(_ kind: String, _ point: String, action: String = "write", from src: String?) -> Event {
+        ot(kind, from: src, ["control": ControlPoint.attribute(action: action, [(ControlPoint(parsing: point)!, .int(1))])])
+    }
+
+    @Test(arguments: [("ics.modbus.write", "holding:40001", "write"), ("ics.s7.write", "s7:DB1.DBW4", "write"),
+                      ("ics.dnp3.direct_operate", "dnp3:ao:3", "operate"), ("ics.iec104.setpoint_command", "iec104:ioa:4001", "operate"),
+                      ("ics.cip.write_tag", "cip:Tank1_SP", "write"), ("ics.cip.set_attribute_single", "cip:@4/100/3", "write"),
+                      ("ics.bacnet.write_property", "bacnet:analog-value:3", "write"), ("ics.opcua.write", "opcua:ns=2;s=Dose.SP", "write")])
+    func writesFromTheHMIAreExpectedFromElsewhereAFinding(kind: String, point: String, action: String) {
+        let title = "Controller Write From a Host That Is Not an HMI or Engineering Workstation"
+        #expect(!titles(write(kind, point, action: action, from: "10.20.1.10")).contains(title))     // the HMI
+        #expect(!titles(write(kind, point, action: action, from: "10.20.1.30")).contains(title))     // the EWS
+        #expect(titles(write(kind, point, action: action, from: "10.20.3.40")).contains(title))      // the historian
+        #expect(titles(write(kind, point, action: action, from: "10.66.6.6")).contains(title))       // unknown
+        // The kind alone is not a write: a record without control facts is not taken for one.
+        #expect(!titles(ot(kind, from: "10.20.3.40")).contains(title))
+    }
+
+    @Test func unknownMastersOperatingDNP3() {
         let write = "Controller Write From a Host That Is Not an HMI or Engineering Workstation"
-        #expect(!titles(ot("ics.modbus.write", from: "10.20.1.10")).contains(write))
-        #expect(!titles(ot("ics.s7.write_var", from: "10.20.1.30")).contains(write))
-        #expect(titles(ot("ics.modbus.write", from: "10.20.3.40")).contains(write))       // the historian
-        let unknown = titles(ot("ics.dnp3.direct_operate", from: "10.66.6.6"))
+        #expect(!titles(ot("ics.modbus.read", from: "10.20.1.10")).contains(write))
+        let unknown = titles(self.write("ics.dnp3.direct_operate", "dnp3:bo:1", action: "operate", from: "10.66.6.6"))
         #expect(unknown.contains(write) && unknown.contains("DNP3 Restart or Direct Operate From an Unknown Master"))
         #expect(unknown.contains("Unknown Host Talking an Industrial Protocol"))
         #expect(titles(ot("ics.modbus.read", from: "10.20.1.10")).isEmpty)

@@ -2,6 +2,7 @@ import Collectors
 import GRDB
 import Foundation
 import JikochoModel
+import Parsers
 import TestSupport
 import Testing
 import Timeline
@@ -68,7 +69,9 @@ import Timeline
             #expect(lines.contains { $0.hasPrefix("bad.yaml:10:45: assets[1].tags[1].colour: unknown key") })
             #expect(lines.contains("bad.yaml:10:9: assets[1].tags[1]: low (5.0) is above high (1.0)"))
             #expect(lines.contains("bad.yaml:11:5: assets[2].name: every asset needs a name"))
-            #expect(e.problems.count == 9)
+            #expect(lines.contains("bad.yaml:10:17: assets[1].tags[1].point: `a` is not a controller point; accepted forms: "
+                                   + ControlPoint.acceptedForms))
+            #expect(e.problems.count == 10)
         } catch {
             Issue.record("\(error)")
         }

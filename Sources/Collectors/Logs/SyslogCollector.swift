@@ -10,7 +10,9 @@ import Parsers
 /// modification time, counting New Year rollovers, with a warning).
 public struct SyslogCollector: Collector {
     public static let name = "log/syslog"
-    public static let version = "3"    // 2: Cisco ASA/FTD meanings; 3: a teardown's initiator from its Built line
+    // 2: Cisco ASA/FTD meanings; 3: a teardown's initiator from its Built line; 4: OpenVPN, FortiGate, GlobalProtect,
+    // Pulse Connect Secure, strongSwan and WireGuard meanings, ASA session ends as auth.session_closed
+    public static let version = "4"
 
     public init() {}
 
@@ -55,6 +57,7 @@ public struct SyslogCollector: Collector {
         let host = source.options["host"]
         var tracker = YearTracker(firstYear: firstYear)
         var connections = OpenConnections()
+        var vpnSources = RemoteAccessSources()
         try reader.forEachLine { line in
             if line.number == 1, let noteYear { try warn(line.locator, noteYear) }
             if line.bytes.isEmpty { return }
@@ -73,6 +76,7 @@ public struct SyslogCollector: Collector {
             }
             guard let time = try times.timestamp(record.time, line, warn) else { return }
             var e = event(record, time: time, host: host, line: line, evidenceID: evidenceID)
+            if e.attributes["access"] != nil { vpnSources.fill(&e, host: record.host ?? host ?? "") }
             if e.kind == "net.flow_start" || e.kind == "net.flow_end" {
                 if connections.orient(&e, host: record.host ?? host ?? ""), connections.dropped == 1 {
                     try warn(line.locator, "more than \(OpenConnections.limit) connections open at once: the oldest are "
@@ -115,6 +119,13 @@ public struct SyslogCollector: Collector {
             for (k, v) in meaning.attributes { attributes[k] = v }
             // ASA writes `host : %ASA-…`: the separator is not part of the message.
             if r.message.hasPrefix(": ") { text = String(r.message.dropFirst(2)) }
+        } else if let meaning = RemoteAccess.interpret(program: r.program, message: r.message) {
+            kind = meaning.kind
+            user = meaning.user
+            src = meaning.src
+            dst = meaning.dst
+            domain = .network
+            for (k, v) in meaning.attributes { attributes[k] = v }
         }
         let tag = r.program.map { p in r.pid.map { "\(p)[\($0)]: " } ?? "\(p): " } ?? ""
         return Event(time: time, timeDescription: "Log entry time", domain: domain, kind: kind, host: host ?? r.host,
@@ -215,5 +226,25 @@ struct OpenConnections {
         }
         if order.count > 2 * limit { order.removeAll { open[$0] == nil } }
         return false
+    }
+}
+
+/// The source address of each remote-access user's latest logon, per gateway: a product that names the tunnel
+/// address on a line of its own without the user's address (strongSwan, GlobalProtect's SYSTEM log) gets it from
+/// the logon before. Bounded: past `limit` users the table starts again.
+struct RemoteAccessSources {
+    static let limit = 100_000
+    private var last: [String: Endpoint] = [:]
+
+    mutating func fill(_ e: inout Event, host: String) {
+        guard let user = e.user?.lowercased() else { return }
+        let key = host + "|" + user
+        if e.kind == "auth.logon", e.src.ip != nil {
+            if last.count >= Self.limit { last = [:] }
+            last[key] = e.src
+        } else if e.src.ip == nil, let known = last[key] {
+            e.src = known
+            e.attributes["src_from"] = "the user's logon before on the same gateway"
+        }
     }
 }

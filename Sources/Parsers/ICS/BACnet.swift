@@ -26,22 +26,38 @@ public enum BACnet {
     }
 
     public static func objectTypeName(_ t: Int) -> String {
-        let names = ["analog-input", "analog-output", "analog-value", "binary-input", "binary-output", "binary-value",
+        t < objectTypeNames.count ? objectTypeNames[t] : "object-type-\(t)"
+    }
+
+    /// The number of an object type by its name (`analog-value` → 2, `object-type-130` → 130).
+    public static func objectTypeNumber(_ name: String) -> Int? {
+        let n = name.lowercased().replacingOccurrences(of: "_", with: "-")
+        if let i = objectTypeNames.firstIndex(of: n) { return i }
+        return n.hasPrefix("object-type-") ? Int(n.dropFirst(12)) : nil
+    }
+
+    /// The number of a property by its name (`present-value` → 85, `property-200` → 200).
+    public static func propertyNumber(_ name: String) -> Int? {
+        let n = name.lowercased().replacingOccurrences(of: "_", with: "-")
+        if let p = propertyNames.first(where: { $0.value == n })?.key { return p }
+        return n.hasPrefix("property-") ? Int(n.dropFirst(9)) : nil
+    }
+
+    static let objectTypeNames = ["analog-input", "analog-output", "analog-value", "binary-input", "binary-output", "binary-value",
                      "calendar", "command", "device", "event-enrollment", "file", "group", "loop", "multi-state-input",
                      "multi-state-output", "notification-class", "program", "schedule", "averaging",
                      "multi-state-value", "trend-log", "life-safety-point", "life-safety-zone", "accumulator",
                      "pulse-converter"]
-        return t < names.count ? names[t] : "object-type-\(t)"
-    }
 
     public static func propertyName(_ p: Int) -> String {
-        let names: [Int: String] = [8: "all", 12: "application-software-version", 28: "description", 36: "event-state",
+        propertyNames[p] ?? "property-\(p)"
+    }
+
+    static let propertyNames: [Int: String] = [8: "all", 12: "application-software-version", 28: "description", 36: "event-state",
                                     44: "firmware-revision", 70: "model-name", 75: "object-identifier", 76: "object-list",
                                     77: "object-name", 79: "object-type", 81: "out-of-service", 85: "present-value",
                                     87: "priority-array", 103: "reliability", 104: "relinquish-default", 111: "status-flags",
                                     112: "system-status", 117: "units", 120: "vendor-identifier", 121: "vendor-name"]
-        return names[p] ?? "property-\(p)"
-    }
 
     /// One tag of the BACnet encoding (clause 20.2).
     struct Tag {
@@ -133,6 +149,8 @@ public enum BACnet {
         public var reason: Int?
         public var extra: [String: JSONValue] = [:]
         public var problem: String?
+        /// WriteProperty and WritePropertyMultiple requests: each property written, with its first value.
+        public var writes: [(type: Int, instance: Int, property: Int, value: JSONValue?)] = []
         /// Errors reported per property inside a ReadPropertyMultiple-ACK: (class, code).
         public var propertyErrors: [(Int, Int)] = []
         /// A segment's service data, to be joined with the other segments before decoding.
@@ -271,6 +289,11 @@ public enum BACnet {
                     continue
                 }
                 if t.number == 12, let o = objectID(t.value) { a.objects.append(o) }
+                // WritePropertyMultiple: the first value of each property written.
+                if a.pduType == 0, s == 16, depth == 2, parent == 2, let last = a.writes.indices.last,
+                   a.writes[last].value == nil {
+                    a.writes[last].value = appValue(t)
+                }
                 // Values: inside the value tag of WriteProperty (3), ReadProperty-ACK (3) and list values.
                 if depth > 0, a.values.count < 64, t.number != 12 || parent == 3 || parent == 4 || parent == 2 {
                     a.values.append(appValue(t))
@@ -285,7 +308,13 @@ public enum BACnet {
                 if let o = objectID(t.value) { a.objects.append(o) }
             case (true, 12, 0, 1), (true, 15, 0, 1), (true, 26, 0, 1), (true, 8, 0, 1), (true, 9, 0, 1):
                 a.properties.append(unsigned(t.value))
-            case (true, 14, 1, 0) where parent == 1, (true, 16, 1, 0) where parent == 1, (true, 1, 1, 0) where parent == 4,
+            case (true, 16, 1, 0) where parent == 1:
+                let p = unsigned(t.value)
+                a.properties.append(p)
+                if a.pduType == 0, let o = a.objects.last, a.writes.count < 256 {
+                    a.writes.append((o.type, o.instance, p, nil))
+                }
+            case (true, 14, 1, 0) where parent == 1, (true, 1, 1, 0) where parent == 4,
                  (false, 2, 1, 0) where parent == 4:
                 a.properties.append(unsigned(t.value))
             case (true, 14, 1, 2) where parent == 1 && a.pduType == 3:
@@ -314,6 +343,9 @@ public enum BACnet {
             case (false, 8, 0, 1): a.extra["high_limit"] = .int(Int64(unsigned(t.value)))
             default: break
             }
+        }
+        if a.pduType == 0, s == 15, let o = a.objects.first, let p = a.properties.first {
+            a.writes = [(o.type, o.instance, p, a.values.first)]
         }
     }
 }
@@ -464,6 +496,11 @@ public final class BACnetDecoder: FlowDecoder {
             summary += " = " + q.values.prefix(3).map(\.text).joined(separator: ", ")
         }
         if let p = q.priority { f["priority"] = .int(Int64(p)) }
+        if !q.writes.isEmpty {
+            f["control"] = ControlPoint.attribute(action: "write", q.writes.map {
+                (ControlPoint.bacnet(type: $0.type, instance: $0.instance, property: $0.property), $0.value ?? .null)
+            })
+        }
         var outcome = q.pduType == 0 ? "no_response" : "ok"
         if let rep = reply {
             if !orphan { f["response_packet"] = .int(Int64(replyPacket ?? 0)) }

@@ -35,6 +35,21 @@ public enum DNP3 {
         return tc.isEmpty ? op : "\(op)+\(tc)"
     }
 
+    /// The state a CROB drives its output to: a close or a latch/pulse on is 1, a trip or a latch/pulse off is 0;
+    /// nil for NUL and unknown codes.
+    public static func binaryValue(_ code: UInt8) -> Int64? {
+        switch code >> 6 {
+        case 1: return 1
+        case 2: return 0
+        default: break
+        }
+        switch code & 0x0F {
+        case 1, 3: return 1
+        case 2, 4: return 0
+        default: return nil
+        }
+    }
+
     public static func statusName(_ s: UInt8) -> String {
         let names = ["success", "timeout", "no_select", "format_error", "not_supported", "already_active",
                      "hardware_error", "local", "too_many_objs", "not_authorized", "automation_inhibit",
@@ -504,6 +519,14 @@ public final class DNP3Decoder: FlowDecoder {
                 return .object(x)
             })
             summary += " " + commandPoints.prefix(4).map { h, p in "index \(p.index) \(p.value.text)" }.joined(separator: ", ")
+            if [2, 3, 4, 5, 6].contains(q.function) {
+                let action = q.function == 3 ? "select" : q.function == 2 ? "write" : "operate"
+                f["control"] = ControlPoint.attribute(action: action, commandPoints.map { h, p in
+                    if h.group == 41 { return (ControlPoint.dnp3(analog: true, index: p.index), p.value) }
+                    let code: UInt8 = { if case .int(let c)? = p.extra["control_code"] { return UInt8(truncatingIfNeeded: c) }; return 0 }()
+                    return (ControlPoint.dnp3(analog: false, index: p.index), DNP3.binaryValue(code).map { .int($0) } ?? .null)
+                })
+            }
         }
         if q.function == 4, let sel = lastSelect, r.packet != sel.packet {
             f["select_packet"] = .int(Int64(sel.packet))

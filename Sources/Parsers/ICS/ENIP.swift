@@ -106,6 +106,85 @@ public enum ENIP {
         return names[s] ?? "status-\(s)"
     }
 
+    /// The points a write changes with their raw values: Logix tag writes (`write_tag`, `write_tag_fragmented`,
+    /// `read_modify_write_tag`) by tag name, element by element; attribute writes by class/instance/attribute.
+    public static func control(_ service: String, _ m: CIPMessage) -> JSONValue? {
+        var writes: [(ControlPoint, JSONValue)] = []
+        let tag = m.path.symbols.joined(separator: ".")
+        switch service {
+        case "write_tag", "write_tag_fragmented":
+            guard !tag.isEmpty else { return nil }
+            var c = ByteCursor(Array(m.data))
+            guard let type = c.u16le(), let count = c.u16le() else {
+                return ControlPoint.attribute(action: "write", [(.cip(tag: tag), .null)])
+            }
+            if service == "write_tag_fragmented" { _ = c.u32le() }
+            let size = logixSize(type)
+            // `Tank[3]` written ×2 is Tank[3] and Tank[4].
+            var base = tag, first = 0
+            if count > 1, tag.hasSuffix("]"), let open = tag.lastIndex(of: "["),
+               let k = Int(tag[tag.index(after: open)..<tag.index(before: tag.endIndex)]) {
+                base = String(tag[..<open])
+                first = k
+            }
+            for i in 0..<min(Int(count), 256) {
+                let point: ControlPoint = count == 1 ? .cip(tag: tag) : .cip(tag: "\(base)[\(first + i)]")
+                guard let size, let b = c.take(size) else { writes.append((point, .null)); continue }
+                writes.append((point, logixValue(type, Array(b))))
+            }
+        case "read_modify_write_tag":
+            guard !tag.isEmpty else { return nil }
+            writes = [(.cip(tag: tag), .null)]
+        case "set_attribute_single":
+            guard let cls = m.path.classID else { return nil }
+            let d = Array(m.data)
+            var value: JSONValue = .null
+            if [1, 2, 4, 8].contains(d.count) {
+                var u: UInt64 = 0
+                for b in d.reversed() { u = u << 8 | UInt64(b) }
+                value = .int(Int64(bitPattern: u))
+            } else if !d.isEmpty {
+                value = .string(Hex.string(m.data, limit: 64))
+            }
+            writes = [(.cip(class: cls, instance: m.path.instance, attribute: m.path.attribute), value)]
+        case "set_attribute_list":
+            guard let cls = m.path.classID else { return nil }
+            writes = m.attributeList.map { (.cip(class: cls, instance: m.path.instance, attribute: $0), .null) }
+        case "set_attributes_all":
+            guard let cls = m.path.classID else { return nil }
+            writes = [(.cip(class: cls, instance: m.path.instance, attribute: nil), .null)]
+        default:
+            return nil
+        }
+        return writes.isEmpty ? nil : ControlPoint.attribute(action: "write", writes)
+    }
+
+    /// Bytes of one element of a Logix atomic type; nil for structures and unknown types.
+    static func logixSize(_ type: UInt16) -> Int? {
+        switch type {
+        case 0xC1, 0xC2, 0xC6: return 1
+        case 0xC3, 0xC7: return 2
+        case 0xC4, 0xC8, 0xCA, 0xD3: return 4
+        case 0xC5, 0xC9, 0xCB: return 8
+        default: return nil
+        }
+    }
+
+    static func logixValue(_ type: UInt16, _ b: [UInt8]) -> JSONValue {
+        var u: UInt64 = 0
+        for x in b.reversed() { u = u << 8 | UInt64(x) }
+        switch type {
+        case 0xC1: return .int(u == 0 ? 0 : 1)
+        case 0xC2: return .int(Int64(Int8(truncatingIfNeeded: u)))
+        case 0xC3: return .int(Int64(Int16(truncatingIfNeeded: u)))
+        case 0xC4: return .int(Int64(Int32(truncatingIfNeeded: u)))
+        case 0xC5: return .int(Int64(bitPattern: u))
+        case 0xCA: return .double(Double(Float(bitPattern: UInt32(truncatingIfNeeded: u))))
+        case 0xCB: return .double(Double(bitPattern: u))
+        default: return .int(Int64(bitPattern: u))
+        }
+    }
+
     /// A decoded EPATH.
     public struct Path: Sendable, Equatable {
         public var classID: Int?
@@ -524,6 +603,7 @@ public final class ENIPDecoder: FlowDecoder {
                 for (k, v) in r.forwardOpen { f[k] = v }
                 if !r.attributeList.isEmpty { f["attributes"] = .array(r.attributeList.map { .int(Int64($0)) }) }
                 if ENIP.isWrite(name), !r.data.isEmpty { f["data"] = .string(Hex.string(r.data)) }
+                if let c = ENIP.control(name, r) { f["control"] = c }
             }
             var outcome = reply == nil ? "no_response" : "ok"
             if let rep = pair.1 {

@@ -342,6 +342,14 @@ public final class IEC104Decoder: FlowDecoder {
                 if a.objects.count > 1 { summary += " (+\(a.objects.count - 1))" }
             }
             if a.negative { summary += " NEGATIVE" }
+            // A command's activation (from the controlling station) is the control fact; its confirmation and
+            // termination (from the controlled one) are not.
+            if a.cause == 6, ["single_command", "double_command", "regulating_step_command", "setpoint_command",
+                              "bitstring_command"].contains(action), !a.objects.isEmpty {
+                let select = a.objects.contains { $0.extra["select"] == .bool(true) }
+                f["control"] = ControlPoint.attribute(action: select ? "select" : "operate",
+                                                      a.objects.map { (ControlPoint.iec104(ioa: $0.ioa), $0.value ?? .null) })
+            }
             f["outcome"] = .string(a.negative ? "negative" : "ok")
             // Measurements and their acknowledgements are the routine; commands are kept.
             if action == "monitor" {

@@ -55,15 +55,7 @@ public enum Modbus {
 
     /// `holding:40001` style reference (1-based, with the table's leading digit) for the wire address.
     public static func reference(table: String, address: Int) -> String {
-        let n = address + 1
-        let digit: Int
-        switch table {
-        case "coil": digit = 0
-        case "discrete_input": digit = 1
-        case "input": digit = 3
-        default: digit = 4
-        }
-        return "\(table):\(digit)\(String(n).leftPadded(n <= 9999 ? 4 : 5))"
+        ControlPoint.modbus(table: table, address: address).text
     }
 
     public static func exceptionName(_ code: UInt8) -> String {
@@ -280,6 +272,38 @@ public final class ModbusDecoder: FlowDecoder {
         }
     }
 
+    /// The registers or coils a write changes, each with its raw value, from the request (or, when only the answer
+    /// was captured, from its echo of the address and, for single writes, the value). A mask write's result depends
+    /// on the register's value before, so it has none; a file-record write names no register.
+    static func control(_ r: Modbus.PDU?, function: UInt8) -> JSONValue {
+        var writes: [(ControlPoint, JSONValue)] = []
+        if let r {
+            switch function {
+            case 5, 15:
+                guard let a = r.address else { break }
+                writes = r.bits.enumerated().map { (ControlPoint.modbus(table: "coil", address: a + $0), .int($1 ? 1 : 0)) }
+                if writes.isEmpty {
+                    writes = (0..<min(r.quantity ?? 1, 256)).map { (ControlPoint.modbus(table: "coil", address: a + $0), .null) }
+                }
+            case 6, 16:
+                guard let a = r.address else { break }
+                writes = r.registers.enumerated().map { (ControlPoint.modbus(table: "holding", address: a + $0), .int(Int64($1))) }
+                if writes.isEmpty {
+                    writes = (0..<min(r.quantity ?? 1, 256)).map { (ControlPoint.modbus(table: "holding", address: a + $0), .null) }
+                }
+            case 22:
+                if let a = r.address { writes = [(ControlPoint.modbus(table: "holding", address: a), .null)] }
+            case 23:
+                if let a = r.writeAddress {
+                    writes = r.registers.enumerated().map { (ControlPoint.modbus(table: "holding", address: a + $0), .int(Int64($1))) }
+                }
+            default:
+                break
+            }
+        }
+        return ControlPoint.attribute(action: "write", writes)
+    }
+
     func evictOldest(_ out: inout DecodeOutput) {
         while pending.count > Self.maxPending, !order.isEmpty {
             let tid = order.removeFirst()
@@ -361,6 +385,7 @@ public final class ModbusDecoder: FlowDecoder {
                 summary += " write \(w)"
             }
             if let w = r.writeQuantity { f["write_quantity"] = .int(Int64(w)) }
+
             if let m = r.andMask { f["and_mask"] = .int(Int64(m)) }
             if let m = r.orMask { f["or_mask"] = .int(Int64(m)) }
             if let s = r.subFunction { f["sub_function"] = .int(Int64(s)) }
@@ -368,6 +393,7 @@ public final class ModbusDecoder: FlowDecoder {
             if !r.rawData.isEmpty { f["data"] = .string(Hex.string(r.rawData)) }
             f["request_packet"] = .int(Int64(req.packet))
         }
+        if action == "write" { f["control"] = Self.control(requestPDU ?? response, function: fc) }
         var outcome = "no_response"
         if let resp = response {
             f["response_packet"] = .int(Int64(responsePacket ?? 0))

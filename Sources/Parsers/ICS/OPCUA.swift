@@ -33,6 +33,16 @@ public enum OPCUA {
         return names[id] ?? "service-\(id)"
     }
 
+    /// Attribute ids (IEC 62541-6, AttributeIds.csv).
+    public static let attributeNames: [Int: String] = [
+        1: "NodeId", 2: "NodeClass", 3: "BrowseName", 4: "DisplayName", 5: "Description", 6: "WriteMask",
+        7: "UserWriteMask", 8: "IsAbstract", 9: "Symmetric", 10: "InverseName", 11: "ContainsNoLoops",
+        12: "EventNotifier", 13: "Value", 14: "DataType", 15: "ValueRank", 16: "ArrayDimensions", 17: "AccessLevel",
+        18: "UserAccessLevel", 19: "MinimumSamplingInterval", 20: "Historizing", 21: "Executable",
+        22: "UserExecutable", 23: "DataTypeDefinition", 24: "RolePermissions", 25: "UserRolePermissions",
+        26: "AccessRestrictions", 27: "AccessLevelEx",
+    ]
+
     static let identityTokens: [Int: String] = [321: "anonymous", 324: "username", 327: "x509", 940: "issued"]
 
     /// Services that change the server (kept); the rest of an unencrypted session is routine.
@@ -279,11 +289,14 @@ public enum OPCUA {
         case "write":
             if let count = r.c.u32le().map({ Int32(bitPattern: $0) }), count >= 0 {
                 var writes: [JSONValue] = []
+                var control: [(ControlPoint, JSONValue)] = []
                 for _ in 0..<min(Int(count), 256) {
                     guard let node = r.nodeID(), let attr = r.c.u32le(), r.string() != nil, let v = r.scalar(23) else { break }
                     if writes.count < 64 { writes.append(.object(["node": .string(node.text), "attribute": .int(Int64(attr)), "value": v])) }
+                    control.append((.opcua(node: node.text, attribute: Int(attr)), v))
                 }
                 f["writes"] = .array(writes)
+                if !control.isEmpty { f["control"] = ControlPoint.attribute(action: "write", control) }
             }
         case "read":
             if r.c.skip(8), r.c.skip(4), let count = r.c.u32le().map({ Int32(bitPattern: $0) }), count >= 0 {

@@ -87,6 +87,42 @@ public enum S7comm {
         }
     }
 
+    /// The points a write-var item changes, each with its value decoded by the item's type (BIT, BYTE/CHAR, WORD,
+    /// INT, DWORD, DINT, REAL, COUNTER, TIMER); bytes written as BYTE in twos or fours are one word or double word.
+    public static func controlWrites(_ item: Item, _ data: DataItem) -> [(ControlPoint, JSONValue)] {
+        let bytes = Array(data.bytes)
+        var out: [(ControlPoint, JSONValue)] = []
+        if item.transportSize == 1 {
+            return [(ControlPoint.s7(area: item.area, db: Int(item.db), byte: item.byteAddress, bit: item.bit, bytes: 0),
+                     bytes.first.map { .int(Int64($0 & 1)) } ?? .null)]
+        }
+        var size: Int
+        switch item.transportSize {
+        case 2, 3: size = 1
+        case 4, 5, 0x1C, 0x1D: size = 2
+        case 6, 7, 8: size = 4
+        default: size = 1
+        }
+        var count = item.length
+        if size == 1, count == 2 || count == 4 { size = count; count = 1 }
+        for i in 0..<min(count, 256) {
+            let at = i * size
+            let point = ControlPoint.s7(area: item.area, db: Int(item.db), byte: item.byteAddress + at, bit: nil, bytes: size)
+            guard at + size <= bytes.count else { out.append((point, .null)); continue }
+            var u: UInt64 = 0
+            for b in bytes[at..<(at + size)] { u = u << 8 | UInt64(b) }
+            let value: JSONValue
+            switch (item.transportSize, size) {
+            case (5, 2): value = .int(Int64(Int16(truncatingIfNeeded: u)))
+            case (7, 4): value = .int(Int64(Int32(truncatingIfNeeded: u)))
+            case (8, 4): value = .double(Double(Float(bitPattern: UInt32(truncatingIfNeeded: u))))
+            default: value = .int(Int64(u))
+            }
+            out.append((point, value))
+        }
+        return out
+    }
+
     public struct Item: Sendable, Equatable {
         public var area: UInt8
         public var db: UInt16

@@ -368,6 +368,8 @@ public final class TPKTDecoder: FlowDecoder {
             }
             if fn == 0x05, !q.data.isEmpty {
                 f["values"] = .array(q.data.map { .string(Hex.string($0.bytes)) })
+                let writes = zip(q.items, q.data).flatMap { S7comm.controlWrites($0, $1) }
+                if !writes.isEmpty { f["control"] = ControlPoint.attribute(action: "write", writes) }
                 summary += " = " + q.data.prefix(4).map { "0x" + Hex.string($0.bytes, limit: 16) }.joined(separator: ", ")
             }
             if let s = q.piService {

@@ -4,7 +4,7 @@ import JikochoModel
 /// (with the address it was given) or ended, a user who authenticated or failed to.
 public struct FirewallMeaning: Hashable, Sendable {
     /// `net.flow_start`, `net.flow_end`, `net.connection_blocked`, `vpn.session_start`, `vpn.address_assigned`,
-    /// `vpn.session_end`, `auth.logon`, `auth.logon_failed`.
+    /// `auth.session_closed`, `auth.logon`, `auth.logon_failed`.
     public var kind: String
     public var user: String?
     public var src: Endpoint
@@ -152,7 +152,7 @@ public enum CiscoASA {
             let f = angleFields(text)
             guard let assigned = f["IPv4 Address"].flatMap(literal) ?? f["IPv6 address"].flatMap(literal) else { return nil }
             if let g = f["Group"] { a["group"] = .string(g) }
-            a["assigned_ip"] = .string(assigned)
+            a["tunnel_ip"] = .string(assigned)
             if let v6 = f["IPv6 address"], v6 != "::" { a["assigned_ipv6"] = .string(v6) }
             return meaning("vpn.address_assigned", user: f["User"], src: Endpoint(ip: f["IP"].flatMap(literal)),
                            dst: Endpoint(ip: assigned))
@@ -162,7 +162,7 @@ public enum CiscoASA {
             let f = angleFields(text)
             if let g = f["Group"] { a["group"] = .string(g) }
             a["event"] = .string(String(text.afterLastAngle))
-            return meaning("vpn.session_end", user: f["User"], src: Endpoint(ip: f["IP"].flatMap(literal)))
+            return meaning("auth.session_closed", user: f["User"], src: Endpoint(ip: f["IP"].flatMap(literal)))
         case 113019:
             // Group = g, Username = u, IP = ip, Session disconnected. Session Type: SSL, Duration: 0h:11m:03s,
             // Bytes xmt: 1232211, Bytes rcv: 232111, Reason: User Requested
@@ -180,7 +180,7 @@ public enum CiscoASA {
             if let x = f["Bytes xmt"].flatMap({ Int64($0) }) { a["bytes_sent"] = .int(x) }
             if let r = f["Bytes rcv"].flatMap({ Int64($0) }) { a["bytes_received"] = .int(r) }
             let ip = f["IP"].map { $0.split(separator: " ").first.map(String.init) ?? $0 }
-            return meaning("vpn.session_end", user: f["Username"], src: Endpoint(ip: ip.flatMap(literal)))
+            return meaning("auth.session_closed", user: f["Username"], src: Endpoint(ip: ip.flatMap(literal)))
         default:
             return nil
         }

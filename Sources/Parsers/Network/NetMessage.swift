@@ -47,6 +47,10 @@ public struct NetMessage: Sendable {
         self.summary = summary
         self.fields = fields
         self.fields["messages"] = .int(Int64(messages))
+        // Commands carry the control facts too (no points): what reasons on them needs no protocol's kind names.
+        if self.fields["control"] == nil, ControlPoint.isCommand(kind: kind) {
+            self.fields["control"] = .object(["action": "command"])
+        }
         self.routineKey = routineKey
         self.messages = messages
         self.valueHash = valueHash

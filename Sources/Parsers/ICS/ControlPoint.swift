@@ -1,0 +1,336 @@
+import JikochoModel
+
+/// A point of a controller that a command can change, written one canonical way per protocol: the form every ICS
+/// decoder puts into a write's `control.points` and the form the asset inventory's `tags: - point:` takes. What the
+/// correlator reasons on (chains, clocks, playbooks) compares these and nothing protocol-specific.
+///
+/// | protocol | canonical form | accepted aliases |
+/// |---|---|---|
+/// | Modbus | `holding:40001`, `input:30001`, `coil:00001`, `discrete_input:10001` | `40001`, `hr:40001`, `modbus:holding:40001` |
+/// | DNP3 | `dnp3:ao:3` (analog output, g41), `dnp3:bo:3` (binary output, CROB g12) | `dnp3:g41:3`, `dnp3:analog-output:3` |
+/// | IEC 60870-5-104 | `iec104:ioa:4001` | `iec104:4001` |
+/// | S7comm | `s7:DB1.DBW4`, `s7:DB1.DBX4.0`, `s7:DB1.DBB4`, `s7:DB1.DBD4`, `s7:MW10`, `s7:M10.0`, `s7:QW0`, `s7:I0.0` | German `E`/`A` for `I`/`Q` |
+/// | EtherNet/IP-CIP | `cip:Tank1_SP` (Logix tag), `cip:@4/100/3` (class/instance/attribute) | |
+/// | BACnet | `bacnet:analog-value:3` (present-value), `bacnet:analog-value:3:out-of-service` | type or property by number |
+/// | OPC UA | `opcua:ns=2;s=Dose.SP` (Value attribute), `opcua:i=2258#DisplayName` | `opcua:ns=0;i=2258` |
+public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
+    public enum Family: String, Sendable, CaseIterable {
+        case modbus, dnp3, iec104, s7, cip, bacnet, opcua
+    }
+
+    public let family: Family
+    /// The canonical text.
+    public let text: String
+    /// What two points are compared by: the text, case-folded where the protocol ignores case (Logix tags, S7
+    /// addresses, BACnet names).
+    public let key: String
+
+    public var description: String { text }
+
+    init(_ family: Family, _ text: String, caseInsensitive: Bool = false) {
+        self.family = family
+        self.text = text
+        key = caseInsensitive ? text.lowercased() : text
+    }
+
+    /// Every accepted form, for an error message.
+    public static let acceptedForms = "holding:40001 (input:30001, coil:00001, discrete_input:10001), dnp3:ao:3 or "
+        + "dnp3:bo:3, iec104:ioa:4001, s7:DB1.DBW4 (DBX4.0, DBB4, DBD4, MW10, M10.0, QW0, I0.0), cip:Tank1_SP or "
+        + "cip:@4/100/3, bacnet:analog-value:3[:property], opcua:ns=2;s=Dose.SP"
+
+    // MARK: Construction, as the decoders write points
+
+    /// `holding:40001` for the first holding register (address 0).
+    public static func modbus(table: String, address: Int) -> ControlPoint {
+        let n = address + 1
+        let digit: Int
+        switch table {
+        case "coil": digit = 0
+        case "discrete_input": digit = 1
+        case "input": digit = 3
+        default: digit = 4
+        }
+        return ControlPoint(.modbus, "\(table):\(digit)\(String(n).leftPadded(n <= 9999 ? 4 : 5))")
+    }
+
+    /// DNP3 output points: analog outputs (groups 40/41) and binary outputs (CROB, group 12; status group 10).
+    public static func dnp3(analog: Bool, index: Int) -> ControlPoint {
+        ControlPoint(.dnp3, "dnp3:\(analog ? "ao" : "bo"):\(index)")
+    }
+
+    public static func iec104(ioa: Int) -> ControlPoint { ControlPoint(.iec104, "iec104:ioa:\(ioa)") }
+
+    /// S7 address of `bytes` bytes (1, 2, 4) or of one bit, in an area (0x81 inputs, 0x82 outputs, 0x83 flags, 0x84
+    /// data blocks, 0x1C counters, 0x1D timers).
+    public static func s7(area: UInt8, db: Int, byte: Int, bit: Int?, bytes: Int) -> ControlPoint {
+        let width: String
+        if bit != nil { width = "X" } else {
+            switch bytes {
+            case 1: width = "B"
+            case 2: width = "W"
+            default: width = "D"
+            }
+        }
+        let at = bit.map { "\(byte).\($0)" } ?? "\(byte)"
+        let text: String
+        switch area {
+        case 0x84: text = "DB\(db).DB\(width)\(at)"
+        case 0x1C: text = "C\(byte)"
+        case 0x1D: text = "T\(byte)"
+        default:
+            let letter = [0x81: "I", 0x82: "Q", 0x83: "M"][Int(area)] ?? "A\(area)_"
+            text = letter + (width == "X" ? "" : width) + at
+        }
+        return ControlPoint(.s7, "s7:" + text, caseInsensitive: true)
+    }
+
+    public static func cip(tag: String) -> ControlPoint { ControlPoint(.cip, "cip:" + tag, caseInsensitive: true) }
+
+    public static func cip(class cls: Int, instance: Int?, attribute: Int?) -> ControlPoint {
+        ControlPoint(.cip, "cip:@\(cls)" + (instance.map { "/\($0)" } ?? "") + (attribute.map { "/\($0)" } ?? ""))
+    }
+
+    /// A BACnet object's property; present-value (85), which commands write, is left out of the text.
+    public static func bacnet(type: Int, instance: Int, property: Int?) -> ControlPoint {
+        let p = property.flatMap { $0 == 85 ? nil : BACnet.propertyName($0) }
+        return ControlPoint(.bacnet, "bacnet:\(BACnet.objectTypeName(type)):\(instance)" + (p.map { ":" + $0 } ?? ""),
+                            caseInsensitive: true)
+    }
+
+    /// An OPC UA node's attribute; Value (13) is left out of the text.
+    public static func opcua(node: String, attribute: Int?) -> ControlPoint {
+        var n = node
+        if n.hasPrefix("ns=0;") { n = String(n.dropFirst(5)) }
+        let attr = attribute.flatMap { $0 == 13 ? nil : (OPCUA.attributeNames[$0] ?? "attribute-\($0)") }
+        return ControlPoint(.opcua, "opcua:" + n + (attr.map { "#" + $0 } ?? ""))
+    }
+
+    // MARK: Parsing, as an inventory writes points
+
+    /// The point a text names, in any accepted form, or nil when it is none of them.
+    public init?(parsing raw: String) {
+        let s = raw.trimmingWhitespace
+        let lower = s.lowercased()
+        guard let colon = lower.firstIndex(of: ":") else {
+            // S7 addresses are also accepted without their prefix (`DB10.DBW4`, `MW10`): no Modbus form has letters.
+            guard let p = Self.modbus(s) ?? (lower.first?.isLetter == true ? Self.s7(s.uppercased()) : nil) else { return nil }
+            self = p
+            return
+        }
+        let prefix = String(lower[..<colon])
+        let rest = String(s[s.index(after: colon)...])
+        let point: ControlPoint?
+        switch prefix {
+        case "modbus": point = Self.modbus(rest)
+        case "dnp3": point = Self.dnp3(rest.lowercased())
+        case "iec104": point = Self.iec104(rest.lowercased())
+        case "s7": point = Self.s7(rest.uppercased())
+        case "cip": point = Self.cip(rest)
+        case "bacnet": point = Self.bacnet(rest.lowercased())
+        case "opcua": point = Self.opcua(rest)
+        default: point = Self.modbus(s)
+        }
+        guard let point else { return nil }
+        self = point
+    }
+
+    /// `holding:40001`, `40001`, `hr:40001`, `holding:400001`.
+    static func modbus(_ p: String) -> ControlPoint? {
+        let parts = p.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
+        let number = parts.last ?? ""
+        guard let n = Int(number), n > 0, number.allSatisfy(\.isASCIIDigit) else { return nil }
+        var table = parts.count == 2 ? parts[0] : ""
+        switch table {
+        case "hr", "holding_register", "holding": table = "holding"
+        case "ir", "input_register", "input": table = "input"
+        case "co", "coil", "coils": table = "coil"
+        case "di", "discrete_input", "discrete": table = "discrete_input"
+        case "":
+            switch number.first {
+            case "4": table = "holding"
+            case "3": table = "input"
+            case "1": table = "discrete_input"
+            case "0": table = "coil"
+            default: return nil
+            }
+        default: return nil
+        }
+        // 40001 / 400001 (the table digit and a 1-based register), or a bare 1-based register number.
+        var register = n
+        if number.count >= 5, let lead = number.first, "0134".contains(lead) {
+            register = Int(number.dropFirst()) ?? n
+        }
+        guard register >= 1, register <= 65_536 else { return nil }
+        return modbus(table: table, address: register - 1)
+    }
+
+    /// `ao:3`, `bo:3`, `g41:3`, `analog-output:3`.
+    static func dnp3(_ p: String) -> ControlPoint? {
+        let parts = p.split(separator: ":").map(String.init)
+        guard parts.count == 2, let i = Int(parts[1]), i >= 0, i <= 65_535 else { return nil }
+        switch parts[0] {
+        case "ao", "g41", "g40", "analog-output", "analog_output": return dnp3(analog: true, index: i)
+        case "bo", "g12", "g10", "binary-output", "binary_output", "crob": return dnp3(analog: false, index: i)
+        default: return nil
+        }
+    }
+
+    /// `ioa:4001` or `4001`.
+    static func iec104(_ p: String) -> ControlPoint? {
+        let n = p.hasPrefix("ioa:") ? String(p.dropFirst(4)) : p
+        guard let ioa = Int(n), ioa >= 0, ioa < 1 << 24 else { return nil }
+        return iec104(ioa: ioa)
+    }
+
+    /// `DB1.DBW4`, `DB1.DBX4.0`, `MW10`, `M10.0`, `QB0`, `I0.1`, `T5`, `C3` (upper case).
+    static func s7(_ p: String) -> ControlPoint? {
+        func int(_ s: Substring) -> Int? { s.isEmpty || !s.allSatisfy(\.isASCIIDigit) ? nil : Int(s) }
+        func bitAddress(_ s: Substring) -> (Int, Int)? {
+            let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 2, let b = int(parts[0]), let bit = int(parts[1]), bit < 8 else { return nil }
+            return (b, bit)
+        }
+        let widths: [Character: Int] = ["B": 1, "W": 2, "D": 4]
+        if p.hasPrefix("DB") {
+            let parts = p.dropFirst(2).split(separator: ".", maxSplits: 1)
+            guard parts.count == 2, let db = int(parts[0]), parts[1].hasPrefix("DB"), parts[1].count > 3 else { return nil }
+            let spec = parts[1].dropFirst(2)
+            let w = spec.first!
+            if w == "X" {
+                guard let (b, bit) = bitAddress(spec.dropFirst()) else { return nil }
+                return s7(area: 0x84, db: db, byte: b, bit: bit, bytes: 0)
+            }
+            guard let n = widths[w], let b = int(spec.dropFirst()) else { return nil }
+            return s7(area: 0x84, db: db, byte: b, bit: nil, bytes: n)
+        }
+        guard var letter = p.first else { return nil }
+        if letter == "E" { letter = "I" }
+        if letter == "A" { letter = "Q" }
+        let rest = p.dropFirst()
+        if letter == "T" || letter == "C" || letter == "Z" {
+            guard let n = int(rest) else { return nil }
+            return s7(area: letter == "T" ? 0x1D : 0x1C, db: 0, byte: n, bit: nil, bytes: 2)
+        }
+        guard let area: UInt8 = ["I": 0x81, "Q": 0x82, "M": 0x83][letter], let w = rest.first else { return nil }
+        if let n = widths[w] {
+            guard let b = int(rest.dropFirst()) else { return nil }
+            return s7(area: area, db: 0, byte: b, bit: nil, bytes: n)
+        }
+        if w == "X" { guard let (b, bit) = bitAddress(rest.dropFirst()) else { return nil }; return s7(area: area, db: 0, byte: b, bit: bit, bytes: 0) }
+        guard let (b, bit) = bitAddress(rest) else { return nil }
+        return s7(area: area, db: 0, byte: b, bit: bit, bytes: 0)
+    }
+
+    /// `Tank1_SP`, `Program:Main.Valve[2]`, `@4/100/3`.
+    static func cip(_ p: String) -> ControlPoint? {
+        if p.hasPrefix("@") {
+            let n = p.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
+            guard (1...3).contains(n.count), n.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
+            return cip(class: n[0]!, instance: n.count > 1 ? n[1] : nil, attribute: n.count > 2 ? n[2] : nil)
+        }
+        guard let first = p.first, first.isLetter || first == "_",
+              p.allSatisfy({ $0.isLetter || $0.isNumber || "_.:[],".contains($0) }) else { return nil }
+        return cip(tag: p)
+    }
+
+    /// `analog-value:3`, `analog-value:3:out-of-service`, `2:3`, `2:3:81`.
+    static func bacnet(_ p: String) -> ControlPoint? {
+        let parts = p.split(separator: ":").map(String.init)
+        guard parts.count == 2 || parts.count == 3, let instance = Int(parts[1]), instance >= 0, instance < 1 << 22
+        else { return nil }
+        let type = Int(parts[0]) ?? BACnet.objectTypeNumber(parts[0])
+        guard let type else { return nil }
+        var property: Int?
+        if parts.count == 3 {
+            guard let prop = Int(parts[2]) ?? BACnet.propertyNumber(parts[2]) else { return nil }
+            property = prop
+        }
+        return bacnet(type: type, instance: instance, property: property)
+    }
+
+    /// `ns=2;s=Dose.SP`, `i=2258`, `ns=1;i=5`, `ns=2;g=…`, with `#Attribute` for another attribute than Value.
+    static func opcua(_ p: String) -> ControlPoint? {
+        var node = p
+        var attribute: Int?
+        if let hash = p.lastIndex(of: "#") {
+            let name = String(p[p.index(after: hash)...])
+            guard let a = OPCUA.attributeNames.first(where: { $0.value.lowercased() == name.lowercased() })?.key
+                ?? Int(name) else { return nil }
+            attribute = a
+            node = String(p[..<hash])
+        }
+        var body = Substring(node)
+        if body.hasPrefix("nsu="), let semi = body.firstIndex(of: ";") { body = body[body.index(after: semi)...] }
+        if body.hasPrefix("ns=") {
+            guard let semi = body.firstIndex(of: ";"), Int(body.dropFirst(3)[..<semi]) != nil else { return nil }
+            body = body[body.index(after: semi)...]
+        }
+        guard body.count >= 3, "isgb".contains(body.first!), body.dropFirst().first == "=" else { return nil }
+        if body.first == "i", Int(body.dropFirst(2)) == nil { return nil }
+        return opcua(node: node, attribute: attribute)
+    }
+}
+
+extension ControlPoint {
+    /// The control facts of a write, operate or command, in the attribute every decoder gives them: `control`
+    /// with `action` (`write`, `operate`, `select`), `points` and `values` (the raw values, in the points' order;
+    /// null where the request carries none).
+    public static func attribute(action: String, _ writes: [(ControlPoint, JSONValue)]) -> JSONValue {
+        .object(["action": .string(action), "points": .array(writes.prefix(256).map { .string($0.0.text) }),
+                 "values": .array(writes.prefix(256).map { $0.1 })])
+    }
+
+    /// The control facts of an event's attributes: the action and each point with its raw value (nil when none).
+    public static func facts(_ attributes: [String: JSONValue]) -> (action: String, writes: [(point: String, value: JSONValue)])? {
+        guard case .object(let c)? = attributes["control"] else { return nil }
+        let points: [JSONValue]
+        if case .array(let p)? = c["points"] { points = p } else { points = [] }
+        let values: [JSONValue]
+        if case .array(let v)? = c["values"] { values = v } else { values = [] }
+        let action = c["action"]?.text ?? "write"
+        return (action, points.enumerated().compactMap { i, p in
+            guard case .string(let s) = p else { return nil }
+            return (s, i < values.count ? values[i] : .null)
+        })
+    }
+
+    /// The last part of the event kinds of commands that change what a controller does rather than a value in it,
+    /// in every protocol decoded: a stop or start, a restart, a program download or delete, a mode change.
+    public static let commandNames: Set<String> = [
+        "plc_stop", "plc_start", "cold_restart", "warm_restart", "reinitialize_device", "reset_process",
+        "request_download", "download_block", "download_ended", "delete_block", "set_operating_mode",
+        "block_download", "block_delete", "block_activate", "stop_application", "start_application",
+        "initialize_application", "activate_config", "device_communication_control", "stop", "start", "reset",
+    ]
+
+    /// Whether an event kind (`ics.s7.plc_stop`) is a controller command.
+    public static func isCommand(kind: String) -> Bool {
+        guard kind.hasPrefix("ics.") else { return false }
+        let name = kind[kind.index(after: kind.lastIndex(of: ".")!)...]
+        return commandNames.contains(String(name))
+    }
+
+    /// A raw value as a number: integers, reals, booleans (1/0), numeric text.
+    public static func number(_ v: JSONValue) -> Double? {
+        switch v {
+        case .int(let i): return Double(i)
+        case .double(let d): return d.isFinite ? d : nil
+        case .bool(let b): return b ? 1 : 0
+        case .string(let s): return Double(s)
+        default: return nil
+        }
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,364 @@
+import JikochoModel
+
+/// Remote-access gateways other than Cisco's, in the words every product's record is turned into: `auth.logon` (with
+/// the tunnel address in `tunnel_ip` when the same line gives it), `vpn.address_assigned` (a separate line that
+/// gives the tunnel address), `auth.logon_failed` and `auth.session_closed`, each with the user and the source
+/// address; the product in `vendor`. A later connection from the tunnel address is then attributed to the VPN user
+/// whatever the product (the causal chain reads only these facts).
+///
+/// - OpenVPN server (its own log or syslog): `TLS: Username/Password authentication succeeded|failed for username`,
+///   `TLS Auth Error: Auth Username/Password verification failed for peer`, `AUTH_FAILED`, `MULTI_sva: pool returned
+///   IPv4=`, `MULTI: Learn:`, `client-instance exiting|restarting` (messages of openvpn/src/openvpn/ssl_verify.c and
+///   multi.c).
+/// - Fortinet FortiGate key=value syslog: SSL VPN `ssl-login-fail` (log id 39426), `tunnel-up` (39947, with
+///   `tunnelip`), `tunnel-down` (39948); IPsec `tunnel-up` (23101, with `assignip`/`tunnelip`); administrator
+///   `login` success and failure (FortiOS Log Message Reference).
+/// - Palo Alto GlobalProtect: the GLOBALPROTECT log (PAN-OS 9.1+, CSV in the documented field order: event id,
+///   stage, user, public IP, private IP, status) and the older SYSTEM log's `globalprotectgateway-*` events.
+/// - Pulse / Ivanti Connect Secure syslog: `Login succeeded`, `Primary authentication successful|failed`,
+///   `Login failed`, `VPN Tunneling: Session started|ended for user with IPv4 address`, `Logout from`.
+/// - strongSwan charon: `IKE_SA … established between …`, `assigning virtual IP … to peer`, `EAP method … failed`,
+///   `deleting IKE_SA`.
+/// - WireGuard writes nothing by default; with the kernel's dynamic debug it names handshakes by peer number only
+///   (no user, no address pool): those become `vpn.handshake` with the peer's address.
+///
+/// Any other line of these programs stays the generic `syslog.message`, without a warning.
+public enum RemoteAccess {
+    public static func interpret(program: String?, message: String) -> FirewallMeaning? {
+        let m = Substring(message).drop { $0 == " " }
+        let prog = (program ?? "").lowercased()
+        if prog.hasPrefix("openvpn") || m.contains("MULTI") || m.contains("TLS: Username/Password")
+            || m.contains("TLS Auth Error") {
+            if let r = openVPN(m) { return r }
+        }
+        if m.contains("logid=") && m.contains("type=") { return fortiGate(m) }
+        if m.contains(",GLOBALPROTECT,") || m.contains("globalprotect") { return globalProtect(m) }
+        if prog.hasPrefix("charon") || m.contains("IKE_SA") || m.contains("virtual IP") {
+            if let r = strongSwan(m) { return r }
+        }
+        if prog.isEmpty || prog == "kernel" || prog.hasPrefix("wireguard"), m.contains("wireguard:") {
+            if let r = wireGuard(m) { return r }
+        }
+        if m.contains(" - [") || m.contains("PulseSecure:") || m.contains("Juniper:") || m.contains("msg=\"AUT")
+            || m.contains("msg=\"NWC") {
+            return pulse(m)
+        }
+        return nil
+    }
+
+    static func meaning(_ kind: String, vendor: String, user: String?, src: String?, port: UInt16? = nil,
+                        tunnel: String? = nil, _ extra: [String: JSONValue] = [:]) -> FirewallMeaning {
+        var a = extra
+        a["vendor"] = .string(vendor)
+        a["access"] = "vpn"
+        if let t = tunnel { a["tunnel_ip"] = .string(t) }
+        let u = user.flatMap { ["", "N/A", "UNDEF", "(null)"].contains($0) ? nil : $0 }
+        return FirewallMeaning(kind: kind, user: u, src: Endpoint(ip: src.flatMap(literal), port: port),
+                               dst: kind == "vpn.address_assigned" ? Endpoint(ip: tunnel) : Endpoint(), attributes: a)
+    }
+
+    static func literal(_ s: String) -> String? { IPAddressText.isLiteral(s) ? s : nil }
+
+    // MARK: OpenVPN
+
+    /// `alice/203.0.113.5:51234 …`, `203.0.113.5:51234 …`, `[AF_INET]203.0.113.5:51234` → (common name, address, port).
+    static func openVPNPeer(_ w: Substring) -> (name: String?, ip: String, port: UInt16?)? {
+        var s = w
+        if s.hasPrefix("[AF_INET6]") { s = s.dropFirst(10) } else if s.hasPrefix("[AF_INET]") { s = s.dropFirst(9) }
+        var name: String?
+        if let slash = s.lastIndex(of: "/") {
+            name = String(s[..<slash])
+            s = s[s.index(after: slash)...]
+        }
+        guard let colon = s.lastIndex(of: ":") else { return literal(String(s)).map { (name, $0, nil) } }
+        let ip = String(s[..<colon])
+        guard literal(ip) != nil else { return nil }
+        return (name, ip, UInt16(s[s.index(after: colon)...]))
+    }
+
+    static func openVPN(_ m: Substring) -> FirewallMeaning? {
+        // The line starts with the peer (`cn/ip:port` or `ip:port`), except MULTI: Learn.
+        var w = Words(m)
+        let first = w.next() ?? ""
+        let peer = openVPNPeer(first)
+        let rest = peer == nil ? m : w.rest.drop { $0 == " " }
+        func quoted(after marker: String) -> String? {
+            guard let t = rest.following(marker) else { return nil }
+            return t.hasPrefix("'") ? String(t.dropFirst().prefix { $0 != "'" }) : String(t.prefix { $0 != " " })
+        }
+        let v = "openvpn"
+        if rest.contains("Username/Password authentication succeeded for username") {
+            return meaning("auth.logon", vendor: v, user: quoted(after: "for username ") ?? peer?.name, src: peer?.ip,
+                           port: peer?.port, ["method": "username/password"])
+        }
+        if rest.contains("Username/Password authentication failed for username") {
+            return meaning("auth.logon_failed", vendor: v, user: quoted(after: "for username ") ?? peer?.name,
+                           src: peer?.ip, port: peer?.port, ["method": "username/password"])
+        }
+        if rest.hasPrefix("TLS Auth Error:") || rest.contains("'AUTH_FAILED") {
+            return meaning("auth.logon_failed", vendor: v, user: rest.between("SENT CONTROL [", "]").map(String.init) ?? peer?.name,
+                           src: peer?.ip, port: peer?.port, ["reason": .string(String(rest.prefix(200)))])
+        }
+        if rest.hasPrefix("MULTI_sva: pool returned IPv4="), let ip = rest.between("IPv4=", ",") {
+            return meaning("vpn.address_assigned", vendor: v, user: peer?.name, src: peer?.ip, port: peer?.port,
+                           tunnel: literal(String(ip)))
+        }
+        if rest.hasPrefix("MULTI: Learn: "), let t = rest.following("Learn: ") {
+            // MULTI: Learn: 10.8.0.6 -> alice/203.0.113.5:51234 (a route learned for an address, not a MAC)
+            var lw = Words(t)
+            guard let addr = lw.next(), lw.next() == "->", let p = lw.next().flatMap(openVPNPeer),
+                  let tunnel = literal(String(addr)) else { return nil }
+            return meaning("vpn.address_assigned", vendor: v, user: p.name, src: p.ip, port: p.port, tunnel: tunnel,
+                           ["how": "route learned"])
+        }
+        if rest.contains("client-instance exiting") || rest.contains("client-instance restarting")
+            || rest.contains("Inactivity timeout") {
+            return meaning("auth.session_closed", vendor: v, user: peer?.name, src: peer?.ip, port: peer?.port,
+                           ["reason": .string(String(rest.prefix(200)))])
+        }
+        if rest.contains("Peer Connection Initiated with") {
+            let name = rest.between("[", "]").map(String.init) ?? peer?.name
+            return meaning("vpn.session_start", vendor: v, user: name, src: peer?.ip, port: peer?.port)
+        }
+        return nil
+    }
+
+    // MARK: FortiGate
+
+    /// `key=value key="quoted value" key=` pairs, at most 256.
+    static func keyValues(_ s: Substring) -> [String: String] {
+        var out: [String: String] = [:]
+        var rest = s
+        while !rest.isEmpty, out.count < 256 {
+            rest = rest.drop { $0 == " " || $0 == "," }
+            guard let eq = rest.firstIndex(of: "=") else { break }
+            let key = rest[..<eq].split(separator: " ").last.map(String.init) ?? ""
+            rest = rest[rest.index(after: eq)...]
+            var value: Substring
+            if rest.first == "\"" {
+                let body = rest.dropFirst()
+                let close = body.firstIndex(of: "\"") ?? body.endIndex
+                value = body[..<close]
+                rest = close < body.endIndex ? body[body.index(after: close)...] : body[close...]
+            } else {
+                let end = rest.firstIndex(of: " ") ?? rest.endIndex
+                value = rest[..<end]
+                rest = rest[end...]
+            }
+            if !key.isEmpty { out[key] = String(value) }
+        }
+        return out
+    }
+
+    static func fortiGate(_ m: Substring) -> FirewallMeaning? {
+        let f = keyValues(m)
+        let v = "fortinet-fortigate"
+        var extra: [String: JSONValue] = [:]
+        for k in ["logid", "logdesc", "tunneltype", "tunnelid", "group", "reason", "msg", "vd", "devname"] {
+            if let x = f[k], !x.isEmpty { extra[k] = .string(x) }
+        }
+        let action = f["action"] ?? ""
+        switch (f["subtype"] ?? "", action) {
+        case ("vpn", "ssl-login-fail"):
+            return meaning("auth.logon_failed", vendor: v, user: f["user"], src: f["remip"], extra)
+        case ("vpn", "tunnel-up"):
+            let tunnel = [f["tunnelip"], f["assignip"]].compactMap { $0 }.first { literal($0) != nil && $0 != "0.0.0.0" }
+            return meaning("auth.logon", vendor: v, user: f["user"] ?? f["xauthuser"], src: f["remip"], tunnel: tunnel, extra)
+        case ("vpn", "tunnel-down"):
+            let tunnel = [f["tunnelip"], f["assignip"]].compactMap { $0 }.first { literal($0) != nil && $0 != "0.0.0.0" }
+            return meaning("auth.session_closed", vendor: v, user: f["user"] ?? f["xauthuser"], src: f["remip"],
+                           tunnel: tunnel, extra)
+        case ("system", "login"):
+            // Administrator logon: ui="https(198.51.100.20)" or ui="ssh(…)".
+            let src = f["srcip"] ?? f["ui"].flatMap { Substring($0).between("(", ")").map(String.init) }
+            let ok = (f["status"] ?? "") == "success"
+            extra["method"] = .string("admin " + (f["method"] ?? f["ui"].map { String($0.prefix { $0 != "(" }) } ?? ""))
+            return meaning(ok ? "auth.logon" : "auth.logon_failed", vendor: v, user: f["user"], src: src, extra)
+        case ("system", "logout"):
+            let src = f["srcip"] ?? f["ui"].flatMap { Substring($0).between("(", ")").map(String.init) }
+            return meaning("auth.session_closed", vendor: v, user: f["user"], src: src, extra)
+        default:
+            return nil
+        }
+    }
+
+    // MARK: GlobalProtect
+
+    /// A CSV record of PAN-OS's syslog format (quoted fields may hold commas), at most 128 fields.
+    static func csv(_ s: Substring) -> [String] {
+        var out: [String] = []
+        var field = ""
+        var quoted = false
+        var it = s.makeIterator()
+        while let c = it.next() {
+            if quoted {
+                if c == "\"" { quoted = false } else { field.append(c) }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == "," {
+                out.append(field)
+                field = ""
+                if out.count >= 128 { return out }
+            } else {
+                field.append(c)
+            }
+        }
+        out.append(field)
+        return out
+    }
+
+    static func globalProtect(_ m: Substring) -> FirewallMeaning? {
+        let v = "paloalto-globalprotect"
+        // PAN-OS 9.1+: FUTURE_USE, Receive Time, Serial, Type (GLOBALPROTECT), Subtype, FUTURE_USE, Generated Time,
+        // Virtual System, Event ID, Stage, Authentication Method, Tunnel Type, Source User, Source Region, Machine
+        // Name, Public IP, Public IPv6, Private IP, Private IPv6, Host ID, Serial, Client Version, Client OS, Client
+        // OS Version, Repeat Count, Reason, Error, Description, Status, …
+        if let start = m.range(of: ",GLOBALPROTECT,") {
+            // The record starts at the field before Receive Time (the syslog header, if any, ends before it).
+            let head = m[..<start.lowerBound]
+            let commas = head.reversed().enumerated().filter { $0.element == "," }.map(\.offset)
+            guard commas.count >= 2 else { return nil }
+            let recordStart = m.index(start.lowerBound, offsetBy: -(commas[1] + 2), limitedBy: m.startIndex) ?? m.startIndex
+            let fieldStart = head[recordStart...].firstIndex(where: { $0 != " " }) ?? recordStart
+            let f = csv(m[fieldStart...])
+            guard f.count >= 29, f[3] == "GLOBALPROTECT" else { return nil }
+            let event = f[8], user = f[12], status = f[28].lowercased()
+            let pub = f[15].isEmpty || f[15] == "0.0.0.0" ? nil : f[15]
+            let priv = f[17].isEmpty || f[17] == "0.0.0.0" ? nil : literal(f[17])
+            var extra: [String: JSONValue] = ["event": .string(event), "stage": .string(f[9])]
+            if !f[10].isEmpty { extra["method"] = .string(f[10]) }
+            if !f[11].isEmpty { extra["tunnel_type"] = .string(f[11]) }
+            if !f[14].isEmpty { extra["machine"] = .string(f[14]) }
+            if !f[25].isEmpty { extra["reason"] = .string(f[25]) }
+            if !f[26].isEmpty { extra["error"] = .string(f[26]) }
+            if status == "failure" {
+                return meaning("auth.logon_failed", vendor: v, user: user, src: pub, extra)
+            }
+            if event.hasSuffix("logout") || f[9] == "logout" {
+                return meaning("auth.session_closed", vendor: v, user: user, src: pub, tunnel: priv, extra)
+            }
+            if event == "gateway-connected" || (f[9] == "connected" && priv != nil) {
+                return meaning("auth.logon", vendor: v, user: user, src: pub, tunnel: priv, extra)
+            }
+            if event.hasSuffix("-auth") {
+                return meaning("auth.logon", vendor: v, user: user, src: pub, extra)
+            }
+            return nil
+        }
+        // PAN-OS before 9.1: SYSTEM log, subtype globalprotect, the description in the last quoted field.
+        guard let id = ["globalprotectgateway-auth-succ", "globalprotectgateway-auth-fail", "globalprotectportal-auth-succ",
+                        "globalprotectportal-auth-fail", "globalprotectgateway-config-succ",
+                        "globalprotectgateway-logout-succ", "globalprotectgateway-regist-succ"].first(where: { m.contains($0) })
+        else { return nil }
+        let d = m
+        func field(_ name: String) -> String? {
+            d.between(name + ": ", ",").map { String($0).trimmingWhitespace }
+        }
+        let user = field("User name") ?? field("Login user")
+        let src = field("Login from") ?? field("From")
+        let extra: [String: JSONValue] = ["event": .string(id)]
+        switch id {
+        case "globalprotectgateway-auth-fail", "globalprotectportal-auth-fail":
+            return meaning("auth.logon_failed", vendor: v, user: user, src: src, extra)
+        case "globalprotectgateway-auth-succ", "globalprotectportal-auth-succ":
+            return meaning("auth.logon", vendor: v, user: user, src: src, extra)
+        case "globalprotectgateway-config-succ", "globalprotectgateway-regist-succ":
+            guard let priv = field("Private IP").flatMap(literal) else { return nil }
+            return meaning("vpn.address_assigned", vendor: v, user: user, src: src, tunnel: priv, extra)
+        default:
+            return meaning("auth.session_closed", vendor: v, user: user, src: src, extra)
+        }
+    }
+
+    // MARK: Pulse / Ivanti Connect Secure
+
+    static func pulse(_ m: Substring) -> FirewallMeaning? {
+        let v = "pulse-connect-secure"
+        var user: String?
+        var src: String?
+        var text: Substring
+        if let msg = m.between("msg=\"", "\"") {
+            // WELF: … user=alice realm="Users" src=198.51.100.20 … msg="AUT24414: …"
+            let f = keyValues(m)
+            user = f["user"]
+            src = f["src"]
+            text = msg
+        } else if let open = m.range(of: " - ["), let close = m[open.upperBound...].firstIndex(of: "]") {
+            // 2021-04-20 10:00:00 - ive - [198.51.100.20] alice(Users)[Users] - AUT24414: …
+            src = String(m[open.upperBound..<close])
+            let after = m[m.index(after: close)...].drop { $0 == " " }
+            let who = after.prefix { $0 != " " }
+            user = String(who.prefix { $0 != "(" && $0 != "[" })
+            guard let dash = after.range(of: " - ") else { return nil }
+            text = after[dash.upperBound...]
+        } else {
+            return nil
+        }
+        var extra: [String: JSONValue] = [:]
+        if let code = text.split(separator: ":", maxSplits: 1).first, code.count == 8, code.prefix(3).allSatisfy(\.isLetter) {
+            extra["message_id"] = .string(String(code))
+        }
+        if text.contains("Login succeeded for") || text.contains("Primary authentication successful for")
+            || text.contains("Agent login succeeded for") {
+            if let u = text.between(" for ", "/") { user = String(u) }
+            if let s = text.between(" from ", " ") ?? text.following(" from ") {
+                src = String(String(s).trimmingWhitespace.reversed().drop { $0 == "." || $0 == "," }.reversed())
+            }
+            return meaning("auth.logon", vendor: v, user: user, src: src, extra)
+        }
+        if text.contains("Login failed") || text.contains("Primary authentication failed for") {
+            if let u = text.between("failed for ", "/") { user = String(u) }
+            extra["reason"] = .string(String(text.prefix(200)))
+            return meaning("auth.logon_failed", vendor: v, user: user, src: src, extra)
+        }
+        if text.contains("VPN Tunneling: Session started for user with IPv4 address"),
+           let ip = text.between("IPv4 address ", ",") ?? text.following("IPv4 address ") {
+            return meaning("vpn.address_assigned", vendor: v, user: user, src: src,
+                           tunnel: literal(String(ip).trimmingWhitespace), extra)
+        }
+        if text.contains("VPN Tunneling: Session ended") || text.contains("Logout from") || text.contains("Session timed out") {
+            let ip = text.between("IPv4 address ", ",") ?? text.following("IPv4 address ")
+            return meaning("auth.session_closed", vendor: v, user: user, src: src,
+                           tunnel: ip.flatMap { literal(String($0).trimmingWhitespace) }, extra)
+        }
+        return nil
+    }
+
+    // MARK: strongSwan, WireGuard
+
+    static func strongSwan(_ m: Substring) -> FirewallMeaning? {
+        let v = "strongswan"
+        // `09[IKE] IKE_SA rw[3] established between 203.0.113.1[gw]...198.51.100.20[alice@example.com]`
+        func peer(_ t: Substring) -> (ip: String?, id: String?) {
+            guard let dots = t.range(of: "...") else { return (nil, nil) }
+            let p = t[dots.upperBound...]
+            let ip = p.prefix { $0 != "[" }
+            return (literal(String(ip)), p.between("[", "]").map(String.init))
+        }
+        if m.contains("IKE_SA"), m.contains(" established between ") {
+            let p = peer(m)
+            return meaning("auth.logon", vendor: v, user: p.id, src: p.ip, ["ike_sa": .string(String(m.between("IKE_SA ", " ") ?? ""))])
+        }
+        if let ip = m.between("assigning virtual IP ", " "), let id = m.between("to peer '", "'") {
+            return meaning("vpn.address_assigned", vendor: v, user: String(id), src: nil, tunnel: literal(String(ip)))
+        }
+        if m.contains("deleting IKE_SA"), m.contains(" between ") {
+            let p = peer(m)
+            return meaning("auth.session_closed", vendor: v, user: p.id, src: p.ip)
+        }
+        if m.contains("EAP method"), m.contains("failed for peer "), let id = m.following("failed for peer ") {
+            return meaning("auth.logon_failed", vendor: v, user: String(id.prefix { $0 != " " }), src: nil)
+        }
+        return nil
+    }
+
+    static func wireGuard(_ m: Substring) -> FirewallMeaning? {
+        // `wireguard: wg0: Receiving handshake initiation from peer 3 (198.51.100.20:51820)`
+        guard m.contains("Receiving handshake initiation from peer"), let n = m.between("from peer ", " "),
+              let ep = m.between("(", ")"), let p = openVPNPeer(ep) else { return nil }
+        var r = meaning("vpn.handshake", vendor: "wireguard", user: nil, src: p.ip, port: p.port,
+                        ["peer": .string(String(n)), "interface": .string(String(m.between("wireguard: ", ":") ?? ""))])
+        r.attributes["note"] = "WireGuard names peers by number only: no user and no assigned address"
+        return r
+    }
+}
