@@ -23,7 +23,7 @@ public struct Grade: Sendable {
 ///   a hyphen or a colon) found in the answer's sentence;
 /// - chain (30): each key step found in the answer (same kind and asset, within the key's tolerance, the fields the
 ///   answer gives agreeing); a step naming what the key says is not the cause costs a step;
-/// - clocks (15): each offset within 2 s (or 5 %) of the key's; half when the direction is right and it is within 20 %;
+/// - clocks (15): each offset within 2 s (or 5 %) of the key's (no correction counts as 0); half when the direction is right and it is within 20 %;
 /// - techniques (15): the share of the key's found, less a little for each one that is neither in the key nor a
 ///   parent or child of one in it.
 public struct Grader {
@@ -155,7 +155,8 @@ public struct Grader {
         let each = 15 / Double(k.clockOffsets.count)
         for (clock, want) in k.clockOffsets.sorted(by: { $0.key < $1.key }) {
             guard let got = a.clockOffsets[clock] else {
-                notes.append("no offset for \(clock) (the key: \(want) s)")
+                // Leaving a clock as it is, is right when the key's offset is within the tolerance of none.
+                if abs(want) <= 2 { earned += each } else { notes.append("no offset for \(clock) (the key: \(want) s)") }
                 continue
             }
             let off = abs(got - want)

@@ -534,6 +534,16 @@ public struct ChainBuilder {
                         || (x.event.user == s.event.user && x.event.src.ip == s.event.src.ip && x.event.src.ip != nil))
             }
             if ended { continue }
+            // A gateway that names the address on a line without the user's source (strongSwan assigns it before it
+            // reports the IKE SA): the same user's logon on the same gateway within two minutes is the session.
+            if s.event.src.ip == nil, let user = s.event.user,
+               let logon = events.last(where: { x in
+                   x.event.kind == "auth.logon" && x.event.user == user && x.event.src.ip != nil
+                       && assetOf(x.event) == assetOf(s.event)
+                       && abs(x.event.time.nanoseconds - s.event.time.nanoseconds) <= 120_000_000_000 }) {
+                return (logon, "\(ip) was assigned to \(user)'s VPN session (\(s.event.provenance.locator)), which logged on from "
+                        + "\(logon.event.src.ip ?? "?"), still open then")
+            }
             return (s, "\(ip) was assigned to \(s.event.user ?? "?")'s VPN session from \(s.event.src.ip ?? "?"), "
                     + "still open then")
         }

@@ -223,11 +223,21 @@ public struct ClockEstimator {
             e.correction.offsetNanos = rel.correction.offsetNanos + base.offsetNanos
                 + (base.isNone ? 0 : base.apply(rel.correction.epochNanos) - rel.correction.epochNanos - base.offsetNanos)
             e.uncertaintyNanos = rel.uncertaintyNanos + baseUncertainty
+            if let i = rel.interval {
+                // Measured against a clock placed in its turn: the interval moves with that clock's correction.
+                let shift = e.correction.offsetNanos - rel.correction.offsetNanos
+                e.interval = (i.lowerBound + shift - baseUncertainty)...(i.upperBound + shift + baseUncertainty)
+            }
             if !base.isNone {
                 e.notes.append("placed through \(from), whose own correction is \(base.description)")
             }
-            e.significant = abs(e.correction.offsetNanos) > max(2 * e.uncertaintyNanos, 1_000_000_000)
-                || e.correction.driftPPB != 0
+            // Pairs that bound the offset settle it: the clock is off when their interval leaves zero out.
+            if let i = e.interval {
+                e.significant = !i.contains(0) && abs(e.correction.offsetNanos) >= 250_000_000
+            } else {
+                e.significant = abs(e.correction.offsetNanos) > max(2 * e.uncertaintyNanos, 1_000_000_000)
+                    || e.correction.driftPPB != 0
+            }
             placed[e.clock] = (e.correction, e.uncertaintyNanos)
             estimates.append(e)
         }

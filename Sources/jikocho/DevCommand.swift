@@ -10,7 +10,7 @@ import JikochoModel
 struct DevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev", abstract: "Tools for Jikocho's own tests and benchmarks.", shouldDisplay: false,
-        subcommands: [Synthesize.self, Collect.self, Exercise.self, SigmaBench.self])
+        subcommands: [Synthesize.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self])
 
     /// Runs an ingest run of synthetic events attached to an evidence item: the load for the sink benchmark and
     /// for the kill -9 test of ingest atomicity.
@@ -144,6 +144,29 @@ struct DevCommand: ParsableCommand {
             for (file, n) in summary.files.sorted(by: { $0.key < $1.key }) {
                 print("\(file): \(n)")
             }
+        }
+    }
+
+    /// Writes one case of the generalization suite (write path × remote-access product × historian dialect).
+    struct Generalization: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate a generalization-suite case (e.g. dnp3-openvpn-pi) into a directory.")
+
+        @Argument(help: "The case: WRITE-ACCESS-HISTORIAN, or `list`.") var name: String
+        @Argument(help: "The directory to write.") var directory: String?
+
+        func run() throws {
+            let all = GeneralizationCase.all
+            if name == "list" {
+                for x in all { print(x.name) }
+                return
+            }
+            guard let x = all.first(where: { $0.name == name }), let directory else {
+                throw ValidationError("unknown case \(name); `jikocho dev generalization list` names them")
+            }
+            let t = try x.generate(into: directory)
+            print("\(x.name): historian offset \(t.historianOffset) s, \(t.vpnUser) from \(t.outsideIP) given \(t.tunnelIP), "
+                  + "\(t.writeKind) to \(t.point) at \(Timestamp(nanoseconds: t.attackWrite).iso8601(precision: .milliseconds))")
         }
     }
 

@@ -75,6 +75,21 @@ func parse(_ s: String, year: Int = 2021) -> SyslogRecord? {
         #expect(r.message == " operator : TTY=pts/0 ; USER=root ; COMMAND=/bin/bash")
     }
 
+    /// An application's own log (OpenVPN's): a time and the text, no host or tag.
+    @Test func parsesApplicationLogLines() throws {
+        let plain = try #require(parse("2024-03-12 10:18:00 alice/198.51.100.37:40123 MULTI: x"))
+        #expect(plain.format == .plain && plain.host == nil && plain.program == nil)
+        #expect(plain.message == "alice/198.51.100.37:40123 MULTI: x" && plain.time.utcOffsetSeconds == nil)
+        let ctime = try #require(parse("Tue Mar 12 10:18:01 2024 MULTI: Learn: 10.8.0.6 -> alice/198.51.100.37:40123"))
+        #expect(ctime.format == .ctime && ctime.host == nil && ctime.message == "MULTI: Learn: 10.8.0.6 -> alice/198.51.100.37:40123")
+        #expect(ctime.time.year == 2024 && ctime.time.month == 3 && ctime.time.day == 12 && ctime.time.second == 1)
+        // A ctime line cut short, a bad weekday or year, is not one.
+        for bad in ["Tue Mar 12 10:18:01 20", "Tux Mar 12 10:18:01 2024 x", "Tue Mar 12 10:18:01 0024 x",
+                    "Tue Mar 32 10:18:01 2024 x", "Tue Mar 12 10:18:01 2024x"] {
+            #expect(parse(bad)?.format != .ctime, "\(bad)")
+        }
+    }
+
     @Test(arguments: [
         "", "hello world", "Feb 30 08:33:12 host x: y", "Feb  5 08:33 host", "<999>Feb  5 08:33:12 h p: m",
         "<34>1 - host app - - - msg", "<34>1 2021-02-05T08:33:12 host app - - - local time not allowed",

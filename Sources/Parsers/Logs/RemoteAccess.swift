@@ -28,7 +28,7 @@ public enum RemoteAccess {
         let m = Substring(message).drop { $0 == " " }
         let prog = (program ?? "").lowercased()
         if prog.hasPrefix("openvpn") || m.contains("MULTI") || m.contains("TLS: Username/Password")
-            || m.contains("TLS Auth Error") {
+            || m.contains("TLS Auth Error") || openVPNPeer(m.prefix { $0 != " " }).map({ $0.port != nil }) == true {
             if let r = openVPN(m) { return r }
         }
         if m.contains("logid=") && m.contains("type=") { return fortiGate(m) }
@@ -95,7 +95,8 @@ public enum RemoteAccess {
             return meaning("auth.logon_failed", vendor: v, user: quoted(after: "for username ") ?? peer?.name,
                            src: peer?.ip, port: peer?.port, ["method": "username/password"])
         }
-        if rest.hasPrefix("TLS Auth Error:") || rest.contains("'AUTH_FAILED") {
+        // The server's verdict; the AUTH_FAILED it then sends the client is the same attempt and stays a message.
+        if rest.hasPrefix("TLS Auth Error:") {
             return meaning("auth.logon_failed", vendor: v, user: rest.between("SENT CONTROL [", "]").map(String.init) ?? peer?.name,
                            src: peer?.ip, port: peer?.port, ["reason": .string(String(rest.prefix(200)))])
         }

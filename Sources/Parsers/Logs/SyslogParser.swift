@@ -7,8 +7,12 @@ import JikochoModel
 /// - RFC 5424: `<34>1 2021-02-05T08:33:12.003Z hmi-01 sshd 2211 ID47 [exampleSDID@32473 iut="3"] message`.
 ///   <https://www.rfc-editor.org/rfc/rfc5424>
 /// - rsyslog's high-precision file format: `2021-02-05T08:33:12.123456+09:00 hmi-01 sshd[2211]: message`.
+/// - an application's own log: `2021-02-05 08:33:12 message` (a space between date and time, which syslog daemons
+///   never write) or `Fri Feb  5 08:33:12 2021 message` (ctime): the whole text after the time is the message.
 public struct SyslogRecord: Hashable, Sendable {
-    public enum Format: String, Sendable { case rfc3164, rfc5424, iso }
+    /// `plain` and `ctime`: an application's own log, a time and the text with no host or tag (OpenVPN's
+    /// `2024-03-12 10:18:00 …` and, before 2.5, `Tue Mar 12 10:18:00 2024 …`).
+    public enum Format: String, Sendable { case rfc3164, rfc5424, iso, plain, ctime }
 
     public var format: Format
     /// As written; a 3164 time has no zone (`utcOffsetSeconds == nil`) and the year the caller supplied.
@@ -67,9 +71,24 @@ public enum SyslogParser {
 
         let rest = UnsafeBufferPointer(rebasing: line[c.index...])
         if let (t, n) = TimeParser.iso8601(bytes: rest) {
+            let spaced = rest.count > 10 && rest[10] == UInt8(ascii: " ")
             c.index += n
             guard c.take(UInt8(ascii: " ")) else { return nil }
+            if spaced, pri == nil {
+                return SyslogRecord(format: .plain, time: t, message: text(line, c.index..<line.count))
+            }
             return tail(line, &c, format: .iso, time: t, facility: facility, severity: severity)
+        }
+        // ctime: a weekday, then a BSD time, then the year.
+        if pri == nil, rest.count > 24, rest[3] == UInt8(ascii: " "),
+           ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].contains(text(rest, 0..<3)) {
+            let after = UnsafeBufferPointer(rebasing: rest[4...])
+            if after.count > 20, after[15] == UInt8(ascii: " "),
+               let y = Int(text(after, 16..<20)), y >= 1970, y <= 9999, after.count == 20 || after[20] == UInt8(ascii: " "),
+               let (t, n) = TimeParser.rfc3164(bytes: UnsafeBufferPointer(rebasing: after[0..<15]), year: y), n == 15 {
+                let start = c.index + 4 + 20 + (after.count > 20 ? 1 : 0)
+                return SyslogRecord(format: .ctime, time: t, message: text(line, min(start, line.count)..<line.count))
+            }
         }
         if let (t, n) = TimeParser.rfc3164(bytes: rest, year: year) {
             c.index += n

@@ -1,0 +1,581 @@
+import Foundation
+import JikochoModel
+
+/// The generalization suite: one incident shape written in every vocabulary a plant may have. A vendor account
+/// guesses its way into the remote-access gateway, goes by remote desktop to the engineering workstation and from
+/// its engineering tool writes one setpoint of the RTU; the historian, whose clock is off, shows the change. Around
+/// it: an operator who changes the same setpoint from the HMI four times before and puts it back after (each change
+/// the historian shows bounds its clock), a technician logged on
+/// at the workstation's console all along (the decoy), and another contractor's VPN session that ended hours before.
+///
+/// The same shape is written with every write path (Modbus, DNP3, IEC 104, S7comm, EtherNet/IP-CIP, BACnet/IP,
+/// OPC UA), every remote-access product (Cisco ASA, OpenVPN, FortiGate, GlobalProtect, Pulse Connect Secure,
+/// strongSwan) and every historian export dialect (PI, AVEVA, Ignition, a long CSV, a wide CSV), each from its own
+/// seed; `scenario.yaml` carries the answer key. An investigation that only knows one vocabulary fails here.
+public struct GeneralizationCase: Sendable, CustomStringConvertible {
+    public enum WritePath: String, CaseIterable, Sendable { case modbus, dnp3, iec104, s7, cip, bacnet, opcua }
+    public enum RemoteAccess: String, CaseIterable, Sendable { case asa, openvpn, fortigate, globalprotect, pulse, strongswan }
+    public enum HistorianFormat: String, CaseIterable, Sendable { case pi, aveva, ignition, long, wide }
+
+    public var write: WritePath
+    public var access: RemoteAccess
+    public var historian: HistorianFormat
+    public var seed: UInt64
+
+    public init(write: WritePath, access: RemoteAccess, historian: HistorianFormat, seed: UInt64) {
+        self.write = write
+        self.access = access
+        self.historian = historian
+        self.seed = seed
+    }
+
+    public var name: String { "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" }
+    public var description: String { name }
+
+    /// Every combination, each with its own seed.
+    public static var all: [GeneralizationCase] {
+        var out: [GeneralizationCase] = []
+        for w in WritePath.allCases {
+            for a in RemoteAccess.allCases {
+                for h in HistorianFormat.allCases {
+                    out.append(GeneralizationCase(write: w, access: a, historian: h, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
+                }
+            }
+        }
+        return out
+    }
+
+    /// What the investigation must find.
+    public struct Truth: Sendable {
+        /// Seconds to add to the historian's recorded times.
+        public var historianOffset: Double
+        public var vpnUser: String
+        public var outsideIP: String
+        public var tunnelIP: String
+        public var attackWrite: Int64
+        public var point: String
+        public var writeKind: String
+        public var vpnKind: String
+    }
+
+    // MARK: The site
+
+    static let ews = NetHost("10.1.2.10", mac: [0x00, 0x15, 0x5d, 0x01, 0x02, 0x10])
+    static let hmi = NetHost("10.1.2.20", mac: [0x00, 0x15, 0x5d, 0x01, 0x02, 0x20])
+    static let rtu = NetHost("10.1.3.20", mac: [0x00, 0x80, 0xf4, 0x01, 0x03, 0x20])
+    static let gatewayInside = "10.1.0.1"
+    /// Midnight UTC of the incident's day (12 March 2024).
+    static let day: Int64 = 1_710_201_600
+
+    var kindOfWrite: String {
+        switch write {
+        case .modbus: return "ics.modbus.write"
+        case .dnp3: return "ics.dnp3.direct_operate"
+        case .iec104: return "ics.iec104.setpoint_command"
+        case .s7: return "ics.s7.write"
+        case .cip: return "ics.cip.write_tag"
+        case .bacnet: return "ics.bacnet.write_property"
+        case .opcua: return "ics.opcua.write"
+        }
+    }
+
+    /// The point written and how the historian scales it: integer registers hold hundredths, the others reals.
+    var point: (text: String, scale: Double, integral: Bool) {
+        switch write {
+        case .modbus: return ("holding:40005", 0.01, true)
+        case .dnp3: return ("dnp3:ao:3", 0.01, true)
+        case .iec104: return ("iec104:ioa:4005", 0.01, true)
+        case .s7: return ("s7:DB1.DBW4", 0.01, true)
+        case .cip: return ("cip:Dose_SP", 1, false)
+        case .bacnet: return ("bacnet:analog-value:3", 1, false)
+        case .opcua: return ("opcua:ns=2;s=Dose.SP", 1, false)
+        }
+    }
+
+    var tag: String { historian == .ignition ? "[default]Station/Dose_SP" : "Dose_SP" }
+
+    // MARK: Writing
+
+    public func generate(into directory: String) throws -> Truth {
+        var rng = SeededRandom(seed: seed)
+        func jitter(_ maxMillis: Int) -> Int64 { Int64(rng.next() % UInt64(maxMillis)) * 1_000_000 }
+        let fm = FileManager.default
+        for sub in ["capture", "windows", "remote-access", "historian"] {
+            try fm.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
+        }
+        func at(_ h: Int, _ m: Int, _ s: Double) -> Int64 { SiteClock.local(Self.day, h, m, s) }
+        let t0 = at(10, 30, 0) + jitter(50_000)
+        let offset = (Double(rng.next() % 3_000) / 10 - 150).rounded(toPlaces: 1)   // −150.0 … +149.9 s
+        let outside = "198.51.100.\(20 + rng.next() % 200)"
+        let tunnel = "10.9.9.\(20 + rng.next() % 100)"
+        let vendor = "vendor-\(["kato", "ito", "mori", "abe"][Int(rng.next() % 4)])"
+        let vpnLogon = t0 - 12 * 60_000_000_000 + jitter(20_000)
+        let rdp = vpnLogon + 2 * 60_000_000_000 + jitter(10_000)
+        let attack = t0
+        let restore = t0 + 12 * 60_000_000_000 + jitter(30_000)
+        // The setpoint over time (engineering units): what the operator and the intruder wrote.
+        let writes: [(t: Int64, value: Double, from: NetHost)] = [
+            (t0 - 95 * 60_000_000_000 + jitter(60_000), 22.0, Self.hmi),
+            (t0 - 80 * 60_000_000_000 + jitter(60_000), 21.5, Self.hmi),
+            (t0 - 65 * 60_000_000_000 + jitter(60_000), 22.5, Self.hmi),
+            (t0 - 50 * 60_000_000_000 + jitter(60_000), 21.0, Self.hmi),
+            (attack, 95.0, Self.ews),
+            (restore, 21.0, Self.hmi),
+        ]
+        func setpoint(at t: Int64) -> Double { writes.last { $0.t <= t }?.value ?? 21.5 }
+
+        // Capture: the writes, and the remote-desktop connection from the tunnel address.
+        let cap = CaptureBuilder()
+        var isn: UInt32 = UInt32(truncatingIfNeeded: rng.next())
+        for (i, w) in writes.enumerated() {
+            isn &+= 100_003
+            try writeExchange(cap, from: w.from, at: w.t, raw: w.value, index: i, isn: isn, &rng)
+        }
+        let tunnelHost = NetHost(tunnel, mac: [0x00, 0x1a, 0x2b, 0x3c, 0x01, 0x01])
+        let rdpPort = UInt16(49_152 + rng.next() % 10_000)
+        let rdpConv = TCPConversation(cap, client: tunnelHost, clientPort: rdpPort, server: Self.ews, serverPort: 3389,
+                                      isn: (isn &+ 7, isn &+ 99_991))
+        rdpConv.open(rdp)
+        rdpConv.send(fromClient: true, rdp + 1_000_000, S7Frames.connectRequest)
+        rdpConv.send(fromClient: false, rdp + 3_000_000, S7Frames.connectConfirm)
+        rdpConv.close(fromClient: true, restore + 60_000_000_000)
+        var summaryFiles = [String: Int]()
+        summaryFiles["capture/control-net.pcap"] = try cap.write(to: "\(directory)/capture/control-net.pcap")
+
+        // Windows: the vendor's remote desktop logon and the technician at the console of EWS-1; the operator at HMI-1.
+        var ewsLines: [(Int64, String)] = []
+        ewsLines.append(Winlogbeat.logon(at(7, 2, 11), computer: "EWS-1.plant.local", record: 9001, user: "k.tanaka",
+                                         domain: "PLANT", type: 2, logonID: "0x2a1f0", ip: "127.0.0.1", port: "0"))
+        ewsLines.append(Winlogbeat.logon(rdp + 2_600_000_000, computer: "EWS-1.plant.local", record: 9002, user: vendor,
+                                         domain: "PLANT", type: 10, logonID: "0x3c2d1", ip: tunnel, port: String(rdpPort),
+                                         workstation: "VENDOR-LT"))
+        ewsLines.append(Winlogbeat.logoff(restore + 60_000_000_000, computer: "EWS-1.plant.local", record: 9003, user: vendor,
+                                          domain: "PLANT", type: 10, logonID: "0x3c2d1"))
+        summaryFiles["windows/ews-1-security.jsonl"] = try ExerciseFiles.writeLines("\(directory)/windows/ews-1-security.jsonl", ewsLines)
+        let hmiLines = [Winlogbeat.logon(at(6, 0, 4), computer: "HMI-1.plant.local", record: 501, user: "op.suzuki",
+                                         domain: "PLANT", type: 2, logonID: "0x1b0c2", ip: "127.0.0.1", port: "0")]
+        summaryFiles["windows/hmi-1-security.jsonl"] = try ExerciseFiles.writeLines("\(directory)/windows/hmi-1-security.jsonl", hmiLines)
+
+        // The remote-access gateway's log: a contractor's session that ended long before, the vendor's guesses, logon,
+        // tunnel address and the end of the session.
+        let contractor = (user: "contractor-ueda", ip: "203.0.113.\(10 + rng.next() % 200)", tunnel: "10.9.9.200")
+        var gw = GatewayLog(product: access)
+        gw.session(user: contractor.user, from: contractor.ip, tunnel: contractor.tunnel, start: at(6, 10, 3),
+                   end: at(7, 40, 9), &rng)
+        for k in 0..<3 { gw.failed(user: vendor, from: outside, at: vpnLogon - Int64(3 - k) * 40_000_000_000, &rng) }
+        let vpnKind = gw.session(user: vendor, from: outside, tunnel: tunnel, start: vpnLogon, end: restore + 5 * 60_000_000_000,
+                                 rdp: (rdp, Self.ews.address, Int(rdpPort)), &rng)
+        summaryFiles["remote-access/gw-1.log"] = try ExerciseFiles.writeLines("\(directory)/remote-access/gw-1.log", gw.lines)
+
+        // The historian: one row each 5 s of its own clock, from 8:30 to 11:10, true time = label + offset.
+        let p = point
+        summaryFiles["historian/historian-1-export.csv"] = try writeHistorian(
+            "\(directory)/historian/historian-1-export.csv", from: at(8, 30, 0), to: at(11, 10, 0), offset: offset,
+            value: { t in setpoint(at: t) })
+
+        let inventory = assets(point: p.text, scale: p.scale)
+        try inventory.write(toFile: "\(directory)/assets.yaml", atomically: true, encoding: .utf8)
+        let truth = Truth(historianOffset: offset, vpnUser: vendor, outsideIP: outside, tunnelIP: tunnel,
+                          attackWrite: attack, point: p.text, writeKind: kindOfWrite, vpnKind: vpnKind)
+        let vpnEvent = gw.tunnelEventTime ?? vpnLogon
+        try scenario(truth, vpnTime: vpnEvent, rdpLogon: rdp + 2_600_000_000, contractor: contractor.user)
+            .write(toFile: "\(directory)/scenario.yaml", atomically: true, encoding: .utf8)
+        return truth
+    }
+
+    func iso(_ t: Int64, _ precision: Timestamp.Precision = .milliseconds) -> String {
+        Timestamp(nanoseconds: t).iso8601(precision: precision)
+    }
+
+    func assets(point: String, scale: Double) -> String {
+        let gwRole = [.asa, .fortigate, .globalprotect].contains(access) ? "firewall" : "remote-access"
+        return """
+            # Asset inventory of a generated site (generalization suite, \(name)).
+            assets:
+              - name: gw-1
+                role: \(gwRole)
+                addresses: [\(Self.gatewayInside), 192.0.2.10]
+                hostnames: [gw-1]
+                description: remote-access gateway (\(access.rawValue)); VPN pool 10.9.9.0/24
+                evidence: ["remote-access/gw-1*"]
+              - name: ews-1
+                role: engineering-workstation
+                level: 2
+                addresses: [\(Self.ews.address)]
+                hostnames: [EWS-1, ews-1.plant.local]
+                evidence: ["windows/ews-1*"]
+              - name: hmi-1
+                role: hmi
+                level: 2
+                addresses: [\(Self.hmi.address)]
+                hostnames: [HMI-1, hmi-1.plant.local]
+                evidence: ["windows/hmi-1*"]
+              - name: historian-1
+                role: historian
+                level: 3
+                addresses: [10.1.2.30]
+                evidence: ["historian/historian-1*"]
+              - name: rtu-1
+                role: rtu
+                level: 1
+                addresses: [\(Self.rtu.address)]
+                tags:
+                  - {point: "\(point)", tag: "\(tag)", setpoint: true, unit: mg/L, scale: \(scale)}
+
+            """
+    }
+
+    func scenario(_ t: Truth, vpnTime: Int64, rdpLogon: Int64, contractor: String) -> String {
+        """
+        # Generalization suite case \(name) (generated from its seed; not committed).
+        name: generalization-\(name)
+        title: A dosing setpoint written from outside through \(access.rawValue) and \(write.rawValue)
+        seed: \(seed)
+        site_time_zone: UTC
+        briefing: |
+          The dosing setpoint of RTU-1 went to 95 for twelve minutes. Was it a cyber event?
+        evidence:
+          - {path: capture/control-net.pcap, what: control network capture, clock: sensor (reference)}
+          - {path: windows/ews-1-security.jsonl, what: Windows logs of EWS-1, clock: ews-1}
+          - {path: windows/hmi-1-security.jsonl, what: Windows logs of HMI-1, clock: hmi-1}
+          - {path: remote-access/gw-1.log, what: remote-access gateway log (\(access.rawValue)), clock: gw-1}
+          - {path: historian/historian-1-export.csv, what: historian export (\(historian.rawValue), 5 s), clock: historian-1}
+        questions:
+          - id: cyber_cause
+            ask: Was the setpoint change caused by a cyber event?
+          - id: clock
+            ask: How far off is the historian's clock?
+          - id: chain
+            ask: Give the chain from first access to the physical effect.
+        answer:
+          cyber_cause: true
+          root_cause: >-
+            \(t.vpnUser) logged on to the remote-access gateway from \(t.outsideIP), went by remote desktop to EWS-1
+            and wrote 95 to RTU-1's dosing setpoint (\(t.point)).
+          clock_offsets: {historian-1: \(t.historianOffset)}
+          chain:
+            - {kind: \(t.vpnKind), asset: gw-1, time: "\(iso(vpnTime))", tolerance_s: 5, user: \(t.vpnUser), src: \(t.outsideIP)}
+            - {kind: auth.logon, asset: ews-1, time: "\(iso(rdpLogon))", tolerance_s: 5, user: \(t.vpnUser), src: \(t.tunnelIP)}
+            - {kind: \(t.writeKind), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 2, point: "\(t.point)"}
+            - {kind: process.setpoint_change, asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 6, tag: "\(tag)"}
+          not_the_cause:
+            - {what: the technician k.tanaka at EWS-1's console, why: logged on since 07:02; the write came over the remote session}
+            - {what: \(contractor)'s VPN session, why: ended at 07:40, hours before the change}
+          techniques: [T0836, T1133, T1021.001, T1110.001]
+
+        """
+    }
+
+    // MARK: The historian export
+
+    func writeHistorian(_ path: String, from: Int64, to: Int64, offset: Double, value: (Int64) -> Double) throws -> Int {
+        let correction = Int64((offset * 1e9).rounded())
+        var out = "# Exported from HIST-1, interval 5 s\n# TimeZone: UTC\n"
+        func stamp(_ t: Int64) -> String {
+            let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
+            return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour, c.minute, c.second)
+        }
+        switch historian {
+        case .pi: out += "Tag,Timestamp,Value,Status\n"
+        case .aveva: out += "DateTime,TagName,Value,Quality,QualityDetail,OPCQuality\n"
+        case .ignition: out += "tagpath,value,dataintegrity,t_stamp\n"
+        case .long: out += "timestamp,tag,value,quality\n"
+        case .wide: out += "Timestamp,\(tag) (mg/L),Dose_Flow (L/h)\n"
+        }
+        var rows = 0
+        var t = from
+        while t <= to {
+            let v = String(format: "%.2f", value(t + correction))
+            let s = stamp(t)
+            switch historian {
+            case .pi: out += "\(tag),\(s),\(v),0\n"
+            case .aveva: out += "\(s).000,\(tag),\(v),0,192,192\n"
+            case .ignition: out += "\(tag),\(v),192,\(s)\n"
+            case .long: out += "\(s),\(tag),\(v),192\n"
+            case .wide: out += "\(s),\(v),\(String(format: "%.1f", 40 + value(t + correction) / 10))\n"
+            }
+            rows += 1
+            t += 5_000_000_000
+        }
+        try out.write(toFile: path, atomically: true, encoding: .utf8)
+        return rows
+    }
+
+    // MARK: One write on the wire
+
+    func writeExchange(_ cap: CaptureBuilder, from client: NetHost, at t: Int64, raw value: Double, index: Int,
+                       isn: UInt32, _ rng: inout SeededRandom) throws {
+        let p = point
+        let rawInt = Int(((p.integral ? value / p.scale : value)).rounded())
+        let port = UInt16(50_000 + index * 17 + Int(rng.next() % 9))
+        let latency: Int64 = 3_000_000 + Int64(rng.next() % 4_000_000)
+        switch write {
+        case .modbus:
+            let c = TCPConversation(cap, client: client, clientPort: port, server: Self.rtu, serverPort: 502, isn: (isn, isn &+ 50_000))
+            c.open(t - 5_000_000)
+            var tid = UInt16(index * 10)
+            let req: [UInt8] = [0x06, 0x00, 0x04] + Frames.be16(UInt16(rawInt))
+            _ = ModbusFrames.exchange(c, &tid, t, req, req, latency: { latency })
+            c.close(fromClient: true, t + 200_000_000)
+        case .dnp3:
+            let c = TCPConversation(cap, client: client, clientPort: port, server: Self.rtu, serverPort: 20_000, isn: (isn, isn &+ 50_000))
+            c.open(t - 5_000_000)
+            let seq = UInt8(index & 0x0F)
+            let object: [UInt8] = [41, 2, 0x17, 1, 3] + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [0]
+            c.send(fromClient: true, t, Self.dnp3Frame(control: 0xC4, dst: 10, src: 1, apdu: [0xC0 | seq, 0x05] + object, seq: seq))
+            c.send(fromClient: false, t + latency, Self.dnp3Frame(control: 0x44, dst: 1, src: 10,
+                                                                  apdu: [0xC0 | seq, 0x81, 0x00, 0x00] + object, seq: seq))
+            c.close(fromClient: true, t + 200_000_000)
+        case .iec104:
+            let c = TCPConversation(cap, client: client, clientPort: port, server: Self.rtu, serverPort: 2404, isn: (isn, isn &+ 50_000))
+            c.open(t - 50_000_000)
+            c.send(fromClient: true, t - 40_000_000, [0x68, 0x04, 0x07, 0x00, 0x00, 0x00])
+            c.send(fromClient: false, t - 38_000_000, [0x68, 0x04, 0x0B, 0x00, 0x00, 0x00])
+            func asdu(_ cot: UInt8) -> [UInt8] {
+                [49, 0x01, cot, 0x00, 0x01, 0x00, 0xA5, 0x0F, 0x00] + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [0x00]
+            }
+            func iframe(tx: Int, rx: Int, _ a: [UInt8]) -> [UInt8] {
+                [0x68, UInt8(4 + a.count)] + Self.le16(UInt16(tx << 1)) + Self.le16(UInt16(rx << 1)) + a
+            }
+            c.send(fromClient: true, t, iframe(tx: 0, rx: 0, asdu(6)))
+            c.send(fromClient: false, t + latency, iframe(tx: 0, rx: 1, asdu(7)))
+            c.send(fromClient: false, t + 2 * latency, iframe(tx: 1, rx: 1, asdu(10)))
+            c.send(fromClient: true, t + 3 * latency, [0x68, 0x04, 0x01, 0x00, 0x04, 0x00])
+            c.close(fromClient: true, t + 200_000_000)
+        case .s7:
+            let c = TCPConversation(cap, client: client, clientPort: port, server: Self.rtu, serverPort: 102, isn: (isn, isn &+ 50_000))
+            c.open(t - 60_000_000)
+            c.send(fromClient: true, t - 50_000_000, S7Frames.connectRequest)
+            c.send(fromClient: false, t - 48_000_000, S7Frames.connectConfirm)
+            c.send(fromClient: true, t - 40_000_000, S7Frames.job(0x0100, S7Frames.setupRequest))
+            c.send(fromClient: false, t - 38_000_000, S7Frames.ackData(0x0100, S7Frames.setupResponse))
+            let bits = 4 * 8
+            let param: [UInt8] = [0x05, 0x01, 0x12, 0x0A, 0x10, 0x05, 0x00, 0x01, 0x00, 0x01, 0x84,
+                                  UInt8((bits >> 16) & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8(bits & 0xFF)]
+            let data: [UInt8] = [0x00, 0x05, 0x00, 0x10] + Frames.be16(UInt16(truncatingIfNeeded: rawInt))
+            c.send(fromClient: true, t, S7Frames.job(0x0200, param, data))
+            c.send(fromClient: false, t + latency, S7Frames.ackData(0x0200, [0x05, 0x01], [0xFF]))
+            c.close(fromClient: true, t + 200_000_000)
+        case .cip:
+            let c = TCPConversation(cap, client: client, clientPort: port, server: Self.rtu, serverPort: 44_818, isn: (isn, isn &+ 50_000))
+            c.open(t - 50_000_000)
+            let session = UInt32(0x1000 + index)
+            c.send(fromClient: true, t - 40_000_000, Self.encap(0x0065, session: 0, [0x01, 0x00, 0x00, 0x00]))
+            c.send(fromClient: false, t - 38_000_000, Self.encap(0x0065, session: session, [0x01, 0x00, 0x00, 0x00]))
+            let name = Array("Dose_SP".utf8)
+            let path: [UInt8] = [0x91, UInt8(name.count)] + name + (name.count % 2 == 1 ? [0] : [])
+            let request: [UInt8] = [0x4D, UInt8(path.count / 2)] + path + [0xCA, 0x00, 0x01, 0x00]
+                + Self.le32(Float(value).bitPattern)
+            c.send(fromClient: true, t, Self.encap(0x006F, session: session, Self.rrData(request)))
+            c.send(fromClient: false, t + latency, Self.encap(0x006F, session: session, Self.rrData([0xCD, 0x00, 0x00, 0x00])))
+            c.close(fromClient: true, t + 200_000_000)
+        case .bacnet:
+            let invoke = UInt8(index + 1)
+            let objectID: UInt32 = (2 << 22) | 3
+            let apdu: [UInt8] = [0x00, 0x05, invoke, 0x0F, 0x0C] + Frames.be32(objectID) + [0x19, 0x55, 0x3E, 0x44]
+                + Frames.be32(Float(value).bitPattern) + [0x3F, 0x49, 0x08]
+            let req = [0x81, 0x0A] + Frames.be16(UInt16(4 + 2 + apdu.count)) + [0x01, 0x04] + apdu
+            let ack: [UInt8] = [0x81, 0x0A, 0x00, 0x09, 0x01, 0x00, 0x20, invoke, 0x0F]
+            cap.add(t, Frames.udp(client, 47_808, Self.rtu, 47_808, payload: req, id: cap.nextID(client), ttl: 128))
+            cap.add(t + latency, Frames.udp(Self.rtu, 47_808, client, 47_808, payload: ack, id: cap.nextID(Self.rtu), ttl: 64))
+        case .opcua:
+            let c = TCPConversation(cap, client: client, clientPort: port, server: Self.rtu, serverPort: 4840, isn: (isn, isn &+ 50_000))
+            c.open(t - 80_000_000)
+            let url = Self.uaString("opc.tcp://10.1.3.20:4840")
+            c.send(fromClient: true, t - 70_000_000, Self.uaMessage("HEL", Self.le32(0) + Self.le32(65_536) + Self.le32(65_536)
+                                                                        + Self.le32(0) + Self.le32(0) + url))
+            c.send(fromClient: false, t - 68_000_000, Self.uaMessage("ACK", Self.le32(0) + Self.le32(65_536) + Self.le32(65_536)
+                                                                         + Self.le32(0) + Self.le32(0)))
+            let policy = Self.uaString("http://opcfoundation.org/UA/SecurityPolicy#None")
+            let noBytes: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF]
+            let opnReq = Self.le32(0) + policy + noBytes + noBytes + Self.le32(1) + Self.le32(1) + Self.uaNode(446)
+                + Self.uaRequestHeader(1) + Self.le32(0) + Self.le32(0) + Self.le32(1) + noBytes + Self.le32(3_600_000)
+            c.send(fromClient: true, t - 60_000_000, Self.uaMessage("OPN", opnReq))
+            let opnResp = Self.le32(1) + policy + noBytes + noBytes + Self.le32(1) + Self.le32(1) + Self.uaNode(449)
+                + Self.uaResponseHeader(1) + Self.le32(0) + Self.le32(1) + Self.le32(1) + [UInt8](repeating: 0, count: 8)
+                + Self.le32(3_600_000) + noBytes
+            c.send(fromClient: false, t - 58_000_000, Self.uaMessage("OPN", opnResp))
+            let node: [UInt8] = [0x03] + Self.le16(2) + Self.uaString("Dose.SP")
+            let writeReq = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(673)
+                + Self.uaRequestHeader(2) + Self.le32(1) + node + Self.le32(13) + noBytes + [0x01, 10]
+                + Self.le32(Float(value).bitPattern)
+            c.send(fromClient: true, t, Self.uaMessage("MSG", writeReq))
+            let writeResp = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(676)
+                + Self.uaResponseHeader(2) + Self.le32(1) + Self.le32(0) + noBytes
+            c.send(fromClient: false, t + latency, Self.uaMessage("MSG", writeResp))
+            c.close(fromClient: true, t + 200_000_000)
+        }
+    }
+
+    static func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+    static func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)] }
+
+    /// DNP3 link frame (user data in blocks of 16 with their CRCs) carrying one transport segment.
+    static func dnp3Frame(control: UInt8, dst: UInt16, src: UInt16, apdu: [UInt8], seq: UInt8) -> [UInt8] {
+        let user = [0xC0 | (seq & 0x3F)] + apdu
+        var header: [UInt8] = [0x05, 0x64, UInt8(5 + user.count), control] + le16(dst) + le16(src)
+        header += le16(dnp3CRC(header))
+        var out = header
+        var i = 0
+        while i < user.count {
+            let block = Array(user[i..<min(i + 16, user.count)])
+            out += block + le16(dnp3CRC(block))
+            i += 16
+        }
+        return out
+    }
+
+    /// IEEE 1815 CRC (polynomial 0x3D65, reflected, complemented).
+    static func dnp3CRC(_ b: [UInt8]) -> UInt16 {
+        var crc: UInt16 = 0
+        for byte in b {
+            crc ^= UInt16(byte)
+            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xA6BC : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    /// EtherNet/IP encapsulation: command, length, session handle, status, sender context, options, data.
+    static func encap(_ command: UInt16, session: UInt32, _ data: [UInt8]) -> [UInt8] {
+        le16(command) + le16(UInt16(data.count)) + le32(session) + le32(0) + [UInt8](repeating: 0x11, count: 8) + le32(0) + data
+    }
+
+    /// SendRRData's body: interface handle, timeout, a null address item and an unconnected data item.
+    static func rrData(_ cip: [UInt8]) -> [UInt8] {
+        le32(0) + le16(10) + le16(2) + le16(0) + le16(0) + le16(0x00B2) + le16(UInt16(cip.count)) + cip
+    }
+
+    static func uaString(_ s: String) -> [UInt8] { le32(UInt32(s.utf8.count)) + Array(s.utf8) }
+    static func uaNode(_ id: UInt16) -> [UInt8] { [0x01, 0x00] + le16(id) }
+    static func uaMessage(_ type: String, _ body: [UInt8]) -> [UInt8] {
+        Array(type.utf8) + [UInt8(ascii: "F")] + le32(UInt32(8 + body.count)) + body
+    }
+    static func uaRequestHeader(_ handle: UInt32) -> [UInt8] {
+        [0x00, 0x00] + [UInt8](repeating: 0, count: 8) + le32(handle) + le32(0) + [0xFF, 0xFF, 0xFF, 0xFF] + le32(10_000)
+            + [0x00, 0x00, 0x00]
+    }
+    static func uaResponseHeader(_ handle: UInt32) -> [UInt8] {
+        [UInt8](repeating: 0, count: 8) + le32(handle) + le32(0) + [0x00] + [0xFF, 0xFF, 0xFF, 0xFF] + [0x00, 0x00, 0x00]
+    }
+}
+
+/// A remote-access gateway's log in its product's own words, with RFC 3339 times (as rsyslog writes them).
+struct GatewayLog {
+    let product: GeneralizationCase.RemoteAccess
+    private(set) var lines: [(Int64, String)] = []
+    /// When the record that names the vendor's tunnel address was written.
+    private(set) var tunnelEventTime: Int64?
+    private var asa = ASALog(host: "gw-1", utcOffset: 0, firstConnection: 40_112)
+    private var pid = 812
+
+    init(product: GeneralizationCase.RemoteAccess) { self.product = product }
+
+    mutating func line(_ t: Int64, _ program: String?, _ text: String) {
+        let stamp = Timestamp(nanoseconds: t).iso8601(precision: .seconds)
+        lines.append((t, "\(stamp) gw-1 " + (program.map { "\($0): " } ?? "") + text))
+    }
+
+    static func civil(_ t: Int64, _ sep: String = "-") -> String {
+        let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
+        return String(format: "%04d\(sep)%02d\(sep)%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour, c.minute, c.second)
+    }
+
+    mutating func failed(user: String, from ip: String, at t: Int64, _ rng: inout SeededRandom) {
+        let port = 40_000 + Int(rng.next() % 20_000)
+        switch product {
+        case .asa:
+            asa.vpnRejected(t, user: user, from: ip, authServer: "10.1.0.5")
+            lines = asa.lines
+        case .openvpn:
+            line(t, "openvpn[\(pid)]", "\(ip):\(port) TLS Auth Error: Auth Username/Password verification failed for peer")
+            line(t, "openvpn[\(pid)]", "\(ip):\(port) SENT CONTROL [UNDEF]: 'AUTH_FAILED' (status=1)")
+        case .fortigate:
+            line(t, nil, "date=\(Self.civil(t).replacingOccurrences(of: " ", with: " time=")) devname=\"FGT-1\" logid=\"0101039426\" "
+                 + "type=\"event\" subtype=\"vpn\" level=\"alert\" vd=\"root\" logdesc=\"SSL VPN login fail\" "
+                 + "action=\"ssl-login-fail\" tunneltype=\"ssl-web\" tunnelid=0 remip=\(ip) user=\"\(user)\" group=\"N/A\" "
+                 + "dst_host=\"N/A\" reason=\"sslvpn_login_permission_denied\" msg=\"SSL user failed to logged in\"")
+        case .globalprotect:
+            line(t, nil, "1,\(Self.civil(t, "/")),012801096514,GLOBALPROTECT,0,2561,\(Self.civil(t, "/")),vsys1,portal-auth,login,"
+                 + "LDAP,,\(user),JP,,\(ip),,0.0.0.0,,,,,,,1,,Authentication failed: Invalid username or password,,failure,,0,,0,gp,1,0x0")
+        case .pulse:
+            line(t, "PulseSecure", "\(Self.civil(t)) - ive - [\(ip)] \(user)(Users)[] - Primary authentication failed for "
+                 + "\(user)/System Local from \(ip)")
+        case .strongswan:
+            line(t, "charon", "09[IKE] EAP method EAP_MSCHAPV2 failed for peer \(user)")
+        }
+    }
+
+    /// A session from logon to its end; returns the kind of the record that names the tunnel address.
+    @discardableResult
+    mutating func session(user: String, from ip: String, tunnel: String, start: Int64, end: Int64,
+                          rdp: (t: Int64, target: String, port: Int)? = nil, _ rng: inout SeededRandom) -> String {
+        let port = 40_000 + Int(rng.next() % 20_000)
+        var kind = "vpn.address_assigned"
+        var tunnelAt = start + 1_000_000_000
+        switch product {
+        case .asa:
+            let r = rdp ?? (start + 90_000_000_000, "10.1.2.99", 3389)
+            asa.vpnSession(user: user, group: "GP-Vendors", from: ip, assigned: tunnel, start: start, rdp: r.t,
+                           rdpEnd: end - 60_000_000_000, end: end, port: rdp?.port ?? 51_000, target: r.target,
+                           authServer: "10.1.0.5", &rng)
+            lines = asa.lines
+        case .openvpn:
+            let o = "openvpn[\(pid)]"
+            line(start, o, "\(ip):\(port) TLS: Username/Password authentication succeeded for username '\(user)'")
+            line(start, o, "\(ip):\(port) [\(user)] Peer Connection Initiated with [AF_INET]\(ip):\(port)")
+            line(start + 1_000_000_000, o, "\(user)/\(ip):\(port) MULTI_sva: pool returned IPv4=\(tunnel), IPv6=(Not enabled)")
+            line(end, o, "\(user)/\(ip):\(port) SIGTERM[soft,remote-exit] received, client-instance exiting")
+        case .fortigate:
+            kind = "auth.logon"
+            tunnelAt = start
+            let tid = 285_300_000 + Int(rng.next() % 99_999)
+            let common = "devname=\"FGT-1\" type=\"event\" subtype=\"vpn\" level=\"information\" vd=\"root\" "
+            line(start, nil, "date=\(Self.civil(start).replacingOccurrences(of: " ", with: " time=")) \(common)logid=\"0101039947\" "
+                 + "logdesc=\"SSL VPN tunnel up\" action=\"tunnel-up\" tunneltype=\"ssl-tunnel\" tunnelid=\(tid) remip=\(ip) "
+                 + "tunnelip=\(tunnel) user=\"\(user)\" group=\"vendors\" dst_host=\"N/A\" reason=\"tunnel established\" "
+                 + "msg=\"SSL tunnel established\"")
+            line(end, nil, "date=\(Self.civil(end).replacingOccurrences(of: " ", with: " time=")) \(common)logid=\"0101039948\" "
+                 + "logdesc=\"SSL VPN tunnel down\" action=\"tunnel-down\" tunneltype=\"ssl-tunnel\" tunnelid=\(tid) remip=\(ip) "
+                 + "tunnelip=\(tunnel) user=\"\(user)\" group=\"vendors\" dst_host=\"N/A\" reason=\"N/A\" msg=\"SSL tunnel shutdown\"")
+        case .globalprotect:
+            kind = "auth.logon"
+            tunnelAt = start + 2_000_000_000
+            func gp(_ t: Int64, _ event: String, _ stage: String, _ priv: String, _ reason: String) {
+                line(t, nil, "1,\(Self.civil(t, "/")),012801096514,GLOBALPROTECT,0,2561,\(Self.civil(t, "/")),vsys1,\(event),\(stage),"
+                     + "LDAP,SSL,\(user),JP,LAPTOP-\(user.uppercased()),\(ip),,\(priv),,h1,,5.2.6,Windows,\"Windows 10 , 64-bit\",1,"
+                     + "\(reason),,,success,Tokyo,0,on-demand,0,gp,1,0x0")
+            }
+            gp(start, "gateway-auth", "login", "0.0.0.0", "")
+            gp(start + 2_000_000_000, "gateway-connected", "connected", tunnel, "")
+            gp(end, "gateway-logout", "logout", tunnel, "client logout")
+        case .pulse:
+            func pcs(_ t: Int64, _ roles: String, _ text: String) {
+                line(t, "PulseSecure", "\(Self.civil(t)) - ive - [\(ip)] \(user)(Users)[\(roles)] - \(text)")
+            }
+            pcs(start, "", "Primary authentication successful for \(user)/System Local from \(ip)")
+            pcs(start, "Users", "Login succeeded for \(user)/Users (session:5e4d3c2b) from \(ip) with Pulse-Secure/9.1.9.1741 (Windows 10) Pulse/9.1.9.1741.")
+            pcs(start + 1_000_000_000, "Users", "VPN Tunneling: Session started for user with IPv4 address \(tunnel), hostname LAPTOP-1")
+            pcs(end, "Users", "VPN Tunneling: Session ended for user with IPv4 address \(tunnel)")
+        case .strongswan:
+            // charon assigns the virtual IP before it reports the IKE_SA established.
+            kind = "auth.logon"
+            tunnelAt = start + 500_000_000
+            line(start, "charon", "10[IKE] assigning virtual IP \(tunnel) to peer '\(user)'")
+            line(start + 500_000_000, "charon", "10[IKE] IKE_SA rw-eap[\(3 + lines.count)] established between "
+                 + "192.0.2.10[vpn.plant.example]...\(ip)[\(user)]")
+            line(end, "charon", "12[IKE] deleting IKE_SA rw-eap[\(3 + lines.count)] between 192.0.2.10[vpn.plant.example]...\(ip)[\(user)]")
+        }
+        if rdp != nil {
+            tunnelEventTime = product == .asa ? start + 1_000_000_000 : tunnelAt
+        }
+        pid += 1
+        return kind
+    }
+}
+
+extension Double {
+    func rounded(toPlaces n: Int) -> Double {
+        let f = pow(10, Double(n))
+        return (self * f).rounded() / f
+    }
+}

@@ -1,0 +1,148 @@
+@testable import Collectors
+import Foundation
+import JikochoModel
+import Parsers
+import TestSupport
+import Testing
+
+/// Remote-access gateways' records (fixtures under Tests/Fixtures/vpn name their published sources in their headers)
+/// become the same facts whatever the product: logons with user, source and tunnel address, failures, session ends.
+@Suite struct RemoteAccessLogTests {
+    /// The fixture's lines without its header, through the syslog collector.
+    func collect(_ name: String) throws -> MemorySink {
+        let path = TestPaths.repoRoot.appendingPathComponent("Tests/Fixtures/vpn/\(name)").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n") + "\n"
+        return try collectSyslog(Array(lines.utf8), options: ["tz": "UTC", "year": "2023"])
+    }
+
+    struct Fact: Equatable, CustomStringConvertible {
+        var kind: String
+        var user: String?
+        var src: String?
+        var tunnel: String?
+        var description: String { "\(kind) \(user ?? "-") \(src ?? "-") \(tunnel ?? "-")" }
+    }
+
+    func facts(_ sink: MemorySink) -> [Fact] {
+        sink.events.map { Fact(kind: $0.kind, user: $0.user, src: $0.src.ip, tunnel: $0.attributes["tunnel_ip"]?.text) }
+    }
+
+    @Test func fortiGate() throws {
+        let sink = try collect("fortigate.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(facts(sink) == [
+            Fact(kind: "auth.logon_failed", user: "test", src: nil, tunnel: nil),     // remip= is empty in the record
+            Fact(kind: "auth.logon", user: "test", src: "10.5.23.138", tunnel: "10.212.134.200"),
+            Fact(kind: "auth.session_closed", user: "test", src: "10.5.23.138", tunnel: "10.212.134.200"),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),          // IPsec phase 1 is no logon
+        ])
+        let up = sink.events[1]
+        #expect(up.attributes["vendor"] == "fortinet-fortigate" && up.attributes["logid"] == "0101039947")
+        #expect(up.attributes["reason"] == "tunnel established" && up.domain == .network)
+        #expect(sink.events[0].attributes["reason"] == "sslvpn_login_permission_denied")
+    }
+
+    @Test func openVPN() throws {
+        let sink = try collect("openvpn.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(facts(sink) == [
+            Fact(kind: "auth.logon", user: "alice", src: "203.0.113.5", tunnel: nil),
+            Fact(kind: "vpn.session_start", user: "alice", src: "203.0.113.5", tunnel: nil),
+            Fact(kind: "vpn.address_assigned", user: "alice", src: "203.0.113.5", tunnel: "10.8.0.6"),
+            Fact(kind: "vpn.address_assigned", user: "alice", src: "203.0.113.5", tunnel: "10.8.0.6"),
+            // One failed attempt is one failure: the AUTH_FAILED sent back and the handshake error stay messages.
+            Fact(kind: "auth.logon_failed", user: nil, src: "198.51.100.99", tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+            Fact(kind: "auth.session_closed", user: "alice", src: "203.0.113.5", tunnel: nil),
+        ])
+        #expect(sink.events[0].src.port == 51234 && sink.events[0].attributes["vendor"] == "openvpn")
+        #expect(sink.events[2].dst.ip == "10.8.0.6")
+    }
+
+    /// The server's own log file, with no syslog header: ctime stamps (before 2.5) and `YYYY-MM-DD HH:MM:SS`.
+    @Test func openVPNsOwnLog() throws {
+        let sink = try collect("openvpn-server.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(facts(sink) == [
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+            Fact(kind: "auth.logon", user: "alice", src: "198.51.100.37", tunnel: nil),
+            Fact(kind: "vpn.address_assigned", user: "alice", src: "198.51.100.37", tunnel: "10.8.0.6"),
+            Fact(kind: "vpn.address_assigned", user: "alice", src: "198.51.100.37", tunnel: "10.8.0.6"),
+            Fact(kind: "auth.session_closed", user: "alice", src: "198.51.100.37", tunnel: nil),
+        ])
+        #expect(sink.events.map { $0.time.iso8601(precision: .seconds) }.last == "2024-03-12T11:18:01Z")
+        #expect(sink.events.allSatisfy { $0.host == nil })
+    }
+
+    @Test func globalProtect() throws {
+        let sink = try collect("globalprotect.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(facts(sink) == [
+            Fact(kind: "auth.logon", user: #"corp\vendor1"#, src: "198.51.100.20", tunnel: nil),
+            Fact(kind: "auth.logon", user: #"corp\vendor1"#, src: "198.51.100.20", tunnel: "10.30.9.44"),
+            Fact(kind: "auth.logon_failed", user: #"corp\guess"#, src: "203.0.113.77", tunnel: nil),
+            Fact(kind: "auth.session_closed", user: #"corp\vendor1"#, src: "198.51.100.20", tunnel: "10.30.9.44"),
+            Fact(kind: "auth.logon", user: "vendor2", src: "198.51.100.21", tunnel: nil),
+            // The older SYSTEM log names the address given without the user's: it comes from the logon before.
+            Fact(kind: "vpn.address_assigned", user: "vendor2", src: "198.51.100.21", tunnel: "10.30.9.45"),
+        ])
+        #expect(sink.events[1].attributes["event"] == "gateway-connected" && sink.events[1].attributes["machine"] == "LAPTOP-V1")
+        #expect(sink.events[2].attributes["error"] == "Authentication failed: Invalid username or password")
+        #expect(sink.events[5].attributes["src_from"] != nil)
+    }
+
+    @Test func pulseConnectSecure() throws {
+        let sink = try collect("pulse.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(facts(sink) == [
+            Fact(kind: "auth.logon_failed", user: "vendor3", src: "198.51.100.30", tunnel: nil),
+            Fact(kind: "auth.logon", user: "vendor3", src: "198.51.100.30", tunnel: nil),
+            Fact(kind: "auth.logon", user: "vendor3", src: "198.51.100.30", tunnel: nil),
+            Fact(kind: "vpn.address_assigned", user: "vendor3", src: "198.51.100.30", tunnel: "10.40.2.15"),
+            Fact(kind: "auth.session_closed", user: "vendor3", src: "198.51.100.30", tunnel: "10.40.2.15"),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+        ])
+    }
+
+    @Test func strongSwanAndWireGuard() throws {
+        let sink = try collect("strongswan.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(facts(sink) == [
+            Fact(kind: "auth.logon_failed", user: "vendor4", src: nil, tunnel: nil),
+            Fact(kind: "auth.logon", user: "vendor4", src: "198.51.100.40", tunnel: nil),
+            Fact(kind: "vpn.address_assigned", user: "vendor4", src: "198.51.100.40", tunnel: "10.50.3.1"),
+            Fact(kind: "auth.session_closed", user: "vendor4", src: "198.51.100.40", tunnel: nil),
+            Fact(kind: "vpn.handshake", user: nil, src: "198.51.100.41", tunnel: nil),
+        ])
+        #expect(sink.events[4].attributes["peer"] == "3" && sink.events[4].attributes["interface"] == "wg0")
+    }
+
+    /// Lines of these programs that say something else, and hostile lines, stay messages: no warning flood.
+    @Test func otherAndHostileLinesStayMessages() throws {
+        var text = ""
+        let hostile = [
+            "vpn-gw openvpn[1]: MULTI_sva: pool returned IPv4=",
+            "vpn-gw openvpn[1]: x/y:z MULTI_sva: pool returned IPv4=999.1.1.1, IPv6=",
+            "vpn-gw openvpn[1]: MULTI: Learn: -> ",
+            "fgt-1 logid=\"0101039947\" type=\"event\" subtype=\"vpn\" action=\"tunnel-up\" tunnelip=not-an-ip user=\"",
+            "fgt-1 logid= type= \"\"\"===",
+            "pa-1 1,GLOBALPROTECT,,,,",
+            "pa-1 ,,GLOBALPROTECT," + String(repeating: ",", count: 500),
+            "pcs-1 PulseSecure: - [",
+            "pcs-1 PulseSecure: x - [198.51.100.1] u - VPN Tunneling: Session started for user with IPv4 address ",
+            "vpn-2 charon: assigning virtual IP to peer '",
+            "vpn-2 kernel: wireguard: wg0: Receiving handshake initiation from peer (",
+        ]
+        for (i, h) in hostile.enumerated() { text += "Jun  1 08:00:\(String(format: "%02d", i)) \(h)\n" }
+        let sink = try collectSyslog(Array(text.utf8), options: ["tz": "UTC", "year": "2023"])
+        #expect(sink.events.count == hostile.count)
+        #expect(sink.warnings.isEmpty)
+        for e in sink.events where e.kind != "syslog.message" {
+            // Whatever was read must be sound: addresses are literals.
+            #expect(e.src.ip.map(IPAddressText.isLiteral) ?? true)
+            #expect(e.attributes["tunnel_ip"].map { IPAddressText.isLiteral($0.text) } ?? true, "\(e)")
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import EvidenceStore
+import Exercises
+import Foundation
+import JikochoModel
+import Playbooks
+import TestSupport
+import Testing
+import Timeline
+
+@testable import Reports
+
+/// The generalization suite (Sources/Exercises/Generalization.swift): the same incident in every write path ×
+/// remote-access product × historian dialect, each generated from its seed, investigated as `jikocho investigate`
+/// does and graded against its key. Every case must find the cyber cause, the chain's four links (the VPN session,
+/// the remote logon on the workstation, the write, the setpoint change) and the historian's clock within its
+/// interval.
+@Suite struct GeneralizationTests {
+    struct Outcome {
+        var report: Report
+        var grade: Grade
+        var truth: GeneralizationCase.Truth
+        var clock: ClockInfo?
+    }
+
+    static func investigate(_ x: GeneralizationCase) throws -> Outcome {
+        let tmp = TempDir("general-\(x.name)")
+        let folder = tmp.url.appendingPathComponent("evidence").path
+        let truth = try x.generate(into: folder)
+        let key = try #require(try Scenario.load(path: folder + "/scenario.yaml").answer)
+        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: x.name, examiner: "test")
+        try c.importAssets(try AssetInventory.load(path: folder + "/assets.yaml"), file: "assets.yaml",
+                           sha256: String(repeating: "0", count: 64))
+        for outcome in try c.add(paths: [folder]) {
+            if case .added(let item) = outcome { _ = try c.ingest(item) }
+        }
+        _ = try Investigation.analyse(c, playbooks: TestPaths.repoRoot.appendingPathComponent("Playbooks").path)
+        var builder = ReportBuilder(c)
+        builder.verify = false
+        let report = try builder.build()
+        let json = try JSONSerialization.jsonObject(with: Data(ReportJSON.conclusion(report).canonicalJSON.utf8))
+        let answer = try ExerciseAnswer(mapping: json as? [String: Any] ?? [:], file: "report")
+        let clock = try c.clocks().first { $0.name == "historian-1" }
+        return Outcome(report: report, grade: Grader().grade(answer, key: key), truth: truth, clock: clock)
+    }
+
+    @Test(arguments: GeneralizationCase.all)
+    func everyVocabularyGivesTheSameAnswer(_ x: GeneralizationCase) throws {
+        let o = try Self.investigate(x)
+        let by = Dictionary(uniqueKeysWithValues: o.grade.items.map { ($0.question, $0) })
+        let detail = o.grade.items.map { "\($0.question) \($0.earned)/\($0.points) \($0.notes)" }.joined(separator: "; ")
+        #expect(o.report.conclusion.cyberCause == true, "\(x): \(o.report.conclusion.verdict)")
+        #expect(by["cyber_cause"]?.earned == by["cyber_cause"]?.points, "\(x): \(detail)")
+        // The chain's four links, in order, with the vendor's account and origin.
+        let chain = try #require(o.report.chain, "\(x): no chain")
+        let roles = chain.steps.map(\.role)
+        #expect(roles == ["vpn session", "logon session", "controller write", "impact"], "\(x): \(roles)")
+        #expect(chain.steps.first?.user == o.truth.vpnUser && chain.steps.first?.src == o.truth.outsideIP, "\(x)")
+        #expect(chain.steps.dropFirst().first?.asset == "ews-1" && chain.steps.dropFirst().first?.user == o.truth.vpnUser)
+        #expect(chain.steps.dropFirst(2).first?.kind == o.truth.writeKind, "\(x)")
+        #expect(chain.steps.dropFirst(2).first?.fields["point"] == o.truth.point, "\(x)")
+        #expect(by["chain"]?.earned == by["chain"]?.points, "\(x): \(detail)")
+        // The technician at the console is named as the competing explanation, not taken.
+        #expect(chain.alternatives.contains { $0.why.contains("k.tanaka") }, "\(x)")
+        // The historian's clock: the estimate's interval holds the true offset, and it was applied.
+        let clock = try #require(o.clock, "\(x): no historian clock")
+        let truth = Int64((o.truth.historianOffset * 1e9).rounded())
+        guard case .object(let d)? = clock.detail, case .array(let i)? = d["interval_ns"], i.count == 2,
+              case .int(let lo) = i[0], case .int(let hi) = i[1] else {
+            Issue.record("\(x): the historian's clock has no interval: \(clock.reason ?? "")")
+            return
+        }
+        #expect(lo <= truth && truth <= hi, "\(x): \(truth) outside [\(lo), \(hi)]")
+        #expect(hi - lo <= 5_250_000_000, "\(x): interval wider than a sample: \(hi - lo)")
+        #expect(by["clock"]?.earned == by["clock"]?.points, "\(x): \(detail)")
+        #expect(o.grade.total >= 90, "\(x): \(detail)")
+    }
+}
