@@ -356,7 +356,8 @@ public struct ChainBuilder {
             .filter { s in Self.isControlWrite(s.event) && assetOf(s.event) == asset }
         var best: (StoredEvent, Int, String)?
         for s in candidates {
-            // 0: point and value agree; 1: point agrees; 2: same controller only.
+            // 0: point and value agree; 1: point agrees; 2: an unmapped point with the value, or (no tag map) the
+            // same controller only.
             var rank = 2
             let written = Self.writtenPoints(s.event)
             let names = written.map(\.text).prefix(4).joined(separator: ", ")
@@ -375,7 +376,18 @@ public struct ChainBuilder {
             if case .string(let outcome)? = s.event.attributes["outcome"], ["exception", "error", "negative", "rejected"].contains(outcome) {
                 continue
             }
-            if point != nil, rank == 2 { continue }
+            if let point, rank == 2 {
+                // Not the mapped point. A write to a point no tag of this controller maps, whose value gives the new
+                // value exactly, is still the write (the tag map may be out of date); any other write is not taken.
+                let mapped = Set((resolver.assets.first { $0.name == asset }?.tagMap ?? []).compactMap { ControlPoint(parsing: $0.point)?.key })
+                guard let nv = newValue, let w = written.first(where: { w in
+                    !mapped.contains(w.key) && w.value.map { abs($0 * scale - nv) <= max(abs(scale) / 2, 1e-3 * abs(nv), 1e-9) } == true
+                }), let raw = w.value else { continue }
+                rank = 2
+                detail = "written to \(w.text), which the inventory maps to no tag (it maps \(tag) to \(mapping?.point ?? point)); "
+                    + "\(Self.number(raw)) × \(ClockCorrection.format(scale, scale < 1 ? 3 : 0)) = \(Self.number(nv)), the new value: "
+                    + "the tag map may be out of date"
+            }
             let gap = abs(t - s.event.time.nanoseconds)
             if best == nil || rank < best!.1 || (rank == best!.1 && gap < abs(t - best!.0.event.time.nanoseconds)) {
                 best = (s, rank, detail)

@@ -1,6 +1,7 @@
 import EvidenceStore
 import Foundation
 import JikochoModel
+import Parsers
 
 /// Lays out a replay of the timeline as swimlanes: one column per layer (IT, network, OT, process), each event in
 /// its layer's column at its corrected time, the long quiet stretches folded into one line, and the events findings
@@ -29,12 +30,15 @@ public struct ReplayLayout: Sendable {
         case .process:
             text = e.message
         case .ot:
-            let value: String
-            if case .array(let vs)? = e.attributes["values"], !vs.isEmpty, e.kind.contains("write") {
-                value = " = " + vs.prefix(2).map(\.text).joined(separator: ",")
-            } else { value = "" }
+            // A write in any protocol: its points and values from the control facts.
+            var detail = ""
+            if let (_, writes) = ControlPoint.facts(e.attributes), !writes.isEmpty {
+                detail = " " + (writes.first?.point ?? "") + (writes.count > 1 ? "…" : "")
+                let vs = writes.map(\.value).filter { $0 != .null }
+                if !vs.isEmpty { detail += " = " + vs.prefix(2).map(\.text).joined(separator: ",") }
+            }
             text = "\(e.src.asset ?? e.src.ip ?? "?")→\(e.dst.asset ?? e.dst.ip ?? "?") \(e.kind.split(separator: ".").last ?? "")"
-                + (e.attributes["ref"].map { " \($0.text)" } ?? "") + value
+                + detail
         default:
             let who = e.user.map { " \($0)" } ?? ""
             text = "\(e.asset ?? e.host ?? e.src.ip ?? "?") \(e.kind)\(who)"

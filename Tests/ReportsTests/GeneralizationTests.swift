@@ -22,10 +22,15 @@ import Timeline
         var clock: ClockInfo?
     }
 
-    static func investigate(_ x: GeneralizationCase) throws -> Outcome {
+    static func investigate(_ x: GeneralizationCase, inventory edit: ((String) -> String)? = nil,
+                            before: ((Case, GeneralizationCase.Truth) throws -> Void)? = nil) throws -> Outcome {
         let tmp = TempDir("general-\(x.name)")
         let folder = tmp.url.appendingPathComponent("evidence").path
         let truth = try x.generate(into: folder)
+        if let edit {
+            let path = folder + "/assets.yaml"
+            try edit(try String(contentsOfFile: path, encoding: .utf8)).write(toFile: path, atomically: true, encoding: .utf8)
+        }
         let key = try #require(try Scenario.load(path: folder + "/scenario.yaml").answer)
         let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: x.name, examiner: "test")
         try c.importAssets(try AssetInventory.load(path: folder + "/assets.yaml"), file: "assets.yaml",
@@ -33,6 +38,7 @@ import Timeline
         for outcome in try c.add(paths: [folder]) {
             if case .added(let item) = outcome { _ = try c.ingest(item) }
         }
+        try before?(c, truth)
         _ = try Investigation.analyse(c, playbooks: TestPaths.repoRoot.appendingPathComponent("Playbooks").path)
         var builder = ReportBuilder(c)
         builder.verify = false
@@ -73,5 +79,28 @@ import Timeline
         #expect(hi - lo <= 5_250_000_000, "\(x): interval wider than a sample: \(hi - lo)")
         #expect(by["clock"]?.earned == by["clock"]?.points, "\(x): \(detail)")
         #expect(o.grade.total >= 90, "\(x): \(detail)")
+    }
+
+    /// An inventory whose tag map names another point than the one written (out of date): the write whose value
+    /// gives the new value is still the chain's write, and the link says the point it wrote maps to no tag.
+    @Test(arguments: [("modbus-asa-wide", "holding:40005", "holding:40006"), ("dnp3-openvpn-pi", "dnp3:ao:3", "dnp3:ao:4"),
+                      ("opcua-pulse-long", "opcua:ns=2;s=Dose.SP", "opcua:ns=2;s=Dose.SP2"),
+                      ("bacnet-fortigate-aveva", "bacnet:analog-value:3", "bacnet:analog-value:4")])
+    func aWriteToAPointTheInventoryDoesNotMapIsStillTheWrite(name: String, written: String, mapped: String) throws {
+        let x = try #require(GeneralizationCase.all.first { $0.name == name })
+        // No write pairs with the tag now, so the historian's clock cannot be estimated: the investigator sets it.
+        let o = try Self.investigate(x, inventory: { $0.replacingOccurrences(of: "point: \"\(written)\"", with: "point: \"\(mapped)\"") },
+                                     before: { c, truth in
+            try c.setClock("historian-1", correction: ClockCorrection(offsetNanos: Int64(truth.historianOffset * 1e9),
+                                                                       driftPPB: 0, epochNanos: 0),
+                           source: .investigator, reason: "the historian's NTP log")
+        })
+        #expect(o.report.conclusion.cyberCause == true, "\(name): \(o.report.conclusion.verdict)")
+        let chain = try #require(o.report.chain)
+        #expect(chain.steps.map(\.role) == ["vpn session", "logon session", "controller write", "impact"])
+        let write = try #require(chain.steps.first { $0.role == "controller write" })
+        #expect(write.fields["point"] == written)
+        #expect(write.link?.why.contains("maps to no tag (it maps") == true, "\(write.link?.why ?? "")")
+        #expect(write.link?.why.contains(mapped) == true)
     }
 }

@@ -110,7 +110,9 @@ public struct SyslogCollector: Collector {
             user = meaning.user
             src = Endpoint(ip: meaning.sourceIP, port: meaning.sourcePort)
             for (k, v) in meaning.attributes { attributes[k] = v }
-        } else if let meaning = CiscoASA.interpret(program: r.program, message: r.message) {
+        } else if let meaning = CiscoASA.interpret(program: r.program, message: r.message)
+                    ?? RemoteAccess.interpret(program: r.program, message: r.message) {
+            // A firewall's or a remote-access gateway's record, in the same words whatever the product.
             kind = meaning.kind
             user = meaning.user
             src = meaning.src
@@ -119,13 +121,6 @@ public struct SyslogCollector: Collector {
             for (k, v) in meaning.attributes { attributes[k] = v }
             // ASA writes `host : %ASA-…`: the separator is not part of the message.
             if r.message.hasPrefix(": ") { text = String(r.message.dropFirst(2)) }
-        } else if let meaning = RemoteAccess.interpret(program: r.program, message: r.message) {
-            kind = meaning.kind
-            user = meaning.user
-            src = meaning.src
-            dst = meaning.dst
-            domain = .network
-            for (k, v) in meaning.attributes { attributes[k] = v }
         }
         let tag = r.program.map { p in r.pid.map { "\(p)[\($0)]: " } ?? "\(p): " } ?? ""
         return Event(time: time, timeDescription: "Log entry time", domain: domain, kind: kind, host: host ?? r.host,
