@@ -309,66 +309,69 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         let rawInt = Int(((p.integral ? value / p.scale : value)).rounded())
         let port = UInt16(50_000 + index * 17 + Int(rng.next() % 9))
         let latency: Int64 = 3_000_000 + Int64(rng.next() % 4_000_000)
+        /// One TCP connection to the RTU: opened `lead` before the write, `exchange` on it, closed 200 ms after.
+        func connection(_ serverPort: UInt16, opened lead: Int64, _ exchange: (TCPConversation) -> Void) {
+            let c = TCPConversation(cap, client: client, clientPort: port, server: Self.rtu, serverPort: serverPort,
+                                    isn: (isn, isn &+ 50_000))
+            c.open(t - lead)
+            exchange(c)
+            c.close(fromClient: true, t + 200_000_000)
+        }
         switch write {
         case .modbus:
-            let c = TCPConversation(cap, client: client, clientPort: port, server: Self.rtu, serverPort: 502, isn: (isn, isn &+ 50_000))
-            c.open(t - 5_000_000)
-            var tid = UInt16(index * 10)
-            let req: [UInt8] = [0x06, 0x00, 0x04] + Frames.be16(UInt16(rawInt))
-            _ = ModbusFrames.exchange(c, &tid, t, req, req, latency: { latency })
-            c.close(fromClient: true, t + 200_000_000)
+            connection(502, opened: 5_000_000) { c in
+                var tid = UInt16(index * 10)
+                let req: [UInt8] = [0x06, 0x00, 0x04] + Frames.be16(UInt16(rawInt))
+                _ = ModbusFrames.exchange(c, &tid, t, req, req, latency: { latency })
+            }
         case .dnp3:
-            let c = TCPConversation(cap, client: client, clientPort: port, server: Self.rtu, serverPort: 20_000, isn: (isn, isn &+ 50_000))
-            c.open(t - 5_000_000)
-            let seq = UInt8(index & 0x0F)
-            let object: [UInt8] = [41, 2, 0x17, 1, 3] + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [0]
-            c.send(fromClient: true, t, Self.dnp3Frame(control: 0xC4, dst: 10, src: 1, apdu: [0xC0 | seq, 0x05] + object, seq: seq))
-            c.send(fromClient: false, t + latency, Self.dnp3Frame(control: 0x44, dst: 1, src: 10,
-                                                                  apdu: [0xC0 | seq, 0x81, 0x00, 0x00] + object, seq: seq))
-            c.close(fromClient: true, t + 200_000_000)
+            connection(20_000, opened: 5_000_000) { c in
+                let seq = UInt8(index & 0x0F)
+                let object: [UInt8] = [41, 2, 0x17, 1, 3] + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [0]
+                c.send(fromClient: true, t, Self.dnp3Frame(control: 0xC4, dst: 10, src: 1, apdu: [0xC0 | seq, 0x05] + object, seq: seq))
+                c.send(fromClient: false, t + latency, Self.dnp3Frame(control: 0x44, dst: 1, src: 10,
+                                                                      apdu: [0xC0 | seq, 0x81, 0x00, 0x00] + object, seq: seq))
+            }
         case .iec104:
-            let c = TCPConversation(cap, client: client, clientPort: port, server: Self.rtu, serverPort: 2404, isn: (isn, isn &+ 50_000))
-            c.open(t - 50_000_000)
-            c.send(fromClient: true, t - 40_000_000, [0x68, 0x04, 0x07, 0x00, 0x00, 0x00])
-            c.send(fromClient: false, t - 38_000_000, [0x68, 0x04, 0x0B, 0x00, 0x00, 0x00])
-            func asdu(_ cot: UInt8) -> [UInt8] {
-                [49, 0x01, cot, 0x00, 0x01, 0x00, 0xA5, 0x0F, 0x00] + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [0x00]
+            connection(2404, opened: 50_000_000) { c in
+                c.send(fromClient: true, t - 40_000_000, [0x68, 0x04, 0x07, 0x00, 0x00, 0x00])
+                c.send(fromClient: false, t - 38_000_000, [0x68, 0x04, 0x0B, 0x00, 0x00, 0x00])
+                func asdu(_ cot: UInt8) -> [UInt8] {
+                    [49, 0x01, cot, 0x00, 0x01, 0x00, 0xA5, 0x0F, 0x00] + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [0x00]
+                }
+                func iframe(tx: Int, rx: Int, _ a: [UInt8]) -> [UInt8] {
+                    [0x68, UInt8(4 + a.count)] + Self.le16(UInt16(tx << 1)) + Self.le16(UInt16(rx << 1)) + a
+                }
+                c.send(fromClient: true, t, iframe(tx: 0, rx: 0, asdu(6)))
+                c.send(fromClient: false, t + latency, iframe(tx: 0, rx: 1, asdu(7)))
+                c.send(fromClient: false, t + 2 * latency, iframe(tx: 1, rx: 1, asdu(10)))
+                c.send(fromClient: true, t + 3 * latency, [0x68, 0x04, 0x01, 0x00, 0x04, 0x00])
             }
-            func iframe(tx: Int, rx: Int, _ a: [UInt8]) -> [UInt8] {
-                [0x68, UInt8(4 + a.count)] + Self.le16(UInt16(tx << 1)) + Self.le16(UInt16(rx << 1)) + a
-            }
-            c.send(fromClient: true, t, iframe(tx: 0, rx: 0, asdu(6)))
-            c.send(fromClient: false, t + latency, iframe(tx: 0, rx: 1, asdu(7)))
-            c.send(fromClient: false, t + 2 * latency, iframe(tx: 1, rx: 1, asdu(10)))
-            c.send(fromClient: true, t + 3 * latency, [0x68, 0x04, 0x01, 0x00, 0x04, 0x00])
-            c.close(fromClient: true, t + 200_000_000)
         case .s7:
-            let c = TCPConversation(cap, client: client, clientPort: port, server: Self.rtu, serverPort: 102, isn: (isn, isn &+ 50_000))
-            c.open(t - 60_000_000)
-            c.send(fromClient: true, t - 50_000_000, S7Frames.connectRequest)
-            c.send(fromClient: false, t - 48_000_000, S7Frames.connectConfirm)
-            c.send(fromClient: true, t - 40_000_000, S7Frames.job(0x0100, S7Frames.setupRequest))
-            c.send(fromClient: false, t - 38_000_000, S7Frames.ackData(0x0100, S7Frames.setupResponse))
-            let bits = 4 * 8
-            let param: [UInt8] = [0x05, 0x01, 0x12, 0x0A, 0x10, 0x05, 0x00, 0x01, 0x00, 0x01, 0x84,
-                                  UInt8((bits >> 16) & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8(bits & 0xFF)]
-            let data: [UInt8] = [0x00, 0x05, 0x00, 0x10] + Frames.be16(UInt16(truncatingIfNeeded: rawInt))
-            c.send(fromClient: true, t, S7Frames.job(0x0200, param, data))
-            c.send(fromClient: false, t + latency, S7Frames.ackData(0x0200, [0x05, 0x01], [0xFF]))
-            c.close(fromClient: true, t + 200_000_000)
+            connection(102, opened: 60_000_000) { c in
+                c.send(fromClient: true, t - 50_000_000, S7Frames.connectRequest)
+                c.send(fromClient: false, t - 48_000_000, S7Frames.connectConfirm)
+                c.send(fromClient: true, t - 40_000_000, S7Frames.job(0x0100, S7Frames.setupRequest))
+                c.send(fromClient: false, t - 38_000_000, S7Frames.ackData(0x0100, S7Frames.setupResponse))
+                let bits = 4 * 8
+                let param: [UInt8] = [0x05, 0x01, 0x12, 0x0A, 0x10, 0x05, 0x00, 0x01, 0x00, 0x01, 0x84,
+                                      UInt8((bits >> 16) & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8(bits & 0xFF)]
+                let data: [UInt8] = [0x00, 0x05, 0x00, 0x10] + Frames.be16(UInt16(truncatingIfNeeded: rawInt))
+                c.send(fromClient: true, t, S7Frames.job(0x0200, param, data))
+                c.send(fromClient: false, t + latency, S7Frames.ackData(0x0200, [0x05, 0x01], [0xFF]))
+            }
         case .cip:
-            let c = TCPConversation(cap, client: client, clientPort: port, server: Self.rtu, serverPort: 44_818, isn: (isn, isn &+ 50_000))
-            c.open(t - 50_000_000)
-            let session = UInt32(0x1000 + index)
-            c.send(fromClient: true, t - 40_000_000, Self.encap(0x0065, session: 0, [0x01, 0x00, 0x00, 0x00]))
-            c.send(fromClient: false, t - 38_000_000, Self.encap(0x0065, session: session, [0x01, 0x00, 0x00, 0x00]))
-            let name = Array("Dose_SP".utf8)
-            let path: [UInt8] = [0x91, UInt8(name.count)] + name + (name.count % 2 == 1 ? [0] : [])
-            let request: [UInt8] = [0x4D, UInt8(path.count / 2)] + path + [0xCA, 0x00, 0x01, 0x00]
-                + Self.le32(Float(value).bitPattern)
-            c.send(fromClient: true, t, Self.encap(0x006F, session: session, Self.rrData(request)))
-            c.send(fromClient: false, t + latency, Self.encap(0x006F, session: session, Self.rrData([0xCD, 0x00, 0x00, 0x00])))
-            c.close(fromClient: true, t + 200_000_000)
+            connection(44_818, opened: 50_000_000) { c in
+                let session = UInt32(0x1000 + index)
+                c.send(fromClient: true, t - 40_000_000, Self.encap(0x0065, session: 0, [0x01, 0x00, 0x00, 0x00]))
+                c.send(fromClient: false, t - 38_000_000, Self.encap(0x0065, session: session, [0x01, 0x00, 0x00, 0x00]))
+                let name = Array("Dose_SP".utf8)
+                let path: [UInt8] = [0x91, UInt8(name.count)] + name + (name.count % 2 == 1 ? [0] : [])
+                let request: [UInt8] = [0x4D, UInt8(path.count / 2)] + path + [0xCA, 0x00, 0x01, 0x00]
+                    + Self.le32(Float(value).bitPattern)
+                c.send(fromClient: true, t, Self.encap(0x006F, session: session, Self.rrData(request)))
+                c.send(fromClient: false, t + latency, Self.encap(0x006F, session: session, Self.rrData([0xCD, 0x00, 0x00, 0x00])))
+            }
         case .bacnet:
             let invoke = UInt8(index + 1)
             let objectID: UInt32 = (2 << 22) | 3
@@ -379,31 +382,30 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             cap.add(t, Frames.udp(client, 47_808, Self.rtu, 47_808, payload: req, id: cap.nextID(client), ttl: 128))
             cap.add(t + latency, Frames.udp(Self.rtu, 47_808, client, 47_808, payload: ack, id: cap.nextID(Self.rtu), ttl: 64))
         case .opcua:
-            let c = TCPConversation(cap, client: client, clientPort: port, server: Self.rtu, serverPort: 4840, isn: (isn, isn &+ 50_000))
-            c.open(t - 80_000_000)
-            let url = Self.uaString("opc.tcp://10.1.3.20:4840")
-            c.send(fromClient: true, t - 70_000_000, Self.uaMessage("HEL", Self.le32(0) + Self.le32(65_536) + Self.le32(65_536)
-                                                                        + Self.le32(0) + Self.le32(0) + url))
-            c.send(fromClient: false, t - 68_000_000, Self.uaMessage("ACK", Self.le32(0) + Self.le32(65_536) + Self.le32(65_536)
-                                                                         + Self.le32(0) + Self.le32(0)))
-            let policy = Self.uaString("http://opcfoundation.org/UA/SecurityPolicy#None")
-            let noBytes: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF]
-            let opnReq = Self.le32(0) + policy + noBytes + noBytes + Self.le32(1) + Self.le32(1) + Self.uaNode(446)
-                + Self.uaRequestHeader(1) + Self.le32(0) + Self.le32(0) + Self.le32(1) + noBytes + Self.le32(3_600_000)
-            c.send(fromClient: true, t - 60_000_000, Self.uaMessage("OPN", opnReq))
-            let opnResp = Self.le32(1) + policy + noBytes + noBytes + Self.le32(1) + Self.le32(1) + Self.uaNode(449)
-                + Self.uaResponseHeader(1) + Self.le32(0) + Self.le32(1) + Self.le32(1) + [UInt8](repeating: 0, count: 8)
-                + Self.le32(3_600_000) + noBytes
-            c.send(fromClient: false, t - 58_000_000, Self.uaMessage("OPN", opnResp))
-            let node: [UInt8] = [0x03] + Self.le16(2) + Self.uaString("Dose.SP")
-            let writeReq = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(673)
-                + Self.uaRequestHeader(2) + Self.le32(1) + node + Self.le32(13) + noBytes + [0x01, 10]
-                + Self.le32(Float(value).bitPattern)
-            c.send(fromClient: true, t, Self.uaMessage("MSG", writeReq))
-            let writeResp = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(676)
-                + Self.uaResponseHeader(2) + Self.le32(1) + Self.le32(0) + noBytes
-            c.send(fromClient: false, t + latency, Self.uaMessage("MSG", writeResp))
-            c.close(fromClient: true, t + 200_000_000)
+            connection(4840, opened: 80_000_000) { c in
+                let url = Self.uaString("opc.tcp://10.1.3.20:4840")
+                c.send(fromClient: true, t - 70_000_000, Self.uaMessage("HEL", Self.le32(0) + Self.le32(65_536) + Self.le32(65_536)
+                                                                            + Self.le32(0) + Self.le32(0) + url))
+                c.send(fromClient: false, t - 68_000_000, Self.uaMessage("ACK", Self.le32(0) + Self.le32(65_536) + Self.le32(65_536)
+                                                                             + Self.le32(0) + Self.le32(0)))
+                let policy = Self.uaString("http://opcfoundation.org/UA/SecurityPolicy#None")
+                let noBytes: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF]
+                let opnReq = Self.le32(0) + policy + noBytes + noBytes + Self.le32(1) + Self.le32(1) + Self.uaNode(446)
+                    + Self.uaRequestHeader(1) + Self.le32(0) + Self.le32(0) + Self.le32(1) + noBytes + Self.le32(3_600_000)
+                c.send(fromClient: true, t - 60_000_000, Self.uaMessage("OPN", opnReq))
+                let opnResp = Self.le32(1) + policy + noBytes + noBytes + Self.le32(1) + Self.le32(1) + Self.uaNode(449)
+                    + Self.uaResponseHeader(1) + Self.le32(0) + Self.le32(1) + Self.le32(1) + [UInt8](repeating: 0, count: 8)
+                    + Self.le32(3_600_000) + noBytes
+                c.send(fromClient: false, t - 58_000_000, Self.uaMessage("OPN", opnResp))
+                let node: [UInt8] = [0x03] + Self.le16(2) + Self.uaString("Dose.SP")
+                let writeReq = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(673)
+                    + Self.uaRequestHeader(2) + Self.le32(1) + node + Self.le32(13) + noBytes + [0x01, 10]
+                    + Self.le32(Float(value).bitPattern)
+                c.send(fromClient: true, t, Self.uaMessage("MSG", writeReq))
+                let writeResp = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(676)
+                    + Self.uaResponseHeader(2) + Self.le32(1) + Self.le32(0) + noBytes
+                c.send(fromClient: false, t + latency, Self.uaMessage("MSG", writeResp))
+            }
         }
     }
 
@@ -475,6 +477,9 @@ struct GatewayLog {
         lines.append((t, "\(stamp) gw-1 " + (program.map { "\($0): " } ?? "") + text))
     }
 
+    /// FortiOS's `date=2024-03-12 time=10:18:00`.
+    static func forti(_ t: Int64) -> String { "date=" + civil(t).replacingOccurrences(of: " ", with: " time=") }
+
     static func civil(_ t: Int64, _ sep: String = "-") -> String {
         let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
         return String(format: "%04d\(sep)%02d\(sep)%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour, c.minute, c.second)
@@ -490,7 +495,7 @@ struct GatewayLog {
             line(t, "openvpn[\(pid)]", "\(ip):\(port) TLS Auth Error: Auth Username/Password verification failed for peer")
             line(t, "openvpn[\(pid)]", "\(ip):\(port) SENT CONTROL [UNDEF]: 'AUTH_FAILED' (status=1)")
         case .fortigate:
-            line(t, nil, "date=\(Self.civil(t).replacingOccurrences(of: " ", with: " time=")) devname=\"FGT-1\" logid=\"0101039426\" "
+            line(t, nil, "\(Self.forti(t)) devname=\"FGT-1\" logid=\"0101039426\" "
                  + "type=\"event\" subtype=\"vpn\" level=\"alert\" vd=\"root\" logdesc=\"SSL VPN login fail\" "
                  + "action=\"ssl-login-fail\" tunneltype=\"ssl-web\" tunnelid=0 remip=\(ip) user=\"\(user)\" group=\"N/A\" "
                  + "dst_host=\"N/A\" reason=\"sslvpn_login_permission_denied\" msg=\"SSL user failed to logged in\"")
@@ -530,11 +535,11 @@ struct GatewayLog {
             tunnelAt = start
             let tid = 285_300_000 + Int(rng.next() % 99_999)
             let common = "devname=\"FGT-1\" type=\"event\" subtype=\"vpn\" level=\"information\" vd=\"root\" "
-            line(start, nil, "date=\(Self.civil(start).replacingOccurrences(of: " ", with: " time=")) \(common)logid=\"0101039947\" "
+            line(start, nil, "\(Self.forti(start)) \(common)logid=\"0101039947\" "
                  + "logdesc=\"SSL VPN tunnel up\" action=\"tunnel-up\" tunneltype=\"ssl-tunnel\" tunnelid=\(tid) remip=\(ip) "
                  + "tunnelip=\(tunnel) user=\"\(user)\" group=\"vendors\" dst_host=\"N/A\" reason=\"tunnel established\" "
                  + "msg=\"SSL tunnel established\"")
-            line(end, nil, "date=\(Self.civil(end).replacingOccurrences(of: " ", with: " time=")) \(common)logid=\"0101039948\" "
+            line(end, nil, "\(Self.forti(end)) \(common)logid=\"0101039948\" "
                  + "logdesc=\"SSL VPN tunnel down\" action=\"tunnel-down\" tunneltype=\"ssl-tunnel\" tunnelid=\(tid) remip=\(ip) "
                  + "tunnelip=\(tunnel) user=\"\(user)\" group=\"vendors\" dst_host=\"N/A\" reason=\"N/A\" msg=\"SSL tunnel shutdown\"")
         case .globalprotect:

@@ -239,7 +239,7 @@ public struct ReportBuilder {
             var fields: [String: String] = [:]
             // What a write changed, in any protocol: its points and, for one point, the raw value.
             if let (_, writes) = ControlPoint.facts(e.attributes), !writes.isEmpty {
-                fields["point"] = writes.prefix(3).map(\.point).joined(separator: ", ") + (writes.count > 3 ? ", …" : "")
+                fields["point"] = Self.list(writes.map(\.point), beforeEllipsis: ", ")
                 if writes.count == 1, writes[0].value != .null { fields["value"] = Fmt.value(writes[0].value) }
             }
             if let tag = e.attributes["tag"]?.text, !tag.isEmpty { fields["tag"] = tag }
@@ -624,9 +624,9 @@ public struct ReportBuilder {
             var value = ""
             var ref = e.kind
             if let (_, points) = ControlPoint.facts(e.attributes), !points.isEmpty {
-                ref = points.prefix(3).map(\.point).joined(separator: ", ") + (points.count > 3 ? ", …" : "")
+                ref = Self.list(points.map(\.point), beforeEllipsis: ", ")
                 let vs = points.map(\.value).filter { $0 != .null }
-                if !vs.isEmpty { value = " = " + vs.prefix(3).map(\.text).joined(separator: ", ") + (vs.count > 3 ? "…" : "") }
+                if !vs.isEmpty { value = " = " + Self.list(vs.map(\.text), beforeEllipsis: "") }
             }
             let who = e.src.asset ?? e.src.ip ?? "?"
             markers.append(PlotMarker(time: e.time.nanoseconds, label: "\(who): \(ref)\(value)", step: chainIDs[w.id],
@@ -635,6 +635,11 @@ public struct ReportBuilder {
         return ProcessImpact(asset: assetName, headline: impact.event.event.message, citation: cite(impact.event),
                              effects: effects, from: from, to: to, series: series, markers: markers, clockNote: clockNote,
                              related: others.filter { a in series.contains { s in assets[a]?.tagMap.contains { $0.tag == s.name } == true } })
+    }
+
+    /// The first three items, comma-separated, and `…` (after `beforeEllipsis`) when there are more.
+    static func list(_ items: [String], beforeEllipsis: String) -> String {
+        items.prefix(3).joined(separator: ", ") + (items.count > 3 ? beforeEllipsis + "…" : "")
     }
 
     /// A write, operate, select or command to a controller, by the control facts every ICS decoder gives.

@@ -351,6 +351,16 @@ public struct ChainBuilder {
         // A state change's new state, when it is a number (`0` → `1` of a command coil).
         if newValue == nil, case .string(let to)? = change.event.attributes["to"] { newValue = Double(to) }
         let t = change.event.time.nanoseconds
+        // Every point some tag of this controller maps: a write elsewhere drives no known tag.
+        let mapped = Set((resolver.assets.first { $0.name == asset }?.tagMap ?? []).compactMap { ControlPoint(parsing: $0.point)?.key })
+        // Whether a raw value gives the new value, and the clause that says so.
+        func gives(_ raw: Double) -> Bool {
+            guard let nv = newValue else { return false }
+            return abs(raw * scale - nv) <= max(abs(scale) / 2, 1e-3 * abs(nv), 1e-9)
+        }
+        func product(_ raw: Double) -> String {
+            "\(Self.number(raw)) × \(ClockCorrection.format(scale, scale < 1 ? 3 : 0)) = \(Self.number(newValue ?? 0)), the new value"
+        }
         let candidates = try c.events(EventQuery(from: Timestamp(nanoseconds: t - writeWindow),
                                                  to: Timestamp(nanoseconds: t + writeSlack), kinds: ["ics"]))
             .filter { s in Self.isControlWrite(s.event) && assetOf(s.event) == asset }
@@ -366,10 +376,9 @@ public struct ChainBuilder {
             if let point, let w = written.first(where: { $0.key == point }) {
                 rank = 1
                 detail = "written to \(w.text), which the inventory maps to \(tag)"
-                if let nv = newValue, let raw = w.value,
-                   abs(raw * scale - nv) <= max(abs(scale) / 2, 1e-3 * abs(nv), 1e-9) {
+                if let raw = w.value, gives(raw) {
                     rank = 0
-                    detail += "; \(Self.number(raw)) × \(ClockCorrection.format(scale, scale < 1 ? 3 : 0)) = \(Self.number(nv)), the new value"
+                    detail += "; " + product(raw)
                 }
             }
             // A command the controller refused did not change it.
@@ -379,14 +388,10 @@ public struct ChainBuilder {
             if let point, rank == 2 {
                 // Not the mapped point. A write to a point no tag of this controller maps, whose value gives the new
                 // value exactly, is still the write (the tag map may be out of date); any other write is not taken.
-                let mapped = Set((resolver.assets.first { $0.name == asset }?.tagMap ?? []).compactMap { ControlPoint(parsing: $0.point)?.key })
-                guard let nv = newValue, let w = written.first(where: { w in
-                    !mapped.contains(w.key) && w.value.map { abs($0 * scale - nv) <= max(abs(scale) / 2, 1e-3 * abs(nv), 1e-9) } == true
-                }), let raw = w.value else { continue }
-                rank = 2
+                guard let w = written.first(where: { !mapped.contains($0.key) && $0.value.map(gives) == true }),
+                      let raw = w.value else { continue }
                 detail = "written to \(w.text), which the inventory maps to no tag (it maps \(tag) to \(mapping?.point ?? point)); "
-                    + "\(Self.number(raw)) × \(ClockCorrection.format(scale, scale < 1 ? 3 : 0)) = \(Self.number(nv)), the new value: "
-                    + "the tag map may be out of date"
+                    + product(raw) + ": the tag map may be out of date"
             }
             let gap = abs(t - s.event.time.nanoseconds)
             if best == nil || rank < best!.1 || (rank == best!.1 && gap < abs(t - best!.0.event.time.nanoseconds)) {

@@ -374,7 +374,7 @@ public struct ClockEstimator {
                     clock: clock, time: ch.time, key: "write:\(m.asset):\(m.point)", lag: gap / 2,
                     resolution: max(gap / 2, 1_000_000), method: "write~historian",
                     cite: EvidenceCite(evidenceID: s.evidenceID, locator: "line \(ch.line)", eventID: nil),
-                    summary: "\(s.info.tag) changes to \(ClockEstimator.number(ch.value))")
+                    summary: "\(s.info.tag) changes to \(ChainBuilder.number(ch.value))")
                 o.value = raw
                 o.bounds = ch.before.map { ($0 - Self.applyLatency)...ch.time }
                 out.append(o)
@@ -392,10 +392,6 @@ public struct ClockEstimator {
     /// How long a controller may take to apply a written value before a historian can sample it (a scan cycle and
     /// the exchange with the historian's collector).
     static let applyLatency: Int64 = 250_000_000
-
-    static func number(_ v: Double) -> String {
-        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
-    }
 
     // MARK: Fitting
 

@@ -161,9 +161,10 @@ struct DevCommand: ParsableCommand {
                 for x in all { print(x.name) }
                 return
             }
-            guard let x = all.first(where: { $0.name == name }), let directory else {
+            guard let x = all.first(where: { $0.name == name }) else {
                 throw ValidationError("unknown case \(name); `jikocho dev generalization list` names them")
             }
+            guard let directory else { throw ValidationError("give the directory to write \(name) into") }
             let t = try x.generate(into: directory)
             print("\(x.name): historian offset \(t.historianOffset) s, \(t.vpnUser) from \(t.outsideIP) given \(t.tunnelIP), "
                   + "\(t.writeKind) to \(t.point) at \(Timestamp(nanoseconds: t.attackWrite).iso8601(precision: .milliseconds))")

@@ -109,7 +109,7 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
 
     /// The point a text names, in any accepted form, or nil when it is none of them.
     public init?(parsing raw: String) {
-        let s = raw.trimmingWhitespace
+        let s = raw.trimmingBlanks
         let lower = s.lowercased()
         guard let colon = lower.firstIndex(of: ":") else {
             // S7 addresses are also accepted without their prefix (`DB10.DBW4`, `MW10`): no Modbus form has letters.
@@ -324,13 +324,4 @@ extension ControlPoint {
 
 extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
-}
-
-extension String {
-    var trimmingWhitespace: String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return String(s)
-    }
 }

@@ -140,9 +140,7 @@ public enum ENIP {
             let d = Array(m.data)
             var value: JSONValue = .null
             if [1, 2, 4, 8].contains(d.count) {
-                var u: UInt64 = 0
-                for b in d.reversed() { u = u << 8 | UInt64(b) }
-                value = .int(Int64(bitPattern: u))
+                value = .int(Int64(bitPattern: littleEndian(d)))
             } else if !d.isEmpty {
                 value = .string(Hex.string(m.data, limit: 64))
             }
@@ -170,9 +168,13 @@ public enum ENIP {
         }
     }
 
+    /// Up to 8 bytes, least significant first, as one unsigned number.
+    static func littleEndian(_ b: [UInt8]) -> UInt64 {
+        b.prefix(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
     static func logixValue(_ type: UInt16, _ b: [UInt8]) -> JSONValue {
-        var u: UInt64 = 0
-        for x in b.reversed() { u = u << 8 | UInt64(x) }
+        let u = littleEndian(b)
         switch type {
         case 0xC1: return .int(u == 0 ? 0 : 1)
         case 0xC2: return .int(Int64(Int8(truncatingIfNeeded: u)))

@@ -277,26 +277,24 @@ public final class ModbusDecoder: FlowDecoder {
     /// on the register's value before, so it has none; a file-record write names no register.
     static func control(_ r: Modbus.PDU?, function: UInt8) -> JSONValue {
         var writes: [(ControlPoint, JSONValue)] = []
+        /// Consecutive points of a table from `a`, one per value.
+        func run(_ table: String, from a: Int, _ values: [JSONValue]) -> [(ControlPoint, JSONValue)] {
+            values.enumerated().map { (ControlPoint.modbus(table: table, address: a + $0), $1) }
+        }
         if let r {
+            // An answer without the request echoes the address and quantity only: that many points, no values.
+            let unknown = [JSONValue](repeating: .null, count: min(r.quantity ?? 1, 256))
             switch function {
             case 5, 15:
                 guard let a = r.address else { break }
-                writes = r.bits.enumerated().map { (ControlPoint.modbus(table: "coil", address: a + $0), .int($1 ? 1 : 0)) }
-                if writes.isEmpty {
-                    writes = (0..<min(r.quantity ?? 1, 256)).map { (ControlPoint.modbus(table: "coil", address: a + $0), .null) }
-                }
+                writes = run("coil", from: a, r.bits.isEmpty ? unknown : r.bits.map { .int($0 ? 1 : 0) })
             case 6, 16:
                 guard let a = r.address else { break }
-                writes = r.registers.enumerated().map { (ControlPoint.modbus(table: "holding", address: a + $0), .int(Int64($1))) }
-                if writes.isEmpty {
-                    writes = (0..<min(r.quantity ?? 1, 256)).map { (ControlPoint.modbus(table: "holding", address: a + $0), .null) }
-                }
+                writes = run("holding", from: a, r.registers.isEmpty ? unknown : r.registers.map { .int(Int64($0)) })
             case 22:
                 if let a = r.address { writes = [(ControlPoint.modbus(table: "holding", address: a), .null)] }
             case 23:
-                if let a = r.writeAddress {
-                    writes = r.registers.enumerated().map { (ControlPoint.modbus(table: "holding", address: a + $0), .int(Int64($1))) }
-                }
+                if let a = r.writeAddress { writes = run("holding", from: a, r.registers.map { .int(Int64($0)) }) }
             default:
                 break
             }

@@ -159,25 +159,24 @@ public enum RemoteAccess {
             if let x = f[k], !x.isEmpty { extra[k] = .string(x) }
         }
         let action = f["action"] ?? ""
+        // The address a tunnel was given (SSL VPN `tunnelip`, IPsec `assignip`); an administrator's source address.
+        let tunnel = [f["tunnelip"], f["assignip"]].compactMap { $0 }.first { literal($0) != nil && $0 != "0.0.0.0" }
+        let adminSource = f["srcip"] ?? f["ui"].flatMap { Substring($0).between("(", ")").map(String.init) }
         switch (f["subtype"] ?? "", action) {
         case ("vpn", "ssl-login-fail"):
             return meaning("auth.logon_failed", vendor: v, user: f["user"], src: f["remip"], extra)
         case ("vpn", "tunnel-up"):
-            let tunnel = [f["tunnelip"], f["assignip"]].compactMap { $0 }.first { literal($0) != nil && $0 != "0.0.0.0" }
             return meaning("auth.logon", vendor: v, user: f["user"] ?? f["xauthuser"], src: f["remip"], tunnel: tunnel, extra)
         case ("vpn", "tunnel-down"):
-            let tunnel = [f["tunnelip"], f["assignip"]].compactMap { $0 }.first { literal($0) != nil && $0 != "0.0.0.0" }
             return meaning("auth.session_closed", vendor: v, user: f["user"] ?? f["xauthuser"], src: f["remip"],
                            tunnel: tunnel, extra)
         case ("system", "login"):
             // Administrator logon: ui="https(198.51.100.20)" or ui="ssh(…)".
-            let src = f["srcip"] ?? f["ui"].flatMap { Substring($0).between("(", ")").map(String.init) }
             let ok = (f["status"] ?? "") == "success"
             extra["method"] = .string("admin " + (f["method"] ?? f["ui"].map { String($0.prefix { $0 != "(" }) } ?? ""))
-            return meaning(ok ? "auth.logon" : "auth.logon_failed", vendor: v, user: f["user"], src: src, extra)
+            return meaning(ok ? "auth.logon" : "auth.logon_failed", vendor: v, user: f["user"], src: adminSource, extra)
         case ("system", "logout"):
-            let src = f["srcip"] ?? f["ui"].flatMap { Substring($0).between("(", ")").map(String.init) }
-            return meaning("auth.session_closed", vendor: v, user: f["user"], src: src, extra)
+            return meaning("auth.session_closed", vendor: v, user: f["user"], src: adminSource, extra)
         default:
             return nil
         }
@@ -214,14 +213,9 @@ public enum RemoteAccess {
         // Virtual System, Event ID, Stage, Authentication Method, Tunnel Type, Source User, Source Region, Machine
         // Name, Public IP, Public IPv6, Private IP, Private IPv6, Host ID, Serial, Client Version, Client OS, Client
         // OS Version, Repeat Count, Reason, Error, Description, Status, …
-        if let start = m.range(of: ",GLOBALPROTECT,") {
-            // The record starts at the field before Receive Time (the syslog header, if any, ends before it).
-            let head = m[..<start.lowerBound]
-            let commas = head.reversed().enumerated().filter { $0.element == "," }.map(\.offset)
-            guard commas.count >= 2 else { return nil }
-            let recordStart = m.index(start.lowerBound, offsetBy: -(commas[1] + 2), limitedBy: m.startIndex) ?? m.startIndex
-            let fieldStart = head[recordStart...].firstIndex(where: { $0 != " " }) ?? recordStart
-            let f = csv(m[fieldStart...])
+        if m.contains(",GLOBALPROTECT,") {
+            // Anything before the record (a header the syslog reader left) falls into the first, unused field.
+            let f = csv(m)
             guard f.count >= 29, f[3] == "GLOBALPROTECT" else { return nil }
             let event = f[8], user = f[12], status = f[28].lowercased()
             let pub = f[15].isEmpty || f[15] == "0.0.0.0" ? nil : f[15]
@@ -253,7 +247,7 @@ public enum RemoteAccess {
         else { return nil }
         let d = m
         func field(_ name: String) -> String? {
-            d.between(name + ": ", ",").map { String($0).trimmingWhitespace }
+            d.between(name + ": ", ",").map { String($0).trimmingBlanks }
         }
         let user = field("User name") ?? field("Login user")
         let src = field("Login from") ?? field("From")
@@ -303,7 +297,7 @@ public enum RemoteAccess {
             || text.contains("Agent login succeeded for") {
             if let u = text.between(" for ", "/") { user = String(u) }
             if let s = text.between(" from ", " ") ?? text.following(" from ") {
-                src = String(String(s).trimmingWhitespace.reversed().drop { $0 == "." || $0 == "," }.reversed())
+                src = String(String(s).trimmingBlanks.reversed().drop { $0 == "." || $0 == "," }.reversed())
             }
             return meaning("auth.logon", vendor: v, user: user, src: src, extra)
         }
@@ -315,12 +309,12 @@ public enum RemoteAccess {
         if text.contains("VPN Tunneling: Session started for user with IPv4 address"),
            let ip = text.between("IPv4 address ", ",") ?? text.following("IPv4 address ") {
             return meaning("vpn.address_assigned", vendor: v, user: user, src: src,
-                           tunnel: literal(String(ip).trimmingWhitespace), extra)
+                           tunnel: literal(String(ip).trimmingBlanks), extra)
         }
         if text.contains("VPN Tunneling: Session ended") || text.contains("Logout from") || text.contains("Session timed out") {
             let ip = text.between("IPv4 address ", ",") ?? text.following("IPv4 address ")
             return meaning("auth.session_closed", vendor: v, user: user, src: src,
-                           tunnel: ip.flatMap { literal(String($0).trimmingWhitespace) }, extra)
+                           tunnel: ip.flatMap { literal(String($0).trimmingBlanks) }, extra)
         }
         return nil
     }
