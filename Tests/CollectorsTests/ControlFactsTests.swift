@@ -67,6 +67,115 @@ import Testing
         #expect(DNP3.binaryValue(0x81) == 0 && DNP3.binaryValue(0x00) == nil)
     }
 
+    /// Lying counts and cut-short data: every point named is kept, bounded, with no value where none was sent.
+    @Test func hostileWritesKeepTheirPointsWithinBounds() throws {
+        func tagWrite(_ data: [UInt8]) -> ENIP.CIPMessage? {
+            let name = Array("Tank1_SP".utf8)
+            return ENIP.decodeCIP(([0x4D, UInt8((2 + name.count) / 2), 0x91, UInt8(name.count)] + name + data)[...])
+        }
+        // The type only, no count: the tag, without a value.
+        let noCount = try #require(tagWrite([0xC4, 0x00]).flatMap { ENIP.control("write_tag", $0) })
+        #expect(ControlPoint.facts(["control": noCount])?.writes.map(\.point) == ["cip:Tank1_SP"])
+        // A count of 1000 DINTs with two sent: 256 points at most, the first two with their values.
+        let lying = try #require(tagWrite([0xC4, 0x00, 0xE8, 0x03] + [5, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF])
+            .flatMap { ENIP.control("write_tag", $0) })
+        let w = try #require(ControlPoint.facts(["control": lying])?.writes)
+        #expect(w.count == 256 && w[0].point == "cip:Tank1_SP[0]" && w[0].value == .int(5) && w[1].value == .int(-1))
+        #expect(w.dropFirst(2).allSatisfy { $0.value == .null })
+        // A structure (type 0x02A0 + handle) has no atomic size: points without values.
+        let structure = try #require(tagWrite([0xA0, 0x02, 0x01, 0x00, 1, 2, 3, 4]).flatMap { ENIP.control("write_tag", $0) })
+        #expect(ControlPoint.facts(["control": structure])?.writes.map(\.value) == [.null])
+
+        // BACnet WritePropertyMultiple cut inside its list: the properties named so far, the last without a value.
+        let wpm: [UInt8] = [0x81, 0x0A, 0x00, 0x00, 0x01, 0x04, 0x00, 0x05, 0x01, 0x10, 0x0C, 0x00, 0x80, 0x00, 0x03,
+                            0x1E, 0x09, 0x55, 0x2E, 0x44, 0x42, 0x20, 0x00, 0x00, 0x2F, 0x09, 0x51]
+        let a = try #require(BACnet.decode(wpm))
+        #expect(a.writes.map(\.property) == [85, 81])
+        #expect(a.writes.first?.value == .double(40) && a.writes.last?.value == nil)
+        // A WriteProperty without its value: the point, no value.
+        let wp = try #require(BACnet.decode([0x81, 0x0A, 0x00, 0x00, 0x01, 0x04, 0x00, 0x05, 0x02, 0x0F, 0x0C, 0x00, 0x80,
+                                             0x00, 0x03, 0x19, 0x55]))
+        #expect(wp.writes.count == 1 && wp.writes.first?.value == nil)
+    }
+
+    /// Every point of every write names what tshark decodes in the request's frame (the goldens of
+    /// scripts/oracles/pcap_goldens.py): the Modbus reference, the DNP3 indexes, the IEC 104 IOAs, the S7 item's area,
+    /// data block and byte, the CIP class/instance/attribute, the BACnet object and property. OPC UA's goldens hold no
+    /// node ids, so its points are checked against the capture's known write only (above).
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote), arguments: [
+        ("pcaps/ics/modbus_example_icsnpp.pcap", "modbus"), ("pcaps/ics/dnp3_example_icsnpp.pcap", "dnp3"),
+        ("pcaps/ics/iec104.pcap", "iec104"), ("pcaps/ics/s7comm_snap7.pcap", "s7comm"),
+        ("pcaps/ics/enip_cip_example_icsnpp.pcap", "enip"), ("pcaps/ics/bacnet_services_icsnpp.pcap", "bacnet"),
+    ])
+    func controlPointsNameWhatTsharkDecodes(capture: String, proto: String) throws {
+        let golden = try #require(Golden.load(capture, proto))
+        var rows: [Int: [String: String]] = [:]
+        for r in golden.rows { if let f = r["frame.number"].flatMap(Int.init) { rows[f] = r } }
+        let sink = try collectPcap(path: TestPaths.dataset(capture), options: ["aggregate": "off"])
+        func number(_ s: String) -> Int? { s.hasPrefix("0x") ? Int(s.dropFirst(2), radix: 16) : Int(s) }
+        func list(_ row: [String: String], _ field: String) -> [Int] {
+            (row[field] ?? "").split(separator: ",").compactMap { number(String($0)) }
+        }
+        var checked = 0
+        for e in sink.events {
+            guard let (_, writes) = ControlPoint.facts(e.attributes), !writes.isEmpty,
+                  case .int(let frame)? = e.attributes["request_packet"] else { continue }
+            let row = try #require(rows[Int(frame)], "\(capture): frame \(frame) has no tshark row")
+            let points = writes.map(\.point)
+            let at = "\(capture) frame \(frame): \(points)"
+            switch proto {
+            case "modbus":
+                // `coil:00002` is wire address 1: tshark's reference number (the write's, for read/write multiple);
+                // one point per register or coil written.
+                let address = points.compactMap { Int($0.split(separator: ":").last!.dropFirst()).map { $0 - 1 } }.first
+                let reference = list(row, "modbus.write_reference_num").first ?? list(row, "modbus.reference_num").first
+                #expect(address == reference, "\(at)")
+                if let n = list(row, "modbus.write_word_cnt").first ?? list(row, "modbus.word_cnt").first
+                    ?? list(row, "modbus.bit_cnt").first {
+                    #expect(points.count == n, "\(at)")
+                }
+            case "dnp3":
+                #expect(points.map { Int($0.split(separator: ":").last!)! } == list(row, "dnp3.al.index"), "\(at)")
+            case "iec104":
+                #expect(points.map { Int($0.split(separator: ":").last!)! } == list(row, "iec60870_asdu.ioa"), "\(at)")
+            case "s7comm":
+                // Each item from tshark's area, data block, byte, bit, type and length: its elements, in order.
+                let area = list(row, "s7comm.param.item.area"), db = list(row, "s7comm.param.item.db")
+                let byte = list(row, "s7comm.param.item.address.byte"), bit = list(row, "s7comm.param.item.address.bit")
+                let size = list(row, "s7comm.param.item.transp_size"), length = list(row, "s7comm.param.item.length")
+                var expected: [String] = []
+                for i in area.indices {
+                    // tshark gives no byte or bit address for timers and counters (numbered from the item's start, 0 here).
+                    let item = S7comm.Item(area: UInt8(area[i]), db: UInt16(i < db.count ? db[i] : 0),
+                                           byteAddress: i < byte.count ? byte[i] : 0, bit: i < bit.count ? bit[i] : 0,
+                                           transportSize: UInt8(size[i]), length: length[i])
+                    expected += S7comm.controlWrites(item, S7comm.DataItem(returnCode: 0, transportSize: 0, bytes: [])).map(\.0.text)
+                }
+                #expect(points == expected, "\(at)")
+                // What that means, spelled out for the capture's two writes: a REAL at MD16; words from MW0, bytes of
+                // the inputs and outputs from 0, timers and counters numbered from 0.
+                if frame == 49 { #expect(points == ["s7:MD16"]) }
+                if frame == 53 {
+                    #expect(points.prefix(2) == ["s7:MW0", "s7:MW2"] && points.contains("s7:IB15") && points.contains("s7:QB0"))
+                    #expect(points.suffix(2) == ["s7:C6", "s7:C7"] && points.contains("s7:T7") && points.count == 64)
+                }
+            case "enip":
+                let cls = list(row, "cip.class").first, inst = list(row, "cip.instance").first
+                let attrs = list(row, "cip.attribute")
+                #expect(points == attrs.map { ControlPoint.cip(class: cls ?? -1, instance: inst, attribute: $0).text }, "\(at)")
+            default:
+                let types = list(row, "bacapp.objectType"), instances = list(row, "bacapp.instance_number")
+                let properties = list(row, "bacapp.property_identifier")
+                let expected = zip(zip(types, instances), properties).map {
+                    ControlPoint.bacnet(type: $0.0.0, instance: $0.0.1, property: $0.1).text
+                }
+                #expect(points == expected, "\(at)")
+            }
+            checked += 1
+        }
+        #expect(checked > 0, "\(capture): no write was compared")
+    }
+
     /// Each shared capture's writes, operates and commands, counted by kind and action; one full fact each.
     @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote), arguments: [
         ("pcaps/ics/modbus_example_icsnpp.pcap", ["ics.modbus.write/write": 9], "coil:00002"),

@@ -105,9 +105,12 @@ public enum S7comm {
         }
         var count = item.length
         if size == 1, count == 2 || count == 4 { size = count; count = 1 }
+        // Timers and counters are numbered one by one (each two bytes of data); other areas by byte.
+        let numbered = item.area == 0x1C || item.area == 0x1D
         for i in 0..<min(count, 256) {
             let at = i * size
-            let point = ControlPoint.s7(area: item.area, db: Int(item.db), byte: item.byteAddress + at, bit: nil, bytes: size)
+            let point = ControlPoint.s7(area: item.area, db: Int(item.db), byte: item.byteAddress + (numbered ? i : at), bit: nil,
+                                        bytes: size)
             guard at + size <= bytes.count else { out.append((point, .null)); continue }
             var u: UInt64 = 0
             for b in bytes[at..<(at + size)] { u = u << 8 | UInt64(b) }
