@@ -3,10 +3,15 @@
 #   make test    build and run every test (what CI runs)
 #   make bench   compare Jikocho with peer tools on this machine and print ratios
 #   make fuzz    run every libFuzzer target for FUZZ_SECONDS (default 60) each; make fuzz-smoke: 5 s each
+#   make install PREFIX=/usr/local   bin/jikocho with share/jikocho/{Playbooks,exercises}, docs and shell completion
 SWIFT ?= swift
 DEPS  := scripts/ensure-deps.sh
+PREFIX ?= /usr/local
+DESTDIR ?=
+# release for users; the test's check of the install layout uses the debug build it has already made.
+CONFIGURATION ?= release
 
-.PHONY: all deps build release test demo bench fuzz fuzz-smoke evidence exercises clean
+.PHONY: all deps build release test demo bench fuzz fuzz-smoke evidence exercises install uninstall docs clean
 
 all: build
 
@@ -22,7 +27,21 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@bash scripts/install-check.sh
 	@FUZZ_REQUIRE_COVERAGE=0 bash Fuzz/fuzz.sh 5
+
+install: deps
+	$(SWIFT) build -c $(CONFIGURATION) --product jikocho
+	@bash scripts/install.sh "$(DESTDIR)$(PREFIX)" "$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/jikocho"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/jikocho" "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/jikocho" \
+	      "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_jikocho" "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/jikocho.fish"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/jikocho" "$(DESTDIR)$(PREFIX)/share/doc/jikocho"
+
+# docs/cli.md, the reference of every command, is generated from the argument parser's help; a test fails when stale.
+docs: build
+	$(SWIFT) run jikocho dev cli-reference > docs/cli.md
 
 fuzz: deps
 	@bash Fuzz/fuzz.sh $(or $(FUZZ_SECONDS),60)

@@ -422,3 +422,8 @@ public final class IngestRun: EventSink, @unchecked Sendable {
         }
     }
 }
+
+extension Case {
+    /// The version of the SQLite library cases are written with, as loaded (`jikocho --version`).
+    public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
+}

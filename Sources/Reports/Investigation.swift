@@ -18,14 +18,20 @@ public enum Investigation {
 
     /// `playbooks`: the folder of shipped playbooks, or nil to run none.
     public static func analyse(_ c: Case, playbooks root: String?) throws -> Outcome {
+        guard let root else { return try analyse(c, running: []) }
+        let (books, loadProblems) = PlaybookLoader.load(paths: [root], root: root)
+        var outcome = try analyse(c, running: books)
+        outcome.playbookProblems = loadProblems.map(\.description)
+        return outcome
+    }
+
+    /// Estimates and applies the clocks, runs `books` (none: no playbook run is recorded) and stores the chains.
+    public static func analyse(_ c: Case, running books: [Playbook]) throws -> Outcome {
         let estimation = try ClockEstimator().estimate(c)
         try estimation.apply(to: c)
         var results: [PlaybookRunResult] = []
         var bySeverity: [Finding.Severity: Int] = [:]
-        var problems: [String] = []
-        if let root {
-            let (books, loadProblems) = PlaybookLoader.load(paths: [root], root: root)
-            problems = loadProblems.map(\.description)
+        if !books.isEmpty {
             results = try PlaybookRunner(c).runAndStore(books) { _, outcome, _ in
                 for (f, _) in outcome.findings { bySeverity[f.severity, default: 0] += 1 }
             }
@@ -39,6 +45,6 @@ public enum Investigation {
                               detail: chain.json(context))
         }
         return Outcome(clocks: estimation, playbooks: results, findings: bySeverity, chains: chains,
-                       playbookProblems: problems)
+                       playbookProblems: [])
     }
 }

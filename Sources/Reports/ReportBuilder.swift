@@ -127,7 +127,7 @@ public struct ReportBuilder {
         // Conclusion.
         let playbookRun = try c.lastPlaybookRun()
         var conclusion = try conclude(primary: primary, told: reportChain, chains: chains, findings: findings,
-                                      serious: serious.map(\.0), clocks: clockInfos, ranPlaybooks: playbookRun != nil,
+                                      serious: serious.map(\.0), clocks: clockInfos, ranPlaybooks: playbookRun.map { !$0.results.isEmpty } ?? false,
                                       builder: builder)
         conclusion.clockOffsets = clockInfos.filter { !$0.correction.isNone }.map {
             ($0.name, Double($0.correction.offsetNanos) / 1e9, $0.uncertaintyNanos.map { Double($0) / 1e9 })
@@ -516,10 +516,15 @@ public struct ReportBuilder {
             text += "; then \(e.message) at \(e.time.iso8601(precision: .seconds)), written from \(origin.asset ?? "?")\(who)"
                 + (ch.end.isEmpty ? "" : " (\(ch.end))")
         }
+        guard ranPlaybooks else {
+            // No chain is not no attack: without the playbooks nothing has looked for one beyond the chain.
+            text += ". No playbook has been run on the case, so no other attack has been looked for."
+            return Conclusion(cyberCause: nil, verdict: "Undetermined: no playbooks have been run on the case",
+                              rootCause: text, confidence: "low", reasons: reasons, clockOffsets: [], techniques: [])
+        }
         text += ". No playbook found an attack."
         return Conclusion(cyberCause: false, verdict: "No evidence of a cyber cause",
-                          rootCause: text,
-                          confidence: ranPlaybooks ? "medium" : "low", reasons: reasons, clockOffsets: [], techniques: [])
+                          rootCause: text, confidence: "medium", reasons: reasons, clockOffsets: [], techniques: [])
     }
 
     /// The case's physical effects, the one a reader should see first first (then earlier before later).
@@ -718,7 +723,7 @@ public struct ReportBuilder {
                            + "records they could not read fully; see `jikocho ingest --show-warnings`."))
         }
         // Playbooks.
-        if let run = playbookRun {
+        if let run = playbookRun, !run.results.isEmpty {
             for r in run.results {
                 for g in r.gaps { out.append(Gap(area: "playbook", text: "\(r.playbook) could not look: \(g)")) }
             }

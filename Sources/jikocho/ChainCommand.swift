@@ -11,8 +11,8 @@ struct ChainCommand: ParsableCommand {
         discussion: """
             jikocho chain CASE --impact process.setpoint_change   chains for every setpoint change (furthest-reaching first)
             jikocho chain CASE --from 1234                         the chain behind event #1234
-            Each link names the rule that joined it, the time between its ends and the evidence on both sides; other
-            sessions that could explain a step are listed as competing explanations. Chains are stored as findings.
+            Each link names the rule that joined it, the time between its ends and the evidence on both sides; other \
+            sessions that could explain a step are listed as competing explanations. Chains are stored as findings. \
             Run `jikocho clock CASE estimate --apply` first: links are found in corrected time.
             """)
 

@@ -14,7 +14,7 @@ struct ClockCommand: ParsableCommand {
             jikocho clock CASE reset CLOCK --reason TEXT              back to recorded times
             jikocho clock CASE assign EVIDENCE CLOCK                  the item's times are CLOCK's (EVIDENCE: #id)
             jikocho clock CASE estimate [--reference CLOCK] [--apply] propose offsets from pairs of sightings
-            The offset is what to add to the clock's recorded time. Every event keeps its recorded time; the corrected
+            The offset is what to add to the clock's recorded time. Every event keeps its recorded time; the corrected \
             time orders the timeline. Every change is recorded in custody.
             """)
 

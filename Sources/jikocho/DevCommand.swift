@@ -10,7 +10,15 @@ import JikochoModel
 struct DevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev", abstract: "Tools for Jikocho's own tests and benchmarks.", shouldDisplay: false,
-        subcommands: [Synthesize.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self])
+        subcommands: [Synthesize.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self])
+
+    /// Prints docs/cli.md.
+    struct CLIReferenceCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "cli-reference", abstract: "Print the command reference (docs/cli.md) from the parser's help.")
+
+        func run() throws { print(CLIReference.markdown(), terminator: "") }
+    }
 
     /// Runs an ingest run of synthetic events attached to an evidence item: the load for the sink benchmark and
     /// for the kill -9 test of ingest atomicity.

@@ -15,7 +15,10 @@ struct ExerciseCommand: ParsableCommand {
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy an exercise's evidence and briefing to DIR, without the answer key.",
-            discussion: "SCENARIO is a folder with scenario.yaml, or the name of one under Evidence/.")
+            discussion: """
+                SCENARIO is a folder with scenario.yaml, or the name of a shipped exercise (found beside the binary: \
+                PREFIX/share/jikocho/exercises, or Evidence/ of the checkout it was built in).
+                """)
 
         @Argument(help: "The exercise.") var scenario: String
         @Argument(help: "Where the trainee's copy goes (a new or empty folder).") var dir: String
@@ -62,16 +65,16 @@ struct ExerciseCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Grade answers (or the case's own report) against the exercise's key, question by question.",
             discussion: """
-                The key is --key, else the scenario.yaml among the case's evidence, else the exercise under --exercises
-                (default Evidence/) whose evidence files the case holds (matched by SHA-256). Chain steps in the answers
-                may name events of the case (`{event: 370}`) or give kind, asset and time. --report grades the
+                The key is --key, else the scenario.yaml among the case's evidence, else the exercise under --exercises \
+                (default: the shipped exercises) whose evidence files the case holds (matched by SHA-256). Chain steps in the answers \
+                may name events of the case (`{event: 370}`) or give kind, asset and time. --report grades the \
                 conclusion of the case's JSON report instead of an answers file.
                 """)
 
         @Argument(help: "The case.") var `case`: String
         @Argument(help: "The trainee's answers (YAML, the key's shape).") var answers: String?
         @Option(help: "The exercise's scenario.yaml.") var key: String?
-        @Option(help: "Where exercises are found.") var exercises: String = "Evidence"
+        @Option(help: "Where exercises are found (default: the shipped exercises).") var exercises: String?
         @Flag(help: "Grade the case's report (CASE/reports/report.json).") var report = false
         @Flag(help: "Print JSON.") var json = false
 
@@ -81,7 +84,7 @@ struct ExerciseCommand: ParsableCommand {
 
         func run() throws {
             let c = try Case.open(at: `case`, mode: .read)
-            let (keyPath, keyLabel) = try key.map { ($0, $0) } ?? ExerciseCommand.findKey(c, exercises: exercises)
+            let (keyPath, keyLabel) = try key.map { ($0, $0) } ?? ExerciseCommand.findKey(c, exercises: exercises ?? Shipped.folder(.exercises))
             guard let keyAnswer = try Scenario.load(path: keyPath).answer else {
                 throw CaseError(.notFound, "\(keyPath) has no answer key", hint: "give the exercise's own scenario.yaml with --key")
             }
@@ -131,16 +134,22 @@ struct ExerciseCommand: ParsableCommand {
         }
     }
 
-    /// A folder with scenario.yaml: the path itself, or Evidence/NAME.
+    /// A folder with scenario.yaml: the path itself, or a shipped exercise of that name.
     static func scenarioFolder(_ s: String) throws -> String {
-        for candidate in [s, "Evidence/" + s] where FileManager.default.fileExists(atPath: candidate + "/scenario.yaml") {
+        let shipped = Shipped.folder(.exercises)
+        for candidate in [s] + (shipped.map { [$0 + "/" + s] } ?? [])
+        where FileManager.default.fileExists(atPath: candidate + "/scenario.yaml") {
             return candidate
         }
-        throw CaseError(.notFound, "no exercise \(s)", hint: "give a folder with scenario.yaml, or a name under Evidence/")
+        let names = shipped.flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) }?
+            .filter { FileManager.default.fileExists(atPath: "\(shipped!)/\($0)/scenario.yaml") }.sorted() ?? []
+        throw CaseError(.notFound, "no exercise \(s)",
+                        hint: names.isEmpty ? "give a folder with scenario.yaml (no shipped exercises were found beside the binary)"
+                                            : "give a folder with scenario.yaml, or one of \(names.joined(separator: ", "))")
     }
 
     /// The key of the exercise the case was made from.
-    static func findKey(_ c: Case, exercises: String) throws -> (path: String, label: String) {
+    static func findKey(_ c: Case, exercises: String?) throws -> (path: String, label: String) {
         let items = try c.allEvidence()
         if let item = items.first(where: { $0.name == "scenario.yaml" }) {
             let path = c.objectPath(sha256: item.sha256)
@@ -150,8 +159,8 @@ struct ExerciseCommand: ParsableCommand {
         }
         let hashes = Set(items.map(\.sha256))
         let fm = FileManager.default
-        for name in ((try? fm.contentsOfDirectory(atPath: exercises)) ?? []).sorted() {
-            let folder = exercises + "/" + name
+        for name in (exercises.flatMap { try? fm.contentsOfDirectory(atPath: $0) } ?? []).sorted() {
+            let folder = exercises! + "/" + name
             guard fm.fileExists(atPath: folder + "/scenario.yaml"), let walker = fm.enumerator(atPath: folder) else { continue }
             for case let rel as String in walker where rel != "scenario.yaml" {
                 guard let data = fm.contents(atPath: folder + "/" + rel) else { continue }

@@ -11,10 +11,15 @@ struct InvestigateCommand: ParsableCommand {
         commandName: "investigate",
         abstract: "Investigate evidence in one step: case, inventory, ingest, clocks, playbooks, chains, reports.",
         discussion: """
-            Creates the case (or continues one: every step is safe to repeat), imports the asset inventory (--assets,
-            or an assets.yaml / inventory.yaml at the top of an evidence folder), ingests everything under the paths
-            (folders and archives), estimates and applies the clocks, runs every shipped playbook, stores the causal
-            chains behind process changes, and writes the HTML, Markdown and JSON reports, whose paths it prints.
+            Creates the case (or continues one: every step is safe to repeat), imports the asset inventory (--assets, \
+            or an assets.yaml / inventory.yaml at the top of an evidence folder), ingests everything under the paths \
+            (folders and archives), estimates and applies the clocks, runs every playbook, stores the causal chains \
+            behind process changes, and writes the HTML, Markdown and JSON reports, whose paths it prints.
+
+            The playbooks are the shipped ones (found beside the binary: PREFIX/share/jikocho/Playbooks, or the \
+            checkout it was built in), with the folders of JIKOCHO_PLAYBOOKS (separated by colons) and --playbooks \
+            added; one named like a shipped playbook replaces it. When no playbook can be found, or one has a mistake, \
+            nothing is done and the exit status is 1: a case without its playbooks has no conclusion to draw.
             """)
 
     @Argument(help: "Evidence files and folders.") var paths: [String]
@@ -25,10 +30,10 @@ struct InvestigateCommand: ParsableCommand {
     @Option(help: "Year of the first line of logs that do not write one (BSD syslog).") var year: Int?
     @Option(help: "The case's name (default: the first path's name).") var name: String?
     @Option(help: "Who examines the evidence (default: $USER).") var examiner: String?
-    @Option(help: "The playbooks folder (default: Playbooks, or JIKOCHO_PLAYBOOKS).") var playbooks: String?
     @Flag(help: "Do not re-hash the originals for the report.") var noVerify = false
     @Flag(help: "Print the ingest line of every evidence item.") var verbose = false
     @OptionGroup var archive: ArchiveOptions
+    @OptionGroup var library: PlaybookOptions
 
     func validate() throws {
         if let year, !(1970...2200).contains(year) { throw ValidationError("--year \(year) is out of range 1970–2200") }
@@ -38,6 +43,8 @@ struct InvestigateCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The playbooks first: without them there is no conclusion, so nothing is started.
+        let playbooks = try library.library()
         let first = URL(fileURLWithPath: paths[0]).standardizedFileURL.lastPathComponent
         let dir = output ?? "investigation-\(first)"
         let c: Case
@@ -77,10 +84,7 @@ struct InvestigateCommand: ParsableCommand {
         print("Evidence: " + totals.line)
 
         // Clocks, playbooks, chains.
-        var root: String?
-        do { root = try playbookRoot(playbooks) } catch let e as CaseError { Output.err("playbooks not run: \(e.reason)") }
-        let outcome = try Investigation.analyse(c, playbooks: root)
-        for p in outcome.playbookProblems { Output.err("cannot load: \(p.terminalSafe)") }
+        let outcome = try Investigation.analyse(c, running: playbooks.playbooks)
         let estimation = outcome.clocks
         let moved = estimation.estimates.filter(\.significant).map { e in
             "\(e.clock) \(e.correction.description) ± \(ClockCorrection.format(Double(e.uncertaintyNanos) / 1e9, 3)) s "
@@ -97,6 +101,7 @@ struct InvestigateCommand: ParsableCommand {
         print("Playbooks: \(outcome.playbooks.count) run, \(stored) finding\(stored == 1 ? "" : "s")"
               + (severities.isEmpty ? "" : " (\(severities.joined(separator: ", ")))")
               + (gaps.isEmpty ? "" : "; \(gaps.count) could not look (evidence missing)"))
+        for line in playbooks.summary { print("  " + Output.safe(line)) }
         let outside = outcome.chains.filter(\.reachesOutside).count
         print("Chains: \(outcome.chains.count) to process changes" + (outside > 0 ? ", \(outside) reaching outside the site" : ""))
 

@@ -1,5 +1,8 @@
 import ArgumentParser
+import Collectors
+import EvidenceStore
 import Foundation
+import JikochoModel
 import Logging
 
 @main
@@ -7,9 +10,15 @@ struct Jikocho: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jikocho",
         abstract: "Forensics for cyber incidents in plants: evidence, timelines, root causes.",
-        version: "0.1.0",
+        version: versionText,
         subcommands: [InvestigateCommand.self, CaseCommand.self, AddCommand.self, IngestCommand.self, VerifyCommand.self, EventsCommand.self,
                       SeriesCommand.self, AssetsCommand.self, ClockCommand.self, TimelineCommand.self, ChainCommand.self, SigmaCommand.self, PlaybooksCommand.self, RunCommand.self, ReportCommand.self, ReplayCommand.self, ExerciseCommand.self, CustodyCommand.self, DevCommand.self])
+
+    /// `jikocho --version`: the tool's version, then the libraries that read evidence and write cases, as loaded.
+    static var versionText: String {
+        let libraries = [("SQLite", Case.sqliteVersion)] + LibraryVersions.readers
+        return "jikocho \(JikochoVersion.string)\n" + libraries.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+    }
 
     /// Diagnostics go to stderr at the level of `JIKOCHO_LOG` (trace, debug, info, notice, warning, error);
     /// warnings and worse by default.

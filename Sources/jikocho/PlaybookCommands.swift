@@ -4,15 +4,21 @@ import Foundation
 import JikochoModel
 import Playbooks
 
-/// Where the shipped playbooks are: `--dir`, `JIKOCHO_PLAYBOOKS`, or `Playbooks/` in the current directory.
-func playbookRoot(_ dir: String?) throws -> String {
-    let root = dir ?? ProcessInfo.processInfo.environment["JIKOCHO_PLAYBOOKS"] ?? "Playbooks"
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
-        throw CaseError(.notFound, "no playbooks folder at \(root)",
-                        hint: "run from the repository, or give --dir (or JIKOCHO_PLAYBOOKS) the Playbooks folder")
+/// Which playbooks a command runs, shared by `investigate`, `run` and `playbooks`.
+struct PlaybookOptions: ParsableArguments {
+    @Option(name: .customLong("playbooks"),
+            help: ArgumentHelp("A folder of playbooks to add; one named like a shipped one replaces it (repeatable).",
+                               valueName: "dir"))
+    var folders: [String] = []
+    @Flag(help: "Run only the --playbooks and JIKOCHO_PLAYBOOKS folders, not the shipped playbooks.")
+    var noShippedPlaybooks = false
+
+    /// The library, or an error when no playbook can be used (none found, or mistakes in them).
+    func library() throws -> PlaybookLibrary {
+        let lib = try PlaybookLibrary.load(folders: folders, shipped: !noShippedPlaybooks)
+        if let refusal = lib.refusal { throw refusal }
+        return lib
     }
-    return root
 }
 
 struct PlaybooksCommand: ParsableCommand {
@@ -26,12 +32,28 @@ struct PlaybooksCommand: ParsableCommand {
 
     @Argument(help: "list, show or check.") var action: String
     @Argument(help: "The playbook (show) or files and folders (check).") var names: [String] = []
-    @Option(help: "The playbooks folder (default: Playbooks, or JIKOCHO_PLAYBOOKS).") var dir: String?
+    @OptionGroup var library: PlaybookOptions
 
     func run() throws {
-        let root = try playbookRoot(dir)
-        let paths = action == "check" && !names.isEmpty ? names : [root]
-        let (books, problems) = PlaybookLoader.load(paths: paths, root: root)
+        var books: [Playbook] = []
+        var problems: [PlaybookProblem] = []
+        let lib = try PlaybookLibrary.load(folders: library.folders, shipped: !library.noShippedPlaybooks)
+        if action == "check", !names.isEmpty {
+            // Each file is named and finds its Sigma rules under the library folder it is in, else under the folder
+            // given (a site's own library).
+            for name in names {
+                let path = URL(fileURLWithPath: name).standardizedFileURL.path
+                let root = lib.sources.map { URL(fileURLWithPath: $0.folder).standardizedFileURL.path }
+                    .first { path == $0 || path.hasPrefix($0 + "/") } ?? (Shipped.isDirectory(name) ? name : nil)
+                let one = PlaybookLoader.load(paths: [name], root: root)
+                books += one.playbooks
+                problems += one.problems
+            }
+        } else {
+            (books, problems) = (lib.playbooks, lib.problems)
+            for line in lib.summary { Output.err(line) }
+            if books.isEmpty, problems.isEmpty, let refusal = lib.refusal { throw refusal }
+        }
         switch action {
         case "list":
             let width = books.map(\.name.count).max() ?? 0
@@ -67,17 +89,25 @@ struct PlaybooksCommand: ParsableCommand {
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run playbooks over a case and store what they find.",
-        discussion: "With no PLAYBOOK, every shipped playbook runs. Findings and the run are recorded in custody.")
+        discussion: """
+            With no PLAYBOOK, every playbook of the library runs: the shipped ones, with those of JIKOCHO_PLAYBOOKS \
+            (folders separated by colons) and --playbooks added (one named like a shipped one replaces it). Findings \
+            and the run are recorded in custody.
+            """)
 
     @Argument(help: "The case directory.") var `case`: String
-    @Argument(help: "Playbook names, files or folders (default: all shipped ones).") var playbooks: [String] = []
-    @Option(help: "The playbooks folder (default: Playbooks, or JIKOCHO_PLAYBOOKS).") var dir: String?
+    @Argument(help: "Playbook names, files or folders (default: every playbook of the library).") var playbooks: [String] = []
+    @OptionGroup var library: PlaybookOptions
     @Flag(help: "Print JSON lines.") var json = false
 
     func run() throws {
-        let root = try playbookRoot(dir)
-        let (all, problems) = PlaybookLoader.load(paths: [root], root: root)
-        for p in problems { Output.err("cannot load: \(p.description.terminalSafe)") }
+        // Every playbook of the library, or the ones named: a library that cannot be used is refused only when it
+        // is what runs (findings from a part of it would read as the whole).
+        let lib = try PlaybookLibrary.load(folders: library.folders, shipped: !library.noShippedPlaybooks)
+        if playbooks.isEmpty, let refusal = lib.refusal { throw refusal }
+        for line in lib.summary { Output.err(line) }
+        for p in lib.problems where !playbooks.isEmpty { Output.err("cannot load: \(p.description.terminalSafe)") }
+        let all = lib.playbooks
         var chosen: [Playbook] = []
         if playbooks.isEmpty { chosen = all } else {
             for p in playbooks {

@@ -9,10 +9,10 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Play the corrected timeline in compressed real time, in swimlanes IT / network / OT / process.",
         discussion: """
-            Each event appears in its layer's column at its corrected time; events a finding rests on are marked ▶,
-            and at the last event of each finding (when it is complete) the replay shows the finding and waits for Enter (on a terminal;
-            --pause-on none, or standard input not a terminal, goes straight on). --speed 60 plays a minute of the
-            incident in a second; --speed 0 does not wait at all (for scripts). Quiet stretches longer than ten
+            Each event appears in its layer's column at its corrected time; events a finding rests on are marked ▶, \
+            and at the last event of each finding (when it is complete) the replay shows the finding and waits for Enter (on a terminal; \
+            --pause-on none, or standard input not a terminal, goes straight on). --speed 60 plays a minute of the \
+            incident in a second; --speed 0 does not wait at all (for scripts). Quiet stretches longer than ten \
             minutes are folded into one line. Filters as for `events` (--from, --to, --kind, --domain, --asset).
             """)
 

@@ -8,11 +8,11 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Write the root-cause report of a case (HTML, Markdown or JSON).",
         discussion: """
-            The report states the root cause with its confidence, the attack chain step by step with evidence
-            citations (SHA-256 prefix + locator), the process values around the physical effect with the writes
-            marked, swimlanes, clock corrections, the evidence inventory with a fresh verify, gaps and
-            recommendations. Run `jikocho clock CASE estimate --apply` and `jikocho run CASE` first.
-            Without -o the report goes to CASE/reports/report.FORMAT; `-o -` prints it. Writing it is recorded
+            The report states the root cause with its confidence, the attack chain step by step with evidence \
+            citations (SHA-256 prefix + locator), the process values around the physical effect with the writes \
+            marked, swimlanes, clock corrections, the evidence inventory with a fresh verify, gaps and \
+            recommendations. Run `jikocho clock CASE estimate --apply` and `jikocho run CASE` first. \
+            Without -o the report goes to CASE/reports/report.FORMAT; `-o -` prints it. Writing it is recorded \
             in custody.
             """)
 

@@ -9,8 +9,8 @@ struct TimelineCommand: ParsableCommand {
         commandName: "timeline",
         abstract: "The case's merged timeline in corrected time, for people or for other tools.",
         discussion: """
-            Every source's events in one order, each time put right by its clock (see `jikocho clock`); the recorded
-            time is kept beside it. Formats: table (a `*` marks a corrected time), jsonl, csv, timesketch (Timesketch's
+            Every source's events in one order, each time put right by its clock (see `jikocho clock`); the recorded \
+            time is kept beside it. Formats: table (a `*` marks a corrected time), jsonl, csv, timesketch (Timesketch's \
             JSONL import) and l2tcsv (log2timeline's 17 columns).
             """)
 

@@ -96,4 +96,27 @@ import Timeline
             #expect(!report.conclusion.reasons.isEmpty && report.impact != nil && report.chain == nil)
         }
     }
+
+    /// The false alarm without its playbooks: no chain is not no attack, so the report does not say "no cyber
+    /// cause" but that it cannot tell, and why.
+    @Test func withoutPlaybooksAFalseAlarmIsUndeterminedNotCleared() throws {
+        let name = LiftStationFalseAlarmExercise.name
+        let folder = TestPaths.repoRoot.appendingPathComponent("Evidence/\(name)").path
+        let tmp = TempDir("noplaybooks-\(name)")
+        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: name, examiner: "test")
+        try c.importAssets(try AssetInventory.load(path: folder + "/assets.yaml"), file: "assets.yaml",
+                           sha256: String(repeating: "0", count: 64))
+        for outcome in try c.add(paths: [folder]) {
+            if case .added(let item) = outcome { _ = try c.ingest(item) }
+        }
+        let outcome = try Investigation.analyse(c, running: [])
+        #expect(outcome.playbooks.isEmpty)
+        var builder = ReportBuilder(c)
+        builder.verify = false
+        let report = try builder.build()
+        #expect(report.conclusion.cyberCause == nil, "\(report.conclusion.verdict)")
+        #expect(report.conclusion.verdict == "Undetermined: no playbooks have been run on the case")
+        #expect(report.conclusion.confidence == "low" && !report.conclusion.rootCause.contains("No playbook found an attack"))
+        #expect(report.gaps.contains { $0.area == "playbook" && $0.text.contains("No playbooks have been run") })
+    }
 }

@@ -81,11 +81,18 @@ public func startProgram(_ path: String, _ args: [String]) throws -> Process {
     return p
 }
 
-public func runProgram(_ path: String, _ args: [String], cwd: String? = nil) throws -> RunResult {
+/// `environment` is added to this process's own (a nil value removes the variable).
+public func runProgram(_ path: String, _ args: [String], cwd: String? = nil,
+                       environment: [String: String?] = [:]) throws -> RunResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = args
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    if !environment.isEmpty {
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+    }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err

@@ -330,7 +330,7 @@ extension CLITests {
         #expect(r.stdout.contains("reaches outside the site") && r.stdout.contains("competing: console logon of jsmith"))
         // Playbooks, then the report in its three forms.
         let playbooks = TestPaths.repoRoot.appendingPathComponent("Playbooks").path
-        r = try runProgram(bin, ["run", dir, "--dir", playbooks])
+        r = try runProgram(bin, ["run", dir, "--playbooks", playbooks])
         #expect(r.status == 0 && r.stdout.contains("CRITICAL Remote-access takeover"), "\(r.stderr)")
         r = try runProgram(bin, ["report", dir])
         #expect(r.status == 0, "\(r.stderr)")
