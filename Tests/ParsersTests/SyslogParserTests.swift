@@ -141,8 +141,9 @@ func parse(_ s: String, year: Int = 2021) -> SyslogRecord? {
         #expect(bad.sourceIP == "173.234.31.186")
         #expect(bad.sourcePort == 38926)
         #expect(bad.attributes["invalid_user"] == true)
+        // The same attempt's other line: not a second failure.
         let invalid = try #require(meaning("Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186"))
-        #expect(invalid.kind == "auth.logon_failed")
+        #expect(invalid.kind == "auth.invalid_user")
         #expect(invalid.attributes["reason"] == "invalid user")
         #expect(invalid.sourcePort == nil)
         let v6 = try #require(meaning("Feb  5 08:33:12 h sshd[1]: Failed password for root from fe80::1%eth0 port 22 ssh2"))
@@ -150,9 +151,25 @@ func parse(_ s: String, year: Int = 2021) -> SyslogRecord? {
         #expect(meaning("Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo failed") == nil)
     }
 
+    /// sshd's summary at the end of a connection, and rsyslog's reduction of repeated lines.
+    @Test func pamSummaryAndRepeatedLines() throws {
+        let more = try #require(meaning("Dec 10 07:13:56 LabSZ sshd[24227]: PAM 5 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=5.36.59.76.dynamic-dsl-ip.omantel.net.om  user=root"))
+        #expect(more.kind == "auth.pam_failure" && more.attributes["more"] == 5 && more.user == "root")
+        let one = try #require(meaning("Dec 10 08:25:22 LabSZ sshd[24369]: PAM 1 more authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=5.188.10.180 "))
+        #expect(one.attributes["more"] == 1 && one.sourceIP == "5.188.10.180" && one.user == nil)
+        #expect(meaning("Dec 10 08:25:22 LabSZ sshd[1]: PAM service(sshd) ignoring max retries; 6 > 3") == nil)
+        let r = try #require(SyslogParser.repeated("message repeated 5 times: [ Failed password for root from 5.36.59.76 port 42393 ssh2]"))
+        #expect(r.count == 5 && r.message == "Failed password for root from 5.36.59.76 port 42393 ssh2")
+        for bad in ["message repeated 5 times", "message repeated five times: [ x]", "message repeated 0 times: [ x]",
+                    "message repeated 99999999999999999999 times: [ x]", "message repeated 3 times: [ x", "message repeated 3 times: []",
+                    "last message repeated 3 times", "Failed password for root"] {
+            #expect(SyslogParser.repeated(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func pamFailuresAndSessions() throws {
         let f = try #require(meaning("Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=220-135-151-1.hinet-ip.hinet.net  user=root"))
-        #expect(f.kind == "auth.logon_failed")
+        #expect(f.kind == "auth.pam_failure")    // the collector makes it the attempt when no verdict follows
         #expect(f.user == "root")
         #expect(f.sourceIP == nil)    // a host name is kept as rhost, not passed off as an address
         #expect(f.attributes["rhost"] == "220-135-151-1.hinet-ip.hinet.net")

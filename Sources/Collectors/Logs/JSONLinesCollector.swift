@@ -8,9 +8,10 @@ import Parsers
 /// The record's own fields are kept as the event's attributes.
 public struct JSONLinesCollector: Collector {
     public static let name = "log/jsonl"
-    public static let version = "4"    // 2: RDP user and client from UserData (1149, 21–25); 3: endpoints from the
+    public static let version = "5"    // 2: RDP user and client from UserData (1149, 21–25); 3: endpoints from the
                                        // same fields as native EVTX (Sysmon SourceIp/DestinationIp, 5156, …);
-                                       // 4: the account too (Sysmon's User when no TargetUserName)
+                                       // 4: the account too (Sysmon's User when no TargetUserName); 5: one
+                                       // failed logon one auth.logon_failed (FailedAttempts.windows)
 
     public init() {}
 
@@ -43,6 +44,8 @@ public struct JSONLinesCollector: Collector {
         // Zeek logs without `_path` are named after their log: conn.log → zeek.conn.
         let zeekPath = source.item.name.split(separator: ".").first.map(String.init) ?? "log"
         var warnedZone = false
+        var attempts = FailedAttempts(FailedAttempts.windows)
+        let emit: (Event) throws -> Void = { try sink.emit($0) }
         try reader.forEachLine { line in
             try warn.checkLength(line, limit: reader.maxLine)
             if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
@@ -79,8 +82,9 @@ public struct JSONLinesCollector: Collector {
             event.timeDescription = timeDesc
             event.provenance = Provenance(evidenceID: evidenceID, collector: Self.name, collectorVersion: Self.version,
                                           locator: line.locator)
-            try sink.emit(event)
+            try attempts.offer(event, emit: emit)
         }
+        try attempts.finish(emit: emit)
     }
 
     static let timeFields = ["@timestamp", "timestamp", "time", "ts", "TimeCreated", "datetime", "date", "eventTime",

@@ -11,8 +11,33 @@ import Parsers
 public struct SyslogCollector: Collector {
     public static let name = "log/syslog"
     // 2: Cisco ASA/FTD meanings; 3: a teardown's initiator from its Built line; 4: OpenVPN, FortiGate, GlobalProtect,
-    // Pulse Connect Secure, strongSwan and WireGuard meanings, ASA session ends as auth.session_closed
-    public static let version = "4"
+    // Pulse Connect Secure, strongSwan and WireGuard meanings, ASA session ends as auth.session_closed; 5: one failed
+    // logon one auth.logon_failed (sshd's verdict; Invalid user and PAM's failure of the same attempt their own kinds),
+    // rsyslog's "message repeated N times: [ … ]" read as the N lines it stands for
+    public static let version = "5"
+
+    /// How many events one "message repeated N times" line gives at most (a lying N must not flood the case).
+    static let maxRepeats = 1000
+
+    /// PAM's failure waits for the verdict of the same process (sshd's Failed line comes up to sshd's login grace
+    /// time, 120 s, after it); without one it is the attempt.
+    static let attempts = FailedAttempts.Rules(
+        held: { e in
+            e.kind == "auth.pam_failure" && e.attributes["more"] == nil ? attemptKey(e) : nil
+        },
+        verdict: { e in
+            e.kind == "auth.logon_failed" || e.kind == "auth.privilege_failed" ? attemptKey(e) : nil
+        },
+        alone: { e in
+            ["sudo", "su"].contains(e.attributes["service"]?.text ?? "") ? "auth.privilege_failed" : "auth.logon_failed"
+        },
+        window: 120 * 1_000_000_000)
+
+    /// The process that wrote a line: host and pid (else host and program).
+    static func attemptKey(_ e: Event) -> String {
+        let who = e.attributes["pid"]?.text ?? e.attributes["program"]?.text ?? ""
+        return (e.host ?? "") + "|" + who
+    }
 
     public init() {}
 
@@ -58,6 +83,8 @@ public struct SyslogCollector: Collector {
         var tracker = YearTracker(firstYear: firstYear)
         var connections = OpenConnections()
         var vpnSources = RemoteAccessSources()
+        var attempts = FailedAttempts(Self.attempts)
+        let emit: (Event) throws -> Void = { try sink.emit($0) }
         try reader.forEachLine { line in
             if line.number == 1, let noteYear { try warn(line.locator, noteYear) }
             if line.bytes.isEmpty { return }
@@ -75,6 +102,26 @@ public struct SyslogCollector: Collector {
                 try warn(line.locator, "invalid UTF-8 in the line was replaced with U+FFFD")
             }
             guard let time = try times.timestamp(record.time, line, warn) else { return }
+            // rsyslog's "message repeated 5 times: [ Failed password for root … ]": five more of that line.
+            if let (count, inner) = SyslogParser.repeated(record.message) {
+                var again = record
+                again.message = inner
+                let first = event(again, time: time, host: host, line: line, evidenceID: evidenceID)
+                if first.kind != "syslog.message" {
+                    if count > Self.maxRepeats {
+                        try warn(line.locator, "the line says its message was repeated \(count) times: the first "
+                                 + "\(Self.maxRepeats) are events, the count is kept in each (repeated)")
+                    }
+                    for i in 1...min(count, Self.maxRepeats) {
+                        var e = first
+                        e.attributes["repeated"] = .int(Int64(count))
+                        e.attributes["repeat"] = .int(Int64(i))
+                        e.message += " (repeat \(i) of \(count))"
+                        try attempts.offer(e, emit: emit)
+                    }
+                    return
+                }
+            }
             var e = event(record, time: time, host: host, line: line, evidenceID: evidenceID)
             if e.attributes["access"] != nil { vpnSources.fill(&e, host: record.host ?? host ?? "") }
             if e.kind == "net.flow_start" || e.kind == "net.flow_end" {
@@ -83,8 +130,9 @@ public struct SyslogCollector: Collector {
                              + "forgotten, and their teardowns' direction is inferred from the ports")
                 }
             }
-            try sink.emit(e)
+            try attempts.offer(e, emit: emit)
         }
+        try attempts.finish(emit: emit)
     }
 
     func event(_ r: SyslogRecord, time: Timestamp, host: String?, line: LineReader.Line, evidenceID: Int64) -> Event {

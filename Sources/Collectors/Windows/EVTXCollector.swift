@@ -7,7 +7,9 @@ import Parsers
 /// space are recovered and marked `recovered`, unless the same record is among the live ones.
 public struct EVTXCollector: Collector {
     public static let name = "windows/evtx"
-    public static let version = "1"
+    // 2: one failed logon one auth.logon_failed (a 4776 followed by the 4625 of the same attempt is
+    // auth.credential_validation_failed, linked to it)
+    public static let version = "2"
 
     public init() {}
 
@@ -38,6 +40,8 @@ public struct EVTXCollector: Collector {
         var kinds = KindCache()
         var pending: [(UInt64, Event)] = []
         let host = source.options["host"]
+        var attempts = FailedAttempts(FailedAttempts.windows)
+        let emit: (Event) throws -> Void = { try sink.emit($0) }
         try EVTX.readChunks(header: header, fileSize: size, loadChunk: { index in
             try file.seek(toOffset: UInt64(start + index * EVTX.chunkSize))
             return [UInt8](try file.read(upToCount: EVTX.chunkSize) ?? Data())
@@ -58,19 +62,20 @@ public struct EVTXCollector: Collector {
                     if pending.count < Self.maxPendingRecovered {
                         pending.append((record.recordID, event))
                     } else if !live.contains(record.recordID) {
-                        try sink.emit(event)
+                        try attempts.offer(event, emit: emit)
                     }
                 } else {
                     live.insert(record.recordID)
-                    try sink.emit(event)
+                    try attempts.offer(event, emit: emit)
                 }
             }
         }
         var recovered = 0
         for (id, event) in pending where !live.contains(id) {
-            try sink.emit(event)
+            try attempts.offer(event, emit: emit)
             recovered += 1
         }
+        try attempts.finish(emit: emit)
         if recovered > 0 {
             try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "file",
                                            text: "\(recovered) record(s) recovered from unused chunk space (marked recovered: true)"))

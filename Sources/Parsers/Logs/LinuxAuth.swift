@@ -3,8 +3,8 @@ import JikochoModel
 /// What an authentication line of a Linux host means: who logged on (or failed to), from where, who became root,
 /// which account changed.
 public struct AuthMeaning: Hashable, Sendable {
-    /// `auth.logon`, `auth.logon_failed`, `auth.session_opened`, `auth.session_closed`, `auth.privilege`,
-    /// `auth.privilege_failed`, `account.change`.
+    /// `auth.logon`, `auth.logon_failed`, `auth.invalid_user`, `auth.pam_failure`, `auth.session_opened`,
+    /// `auth.session_closed`, `auth.privilege`, `auth.privilege_failed`, `account.change`.
     public var kind: String
     public var user: String?
     /// The remote address when the line gives a literal IPv4 or IPv6 address.
@@ -23,8 +23,11 @@ public struct AuthMeaning: Hashable, Sendable {
 
 /// Reads the meaning of sshd, PAM, sudo, su and shadow-utils (useradd, usermod, userdel, groupadd, passwd) lines.
 ///
-/// Note on counting: for a user that does not exist, sshd writes two lines per attempt (`Invalid user X from A` and
-/// `Failed password for invalid user X from A`); both become `auth.logon_failed`, with `reason` telling them apart.
+/// Counting: one attempt is one `auth.logon_failed`, from the service's own verdict (`Failed password for …`). The
+/// other lines of the same attempt keep kinds of their own: sshd's `Invalid user X from A` is `auth.invalid_user`,
+/// PAM's `authentication failure; …` is `auth.pam_failure` (and `PAM 4 more authentication failures` one with
+/// `more`). Hosts whose sshd verdicts are not logged (old PAM-only logs) have only the PAM line: the collector
+/// makes such a PAM failure the attempt when no verdict of the same process follows it (`FailedAttempts`).
 public enum LinuxAuth {
     public static func interpret(program: String?, message m: String) -> AuthMeaning? {
         guard let program else { return nil }
@@ -78,10 +81,16 @@ public enum LinuxAuth {
                             "invalid_user": .bool(invalid), "service": "sshd"])
         }
         if let rest = m.after("Invalid user ") {
-            // Invalid user webmaster from 173.234.31.186[ port 38926]
+            // Invalid user webmaster from 173.234.31.186[ port 38926]: the attempt's verdict follows as a Failed line.
             guard let (user, addr, port) = userFromPort(rest) else { return nil }
-            return meaning("auth.logon_failed", user, addr, port,
+            return meaning("auth.invalid_user", user, addr, port,
                            ["reason": "invalid user", "invalid_user": true, "service": "sshd"])
+        }
+        if let rest = m.after("PAM "), let (count, tail) = rest.splitOnce(" more authentication failure"),
+           let more = Int(count), more > 0, let (_, fields) = tail.splitOnce(";") {
+            // PAM 5 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=5.188.10.180  user=root
+            // (at the end of a connection: the failures after the first, each already written as a Failed line)
+            return pamFailure(fields, service: "sshd", more: more)
         }
         return nil
     }
@@ -131,19 +140,25 @@ public enum LinuxAuth {
         }
         if body.startsWith("authentication failure;") {
             // authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4  user=root
-            let f = keyValues(body.dropFirst("authentication failure;".count))
-            var a: [String: JSONValue] = ["service": .string(pamService), "reason": "authentication failure"]
-            for k in ["logname", "uid", "euid", "tty", "ruser", "rhost"] where !(f[k] ?? "").isEmpty {
-                a[k] = .string(f[k]!)
-            }
-            let user = f["user"].flatMap { $0.isEmpty ? nil : $0 }
-            return meaning("auth.logon_failed", user, f["rhost"], nil, a)
+            return pamFailure(body.dropFirst("authentication failure;".count), service: pamService, more: nil)
         }
         if let rest = body.after("password changed for ") {
             return meaning("account.change", String(rest.prefix { $0 != " " }), nil, nil,
                            ["action": "password changed", "service": .string(pamService)])
         }
         return nil
+    }
+
+    /// PAM's record of a refused password: `auth.pam_failure` (see the note on counting above).
+    static func pamFailure(_ fields: Substring, service: String, more: Int?) -> AuthMeaning {
+        let f = keyValues(fields)
+        var a: [String: JSONValue] = ["service": .string(service), "reason": "authentication failure"]
+        for k in ["logname", "uid", "euid", "tty", "ruser", "rhost"] where !(f[k] ?? "").isEmpty {
+            a[k] = .string(f[k]!)
+        }
+        if let more { a["more"] = .int(Int64(more)) }
+        let user = f["user"].flatMap { $0.isEmpty ? nil : $0 }
+        return meaning("auth.pam_failure", user, f["rhost"], nil, a)
     }
 
     /// `key=value` pairs separated by spaces (values may be empty).

@@ -47,6 +47,18 @@ public struct SyslogRecord: Hashable, Sendable {
 
 /// Parses one syslog line (without its newline). Pure: bytes in, a record or nil out.
 public enum SyslogParser {
+    /// rsyslog's reduction of repeated lines, `message repeated 5 times: [ Failed password for root from … ssh2]`:
+    /// the count and the message repeated (the line before it said it once more). Nil for any other message.
+    public static func repeated(_ message: String) -> (count: Int, message: String)? {
+        guard message.hasPrefix("message repeated "), let times = message.range(of: " times: [") else { return nil }
+        let number = message[message.index(message.startIndex, offsetBy: 17)..<times.lowerBound]
+        guard !number.isEmpty, number.count <= 9, number.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(number), n > 0,
+              message.hasSuffix("]") else { return nil }
+        var inner = message[times.upperBound..<message.index(before: message.endIndex)]
+        if inner.first == " " { inner = inner.dropFirst() }
+        return inner.isEmpty ? nil : (n, String(inner))
+    }
+
     /// The month of a BSD (3164) line, without parsing the rest: for year inference before the real pass.
     public static func bsdMonth(_ line: UnsafeBufferPointer<UInt8>) -> Int? {
         var c = TimeParser.Cursor(line)

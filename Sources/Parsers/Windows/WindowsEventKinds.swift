@@ -74,12 +74,14 @@ public enum WindowsEventKinds {
     }
 
     /// Kerberos and NTLM events say in their `Status` field whether the attempt failed (4768 with 0x6: no such
-    /// user; 0x18: wrong password): a failure is `auth.logon_failed`, as a password spray reads.
+    /// user; 0x18: wrong password): a Kerberos failure is `auth.logon_failed`, as a password spray reads. A failed NTLM
+    /// check (4776) is `auth.credential_validation_failed`: on the computer where the logon failed a 4625 of the same
+    /// attempt follows it, and the collectors make it the attempt only when none does (`FailedAttempts.windows`).
     public static func refine(_ kind: String, status: String?) -> String {
         switch kind {
         case "auth.kerberos_tgt", "auth.kerberos_service_ticket", "auth.credential_validation":
             guard let status, !status.isEmpty, status != "0x0", status != "0x00000000", status != "0" else { return kind }
-            return "auth.logon_failed"
+            return kind == "auth.credential_validation" ? "auth.credential_validation_failed" : "auth.logon_failed"
         default:
             return kind
         }
