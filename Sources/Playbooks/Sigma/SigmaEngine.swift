@@ -123,6 +123,15 @@ struct EventView {
         fields = f
     }
 
+    /// Sigma's log sources beyond Windows (`GenericSources`): the event under its channel, with its fields by the names
+    /// SigmaHQ's Linux, web and network rules use.
+    init(generic e: Event, channel: String) {
+        event = e
+        eventID = nil
+        self.channel = channel
+        fields = GenericSources.fields(e, channel: channel)
+    }
+
     /// Adds a field the event does not carry itself (what a playbook learned about it, such as its causal chain).
     mutating func set(_ name: String, _ values: [String]) {
         fields[name.lowercased()] = values
@@ -226,17 +235,26 @@ public final class SigmaEngine: @unchecked Sendable {
 
     private let assets: [String: Asset]
     private var normalizedRules = false
+    private var genericRules = false
 
     public init(rules all: [SigmaRule], assets: [Asset] = []) {
         self.assets = Dictionary(assets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var kept: [SigmaRule] = []
         for r in all {
+            let generic = GenericSources.sources(r.logsource)
+            if case .success(let g)? = generic, let known = g.fields,
+               let missing = Self.fields(of: r).first(where: { !known.contains($0) }) {
+                unmapped.append((r, "field \(missing) is not in Jikocho's events for this logsource (they give: "
+                                 + known.sorted().joined(separator: ", ") + ")"))
+                continue
+            }
             switch LogsourceMapping.sources(r.logsource) {
             case .failure(let e): unmapped.append((r, e.reason))
             case .success(let sources):
                 let i = kept.count
                 kept.append(r)
                 if r.logsource.product == "jikocho" { normalizedRules = true }
+                if generic != nil { genericRules = true }
                 for s in sources {
                     if s.channels.isEmpty {
                         anyChannel.append((i, s))
@@ -256,6 +274,20 @@ public final class SigmaEngine: @unchecked Sendable {
         compiled = kept.map(CompiledRule.init)
     }
 
+    /// The fields a rule's searches name (lower case; keywords name none).
+    static func fields(of r: SigmaRule) -> [String] {
+        var out: [String] = []
+        for (_, search) in r.searches.sorted(by: { $0.key < $1.key }) {
+            switch search {
+            case .all(let tests): out += tests.map(\.field)
+            case .any(let maps): out += maps.flatMap { $0.map(\.field) }
+            case .keywords: break
+            }
+        }
+        var seen = Set<String>()
+        return out.filter { !$0.isEmpty }.map { $0.lowercased() }.filter { seen.insert($0).inserted }
+    }
+
     /// Candidates and their literal index per (channel, event id), built when first needed.
     private var buckets: [String: BucketIndex] = [:]
     private let lock = NSLock()
@@ -270,6 +302,8 @@ public final class SigmaEngine: @unchecked Sendable {
         var candidates: [(rule: Int, source: LogsourceMapping.Source)] = anyChannel
         if let byID = byChannelAndID[channel], let id = eventID, let c = byID[id] { candidates += c }
         if let c = byChannel[channel] { candidates += c }
+        // `linux:*`, `zeek:*`: a logsource of every channel of a family.
+        if let colon = channel.firstIndex(of: ":"), let c = byChannel[channel[..<colon] + ":*"] { candidates += c }
         candidates.sort { $0.rule < $1.rule }
         let b = BucketIndex(candidates: candidates, rules: rules)
         buckets[key] = b
@@ -340,6 +374,10 @@ public final class SigmaEngine: @unchecked Sendable {
         var out: [SigmaMatch] = []
         var done = Set<Int>()
         if var view = EventView(e) { run(&view, &out, &done, &scratch) }
+        if genericRules, let channel = GenericSources.channel(e) {
+            var view = EventView(generic: e, channel: channel)
+            run(&view, &out, &done, &scratch)
+        }
         if normalizedRules {
             var view = EventView(normalized: e, assets: assets)
             run(&view, &out, &done, &scratch)

@@ -116,9 +116,10 @@ struct LogsourceMapping {
             }
             return .success([Source(channels: Set(domains.map { "jikocho:" + $0 }), eventIDs: nil)])
         }
+        if let generic = GenericSources.sources(ls) { return generic.map(\.sources) }
         guard ls.product == "windows" else {
             return .failure(SigmaMappingError(reason: "logsource product \(ls.product ?? "(none)") is not mapped to "
-                                              + "Jikocho's events yet (Windows rules run)"))
+                                              + "Jikocho's events yet (mapped: windows, linux, zeek, apache, nginx, iis; categories webserver, proxy, dns, firewall)"))
         }
         var byCategory: [Source]?
         var byService: [Source]?
