@@ -45,7 +45,7 @@ struct PlaybooksCommand: ParsableCommand {
                 let path = URL(fileURLWithPath: name).standardizedFileURL.path
                 let root = lib.sources.map { URL(fileURLWithPath: $0.folder).standardizedFileURL.path }
                     .first { path == $0 || path.hasPrefix($0 + "/") } ?? (Shipped.isDirectory(name) ? name : nil)
-                let one = PlaybookLoader.load(paths: [name], root: root)
+                let one = PlaybookLoader.load(paths: [root == nil ? name : path], root: root)
                 books += one.playbooks
                 problems += one.problems
             }
