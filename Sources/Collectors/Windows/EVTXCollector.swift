@@ -8,7 +8,7 @@ import Parsers
 public struct EVTXCollector: Collector {
     public static let name = "windows/evtx"
     // 2: one failed logon one auth.logon_failed (a 4776 followed by the 4625 of the same attempt is
-    // auth.credential_validation_failed, linked to it)
+    // auth.credential_validation_failed, linked to it); records of a chunk the file ends inside marked partial_chunk
     public static let version = "2"
 
     public init() {}
@@ -39,6 +39,7 @@ public struct EVTXCollector: Collector {
         var live = Set<UInt64>()
         var kinds = KindCache()
         var pending: [(UInt64, Event)] = []
+        var partial = 0
         let host = source.options["host"]
         var attempts = FailedAttempts(FailedAttempts.windows)
         let emit: (Event) throws -> Void = { try sink.emit($0) }
@@ -66,6 +67,7 @@ public struct EVTXCollector: Collector {
                     }
                 } else {
                     live.insert(record.recordID)
+                    if record.inPartialChunk { partial += 1 }
                     try attempts.offer(event, emit: emit)
                 }
             }
@@ -79,6 +81,11 @@ public struct EVTXCollector: Collector {
         if recovered > 0 {
             try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "file",
                                            text: "\(recovered) record(s) recovered from unused chunk space (marked recovered: true)"))
+        }
+        if partial > 0 {
+            // Readers that take whole chunks only (python-evtx) do not count these: say so, so counts can be reconciled.
+            try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "file",
+                                           text: "\(partial) record(s) read from the chunk the file ends inside (marked partial_chunk: true)"))
         }
     }
 
@@ -160,6 +167,7 @@ public struct EVTXCollector: Collector {
             put("user_data_name", f.userDataName)
         }
         if record.recovered { a["recovered"] = .bool(true) }
+        if record.inPartialChunk { a["partial_chunk"] = .bool(true) }
         if failed { a["outcome"] = "failure" }
 
         // Who and from where, for the kinds that have them.

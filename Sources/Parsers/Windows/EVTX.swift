@@ -101,6 +101,9 @@ public enum EVTX {
         public var body: [BXContent]
         /// Found in the chunk's unused space (beyond the free-space offset) rather than among its live records.
         public var recovered: Bool
+        /// In a chunk the file ends inside (a copy cut short): a record that is there, which readers that take only
+        /// whole chunks (python-evtx) do not see.
+        public var inPartialChunk = false
     }
 
     /// What reading a chunk turns up, in chunk order.
@@ -213,9 +216,12 @@ public enum EVTX {
                 if !ch.dataChecksumValid {
                     try visit(.problem(offset: base + 52, "chunk \(index): records checksum does not match (records changed or damaged after writing)"))
                 }
+                let partial = chunk.count < chunkSize
                 try readChunk(chunk, header: ch, recoverSlack: recoverSlack) { item in
                     switch item {
-                    case .record(let r): try visit(.record(chunk: index, r))
+                    case .record(var r):
+                        r.inPartialChunk = partial
+                        try visit(.record(chunk: index, r))
                     case .problem(let at, let text): try visit(.problem(offset: base + at, "chunk \(index): \(text)"))
                     }
                 }
