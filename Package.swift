@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "JikochoModelTests", dependencies: ["JikochoModel"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["Golden"]),
-        .testTarget(name: "CollectorsTests", dependencies: ["Collectors", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "CollectorsTests", dependencies: ["Collectors", "TestSupport", "Exercises"], exclude: ["Golden"]),
         .testTarget(name: "EvidenceStoreTests", dependencies: ["EvidenceStore", "Collectors", "TestSupport",
                                                                .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TimelineTests", dependencies: ["Timeline", "EvidenceStore", "Exercises", .product(name: "Yams", package: "Yams"), "Collectors", "TestSupport",

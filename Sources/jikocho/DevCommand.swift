@@ -10,7 +10,19 @@ import JikochoModel
 struct DevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev", abstract: "Tools for Jikocho's own tests and benchmarks.", shouldDisplay: false,
-        subcommands: [Synthesize.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self])
+        subcommands: [Synthesize.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self,
+                      BACnetRefusalsCommand.self])
+
+    /// Writes the capture that BACnet's refusals are checked against Wireshark with.
+    struct BACnetRefusalsCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bacnet-refusals",
+            abstract: "Write a capture of every BACnet confirmed service answered by Error, Reject and Abort.")
+
+        @Argument(help: "The capture to write.") var path: String
+
+        func run() throws { print("\(try BACnetRefusals.write(to: path)) frames") }
+    }
 
     /// Prints docs/cli.md.
     struct CLIReferenceCommand: ParsableCommand {
