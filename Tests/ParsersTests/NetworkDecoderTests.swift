@@ -121,11 +121,22 @@ struct NetworkDecoderTests {
         // C_SC_NA_1 act, CA 10, IOA 2, SCO on
         let command: [UInt8] = [0x68, 14, 0, 0, 0, 0, 45, 1, 6, 0, 10, 0, 2, 0, 0, 1]
         let measured: [UInt8] = [0x68, 18, 2, 0, 2, 0, 13, 1, 3, 0, 10, 0, 7, 0, 0] + le32(Float(3.5).bitPattern) + [0]
-        let stream: [(Bool, [UInt8])] = [(true, startdt), (true, command), (false, measured)]
+        // Its confirmation (actcon, positive), from the station.
+        let confirmation: [UInt8] = [0x68, 14, 4, 0, 2, 0, 45, 1, 7, 0, 10, 0, 2, 0, 0, 1]
+        let stream: [(Bool, [UInt8])] = [(true, startdt), (true, command), (false, measured), (false, confirmation)]
         let r = Self.run({ IEC104Decoder() }, stream, feeding)
         #expect(r.warnings.isEmpty, "\(r.warnings)")
-        #expect(r.messages.map(\.kind) == ["ics.iec104.startdt", "ics.iec104.single_command", "ics.iec104.monitor"])
-        #expect(r.messages[2].summary == "IEC 104 M_ME_NC_1 spont CA 10 IOA 7 = 3.5")
+        // The command waits for its confirmation and takes its outcome; the confirmation names it and is no command.
+        #expect(r.messages.map(\.kind) == ["ics.iec104.startdt", "ics.iec104.monitor", "ics.iec104.single_command",
+                                           "ics.iec104.single_command"])
+        #expect(r.messages[1].summary == "IEC 104 M_ME_NC_1 spont CA 10 IOA 7 = 3.5")
+        let (cmd, con) = (r.messages[2], r.messages[3])
+        #expect(cmd.fields["outcome"] == "ok" && cmd.fields["response_packet"] != nil && cmd.fields["control"] != nil)
+        #expect(con.fields["command_packet"] != nil && con.fields["control"] == nil)
+        // Without one, the command leaves at the end of the flow, unanswered.
+        let lone = Self.run({ IEC104Decoder() }, [(true, startdt), (true, command)], feeding)
+        #expect(lone.messages.map(\.kind) == ["ics.iec104.startdt", "ics.iec104.single_command"])
+        #expect(lone.messages.last?.fields["outcome"] == "no_response")
     }
 
     @Test(arguments: Feeding.allCases)

@@ -51,6 +51,22 @@ import Testing
                           messages, start: start)
     }
 
+    /// IEC 104: reset-process commands (C_RP_NA_1) from a master, each answered by a negative confirmation.
+    static func iec104(_ pcap: inout PcapBuilder, _ n: Int, start: UInt32) {
+        var messages: [(fromClient: Bool, bytes: [UInt8])] = []
+        func iFrame(_ tx: Int, _ rx: Int, _ asdu: [UInt8]) -> [UInt8] {
+            [0x68, UInt8(4 + asdu.count)] + le16(UInt16(tx << 1)) + le16(UInt16(rx << 1)) + asdu
+        }
+        for i in 0..<n {
+            let act: [UInt8] = [105, 0x01, 6, 0, 0x01, 0x00, 0, 0, 0, 1]
+            let con: [UInt8] = [105, 0x01, 7 | 0x40, 0, 0x01, 0x00, 0, 0, 0, 1]
+            messages.append((true, iFrame(i, i, act)))
+            messages.append((false, iFrame(i, i + 1, con)))
+        }
+        pcap.conversation(PcapBuilder.Host([10, 30, 9, 88], 50200, mac: 11), PcapBuilder.Host([10, 30, 2, 7], 2404, mac: 8),
+                          messages, start: start)
+    }
+
     func fixture(_ label: String, _ build: (inout PcapBuilder) -> Void) throws -> FixtureCase {
         var pcap = PcapBuilder()
         build(&pcap)
@@ -82,6 +98,24 @@ import Testing
         let outcome = try f.run(Self.name)
         #expect(outcome.findings.count == 1 && outcome.findings.first?.0.summary.contains("to rtu-7") == true,
                 "\(outcome.findings.map(\.0.summary))")
+    }
+
+    /// IEC 104's refusal is the station's own message: joined to the command it answers, the command is refused
+    /// (negative) and the confirmation is not a command of the station's.
+    @Test func iec104ResetsRefusedByNegativeConfirmation() throws {
+        let f = try fixture("iec104-guess") { Self.iec104(&$0, 6, start: 1_700_000_000) }
+        let resets = try f.c.events(EventQuery(kinds: ["ics.iec104.reset_process"]))
+        let commands = resets.filter { $0.event.attributes["control"] != nil }
+        let answers = resets.filter { $0.event.attributes["command_packet"] != nil }
+        #expect(commands.count == 6 && answers.count == 6, "\(resets.map(\.event.message))")
+        for c in commands {
+            #expect(c.event.attributes["outcome"] == "negative" && c.event.src.ip == "10.30.9.88", "\(c.event.message)")
+        }
+        for a in answers { #expect(a.event.src.ip == "10.30.2.7" && a.event.attributes["outcome"] == "negative") }
+        let outcome = try f.run(Self.name)
+        #expect(outcome.findings.count == 1, "\(outcome.findings.map(\.0.summary))")
+        let summary = outcome.findings.first?.0.summary ?? ""
+        #expect(summary.hasPrefix("6 device-control commands from 10.30.9.88 to rtu-7"), "\(summary)")
     }
 
     /// Four refusals are a typo, not a guess; ten accepted restarts from the engineering workstation are work.

@@ -249,13 +249,34 @@ public enum IEC104 {
 }
 
 /// The IEC 104 decoder of one flow: one message per APDU; monitor data, S-frames and test frames are routine.
+///
+/// A command's activation (cause 6) waits for its confirmation (cause 7, from the other station, same type, common
+/// address and first IOA) and takes its outcome from it, as a request takes its answer's in the other protocols: a
+/// negative confirmation makes the command `negative`, none at all `no_response`. The confirmation stays a message of
+/// its own, naming the command's packet (`command_packet`), and is not itself a command.
 public final class IEC104Decoder: FlowDecoder {
     public let protocolName = "iec104"
     var framer = DuplexFramer(maxFrame: 255, length: IEC104.frameLength)
     var budget = WarningBudget()
+    /// Activations waiting for their confirmation, oldest first: key, from which side, the message.
+    var waiting: [(key: String, fromClient: Bool, message: NetMessage)] = []
+    static let maxWaiting = 64
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {
+        for w in waiting { out.messages.append(Self.unanswered(w.message)) }
+        waiting = []
         budget.finish(&out, ctx.packet, "IEC 104")
+    }
+
+    static func unanswered(_ m: NetMessage) -> NetMessage {
+        var m = m
+        m.fields["outcome"] = "no_response"
+        return m
+    }
+
+    /// The key that joins a command's activation and its confirmation.
+    static func commandKey(_ a: IEC104.APDU) -> String {
+        "\(a.typeID ?? 0)/\(a.commonAddress)/\(a.objects.first?.ioa ?? -1)"
     }
 
     public init() {}
@@ -354,9 +375,27 @@ public final class IEC104Decoder: FlowDecoder {
             // Measurements and their acknowledgements are the routine; commands are kept.
             if action == "monitor" {
                 key = routine
+            } else if a.cause == 7 || a.cause == 10,
+                      let i = waiting.firstIndex(where: { $0.key == Self.commandKey(a) && $0.fromClient != ctx.fromClient }) {
+                // The confirmation of a waiting activation: the command takes its outcome, and leaves.
+                var command = waiting.remove(at: i).message
+                command.fields["outcome"] = .string(a.negative ? "negative" : "ok")
+                command.fields["response_packet"] = .int(Int64(ctx.packet))
+                command.messages += 1
+                command.fields["messages"] = .int(Int64(command.messages))
+                if a.negative { command.summary += " → NEGATIVE confirmation" }
+                out.messages.append(command)
+                f["command_packet"] = .int(Int64(command.packet))
             }
         }
-        out.messages.append(NetMessage(time: ctx.time, packet: ctx.packet, domain: .ot, kind: kind, src: ctx.src, dst: ctx.dst,
-                                       summary: summary, fields: f, routineKey: key, valueHash: valueHash))
+        let message = NetMessage(time: ctx.time, packet: ctx.packet, domain: .ot, kind: kind, src: ctx.src, dst: ctx.dst,
+                                 summary: summary, fields: f, routineKey: key, valueHash: valueHash)
+        if a.format == "I", a.cause == 6, IEC104.action(a.typeID ?? 0) != "monitor" {
+            // An activation: held until its confirmation (bounded: the oldest leaves unanswered).
+            waiting.append((Self.commandKey(a), ctx.fromClient, message))
+            if waiting.count > Self.maxWaiting { out.messages.append(Self.unanswered(waiting.removeFirst().message)) }
+            return
+        }
+        out.messages.append(message)
     }
 }

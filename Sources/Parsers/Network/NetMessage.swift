@@ -47,8 +47,9 @@ public struct NetMessage: Sendable {
         self.summary = summary
         self.fields = fields
         self.fields["messages"] = .int(Int64(messages))
-        // Commands carry the control facts too (no points): what reasons on them needs no protocol's kind names.
-        if self.fields["control"] == nil, ControlPoint.isCommand(kind: kind) {
+        // Commands carry the control facts too (no points): what reasons on them needs no protocol's kind names. An
+        // answer a decoder keeps as a message of its own (naming its command's packet) is not a command.
+        if self.fields["control"] == nil, self.fields["command_packet"] == nil, ControlPoint.isCommand(kind: kind) {
             self.fields["control"] = .object(["action": "command"])
         }
         self.routineKey = routineKey
