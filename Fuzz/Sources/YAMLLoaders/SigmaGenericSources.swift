@@ -1,0 +1,1 @@
+../../../Sources/Playbooks/Sigma/SigmaGenericSources.swift
