@@ -138,4 +138,23 @@ import Testing
         let committed = try? String(contentsOf: TestPaths.repoRoot.appendingPathComponent("docs/cli.md"), encoding: .utf8)
         #expect(committed == r.stdout, "docs/cli.md is stale: run `make docs`")
     }
+
+    /// The README and every page of docs/ link only to files that exist (the README is installed beside docs/).
+    @Test func everyLinkOfTheDocsResolves() throws {
+        let root = TestPaths.repoRoot
+        let pages = ["README.md"] + (try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path))
+            .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 }
+        #expect(pages.count >= 10)
+        let link = try NSRegularExpression(pattern: #"\]\(([^)#\s]+)(#[^)]*)?\)"#)
+        for page in pages {
+            let text = try String(contentsOf: root.appendingPathComponent(page), encoding: .utf8)
+            for m in link.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                guard let r = Range(m.range(at: 1), in: text) else { continue }
+                let target = String(text[r])
+                if target.hasPrefix("http") { continue }
+                let path = root.appendingPathComponent(page).deletingLastPathComponent().appendingPathComponent(target).standardizedFileURL.path
+                #expect(FileManager.default.fileExists(atPath: path), "\(page) links to \(target), which does not exist")
+            }
+        }
+    }
 }
