@@ -20,6 +20,7 @@ public struct PlaybookProblem: Error, Sendable, CustomStringConvertible {
 /// parameters:
 ///   window: {type: duration, default: 30m}
 /// preconditions: [auth.logon, ics.modbus.write, process.setpoint_change]   # event kinds the evidence must have
+///                                                   # (`inventory`: the case must hold the site's asset inventory)
 /// steps:
 ///   - id: logon
 ///     match: {kind: auth.logon, asset_role: hmi, logon_type: "10"}
@@ -92,6 +93,8 @@ public struct Playbook: Sendable {
     public var attack: [String]
     public var parameters: [Parameter]
     public var preconditions: [String]
+    /// The precondition that asks for the site's asset inventory rather than events of a kind.
+    public static let inventoryPrecondition = "inventory"
     public var steps: [Step]
     public var rootCause: String
     public var severity: Finding.Severity

@@ -49,8 +49,17 @@ public struct PlaybookRunner {
 
     public func run(_ pb: Playbook) throws -> PlaybookOutcome {
         var gaps: [String] = []
-        for k in pb.preconditions where try c.events(EventQuery(kinds: [k], limit: 1)).isEmpty {
-            gaps.append("no \(k) events in the case: \(pb.name) cannot conclude without them")
+        for k in pb.preconditions {
+            if k == Playbook.inventoryPrecondition {
+                // Playbooks that tell allowed hosts from the others by their roles: without an inventory every host's
+                // role is unknown, and every HMI would look like an intruder.
+                if assets.isEmpty {
+                    gaps.append("no asset inventory in the case: \(pb.name) tells allowed hosts from others by their roles "
+                                + "and cannot conclude without one (import the site's inventory with --assets)")
+                }
+            } else if try c.events(EventQuery(kinds: [k], limit: 1)).isEmpty {
+                gaps.append("no \(k) events in the case: \(pb.name) cannot conclude without them")
+            }
         }
         guard gaps.isEmpty, let first = pb.steps.first else {
             return PlaybookOutcome(playbook: pb.name, findings: [], gaps: gaps)

@@ -128,7 +128,7 @@ public struct ReportBuilder {
         let playbookRun = try c.lastPlaybookRun()
         var conclusion = try conclude(primary: primary, told: reportChain, chains: chains, findings: findings,
                                       serious: serious.map(\.0), clocks: clockInfos, ranPlaybooks: playbookRun.map { !$0.results.isEmpty } ?? false,
-                                      builder: builder)
+                                      hasInventory: !assetList.isEmpty, builder: builder)
         conclusion.clockOffsets = clockInfos.filter { !$0.correction.isNone }.map {
             ($0.name, Double($0.correction.offsetNanos) / 1e9, $0.uncertaintyNanos.map { Double($0) / 1e9 })
         }
@@ -382,7 +382,8 @@ public struct ReportBuilder {
     }
 
     func conclude(primary: CausalChain?, told: ReportChain?, chains: [CausalChain], findings: [ReportFinding],
-                  serious: [Finding], clocks: [ClockInfo], ranPlaybooks: Bool, builder: ChainBuilder) throws -> Conclusion
+                  serious: [Finding], clocks: [ClockInfo], ranPlaybooks: Bool, hasInventory: Bool = true,
+                  builder: ChainBuilder) throws -> Conclusion
     {
         if let told {
             var reasons: [String] = []
@@ -523,8 +524,15 @@ public struct ReportBuilder {
                               rootCause: text, confidence: "low", reasons: reasons, clockOffsets: [], techniques: [])
         }
         text += ". No playbook found an attack."
+        if !hasInventory {
+            // Without the site's inventory no write can be traced to a tag and no host told allowed or not: the
+            // absence of a chain says little.
+            reasons.append("The case has no asset inventory: no write could be traced to a process tag, and the "
+                           + "playbooks that tell allowed hosts from others by their roles could not look.")
+        }
         return Conclusion(cyberCause: false, verdict: "No evidence of a cyber cause",
-                          rootCause: text, confidence: "medium", reasons: reasons, clockOffsets: [], techniques: [])
+                          rootCause: text, confidence: hasInventory ? "medium" : "low", reasons: reasons, clockOffsets: [],
+                          techniques: [])
     }
 
     /// The case's physical effects, the one a reader should see first first (then earlier before later).
@@ -721,6 +729,11 @@ public struct ReportBuilder {
             out.append(Gap(area: "ingest", text: "Collectors gave \(n) warning\(n == 1 ? "" : "s") "
                            + "(\(warned.prefix(4).map { "\($0.name): \($0.warnings)" }.joined(separator: ", "))): "
                            + "records they could not read fully; see `jikocho ingest --show-warnings`."))
+        }
+        if assets.isEmpty {
+            out.append(Gap(area: "inventory", text: "The case has no asset inventory: hosts' roles and the historian's tag "
+                           + "maps are unknown, so no controller write can be traced to a process tag and role-based "
+                           + "playbooks could not look (import the site's inventory with --assets)."))
         }
         // Playbooks.
         if let run = playbookRun, !run.results.isEmpty {

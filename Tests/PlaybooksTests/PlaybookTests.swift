@@ -126,6 +126,12 @@ import Testing
         for o in try c.add(paths: [TestPaths.dataset("pcaps/ics/bacnet_services_icsnpp.pcap")]) {
             if case .added(let item) = o { _ = try c.ingest(item) }
         }
+        // Without the site's inventory every host's role is unknown: the playbook says it cannot look.
+        let blind = try PlaybookRunner(c).run(pb)
+        #expect(blind.findings.isEmpty && blind.gaps.contains { $0.contains("no asset inventory") }, "\(blind.gaps)")
+        // With one that does not name the sender, its commands are from a host not allowed to send them.
+        try c.importAssets([Asset(name: "bms-1", role: .plc, addresses: ["192.168.0.24"])],
+                           file: "assets.yaml", sha256: String(repeating: "0", count: 64))
         let out = try PlaybookRunner(c).run(pb)
         #expect(!out.findings.isEmpty)
         let senders = Set(try out.findings.flatMap { f in try c.events(EventQuery()).filter { f.finding.eventIDs.contains($0.id) } }
@@ -133,7 +139,8 @@ import Testing
         #expect(senders == ["192.168.0.50"])
         #expect(out.findings.allSatisfy { $0.finding.summary.contains("its role: unknown") })
         // Once the inventory names that host as the engineering workstation, the same commands are its job.
-        try c.importAssets([Asset(name: "ews-1", role: .engineeringWorkstation, addresses: ["192.168.0.50"])],
+        try c.importAssets([Asset(name: "bms-1", role: .plc, addresses: ["192.168.0.24"]),
+                            Asset(name: "ews-1", role: .engineeringWorkstation, addresses: ["192.168.0.50"])],
                            file: "assets.yaml", sha256: String(repeating: "0", count: 64))
         #expect(try PlaybookRunner(c).run(pb).findings.isEmpty)
     }
@@ -151,6 +158,10 @@ import Testing
             if case .added(let item) = o { _ = try c.ingest(item) }
         }
         let writes = try c.events(EventQuery(kinds: ["ics.modbus.write"])).count
+        // No inventory: no way to tell the HMI from an intruder, so no finding, and a gap that says why.
+        #expect(try PlaybookRunner(c).run(pb).gaps.contains { $0.contains("no asset inventory") })
+        try c.importAssets([Asset(name: "plc-9", role: .plc, addresses: ["10.255.255.9"])],
+                           file: "assets.yaml", sha256: String(repeating: "0", count: 64))
         let out = try PlaybookRunner(c).run(pb)
         #expect(writes > 0 && out.findings.count == writes)
         #expect(out.findings.allSatisfy { $0.finding.summary.contains("role: unknown") })

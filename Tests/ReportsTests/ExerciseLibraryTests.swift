@@ -119,4 +119,30 @@ import Timeline
         #expect(report.conclusion.confidence == "low" && !report.conclusion.rootCause.contains("No playbook found an attack"))
         #expect(report.gaps.contains { $0.area == "playbook" && $0.text.contains("No playbooks have been run") })
     }
+
+    /// The false alarm without the site's inventory: every host's role is unknown, so the playbooks that tell allowed
+    /// hosts from others say they could not look instead of calling the HMI's own writes an attack, and the report
+    /// does not clear the case with confidence.
+    @Test func withoutTheInventoryRoleBasedPlaybooksDoNotAccuseTheHMI() throws {
+        let name = LiftStationFalseAlarmExercise.name
+        let folder = TestPaths.repoRoot.appendingPathComponent("Evidence/\(name)").path
+        let tmp = TempDir("noinventory-\(name)")
+        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: name, examiner: "test")
+        for outcome in try c.add(paths: [folder]) {
+            if case .added(let item) = outcome, item.name != "assets.yaml" { _ = try c.ingest(item) }
+        }
+        let root = TestPaths.repoRoot.appendingPathComponent("Playbooks").path
+        let outcome = try Investigation.analyse(c, playbooks: root)
+        #expect(outcome.findings.isEmpty, "\(outcome.findings)")
+        let gaps = outcome.playbooks.flatMap(\.gaps)
+        for pb in ["ICS.Network.UnexpectedControllerWrite", "ICS.Controller.UnauthorizedStateOrLogicChange"] {
+            #expect(gaps.contains { $0.contains("no asset inventory") && $0.contains(pb) }, "\(gaps)")
+        }
+        var builder = ReportBuilder(c)
+        builder.verify = false
+        let report = try builder.build()
+        #expect(report.conclusion.cyberCause == false && report.conclusion.confidence == "low", "\(report.conclusion)")
+        #expect(report.conclusion.reasons.contains { $0.contains("no asset inventory") })
+        #expect(report.gaps.contains { $0.area == "inventory" })
+    }
 }
