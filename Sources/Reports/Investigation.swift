@@ -13,16 +13,11 @@ public enum Investigation {
         public var playbooks: [PlaybookRunResult]
         public var findings: [Finding.Severity: Int]
         public var chains: [CausalChain]
-        public var playbookProblems: [String]
     }
 
-    /// `playbooks`: the folder of shipped playbooks, or nil to run none.
+    /// `playbooks`: a folder of playbooks (those that load run), or nil to run none.
     public static func analyse(_ c: Case, playbooks root: String?) throws -> Outcome {
-        guard let root else { return try analyse(c, running: []) }
-        let (books, loadProblems) = PlaybookLoader.load(paths: [root], root: root)
-        var outcome = try analyse(c, running: books)
-        outcome.playbookProblems = loadProblems.map(\.description)
-        return outcome
+        try analyse(c, running: root.map { PlaybookLoader.load(paths: [$0], root: $0).playbooks } ?? [])
     }
 
     /// Estimates and applies the clocks, runs `books` (none: no playbook run is recorded) and stores the chains.
@@ -44,7 +39,6 @@ public enum Investigation {
                                       summary: chain.summary, eventIDs: chain.steps.map(\.event.id), createdAt: .now),
                               detail: chain.json(context))
         }
-        return Outcome(clocks: estimation, playbooks: results, findings: bySeverity, chains: chains,
-                       playbookProblems: [])
+        return Outcome(clocks: estimation, playbooks: results, findings: bySeverity, chains: chains)
     }
 }

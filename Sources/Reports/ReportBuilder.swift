@@ -382,7 +382,7 @@ public struct ReportBuilder {
     }
 
     func conclude(primary: CausalChain?, told: ReportChain?, chains: [CausalChain], findings: [ReportFinding],
-                  serious: [Finding], clocks: [ClockInfo], ranPlaybooks: Bool, hasInventory: Bool = true,
+                  serious: [Finding], clocks: [ClockInfo], ranPlaybooks: Bool, hasInventory: Bool,
                   builder: ChainBuilder) throws -> Conclusion
     {
         if let told {

@@ -141,11 +141,16 @@ struct ExerciseCommand: ParsableCommand {
         where FileManager.default.fileExists(atPath: candidate + "/scenario.yaml") {
             return candidate
         }
-        let names = shipped.flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) }?
-            .filter { FileManager.default.fileExists(atPath: "\(shipped!)/\($0)/scenario.yaml") }.sorted() ?? []
+        let names = exerciseFolders(in: shipped).map { ($0 as NSString).lastPathComponent }
         throw CaseError(.notFound, "no exercise \(s)",
                         hint: names.isEmpty ? "give a folder with scenario.yaml (no shipped exercises were found beside the binary)"
                                             : "give a folder with scenario.yaml, or one of \(names.joined(separator: ", "))")
+    }
+
+    /// The exercises in a folder (its subfolders with a scenario.yaml), sorted; none for nil.
+    static func exerciseFolders(in dir: String?) -> [String] {
+        guard let dir, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+        return names.sorted().map { dir + "/" + $0 }.filter { FileManager.default.fileExists(atPath: $0 + "/scenario.yaml") }
     }
 
     /// The key of the exercise the case was made from.
@@ -159,9 +164,8 @@ struct ExerciseCommand: ParsableCommand {
         }
         let hashes = Set(items.map(\.sha256))
         let fm = FileManager.default
-        for name in (exercises.flatMap { try? fm.contentsOfDirectory(atPath: $0) } ?? []).sorted() {
-            let folder = exercises! + "/" + name
-            guard fm.fileExists(atPath: folder + "/scenario.yaml"), let walker = fm.enumerator(atPath: folder) else { continue }
+        for folder in exerciseFolders(in: exercises) {
+            guard let walker = fm.enumerator(atPath: folder) else { continue }
             for case let rel as String in walker where rel != "scenario.yaml" {
                 guard let data = fm.contents(atPath: folder + "/" + rel) else { continue }
                 let digest = sha256Hex(data)

@@ -13,9 +13,14 @@ struct PlaybookOptions: ParsableArguments {
     @Flag(help: "Run only the --playbooks and JIKOCHO_PLAYBOOKS folders, not the shipped playbooks.")
     var noShippedPlaybooks = false
 
+    /// The library as these options ask for it (an error only for a folder that does not exist).
+    func load() throws -> PlaybookLibrary {
+        try PlaybookLibrary.load(folders: folders, shipped: !noShippedPlaybooks)
+    }
+
     /// The library, or an error when no playbook can be used (none found, or mistakes in them).
     func library() throws -> PlaybookLibrary {
-        let lib = try PlaybookLibrary.load(folders: folders, shipped: !noShippedPlaybooks)
+        let lib = try load()
         if let refusal = lib.refusal { throw refusal }
         return lib
     }
@@ -37,7 +42,7 @@ struct PlaybooksCommand: ParsableCommand {
     func run() throws {
         var books: [Playbook] = []
         var problems: [PlaybookProblem] = []
-        let lib = try PlaybookLibrary.load(folders: library.folders, shipped: !library.noShippedPlaybooks)
+        let lib = try library.load()
         if action == "check", !names.isEmpty {
             // Each file is named and finds its Sigma rules under the library folder it is in, else under the folder
             // given (a site's own library).
@@ -103,7 +108,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         // Every playbook of the library, or the ones named: a library that cannot be used is refused only when it
         // is what runs (findings from a part of it would read as the whole).
-        let lib = try PlaybookLibrary.load(folders: library.folders, shipped: !library.noShippedPlaybooks)
+        let lib = try library.load()
         if playbooks.isEmpty, let refusal = lib.refusal { throw refusal }
         for line in lib.summary { Output.err(line) }
         for p in lib.problems where !playbooks.isEmpty { Output.err("cannot load: \(p.description.terminalSafe)") }

@@ -135,7 +135,4 @@ struct PlaybookLibrary {
         }
         return nil
     }
-
-    /// The folder sigma paths of a playbook resolve under, for commands that take one root.
-    var firstFolder: String? { sources.first?.folder }
 }

@@ -13,6 +13,29 @@ import Timeline
 /// Wireshark, and investigating it as `jikocho investigate` does gives the answer key's conclusion.
 @Suite(.serialized) struct ExerciseLibraryTests {
     static let names = ExerciseLibrary.names
+    static let playbooks = TestPaths.repoRoot.appendingPathComponent("Playbooks").path
+
+    /// A new case in `tmp` with the exercise's evidence added and ingested, and its inventory imported unless not
+    /// wanted (then assets.yaml is only kept as evidence).
+    static func ingested(_ name: String, _ tmp: TempDir, inventory: Bool = true) throws -> Case {
+        let folder = TestPaths.repoRoot.appendingPathComponent("Evidence/\(name)").path
+        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: name, examiner: "test")
+        if inventory {
+            try c.importAssets(try AssetInventory.load(path: folder + "/assets.yaml"), file: "assets.yaml",
+                               sha256: String(repeating: "0", count: 64))
+        }
+        for outcome in try c.add(paths: [folder]) {
+            if case .added(let item) = outcome, inventory || item.name != "assets.yaml" { _ = try c.ingest(item) }
+        }
+        return c
+    }
+
+    /// The case's report, without re-hashing the originals.
+    static func report(_ c: Case) throws -> Report {
+        var builder = ReportBuilder(c)
+        builder.verify = false
+        return try builder.build()
+    }
 
     @Test(arguments: names) func theCommittedEvidenceIsWhatTheGeneratorWrites(_ name: String) throws {
         let tmp = TempDir("regenerate-\(name)")
@@ -47,17 +70,9 @@ import Timeline
         let folder = TestPaths.repoRoot.appendingPathComponent("Evidence/\(name)").path
         let key = try #require(try Scenario.load(path: folder + "/scenario.yaml").answer)
         let tmp = TempDir("investigate-\(name)")
-        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: name, examiner: "test")
-        try c.importAssets(try AssetInventory.load(path: folder + "/assets.yaml"), file: "assets.yaml",
-                           sha256: String(repeating: "0", count: 64))
-        for outcome in try c.add(paths: [folder]) {
-            if case .added(let item) = outcome { _ = try c.ingest(item) }
-        }
-        let root = TestPaths.repoRoot.appendingPathComponent("Playbooks").path
-        _ = try Investigation.analyse(c, playbooks: root)
-        var builder = ReportBuilder(c)
-        builder.verify = false
-        let report = try builder.build()
+        let c = try Self.ingested(name, tmp)
+        _ = try Investigation.analyse(c, playbooks: Self.playbooks)
+        let report = try Self.report(c)
         // The reference timeline and report under Timelines/ are what this gives (`make exercises`).
         let timelines = TestPaths.repoRoot.appendingPathComponent("Timelines/\(name)")
         let md = Markdown.render(report, reference: true)
@@ -100,20 +115,11 @@ import Timeline
     /// The false alarm without its playbooks: no chain is not no attack, so the report does not say "no cyber
     /// cause" but that it cannot tell, and why.
     @Test func withoutPlaybooksAFalseAlarmIsUndeterminedNotCleared() throws {
-        let name = LiftStationFalseAlarmExercise.name
-        let folder = TestPaths.repoRoot.appendingPathComponent("Evidence/\(name)").path
-        let tmp = TempDir("noplaybooks-\(name)")
-        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: name, examiner: "test")
-        try c.importAssets(try AssetInventory.load(path: folder + "/assets.yaml"), file: "assets.yaml",
-                           sha256: String(repeating: "0", count: 64))
-        for outcome in try c.add(paths: [folder]) {
-            if case .added(let item) = outcome { _ = try c.ingest(item) }
-        }
+        let tmp = TempDir("noplaybooks")
+        let c = try Self.ingested(LiftStationFalseAlarmExercise.name, tmp)
         let outcome = try Investigation.analyse(c, running: [])
         #expect(outcome.playbooks.isEmpty)
-        var builder = ReportBuilder(c)
-        builder.verify = false
-        let report = try builder.build()
+        let report = try Self.report(c)
         #expect(report.conclusion.cyberCause == nil, "\(report.conclusion.verdict)")
         #expect(report.conclusion.verdict == "Undetermined: no playbooks have been run on the case")
         #expect(report.conclusion.confidence == "low" && !report.conclusion.rootCause.contains("No playbook found an attack"))
@@ -124,23 +130,15 @@ import Timeline
     /// hosts from others say they could not look instead of calling the HMI's own writes an attack, and the report
     /// does not clear the case with confidence.
     @Test func withoutTheInventoryRoleBasedPlaybooksDoNotAccuseTheHMI() throws {
-        let name = LiftStationFalseAlarmExercise.name
-        let folder = TestPaths.repoRoot.appendingPathComponent("Evidence/\(name)").path
-        let tmp = TempDir("noinventory-\(name)")
-        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: name, examiner: "test")
-        for outcome in try c.add(paths: [folder]) {
-            if case .added(let item) = outcome, item.name != "assets.yaml" { _ = try c.ingest(item) }
-        }
-        let root = TestPaths.repoRoot.appendingPathComponent("Playbooks").path
-        let outcome = try Investigation.analyse(c, playbooks: root)
+        let tmp = TempDir("noinventory")
+        let c = try Self.ingested(LiftStationFalseAlarmExercise.name, tmp, inventory: false)
+        let outcome = try Investigation.analyse(c, playbooks: Self.playbooks)
         #expect(outcome.findings.isEmpty, "\(outcome.findings)")
         let gaps = outcome.playbooks.flatMap(\.gaps)
         for pb in ["ICS.Network.UnexpectedControllerWrite", "ICS.Controller.UnauthorizedStateOrLogicChange"] {
             #expect(gaps.contains { $0.contains("no asset inventory") && $0.contains(pb) }, "\(gaps)")
         }
-        var builder = ReportBuilder(c)
-        builder.verify = false
-        let report = try builder.build()
+        let report = try Self.report(c)
         #expect(report.conclusion.cyberCause == false && report.conclusion.confidence == "low", "\(report.conclusion)")
         #expect(report.conclusion.reasons.contains { $0.contains("no asset inventory") })
         #expect(report.gaps.contains { $0.area == "inventory" })

@@ -32,9 +32,8 @@ struct FailedAttempts {
     private var heldOrder: [Int] = []
     private var heldHead = 0
     private var latest = Int64.min
-    /// Held lines that became the attempt themselves, and those joined to a verdict.
+    /// Held lines that became the attempt themselves.
     private(set) var alone = 0
-    private(set) var joined = 0
 
     init(_ rules: Rules) { self.rules = rules }
 
@@ -48,7 +47,6 @@ struct FailedAttempts {
             queue[pos].event.attributes["verdict"] = .string(e.provenance.locator)
             queue[pos].key = nil
             e.attributes["corroborated_by"] = .string(queue[pos].event.provenance.locator)
-            joined += 1
         }
         if let k = rules.held(e) {
             waiting[k, default: []].append(queue.count)

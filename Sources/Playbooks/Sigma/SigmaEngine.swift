@@ -248,7 +248,7 @@ public final class SigmaEngine: @unchecked Sendable {
                                  + known.sorted().joined(separator: ", ") + ")"))
                 continue
             }
-            switch LogsourceMapping.sources(r.logsource) {
+            switch generic.map({ $0.map(\.sources) }) ?? LogsourceMapping.sources(r.logsource) {
             case .failure(let e): unmapped.append((r, e.reason))
             case .success(let sources):
                 let i = kept.count

@@ -103,7 +103,7 @@ struct LogsourceMapping {
         "file_rename": [Source(channels: ["microsoft-windows-kernel-file/analytic"], eventIDs: nil)],
     ]
 
-    /// The sources of a logsource, or why it has none.
+    /// The sources of a Windows or Jikocho logsource, or why it has none (the others: `GenericSources.sources`).
     static func sources(_ ls: SigmaRule.Logsource) -> Result<[Source], SigmaMappingError> {
         if ls.product == "jikocho" {
             // Jikocho's own events, normalized: the category is the domain (it, network, ot, process), or any.
@@ -116,7 +116,6 @@ struct LogsourceMapping {
             }
             return .success([Source(channels: Set(domains.map { "jikocho:" + $0 }), eventIDs: nil)])
         }
-        if let generic = GenericSources.sources(ls) { return generic.map(\.sources) }
         guard ls.product == "windows" else {
             return .failure(SigmaMappingError(reason: "logsource product \(ls.product ?? "(none)") is not mapped to "
                                               + "Jikocho's events yet (mapped: windows, linux, zeek, apache, nginx, iis; categories webserver, proxy, dns, firewall)"))
