@@ -139,6 +139,28 @@ struct NetworkDecoderTests {
         #expect(lone.messages.last?.fields["outcome"] == "no_response")
     }
 
+    /// A station flooded with commands it never confirms: at most 64 wait; every command is still a message, each
+    /// unanswered, none lost.
+    @Test func iec104UnconfirmedCommandsStayBounded() {
+        var stream: [(Bool, [UInt8])] = []
+        for i in 0..<200 {
+            // C_SC_NA_1 act, CA 10, IOA i (each its own command), SCO on
+            stream.append((true, [0x68, 14] + le16(UInt16(i << 1)) + [0, 0, 45, 1, 6, 0, 10, 0] + [UInt8(i & 0xFF), UInt8(i >> 8), 0, 1]))
+        }
+        let decoder = IEC104Decoder()
+        var out = DecodeOutput()
+        var maxWaiting = 0
+        for (i, (_, bytes)) in stream.enumerated() {
+            let ctx = PacketContext(packet: i + 1, time: Int64(i) * 1_000_000, src: Self.client, dst: Self.server, fromClient: true)
+            bytes.withUnsafeBytes { decoder.data($0, ctx, &out) }
+            maxWaiting = max(maxWaiting, decoder.waiting.count)
+        }
+        decoder.finish(PacketContext(packet: stream.count, time: 0, src: Self.client, dst: Self.server, fromClient: true), &out)
+        #expect(maxWaiting == IEC104Decoder.maxWaiting && decoder.waiting.isEmpty)
+        #expect(out.messages.count == 200 && out.messages.allSatisfy { $0.fields["outcome"] == "no_response" })
+        #expect(Set(out.messages.map(\.packet)) == Set(1...200))
+    }
+
     @Test(arguments: Feeding.allCases)
     func s7WhateverThePieces(_ feeding: Feeding) {
         func tpkt(_ s7: [UInt8]) -> [UInt8] { [3, 0] + be16(UInt16(7 + s7.count)) + [2, 0xF0, 0x80] + s7 }
