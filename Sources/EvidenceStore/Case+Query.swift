@@ -19,6 +19,11 @@ public struct EventQuery: Sendable {
     public var grep: String?
     /// Only these events (row ids), when given.
     public var ids: [Int64] = []
+    /// Text the event must hold, case-insensitively: each group is met when one of its matches is (see `TextMatch`).
+    /// A cheap filter in SQL, before an event is decoded, for callers that test the same values exactly afterwards.
+    public var text: [[TextMatch]] = []
+    /// Only events after this one in time order (time, then row id): the next page of a scan.
+    public var after: (time: Int64, id: Int64)?
     public var limit: Int?
 
     public init(from: Timestamp? = nil, to: Timestamp? = nil, kinds: [String] = [], domains: [Domain] = [],
@@ -31,6 +36,52 @@ public struct EventQuery: Sendable {
         self.asset = asset
         self.grep = grep
         self.limit = limit
+    }
+}
+
+/// Text an event holds: in a column (`kind`, `domain`, `message`, `host`, `user`, `src_ip`, `dst_ip`, `src_mac`,
+/// `dst_mac`, `time_desc`, `collector`) or, when that column is empty, in its attributes; with no column, in its
+/// attributes. Never narrower than a case-insensitive test of the value a playbook or rule reads: an event whose text
+/// is not plain ASCII always passes (SQLite folds only ASCII case, Swift folds all of Unicode), and a needle that is not
+/// plain printable ASCII, or names another column, leaves its group out of the filter.
+public struct TextMatch: Sendable, Hashable {
+    public var column: String?
+    public var needle: String
+
+    public init(column: String? = nil, _ needle: String) {
+        self.column = column
+        self.needle = needle
+    }
+
+    public static let columns: Set<String> = ["kind", "domain", "message", "host", "user", "src_ip", "dst_ip", "src_mac",
+                                              "dst_mac", "time_desc", "collector"]
+
+    /// Printable ASCII other than the quote and backslash, which JSON text writes as they are.
+    public static func usable(_ needle: String) -> Bool {
+        !needle.isEmpty && needle.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
+    }
+
+    var usable: Bool { Self.usable(needle) && (column.map(Self.columns.contains) ?? true) }
+
+    /// `%needle%` for LIKE, its wildcards escaped.
+    var pattern: String {
+        "%" + needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
+    }
+
+    static func sql(_ column: String, _ args: inout [(any DatabaseValueConvertible)?], _ pattern: String) -> String {
+        args.append(pattern)
+        // Not plain ASCII (more bytes than characters, or a NUL that ends the text for LIKE): a candidate. This is
+        // ten times cheaper than GLOB '*[^ -~]*'.
+        return "(e.\(column) LIKE ? ESCAPE '\\' OR length(e.\(column)) <> length(CAST(e.\(column) AS BLOB)))"
+    }
+
+    /// The SQL of one match, its arguments appended.
+    func sql(_ args: inout [(any DatabaseValueConvertible)?]) -> String {
+        let inAttributes = Self.sql("attributes", &args, pattern)
+        guard let column else { return inAttributes }
+        let inColumn = Self.sql(column, &args, pattern)
+        return "(\(inColumn) OR ((e.\(column) IS NULL OR e.\(column) = '') AND \(inAttributes)))"
     }
 }
 
@@ -89,6 +140,15 @@ extension Case {
             clauses.append("e.id IN (" + q.ids.map { _ in "?" }.joined(separator: ",") + ")")
             args.append(contentsOf: q.ids.map { $0 as (any DatabaseValueConvertible)? })
         }
+        for group in q.text where !group.isEmpty && group.allSatisfy(\.usable) {
+            clauses.append("(" + group.map { $0.sql(&args) }.joined(separator: " OR ") + ")")
+        }
+        if let (time, id) = q.after {
+            clauses.append("(e.time > ? OR (e.time = ? AND e.id > ?))")
+            args.append(time)
+            args.append(time)
+            args.append(id)
+        }
         if let g = q.grep, !g.isEmpty {
             clauses.append("e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
             args.append("\"" + g.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
@@ -105,6 +165,22 @@ extension Case {
                 resolver.resolve(&stored.event)
                 try body(stored)
             }
+        }
+    }
+
+    /// Calls `body` with the matching events in time order, `pageSize` at a time, until it returns false. No read is
+    /// open while `body` runs, so it can query the case itself; memory holds one page.
+    public func forEachPage(_ q: EventQuery, pageSize: Int = 1024, _ body: ([StoredEvent]) throws -> Bool) throws {
+        var page = q
+        var left = q.limit
+        while left.map({ $0 > 0 }) ?? true {
+            page.limit = min(pageSize, left ?? pageSize)
+            let events = try self.events(page)
+            if events.isEmpty { return }
+            if try !body(events) { return }
+            if events.count < page.limit! { return }
+            left = left.map { $0 - events.count }
+            page.after = (events.last!.event.time.nanoseconds, events.last!.id)
         }
     }
 

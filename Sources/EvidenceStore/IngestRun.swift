@@ -75,6 +75,10 @@ public final class IngestRun: EventSink, @unchecked Sendable {
     let actor: String
     let batchSize: Int
     private var pendingEvents: [Event] = []
+    /// The pending events' attributes, encoded on the collector's thread as they arrive (so that the writer only
+    /// binds and steps): one buffer, and where each event's text ends (an empty text is no attributes).
+    private var pendingAttributes: [UInt8] = []
+    private var pendingEnds: [Int] = []
     private var pendingWarnings: [CollectorWarning] = []
     private var statement: OpaquePointer?
     public private(set) var eventCount: Int64 = 0
@@ -120,6 +124,12 @@ public final class IngestRun: EventSink, @unchecked Sendable {
     }
 
     public func emit(_ event: Event) throws {
+        var event = event
+        if !event.attributes.isEmpty {
+            JSONValue.object(event.attributes).write(into: &pendingAttributes)
+            event.attributes = [:]
+        }
+        pendingEnds.append(pendingAttributes.count)
         pendingEvents.append(event)
         if pendingEvents.count >= batchSize { try send() }
     }
@@ -177,6 +187,8 @@ public final class IngestRun: EventSink, @unchecked Sendable {
     /// What one transaction writes.
     struct Batch: Sendable {
         var events: [Event]
+        var attributes: [UInt8]
+        var ends: [Int]
         var warnings: [CollectorWarning]
         var blocks: [(series: Int, block: EncodedBlock)]
         /// Series defined since the last batch, in handle order.
@@ -200,11 +212,13 @@ public final class IngestRun: EventSink, @unchecked Sendable {
         }
         guard !pendingEvents.isEmpty || !pendingWarnings.isEmpty || !pendingBlocks.isEmpty
                 || seriesSent < seriesInfo.count else { return }
-        let batch = Batch(events: pendingEvents, warnings: pendingWarnings, blocks: pendingBlocks,
+        let batch = Batch(events: pendingEvents, attributes: pendingAttributes, ends: pendingEnds, warnings: pendingWarnings, blocks: pendingBlocks,
                           newSeries: Array(seriesInfo[seriesSent...]),
                           samples: pendingBlocks.reduce(0) { $0 + $1.block.count })
         seriesSent = seriesInfo.count
         pendingEvents.removeAll(keepingCapacity: true)
+        pendingAttributes.removeAll(keepingCapacity: true)
+        pendingEnds.removeAll(keepingCapacity: true)
         pendingWarnings.removeAll(keepingCapacity: true)
         pendingBlocks.removeAll(keepingCapacity: true)
         bufferedSamples = 0
@@ -252,7 +266,7 @@ public final class IngestRun: EventSink, @unchecked Sendable {
                     statement = s
                 }
                 try db.inTransaction(.immediate) {
-                    try IngestRun.insert(batch.events, runID: runID, statement: statement!, db: db)
+                    try IngestRun.insert(batch, runID: runID, statement: statement!, db: db)
                     try writeBlocks(batch, db: db)
                     for w in batch.warnings {
                         try db.execute(sql: "INSERT INTO warnings (run_id, evidence_id, locator, text) VALUES (?,?,?,?)",
@@ -304,7 +318,7 @@ public final class IngestRun: EventSink, @unchecked Sendable {
     }
 
     /// The hot loop: bind and step one prepared statement per event.
-    static func insert(_ events: [Event], runID: Int64, statement s: OpaquePointer, db: Database) throws {
+    static func insert(_ batch: Batch, runID: Int64, statement s: OpaquePointer, db: Database) throws {
         @inline(__always) func text(_ i: Int32, _ v: String?) {
             guard var v else { sqlite3_bind_null(s, i); return }
             v.withUTF8 { b in
@@ -315,8 +329,8 @@ public final class IngestRun: EventSink, @unchecked Sendable {
         @inline(__always) func int(_ i: Int32, _ v: Int64?) {
             if let v { sqlite3_bind_int64(s, i, v) } else { sqlite3_bind_null(s, i) }
         }
-        var scratch = [UInt8]()
-        for e in events {
+        var start = 0
+        for (i, e) in batch.events.enumerated() {
             int(1, e.time.nanoseconds)
             int(2, e.recordedTime.nanoseconds)
             text(3, e.timeDescription)
@@ -332,16 +346,16 @@ public final class IngestRun: EventSink, @unchecked Sendable {
             text(13, e.dst.mac)
             text(14, e.user)
             text(15, e.message)
-            if e.attributes.isEmpty {
+            let end = batch.ends[i]
+            if end == start {
                 sqlite3_bind_null(s, 16)
             } else {
-                scratch.removeAll(keepingCapacity: true)
-                JSONValue.object(e.attributes).write(into: &scratch)
-                scratch.withUnsafeBytes { b in
-                    _ = sqlite3_bind_text(s, 16, b.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(b.count),
-                                          transient)
+                batch.attributes.withUnsafeBytes { b in
+                    _ = sqlite3_bind_text(s, 16, b.baseAddress!.advanced(by: start).assumingMemoryBound(to: CChar.self),
+                                          Int32(end - start), transient)
                 }
             }
+            start = end
             text(17, e.tags.isEmpty ? nil : JSONValue.array(e.tags.map { .string($0) }).canonicalJSON)
             int(18, e.provenance.evidenceID)
             text(19, e.provenance.collector)
@@ -399,6 +413,8 @@ public final class IngestRun: EventSink, @unchecked Sendable {
         try? drain()
         closed = true
         pendingEvents.removeAll()
+        pendingAttributes.removeAll()
+        pendingEnds.removeAll()
         pendingWarnings.removeAll()
         pendingBlocks.removeAll()
         openBlocks = openBlocks.map { _ in SampleBlock() }

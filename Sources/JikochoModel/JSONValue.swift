@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// A JSON value, for event attributes and custody details.
 ///
 /// `canonicalJSON` writes the one text that hashing depends on: object keys sorted by their UTF-8 bytes, no
@@ -23,7 +26,7 @@ public enum JSONValue: Hashable, Sendable {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): JSONValue.writeInt(i, into: &out)
         case .double(let d):
             // Swift's shortest round-trip form: "111.0", "0.25", "1e-05"; it keeps a double a double on re-reading.
             out.append(contentsOf: (d.isFinite ? "\(d)" : "null").utf8)
@@ -37,18 +40,89 @@ public enum JSONValue: Hashable, Sendable {
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             out.append(UInt8(ascii: "{"))
-            for (i, key) in o.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+            // Sorted by UTF-8 bytes (memcmp on the keys' contiguous storage: the hot path of every stored event).
+            var first = true
+            // Keys in a small fixed buffer, sorted by insertion (events carry 5 to 30 keys).
+            // Each key with its first 8 bytes as a big-endian number: most comparisons end there.
+            var keys = ContiguousArray<(prefix: UInt64, index: Dictionary<String, JSONValue>.Index)>()
+            keys.reserveCapacity(o.count)
+            for index in o.indices {
+                let k = o[index].key
+                var p: UInt64 = 0
+                var n = 0
+                for b in k.utf8 {
+                    if n == 8 { break }
+                    p = p << 8 | UInt64(b)
+                    n += 1
+                }
+                p <<= UInt64(8 * (8 - n))
+                var i = keys.count
+                keys.append((p, index))
+                while i > 0 {
+                    let q = keys[i - 1]
+                    guard p < q.prefix || (p == q.prefix && JSONValue.utf8Less(k, o[q.index].key)) else { break }
+                    keys.swapAt(i, i - 1)
+                    i -= 1
+                }
+            }
+            for (_, index) in keys {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                let (key, value) = o[index]
                 JSONValue.writeString(key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                o[key]!.write(into: &out)
+                value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
+    /// `a` before `b` by their UTF-8 bytes.
+    @inlinable
+    public static func utf8Less(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { pa in
+            b.withUTF8 { pb in
+                let n = Swift.min(pa.count, pb.count)
+                if n > 0, let x = pa.baseAddress, let y = pb.baseAddress {
+                    let c = memcmp(x, y, n)
+                    if c != 0 { return c < 0 }
+                }
+                return pa.count < pb.count
+            }
+        }
+    }
+
+    /// Decimal digits, without a String in between.
+    static func writeInt(_ i: Int64, into out: inout [UInt8]) {
+        if i == 0 { out.append(UInt8(ascii: "0")); return }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)     // 24 bytes: room for 20 digits
+        var n = i.magnitude
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            while n > 0 {
+                d[23 - count] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                count += 1
+            }
+            if i < 0 { out.append(UInt8(ascii: "-")) }
+            out.append(contentsOf: d[(24 - count)...])
+        }
+    }
+
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        var s = s
+        // Most strings need no escape: copied whole.
+        let plain = s.withUTF8 { b -> Bool in
+            for c in b where c < 0x20 || c == 0x22 || c == 0x5C || c == 0x7F { return false }
+            out.append(contentsOf: b)
+            return true
+        }
+        if plain {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for c in s.utf8 {
             switch c {
             case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])

@@ -129,6 +129,27 @@ public enum PlaybookLoader {
 
     struct PlaybookErrors: Error { var problems: [PlaybookProblem] }
 
+    /// The kind prefix every match of an anchored expression has: `^ics\\.[a-z0-9]+\\.(plc_stop|…)$` → `ics`. Its
+    /// literal start, up to its last dot; nil without one, or when the expression has alternatives at its top level.
+    public static func kindPrefix(regex: String) -> String? {
+        guard regex.hasPrefix("^"), RegexLiterals.topLevelAlternatives(Substring(regex)).count == 1 else { return nil }
+        var literal = ""
+        var chars = regex.dropFirst().makeIterator()
+        while let c = chars.next() {
+            if c.isASCII, c.isLetter || c.isNumber || c == "_" || c == "-" {
+                literal.append(c)
+            } else if c == "\\", let n = chars.next(), n == "." {
+                literal.append(".")
+            } else {
+                // A quantifier that can leave out the last literal character: it is not part of the prefix.
+                if c == "?" || c == "*" || c == "{", !literal.isEmpty { literal.removeLast() }
+                break
+            }
+        }
+        guard let dot = literal.lastIndex(of: "."), dot > literal.startIndex else { return nil }
+        return String(literal[..<dot])
+    }
+
     /// Reads one playbook; with `root`, its name must be its path under it (`ICS/Process/X.yaml` ↔ `ICS.Process.X`).
     public static func load(file: String, root: String? = nil) throws -> Playbook {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
@@ -322,6 +343,7 @@ public enum PlaybookLoader {
                     switch c.op {
                     case "equals", "startswith": return [c.value.text.hasSuffix(".") ? String(c.value.text.dropLast()) : c.value.text]
                     case "in": if case .array(let a) = c.value { return a.map(\.text) } else { return [] }
+                    case "regex": return kindPrefix(regex: t).map { [$0] } ?? []
                     default: return []
                     }
                 }

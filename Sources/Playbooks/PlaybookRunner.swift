@@ -18,6 +18,9 @@ public struct PlaybookRunner {
     let assets: [String: Asset]
     /// Bindings tried per playbook at most (a runaway first step cannot stall a run).
     public var maxBindings = 10_000
+    /// Narrow each step's candidates in SQL by the text its conditions want (off: decode and test every event of the
+    /// step's kinds, to check that the filter never drops a match).
+    public var usePrefilter = true
 
     /// One engine per step that names Sigma rules, and each regular expression compiled once, per runner.
     final class Engines: @unchecked Sendable {
@@ -25,6 +28,7 @@ public struct PlaybookRunner {
         var chains: ChainBuilder?
         var chainOf: [Int64: CausalChain] = [:]
         var regexes: [String: NSRegularExpression?] = [:]
+        var sigmaFilters: [String: (domains: [Domain], text: [[TextMatch]])?] = [:]
 
         func regex(_ pattern: String) -> NSRegularExpression? {
             if let r = regexes[pattern] { return r }
@@ -43,9 +47,26 @@ public struct PlaybookRunner {
     struct Bound {
         var event: StoredEvent
         var view: EventView
-        /// For counted steps: every event of the count.
-        var all: [StoredEvent]
+        /// For counted steps: the ids of every event of the count (the first is `event`), and the last one's time.
+        var ids: [Int64]
+        var last: Timestamp
+
+        init(_ event: StoredEvent, _ view: EventView) {
+            self.event = event
+            self.view = view
+            ids = [event.id]
+            last = event.event.time
+        }
+
+        /// Counts one more event (up to `cap` ids are kept; a burst longer than that is cited by its first ones).
+        mutating func add(_ e: StoredEvent, cap: Int = 100_000) {
+            if ids.count < cap { ids.append(e.id) }
+            last = e.event.time
+        }
     }
+
+    /// Events read from the case per page of a scan: the runner holds one page, never the case.
+    public var pageSize = 1024
 
     public func run(_ pb: Playbook) throws -> PlaybookOutcome {
         var gaps: [String] = []
@@ -68,55 +89,82 @@ public struct PlaybookRunner {
         var findings: [(Finding, JSONValue)] = []
         var seen = Set<[Int64]>()
         var tried = 0
-        // The first step's bindings: each matching event, or for a counted step each burst of N within the window
-        // per group (one binding per burst, then the count starts again after it).
-        var starts: [Bound] = []
-        var groups: [String: [Bound]] = [:]
-        for e in try candidates(first, from: nil, to: nil) {
-            var view = EventView(normalized: e.event, assets: assets)
-            guard matches(first, &view, [:], params, event: e.event, storedEvent: e) else { continue }
-            guard let n = first.atLeast, let window = first.within else {
-                starts.append(Bound(event: e, view: view, all: [e]))
-                continue
-            }
-            // A burst: events of one group each within the window of the one before; it counts once, whole.
-            let key = first.by.map { view.values($0, renames: [:]).first?.text.lowercased() ?? "" } ?? ""
-            var g = groups[key, default: []]
-            if let last = g.last, e.event.time.nanoseconds - last.event.event.time.nanoseconds > window {
-                if g.count >= n { starts.append(burst(g)) }
-                g = []
-            }
-            if g.count < 100_000 { g.append(Bound(event: e, view: view, all: [e])) }
-            groups[key] = g
-        }
-        if let n = first.atLeast {
-            for (_, g) in groups.sorted(by: { $0.key < $1.key }) where g.count >= n { starts.append(burst(g)) }
-            starts.sort { $0.event.event.time < $1.event.event.time }
-        }
-        func burst(_ g: [Bound]) -> Bound {
-            var b = g[0]
-            b.all = g.map(\.event)
-            return b
-        }
         // Events already part of a finding: a start among them is the same incident seen from a later step (a
         // request to the web shell after the one that planted it), not a new one.
         var covered = Set<Int64>()
-        for start in starts {
-            if first.atLeast == nil, covered.contains(start.event.id) { continue }
+        var stopped = false
+        /// Tries one binding of the first step; false once `maxBindings` have been tried.
+        func attempt(_ start: Bound) throws -> Bool {
+            if first.atLeast == nil, covered.contains(start.event.id) { return true }
             tried += 1
-            if tried > maxBindings { gaps.append("stopped after \(maxBindings) starting events of step \(first.id)"); break }
+            if tried > maxBindings {
+                gaps.append("stopped after \(maxBindings) starting events of step \(first.id)")
+                stopped = true
+                return false
+            }
             var bindings: [String: Bound] = [first.id: start]
             if try extend(pb, 1, &bindings, params) {
                 // One finding per set of later required steps: a second start that leads to the same events
                 // (another logon of the same session, another request to the same shell) adds nothing.
-                let later = pb.steps.dropFirst().filter { !$0.optional }.flatMap { bindings[$0.id]?.all.map(\.id) ?? [] }
-                let ids = later.isEmpty ? start.all.map(\.id) : later
-                if seen.contains(ids) { continue }
+                let later = pb.steps.dropFirst().filter { !$0.optional }.flatMap { bindings[$0.id]?.ids ?? [] }
+                let ids = later.isEmpty ? start.ids : later
+                if seen.contains(ids) { return true }
                 seen.insert(ids)
                 let f = finding(pb, bindings, params)
                 covered.formUnion(f.0.eventIDs)
                 findings.append(f)
             }
+            return true
+        }
+        guard let n = first.atLeast, let window = first.within else {
+            // Each matching event starts a binding, in time order, as the scan reads it.
+            try candidates(first, from: nil, to: nil, [:], params) { e in
+                var view = EventView(normalized: e.event, assets: assets)
+                guard matches(first, &view, [:], params, event: e.event, storedEvent: e) else { return true }
+                return try attempt(Bound(e, view))
+            }
+            return PlaybookOutcome(playbook: pb.name, findings: findings, gaps: gaps)
+        }
+        // A counted first step: each burst of N within the window per group (`by`) is one binding: events of one
+        // group each within the window of the one before; it counts once, whole, then the count starts again.
+        // The earliest `maxBindings` + 1 bursts are kept (those are all that are tried), so memory stays bounded.
+        var starts: [Bound] = []
+        var groups: [String: (burst: Bound, count: Int)] = [:]
+        func inOrder(_ a: Bound, _ b: Bound) -> Bool { (a.event.event.time, a.event.id) < (b.event.event.time, b.event.id) }
+        func keep(_ b: Bound) {
+            starts.append(b)
+            if starts.count > 2 * (maxBindings + 1) {
+                starts.sort(by: inOrder)
+                starts.removeLast(starts.count - (maxBindings + 1))
+            }
+        }
+        var read = 0
+        try candidates(first, from: nil, to: nil, [:], params) { e in
+            read += 1
+            if read % 65_536 == 0 {
+                // Groups quiet for longer than the window are closed: memory holds the groups still counting.
+                for (key, g) in groups where e.event.time.nanoseconds - g.burst.last.nanoseconds > window {
+                    if g.count >= n { keep(g.burst) }
+                    groups[key] = nil
+                }
+            }
+            var view = EventView(normalized: e.event, assets: assets)
+            guard matches(first, &view, [:], params, event: e.event, storedEvent: e) else { return true }
+            let key = first.by.map { view.values($0, renames: [:]).first?.text.lowercased() ?? "" } ?? ""
+            if var g = groups[key], e.event.time.nanoseconds - g.burst.last.nanoseconds <= window {
+                g.burst.add(e)
+                g.count += 1
+                groups[key] = g
+            } else {
+                if let g = groups[key], g.count >= n { keep(g.burst) }
+                groups[key] = (Bound(e, view), 1)
+            }
+            return true
+        }
+        for (_, g) in groups where g.count >= n { keep(g.burst) }
+        starts.sort(by: inOrder)
+        for start in starts where !stopped {
+            guard try attempt(start) else { break }
         }
         return PlaybookOutcome(playbook: pb.name, findings: findings, gaps: gaps)
     }
@@ -151,42 +199,83 @@ public struct PlaybookRunner {
             to = step.within.map { at + $0 }
         }
         var newness = NewValues(field: step.new, before: at)
-        var hits: [(StoredEvent, EventView)] = []
-        for e in try candidates(step, from: from, to: to) where e.id != anchor.event.id {
-            var view = EventView(normalized: e.event, assets: assets)
-            if matches(step, &view, bindings, params, event: e.event, storedEvent: e), try newness.isNew(e, &view, step, self) {
-                hits.append((e, view))
-                if step.atLeast == nil { break }     // the earliest event that fits
-            }
-        }
         if let n = step.atLeast {
             // Counted: the first group (by the `by` field) to reach N within the window, with every event of that
             // group in the window (a finding says how many there were, not only that there were N).
-            var groups: [String: [(StoredEvent, EventView)]] = [:]
-            var first: String?
-            for h in hits {
-                var v = h.1
-                let key = step.by.map { v.values($0, renames: [:]).first?.text.lowercased() ?? "" } ?? ""
-                groups[key, default: []].append(h)
-                if first == nil, groups[key]!.count >= n { first = key }
+            var groups: [String: Bound] = [:]
+            var full: String?
+            try candidates(step, from: from, to: to, bindings, params) { e in
+                guard e.id != anchor.event.id else { return true }
+                var view = EventView(normalized: e.event, assets: assets)
+                guard matches(step, &view, bindings, params, event: e.event, storedEvent: e),
+                      try newness.isNew(e, &view, step, self) else { return true }
+                let key = step.by.map { view.values($0, renames: [:]).first?.text.lowercased() ?? "" } ?? ""
+                if groups[key] == nil { groups[key] = Bound(e, view) } else { groups[key]!.add(e) }
+                if full == nil, groups[key]!.ids.count >= n { full = key }
+                return true
             }
-            guard let key = first, let g = groups[key] else { return false }
-            bindings[step.id] = Bound(event: g[0].0, view: g[0].1, all: g.map(\.0))
+            guard let key = full, let g = groups[key] else { return false }
+            bindings[step.id] = g
             if try extend(pb, index + 1, &bindings, params) { return true }
             bindings[step.id] = nil
             return false
         }
-        for (e, v) in hits {
-            bindings[step.id] = Bound(event: e, view: v, all: [e])
-            if try extend(pb, index + 1, &bindings, params) { return true }
+        // The earliest event that fits: the later steps bind after it or not at all.
+        var bound = false
+        try candidates(step, from: from, to: to, bindings, params) { e in
+            guard e.id != anchor.event.id else { return true }
+            var view = EventView(normalized: e.event, assets: assets)
+            guard matches(step, &view, bindings, params, event: e.event, storedEvent: e),
+                  try newness.isNew(e, &view, step, self) else { return true }
+            bindings[step.id] = Bound(e, view)
+            bound = try extend(pb, index + 1, &bindings, params)
+            return false
         }
-        bindings[step.id] = nil
-        return false
+        if !bound { bindings[step.id] = nil }
+        return bound
     }
 
-    func candidates(_ step: Playbook.Step, from: Int64?, to: Int64?) throws -> [StoredEvent] {
-        try c.events(EventQuery(from: from.map(Timestamp.init(nanoseconds:)), to: to.map { Timestamp(nanoseconds: $0 + 1) },
-                                kinds: step.kinds))
+    /// The events a step can match in the time range, in time order, a page at a time, until `body` returns false:
+    /// the step's kinds, domains and text (`textFilter`) narrow them in SQL before any is decoded.
+    func candidates(_ step: Playbook.Step, from: Int64?, to: Int64?, _ bindings: [String: Bound],
+                    _ params: [String: JSONValue], _ body: (StoredEvent) throws -> Bool) throws {
+        var q = EventQuery(from: from.map(Timestamp.init(nanoseconds:)), to: to.map { Timestamp(nanoseconds: $0 + 1) },
+                           kinds: step.kinds)
+        if usePrefilter {
+            q.text = textFilter(step, bindings, params)
+            if let sigma = engines.sigmaFilter(step) {
+                q.domains = sigma.domains
+                q.text += sigma.text
+            }
+        }
+        try c.forEachPage(q, pageSize: pageSize) { page in
+            for e in page where try !body(e) { return false }
+            return true
+        }
+    }
+
+    /// Text an event must hold to meet the step's conditions (`TextMatch`): the values wanted by each `equals`, `in`,
+    /// `contains`, `startswith` and `endswith` condition on a field the event stores itself (not the inventory's
+    /// word on it, nor what the runner adds), with references filled in.
+    func textFilter(_ step: Playbook.Step, _ bindings: [String: Bound], _ params: [String: JSONValue]) -> [[TextMatch]] {
+        var out: [[TextMatch]] = []
+        for cond in step.conditions where ["equals", "in", "contains", "startswith", "endswith"].contains(cond.op) {
+            let field = cond.field.lowercased()
+            guard field != "kind", !EventView.derivedFields.contains(field), !field.hasPrefix("chain_") else { continue }
+            let want = wanted(cond.value, bindings, params).filter { !$0.isEmpty }
+            let group = want.map { TextMatch(column: TextMatch.columns.contains(field) ? field : nil, $0) }
+            if !group.isEmpty, group.allSatisfy({ TextMatch.usable($0.needle) }) { out.append(group) }
+        }
+        return out
+    }
+
+    /// A condition's values, references filled in (a parameter that is a list fills in as its items).
+    func wanted(_ v: JSONValue, _ bindings: [String: Bound], _ params: [String: JSONValue]) -> [String] {
+        if case .array(let a) = v { return a.flatMap { wanted($0, bindings, params) } }
+        if v.text.hasPrefix("{"), let p = params[String(v.text.dropFirst().dropLast())], case .array(let a) = p {
+            return a.map(\.text)
+        }
+        return [fill(v.text, bindings, params)]
     }
 
     /// `{step.field}` and `{parameter}` filled in.
@@ -208,8 +297,8 @@ public struct PlaybookRunner {
                 let parts = alternative.split(separator: ".", maxSplits: 1).map(String.init)
                 if parts.count == 2, var b = bindings[parts[0]] {
                     if parts[1] == "time" { value = b.event.event.time.iso8601(precision: .seconds) }
-                    else if parts[1] == "last_time" { value = (b.all.last ?? b.event).event.time.iso8601(precision: .seconds) }
-                    else if parts[1] == "count" { value = String(b.all.count) }
+                    else if parts[1] == "last_time" { value = b.last.iso8601(precision: .seconds) }
+                    else if parts[1] == "count" { value = String(b.ids.count) }
                     else {
                         // Every distinct value, in order (`{change.chain_users}` → `vendor-svc, hmi-admin`).
                         var seen = Set<String>()
@@ -227,16 +316,7 @@ public struct PlaybookRunner {
                  _ params: [String: JSONValue], event: Event? = nil, storedEvent: StoredEvent? = nil) -> Bool {
         for cond in step.conditions {
             let values = view.values(cond.field, renames: [:]).map { $0.text }
-            func wanted(_ v: JSONValue) -> [String] {
-                if case .array(let a) = v { return a.flatMap(wanted) }
-                let t = fill(v.text, bindings, params)
-                // A parameter that is a list fills in as its items.
-                if v.text.hasPrefix("{"), let p = params[String(v.text.dropFirst().dropLast())], case .array(let a) = p {
-                    return a.map(\.text)
-                }
-                return [t]
-            }
-            let want = wanted(cond.value)
+            let want = wanted(cond.value, bindings, params)
             // A reference that fills in as nothing cannot be met.
             if want.allSatisfy({ $0.isEmpty }), cond.op != "exists" { return false }
             let lower = values.map { $0.lowercased() }
@@ -300,7 +380,7 @@ public struct PlaybookRunner {
     }
 
     func finding(_ pb: Playbook, _ bindings: [String: Bound], _ params: [String: JSONValue]) -> (Finding, JSONValue) {
-        var ids = pb.steps.flatMap { bindings[$0.id]?.all.map(\.id) ?? [] }
+        var ids = pb.steps.flatMap { bindings[$0.id]?.ids ?? [] }
         // A chain step rests on its whole chain: cite every link's event.
         for s in pb.steps where s.chain != nil {
             guard let b = bindings[s.id], let chain = engines.chainOf[b.event.id] else { continue }
@@ -321,7 +401,7 @@ public struct PlaybookRunner {
                                               "time": .string(e.time.iso8601()), "message": .string(e.message),
                                               "evidence_id": .int(e.provenance.evidenceID),
                                               "locator": .string(e.provenance.locator),
-                                              "events": .array(b.all.map { .int($0.id) })]
+                                              "events": .array(b.ids.map { .int($0) })]
                 if let t = s.title { o["title"] = .string(t) }
                 if e.time != e.recordedTime { o["recorded_time"] = .string(e.recordedTime.iso8601()) }
                 if s.optional { o["optional"] = .bool(true) }

@@ -13,6 +13,8 @@ public enum Investigation {
         public var playbooks: [PlaybookRunResult]
         public var findings: [Finding.Severity: Int]
         public var chains: [CausalChain]
+        /// Seconds each step took: clocks, playbooks, chains.
+        public var seconds: [(step: String, seconds: Double)] = []
     }
 
     /// `playbooks`: a folder of playbooks (those that load run), or nil to run none.
@@ -22,8 +24,16 @@ public enum Investigation {
 
     /// Estimates and applies the clocks, runs `books` (none: no playbook run is recorded) and stores the chains.
     public static func analyse(_ c: Case, running books: [Playbook]) throws -> Outcome {
+        var seconds: [(String, Double)] = []
+        var mark = DispatchTime.now().uptimeNanoseconds
+        func lap(_ step: String) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            seconds.append((step, Double(now - mark) / 1e9))
+            mark = now
+        }
         let estimation = try ClockEstimator().estimate(c)
         try estimation.apply(to: c)
+        lap("clocks")
         var results: [PlaybookRunResult] = []
         var bySeverity: [Finding.Severity: Int] = [:]
         if !books.isEmpty {
@@ -31,6 +41,7 @@ public enum Investigation {
                 for (f, _) in outcome.findings { bySeverity[f.severity, default: 0] += 1 }
             }
         }
+        lap("playbooks")
         let builder = try ChainBuilder(c)
         let context = try TimelineContext(c)
         let chains = try builder.processChains(limit: 3)
@@ -39,6 +50,7 @@ public enum Investigation {
                                       summary: chain.summary, eventIDs: chain.steps.map(\.event.id), createdAt: .now),
                               detail: chain.json(context))
         }
-        return Outcome(clocks: estimation, playbooks: results, findings: bySeverity, chains: chains)
+        lap("chains")
+        return Outcome(clocks: estimation, playbooks: results, findings: bySeverity, chains: chains, seconds: seconds)
     }
 }

@@ -177,8 +177,14 @@ public struct ClockEstimator {
         let clockOf = Dictionary(uniqueKeysWithValues: clocks.flatMap { info in info.items.map { ($0.evidenceID, info.name) } })
         var refs = references ?? clocks.filter(\.isReference).map(\.name)
         let resolver = try c.assetResolver()
-        var obs = try observations(c, clockOf: clockOf, resolver: resolver)
-        obs += try historianObservations(c, clockOf: clockOf, resolver: resolver)
+        // Sightings pair one clock with another: when every item is on one clock and that clock is a reference, there
+        // is nothing to estimate, and reading the case's events for sightings would only cost time and memory.
+        let itemClocks = Set(clockOf.values)
+        var obs: [Observation] = []
+        if itemClocks.count > 1 || !itemClocks.isSubset(of: refs) {
+            obs = try observations(c, clockOf: clockOf, resolver: resolver)
+            obs += try historianObservations(c, clockOf: clockOf, resolver: resolver)
+        }
         let byClock = Dictionary(grouping: obs, by: \.clock)
         // No capture and none named: a firewall's clock (network devices keep NTP time), else the clock with the
         // most sightings, is the reference.

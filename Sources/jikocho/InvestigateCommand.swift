@@ -31,7 +31,7 @@ struct InvestigateCommand: ParsableCommand {
     @Option(help: "The case's name (default: the first path's name).") var name: String?
     @Option(help: "Who examines the evidence (default: $USER).") var examiner: String?
     @Flag(help: "Do not re-hash the originals for the report.") var noVerify = false
-    @Flag(help: "Print the ingest line of every evidence item.") var verbose = false
+    @Flag(help: "Print the ingest line of every evidence item, and the time each step took.") var verbose = false
     @OptionGroup var archive: ArchiveOptions
     @OptionGroup var library: PlaybookOptions
 
@@ -77,14 +77,24 @@ struct InvestigateCommand: ParsableCommand {
             print("Inventory: none (give --assets FILE): assets, roles and tag maps stay unknown")
         }
 
+        var mark = DispatchTime.now().uptimeNanoseconds
+        var seconds: [(String, Double)] = []
+        func lap(_ step: String) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            seconds.append((step, Double(now - mark) / 1e9))
+            mark = now
+        }
         var driver = IngestDriver(c: c, showWarnings: verbose ? 3 : 0)
         driver.quiet = !verbose
         let totals = try driver.run(paths: paths, add: AddOptions(timeZone: tz, archives: archive.limits),
                                     options: IngestOptions(timeZone: tz, year: year))
         print("Evidence: " + totals.line)
 
+        lap("ingest")
         // Clocks, playbooks, chains.
         let outcome = try Investigation.analyse(c, running: playbooks.playbooks)
+        seconds += outcome.seconds
+        mark = DispatchTime.now().uptimeNanoseconds
         let estimation = outcome.clocks
         let moved = estimation.estimates.filter(\.significant).map { e in
             "\(e.clock) \(e.correction.description) ± \(ClockCorrection.format(Double(e.uncertaintyNanos) / 1e9, 3)) s "
@@ -119,6 +129,10 @@ struct InvestigateCommand: ParsableCommand {
             let digest = sha256Hex(bytes)
             try c.recordReport(format: ext, path: path, sha256: digest, madeFrom: report.custodyHead)
             written.append(path)
+        }
+        lap("report")
+        if verbose {
+            print("Time: " + seconds.map { "\($0.0) " + String(format: "%.2f s", $0.1) }.joined(separator: ", "))
         }
         let con = report.conclusion
         print("Conclusion: \(con.verdict.terminalSafe) (confidence \(con.confidence))")

@@ -147,3 +147,76 @@ func caseWithOneItem(_ tmp: TempDir) throws -> (Case, EvidenceItem) {
         #expect(limited.map(\.event.provenance.locator) == (0..<5).map { "synthetic \($0)" })
     }
 }
+
+/// The text filter the playbook runner pushes into SQL, and the pages it reads: never narrower than the exact test
+/// that follows, whatever the event's text holds.
+@Suite struct TextFilterTests {
+    static func store(_ events: [(kind: String, user: String?, attributes: [String: JSONValue])]) throws -> (Case, TempDir) {
+        let tmp = TempDir()
+        let (c, item) = try caseWithOneItem(tmp)
+        let run = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1")
+        for (i, e) in events.enumerated() {
+            try run.emit(Event(time: Timestamp(nanoseconds: 1_700_000_000_000_000_000 + Int64(i / 2)), timeDescription: "t",
+                               domain: .ot, kind: e.kind, user: e.user, message: "event \(i)", attributes: e.attributes,
+                               provenance: Provenance(evidenceID: item.id, collector: "synthetic/events",
+                                                      collectorVersion: "1", locator: "line \(i)")))
+        }
+        try run.finish()
+        return (c, tmp)
+    }
+
+    @Test func matchesAttributesAndColumnsCaseInsensitivelyAndLetsUnicodeThrough() throws {
+        let (c, _) = try Self.store([
+            ("ics.bacnet.reinitialize_device", nil, ["control": ["action": "Command"], "outcome": "error"]),
+            ("ics.modbus.write", nil, ["control": ["action": "write"], "outcome": "ok"]),
+            // Swift folds the Kelvin sign to "k"; SQLite's LIKE does not: the event must still be a candidate.
+            ("ics.x.y", nil, ["outcome": "\u{212A}", "control": ["action": "command"]]),
+            ("auth.logon", "ADMIN", [:]),
+            ("auth.logon", nil, ["user": "admin"]),          // no user column: the attribute is the user
+            ("auth.logon", "operator", ["note": "admin"]),   // the column says operator: the attribute does not count
+            ("ics.y.z", nil, ["ref": "100%_done"]),
+            ("ics.y.z", nil, ["ref": "100 done"]),
+            // A NUL ends the text for LIKE: what follows it must not hide.
+            ("auth.logon", "guest\u{0}admin", [:]),
+        ])
+        func ids(_ text: [[TextMatch]]) throws -> [String] {
+            var q = EventQuery()
+            q.text = text
+            return try c.events(q).map(\.event.provenance.locator)
+        }
+        #expect(try ids([[TextMatch("command")], [TextMatch("error"), TextMatch("k")]]) == ["line 0", "line 2"])
+        // Line 2's text is not plain ASCII: it passes every filter, for the exact test to decide.
+        #expect(try ids([[TextMatch(column: "user", "admin")]]) == ["line 2", "line 3", "line 4", "line 8"])
+        // LIKE's wildcards in a needle are literal.
+        #expect(try ids([[TextMatch("100%_")]]) == ["line 2", "line 6"])
+        #expect(try ids([[TextMatch("100")]]) == ["line 2", "line 6", "line 7"])
+        // A needle the filter cannot promise to test (a quote, a backslash, non-ASCII) or an unknown column: no filter.
+        #expect(try ids([[TextMatch("\"x")]]).count == 9)
+        #expect(try ids([[TextMatch("caf\u{E9}")]]).count == 9)
+        #expect(try ids([[TextMatch(column: "time; DROP TABLE events", "x")]]).count == 9)
+    }
+
+    @Test func pagesReadEveryEventOnceInOrderAndStopWhenAsked() throws {
+        let (c, _) = try Self.store((0..<25).map { _ in ("ics.modbus.read", nil, [:]) })
+        var seen: [String] = []
+        try c.forEachPage(EventQuery(), pageSize: 4) { page in
+            #expect(page.count <= 4)
+            seen += page.map(\.event.provenance.locator)
+            return true
+        }
+        // Two events share each time: the pages continue by row id within a time.
+        #expect(seen == (0..<25).map { "line \($0)" })
+        var pages = 0
+        try c.forEachPage(EventQuery(limit: 10), pageSize: 3) { _ in
+            pages += 1
+            return pages < 2
+        }
+        #expect(pages == 2)
+        var limited = 0
+        try c.forEachPage(EventQuery(limit: 10), pageSize: 3) { page in
+            limited += page.count
+            return true
+        }
+        #expect(limited == 10)
+    }
+}

@@ -36,4 +36,18 @@ import Testing
         let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(v.canonicalJSON.utf8))
         #expect(decoded.canonicalJSON == v.canonicalJSON)
     }
+
+    /// The fast paths (digits without a String, strings copied whole, keys compared with memcmp) write the same bytes
+    /// as the plain definitions they replace.
+    @Test func fastPathsWriteWhatThePlainDefinitionsWould() {
+        for i: Int64 in [0, 1, -1, 9, 10, -10, 1_234_567_890, .max, .min, .max - 1, .min + 1] {
+            #expect(JSONValue.int(i).canonicalJSON == String(i))
+        }
+        let keys = ["b", "a", "ab", "", "é", "z", "Z", "a\u{0}", "日本", "_", "10", "9"]
+        let o = JSONValue.object(Dictionary(uniqueKeysWithValues: keys.map { ($0, JSONValue.int(1)) }))
+        let order = keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        #expect(o.canonicalJSON == "{" + order.map { "\(JSONValue.string($0).canonicalJSON):1" }.joined(separator: ",") + "}")
+        #expect(JSONValue.string("plain text, 日本語").canonicalJSON == "\"plain text, 日本語\"")
+        #expect(JSONValue.string("a\"b\\c\n\u{7F}").canonicalJSON == "\"a\\\"b\\\\c\\n\\u007f\"")
+    }
 }

@@ -115,13 +115,18 @@ struct EventView {
         for (k, v) in e.attributes where f[k.lowercased()] == nil { walk(k, v, depth: 0) }
         // Nested fields by their last name too (`LogonType` for `winlog.event_data.LogonType`), when unambiguous.
         var leaves: [String: [String]] = [:]
-        for (k, v) in f where k.contains(".") {
+        for (k, v) in f where k.utf8.contains(UInt8(ascii: ".")) {
             let leaf = String(k[k.index(after: k.lastIndex(of: ".")!)...])
             if f[leaf] == nil { leaves[leaf, default: []] += v }
         }
         for (k, v) in leaves { f[k] = v }
         fields = f
     }
+
+    /// Fields of the normalized view that the event does not store as they read: the inventory's word on its assets
+    /// (a role, a zone, an asset named from an address) and the ports, stored as numbers.
+    static let derivedFields: Set<String> = ["asset", "asset_role", "src_asset", "dst_asset", "src_role", "dst_role",
+                                             "src_zone", "dst_zone", "src_level", "dst_level", "src_port", "dst_port"]
 
     /// Sigma's log sources beyond Windows (`GenericSources`): the event under its channel, with its fields by the names
     /// SigmaHQ's Linux, web and network rules use.
