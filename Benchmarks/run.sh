@@ -4,7 +4,8 @@
 # BENCH_EVTX_MIB (default 100; 0 skips), BENCH_PLASO_LINES (default 20000; 0 skips plaso), BENCH_CAPTURE_MIB (default 200; 0
 # skips the capture rows, which need tshark, tcpdump, capinfos and GNU time from `scripts/ensure-deps.sh --with-oracles`),
 # BENCH_HISTORIAN_SAMPLES (default 10000000; 0 skips; pandas from scripts/oracles/setup.sh is the reference), BENCH_SIGMA_EVENTS
-# (default 1000000; 0 skips; needs the SigmaHQ rules of ../shared/datasets). Peers in Python (python-evtx, the Rust evtx binding) come from
+# (default 1000000; 0 skips; needs the SigmaHQ rules of ../shared/datasets), BENCH_INVESTIGATE_MIB (default 50; 0 skips:
+# `jikocho investigate` end to end on a capture of that size and of 10× it, against tshark's field extraction). Peers in Python (python-evtx, the Rust evtx binding) come from
 # scripts/oracles/setup.sh; the EVTX samples from ../shared/datasets when it is beside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ if [ "${BENCH_PLASO_LINES:-20000}" != 0 ]; then
 fi
 "$bin/jikocho-bench" --plaso "$plaso" --plaso-lines "${BENCH_PLASO_LINES:-20000}" --datasets "$datasets" --python "$python" --evtx-mib "${BENCH_EVTX_MIB:-100}" --events "${BENCH_EVENTS:-1000000}" --hash-mib "${BENCH_HASH_MIB:-1024}" \
     --syslog-lines "${BENCH_SYSLOG_LINES:-1000000}" --capture-mib "${BENCH_CAPTURE_MIB:-200}" \
-    --historian-samples "${BENCH_HISTORIAN_SAMPLES:-10000000}" \
+    --historian-samples "${BENCH_HISTORIAN_SAMPLES:-10000000}" --investigate-mib "${BENCH_INVESTIGATE_MIB:-50}" \
     --c-loop "$work/sink_loop" --jikocho "$bin/jikocho" --work "$work/run"
 
 # Sigma: every SigmaHQ windows rule over synthetic Windows events (Sysmon process, network, file and registry

@@ -14,6 +14,9 @@
 //      `capinfos -c` (the read floor) in the same run, peak memory of each, every Modbus message accounted for.
 //   6. Historian: a 10,000,000-sample wide export built from the BATADAL rows; `jikocho ingest` end to end (samples/s,
 //      peak memory; target ≥ 1,000,000 samples/s) and the collector alone, against pandas.read_csv of the same file.
+//   8. Investigate: `jikocho investigate` end to end (case, ingest, clocks, playbooks, chains, reports, custody
+//      verified) on a 50 MB capture made from the shared Modbus capture like section 5's, against tshark's field
+//      extraction of the same capture (target: ≥ 5× faster); peak memory at 1× and 10× the volume (target ≤ 256 MiB).
 //
 // A benchmark reports; it never fails the tests.
 import Collectors
@@ -35,6 +38,7 @@ struct Options {
     var plasoLines = 20_000
     var captureMiB = 200
     var historianSamples = 10_000_000
+    var investigateMiB = 50
 }
 
 var opt = Options()
@@ -54,6 +58,7 @@ while let a = args.next() {
     case "--plaso-lines": opt.plasoLines = Int(args.next() ?? "") ?? opt.plasoLines
     case "--capture-mib": opt.captureMiB = Int(args.next() ?? "") ?? opt.captureMiB
     case "--historian-samples": opt.historianSamples = Int(args.next() ?? "") ?? opt.historianSamples
+    case "--investigate-mib": opt.investigateMiB = Int(args.next() ?? "") ?? opt.investigateMiB
     default:
         FileHandle.standardError.write(Data("jikocho-bench: unknown argument \(a)\n".utf8))
         exit(2)
@@ -94,12 +99,17 @@ func run(_ path: String, _ arguments: [String]) throws -> (status: Int32, out: S
 }
 
 let fm = FileManager.default
+/// Makes a tree writable (a case's originals are read-only) so that it can be removed.
+func chmodTree(_ root: String) {
+    chmod(root, 0o755)
+    if let e = fm.enumerator(atPath: root) {
+        for case let p as String in e { chmod("\(root)/\(p)", 0o755) }
+    }
+}
 try? fm.removeItem(atPath: opt.work)
 try fm.createDirectory(atPath: opt.work, withIntermediateDirectories: true)
 defer {
-    if let e = fm.enumerator(atPath: opt.work) {
-        for case let p as String in e { chmod("\(opt.work)/\(p)", 0o755) }
-    }
+    chmodTree(opt.work)
     try? fm.removeItem(atPath: opt.work)
 }
 
@@ -525,6 +535,53 @@ if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.historianSamples > 0, fm.isE
     }
 } else if opt.historianSamples > 0 {
     say("(GNU time or ../shared/datasets missing: skipping the historian benchmark)")
+}
+
+// MARK: 8. Investigate end to end
+
+if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.investigateMiB > 0, fm.isExecutableFile(atPath: "/usr/bin/tshark"),
+   fm.isExecutableFile(atPath: "/usr/bin/time")
+{
+    let replicate = URL(fileURLWithPath: opt.datasets).deletingLastPathComponent().appendingPathComponent("bench/replicate_unique.py").path
+    let modbus = "\(opt.datasets)/pcaps/ics/modbus_example_icsnpp.pcap"
+    let one = (try? fm.attributesOfItem(atPath: modbus)[.size] as? Int) ?? 0
+    if one > 0 {
+        var results: [(seconds: Double, peakKiB: Int?, events: Int)] = []
+        for scale in [1, 10] {
+            let copies = min(655_360, max(1, (opt.investigateMiB << 20) * scale / one))
+            let path = "\(opt.work)/investigate-\(scale)x.pcap"
+            say("investigate: building a \(opt.investigateMiB * scale) MB Modbus capture (\(copies) copies)…")
+            let built = try run("/usr/bin/python3", [replicate, path, String(copies), "1", modbus])
+            guard built.status == 0 else { say("(could not build the capture; the investigate rows are left out)"); break }
+            let caseDir = "\(opt.work)/investigate-\(scale)x"
+            say("investigate: jikocho investigate on \(scale)× the volume…")
+            let ours = try timed([opt.jikocho, "investigate", "-o", caseDir, path], stdout: "\(opt.work)/investigate.txt")
+            let events = ours.out.split(separator: "\n").first { $0.hasPrefix("Evidence:") }
+                .flatMap { l in l.range(of: "ingested (").map { Int(l[$0.upperBound...].prefix { $0.isNumber }) ?? 0 } } ?? 0
+            results.append((ours.seconds, ours.peakKiB, events))
+            if scale == 1 {
+                say("investigate: tshark's field extraction of the same capture…")
+                let tshark = try timed(["tshark", "-n", "-r", path, "-T", "fields", "-Y", "modbus", "-e", "frame.number",
+                                        "-e", "mbtcp.trans_id", "-e", "mbtcp.unit_id", "-e", "modbus.func_code",
+                                        "-e", "modbus.reference_num", "-e", "modbus.word_cnt", "-e", "modbus.bit_cnt",
+                                        "-e", "modbus.regval_uint16", "-e", "modbus.exception_code"])
+                let size = Double((try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) / 1e6
+                rows.append(("investigate, \(Int(size)) MB Modbus capture", String(format: "%.1f s (%d events)", ours.seconds, events),
+                             String(format: "tshark -T fields %.1f s", tshark.seconds),
+                             String(format: "%.1f× faster (target ≥ 5)", tshark.seconds / ours.seconds)))
+            }
+            chmodTree(caseDir)
+            try? fm.removeItem(atPath: caseDir)
+            try? fm.removeItem(atPath: path)
+        }
+        if results.count == 2 {
+            rows.append(("investigate peak memory, 1× / 10× volume",
+                         "\((results[0].peakKiB ?? 0) >> 10) / \((results[1].peakKiB ?? 0) >> 10) MiB",
+                         String(format: "10×: %.1f s, %d events", results[1].seconds, results[1].events), "target ≤ 256 MiB"))
+        }
+    }
+} else if opt.investigateMiB > 0 {
+    say("(tshark, GNU time or ../shared/datasets missing: skipping the investigate benchmark)")
 }
 
 // MARK: Report

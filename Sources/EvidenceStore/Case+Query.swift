@@ -9,7 +9,7 @@ public struct EventQuery: Sendable {
     public var from: Timestamp?
     /// Exclusive upper bound.
     public var to: Timestamp?
-    /// Kinds or kind prefixes: `ics.modbus` matches `ics.modbus.write`.
+    /// Kinds or kind prefixes: `ics.modbus` matches `ics.modbus.write` (kinds are lower case; so is the query).
     public var kinds: [String] = []
     public var domains: [Domain] = []
     /// Matches the event's asset or observing host, and, for an asset of the inventory, its host names and its
@@ -102,12 +102,14 @@ extension Case {
         if let from = q.from { clauses.append("e.time >= ?"); args.append(from.nanoseconds) }
         if let to = q.to { clauses.append("e.time < ?"); args.append(to.nanoseconds) }
         if !q.kinds.isEmpty {
-            clauses.append("(" + q.kinds.map { _ in "(e.kind = ? OR e.kind LIKE ? ESCAPE '\\')" }
+            // Kinds are lower case: the kind itself, or a range of the kind index for its prefix (`ics.` up to but
+            // not including `ics/`, the next byte), which the index answers without reading other rows.
+            clauses.append("(" + q.kinds.map { _ in "e.kind = ? OR (e.kind >= ? AND e.kind < ?)" }
                 .joined(separator: " OR ") + ")")
-            for k in q.kinds {
+            for k in q.kinds.map({ $0.lowercased() }) {
                 args.append(k)
-                args.append(k.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                    .replacingOccurrences(of: "_", with: "\\_") + ".%")
+                args.append(k + ".")
+                args.append(k + "/")
             }
         }
         if !q.domains.isEmpty {

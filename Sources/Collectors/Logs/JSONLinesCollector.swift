@@ -184,7 +184,7 @@ public struct JSONLinesCollector: Collector {
         switch dialect {
         case .zeek:
             let path = text(o, "_path") ?? zeekPath
-            kind = "zeek.\(path)"
+            kind = "zeek.\(path.lowercased())"
             domain = .network
             src = endpoint(o, ip: "id.orig_h", port: "id.orig_p")
             dst = endpoint(o, ip: "id.resp_h", port: "id.resp_p")
@@ -248,7 +248,8 @@ public struct JSONLinesCollector: Collector {
             host = text(o, options["jsonl.host"]) ?? text(o, "host") ?? text(o, "hostname")
             user = text(o, options["jsonl.user"]) ?? text(o, "user")
         }
-        if let k = options["jsonl.kind"] { kind = text(o, k).map { "json.\($0)" } ?? k }
+        // Kinds are lower case (queries and playbooks match them so).
+        if let k = options["jsonl.kind"] { kind = text(o, k).map { "json.\($0.lowercased())" } ?? k.lowercased() }
         if let h = options["host"] { host = h }
         return Event(time: Timestamp(nanoseconds: 0), timeDescription: "", domain: domain, kind: kind, host: host,
                      src: src, dst: dst, user: user, message: message, attributes: o,
