@@ -417,6 +417,47 @@ public struct PlaybookRunner {
 }
 
 extension PlaybookRunner {
+    /// Runs the playbooks side by side, one per core, each on its own read-only connection to the case (they only
+    /// read; SQLite's WAL lets readers run together); the outcomes come back in the order of `books`, whatever order
+    /// they finish in. With one playbook or one core: one after the other on this runner.
+    public func runAll(_ books: [Playbook], threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws
+        -> [PlaybookOutcome]
+    {
+        guard books.count > 1, threads > 1 else { return try books.map(run) }
+        /// The outcomes by index, and the next playbook to take, under one lock.
+        final class Slots: @unchecked Sendable {
+            var outcomes: [Result<PlaybookOutcome, Error>?]
+            var taken = 0
+            let lock = NSLock()
+            init(_ n: Int) { outcomes = Array(repeating: nil, count: n) }
+        }
+        let slots = Slots(books.count)
+        let settings = (maxBindings, pageSize, usePrefilter)
+        let path = c.directory.path
+        DispatchQueue.concurrentPerform(iterations: min(threads, books.count)) { _ in
+            var runner: PlaybookRunner?
+            while true {
+                slots.lock.lock()
+                let i = slots.taken
+                slots.taken += 1
+                slots.lock.unlock()
+                guard i < books.count else { return }
+                let result = Result { () throws -> PlaybookOutcome in
+                    if runner == nil {
+                        var r = try PlaybookRunner(Case.open(at: path, mode: .read))
+                        (r.maxBindings, r.pageSize, r.usePrefilter) = settings
+                        runner = r
+                    }
+                    return try runner!.run(books[i])
+                }
+                slots.lock.lock()
+                slots.outcomes[i] = result
+                slots.lock.unlock()
+            }
+        }
+        return try slots.outcomes.map { try $0!.get() }
+    }
+
     /// Runs the playbooks in name order, stores each finding (with the events it rests on) and records the run in
     /// custody with what each playbook gave. `each` sees every playbook's outcome and the ids of its stored findings.
     @discardableResult
@@ -425,8 +466,8 @@ extension PlaybookRunner {
         -> [PlaybookRunResult]
     {
         var results: [PlaybookRunResult] = []
-        for pb in books.sorted(by: { $0.name < $1.name }) {
-            let outcome = try run(pb)
+        let sorted = books.sorted(by: { $0.name < $1.name })
+        for (pb, outcome) in zip(sorted, try runAll(sorted)) {
             var ids: [Int64] = []
             for (f, detail) in outcome.findings { ids.append(try c.saveFinding(f, detail: detail)) }
             try each(pb, outcome, ids)

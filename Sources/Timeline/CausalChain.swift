@@ -94,20 +94,34 @@ public struct ChainBuilder {
             .filter { $0.steps.count > 1 }
     }
 
-    /// Chains for every event of a kind (most far-reaching first, then latest first).
+    /// The first `limit` chains of the events of a kind, in this order: furthest-reaching first; among equals, a
+    /// change away from the usual value before one that restores it, a larger change before a smaller one, an
+    /// earlier before a later. The events are read a page at a time and only the best `limit` chains are kept, so a
+    /// year of pump switching does not have to fit in memory.
     public func chains(impact kind: String, limit: Int = 10) throws -> [CausalChain] {
-        let impacts = try c.events(EventQuery(kinds: [kind]))
-        let chains = try impacts.map { try chain(from: $0) }
-        // Furthest-reaching first; among equals, a change away from the usual value before one that restores it,
-        // a larger change before a smaller one, an earlier before a later.
-        return Array(chains.sorted { a, b in
+        func before(_ a: CausalChain, _ b: CausalChain) -> Bool {
             if a.reachesOutside != b.reachesOutside { return a.reachesOutside }
             if a.steps.count != b.steps.count { return a.steps.count > b.steps.count }
             if a.restores != b.restores { return !a.restores }
             let ma = Self.magnitude(a.impact.event.event), mb = Self.magnitude(b.impact.event.event)
             if ma != mb { return ma > mb }
             return a.impact.event.event.time < b.impact.event.event.time
-        }.prefix(limit))
+        }
+        var best: [CausalChain] = []
+        guard limit > 0 else { return best }
+        try c.forEachPage(EventQuery(kinds: [kind])) { page in
+            for impact in page {
+                let chain = try chain(from: impact)
+                // After every chain it does not come before (ties keep the order read: time, then row id).
+                let at = best.firstIndex { before(chain, $0) } ?? best.count
+                if at < limit {
+                    best.insert(chain, at: at)
+                    if best.count > limit { best.removeLast() }
+                }
+            }
+            return true
+        }
+        return best
     }
 
     public func chain(fromEventID id: Int64) throws -> CausalChain? {

@@ -417,12 +417,22 @@ public struct ClockEstimator {
         candidates.sort { $0.d < $1.d }
         // Sightings coarser than the tolerance (a historian sampling every 10 s) widen the cluster searched for.
         let tolerance = max(self.tolerance, candidates.map { max($0.oth.resolution, $0.refObs.resolution) }.max() ?? 0)
-        // The densest cluster: the width-2·tolerance window holding the most distinct reference sightings.
+        // The densest cluster: the width-2·tolerance window holding the most distinct reference sightings. The
+        // window slides over the sorted differences counting each reference sighting in it, so that a capture and a
+        // firewall that both saw a million connections take a million steps, not a million squared.
         var bestStart = 0, bestCount = 0, bestSpread = Int64.max
         var j = 0
+        var inWindow: [Int: Int] = [:]
+        var distinct = 0
         for i in candidates.indices {
-            while candidates[j].d < candidates[i].d - 2 * tolerance { j += 1 }
-            let distinct = Set(candidates[j...i].map(\.ref)).count
+            inWindow[candidates[i].ref, default: 0] += 1
+            if inWindow[candidates[i].ref] == 1 { distinct += 1 }
+            while candidates[j].d < candidates[i].d - 2 * tolerance {
+                let r = candidates[j].ref
+                inWindow[r]! -= 1
+                if inWindow[r] == 0 { distinct -= 1 }
+                j += 1
+            }
             let spread = candidates[i].d - candidates[j].d
             if distinct > bestCount || (distinct == bestCount && spread < bestSpread) {
                 bestCount = distinct

@@ -11,7 +11,8 @@ import Timeline
 
 /// The playbook runner narrows each step's candidates in SQL (kinds, domains, the text its conditions and Sigma rules
 /// want) and reads the case a page at a time. Neither may change what a playbook finds: every shipped playbook gives
-/// the same findings and gaps with the filter and without it, and with pages of 7 events as with pages of 1024, on
+/// the same findings and gaps with the filter and without it, with pages of 7 events as with pages of 1024, and run
+/// side by side with the others on their own connections as alone, on
 /// every exercise (with and without its inventory) and on one generalization case per write path.
 @Suite struct PlaybookPrefilterTests {
     static let root = TestPaths.repoRoot.appendingPathComponent("Playbooks").path
@@ -33,8 +34,11 @@ import Timeline
         smallPages.pageSize = 7
         let filtered = try PlaybookRunner(c)
         var found = 0
-        for pb in books {
+        // Side by side on their own connections, as `run` and `investigate` run them.
+        let parallel = try filtered.runAll(books, threads: 3).map(fingerprint)
+        for (i, pb) in books.enumerated() {
             let reference = fingerprint(try plain.run(pb))
+            #expect(parallel[i] == reference, "\(label): \(pb.name) differs when run beside the others")
             found += reference.filter { !$0.hasPrefix("gap: ") }.count
             #expect(fingerprint(try filtered.run(pb)) == reference, "\(label): \(pb.name) differs with the SQL filter")
             #expect(fingerprint(try smallPages.run(pb)) == reference, "\(label): \(pb.name) differs with pages of 7")

@@ -31,6 +31,13 @@ import Yams
             if let u = k.fields["user"] { #expect(step.event.event.user == u) }
         }
         #expect(chain.reachesOutside && chain.end.contains("198.51.100.77"))
+        // Only the best `limit` are kept as the impacts are read: each limit gives the first of the full order.
+        let all = try ChainBuilder(c).chains(impact: "process.setpoint_change", limit: 1000).map(\.impact.event.id)
+        #expect(all.count > 1)
+        for k in 0...all.count {
+            #expect(try ChainBuilder(c).chains(impact: "process.setpoint_change", limit: k).map(\.impact.event.id)
+                        == Array(all.prefix(k)))
+        }
         // The same chain from the impact's event id (`chain --from`).
         let byID = try #require(try ChainBuilder(c).chain(fromEventID: chain.impact.event.id))
         #expect(byID.steps.map(\.event.id) == chain.steps.map(\.event.id))
