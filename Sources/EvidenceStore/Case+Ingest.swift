@@ -22,10 +22,14 @@ public struct IngestOptions: Sendable {
     public var year: Int?
     /// Collector-specific options (`jsonl.time` = the field holding the time), recorded with the run.
     public var collectorOptions: [String: String]
+    /// Load without the events table's indexes and build them at the end of each run (`IngestRun.bulk`); nil: when
+    /// a run will likely add more events than the case holds.
+    public var bulk: Bool?
 
     public init(collector: String? = nil, timeZone: String? = nil, host: String? = nil, year: Int? = nil,
-                collectorOptions: [String: String] = [:])
+                collectorOptions: [String: String] = [:], bulk: Bool? = nil)
     {
+        self.bulk = bulk
         self.collector = collector
         self.timeZone = timeZone
         self.host = host
@@ -97,8 +101,13 @@ extension Case {
         if !tags.isEmpty, collector.name.hasPrefix("historian/") {
             runOptions["inventory.tags"] = String(tags.count)
         }
+        // A run that will likely add more events than the case holds loads without the indexes and builds them at
+        // its end (cheaper than keeping them up to date row by row); a small run into a large case keeps them. The
+        // estimate is low on purpose: one event per 2 KiB of evidence (captures and logs give several times more).
+        let held = try read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM events") ?? 0 }
         let run = try beginIngest(evidenceID: item.id, collector: collector.name,
-                                  collectorVersion: collector.version, options: runOptions)
+                                  collectorVersion: collector.version, options: runOptions,
+                                  bulk: options.bulk ?? (item.size / 2048 > max(held, 10_000)))
         run.onBatch = progress
         let source = EvidenceSource(item: item, path: objectPath(sha256: item.sha256), options: runOptions, tags: tags)
         do {

@@ -336,6 +336,13 @@ public final class Case: @unchecked Sendable {
         let running = try read { db in
             try Row.fetchAll(db, sql: "SELECT id, evidence_id, collector FROM ingest_runs WHERE status = 'running'")
         }
+        // A bulk run killed before it ended left the events table without its indexes.
+        let missing = try read { db in
+            try Schema.eventIndexes.filter { index in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?",
+                                 arguments: [index.name]) == 0
+            }.count
+        }
         for row in running {
             let id: Int64 = row["id"]
             let removed = try write { db -> Int in
@@ -359,6 +366,10 @@ public final class Case: @unchecked Sendable {
                             metadata: ["run.id": "\(id)", "events.removed": "\(removed)"])
             recoveryNotes.append("ingest run #\(id) (\(row["collector"] as String)) was interrupted; marked incomplete, "
                                  + "\(removed) partial events removed; run the ingest again")
+        }
+        if missing > 0 {
+            try write { db in try Schema.ensureEventIndexes(db) }
+            Case.log.notice("event indexes of an interrupted bulk run built again", metadata: ["indexes": "\(missing)"])
         }
     }
 

@@ -21,9 +21,13 @@ extension Case {
     /// Starts an ingest run of one evidence item by one collector. Events go in through the returned run (an
     /// `EventSink`); `finish()` makes the run complete. A run that is never finished (the process was killed) is
     /// marked incomplete, and its partial rows removed, the next time the case is opened for writing.
+    ///
+    /// `bulk`: the run loads without the events table's indexes and builds them once when it finishes, in the
+    /// transaction that makes it complete (a run killed in between leaves them to be built when the case is next
+    /// opened for writing). For a run that adds more events than the case holds; `Case.ingest` decides.
     public func beginIngest(evidenceID: Int64, collector: String, collectorVersion: String,
                             options: [String: String] = [:], actor: String? = nil,
-                            batchSize: Int = 10_000) throws -> IngestRun
+                            batchSize: Int = 10_000, bulk: Bool = false) throws -> IngestRun
     {
         let optionsText = options.isEmpty ? nil : JSONValue.object(options.mapValues { .string($0) }).canonicalJSON
         let id = try write { db -> Int64 in
@@ -44,8 +48,10 @@ extension Case {
                                              "collector_version": .string(collectorVersion)])
             return id
         }
-        return IngestRun(case: self, id: id, evidenceID: evidenceID, collector: collector,
-                         actor: actor ?? examiner, batchSize: max(1, batchSize))
+        let run = IngestRun(case: self, id: id, evidenceID: evidenceID, collector: collector,
+                            actor: actor ?? examiner, batchSize: max(1, batchSize))
+        run.bulk = bulk
+        return run
     }
 }
 
@@ -102,6 +108,9 @@ public final class IngestRun: EventSink, @unchecked Sendable {
     /// Samples held in memory (open and pending blocks) before they are written, whatever the number of series.
     public var sampleBatch = 500_000
     private var closed = false
+    /// Loading without the events table's indexes (see `beginIngest`); the writer drops them with its first batch.
+    public internal(set) var bulk = false
+    private var indexesDropped = false
     /// Called after each batch is written with the run's counts so far: for a progress display.
     public var onBatch: ((IngestProgress) -> Void)?
 
@@ -266,6 +275,10 @@ public final class IngestRun: EventSink, @unchecked Sendable {
                     statement = s
                 }
                 try db.inTransaction(.immediate) {
+                    if bulk, !indexesDropped, !batch.events.isEmpty {
+                        for (name, _) in Schema.eventIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") }
+                        indexesDropped = true
+                    }
                     try IngestRun.insert(batch, runID: runID, statement: statement!, db: db)
                     try writeBlocks(batch, db: db)
                     for w in batch.warnings {
@@ -386,6 +399,8 @@ public final class IngestRun: EventSink, @unchecked Sendable {
                 sqlite3_finalize(statement)
                 self.statement = nil
             }
+            // A bulk run's indexes, built once over everything it loaded.
+            try Schema.ensureEventIndexes(db)
             try db.execute(sql: "INSERT INTO events_fts (rowid, message) SELECT id, message FROM events WHERE run_id = ?",
                            arguments: [id])
             try db.execute(sql: "UPDATE ingest_runs SET status = 'complete', finished_at = ? WHERE id = ?",
@@ -427,6 +442,7 @@ public final class IngestRun: EventSink, @unchecked Sendable {
             try db.execute(sql: "DELETE FROM events WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM warnings WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM sample_blocks WHERE run_id = ?", arguments: [id])
+            try Schema.ensureEventIndexes(db)
             try db.execute(sql: """
                 UPDATE ingest_runs SET status = 'failed', finished_at = ?, events = 0, warnings = 0, samples = 0,
                     note = ?

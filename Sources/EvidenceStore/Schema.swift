@@ -3,6 +3,20 @@ import GRDB
 /// The case database schema, as named, append-only migrations. Never edit a migration that has shipped:
 /// add a new one. Constraints live in SQL.
 enum Schema {
+    /// The indexes of the events table that v1 creates, by name: what a bulk ingest run drops while it loads and
+    /// builds again when it ends (and what opening a case for writing builds again after a run killed in between).
+    static let eventIndexes: [(name: String, sql: String)] = [
+        ("events_time", "CREATE INDEX IF NOT EXISTS events_time ON events(time)"),
+        ("events_kind_time", "CREATE INDEX IF NOT EXISTS events_kind_time ON events(kind, time)"),
+        ("events_asset_time", "CREATE INDEX IF NOT EXISTS events_asset_time ON events(asset, time)"),
+        ("events_run", "CREATE INDEX IF NOT EXISTS events_run ON events(run_id)"),
+    ]
+
+    /// Builds every missing index of the events table.
+    static func ensureEventIndexes(_ db: Database) throws {
+        for (_, sql) in eventIndexes { try db.execute(sql: sql) }
+    }
+
     /// The newest format this build understands; a case written by a newer build is refused, not damaged.
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()

@@ -20,6 +20,8 @@ struct IngestCommand: ParsableCommand {
     var map: [String] = []
     @Option(help: "Warnings to show per run (all are stored).") var showWarnings = 3
     @Flag(help: "List the collectors and exit.") var list = false
+    @Flag(help: "Load each item without the event indexes and build them when its run ends (the default for an item likely to add more events than the case holds).")
+    var bulk = false
     @OptionGroup var archive: ArchiveOptions
     @OptionGroup var capture: CaptureOptions
     @OptionGroup var historian: HistorianOptions
@@ -50,7 +52,7 @@ struct IngestCommand: ParsableCommand {
             mapping["jsonl.\(kv[0])"] = kv[1]
         }
         let options = IngestOptions(collector: collector, timeZone: tz, host: host, year: year,
-                                    collectorOptions: mapping)
+                                    collectorOptions: mapping, bulk: bulk ? true : nil)
         let totals = try IngestDriver(c: c, showWarnings: showWarnings)
             .run(paths: paths, add: AddOptions(examiner: examiner, timeZone: tz, archives: archive.limits), options: options)
         print(totals.line)

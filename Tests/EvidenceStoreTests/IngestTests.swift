@@ -220,3 +220,56 @@ func caseWithOneItem(_ tmp: TempDir) throws -> (Case, EvidenceItem) {
         #expect(limited == 10)
     }
 }
+
+/// Bulk runs: the events table's indexes are dropped while the run loads and built in the transaction that ends it;
+/// a run that never ends leaves them to the next opening for writing. (The kill harness kills bulk runs of the CLI.)
+@Suite struct BulkIngestTests {
+    static func indexes(_ c: Case) throws -> Set<String> {
+        Set(try c.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+        })
+    }
+    static let all = Set(Schema.eventIndexes.map(\.name))
+
+    @Test func aBulkRunLoadsWithoutIndexesAndBuildsThemWhenItEnds() throws {
+        let tmp = TempDir()
+        let (c, item) = try caseWithOneItem(tmp)
+        #expect(try Self.indexes(c).isSuperset(of: Self.all))
+        let run = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1",
+                                    batchSize: 500, bulk: true)
+        for i in 0..<3000 { try run.emit(SyntheticEvents.event(i, evidenceID: item.id)) }
+        try run.flush()
+        #expect(try Self.indexes(c).isDisjoint(with: Self.all), "a bulk run loads without the indexes")
+        try run.finish()
+        #expect(try Self.indexes(c).isSuperset(of: Self.all))
+        // What a query gives, and how SQLite answers it, is what a run with its indexes gives.
+        #expect(try c.events(EventQuery(kinds: ["ics.modbus"])).count == 1000)
+        #expect(try c.events(EventQuery(grep: "operator3")).count == 200)
+        let plan = try c.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT id FROM events WHERE kind = 'auth.logon' ORDER BY time")
+                .map { $0["detail"] as String }.joined(separator: "; ")
+        }
+        #expect(plan.contains("events_kind_time"), "\(plan)")
+    }
+
+    @Test func aBulkRunThatNeverEndsLeavesTheIndexesToTheNextWriter() throws {
+        let tmp = TempDir()
+        let (c, item) = try caseWithOneItem(tmp)
+        let before = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1")
+        for i in 0..<100 { try before.emit(SyntheticEvents.event(i, evidenceID: item.id)) }
+        try before.finish()
+        let run = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "2",
+                                    batchSize: 500, bulk: true)
+        for i in 0..<1000 { try run.emit(SyntheticEvents.event(i, evidenceID: item.id)) }
+        try run.flush()
+        #expect(try Self.indexes(c).isDisjoint(with: Self.all))
+        // The process dies here: the run stays "running", the indexes dropped.
+        let path = c.directory.path
+        c.close()
+        let reopened = try Case.open(at: path, mode: .write)
+        #expect(try Self.indexes(reopened).isSuperset(of: Self.all))
+        #expect(try reopened.events(EventQuery()).count == 100, "only the finished run's events are left")
+        #expect(reopened.recoveryNotes.contains { $0.contains("interrupted") })
+        #expect(try reopened.verify().isClean)
+    }
+}

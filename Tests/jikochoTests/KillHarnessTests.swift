@@ -89,7 +89,8 @@ import Testing
             round += 1
             let dir = tmp.url.appendingPathComponent("case-\(round)").path
             try runProgram(bin, ["case", "init", dir, "--name", "kill \(round)", "--examiner", "t"])
-            let p = try startProgram(bin, ["ingest", dir] + paths + args)
+            // Every other round loads in bulk: the indexes are dropped by its first batch and built when it ends.
+            let p = try startProgram(bin, ["ingest", dir] + paths + args + (round % 2 == 1 ? ["--bulk"] : []))
             usleep(UInt32(Double.random(in: 0...(duration * 0.9)) * 1_000_000))
             if p.isRunning { interrupted += 1 }
             kill(p.processIdentifier, SIGKILL)
@@ -101,6 +102,11 @@ import Testing
             let c = try Case.open(at: dir, mode: .write)
             let running = try c.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM ingest_runs WHERE status = 'running'") }
             #expect(running == 0, "round \(round)")
+            let indexes = try c.read {
+                try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+            }
+            #expect(Set(indexes).isSuperset(of: ["events_time", "events_kind_time", "events_asset_time", "events_run"]),
+                    "round \(round): the events table's indexes after the kill: \(indexes)")
             let orphans = try c.read {
                 try Int.fetchOne($0, sql: """
                     SELECT COUNT(*) FROM events e JOIN ingest_runs r ON r.id = e.run_id WHERE r.status != 'complete'
