@@ -269,6 +269,13 @@ func caseWithOneItem(_ tmp: TempDir) throws -> (Case, EvidenceItem) {
         let reopened = try Case.open(at: path, mode: .write)
         #expect(try Self.indexes(reopened).isSuperset(of: Self.all))
         #expect(try reopened.events(EventQuery()).count == 100, "only the finished run's events are left")
+        // The full-text index holds the finished run's messages and nothing of the one cut short.
+        let expected = try reopened.events(EventQuery()).filter { $0.event.message.contains("operator3 ") }.count
+        #expect(expected > 0)
+        #expect(try reopened.events(EventQuery(grep: "operator3")).count == expected)
+        #expect(throws: Never.self) {
+            try reopened.write { try $0.execute(sql: "INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)") }
+        }
         #expect(reopened.recoveryNotes.contains { $0.contains("interrupted") })
         #expect(try reopened.verify().isClean)
     }

@@ -107,6 +107,10 @@ import Testing
             }
             #expect(Set(indexes).isSuperset(of: ["events_time", "events_kind_time", "events_asset_time", "events_run"]),
                     "round \(round): the events table's indexes after the kill: \(indexes)")
+            // The full-text index holds the messages of the events left, no more (rank 1: against the content table).
+            #expect(throws: Never.self, "round \(round): the full-text index disagrees with the events") {
+                try c.write { try $0.execute(sql: "INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)") }
+            }
             let orphans = try c.read {
                 try Int.fetchOne($0, sql: """
                     SELECT COUNT(*) FROM events e JOIN ingest_runs r ON r.id = e.run_id WHERE r.status != 'complete'
