@@ -151,12 +151,12 @@ public struct PlaybookRunner {
             var view = EventView(normalized: e.event, assets: assets)
             guard matches(first, &view, [:], params, event: e.event, storedEvent: e) else { return true }
             let key = first.by.map { view.values($0, renames: [:]).first?.text.lowercased() ?? "" } ?? ""
-            if var g = groups[key], e.event.time.nanoseconds - g.burst.last.nanoseconds <= window {
-                g.burst.add(e)
-                g.count += 1
-                groups[key] = g
+            // In place (`groups[key]!`): a copy of the group would copy its ids with every event of a long burst.
+            if let last = groups[key]?.burst.last, e.event.time.nanoseconds - last.nanoseconds <= window {
+                groups[key]!.burst.add(e)
+                groups[key]!.count += 1
             } else {
-                if let g = groups[key], g.count >= n { keep(g.burst) }
+                if let count = groups[key]?.count, count >= n { keep(groups[key]!.burst) }
                 groups[key] = (Bound(e, view), 1)
             }
             return true

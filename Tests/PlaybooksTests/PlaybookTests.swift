@@ -118,6 +118,37 @@ import Testing
         #expect(q.findings.isEmpty && q.gaps.isEmpty)
     }
 
+    /// A long burst counts whole, in one pass: 30,000 failures from one address a second apart, a pause longer than
+    /// the window, six more (a second burst), and four from another address (too few): two findings that give
+    /// their counts and first and last times.
+    @Test func aLongBurstIsCountedWholeAndAPauseStartsAnother() throws {
+        let pb = Self.playbook("Access/Credentials/RemoteAccessBruteForce.yaml")
+        let tmp = TempDir()
+        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: "burst", examiner: "t")
+        guard case .added(let item)? = try c.add(paths: [tmp.file("in/auth.log", "x")]).first else {
+            Issue.record("the fixture was not added")
+            return
+        }
+        let run = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1")
+        let t0: Int64 = 1_700_000_000_000_000_000
+        func failure(_ second: Int64, from ip: String) throws {
+            try run.emit(Event(time: Timestamp(nanoseconds: t0 + second * 1_000_000_000), timeDescription: "t", domain: .it,
+                               kind: "auth.logon_failed", host: "vpn-1", src: Endpoint(ip: ip), user: "admin",
+                               message: "Failed password for admin from \(ip)",
+                               provenance: Provenance(evidenceID: item.id, collector: "synthetic/events",
+                                                      collectorVersion: "1", locator: "line \(second)")))
+        }
+        for s in 0..<30_000 { try failure(Int64(s), from: "203.0.113.9") }
+        for s in 0..<6 { try failure(40_000 + Int64(s), from: "203.0.113.9") }
+        for s in 0..<4 { try failure(50_000 + Int64(s), from: "198.51.100.4") }
+        try run.finish()
+        let out = try PlaybookRunner(c).run(pb)
+        #expect(out.findings.map(\.finding.eventIDs.count) == [30_000, 6])
+        let first = try #require(out.findings.first?.finding.summary)
+        #expect(first.hasPrefix("30000 failed logons from 203.0.113.9 between 2023-11-14T22:13:20Z and 2023-11-15T06:33:19Z"),
+                "\(first)")
+    }
+
     @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
     func controllerChangesFromAHostNotAllowedAndNotFromTheEngineeringWorkstation() throws {
         let pb = Self.playbook("ICS/Controller/UnauthorizedStateOrLogicChange.yaml")

@@ -27,20 +27,20 @@ public enum RemoteAccess {
     public static func interpret(program: String?, message: String) -> FirewallMeaning? {
         let m = Substring(message).drop { $0 == " " }
         let prog = (program ?? "").lowercased()
-        if prog.hasPrefix("openvpn") || m.contains("MULTI") || m.contains("TLS: Username/Password")
-            || m.contains("TLS Auth Error") || openVPNPeer(m.prefix { $0 != " " }).map({ $0.port != nil }) == true {
+        if prog.hasPrefix("openvpn") || m.hasBytes("MULTI") || m.hasBytes("TLS: Username/Password")
+            || m.hasBytes("TLS Auth Error") || openVPNPeer(m.prefix { $0 != " " }).map({ $0.port != nil }) == true {
             if let r = openVPN(m) { return r }
         }
-        if m.contains("logid=") && m.contains("type=") { return fortiGate(m) }
-        if m.contains(",GLOBALPROTECT,") || m.contains("globalprotect") { return globalProtect(m) }
-        if prog.hasPrefix("charon") || m.contains("IKE_SA") || m.contains("virtual IP") {
+        if m.hasBytes("logid=") && m.hasBytes("type=") { return fortiGate(m) }
+        if m.hasBytes(",GLOBALPROTECT,") || m.hasBytes("globalprotect") { return globalProtect(m) }
+        if prog.hasPrefix("charon") || m.hasBytes("IKE_SA") || m.hasBytes("virtual IP") {
             if let r = strongSwan(m) { return r }
         }
-        if prog.isEmpty || prog == "kernel" || prog.hasPrefix("wireguard"), m.contains("wireguard:") {
+        if prog.isEmpty || prog == "kernel" || prog.hasPrefix("wireguard"), m.hasBytes("wireguard:") {
             if let r = wireGuard(m) { return r }
         }
-        if m.contains(" - [") || m.contains("PulseSecure:") || m.contains("Juniper:") || m.contains("msg=\"AUT")
-            || m.contains("msg=\"NWC") {
+        if m.hasBytes(" - [") || m.hasBytes("PulseSecure:") || m.hasBytes("Juniper:") || m.hasBytes("msg=\"AUT")
+            || m.hasBytes("msg=\"NWC") {
             return pulse(m)
         }
         return nil
@@ -87,11 +87,11 @@ public enum RemoteAccess {
             return t.hasPrefix("'") ? String(t.dropFirst().prefix { $0 != "'" }) : String(t.prefix { $0 != " " })
         }
         let v = "openvpn"
-        if rest.contains("Username/Password authentication succeeded for username") {
+        if rest.hasBytes("Username/Password authentication succeeded for username") {
             return meaning("auth.logon", vendor: v, user: quoted(after: "for username ") ?? peer?.name, src: peer?.ip,
                            port: peer?.port, ["method": "username/password"])
         }
-        if rest.contains("Username/Password authentication failed for username") {
+        if rest.hasBytes("Username/Password authentication failed for username") {
             return meaning("auth.logon_failed", vendor: v, user: quoted(after: "for username ") ?? peer?.name,
                            src: peer?.ip, port: peer?.port, ["method": "username/password"])
         }
@@ -112,12 +112,12 @@ public enum RemoteAccess {
             return meaning("vpn.address_assigned", vendor: v, user: p.name, src: p.ip, port: p.port, tunnel: tunnel,
                            ["how": "route learned"])
         }
-        if rest.contains("client-instance exiting") || rest.contains("client-instance restarting")
-            || rest.contains("Inactivity timeout") {
+        if rest.hasBytes("client-instance exiting") || rest.hasBytes("client-instance restarting")
+            || rest.hasBytes("Inactivity timeout") {
             return meaning("auth.session_closed", vendor: v, user: peer?.name, src: peer?.ip, port: peer?.port,
                            ["reason": .string(String(rest.prefix(200)))])
         }
-        if rest.contains("Peer Connection Initiated with") {
+        if rest.hasBytes("Peer Connection Initiated with") {
             let name = rest.between("[", "]").map(String.init) ?? peer?.name
             return meaning("vpn.session_start", vendor: v, user: name, src: peer?.ip, port: peer?.port)
         }
@@ -213,7 +213,7 @@ public enum RemoteAccess {
         // Virtual System, Event ID, Stage, Authentication Method, Tunnel Type, Source User, Source Region, Machine
         // Name, Public IP, Public IPv6, Private IP, Private IPv6, Host ID, Serial, Client Version, Client OS, Client
         // OS Version, Repeat Count, Reason, Error, Description, Status, …
-        if m.contains(",GLOBALPROTECT,") {
+        if m.hasBytes(",GLOBALPROTECT,") {
             // Anything before the record (a header the syslog reader left) falls into the first, unused field.
             let f = csv(m)
             guard f.count >= 29, f[3] == "GLOBALPROTECT" else { return nil }
@@ -278,13 +278,13 @@ public enum RemoteAccess {
             user = f["user"]
             src = f["src"]
             text = msg
-        } else if let open = m.range(of: " - ["), let close = m[open.upperBound...].firstIndex(of: "]") {
+        } else if let open = m.byteRange(of: " - ["), let close = m[open.upperBound...].firstIndex(of: "]") {
             // 2021-04-20 10:00:00 - ive - [198.51.100.20] alice(Users)[Users] - AUT24414: …
             src = String(m[open.upperBound..<close])
             let after = m[m.index(after: close)...].drop { $0 == " " }
             let who = after.prefix { $0 != " " }
             user = String(who.prefix { $0 != "(" && $0 != "[" })
-            guard let dash = after.range(of: " - ") else { return nil }
+            guard let dash = after.byteRange(of: " - ") else { return nil }
             text = after[dash.upperBound...]
         } else {
             return nil
@@ -293,25 +293,25 @@ public enum RemoteAccess {
         if let code = text.split(separator: ":", maxSplits: 1).first, code.count == 8, code.prefix(3).allSatisfy(\.isLetter) {
             extra["message_id"] = .string(String(code))
         }
-        if text.contains("Login succeeded for") || text.contains("Primary authentication successful for")
-            || text.contains("Agent login succeeded for") {
+        if text.hasBytes("Login succeeded for") || text.hasBytes("Primary authentication successful for")
+            || text.hasBytes("Agent login succeeded for") {
             if let u = text.between(" for ", "/") { user = String(u) }
             if let s = text.between(" from ", " ") ?? text.following(" from ") {
                 src = String(String(s).trimmingBlanks.reversed().drop { $0 == "." || $0 == "," }.reversed())
             }
             return meaning("auth.logon", vendor: v, user: user, src: src, extra)
         }
-        if text.contains("Login failed") || text.contains("Primary authentication failed for") {
+        if text.hasBytes("Login failed") || text.hasBytes("Primary authentication failed for") {
             if let u = text.between("failed for ", "/") { user = String(u) }
             extra["reason"] = .string(String(text.prefix(200)))
             return meaning("auth.logon_failed", vendor: v, user: user, src: src, extra)
         }
-        if text.contains("VPN Tunneling: Session started for user with IPv4 address"),
+        if text.hasBytes("VPN Tunneling: Session started for user with IPv4 address"),
            let ip = text.between("IPv4 address ", ",") ?? text.following("IPv4 address ") {
             return meaning("vpn.address_assigned", vendor: v, user: user, src: src,
                            tunnel: literal(String(ip).trimmingBlanks), extra)
         }
-        if text.contains("VPN Tunneling: Session ended") || text.contains("Logout from") || text.contains("Session timed out") {
+        if text.hasBytes("VPN Tunneling: Session ended") || text.hasBytes("Logout from") || text.hasBytes("Session timed out") {
             let ip = text.between("IPv4 address ", ",") ?? text.following("IPv4 address ")
             return meaning("auth.session_closed", vendor: v, user: user, src: src,
                            tunnel: ip.flatMap { literal(String($0).trimmingBlanks) }, extra)
@@ -325,23 +325,23 @@ public enum RemoteAccess {
         let v = "strongswan"
         // `09[IKE] IKE_SA rw[3] established between 203.0.113.1[gw]...198.51.100.20[alice@example.com]`
         func peer(_ t: Substring) -> (ip: String?, id: String?) {
-            guard let dots = t.range(of: "...") else { return (nil, nil) }
+            guard let dots = t.byteRange(of: "...") else { return (nil, nil) }
             let p = t[dots.upperBound...]
             let ip = p.prefix { $0 != "[" }
             return (literal(String(ip)), p.between("[", "]").map(String.init))
         }
-        if m.contains("IKE_SA"), m.contains(" established between ") {
+        if m.hasBytes("IKE_SA"), m.hasBytes(" established between ") {
             let p = peer(m)
             return meaning("auth.logon", vendor: v, user: p.id, src: p.ip, ["ike_sa": .string(String(m.between("IKE_SA ", " ") ?? ""))])
         }
         if let ip = m.between("assigning virtual IP ", " "), let id = m.between("to peer '", "'") {
             return meaning("vpn.address_assigned", vendor: v, user: String(id), src: nil, tunnel: literal(String(ip)))
         }
-        if m.contains("deleting IKE_SA"), m.contains(" between ") {
+        if m.hasBytes("deleting IKE_SA"), m.hasBytes(" between ") {
             let p = peer(m)
             return meaning("auth.session_closed", vendor: v, user: p.id, src: p.ip)
         }
-        if m.contains("EAP method"), m.contains("failed for peer "), let id = m.following("failed for peer ") {
+        if m.hasBytes("EAP method"), m.hasBytes("failed for peer "), let id = m.following("failed for peer ") {
             return meaning("auth.logon_failed", vendor: v, user: String(id.prefix { $0 != " " }), src: nil)
         }
         return nil
@@ -349,7 +349,7 @@ public enum RemoteAccess {
 
     static func wireGuard(_ m: Substring) -> FirewallMeaning? {
         // `wireguard: wg0: Receiving handshake initiation from peer 3 (198.51.100.20:51820)`
-        guard m.contains("Receiving handshake initiation from peer"), let n = m.between("from peer ", " "),
+        guard m.hasBytes("Receiving handshake initiation from peer"), let n = m.between("from peer ", " "),
               let ep = m.between("(", ")"), let p = openVPNPeer(ep) else { return nil }
         var r = meaning("vpn.handshake", vendor: "wireguard", user: nil, src: p.ip, port: p.port,
                         ["peer": .string(String(n)), "interface": .string(String(m.between("wireguard: ", ":") ?? ""))])
