@@ -325,13 +325,14 @@ public enum IPAddressText {
 
     public static func isIPv6(_ s: String) -> Bool {
         let core = s.split(separator: "%", maxSplits: 1).first.map(String.init) ?? s    // zone id
-        guard core.contains(":"), core.count <= 45 else { return false }
+        // Bytes, not Foundation's `contains` (asked of every address of every line).
+        guard core.utf8.contains(UInt8(ascii: ":")), core.utf8.count <= 45 else { return false }
         var groups = core.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        let compressed = core.contains("::")
+        let compressed = core.hasBytes("::")
         if compressed, let first = core.byteRange(of: "::"), core.byteRange(of: "::", last: true) != first {
             return false
         }
-        if let last = groups.last, last.contains(".") {
+        if let last = groups.last, last.utf8.contains(UInt8(ascii: ".")) {
             guard isIPv4(last) else { return false }
             groups.removeLast()
             groups.append("0")
