@@ -22,13 +22,19 @@ public struct PlaybookRunner {
     /// step's kinds, to check that the filter never drops a match).
     public var usePrefilter = true
 
-    /// One engine per step that names Sigma rules, and each regular expression compiled once, per runner.
+    /// One engine per set of Sigma rules a step names, and each regular expression compiled once, per runner.
     final class Engines: @unchecked Sendable {
-        var byStep: [String: SigmaEngine] = [:]
+        /// By `rulesKey`: a runner runs many playbooks, whose steps may share an id but not their rules.
+        var byRules: [String: SigmaEngine] = [:]
         var chains: ChainBuilder?
         var chainOf: [Int64: CausalChain] = [:]
         var regexes: [String: NSRegularExpression?] = [:]
         var sigmaFilters: [String: (domains: [Domain], text: [[TextMatch]])?] = [:]
+
+        /// What a step's engine and store filter depend on: its rules (file, id and title of each, in order).
+        static func rulesKey(_ step: Playbook.Step) -> String {
+            step.sigma.map { [$0.file, $0.id ?? "", $0.title].joined(separator: "\u{0}") }.joined(separator: "\u{1}")
+        }
 
         func regex(_ pattern: String) -> NSRegularExpression? {
             if let r = regexes[pattern] { return r }
@@ -371,9 +377,9 @@ public struct PlaybookRunner {
             view.set("chain_users", chain.steps.compactMap(\.event.event.user))
         }
         if !step.sigma.isEmpty, let e = event {
-            let key = "\(step.id)|\(step.sigma.count)"
-            let engine = engines.byStep[key] ?? SigmaEngine(rules: step.sigma, assets: Array(assets.values))
-            engines.byStep[key] = engine
+            let key = Engines.rulesKey(step)
+            let engine = engines.byRules[key] ?? SigmaEngine(rules: step.sigma, assets: Array(assets.values))
+            engines.byRules[key] = engine
             if engine.matches(e).isEmpty { return false }
         }
         return true

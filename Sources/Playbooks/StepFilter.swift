@@ -5,10 +5,10 @@ extension PlaybookRunner.Engines {
     /// What a step's Sigma rules let the store filter on before an event is decoded: the domains their logsources
     /// name and the text every match must hold (the rules' literal anchors, `Anchors`). Nil when a rule reads other
     /// than the normalized view (`product: jikocho`) or has no anchor the store can test: then every event of the
-    /// step's kinds is a candidate. Worked out once per step.
+    /// step's kinds is a candidate. Worked out once per set of rules.
     func sigmaFilter(_ step: Playbook.Step) -> (domains: [Domain], text: [[TextMatch]])? {
         guard !step.sigma.isEmpty else { return nil }
-        let key = "\(step.id)|\(step.sigma.count)"
+        let key = Self.rulesKey(step)
         if let hit = sigmaFilters[key] { return hit }
         let made = Self.sigmaFilter(step.sigma)
         sigmaFilters[key] = .some(made)

@@ -118,6 +118,53 @@ import Testing
         #expect(q.findings.isEmpty && q.gaps.isEmpty)
     }
 
+    /// One runner runs many playbooks: two whose steps share an id but name different Sigma rules each get their own
+    /// rules (engine and store filter), not the first one's.
+    @Test func stepsWithTheSameIdKeepTheirOwnSigmaRules() throws {
+        let tmp = TempDir()
+        for (name, kind) in [("a", "ics.alpha.stop"), ("b", "ics.beta.stop")] {
+            tmp.file("lib/sigma/\(name).yml", """
+                title: Rule \(name)
+                logsource: {product: jikocho, category: ot}
+                detection:
+                    hit: {kind: '\(kind)'}
+                    condition: hit
+                level: high
+                """)
+            tmp.file("lib/Test/\(name.uppercased()).yaml", """
+                name: Test.\(name.uppercased())
+                title: Test \(name)
+                steps:
+                  - id: change
+                    sigma: sigma/\(name).yml
+                conclusion:
+                  root_cause: "{change.kind}"
+                  severity: high
+                """)
+        }
+        let root = tmp.url.appendingPathComponent("lib").path
+        let (books, problems) = PlaybookLoader.load(paths: [root], root: root)
+        #expect(problems.isEmpty, "\(problems)")
+        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: "rules", examiner: "t")
+        guard case .added(let item)? = try c.add(paths: [tmp.file("in/x.log", "x")]).first else {
+            Issue.record("the fixture was not added")
+            return
+        }
+        let run = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1")
+        for (i, kind) in ["ics.alpha.stop", "ics.beta.stop"].enumerated() {
+            try run.emit(Event(time: Timestamp(nanoseconds: 1_700_000_000_000_000_000 + Int64(i)), timeDescription: "t",
+                               domain: .ot, kind: kind, message: kind,
+                               provenance: Provenance(evidenceID: item.id, collector: "synthetic/events",
+                                                      collectorVersion: "1", locator: "line \(i)")))
+        }
+        try run.finish()
+        let runner = try PlaybookRunner(c)
+        for pb in books.sorted(by: { $0.name < $1.name }) {
+            let want = pb.name == "Test.A" ? "ics.alpha.stop" : "ics.beta.stop"
+            #expect(try runner.run(pb).findings.map(\.finding.summary) == [want], "\(pb.name)")
+        }
+    }
+
     /// A long burst counts whole, in one pass: 30,000 failures from one address a second apart, a pause longer than
     /// the window, six more (a second burst), and four from another address (too few): two findings that give
     /// their counts and first and last times.
