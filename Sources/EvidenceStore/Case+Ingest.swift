@@ -104,10 +104,11 @@ extension Case {
         // A run that will likely add more events than the case holds loads without the indexes and builds them at
         // its end (cheaper than keeping them up to date row by row); a small run into a large case keeps them. The
         // estimate is low on purpose: one event per 2 KiB of evidence (captures and logs give several times more).
-        let held = try read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM events") ?? 0 }
+        let bulk = try options.bulk ?? (item.size / 2048 > max(read { db in
+            try Int64.fetchOne(db, sql: "SELECT max(id) FROM events") ?? 0
+        }, 10_000))
         let run = try beginIngest(evidenceID: item.id, collector: collector.name,
-                                  collectorVersion: collector.version, options: runOptions,
-                                  bulk: options.bulk ?? (item.size / 2048 > max(held, 10_000)))
+                                  collectorVersion: collector.version, options: runOptions, bulk: bulk)
         run.onBatch = progress
         let source = EvidenceSource(item: item, path: objectPath(sha256: item.sha256), options: runOptions, tags: tags)
         do {

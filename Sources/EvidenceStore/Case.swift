@@ -337,11 +337,11 @@ public final class Case: @unchecked Sendable {
             try Row.fetchAll(db, sql: "SELECT id, evidence_id, collector FROM ingest_runs WHERE status = 'running'")
         }
         // A bulk run killed before it ended left the events table without its indexes.
+        let names = Schema.eventIndexes.map(\.name)
         let missing = try read { db in
-            try Schema.eventIndexes.filter { index in
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?",
-                                 arguments: [index.name]) == 0
-            }.count
+            names.count - (try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN (\(names.map { _ in "?" }.joined(separator: ",")))
+                """, arguments: StatementArguments(names)) ?? 0)
         }
         for row in running {
             let id: Int64 = row["id"]

@@ -48,10 +48,8 @@ extension Case {
                                              "collector_version": .string(collectorVersion)])
             return id
         }
-        let run = IngestRun(case: self, id: id, evidenceID: evidenceID, collector: collector,
-                            actor: actor ?? examiner, batchSize: max(1, batchSize))
-        run.bulk = bulk
-        return run
+        return IngestRun(case: self, id: id, evidenceID: evidenceID, collector: collector,
+                         actor: actor ?? examiner, batchSize: max(1, batchSize), bulk: bulk)
     }
 }
 
@@ -109,18 +107,19 @@ public final class IngestRun: EventSink, @unchecked Sendable {
     public var sampleBatch = 500_000
     private var closed = false
     /// Loading without the events table's indexes (see `beginIngest`); the writer drops them with its first batch.
-    public internal(set) var bulk = false
+    public let bulk: Bool
     private var indexesDropped = false
     /// Called after each batch is written with the run's counts so far: for a progress display.
     public var onBatch: ((IngestProgress) -> Void)?
 
-    init(case owner: Case, id: Int64, evidenceID: Int64, collector: String, actor: String, batchSize: Int) {
+    init(case owner: Case, id: Int64, evidenceID: Int64, collector: String, actor: String, batchSize: Int, bulk: Bool) {
         self.owner = owner
         self.id = id
         self.evidenceID = evidenceID
         self.collector = collector
         self.actor = actor
         self.batchSize = batchSize
+        self.bulk = bulk
         pendingEvents.reserveCapacity(batchSize)
     }
 

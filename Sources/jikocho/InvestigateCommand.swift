@@ -77,24 +77,17 @@ struct InvestigateCommand: ParsableCommand {
             print("Inventory: none (give --assets FILE): assets, roles and tag maps stay unknown")
         }
 
-        var mark = DispatchTime.now().uptimeNanoseconds
-        var seconds: [(String, Double)] = []
-        func lap(_ step: String) {
-            let now = DispatchTime.now().uptimeNanoseconds
-            seconds.append((step, Double(now - mark) / 1e9))
-            mark = now
-        }
+        var laps = Laps()
         var driver = IngestDriver(c: c, showWarnings: verbose ? 3 : 0)
         driver.quiet = !verbose
         let totals = try driver.run(paths: paths, add: AddOptions(timeZone: tz, archives: archive.limits),
                                     options: IngestOptions(timeZone: tz, year: year))
         print("Evidence: " + totals.line)
 
-        lap("ingest")
+        laps.lap("ingest")
         // Clocks, playbooks, chains.
         let outcome = try Investigation.analyse(c, running: playbooks.playbooks)
-        seconds += outcome.seconds
-        mark = DispatchTime.now().uptimeNanoseconds
+        laps.append(outcome.laps)
         let estimation = outcome.clocks
         let moved = estimation.estimates.filter(\.significant).map { e in
             "\(e.clock) \(e.correction.description) ± \(ClockCorrection.format(Double(e.uncertaintyNanos) / 1e9, 3)) s "
@@ -130,10 +123,8 @@ struct InvestigateCommand: ParsableCommand {
             try c.recordReport(format: ext, path: path, sha256: digest, madeFrom: report.custodyHead)
             written.append(path)
         }
-        lap("report")
-        if verbose {
-            print("Time: " + seconds.map { "\($0.0) " + String(format: "%.2f s", $0.1) }.joined(separator: ", "))
-        }
+        laps.lap("report")
+        if verbose { print("Time: " + laps.line) }
         let con = report.conclusion
         print("Conclusion: \(con.verdict.terminalSafe) (confidence \(con.confidence))")
         print("  \(con.rootCause.terminalSafe)")
