@@ -79,3 +79,39 @@ import Testing
         #expect(line.contains("IP <198.51.100"))
     }
 }
+
+/// The byte search the log recognizers share (`byteRange`, `hasBytes`): first and last matches, overlapping ones,
+/// needles at either end, longer than the text or empty, and text that is not ASCII (offsets stay on characters).
+@Suite struct ByteSearchTests {
+    @Test func findsWhatAByteLoopWouldAndNothingElse() {
+        let s = "aaXaaXaa"
+        #expect(s.byteRange(of: "aa").map { s.distance(from: s.startIndex, to: $0.lowerBound) } == 0)
+        #expect(s.byteRange(of: "aa", last: true).map { s.distance(from: s.startIndex, to: $0.lowerBound) } == 6)
+        let overlapping = "aaaa"
+        #expect(overlapping.byteRange(of: "aa", last: true).map { overlapping.distance(from: overlapping.startIndex, to: $0.lowerBound) } == 2)
+        #expect("abc".byteRange(of: "abcd") == nil)
+        #expect("abc".byteRange(of: "") == nil)
+        #expect("".byteRange(of: "a") == nil)
+        #expect("abc".hasBytes("c") && "abc".hasBytes("abc") && !"abc".hasBytes("cb"))
+        let jp = "ユーザー admin から ログイン失敗"
+        let r = jp.byteRange(of: "から")
+        #expect(r.map { String(jp[$0]) } == "から")
+        #expect(jp.byteRange(of: "admin").map { String(jp[$0.upperBound...]) } == " から ログイン失敗")
+        // A substring's offsets are its own.
+        let tail = jp.drop { $0 != "a" }
+        #expect(tail.byteRange(of: "から").map { String(tail[..<$0.lowerBound]) } == "admin ")
+        // Exhaustively against a plain loop on short texts over a small alphabet.
+        let alphabet: [Character] = ["a", "b", "é"]
+        var texts = [""]
+        for _ in 0..<5 { texts = texts + texts.flatMap { t in alphabet.map { t + String($0) } }.filter { $0.count <= 5 } }
+        for t in Set(texts) {
+            for n in ["a", "ab", "ba", "aa", "é", "aé"] {
+                let tb = Array(t.utf8), nb = Array(n.utf8)
+                let starts = tb.count < nb.count ? [] : (0...(tb.count - nb.count)).filter { Array(tb[$0..<($0 + nb.count)]) == nb }
+                func offset(_ r: Range<String.Index>?) -> Int? { r.map { t.utf8.distance(from: t.startIndex, to: $0.lowerBound) } }
+                #expect(offset(t.byteRange(of: n)) == starts.first, "\(t) \(n)")
+                #expect(offset(t.byteRange(of: n, last: true)) == starts.last, "\(t) \(n) last")
+            }
+        }
+    }
+}
