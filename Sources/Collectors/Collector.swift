@@ -39,14 +39,18 @@ public struct EvidenceSource: Sendable {
     /// What the asset inventory says of historian tags, by tag: the asset that owns the tag, whether it is a
     /// setpoint, its limits and unit.
     public var tags: [String: TagKnowledge]
+    /// How many threads a collector that parses parts of one item side by side may use (EVTX chunks). Not an
+    /// option of the run: what a collector emits never depends on it.
+    public var threads: Int
 
     public init(item: EvidenceItem, path: String, options: [String: String] = [:],
-                tags: [String: TagKnowledge] = [:])
+                tags: [String: TagKnowledge] = [:], threads: Int = Parallel.cores)
     {
         self.item = item
         self.path = path
         self.options = options
         self.tags = tags
+        self.threads = threads
     }
 }
 

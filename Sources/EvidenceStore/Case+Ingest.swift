@@ -25,11 +25,15 @@ public struct IngestOptions: Sendable {
     /// Load without the events table's indexes and build them at the end of each run (`IngestRun.bulk`); nil: when
     /// a run will likely add more events than the case holds.
     public var bulk: Bool?
+    /// Threads a collector may parse one item with (EVTX chunks side by side); every core by default. The events
+    /// are the same whatever the number.
+    public var threads: Int
 
     public init(collector: String? = nil, timeZone: String? = nil, host: String? = nil, year: Int? = nil,
-                collectorOptions: [String: String] = [:], bulk: Bool? = nil)
+                collectorOptions: [String: String] = [:], bulk: Bool? = nil, threads: Int = Parallel.cores)
     {
         self.bulk = bulk
+        self.threads = max(1, threads)
         self.collector = collector
         self.timeZone = timeZone
         self.host = host
@@ -110,7 +114,8 @@ extension Case {
         let run = try beginIngest(evidenceID: item.id, collector: collector.name,
                                   collectorVersion: collector.version, options: runOptions, bulk: bulk)
         run.onBatch = progress
-        let source = EvidenceSource(item: item, path: objectPath(sha256: item.sha256), options: runOptions, tags: tags)
+        let source = EvidenceSource(item: item, path: objectPath(sha256: item.sha256), options: runOptions, tags: tags,
+                                    threads: options.threads)
         do {
             try collector.init().collect(source, into: run)
         } catch let e as CaseError {

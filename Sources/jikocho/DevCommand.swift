@@ -71,6 +71,8 @@ struct DevCommand: ParsableCommand {
         @Option(help: "Collector options as key=value (tz=UTC, year=2021).") var option: [String] = []
         @Option(help: "Also sum an integer attribute over the events whose kind starts with a prefix (ATTRIBUTE:PREFIX).")
         var sum: String?
+        @Option(help: "Threads a collector may parse one file with (every core by default).")
+        var threads: Int = Parallel.cores
 
         final class CountingSink: EventSink {
             var events = 0
@@ -133,7 +135,8 @@ struct DevCommand: ParsableCommand {
                 for path in paths {
                     let item = EvidenceItem(id: 1, sha256: String(repeating: "0", count: 64), size: 0, name: path,
                                             originalPath: path, acquiredAt: .now, examiner: "dev")
-                    try c.init().collect(EvidenceSource(item: item, path: path, options: options), into: sink)
+                    try c.init().collect(EvidenceSource(item: item, path: path, options: options,
+                                                                 threads: max(1, threads)), into: sink)
                     bytes += (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
                 }
             }

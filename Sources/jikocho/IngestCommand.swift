@@ -22,6 +22,8 @@ struct IngestCommand: ParsableCommand {
     @Flag(help: "List the collectors and exit.") var list = false
     @Flag(help: "Load each item without the event indexes and build them when its run ends (the default for an item likely to add more events than the case holds).")
     var bulk = false
+    @Option(help: "Threads to parse with (default: every core); the events are the same whatever the number.")
+    var threads: Int?
     @OptionGroup var archive: ArchiveOptions
     @OptionGroup var capture: CaptureOptions
     @OptionGroup var historian: HistorianOptions
@@ -30,6 +32,7 @@ struct IngestCommand: ParsableCommand {
         if let year, !(1970...2200).contains(year) { throw ValidationError("--year \(year) is out of range 1970–2200") }
         if !list, `case` == nil { throw ValidationError("name the case directory and the evidence to ingest") }
         if !list, paths.isEmpty { throw ValidationError("name the evidence to ingest") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads \(threads): give 1 to 256") }
         for m in map {
             let kv = m.split(separator: "=", maxSplits: 1)
             guard kv.count == 2, ["time", "message", "host", "kind", "user"].contains(String(kv[0])) else {
@@ -52,7 +55,8 @@ struct IngestCommand: ParsableCommand {
             mapping["jsonl.\(kv[0])"] = kv[1]
         }
         let options = IngestOptions(collector: collector, timeZone: tz, host: host, year: year,
-                                    collectorOptions: mapping, bulk: bulk ? true : nil)
+                                    collectorOptions: mapping, bulk: bulk ? true : nil,
+                                    threads: threads ?? Parallel.cores)
         let totals = try IngestDriver(c: c, showWarnings: showWarnings)
             .run(paths: paths, add: AddOptions(examiner: examiner, timeZone: tz, archives: archive.limits), options: options)
         print(totals.line)

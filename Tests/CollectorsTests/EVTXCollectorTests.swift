@@ -4,17 +4,17 @@ import JikochoModel
 import TestSupport
 import Testing
 
-func collectEVTX(path: String, options: [String: String] = [:]) throws -> MemorySink {
+func collectEVTX(path: String, options: [String: String] = [:], threads: Int = Parallel.cores) throws -> MemorySink {
     let item = EvidenceItem(id: 1, sha256: String(repeating: "0", count: 64), size: 0, name: "log.evtx",
                             originalPath: path, acquiredAt: Timestamp(seconds: 1_700_000_000), examiner: "t")
     let sink = MemorySink()
-    try EVTXCollector().collect(EvidenceSource(item: item, path: path, options: options), into: sink)
+    try EVTXCollector().collect(EvidenceSource(item: item, path: path, options: options, threads: threads), into: sink)
     return sink
 }
 
-func collectEVTX(_ bytes: [UInt8]) throws -> MemorySink {
+func collectEVTX(_ bytes: [UInt8], threads: Int = Parallel.cores) throws -> MemorySink {
     let tmp = TempDir()
-    return try collectEVTX(path: tmp.file("log.evtx", bytes))
+    return try collectEVTX(path: tmp.file("log.evtx", bytes), threads: threads)
 }
 
 func sample(_ name: String) throws -> [UInt8] {
@@ -181,6 +181,45 @@ struct EVTXCollectorTests {
             if round % 10 == 0 { b = Array(b[..<(4096 + Int(rng.next() % UInt64(b.count - 4096)))]) }
             let sink = try collectEVTX(b)
             #expect(sink.events.count + sink.warnings.count > 0, "round \(round)")
+        }
+    }
+}
+
+/// Chunks are parsed side by side and taken in file order: the same events and warnings, in the same order, with
+/// one thread as with several, on every EVTX file of the shared datasets and on damaged copies of a multi-chunk one.
+@Suite(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
+struct EVTXParallelChunkTests {
+    static func same(_ a: MemorySink, _ b: MemorySink, _ note: String) {
+        #expect(a.events == b.events, "\(note): events differ")
+        #expect(a.warnings == b.warnings, "\(note): warnings differ")
+    }
+
+    @Test func everySharedFileGivesTheSameWithAnyThreads() throws {
+        let root = TestPaths.dataset("evtx")
+        let files = try FileManager.default.subpathsOfDirectory(atPath: root).filter { $0.hasSuffix(".evtx") }
+        #expect(files.count >= 10)
+        for f in files.sorted() {
+            let one = try collectEVTX(path: "\(root)/\(f)", threads: 1)
+            for threads in [2, 3, 8] { Self.same(one, try collectEVTX(path: "\(root)/\(f)", threads: threads), "\(f) × \(threads)") }
+        }
+    }
+
+    @Test func damagedFilesGiveTheSameWithAnyThreads() throws {
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestPaths.dataset("evtx/baseline/security_baseline_python-evtx.evtx"))))
+        #expect(original.count > 30 * 65536)
+        var rng = SplitMix(seed: 20_261_203)
+        for round in 0..<12 {
+            var b = original
+            for _ in 0..<(1 + Int(rng.next() % 64)) {
+                let at = 4096 + Int(rng.next() % UInt64(b.count - 4096))
+                b[at] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            if round % 3 == 0 { b = Array(b[..<(4096 + Int(rng.next() % UInt64(b.count - 4096)))]) }
+            if round == 4 { b[4096 + 3 * 65536] = 0 }       // a chunk without its signature
+            let one = try collectEVTX(b, threads: 1)
+            #expect(one.events.count + one.warnings.count > 0)
+            Self.same(one, try collectEVTX(b, threads: 2), "round \(round) × 2")
+            Self.same(one, try collectEVTX(b, threads: 5), "round \(round) × 5")
         }
     }
 }

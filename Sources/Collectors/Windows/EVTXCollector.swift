@@ -37,41 +37,58 @@ public struct EVTXCollector: Collector {
         }
         let start = header == nil ? 0 : EVTX.fileHeaderSize
         var live = Set<UInt64>()
-        var kinds = KindCache()
         var pending: [(UInt64, Event)] = []
         var partial = 0
         let host = source.options["host"]
         var attempts = FailedAttempts(FailedAttempts.windows)
         let emit: (Event) throws -> Void = { try sink.emit($0) }
-        try EVTX.readChunks(header: header, fileSize: size, loadChunk: { index in
-            try file.seek(toOffset: UInt64(start + index * EVTX.chunkSize))
-            return [UInt8](try file.read(upToCount: EVTX.chunkSize) ?? Data())
-        }) { item in
-            switch item {
-            case .problem(let offset, let text):
-                try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "@0x\(String(offset, radix: 16))", text: text))
-            case .record(let chunk, let record):
-                let fileOffset = start + chunk * EVTX.chunkSize + record.offset
-                let locator = "record \(record.recordID) (chunk \(chunk) @0x\(String(fileOffset, radix: 16)))"
-                guard let event = Self.event(record, locator: locator, evidenceID: evidenceID, host: host,
-                                                   kinds: &kinds) else {
+        func warn(_ offset: Int, _ text: String) throws {
+            try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "@0x\(String(offset, radix: 16))", text: text))
+        }
+        for case .problem(let offset, let text) in EVTX.headerProblems(header) { try warn(offset, text) }
+        // Chunks are self-contained: they are read and their events built side by side, then taken in file order,
+        // so the events and warnings are the same whatever the number of threads.
+        let count = EVTX.chunkCount(header: header, fileSize: size)
+        var kinds = [KindCache](repeating: KindCache(), count: max(1, min(source.threads, 64)))
+        let fd = file.fileDescriptor
+        try Parallel.ordered(count, states: &kinds, produce: { index, kinds -> [Piece] in
+            var bytes = [UInt8](repeating: 0, count: EVTX.chunkSize)
+            let offset = start + index * EVTX.chunkSize
+            let n = bytes.withUnsafeMutableBytes { b in
+                var done = 0
+                while done < b.count {
+                    let r = pread(fd, b.baseAddress! + done, b.count - done, off_t(offset + done))
+                    if r < 0, errno == EINTR { continue }
+                    if r <= 0 { break }
+                    done += r
+                }
+                return done
+            }
+            bytes.removeSubrange(n...)
+            return Self.pieces(chunk: index, bytes: bytes, header: header, start: start, evidenceID: evidenceID,
+                               host: host, kinds: &kinds)
+        }, consume: { pieces in
+            for piece in pieces {
+                switch piece {
+                case .problem(let offset, let text): try warn(offset, text)
+                case .untimed(let locator):
                     try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: locator,
                                                    text: "record has no time that can be represented; skipped"))
-                    return
-                }
-                if record.recovered {
-                    if pending.count < Self.maxPendingRecovered {
-                        pending.append((record.recordID, event))
-                    } else if !live.contains(record.recordID) {
+                case .record(let id, let recovered, let inPartialChunk, let event):
+                    if recovered {
+                        if pending.count < Self.maxPendingRecovered {
+                            pending.append((id, event))
+                        } else if !live.contains(id) {
+                            try attempts.offer(event, emit: emit)
+                        }
+                    } else {
+                        live.insert(id)
+                        if inPartialChunk { partial += 1 }
                         try attempts.offer(event, emit: emit)
                     }
-                } else {
-                    live.insert(record.recordID)
-                    if record.inPartialChunk { partial += 1 }
-                    try attempts.offer(event, emit: emit)
                 }
             }
-        }
+        })
         var recovered = 0
         for (id, event) in pending where !live.contains(id) {
             try attempts.offer(event, emit: emit)
@@ -87,6 +104,37 @@ public struct EVTXCollector: Collector {
             try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "file",
                                            text: "\(partial) record(s) read from the chunk the file ends inside (marked partial_chunk: true)"))
         }
+    }
+
+    /// What one chunk gives, in its order.
+    enum Piece {
+        case problem(offset: Int, String)
+        /// A record without a time that can be represented, by its locator.
+        case untimed(String)
+        case record(id: UInt64, recovered: Bool, inPartialChunk: Bool, Event)
+    }
+
+    /// Reads one chunk and builds the events of its records (the costly part, done side by side for a window of
+    /// chunks).
+    static func pieces(chunk index: Int, bytes: [UInt8], header: EVTX.FileHeader?, start: Int, evidenceID: Int64,
+                       host: String?, kinds: inout KindCache) -> [Piece]
+    {
+        var out: [Piece] = []
+        EVTX.readChunk(index: index, bytes: bytes, header: header) { item in
+            switch item {
+            case .problem(let offset, let text): out.append(.problem(offset: offset, text))
+            case .record(let chunk, let record):
+                let fileOffset = start + chunk * EVTX.chunkSize + record.offset
+                let locator = "record \(record.recordID) (chunk \(chunk) @0x\(String(fileOffset, radix: 16)))"
+                if let event = Self.event(record, locator: locator, evidenceID: evidenceID, host: host, kinds: &kinds) {
+                    out.append(.record(id: record.recordID, recovered: record.recovered,
+                                       inPartialChunk: record.inPartialChunk, event))
+                } else {
+                    out.append(.untimed(locator))
+                }
+            }
+        }
+        return out
     }
 
     /// Kinds by (EventID, channel, provider): a log repeats a few dozen combinations thousands of times.

@@ -178,52 +178,72 @@ public enum EVTX {
     /// Reads every chunk of a file: `loadChunk(i)` returns the bytes of chunk `i` (64 KiB, fewer for a file cut
     /// short). Chunks beyond the header's count are read too when they carry a valid chunk header (a dirty log's
     /// header lags behind its chunks); chunks that were never used are skipped quietly. `header` is nil for a file
-    /// of bare chunks (carved from disk or memory): then chunks start at offset 0.
+    /// of bare chunks (carved from disk or memory): then chunks start at offset 0. The same as `headerProblems`, then
+    /// `readChunk(index:…)` for every chunk of `chunkCount` in order, which readers that parse chunks side by side
+    /// call themselves.
     public static func readChunks(header: FileHeader?, fileSize: Int, recoverSlack: Bool = true,
                                   loadChunk: (Int) throws -> [UInt8], _ visit: (FileItem) throws -> Void) throws
     {
-        let start = header == nil ? 0 : fileHeaderSize
-        if let header {
-            if !header.checksumValid {
-                try visit(.problem(offset: 124, "file header checksum does not match; the header's counts may be wrong"))
-            }
-            if header.majorVersion != 3 {
-                try visit(.problem(offset: 38, "EVTX version \(header.majorVersion).\(header.minorVersion) (3.x expected); reading on"))
-            }
+        for problem in headerProblems(header) { try visit(problem) }
+        for index in 0..<chunkCount(header: header, fileSize: fileSize) {
+            try readChunk(index: index, bytes: try loadChunk(index), header: header, recoverSlack: recoverSlack, visit)
         }
-        let available = max(0, (fileSize - start + chunkSize - 1) / chunkSize)
-        for index in 0..<available {
-            let base = start + index * chunkSize
-            let bytes = try loadChunk(index)
-            try bytes.withUnsafeBytes { (chunk: UnsafeRawBufferPointer) throws in
-                let declared = header.map { index < Int($0.chunkCount) } ?? true
-                guard let ch = ChunkHeader(chunk) else {
-                    if declared || chunk.contains(where: { $0 != 0 }) {
-                        try visit(.problem(offset: base, "chunk \(index): no chunk signature (ElfChnk); its records cannot be located"))
-                    }
-                    return
+    }
+
+    /// What is wrong with a file header (checksum, version), as problems to report before its chunks.
+    public static func headerProblems(_ header: FileHeader?) -> [FileItem] {
+        guard let header else { return [] }
+        var out: [FileItem] = []
+        if !header.checksumValid {
+            out.append(.problem(offset: 124, "file header checksum does not match; the header's counts may be wrong"))
+        }
+        if header.majorVersion != 3 {
+            out.append(.problem(offset: 38, "EVTX version \(header.majorVersion).\(header.minorVersion) (3.x expected); reading on"))
+        }
+        return out
+    }
+
+    /// How many chunks (whole or the last cut short) a file of this size holds after its header.
+    public static func chunkCount(header: FileHeader?, fileSize: Int) -> Int {
+        let start = header == nil ? 0 : fileHeaderSize
+        return max(0, (fileSize - start + chunkSize - 1) / chunkSize)
+    }
+
+    /// Reads chunk `index` of a file (its bytes: 64 KiB, fewer for a file cut short): a chunk depends on nothing
+    /// outside itself (its strings and templates are its own), so chunks can be read in any order or side by side.
+    /// Items come with file offsets.
+    public static func readChunk(index: Int, bytes: [UInt8], header: FileHeader?, recoverSlack: Bool = true,
+                                 _ visit: (FileItem) throws -> Void) rethrows
+    {
+        let base = (header == nil ? 0 : fileHeaderSize) + index * chunkSize
+        try bytes.withUnsafeBytes { (chunk: UnsafeRawBufferPointer) throws in
+            let declared = header.map { index < Int($0.chunkCount) } ?? true
+            guard let ch = ChunkHeader(chunk) else {
+                if declared || chunk.contains(where: { $0 != 0 }) {
+                    try visit(.problem(offset: base, "chunk \(index): no chunk signature (ElfChnk); its records cannot be located"))
                 }
-                if chunk.count < chunkSize {
-                    try visit(.problem(offset: base + chunk.count, "file ends inside chunk \(index) (\(chunk.count) of 65536 bytes); reading what is there"))
-                }
-                if !declared {
-                    guard ch.headerChecksumValid else { return }
-                    try visit(.problem(offset: base, "chunk \(index) lies beyond the \(header?.chunkCount ?? 0) chunks the file header counts (a log closed uncleanly); read as well"))
-                }
-                if !ch.headerChecksumValid {
-                    try visit(.problem(offset: base + 124, "chunk \(index): header checksum does not match"))
-                }
-                if !ch.dataChecksumValid {
-                    try visit(.problem(offset: base + 52, "chunk \(index): records checksum does not match (records changed or damaged after writing)"))
-                }
-                let partial = chunk.count < chunkSize
-                try readChunk(chunk, header: ch, recoverSlack: recoverSlack) { item in
-                    switch item {
-                    case .record(var r):
-                        r.inPartialChunk = partial
-                        try visit(.record(chunk: index, r))
-                    case .problem(let at, let text): try visit(.problem(offset: base + at, "chunk \(index): \(text)"))
-                    }
+                return
+            }
+            if chunk.count < chunkSize {
+                try visit(.problem(offset: base + chunk.count, "file ends inside chunk \(index) (\(chunk.count) of 65536 bytes); reading what is there"))
+            }
+            if !declared {
+                guard ch.headerChecksumValid else { return }
+                try visit(.problem(offset: base, "chunk \(index) lies beyond the \(header?.chunkCount ?? 0) chunks the file header counts (a log closed uncleanly); read as well"))
+            }
+            if !ch.headerChecksumValid {
+                try visit(.problem(offset: base + 124, "chunk \(index): header checksum does not match"))
+            }
+            if !ch.dataChecksumValid {
+                try visit(.problem(offset: base + 52, "chunk \(index): records checksum does not match (records changed or damaged after writing)"))
+            }
+            let partial = chunk.count < chunkSize
+            try readChunk(chunk, header: ch, recoverSlack: recoverSlack) { item in
+                switch item {
+                case .record(var r):
+                    r.inPartialChunk = partial
+                    try visit(.record(chunk: index, r))
+                case .problem(let at, let text): try visit(.problem(offset: base + at, "chunk \(index): \(text)"))
                 }
             }
         }

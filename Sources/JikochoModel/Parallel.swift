@@ -1,0 +1,104 @@
+import Dispatch
+import Foundation
+
+/// Work spread over the machine's cores with results taken in a fixed order, so that what a reader emits never
+/// depends on how many threads read it.
+public enum Parallel {
+    /// The cores this process may use: the default number of threads for parsing.
+    public static var cores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// `produce(i, &state)` for every `i` in `0..<count` on `states.count` worker threads (each takes the next `i`
+    /// not yet taken, so uneven items balance, and works with its own state, which lives on between items: a
+    /// thread's caches), while the calling thread hands the results to `consume` in the order of `i`, as each
+    /// becomes ready. At most `ahead` results wait to be consumed (memory stays bounded). With one state or one
+    /// item, everything runs on the calling thread. When `consume` throws, the workers stop after the item they are
+    /// on and the error is rethrown once they have.
+    public static func ordered<State, T>(_ count: Int, states: inout [State], ahead: Int? = nil,
+                                         produce: (Int, inout State) -> T, consume: (T) throws -> Void) rethrows
+    {
+        precondition(!states.isEmpty, "Parallel.ordered needs at least one state")
+        let threads = min(states.count, count)
+        if threads <= 1 {
+            for i in 0..<count { try consume(produce(i, &states[0])) }
+            return
+        }
+        let queue = Queue<T>(count: count, ahead: max(ahead ?? threads * 8, threads))
+        let group = DispatchGroup()
+        try states.withUnsafeMutableBufferPointer { st in
+            let states = UncheckedStates(base: st)
+            try withoutActuallyEscaping(produce) { produce in
+                let work = Work(body: produce)
+                for t in 0..<threads {
+                    DispatchQueue.global().async(group: group) {
+                        while let i = queue.take() { queue.put(i, work.body(i, &states.base[t])) }
+                    }
+                }
+                defer {
+                    queue.stop()
+                    group.wait()    // the workers use `produce` and the states: they must be done before returning
+                }
+                for i in 0..<count { try consume(queue.result(i)) }
+            }
+        }
+    }
+
+    /// The indexes to hand out and the results waiting to be consumed, under one condition.
+    private final class Queue<T>: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var next = 0
+        private var consumed = 0
+        private var stopped = false
+        private var ready: [Int: T] = [:]
+        private let count: Int
+        private let ahead: Int
+
+        init(count: Int, ahead: Int) {
+            self.count = count
+            self.ahead = ahead
+        }
+
+        /// The next index to produce, once there is room ahead of the consumer; nil when all are taken or stopped.
+        func take() -> Int? {
+            condition.lock()
+            defer { condition.unlock() }
+            while !stopped, next < count, next - consumed >= ahead { condition.wait() }
+            guard !stopped, next < count else { return nil }
+            next += 1
+            return next - 1
+        }
+
+        func put(_ i: Int, _ value: T) {
+            condition.lock()
+            ready[i] = value
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Result `i`, waiting until it is produced.
+        func result(_ i: Int) -> T {
+            condition.lock()
+            defer { condition.unlock() }
+            while ready.index(forKey: i) == nil { condition.wait() }
+            consumed = i + 1
+            condition.broadcast()
+            return ready.removeValue(forKey: i)!
+        }
+
+        func stop() {
+            condition.lock()
+            stopped = true
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Each worker touches only its own state.
+    private struct UncheckedStates<State>: @unchecked Sendable {
+        let base: UnsafeMutableBufferPointer<State>
+    }
+
+    /// The body is only called while `ordered` waits for its workers.
+    private struct Work<State, T>: @unchecked Sendable {
+        let body: (Int, inout State) -> T
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import JikochoModel
+import Testing
+
+struct ParallelTests {
+    struct Stop: Error {}
+
+    /// Results come in index order whatever the threads and however uneven the items; each worker's state is its
+    /// own and lives on between items.
+    @Test(arguments: [1, 2, 3, 8])
+    func resultsComeInOrderWithEachThreadsOwnState(threads: Int) {
+        var states = [Int](repeating: 0, count: threads)
+        var seen: [Int] = []
+        Parallel.ordered(500, states: &states, produce: { i, done -> Int in
+            if i % 37 == 0 { usleep(2_000) }    // an uneven item
+            done += 1
+            return i * i
+        }, consume: { seen.append($0) })
+        #expect(seen == (0..<500).map { $0 * $0 })
+        #expect(states.reduce(0, +) == 500)
+    }
+
+    @Test func nothingToDoCallsNothing() {
+        var states = [0, 0]
+        var calls = 0
+        Parallel.ordered(0, states: &states, produce: { _, _ in 1 }, consume: { _ in calls += 1 })
+        #expect(calls == 0)
+    }
+
+    /// No more than `ahead` results wait for the consumer: a slow consumer holds the workers back.
+    @Test func workersStayWithinTheirLeadOfTheConsumer() {
+        final class Watch: @unchecked Sendable {
+            let lock = NSLock()
+            var produced = 0
+            var maxLead = 0
+        }
+        let watch = Watch()
+        var states = [0, 0, 0]
+        var consumed = 0
+        Parallel.ordered(200, states: &states, ahead: 5, produce: { i, _ -> Int in
+            watch.lock.lock()
+            watch.produced += 1
+            watch.lock.unlock()
+            return i
+        }, consume: { _ in
+            usleep(200)
+            consumed += 1
+            watch.lock.lock()
+            watch.maxLead = max(watch.maxLead, watch.produced - consumed)
+            watch.lock.unlock()
+        })
+        #expect(consumed == 200)
+        #expect(watch.maxLead <= 5)
+    }
+
+    /// A consumer that throws stops the work: the error comes back and the workers are done before it does.
+    @Test func aThrowingConsumerStopsTheWorkers() {
+        var states = [0, 0]
+        var consumed = 0
+        #expect(throws: Stop.self) {
+            try Parallel.ordered(10_000, states: &states, produce: { i, n -> Int in
+                n += 1
+                return i
+            }, consume: { i in
+                consumed += 1
+                if i == 20 { throw Stop() }
+            })
+        }
+        #expect(consumed == 21)
+        #expect(states.reduce(0, +) < 10_000)    // stopped early, within the lead of the consumer
+    }
+}
