@@ -6,8 +6,9 @@
 //      against coreutils' sha256sum.
 //   3. Syslog: the collector alone, and `jikocho ingest` end to end, on a generated 1,000,000-line file.
 //   4. EVTX: the parser and the collector on the EVTX samples of ../shared/datasets read over until ≥ 100 MB, against
-//      python-evtx and the Rust evtx crate (its Python binding, one thread) in the same run; `jikocho ingest` of
-//      the samples end to end; peak memory for 1× and 10× the volume.
+//      python-evtx and the Rust evtx crate (its Python binding, one thread and every core) in the same run, ours on
+//      one thread and every core; scaling with threads on the largest sample (chunks are parsed side by side);
+//      `jikocho ingest` of the samples end to end; peak memory for 1× and 10× the volume.
 //   5. Captures: a ≥ 200 MB capture made by repeating the shared Modbus capture with distinct addresses per copy
 //      (../shared/bench/replicate_unique.py), and a mixed ICS one from the DNP3, S7comm, EtherNet/IP, IEC 104 and
 //      BACnet captures; the collector against `tshark -T fields` extracting the same fields, `tcpdump -nn -r` and
@@ -99,6 +100,7 @@ func run(_ path: String, _ arguments: [String]) throws -> (status: Int32, out: S
 }
 
 let fm = FileManager.default
+let cores = ProcessInfo.processInfo.activeProcessorCount
 /// Makes a tree writable (a case's originals are read-only) so that it can be removed.
 func chmodTree(_ root: String) {
     chmod(root, 0o755)
@@ -344,21 +346,42 @@ if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.evtxMiB > 0 {
                   let s = Double(w[i + 1]) else { return nil }
             return (n, s)
         }
-        say("EVTX: \(files.count) samples (\(total >> 10) KiB) read \(rounds) times over (\(Int(mib)) MiB)…")
-        let ours = try run(opt.jikocho, ["dev", "collect", "--collector", "windows/evtx", "--repeat", String(rounds)] + files)
+        say("EVTX: \(files.count) samples (\(total >> 10) KiB) read \(rounds) times over (\(Int(mib)) MiB), one thread…")
+        let collect = ["dev", "collect", "--collector", "windows/evtx"]
+        let ours = try run(opt.jikocho, collect + ["--threads", "1", "--repeat", String(rounds)] + files)
+        say("EVTX: the same on every core (\(cores))…")
+        let oursAll = try run(opt.jikocho, collect + ["--repeat", String(rounds)] + files)
         say("EVTX: 10× the volume, for memory…")
-        let ours10 = try run(opt.jikocho, ["dev", "collect", "--collector", "windows/evtx", "--repeat", String(rounds * 10)] + files)
+        let ours10 = try run(opt.jikocho, collect + ["--repeat", String(rounds * 10)] + files)
+        // Chunks are what is parsed side by side; most samples are one chunk, so the largest file shows the scaling.
+        let largest = files.max { a, b in
+            ((try? fm.attributesOfItem(atPath: a)[.size] as? Int) ?? 0) < ((try? fm.attributesOfItem(atPath: b)[.size] as? Int) ?? 0)
+        }!
+        let largestSize = (try? fm.attributesOfItem(atPath: largest)[.size] as? Int) ?? 1
+        let largestRounds = max(1, (opt.evtxMiB << 20) / max(largestSize, 1))
+        let threadCounts = Set([1, 2, cores]).sorted()
+        say("EVTX: the largest sample (\(largestSize >> 10) KiB, \((largestSize - 4096) / 65536) chunks) \(largestRounds) times, "
+            + "on \(threadCounts.map(String.init).joined(separator: ", ")) threads…")
+        var scaling: [(Int, (Double, Double)?)] = []
+        for t in threadCounts {
+            scaling.append((t, counted(try run(opt.jikocho, collect + ["--threads", String(t), "--repeat", String(largestRounds), largest]).out)))
+        }
         var rust: (Double, Double)?
+        var rustAll: (Double, Double)?
         var python: (Double, Double)?
+        /// "<records> <seconds>" from scripts/oracles/bench_evtx.py.
+        func pair(_ out: String) -> (Double, Double)? {
+            let w = out.split(separator: " ")
+            guard w.count == 2, let n = Double(w[0]), let s = Double(w[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+            return (n, s)
+        }
         if !opt.python.isEmpty {
             say("EVTX: the Rust evtx parser (one thread) on the same \(Int(mib)) MiB…")
-            let r = try run(opt.python, ["scripts/oracles/bench_evtx.py", "rust", String(rounds)] + files)
-            let w = r.out.split(separator: " ")
-            if w.count == 2, let n = Double(w[0]), let s = Double(w[1].trimmingCharacters(in: .whitespacesAndNewlines)) { rust = (n, s) }
+            rust = pair(try run(opt.python, ["scripts/oracles/bench_evtx.py", "rust", String(rounds)] + files).out)
+            say("EVTX: the Rust evtx parser on every core…")
+            rustAll = pair(try run(opt.python, ["scripts/oracles/bench_evtx.py", "rust-all", String(rounds)] + files).out)
             say("EVTX: python-evtx, one pass (\(total >> 10) KiB; it reads ~250 records/s)…")
-            let p = try run(opt.python, ["scripts/oracles/bench_evtx.py", "python-evtx", "1"] + files)
-            let v = p.out.split(separator: " ")
-            if v.count == 2, let n = Double(v[0]), let s = Double(v[1].trimmingCharacters(in: .whitespacesAndNewlines)) { python = (n, s) }
+            python = pair(try run(opt.python, ["scripts/oracles/bench_evtx.py", "python-evtx", "1"] + files).out)
         } else {
             say("(no --python: skipping python-evtx and the Rust parser)")
         }
@@ -371,13 +394,24 @@ if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.evtxMiB > 0 {
             rows.append(("EVTX collector, \(Int(mib)) MiB (\(Int(n)) records)", String(format: "%.0f records/s", rate),
                          rust.map { String(format: "%.0f records/s (Rust evtx, 1 thread)", $0.0 / $0.1) } ?? "-",
                          rust.map { String(format: "%.2f× (target ≥ 1)", rate / ($0.0 / $0.1)) } ?? "-"))
+            if let (na, sa) = counted(oursAll.out) {
+                rows.append(("EVTX collector, every core (\(cores))", String(format: "%.0f records/s", na / sa),
+                             rustAll.map { String(format: "%.0f records/s (Rust evtx, every core)", $0.0 / $0.1) } ?? "-",
+                             rustAll.map { String(format: "%.2f× (target ≥ 1)", na / sa / ($0.0 / $0.1)) } ?? "-"))
+            }
             if let python {
                 rows.append(("EVTX collector against python-evtx", "", String(format: "%.0f records/s (python-evtx)", python.0 / python.1),
                              String(format: "%.0f× python-evtx", rate / (python.0 / python.1))))
             }
             rows.append(("EVTX collector, MiB/s", String(format: "%.0f MiB/s", mib / s), "", ""))
         }
-        if let p1 = peakRSS(ours.out), let p10 = peakRSS(ours10.out) {
+        if let base = scaling.first?.1 {
+            let rates = scaling.map { t, r in r.map { "\(t): \(Int($0.0 / $0.1))" } ?? "\(t): ?" }
+            let speedups = scaling.compactMap { t, r in r.map { String(format: "%.2f×", base.1 / $0.1) } }
+            rows.append(("EVTX scaling, records/s by threads", rates.joined(separator: ", "),
+                         "largest sample, \(Int(base.0)) records", "speed-up " + speedups.joined(separator: " / ")))
+        }
+        if let p1 = peakRSS(oursAll.out), let p10 = peakRSS(ours10.out) {
             rows.append(("EVTX peak memory, 1× / 10× volume", "\(p1 >> 10) / \(p10 >> 10) MiB", "", "flat if equal"))
         }
         if let line = ingest.out.split(separator: "\n").last(where: { $0.contains("ingested (") }),

@@ -387,7 +387,9 @@ public final class IngestRun: EventSink, @unchecked Sendable {
     /// custody entry giving the counts.
     @discardableResult
     public func finish() throws -> IngestSummary {
+        let flushStart = Date()
         try flush()
+        let finishStart = Date()
         closed = true
         let seriesWritten = seriesInfo.count
         let (id, events, warnings, collector, evidenceID, actor, samples) =
@@ -399,9 +401,14 @@ public final class IngestRun: EventSink, @unchecked Sendable {
                 self.statement = nil
             }
             // A bulk run's indexes, built once over everything it loaded.
+            let indexStart = Date()
             try Schema.ensureEventIndexes(db)
+            let ftsStart = Date()
             try db.execute(sql: "INSERT INTO events_fts (rowid, message) SELECT id, message FROM events WHERE run_id = ?",
                            arguments: [id])
+            Case.log.debug("run finishing", metadata: [
+                "run.id": "\(id)", "last-batch.s": "\(finishStart.timeIntervalSince(flushStart))",
+                "indexes.s": "\(ftsStart.timeIntervalSince(indexStart))", "fts.s": "\(Date().timeIntervalSince(ftsStart))"])
             try db.execute(sql: "UPDATE ingest_runs SET status = 'complete', finished_at = ? WHERE id = ?",
                            arguments: [Timestamp.now.nanoseconds, id])
             try CustodyEntry.append(db, actor: actor, action: "ingest.run", subject: "run #\(id)",
