@@ -3,7 +3,7 @@
 #   make test    build and run every test (what CI runs)
 #   make bench   compare Jikocho with peer tools on this machine and print ratios
 #   make fuzz    run every libFuzzer target for FUZZ_SECONDS (default 60) each; make fuzz-smoke: 5 s each
-#   make install PREFIX=/usr/local   bin/jikocho with share/jikocho/{Playbooks,exercises}, docs and shell completion
+#   make install PREFIX=/usr/local   bin/jikocho with share/jikocho/{Playbooks,exercises,web}, docs and shell completion
 SWIFT ?= swift
 DEPS  := scripts/ensure-deps.sh
 PREFIX ?= /usr/local
@@ -25,6 +25,7 @@ release: deps
 	$(SWIFT) build -c release --product jikocho
 
 test: deps
+	@bash $(DEPS) --with-browser || echo "(headless Chromium missing: the viewer's browser test will skip; install it as above)"
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	@bash scripts/install-check.sh

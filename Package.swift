@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // jikocho serve: a small HTTP server on plain sockets (no SwiftNIO, so a clean build stays short).
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // System-library shims: a module map and a header, nothing else.
@@ -41,9 +43,11 @@ let package = Package(
         .target(name: "Timeline", dependencies: ["EvidenceStore", "Parsers", .product(name: "Yams", package: "Yams")]),
         .target(name: "Playbooks", dependencies: ["Timeline", "JikochoModel", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reports", dependencies: ["Playbooks"]),
+        .target(name: "Viewer", dependencies: ["Reports", .product(name: "FlyingFox", package: "FlyingFox"),
+                                               .product(name: "FlyingSocks", package: "FlyingFox")]),
         .executableTarget(
             name: "jikocho",
-            dependencies: ["Reports", "Playbooks", "Timeline", "EvidenceStore", "Collectors", "Parsers", "Exercises",
+            dependencies: ["Reports", "Viewer", "Playbooks", "Timeline", "EvidenceStore", "Collectors", "Parsers", "Exercises",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log"),
@@ -68,6 +72,7 @@ let package = Package(
                                                           .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Playbooks", "Timeline", "EvidenceStore", "Collectors", "Parsers", "Exercises",
                                                         "TestSupport"]),
+        .testTarget(name: "ViewerTests", dependencies: ["Viewer", "Reports", "EvidenceStore", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPcap", "CArchive", "CMagic", "TestSupport"]),
         .testTarget(name: "jikochoTests", dependencies: ["jikocho", "EvidenceStore", "Parsers", "TestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift"),

@@ -15,6 +15,7 @@ make -s -C "$repo" install PREFIX="$prefix" CONFIGURATION=debug >"$work/install.
 for f in bin/jikocho share/jikocho/Playbooks/ICS/Process/RemoteSetpointTampering.yaml \
          share/jikocho/Playbooks/sigma/ics/ics_controller_write_from_unexpected_host.yml \
          share/jikocho/exercises/water-treatment-remote-setpoint/scenario.yaml share/doc/jikocho/README.md \
+         share/jikocho/web/index.html share/jikocho/web/app.js share/jikocho/web/app.css \
          share/doc/jikocho/docs/cli.md share/bash-completion/completions/jikocho share/zsh/site-functions/_jikocho \
          share/fish/vendor_completions.d/jikocho.fish; do
     [[ -s "$prefix/$f" ]] || fail "make install did not lay out $f"
@@ -37,6 +38,14 @@ grep -q "key: $prefix/share/jikocho/exercises/water-treatment-remote-setpoint/sc
     && grep -q 'cyber_cause   20.0 / 20' "$work/grade.out" && grep -q 'chain         30.0 / 30' "$work/grade.out" \
     && grep -q 'clock         15.0 / 15' "$work/grade.out" \
     || { cat "$work/investigate.out" "$work/grade.out" >&2; fail "the installed tool's conclusion is not the key's"; }
+
+# The installed viewer finds its page beside itself and serves the case it made (read-only, a free port).
+"$bin" serve case --port 0 >"$work/serve.out" 2>&1 &
+serve_pid=$!
+for _ in $(seq 50); do grep -q 'Serving' "$work/serve.out" && break; sleep 0.2; done
+kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null || true
+grep -q 'Serving case read-only at http://127.0.0.1:' "$work/serve.out" \
+    || { cat "$work/serve.out" >&2; fail "the installed jikocho serve did not start"; }
 
 # The binary alone, with no share/ beside it: no conclusion, no case, exit 1, one line saying what to do.
 mkdir -p "$work/alone"

@@ -3,6 +3,7 @@
 #   PREFIX/bin/jikocho
 #   PREFIX/share/jikocho/Playbooks          the shipped playbooks and their Sigma rules
 #   PREFIX/share/jikocho/exercises          the six exercises (evidence, inventory, answer key)
+#   PREFIX/share/jikocho/web                the page `jikocho serve` shows (index.html, app.js, app.css)
 #   PREFIX/share/doc/jikocho                README and docs/
 #   PREFIX/share/bash-completion/completions/jikocho, share/zsh/site-functions/_jikocho,
 #   PREFIX/share/fish/vendor_completions.d/jikocho.fish
@@ -30,6 +31,7 @@ copy_tree() {    # copy_tree SOURCE TARGET: regular files only, read-only for ev
 }
 copy_tree "$repo/Playbooks" "$share/Playbooks"
 copy_tree "$repo/Evidence" "$share/exercises"
+copy_tree "$repo/Web" "$share/web"
 
 install -m 0644 "$repo/README.md" "$prefix/share/doc/jikocho/README.md"
 for f in "$repo"/docs/*; do install -m 0644 "$f" "$prefix/share/doc/jikocho/docs/"; done

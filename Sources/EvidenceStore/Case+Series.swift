@@ -86,3 +86,76 @@ extension Case {
         }
     }
 }
+
+/// One bucket of a series drawn at a width: the lowest and highest numeric value in it, and how many samples.
+public struct SeriesBucket: Sendable, Hashable {
+    /// The start of the bucket (corrected time).
+    public var start: Int64
+    public var min: Double
+    public var max: Double
+    public var count: Int
+}
+
+extension Case {
+    /// The numeric samples of a series in `[from, to)` as `buckets` equal slices of time, each with its lowest and
+    /// highest value (what a plot one pixel per bucket wide needs: every spike stays visible). Empty slices are left
+    /// out. A stored block wholly inside one slice is taken from its own minimum and maximum without being decoded,
+    /// so a long series at a coarse width reads little more than its block index.
+    public func seriesBuckets(series id: Int64, from: Timestamp, to: Timestamp, buckets: Int) throws -> [SeriesBucket] {
+        let n = Swift.max(1, buckets)
+        let lo = from.nanoseconds, hi = to.nanoseconds
+        guard hi > lo else { return [] }
+        let width = Swift.max(1, (hi - lo) / Int64(n) + ((hi - lo) % Int64(n) == 0 ? 0 : 1))
+        var mins = [Double](repeating: .infinity, count: n)
+        var maxs = [Double](repeating: -.infinity, count: n)
+        var counts = [Int](repeating: 0, count: n)
+        func slot(_ t: Int64) -> Int { Int((t - lo) / width) }
+        try read { db in
+            var c = ClockCorrection.none
+            if let evidenceID = try Int64.fetchOne(db, sql: "SELECT evidence_id FROM series WHERE id = ?", arguments: [id]) {
+                c = try clockCorrections(db)[evidenceID] ?? .none
+            }
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT b.id, b.first_time, b.min_time, b.max_time, b.count, b.numbers, b.min_value, b.max_value
+                FROM sample_blocks b JOIN ingest_runs r ON r.id = b.run_id
+                WHERE b.series_id = ? AND r.status = 'complete' AND b.max_time >= ? AND b.min_time < ?
+                ORDER BY b.run_id, b.id
+                """, arguments: [id, c.recorded(lo), c.recorded(hi)])
+            while let r = try rows.next() {
+                let first = c.apply(r["min_time"] as Int64), last = c.apply(r["max_time"] as Int64)
+                let numbers: Int = r["numbers"]
+                if numbers == 0 { continue }
+                if first >= lo, last < hi, slot(first) == slot(last),
+                   let bmin = r["min_value"] as Double?, let bmax = r["max_value"] as Double? {
+                    let k = slot(first)
+                    mins[k] = Swift.min(mins[k], bmin)
+                    maxs[k] = Swift.max(maxs[k], bmax)
+                    counts[k] += numbers
+                    continue
+                }
+                let blockID: Int64 = r["id"]
+                guard let data = try Data.fetchOne(db, sql: "SELECT data FROM sample_blocks WHERE id = ?", arguments: [blockID])
+                else { continue }
+                let samples: [Sample]
+                do {
+                    samples = try SampleBlock.decode([UInt8](data), base: r["first_time"])
+                } catch {
+                    throw CaseError(.unreadable, "sample block #\(blockID) of series #\(id) is damaged: \(error)",
+                                    hint: "run `jikocho verify \(directory.path)`")
+                }
+                for s in samples {
+                    guard let v = s.value, v.isFinite else { continue }
+                    let t = c.apply(s.time.nanoseconds)
+                    guard t >= lo, t < hi else { continue }
+                    let k = slot(t)
+                    mins[k] = Swift.min(mins[k], v)
+                    maxs[k] = Swift.max(maxs[k], v)
+                    counts[k] += 1
+                }
+            }
+        }
+        return (0..<n).compactMap { k in
+            counts[k] > 0 ? SeriesBucket(start: lo + Int64(k) * width, min: mins[k], max: maxs[k], count: counts[k]) : nil
+        }
+    }
+}

@@ -12,7 +12,7 @@ struct Jikocho: ParsableCommand {
         abstract: "Forensics for cyber incidents in plants: evidence, timelines, root causes.",
         version: versionText,
         subcommands: [InvestigateCommand.self, CaseCommand.self, AddCommand.self, IngestCommand.self, VerifyCommand.self, EventsCommand.self,
-                      SeriesCommand.self, AssetsCommand.self, ClockCommand.self, TimelineCommand.self, ChainCommand.self, SigmaCommand.self, PlaybooksCommand.self, RunCommand.self, ReportCommand.self, ReplayCommand.self, ExerciseCommand.self, CustodyCommand.self, DevCommand.self])
+                      SeriesCommand.self, AssetsCommand.self, ClockCommand.self, TimelineCommand.self, ChainCommand.self, SigmaCommand.self, PlaybooksCommand.self, RunCommand.self, ReportCommand.self, ServeCommand.self, ReplayCommand.self, ExerciseCommand.self, CustodyCommand.self, DevCommand.self])
 
     /// `jikocho --version`: the tool's version, then the libraries that read evidence and write cases, as loaded.
     static var versionText: String {

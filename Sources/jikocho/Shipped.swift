@@ -2,19 +2,32 @@ import EvidenceStore
 import Foundation
 import Playbooks
 
-/// The data Jikocho ships beside its binary: the playbooks (with their Sigma rules) and the exercises.
+/// The data Jikocho ships beside its binary: the playbooks (with their Sigma rules), the exercises and the viewer's page.
 ///
 /// Found from the executable's own location, never from the current directory: an installed tree
 /// (`PREFIX/bin/jikocho` with `PREFIX/share/jikocho/…`, as `make install` lays it out) or, for a binary built
 /// in a checkout (`.build/…/jikocho`), the checkout around it. Symbolic links to the binary are followed first.
 enum Shipped {
     enum Item: String {
-        case playbooks, exercises
+        case playbooks, exercises, web
 
         /// Its folder under `PREFIX/share/jikocho/`.
-        var installed: String { self == .playbooks ? "Playbooks" : "exercises" }
+        var installed: String {
+            switch self {
+            case .playbooks: return "Playbooks"
+            case .exercises: return "exercises"
+            case .web: return "web"
+            }
+        }
+
         /// Its folder in a source checkout.
-        var checkout: String { self == .playbooks ? "Playbooks" : "Evidence" }
+        var checkout: String {
+            switch self {
+            case .playbooks: return "Playbooks"
+            case .exercises: return "Evidence"
+            case .web: return "Web"
+            }
+        }
     }
 
     /// The folder of `item`, or nil when this binary has none beside it.
