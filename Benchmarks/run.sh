@@ -5,7 +5,9 @@
 # skips the capture rows, which need tshark, tcpdump, capinfos and GNU time from `scripts/ensure-deps.sh --with-oracles`),
 # BENCH_HISTORIAN_SAMPLES (default 10000000; 0 skips; pandas from scripts/oracles/setup.sh is the reference), BENCH_SIGMA_EVENTS
 # (default 1000000; 0 skips; needs the SigmaHQ rules of ../shared/datasets), BENCH_INVESTIGATE_MIB (default 50; 0 skips:
-# `jikocho investigate` end to end on a capture of that size and of 10× it, against tshark's field extraction). Peers in Python (python-evtx, the Rust evtx binding) come from
+# `jikocho investigate` end to end on a capture of that size and of 10× it, against tshark's field extraction),
+# BENCH_SERVE_EVENTS (default 10000000; 0 skips: the web viewer's first requests on a case of that many events and a
+# 31,536,000-sample series). Peers in Python (python-evtx, the Rust evtx binding) come from
 # scripts/oracles/setup.sh; the EVTX samples from ../shared/datasets when it is beside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +35,18 @@ if [ -n "$datasets" ] && [ "${BENCH_SIGMA_EVENTS:-1000000}" != 0 ]; then
     echo
     echo "7. Sigma rules over events (BENCH_SIGMA_EVENTS=${BENCH_SIGMA_EVENTS:-1000000})"
     "$bin/jikocho" dev sigma-bench "$datasets/sigma/rules/windows" --events "${BENCH_SIGMA_EVENTS:-1000000}"
+fi
+
+# The web viewer: a case of BENCH_SERVE_EVENTS synthetic events and one series of a year of one-second samples, then
+# the page's first requests over HTTP to a real server (docs/serve.md; targets: first page < 200 ms, series < 1 s).
+if [ "${BENCH_SERVE_EVENTS:-10000000}" != 0 ]; then
+    echo
+    echo "9. The web viewer's first requests (BENCH_SERVE_EVENTS=${BENCH_SERVE_EVENTS:-10000000})"
+    serve_case="$work/serve-case"
+    "$bin/jikocho" case init "$serve_case" --name serve-bench --examiner bench >/dev/null
+    printf 'the evidence the synthetic events cite\n' >"$work/serve-seed.txt"
+    "$bin/jikocho" add "$serve_case" "$work/serve-seed.txt" >/dev/null
+    "$bin/jikocho" dev synthesize "$serve_case" --evidence 1 --events "${BENCH_SERVE_EVENTS:-10000000}"
+    "$bin/jikocho" dev synthesize-series "$serve_case" --evidence 1 --samples 31536000
+    "$bin/jikocho" dev serve-bench "$serve_case"
 fi

@@ -11,6 +11,9 @@ public struct EventQuery: Sendable {
     public var to: Timestamp?
     /// Kinds or kind prefixes: `ics.modbus` matches `ics.modbus.write` (kinds are lower case; so is the query).
     public var kinds: [String] = []
+    /// `kinds` are whole kinds, not prefixes: one kind is then read from the kind index already in time order, so a
+    /// first page of a kind costs the page, not every event of the kind.
+    public var exactKinds = false
     public var domains: [Domain] = []
     /// Matches the event's asset or observing host, and, for an asset of the inventory, its host names and its
     /// addresses as source or destination.
@@ -120,7 +123,10 @@ extension Case {
         var args: [(any DatabaseValueConvertible)?] = []
         if let from = q.from { clauses.append("e.time >= ?"); args.append(from.nanoseconds) }
         if let to = q.to { clauses.append("e.time < ?"); args.append(to.nanoseconds) }
-        if !q.kinds.isEmpty {
+        if !q.kinds.isEmpty, q.exactKinds {
+            clauses.append("e.kind IN (" + q.kinds.map { _ in "?" }.joined(separator: ",") + ")")
+            args.append(contentsOf: q.kinds.map { $0.lowercased() as (any DatabaseValueConvertible)? })
+        } else if !q.kinds.isEmpty {
             // Kinds are lower case: the kind itself, or a range of the kind index for its prefix (`ics.` up to but
             // not including `ics/`, the next byte), which the index answers without reading other rows.
             clauses.append("(" + q.kinds.map { _ in "e.kind = ? OR (e.kind >= ? AND e.kind < ?)" }

@@ -136,21 +136,19 @@ extension Case {
                 let blockID: Int64 = r["id"]
                 guard let data = try Data.fetchOne(db, sql: "SELECT data FROM sample_blocks WHERE id = ?", arguments: [blockID])
                 else { continue }
-                let samples: [Sample]
                 do {
-                    samples = try SampleBlock.decode([UInt8](data), base: r["first_time"])
+                    try SampleBlock.forEachNumber([UInt8](data), base: r["first_time"]) { time, v in
+                        guard v.isFinite else { return }
+                        let t = c.apply(time)
+                        guard t >= lo, t < hi else { return }
+                        let k = slot(t)
+                        mins[k] = Swift.min(mins[k], v)
+                        maxs[k] = Swift.max(maxs[k], v)
+                        counts[k] += 1
+                    }
                 } catch {
                     throw CaseError(.unreadable, "sample block #\(blockID) of series #\(id) is damaged: \(error)",
                                     hint: "run `jikocho verify \(directory.path)`")
-                }
-                for s in samples {
-                    guard let v = s.value, v.isFinite else { continue }
-                    let t = c.apply(s.time.nanoseconds)
-                    guard t >= lo, t < hi else { continue }
-                    let k = slot(t)
-                    mins[k] = Swift.min(mins[k], v)
-                    maxs[k] = Swift.max(maxs[k], v)
-                    counts[k] += 1
                 }
             }
         }

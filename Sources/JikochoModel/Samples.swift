@@ -144,74 +144,95 @@ public struct SampleBlock: Sendable {
 
     /// The samples of a stored block whose first sample is at `base` nanoseconds. Throws on damaged bytes.
     public static func decode(_ data: [UInt8], base: Int64) throws -> [Sample] {
-        var i = 0
-        func byte() throws -> UInt8 {
-            guard i < data.count else { throw DecodeError.damaged("block ends early at byte \(i)") }
-            defer { i += 1 }
-            return data[i]
-        }
-        func unsigned() throws -> UInt64 {
-            var v: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                let b = try byte()
-                guard shift < 64 else { throw DecodeError.damaged("varint too long at byte \(i)") }
-                v |= UInt64(b & 0x7F) << shift
-                if b & 0x80 == 0 { return v }
-                shift += 7
-            }
-        }
-        func signed() throws -> Int64 {
-            let u = try unsigned()
-            return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
-        }
-        guard try byte() == formatVersion else { throw DecodeError.damaged("unknown block format") }
-        let count = try unsigned()
-        let nStrings = try unsigned()
-        guard count <= UInt64(data.count), nStrings <= UInt64(data.count) else {
-            throw DecodeError.damaged("counts larger than the block")
-        }
-        var strings: [String] = []
-        strings.reserveCapacity(Int(nStrings))
-        for _ in 0..<nStrings {
-            let n = try unsigned()
-            guard n <= UInt64(data.count - i) else { throw DecodeError.damaged("string past the end") }
-            strings.append(String(decoding: data[i..<(i + Int(n))], as: UTF8.self))
-            i += Int(n)
-        }
-        func string() throws -> String {
-            let k = try unsigned()
-            guard k < UInt64(strings.count) else { throw DecodeError.damaged("string index \(k) out of range") }
-            return strings[Int(k)]
-        }
         var out: [Sample] = []
-        out.reserveCapacity(Int(count))
-        var time = base, delta: Int64 = 0, line = 0
-        for _ in 0..<count {
-            delta = delta &+ (try signed())
-            time = time &+ delta
-            line = line &+ Int(truncatingIfNeeded: try signed())
-            let flags = try byte()
-            guard let quality = SampleQuality(rawValue: (flags >> 2) & 3) else {
-                throw DecodeError.damaged("bad quality class at byte \(i)")
-            }
-            var s = Sample(time: Timestamp(nanoseconds: time), value: nil, quality: quality, line: line)
-            switch flags & 3 {
-            case 0:
-                guard data.count - i >= 8 else { throw DecodeError.damaged("value past the end") }
-                var bits: UInt64 = 0
-                for k in 0..<8 { bits |= UInt64(data[i + k]) << (8 * UInt64(k)) }
-                i += 8
-                s.value = Double(bitPattern: bits)
-            case 1: s.text = try string()
-            case 2: break
-            default: throw DecodeError.damaged("bad sample kind at byte \(i)")
-            }
-            if flags & 0x10 != 0 { s.qualityText = try string() }
-            out.append(s)
+        try walk(data, base: base, strings: true) { time, line, quality, value, text, qualityText in
+            out.append(Sample(time: Timestamp(nanoseconds: time), value: value, text: text, quality: quality,
+                              qualityText: qualityText, line: line))
         }
-        guard i == data.count else { throw DecodeError.damaged("\(data.count - i) bytes after the last sample") }
         return out
+    }
+
+    /// The time and value of each numeric sample of a stored block, without building samples (what drawing a long
+    /// series needs). Checks the block as `decode` does.
+    public static func forEachNumber(_ data: [UInt8], base: Int64, _ body: (Int64, Double) -> Void) throws {
+        try walk(data, base: base, strings: false) { time, _, _, value, _, _ in
+            if let value { body(time, value) }
+        }
+    }
+
+    /// Reads a stored block sample by sample: time, line, quality, value, text and quality text (the texts only when
+    /// `strings`; they are checked either way). Throws on damaged bytes.
+    static func walk(_ data: [UInt8], base: Int64, strings wantStrings: Bool,
+                     _ visit: (Int64, Int, SampleQuality, Double?, String?, String?) -> Void) throws
+    {
+        try data.withUnsafeBufferPointer { data in
+            var i = 0
+            func byte() throws -> UInt8 {
+                guard i < data.count else { throw DecodeError.damaged("block ends early at byte \(i)") }
+                defer { i += 1 }
+                return data[i]
+            }
+            func unsigned() throws -> UInt64 {
+                var v: UInt64 = 0
+                var shift: UInt64 = 0
+                while true {
+                    let b = try byte()
+                    guard shift < 64 else { throw DecodeError.damaged("varint too long at byte \(i)") }
+                    v |= UInt64(b & 0x7F) << shift
+                    if b & 0x80 == 0 { return v }
+                    shift += 7
+                }
+            }
+            func signed() throws -> Int64 {
+                let u = try unsigned()
+                return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+            }
+            guard try byte() == formatVersion else { throw DecodeError.damaged("unknown block format") }
+            let count = try unsigned()
+            let nStrings = try unsigned()
+            guard count <= UInt64(data.count), nStrings <= UInt64(data.count) else {
+                throw DecodeError.damaged("counts larger than the block")
+            }
+            var strings: [String] = []
+            strings.reserveCapacity(wantStrings ? Int(nStrings) : 0)
+            for _ in 0..<nStrings {
+                let n = try unsigned()
+                guard n <= UInt64(data.count - i) else { throw DecodeError.damaged("string past the end") }
+                if wantStrings { strings.append(String(decoding: UnsafeBufferPointer(rebasing: data[i..<(i + Int(n))]), as: UTF8.self)) }
+                i += Int(n)
+            }
+            func string() throws -> String? {
+                let k = try unsigned()
+                guard k < nStrings else { throw DecodeError.damaged("string index \(k) out of range") }
+                return wantStrings ? strings[Int(k)] : nil
+            }
+            var time = base, delta: Int64 = 0, line = 0
+            for _ in 0..<count {
+                delta = delta &+ (try signed())
+                time = time &+ delta
+                line = line &+ Int(truncatingIfNeeded: try signed())
+                let flags = try byte()
+                guard let quality = SampleQuality(rawValue: (flags >> 2) & 3) else {
+                    throw DecodeError.damaged("bad quality class at byte \(i)")
+                }
+                var value: Double?
+                var text: String?
+                switch flags & 3 {
+                case 0:
+                    guard data.count - i >= 8 else { throw DecodeError.damaged("value past the end") }
+                    var bits: UInt64 = 0
+                    for k in 0..<8 { bits |= UInt64(data[i + k]) << (8 * UInt64(k)) }
+                    i += 8
+                    value = Double(bitPattern: bits)
+                case 1: text = try string()
+                case 2: break
+                default: throw DecodeError.damaged("bad sample kind at byte \(i)")
+                }
+                let qualityText = flags & 0x10 != 0 ? try string() : nil
+                visit(time, line, quality, value, text, qualityText)
+            }
+            guard i == data.count else { throw DecodeError.damaged("\(data.count - i) bytes after the last sample") }
+        }
     }
 
     @inline(__always) static func putUnsigned(_ v: UInt64, into out: inout [UInt8]) {

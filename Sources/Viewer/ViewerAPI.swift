@@ -164,12 +164,15 @@ public final class ViewerAPI: @unchecked Sendable {
         if let f = e.from, let t = e.to, t <= f { throw APIRefusal.bad("to must be after from") }
         for k in q.items["kind"] ?? [] {
             let k = k.lowercased()
-            // A kind of the case, or a prefix of some (`ics` or `ics.modbus`).
-            guard kinds.contains(where: { $0.kind == k || $0.kind.hasPrefix(k + ".") }) else {
+            // A kind of the case, or a prefix of some (`ics` or `ics.modbus`): the case's kinds under it, exactly.
+            let matching = kinds.filter { $0.kind == k || $0.kind.hasPrefix(k + ".") }.map(\.kind)
+            guard !matching.isEmpty else {
                 throw APIRefusal.bad("kind \(k) is not in this case (GET /api/case lists its kinds)")
             }
-            e.kinds.append(k)
+            e.kinds += matching
         }
+        e.kinds = Array(Set(e.kinds)).sorted()
+        e.exactKinds = true
         for d in q.items["domain"] ?? [] {
             guard let dom = Domain(rawValue: d) else {
                 throw APIRefusal.bad("domain \(d) is not one of: \(Domain.allCases.map(\.rawValue).joined(separator: ", "))")

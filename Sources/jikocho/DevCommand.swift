@@ -10,7 +10,7 @@ import JikochoModel
 struct DevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev", abstract: "Tools for Jikocho's own tests and benchmarks.", shouldDisplay: false,
-        subcommands: [Synthesize.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self,
+        subcommands: [Synthesize.self, SynthesizeSeries.self, ServeBench.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self,
                       BACnetRefusalsCommand.self])
 
     /// Writes the capture that BACnet's refusals are checked against Wireshark with.
