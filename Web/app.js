@@ -8,7 +8,7 @@ const MAX_ROWS = 200000;        // rows kept in the page; narrow the filter or z
 const DOMAINS = ["it", "network", "ot", "process"];
 const COLORS = { it: "#2f6fb3", network: "#7a5bb5", ot: "#c9621f", process: "#2e8b57" };
 
-const state = { token: null, info: null, report: null, rows: [], next: null, loading: false, generation: 0,
+const state = { token: null, info: null, report: null, rows: [], next: null, startAfter: null, loading: false, generation: 0,
                 lanes: null, selected: null, seriesList: null };
 
 function h(tag, props, ...kids) {
@@ -98,8 +98,18 @@ async function showTimeline(params) {
   document.getElementById("rows").scrollTop = 0;
   document.getElementById("count").textContent = "loading…";
   renderRows();
+  // An event asked for by its address: the list starts at its time (Reset goes back to the beginning).
+  state.startAfter = null;
+  const wanted = Number(params.get("event"));
+  if (wanted > 0) {
+    try {
+      const e = await api("/api/events/" + wanted);
+      // Its time as text (to the microsecond, never after the event): nanoseconds do not fit a JavaScript number.
+      if (!params.get("from")) state.startAfter = e.time;
+    } catch (err) { /* the detail pane says why */ }
+  }
   await Promise.all([loadLanes(q, generation), loadMore(q, generation)]);
-  if (params.get("event")) await showEvent(Number(params.get("event")));
+  if (wanted > 0) await showEvent(wanted);
 }
 
 async function loadMore(q, generation) {
@@ -109,13 +119,15 @@ async function loadMore(q, generation) {
   const p = new URLSearchParams(q);
   p.set("limit", PAGE);
   if (state.next) p.set("after", state.next);
+  else if (state.startAfter) p.set("from", state.startAfter);
   try {
     const page = await api("/api/events?" + p.toString());
     if (generation !== state.generation) return;
     state.rows.push(...page.events);
     state.next = state.rows.length >= MAX_ROWS ? null : page.next;
     const more = page.next ? (state.rows.length >= MAX_ROWS ? " (the first " + MAX_ROWS + " kept: narrow the filter or zoom)" : "+ (scroll for more)") : "";
-    document.getElementById("count").textContent = state.rows.length + more + " events";
+    document.getElementById("count").textContent = state.rows.length + more + " events"
+      + (state.startAfter ? " from the chosen event on (Reset shows them all)" : "");
     renderRows();
   } catch (e) {
     document.getElementById("count").textContent = "Could not load events: " + e.message;
