@@ -20,7 +20,7 @@ function h(tag, props, ...kids) {
     else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, v);
   }
-  for (const kid of kids.flat()) {
+  for (const kid of kids.flat(Infinity)) {
     if (kid === null || kid === undefined) continue;
     e.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
   }
@@ -310,7 +310,8 @@ async function showFindings() {
     h("div", {}, h("span", { class: "sev sev-" + f.severity, text: f.severity }), " ", h("b", { text: f.title })),
     h("div", { class: "hint", text: f.playbook + (f.on_chain ? " · on the chain" : "") + " · " + (f.techniques || []).join(", ") }),
     h("div", { text: f.summary }),
-    h("div", {}, (f.events || []).slice(0, 20).map(id => [h("a", { text: "#" + id, onclick: () => go("timeline", new URLSearchParams({ event: id })) }), " "]))));
+    h("div", { class: "hint" }, "events: ", (f.events || []).slice(0, 20).map(id => [h("a", { text: "#" + id, onclick: () => go("timeline", new URLSearchParams({ event: id })) }), " "]),
+      (f.events || []).length > 20 ? "… " + (f.events.length - 20) + " more" : null)));
   view.replaceChildren(h("p", { class: "hint", text: runs.length + " playbooks run at " + r.playbooks.run_at }),
     ...(list.length ? list : [h("p", { class: "empty", text: "No playbook found anything." })]));
 }

@@ -155,5 +155,11 @@ struct ViewerTestError: Error, CustomStringConvertible {
         }
         #expect(page.components(separatedBy: "class=\"step ").count - 1 >= 5)
         #expect(page.contains("NaOH_SP"))
+
+        // Findings: each with its playbook and links to its events.
+        page = try dom(server.base + "/#/findings")
+        #expect(page.contains("ICS.Process.RemoteSetpointTampering"))
+        #expect(page.range(of: #"events: <a>#\d+</a>"#, options: .regularExpression) != nil)
+        #expect(!page.contains("[object"))
     }
 }
