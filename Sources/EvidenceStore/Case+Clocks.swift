@@ -230,8 +230,10 @@ extension Case {
         let corrected = try String.fetchOne(db, sql: "SELECT value FROM case_info WHERE key = 'clocks.corrected'") != nil
         guard anyCorrection || corrected else { return }
         if !anyCorrection {
+            let moved = try Int64.fetchAll(db, sql: "SELECT DISTINCT run_id FROM events WHERE time <> recorded_time")
             try db.execute(sql: "UPDATE events SET time = recorded_time WHERE time <> recorded_time")
             try db.execute(sql: "DELETE FROM case_info WHERE key = 'clocks.corrected'")
+            for run in moved { try EventCounts.rebuild(db, runID: run) }
             return
         }
         try db.execute(sql: "INSERT OR REPLACE INTO case_info (key, value) VALUES ('clocks.corrected', '1')")
@@ -247,6 +249,13 @@ extension Case {
                 let k = Double(c.driftPPB) / 1e9
                 try db.execute(sql: "UPDATE events SET time = \(expr) WHERE \(runs) AND time <> \(expr)",
                                arguments: [c.offsetNanos, c.epochNanos, k, a.evidenceID, c.offsetNanos, c.epochNanos, k])
+            }
+            // The moved events' counts by time are counted again, run by run.
+            if db.changesCount > 0 {
+                for run in try Int64.fetchAll(db, sql: "SELECT id FROM ingest_runs WHERE evidence_id = ? AND status = 'complete'",
+                                              arguments: [a.evidenceID]) {
+                    try EventCounts.rebuild(db, runID: run)
+                }
             }
         }
     }

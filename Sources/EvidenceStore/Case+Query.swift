@@ -88,6 +88,20 @@ public struct TextMatch: Sendable, Hashable {
     }
 }
 
+/// Events per domain in equal slices of time (`Case.eventHistogram`).
+public struct EventHistogram: Sendable {
+    /// The start of the first slice (nanoseconds).
+    public var from: Int64
+    public var width: Int64
+    public var buckets: Int
+    /// Per domain, the events in each slice (domains without events are absent).
+    public var counts: [Domain: [Int64]]
+    /// `second`, `minute` or `hour` when counted from the roll-up at that resolution; `event` when counted one by one.
+    public var resolution: String
+
+    public var to: Int64 { from + width * Int64(buckets) }
+}
+
 /// An event as stored, with its row id and run.
 public struct StoredEvent: Sendable {
     public var id: Int64
@@ -123,24 +137,8 @@ extension Case {
         var args: [(any DatabaseValueConvertible)?] = []
         if let from = q.from { clauses.append("e.time >= ?"); args.append(from.nanoseconds) }
         if let to = q.to { clauses.append("e.time < ?"); args.append(to.nanoseconds) }
-        if !q.kinds.isEmpty, q.exactKinds {
-            clauses.append("e.kind IN (" + q.kinds.map { _ in "?" }.joined(separator: ",") + ")")
-            args.append(contentsOf: q.kinds.map { $0.lowercased() as (any DatabaseValueConvertible)? })
-        } else if !q.kinds.isEmpty {
-            // Kinds are lower case: the kind itself, or a range of the kind index for its prefix (`ics.` up to but
-            // not including `ics/`, the next byte), which the index answers without reading other rows.
-            clauses.append("(" + q.kinds.map { _ in "e.kind = ? OR (e.kind >= ? AND e.kind < ?)" }
-                .joined(separator: " OR ") + ")")
-            for k in q.kinds.map({ $0.lowercased() }) {
-                args.append(k)
-                args.append(k + ".")
-                args.append(k + "/")
-            }
-        }
-        if !q.domains.isEmpty {
-            clauses.append("e.domain IN (" + q.domains.map { _ in "?" }.joined(separator: ",") + ")")
-            args.append(contentsOf: q.domains.map { $0.rawValue })
-        }
+        if let kinds = Self.kindClause(q, column: "e.kind", &args) { clauses.append(kinds) }
+        if let domains = Self.domainClause(q, column: "e.domain", &args) { clauses.append(domains) }
         if let a = q.asset {
             // The asset as the inventory knows it: its host names and its addresses, on either side.
             var alternatives = ["e.asset = ?", "e.host = ?"]
@@ -180,6 +178,76 @@ extension Case {
             args.append("\"" + g.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
         }
         return (clauses, args)
+    }
+
+    /// The kinds of a query as SQL over `column`: whole kinds (`exactKinds`), or kinds with everything under them.
+    static func kindClause(_ q: EventQuery, column: String, _ args: inout [(any DatabaseValueConvertible)?]) -> String? {
+        guard !q.kinds.isEmpty else { return nil }
+        let kinds = q.kinds.map { $0.lowercased() }
+        if q.exactKinds {
+            args.append(contentsOf: kinds.map { $0 as (any DatabaseValueConvertible)? })
+            return "\(column) IN (" + kinds.map { _ in "?" }.joined(separator: ",") + ")"
+        }
+        // Kinds are lower case: the kind itself, or a range of the kind index for its prefix (`ics.` up to but not
+        // including `ics/`, the next byte), which the index answers without reading other rows.
+        for k in kinds {
+            args.append(k)
+            args.append(k + ".")
+            args.append(k + "/")
+        }
+        return "(" + kinds.map { _ in "\(column) = ? OR (\(column) >= ? AND \(column) < ?)" }.joined(separator: " OR ") + ")"
+    }
+
+    static func domainClause(_ q: EventQuery, column: String, _ args: inout [(any DatabaseValueConvertible)?]) -> String? {
+        guard !q.domains.isEmpty else { return nil }
+        args.append(contentsOf: q.domains.map { $0.rawValue as (any DatabaseValueConvertible)? })
+        return "\(column) IN (" + q.domains.map { _ in "?" }.joined(separator: ",") + ")"
+    }
+
+    /// Events of a query per domain in `buckets` equal slices from `from` to `to` (nanoseconds): the swimlanes. When
+    /// the query filters only by time, domain and kind, and a slice is a second or longer, the counts come from the
+    /// case's roll-up (`event_counts`), with the slices widened to whole seconds, minutes or hours and the first
+    /// one starting on such a boundary (`from`, `width` and `buckets` of the answer say where they fall); the counts
+    /// are exact for those slices and no event is read. Otherwise the events are counted.
+    public func eventHistogram(_ q: EventQuery, from lo: Int64, to hi: Int64, buckets n: Int) throws -> EventHistogram {
+        let n = max(1, n)
+        let span = max(1, hi - lo)
+        let w = max(1, (span + Int64(n) - 1) / Int64(n))
+        let simple = q.asset == nil && (q.grep ?? "").isEmpty && q.ids.isEmpty && q.text.isEmpty && q.after == nil
+        if simple, let level = EventCounts.units.lastIndex(where: { $0 <= w }), try read({ try EventCounts.available($0) }) {
+            let u = EventCounts.units[level]
+            let width = (w + u - 1) / u * u
+            let start = EventCounts.slot(lo, level: level) * u
+            let count = Int((hi - start + width - 1) / width)
+            let end = start + Int64(count) * width
+            var args: [(any DatabaseValueConvertible)?] = [level, start / u, end / u]
+            var sql = "SELECT domain, slot, sum(count) AS n FROM event_counts WHERE level = ? AND slot >= ? AND slot < ?"
+            if let d = Self.domainClause(q, column: "domain", &args) { sql += " AND " + d }
+            if let k = Self.kindClause(q, column: "kind", &args) { sql += " AND " + k }
+            sql += " GROUP BY domain, slot"
+            var counts: [Domain: [Int64]] = [:]
+            try read { db in
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
+                while let r = try rows.next() {
+                    guard let d = Domain(rawValue: r["domain"]) else { continue }
+                    let k = Int((r["slot"] as Int64 * u - start) / width)
+                    guard k >= 0, k < count else { continue }
+                    counts[d, default: [Int64](repeating: 0, count: count)][k] += r["n"]
+                }
+            }
+            return EventHistogram(from: start, width: width, buckets: count, counts: counts,
+                                  resolution: ["second", "minute", "hour"][level])
+        }
+        var e = q
+        e.from = Timestamp(nanoseconds: lo)
+        e.to = Timestamp(nanoseconds: lo + w * Int64(n))
+        var counts: [Domain: [Int64]] = [:]
+        for (d, slots) in try countByDomain(e, bucketStart: lo, width: w) {
+            var row = [Int64](repeating: 0, count: n)
+            for (k, c) in slots where k >= 0 && k < n { row[k] = c }
+            counts[d] = row
+        }
+        return EventHistogram(from: lo, width: w, buckets: n, counts: counts, resolution: "event")
     }
 
     /// How many events of a query fall in each slice of time, by domain: slice `k` is

@@ -348,6 +348,7 @@ public final class Case: @unchecked Sendable {
             let removed = try write { db -> Int in
                 try db.execute(sql: "DELETE FROM events WHERE run_id = ?", arguments: [id])
                 let events = db.changesCount
+                try db.execute(sql: "DELETE FROM event_counts WHERE run_id = ?", arguments: [id])
                 try db.execute(sql: "DELETE FROM warnings WHERE run_id = ?", arguments: [id])
                 try db.execute(sql: "DELETE FROM sample_blocks WHERE run_id = ?", arguments: [id])
                 try db.execute(

@@ -279,6 +279,7 @@ public final class IngestRun: EventSink, @unchecked Sendable {
                         indexesDropped = true
                     }
                     try IngestRun.insert(batch, runID: runID, statement: statement!, db: db)
+                    try EventCounts.add(db, runID: runID, events: batch.events)
                     try writeBlocks(batch, db: db)
                     for w in batch.warnings {
                         try db.execute(sql: "INSERT INTO warnings (run_id, evidence_id, locator, text) VALUES (?,?,?,?)",
@@ -406,6 +407,7 @@ public final class IngestRun: EventSink, @unchecked Sendable {
             let ftsStart = Date()
             try db.execute(sql: "INSERT INTO events_fts (rowid, message) SELECT id, message FROM events WHERE run_id = ?",
                            arguments: [id])
+            try EventCounts.summarize(db, runID: id)
             Case.log.debug("run finishing", metadata: [
                 "run.id": "\(id)", "last-batch.s": "\(finishStart.timeIntervalSince(flushStart))",
                 "indexes.s": "\(ftsStart.timeIntervalSince(indexStart))", "fts.s": "\(Date().timeIntervalSince(ftsStart))"])
@@ -446,6 +448,7 @@ public final class IngestRun: EventSink, @unchecked Sendable {
                 self.statement = nil
             }
             try db.execute(sql: "DELETE FROM events WHERE run_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM event_counts WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM warnings WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM sample_blocks WHERE run_id = ?", arguments: [id])
             try Schema.ensureEventIndexes(db)

@@ -221,6 +221,27 @@ enum Schema {
                 ALTER TABLE findings ADD COLUMN detail TEXT CHECK (detail IS NULL OR json_valid(detail));
                 """)
         }
+        m.registerMigration("v4-event-counts") { db in
+            // How many events each run holds by domain, kind and second of (corrected) time, and by minute and hour:
+            // what the viewer's swimlanes of millions of events are drawn from without reading the events. Kept by
+            // ingest runs (seconds as batches are written, minutes and hours when the run completes) and rebuilt for
+            // an item whenever its clock moves its events.
+            try db.execute(sql: """
+                CREATE TABLE event_counts (
+                    level   INTEGER NOT NULL CHECK (level IN (0, 1, 2)),
+                    slot    INTEGER NOT NULL,
+                    run_id  INTEGER NOT NULL REFERENCES ingest_runs(id),
+                    domain  TEXT NOT NULL,
+                    kind    TEXT NOT NULL,
+                    count   INTEGER NOT NULL CHECK (count > 0),
+                    PRIMARY KEY (level, slot, run_id, domain, kind)
+                ) WITHOUT ROWID, STRICT;
+                CREATE INDEX event_counts_run ON event_counts(run_id);
+                """)
+            for runID in try Int64.fetchAll(db, sql: "SELECT id FROM ingest_runs WHERE status = 'complete' AND events > 0") {
+                try EventCounts.rebuild(db, runID: runID)
+            }
+        }
         return m
     }
 }

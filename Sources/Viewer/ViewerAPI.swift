@@ -262,16 +262,13 @@ public final class ViewerAPI: @unchecked Sendable {
         }
         let lo = e.from!.nanoseconds, hi = e.to!.nanoseconds
         guard hi > lo else { throw APIRefusal.bad("to must be after from") }
-        let width = max(1, (hi - lo + Int64(buckets) - 1) / Int64(buckets))
-        let counts = try c.countByDomain(e, bucketStart: lo, width: width)
+        let h = try c.eventHistogram(e, from: lo, to: hi, buckets: buckets)
         var lanes: [String: JSONValue] = [:]
         for d in Domain.allCases {
-            var row = [Int64](repeating: 0, count: buckets)
-            for (k, n) in counts[d] ?? [:] where k >= 0 && k < buckets { row[k] = n }
-            lanes[d.rawValue] = .array(row.map { .int($0) })
+            lanes[d.rawValue] = .array((h.counts[d] ?? [Int64](repeating: 0, count: h.buckets)).map { .int($0) })
         }
-        return .object(["buckets": .int(Int64(buckets)), "from_ns": .int(lo), "to_ns": .int(hi), "width_ns": .int(width),
-                        "lanes": .object(lanes)])
+        return .object(["buckets": .int(Int64(h.buckets)), "from_ns": .int(h.from), "to_ns": .int(h.to),
+                        "width_ns": .int(h.width), "resolution": .string(h.resolution), "lanes": .object(lanes)])
     }
 
     func seriesList() throws -> JSONValue {
