@@ -290,8 +290,10 @@ extension Case {
     /// The first and last (corrected) event times of the case, nil when it has no events.
     public func eventTimeRange() throws -> ClosedRange<Timestamp>? {
         try read { db in
-            guard let r = try Row.fetchOne(db, sql: "SELECT min(time) AS lo, max(time) AS hi FROM events"),
-                  let lo = r["lo"] as Int64?, let hi = r["hi"] as Int64? else { return nil }
+            // Two queries: SQLite answers a lone min() or max() from the time index at once, both together by
+            // reading every row.
+            guard let lo = try Int64.fetchOne(db, sql: "SELECT min(time) FROM events"),
+                  let hi = try Int64.fetchOne(db, sql: "SELECT max(time) FROM events") else { return nil }
             return Timestamp(nanoseconds: lo)...Timestamp(nanoseconds: hi)
         }
     }
