@@ -214,7 +214,7 @@ extension Case {
         let span = max(1, hi - lo)
         let w = max(1, (span + Int64(n) - 1) / Int64(n))
         let simple = q.asset == nil && (q.grep ?? "").isEmpty && q.ids.isEmpty && q.text.isEmpty && q.after == nil
-        if simple, let level = EventCounts.units.lastIndex(where: { $0 <= w }), try read({ try EventCounts.available($0) }) {
+        if simple, let level = EventCounts.units.lastIndex(where: { $0 <= w }) {
             let u = EventCounts.units[level]
             let width = (w + u - 1) / u * u
             let start = EventCounts.slot(lo, level: level) * u
@@ -238,53 +238,46 @@ extension Case {
             return EventHistogram(from: start, width: width, buckets: count, counts: counts,
                                   resolution: ["second", "minute", "hour"][level])
         }
+        // Counted in SQL over the time index: no event is decoded.
         var e = q
         e.from = Timestamp(nanoseconds: lo)
         e.to = Timestamp(nanoseconds: lo + w * Int64(n))
+        let (clauses, args) = whereClauses(e, resolver: try assetResolver())
+        let sql = "SELECT e.domain AS d, (e.time - ?) / ? AS k, count(*) AS n FROM events e WHERE "
+            + clauses.joined(separator: " AND ") + " GROUP BY d, k"
         var counts: [Domain: [Int64]] = [:]
-        for (d, slots) in try countByDomain(e, bucketStart: lo, width: w) {
-            var row = [Int64](repeating: 0, count: n)
-            for (k, c) in slots where k >= 0 && k < n { row[k] = c }
-            counts[d] = row
+        try read { db in
+            for r in try Row.fetchAll(db, sql: sql, arguments: StatementArguments([lo, w] + args)) {
+                guard let d = Domain(rawValue: r["d"]), let k = (r["k"] as Int64?).map(Int.init), k >= 0, k < n else { continue }
+                counts[d, default: [Int64](repeating: 0, count: n)][k] = r["n"]
+            }
         }
         return EventHistogram(from: lo, width: w, buckets: n, counts: counts, resolution: "event")
     }
 
-    /// How many events of a query fall in each slice of time, by domain: slice `k` is
-    /// `[bucketStart + k·width, bucketStart + (k+1)·width)`. Counted in SQL over the time index: no event is decoded.
-    public func countByDomain(_ q: EventQuery, bucketStart: Int64, width: Int64) throws -> [Domain: [Int: Int64]] {
-        let (clauses, args) = whereClauses(q, resolver: try assetResolver())
-        var sql = "SELECT e.domain AS d, (e.time - ?) / ? AS k, count(*) AS n FROM events e"
-        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        sql += " GROUP BY d, k"
-        let arguments = StatementArguments([bucketStart, max(1, width)] + args)
-        return try read { db in
-            var out: [Domain: [Int: Int64]] = [:]
-            for r in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-                guard let d = Domain(rawValue: r["d"]), let k = r["k"] as Int64? else { continue }
-                out[d, default: [:]][Int(k)] = r["n"]
-            }
-            return out
-        }
-    }
-
-    /// The kinds of the case's events with their counts, in kind order.
+    /// The kinds of the events of complete runs with their counts, in kind order.
     public func kindCounts() throws -> [(kind: String, count: Int64)] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT kind, count(*) AS n FROM events GROUP BY kind ORDER BY kind")
-                .map { ($0["kind"], $0["n"]) }
+            try Row.fetchAll(db, sql: Self.countsSQL(by: "kind") + " ORDER BY kind").map { ($0["kind"], $0["n"]) }
         }
     }
 
-    /// The events' counts by domain.
+    /// The counts of the events of complete runs by domain.
     public func domainCounts() throws -> [Domain: Int64] {
         try read { db in
             var out: [Domain: Int64] = [:]
-            for r in try Row.fetchAll(db, sql: "SELECT domain, count(*) AS n FROM events GROUP BY domain") {
+            for r in try Row.fetchAll(db, sql: Self.countsSQL(by: "domain")) {
                 if let d = Domain(rawValue: r["domain"]) { out[d] = r["n"] }
             }
             return out
         }
+    }
+
+    /// Events counted by a column (`kind`, `domain`) as `column, n`, from the roll-up's hours (a few rows per hour of
+    /// the case, where counting the events reads every row: 9 to 36 s for ten million). Complete runs only; failed
+    /// and interrupted runs keep no events.
+    static func countsSQL(by column: String) -> String {
+        "SELECT \(column), sum(count) AS n FROM event_counts WHERE level = 2 GROUP BY \(column)"
     }
 
     /// The first and last (corrected) event times of the case, nil when it has no events.

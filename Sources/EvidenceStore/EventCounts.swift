@@ -63,9 +63,4 @@ enum EventCounts {
             """, arguments: [lo, hi, runID])
         try summarize(db, runID: runID)
     }
-
-    /// Whether the case has the roll-up (a case opened read-only before its migration does not).
-    static func available(_ db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_counts'") ?? false
-    }
 }

@@ -37,7 +37,8 @@ extension DevCommand {
     }
 
     /// Times what the viewer's page asks first, over HTTP to a real server on this machine: the first page of
-    /// events (with no filter, a kind, a full-text word), the swimlanes, and each series drawn at a screen's width.
+    /// the case's summary, events (with no filter, a kind, a full-text word), the swimlanes, and each series drawn at a
+    /// screen's width.
     struct ServeBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "serve-bench", abstract: "Time the viewer's first requests over HTTP (best of 3).")
@@ -70,7 +71,8 @@ extension DevCommand {
             }
             let info = try c.summary()
             print("case: \(info.eventCount) events, \(info.sampleCount) samples in \(info.seriesCount) series")
-            var paths = [("first page of events", "/api/events?limit=200"),
+            var paths = [("case summary, kinds and domains", "/api/case"),
+                         ("first page of events", "/api/events?limit=200"),
                          ("first page, one kind", "/api/events?limit=200&kind=auth.logon"),
                          ("first page, full-text word", "/api/events?limit=200&q=operator3"),
                          ("swimlanes (histogram, 700 buckets)", "/api/histogram?buckets=700")]

@@ -42,6 +42,15 @@ import Testing
     }
 
     static func check(_ c: Case, _ note: String) throws {
+        // The case's counts by kind and domain, as the viewer lists them, are those of the events.
+        var kinds: [String: Int64] = [:], domains: [Domain: Int64] = [:]
+        try c.forEachEvent(EventQuery()) { s in
+            kinds[s.event.kind, default: 0] += 1
+            domains[s.event.domain, default: 0] += 1
+        }
+        #expect(try c.kindCounts().map(\.kind) == kinds.keys.sorted(), "\(note)")
+        #expect(Dictionary(uniqueKeysWithValues: try c.kindCounts().map { ($0.kind, $0.count) }) == kinds, "\(note)")
+        #expect(try c.domainCounts() == domains, "\(note)")
         let lo: Int64 = 1_612_515_600_000_000_000 + 123_456_789_000
         let hi = lo + 2 * 86_400_000_000_000
         var byKind = EventQuery()

@@ -128,10 +128,7 @@ import Testing
     @Test(arguments: [1, 7, 64, 1000])
     func seriesBucketsAreExact(buckets: Int) throws {
         let tmp = TempDir()
-        let c = try makeCase(tmp)
-        let item = try #require(try c.add(paths: [tmp.file("ev/x.csv", "t,a\n")]).compactMap {
-            if case .added(let i) = $0 { return i } else { return nil }
-        }.first)
+        let (c, item) = try caseWithOneItem(tmp)
         let run = try c.beginIngest(evidenceID: item.id, collector: "historian/long", collectorVersion: "1")
         let h = try run.defineSeries(SeriesInfo(name: "LT101"))
         var rng = SeededRandom(seed: 11)
