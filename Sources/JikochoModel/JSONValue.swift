@@ -16,6 +16,12 @@ public enum JSONValue: Hashable, Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// The value of a key of an object; nil for a missing key or a value that is not an object.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
     public var canonicalJSON: String {
         var out = [UInt8]()
         write(into: &out)

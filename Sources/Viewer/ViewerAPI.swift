@@ -69,11 +69,11 @@ public final class ViewerAPI: @unchecked Sendable {
             case "histogram": return .json(try histogram(q))
             case "series": return .json(try seriesList())
             case "report": return .json(try report())
-            case "findings": return .json(try report().field("findings") ?? .array([]))
+            case "findings": return .json(try report()["findings"] ?? .array([]))
             case "chains":
                 let r = try report()
-                return .json(.object(["chain": r.field("chain") ?? .null, "other_chains": r.field("other_chains") ?? .array([])]))
-            case "clocks": return .json(try report().field("clocks") ?? .array([]))
+                return .json(.object(["chain": r["chain"] ?? .null, "other_chains": r["other_chains"] ?? .array([])]))
+            case "clocks": return .json(try report()["clocks"] ?? .array([]))
             case "custody": return .json(try custody(q))
             case "verify": return .json(try verify())
             default: break
@@ -340,13 +340,5 @@ public final class ViewerAPI: @unchecked Sendable {
         ])
         verifyCache = v
         return v
-    }
-}
-
-extension JSONValue {
-    /// The value of a key of an object.
-    func field(_ key: String) -> JSONValue? {
-        if case .object(let o) = self { return o[key] }
-        return nil
     }
 }

@@ -41,13 +41,6 @@ func array(_ v: JSONValue?) -> [JSONValue] {
     return []
 }
 
-extension JSONValue {
-    subscript(_ key: String) -> JSONValue? {
-        if case .object(let o) = self { return o[key] }
-        return nil
-    }
-}
-
 @Suite struct ViewerAPITests {
     func get(_ api: ViewerAPI, _ path: String, _ query: [(String, String)] = []) -> APIResponse {
         api.respond(method: "GET", path: path, query: query)
