@@ -88,6 +88,33 @@ public struct TextMatch: Sendable, Hashable {
     }
 }
 
+/// Equal slices of time, as the swimlanes and the plots of series draw them: where they may lie and how wide they
+/// are. Times and spans are bounded so that no slice arithmetic can overflow, whatever times hostile evidence or a
+/// request holds (a year-2250 line in a log, `from=-9000000000000000000`).
+public enum TimeSlices {
+    /// Slices start and end within ±6·10^18 ns of 1970 (the years 1779 to 2160).
+    public static let bound: Int64 = 6_000_000_000_000_000_000
+    /// At most 3·10^18 ns (95 years) are sliced at once.
+    public static let maxSpan: Int64 = 3_000_000_000_000_000_000
+
+    /// Refuses, in one line saying what to give, a span that cannot be sliced.
+    public static func check(from lo: Int64, to hi: Int64) throws {
+        let text = "\(Timestamp(nanoseconds: lo).iso8601(precision: .seconds)) to \(Timestamp(nanoseconds: hi).iso8601(precision: .seconds))"
+        guard lo >= -bound, lo <= bound, hi >= -bound, hi <= bound else {
+            throw CaseError(.invalidArgument, "\(text) reaches beyond the years 1779–2160 that can be drawn",
+                            hint: "give a from and to inside them")
+        }
+        guard hi - lo <= maxSpan else {
+            throw CaseError(.invalidArgument, "\(text) is more than 95 years to draw at once", hint: "give a shorter span")
+        }
+    }
+
+    /// The width of each of `n` equal slices covering `[lo, hi)` (rounded up; at least 1 ns).
+    public static func width(from lo: Int64, to hi: Int64, slices n: Int) -> Int64 {
+        max(1, (max(1, hi - lo) + Int64(max(1, n)) - 1) / Int64(max(1, n)))
+    }
+}
+
 /// Events per domain in equal slices of time (`Case.eventHistogram`).
 public struct EventHistogram: Sendable {
     /// The start of the first slice (nanoseconds).
@@ -210,9 +237,9 @@ extension Case {
     /// one starting on such a boundary (`from`, `width` and `buckets` of the answer say where they fall); the counts
     /// are exact for those slices and no event is read. Otherwise the events are counted.
     public func eventHistogram(_ q: EventQuery, from lo: Int64, to hi: Int64, buckets n: Int) throws -> EventHistogram {
+        try TimeSlices.check(from: lo, to: hi)
         let n = max(1, n)
-        let span = max(1, hi - lo)
-        let w = max(1, (span + Int64(n) - 1) / Int64(n))
+        let w = TimeSlices.width(from: lo, to: hi, slices: n)
         let simple = q.asset == nil && (q.grep ?? "").isEmpty && q.ids.isEmpty && q.text.isEmpty && q.after == nil
         if simple, let level = EventCounts.units.lastIndex(where: { $0 <= w }) {
             let u = EventCounts.units[level]

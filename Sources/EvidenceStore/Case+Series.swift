@@ -105,7 +105,8 @@ extension Case {
         let n = Swift.max(1, buckets)
         let lo = from.nanoseconds, hi = to.nanoseconds
         guard hi > lo else { return [] }
-        let width = Swift.max(1, (hi - lo) / Int64(n) + ((hi - lo) % Int64(n) == 0 ? 0 : 1))
+        try TimeSlices.check(from: lo, to: hi)
+        let width = TimeSlices.width(from: lo, to: hi, slices: n)
         var mins = [Double](repeating: .infinity, count: n)
         var maxs = [Double](repeating: -.infinity, count: n)
         var counts = [Int](repeating: 0, count: n)

@@ -11,7 +11,7 @@ enum EventCounts {
     /// The slot of a time at a level (floor division: times before 1970 too).
     static func slot(_ t: Int64, level: Int) -> Int64 {
         let u = units[level]
-        return t >= 0 ? t / u : -((-t + u - 1) / u)
+        return t >= 0 ? t / u : (t + 1) / u - 1    // no negation: Int64.min has no positive twin
     }
 
     /// SQL for the second of `time` (floor division).

@@ -21,7 +21,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     }
 
     /// The nanoseconds past `seconds`, always in 0..<1e9.
-    public var subsecondNanos: Int64 { nanoseconds - seconds * Self.nanosPerSecond }
+    public var subsecondNanos: Int64 {
+        // From the remainder, not `nanoseconds - seconds * 1e9`, which overflows for the earliest instants.
+        let r = nanoseconds % Self.nanosPerSecond
+        return r < 0 ? r + Self.nanosPerSecond : r
+    }
 
     /// Microseconds since the epoch (Timesketch's `timestamp`), rounded towards negative infinity.
     public var microseconds: Int64 {

@@ -85,6 +85,8 @@ public final class ViewerAPI: @unchecked Sendable {
             return .error(404, "no such endpoint: \(path) (see docs/serve.md for the API)")
         } catch let r as APIRefusal {
             return .error(r.status, r.text)
+        } catch let e as CaseError where e.code == .invalidArgument {
+            return .error(400, e.description)
         } catch {
             return .error(500, "\(error)")
         }
@@ -295,7 +297,7 @@ public final class ViewerAPI: @unchecked Sendable {
         return .object([
             "id": .int(id), "name": .string(s.info.name), "unit": s.info.unit.map { .string($0) } ?? .null,
             "from_ns": .int(first.nanoseconds), "to_ns": .int(last.nanoseconds),
-            "width_ns": .int(max(1, (last.nanoseconds - first.nanoseconds + Int64(buckets) - 1) / Int64(buckets))),
+            "width_ns": .int(TimeSlices.width(from: first.nanoseconds, to: last.nanoseconds, slices: buckets)),
             // [start, min, max, count] per bucket that holds samples.
             "buckets": .array(b.map { .array([.int($0.start), .double($0.min), .double($0.max), .int(Int64($0.count))]) }),
         ])

@@ -11,6 +11,9 @@ import Testing
         (Int64(-1), "1969-12-31T23:59:59.999999999Z"),
         (Int64(951_782_400_000_000_000), "2000-02-29T00:00:00.000000000Z"),
         (Int64(-2_208_988_800_000_000_000), "1900-01-01T00:00:00.000000000Z"),
+        // The ends of what nanoseconds since 1970 can count (a request's `from=-9223372036854775808`).
+        (Int64.min, "1677-09-21T00:12:43.145224192Z"),
+        (Int64.max, "2262-04-11T23:47:16.854775807Z"),
     ])
     func formatsISO8601(nanos: Int64, expected: String) {
         #expect(Timestamp(nanoseconds: nanos).iso8601() == expected)

@@ -184,6 +184,9 @@ func array(_ v: JSONValue?) -> [JSONValue] {
         ("/api/series/999", [], 404, "no series #999"),
         ("/api/events/999999", [], 404, "no event #999999"),
         ("/api/events/abc", [], 400, "not a positive integer"),
+        ("/api/histogram", [("from", "-9000000000000000000"), ("to", "9000000000000000000")], 400, "beyond the years 1779–2160"),
+        ("/api/histogram", [("from", "1900-01-01T00:00:00Z"), ("to", "2100-01-01T00:00:00Z")], 400, "more than 95 years"),
+        ("/api/series/1", [("from", "-9223372036854775808"), ("to", "9223372036854775807")], 400, "beyond the years"),
         ("/api/nothing", [], 404, "no such endpoint"),
         ("/api/../../etc/passwd", [], 404, "no such endpoint"),
     ] as [(String, [(String, String)], Int, String)])
@@ -195,6 +198,33 @@ func array(_ v: JSONValue?) -> [JSONValue] {
         guard case .string(let message)? = o["error"] else { Issue.record("no error in \(r.text)"); return }
         #expect(message.contains(text), "\(message)")
         #expect(!message.contains("\n"))
+    }
+
+    /// Evidence whose clock says 1700 and 2250 (a dead RTC battery, a forged line): its events are listed, and the
+    /// swimlanes of the whole case say why they cannot be drawn instead of failing.
+    @Test func eventsAtAbsurdTimesAreListedAndTheLanesSayWhy() throws {
+        let tmp = TempDir()
+        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: "absurd", examiner: "t")
+        guard case .added(let item) = try c.add(paths: [tmp.file("ev/x.log", "x\n")]).first else {
+            Issue.record("not added")
+            return
+        }
+        let run = try c.beginIngest(evidenceID: item.id, collector: "test/absurd", collectorVersion: "1")
+        for (i, t) in [Int64(-8_500_000_000_000_000_000), 1_612_515_600_000_000_000, 8_500_000_000_000_000_000].enumerated() {
+            try run.emit(Event(time: Timestamp(nanoseconds: t), timeDescription: "t", domain: .it, kind: "auth.logon",
+                               message: "e\(i)", provenance: Provenance(evidenceID: item.id, collector: "test/absurd",
+                                                                       collectorVersion: "1", locator: "line \(i + 1)")))
+        }
+        try run.finish()
+        let api = try ViewerAPI(c)
+        #expect(array(try object(get(api, "/api/events"))["events"]).count == 3)
+        #expect(get(api, "/api/case").status == 200)
+        let lanes = get(api, "/api/histogram")
+        #expect(lanes.status == 400)
+        #expect(lanes.text.contains("beyond the years 1779–2160"), "\(lanes.text)")
+        let around = try object(get(api, "/api/histogram", [("from", "2021-02-05T00:00:00Z"), ("to", "2021-02-06T00:00:00Z")]))
+        let itLane = array(around["lanes"]?["it"])
+        #expect(itLane.contains(.int(1)))
     }
 
     @Test func onlyGETIsAnswered() throws {
