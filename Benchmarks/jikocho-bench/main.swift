@@ -215,7 +215,7 @@ let cRate: Double? = cBest.isFinite ? Double(opt.events) / cBest : nil
 rows.append(("EventSink insert, \(opt.events) events", String(format: "%.0f events/s", swiftRate),
              cRate.map { String(format: "%.0f events/s (C loop over sqlite3)", $0) } ?? "-",
              cRate.map { String(format: "%.2f (target ≥ 0.80)", swiftRate / $0) } ?? "-"))
-rows.append(("EventSink: full-text index of that run", String(format: "%.2f s", ftsSecs), "", ""))
+rows.append(("EventSink: finishing that run", String(format: "%.2f s", ftsSecs), "roll-up counts, run marked complete", ""))
 
 // MARK: 2. Hashing against sha256sum
 

@@ -346,8 +346,7 @@ public final class Case: @unchecked Sendable {
         for row in running {
             let id: Int64 = row["id"]
             let removed = try write { db -> Int in
-                try db.execute(sql: "DELETE FROM events WHERE run_id = ?", arguments: [id])
-                let events = db.changesCount
+                let events = try Schema.deleteEvents(db, runID: id)
                 try db.execute(sql: "DELETE FROM event_counts WHERE run_id = ?", arguments: [id])
                 try db.execute(sql: "DELETE FROM warnings WHERE run_id = ?", arguments: [id])
                 try db.execute(sql: "DELETE FROM sample_blocks WHERE run_id = ?", arguments: [id])

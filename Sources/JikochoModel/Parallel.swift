@@ -92,6 +92,35 @@ public enum Parallel {
         }
     }
 
+    /// `body` on another thread while the caller goes on; `wait()` on the result gives its value. For two pieces of
+    /// independent work (a check of the database while the originals are hashed).
+    public static func background<T: Sendable>(_ body: @escaping @Sendable () -> T) -> Pending<T> {
+        let pending = Pending<T>()
+        DispatchQueue.global().async { pending.put(body()) }
+        return pending
+    }
+
+    /// The value of work running on another thread (see `background`).
+    public final class Pending<T: Sendable>: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var value: T?
+
+        fileprivate func put(_ v: T) {
+            condition.lock()
+            value = v
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Blocks until the work is done.
+        public func wait() -> T {
+            condition.lock()
+            defer { condition.unlock() }
+            while value == nil { condition.wait() }
+            return value!
+        }
+    }
+
     /// Each worker touches only its own state.
     private struct UncheckedStates<State>: @unchecked Sendable {
         let base: UnsafeMutableBufferPointer<State>

@@ -51,6 +51,30 @@ final class TamperFixture {
         #expect(r.head == (try f.c.custodyEntries().last?.hash))
     }
 
+    /// The database's own check runs beside the hashing of the originals: a damaged page is reported with the
+    /// other problems, first, and does not hide them.
+    @Test func catchesADamagedDatabaseBesideAChangedObject() throws {
+        let f = try TamperFixture()
+        let root = try f.c.read { db in
+            try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'events_time'")
+        }
+        let pageSize = try f.c.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } ?? 4096
+        let object = f.c.objectPath(sha256: f.items[0].sha256)
+        let dir = f.c.directory.path
+        f.c.close()
+        f.c = nil
+        // The index's root page claims 200 cells it does not have (bytes 3–4 of a b-tree page's header).
+        let db = try FileHandle(forUpdating: URL(fileURLWithPath: dir + "/case.sqlite"))
+        try db.seek(toOffset: UInt64((try #require(root) - 1) * pageSize + 3))
+        db.write(Data([0x00, 0xC8]))
+        try db.close()
+        chmod(object, 0o644)
+        try Data("evidence number 7\n".utf8).write(to: URL(fileURLWithPath: object))
+        let problems = try Case.open(at: dir, mode: .read).verify().problems
+        #expect(problems.map(\.kind) == [.databaseDamaged, .objectChanged], "\(problems)")
+        #expect(problems.first?.text.hasPrefix("case.sqlite: ") == true)
+    }
+
     @Test func catchesAChangedObject() throws {
         let f = try TamperFixture()
         let p = f.c.objectPath(sha256: f.items[1].sha256)

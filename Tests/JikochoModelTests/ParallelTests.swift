@@ -69,4 +69,22 @@ struct ParallelTests {
         #expect(consumed == 21)
         #expect(states.reduce(0, +) < 10_000)    // stopped early, within the lead of the consumer
     }
+
+    /// Background work runs while the caller works, and `wait` gives its value (also when it was done first).
+    @Test func backgroundWorkGivesItsValueToWhoWaits() {
+        let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let slow = Parallel.background { () -> Int in
+            started.signal()
+            release.wait()    // stays unfinished until the caller has done its own part
+            return 42
+        }
+        started.wait()
+        release.signal()
+        #expect(slow.wait() == 42)
+        #expect(slow.wait() == 42, "a value can be asked for again")
+        let quick = Parallel.background { "done" }
+        Thread.sleep(forTimeInterval: 0.01)
+        #expect(quick.wait() == "done")
+    }
 }
