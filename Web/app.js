@@ -3,13 +3,16 @@
 "use strict";
 
 const ROW = 24;                 // px per timeline row (the list draws only the rows in view)
-const PAGE = 500;               // events per API page
-const MAX_ROWS = 200000;        // rows kept in the page; narrow the filter or zoom for the rest
+const BLOCK = 500;              // events per API page: the list is fetched and kept a block at a time
+const KEEP_BLOCKS = 60;         // blocks kept (30,000 rows); others are fetched again when scrolled back to
+const MAX_PX = 8000000;         // the list's height stops here; past it, the scrollbar stands for places in proportion
 const DOMAINS = ["it", "network", "ot", "process"];
 const COLORS = { it: "#2f6fb3", network: "#7a5bb5", ot: "#c9621f", process: "#2e8b57" };
 
-const state = { token: null, info: null, report: null, rows: [], next: null, startAfter: null, loading: false, generation: 0,
-                lanes: null, selected: null, seriesList: null };
+const state = { token: null, info: null, report: null, generation: 0, lanes: null, selected: null, seriesList: null,
+                // The timeline's list: its length, the first place drawn, the blocks fetched (by block number, oldest
+                // first), the filters they were fetched with, and the scroll position the page itself last set.
+                total: 0, top: 0, blocks: new Map(), query: null, setScroll: null };
 
 function h(tag, props, ...kids) {
   const e = document.createElement(tag);
@@ -94,67 +97,128 @@ async function showTimeline(params) {
   for (const k of FILTER_KEYS) form.elements[k].value = params.get(k) || "";
   const q = filterQuery(params);
   const generation = ++state.generation;
-  state.rows = []; state.next = null; state.loading = false;
-  document.getElementById("rows").scrollTop = 0;
-  document.getElementById("count").textContent = "loading…";
+  Object.assign(state, { total: 0, top: 0, blocks: new Map(), query: q });
+  document.getElementById("count").textContent = "counting…";
   renderRows();
-  // An event asked for by its address: the list starts at its time (Reset goes back to the beginning).
-  state.startAfter = null;
+  loadLanes(q, generation);
+  // The list's length, and, for an event asked for by its address, its place in the list (the list starts there).
   const wanted = Number(params.get("event"));
-  if (wanted > 0) {
-    try {
-      const e = await api("/api/events/" + wanted);
-      // Its time as text (to the microsecond, never after the event): nanoseconds do not fit a JavaScript number.
-      if (!params.get("from")) state.startAfter = e.time;
-    } catch (err) { /* the detail pane says why */ }
+  const withEvent = new URLSearchParams(q); withEvent.set("event", wanted);
+  try {
+    const [count, place] = await Promise.all([api("/api/count?" + q.toString()),
+      wanted > 0 ? api("/api/place?" + withEvent.toString()).catch(() => null) : null]);
+    if (generation !== state.generation) return;
+    state.total = count.events;
+    document.getElementById("count").textContent = state.total.toLocaleString("en") + " events"
+      + (place && !place.in_list ? " (event #" + wanted + " is not among them: the list shows where it would be)" : "");
+    scrollToPlace(place ? Math.max(0, place.at - 3) : 0);
+  } catch (e) {
+    document.getElementById("count").textContent = "Could not count the events: " + e.message;
   }
-  await Promise.all([loadLanes(q, generation), loadMore(q, generation)]);
   if (wanted > 0) await showEvent(wanted);
 }
 
-async function loadMore(q, generation) {
-  if (state.loading || generation !== state.generation) return;
-  if (state.rows.length > 0 && !state.next) return;
-  state.loading = true;
-  const p = new URLSearchParams(q);
-  p.set("limit", PAGE);
-  if (state.next) p.set("after", state.next);
-  else if (state.startAfter) p.set("from", state.startAfter);
-  try {
-    const page = await api("/api/events?" + p.toString());
-    if (generation !== state.generation) return;
-    state.rows.push(...page.events);
-    state.next = state.rows.length >= MAX_ROWS ? null : page.next;
-    const more = page.next ? (state.rows.length >= MAX_ROWS ? " (the first " + MAX_ROWS + " kept: narrow the filter or zoom)" : "+ (scroll for more)") : "";
-    document.getElementById("count").textContent = state.rows.length + more + " events"
-      + (state.startAfter ? " from the chosen event on (Reset shows them all)" : "");
-    renderRows();
-  } catch (e) {
-    document.getElementById("count").textContent = "Could not load events: " + e.message;
-  } finally {
-    if (generation === state.generation) state.loading = false;
+// The list's geometry: up to MAX_PX it is one row per ROW pixels; a longer list keeps its height at MAX_PX and the
+// scrollbar's position stands for the place in proportion (the rows are then drawn where the view is).
+function geometry() {
+  const box = document.getElementById("rows");
+  const visible = Math.max(1, Math.floor(box.clientHeight / ROW));
+  const full = state.total * ROW;
+  const height = Math.min(full, MAX_PX);
+  return { box, visible, height, scaled: full > MAX_PX, last: Math.max(0, state.total - visible) };
+}
+
+function placeFor(scrollTop) {
+  const g = geometry();
+  if (!g.scaled) return Math.min(g.last, Math.floor(scrollTop / ROW));
+  return Math.round(scrollTop / Math.max(1, g.height - g.box.clientHeight) * g.last);
+}
+
+function scrollToPlace(place) {
+  const g = geometry();
+  state.top = Math.max(0, Math.min(g.last, Math.round(place)));
+  document.getElementById("rows-spacer").style.height = g.height + "px";
+  const top = g.scaled ? Math.round(state.top / Math.max(1, g.last) * (g.height - g.box.clientHeight)) : state.top * ROW;
+  g.box.scrollTop = top;
+  state.setScroll = g.box.scrollTop;   // the scroll event this causes keeps state.top as set
+  renderRows();
+}
+
+// A block of the list, fetched once (and again when it has been let go); null while it is on its way.
+function block(b) {
+  const have = state.blocks.get(b);
+  if (have !== undefined) {
+    state.blocks.delete(b); state.blocks.set(b, have);    // most recently used last
+    return have;
   }
+  state.blocks.set(b, null);
+  const generation = state.generation;
+  const p = new URLSearchParams(state.query);
+  p.set("at", b * BLOCK); p.set("limit", BLOCK);
+  api("/api/events?" + p.toString()).then(page => {
+    if (generation !== state.generation) return;
+    state.blocks.set(b, page.events);
+    while (state.blocks.size > KEEP_BLOCKS) state.blocks.delete(state.blocks.keys().next().value);
+    renderRows();
+  }, e => {
+    if (generation !== state.generation) return;
+    state.blocks.delete(b);
+    document.getElementById("count").textContent = "Could not load events: " + e.message;
+  });
+  return null;
 }
 
 function renderRows() {
-  const box = document.getElementById("rows");
+  const g = geometry();
   const spacer = document.getElementById("rows-spacer");
-  spacer.style.height = (state.rows.length * ROW) + "px";
-  const first = Math.max(0, Math.floor(box.scrollTop / ROW) - 10);
-  const last = Math.min(state.rows.length, first + Math.ceil(box.clientHeight / ROW) + 20);
+  spacer.style.height = g.height + "px";
+  const first = Math.max(0, state.top - 5);
+  const last = Math.min(state.total, state.top + g.visible + 6);
   const rows = [];
   for (let i = first; i < last; i++) {
-    const e = state.rows[i];
-    const row = h("div", { class: "row" + (state.selected === e.id ? " selected" : ""), "data-id": e.id, onclick: () => showEvent(e.id) },
-      h("span", { class: "dom dom-" + e.domain, title: e.domain }),
-      h("span", { class: "t", text: e.time.replace("T", " ").replace("Z", "") }),
-      h("span", { class: "k", text: e.kind }),
-      h("span", { class: "m", text: e.message }));
-    row.style.top = (i * ROW) + "px";
+    const got = block(Math.floor(i / BLOCK));
+    const e = got && got[i % BLOCK];
+    const row = e
+      ? h("div", { class: "row" + (state.selected === e.id ? " selected" : ""), "data-id": e.id, "data-place": i, onclick: () => showEvent(e.id) },
+          h("span", { class: "dom dom-" + e.domain, title: e.domain }),
+          h("span", { class: "t", text: e.time.replace("T", " ").replace("Z", "") }),
+          h("span", { class: "k", text: e.kind }),
+          h("span", { class: "m", text: e.message }))
+      : h("div", { class: "row pending", "data-place": i }, h("span", { class: "m", text: got ? "" : "…" }));
+    row.style.top = (g.scaled ? g.box.scrollTop + (i - state.top) * ROW : i * ROW) + "px";
     rows.push(row);
   }
-  box.replaceChildren(spacer, ...rows);
-  if (state.next && last >= state.rows.length - 40) loadMore(filterQuery(route().params), state.generation);
+  g.box.replaceChildren(spacer, ...rows);
+  const where = document.getElementById("where");
+  if (where) where.textContent = state.total > g.visible ? "#" + (state.top + 1).toLocaleString("en") + "–"
+    + Math.min(state.total, state.top + g.visible).toLocaleString("en") : "";
+}
+
+// Scrolling: the scrollbar (and, in a list short enough, the wheel and keys natively) move the place; in a list
+// longer than MAX_PX the wheel and keys move it by rows, as they would in a short one.
+function setupRows() {
+  const box = document.getElementById("rows");
+  box.addEventListener("scroll", () => {
+    if (state.setScroll !== null && box.scrollTop === state.setScroll) { renderRows(); return; }
+    state.setScroll = null;
+    state.top = placeFor(box.scrollTop);
+    renderRows();
+  });
+  box.addEventListener("wheel", e => {
+    if (!geometry().scaled) return;
+    e.preventDefault();
+    const rows = e.deltaMode === 1 ? e.deltaY : e.deltaMode === 2 ? e.deltaY * geometry().visible : e.deltaY / ROW;
+    scrollToPlace(state.top + (rows > 0 ? Math.max(1, Math.round(rows)) : Math.min(-1, Math.round(rows))));
+  }, { passive: false });
+  box.addEventListener("keydown", e => {
+    const g = geometry();
+    if (!g.scaled) return;
+    const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: g.visible, PageUp: -g.visible, Home: -Infinity, End: Infinity };
+    if (!(e.key in moves)) return;
+    e.preventDefault();
+    const m = moves[e.key];
+    scrollToPlace(m === Infinity ? g.last : m === -Infinity ? 0 : state.top + m);
+  });
 }
 
 async function showEvent(id) {
@@ -236,7 +300,7 @@ function setupLanes() {
     if (start === null || !hist || hist.from_ns === null) return;
     const a = Math.min(start, e.offsetX), b = Math.max(start, e.offsetX);
     start = null;
-    if (b - a < 3) return;
+    if (b - a < 3) { goToTime(hist.from_ns + Math.floor((hist.to_ns - hist.from_ns) * a / canvas.clientWidth)); return; }
     const span = hist.to_ns - hist.from_ns, w = canvas.clientWidth;
     const params = route().params;
     params.set("from", iso(hist.from_ns + Math.floor(span * a / w)));
@@ -244,6 +308,18 @@ function setupLanes() {
     params.delete("event");
     go("timeline", params);
   });
+}
+
+// The list at the first event at or after a time (a click on the lanes).
+async function goToTime(ns) {
+  const generation = state.generation;
+  const p = new URLSearchParams(state.query); p.set("time", String(ns));
+  try {
+    const place = await api("/api/place?" + p.toString());
+    if (generation === state.generation) scrollToPlace(place.at);
+  } catch (e) {
+    document.getElementById("count").textContent = "Could not go to that time: " + e.message;
+  }
 }
 
 function setupFilters() {
@@ -255,7 +331,7 @@ function setupFilters() {
     go("timeline", p);
   });
   document.getElementById("reset").addEventListener("click", () => go("timeline"));
-  document.getElementById("rows").addEventListener("scroll", () => renderRows());
+  setupRows();
 }
 
 // ---- Chain, findings, clocks, custody ----------------------------------------------------------------------

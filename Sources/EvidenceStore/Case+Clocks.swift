@@ -241,11 +241,15 @@ extension Case {
             if let only = evidenceIDs, !only.contains(a.evidenceID) { continue }
             let c = stored[a.clock]?.correction ?? .none
             let runs = "run_id IN (SELECT id FROM ingest_runs WHERE evidence_id = ?)"
+            // Sums that leave what a time can hold (a clock that said 2262, corrected forward) stop at its ends, as
+            // `ClockCorrection.apply` does: SQLite turns an integer overflow into a REAL, which CAST brings back to the
+            // largest or smallest integer (a STRICT column refuses the REAL).
             if c.driftPPB == 0 {
-                try db.execute(sql: "UPDATE events SET time = recorded_time + ? WHERE \(runs) AND time <> recorded_time + ?",
+                let expr = "CAST(recorded_time + ? AS INTEGER)"
+                try db.execute(sql: "UPDATE events SET time = \(expr) WHERE \(runs) AND time <> \(expr)",
                                arguments: [c.offsetNanos, a.evidenceID, c.offsetNanos])
             } else {
-                let expr = "recorded_time + ? + CAST(round((recorded_time - ?) * ?) AS INTEGER)"
+                let expr = "CAST(recorded_time + ? + CAST(round((recorded_time - ?) * ?) AS INTEGER) AS INTEGER)"
                 let k = Double(c.driftPPB) / 1e9
                 try db.execute(sql: "UPDATE events SET time = \(expr) WHERE \(runs) AND time <> \(expr)",
                                arguments: [c.offsetNanos, c.epochNanos, k, a.evidenceID, c.offsetNanos, c.epochNanos, k])

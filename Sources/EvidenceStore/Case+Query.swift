@@ -28,6 +28,9 @@ public struct EventQuery: Sendable {
     /// Only events after this one in time order (time, then row id): the next page of a scan.
     public var after: (time: Int64, id: Int64)?
     public var limit: Int?
+    /// Events of the list skipped before the first one given (SQL's OFFSET: read and passed over, so it costs what
+    /// it skips; `Case.events(_:fromPlace:limit:)` gets far into a list without it).
+    public var offset: Int64?
 
     public init(from: Timestamp? = nil, to: Timestamp? = nil, kinds: [String] = [], domains: [Domain] = [],
                 asset: String? = nil, grep: String? = nil, limit: Int? = nil)
@@ -147,6 +150,7 @@ extension Case {
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         sql += " ORDER BY e.time, e.id"
         if let limit = q.limit { sql += " LIMIT \(max(0, limit))" }
+        if let offset = q.offset, offset > 0 { sql += (q.limit == nil ? " LIMIT -1" : "") + " OFFSET \(offset)" }
         let arguments = StatementArguments(args)
         try read { db in
             let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
@@ -240,8 +244,7 @@ extension Case {
         try TimeSlices.check(from: lo, to: hi)
         let n = max(1, n)
         let w = TimeSlices.width(from: lo, to: hi, slices: n)
-        let simple = q.asset == nil && (q.grep ?? "").isEmpty && q.ids.isEmpty && q.text.isEmpty && q.after == nil
-        if simple, let level = EventCounts.units.lastIndex(where: { $0 <= w }) {
+        if q.countsFromRollUp, let level = EventCounts.units.lastIndex(where: { $0 <= w }) {
             let u = EventCounts.units[level]
             let width = (w + u - 1) / u * u
             let start = EventCounts.slot(lo, level: level) * u

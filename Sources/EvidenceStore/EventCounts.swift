@@ -15,7 +15,7 @@ enum EventCounts {
     }
 
     /// SQL for the second of `time` (floor division).
-    static let secondSQL = "(CASE WHEN time >= 0 THEN time / 1000000000 ELSE -((999999999 - time) / 1000000000) END)"
+    static let secondSQL = "(CASE WHEN time >= 0 THEN time / 1000000000 ELSE (time + 1) / 1000000000 - 1 END)"    // as `slot`
 
     /// Adds a batch's events to their runs' second counts (the writer, in the batch's transaction).
     static func add(_ db: Database, runID: Int64, events: [Event]) throws {

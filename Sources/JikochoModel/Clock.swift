@@ -20,9 +20,17 @@ public struct ClockCorrection: Hashable, Codable, Sendable {
     public var isNone: Bool { offsetNanos == 0 && driftPPB == 0 }
 
     /// The corrected instant of a recorded one.
+    /// Times stop at the ends of what an Int64 holds rather than wrap round (a clock that said 2262, put forward,
+    /// must not land in 1677).
     public func apply(_ recorded: Int64) -> Int64 {
-        guard driftPPB != 0 else { return recorded &+ offsetNanos }
-        return recorded &+ offsetNanos &+ driftTerm(recorded)
+        let shifted = Self.saturating(recorded, offsetNanos)
+        guard driftPPB != 0 else { return shifted }
+        return Self.saturating(shifted, driftTerm(recorded))
+    }
+
+    static func saturating(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : sum
     }
 
     public func apply(_ t: Timestamp) -> Timestamp { Timestamp(nanoseconds: apply(t.nanoseconds)) }
@@ -30,15 +38,17 @@ public struct ClockCorrection: Hashable, Codable, Sendable {
     /// The recorded instant that corrects to `corrected` (the inverse of `apply`; with drift, found by iterating,
     /// which converges at once since the drift term changes by parts per million of the step).
     public func recorded(_ corrected: Int64) -> Int64 {
-        var r = corrected &- offsetNanos
+        let back = offsetNanos == .min ? Int64.max : -offsetNanos
+        var r = Self.saturating(corrected, back)
         guard driftPPB != 0 else { return r }
-        for _ in 0..<4 { r = corrected &- offsetNanos &- driftTerm(r) }
+        for _ in 0..<4 { r = Self.saturating(Self.saturating(corrected, back), -driftTerm(r)) }    // |drift term| ≤ 9·10^18
         return r
     }
 
     func driftTerm(_ recorded: Int64) -> Int64 {
         // The same arithmetic as the SQL that corrects stored events: elapsed × (ppb / 1e9), rounded half away.
-        let d = (Double(recorded &- epochNanos) * (Double(driftPPB) / 1e9)).rounded()
+        let (elapsed, overflow) = recorded.subtractingReportingOverflow(epochNanos)
+        let d = ((overflow ? Double(recorded) - Double(epochNanos) : Double(elapsed)) * (Double(driftPPB) / 1e9)).rounded()
         return Int64(max(-9.0e18, min(9.0e18, d)))
     }
 

@@ -66,6 +66,8 @@ public final class ViewerAPI: @unchecked Sendable {
             switch route {
             case "case": return .json(try casePage())
             case "events": return .json(try events(q))
+            case "count": return .json(try count(q))
+            case "place": return .json(try place(q))
             case "histogram": return .json(try histogram(q))
             case "series": return .json(try seriesList())
             case "report": return .json(try report())
@@ -189,10 +191,18 @@ public final class ViewerAPI: @unchecked Sendable {
         return e
     }
 
+    static let filterNames: Set<String> = ["from", "to", "kind", "domain", "asset", "q"]
+
     func events(_ q: Query) throws -> JSONValue {
-        try q.only(["from", "to", "kind", "domain", "asset", "q", "after", "limit"])
+        try q.only(Self.filterNames.union(["after", "at", "limit"]))
         var e = try filter(q)
         let limit = try q.int("limit", default: 200, range: 1...Self.maxLimit)
+        if q.items["at"] != nil {
+            guard q.items["after"] == nil else { throw APIRefusal.bad("give at or after, not both") }
+            let at = try q.int("at", default: 0, range: 0...Int(Int64.max / 2))
+            let page = try c.events(e, fromPlace: Int64(at), limit: limit + 1)
+            return Self.page(page, limit: limit, at: at)
+        }
         if let after = try q.one("after") {
             let p = after.split(separator: ",")
             guard p.count == 2, let t = Int64(p[0]), let id = Int64(p[1]) else {
@@ -201,11 +211,47 @@ public final class ViewerAPI: @unchecked Sendable {
             e.after = (t, id)
         }
         e.limit = limit + 1
-        let page = try c.events(e)
+        return Self.page(try c.events(e), limit: limit, at: nil)
+    }
+
+    /// A page of events (`limit + 1` asked for, so that whether there is a next page is known) with its cursor.
+    static func page(_ page: [StoredEvent], limit: Int, at: Int?) -> JSONValue {
         let shown = page.prefix(limit)
         let next: JSONValue = page.count > limit
             ? .string("\(shown.last!.event.time.nanoseconds),\(shown.last!.id)") : .null
-        return .object(["events": .array(shown.map(Self.row)), "next": next, "limit": .int(Int64(limit))])
+        var o: [String: JSONValue] = ["events": .array(shown.map(Self.row)), "next": next, "limit": .int(Int64(limit))]
+        if let at { o["at"] = .int(Int64(at)) }
+        return .object(o)
+    }
+
+    /// How many events the filters give: the length of the timeline's list.
+    func count(_ q: Query) throws -> JSONValue {
+        try q.only(Self.filterNames)
+        let e = try filter(q)
+        return .object(["events": .int(try c.eventCount(e)),
+                        "counted_from": .string(e.countsFromRollUp ? "roll-up" : "events")])
+    }
+
+    /// Where an event stands in the list the filters give (`at` for `/api/events`), and whether the filters give it;
+    /// or, given a time, the place of the first event at or after it.
+    func place(_ q: Query) throws -> JSONValue {
+        try q.only(Self.filterNames.union(["event", "time"]))
+        if let t = try q.time("time") {
+            guard q.items["event"] == nil else { throw APIRefusal.bad("give event or time, not both") }
+            return .object(["time": .string(t.iso8601(precision: .microseconds)),
+                            "at": .int(try c.eventPlace(try filter(q), time: t.nanoseconds, id: 0))])
+        }
+        guard let s = try q.one("event") else { throw APIRefusal.bad("give event=ID or time=TIME") }
+        guard let id = Int64(s), id > 0 else { throw APIRefusal.bad("event id \(s) is not a positive integer") }
+        let e = try filter(q)
+        var one = EventQuery()
+        one.ids = [id]
+        guard let stored = try c.events(one).first else { throw APIRefusal(status: 404, text: "no event #\(id) in this case") }
+        var mine = e
+        mine.ids = [id]
+        let at = try c.eventPlace(e, time: stored.event.time.nanoseconds, id: id)
+        return .object(["event": .int(id), "at": .int(at), "in_list": .bool(!(try c.events(mine)).isEmpty),
+                        "time": .string(stored.event.time.iso8601(precision: .microseconds))])
     }
 
     /// One event in a list: what a timeline row shows.
@@ -252,7 +298,7 @@ public final class ViewerAPI: @unchecked Sendable {
 
     /// Events per domain in `buckets` equal slices of `[from, to)`: the swimlanes at any zoom.
     func histogram(_ q: Query) throws -> JSONValue {
-        try q.only(["from", "to", "kind", "domain", "asset", "q", "buckets"])
+        try q.only(Self.filterNames.union(["buckets"]))
         var e = try filter(q)
         let buckets = try q.int("buckets", default: 200, range: 1...Self.maxBuckets)
         if e.from == nil || e.to == nil {

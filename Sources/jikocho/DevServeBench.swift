@@ -75,7 +75,13 @@ extension DevCommand {
                          ("first page of events", "/api/events?limit=200"),
                          ("first page, one kind", "/api/events?limit=200&kind=auth.logon"),
                          ("first page, full-text word", "/api/events?limit=200&q=operator3"),
-                         ("swimlanes (histogram, 700 buckets)", "/api/histogram?buckets=700")]
+                         ("swimlanes (histogram, 700 buckets)", "/api/histogram?buckets=700"),
+                         ("length of the list", "/api/count"),
+                         ("length of the list, one kind", "/api/count?kind=auth.logon"),
+                         ("page in the middle of the list", "/api/events?limit=500&at=\(info.eventCount / 2)"),
+                         ("page at the end of the list", "/api/events?limit=500&at=\(max(0, info.eventCount - 500))"),
+                         ("page in the middle, one kind", "/api/events?limit=500&kind=auth.logon&at=\(info.eventCount / 6)"),
+                         ("place of an event in the middle", "/api/place?event=\(max(1, info.eventCount / 2))")]
             for s in try c.series() {
                 paths.append(("series \(s.info.name) (\(s.samples) samples) at \(buckets) buckets", "/api/series/\(s.id)?buckets=\(buckets)"))
             }

@@ -177,6 +177,14 @@ import Testing
         for t: Int64 in [1_612_500_000_123_456_789, 1_612_540_800_000_000_000, 1_612_600_000_999_999_999] {
             #expect(c.recorded(c.apply(t)) == t)
         }
+        // Times at the ends of what a time holds stop there instead of wrapping round to the other end.
+        let forward = ClockCorrection(offsetNanos: 3_600_000_000_000)
+        #expect(forward.apply(Int64.max - 5) == Int64.max)
+        #expect(forward.apply(Int64.min) == Int64.min + 3_600_000_000_000)
+        #expect(ClockCorrection(offsetNanos: -1).apply(Int64.min) == Int64.min)
+        #expect(c.apply(Int64.max) == Int64.max)
+        #expect(c.apply(Int64.min) < -9_000_000_000_000_000_000)
+        #expect(forward.recorded(Int64.min) == Int64.min)
         #expect(ClockCorrection(offsetNanos: -250_000_000).description == "-0.250 s")
         #expect(c.description == "+97.000 s, drift +11.574 ppm")
         #expect(ClockEstimator.normalizedPoint("holding:40001") == "holding:40001")

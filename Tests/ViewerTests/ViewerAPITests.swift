@@ -92,6 +92,37 @@ func array(_ v: JSONValue?) -> [JSONValue] {
         #expect(found.allSatisfy { if case .string(let m)? = $0["message"] { return m.contains("11100") }; return false })
     }
 
+    /// The timeline's list: its length, a page from any place, and where an event or a time stands in it, the same
+    /// whether the roll-up counts (kind, domain, time) or the events are counted (asset, full text).
+    @Test func theListHasALengthAndAPageFromAnyPlace() throws {
+        let api = try InvestigatedFlagship.shared.api()
+        for filter in [[], [("kind", "ics")], [("domain", "process"), ("domain", "ot")], [("q", "11100")],
+                       [("asset", "plc-dosing")], [("from", "2021-02-05T08:30:00Z")]] as [[(String, String)]] {
+            let all = array(try object(get(api, "/api/events", filter + [("limit", "1000")]))["events"])
+            let count = try object(get(api, "/api/count", filter))
+            #expect(count["events"] == .int(Int64(all.count)), "\(filter)")
+            for at in [0, 1, all.count / 3, all.count - 1, all.count] {
+                let page = try object(get(api, "/api/events", filter + [("at", "\(at)"), ("limit", "5")]))
+                #expect(array(page["events"]) == Array(all[min(at, all.count)..<min(at + 5, all.count)]), "\(filter) at \(at)")
+                #expect(page["at"] == .int(Int64(at)))
+            }
+            for (i, e) in all.enumerated() where i % 17 == 3 {
+                guard case .int(let id)? = e["id"], case .string(let time)? = e["time"] else { continue }
+                let place = try object(get(api, "/api/place", filter + [("event", "\(id)")]))
+                #expect(place["at"] == .int(Int64(i)), "\(filter) event \(id)")
+                #expect(place["in_list"] == .bool(true))
+                let atTime = try object(get(api, "/api/place", filter + [("time", time)]))
+                guard case .int(let t)? = atTime["at"] else { Issue.record("no place for \(time)"); continue }
+                #expect(t <= Int64(i) && all[Int(t)]["time"] == e["time"], "\(filter) time \(time)")
+            }
+        }
+        // An event the filter leaves out: where it would be.
+        let write = try #require(array(try object(get(api, "/api/events", [("kind", "ics.modbus.write")]))["events"]).first)
+        guard case .int(let id)? = write["id"] else { Issue.record("no id"); return }
+        let place = try object(get(api, "/api/place", [("domain", "process"), ("event", "\(id)")]))
+        #expect(place["in_list"] == .bool(false))
+    }
+
     /// One event whole: its evidence item with the SHA-256 the case holds and the custody entries of that item.
     @Test func anEventComesWithItsEvidenceAndCustody() throws {
         let api = try InvestigatedFlagship.shared.api()
@@ -187,6 +218,15 @@ func array(_ v: JSONValue?) -> [JSONValue] {
         ("/api/histogram", [("from", "-9000000000000000000"), ("to", "9000000000000000000")], 400, "beyond the years 1779–2160"),
         ("/api/histogram", [("from", "1900-01-01T00:00:00Z"), ("to", "2100-01-01T00:00:00Z")], 400, "more than 95 years"),
         ("/api/series/1", [("from", "-9223372036854775808"), ("to", "9223372036854775807")], 400, "beyond the years"),
+        ("/api/events", [("at", "-1")], 400, "out of range"),
+        ("/api/events", [("at", "x")], 400, "out of range"),
+        ("/api/events", [("at", "3"), ("after", "1,1")], 400, "not both"),
+        ("/api/count", [("limit", "3")], 400, "unknown parameter limit"),
+        ("/api/place", [], 400, "give event=ID or time=TIME"),
+        ("/api/place", [("event", "0")], 400, "not a positive integer"),
+        ("/api/place", [("event", "999999")], 404, "no event #999999"),
+        ("/api/place", [("event", "1"), ("time", "2021-02-05T08:30:00Z")], 400, "not both"),
+        ("/api/place", [("time", "soon")], 400, "is not a time"),
         ("/api/nothing", [], 404, "no such endpoint"),
         ("/api/../../etc/passwd", [], 404, "no such endpoint"),
     ] as [(String, [(String, String)], Int, String)])

@@ -162,4 +162,30 @@ struct ViewerTestError: Error, CustomStringConvertible {
         #expect(page.range(of: #"events: <a>#\d+</a>"#, options: .regularExpression) != nil)
         #expect(!page.contains("[object"))
     }
+
+    /// A list too long to lay out row by row (400,000 events, past the 8,000,000-pixel list): an event's address
+    /// opens the list at its place, deep in it, with that event's row drawn and chosen, and the list's length told.
+    @Test(.enabled(if: chromium != nil, "headless Chromium is not installed (make test installs it as root: scripts/ensure-deps.sh --with-browser)"))
+    func aListOfHundredsOfThousandsOpensAtAnEventDeepInIt() throws {
+        let tmp = TempDir("long-list")
+        let path = tmp.url.appendingPathComponent("case").path
+        for args in [["case", "init", path, "--name", "long", "--examiner", "t"],
+                     ["add", path, tmp.file("seed.txt", "the evidence the synthetic events cite\n")],
+                     ["dev", "synthesize", path, "--evidence", "1", "--events", "400000"]] {
+            let r = try runProgram(TestPaths.jikocho, args)
+            try #require(r.status == 0, "\(args): \(r.stderr)")
+        }
+        let server = try RunningServer(case: path)
+        let (_, deep) = try server.get("/api/events?at=350000&limit=1")
+        let id = try #require(deep.range(of: #""id":(\d+)"#, options: .regularExpression).map { String(deep[$0].dropFirst(5)) })
+        let page = try dom(server.base + "/#/timeline?event=\(id)")
+        #expect(page.contains("400,000 events"))
+        #expect(page.contains("class=\"row selected\" data-id=\"\(id)\" data-place=\"350000\""), "the event's row, chosen, at its place")
+        #expect(page.contains("Event #\(id)"))
+        #expect(page.contains("height: 8e+06px") || page.contains("height: 8000000px"), "the list stops at 8,000,000 pixels")
+        #expect(page.range(of: #"#349,99\d–350,0\d\d"#, options: .regularExpression) != nil, "where the view is in the list")
+        let top = try dom(server.base + "/#/timeline")
+        #expect(top.contains("data-place=\"0\""))
+        #expect(!top.contains("data-place=\"350000\""))
+    }
 }
