@@ -127,6 +127,13 @@ extension Case {
         var all = q
         all.limit = nil
         all.offset = nil
+        // Full text alone: the full-text index holds exactly the events' messages, so its matches are the count (49 ms
+        // for 666,000 of ten million, where matching them to the events takes over a second).
+        if let g = all.grep, !g.isEmpty, all.from == nil, all.to == nil, all.kinds.isEmpty, all.domains.isEmpty,
+           all.asset == nil, all.ids.isEmpty, all.text.isEmpty, all.after == nil {
+            return try Int64.fetchOne(db, sql: "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?",
+                                      arguments: [Self.ftsPhrase(g)]) ?? 0
+        }
         let (clauses, args) = whereClauses(all, resolver: resolver)
         let sql = "SELECT count(*) FROM events e" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
         return try Int64.fetchOne(db, sql: sql, arguments: StatementArguments(args)) ?? 0

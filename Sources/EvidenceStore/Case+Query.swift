@@ -145,6 +145,11 @@ extension Case {
     /// from their addresses), so a new inventory applies to every event at once.
     public func forEachEvent(_ q: EventQuery, _ body: (StoredEvent) throws -> Void) throws {
         let resolver = try assetResolver()
+        if let limit = q.limit, let g = q.grep, !g.isEmpty,
+           let page = try denseMatches(q, phrase: g, limit: limit, resolver: resolver) {
+            for s in page { try body(s) }
+            return
+        }
         let (clauses, args) = whereClauses(q, resolver: resolver)
         var sql = "SELECT e.* FROM events e"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
@@ -158,6 +163,46 @@ extension Case {
                 var stored = StoredEvent(row: row)
                 resolver.resolve(&stored.event)
                 try body(stored)
+            }
+        }
+    }
+
+    /// A page of a full-text query whose words many events hold, or nil when they are too few for this to pay.
+    ///
+    /// SQLite answers `e.id IN (matches)` by gathering every match before putting them in time order: for a word
+    /// one event in fifteen holds, 666,000 rowids and 1.0–1.6 s for a first page of ten million events. Here the
+    /// events are taken in time order (the other filters applied by their indexes) and each is asked of the
+    /// full-text index (about 15 µs) until the page is full, within a window of events: a dense word fills the page
+    /// in a few thousand (70 ms). When the window ends first the matches are sparse, and gathering them first is
+    /// the cheaper way: nil, after at most the window's probes (under 0.1 s).
+    func denseMatches(_ q: EventQuery, phrase: String, limit: Int, resolver: AssetResolver) throws -> [StoredEvent]? {
+        let skip = Int(min(q.offset ?? 0, 50_000))
+        guard (q.offset ?? 0) == Int64(skip), limit > 0 else { return nil }
+        let window = min(50_000, max(5_000, 10 * (limit + skip)))
+        var plain = q
+        plain.grep = nil
+        plain.limit = nil
+        plain.offset = nil
+        let (clauses, args) = whereClauses(plain, resolver: resolver)
+        let fts = Self.ftsPhrase(phrase)
+        return try read { db -> [StoredEvent]? in
+            let candidates = try Int64.fetchAll(db, sql: "SELECT e.id FROM events e"
+                + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+                + " ORDER BY e.time, e.id LIMIT \(window)", arguments: StatementArguments(args))
+            let probe = try db.makeStatement(sql: "SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND rowid = ?")
+            var matched: [Int64] = []
+            for id in candidates where matched.count < skip + limit {
+                if try Int.fetchOne(probe, arguments: [fts, id]) != nil { matched.append(id) }
+            }
+            guard matched.count == skip + limit || candidates.count < window else { return nil }
+            let page = Array(matched.dropFirst(skip))
+            guard !page.isEmpty else { return [] }
+            let rows = try Row.fetchAll(db, sql: "SELECT e.* FROM events e WHERE e.id IN ("
+                + page.map { _ in "?" }.joined(separator: ",") + ") ORDER BY e.time, e.id", arguments: StatementArguments(page))
+            return rows.map { row in
+                var stored = StoredEvent(row: row)
+                resolver.resolve(&stored.event)
+                return stored
             }
         }
     }
@@ -206,9 +251,15 @@ extension Case {
         }
         if let g = q.grep, !g.isEmpty {
             clauses.append("e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
-            args.append("\"" + g.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+            args.append(Self.ftsPhrase(g))
         }
         return (clauses, args)
+    }
+
+    /// A search as one FTS5 phrase (its quotes doubled), so that its words are matched in order and nothing in it is
+    /// read as FTS5 syntax.
+    static func ftsPhrase(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// The kinds of a query as SQL over `column`: whole kinds (`exactKinds`), or kinds with everything under them.

@@ -75,6 +75,8 @@ extension DevCommand {
                          ("first page of events", "/api/events?limit=200"),
                          ("first page, one kind", "/api/events?limit=200&kind=auth.logon"),
                          ("first page, full-text word", "/api/events?limit=200&q=operator3"),
+                         ("first page, rare full-text word", "/api/events?limit=200&q=60152"),
+                         ("length of the list, full-text word", "/api/count?q=operator3"),
                          ("swimlanes (histogram, 700 buckets)", "/api/histogram?buckets=700"),
                          ("length of the list", "/api/count"),
                          ("length of the list, one kind", "/api/count?kind=auth.logon"),

@@ -125,4 +125,39 @@ import Testing
         #expect(try d.events(EventQuery(), fromPlace: Int64.max / 2, limit: 10).isEmpty)
         #expect(try d.events(EventQuery(), fromPlace: 3, limit: 0).isEmpty)
     }
+
+    /// A page of a full-text search is the same whether its word is held by many events (asked of the full-text
+    /// index event by event in time order) or by few (gathered first): against the whole list, page by page.
+    @Test func fullTextPagesAreThoseOfTheWholeListDenseOrSparse() throws {
+        let tmp = TempDir()
+        let (c, item) = try caseWithOneItem(tmp)
+        let run = try c.beginIngest(evidenceID: item.id, collector: SyntheticEvents.collectorName,
+                                    collectorVersion: SyntheticEvents.collectorVersion)
+        for i in 0..<12_000 { try run.emit(SyntheticEvents.event((i * 7_919) % 12_000, evidenceID: item.id)) }
+        try run.finish()
+        // "operator3": one event in fifteen; "60152": one event, after the first window; "operator3 from 10.10.2":
+        // a phrase; "nothing-like-this": none.
+        for word in ["operator3", "60152", "operator3 from 10.10.2", "nothing-like-this"] {
+            var q = EventQuery(grep: word)
+            let all = try c.events(q).map(\.id)
+            #expect(try c.eventCount(q) == Int64(all.count), "\(word)")
+            var paged: [Int64] = []
+            q.limit = 37
+            while true {
+                let page = try c.events(q)
+                paged += page.map(\.id)
+                guard page.count == 37, let last = page.last else { break }
+                q.after = (last.event.time.nanoseconds, last.id)
+            }
+            #expect(paged == all, "\(word)")
+            for p in [0, 5, all.count / 2, all.count] {
+                #expect(try c.events(EventQuery(grep: word), fromPlace: Int64(p), limit: 9).map(\.id)
+                        == Array(all[min(p, all.count)..<min(p + 9, all.count)]), "\(word) from \(p)")
+            }
+            var ot = EventQuery(domains: [.it], grep: word, limit: 5)
+            ot.from = Timestamp(seconds: 1_612_515_600 + 3)
+            let expected = try c.events(EventQuery(from: ot.from, domains: [.it], grep: word)).prefix(5).map(\.id)
+            #expect(try c.events(ot).map(\.id) == expected, "\(word) with other filters")
+        }
+    }
 }
