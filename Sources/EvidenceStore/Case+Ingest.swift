@@ -28,12 +28,21 @@ public struct IngestOptions: Sendable {
     /// Threads a collector may parse one item with (EVTX chunks side by side); every core by default. The events
     /// are the same whatever the number.
     public var threads: Int
+    /// Items an `IngestQueue` reads at once on threads of their own, handing their events to the calling thread;
+    /// 0 reads each item on the calling thread. The case is the same whatever the number. The default leaves two
+    /// cores to the calling thread (encoding and batching) and the writer and reads ahead on the others: none on a
+    /// 2-core machine, where the hand-over measured slower than reading in place.
+    public var readAhead: Int
+
+    public static var defaultReadAhead: Int { max(0, Parallel.cores - 2) }
 
     public init(collector: String? = nil, timeZone: String? = nil, host: String? = nil, year: Int? = nil,
-                collectorOptions: [String: String] = [:], bulk: Bool? = nil, threads: Int = Parallel.cores)
+                collectorOptions: [String: String] = [:], bulk: Bool? = nil, threads: Int = Parallel.cores,
+                readAhead: Int = IngestOptions.defaultReadAhead)
     {
         self.bulk = bulk
         self.threads = max(1, threads)
+        self.readAhead = max(0, readAhead)
         self.collector = collector
         self.timeZone = timeZone
         self.host = host
@@ -73,7 +82,34 @@ extension Case {
     public func ingest(_ item: EvidenceItem, options: IngestOptions = IngestOptions(),
                        progress: ((IngestProgress) -> Void)? = nil) throws -> IngestOutcome
     {
-        guard let collector = try collector(for: item, named: options.collector) else { return .notParsed(item) }
+        switch try prepareIngest(item, options: options) {
+        case .outcome(let o): return o
+        case .read(let plan):
+            return try runIngest(plan, options: options, progress: progress) { sink in
+                try plan.collector.init().collect(plan.source, into: sink)
+            }
+        }
+    }
+
+    /// What reading one item takes, worked out before anything is written (so that items further on can be read
+    /// ahead while an earlier one is written: `IngestQueue`).
+    struct IngestPlan: @unchecked Sendable {
+        var item: EvidenceItem
+        var collector: any Collector.Type
+        var source: EvidenceSource
+        var runOptions: [String: String]
+        /// The time zone to record on the item first (given now, the item had none).
+        var annotateTimeZone: String?
+    }
+
+    enum Prepared: @unchecked Sendable {
+        case outcome(IngestOutcome)
+        case read(IngestPlan)
+    }
+
+    /// The collector, options and source of an item's run; reads the case, writes nothing.
+    func prepareIngest(_ item: EvidenceItem, options: IngestOptions, tags: [String: TagKnowledge]? = nil) throws -> Prepared {
+        guard let collector = try collector(for: item, named: options.collector) else { return .outcome(.notParsed(item)) }
         if let tz = options.timeZone { try Case.checkTimeZone(tz) }
         let previous = try read { db in
             try Row.fetchOne(db, sql: """
@@ -83,16 +119,13 @@ extension Case {
                 """, arguments: [item.id, collector.name, collector.version])
         }
         if let previous {
-            return .alreadyIngested(item, runID: previous["id"], collector: collector.name, events: previous["events"])
+            return .outcome(.alreadyIngested(item, runID: previous["id"], collector: collector.name,
+                                             events: previous["events"]))
         }
         var item = item
+        var annotate: String?
         if let tz = options.timeZone, item.timeZone == nil {
-            // The declared zone belongs to the evidence: record it there, in custody.
-            try write { db in
-                try db.execute(sql: "UPDATE evidence SET time_zone = ? WHERE id = ?", arguments: [tz, item.id])
-                try CustodyEntry.append(db, actor: examiner, action: "evidence.annotate", subject: "evidence #\(item.id)",
-                                        detail: ["time_zone": .string(tz)])
-            }
+            annotate = tz
             item.timeZone = tz
         }
         var runOptions = options.collectorOptions
@@ -101,9 +134,29 @@ extension Case {
         if let y = options.year { runOptions["year"] = String(y) }
         // The inventory's tag maps inform the historian collectors (setpoints, limits, owning asset); the run
         // records which inventory it read, since its derived events depend on it.
-        let tags = TagKnowledge.of(try assets())
+        let tags = try tags ?? TagKnowledge.of(try assets())
         if !tags.isEmpty, collector.name.hasPrefix("historian/") {
             runOptions["inventory.tags"] = String(tags.count)
+        }
+        let source = EvidenceSource(item: item, path: objectPath(sha256: item.sha256), options: runOptions, tags: tags,
+                                    threads: options.threads)
+        return .read(IngestPlan(item: item, collector: collector, source: source, runOptions: runOptions,
+                                annotateTimeZone: annotate))
+    }
+
+    /// The run of a prepared item: what `read` gives the sink is written, and the run finished (or failed, when
+    /// `read` throws anything but the case's own error).
+    func runIngest(_ plan: IngestPlan, options: IngestOptions, progress: ((IngestProgress) -> Void)?,
+                   read readItem: (EventSink) throws -> Void) throws -> IngestOutcome
+    {
+        let item = plan.item
+        if let tz = plan.annotateTimeZone {
+            // The declared zone belongs to the evidence: record it there, in custody.
+            try write { db in
+                try db.execute(sql: "UPDATE evidence SET time_zone = ? WHERE id = ?", arguments: [tz, item.id])
+                try CustodyEntry.append(db, actor: examiner, action: "evidence.annotate", subject: "evidence #\(item.id)",
+                                        detail: ["time_zone": .string(tz)])
+            }
         }
         // A run that will likely add more events than the case holds loads without the indexes and builds them at
         // its end (cheaper than keeping them up to date row by row); a small run into a large case keeps them. The
@@ -111,18 +164,16 @@ extension Case {
         let bulk = try options.bulk ?? (item.size / 2048 > max(read { db in
             try Int64.fetchOne(db, sql: "SELECT max(id) FROM events") ?? 0
         }, 10_000))
-        let run = try beginIngest(evidenceID: item.id, collector: collector.name,
-                                  collectorVersion: collector.version, options: runOptions, bulk: bulk)
+        let run = try beginIngest(evidenceID: item.id, collector: plan.collector.name,
+                                  collectorVersion: plan.collector.version, options: plan.runOptions, bulk: bulk)
         run.onBatch = progress
-        let source = EvidenceSource(item: item, path: objectPath(sha256: item.sha256), options: runOptions, tags: tags,
-                                    threads: options.threads)
         do {
-            try collector.init().collect(source, into: run)
+            try readItem(run)
         } catch let e as CaseError {
             throw e    // the case itself failed (disk, lock): not the evidence's fault
         } catch {
             try run.fail(reason: "\(error)")
-            return .failed(item, collector: collector.name, reason: "\(error)")
+            return .failed(item, collector: plan.collector.name, reason: "\(error)")
         }
         let summary = try run.finish()
         // Times of an item whose clock has a correction are put right as soon as its events are in.

@@ -24,6 +24,8 @@ struct IngestCommand: ParsableCommand {
     var bulk = false
     @Option(help: "Threads to parse with (default: every core); the events are the same whatever the number.")
     var threads: Int?
+    @Option(help: "Items read at once on threads of their own while the one before is written (default: every core but two; 0 reads each in turn); the case is the same whatever the number.")
+    var readAhead: Int?
     @OptionGroup var archive: ArchiveOptions
     @OptionGroup var capture: CaptureOptions
     @OptionGroup var historian: HistorianOptions
@@ -33,6 +35,7 @@ struct IngestCommand: ParsableCommand {
         if !list, `case` == nil { throw ValidationError("name the case directory and the evidence to ingest") }
         if !list, paths.isEmpty { throw ValidationError("name the evidence to ingest") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads \(threads): give 1 to 256") }
+        if let readAhead, !(0...64).contains(readAhead) { throw ValidationError("--read-ahead \(readAhead): give 0 to 64") }
         for m in map {
             let kv = m.split(separator: "=", maxSplits: 1)
             guard kv.count == 2, ["time", "message", "host", "kind", "user"].contains(String(kv[0])) else {
@@ -56,7 +59,8 @@ struct IngestCommand: ParsableCommand {
         }
         let options = IngestOptions(collector: collector, timeZone: tz, host: host, year: year,
                                     collectorOptions: mapping, bulk: bulk ? true : nil,
-                                    threads: threads ?? Parallel.cores)
+                                    threads: threads ?? Parallel.cores,
+                                    readAhead: readAhead ?? IngestOptions.defaultReadAhead)
         let totals = try IngestDriver(c: c, showWarnings: showWarnings)
             .run(paths: paths, add: AddOptions(examiner: examiner, timeZone: tz, archives: archive.limits), options: options)
         print(totals.line)

@@ -65,6 +65,10 @@ struct IngestDriver {
             return " | all: \(Int(100 * Double(doneBytes) / Double(totalBytes)))% of \(Output.bytes(totalBytes)), "
                 + "\(Output.bytes(Int64(rate)))/s, \(Self.duration(left)) left"
         }
+        // Items are read ahead on other threads while the one before is written (`IngestQueue`): the same case as
+        // reading them one by one.
+        let queue = IngestQueue(case: c, items: expanded.filter { $0.members == 0 }.map(\.0), options: options)
+        defer { queue.stop() }
         for (i, (item, members)) in expanded.enumerated() {
             let label = Output.safe(item.relativePath ?? item.name)
             if members > 0 {
@@ -74,7 +78,7 @@ struct IngestDriver {
             }
             progress.update("\(i + 1)/\(expanded.count) \(label)" + overall(), force: true)
             let itemStart = Date()
-            let outcome = try c.ingest(item, options: options) { p in
+            let outcome = try queue.ingestNext { p in
                 let secs = max(Date().timeIntervalSince(itemStart), 0.001)
                 let samples = p.samples > 0 ? "\(p.samples) samples (\(Int(Double(p.samples) / secs))/s), " : ""
                 progress.update("\(i + 1)/\(expanded.count) \(label): \(samples)\(p.events) events, "
