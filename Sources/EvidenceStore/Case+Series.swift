@@ -111,11 +111,62 @@ extension Case {
         var maxs = [Double](repeating: -.infinity, count: n)
         var counts = [Int](repeating: 0, count: n)
         func slot(_ t: Int64) -> Int { Int((t - lo) / width) }
-        try read { db in
-            var c = ClockCorrection.none
-            if let evidenceID = try Int64.fetchOne(db, sql: "SELECT evidence_id FROM series WHERE id = ?", arguments: [id]) {
-                c = try clockCorrections(db)[evidenceID] ?? .none
+        /// A block across a bucket's edge is decoded value by value: on every core, a group of blocks at a time
+        /// (their data read on this thread, which owns the connection), each giving its buckets' figures.
+        struct Edge { var id: Int64; var base: Int64; var data: [UInt8] }
+        struct Figures { var k: Int; var min: Double; var max: Double; var count: Int }
+        var edges: [Edge] = []
+        var damaged: (Int64, Error)?
+        func decode(_ c: ClockCorrection) {
+            let group = edges
+            edges.removeAll(keepingCapacity: true)
+            var figures = [[Figures]](repeating: [], count: group.count)
+            var errors = [Error?](repeating: nil, count: group.count)
+            figures.withUnsafeMutableBufferPointer { out in
+                errors.withUnsafeMutableBufferPointer { errs in
+                    let (outs, errsPtr) = (UncheckedBuffer(out), UncheckedBuffer(errs))
+                    DispatchQueue.concurrentPerform(iterations: group.count) { i in
+                        // Samples come in time order, so a block's buckets come one after another: the figures of
+                        // the bucket at hand, kept as a list when the next begins (merged again if one recurs).
+                        var mine: [Figures] = []
+                        var at = Figures(k: -1, min: .infinity, max: -.infinity, count: 0)
+                        do {
+                            try SampleBlock.forEachNumber(group[i].data, base: group[i].base) { time, v in
+                                guard v.isFinite else { return }
+                                let t = c.apply(time)
+                                guard t >= lo, t < hi else { return }
+                                let k = Int((t - lo) / width)
+                                if k != at.k {
+                                    if at.count > 0 { mine.append(at) }
+                                    at = Figures(k: k, min: v, max: v, count: 0)
+                                }
+                                at.min = Swift.min(at.min, v)
+                                at.max = Swift.max(at.max, v)
+                                at.count += 1
+                            }
+                        } catch {
+                            errsPtr.base[i] = error
+                        }
+                        if at.count > 0 { mine.append(at) }
+                        outs.base[i] = mine
+                    }
+                }
             }
+            for (i, list) in figures.enumerated() {
+                if let e = errors[i], damaged == nil { damaged = (group[i].id, e) }
+                for f in list {
+                    mins[f.k] = Swift.min(mins[f.k], f.min)
+                    maxs[f.k] = Swift.max(maxs[f.k], f.max)
+                    counts[f.k] += f.count
+                }
+            }
+        }
+        var c0 = ClockCorrection.none
+        try read { db in
+            if let evidenceID = try Int64.fetchOne(db, sql: "SELECT evidence_id FROM series WHERE id = ?", arguments: [id]) {
+                c0 = try clockCorrections(db)[evidenceID] ?? .none
+            }
+            let c = c0
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT b.id, b.first_time, b.min_time, b.max_time, b.count, b.numbers, b.min_value, b.max_value
                 FROM sample_blocks b JOIN ingest_runs r ON r.id = b.run_id
@@ -137,24 +188,23 @@ extension Case {
                 let blockID: Int64 = r["id"]
                 guard let data = try Data.fetchOne(db, sql: "SELECT data FROM sample_blocks WHERE id = ?", arguments: [blockID])
                 else { continue }
-                do {
-                    try SampleBlock.forEachNumber([UInt8](data), base: r["first_time"]) { time, v in
-                        guard v.isFinite else { return }
-                        let t = c.apply(time)
-                        guard t >= lo, t < hi else { return }
-                        let k = slot(t)
-                        mins[k] = Swift.min(mins[k], v)
-                        maxs[k] = Swift.max(maxs[k], v)
-                        counts[k] += 1
-                    }
-                } catch {
-                    throw CaseError(.unreadable, "sample block #\(blockID) of series #\(id) is damaged: \(error)",
-                                    hint: "run `jikocho verify \(directory.path)`")
-                }
+                edges.append(Edge(id: blockID, base: r["first_time"], data: [UInt8](data)))
+                if edges.count == 64 { decode(c) }
             }
+            decode(c)
+        }
+        if let (blockID, error) = damaged {
+            throw CaseError(.unreadable, "sample block #\(blockID) of series #\(id) is damaged: \(error)",
+                            hint: "run `jikocho verify \(directory.path)`")
         }
         return (0..<n).compactMap { k in
             counts[k] > 0 ? SeriesBucket(start: lo + Int64(k) * width, min: mins[k], max: maxs[k], count: counts[k]) : nil
         }
     }
+}
+
+/// A buffer whose elements each worker of `concurrentPerform` writes at its own index only.
+struct UncheckedBuffer<T>: @unchecked Sendable {
+    let base: UnsafeMutableBufferPointer<T>
+    init(_ base: UnsafeMutableBufferPointer<T>) { self.base = base }
 }

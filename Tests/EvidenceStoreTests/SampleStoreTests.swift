@@ -84,6 +84,52 @@ import Testing
         #expect(try c!.verify().isClean)
     }
 
+    /// A plot's buckets are the minimum, maximum and count of the samples in each, whichever blocks are decoded
+    /// (those across a bucket's edge, on every core) and whichever are taken whole from their own figures; a damaged
+    /// block on an edge is refused with its number.
+    @Test func bucketsAreThoseOfTheSamplesAndADamagedBlockIsNamed() throws {
+        let tmp = TempDir()
+        let c = try makeCase(tmp)
+        let item = try #require(try c.add(paths: [tmp.file("ev/x.csv", "t,a\n")]).compactMap {
+            if case .added(let i) = $0 { return i } else { return nil }
+        }.first)
+        let run = try c.beginIngest(evidenceID: item.id, collector: "historian/long", collectorVersion: "1")
+        let h = try run.defineSeries(SeriesInfo(name: "FIT101"))
+        let t0 = Timestamp(seconds: 1_795_687_200)
+        var rng = SeededRandom(seed: 9)
+        var values: [(Int64, Double)] = []
+        for i in 0..<100_000 {
+            let v = Double(rng.next() % 10_000) / 7 - (i == 77_777 ? 5_000 : 0)
+            let t = t0.nanoseconds + Int64(i) * 1_000_000_000
+            try run.emit(Sample(time: Timestamp(nanoseconds: t), value: v, line: i + 2), series: h)
+            values.append((t, v))
+        }
+        try run.finish()
+        let id = try #require(try c.series().first?.id)
+        let lo = t0.nanoseconds + 1_234_567_891, hi = t0.nanoseconds + 99_000_000_000_000
+        for n in [1, 7, 300, 1_400, 5_000] {
+            let got = try c.seriesBuckets(series: id, from: Timestamp(nanoseconds: lo), to: Timestamp(nanoseconds: hi), buckets: n)
+            let w = TimeSlices.width(from: lo, to: hi, slices: n)
+            var expected: [Int: (Double, Double, Int)] = [:]
+            for (t, v) in values where t >= lo && t < hi {
+                let k = Int((t - lo) / w)
+                let e = expected[k] ?? (.infinity, -.infinity, 0)
+                expected[k] = (min(e.0, v), max(e.1, v), e.2 + 1)
+            }
+            #expect(got.count == expected.count, "\(n) buckets")
+            for b in got {
+                let e = expected[Int((b.start - lo) / w)]
+                #expect(e.map { ($0.0, $0.1, $0.2) == (b.min, b.max, b.count) } == true, "\(n) buckets at \(b.start)")
+            }
+        }
+        // A block somewhere in the middle loses its data.
+        try c.write { db in
+            try db.execute(sql: "UPDATE sample_blocks SET data = x'ff00ff' WHERE id = (SELECT id FROM sample_blocks ORDER BY id LIMIT 1 OFFSET 10)")
+        }
+        #expect { try c.seriesBuckets(series: id, from: Timestamp(nanoseconds: lo), to: Timestamp(nanoseconds: hi), buckets: 5_000) }
+            throws: { e in (e as? CaseError)?.description.contains("is damaged") == true }
+    }
+
     @Test func damagedBlocksAreRefusedNotMisread() throws {
         var block = SampleBlock()
         for i in 0..<100 { block.append(Sample(time: Timestamp(seconds: Int64(i)), value: Double(i), text: nil, line: i)) }
