@@ -118,8 +118,7 @@ extension Case {
         var sql = "SELECT coalesce(sum(count), 0) FROM event_counts WHERE level = ?"
         if let lo { sql += " AND slot >= ?"; args.append(lo) }
         if let hi { sql += " AND slot < ?"; args.append(hi) }
-        if let d = Self.domainClause(q, column: "domain", &args) { sql += " AND " + d }
-        if let k = Self.kindClause(q, column: "kind", &args) { sql += " AND " + k }
+        sql += Self.rollUpFilter(q, &args)
         return try Int64.fetchOne(db, sql: sql, arguments: StatementArguments(args)) ?? 0
     }
 
@@ -150,9 +149,7 @@ extension Case {
             var args: [(any DatabaseValueConvertible)?] = [level]
             var sql = "SELECT slot, sum(count) AS n FROM event_counts WHERE level = ?"
             if let (lo, hi) = range { sql += " AND slot >= ? AND slot < ?"; args += [lo, hi] }
-            if let d = Self.domainClause(q, column: "domain", &args) { sql += " AND " + d }
-            if let k = Self.kindClause(q, column: "kind", &args) { sql += " AND " + k }
-            sql += " GROUP BY slot ORDER BY slot"
+            sql += Self.rollUpFilter(q, &args) + " GROUP BY slot ORDER BY slot"
             var found: Int64?
             let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
             while let r = try rows.next() {

@@ -286,6 +286,14 @@ extension Case {
         return "\(column) IN (" + q.domains.map { _ in "?" }.joined(separator: ",") + ")"
     }
 
+    /// The conditions on `event_counts` rows of a query's domains and kinds (each led by `AND`; empty without).
+    static func rollUpFilter(_ q: EventQuery, _ args: inout [(any DatabaseValueConvertible)?]) -> String {
+        var sql = ""
+        if let d = domainClause(q, column: "domain", &args) { sql += " AND " + d }
+        if let k = kindClause(q, column: "kind", &args) { sql += " AND " + k }
+        return sql
+    }
+
     /// Events of a query per domain in `buckets` equal slices from `from` to `to` (nanoseconds): the swimlanes. When
     /// the query filters only by time, domain and kind, and a slice is a second or longer, the counts come from the
     /// case's roll-up (`event_counts`), with the slices widened to whole seconds, minutes or hours and the first
@@ -303,8 +311,7 @@ extension Case {
             let end = start + Int64(count) * width
             var args: [(any DatabaseValueConvertible)?] = [level, start / u, end / u]
             var sql = "SELECT domain, slot, sum(count) AS n FROM event_counts WHERE level = ? AND slot >= ? AND slot < ?"
-            if let d = Self.domainClause(q, column: "domain", &args) { sql += " AND " + d }
-            if let k = Self.kindClause(q, column: "kind", &args) { sql += " AND " + k }
+            sql += Self.rollUpFilter(q, &args)
             sql += " GROUP BY domain, slot"
             var counts: [Domain: [Int64]] = [:]
             try read { db in

@@ -346,10 +346,7 @@ public final class Case: @unchecked Sendable {
         for row in running {
             let id: Int64 = row["id"]
             let removed = try write { db -> Int in
-                let events = try Schema.deleteEvents(db, runID: id)
-                try db.execute(sql: "DELETE FROM event_counts WHERE run_id = ?", arguments: [id])
-                try db.execute(sql: "DELETE FROM warnings WHERE run_id = ?", arguments: [id])
-                try db.execute(sql: "DELETE FROM sample_blocks WHERE run_id = ?", arguments: [id])
+                let events = try Schema.deleteRunRows(db, runID: id)
                 try db.execute(
                     sql: """
                         UPDATE ingest_runs SET status = 'incomplete', events = 0, warnings = 0, samples = 0, note = ?

@@ -453,10 +453,7 @@ public final class IngestRun: EventSink, @unchecked Sendable {
                 sqlite3_finalize(statement)
                 self.statement = nil
             }
-            try Schema.deleteEvents(db, runID: id)
-            try db.execute(sql: "DELETE FROM event_counts WHERE run_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM warnings WHERE run_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM sample_blocks WHERE run_id = ?", arguments: [id])
+            try Schema.deleteRunRows(db, runID: id)
             try Schema.ensureEventIndexes(db)
             try db.execute(sql: """
                 UPDATE ingest_runs SET status = 'failed', finished_at = ?, events = 0, warnings = 0, samples = 0,

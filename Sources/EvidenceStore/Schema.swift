@@ -17,16 +17,21 @@ enum Schema {
         for (_, sql) in eventIndexes { try db.execute(sql: sql) }
     }
 
-    /// Removes a run's events and their entries in the full-text index (written batch by batch with the events, so
-    /// a run that failed or was killed has some); returns how many events were removed. The index is external-content:
-    /// an entry is removed by giving it back the text it was made from, which the events still hold here.
+    /// Removes what a run that failed or was killed wrote: its events with their entries in the full-text index
+    /// (written batch by batch with the events, so such a run has some), their counts, its warnings and sample
+    /// blocks; returns how many events were removed. The index is external-content: an entry is removed by giving
+    /// it back the text it was made from, which the events still hold here.
     @discardableResult
-    static func deleteEvents(_ db: Database, runID: Int64) throws -> Int {
+    static func deleteRunRows(_ db: Database, runID: Int64) throws -> Int {
         try db.execute(sql: """
             INSERT INTO events_fts (events_fts, rowid, message) SELECT 'delete', id, message FROM events WHERE run_id = ?
             """, arguments: [runID])
         try db.execute(sql: "DELETE FROM events WHERE run_id = ?", arguments: [runID])
-        return db.changesCount
+        let events = db.changesCount
+        for table in ["event_counts", "warnings", "sample_blocks"] {
+            try db.execute(sql: "DELETE FROM \(table) WHERE run_id = ?", arguments: [runID])
+        }
+        return events
     }
 
     /// The newest format this build understands; a case written by a newer build is refused, not damaged.
