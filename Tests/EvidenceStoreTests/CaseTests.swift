@@ -7,11 +7,6 @@ import Testing
 
 @testable import EvidenceStore
 
-/// A fresh case in a scratch directory.
-func makeCase(_ tmp: TempDir, name: String = "Test case") throws -> Case {
-    try Case.create(at: tmp.url.appendingPathComponent("case").path, name: name, examiner: "Examiner One")
-}
-
 func evidenceCount(_ c: Case) throws -> Int { try c.summary().evidenceCount }
 
 func objectFiles(_ c: Case) -> [String] {

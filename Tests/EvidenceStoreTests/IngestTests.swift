@@ -7,14 +7,6 @@ import Testing
 
 @testable import EvidenceStore
 
-func caseWithOneItem(_ tmp: TempDir) throws -> (Case, EvidenceItem) {
-    let c = try makeCase(tmp)
-    guard case .added(let item) = try c.add(paths: [tmp.file("in/capture.bin", "bytes")]).first else {
-        throw CaseError(.io, "fixture not added")
-    }
-    return (c, item)
-}
-
 @Suite struct IngestTests {
     /// One full record through the sink and back (plaso's habit): every field survives the store.
     @Test func anEventRoundTripsThroughTheStore() throws {

@@ -12,10 +12,7 @@ import Testing
     /// series list carries their counts and span.
     @Test func samplesRoundTripThroughBlocks() throws {
         let tmp = TempDir()
-        let c = try makeCase(tmp)
-        let item = try #require(try c.add(paths: [tmp.file("ev/x.csv", "t,a\n")]).compactMap {
-            if case .added(let i) = $0 { return i } else { return nil }
-        }.first)
+        let (c, item) = try caseWithOneItem(tmp)
         let run = try c.beginIngest(evidenceID: item.id, collector: "historian/long", collectorVersion: "1")
         run.sampleBatch = 3_000    // several writes, each with open blocks cut short
         let a = try run.defineSeries(SeriesInfo(name: "LT101", unit: "m", description: "Tank level"))
@@ -89,10 +86,7 @@ import Testing
     /// block on an edge is refused with its number.
     @Test func bucketsAreThoseOfTheSamplesAndADamagedBlockIsNamed() throws {
         let tmp = TempDir()
-        let c = try makeCase(tmp)
-        let item = try #require(try c.add(paths: [tmp.file("ev/x.csv", "t,a\n")]).compactMap {
-            if case .added(let i) = $0 { return i } else { return nil }
-        }.first)
+        let (c, item) = try caseWithOneItem(tmp)
         let run = try c.beginIngest(evidenceID: item.id, collector: "historian/long", collectorVersion: "1")
         let h = try run.defineSeries(SeriesInfo(name: "FIT101"))
         let t0 = Timestamp(seconds: 1_795_687_200)

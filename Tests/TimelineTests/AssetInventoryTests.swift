@@ -89,11 +89,7 @@ import Timeline
     /// are listed, the control-system talkers first.
     @Test func resolutionFollowsTheInventoryWithoutReingest() throws {
         let tmp = TempDir()
-        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: "t", examiner: "t")
-        guard case .added(let item) = try c.add(paths: [tmp.file("in/x.bin", "x")]).first else {
-            Issue.record("not added")
-            return
-        }
+        let (c, item) = try caseWithOneItem(tmp)
         let run = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1")
         func event(_ kind: String, _ domain: Domain, host: String?, src: String, dst: String, _ i: Int) -> Event {
             Event(time: Timestamp(seconds: 1_612_531_680 + Int64(i)), timeDescription: "t", domain: domain, kind: kind,

@@ -244,11 +244,7 @@ func array(_ v: JSONValue?) -> [JSONValue] {
     /// swimlanes of the whole case say why they cannot be drawn instead of failing.
     @Test func eventsAtAbsurdTimesAreListedAndTheLanesSayWhy() throws {
         let tmp = TempDir()
-        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: "absurd", examiner: "t")
-        guard case .added(let item) = try c.add(paths: [tmp.file("ev/x.log", "x\n")]).first else {
-            Issue.record("not added")
-            return
-        }
+        let (c, item) = try caseWithOneItem(tmp)
         let run = try c.beginIngest(evidenceID: item.id, collector: "test/absurd", collectorVersion: "1")
         for (i, t) in [Int64(-8_500_000_000_000_000_000), 1_612_515_600_000_000_000, 8_500_000_000_000_000_000].enumerated() {
             try run.emit(Event(time: Timestamp(nanoseconds: t), timeDescription: "t", domain: .it, kind: "auth.logon",
