@@ -456,10 +456,8 @@ extension StoredEvent {
             Endpoint(ip: row["\(p)_ip"], port: (row["\(p)_port"] as Int64?).map { UInt16(clamping: $0) },
                      mac: row["\(p)_mac"])
         }
-        var attributes: [String: JSONValue] = [:]
-        if let text = row["attributes"] as String?, case .object(let o)? = try? JSONParser().parse(text) {
-            attributes = o
-        }
+        // Kept as stored, decoded only where a reader asks for a value.
+        let attributes = (row["attributes"] as String?).map { Attributes(canonicalJSON: Array($0.utf8)) } ?? Attributes()
         var tags: [String] = []
         if let text = row["tags"] as String?, case .array(let a)? = try? JSONParser().parse(text) {
             tags = a.map(\.text)

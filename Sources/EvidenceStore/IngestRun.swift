@@ -134,8 +134,8 @@ public final class IngestRun: EventSink, @unchecked Sendable {
     public func emit(_ event: Event) throws {
         var event = event
         if !event.attributes.isEmpty {
-            JSONValue.object(event.attributes).write(into: &pendingAttributes)
-            event.attributes = [:]
+            pendingAttributes.append(contentsOf: event.attributes.json)
+            event.attributes = Attributes()
         }
         pendingEnds.append(pendingAttributes.count)
         pendingEvents.append(event)

@@ -64,7 +64,7 @@ public struct Event: Hashable, Codable, Sendable {
     /// One human-readable line.
     public var message: String
     /// The record's own fields, typed.
-    public var attributes: [String: JSONValue]
+    public var attributes: Attributes
     public var provenance: Provenance
     /// ATT&CK technique ids and playbook labels.
     public var tags: [String]
@@ -72,7 +72,7 @@ public struct Event: Hashable, Codable, Sendable {
     public init(time: Timestamp, recordedTime: Timestamp? = nil, timeDescription: String, domain: Domain,
                 kind: String, host: String? = nil, asset: String? = nil, src: Endpoint = Endpoint(),
                 dst: Endpoint = Endpoint(), user: String? = nil, message: String,
-                attributes: [String: JSONValue] = [:], provenance: Provenance, tags: [String] = [])
+                attributes: Attributes = Attributes(), provenance: Provenance, tags: [String] = [])
     {
         self.time = time
         self.recordedTime = recordedTime ?? time

@@ -485,7 +485,7 @@ public struct ChainBuilder {
     public static func field(_ e: Event, _ name: String) -> String? {
         if case .string(let v)? = e.attributes[name] { return v }
         if case .int(let v)? = e.attributes[name] { return String(v) }
-        if let v = ClockEstimator.path(.object(e.attributes), ["winlog", "event_data", name]) {
+        if let v = ClockEstimator.path(e.attributes.object, ["winlog", "event_data", name]) {
             if case .string(let s) = v { return s }
             if case .int(let i) = v { return String(i) }
         }

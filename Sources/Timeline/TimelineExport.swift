@@ -134,7 +134,7 @@ public struct TimelineWriter {
             }
             if !e.tags.isEmpty { o["techniques"] = .string(e.tags.joined(separator: ",")) }
             // The record's own fields, flat: nested values as JSON text, at most 64 of them.
-            for (k, v) in Self.flatten(e.attributes).prefix(64) where o["attr_\(k)"] == nil {
+            for (k, v) in Self.flatten(e.attributes.dictionary).prefix(64) where o["attr_\(k)"] == nil {
                 o["attr_\(k)"] = v
             }
             return JSONValue.object(o).canonicalJSON
@@ -173,7 +173,7 @@ public struct TimelineWriter {
             "id": .int(s.id), "time": .string(e.time.iso8601()), "time_ns": .int(e.time.nanoseconds),
             "recorded_time": .string(e.recordedTime.iso8601()), "time_desc": .string(e.timeDescription),
             "domain": .string(e.domain.rawValue), "kind": .string(e.kind), "message": .string(e.message),
-            "src": ep(e.src), "dst": ep(e.dst), "attributes": .object(e.attributes),
+            "src": ep(e.src), "dst": ep(e.dst), "attributes": e.attributes.object,
             "tags": .array(e.tags.map { .string($0) }), "evidence": .int(e.provenance.evidenceID),
             "collector": .string(e.provenance.collector), "collector_version": .string(e.provenance.collectorVersion),
             "locator": .string(e.provenance.locator), "run": .int(s.runID),

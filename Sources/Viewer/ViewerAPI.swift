@@ -279,7 +279,7 @@ public final class ViewerAPI: @unchecked Sendable {
         let e = s.event
         guard case .object(var o) = Self.row(s) else { return .null }
         o["time_description"] = .string(e.timeDescription)
-        o["attributes"] = .object(e.attributes)
+        o["attributes"] = e.attributes.object
         o["tags"] = .array(e.tags.map { .string($0) })
         o["locator"] = .string(e.provenance.locator)
         o["collector"] = .string("\(e.provenance.collector) \(e.provenance.collectorVersion)")

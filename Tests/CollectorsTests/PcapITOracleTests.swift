@@ -127,7 +127,7 @@ struct PcapITOracleTests {
 
 /// JA4 against the worked example of FoxIO's specification (Chrome's ClientHello).
 @Test func ja4HashesTheSpecificationsExample() {
-    var f: [String: JSONValue] = [
+    var f: Attributes = [
         "ja3_string": "771,4865,0",
         "ja4_a": "t13d1516h2",
         "ja4_ciphers": "002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c,c02f,c030,cca8,cca9",

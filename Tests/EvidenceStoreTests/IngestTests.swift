@@ -149,7 +149,7 @@ import Testing
         let run = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1")
         for (i, e) in events.enumerated() {
             try run.emit(Event(time: Timestamp(nanoseconds: 1_700_000_000_000_000_000 + Int64(i / 2)), timeDescription: "t",
-                               domain: .ot, kind: e.kind, user: e.user, message: "event \(i)", attributes: e.attributes,
+                               domain: .ot, kind: e.kind, user: e.user, message: "event \(i)", attributes: Attributes(e.attributes),
                                provenance: Provenance(evidenceID: item.id, collector: "synthetic/events",
                                                       collectorVersion: "1", locator: "line \(i)")))
         }

@@ -22,7 +22,7 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
     var a: [String: JSONValue] = ["event_id": .int(Int64(id)), "channel": .string(channel), "provider": .string(provider)]
     a["event_data"] = .object(data.mapValues { .string($0) })
     return Event(time: Timestamp(seconds: 1_612_515_600), timeDescription: "Event time", domain: .it,
-                 kind: "windows.event", message: message, attributes: a,
+                 kind: "windows.event", message: message, attributes: Attributes(a),
                  provenance: Provenance(evidenceID: 1, collector: "windows/evtx", collectorVersion: "1", locator: "record 1"))
 }
 
@@ -406,7 +406,7 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
         let name = Self.assets.first { $0.addresses.contains(src ?? "") }?.name
         return Event(time: Timestamp(seconds: 1_612_515_600), timeDescription: "Packet time", domain: .ot, kind: kind,
                      src: Endpoint(ip: src, port: 50_000, asset: name), dst: Endpoint(ip: "10.20.1.21", port: 502, asset: "plc-1"),
-                     message: kind, attributes: attributes,
+                     message: kind, attributes: Attributes(attributes),
                      provenance: Provenance(evidenceID: 1, collector: "network/pcap", collectorVersion: "1", locator: "packet 1"))
     }
 

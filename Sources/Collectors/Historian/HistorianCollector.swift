@@ -158,7 +158,7 @@ public struct HistorianReader {
             attrs["samples_cited"] = .object(["series": .string(t.info.name), "from": .string(f.start.time.iso8601Shortest()),
                                               "to": .string(f.end.time.iso8601Shortest()), "count": .int(Int64(f.count))])
             try sink.emit(Event(time: f.start.time, timeDescription: "Sample time", domain: .process, kind: f.kind.rawValue,
-                                asset: t.info.asset, message: f.summary, attributes: attrs,
+                                asset: t.info.asset, message: f.summary, attributes: Attributes(attrs),
                                 provenance: Provenance(evidenceID: evidenceID, collector: collectorName,
                                                        collectorVersion: HistorianReader.version,
                                                        locator: "line \(f.start.line)")))

@@ -84,7 +84,7 @@ public struct AccessLogCollector: Collector {
         if let c = r.client, !IPAddressText.isLiteral(c) { a["client_host"] = .string(c) }
         return Event(time: time, timeDescription: "Request time", domain: .it, kind: "web.request",
                      host: host ?? r.serverIP, src: client, dst: Endpoint(ip: r.serverIP, port: r.serverPort),
-                     user: r.user, message: message, attributes: a,
+                     user: r.user, message: message, attributes: Attributes(a),
                      provenance: Provenance(evidenceID: evidenceID, collector: Self.name,
                                             collectorVersion: Self.version, locator: locator))
     }

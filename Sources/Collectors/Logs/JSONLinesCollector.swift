@@ -252,7 +252,7 @@ public struct JSONLinesCollector: Collector {
         if let k = options["jsonl.kind"] { kind = text(o, k).map { "json.\($0.lowercased())" } ?? k.lowercased() }
         if let h = options["host"] { host = h }
         return Event(time: Timestamp(nanoseconds: 0), timeDescription: "", domain: domain, kind: kind, host: host,
-                     src: src, dst: dst, user: user, message: message, attributes: o,
+                     src: src, dst: dst, user: user, message: message, attributes: Attributes(o),
                      provenance: Provenance(evidenceID: 0, collector: name, collectorVersion: version, locator: ""))
     }
 }

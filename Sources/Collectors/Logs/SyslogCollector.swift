@@ -84,6 +84,7 @@ public struct SyslogCollector: Collector {
         var connections = OpenConnections()
         var vpnSources = RemoteAccessSources()
         var attempts = FailedAttempts(Self.attempts)
+        var writer = AttributeWriter()
         let emit: (Event) throws -> Void = { try sink.emit($0) }
         try reader.forEachLine { line in
             if line.number == 1, let noteYear { try warn(line.locator, noteYear) }
@@ -106,7 +107,7 @@ public struct SyslogCollector: Collector {
             if let (count, inner) = SyslogParser.repeated(record.message) {
                 var again = record
                 again.message = inner
-                let first = event(again, time: time, host: host, line: line, evidenceID: evidenceID)
+                let first = event(again, time: time, host: host, line: line, evidenceID: evidenceID, writer: &writer)
                 if first.kind != "syslog.message" {
                     if count > Self.maxRepeats {
                         try warn(line.locator, "the line says its message was repeated \(count) times: the first "
@@ -122,7 +123,7 @@ public struct SyslogCollector: Collector {
                     return
                 }
             }
-            var e = event(record, time: time, host: host, line: line, evidenceID: evidenceID)
+            var e = event(record, time: time, host: host, line: line, evidenceID: evidenceID, writer: &writer)
             if e.attributes["access"] != nil { vpnSources.fill(&e, host: record.host ?? host ?? "") }
             if e.kind == "net.flow_start" || e.kind == "net.flow_end" {
                 if connections.orient(&e, host: record.host ?? host ?? ""), connections.dropped == 1 {
@@ -135,17 +136,16 @@ public struct SyslogCollector: Collector {
         try attempts.finish(emit: emit)
     }
 
-    func event(_ r: SyslogRecord, time: Timestamp, host: String?, line: LineReader.Line, evidenceID: Int64) -> Event {
-        var attributes: [String: JSONValue] = [:]
-        attributes.reserveCapacity(12)
-        attributes["format"] = .string(r.format.rawValue)
-        if let p = r.program { attributes["program"] = .string(p) }
-        if let p = r.pid { attributes["pid"] = .string(p) }
-        if let f = r.facility { attributes["facility"] = .int(Int64(f)) }
-        if let s = r.severity { attributes["severity"] = .int(Int64(s)) }
-        if let m = r.messageID { attributes["msgid"] = .string(m) }
+    func event(_ r: SyslogRecord, time: Timestamp, host: String?, line: LineReader.Line, evidenceID: Int64,
+               writer attributes: inout AttributeWriter) -> Event {
+        attributes.string("format", r.format.rawValue)
+        attributes.string("program", r.program)
+        attributes.string("pid", r.pid)
+        attributes.int("facility", r.facility)
+        attributes.int("severity", r.severity)
+        attributes.string("msgid", r.messageID)
         if !r.structuredData.isEmpty {
-            attributes["sd"] = .object(r.structuredData.mapValues { .object($0.mapValues { .string($0) }) })
+            attributes.value("sd", .object(r.structuredData.mapValues { .object($0.mapValues { .string($0) }) }))
         }
         var kind = "syslog.message"
         var user: String?
@@ -157,7 +157,7 @@ public struct SyslogCollector: Collector {
             kind = meaning.kind
             user = meaning.user
             src = Endpoint(ip: meaning.sourceIP, port: meaning.sourcePort)
-            for (k, v) in meaning.attributes { attributes[k] = v }
+            attributes.merge(meaning.attributes)
         } else if let meaning = CiscoASA.interpret(program: r.program, message: r.message)
                     ?? RemoteAccess.interpret(program: r.program, message: r.message) {
             // A firewall's or a remote-access gateway's record, in the same words whatever the product.
@@ -166,13 +166,13 @@ public struct SyslogCollector: Collector {
             src = meaning.src
             dst = meaning.dst
             domain = .network
-            for (k, v) in meaning.attributes { attributes[k] = v }
+            attributes.merge(meaning.attributes)
             // ASA writes `host : %ASA-…`: the separator is not part of the message.
             if r.message.hasPrefix(": ") { text = String(r.message.dropFirst(2)) }
         }
         let tag = r.program.map { p in r.pid.map { "\(p)[\($0)]: " } ?? "\(p): " } ?? ""
         return Event(time: time, timeDescription: "Log entry time", domain: domain, kind: kind, host: host ?? r.host,
-                     src: src, dst: dst, user: user, message: tag + text, attributes: attributes,
+                     src: src, dst: dst, user: user, message: tag + text, attributes: attributes.finish(),
                      provenance: Provenance(evidenceID: evidenceID, collector: Self.name,
                                             collectorVersion: Self.version, locator: line.locator))
     }

@@ -62,7 +62,7 @@ public struct WebErrorLogCollector: Collector {
         message += " " + r.message
         if let req = r.request { message += " (request \(req.debugDescription))" }
         return Event(time: time, timeDescription: "Logged", domain: .it, kind: "web.error_log", host: host, src: src,
-                     message: message, attributes: a,
+                     message: message, attributes: Attributes(a),
                      provenance: Provenance(evidenceID: evidenceID, collector: Self.name, collectorVersion: Self.version,
                                             locator: locator))
     }

@@ -78,7 +78,7 @@ public struct PcapCollector: Collector {
     }
 
         /// JA3/JA3S (MD5 of their strings) and JA4 (its `a` part and the first 12 hex digits of SHA-256 of the other two).
-    public static func fingerprints(_ f: inout [String: JSONValue]) {
+    public static func fingerprints(_ f: inout Attributes) {
         func md5(_ s: String) -> String { Insecure.MD5.hash(data: Array(s.utf8)).map { String(format: "%02x", $0) }.joined() }
         func sha12(_ s: String) -> String {
             s.isEmpty ? "000000000000" : String(SHA256.hash(data: Array(s.utf8)).map { String(format: "%02x", $0) }.joined().prefix(12))
@@ -99,6 +99,8 @@ public struct PcapCollector: Collector {
         let evidenceID: Int64
         let host: String?
         var ipText: [IPAddress: String] = [:]
+        /// The flow events' attributes, written into one reused buffer.
+        var writer = AttributeWriter()
 
         init(evidenceID: Int64, host: String?) {
             self.evidenceID = evidenceID
@@ -149,31 +151,33 @@ public struct PcapCollector: Collector {
             case 58: proto = "icmpv6"
             default: proto = "ip-\(f.proto)"
             }
-            var a: [String: JSONValue] = [
-                "transport": .string(proto), "state": .string(f.state),
-                "packets_to_server": .int(Int64(f.packetsToServer)), "packets_to_client": .int(Int64(f.packetsToClient)),
-                "bytes_to_server": .int(f.bytesToServer), "bytes_to_client": .int(f.bytesToClient),
-                "first_packet": .int(Int64(f.firstPacket)), "last_packet": .int(Int64(f.lastPacket)),
-                "end_time": .string(Timestamp(nanoseconds: f.lastTime).iso8601()),
-                "duration_s": .double(Double(f.lastTime - f.firstTime) / 1e9),
-            ]
-            if let app = f.app { a["app"] = .string(app) }
+            writer.string("transport", proto)
+            writer.string("state", f.state)
+            writer.int("packets_to_server", f.packetsToServer)
+            writer.int("packets_to_client", f.packetsToClient)
+            writer.int("bytes_to_server", f.bytesToServer)
+            writer.int("bytes_to_client", f.bytesToClient)
+            writer.int("first_packet", f.firstPacket)
+            writer.int("last_packet", f.lastPacket)
+            writer.string("end_time", Timestamp(nanoseconds: f.lastTime).iso8601())
+            writer.double("duration_s", Double(f.lastTime - f.firstTime) / 1e9)
+            if let app = f.app { writer.string("app", app) }
             if f.proto == PacketDecoder.tcp {
-                a["flags_to_server"] = .array(Flow.flagNames(f.flagsToServer).map { .string($0) })
-                a["flags_to_client"] = .array(Flow.flagNames(f.flagsToClient).map { .string($0) })
+                writer.value("flags_to_server", .array(Flow.flagNames(f.flagsToServer).map { .string($0) }))
+                writer.value("flags_to_client", .array(Flow.flagNames(f.flagsToClient).map { .string($0) }))
                 if f.gaps > 0 {
-                    a["gaps"] = .int(Int64(f.gaps))
-                    a["gap_bytes"] = .int(f.gapBytes)
+                    writer.int("gaps", f.gaps)
+                    writer.int("gap_bytes", f.gapBytes)
                 }
-                if f.retransmittedBytes > 0 { a["retransmitted_bytes"] = .int(f.retransmittedBytes) }
+                if f.retransmittedBytes > 0 { writer.int("retransmitted_bytes", f.retransmittedBytes) }
             }
-            if let v = f.vlan { a["vlan"] = .int(Int64(v)) }
-            if f.truncatedPackets > 0 { a["truncated_packets"] = .int(Int64(f.truncatedPackets)) }
+            if let v = f.vlan { writer.int("vlan", v) }
+            if f.truncatedPackets > 0 { writer.int("truncated_packets", f.truncatedPackets) }
             let src = endpoint(f.client, mac: f.clientMAC), dst = endpoint(f.server, mac: f.serverMAC)
             let app = f.app.map { " \($0)" } ?? ""
             let message = "\(proto)\(app) \(src.description) → \(dst.description) \(f.state), \(f.packetsToServer + f.packetsToClient) packets, \(f.bytesToServer)/\(f.bytesToClient) bytes"
             return Event(time: Timestamp(nanoseconds: f.firstTime), timeDescription: "First packet time", domain: .network,
-                         kind: "net.flow", host: host, src: src, dst: dst, message: message, attributes: a,
+                         kind: "net.flow", host: host, src: src, dst: dst, message: message, attributes: writer.finish(),
                          provenance: Provenance(evidenceID: evidenceID, collector: PcapCollector.name,
                                                 collectorVersion: PcapCollector.version, locator: "packet \(f.firstPacket)"))
         }

@@ -137,7 +137,8 @@ public struct EVTXCollector: Collector {
         return out
     }
 
-    /// Kinds by (EventID, channel, provider): a log repeats a few dozen combinations thousands of times.
+    /// Kinds by (EventID, channel, provider): a log repeats a few dozen combinations thousands of times; and the
+    /// writers of the events' attributes, whose buffers one thread reuses from record to record.
     struct KindCache {
         struct Key: Hashable {
             var id: Int
@@ -146,6 +147,8 @@ public struct EVTXCollector: Collector {
         }
 
         var known: [Key: String] = [:]
+        var writer = AttributeWriter()
+        var nested = AttributeWriter()
 
         mutating func kind(_ id: Int, _ channel: String?, _ provider: String?) -> String {
             let key = Key(id: id, channel: channel, provider: provider)
@@ -161,38 +164,46 @@ public struct EVTXCollector: Collector {
         let f = WindowsEventRecord(record.body)
         guard let time = f.timeCreated.flatMap({ Timestamp(filetime: $0) }) ?? Timestamp(filetime: record.written)
         else { return nil }
-        var data: [String: JSONValue] = [:]
-        data.reserveCapacity(f.eventData.count)
+        // The record's fields go straight into their stored form: EventData and UserData first (nested objects), then
+        // the event's attributes around them.
+        var data = AttributeWriter()
+        swap(&data, &kinds.nested)    // its buffer, not a copy of it
         var roles = Roles()
         var position = 0
+        var status: String?
         for item in f.eventData {
             position += 1
             var key = item.name.flatMap { $0.isEmpty ? nil : $0 } ?? (item.element == "Data" ? "param\(position)" : item.element)
-            if data[key] != nil { key += "_\(position)" }
-            data[key] = .string(item.value)
+            if data.contains(key) { key += "_\(position)" }
+            data.string(key, item.value)
+            if status == nil, key == "Status" { status = item.value }
             roles.consider(key, item.value)
         }
-        var userData: [String: JSONValue] = [:]
-        for item in f.userData where userData[item.element] == nil {
-            userData[item.element] = .string(item.value)
+        let eventData = data.finish()
+        for item in f.userData where !data.contains(item.element) {
+            data.string(item.element, item.value)
             roles.consider(item.element, item.value)
         }
+        let userData = data.finish()
+        swap(&data, &kinds.nested)
         func field(_ role: Role) -> String? { roles.found[role.rawValue] }
 
         let id = f.eventID ?? -1
         var kind = kinds.kind(id, f.channel, f.provider)
         var failed = false
-        if case .string(let status)? = data["Status"] {
+        if let status {
             let refined = WindowsEventKinds.refine(kind, status: status)
             failed = refined != kind
             kind = refined
         }
         // EventRecordID is the log's own number; the record header's number differs in exported or merged logs.
         let number = String(record.recordID)
-        var a: [String: JSONValue] = ["event_id": .int(Int64(id)), "record_id": .string(f.recordID ?? number)]
-        a.reserveCapacity(20)
-        if let rid = f.recordID, rid != number { a["record_number"] = .string(number) }
-        func put(_ key: String, _ v: String?) { if let v, !v.isEmpty { a[key] = .string(v) } }
+        var a = AttributeWriter()
+        swap(&a, &kinds.writer)
+        a.int("event_id", id)
+        a.string("record_id", f.recordID ?? number)
+        if let rid = f.recordID, rid != number { a.string("record_number", number) }
+        func put(_ key: String, _ v: String?) { if let v, !v.isEmpty { a.string(key, v) } }
         put("provider", f.provider)
         put("provider_guid", f.providerGUID)
         put("channel", f.channel)
@@ -209,14 +220,16 @@ public struct EVTXCollector: Collector {
         put("activity_id", f.activityID)
         put("related_activity_id", f.relatedActivityID)
         if f.timeCreated == nil { put("time_created", f.timeCreatedText) }
-        if !data.isEmpty { a["event_data"] = .object(data) }
+        if !eventData.isEmpty { a.object("event_data", eventData) }
         if !userData.isEmpty {
-            a["user_data"] = .object(userData)
+            a.object("user_data", userData)
             put("user_data_name", f.userDataName)
         }
-        if record.recovered { a["recovered"] = .bool(true) }
-        if record.inPartialChunk { a["partial_chunk"] = .bool(true) }
-        if failed { a["outcome"] = "failure" }
+        if record.recovered { a.bool("recovered", true) }
+        if record.inPartialChunk { a.bool("partial_chunk", true) }
+        if failed { a.string("outcome", "failure") }
+        let attributes = a.finish()
+        swap(&a, &kinds.writer)
 
         // Who and from where, for the kinds that have them.
         let user = field(.user)
@@ -253,7 +266,7 @@ public struct EVTXCollector: Collector {
         if record.recovered { message += " [recovered]" }
         return Event(time: time, timeDescription: f.timeCreated != nil ? "Event time (TimeCreated)" : "Record written",
                      domain: .it, kind: kind, host: host ?? f.computer, src: src, dst: dst, user: user,
-                     message: message, attributes: a,
+                     message: message, attributes: attributes,
                      provenance: Provenance(evidenceID: evidenceID, collector: name, collectorVersion: version,
                                             locator: locator))
     }

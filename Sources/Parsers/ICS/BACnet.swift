@@ -524,7 +524,7 @@ public final class BACnetDecoder: FlowDecoder {
         }
         f["outcome"] = .string(outcome)
         out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .ot, kind: kind, src: r.src, dst: r.dst,
-                                       summary: summary, fields: f, routineKey: key,
+                                       summary: summary, fields: Attributes(f), routineKey: key,
                                        messages: reply == nil || orphan ? 1 : 2, valueHash: valueHash))
     }
 }

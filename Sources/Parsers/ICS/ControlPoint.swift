@@ -281,7 +281,7 @@ extension ControlPoint {
     }
 
     /// The control facts of an event's attributes: the action and each point with its raw value (nil when none).
-    public static func facts(_ attributes: [String: JSONValue]) -> (action: String, writes: [(point: String, value: JSONValue)])? {
+    public static func facts(_ attributes: Attributes) -> (action: String, writes: [(point: String, value: JSONValue)])? {
         guard case .object(let c)? = attributes["control"] else { return nil }
         let points: [JSONValue]
         if case .array(let p)? = c["points"] { points = p } else { points = [] }

@@ -536,7 +536,7 @@ public final class ENIPDecoder: FlowDecoder {
             f["outcome"] = .string(reply == nil && r.command != 0x0066 ? "no_response" : (f["encapsulation_status"] == nil ? "ok" : "error"))
             let key: Int? = name == "list_identity" || name == "nop" ? name.hashValue : nil
             out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .ot, kind: "ics.enip.\(name)", src: r.src,
-                                           dst: r.dst, summary: summary, fields: f, routineKey: key,
+                                           dst: r.dst, summary: summary, fields: Attributes(f), routineKey: key,
                                            messages: reply == nil || orphan ? 1 : 2))
             return
         }
@@ -626,7 +626,7 @@ public final class ENIPDecoder: FlowDecoder {
             let kind = "ics.cip.\(name.hasPrefix("service-") ? "unknown_service" : name)"
             if outcome != "ok" { key = nil }
             out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .ot, kind: kind, src: r.src, dst: r.dst,
-                                           summary: summary, fields: f, routineKey: key,
+                                           summary: summary, fields: Attributes(f), routineKey: key,
                                            messages: index == 0 ? (reply == nil || orphan ? 1 : 2) : 0, valueHash: valueHash))
         }
     }

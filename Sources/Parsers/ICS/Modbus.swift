@@ -342,82 +342,81 @@ public final class ModbusDecoder: FlowDecoder {
             valueHash = v.finalize()
             if out.absorb(key: key, time: req.time, packet: req.packet, messages: 2, valueHash: valueHash) { return }
         }
-        var f: [String: JSONValue] = [:]
-        f.reserveCapacity(20)
-        f["function_code"] = .int(Int64(fc))
-        f["function"] = .string(Modbus.functionName(fc))
-        f["unit_id"] = .int(Int64(q.unit))
-        f["transaction_id"] = .int(Int64(q.transaction))
+        out.writer.int("function_code", fc)
+        out.writer.string("function", Modbus.functionName(fc))
+        out.writer.int("unit_id", q.unit)
+        out.writer.int("transaction_id", q.transaction)
         var summary = "Modbus \(Modbus.functionName(fc)) unit \(q.unit)"
         let table = Modbus.table(fc)
         let requestPDU: Modbus.PDU? = requestSeen ? q : nil
         let address = requestPDU?.address ?? response?.address
-        if let table { f["table"] = .string(table) }
+        if let table { out.writer.string("table", table) }
         if let a = address {
-            f["address"] = .int(Int64(a))
+            out.writer.int("address", a)
             if let table {
                 let ref = Modbus.reference(table: table, address: a)
-                f["ref"] = .string(ref)
+                out.writer.string("ref", ref)
                 summary += " address \(a) (\(ref))"
             } else {
                 summary += " address \(a)"
             }
         }
         if let n = requestPDU?.quantity ?? response?.quantity {
-            f["quantity"] = .int(Int64(n))
+            out.writer.int("quantity", n)
             summary += " ×\(n)"
         }
         if let r = requestPDU {
             if action == "write" {
                 if fc == 5 || fc == 15 {
-                    f["values"] = .array(r.bits.map { .bool($0) })
+                    out.writer.bools("values", r.bits)
                     summary += " = " + (r.bits.count == 1 ? (r.bits[0] ? "ON" : "OFF") : "[\(r.bits.map { $0 ? "1" : "0" }.joined())]")
                 } else if !r.registers.isEmpty {
-                    f["values"] = .array(r.registers.map { .int(Int64($0)) })
+                    out.writer.ints("values", r.registers)
                     summary += " = " + (r.registers.count == 1 ? "\(r.registers[0])" : "[\(r.registers.map(String.init).joined(separator: ", "))]")
                 }
             }
             if let w = r.writeAddress {
-                f["write_address"] = .int(Int64(w))
-                f["write_ref"] = .string(Modbus.reference(table: "holding", address: w))
+                out.writer.int("write_address", w)
+                out.writer.string("write_ref", Modbus.reference(table: "holding", address: w))
                 summary += " write \(w)"
             }
-            if let w = r.writeQuantity { f["write_quantity"] = .int(Int64(w)) }
+            if let w = r.writeQuantity { out.writer.int("write_quantity", w) }
 
-            if let m = r.andMask { f["and_mask"] = .int(Int64(m)) }
-            if let m = r.orMask { f["or_mask"] = .int(Int64(m)) }
-            if let s = r.subFunction { f["sub_function"] = .int(Int64(s)) }
-            if let m = r.meiType { f["mei_type"] = .int(Int64(m)) }
-            if !r.rawData.isEmpty { f["data"] = .string(Hex.string(r.rawData)) }
-            f["request_packet"] = .int(Int64(req.packet))
+            if let m = r.andMask { out.writer.int("and_mask", m) }
+            if let m = r.orMask { out.writer.int("or_mask", m) }
+            if let s = r.subFunction { out.writer.int("sub_function", s) }
+            if let m = r.meiType { out.writer.int("mei_type", m) }
+            if !r.rawData.isEmpty { out.writer.string("data", Hex.string(r.rawData)) }
+            out.writer.int("request_packet", req.packet)
         }
-        if action == "write" { f["control"] = Self.control(requestPDU ?? response, function: fc) }
+        if action == "write" { out.writer.value("control", Self.control(requestPDU ?? response, function: fc)) }
         var outcome = "no_response"
         if let resp = response {
-            f["response_packet"] = .int(Int64(responsePacket ?? 0))
-            if let t = responseTime, requestSeen { f["latency_ms"] = .double(Double(t - req.time) / 1e6) }
+            out.writer.int("response_packet", responsePacket ?? 0)
+            if let t = responseTime, requestSeen { out.writer.double("latency_ms", Double(t - req.time) / 1e6) }
             if let e = resp.exception {
-                f["exception_code"] = .int(Int64(e))
-                f["exception"] = .string(Modbus.exceptionName(e))
+                out.writer.int("exception_code", e)
+                out.writer.string("exception", Modbus.exceptionName(e))
                 summary += " → exception \(Modbus.exceptionName(e))"
                 outcome = "exception"
             } else {
                 outcome = "ok"
                 if fc == 1 || fc == 2 {
-                    f["response_values"] = .array(resp.bits.map { .bool($0) })
+                    out.writer.bools("response_values", resp.bits)
                 } else if fc == 3 || fc == 4 || fc == 23 {
-                    f["response_values"] = .array(resp.registers.map { .int(Int64($0)) })
+                    out.writer.ints("response_values", resp.registers)
                 }
-                if !resp.rawData.isEmpty { f["response_data"] = .string(Hex.string(resp.rawData)) }
+                if !resp.rawData.isEmpty { out.writer.string("response_data", Hex.string(resp.rawData)) }
             }
         }
-        f["outcome"] = .string(outcome)
+        out.writer.string("outcome", outcome)
         if let note {
-            f["note"] = .string(note)
+            out.writer.string("note", note)
         }
-        out.messages.append(NetMessage(time: req.time, packet: req.packet, domain: .ot,
-                                       kind: "ics.modbus.\(action)", src: req.src, dst: req.dst, summary: summary,
-                                       fields: f, routineKey: key,
-                                       messages: (requestSeen ? 1 : 0) + (response == nil ? 0 : 1), valueHash: valueHash))
+        let message = NetMessage(time: req.time, packet: req.packet, domain: .ot,
+                                 kind: "ics.modbus.\(action)", src: req.src, dst: req.dst, summary: summary,
+                                 writer: &out.writer, routineKey: key,
+                                 messages: (requestSeen ? 1 : 0) + (response == nil ? 0 : 1), valueHash: valueHash)
+        out.messages.append(message)
     }
 }

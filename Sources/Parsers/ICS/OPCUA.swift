@@ -424,7 +424,7 @@ public final class OPCUADecoder: FlowDecoder {
         let kind = ["HEL": "hello", "ACK": "acknowledge", "ERR": "error", "RHE": "reverse_hello"][m.type] ?? "message"
         fields["outcome"] = .string(m.type == "ERR" ? "error" : "ok")
         out.messages.append(NetMessage(time: ctx.time, packet: ctx.packet, domain: .ot, kind: "ics.opcua.\(kind)",
-                                       src: ctx.src, dst: ctx.dst, summary: summary, fields: fields))
+                                       src: ctx.src, dst: ctx.dst, summary: summary, fields: Attributes(fields)))
     }
 
     func emit(_ r: Request, _ reply: OPCUA.Message?, _ replyPacket: Int?, _ out: inout DecodeOutput,
@@ -482,7 +482,7 @@ public final class OPCUADecoder: FlowDecoder {
             key = name.hashValue
         }
         out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .ot, kind: "ics.opcua.\(name)", src: r.src,
-                                       dst: r.dst, summary: summary, fields: f, routineKey: key,
+                                       dst: r.dst, summary: summary, fields: Attributes(f), routineKey: key,
                                        messages: reply == nil ? 1 : 2))
     }
 }

@@ -158,7 +158,7 @@ public final class TPKTDecoder: FlowDecoder {
         if case .int(let r)? = f["rack"], case .int(let s)? = f["slot"] { summary += " to rack \(r) slot \(s)" }
         if f["outcome"] == nil { f["outcome"] = "no_response" }
         out.messages.append(NetMessage(time: time, packet: packet, domain: .ot, kind: "ics.s7.cotp_connect", src: src,
-                                       dst: dst, summary: summary, fields: f, messages: f["response_packet"] == nil ? 1 : 2))
+                                       dst: dst, summary: summary, fields: Attributes(f), messages: f["response_packet"] == nil ? 1 : 2))
     }
 
     var rdpRequest: (time: Int64, packet: Int, src: NetEndpoint, dst: NetEndpoint, fields: [String: JSONValue])?
@@ -216,7 +216,7 @@ public final class TPKTDecoder: FlowDecoder {
         if case .array(let p)? = f["requested_protocols"] { summary += " (offers \(p.map(\.text).joined(separator: ", ")))" }
         if case .string(let s)? = f["selected_protocol"] { summary += ", server chose \(s)" }
         out.messages.append(NetMessage(time: time, packet: packet, domain: .network, kind: "rdp.connect", src: src, dst: dst,
-                                       summary: summary, fields: f, messages: f["response_packet"] == nil ? 1 : 2))
+                                       summary: summary, fields: Attributes(f), messages: f["response_packet"] == nil ? 1 : 2))
     }
 
     /// RDP_NEG_REQ requestedProtocols bits (MS-RDPBCGR 2.2.1.1.1).
@@ -434,7 +434,7 @@ public final class TPKTDecoder: FlowDecoder {
                 + "/\(q.szlID ?? 0)/\(q.szlIndex ?? 0)").hashValue
         }
         out.messages.append(NetMessage(time: req.time, packet: req.packet, domain: .ot, kind: "ics.s7.\(action)",
-                                       src: req.src, dst: req.dst, summary: summary, fields: f, routineKey: key,
+                                       src: req.src, dst: req.dst, summary: summary, fields: Attributes(f), routineKey: key,
                                        messages: resp == nil ? 1 : 2))
     }
 
@@ -462,7 +462,7 @@ public final class TPKTDecoder: FlowDecoder {
         }
         if version == 3 { f["note"] = "protocol version 3: the payload is integrity-protected" }
         out.messages.append(NetMessage(time: ctx.time, packet: ctx.packet, domain: .ot, kind: "ics.s7plus.\(action)",
-                                       src: ctx.src, dst: ctx.dst, summary: summary, fields: f,
+                                       src: ctx.src, dst: ctx.dst, summary: summary, fields: Attributes(f),
                                        routineKey: ctx.fromClient && action != "get_multi_variables" ? nil : "plus/\(action)".hashValue))
     }
 }

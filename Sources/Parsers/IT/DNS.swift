@@ -232,7 +232,7 @@ public final class DNSDecoder: FlowDecoder {
         h.combine(question?.type)
         h.combine(answer?.rcode)
         out.messages.append(NetMessage(time: q.time, packet: q.packet, domain: .network, kind: "dns.query", src: q.src,
-                                       dst: q.dst, summary: summary, fields: f, routineKey: h.finalize(),
+                                       dst: q.dst, summary: summary, fields: Attributes(f), routineKey: h.finalize(),
                                        messages: answer == nil || orphan ? 1 : 2))
     }
 }

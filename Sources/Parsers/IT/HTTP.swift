@@ -292,7 +292,7 @@ public final class HTTPDecoder: FlowDecoder {
             key = h.finalize()
         }
         out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .it, kind: "http.request", src: r.src, dst: r.dst,
-                                       summary: summary, fields: f, routineKey: key, messages: response == nil ? 1 : 2))
+                                       summary: summary, fields: Attributes(f), routineKey: key, messages: response == nil ? 1 : 2))
     }
 
     func emitOrphan(_ f: [String: JSONValue], _ ctx: PacketContext, _ out: inout DecodeOutput) {
@@ -302,6 +302,6 @@ public final class HTTPDecoder: FlowDecoder {
         f["outcome"] = .string("ok")
         out.messages.append(NetMessage(time: ctx.time, packet: ctx.packet, domain: .it, kind: "http.request", src: ctx.dst,
                                        dst: ctx.src, summary: "HTTP response \(f["status"]?.text ?? "") without its request",
-                                       fields: f))
+                                       fields: Attributes(f)))
     }
 }

@@ -318,6 +318,6 @@ public final class SMB2Decoder: FlowDecoder {
             key = h.finalize()
         }
         out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .it, kind: kind, src: r.src, dst: r.dst,
-                                       summary: summary, fields: f, routineKey: key, messages: resp == nil || orphan ? 1 : 2))
+                                       summary: summary, fields: Attributes(f), routineKey: key, messages: resp == nil || orphan ? 1 : 2))
     }
 }

@@ -210,7 +210,7 @@ public final class TLSDecoder: FlowDecoder {
         key.combine(h.sni)
         key.combine(TLS.ja3String(h))
         out.messages.append(NetMessage(time: time, packet: packet, domain: .network, kind: "tls.client_hello", src: src, dst: dst,
-                                       summary: summary, fields: f, routineKey: key.finalize(),
+                                       summary: summary, fields: Attributes(f), routineKey: key.finalize(),
                                        messages: serverHello == nil ? 1 : 2))
     }
 }
@@ -255,6 +255,6 @@ public final class SSHDecoder: FlowDecoder {
         f["outcome"] = "ok"
         let summary = "SSH " + [banners[true]?.0, banners[false]?.0].compactMap { $0 }.joined(separator: " → ")
         out.messages.append(NetMessage(time: first.2, packet: first.1, domain: .network, kind: "ssh.session", src: client,
-                                       dst: server, summary: summary, fields: f, messages: banners.count))
+                                       dst: server, summary: summary, fields: Attributes(f), messages: banners.count))
     }
 }

@@ -71,6 +71,8 @@ public final class Flow {
 /// The running routine summaries of one flow, by routine key.
 public final class RoutineTracker {
     var aggregates: [Int: RoutineAggregate] = [:]
+    /// Summaries begun in this flow so far: each one's place in that sequence orders the flush.
+    var created = 0
     let window: Int64
     let enabled: Bool
     /// Messages counted by `absorb` since the analyzer last looked.
@@ -113,4 +115,6 @@ struct RoutineAggregate {
     /// The only repeat so far, emitted as itself if no other comes.
     var single: NetMessage?
     var valueChanges = 0
+    /// When it began among the flow's summaries.
+    var order = 0
 }

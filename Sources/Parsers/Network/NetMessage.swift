@@ -25,7 +25,8 @@ public struct NetMessage: Sendable {
     public var src: NetEndpoint
     public var dst: NetEndpoint
     public var summary: String
-    public var fields: [String: JSONValue]
+    /// The message's own fields, in their stored form.
+    public var fields: Attributes
     /// Routine traffic (a poll repeated many times a second) with the key that says what "the same" means;
     /// nil for messages that are always kept.
     public var routineKey: Int?
@@ -36,7 +37,7 @@ public struct NetMessage: Sendable {
     public var valueHash: Int?
 
     public init(time: Int64, packet: Int, domain: Domain, kind: String, src: NetEndpoint, dst: NetEndpoint,
-                summary: String, fields: [String: JSONValue], routineKey: Int? = nil, messages: Int = 1,
+                summary: String, fields: Attributes, routineKey: Int? = nil, messages: Int = 1,
                 valueHash: Int? = nil) {
         self.time = time
         self.packet = packet
@@ -47,15 +48,38 @@ public struct NetMessage: Sendable {
         self.summary = summary
         self.fields = fields
         self.fields["messages"] = .int(Int64(messages))
-        // Commands carry the control facts too (no points): what reasons on them needs no protocol's kind names. An
-        // answer a decoder keeps as a message of its own (naming its command's packet) is not a command.
-        if self.fields["control"] == nil, self.fields["command_packet"] == nil, ControlPoint.isCommand(kind: kind) {
-            self.fields["control"] = .object(["action": "command"])
+        if ControlPoint.isCommand(kind: kind), self.fields["control"] == nil, self.fields["command_packet"] == nil {
+            self.fields["control"] = Self.commandControl
         }
         self.routineKey = routineKey
         self.messages = messages
         self.valueHash = valueHash
     }
+
+    /// The same message with its fields written by a decoder into `writer`, which is left empty for the next.
+    public init(time: Int64, packet: Int, domain: Domain, kind: String, src: NetEndpoint, dst: NetEndpoint,
+                summary: String, writer: inout AttributeWriter, routineKey: Int? = nil, messages: Int = 1,
+                valueHash: Int? = nil) {
+        writer.int("messages", messages)
+        // Commands carry the control facts too (no points): what reasons on them needs no protocol's kind names. An
+        // answer a decoder keeps as a message of its own (naming its command's packet) is not a command.
+        if ControlPoint.isCommand(kind: kind), !writer.contains("control"), !writer.contains("command_packet") {
+            writer.value("control", Self.commandControl)
+        }
+        self.time = time
+        self.packet = packet
+        self.domain = domain
+        self.kind = kind
+        self.src = src
+        self.dst = dst
+        self.summary = summary
+        self.fields = writer.finish()
+        self.routineKey = routineKey
+        self.messages = messages
+        self.valueHash = valueHash
+    }
+
+    static let commandControl: JSONValue = .object(["action": "command"])
 }
 
 /// A problem in one packet or stream that did not stop the reading.
@@ -73,6 +97,8 @@ public struct NetWarning: Sendable, Hashable {
 public struct DecodeOutput {
     public var messages: [NetMessage] = []
     public var warnings: [NetWarning] = []
+    /// Where a decoder writes the fields of the message it is building (one buffer for every flow's messages).
+    public var writer = AttributeWriter()
     /// The running routine summaries of the flow being decoded (set by the analyzer).
     public var routines: RoutineTracker?
 

@@ -271,8 +271,9 @@ public final class NetworkAnalyzer {
         if var agg = flow.routines.aggregates[key] {
             if m.time - agg.firstTime > limits.routineWindowNanos {
                 flushRoutine(agg)
+                flow.routines.created += 1
                 agg = RoutineAggregate(first: m, firstTime: m.time, lastTime: m.time, firstPacket: m.packet,
-                                       lastPacket: m.packet, lastValues: values)
+                                       lastPacket: m.packet, lastValues: values, order: flow.routines.created)
                 agg.count = 1
                 agg.single = m
                 agg.messages = m.messages
@@ -293,8 +294,9 @@ public final class NetworkAnalyzer {
             counters.aggregated += m.messages
         } else if flow.routines.aggregates.count < limits.maxRoutinesPerFlow {
             // The first of its kind is kept as itself: a new poll pattern can be the finding.
+            flow.routines.created += 1
             flow.routines.aggregates[key] = RoutineAggregate(first: m, firstTime: m.time, lastTime: m.time, firstPacket: m.packet,
-                                                  lastPacket: m.packet, lastValues: values)
+                                                  lastPacket: m.packet, lastValues: values, order: flow.routines.created)
             emit(m)
         } else {
             emit(m)
@@ -351,7 +353,11 @@ public final class NetworkAnalyzer {
             flow.decoder?.finish(ctx, &out)
             drainDecoderOutput(flow)
         }
-        for agg in flow.routines.aggregates.values.sorted(by: { $0.firstPacket < $1.firstPacket }) { flushRoutine(agg) }
+        // In the order they began: by packet, and within one packet (several messages in it) as they came, never in the
+        // dictionary's order, which differs from run to run.
+        for agg in flow.routines.aggregates.values.sorted(by: { ($0.firstPacket, $0.order) < ($1.firstPacket, $1.order) }) {
+            flushRoutine(agg)
+        }
         flow.routines.aggregates = [:]
         output.append(.flow(flow))
     }
@@ -368,7 +374,9 @@ public final class NetworkAnalyzer {
                 warn(counters.packets, "more than \(limits.maxFlows) flows open at once: the least recently active are closed early (--max-flows)")
             }
             let goneSet = Set(gone)
-            let oldest = flows.filter { !goneSet.contains($0.key) }.sorted { $0.value.lastTime < $1.value.lastTime }
+            // Ties broken by the flow's number: the same capture closes the same flows on every run.
+            let oldest = flows.filter { !goneSet.contains($0.key) }
+                .sorted { ($0.value.lastTime, $0.value.id) < ($1.value.lastTime, $1.value.id) }
             gone += oldest.prefix(max(1, limits.maxFlows / 10)).map(\.key)
         }
         for k in gone.sorted(by: { flows[$0]!.id < flows[$1]!.id }) {
@@ -386,7 +394,10 @@ public final class NetworkAnalyzer {
             warn(number, "TCP reassembly holds more than \(limits.maxPendingTotal) bytes waiting for lost segments: holes are skipped as gaps (--max-reassembly-mib)")
         }
         let heavy = flows.values.filter { $0.c2s.pendingBytes + $0.s2c.pendingBytes > 0 }
-            .sorted { $0.c2s.pendingBytes + $0.s2c.pendingBytes > $1.c2s.pendingBytes + $1.s2c.pendingBytes }
+            .sorted { a, b in
+                let x = a.c2s.pendingBytes + a.s2c.pendingBytes, y = b.c2s.pendingBytes + b.s2c.pendingBytes
+                return x != y ? x > y : a.id < b.id
+            }
         for flow in heavy {
             guard pendingTotal > limits.maxPendingTotal / 2 else { break }
             let before = flow.c2s.pendingBytes + flow.s2c.pendingBytes

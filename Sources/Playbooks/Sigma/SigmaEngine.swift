@@ -13,7 +13,7 @@ struct EventView {
 
     init?(_ e: Event) {
         event = e
-        let a = e.attributes
+        let a = e.attributes.dictionary
         var f: [String: [String]] = [:]
         func add(_ k: String, _ v: JSONValue) {
             let key = k.lowercased()

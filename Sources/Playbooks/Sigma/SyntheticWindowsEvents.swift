@@ -74,7 +74,7 @@ public struct SyntheticWindowsEvents: Sendable {
         let a: [String: JSONValue] = ["event_id": .int(Int64(id)), "channel": .string(channel), "provider": .string(provider),
                                       "computer": "HMI-1.plant.local", "event_data": .object(data)]
         return Event(time: Timestamp(seconds: 1_612_515_600 + Int64(i)), timeDescription: "Event time", domain: .it,
-                     kind: "windows.event", message: "\(channel) \(id)", attributes: a,
+                     kind: "windows.event", message: "\(channel) \(id)", attributes: Attributes(a),
                      provenance: Provenance(evidenceID: 1, collector: "windows/evtx", collectorVersion: "1", locator: "record \(i)"))
     }
 }

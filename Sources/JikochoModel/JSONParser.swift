@@ -1,5 +1,3 @@
-import JikochoModel
-
 /// A strict JSON parser (RFC 8259) into `JSONValue`, for hostile input: nesting depth and input size are capped,
 /// errors carry the byte offset, and numbers keep their type (`111` is an integer, `111.0` a double).
 ///
