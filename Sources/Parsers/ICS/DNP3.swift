@@ -474,12 +474,16 @@ public final class DNP3Decoder: FlowDecoder {
             valueHash = resp?.dataHash ?? q.dataHash
             if out.absorb(key: key, time: r.time, packet: r.packet, messages: resp == nil ? 1 : 2, valueHash: valueHash) { return }
         }
-        var f: [String: JSONValue] = [
-            "function_code": .int(Int64(q.function)), "function": .string(name), "sequence": .int(Int64(q.sequence)),
-            "link_src": .int(Int64(r.link.src)), "link_dst": .int(Int64(r.link.dst)),
-            "fir": .bool(q.fir), "fin": .bool(q.fin), "con": .bool(q.con), "uns": .bool(q.uns),
-        ]
-        if orphanResponse || unsolicited { f["response_packet"] = .int(Int64(r.packet)) } else { f["request_packet"] = .int(Int64(r.packet)) }
+        out.writer.int("function_code", q.function)
+        out.writer.string("function", name)
+        out.writer.int("sequence", q.sequence)
+        out.writer.int("link_src", r.link.src)
+        out.writer.int("link_dst", r.link.dst)
+        out.writer.bool("fir", q.fir)
+        out.writer.bool("fin", q.fin)
+        out.writer.bool("con", q.con)
+        out.writer.bool("uns", q.uns)
+        if orphanResponse || unsolicited { out.writer.int("response_packet", r.packet) } else { out.writer.int("request_packet", r.packet) }
         var summary = "DNP3 \(name.uppercased()) \(r.link.src)→\(r.link.dst)"
         func describe(_ objs: [DNP3.ObjectHeader]) -> JSONValue {
             .array(objs.map { h in
@@ -501,60 +505,60 @@ public final class DNP3Decoder: FlowDecoder {
             })
         }
         if let iin = q.iin {
-            f["iin"] = .int(Int64(iin))
-            f["iin_flags"] = .array(DNP3.iinNames(iin).map { .string($0) })
+            out.writer.int("iin", iin)
+            out.writer.value("iin_flags", .array(DNP3.iinNames(iin).map { .string($0) }))
         }
         if !q.objects.isEmpty {
-            f["objects"] = describe(q.objects)
+            out.writer.value("objects", describe(q.objects))
             summary += " " + q.objects.prefix(4).map(\.name).joined(separator: ",")
         }
         // Commands: the CROB or analog output values, in one place for playbooks.
         let commandPoints = q.objects.filter { $0.group == 12 || $0.group == 41 }.flatMap { h in h.points.map { (h, $0) } }
         if !commandPoints.isEmpty, !q.isResponse {
-            f["commands"] = .array(commandPoints.map { h, p in
+            out.writer.value("commands", .array(commandPoints.map { h, p in
                 var x = p.extra
                 x["object"] = .string(h.name)
                 x["index"] = .int(Int64(p.index))
                 x["value"] = p.value
                 return .object(x)
-            })
+            }))
             summary += " " + commandPoints.prefix(4).map { h, p in "index \(p.index) \(p.value.text)" }.joined(separator: ", ")
             if [2, 3, 4, 5, 6].contains(q.function) {
                 let action = q.function == 3 ? "select" : q.function == 2 ? "write" : "operate"
-                f["control"] = ControlPoint.attribute(action: action, commandPoints.map { h, p in
+                out.writer.value("control", ControlPoint.attribute(action: action, commandPoints.map { h, p in
                     if h.group == 41 { return (ControlPoint.dnp3(analog: true, index: p.index), p.value) }
                     let code: UInt8 = { if case .int(let c)? = p.extra["control_code"] { return UInt8(truncatingIfNeeded: c) }; return 0 }()
                     return (ControlPoint.dnp3(analog: false, index: p.index), DNP3.binaryValue(code).map { .int($0) } ?? .null)
-                })
+                }))
             }
         }
         if q.function == 4, let sel = lastSelect, r.packet != sel.packet {
-            f["select_packet"] = .int(Int64(sel.packet))
+            out.writer.int("select_packet", sel.packet)
         }
         var outcome = noResponseExpected ? "no_response_expected" : "no_response"
         if unsolicited || orphanResponse || q.function == 0 { outcome = "ok" }
         if let resp {
-            f["response_packet"] = .int(Int64(respPacket ?? 0))
-            if let t = respTime { f["latency_ms"] = .double(Double(t - r.time) / 1e6) }
+            out.writer.int("response_packet", respPacket ?? 0)
+            if let t = respTime { out.writer.double("latency_ms", Double(t - r.time) / 1e6) }
             if let iin = resp.iin {
-                f["iin"] = .int(Int64(iin))
-                f["iin_flags"] = .array(DNP3.iinNames(iin).map { .string($0) })
+                out.writer.int("iin", iin)
+                out.writer.value("iin_flags", .array(DNP3.iinNames(iin).map { .string($0) }))
             }
-            if !resp.objects.isEmpty { f["response_objects"] = describe(resp.objects) }
+            if !resp.objects.isEmpty { out.writer.value("response_objects", describe(resp.objects)) }
             let statuses = resp.objects.filter { $0.group == 12 || $0.group == 41 }.flatMap(\.points)
                 .compactMap { p -> String? in if case .string(let s)? = p.extra["status"] { return s }; return nil }
-            if !statuses.isEmpty { f["command_status"] = .array(statuses.map { .string($0) }) }
+            if !statuses.isEmpty { out.writer.value("command_status", .array(statuses.map { .string($0) })) }
             let failed = statuses.contains { $0 != "success" }
                 || (resp.iin ?? 0) & 0x0007 != 0   // no function support, object unknown, parameter error (IIN2 low bits)
             outcome = failed ? "error" : "ok"
             if failed { summary += " → " + (statuses.first { $0 != "success" } ?? "error") }
         }
-        f["outcome"] = .string(outcome)
-        if unsolicited { f["note"] = "unsolicited response" }
-        if orphanResponse { f["note"] = "response without a request in the capture" }
+        out.writer.string("outcome", outcome)
+        if unsolicited { out.writer.string("note", "unsolicited response") }
+        if orphanResponse { out.writer.string("note", "response without a request in the capture") }
         if !(outcome == "ok" || unsolicited || q.function == 0) { key = nil }
         out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .ot, kind: "ics.dnp3.\(action)", src: r.src,
-                                       dst: r.dst, summary: summary, fields: f, routineKey: key,
+                                       dst: r.dst, summary: summary, writer: &out.writer, routineKey: key,
                                        messages: resp == nil ? 1 : 2, valueHash: valueHash))
     }
 }

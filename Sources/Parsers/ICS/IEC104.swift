@@ -315,10 +315,11 @@ public final class IEC104Decoder: FlowDecoder {
         default: break
         }
         if out.absorb(key: routine, time: ctx.time, packet: ctx.packet, messages: 1, valueHash: valueHash) { return }
-        var f: [String: JSONValue] = ["apci_format": .string(a.format), "apdu_length": .int(Int64(a.length)),
-                                      "request_packet": .int(Int64(ctx.packet))]
-        if let v = a.tx { f["tx_sequence"] = .int(Int64(v)) }
-        if let v = a.rx { f["rx_sequence"] = .int(Int64(v)) }
+        out.writer.string("apci_format", a.format)
+        out.writer.int("apdu_length", a.length)
+        out.writer.int("request_packet", ctx.packet)
+        if let v = a.tx { out.writer.int("tx_sequence", v) }
+        if let v = a.rx { out.writer.int("rx_sequence", v) }
         var kind: String
         var summary: String
         var key: Int?
@@ -329,8 +330,8 @@ public final class IEC104Decoder: FlowDecoder {
             key = routine
         case "U":
             let name = IEC104.uFunctionName(a.uFunction ?? 0)
-            f["u_function"] = .string(name)
-            f["u_code"] = .int(Int64(a.uFunction ?? 0))
+            out.writer.string("u_function", name)
+            out.writer.int("u_code", a.uFunction ?? 0)
             kind = "ics.iec104." + (name.hasPrefix("testfr") ? "testfr" : name.hasPrefix("startdt") ? "startdt" : "stopdt")
             summary = "IEC 104 \(name.uppercased())"
             if name.hasPrefix("testfr") { key = routine }
@@ -338,24 +339,24 @@ public final class IEC104Decoder: FlowDecoder {
             let t = a.typeID ?? 0
             let action = IEC104.action(t)
             kind = "ics.iec104.\(action)"
-            f["type_id"] = .int(Int64(t))
-            f["type_name"] = .string(IEC104.typeName(t))
-            f["cause"] = .int(Int64(a.cause))
-            f["cause_name"] = .string(IEC104.causeName(a.cause))
-            f["negative"] = .bool(a.negative)
-            f["test"] = .bool(a.test)
-            f["originator"] = .int(Int64(a.originator))
-            f["common_address"] = .int(Int64(a.commonAddress))
-            f["sq"] = .bool(a.sq)
-            f["count"] = .int(Int64(a.count))
-            f["objects"] = .array(a.objects.prefix(256).map { o in
+            out.writer.int("type_id", t)
+            out.writer.string("type_name", IEC104.typeName(t))
+            out.writer.int("cause", a.cause)
+            out.writer.string("cause_name", IEC104.causeName(a.cause))
+            out.writer.bool("negative", a.negative)
+            out.writer.bool("test", a.test)
+            out.writer.int("originator", a.originator)
+            out.writer.int("common_address", a.commonAddress)
+            out.writer.bool("sq", a.sq)
+            out.writer.int("count", a.count)
+            out.writer.value("objects", .array(a.objects.prefix(256).map { o in
                 var x = o.extra
                 x["ioa"] = .int(Int64(o.ioa))
                 if let v = o.value { x["value"] = v }
                 if let q = o.quality { x["quality"] = .int(Int64(q)) }
                 if let t = o.time { x["time"] = .string(t) }
                 return .object(x)
-            })
+            }))
             summary = "IEC 104 \(IEC104.typeName(t)) \(IEC104.causeName(a.cause)) CA \(a.commonAddress)"
             if let o = a.objects.first {
                 summary += " IOA \(o.ioa)"
@@ -368,10 +369,10 @@ public final class IEC104Decoder: FlowDecoder {
             if a.cause == 6, ["single_command", "double_command", "regulating_step_command", "setpoint_command",
                               "bitstring_command"].contains(action), !a.objects.isEmpty {
                 let select = a.objects.contains { $0.extra["select"] == .bool(true) }
-                f["control"] = ControlPoint.attribute(action: select ? "select" : "operate",
-                                                      a.objects.map { (ControlPoint.iec104(ioa: $0.ioa), $0.value ?? .null) })
+                out.writer.value("control", ControlPoint.attribute(action: select ? "select" : "operate",
+                                                                   a.objects.map { (ControlPoint.iec104(ioa: $0.ioa), $0.value ?? .null) }))
             }
-            f["outcome"] = .string(a.negative ? "negative" : "ok")
+            out.writer.string("outcome", a.negative ? "negative" : "ok")
             // Measurements and their acknowledgements are the routine; commands are kept.
             if action == "monitor" {
                 key = routine
@@ -385,11 +386,11 @@ public final class IEC104Decoder: FlowDecoder {
                 command.fields["messages"] = .int(Int64(command.messages))
                 if a.negative { command.summary += " → NEGATIVE confirmation" }
                 out.messages.append(command)
-                f["command_packet"] = .int(Int64(command.packet))
+                out.writer.int("command_packet", command.packet)
             }
         }
         let message = NetMessage(time: ctx.time, packet: ctx.packet, domain: .ot, kind: kind, src: ctx.src, dst: ctx.dst,
-                                 summary: summary, fields: f, routineKey: key, valueHash: valueHash)
+                                 summary: summary, writer: &out.writer, routineKey: key, valueHash: valueHash)
         if a.format == "I", a.cause == 6, IEC104.action(a.typeID ?? 0) != "monitor" {
             // An activation: held until its confirmation (bounded: the oldest leaves unanswered).
             waiting.append((Self.commandKey(a), ctx.fromClient, message))
