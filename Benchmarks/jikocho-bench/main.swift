@@ -185,7 +185,7 @@ if opt.cLoop.isEmpty {
             String(e.time.nanoseconds), String(e.recordedTime.nanoseconds), e.timeDescription, e.domain.rawValue,
             e.kind, e.host, e.asset, e.src.ip, e.src.port.map { String($0) }, e.src.mac, e.dst.ip,
             e.dst.port.map { String($0) }, e.dst.mac, e.user, e.message,
-            e.attributes.isEmpty ? nil : JSONValue.object(e.attributes).canonicalJSON,
+            e.attributes.isEmpty ? nil : e.attributes.jsonText,
             e.tags.isEmpty ? nil : JSONValue.array(e.tags.map { .string($0) }).canonicalJSON, "1",
             e.provenance.collector, e.provenance.collectorVersion, e.provenance.locator,
         ]

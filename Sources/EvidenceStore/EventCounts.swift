@@ -17,8 +17,12 @@ enum EventCounts {
     /// SQL for the second of `time` (floor division).
     static let secondSQL = "(CASE WHEN time >= 0 THEN time / 1000000000 ELSE (time + 1) / 1000000000 - 1 END)"    // as `slot`
 
-    /// Adds a batch's events to their runs' second counts (the writer, in the batch's transaction).
-    static func add(_ db: Database, runID: Int64, events: [Event]) throws {
+    /// Adds a batch's events to their runs' second counts (the writer, in the batch's transaction). Returns false,
+    /// having written nothing, when the batch has more than one count row for every four events: one statement per
+    /// row would then cost as much as the events' own inserts, and the run is better counted from its events once,
+    /// at its end (`rebuild`).
+    @discardableResult
+    static func add(_ db: Database, runID: Int64, events: [Event]) throws -> Bool {
         struct Key: Hashable {
             var slot: Int64
             var domain: Domain
@@ -26,6 +30,7 @@ enum EventCounts {
         }
         var counts: [Key: Int64] = [:]
         for e in events { counts[Key(slot: slot(e.time.nanoseconds, level: 0), domain: e.domain, kind: e.kind), default: 0] += 1 }
+        if counts.count > 64, counts.count * 4 > events.count { return false }
         let upsert = try db.cachedStatement(sql: """
             INSERT INTO event_counts (level, slot, run_id, domain, kind, count) VALUES (0, ?, ?, ?, ?, ?)
             ON CONFLICT (level, slot, run_id, domain, kind) DO UPDATE SET count = count + excluded.count
@@ -33,6 +38,7 @@ enum EventCounts {
         for (k, n) in counts {
             try upsert.execute(arguments: [k.slot, runID, k.domain.rawValue, k.kind, n])
         }
+        return true
     }
 
     /// The minute and hour counts of a run, from its second counts (when the run completes).

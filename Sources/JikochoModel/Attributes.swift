@@ -52,6 +52,9 @@ public struct Attributes: Hashable, Sendable {
         get {
             guard !json.isEmpty else { return nil }
             return json.withUnsafeBufferPointer { b -> JSONValue? in
+                // Most lookups are of a key that is not there: in valid JSON the bytes `"key":` occur only where a
+                // member (here or nested) has that key, so their absence answers without walking the text.
+                if !Attributes.mayHold(key, in: b) { return nil }
                 var r = JSONParser.Reader(b: b, maxDepth: 64)
                 var target = key
                 return target.withUTF8 { t -> JSONValue? in
@@ -143,6 +146,32 @@ public struct Attributes: Hashable, Sendable {
                 json = [UInt8(ascii: "{")] + member + [UInt8(ascii: "}")]    // an object with no members
             } else {
                 json.insert(contentsOf: [UInt8(ascii: ",")] + member, at: last)
+            }
+        }
+    }
+
+    /// False when the text cannot hold a member named `key` (the quoted key and its colon are nowhere in it).
+    static func mayHold(_ key: String, in b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var k = key
+        return k.withUTF8 { t -> Bool in
+            guard t.count <= 120, b.count > t.count + 2,
+                  !t.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) else { return true }
+            var needle: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            return withUnsafeMutableBytes(of: &needle) { n -> Bool in
+                n[0] = 0x22
+                for (i, c) in t.enumerated() { n[i + 1] = c }
+                n[t.count + 1] = 0x22
+                n[t.count + 2] = UInt8(ascii: ":")
+                // Each quote in turn (memchr), compared with the needle (memcmp): glibc's memmem is not exported here.
+                let base = b.baseAddress!, count = t.count + 3
+                var at = 0
+                while at + count <= b.count, let q = memchr(base + at, 0x22, b.count - count + 1 - at) {
+                    let i = base.distance(to: q.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + i, n.baseAddress!, count) == 0 { return true }
+                    at = i + 1
+                }
+                return false
             }
         }
     }
@@ -273,9 +302,8 @@ public struct AttributeWriter: Sendable {
 
     private mutating func key(_ key: String) {
         let start = buffer.count
-        let before = buffer.count
         JSONValue.writeString(key, into: &buffer)
-        if buffer.count - before != key.utf8.count + 2 { escapedKey = true }
+        if buffer.count - start != key.utf8.count + 2 { escapedKey = true }
         members.append((start, buffer.count - 1, 0))
         buffer.append(UInt8(ascii: ":"))
     }

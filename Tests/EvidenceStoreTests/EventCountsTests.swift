@@ -12,14 +12,18 @@ import Testing
 @Suite struct EventCountsTests {
     /// Events at uneven times over two days (some before 1970's epoch would be absurd here; negative slots are
     /// covered by `slotsFloorBeforeTheEpoch`), three domains and five kinds, written in small batches.
-    static func ingest(_ c: Case, _ item: EvidenceItem, count: Int = 3000, seed: UInt64 = 5) throws -> Int64 {
+    /// Events `spacingMillis` apart at most: the default spreads them so that a batch falls in as many seconds as it
+    /// has events (counted from the events at the run's end); a small spacing puts many in each second (counted
+    /// batch by batch).
+    static func ingest(_ c: Case, _ item: EvidenceItem, count: Int = 3000, seed: UInt64 = 5,
+                       spacingMillis: UInt64 = 120_000) throws -> Int64 {
         let run = try c.beginIngest(evidenceID: item.id, collector: "test/counts", collectorVersion: "1", batchSize: 97)
         var rng = SeededRandom(seed: seed)
         var t: Int64 = 1_612_515_600_000_000_000
         let kinds: [(Domain, String)] = [(.ot, "ics.modbus.write"), (.ot, "ics.dnp3.operate"), (.it, "auth.logon"),
                                          (.network, "net.flow"), (.it, "auth.logon_failed")]
         for i in 0..<count {
-            t += Int64(rng.next() % 120_000) * 1_000_000      // up to two minutes apart, to the millisecond
+            t += Int64(rng.next() % spacingMillis) * 1_000_000      // up to two minutes apart, to the millisecond
             let (d, k) = kinds[Int(rng.next() % 5)]
             try run.emit(Event(time: Timestamp(nanoseconds: t), timeDescription: "t", domain: d, kind: k, message: "e\(i)",
                                provenance: Provenance(evidenceID: item.id, collector: "test/counts", collectorVersion: "1",
@@ -67,6 +71,17 @@ import Testing
                 #expect(h.counts == (try counted(c, q, h)), "\(note): \(buckets) buckets, \(h.resolution), kinds \(q.kinds)")
             }
         }
+    }
+
+    @Test func denseRunsCountedBatchByBatchGiveTheSameCounts() throws {
+        let tmp = TempDir()
+        let (c, item) = try caseWithOneItem(tmp)
+        _ = try Self.ingest(c, item, count: 20_000, spacingMillis: 40)
+        let perSecond = try c.read { db in
+            try Int64.fetchOne(db, sql: "SELECT count(*) FROM event_counts WHERE level = 0") ?? 0
+        }
+        #expect(perSecond > 0 && perSecond * 4 < 20_000, "many events in each second's count row")
+        try Self.check(c, "dense run")
     }
 
     @Test func countsAreThoseOfTheEvents() throws {
