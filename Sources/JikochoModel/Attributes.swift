@@ -52,8 +52,7 @@ public struct Attributes: Hashable, Sendable {
         get {
             guard !json.isEmpty else { return nil }
             return json.withUnsafeBufferPointer { b -> JSONValue? in
-                // Most lookups are of a key that is not there: in valid JSON the bytes `"key":` occur only where a
-                // member (here or nested) has that key, so their absence answers without walking the text.
+                // Most lookups are of a key that is not there: their absence is answered without walking the text.
                 if !Attributes.mayHold(key, in: b) { return nil }
                 var r = JSONParser.Reader(b: b, maxDepth: 64)
                 var target = key
@@ -150,7 +149,9 @@ public struct Attributes: Hashable, Sendable {
         }
     }
 
-    /// False when the text cannot hold a member named `key` (the quoted key and its colon are nowhere in it).
+    /// False when the text cannot hold a member named `key`: the quoted key is nowhere in it, and no escape could
+    /// spell it otherwise (text this type wrote has no whitespace and no escapes in plain keys; text from elsewhere
+    /// may have both, and is then walked).
     static func mayHold(_ key: String, in b: UnsafeBufferPointer<UInt8>) -> Bool {
         var k = key
         return k.withUTF8 { t -> Bool in
@@ -162,16 +163,15 @@ public struct Attributes: Hashable, Sendable {
                 n[0] = 0x22
                 for (i, c) in t.enumerated() { n[i + 1] = c }
                 n[t.count + 1] = 0x22
-                n[t.count + 2] = UInt8(ascii: ":")
                 // Each quote in turn (memchr), compared with the needle (memcmp): glibc's memmem is not exported here.
-                let base = b.baseAddress!, count = t.count + 3
+                let base = b.baseAddress!, count = t.count + 2
                 var at = 0
                 while at + count <= b.count, let q = memchr(base + at, 0x22, b.count - count + 1 - at) {
                     let i = base.distance(to: q.assumingMemoryBound(to: UInt8.self))
                     if memcmp(base + i, n.baseAddress!, count) == 0 { return true }
                     at = i + 1
                 }
-                return false
+                return memchr(base, 0x5C, b.count) != nil
             }
         }
     }
