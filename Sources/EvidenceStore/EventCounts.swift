@@ -18,9 +18,10 @@ enum EventCounts {
     static let secondSQL = "(CASE WHEN time >= 0 THEN time / 1000000000 ELSE (time + 1) / 1000000000 - 1 END)"    // as `slot`
 
     /// Adds a batch's events to their runs' second counts (the writer, in the batch's transaction). Returns false,
-    /// having written nothing, when the batch has more than one count row for every four events: one statement per
+    /// having written nothing, when the batch has more than one count row for every two events: one statement per
     /// row would then cost as much as the events' own inserts, and the run is better counted from its events once,
-    /// at its end (`rebuild`).
+    /// at its end (`rebuild`). Denser runs (a capture: several events a second) are counted here, on the writer
+    /// thread, while their collector reads on.
     @discardableResult
     static func add(_ db: Database, runID: Int64, events: [Event]) throws -> Bool {
         struct Key: Hashable {
@@ -30,7 +31,7 @@ enum EventCounts {
         }
         var counts: [Key: Int64] = [:]
         for e in events { counts[Key(slot: slot(e.time.nanoseconds, level: 0), domain: e.domain, kind: e.kind), default: 0] += 1 }
-        if counts.count > 64, counts.count * 4 > events.count { return false }
+        if counts.count > 64, counts.count * 2 > events.count { return false }
         let upsert = try db.cachedStatement(sql: """
             INSERT INTO event_counts (level, slot, run_id, domain, kind, count) VALUES (0, ?, ?, ?, ?, ?)
             ON CONFLICT (level, slot, run_id, domain, kind) DO UPDATE SET count = count + excluded.count

@@ -408,6 +408,14 @@ public struct AttributeWriter: Sendable {
         for (k, v) in attributes { value(k, v) }
     }
 
+    /// Forgets what was written since the last `finish()` (a message given up half-way), keeping the buffers.
+    public mutating func discard() {
+        guard !members.isEmpty || !buffer.isEmpty else { return }
+        buffer.removeAll(keepingCapacity: true)
+        members.removeAll(keepingCapacity: true)
+        escapedKey = false
+    }
+
     /// The attributes written since the last `finish()`, in canonical order; the writer is empty again after.
     public mutating func finish() -> Attributes {
         defer {

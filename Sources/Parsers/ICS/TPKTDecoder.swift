@@ -304,37 +304,38 @@ public final class TPKTDecoder: FlowDecoder {
 
     func emit(_ req: Request, _ resp: S7comm.PDU?, _ respPacket: Int?, _ out: inout DecodeOutput, alone: Bool = false) {
         let q = req.pdu
-        var f: [String: JSONValue] = ["rosctr": .int(Int64(q.rosctr)), "pdu_type": .string(S7comm.rosctrName(q.rosctr)),
-                                      "pdu_reference": .int(Int64(q.pduRef))]
+        out.writer.int("rosctr", q.rosctr)
+        out.writer.string("pdu_type", S7comm.rosctrName(q.rosctr))
+        out.writer.int("pdu_reference", q.pduRef)
         var action: String
         var summary: String
         if alone, q.rosctr != 1, q.rosctr != 7 || q.userdataType == 8 {
-            f["response_packet"] = .int(Int64(req.packet))
-            f["note"] = "response without a request in the capture"
+            out.writer.int("response_packet", req.packet)
+            out.writer.string("note", "response without a request in the capture")
         } else {
-            f["request_packet"] = .int(Int64(req.packet))
+            out.writer.int("request_packet", req.packet)
         }
         if q.rosctr == 7 {
             let g = q.group ?? 0, s = q.subfunction ?? 0
             action = S7comm.userdataAction(group: g, subfunction: s)
-            f["userdata_type"] = .int(Int64(q.userdataType ?? 0))
-            f["group"] = .int(Int64(g))
-            f["group_name"] = .string(S7comm.userdataGroupName(g))
-            f["subfunction"] = .int(Int64(s))
-            if let rc = q.userdataReturnCode { f["return_code"] = .int(Int64(rc)) }
+            out.writer.int("userdata_type", q.userdataType ?? 0)
+            out.writer.int("group", g)
+            out.writer.string("group_name", S7comm.userdataGroupName(g))
+            out.writer.int("subfunction", s)
+            if let rc = q.userdataReturnCode { out.writer.int("return_code", rc) }
             summary = "S7 \(S7comm.userdataGroupName(g)) subfunction \(s)"
             if let id = q.szlID ?? resp?.szlID {
                 let index = q.szlID != nil ? q.szlIndex ?? 0 : resp?.szlIndex ?? 0
-                f["szl_id"] = .int(Int64(id))
-                f["szl_index"] = .int(Int64(index))
+                out.writer.int("szl_id", id)
+                out.writer.int("szl_index", index)
                 summary = "S7 read SZL 0x\(String(id, radix: 16).leftPadded(4)) index 0x\(String(index, radix: 16).leftPadded(4))"
                 if q.szlID == nil { summary += " (continued)" }
             }
             if q.userdataType == 0 { summary += " (push)" }
         } else {
             let fn = q.function ?? 0
-            f["function_code"] = .int(Int64(fn))
-            f["function"] = .string(S7comm.functionName(fn))
+            out.writer.int("function_code", fn)
+            out.writer.string("function", S7comm.functionName(fn))
             summary = "S7 \(S7comm.functionName(fn))"
             switch fn {
             case 0x04: action = "read"
@@ -354,87 +355,87 @@ public final class TPKTDecoder: FlowDecoder {
                 }
             default: action = "unknown_function"
             }
-            if let n = q.itemCount { f["item_count"] = .int(Int64(n)) }
+            if let n = q.itemCount { out.writer.int("item_count", n) }
             if !q.items.isEmpty {
-                f["items"] = .array(q.items.map { i in
+                out.writer.value("items", .array(q.items.map { i in
                     .object(["area": .int(Int64(i.area)), "area_name": .string(S7comm.areaName(i.area)),
                              "db": .int(Int64(i.db)), "byte": .int(Int64(i.byteAddress)), "bit": .int(Int64(i.bit)),
                              "transport_size": .int(Int64(i.transportSize)), "length": .int(Int64(i.length))])
-                })
+                }))
                 summary += " " + q.items.prefix(4).map { i in
                     let area = S7comm.areaName(i.area)
                     return (i.area == 0x84 ? "DB\(i.db).\(i.byteAddress)" : "\(area)\(i.byteAddress)") + (i.bit != 0 ? ".\(i.bit)" : "") + "×\(i.length)"
                 }.joined(separator: ", ") + (q.items.count > 4 ? ", …" : "")
             }
             if fn == 0x05, !q.data.isEmpty {
-                f["values"] = .array(q.data.map { .string(Hex.string($0.bytes)) })
+                out.writer.value("values", .array(q.data.map { .string(Hex.string($0.bytes)) }))
                 let writes = zip(q.items, q.data).flatMap { S7comm.controlWrites($0, $1) }
-                if !writes.isEmpty { f["control"] = ControlPoint.attribute(action: "write", writes) }
+                if !writes.isEmpty { out.writer.value("control", ControlPoint.attribute(action: "write", writes)) }
                 summary += " = " + q.data.prefix(4).map { "0x" + Hex.string($0.bytes, limit: 16) }.joined(separator: ", ")
             }
             if let s = q.piService {
-                f["pi_service"] = .string(s)
+                out.writer.string("pi_service", s)
                 switch action {
                 case "plc_stop": summary = "S7 PLC STOP (\(s))"
                 case "plc_start": summary = "S7 PLC START (PI service \(s))"
                 default: summary += " \(s)"
                 }
             }
-            if !q.text.isEmpty { f["pi_arguments"] = .array(q.text.map { .string($0) }) }
+            if !q.text.isEmpty { out.writer.value("pi_arguments", .array(q.text.map { .string($0) })) }
             if let name = q.fileName {
-                f["file_name"] = .string(name)
+                out.writer.string("file_name", name)
                 if let b = S7comm.block(fromFileName: name) {
-                    f["block_type"] = .string(b.type)
-                    f["block_number"] = .int(Int64(b.number))
+                    out.writer.string("block_type", b.type)
+                    out.writer.int("block_number", b.number)
                     summary += " \(b.type)\(b.number)"
                 }
             }
-            if let p = q.pduLength { f["pdu_length"] = .int(Int64(p)) }
-            if let a = q.amqCalling { f["max_amq_calling"] = .int(Int64(a)) }
-            if let a = q.amqCalled { f["max_amq_called"] = .int(Int64(a)) }
+            if let p = q.pduLength { out.writer.int("pdu_length", p) }
+            if let a = q.amqCalling { out.writer.int("max_amq_calling", a) }
+            if let a = q.amqCalled { out.writer.int("max_amq_called", a) }
         }
         var outcome = alone && q.rosctr == 1 ? "no_response" : "ok"
         if let r = resp {
-            f["response_packet"] = .int(Int64(respPacket ?? 0))
+            out.writer.int("response_packet", respPacket ?? 0)
             if let ec = r.errorClass, let code = r.errorCode {
-                f["error_class"] = .int(Int64(ec))
-                f["error_code"] = .int(Int64(code))
+                out.writer.int("error_class", ec)
+                out.writer.int("error_code", code)
                 if ec != 0 || code != 0 {
                     outcome = "error"
                     summary += " → error class 0x\(String(ec, radix: 16)) code 0x\(String(code, radix: 16))"
                 }
             }
             if !r.data.isEmpty {
-                f["return_codes"] = .array(r.data.map { .int(Int64($0.returnCode)) })
+                out.writer.value("return_codes", .array(r.data.map { .int(Int64($0.returnCode)) }))
                 if r.data.contains(where: { $0.returnCode != 0xFF }) {
                     outcome = "error"
                     summary += " → item error"
                 }
                 if q.function == 0x04 {
-                    f["response_values"] = .array(r.data.map { .string(Hex.string($0.bytes)) })
+                    out.writer.value("response_values", .array(r.data.map { .string(Hex.string($0.bytes)) }))
                 }
             }
             if let rc = r.userdataReturnCode {
-                f["response_return_code"] = .int(Int64(rc))
+                out.writer.int("response_return_code", rc)
                 if rc != 0xFF { outcome = "error" }
             }
-            if let p = r.pduLength { f["response_pdu_length"] = .int(Int64(p)) }
-            if r.function == 0x1D, let name = r.fileName { f["upload_file"] = .string(name) }
+            if let p = r.pduLength { out.writer.int("response_pdu_length", p) }
+            if r.function == 0x1D, let name = r.fileName { out.writer.string("upload_file", name) }
             if !r.text.isEmpty {
-                f["identification"] = .array(r.text.map { .string($0) })
+                out.writer.value("identification", .array(r.text.map { .string($0) }))
                 summary += ": " + r.text.prefix(3).joined(separator: " / ")
             }
         } else if !alone {
             outcome = "no_response"
         }
-        f["outcome"] = .string(outcome)
+        out.writer.string("outcome", outcome)
         var key: Int?
         if outcome == "ok", action == "read" || action == "read_szl" || action == "read_clock" || action == "cyclic_data" {
             key = ("\(action)/" + (q.items.map { "\($0.area)/\($0.db)/\($0.byteAddress)/\($0.length)" }.joined(separator: ";"))
                 + "/\(q.szlID ?? 0)/\(q.szlIndex ?? 0)").hashValue
         }
         out.messages.append(NetMessage(time: req.time, packet: req.packet, domain: .ot, kind: "ics.s7.\(action)",
-                                       src: req.src, dst: req.dst, summary: summary, fields: Attributes(f), routineKey: key,
+                                       src: req.src, dst: req.dst, summary: summary, writer: &out.writer, routineKey: key,
                                        messages: resp == nil ? 1 : 2))
     }
 

@@ -250,6 +250,9 @@ public final class NetworkAnalyzer {
     }
 
     func drainDecoderOutput(_ flow: Flow) {
+        // A decoder that began a message's fields and then gave it up leaves them to nobody: the next message starts
+        // from an empty writer whatever a decoder did.
+        out.writer.discard()
         if flow.routines.absorbed > 0 {
             counters.protocolMessages += flow.routines.absorbed
             counters.aggregated += flow.routines.absorbed
