@@ -115,12 +115,33 @@ public enum JSONValue: Hashable, Sendable {
         }
     }
 
+    /// Whether any byte is one JSON escapes here (a control character, `"`, `\\` or DEL): eight bytes at a time
+    /// (each test is exact as "any byte of the word": a borrow can only mark a byte above one that matched).
+    static func needsEscape(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = UnsafeRawPointer(b.baseAddress) else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        var i = 0
+        while i + 8 <= b.count {
+            let x = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if (x &- ones &* 0x20) & ~x & highs != 0 || zeroByte(x ^ (ones &* 0x22)) || zeroByte(x ^ (ones &* 0x5C))
+                || zeroByte(x ^ (ones &* 0x7F)) { return true }
+            i += 8
+        }
+        while i < b.count {
+            let c = b[i]
+            if c < 0x20 || c == 0x22 || c == 0x5C || c == 0x7F { return true }
+            i += 1
+        }
+        return false
+    }
+
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
         // Most strings need no escape: copied whole.
         let plain = s.withUTF8 { b -> Bool in
-            for c in b where c < 0x20 || c == 0x22 || c == 0x5C || c == 0x7F { return false }
+            guard !JSONValue.needsEscape(b) else { return false }
             out.append(contentsOf: b)
             return true
         }

@@ -1,5 +1,5 @@
 import Foundation
-import JikochoModel
+@testable import JikochoModel
 import Testing
 
 @Suite("Attributes: written once, read lazily")
@@ -113,5 +113,38 @@ struct AttributesTests {
         let back = try JSONDecoder().decode(Attributes.self, from: data)
         #expect(back == a)
         #expect(try JSONDecoder().decode([String: JSONValue].self, from: data) == a.dictionary)
+    }
+}
+
+@Suite("JSON string escaping")
+struct EscapeScanTests {
+    /// The word-at-a-time test against the byte-at-a-time definition, on buffers of every length up to 40 with one,
+    /// two or no bytes that need escaping at every position, among bytes from all of 0...255.
+    @Test func wordScanAgreesWithByteScan() throws {
+        var rng = SeededRandom(seed: 11)
+        let special: [UInt8] = [0x00, 0x01, 0x1F, 0x22, 0x5C, 0x7F]
+        func plain(_ rng: inout SeededRandom) -> UInt8 {
+            while true {
+                let c = UInt8(truncatingIfNeeded: rng.next())
+                if !(c < 0x20 || c == 0x22 || c == 0x5C || c == 0x7F) { return c }
+            }
+        }
+        for n in 0...40 {
+            for trial in 0..<200 {
+                var bytes = (0..<n).map { _ in plain(&rng) }
+                if n > 0, trial % 4 != 0 {
+                    bytes[Int(rng.next() % UInt64(n))] = special[Int(rng.next() % UInt64(special.count))]
+                    if trial % 3 == 0 { bytes[Int(rng.next() % UInt64(n))] = special[Int(rng.next() % UInt64(special.count))] }
+                }
+                let expected = bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
+                let got = bytes.withUnsafeBufferPointer { JSONValue.needsEscape($0) }
+                #expect(got == expected, "\(bytes)")
+                // Every escaped string reads back as itself.
+                let s = String(decoding: bytes, as: UTF8.self)
+                var out: [UInt8] = []
+                JSONValue.writeString(s, into: &out)
+                #expect(try JSONParser().parse(String(decoding: out, as: UTF8.self)) == .string(s))
+            }
+        }
     }
 }
