@@ -455,18 +455,18 @@ public final class BACnetDecoder: FlowDecoder {
                 if out.absorb(key: key, time: r.time, packet: r.packet, messages: reply == nil ? 1 : 2, valueHash: valueHash) { return }
             }
         }
-        var f: [String: JSONValue] = q.extra
-        f["bvlc_function"] = .int(Int64(q.bvlcFunction))
-        if let c = q.npduControl { f["npdu_control"] = .int(Int64(c)) }
-        f[orphan ? "response_packet" : "request_packet"] = .int(Int64(r.packet))
+        out.writer.merge(q.extra)
+        out.writer.int("bvlc_function", q.bvlcFunction)
+        if let c = q.npduControl { out.writer.int("npdu_control", c) }
+        out.writer.int(orphan ? "response_packet" : "request_packet", r.packet)
         var kind: String
         var summary: String
         if let nm = q.networkMessage {
             kind = "ics.bacnet.network_message"
-            f["network_message"] = .int(Int64(nm))
+            out.writer.int("network_message", nm)
             summary = "BACnet network-layer message \(nm)"
         } else if let type = q.pduType {
-            f["pdu_type"] = .int(Int64(type))
+            out.writer.int("pdu_type", type)
             let name: String
             if orphan {
                 name = type == 1 ? BACnet.unconfirmedName(q.service ?? 0) : BACnet.confirmedName(q.service ?? 0)
@@ -474,57 +474,57 @@ public final class BACnetDecoder: FlowDecoder {
                 name = type == 1 ? BACnet.unconfirmedName(q.service ?? 0) : type == 0 ? BACnet.confirmedName(q.service ?? 0)
                     : type == 4 ? "segment_ack" : "pdu-\(type)"
             }
-            if let s = q.service { f[type == 1 ? "unconfirmed_service" : "confirmed_service"] = .int(Int64(s)) }
-            f["service_name"] = .string(name)
+            if let s = q.service { out.writer.int(type == 1 ? "unconfirmed_service" : "confirmed_service", s) }
+            out.writer.string("service_name", name)
             kind = "ics.bacnet.\(name)"
             summary = "BACnet \(name)"
         } else {
             kind = "ics.bacnet.bvll"
             summary = "BACnet BVLL function \(q.bvlcFunction)"
         }
-        if let i = q.invokeID { f["invoke_id"] = .int(Int64(i)) }
+        if let i = q.invokeID { out.writer.int("invoke_id", i) }
         if !q.objects.isEmpty {
-            f["objects"] = Self.describe(q.objects)
+            out.writer.value("objects", Self.describe(q.objects))
             summary += " " + q.objects.prefix(3).map { "\(BACnet.objectTypeName($0.type)),\($0.instance)" }.joined(separator: " ")
         }
         if !q.properties.isEmpty {
-            f["properties"] = .array(q.properties.prefix(64).map { .int(Int64($0)) })
+            out.writer.value("properties", .array(q.properties.prefix(64).map { .int(Int64($0)) }))
             summary += " " + q.properties.prefix(3).map(BACnet.propertyName).joined(separator: ",")
         }
         if !q.values.isEmpty, q.pduType == 0 || q.pduType == 1 {
-            f["values"] = .array(q.values)
+            out.writer.value("values", .array(q.values))
             summary += " = " + q.values.prefix(3).map(\.text).joined(separator: ", ")
         }
-        if let p = q.priority { f["priority"] = .int(Int64(p)) }
+        if let p = q.priority { out.writer.int("priority", p) }
         if !q.writes.isEmpty {
-            f["control"] = ControlPoint.attribute(action: "write", q.writes.map {
+            out.writer.value("control", ControlPoint.attribute(action: "write", q.writes.map {
                 (ControlPoint.bacnet(type: $0.type, instance: $0.instance, property: $0.property), $0.value ?? .null)
-            })
+            }))
         }
         var outcome = q.pduType == 0 ? "no_response" : "ok"
         if let rep = reply {
-            if !orphan { f["response_packet"] = .int(Int64(replyPacket ?? 0)) }
-            f["response_pdu_type"] = .int(Int64(rep.pduType ?? 0))
-            if !rep.objects.isEmpty { f["response_objects"] = Self.describe(rep.objects) }
-            if !rep.properties.isEmpty { f["response_properties"] = .array(rep.properties.prefix(64).map { .int(Int64($0)) }) }
-            if !rep.values.isEmpty { f["response_values"] = .array(rep.values) }
+            if !orphan { out.writer.int("response_packet", replyPacket ?? 0) }
+            out.writer.int("response_pdu_type", rep.pduType ?? 0)
+            if !rep.objects.isEmpty { out.writer.value("response_objects", Self.describe(rep.objects)) }
+            if !rep.properties.isEmpty { out.writer.value("response_properties", .array(rep.properties.prefix(64).map { .int(Int64($0)) })) }
+            if !rep.values.isEmpty { out.writer.value("response_values", .array(rep.values)) }
             if !rep.propertyErrors.isEmpty {
-                f["property_errors"] = .array(rep.propertyErrors.prefix(64).map { .object(["error_class": .int(Int64($0.0)), "error_code": .int(Int64($0.1))]) })
+                out.writer.value("property_errors", .array(rep.propertyErrors.prefix(64).map { .object(["error_class": .int(Int64($0.0)), "error_code": .int(Int64($0.1))]) }))
             }
             switch rep.pduType {
             case 5?:
                 outcome = "error"
-                f["error_class"] = rep.errorClass.map { .int(Int64($0)) } ?? .null
-                f["error_code"] = rep.errorCode.map { .int(Int64($0)) } ?? .null
+                out.writer.value("error_class", rep.errorClass.map { .int(Int64($0)) } ?? .null)
+                out.writer.value("error_code", rep.errorCode.map { .int(Int64($0)) } ?? .null)
                 summary += " → error class \(rep.errorClass ?? -1) code \(rep.errorCode ?? -1)"
-            case 6?: outcome = "rejected"; f["reject_reason"] = .int(Int64(rep.reason ?? 0)); summary += " → rejected"
-            case 7?: outcome = "aborted"; f["abort_reason"] = .int(Int64(rep.reason ?? 0)); summary += " → aborted"
+            case 6?: outcome = "rejected"; out.writer.int("reject_reason", rep.reason ?? 0); summary += " → rejected"
+            case 7?: outcome = "aborted"; out.writer.int("abort_reason", rep.reason ?? 0); summary += " → aborted"
             default: outcome = "ok"
             }
         }
-        f["outcome"] = .string(outcome)
+        out.writer.string("outcome", outcome)
         out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .ot, kind: kind, src: r.src, dst: r.dst,
-                                       summary: summary, fields: Attributes(f), routineKey: key,
+                                       summary: summary, writer: &out.writer, routineKey: key,
                                        messages: reply == nil || orphan ? 1 : 2, valueHash: valueHash))
     }
 }
