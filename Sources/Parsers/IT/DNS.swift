@@ -200,39 +200,40 @@ public final class DNSDecoder: FlowDecoder {
     }
 
     func emit(_ q: Query, _ answer: DNS.Message?, _ answerPacket: Int?, _ out: inout DecodeOutput, orphan: Bool = false) {
-        var f: [String: JSONValue] = ["id": .int(Int64(q.m.id)), "opcode": .int(Int64(q.m.opcode))]
-        f[orphan ? "response_packet" : "request_packet"] = .int(Int64(q.packet))
+        out.writer.int("id", q.m.id)
+        out.writer.int("opcode", q.m.opcode)
+        out.writer.int(orphan ? "response_packet" : "request_packet", q.packet)
         let question = q.m.questions.first
         if let question {
-            f["query"] = .string(question.name)
-            f["query_type"] = .string(DNS.typeName(question.type))
-            f["query_type_code"] = .int(Int64(question.type))
+            out.writer.string("query", question.name)
+            out.writer.string("query_type", DNS.typeName(question.type))
+            out.writer.int("query_type_code", question.type)
         }
-        if q.m.questions.count > 1 { f["queries"] = .array(q.m.questions.map { .string($0.name) }) }
+        if q.m.questions.count > 1 { out.writer.value("queries", .array(q.m.questions.map { .string($0.name) })) }
         var summary = "DNS \(question.map { "\(DNS.typeName($0.type)) \($0.name)" } ?? "query")"
         var outcome = "no_response"
         if let a = answer {
-            if !orphan { f["response_packet"] = .int(Int64(answerPacket ?? 0)) }
-            f["rcode"] = .int(Int64(a.rcode))
-            f["rcode_name"] = .string(DNS.rcodeName(a.rcode))
-            f["answer_count"] = .int(Int64(a.answerCount))
-            f["answers"] = .array(a.answers.prefix(64).map { r in
+            if !orphan { out.writer.int("response_packet", answerPacket ?? 0) }
+            out.writer.int("rcode", a.rcode)
+            out.writer.string("rcode_name", DNS.rcodeName(a.rcode))
+            out.writer.int("answer_count", a.answerCount)
+            out.writer.value("answers", .array(a.answers.prefix(64).map { r in
                 var o: [String: JSONValue] = ["name": .string(r.name), "type": .string(DNS.typeName(r.type)), "ttl": .int(Int64(r.ttl)),
                                               "data": .string(r.data), "section": .string(r.section)]
                 if r.strings.count > 1 { o["strings"] = .array(r.strings.map { .string($0) }) }
                 return .object(o)
-            })
+            }))
             outcome = a.rcode == 0 ? "ok" : "error"
             summary += " → " + (a.rcode == 0 ? a.answers.filter { $0.section == "answer" }.prefix(3).map(\.data).joined(separator: ", ") : DNS.rcodeName(a.rcode))
-            if orphan { f["note"] = "answer without a query in the capture" }
+            if orphan { out.writer.string("note", "answer without a query in the capture") }
         }
-        f["outcome"] = .string(outcome)
+        out.writer.string("outcome", outcome)
         var h = Hasher()
         h.combine(question?.name)
         h.combine(question?.type)
         h.combine(answer?.rcode)
         out.messages.append(NetMessage(time: q.time, packet: q.packet, domain: .network, kind: "dns.query", src: q.src,
-                                       dst: q.dst, summary: summary, fields: Attributes(f), routineKey: h.finalize(),
+                                       dst: q.dst, summary: summary, writer: &out.writer, routineKey: h.finalize(),
                                        messages: answer == nil || orphan ? 1 : 2))
     }
 }
