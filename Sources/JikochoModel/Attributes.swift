@@ -65,8 +65,7 @@ public struct Attributes: Hashable, Sendable {
                             k.i = keyStart - 1
                             same = (try? k.string()) == key
                         } else {
-                            same = keyEnd - keyStart == t.count
-                                && (t.count == 0 || memcmp(b.baseAddress! + keyStart, t.baseAddress!, t.count) == 0)
+                            same = JSONValue.compareBytes(UnsafeBufferPointer(rebasing: b[keyStart..<keyEnd]), t) == 0
                         }
                         guard same else { return false }
                         found = try r.value(depth: 1)
@@ -93,7 +92,7 @@ public struct Attributes: Hashable, Sendable {
             return
         }
         var target = key
-        let plainKey = target.withUTF8 { t in t.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0x7F } }
+        let plainKey = target.withUTF8 { !JSONValue.needsEscape($0) }
         // Where the new member goes: replacing one with the same key, or before the first greater key.
         var place: (start: Int, end: Int, replace: Bool)?
         var last = 0
@@ -104,9 +103,7 @@ public struct Attributes: Hashable, Sendable {
                 do {
                     try r.walkObject { (r: inout JSONParser.Reader, keyStart: Int, keyEnd: Int, escaped: Bool) throws(JSONParser.Error) -> Bool in
                         if escaped { canSplice = false; return true }
-                        let n = keyEnd - keyStart
-                        var c = t.count == 0 || n == 0 ? 0 : Int(memcmp(b.baseAddress! + keyStart, t.baseAddress!, Swift.min(n, t.count)))
-                        if c == 0 { c = n - t.count }
+                        let c = JSONValue.compareBytes(UnsafeBufferPointer(rebasing: b[keyStart..<keyEnd]), t)
                         if c >= 0 {
                             let valueStart = r.i
                             try r.skipValue()
@@ -155,24 +152,17 @@ public struct Attributes: Hashable, Sendable {
     static func mayHold(_ key: String, in b: UnsafeBufferPointer<UInt8>) -> Bool {
         var k = key
         return k.withUTF8 { t -> Bool in
-            guard t.count <= 120, b.count > t.count + 2,
-                  !t.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) else { return true }
-            var needle: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-            return withUnsafeMutableBytes(of: &needle) { n -> Bool in
-                n[0] = 0x22
-                for (i, c) in t.enumerated() { n[i + 1] = c }
-                n[t.count + 1] = 0x22
-                // Each quote in turn (memchr), compared with the needle (memcmp): glibc's memmem is not exported here.
-                let base = b.baseAddress!, count = t.count + 2
-                var at = 0
-                while at + count <= b.count, let q = memchr(base + at, 0x22, b.count - count + 1 - at) {
-                    let i = base.distance(to: q.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(base + i, n.baseAddress!, count) == 0 { return true }
-                    at = i + 1
-                }
-                return memchr(base, 0x5C, b.count) != nil
+            guard let base = b.baseAddress, b.count > t.count + 2, !JSONValue.needsEscape(t) else { return true }
+            // Each quote in turn (memchr) followed by the key and its closing quote (glibc's memmem is not exported).
+            let last = b.count - t.count - 2    // the last place the quoted key could begin
+            var at = 0
+            while at <= last, let q = memchr(base + at, 0x22, last + 1 - at) {
+                let i = base.distance(to: q.assumingMemoryBound(to: UInt8.self))
+                if base[i + t.count + 1] == 0x22,
+                   JSONValue.compareBytes(UnsafeBufferPointer(start: base + i + 1, count: t.count), t) == 0 { return true }
+                at = i + 1
             }
+            return memchr(base, 0x5C, b.count) != nil
         }
     }
 
@@ -323,12 +313,13 @@ public struct AttributeWriter: Sendable {
 
     public mutating func int<T: BinaryInteger>(_ key: String, _ value: T) {
         self.key(key)
-        if let v = Int64(exactly: value) {
-            JSONValue.writeInt(v, into: &buffer)
-        } else {
-            buffer.append(contentsOf: "\(value)".utf8)
-        }
+        integer(value)
         close()
+    }
+
+    /// Decimal digits; beyond Int64 (a UInt64 near its top) through the type's own description.
+    private mutating func integer<T: BinaryInteger>(_ value: T) {
+        if let v = Int64(exactly: value) { JSONValue.writeInt(v, into: &buffer) } else { buffer.append(contentsOf: "\(value)".utf8) }
     }
 
     public mutating func int<T: BinaryInteger>(_ key: String, _ value: T?) {
@@ -372,7 +363,7 @@ public struct AttributeWriter: Sendable {
         for v in values {
             if !first { buffer.append(UInt8(ascii: ",")) }
             first = false
-            if let x = Int64(exactly: v) { JSONValue.writeInt(x, into: &buffer) } else { buffer.append(contentsOf: "\(v)".utf8) }
+            integer(v)
         }
         buffer.append(UInt8(ascii: "]"))
         close()
@@ -395,10 +386,7 @@ public struct AttributeWriter: Sendable {
         var k = key
         return k.withUTF8 { t in
             buffer.withUnsafeBufferPointer { b in
-                members.contains { m in
-                    m.keyEnd - m.start - 1 == t.count
-                        && (t.count == 0 || memcmp(b.baseAddress! + m.start + 1, t.baseAddress!, t.count) == 0)
-                }
+                members.contains { m in JSONValue.compareBytes(UnsafeBufferPointer(rebasing: b[(m.start + 1)..<m.keyEnd]), t) == 0 }
             }
         }
     }
@@ -418,34 +406,24 @@ public struct AttributeWriter: Sendable {
 
     /// The attributes written since the last `finish()`, in canonical order; the writer is empty again after.
     public mutating func finish() -> Attributes {
-        defer {
-            buffer.removeAll(keepingCapacity: true)
-            members.removeAll(keepingCapacity: true)
-            escapedKey = false
-        }
+        defer { discard() }
         guard !members.isEmpty else { return Attributes() }
         if escapedKey { return slowFinish() }
         return buffer.withUnsafeBufferPointer { b -> Attributes in
             let base = b.baseAddress!
             // Keys in order of their bytes (inside the quotes); an insertion sort, stable, over 5 to 30 members.
-            func less(_ x: (start: Int, keyEnd: Int, end: Int), _ y: (start: Int, keyEnd: Int, end: Int)) -> Int {
-                let xn = x.keyEnd - x.start - 1, yn = y.keyEnd - y.start - 1
-                let c = memcmp(base + x.start + 1, base + y.start + 1, min(xn, yn))
-                if c != 0 { return Int(c) }
-                return xn - yn
+            func compare(_ x: (start: Int, keyEnd: Int, end: Int), _ y: (start: Int, keyEnd: Int, end: Int)) -> Int {
+                JSONValue.compareBytes(UnsafeBufferPointer(rebasing: b[(x.start + 1)..<x.keyEnd]),
+                                       UnsafeBufferPointer(rebasing: b[(y.start + 1)..<y.keyEnd]))
             }
-            var sorted = true
-            for k in 1..<members.count where less(members[k - 1], members[k]) >= 0 { sorted = false; break }
-            if !sorted {
-                for k in 1..<members.count {
-                    var j = k
-                    let m = members[k]
-                    while j > 0, less(members[j - 1], m) > 0 {
-                        members[j] = members[j - 1]
-                        j -= 1
-                    }
-                    members[j] = m
+            for k in members.indices.dropFirst() {
+                var j = k
+                let m = members[k]
+                while j > 0, compare(members[j - 1], m) > 0 {
+                    members[j] = members[j - 1]
+                    j -= 1
                 }
+                members[j] = m
             }
             var out = [UInt8]()
             out.reserveCapacity(buffer.count + members.count + 1)
@@ -453,7 +431,7 @@ public struct AttributeWriter: Sendable {
             var first = true
             for k in members.indices {
                 // Of a repeated key, the last written wins (the stable sort left it last of its run).
-                if k + 1 < members.count, less(members[k], members[k + 1]) == 0 { continue }
+                if k + 1 < members.count, compare(members[k], members[k + 1]) == 0 { continue }
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 out.append(contentsOf: UnsafeBufferPointer(start: base + members[k].start, count: members[k].end - members[k].start))

@@ -86,16 +86,18 @@ public enum JSONValue: Hashable, Sendable {
     /// `a` before `b` by their UTF-8 bytes.
     static func utf8Less(_ a: String, _ b: String) -> Bool {
         var a = a, b = b
-        return a.withUTF8 { pa in
-            b.withUTF8 { pb in
-                let n = Swift.min(pa.count, pb.count)
-                if n > 0, let x = pa.baseAddress, let y = pb.baseAddress {
-                    let c = memcmp(x, y, n)
-                    if c != 0 { return c < 0 }
-                }
-                return pa.count < pb.count
-            }
+        return a.withUTF8 { pa in b.withUTF8 { pb in compareBytes(pa, pb) < 0 } }
+    }
+
+    /// Byte order of two texts: negative, zero or positive (memcmp, then the shorter first). The one comparison of
+    /// keys, for dictionaries being written, attribute text being read and members being sorted.
+    static func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        let n = Swift.min(a.count, b.count)
+        if n > 0, let x = a.baseAddress, let y = b.baseAddress {
+            let c = memcmp(x, y, n)
+            if c != 0 { return Int(c) }
         }
+        return a.count - b.count
     }
 
     /// Decimal digits, without a String in between.

@@ -83,6 +83,13 @@ public final class RoutineTracker {
         self.enabled = enabled
     }
 
+    /// A new summary that begins with `m`, numbered after the flow's summaries so far.
+    func begin(_ m: NetMessage, values: Int?) -> RoutineAggregate {
+        created += 1
+        return RoutineAggregate(first: m, firstTime: m.time, lastTime: m.time, firstPacket: m.packet, lastPacket: m.packet,
+                                lastValues: values, order: created)
+    }
+
     /// Counts a repeat into its running summary when there is one (with at least one repeat already, so that a
     /// lone repeat can still be emitted as itself) and its window is still open.
     public func absorb(key: Int, time: Int64, packet: Int, messages: Int, valueHash: Int?) -> Bool {

@@ -39,21 +39,13 @@ public struct NetMessage: Sendable {
     public init(time: Int64, packet: Int, domain: Domain, kind: String, src: NetEndpoint, dst: NetEndpoint,
                 summary: String, fields: Attributes, routineKey: Int? = nil, messages: Int = 1,
                 valueHash: Int? = nil) {
-        self.time = time
-        self.packet = packet
-        self.domain = domain
-        self.kind = kind
-        self.src = src
-        self.dst = dst
-        self.summary = summary
-        self.fields = fields
-        self.fields["messages"] = .int(Int64(messages))
-        if ControlPoint.isCommand(kind: kind), self.fields["control"] == nil, self.fields["command_packet"] == nil {
-            self.fields["control"] = Self.commandControl
+        var fields = fields
+        fields["messages"] = .int(Int64(messages))
+        if ControlPoint.isCommand(kind: kind), fields["control"] == nil, fields["command_packet"] == nil {
+            fields["control"] = Self.commandControl
         }
-        self.routineKey = routineKey
-        self.messages = messages
-        self.valueHash = valueHash
+        self.init(time: time, packet: packet, domain: domain, kind: kind, src: src, dst: dst, summary: summary,
+                  complete: fields, routineKey: routineKey, messages: messages, valueHash: valueHash)
     }
 
     /// The same message with its fields written by a decoder into `writer`, which is left empty for the next.
@@ -66,6 +58,13 @@ public struct NetMessage: Sendable {
         if ControlPoint.isCommand(kind: kind), !writer.contains("control"), !writer.contains("command_packet") {
             writer.value("control", Self.commandControl)
         }
+        self.init(time: time, packet: packet, domain: domain, kind: kind, src: src, dst: dst, summary: summary,
+                  complete: writer.finish(), routineKey: routineKey, messages: messages, valueHash: valueHash)
+    }
+
+    /// Fields that already carry the message count and the control facts.
+    private init(time: Int64, packet: Int, domain: Domain, kind: String, src: NetEndpoint, dst: NetEndpoint,
+                 summary: String, complete fields: Attributes, routineKey: Int?, messages: Int, valueHash: Int?) {
         self.time = time
         self.packet = packet
         self.domain = domain
@@ -73,7 +72,7 @@ public struct NetMessage: Sendable {
         self.src = src
         self.dst = dst
         self.summary = summary
-        self.fields = writer.finish()
+        self.fields = fields
         self.routineKey = routineKey
         self.messages = messages
         self.valueHash = valueHash

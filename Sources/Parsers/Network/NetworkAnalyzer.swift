@@ -274,9 +274,7 @@ public final class NetworkAnalyzer {
         if var agg = flow.routines.aggregates[key] {
             if m.time - agg.firstTime > limits.routineWindowNanos {
                 flushRoutine(agg)
-                flow.routines.created += 1
-                agg = RoutineAggregate(first: m, firstTime: m.time, lastTime: m.time, firstPacket: m.packet,
-                                       lastPacket: m.packet, lastValues: values, order: flow.routines.created)
+                agg = flow.routines.begin(m, values: values)
                 agg.count = 1
                 agg.single = m
                 agg.messages = m.messages
@@ -297,9 +295,7 @@ public final class NetworkAnalyzer {
             counters.aggregated += m.messages
         } else if flow.routines.aggregates.count < limits.maxRoutinesPerFlow {
             // The first of its kind is kept as itself: a new poll pattern can be the finding.
-            flow.routines.created += 1
-            flow.routines.aggregates[key] = RoutineAggregate(first: m, firstTime: m.time, lastTime: m.time, firstPacket: m.packet,
-                                                  lastPacket: m.packet, lastValues: values, order: flow.routines.created)
+            flow.routines.aggregates[key] = flow.routines.begin(m, values: values)
             emit(m)
         } else {
             emit(m)
