@@ -411,10 +411,37 @@ public final class ENIPDecoder: FlowDecoder {
     var budget = WarningBudget()
     let datagrams: Bool
 
+    /// What a frame's encapsulation says, kept with a request until its reply and written into its message.
+    struct Header {
+        var command: UInt16
+        var session: UInt32
+        var length: UInt16
+        /// Nonzero: the encapsulation's error status.
+        var status: UInt32
+        var connectionID: Int?
+        var sequence: UInt64?
+        /// The common packet format's item types, when its item count was read.
+        var cpfTypes: [UInt16]?
+        /// A ListIdentity answer's device (`ENIP.identity`).
+        var identity: [String: JSONValue] = [:]
+
+        func write(into w: inout AttributeWriter) {
+            w.int("command", command)
+            w.string("command_name", ENIP.commandName(command))
+            w.int("session", session)
+            w.int("length", length)
+            if status != 0 { w.int("encapsulation_status", status) }
+            w.int("connection_id", connectionID)
+            w.int("sequence", sequence)
+            if let cpfTypes { w.ints("cpf_types", cpfTypes) }
+            w.merge(identity)
+        }
+    }
+
     struct Request {
         var command: UInt16
         var cip: ENIP.CIPMessage?
-        var fields: [String: JSONValue]
+        var header: Header
         var time: Int64
         var packet: Int
         var src: NetEndpoint
@@ -453,9 +480,7 @@ public final class ENIPDecoder: FlowDecoder {
         var c = ByteCursor(f)
         guard let cmd = c.u16le(), let len = c.u16le(), let session = c.u32le(), let status = c.u32le(),
               let context = c.u64le(), c.skip(4) else { return }
-        var fields: [String: JSONValue] = ["command": .int(Int64(cmd)), "command_name": .string(ENIP.commandName(cmd)),
-                                           "session": .int(Int64(session)), "length": .int(Int64(len))]
-        if status != 0 { fields["encapsulation_status"] = .int(Int64(status)) }
+        var header = Header(command: cmd, session: session, length: len, status: status)
         let body = ByteCursor(f, from: 24, to: 24 + Int(len))
         var cip: ENIP.CIPMessage?
         var key: UInt64 = context ^ 0x8000_0000_0000_0000
@@ -464,29 +489,29 @@ public final class ENIPDecoder: FlowDecoder {
         case 0x006F, 0x0070:
             var b = body
             guard b.skip(4), b.skip(2), let count = b.u16le(), count <= 16 else { break }
-            var types: [JSONValue] = []
+            var types: [UInt16] = []
             for _ in 0..<count {
                 guard let type = b.u16le(), let ilen = b.u16le(), let item = b.take(Int(ilen)) else { break }
-                types.append(.int(Int64(type)))
+                types.append(type)
                 switch type {
-                case 0x00A1: if item.count >= 4 { fields["connection_id"] = .int(Int64(ByteCursor(Array(item)).bytes.prefix(4).reversed().reduce(0) { $0 << 8 | Int($1) })) }
+                case 0x00A1: if item.count >= 4 { header.connectionID = ByteCursor(Array(item)).bytes.prefix(4).reversed().reduce(0) { $0 << 8 | Int($1) } }
                 case 0x00B1:
                     guard item.count >= 2 else { break }
                     let seq = UInt64(item[item.startIndex]) | UInt64(item[item.startIndex + 1]) << 8
                     key = seq | UInt64(session) << 16
-                    fields["sequence"] = .int(Int64(seq))
+                    header.sequence = seq
                     cip = ENIP.decodeCIP(item.dropFirst(2))
                 case 0x00B2:
                     cip = ENIP.decodeCIP(item)
                 default: break
                 }
             }
-            fields["cpf_types"] = .array(types)
+            header.cpfTypes = types
             if let m = cip { isReply = m.isResponse }
         case 0x0063:
             var b = body
             if let count = b.u16le(), count > 0, b.skip(2), let ilen = b.u16le(), let item = b.take(Int(ilen)) {
-                for (k, v) in ENIP.identity(item) { fields[k] = v }
+                header.identity = ENIP.identity(item)
                 isReply = true
             } else {
                 isReply = false
@@ -498,45 +523,56 @@ public final class ENIPDecoder: FlowDecoder {
         if let p = cip?.problem { budget.warn(&out, ctx.packet, "CIP: \(p)") }
         if let p = cip?.path.problem { budget.warn(&out, ctx.packet, "CIP path: \(p)") }
         if !isReply {
-            let r = Request(command: cmd, cip: cip, fields: fields, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst)
+            let r = Request(command: cmd, cip: cip, header: header, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst)
             if cmd == 0x0066 { return emit(r, nil, nil, &out) }      // no reply
             for old in pending.add(key, r) { emit(old, nil, nil, &out) }
         } else if let r = pending.take(key) {
-            emit(r, (cip, fields), ctx.packet, &out)
+            emit(r, (cip, header), ctx.packet, &out)
         } else if cmd == 0x0063, let r = pending.first(where: { $0.command == 0x0063 }) {
             // ListIdentity broadcast answers carry the request's context; several devices may answer.
-            emit(r, (cip, fields), ctx.packet, &out)
+            emit(r, (cip, header), ctx.packet, &out)
         } else {
-            var r = Request(command: cmd, cip: cip, fields: fields, time: ctx.time, packet: ctx.packet, src: ctx.dst, dst: ctx.src)
-            r.fields["note"] = "reply without a request in the capture"
-            emit(r, (cip, fields), ctx.packet, &out, orphan: true)
+            let r = Request(command: cmd, cip: cip, header: header, time: ctx.time, packet: ctx.packet, src: ctx.dst, dst: ctx.src)
+            emit(r, (cip, header), ctx.packet, &out, orphan: true)
         }
     }
 
-    func emit(_ r: Request, _ reply: (cip: ENIP.CIPMessage?, fields: [String: JSONValue])?, _ replyPacket: Int?,
+    /// The messages of one exchange. A reply without its request (`orphan`) keeps only the reply's command and
+    /// session, and names its own packet as the response.
+    func emit(_ r: Request, _ reply: (cip: ENIP.CIPMessage?, header: Header)?, _ replyPacket: Int?,
               _ out: inout DecodeOutput, orphan: Bool = false) {
-        var base = orphan ? [:] : r.fields
-        if orphan { base = ["command": r.fields["command"] ?? .null, "command_name": r.fields["command_name"] ?? .null, "session": r.fields["session"] ?? .null] }
-        base[orphan ? "response_packet" : "request_packet"] = .int(Int64(r.packet))
-        if let p = replyPacket, !orphan { base["response_packet"] = .int(Int64(p)) }
-        if let rf = reply?.fields {
-            for k in ["device_address", "vendor_id", "device_type", "product_code", "revision", "device_status",
-                      "serial_number", "product_name", "device_state", "encapsulation_status"] where rf[k] != nil {
-                base[k] = rf[k]
+        /// What every message of the exchange carries: the request's header, the packets, the answering device.
+        func writeBase(_ w: inout AttributeWriter) {
+            if orphan {
+                w.int("command", r.header.command)
+                w.string("command_name", ENIP.commandName(r.header.command))
+                w.int("session", r.header.session)
+                w.int("response_packet", r.packet)
+            } else {
+                r.header.write(into: &w)
+                w.int("request_packet", r.packet)
+                w.int("response_packet", replyPacket)
+            }
+            if let h = reply?.header {
+                w.merge(h.identity)
+                if h.status != 0 { w.int("encapsulation_status", h.status) }
             }
         }
         let requestCIP = orphan ? nil : r.cip
         let replyCIP = reply?.cip
         guard let top = requestCIP ?? replyCIP else {
             // Encapsulation-level exchange: register session, list identity, ...
-            var f = base
+            writeBase(&out.writer)
             let name = ENIP.commandName(r.command)
             var summary = "EtherNet/IP \(name.uppercased())"
-            if case .string(let p)? = f["product_name"] { summary += ": \(p)" }
-            f["outcome"] = .string(reply == nil && r.command != 0x0066 ? "no_response" : (f["encapsulation_status"] == nil ? "ok" : "error"))
+            if case .string(let p)? = reply?.header.identity["product_name"] ?? (orphan ? nil : r.header.identity["product_name"]) {
+                summary += ": \(p)"
+            }
+            let failed = (reply?.header.status ?? 0) != 0 || (!orphan && r.header.status != 0)
+            out.writer.string("outcome", reply == nil && r.command != 0x0066 ? "no_response" : (failed ? "error" : "ok"))
             let key: Int? = name == "list_identity" || name == "nop" ? name.hashValue : nil
             out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .ot, kind: "ics.enip.\(name)", src: r.src,
-                                           dst: r.dst, summary: summary, fields: Attributes(f), routineKey: key,
+                                           dst: r.dst, summary: summary, writer: &out.writer, routineKey: key,
                                            messages: reply == nil || orphan ? 1 : 2))
             return
         }
@@ -550,18 +586,12 @@ public final class ENIPDecoder: FlowDecoder {
             services = [(requestCIP, replyCIP)]
         }
         for (index, pair) in services.enumerated() {
-            var f = base
-            if services.count > 1 || top.service == 0x0A {
-                f["batch"] = "multiple_service_packet"
-                f["batch_index"] = .int(Int64(index))
-                f["batch_size"] = .int(Int64(services.count))
-                if let s = replyCIP?.status { f["batch_status"] = .int(Int64(s)) }
-            }
             var req = pair.0
             var via: String?
+            var route: [String]?
             if let outer = req, outer.service == 0x52, outer.path.classID == 0x06, let inner = outer.embedded.first {
                 via = "unconnected_send"
-                f["route"] = .array(outer.path.ports.map { .string($0) })
+                route = outer.path.ports
                 req = inner
             }
             let msg = req ?? pair.1
@@ -585,48 +615,56 @@ public final class ENIPDecoder: FlowDecoder {
                 valueHash = v.finalize()
                 if out.absorb(key: key, time: r.time, packet: r.packet, messages: index == 0 ? 2 : 0, valueHash: valueHash) { continue }
             }
-            f["service"] = .int(Int64(svc))
-            f["service_name"] = .string(name)
-            if let via { f["via"] = .string(via) }
+            writeBase(&out.writer)
+            if services.count > 1 || top.service == 0x0A {
+                out.writer.string("batch", "multiple_service_packet")
+                out.writer.int("batch_index", index)
+                out.writer.int("batch_size", services.count)
+                out.writer.int("batch_status", replyCIP?.status)
+            }
+            out.writer.int("service", svc)
+            out.writer.string("service_name", name)
+            out.writer.string("via", via)
             var summary = "CIP \(name)"
             if let p = req?.path {
                 if let c = p.classID {
-                    f["class"] = .int(Int64(c))
-                    if let n = ENIP.className(c) { f["class_name"] = .string(n) }
+                    out.writer.int("class", c)
+                    out.writer.string("class_name", ENIP.className(c))
                 }
-                if let i = p.instance { f["instance"] = .int(Int64(i)) }
-                if let a = p.attribute { f["attribute"] = .int(Int64(a)) }
-                if let cp = p.connectionPoint { f["connection_point"] = .int(Int64(cp)) }
-                if !p.symbols.isEmpty { f["tag"] = .string(p.symbols.joined(separator: ".")) }
-                if !p.ports.isEmpty, f["route"] == nil { f["route"] = .array(p.ports.map { .string($0) }) }
+                out.writer.int("instance", p.instance)
+                out.writer.int("attribute", p.attribute)
+                out.writer.int("connection_point", p.connectionPoint)
+                if !p.symbols.isEmpty { out.writer.string("tag", p.symbols.joined(separator: ".")) }
+                if route == nil, !p.ports.isEmpty { route = p.ports }
                 if !p.text.isEmpty { summary += " " + p.text }
             }
+            if let route { out.writer.value("route", .array(route.map { .string($0) })) }
             if let r = req {
-                for (k, v) in r.forwardOpen { f[k] = v }
-                if !r.attributeList.isEmpty { f["attributes"] = .array(r.attributeList.map { .int(Int64($0)) }) }
-                if ENIP.isWrite(name), !r.data.isEmpty { f["data"] = .string(Hex.string(r.data)) }
-                if let c = ENIP.control(name, r) { f["control"] = c }
+                out.writer.merge(r.forwardOpen)
+                if !r.attributeList.isEmpty { out.writer.ints("attributes", r.attributeList) }
+                if ENIP.isWrite(name), !r.data.isEmpty { out.writer.string("data", Hex.string(r.data)) }
+                out.writer.value("control", ENIP.control(name, r))
             }
             var outcome = reply == nil ? "no_response" : "ok"
             if let rep = pair.1 {
                 if let s = rep.status {
-                    f["status"] = .int(Int64(s))
-                    f["status_name"] = .string(ENIP.statusName(s))
+                    out.writer.int("status", s)
+                    out.writer.string("status_name", ENIP.statusName(s))
                     if s != 0 && s != 0x06 {
                         outcome = "error"
                         summary += " → \(ENIP.statusName(s))"
                     }
                 }
-                if !rep.extendedStatus.isEmpty { f["extended_status"] = .array(rep.extendedStatus.map { .int(Int64($0)) }) }
-                if ENIP.isRead(name), !rep.data.isEmpty { f["response_values"] = .string(Hex.string(rep.data, limit: 128)) }
+                if !rep.extendedStatus.isEmpty { out.writer.ints("extended_status", rep.extendedStatus) }
+                if ENIP.isRead(name), !rep.data.isEmpty { out.writer.string("response_values", Hex.string(rep.data, limit: 128)) }
             } else if reply != nil, services.count > 1 {
                 outcome = "no_response"
             }
-            f["outcome"] = .string(outcome)
+            out.writer.string("outcome", outcome)
             let kind = "ics.cip.\(name.hasPrefix("service-") ? "unknown_service" : name)"
             if outcome != "ok" { key = nil }
             out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .ot, kind: kind, src: r.src, dst: r.dst,
-                                           summary: summary, fields: Attributes(f), routineKey: key,
+                                           summary: summary, writer: &out.writer, routineKey: key,
                                            messages: index == 0 ? (reply == nil || orphan ? 1 : 2) : 0, valueHash: valueHash))
         }
     }
