@@ -143,6 +143,11 @@ public final class Case: @unchecked Sendable {
         config.prepareDatabase { db in
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                // The sorts of the writer's big statements (a bulk run's index builds, the per-second counts of a
+                // sparse run grouped from its events) merge on helper threads: on a 2-core machine the end of a
+                // million-line syslog run went from 7.2–9.0 s to 5.0–6.6 s with four (two gave 6.9 s), in the same
+                // memory. SQLite caps the number at its compile-time limit (8 in Debian's build).
+                try db.execute(sql: "PRAGMA threads = \(Case.sorterThreads)")
             }
         }
         do {
@@ -172,6 +177,9 @@ public final class Case: @unchecked Sendable {
     deinit {
         if lockFD >= 0 { Glibc.close(lockFD) }
     }
+
+    /// Helper threads SQLite's sorter may use in one statement of the writer: four at least, every core beyond.
+    static let sorterThreads = min(8, max(4, Parallel.cores))
 
     /// Closes the database and lets go of the writer lock; the case cannot be used after this.
     public func close() {
