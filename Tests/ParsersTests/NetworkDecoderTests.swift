@@ -176,6 +176,52 @@ struct NetworkDecoderTests {
         #expect(r.messages[1].fields["outcome"] == "ok" && r.messages[1].fields["pi_service"] == "P_PROGRAM")
     }
 
+    /// EtherNet/IP: a session refused by the device, a read answered, and a reply whose request the capture does not
+    /// hold (it began after it): each exchange one message with its packets, the refusal an error, the orphan
+    /// saying what it is.
+    @Test(arguments: Feeding.allCases)
+    func enipWhateverThePieces(_ feeding: Feeding) {
+        func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
+        func frame(_ command: UInt16, session: UInt32, status: UInt32 = 0, context: UInt8, _ body: [UInt8]) -> [UInt8] {
+            le16(command) + le16(UInt16(body.count)) + le32(session) + le32(status) + [context, 0, 0, 0, 0, 0, 0, 0]
+                + le32(0) + body
+        }
+        /// SendRRData with one unconnected CIP message.
+        func rr(session: UInt32, context: UInt8, _ cip: [UInt8]) -> [UInt8] {
+            frame(0x006F, session: session, context: context,
+                  le32(0) + le16(0) + le16(2) + le16(0) + le16(0) + le16(0x00B2) + le16(UInt16(cip.count)) + cip)
+        }
+        // Get_Attribute_Single of class 1 (identity), instance 1, attribute 7, and its answer.
+        let read: [UInt8] = [0x0E, 3, 0x20, 0x01, 0x24, 0x01, 0x30, 0x07]
+        let answer: [UInt8] = [0x8E, 0, 0, 0, 0x05, 0x00]
+        let stream: [(Bool, [UInt8])] = [
+            (true, frame(0x0065, session: 0, context: 1, le16(1) + le16(0))),
+            (false, frame(0x0065, session: 0, status: 0x69, context: 1, le16(1) + le16(0))),
+            (true, rr(session: 7, context: 2, read)),
+            (false, rr(session: 7, context: 2, answer)),
+            (false, rr(session: 7, context: 9, answer)),
+        ]
+        let r = Self.run({ ENIPDecoder() }, stream, feeding)
+        #expect(r.warnings.isEmpty, "\(r.warnings)")
+        let whole = Self.run({ ENIPDecoder() }, stream, .whole)
+        #expect(Self.signature(r.messages) == Self.signature(whole.messages))
+        let refused = r.messages.first { $0.kind == "ics.enip.register_session" }
+        #expect(refused?.fields["outcome"] == "error" && refused?.fields["encapsulation_status"] == .int(0x69))
+        #expect(refused?.fields["request_packet"] == .int(1) && refused?.fields["response_packet"] == .int(2))
+        let reads = r.messages.filter { $0.kind == "ics.cip.get_attribute_single" }
+        let orphan = reads.first { $0.fields["note"] != nil }
+        #expect(orphan?.fields["note"] == "reply without a request in the capture")
+        #expect(orphan?.fields["response_packet"] == .int(5) && orphan?.fields["request_packet"] == nil)
+        #expect(orphan?.fields["command_name"] == "send_rr_data" && orphan?.fields["session"] == .int(7))
+        // The answered read (a routine the analyzer counts in a summary; alone here, a message with both packets).
+        let answered = reads.first { $0.fields["note"] == nil }
+        #expect(reads.count == 2 && r.messages.count == 3)
+        #expect(answered?.fields["request_packet"] == .int(3) && answered?.fields["response_packet"] == .int(4))
+        #expect(answered?.fields["outcome"] == "ok" && answered?.fields["messages"] == .int(2))
+        #expect(answered?.fields["class"] == .int(1) && answered?.fields["attribute"] == .int(7))
+    }
+
     /// Decoders given random bytes, whole and in pieces: no crash, bounded output.
     @Test func randomBytesDoNotCrashDecoders() {
         var rng = SplitMix(seed: 7)

@@ -537,8 +537,9 @@ public final class ENIPDecoder: FlowDecoder {
         }
     }
 
-    /// The messages of one exchange. A reply without its request (`orphan`) keeps only the reply's command and
-    /// session, and names its own packet as the response.
+    /// The messages of one exchange. A reply without its request (`orphan`: the capture began after it) keeps only
+    /// the reply's command and session, names its own packet as the response and says so in a note, as the other
+    /// decoders' orphans do.
     func emit(_ r: Request, _ reply: (cip: ENIP.CIPMessage?, header: Header)?, _ replyPacket: Int?,
               _ out: inout DecodeOutput, orphan: Bool = false) {
         /// What every message of the exchange carries: the request's header, the packets, the answering device.
@@ -548,6 +549,7 @@ public final class ENIPDecoder: FlowDecoder {
                 w.string("command_name", ENIP.commandName(r.header.command))
                 w.int("session", r.header.session)
                 w.int("response_packet", r.packet)
+                w.string("note", "reply without a request in the capture")
             } else {
                 r.header.write(into: &w)
                 w.int("request_packet", r.packet)
