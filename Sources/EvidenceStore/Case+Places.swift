@@ -66,7 +66,8 @@ extension Case {
     }
 
     /// At most `limit` events of a query's list from place `place` on (0 is the first). With the roll-up the place is
-    /// found by walking down its hours, minutes and seconds, and only the events of one second are skipped.
+    /// found by walking down its hours, minutes and seconds, and only the events of one second are skipped (of one
+    /// minute, where its seconds are not kept: a sparse log's).
     public func events(_ q: EventQuery, fromPlace place: Int64, limit: Int) throws -> [StoredEvent] {
         var page = q
         page.limit = max(0, limit)
@@ -92,7 +93,8 @@ extension Case {
     // MARK: Counting
 
     /// Events of the query's domains and kinds before time `t` (all of them when nil), from the roll-up: whole hours,
-    /// then whole minutes and seconds of the hour of `t`, and the events of its own second before it counted.
+    /// then whole minutes and seconds of the hour of `t`, and the events of its own second before it counted (of its
+    /// own minute, where the minute's seconds are not whole).
     func rolledCount(_ db: Database, _ q: EventQuery, before t: Int64?, _ resolver: AssetResolver) throws -> Int64 {
         guard let t else { return try rolledSum(db, q, level: 2, from: nil, to: nil) }
         // Times beyond what the slots can be multiplied out to: counted from the events (there are few or none).
@@ -105,11 +107,16 @@ extension Case {
         let (h, m, s) = (EventCounts.slot(t, level: 2), EventCounts.slot(t, level: 1), EventCounts.slot(t, level: 0))
         var n = try rolledSum(db, q, level: 2, from: nil, to: h)
         n += try rolledSum(db, q, level: 1, from: h * 60, to: m)
-        n += try rolledSum(db, q, level: 0, from: m * 60, to: s)
-        var second = q.anyTime
-        second.from = Timestamp(nanoseconds: s * EventCounts.units[0])
-        second.to = Timestamp(nanoseconds: t)
-        return n + (try exactCount(db, second, resolver))
+        // The minute of `t` by its seconds where they are whole (`EventCounts`), else from its events.
+        var rest = q.anyTime
+        rest.to = Timestamp(nanoseconds: t)
+        if try rolledSum(db, q, level: 0, from: m * 60, to: m * 60 + 60) == rolledSum(db, q, level: 1, from: m, to: m + 1) {
+            n += try rolledSum(db, q, level: 0, from: m * 60, to: s)
+            rest.from = Timestamp(nanoseconds: s * EventCounts.units[0])
+        } else {
+            rest.from = Timestamp(nanoseconds: m * EventCounts.units[1])
+        }
+        return n + (try exactCount(db, rest, resolver))
     }
 
     /// The roll-up's count at one level over slots `[from, to)` (unbounded where nil).
@@ -139,13 +146,20 @@ extension Case {
     }
 
     /// The second in which the event of absolute place `place` (among all the events of the query's domains and
-    /// kinds) lies, as its start in nanoseconds, and how many of that second's events come before it; nil past the end.
+    /// kinds) lies, as its start in nanoseconds, and how many of that second's events come before it; the minute and
+    /// how many of its events come before, where the minute's seconds are not whole; nil past the end.
     private func rolledSeek(_ db: Database, _ q: EventQuery, place: Int64) throws -> (Int64?, Int64) {
         var before: Int64 = 0
         var range: (Int64, Int64)?    // the slots of the level below that hold the place
         var start: Int64?
         var base: Int64 = 0           // the events before `start`
+        var foundCount: Int64 = 0     // the events of the slot found at the level above
         for level in stride(from: 2, through: 0, by: -1) {
+            // A minute whose seconds are not whole (`EventCounts`): its events are skipped from its start.
+            if level == 0, let (lo, hi) = range,
+               try rolledSum(db, q, level: 0, from: lo, to: hi) != foundCount {
+                return (start, place - base)
+            }
             var args: [(any DatabaseValueConvertible)?] = [level]
             var sql = "SELECT slot, sum(count) AS n FROM event_counts WHERE level = ?"
             if let (lo, hi) = range { sql += " AND slot >= ? AND slot < ?"; args += [lo, hi] }
@@ -154,7 +168,11 @@ extension Case {
             let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
             while let r = try rows.next() {
                 let n: Int64 = r["n"]
-                if before + n > place { found = r["slot"]; break }
+                if before + n > place {
+                    found = r["slot"]
+                    foundCount = n
+                    break
+                }
                 before += n
             }
             // Not within this level's slots: past the end, or (while a run is being ingested, its minutes and hours

@@ -313,18 +313,43 @@ extension Case {
             var sql = "SELECT domain, slot, sum(count) AS n FROM event_counts WHERE level = ? AND slot >= ? AND slot < ?"
             sql += Self.rollUpFilter(q, &args)
             sql += " GROUP BY domain, slot"
-            var counts: [Domain: [Int64]] = [:]
-            try read { db in
+            let resolver = try assetResolver()
+            let counted: [Domain: [Int64]]? = try read { db in
+                // Seconds are kept only where they compress: the minutes whose seconds are not whole are counted
+                // from their events (a sparse log has a few events a minute); too many such minutes, all from events.
+                let partial = level == 0 ? try Self.partialMinutes(db, q, from: start, to: end) : []
+                guard partial.count <= 10_000 else { return nil }
+                var counts: [Domain: [Int64]] = [:]
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
                 while let r = try rows.next() {
                     guard let d = Domain(rawValue: r["domain"]) else { continue }
-                    let k = Int((r["slot"] as Int64 * u - start) / width)
+                    let slot: Int64 = r["slot"]
+                    if level == 0, partial.contains(EventCounts.slot(slot * u, level: 1)) { continue }
+                    let k = Int((slot * u - start) / width)
                     guard k >= 0, k < count else { continue }
                     counts[d, default: [Int64](repeating: 0, count: count)][k] += r["n"]
                 }
+                if let first = partial.min(), let last = partial.max() {
+                    var e = q
+                    e.from = Timestamp(nanoseconds: max(start, first * EventCounts.units[1]))
+                    e.to = Timestamp(nanoseconds: min(end, (last + 1) * EventCounts.units[1]))
+                    var (clauses, eargs) = whereClauses(e, resolver: resolver)
+                    clauses.append("(CASE WHEN e.time >= 0 THEN e.time / \(EventCounts.units[1]) ELSE (e.time + 1) / "
+                                   + "\(EventCounts.units[1]) - 1 END) IN (" + partial.sorted().map(String.init).joined(separator: ",") + ")")
+                    let exact = "SELECT e.domain AS d, (e.time - ?) / ? AS k, count(*) AS n FROM events e WHERE "
+                        + clauses.joined(separator: " AND ") + " GROUP BY d, k"
+                    for r in try Row.fetchAll(db, sql: exact, arguments: StatementArguments([start, width] + eargs)) {
+                        guard let d = Domain(rawValue: r["d"]), let k = (r["k"] as Int64?).map(Int.init), k >= 0, k < count
+                        else { continue }
+                        counts[d, default: [Int64](repeating: 0, count: count)][k] += r["n"]
+                    }
+                }
+                return counts
             }
-            return EventHistogram(from: start, width: width, buckets: count, counts: counts,
-                                  resolution: ["second", "minute", "hour"][level])
+            if let counted {
+                return EventHistogram(from: start, width: width, buckets: count, counts: counted,
+                                      resolution: ["second", "minute", "hour"][level])
+            }
         }
         // Counted in SQL over the time index: no event is decoded.
         var e = q
@@ -341,6 +366,28 @@ extension Case {
             }
         }
         return EventHistogram(from: lo, width: w, buckets: n, counts: counts, resolution: "event")
+    }
+
+    /// The minutes from `lo` to `hi` (nanoseconds) whose second counts are not whole for a query's domains and kinds:
+    /// their seconds sum to less than the minute's count (`EventCounts`: a sparse run keeps no seconds).
+    static func partialMinutes(_ db: Database, _ q: EventQuery, from lo: Int64, to hi: Int64) throws -> Set<Int64> {
+        let (mlo, mhi) = (EventCounts.slot(lo, level: 1), EventCounts.slot(hi - 1, level: 1) + 1)
+        var args: [(any DatabaseValueConvertible)?] = [mlo, mhi]
+        let filter = rollUpFilter(q, &args)
+        var minutes: [Int64: Int64] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT slot, sum(count) AS n FROM event_counts WHERE level = 1 AND slot >= ? AND slot < ?"
+                                            + filter + " GROUP BY slot", arguments: StatementArguments(args)) {
+            minutes[r["slot"]] = r["n"]
+        }
+        var sargs: [(any DatabaseValueConvertible)?] = [mlo * 60, mhi * 60]
+        let sfilter = rollUpFilter(q, &sargs)
+        let minuteOf = "(CASE WHEN slot >= 0 THEN slot / 60 ELSE -((59 - slot) / 60) END)"
+        for r in try Row.fetchAll(db, sql: "SELECT \(minuteOf) AS m, sum(count) AS n FROM event_counts WHERE level = 0 AND slot >= ? "
+                                            + "AND slot < ?" + sfilter + " GROUP BY m", arguments: StatementArguments(sargs)) {
+            let m: Int64 = r["m"]
+            if minutes[m] == r["n"] { minutes[m] = nil }
+        }
+        return Set(minutes.keys)
     }
 
     /// The kinds of the events of complete runs with their counts, in kind order.

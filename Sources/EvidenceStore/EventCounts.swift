@@ -2,8 +2,12 @@ import GRDB
 import JikochoModel
 
 /// The `event_counts` roll-up: events per run, domain and kind in slots of one second (level 0), one minute (1) and
-/// one hour (2) of corrected time. Exact (each event counted once per level), so a swimlane drawn from it in
-/// buckets aligned to its slots gives the same counts as counting the events.
+/// one hour (2) of corrected time. Minutes and hours are exact (each event counted once per level), so a swimlane
+/// drawn from them in buckets aligned to their slots gives the same counts as counting the events. Seconds are kept
+/// only where they compress, where a batch has several events a second (a capture): a log with a line every second
+/// or two would have a row per line, as many rows as events, written for nothing (a million-line syslog run spent
+/// four of its twenty seconds on them, and a seventh of its case's size). A minute's seconds are therefore whole only
+/// when their sum is the minute's count; readers count the events of a minute whose seconds are not.
 enum EventCounts {
     /// Slot lengths by level, in nanoseconds.
     static let units: [Int64] = [1_000_000_000, 60_000_000_000, 3_600_000_000_000]
@@ -14,60 +18,65 @@ enum EventCounts {
         return t >= 0 ? t / u : (t + 1) / u - 1    // no negation: Int64.min has no positive twin
     }
 
-    /// SQL for the second of `time` (floor division).
-    static let secondSQL = "(CASE WHEN time >= 0 THEN time / 1000000000 ELSE (time + 1) / 1000000000 - 1 END)"    // as `slot`
+    /// SQL for the slot of `time` at a level (floor division, as `slot`).
+    static func slotSQL(level: Int) -> String {
+        let u = units[level]
+        return "(CASE WHEN time >= 0 THEN time / \(u) ELSE (time + 1) / \(u) - 1 END)"
+    }
 
-    /// Adds a batch's events to their runs' second counts (the writer, in the batch's transaction). Returns false,
-    /// having written nothing, when the batch has more than one count row for every two events: one statement per
-    /// row would then cost as much as the events' own inserts, and the run is better counted from its events once,
-    /// at its end (`rebuild`). Denser runs (a capture: several events a second) are counted here, on the writer
-    /// thread, while their collector reads on.
-    @discardableResult
-    static func add(_ db: Database, runID: Int64, events: [Event]) throws -> Bool {
+    /// Whether a batch's (or a run's) second counts are worth keeping: at most one row for every two events, or few.
+    static func secondsCompress(rows: Int, events: Int) -> Bool { rows <= 64 || rows * 2 <= events }
+
+    /// Adds a batch's events to their run's minute and hour counts, and to its second counts when they compress; on
+    /// the writer, in the batch's transaction, while the collector reads on.
+    static func add(_ db: Database, runID: Int64, events: [Event]) throws {
         struct Key: Hashable {
             var slot: Int64
             var domain: Domain
             var kind: String
         }
-        var counts: [Key: Int64] = [:]
-        for e in events { counts[Key(slot: slot(e.time.nanoseconds, level: 0), domain: e.domain, kind: e.kind), default: 0] += 1 }
-        if counts.count > 64, counts.count * 2 > events.count { return false }
+        var counts: [[Key: Int64]] = [[:], [:], [:]]
+        for e in events {
+            let t = e.time.nanoseconds
+            for level in 0..<3 {
+                counts[level][Key(slot: slot(t, level: level), domain: e.domain, kind: e.kind), default: 0] += 1
+            }
+        }
+        if !secondsCompress(rows: counts[0].count, events: events.count) { counts[0] = [:] }
         let upsert = try db.cachedStatement(sql: """
-            INSERT INTO event_counts (level, slot, run_id, domain, kind, count) VALUES (0, ?, ?, ?, ?, ?)
+            INSERT INTO event_counts (level, slot, run_id, domain, kind, count) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (level, slot, run_id, domain, kind) DO UPDATE SET count = count + excluded.count
             """)
-        for (k, n) in counts {
-            try upsert.execute(arguments: [k.slot, runID, k.domain.rawValue, k.kind, n])
-        }
-        return true
-    }
-
-    /// The minute and hour counts of a run, from its second counts (when the run completes).
-    static func summarize(_ db: Database, runID: Int64) throws {
-        try db.execute(sql: "DELETE FROM event_counts WHERE run_id = ? AND level > 0", arguments: [runID])
-        for level in 1...2 {
-            let ratio = units[level] / units[level - 1]
-            try db.execute(sql: """
-                INSERT INTO event_counts (level, slot, run_id, domain, kind, count)
-                SELECT ?, CASE WHEN slot >= 0 THEN slot / ? ELSE -((? - 1 - slot) / ?) END AS s, run_id, domain, kind, sum(count)
-                FROM event_counts WHERE run_id = ? AND level = ? GROUP BY s, domain, kind
-                """, arguments: [level, ratio, ratio, ratio, runID, level - 1])
+        for level in 0..<3 {
+            for (k, n) in counts[level] {
+                try upsert.execute(arguments: [level, k.slot, runID, k.domain.rawValue, k.kind, n])
+            }
         }
     }
 
     /// Every level of a run counted again from its events (after a clock moved them, or for a case made before the
-    /// roll-up existed).
+    /// roll-up existed): minutes and hours always, seconds when they compress over the whole run.
     static func rebuild(_ db: Database, runID: Int64) throws {
         try db.execute(sql: "DELETE FROM event_counts WHERE run_id = ?", arguments: [runID])
         // The run's events are one range of row ids (one writer): read as that range, not through the run index.
-        guard let r = try Row.fetchOne(db, sql: "SELECT min(id) AS lo, max(id) AS hi FROM events WHERE run_id = ?",
+        guard let r = try Row.fetchOne(db, sql: "SELECT min(id) AS lo, max(id) AS hi, count(*) AS n FROM events WHERE run_id = ?",
                                        arguments: [runID]),
-              let lo = r["lo"] as Int64?, let hi = r["hi"] as Int64? else { return }
+              let lo = r["lo"] as Int64?, let hi = r["hi"] as Int64?, let events = r["n"] as Int? else { return }
+        for level in 0...1 {
+            try db.execute(sql: """
+                INSERT INTO event_counts (level, slot, run_id, domain, kind, count)
+                SELECT ?, \(slotSQL(level: level)) AS s, run_id, domain, kind, count(*) FROM events
+                WHERE id BETWEEN ? AND ? AND run_id = ? GROUP BY s, domain, kind
+                """, arguments: [level, lo, hi, runID])
+            if level == 0, !secondsCompress(rows: db.changesCount, events: events) {
+                try db.execute(sql: "DELETE FROM event_counts WHERE run_id = ? AND level = 0", arguments: [runID])
+            }
+        }
+        let ratio = units[2] / units[1]
         try db.execute(sql: """
             INSERT INTO event_counts (level, slot, run_id, domain, kind, count)
-            SELECT 0, \(secondSQL) AS s, run_id, domain, kind, count(*) FROM events
-            WHERE id BETWEEN ? AND ? AND run_id = ? GROUP BY s, domain, kind
-            """, arguments: [lo, hi, runID])
-        try summarize(db, runID: runID)
+            SELECT 2, CASE WHEN slot >= 0 THEN slot / ? ELSE -((? - 1 - slot) / ?) END AS s, run_id, domain, kind, sum(count)
+            FROM event_counts WHERE run_id = ? AND level = 1 GROUP BY s, domain, kind
+            """, arguments: [ratio, ratio, ratio, runID])
     }
 }

@@ -109,9 +109,6 @@ public final class IngestRun: EventSink, @unchecked Sendable {
     /// Loading without the events table's indexes (see `beginIngest`); the writer drops them with its first batch.
     public let bulk: Bool
     private var indexesDropped = false
-    /// Set by the writer when a batch's events fall in so many different seconds that counting them as they come
-    /// costs as much as storing them (a sparse log): the run's counts are then made from its events at its end.
-    private var countsDeferred = false
     /// Called after each batch is written with the run's counts so far: for a progress display.
     public var onBatch: ((IngestProgress) -> Void)?
 
@@ -289,9 +286,7 @@ public final class IngestRun: EventSink, @unchecked Sendable {
                         try db.execute(sql: "INSERT INTO events_fts (rowid, message) SELECT id, message FROM events WHERE id > ?",
                                        arguments: [before])
                     }
-                    if !countsDeferred, !(try EventCounts.add(db, runID: runID, events: batch.events)) {
-                        countsDeferred = true
-                    }
+                    try EventCounts.add(db, runID: runID, events: batch.events)
                     try writeBlocks(batch, db: db)
                     for w in batch.warnings {
                         try db.execute(sql: "INSERT INTO warnings (run_id, evidence_id, locator, text) VALUES (?,?,?,?)",
@@ -416,17 +411,9 @@ public final class IngestRun: EventSink, @unchecked Sendable {
             // A bulk run's indexes, built once over everything it loaded.
             let indexStart = Date()
             try Schema.ensureEventIndexes(db)
-            let countsStart = Date()
-            if countsDeferred {
-                try EventCounts.rebuild(db, runID: id)
-            } else {
-                try EventCounts.summarize(db, runID: id)
-            }
             Case.log.debug("run finishing", metadata: [
-                "counts.deferred": "\(countsDeferred)",
                 "run.id": "\(id)", "last-batch.s": "\(finishStart.timeIntervalSince(flushStart))",
-                "indexes.s": "\(countsStart.timeIntervalSince(indexStart))",
-                "counts.s": "\(Date().timeIntervalSince(countsStart))"])
+                "indexes.s": "\(Date().timeIntervalSince(indexStart))"])
             try db.execute(sql: "UPDATE ingest_runs SET status = 'complete', finished_at = ? WHERE id = ?",
                            arguments: [Timestamp.now.nanoseconds, id])
             try CustodyEntry.append(db, actor: actor, action: "ingest.run", subject: "run #\(id)",

@@ -241,8 +241,9 @@ enum Schema {
         m.registerMigration("v4-event-counts") { db in
             // How many events each run holds by domain, kind and second of (corrected) time, and by minute and hour:
             // what the viewer's swimlanes of millions of events are drawn from without reading the events. Kept by
-            // ingest runs (seconds as batches are written, minutes and hours when the run completes) and rebuilt for
-            // an item whenever its clock moves its events.
+            // ingest runs (seconds as batches are written, minutes and hours when the run completes; since v5 all
+            // three as batches are written, seconds only where they compress) and rebuilt for an item whenever its
+            // clock moves its events.
             try db.execute(sql: """
                 CREATE TABLE event_counts (
                     level   INTEGER NOT NULL CHECK (level IN (0, 1, 2)),
@@ -257,6 +258,19 @@ enum Schema {
                 """)
             for runID in try Int64.fetchAll(db, sql: "SELECT id FROM ingest_runs WHERE status = 'complete' AND events > 0") {
                 try EventCounts.rebuild(db, runID: runID)
+            }
+        }
+        m.registerMigration("v5-sparse-seconds") { db in
+            // Second counts are kept only where they compress, and minutes and hours as batches are written
+            // (`EventCounts`); readers count a minute whose seconds are not whole from its events. A build before
+            // this one would take such a minute's seconds for all of it, so it must not open these cases (this
+            // migration is what tells it). The second counts of sparse runs made before are dropped: as many rows as
+            // events, for nothing.
+            for r in try Row.fetchAll(db, sql: """
+                SELECT c.run_id AS run, count(*) AS rows, r.events AS events
+                FROM event_counts c JOIN ingest_runs r ON r.id = c.run_id WHERE c.level = 0 GROUP BY c.run_id
+                """) where !EventCounts.secondsCompress(rows: r["rows"], events: r["events"]) {
+                try db.execute(sql: "DELETE FROM event_counts WHERE run_id = ? AND level = 0", arguments: [r["run"] as Int64])
             }
         }
         return m

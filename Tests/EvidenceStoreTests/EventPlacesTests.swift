@@ -100,6 +100,28 @@ import Testing
         try Self.check(c, "as ingested")
     }
 
+    /// A sparse run over the same hours (a line every one to three seconds, batches of many seconds: no second counts
+    /// kept): places in minutes whose seconds are not whole are found from those minutes' events.
+    @Test func placesAmongDenseAndSparseRuns() throws {
+        let tmp = TempDir()
+        let (c, item) = try Self.makeCase(tmp)
+        let run = try c.beginIngest(evidenceID: item.id, collector: "test/places", collectorVersion: "3", batchSize: 250)
+        var rng = SeededRandom(seed: 21)
+        var t: Int64 = 1_612_515_600_000_000_000 + 500_000_000
+        for i in 0..<1500 {
+            t += Int64(1 + rng.next() % 3) * 1_000_000_000 + Int64(rng.next() % 1000)
+            let (d, k) = Self.kinds[Int(rng.next() % 5)]
+            try run.emit(Event(time: Timestamp(nanoseconds: t), timeDescription: "t", domain: d, kind: k,
+                               host: i % 4 == 0 ? "hmi-1" : "eng-2", message: i % 9 == 0 ? "setpoint changed s\(i)" : "s\(i)",
+                               provenance: Provenance(evidenceID: item.id, collector: "test/places", collectorVersion: "3",
+                                                      locator: "line \(i)")))
+        }
+        let id = try run.finish().runID
+        #expect(try c.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM event_counts WHERE level = 0 AND run_id = ?",
+                                              arguments: [id]) } == 0)
+        try Self.check(c, "dense and sparse")
+    }
+
     /// A corrected clock moves the events and their counts: places follow the corrected times.
     @Test func placesFollowACorrectedClock() throws {
         let tmp = TempDir()
