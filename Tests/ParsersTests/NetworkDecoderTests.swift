@@ -222,6 +222,25 @@ struct NetworkDecoderTests {
         #expect(answered?.fields["class"] == .int(1) && answered?.fields["attribute"] == .int(7))
     }
 
+    /// SSH: the two identification lines (a line the server may send before its own, RFC 4253 4.2), one session.
+    @Test(arguments: Feeding.allCases)
+    func sshBannersWhateverThePieces(_ feeding: Feeding) {
+        let stream: [(Bool, [UInt8])] = [
+            (false, Array("Welcome to the plant gateway\r\nSSH-2.0-dropbear_2020.81\r\n".utf8)),
+            (true, Array("SSH-2.0-OpenSSH_8.9p1 Ubuntu-3\r\n".utf8)),
+            (true, [0, 0, 1, 0x2C, 10, 20]),
+        ]
+        let r = Self.run({ SSHDecoder() }, stream, feeding)
+        #expect(r.warnings.isEmpty)
+        #expect(r.messages.map(\.kind) == ["ssh.session"])
+        let m = r.messages.first
+        #expect(m?.fields["client_version"] == "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3")
+        #expect(m?.fields["server_version"] == "SSH-2.0-dropbear_2020.81")
+        #expect(m?.fields["response_packet"] == .int(1) && m?.fields["request_packet"] == .int(2))
+        #expect(m?.fields["outcome"] == "ok" && m?.fields["messages"] == .int(2) && m?.packet == 1)
+        #expect(m?.summary == "SSH SSH-2.0-OpenSSH_8.9p1 Ubuntu-3 → SSH-2.0-dropbear_2020.81")
+    }
+
     /// Decoders given random bytes, whole and in pieces: no crash, bounded output.
     @Test func randomBytesDoNotCrashDecoders() {
         var rng = SplitMix(seed: 7)

@@ -182,35 +182,36 @@ public final class TLSDecoder: FlowDecoder {
     func emit(_ serverHello: TLS.Hello?, _ serverPacket: Int?, _ out: inout DecodeOutput) {
         guard let (h, time, packet, src, dst) = hello else { return }
         hello = nil
-        var f: [String: JSONValue] = ["request_packet": .int(Int64(packet)), "record_version": .int(Int64(h.version)),
-                                      "cipher_suites": .array(h.ciphers.map { .int(Int64($0)) }),
-                                      "extensions": .array(h.extensions.map { .int(Int64($0)) }),
-                                      "ja3_string": .string(TLS.ja3String(h))]
+        out.writer.int("request_packet", packet)
+        out.writer.int("record_version", h.version)
+        out.writer.ints("cipher_suites", h.ciphers)
+        out.writer.ints("extensions", h.extensions)
+        out.writer.string("ja3_string", TLS.ja3String(h))
         let ja4 = TLS.ja4Parts(h)
-        f["ja4_a"] = .string(ja4.a)
-        f["ja4_ciphers"] = .string(ja4.ciphers)
-        f["ja4_extensions"] = .string(ja4.extensions)
+        out.writer.string("ja4_a", ja4.a)
+        out.writer.string("ja4_ciphers", ja4.ciphers)
+        out.writer.string("ja4_extensions", ja4.extensions)
         let best = h.supportedVersions.filter { !TLS.isGREASE($0) }.max() ?? h.version
-        f["client_version"] = .string(TLS.versionName(best))
-        if let sni = h.sni { f["server_name"] = .string(sni) }
-        if !h.alpn.isEmpty { f["alpn"] = .array(h.alpn.map { .string($0) }) }
+        out.writer.string("client_version", TLS.versionName(best))
+        out.writer.string("server_name", h.sni)
+        if !h.alpn.isEmpty { out.writer.value("alpn", .array(h.alpn.map { .string($0) })) }
         var summary = "TLS ClientHello \(TLS.versionName(best))" + (h.sni.map { " for \($0)" } ?? " (no SNI)")
         if let s = serverHello {
-            f["response_packet"] = .int(Int64(serverPacket ?? 0))
+            out.writer.int("response_packet", serverPacket ?? 0)
             let chosen = s.supportedVersions.first ?? s.version
-            f["server_version"] = .string(TLS.versionName(chosen))
-            f["server_cipher"] = .int(Int64(s.ciphers.first ?? 0))
-            f["ja3s_string"] = .string(TLS.ja3String(s))
+            out.writer.string("server_version", TLS.versionName(chosen))
+            out.writer.int("server_cipher", s.ciphers.first ?? 0)
+            out.writer.string("ja3s_string", TLS.ja3String(s))
             summary += " → \(TLS.versionName(chosen)) cipher 0x\(String(s.ciphers.first ?? 0, radix: 16).leftPadded(4))"
-            f["outcome"] = "ok"
+            out.writer.string("outcome", "ok")
         } else {
-            f["outcome"] = "no_response"
+            out.writer.string("outcome", "no_response")
         }
         var key = Hasher()
         key.combine(h.sni)
         key.combine(TLS.ja3String(h))
         out.messages.append(NetMessage(time: time, packet: packet, domain: .network, kind: "tls.client_hello", src: src, dst: dst,
-                                       summary: summary, fields: Attributes(f), routineKey: key.finalize(),
+                                       summary: summary, writer: &out.writer, routineKey: key.finalize(),
                                        messages: serverHello == nil ? 1 : 2))
     }
 }
@@ -248,13 +249,18 @@ public final class SSHDecoder: FlowDecoder {
     func emit(_ out: inout DecodeOutput) {
         guard !emitted, !banners.isEmpty, let (client, server) = ends else { return }
         emitted = true
-        var f: [String: JSONValue] = [:]
         let first = [banners[true], banners[false]].compactMap { $0 }.min { $0.1 < $1.1 }!
-        if let c = banners[true] { f["client_version"] = .string(c.0); f["request_packet"] = .int(Int64(c.1)) }
-        if let s = banners[false] { f["server_version"] = .string(s.0); f["response_packet"] = .int(Int64(s.1)) }
-        f["outcome"] = "ok"
+        if let c = banners[true] {
+            out.writer.string("client_version", c.0)
+            out.writer.int("request_packet", c.1)
+        }
+        if let s = banners[false] {
+            out.writer.string("server_version", s.0)
+            out.writer.int("response_packet", s.1)
+        }
+        out.writer.string("outcome", "ok")
         let summary = "SSH " + [banners[true]?.0, banners[false]?.0].compactMap { $0 }.joined(separator: " → ")
         out.messages.append(NetMessage(time: first.2, packet: first.1, domain: .network, kind: "ssh.session", src: client,
-                                       dst: server, summary: summary, fields: Attributes(f), messages: banners.count))
+                                       dst: server, summary: summary, writer: &out.writer, messages: banners.count))
     }
 }
