@@ -110,7 +110,7 @@ extension Case {
         // The minute of `t` by its seconds where they are whole (`EventCounts`), else from its events.
         var rest = q.anyTime
         rest.to = Timestamp(nanoseconds: t)
-        if try rolledSum(db, q, level: 0, from: m * 60, to: m * 60 + 60) == rolledSum(db, q, level: 1, from: m, to: m + 1) {
+        if try Self.partialMinutes(db, q, from: m * EventCounts.units[1], to: (m + 1) * EventCounts.units[1]).isEmpty {
             n += try rolledSum(db, q, level: 0, from: m * 60, to: s)
             rest.from = Timestamp(nanoseconds: s * EventCounts.units[0])
         } else {

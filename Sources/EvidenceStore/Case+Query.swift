@@ -334,8 +334,8 @@ extension Case {
                     e.from = Timestamp(nanoseconds: max(start, first * EventCounts.units[1]))
                     e.to = Timestamp(nanoseconds: min(end, (last + 1) * EventCounts.units[1]))
                     var (clauses, eargs) = whereClauses(e, resolver: resolver)
-                    clauses.append("(CASE WHEN e.time >= 0 THEN e.time / \(EventCounts.units[1]) ELSE (e.time + 1) / "
-                                   + "\(EventCounts.units[1]) - 1 END) IN (" + partial.sorted().map(String.init).joined(separator: ",") + ")")
+                    clauses.append(EventCounts.slotSQL(level: 1, of: "e.time") + " IN ("
+                                   + partial.sorted().map(String.init).joined(separator: ",") + ")")
                     let exact = "SELECT e.domain AS d, (e.time - ?) / ? AS k, count(*) AS n FROM events e WHERE "
                         + clauses.joined(separator: " AND ") + " GROUP BY d, k"
                     for r in try Row.fetchAll(db, sql: exact, arguments: StatementArguments([start, width] + eargs)) {
@@ -381,7 +381,7 @@ extension Case {
         }
         var sargs: [(any DatabaseValueConvertible)?] = [mlo * 60, mhi * 60]
         let sfilter = rollUpFilter(q, &sargs)
-        let minuteOf = "(CASE WHEN slot >= 0 THEN slot / 60 ELSE -((59 - slot) / 60) END)"
+        let minuteOf = EventCounts.floorSQL("slot", EventCounts.units[1] / EventCounts.units[0])
         for r in try Row.fetchAll(db, sql: "SELECT \(minuteOf) AS m, sum(count) AS n FROM event_counts WHERE level = 0 AND slot >= ? "
                                             + "AND slot < ?" + sfilter + " GROUP BY m", arguments: StatementArguments(sargs)) {
             let m: Int64 = r["m"]

@@ -18,11 +18,13 @@ enum EventCounts {
         return t >= 0 ? t / u : (t + 1) / u - 1    // no negation: Int64.min has no positive twin
     }
 
-    /// SQL for the slot of `time` at a level (floor division, as `slot`).
-    static func slotSQL(level: Int) -> String {
-        let u = units[level]
-        return "(CASE WHEN time >= 0 THEN time / \(u) ELSE (time + 1) / \(u) - 1 END)"
+    /// SQL for `column` divided by `unit`, rounded down (as `slot`): a time's slot, or a slot's at a coarser level.
+    static func floorSQL(_ column: String, _ unit: Int64) -> String {
+        "(CASE WHEN \(column) >= 0 THEN \(column) / \(unit) ELSE (\(column) + 1) / \(unit) - 1 END)"
     }
+
+    /// SQL for the slot of the `time` column at a level.
+    static func slotSQL(level: Int, of column: String = "time") -> String { floorSQL(column, units[level]) }
 
     /// Whether a batch's (or a run's) second counts are worth keeping: at most one row for every two events, or few.
     static func secondsCompress(rows: Int, events: Int) -> Bool { rows <= 64 || rows * 2 <= events }
@@ -72,11 +74,10 @@ enum EventCounts {
                 try db.execute(sql: "DELETE FROM event_counts WHERE run_id = ? AND level = 0", arguments: [runID])
             }
         }
-        let ratio = units[2] / units[1]
         try db.execute(sql: """
             INSERT INTO event_counts (level, slot, run_id, domain, kind, count)
-            SELECT 2, CASE WHEN slot >= 0 THEN slot / ? ELSE -((? - 1 - slot) / ?) END AS s, run_id, domain, kind, sum(count)
+            SELECT 2, \(floorSQL("slot", units[2] / units[1])) AS s, run_id, domain, kind, sum(count)
             FROM event_counts WHERE run_id = ? AND level = 1 GROUP BY s, domain, kind
-            """, arguments: [ratio, ratio, ratio, runID])
+            """, arguments: [runID])
     }
 }

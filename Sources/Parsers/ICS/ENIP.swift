@@ -439,7 +439,6 @@ public final class ENIPDecoder: FlowDecoder {
     }
 
     struct Request {
-        var command: UInt16
         var cip: ENIP.CIPMessage?
         var header: Header
         var time: Int64
@@ -523,16 +522,16 @@ public final class ENIPDecoder: FlowDecoder {
         if let p = cip?.problem { budget.warn(&out, ctx.packet, "CIP: \(p)") }
         if let p = cip?.path.problem { budget.warn(&out, ctx.packet, "CIP path: \(p)") }
         if !isReply {
-            let r = Request(command: cmd, cip: cip, header: header, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst)
+            let r = Request(cip: cip, header: header, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst)
             if cmd == 0x0066 { return emit(r, nil, nil, &out) }      // no reply
             for old in pending.add(key, r) { emit(old, nil, nil, &out) }
         } else if let r = pending.take(key) {
             emit(r, (cip, header), ctx.packet, &out)
-        } else if cmd == 0x0063, let r = pending.first(where: { $0.command == 0x0063 }) {
+        } else if cmd == 0x0063, let r = pending.first(where: { $0.header.command == 0x0063 }) {
             // ListIdentity broadcast answers carry the request's context; several devices may answer.
             emit(r, (cip, header), ctx.packet, &out)
         } else {
-            let r = Request(command: cmd, cip: cip, header: header, time: ctx.time, packet: ctx.packet, src: ctx.dst, dst: ctx.src)
+            let r = Request(cip: cip, header: header, time: ctx.time, packet: ctx.packet, src: ctx.dst, dst: ctx.src)
             emit(r, (cip, header), ctx.packet, &out, orphan: true)
         }
     }
@@ -565,13 +564,13 @@ public final class ENIPDecoder: FlowDecoder {
         guard let top = requestCIP ?? replyCIP else {
             // Encapsulation-level exchange: register session, list identity, ...
             writeBase(&out.writer)
-            let name = ENIP.commandName(r.command)
+            let name = ENIP.commandName(r.header.command)
             var summary = "EtherNet/IP \(name.uppercased())"
             if case .string(let p)? = reply?.header.identity["product_name"] ?? (orphan ? nil : r.header.identity["product_name"]) {
                 summary += ": \(p)"
             }
             let failed = (reply?.header.status ?? 0) != 0 || (!orphan && r.header.status != 0)
-            out.writer.string("outcome", reply == nil && r.command != 0x0066 ? "no_response" : (failed ? "error" : "ok"))
+            out.writer.string("outcome", reply == nil && r.header.command != 0x0066 ? "no_response" : (failed ? "error" : "ok"))
             let key: Int? = name == "list_identity" || name == "nop" ? name.hashValue : nil
             out.messages.append(NetMessage(time: r.time, packet: r.packet, domain: .ot, kind: "ics.enip.\(name)", src: r.src,
                                            dst: r.dst, summary: summary, writer: &out.writer, routineKey: key,

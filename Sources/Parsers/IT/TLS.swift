@@ -186,7 +186,8 @@ public final class TLSDecoder: FlowDecoder {
         out.writer.int("record_version", h.version)
         out.writer.ints("cipher_suites", h.ciphers)
         out.writer.ints("extensions", h.extensions)
-        out.writer.string("ja3_string", TLS.ja3String(h))
+        let ja3 = TLS.ja3String(h)
+        out.writer.string("ja3_string", ja3)
         let ja4 = TLS.ja4Parts(h)
         out.writer.string("ja4_a", ja4.a)
         out.writer.string("ja4_ciphers", ja4.ciphers)
@@ -209,7 +210,7 @@ public final class TLSDecoder: FlowDecoder {
         }
         var key = Hasher()
         key.combine(h.sni)
-        key.combine(TLS.ja3String(h))
+        key.combine(ja3)
         out.messages.append(NetMessage(time: time, packet: packet, domain: .network, kind: "tls.client_hello", src: src, dst: dst,
                                        summary: summary, writer: &out.writer, routineKey: key.finalize(),
                                        messages: serverHello == nil ? 1 : 2))
