@@ -244,7 +244,8 @@ struct NetworkDecoderTests {
     /// Decoders given random bytes, whole and in pieces: no crash, bounded output.
     @Test func randomBytesDoNotCrashDecoders() {
         var rng = SplitMix(seed: 7)
-        let makers: [() -> any FlowDecoder] = [{ ModbusDecoder() }, { DNP3Decoder() }, { IEC104Decoder() }, { TPKTDecoder() }]
+        let makers: [() -> any FlowDecoder] = [{ ModbusDecoder() }, { DNP3Decoder() }, { IEC104Decoder() }, { TPKTDecoder() },
+                                               { ENIPDecoder() }, { ENIPDecoder(datagrams: true) }, { TLSDecoder() }, { SSHDecoder() }]
         for make in makers {
             for round in 0..<200 {
                 let n = Int(rng.next() % 600)
