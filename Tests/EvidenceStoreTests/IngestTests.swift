@@ -97,6 +97,78 @@ import Testing
         #expect(Set(events.map(\.event.provenance.locator)).count == 250)
     }
 
+    /// The writer skips the table's CHECKs on its own rows (see `IngestRun.insert`), so what they guard must hold by
+    /// construction: attributes and tags of hostile content (quotes, backslashes, NUL and other control characters,
+    /// non-finite doubles, integers at the edges, deep nesting, escaped keys) store as JSON SQLite calls valid and read
+    /// back equal; an event without a kind is refused with its locator; and any other write still meets the checks.
+    @Test func theWritersOwnRowsKeepWhatTheChecksGuard() throws {
+        let tmp = TempDir()
+        let (c, item) = try caseWithOneItem(tmp)
+        var random = SeededRandom(seed: 20)
+        let alphabet: [String] = ["a", "\"", "\\", "\u{0}", "\u{1F}", "\u{7F}", "é", "水", "🛢", "\n", "/", " ", "{", "]"]
+        func text() -> String { (0..<Int.random(in: 0...6, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined() }
+        func value(_ depth: Int) -> JSONValue {
+            switch Int.random(in: 0...(depth > 3 ? 4 : 6), using: &random) {
+            case 0: return .null
+            case 1: return .bool(Bool.random(using: &random))
+            case 2: return .int([Int64.min, Int64.max, 0, -1, Int64.random(in: .min ... .max, using: &random)].randomElement(using: &random)!)
+            case 3: return .double([.nan, .infinity, -.infinity, -0.0, 1e-300, .greatestFiniteMagnitude, 0.1].randomElement(using: &random)!)
+            case 4: return .string(text())
+            case 5: return .array((0..<Int.random(in: 0...3, using: &random)).map { _ in value(depth + 1) })
+            default: return .object(Dictionary((0..<Int.random(in: 0...3, using: &random)).map { _ in (text(), value(depth + 1)) },
+                                               uniquingKeysWith: { a, _ in a }))
+            }
+        }
+        let run = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1", batchSize: 64)
+        var sent: [Event] = []
+        for i in 0..<500 {
+            var e = SyntheticEvents.event(i, evidenceID: item.id)
+            var w = AttributeWriter()
+            for _ in 0..<Int.random(in: 0...6, using: &random) { w.value(text(), value(0)) }
+            e.attributes = w.finish()
+            e.tags = (0..<Int.random(in: 0...2, using: &random)).map { _ in text() }
+            e.message = text()
+            e.host = Bool.random(using: &random) ? "" : nil
+            sent.append(e)
+            try run.emit(e)
+        }
+        try run.finish()
+        let invalid = try c.read { try Int.fetchOne($0, sql: """
+            SELECT count(*) FROM events
+            WHERE (attributes IS NOT NULL AND NOT json_valid(attributes)) OR (tags IS NOT NULL AND NOT json_valid(tags))
+            """) }
+        #expect(invalid == 0)
+        #expect(try c.events(EventQuery()).map(\.event.attributes) == sent.map(\.attributes))
+        // A NUL would end the text for SQLite's readers: it is stored as U+FFFD, with a warning naming the event.
+        let messages = try c.events(EventQuery()).map(\.event.message)
+        #expect(messages == sent.map { $0.message.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") })
+        let withNUL = sent.filter { $0.message.contains("\u{0}") }
+        #expect(withNUL.count > 10)
+        let warned = try c.read { try String.fetchAll($0, sql: "SELECT locator FROM warnings WHERE text LIKE 'NUL bytes%'") }
+        #expect(warned == withNUL.map(\.provenance.locator))
+        #expect(try c.summary().warningCount == withNUL.count)
+        #expect(try c.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM events WHERE host = ''") }
+                == sent.filter { $0.host == "" }.count)
+
+        // No kind: refused, naming where the event came from; the run is left to fail.
+        let bad = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1")
+        var e = SyntheticEvents.event(0, evidenceID: item.id)
+        e.kind = ""
+        try bad.emit(e)
+        #expect { try bad.flush() } throws: { ($0 as? CaseError)?.description.contains(e.provenance.locator) == true }
+        try bad.fail(reason: "test")
+
+        // The checks are back for every other write on the connection.
+        #expect { try c.write { db in
+                try db.execute(sql: """
+                    INSERT INTO events (time, recorded_time, time_desc, domain, kind, message, attributes, evidence_id,
+                                        collector, collector_version, locator, run_id)
+                    VALUES (0, 0, '', 'it', 'x', '', '{not json', ?, 'c', '1', 'l', ?)
+                    """, arguments: [item.id, run.id])
+            }
+        } throws: { "\($0)".contains("CHECK constraint failed") }
+    }
+
     @Test func aFailedRunKeepsNoRows() throws {
         let tmp = TempDir()
         let (c, item) = try caseWithOneItem(tmp)

@@ -66,15 +66,34 @@ import Testing
         return c
     }
 
+    /// The ingest writer skips the table's CHECKs on its own rows (`IngestRun.insert`): every stored event's attributes
+    /// and tags must still be JSON that SQLite calls valid.
+    static func expectStoredJSONValid(_ c: Case) throws {
+        let bad = try c.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT locator FROM events
+                WHERE (attributes IS NOT NULL AND NOT json_valid(attributes)) OR (tags IS NOT NULL AND NOT json_valid(tags))
+                   OR kind = '' OR domain NOT IN ('it', 'network', 'ot', 'process')
+                LIMIT 5
+                """)
+        }
+        #expect(bad.isEmpty, "events the table's checks would refuse: \(bad)")
+        #expect(try c.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM events") ?? 0 } > 0)
+    }
+
     @Test func everyFilesStoredEventsAreAsRecorded() throws {
         let tmp = TempDir()
         let evidenceRoot = TestPaths.repoRoot.appendingPathComponent("Evidence").path
         let exercises = try FileManager.default.contentsOfDirectory(atPath: evidenceRoot).sorted().map { "\(evidenceRoot)/\($0)" }
-        var actual = try Self.lines(Self.ingest(exercises, into: tmp.url.appendingPathComponent("exercises").path), source: "exercises")
+        let exercisesCase = try Self.ingest(exercises, into: tmp.url.appendingPathComponent("exercises").path)
+        var actual = try Self.lines(exercisesCase, source: "exercises")
+        try Self.expectStoredJSONValid(exercisesCase)
         let shared = FileManager.default.fileExists(atPath: TestPaths.datasets.path)
         if shared {
             let folders = Self.datasetFolders.map { TestPaths.dataset($0) }
-            actual += try Self.lines(Self.ingest(folders, into: tmp.url.appendingPathComponent("datasets").path), source: "datasets")
+            let datasetsCase = try Self.ingest(folders, into: tmp.url.appendingPathComponent("datasets").path)
+            actual += try Self.lines(datasetsCase, source: "datasets")
+            try Self.expectStoredJSONValid(datasetsCase)
         }
         if ProcessInfo.processInfo.environment["JIKOCHO_RECORD_GOLDEN"] != nil {
             #expect(shared, "record the golden file where ../shared/datasets is present")
