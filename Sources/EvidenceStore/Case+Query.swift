@@ -541,11 +541,12 @@ extension Case {
     /// non-network collectors' events, resolved through the inventory.
     public func loggingAssets() throws -> Set<String> {
         let resolver = try assetResolver()
+        // Run by run through the run index: a case of captures alone reads no events at all.
         let hosts = try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT DISTINCT e.host AS host, e.asset AS asset FROM events e
-                JOIN ingest_runs r ON r.id = e.run_id WHERE r.collector NOT LIKE 'network/%'
-                """).map { ($0["host"] as String?, $0["asset"] as String?) }
+            try Int64.fetchAll(db, sql: "SELECT id FROM ingest_runs WHERE collector NOT LIKE 'network/%'").flatMap { run in
+                try Row.fetchAll(db, sql: "SELECT DISTINCT host, asset FROM events WHERE run_id = ?", arguments: [run])
+                    .map { ($0["host"] as String?, $0["asset"] as String?) }
+            }
         }
         var out = Set<String>()
         for (host, asset) in hosts {

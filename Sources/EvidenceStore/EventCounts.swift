@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 import JikochoModel
 
 /// The `event_counts` roll-up: events per run, domain and kind in slots of one second (level 0), one minute (1) and
@@ -37,21 +38,60 @@ enum EventCounts {
             var domain: Domain
             var kind: String
         }
-        var counts: [[Key: Int64]] = [[:], [:], [:]]
+        // Seconds first, one hash per run of equal keys (events come in time order, often several of a kind in a
+        // second); minutes and hours are sums of seconds (a second lies in one minute, a minute in one hour).
+        var seconds: [Key: Int64] = [:]
+        var last: Key?
+        var run: Int64 = 0
         for e in events {
-            let t = e.time.nanoseconds
-            for level in 0..<3 {
-                counts[level][Key(slot: slot(t, level: level), domain: e.domain, kind: e.kind), default: 0] += 1
+            let key = Key(slot: slot(e.time.nanoseconds, level: 0), domain: e.domain, kind: e.kind)
+            if key == last {
+                run += 1
+                continue
+            }
+            if let last { seconds[last, default: 0] += run }
+            last = key
+            run = 1
+        }
+        if let last { seconds[last, default: 0] += run }
+        var counts: [[Key: Int64]] = [seconds, [:], [:]]
+        for level in 1..<3 {
+            let ratio = units[level] / units[level - 1]
+            for (k, n) in counts[level - 1] {
+                let up = k.slot >= 0 ? k.slot / ratio : (k.slot + 1) / ratio - 1
+                counts[level][Key(slot: up, domain: k.domain, kind: k.kind), default: 0] += n
             }
         }
         if !secondsCompress(rows: counts[0].count, events: events.count) { counts[0] = [:] }
-        let upsert = try db.cachedStatement(sql: """
+        // Bound and stepped directly: a large capture writes tens of thousands of these a run.
+        var statement: OpaquePointer?
+        let sql = """
             INSERT INTO event_counts (level, slot, run_id, domain, kind, count) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (level, slot, run_id, domain, kind) DO UPDATE SET count = count + excluded.count
-            """)
+            """
+        guard sqlite3_prepare_v2(db.sqliteConnection, sql, -1, &statement, nil) == SQLITE_OK, let s = statement else {
+            throw DatabaseError(resultCode: db.lastErrorCode, message: db.lastErrorMessage, sql: sql)
+        }
+        defer { sqlite3_finalize(s) }
+        sqlite3_bind_int64(s, 3, runID)
         for level in 0..<3 {
+            sqlite3_bind_int64(s, 1, Int64(level))
             for (k, n) in counts[level] {
-                try upsert.execute(arguments: [level, k.slot, runID, k.domain.rawValue, k.kind, n])
+                sqlite3_bind_int64(s, 2, k.slot)
+                // Static texts: the domain's raw value and the key's kind outlive the step.
+                var domain = k.domain.rawValue, kind = k.kind
+                let rc = domain.withUTF8 { d in
+                    kind.withUTF8 { t in
+                        sqlite3_bind_text(s, 4, UnsafeRawPointer(d.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(d.count), nil)
+                        sqlite3_bind_text(s, 5, UnsafeRawPointer(t.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(t.count), nil)
+                        sqlite3_bind_int64(s, 6, n)
+                        defer { sqlite3_reset(s) }
+                        return sqlite3_step(s)
+                    }
+                }
+                guard rc == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: db.lastErrorMessage, sql: sql)
+                }
             }
         }
     }
