@@ -86,12 +86,47 @@ func expectCaseError(_ code: CaseError.Code, _ body: () throws -> Void, sourceLo
             let indexes = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'")
             #expect(indexes.isSuperset(of: ["events_time", "events_kind_time", "events_asset_time"]))
             #expect(try Schema.migrator.appliedIdentifiers(db) == ["v1-case", "v2-sample-blocks", "v3-clocks", "v4-event-counts",
-                                                                     "v5-sparse-seconds", "v6-fts-automerge"])
+                                                                     "v5-sparse-seconds", "v6-fts-for-bulk-writes"])
             #expect(try Int.fetchOne(db, sql: "SELECT v FROM events_fts_config WHERE k = 'automerge'") == 0)
+            #expect(try !db.tableExists("events_fts_docsize"))
             #expect(try !db.tableExists("samples"))
         }
         // Migrating again is a no-op.
         try Schema.migrator.migrate(q)
+    }
+
+    /// A case indexed for full-text search before v6 (a per-row size table, merges after every write) gets the
+    /// index made again from its events when it is next opened for writing: the same searches find the same events.
+    @Test func anOlderFullTextIndexIsMadeAgainFromTheEvents() throws {
+        let tmp = TempDir()
+        let path: String
+        let search = "SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rowid"
+        let before: [Int64]
+        do {
+            let (c, item) = try caseWithOneItem(tmp)
+            let run = try c.beginIngest(evidenceID: item.id, collector: SyntheticEvents.collectorName, collectorVersion: "1")
+            for i in 0..<3000 { try run.emit(SyntheticEvents.event(i, evidenceID: item.id)) }
+            try run.finish()
+            try c.write { db in
+                try db.execute(sql: """
+                    DROP TABLE events_fts;
+                    CREATE VIRTUAL TABLE events_fts USING fts5(message, content='events', content_rowid='id');
+                    INSERT INTO events_fts (events_fts) VALUES ('rebuild');
+                    DELETE FROM grdb_migrations WHERE identifier = 'v6-fts-for-bulk-writes';
+                    """)
+            }
+            before = try c.read { try Int64.fetchAll($0, sql: search, arguments: ["register OR accepted"]) }
+            #expect(before.count > 100)
+            #expect(try c.read { try $0.tableExists("events_fts_docsize") })
+            path = c.directory.path
+        }
+        let again = try Case.open(at: path, mode: .write)
+        try again.read { db throws -> Void in
+            #expect(try Int64.fetchAll(db, sql: search, arguments: ["register OR accepted"]) == before)
+            #expect(try !db.tableExists("events_fts_docsize"))
+            #expect(try Int.fetchOne(db, sql: "SELECT v FROM events_fts_config WHERE k = 'automerge'") == 0)
+        }
+        try again.write { try $0.execute(sql: "INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)") }
     }
 
     @Test func refusesACaseFromANewerVersion() throws {
