@@ -176,6 +176,31 @@ struct NetworkDecoderTests {
         #expect(r.messages[1].fields["outcome"] == "ok" && r.messages[1].fields["pi_service"] == "P_PROGRAM")
     }
 
+    @Test func macAddressesAreWrittenAsWiresharkShowsThem() {
+        #expect(macText(0x001A_2B3C_4D5E) == "00:1a:2b:3c:4d:5e")
+        #expect(macText(0) == "00:00:00:00:00:00")
+        #expect(macText(0xFFFF_FFFF_FFFF) == "ff:ff:ff:ff:ff:ff")
+        #expect(macText(0xFFFF_0000_0000_0001) == "00:00:00:00:00:01")    // bits above 48 ignored
+        #expect(Endpoint(ip: "fe80::1", port: 502).description == "[fe80::1]:502")
+        #expect(Endpoint(ip: "10.0.0.5", port: 502).description == "10.0.0.5:502")
+    }
+
+    /// A message names its user when a decoder gave one, whichever way its fields were written.
+    @Test func aMessageNamesItsUser() {
+        var w = AttributeWriter()
+        w.string("user", "operator")
+        let written = NetMessage(time: 0, packet: 1, domain: .network, kind: "x.y", src: Self.client, dst: Self.server,
+                                 summary: "", writer: &w)
+        #expect(written.user == "operator")
+        w.int("port", 1)
+        #expect(NetMessage(time: 0, packet: 1, domain: .network, kind: "x.y", src: Self.client, dst: Self.server,
+                           summary: "", writer: &w).user == nil)
+        #expect(NetMessage(time: 0, packet: 1, domain: .network, kind: "x.y", src: Self.client, dst: Self.server,
+                           summary: "", fields: ["user": "vendor"]).user == "vendor")
+        #expect(NetMessage(time: 0, packet: 1, domain: .network, kind: "x.y", src: Self.client, dst: Self.server,
+                           summary: "", fields: ["user": ""]).user == nil)
+    }
+
     /// EtherNet/IP: a session refused by the device, a read answered, and a reply whose request the capture does not
     /// hold (it began after it): each exchange one message with its packets, the refusal an error, the orphan
     /// saying what it is.

@@ -125,12 +125,11 @@ public struct PcapCollector: Collector {
                 case .warning(let w):
                     try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "packet \(w.packet)", text: w.text))
                 case .message(var m):
-                    if m.fields["ja3_string"] != nil { PcapCollector.fingerprints(&m.fields) }
+                    // Fingerprints are TLS's alone: other messages' fields are not searched for them.
+                    if m.kind.utf8.starts(with: "tls.".utf8), m.fields["ja3_string"] != nil { PcapCollector.fingerprints(&m.fields) }
                     let t = Timestamp(nanoseconds: m.time)
-                    var user: String?
-                    if case .string(let u)? = m.fields["user"], !u.isEmpty { user = u }
                     try sink.emit(Event(time: t, timeDescription: "Packet time", domain: m.domain, kind: m.kind, host: host,
-                                        src: endpoint(m.src), dst: endpoint(m.dst), user: user, message: m.summary,
+                                        src: endpoint(m.src), dst: endpoint(m.dst), user: m.user, message: m.summary,
                                         attributes: m.fields,
                                         provenance: Provenance(evidenceID: evidenceID, collector: PcapCollector.name,
                                                                collectorVersion: PcapCollector.version,

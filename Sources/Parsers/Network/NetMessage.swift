@@ -35,6 +35,9 @@ public struct NetMessage: Sendable {
     /// A hash of the values the message carries (registers read, points reported), to count value changes in
     /// a routine summary.
     public var valueHash: Int?
+    /// The account the message names (its `user` field when that is text and not empty), so that the collector
+    /// need not search every message's fields for one.
+    public var user: String?
 
     public init(time: Int64, packet: Int, domain: Domain, kind: String, src: NetEndpoint, dst: NetEndpoint,
                 summary: String, fields: Attributes, routineKey: Int? = nil, messages: Int = 1,
@@ -45,7 +48,7 @@ public struct NetMessage: Sendable {
             fields["control"] = Self.commandControl
         }
         self.init(time: time, packet: packet, domain: domain, kind: kind, src: src, dst: dst, summary: summary,
-                  complete: fields, routineKey: routineKey, messages: messages, valueHash: valueHash)
+                  complete: fields, routineKey: routineKey, messages: messages, valueHash: valueHash, lookForUser: true)
     }
 
     /// The same message with its fields written by a decoder into `writer`, which is left empty for the next.
@@ -58,13 +61,16 @@ public struct NetMessage: Sendable {
         if ControlPoint.isCommand(kind: kind), !writer.contains("control"), !writer.contains("command_packet") {
             writer.value("control", Self.commandControl)
         }
+        let named = writer.contains("user")
         self.init(time: time, packet: packet, domain: domain, kind: kind, src: src, dst: dst, summary: summary,
-                  complete: writer.finish(), routineKey: routineKey, messages: messages, valueHash: valueHash)
+                  complete: writer.finish(), routineKey: routineKey, messages: messages, valueHash: valueHash,
+                  lookForUser: named)
     }
 
     /// Fields that already carry the message count and the control facts.
     private init(time: Int64, packet: Int, domain: Domain, kind: String, src: NetEndpoint, dst: NetEndpoint,
-                 summary: String, complete fields: Attributes, routineKey: Int?, messages: Int, valueHash: Int?) {
+                 summary: String, complete fields: Attributes, routineKey: Int?, messages: Int, valueHash: Int?,
+                 lookForUser: Bool) {
         self.time = time
         self.packet = packet
         self.domain = domain
@@ -76,6 +82,9 @@ public struct NetMessage: Sendable {
         self.routineKey = routineKey
         self.messages = messages
         self.valueHash = valueHash
+        // The decoders that name a user (OPC UA, RDP, HTTP, SMB2) build their fields as a dictionary; a writer's
+        // members are checked by key before the text is searched.
+        if lookForUser, case .string(let u)? = fields["user"], !u.isEmpty { user = u }
     }
 
     static let commandControl: JSONValue = .object(["action": "command"])
