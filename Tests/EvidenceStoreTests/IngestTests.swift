@@ -158,7 +158,23 @@ import Testing
         #expect { try bad.flush() } throws: { ($0 as? CaseError)?.description.contains(e.provenance.locator) == true }
         try bad.fail(reason: "test")
 
-        // The checks are back for every other write on the connection.
+        // An event citing evidence the case does not hold: refused, naming it (foreign keys are checked by the writer).
+        let stray = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1")
+        try stray.emit(SyntheticEvents.event(0, evidenceID: item.id))
+        try stray.emit(SyntheticEvents.event(1, evidenceID: 999))
+        #expect { try stray.flush() } throws: { "\($0)".contains("evidence #999") }
+        try stray.fail(reason: "test")
+        let strayWarning = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1")
+        try strayWarning.warn(CollectorWarning(evidenceID: 998, locator: "line 3", text: "w"))
+        #expect { try strayWarning.flush() } throws: { "\($0)".contains("evidence #998") }
+        try strayWarning.fail(reason: "test")
+        #expect(try c.summary().eventCount == 500)
+
+        // The checks and foreign keys are back for every other write on the connection.
+        #expect { try c.write { db in
+            try db.execute(sql: "INSERT INTO warnings (run_id, evidence_id, locator, text) VALUES (?, 999, 'l', 't')",
+                           arguments: [run.id])
+        } } throws: { "\($0)".contains("FOREIGN KEY constraint failed") }
         #expect { try c.write { db in
                 try db.execute(sql: """
                     INSERT INTO events (time, recorded_time, time_desc, domain, kind, message, attributes, evidence_id,
