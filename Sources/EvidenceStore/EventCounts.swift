@@ -14,9 +14,11 @@ enum EventCounts {
     static let units: [Int64] = [1_000_000_000, 60_000_000_000, 3_600_000_000_000]
 
     /// The slot of a time at a level (floor division: times before 1970 too).
-    static func slot(_ t: Int64, level: Int) -> Int64 {
-        let u = units[level]
-        return t >= 0 ? t / u : (t + 1) / u - 1    // no negation: Int64.min has no positive twin
+    static func slot(_ t: Int64, level: Int) -> Int64 { floorDiv(t, units[level]) }
+
+    /// `a / u` rounded down, `u` > 0 (as `floorSQL`): a time's slot, or a slot's at a coarser level.
+    static func floorDiv(_ a: Int64, _ u: Int64) -> Int64 {
+        a >= 0 ? a / u : (a + 1) / u - 1    // no negation: Int64.min has no positive twin
     }
 
     /// SQL for `column` divided by `unit`, rounded down (as `slot`): a time's slot, or a slot's at a coarser level.
@@ -58,33 +60,27 @@ enum EventCounts {
         for level in 1..<3 {
             let ratio = units[level] / units[level - 1]
             for (k, n) in counts[level - 1] {
-                let up = k.slot >= 0 ? k.slot / ratio : (k.slot + 1) / ratio - 1
-                counts[level][Key(slot: up, domain: k.domain, kind: k.kind), default: 0] += n
+                counts[level][Key(slot: floorDiv(k.slot, ratio), domain: k.domain, kind: k.kind), default: 0] += n
             }
         }
         if !secondsCompress(rows: counts[0].count, events: events.count) { counts[0] = [:] }
         // Bound and stepped directly: a large capture writes tens of thousands of these a run.
-        var statement: OpaquePointer?
         let sql = """
             INSERT INTO event_counts (level, slot, run_id, domain, kind, count) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (level, slot, run_id, domain, kind) DO UPDATE SET count = count + excluded.count
             """
-        guard sqlite3_prepare_v2(db.sqliteConnection, sql, -1, &statement, nil) == SQLITE_OK, let s = statement else {
-            throw DatabaseError(resultCode: db.lastErrorCode, message: db.lastErrorMessage, sql: sql)
-        }
-        defer { sqlite3_finalize(s) }
+        let s = try db.cachedStatement(sql: sql).sqliteStatement
         sqlite3_bind_int64(s, 3, runID)
         for level in 0..<3 {
             sqlite3_bind_int64(s, 1, Int64(level))
             for (k, n) in counts[level] {
                 sqlite3_bind_int64(s, 2, k.slot)
-                // Static texts: the domain's raw value and the key's kind outlive the step.
+                sqlite3_bind_int64(s, 6, n)
                 var domain = k.domain.rawValue, kind = k.kind
                 let rc = domain.withUTF8 { d in
                     kind.withUTF8 { t in
-                        sqlite3_bind_text(s, 4, UnsafeRawPointer(d.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(d.count), nil)
-                        sqlite3_bind_text(s, 5, UnsafeRawPointer(t.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(t.count), nil)
-                        sqlite3_bind_int64(s, 6, n)
+                        bindText(s, 4, UnsafeRawBufferPointer(d))
+                        bindText(s, 5, UnsafeRawBufferPointer(t))
                         defer { sqlite3_reset(s) }
                         return sqlite3_step(s)
                     }
@@ -94,6 +90,7 @@ enum EventCounts {
                 }
             }
         }
+        sqlite3_clear_bindings(s)
     }
 
     /// Every level of a run counted again from its events (after a clock moved them, or for a case made before the

@@ -5,6 +5,14 @@ import GRDBSQLite
 import JikochoModel
 import Logging
 
+/// Binds bytes as a text parameter without a copy (`SQLITE_STATIC`): they must stay where they are until the
+/// statement is stepped and reset. Empty bytes bind the empty text, not NULL.
+@inline(__always) func bindText(_ s: OpaquePointer, _ i: Int32, _ bytes: UnsafeRawBufferPointer) {
+    let empty: StaticString = ""
+    let p = bytes.baseAddress ?? UnsafeRawPointer(empty.utf8Start)
+    sqlite3_bind_text(s, i, p.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+}
+
 /// What an ingest run wrote, for the user and the custody log.
 public struct IngestSummary: Sendable {
     public var runID: Int64
@@ -385,32 +393,34 @@ public final class IngestRun: EventSink, @unchecked Sendable {
     static func insert(_ batch: Batch, runID: Int64, statement s: OpaquePointer, db: Database) throws -> [(evidenceID: Int64, locator: String)] {
         var arena = [UInt8]()
         arena.reserveCapacity(4096)
-        // Where each text column's value lies in the arena: (start, length); length -1 is NULL.
-        var spans = [(start: Int, count: Int)](repeating: (0, -1), count: 23)
+        // The event's text columns in the order they were put, each with where its value lies in the arena; a count
+        // of -1 is NULL.
+        var texts: [(column: Int32, start: Int, count: Int)] = []
+        texts.reserveCapacity(16)
         // Events whose texts held NUL bytes, replaced (SQLite keeps them, but readers of a TEXT stop at the first).
         var withNUL: [(evidenceID: Int64, locator: String)] = []
-        @inline(__always) func put(_ i: Int32, _ v: String?) {
-            guard let v else { spans[Int(i)] = (0, -1); return }
+        @inline(__always) func put(_ column: Int32, _ v: String?) {
+            guard let v else { texts.append((column, 0, -1)); return }
             let start = arena.count
             arena.append(contentsOf: v.utf8)
-            spans[Int(i)] = (start, arena.count - start)
+            texts.append((column, start, arena.count - start))
         }
         /// The event's texts again, each NUL as U+FFFD (the slow path, rare: one scan of the arena finds them).
         func replaceNUL() {
             let old = arena
             arena.removeAll(keepingCapacity: true)
-            for c in spans.indices where spans[c].count >= 0 {
+            for i in texts.indices where texts[i].count >= 0 {
                 let start = arena.count
-                for b in old[spans[c].start..<(spans[c].start + spans[c].count)] {
+                for b in old[texts[i].start..<(texts[i].start + texts[i].count)] {
                     if b == 0 { arena.append(contentsOf: [0xEF, 0xBF, 0xBD]) } else { arena.append(b) }
                 }
-                spans[c] = (start, arena.count - start)
+                texts[i].start = start
+                texts[i].count = arena.count - start
             }
         }
         @inline(__always) func int(_ i: Int32, _ v: Int64?) {
             if let v { sqlite3_bind_int64(s, i, v) } else { sqlite3_bind_null(s, i) }
         }
-        let textColumns: [Int32] = [3, 4, 5, 6, 7, 8, 10, 11, 13, 14, 15, 17, 19, 20, 21]
         try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
         defer { try? db.execute(sql: "PRAGMA ignore_check_constraints = OFF") }
         try batch.attributes.withUnsafeBytes { attributes in
@@ -421,6 +431,7 @@ public final class IngestRun: EventSink, @unchecked Sendable {
                                     hint: "the collector \(e.provenance.collector) must name every event's kind")
                 }
                 arena.removeAll(keepingCapacity: true)
+                texts.removeAll(keepingCapacity: true)
                 put(3, e.timeDescription)
                 put(4, e.domain.rawValue)
                 put(5, e.kind)
@@ -438,7 +449,7 @@ public final class IngestRun: EventSink, @unchecked Sendable {
                 put(21, e.provenance.locator)
                 if arena.withUnsafeBufferPointer({ memchr($0.baseAddress!, 0, $0.count) }) != nil {
                     replaceNUL()
-                    let locator = spans[21]
+                    let locator = texts[texts.count - 1]    // column 21, put last
                     withNUL.append((e.provenance.evidenceID,
                                     String(decoding: arena[locator.start..<(locator.start + locator.count)], as: UTF8.self)))
                 }
@@ -452,19 +463,15 @@ public final class IngestRun: EventSink, @unchecked Sendable {
                 if end == start {
                     sqlite3_bind_null(s, 16)
                 } else {
-                    _ = sqlite3_bind_text(s, 16, attributes.baseAddress!.advanced(by: start).assumingMemoryBound(to: CChar.self),
-                                          Int32(end - start), nil)
+                    bindText(s, 16, UnsafeRawBufferPointer(rebasing: attributes[start..<end]))
                 }
                 start = end
-                let rc = arena.withUnsafeBufferPointer { b -> Int32 in
-                    // Never nil: the kind, never empty, is in the arena.
-                    let base = UnsafeRawPointer(b.baseAddress!).assumingMemoryBound(to: CChar.self)
-                    for c in textColumns {
-                        let span = spans[Int(c)]
-                        if span.count < 0 {
-                            sqlite3_bind_null(s, c)
+                let rc = arena.withUnsafeBytes { b -> Int32 in
+                    for t in texts {
+                        if t.count < 0 {
+                            sqlite3_bind_null(s, t.column)
                         } else {
-                            sqlite3_bind_text(s, c, base + span.start, Int32(span.count), nil)
+                            bindText(s, t.column, UnsafeRawBufferPointer(rebasing: b[t.start..<(t.start + t.count)]))
                         }
                     }
                     let rc = sqlite3_step(s)
