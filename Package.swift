@@ -57,7 +57,7 @@ let package = Package(
             dependencies: ["EvidenceStore", .product(name: "GRDBSQLite", package: "GRDB.swift")],
             path: "Benchmarks/jikocho-bench"),
 
-        .target(name: "TestSupport", dependencies: ["CArchive", "JikochoModel", "EvidenceStore", "Exercises", "Timeline",
+        .target(name: "TestSupport", dependencies: ["CArchive", "JikochoModel", "Parsers", "EvidenceStore", "Exercises", "Timeline",
                                                    .product(name: "Yams", package: "Yams")],
                 path: "Tests/TestSupport"),
         .testTarget(name: "JikochoModelTests", dependencies: ["JikochoModel"]),

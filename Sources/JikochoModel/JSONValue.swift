@@ -91,7 +91,7 @@ public enum JSONValue: Hashable, Sendable {
 
     /// Byte order of two texts: negative, zero or positive (memcmp, then the shorter first). The one comparison of
     /// keys, for dictionaries being written, attribute text being read and members being sorted.
-    static func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+    public static func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
         let n = Swift.min(a.count, b.count)
         if n > 0, let x = a.baseAddress, let y = b.baseAddress {
             let c = memcmp(x, y, n)
@@ -101,7 +101,7 @@ public enum JSONValue: Hashable, Sendable {
     }
 
     /// Decimal digits, without a String in between.
-    static func writeInt(_ i: Int64, into out: inout [UInt8]) {
+    public static func writeInt(_ i: Int64, into out: inout [UInt8]) {
         if i == 0 { out.append(UInt8(ascii: "0")); return }
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)     // 24 bytes: room for 20 digits
         var n = i.magnitude
@@ -139,31 +139,45 @@ public enum JSONValue: Hashable, Sendable {
     }
 
     public static func writeString(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
         var s = s
+        s.withUTF8 { writeString(utf8: $0, into: &out) }
+    }
+
+    /// A JSON string of UTF-8 bytes, quoted and escaped as `writeString` does: runs of plain bytes are copied whole.
+    public static func writeString(utf8 b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
         // Most strings need no escape: copied whole.
-        let plain = s.withUTF8 { b -> Bool in
-            guard !JSONValue.needsEscape(b) else { return false }
+        if !needsEscape(b) {
             out.append(contentsOf: b)
-            return true
-        }
-        if plain {
             out.append(UInt8(ascii: "\""))
             return
         }
-        for c in s.utf8 {
+        var run = 0
+        for i in 0..<b.count {
+            let c = b[i]
+            let escape: UInt8
             switch c {
-            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-            case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0..<0x20, 0x7F:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(c >> 4)], hex[Int(c & 15)]])
-            default: out.append(c)
+            case UInt8(ascii: "\""): escape = UInt8(ascii: "\"")
+            case UInt8(ascii: "\\"): escape = UInt8(ascii: "\\")
+            case 0x0A: escape = UInt8(ascii: "n")
+            case 0x0D: escape = UInt8(ascii: "r")
+            case 0x09: escape = UInt8(ascii: "t")
+            case 0..<0x20, 0x7F: escape = UInt8(ascii: "u")
+            default: continue
+            }
+            if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<i])) }
+            run = i + 1
+            out.append(92)
+            out.append(escape)
+            if escape == UInt8(ascii: "u") {
+                let hex: StaticString = "0123456789abcdef"
+                out.append(48)
+                out.append(48)
+                out.append(hex.utf8Start[Int(c >> 4)])
+                out.append(hex.utf8Start[Int(c & 15)])
             }
         }
+        if run < b.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<b.count])) }
         out.append(UInt8(ascii: "\""))
     }
 

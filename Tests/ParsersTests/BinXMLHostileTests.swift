@@ -1,63 +1,6 @@
 import Parsers
+import TestSupport
 import Testing
-
-/// Builds one EVTX chunk byte by byte, for records no real log has: crafted Binary XML.
-struct ChunkBuilder {
-    var bytes = [UInt8](repeating: 0, count: 512)
-    var pos: Int { bytes.count }
-
-    init() {
-        bytes.replaceSubrange(0..<8, with: Array("ElfChnk\0".utf8))
-    }
-
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
-    mutating func u16(_ v: UInt16) { bytes += [UInt8(v & 0xFF), UInt8(v >> 8)] }
-    mutating func u32(_ v: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
-    mutating func u64(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
-
-    /// Appends a record whose body `body` writes (given the builder, at the body's start).
-    mutating func record(id: UInt64, _ body: (inout ChunkBuilder) -> Void) {
-        let start = pos
-        u32(0x0000_2A2A); u32(0); u64(id); u64(132_000_000_000_000_000)
-        body(&self)
-        while (pos - start + 4) % 8 != 0 { u8(0) }
-        let size = UInt32(pos - start + 4)
-        u32(size)
-        for i in 0..<4 { bytes[start + 4 + i] = UInt8(truncatingIfNeeded: size >> (8 * i)) }
-    }
-
-    /// A name defined right here (for an element or attribute token that has just written its offset field).
-    mutating func inlineName(_ s: String) {
-        u32(0); u16(0); u16(UInt16(s.utf16.count))
-        for c in s.utf16 { u16(c) }
-        u16(0)
-    }
-
-    /// Open-start-element token naming `name` inline (its offset is the position right after the offset field).
-    mutating func openElement(_ name: String) {
-        u8(0x01); u16(0xFFFF); u32(0)
-        u32(UInt32(pos + 4))
-        inlineName(name)
-    }
-
-    /// Open-start-element token referring to a name defined earlier at `offset`.
-    mutating func openElement(nameAt offset: UInt32) {
-        u8(0x01); u16(0xFFFF); u32(0); u32(offset)
-    }
-
-    /// The finished 64 KiB chunk with free-space offset and checksums set.
-    func chunk() -> [UInt8] {
-        var b = bytes + [UInt8](repeating: 0, count: max(0, 65536 - bytes.count))
-        func put32(_ at: Int, _ v: UInt32) { for i in 0..<4 { b[at + i] = UInt8(truncatingIfNeeded: v >> (8 * i)) } }
-        put32(40, 128)
-        put32(48, UInt32(bytes.count))
-        put32(52, b.withUnsafeBytes { CRC32.of(UnsafeRawBufferPointer(rebasing: $0[512..<bytes.count])) })
-        var crc = CRC32()
-        b.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[0..<120])); crc.update(UnsafeRawBufferPointer(rebasing: $0[128..<512])) }
-        put32(124, crc.value)
-        return b
-    }
-}
 
 func read(_ chunk: [UInt8]) -> (records: [EVTX.Record], problems: [String]) {
     var records: [EVTX.Record] = []

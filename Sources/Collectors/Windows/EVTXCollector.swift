@@ -11,7 +11,12 @@ public struct EVTXCollector: Collector {
     // auth.credential_validation_failed, linked to it); records of a chunk the file ends inside marked partial_chunk
     public static let version = "2"
 
-    public init() {}
+    /// Off: every record is read the general way (the tests compare the two).
+    let fastPath: Bool
+
+    public init() { fastPath = true }
+
+    init(fastPath: Bool) { self.fastPath = fastPath }
 
     public static func identify(_ probe: EvidenceProbe) -> Confidence {
         if probe.head.starts(with: EVTX.fileSignature) || probe.head.starts(with: EVTX.chunkSignature) { return .certain }
@@ -49,7 +54,9 @@ public struct EVTXCollector: Collector {
         // Chunks are self-contained: they are read and their events built side by side, then taken in file order,
         // so the events and warnings are the same whatever the number of threads.
         let count = EVTX.chunkCount(header: header, fileSize: size)
-        var kinds = [KindCache](repeating: KindCache(), count: max(1, min(source.threads, 64)))
+        var kinds = (0..<max(1, min(source.threads, 64))).map { _ in
+            KindCache(fast: fastPath ? EVTXFastReader(evidenceID: evidenceID, host: host) : nil)
+        }
         let fd = file.fileDescriptor
         try Parallel.ordered(count, states: &kinds, produce: { index, kinds -> [Piece] in
             var bytes = [UInt8](repeating: 0, count: EVTX.chunkSize)
@@ -66,7 +73,7 @@ public struct EVTXCollector: Collector {
             }
             bytes.removeSubrange(n...)
             return Self.pieces(chunk: index, bytes: bytes, header: header, start: start, evidenceID: evidenceID,
-                               host: host, kinds: &kinds)
+                               host: host, kinds: kinds)
         }, consume: { pieces in
             for piece in pieces {
                 switch piece {
@@ -117,16 +124,26 @@ public struct EVTXCollector: Collector {
     /// Reads one chunk and builds the events of its records (the costly part, done side by side for a window of
     /// chunks).
     static func pieces(chunk index: Int, bytes: [UInt8], header: EVTX.FileHeader?, start: Int, evidenceID: Int64,
-                       host: String?, kinds: inout KindCache) -> [Piece]
+                       host: String?, kinds: KindCache) -> [Piece]
     {
         var out: [Piece] = []
-        EVTX.readChunk(index: index, bytes: bytes, header: header) { item in
+        var fast: EVTX.FastReader?
+        if let reader = kinds.fast {
+            reader.beginChunk()
+            let partial = bytes.count < EVTX.chunkSize
+            fast = { binXML, frame in
+                reader.read(&binXML, frame, chunk: index, partial: partial, start: start, kinds: kinds, into: &out)
+            }
+        }
+        EVTX.readChunk(index: index, bytes: bytes, header: header, fast: fast) { item in
             switch item {
             case .problem(let offset, let text): out.append(.problem(offset: offset, text))
+            case .record(_, let record) where record.readFast:
+                break
             case .record(let chunk, let record):
                 let fileOffset = start + chunk * EVTX.chunkSize + record.offset
-                let locator = "record \(record.recordID) (chunk \(chunk) @0x\(String(fileOffset, radix: 16)))"
-                if let event = Self.event(record, locator: locator, evidenceID: evidenceID, host: host, kinds: &kinds) {
+                let locator = Self.locator(record: record.recordID, chunk: chunk, fileOffset: fileOffset)
+                if let event = Self.event(record, locator: locator, evidenceID: evidenceID, host: host, kinds: kinds) {
                     out.append(.record(id: record.recordID, recovered: record.recovered,
                                        inPartialChunk: record.inPartialChunk, event))
                 } else {
@@ -139,7 +156,12 @@ public struct EVTXCollector: Collector {
 
     /// Kinds by (EventID, channel, provider): a log repeats a few dozen combinations thousands of times; and the
     /// writers of the events' attributes, whose buffers one thread reuses from record to record.
-    struct KindCache {
+    final class KindCache {
+        /// The fast way's state (nil when it is off).
+        let fast: EVTXFastReader?
+
+        init(fast: EVTXFastReader?) { self.fast = fast }
+
         struct Key: Hashable {
             var id: Int
             var channel: String?
@@ -150,7 +172,7 @@ public struct EVTXCollector: Collector {
         var writer = AttributeWriter()
         var nested = AttributeWriter()
 
-        mutating func kind(_ id: Int, _ channel: String?, _ provider: String?) -> String {
+        func kind(_ id: Int, _ channel: String?, _ provider: String?) -> String {
             let key = Key(id: id, channel: channel, provider: provider)
             if let k = known[key] { return k }
             let k = WindowsEventKinds.kind(eventID: id, channel: channel, provider: provider) ?? "windows.event"
@@ -159,8 +181,22 @@ public struct EVTXCollector: Collector {
         }
     }
 
+    /// `record 12 (chunk 0 @0x1234)`
+    static func locator(record: UInt64, chunk: Int, fileOffset: Int) -> String {
+        var m = [UInt8]()
+        m.reserveCapacity(48)
+        m.append(contentsOf: "record ".utf8)
+        m.append(contentsOf: String(record).utf8)
+        m.append(contentsOf: " (chunk ".utf8)
+        m.append(contentsOf: String(chunk).utf8)
+        m.append(contentsOf: " @0x".utf8)
+        m.append(contentsOf: String(fileOffset, radix: 16).utf8)
+        m.append(UInt8(ascii: ")"))
+        return String(decoding: m, as: UTF8.self)
+    }
+
     static func event(_ record: EVTX.Record, locator: String, evidenceID: Int64, host: String?,
-                      kinds: inout KindCache) -> Event? {
+                      kinds: KindCache) -> Event? {
         let f = WindowsEventRecord(record.body)
         guard let time = f.timeCreated.flatMap({ Timestamp(filetime: $0) }) ?? Timestamp(filetime: record.written)
         else { return nil }
@@ -231,7 +267,27 @@ public struct EVTXCollector: Collector {
         let attributes = a.finish()
         swap(&a, &kinds.writer)
 
-        // Who and from where, for the kinds that have them.
+        return finish(time: time, timeCreated: f.timeCreated != nil, kind: kind, host: host ?? f.computer,
+                      channel: f.channel, id: id, provider: f.provider, roles: roles,
+                      firstValues: {
+                          var values: [(name: String?, value: String)] = []
+                          for item in f.eventData where item.element != "Binary" && !item.value.isEmpty {
+                              values.append((item.name, item.value))
+                              if values.count == 4 { break }
+                          }
+                          return values
+                      },
+                      recovered: record.recovered, attributes: attributes, evidenceID: evidenceID, locator: locator)
+    }
+
+    /// The event of a record from its fields: who and from where, for the kinds that have them, and the message.
+    /// `firstValues`: the first four non-empty event data values (not `Binary`) with their names, for a message
+    /// that has nothing else to say.
+    static func finish(time: Timestamp, timeCreated: Bool, kind: String, host: String?, channel: String?, id: Int,
+                       provider: String?, roles: Roles, firstValues: () -> [(name: String?, value: String)],
+                       recovered: Bool, attributes: Attributes, evidenceID: Int64, locator: String) -> Event
+    {
+        func field(_ role: Role) -> String? { roles.found[role.rawValue] }
         let user = field(.user)
         var src = Endpoint()
         var dst = Endpoint()
@@ -241,31 +297,58 @@ public struct EVTXCollector: Collector {
         if let ip = field(.dstIP).map(Self.plainIP), IPAddressText.isLiteral(ip) {
             dst = Endpoint(ip: ip, port: field(.dstPort).flatMap { UInt16($0) })
         }
-        var message = "\(f.channel ?? "?") \(id) \(f.provider ?? "")"
-        var details: [String] = []
-        if let logonType = field(.logonType).flatMap({ Int($0) }) {
-            details.append("logon type \(logonType)" + (WindowsEventKinds.logonTypeName(logonType).map { " (\($0))" } ?? ""))
+        // Written as bytes: `Security 4624 Microsoft-Windows-Security-Auditing: logon type 3 (network), user D\\u, …`.
+        var m = [UInt8]()
+        m.reserveCapacity(200)
+        func add(_ s: String) { m.append(contentsOf: s.utf8) }
+        /// A value cut to `limit` characters, with an ellipsis when it was longer.
+        func add(_ v: String, limit: Int) {
+            if v.utf8.count <= limit || v.count <= limit { add(v) } else { add(String(v.prefix(limit)) + "…") }
         }
-        if let u = user { details.append("user \(field(.domain).map { "\($0)\\" } ?? "")\(u)") }
-        if !src.isEmpty { details.append("from \(src.description)") }
-        if !dst.isEmpty { details.append("to \(dst.description)") }
+        var details = 0
+        func detail() {
+            add(details == 0 ? ": " : ", ")
+            details += 1
+        }
+        add(channel ?? "?")
+        add(" ")
+        add(String(id))
+        add(" ")
+        add(provider ?? "")
+        if let logonType = field(.logonType).flatMap({ Int($0) }) {
+            detail()
+            add("logon type ")
+            add(String(logonType))
+            if let name = WindowsEventKinds.logonTypeName(logonType) { add(" ("); add(name); add(")") }
+        }
+        if let u = user {
+            detail()
+            add("user ")
+            if let d = field(.domain) { add(d); add("\\") }
+            add(u)
+        }
+        if !src.isEmpty { detail(); add("from "); add(src.description) }
+        if !dst.isEmpty { detail(); add("to "); add(dst.description) }
         for (i, key) in Roles.detailNames.enumerated() {
             if let v = roles.found[Role.firstDetail.rawValue + i] {
-                details.append("\(key)=\(v.count > 200 ? String(v.prefix(200)) + "…" : v)")
+                detail()
+                add(key)
+                add("=")
+                add(v, limit: 200)
             }
         }
-        if details.isEmpty {
+        if details == 0 {
             // Nothing known to pick out: the first few values, in the record's order.
-            for item in f.eventData where item.element != "Binary" && !item.value.isEmpty {
-                let v = item.value.count > 80 ? String(item.value.prefix(80)) + "…" : item.value
-                details.append(item.name.map { "\($0)=\(v)" } ?? v)
-                if details.count == 4 { break }
+            for (name, value) in firstValues() {
+                detail()
+                if let name { add(name); add("=") }
+                add(value, limit: 80)
             }
         }
-        if !details.isEmpty { message += ": " + details.joined(separator: ", ") }
-        if record.recovered { message += " [recovered]" }
-        return Event(time: time, timeDescription: f.timeCreated != nil ? "Event time (TimeCreated)" : "Record written",
-                     domain: .it, kind: kind, host: host ?? f.computer, src: src, dst: dst, user: user,
+        if recovered { add(" [recovered]") }
+        let message = String(decoding: m, as: UTF8.self)
+        return Event(time: time, timeDescription: timeCreated ? "Event time (TimeCreated)" : "Record written",
+                     domain: .it, kind: kind, host: host, src: src, dst: dst, user: user,
                      message: message, attributes: attributes,
                      provenance: Provenance(evidenceID: evidenceID, collector: name, collectorVersion: version,
                                             locator: locator))
@@ -298,6 +381,17 @@ public struct EVTXCollector: Collector {
 
         var found = [String?](repeating: nil, count: Role.firstDetail.rawValue + Roles.detailNames.count)
         var ranks = [Int](repeating: .max, count: Role.firstDetail.rawValue + Roles.detailNames.count)
+
+        /// Stands in for a reader's own while it reads a record (swapped, not copied).
+        static let placeholder = Roles()
+
+        /// Nothing found, keeping the storage.
+        mutating func reset() {
+            for i in found.indices {
+                found[i] = nil
+                ranks[i] = .max
+            }
+        }
 
         mutating func consider(_ name: String, _ value: String) {
             guard !value.isEmpty, value != "-", let (slot, rank) = Self.table[name], rank < ranks[slot] else { return }

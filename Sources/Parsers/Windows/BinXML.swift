@@ -67,7 +67,7 @@ public final class BXTemplate: Sendable {
     public let guid: [UInt8]
     public let content: [BXContent]
     /// Where an event's fields sit in this template, worked out once (nil when the template is not an event's).
-    let plan: EventPlan?
+    public let plan: EventPlan?
 
     init(offset: UInt32, guid: [UInt8], content: [BXContent]) {
         self.offset = offset
@@ -75,6 +75,13 @@ public final class BXTemplate: Sendable {
         self.content = content
         plan = EventPlan(content)
     }
+}
+
+/// Where one substitution value lies in its chunk, and its type.
+public struct BXSlot: Sendable {
+    public var offset: Int
+    public var size: Int
+    public var type: UInt8
 }
 
 public struct BXInstance: Sendable {
@@ -372,6 +379,22 @@ public struct BinXMLReader {
     // MARK: - Templates and substitutions
 
     private mutating func instance(_ c: inout Cursor, depth: Int) throws(BinXMLError) -> BXInstance {
+        let template = try instanceTemplate(&c, depth: depth)
+        var slots: [BXSlot] = []
+        try substitutionDescriptors(&c, into: &slots)
+        var values: [BXValue] = []
+        values.reserveCapacity(slots.count)
+        for s in slots {
+            try need(c, s.size, "substitution value")
+            var sub = Cursor(pos: c.pos, end: c.pos + s.size)
+            values.append(try value(&sub, type: s.type, size: s.size, depth: depth))
+            c.pos += s.size
+        }
+        return BXInstance(template: template, values: values)
+    }
+
+    /// A template instance token up to its substitution array: the template, defined here or referenced.
+    private mutating func instanceTemplate(_ c: inout Cursor, depth: Int) throws(BinXMLError) -> BXTemplate {
         guard depth < Self.maxDepth else { throw fail(c, "Binary XML nested deeper than \(Self.maxDepth)") }
         c.pos += 1                           // token
         _ = try u8(&c)                       // unknown
@@ -393,28 +416,67 @@ public struct BinXMLReader {
         guard UInt32(g[0]) | UInt32(g[1]) << 8 | UInt32(g[2]) << 16 | UInt32(g[3]) << 24 == templateID else {
             throw fail(c, "template at 0x\(String(defOffset, radix: 16)) is not the one the record names (overwritten?)")
         }
-        // Substitution array: count, (size, type, pad) descriptors, values.
+        return template
+    }
+
+    /// Substitution array: its count and (size, type, pad) descriptors; the values follow.
+    private func substitutionDescriptors(_ c: inout Cursor, into slots: inout [BXSlot]) throws(BinXMLError) {
         let count = Int(try u32(&c))
         guard count <= Self.maxSubstitutions, count * 4 <= c.remaining else {
             throw fail(c, "substitution count \(count) does not fit the record")
         }
-        var sizes: [(Int, UInt8)] = []
-        sizes.reserveCapacity(count)
+        slots.removeAll(keepingCapacity: true)
+        slots.reserveCapacity(count)
         for _ in 0..<count {
             let size = Int(try u16(&c))
             let type = try u8(&c)
             c.pos += 1
-            sizes.append((size, type))
+            slots.append(BXSlot(offset: 0, size: size, type: type))
         }
-        var values: [BXValue] = []
-        values.reserveCapacity(count)
-        for (size, type) in sizes {
-            try need(c, size, "substitution value")
-            var sub = Cursor(pos: c.pos, end: c.pos + size)
-            values.append(try value(&sub, type: type, size: size, depth: depth))
-            c.pos += size
+    }
+
+    /// The body of a record that is one template instance (nearly every record): its template and where each
+    /// substitution value lies, without decoding the values. Nil for bodies of another shape, which only
+    /// `parseRecord` reads. Values of embedded Binary XML (type 0x21) are not read: `parseInstanceSlots(in:)` reads
+    /// one that is itself a template instance. Throws where `parseRecord` would throw.
+    public mutating func parseInstanceSlots(start: Int, end: Int, into slots: inout [BXSlot]) throws(BinXMLError) -> BXTemplate? {
+        var c = Cursor(pos: start, end: min(end, chunk.count))
+        return try instanceSlots(&c, depth: 1, into: &slots)
+    }
+
+    /// The same for a value of embedded Binary XML (a slot of type 0x21), e.g. an EventData section written as its
+    /// own template instance.
+    public mutating func parseInstanceSlots(in slot: BXSlot, into slots: inout [BXSlot]) throws(BinXMLError) -> BXTemplate? {
+        var c = Cursor(pos: slot.offset, end: slot.offset + slot.size)
+        return try instanceSlots(&c, depth: 3, into: &slots)
+    }
+
+    private mutating func instanceSlots(_ c: inout Cursor, depth: Int, into slots: inout [BXSlot]) throws(BinXMLError) -> BXTemplate? {
+        guard c.remaining > 0 else { return nil }
+        if chunk[c.pos] & 0x0F == 0x0F {
+            try need(c, 4, "fragment header")
+            c.pos += 4
         }
-        return BXInstance(template: template, values: values)
+        guard c.remaining > 0, chunk[c.pos] & 0x0F == 0x0C else { return nil }
+        let template = try instanceTemplate(&c, depth: depth)
+        try substitutionDescriptors(&c, into: &slots)
+        for k in slots.indices {
+            try need(c, slots[k].size, "substitution value")
+            slots[k].offset = c.pos
+            c.pos += slots[k].size
+        }
+        return template
+    }
+
+    /// One substitution value's bytes (its slot from `parseInstanceSlots`).
+    public func bytes(of slot: BXSlot) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: chunk[slot.offset..<(slot.offset + slot.size)])
+    }
+
+    /// One substitution value decoded, as `parseRecord` decodes it (types other than embedded Binary XML).
+    public mutating func value(of slot: BXSlot) -> BXValue {
+        var sub = Cursor(pos: slot.offset, end: slot.offset + slot.size)
+        return (try? value(&sub, type: slot.type, size: slot.size, depth: 1)) ?? .raw(type: slot.type, Array(bytes(of: slot)))
     }
 
     private mutating func template(at offset: UInt32, depth: Int) throws(BinXMLError) -> BXTemplate {

@@ -104,7 +104,25 @@ public enum EVTX {
         /// In a chunk the file ends inside (a copy cut short): a record that is there, which readers that take only
         /// whole chunks (python-evtx) do not see.
         public var inPartialChunk = false
+        /// Read by the `fast` reader given to `readChunk`, which kept what it wanted: `body` is empty.
+        public var readFast = false
     }
+
+    /// A record's frame, checked (signature, size and its copy), and where its Binary XML lies in the chunk.
+    public struct RecordFrame {
+        public var offset: Int
+        public var size: Int
+        public var recordID: UInt64
+        public var written: UInt64
+        public var recovered: Bool
+        public var bodyStart: Int
+        public var bodyEnd: Int
+    }
+
+    /// Reads a record's body its own way before it is parsed into a tree: true when it did (the record is then
+    /// visited with an empty body, `readFast` set), false to have it parsed as usual. It must return true only
+    /// for bodies `BinXMLReader.parseRecord` reads without error, so that the chunk is walked the same either way.
+    public typealias FastReader = (inout BinXMLReader, RecordFrame) -> Bool
 
     /// What reading a chunk turns up, in chunk order.
     public enum ChunkItem {
@@ -117,7 +135,7 @@ public enum EVTX {
     /// records up to the free-space offset, resynchronising on the next record signature after damage, then
     /// whole records left in the unused space after it (`recovered`). Problems are reported, never thrown.
     public static func readChunk(_ chunk: UnsafeRawBufferPointer, header: ChunkHeader, recoverSlack: Bool = true,
-                                 _ visit: (ChunkItem) throws -> Void) rethrows
+                                 fast: FastReader? = nil, _ visit: (ChunkItem) throws -> Void) rethrows
     {
         var reader = BinXMLReader(chunk: chunk)
         var liveEnd = Int(header.freeSpaceOffset)
@@ -128,7 +146,7 @@ public enum EVTX {
         var pos = chunkHeaderSize
         var lastProblemAt = -1
         records: while pos + recordHeaderSize <= liveEnd {
-            switch record(at: pos, in: chunk, limit: liveEnd, reader: &reader, recovered: false) {
+            switch record(at: pos, in: chunk, limit: liveEnd, reader: &reader, recovered: false, fast: fast) {
             case .record(let r, let next):
                 try visit(.record(r))
                 pos = next
@@ -154,7 +172,7 @@ public enum EVTX {
         var firstUnreadable = 0
         while let at = nextSignature(in: chunk, from: slack, to: chunk.count) {
             if case .record(let r, let next) = record(at: at, in: chunk, limit: chunk.count, reader: &reader,
-                                                      recovered: true) {
+                                                      recovered: true, fast: fast) {
                 try visit(.record(r))
                 slack = next
             } else {
@@ -213,6 +231,7 @@ public enum EVTX {
     /// outside itself (its strings and templates are its own), so chunks can be read in any order or side by side.
     /// Items come with file offsets.
     public static func readChunk(index: Int, bytes: [UInt8], header: FileHeader?, recoverSlack: Bool = true,
+                                 fast: FastReader? = nil,
                                  _ visit: (FileItem) throws -> Void) rethrows
     {
         let base = (header == nil ? 0 : fileHeaderSize) + index * chunkSize
@@ -238,7 +257,7 @@ public enum EVTX {
                 try visit(.problem(offset: base + 52, "chunk \(index): records checksum does not match (records changed or damaged after writing)"))
             }
             let partial = chunk.count < chunkSize
-            try readChunk(chunk, header: ch, recoverSlack: recoverSlack) { item in
+            try readChunk(chunk, header: ch, recoverSlack: recoverSlack, fast: fast) { item in
                 switch item {
                 case .record(var r):
                     r.inPartialChunk = partial
@@ -256,7 +275,7 @@ public enum EVTX {
     }
 
     static func record(at pos: Int, in chunk: UnsafeRawBufferPointer, limit: Int, reader: inout BinXMLReader,
-                       recovered: Bool) -> RecordOutcome
+                       recovered: Bool, fast: FastReader? = nil) -> RecordOutcome
     {
         guard chunk[pos] == 0x2A, chunk[pos + 1] == 0x2A, chunk[pos + 2] == 0, chunk[pos + 3] == 0 else {
             return .problem("no record signature (2a2a0000) where a record should start", size: nil)
@@ -271,6 +290,14 @@ public enum EVTX {
         }
         let id = chunk.u64(pos + 8)
         let written = chunk.u64(pos + 16)
+        if let fast {
+            let frame = RecordFrame(offset: pos, size: size, recordID: id, written: written, recovered: recovered,
+                                    bodyStart: pos + recordHeaderSize, bodyEnd: pos + size - 4)
+            if fast(&reader, frame) {
+                return .record(Record(offset: pos, size: size, recordID: id, written: written, body: [],
+                                      recovered: recovered, readFast: true), next: pos + size)
+            }
+        }
         do {
             let body = try reader.parseRecord(start: pos + recordHeaderSize, end: pos + size - 4)
             return .record(Record(offset: pos, size: size, recordID: id, written: written, body: body,

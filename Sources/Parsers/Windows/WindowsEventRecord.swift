@@ -217,31 +217,31 @@ public struct WindowsEventRecord: Sendable {
 /// Where an event's fields sit in a template: worked out once per template, so reading a record is a pass over
 /// its substitution values rather than a walk of the tree. Nil for templates of another shape (read the general
 /// way).
-struct EventPlan: Sendable {
-    enum SystemField: String, Sendable {
+public struct EventPlan: Sendable {
+    public enum SystemField: String, Sendable, CaseIterable {
         case provider = "Provider", eventID = "EventID", version = "Version", level = "Level", task = "Task"
         case opcode = "Opcode", keywords = "Keywords", timeCreated = "TimeCreated", recordID = "EventRecordID"
         case correlation = "Correlation", execution = "Execution", channel = "Channel", computer = "Computer"
         case security = "Security"
     }
 
-    struct Item: Sendable {
+    public struct Item: Sendable {
         /// The `Name` attribute when the template writes it out; else `nameContent` is evaluated per record.
-        var name: String?
-        var nameContent: [BXContent]?
-        var element: String
-        var children: [BXContent]
+        public var name: String?
+        public var nameContent: [BXContent]?
+        public var element: String
+        public var children: [BXContent]
     }
 
-    var system: [(SystemField, BXElement)] = []
+    public internal(set) var system: [(SystemField, BXElement)] = []
     /// `<EventData>` made of elements only.
-    var eventData: [Item]?
+    public internal(set) var eventData: [Item]?
     /// `<EventData>` of another shape (a Binary XML substitution, say).
-    var eventDataElement: BXElement?
-    var userData: BXElement?
+    public internal(set) var eventDataElement: BXElement?
+    public internal(set) var userData: BXElement?
 
     /// Substitutions under `<Event>` that hold a section as Binary XML (EventData usually comes this way).
-    var sectionSubstitutions: [Int] = []
+    public internal(set) var sectionSubstitutions: [Int] = []
 
     init?(_ content: [BXContent]) {
         guard content.count == 1, case .element(let root) = content[0] else { return nil }
