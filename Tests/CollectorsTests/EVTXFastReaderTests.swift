@@ -102,4 +102,12 @@ struct EVTXFastReaderTests {
         #expect(fast + slow > 4000)
         #expect(Double(fast) / Double(fast + slow) >= 0.9, "the fast way read \(fast) of \(fast + slow) records")
     }
+
+    /// The EventID's text read as `Int(String)` reads it.
+    @Test(arguments: ["4624", "", "-", "+", "+7", "-12", "0x10", " 1", "1 ", "٣", "9223372036854775807", "9223372036854775808",
+                      "-9223372036854775808", "-9223372036854775809", "007", "4624\u{0}"])
+    func eventIDsAreReadAsSwiftReadsThem(_ text: String) {
+        var t = text
+        #expect(t.withUTF8 { EVTXFastReader.int($0) } == Int(text))
+    }
 }

@@ -184,13 +184,27 @@ public struct EVTXCollector: Collector {
     /// `record 12 (chunk 0 @0x1234)`
     static func locator(record: UInt64, chunk: Int, fileOffset: Int) -> String {
         var m = [UInt8]()
-        m.reserveCapacity(48)
+        m.reserveCapacity(56)
+        func number(_ v: UInt64, radix: UInt64 = 10) {
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            var x = v
+            var count = 0
+            withUnsafeMutableBytes(of: &digits) { d in
+                repeat {
+                    count += 1
+                    let r = UInt8(x % radix)
+                    d[24 - count] = r < 10 ? 48 + r : 87 + r
+                    x /= radix
+                } while x > 0
+                m.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - count)...]))
+            }
+        }
         m.append(contentsOf: "record ".utf8)
-        m.append(contentsOf: String(record).utf8)
+        number(record)
         m.append(contentsOf: " (chunk ".utf8)
-        m.append(contentsOf: String(chunk).utf8)
+        number(UInt64(chunk))
         m.append(contentsOf: " @0x".utf8)
-        m.append(contentsOf: String(fileOffset, radix: 16).utf8)
+        number(UInt64(fileOffset), radix: 16)
         m.append(UInt8(ascii: ")"))
         return String(decoding: m, as: UTF8.self)
     }

@@ -34,6 +34,7 @@ final class EVTXFastReader {
         var bytes: [UInt8]
         func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
     }
+    private var recentKinds: [(id: Int, channel: String?, provider: String?, kind: String)] = []
     private var lastComputer: (bytes: [UInt8], text: String)?
     private var lastChannel: (bytes: [UInt8], text: String)?
     private var lastProvider: (bytes: [UInt8], text: String)?
@@ -91,6 +92,7 @@ final class EVTXFastReader {
         var fields: [FieldSource?]
         var items: [Item]
         var orders: [UInt64: Order?] = [:]
+        var lastOrder: (UInt64, Order?)?
         /// Substitutions that hold a whole section (`<Event>`'s children).
         var sections: [Int]
         var provider: String?
@@ -109,11 +111,26 @@ final class EVTXFastReader {
     /// A new chunk: its templates are new objects.
     func beginChunk() {
         chunkLayouts.removeAll(keepingCapacity: true)
+        recent = (nil, nil)
     }
 
     // MARK: - Layouts
 
     private func layout(_ template: BXTemplate) -> Layout? {
+        // The last two looked up (a record's template and its event data's) first.
+        if let (t, l) = recent.0, t === template { return l }
+        if let (t, l) = recent.1, t === template {
+            recent = (recent.1, recent.0)
+            return l
+        }
+        let found = chunkLayout(template)
+        recent = ((template, found), recent.0)
+        return found
+    }
+
+    private var recent: ((BXTemplate, Layout?)?, (BXTemplate, Layout?)?) = (nil, nil)
+
+    private func chunkLayout(_ template: BXTemplate) -> Layout? {
         let id = ObjectIdentifier(template)
         if let (_, l) = chunkLayouts[id] { return l }
         var l: Layout?
@@ -414,12 +431,17 @@ final class EVTXFastReader {
             }
         }
         let order: Order
-        if let known = itemLayout.orders[absent] {
+        if let (mask, known) = itemLayout.lastOrder, mask == absent {
+            guard let known else { slowCount += 1; return false }
+            order = known
+        } else if let known = itemLayout.orders[absent] {
+            itemLayout.lastOrder = (absent, known)
             guard let known else { slowCount += 1; return false }
             order = known
         } else {
             let made = Self.order(itemLayout.items, absent: absent)
             itemLayout.orders[absent] = made
+            itemLayout.lastOrder = (absent, made)
             guard let made else { slowCount += 1; return false }
             order = made
         }
@@ -458,10 +480,19 @@ final class EVTXFastReader {
             }
 
             let idText = field(.eventID)
-            let id = idText.absent ? -1 : (Int(String(decoding: bytes(idText), as: UTF8.self)) ?? -1)
+            let id = idText.absent ? -1 : (Self.int(bytes(idText)) ?? -1)
             let channel = layout.channel ?? cached(field(.channel), &lastChannel)
             let provider = layout.provider ?? cached(field(.provider), &lastProvider)
-            var kind = kinds.kind(id, channel, provider)
+            // A log repeats a few kinds: the last eight (id, channel, provider), whose texts are the same strings
+            // record after record, are compared before the cache is asked.
+            var kind: String
+            if let k = recentKinds.first(where: { $0.id == id && $0.channel == channel && $0.provider == provider }) {
+                kind = k.kind
+            } else {
+                kind = kinds.kind(id, channel, provider)
+                if recentKinds.count == 8 { recentKinds.removeLast() }
+                recentKinds.insert((id, channel, provider, kind), at: 0)
+            }
             var failed = false
             if let statusItem {
                 let refined = WindowsEventKinds.refine(kind, status: String(decoding: bytes(itemSpans[statusItem]), as: UTF8.self))
@@ -566,6 +597,28 @@ final class EVTXFastReader {
             fastCount += 1
             return true
         }
+    }
+
+    /// `Int(String)` of UTF-8 bytes: an optional sign and decimal digits, nil for anything else or an overflow.
+    static func int(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        var negative = false
+        if i < b.count, b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") {
+            negative = b[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        guard i < b.count else { return nil }
+        var v = 0
+        while i < b.count {
+            let d = Int(b[i]) - 48
+            guard d >= 0, d <= 9 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (n, o2) = negative ? m.subtractingReportingOverflow(d) : m.addingReportingOverflow(d)
+            guard !o1, !o2 else { return nil }
+            v = n
+            i += 1
+        }
+        return v
     }
 
     /// The event's own attributes (beside `<System>`'s fields): in the order of their keys' bytes.
