@@ -92,6 +92,100 @@ public enum Parallel {
         }
     }
 
+    /// Two stages of one sequential piece of work on two threads: `produce` runs on a worker thread and hands its
+    /// results to `send` in order; the calling thread gives each to `consume` in that order. At most `ahead`
+    /// results wait (memory stays bounded). `send` returns false once the consumer has stopped (it threw): the
+    /// producer should return then, and the error is rethrown once it has. With `threads` below 2 both stages run
+    /// on the calling thread, one result at a time.
+    public static func pipeline<T>(threads: Int = cores, ahead: Int = 8, produce: (_ send: (T) -> Bool) -> Void,
+                                   consume: (T) throws -> Void) throws
+    {
+        if threads < 2 {
+            var failure: Error?
+            try withoutActuallyEscaping(consume) { consume in
+                produce { item in
+                    guard failure == nil else { return false }
+                    do { try consume(item) } catch { failure = error; return false }
+                    return true
+                }
+            }
+            if let failure { throw failure }
+            return
+        }
+        let channel = Channel<T>(ahead: max(1, ahead))
+        let group = DispatchGroup()
+        try withoutActuallyEscaping(produce) { produce in
+            let work = Producer(body: produce)
+            DispatchQueue.global().async(group: group) {
+                work.body { channel.send($0) }
+                channel.close()
+            }
+            defer {
+                channel.stop()
+                group.wait()    // the producer uses `produce`: it must be done before returning
+            }
+            while let item = channel.receive() { try consume(item) }
+        }
+    }
+
+    /// Results on their way from a producer thread to the consumer, in order.
+    private final class Channel<T>: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var items: [T] = []
+        private var head = 0
+        private var closed = false
+        private var stopped = false
+        private let ahead: Int
+
+        init(ahead: Int) { self.ahead = ahead }
+
+        /// False once the consumer has stopped.
+        func send(_ item: T) -> Bool {
+            condition.lock()
+            defer { condition.unlock() }
+            while !stopped, items.count - head >= ahead { condition.wait() }
+            guard !stopped else { return false }
+            items.append(item)
+            condition.broadcast()
+            return true
+        }
+
+        /// The next item; nil once the producer has closed and everything was taken.
+        func receive() -> T? {
+            condition.lock()
+            defer { condition.unlock() }
+            while head == items.count, !closed { condition.wait() }
+            guard head < items.count else { return nil }
+            let item = items[head]
+            head += 1
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            condition.broadcast()
+            return item
+        }
+
+        func close() {
+            condition.lock()
+            closed = true
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func stop() {
+            condition.lock()
+            stopped = true
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// The body is only called while `pipeline` waits for its producer.
+    private struct Producer<T>: @unchecked Sendable {
+        let body: (_ send: (T) -> Bool) -> Void
+    }
+
     /// `body` on another thread while the caller goes on; `wait()` on the result gives its value. For two pieces of
     /// independent work (a check of the database while the originals are hashed).
     public static func background<T: Sendable>(_ body: @escaping @Sendable () -> T) -> Pending<T> {

@@ -13,11 +13,11 @@ let sharedCaptures = [
     "pcaps/it/tls_handshake.pcap", "pcaps/it/rdp_session.pcap",
 ]
 
-func collectPcap(path: String, options: [String: String] = [:]) throws -> MemorySink {
+func collectPcap(path: String, options: [String: String] = [:], threads: Int = Parallel.cores) throws -> MemorySink {
     let item = EvidenceItem(id: 1, sha256: String(repeating: "0", count: 64), size: 0, name: "capture.pcap",
                             originalPath: path, acquiredAt: Timestamp(seconds: 1_700_000_000), examiner: "t")
     let sink = MemorySink()
-    try PcapCollector().collect(EvidenceSource(item: item, path: path, options: options), into: sink)
+    try PcapCollector().collect(EvidenceSource(item: item, path: path, options: options, threads: threads), into: sink)
     return sink
 }
 

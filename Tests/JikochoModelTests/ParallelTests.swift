@@ -87,4 +87,43 @@ struct ParallelTests {
         Thread.sleep(forTimeInterval: 0.01)
         #expect(quick.wait() == "done")
     }
+
+    /// A pipeline's results come to the consumer in the order they were sent, however many threads; the producer
+    /// stays within `ahead` of the consumer; a consumer that throws stops the producer, and the error comes back.
+    @Test(arguments: [1, 2, 4])
+    func aPipelineKeepsTheOrderItWasSentIn(threads: Int) throws {
+        var seen: [Int] = []
+        try Parallel.pipeline(threads: threads, ahead: 3, produce: { send in
+            for i in 0..<2_000 {
+                if i % 97 == 0 { usleep(500) }
+                guard send(i) else { return }
+            }
+        }, consume: { seen.append($0) })
+        #expect(seen == Array(0..<2_000))
+    }
+
+    @Test(arguments: [1, 2])
+    func aThrowingConsumerStopsThePipelinesProducer(threads: Int) {
+        final class Count: @unchecked Sendable {
+            let lock = NSLock()
+            var sent = 0
+        }
+        let count = Count()
+        var consumed = 0
+        #expect(throws: Stop.self) {
+            try Parallel.pipeline(threads: threads, ahead: 4, produce: { send in
+                for i in 0..<100_000 {
+                    count.lock.lock(); count.sent += 1; count.lock.unlock()
+                    guard send(i) else { return }
+                }
+            }, consume: { i in
+                consumed += 1
+                if i == 10 { throw Stop() }
+            })
+        }
+        #expect(consumed == 11)
+        // The producer was told to stop: it sent at most its lead past the failing item.
+        #expect(count.sent <= 11 + 4 + 1)
+    }
 }
+

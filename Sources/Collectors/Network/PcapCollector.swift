@@ -50,32 +50,62 @@ public struct PcapCollector: Collector {
         }
         let analyzer = NetworkAnalyzer(link: link, limits: Self.limits(source.options))
         let emitter = Emitter(evidenceID: source.item.id, host: source.options["host"])
-        reading: while true {
-            switch reader.next() {
-            case .packet(let bytes, let time, let number, let clamped):
-                if clamped {
-                    try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: "packet \(number)",
-                                                   text: "packet time is impossible (before 1970 or after 2255); clamped"))
-                }
-                analyzer.packet(bytes, time: time, number: number)
-                if !analyzer.output.isEmpty { try emitter.drain(analyzer, into: sink) }
-            case .end:
-                break reading
-            case .damaged(let why):
-                try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: "packet \(reader.number + 1)",
-                                               text: "capture ends in a damaged record (\(why)); nothing after it can be read"))
-                break reading
+        // Two stages: libpcap and the analyzer (decoding, reassembly, the protocols) on one thread, the events made
+        // from what it found and handed to the sink on this one, in the same order whatever the number of threads.
+        try Parallel.pipeline(threads: source.threads, produce: { send in
+            var batch: [Item] = []
+            batch.reserveCapacity(Self.batchSize + 64)
+            func take() {
+                for o in analyzer.output { batch.append(.output(o)) }
+                analyzer.output.removeAll(keepingCapacity: true)
             }
-        }
-        analyzer.finish()
-        try emitter.drain(analyzer, into: sink)
-        let c = analyzer.counters
-        if c.malformed > 0 || c.truncated > 0 || c.nonIP > 0 {
-            try sink.warn(CollectorWarning(
-                evidenceID: source.item.id, locator: "capture",
-                text: "\(c.packets) packets: \(c.ip) IP, \(c.nonIP) not IP (ARP, LLDP, spanning tree, \(c.llc) IEEE 802.3/LLC such as BACnet/Ethernet: counted, not decoded), \(c.malformed) malformed, \(c.truncated) cut by the snap length"))
-        }
+            reading: while true {
+                switch reader.next() {
+                case .packet(let bytes, let time, let number, let clamped):
+                    if clamped {
+                        batch.append(.warning(locator: "packet \(number)",
+                                              text: "packet time is impossible (before 1970 or after 2255); clamped"))
+                    }
+                    analyzer.packet(bytes, time: time, number: number)
+                    if !analyzer.output.isEmpty { take() }
+                    if batch.count >= Self.batchSize {
+                        guard send(batch) else { return }
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                case .end:
+                    break reading
+                case .damaged(let why):
+                    batch.append(.warning(locator: "packet \(reader.number + 1)",
+                                          text: "capture ends in a damaged record (\(why)); nothing after it can be read"))
+                    break reading
+                }
+            }
+            analyzer.finish()
+            take()
+            let c = analyzer.counters
+            if c.malformed > 0 || c.truncated > 0 || c.nonIP > 0 {
+                batch.append(.warning(locator: "capture", text: "\(c.packets) packets: \(c.ip) IP, \(c.nonIP) not IP (ARP, LLDP, spanning tree, \(c.llc) IEEE 802.3/LLC such as BACnet/Ethernet: counted, not decoded), \(c.malformed) malformed, \(c.truncated) cut by the snap length"))
+            }
+            if !batch.isEmpty { _ = send(batch) }
+        }, consume: { batch in
+            for item in batch {
+                switch item {
+                case .output(let o): try emitter.handle(o, into: sink)
+                case .warning(let locator, let text):
+                    try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: locator, text: text))
+                }
+            }
+        })
     }
+
+    /// What the reading thread hands on, in order.
+    enum Item {
+        case output(NetworkAnalyzer.Output)
+        case warning(locator: String, text: String)
+    }
+
+    /// Items handed on at a time.
+    static let batchSize = 512
 
         /// JA3/JA3S (MD5 of their strings) and JA4 (its `a` part and the first 12 hex digits of SHA-256 of the other two).
     public static func fingerprints(_ f: inout Attributes) {
@@ -119,26 +149,23 @@ public struct PcapCollector: Collector {
             Endpoint(ip: text(e.ip), port: e.port == 0 ? nil : e.port, mac: mac.map(macText))
         }
 
-        func drain(_ analyzer: NetworkAnalyzer, into sink: some EventSink) throws {
-            for item in analyzer.output {
-                switch item {
-                case .warning(let w):
-                    try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "packet \(w.packet)", text: w.text))
-                case .message(var m):
-                    // Fingerprints are TLS's alone: other messages' fields are not searched for them.
-                    if m.kind.utf8.starts(with: "tls.".utf8), m.fields["ja3_string"] != nil { PcapCollector.fingerprints(&m.fields) }
-                    let t = Timestamp(nanoseconds: m.time)
-                    try sink.emit(Event(time: t, timeDescription: "Packet time", domain: m.domain, kind: m.kind, host: host,
-                                        src: endpoint(m.src), dst: endpoint(m.dst), user: m.user, message: m.summary,
-                                        attributes: m.fields,
-                                        provenance: Provenance(evidenceID: evidenceID, collector: PcapCollector.name,
-                                                               collectorVersion: PcapCollector.version,
-                                                               locator: "packet " + String(m.packet))))
-                case .flow(let f):
-                    try sink.emit(flowEvent(f))
-                }
+        func handle(_ item: NetworkAnalyzer.Output, into sink: some EventSink) throws {
+            switch item {
+            case .warning(let w):
+                try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "packet \(w.packet)", text: w.text))
+            case .message(var m):
+                // Fingerprints are TLS's alone: other messages' fields are not searched for them.
+                if m.kind.utf8.starts(with: "tls.".utf8), m.fields["ja3_string"] != nil { PcapCollector.fingerprints(&m.fields) }
+                let t = Timestamp(nanoseconds: m.time)
+                try sink.emit(Event(time: t, timeDescription: "Packet time", domain: m.domain, kind: m.kind, host: host,
+                                    src: endpoint(m.src), dst: endpoint(m.dst), user: m.user, message: m.summary,
+                                    attributes: m.fields,
+                                    provenance: Provenance(evidenceID: evidenceID, collector: PcapCollector.name,
+                                                           collectorVersion: PcapCollector.version,
+                                                           locator: "packet " + String(m.packet))))
+            case .flow(let f):
+                try sink.emit(flowEvent(f))
             }
-            analyzer.output.removeAll(keepingCapacity: true)
         }
 
         func flowEvent(_ f: Flow) -> Event {
