@@ -411,33 +411,66 @@ public struct AttributeWriter: Sendable {
         if escapedKey { return slowFinish() }
         return buffer.withUnsafeBufferPointer { b -> Attributes in
             let base = b.baseAddress!
-            // Keys in order of their bytes (inside the quotes); an insertion sort, stable, over 5 to 30 members.
-            func compare(_ x: (start: Int, keyEnd: Int, end: Int), _ y: (start: Int, keyEnd: Int, end: Int)) -> Int {
-                JSONValue.compareBytes(UnsafeBufferPointer(rebasing: b[(x.start + 1)..<x.keyEnd]),
-                                       UnsafeBufferPointer(rebasing: b[(y.start + 1)..<y.keyEnd]))
-            }
-            for k in members.indices.dropFirst() {
-                var j = k
-                let m = members[k]
-                while j > 0, compare(members[j - 1], m) > 0 {
-                    members[j] = members[j - 1]
-                    j -= 1
+            // A decoder writes one message after another with the same keys in the same order: the order found for
+            // the last object is used again when its keys are these, checked key by key.
+            if !sameKeysAsLast(base) {
+                // Keys in order of their bytes (inside the quotes); an insertion sort, stable, over 5 to 30 members.
+                func compare(_ x: Int, _ y: Int) -> Int {
+                    JSONValue.compareBytes(UnsafeBufferPointer(rebasing: b[(members[x].start + 1)..<members[x].keyEnd]),
+                                           UnsafeBufferPointer(rebasing: b[(members[y].start + 1)..<members[y].keyEnd]))
                 }
-                members[j] = m
+                var order = Array(members.indices)
+                for k in order.indices.dropFirst() {
+                    var j = k
+                    let m = order[k]
+                    while j > 0, compare(order[j - 1], m) > 0 {
+                        order[j] = order[j - 1]
+                        j -= 1
+                    }
+                    order[j] = m
+                }
+                // Of a repeated key, the last written wins (the stable sort left it last of its run).
+                lastOrder.removeAll(keepingCapacity: true)
+                for (k, m) in order.enumerated() where !(k + 1 < order.count && compare(m, order[k + 1]) == 0) {
+                    lastOrder.append(m)
+                }
+                lastKeys.removeAll(keepingCapacity: true)
+                lastKeyLengths.removeAll(keepingCapacity: true)
+                for m in members {
+                    lastKeys.append(contentsOf: UnsafeBufferPointer(rebasing: b[(m.start + 1)..<m.keyEnd]))
+                    lastKeyLengths.append(m.keyEnd - m.start - 1)
+                }
             }
             var out = [UInt8]()
             out.reserveCapacity(buffer.count + members.count + 1)
             out.append(UInt8(ascii: "{"))
-            var first = true
-            for k in members.indices {
-                // Of a repeated key, the last written wins (the stable sort left it last of its run).
-                if k + 1 < members.count, compare(members[k], members[k + 1]) == 0 { continue }
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
+            for (n, k) in lastOrder.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
                 out.append(contentsOf: UnsafeBufferPointer(start: base + members[k].start, count: members[k].end - members[k].start))
             }
             out.append(UInt8(ascii: "}"))
             return Attributes(canonicalJSON: out)
+        }
+    }
+
+    /// The keys of the last object sorted, in the order written, back to back; their lengths; the members to write,
+    /// in order.
+    private var lastKeys: [UInt8] = []
+    private var lastKeyLengths: [Int] = []
+    private var lastOrder: [Int] = []
+
+    /// Whether the members' keys are those of the last object sorted, in the same order.
+    private func sameKeysAsLast(_ base: UnsafePointer<UInt8>) -> Bool {
+        guard members.count == lastKeyLengths.count else { return false }
+        return lastKeys.withUnsafeBufferPointer { last -> Bool in
+            guard let l = last.baseAddress else { return false }
+            var at = 0
+            for (i, m) in members.enumerated() {
+                let n = m.keyEnd - m.start - 1
+                guard n == lastKeyLengths[i], memcmp(base + m.start + 1, l + at, n) == 0 else { return false }
+                at += n
+            }
+            return true
         }
     }
 
