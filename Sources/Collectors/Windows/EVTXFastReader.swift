@@ -12,6 +12,9 @@ final class EVTXFastReader {
     let evidenceID: Int64
     let host: String?
 
+    /// Sets of left-out items whose key order a layout keeps.
+    static let maxOrdersPerLayout = 256
+
     /// Records read this way and the general way, for the tests.
     var fastCount = 0
     var slowCount = 0
@@ -440,7 +443,9 @@ final class EVTXFastReader {
             order = known
         } else {
             let made = Self.order(itemLayout.items, absent: absent)
-            itemLayout.orders[absent] = made
+            // A template's records leave out a few sets of items; a hostile log could vary them record by record:
+            // past a bound, orders are worked out each time rather than kept (memory stays flat).
+            if itemLayout.orders.count < Self.maxOrdersPerLayout { itemLayout.orders[absent] = made }
             itemLayout.lastOrder = (absent, made)
             guard let made else { slowCount += 1; return false }
             order = made
