@@ -102,18 +102,25 @@ public enum JSONValue: Hashable, Sendable {
 
     /// Decimal digits, without a String in between.
     public static func writeInt(_ i: Int64, into out: inout [UInt8]) {
-        if i == 0 { out.append(UInt8(ascii: "0")); return }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)     // 24 bytes: room for 20 digits
-        var n = i.magnitude
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        writeDigits(i.magnitude, into: &out)
+    }
+
+    /// The digits of `v` in a radix up to 16 (lower-case letters), without a String in between: what
+    /// `String(v, radix:)` gives.
+    public static func writeDigits(_ v: UInt64, radix: UInt64 = 10, into out: inout [UInt8]) {
+        if v < radix { out.append(v < 10 ? 48 + UInt8(v) : 87 + UInt8(v)); return }
+        var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var x = v
         var count = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            while n > 0 {
-                d[23 - count] = UInt8(ascii: "0") + UInt8(n % 10)
-                n /= 10
+        withUnsafeMutableBytes(of: &digits) { d in     // 64 bytes: room for 64 binary digits
+            while x > 0 {
                 count += 1
+                let r = UInt8(x % radix)
+                d[64 - count] = r < 10 ? 48 + r : 87 + r
+                x /= radix
             }
-            if i < 0 { out.append(UInt8(ascii: "-")) }
-            out.append(contentsOf: d[(24 - count)...])
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(64 - count)...]))
         }
     }
 

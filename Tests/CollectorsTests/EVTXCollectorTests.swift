@@ -172,13 +172,7 @@ struct EVTXCollectorTests {
         let original = try sample("LM_sysmon_psexec_smb_meterpreter.evtx")
         var rng = SplitMix(seed: 20_261_126)
         for round in 0..<300 {
-            var b = original
-            let flips = 1 + Int(rng.next() % 16)
-            for _ in 0..<flips {
-                let at = 4096 + Int(rng.next() % UInt64(b.count - 4096))
-                b[at] = UInt8(truncatingIfNeeded: rng.next())
-            }
-            if round % 10 == 0 { b = Array(b[..<(4096 + Int(rng.next() % UInt64(b.count - 4096)))]) }
+            let b = rng.damage(original, after: 4096, maxFlips: 16, cut: round % 10 == 0)
             let sink = try collectEVTX(b)
             #expect(sink.events.count + sink.warnings.count > 0, "round \(round)")
         }
@@ -209,12 +203,7 @@ struct EVTXParallelChunkTests {
         #expect(original.count > 30 * 65536)
         var rng = SplitMix(seed: 20_261_203)
         for round in 0..<12 {
-            var b = original
-            for _ in 0..<(1 + Int(rng.next() % 64)) {
-                let at = 4096 + Int(rng.next() % UInt64(b.count - 4096))
-                b[at] = UInt8(truncatingIfNeeded: rng.next())
-            }
-            if round % 3 == 0 { b = Array(b[..<(4096 + Int(rng.next() % UInt64(b.count - 4096)))]) }
+            var b = rng.damage(original, after: 4096, maxFlips: 64, cut: round % 3 == 0)
             if round == 4 { b[4096 + 3 * 65536] = 0 }       // a chunk without its signature
             let one = try collectEVTX(b, threads: 1)
             #expect(one.events.count + one.warnings.count > 0)
@@ -234,5 +223,17 @@ struct SplitMix {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    /// `original` with 1 to `maxFlips` bytes past the first `header` set to random values and, with `cut`, cut at a
+    /// random length past the header.
+    mutating func damage(_ original: [UInt8], after header: Int, maxFlips: UInt64, cut: Bool) -> [UInt8] {
+        var b = original
+        for _ in 0..<(1 + Int(next() % maxFlips)) {
+            let at = header + Int(next() % UInt64(b.count - header))
+            b[at] = UInt8(truncatingIfNeeded: next())
+        }
+        if cut { b = Array(b[..<(header + Int(next() % UInt64(b.count - header)))]) }
+        return b
     }
 }

@@ -53,12 +53,7 @@ struct EVTXFastReaderTests {
             let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestPaths.dataset("evtx/\(name)"))))
             var rng = SplitMix(seed: 20_261_204 + UInt64(n))
             for round in 0..<40 {
-                var b = original
-                for _ in 0..<(1 + Int(rng.next() % 48)) {
-                    let at = 4096 + Int(rng.next() % UInt64(b.count - 4096))
-                    b[at] = UInt8(truncatingIfNeeded: rng.next())
-                }
-                if round % 5 == 0 { b = Array(b[..<(4096 + Int(rng.next() % UInt64(b.count - 4096)))]) }
+                let b = rng.damage(original, after: 4096, maxFlips: 48, cut: round % 5 == 0)
                 try Self.same(tmp.file("d\(n)-\(round).evtx", b), "\(name) damaged, round \(round)")
             }
         }

@@ -28,12 +28,7 @@ struct PcapPipelineTests {
         let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestPaths.dataset("pcaps/ics/modbus_example_icsnpp.pcap"))))
         var rng = SplitMix(seed: 20_261_205)
         for round in 0..<12 {
-            var b = original
-            for _ in 0..<(1 + Int(rng.next() % 32)) {
-                let at = 24 + Int(rng.next() % UInt64(b.count - 24))
-                b[at] = UInt8(truncatingIfNeeded: rng.next())
-            }
-            if round % 3 == 0 { b = Array(b[..<(24 + Int(rng.next() % UInt64(b.count - 24)))]) }
+            let b = rng.damage(original, after: 24, maxFlips: 32, cut: round % 3 == 0)
             try Self.same(tmp.file("d\(round).pcap", b), "damaged round \(round)")
         }
     }

@@ -50,4 +50,19 @@ import Testing
         #expect(JSONValue.string("plain text, 日本語").canonicalJSON == "\"plain text, 日本語\"")
         #expect(JSONValue.string("a\"b\\c\n\u{7F}").canonicalJSON == "\"a\\\"b\\\\c\\n\\u007f\"")
     }
+
+    /// Digits written without a String give what `String(_:radix:)` gives, and integers what `String(_:)` gives.
+    @Test(arguments: [2, 10, 16])
+    func digitsAreWhatStringGives(radix: Int) {
+        for v: UInt64 in [0, 1, 9, 10, 15, 16, 255, 65_535, 1 << 32, UInt64(Int64.max), .max] {
+            var out: [UInt8] = []
+            JSONValue.writeDigits(v, radix: UInt64(radix), into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(v, radix: radix))
+        }
+        for i: Int64 in [0, -1, 7, -128, .min, .max] {
+            var out: [UInt8] = []
+            JSONValue.writeInt(i, into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(i))
+        }
+    }
 }

@@ -109,10 +109,29 @@ public enum EVTXBuilder {
 
     /// A file of bare chunks (as carved): one chunk, one record per value case, all of one template.
     public static func everyValueType() -> [UInt8] {
+        chunk(valueCases.enumerated().map { (UInt64($0.offset + 1), $0.element) })
+    }
+
+    /// Bare chunks of `records` records of one template whose event data items are left out (null) in a different
+    /// pattern from record to record: record k leaves out the items whose bits are set in k.
+    public static func leftOutItems(records: Int, perChunk: Int = 120) -> [UInt8] {
+        var file: [UInt8] = []
+        for first in stride(from: 0, to: records, by: perChunk) {
+            file += chunk((first..<min(records, first + perChunk)).map { k in
+                var values = record((0x06, le(4624, 2)), [string("v12"), string("v13"), string("v14"), string("v15"), (0x0E, [1])])
+                for bit in 0..<(items.count + 1) where k & (1 << bit) != 0 { values[7 + bit] = null }
+                return (UInt64(k + 1), values)
+            })
+        }
+        return file
+    }
+
+    /// One chunk of records (id, substitution values) of the template, which the first record defines.
+    static func chunk(_ records: [(id: UInt64, values: [Value])]) -> [UInt8] {
         var c = ChunkBuilder()
         var templateAt: UInt32?
-        for (k, values) in valueCases.enumerated() {
-            c.record(id: UInt64(k + 1)) { c in
+        for (id, values) in records {
+            c.record(id: id) { c in
                 c.u8(0x0F); c.u8(1); c.u8(1); c.u8(0)
                 c.u8(0x0C); c.u8(1)
                 c.u32(0x5566_7788)
@@ -129,39 +148,6 @@ public enum EVTXBuilder {
             }
         }
         return c.chunk()
-    }
-
-    /// Bare chunks of `records` records of one template whose event data items are left out (null) in a different
-    /// pattern from record to record: record k leaves out the items whose bits are set in k.
-    public static func leftOutItems(records: Int, perChunk: Int = 120) -> [UInt8] {
-        var file: [UInt8] = []
-        var k = 0
-        while k < records {
-            var c = ChunkBuilder()
-            var templateAt: UInt32?
-            for _ in 0..<min(perChunk, records - k) {
-                var values = record((0x06, le(4624, 2)), [string("v12"), string("v13"), string("v14"), string("v15"), (0x0E, [1])])
-                for bit in 0..<(items.count + 1) where k & (1 << bit) != 0 { values[7 + bit] = null }
-                c.record(id: UInt64(k + 1)) { c in
-                    c.u8(0x0F); c.u8(1); c.u8(1); c.u8(0)
-                    c.u8(0x0C); c.u8(1)
-                    c.u32(0x5566_7788)
-                    if let at = templateAt {
-                        c.u32(at)
-                    } else {
-                        templateAt = UInt32(c.pos + 4)
-                        c.u32(UInt32(c.pos + 4))
-                        template(&c)
-                    }
-                    c.u32(UInt32(values.count))
-                    for v in values { c.u16(UInt16(v.bytes.count)); c.u8(v.type); c.u8(0) }
-                    for v in values { c.bytes += v.bytes }
-                }
-                k += 1
-            }
-            file += c.chunk()
-        }
-        return file
     }
 
     static func template(_ c: inout ChunkBuilder) {

@@ -154,8 +154,8 @@ public struct EVTXCollector: Collector {
         return out
     }
 
-    /// Kinds by (EventID, channel, provider): a log repeats a few dozen combinations thousands of times; and the
-    /// writers of the events' attributes, whose buffers one thread reuses from record to record.
+    /// Kinds by (EventID, channel, provider): a log repeats a few dozen combinations thousands of times; the writers
+    /// of the events' attributes, whose buffers one thread reuses from record to record; and the fast way's state.
     final class KindCache {
         /// The fast way's state (nil when it is off).
         let fast: EVTXFastReader?
@@ -172,11 +172,22 @@ public struct EVTXCollector: Collector {
         var writer = AttributeWriter()
         var nested = AttributeWriter()
 
+        /// The last eight combinations asked for, newest first: compared before the table is hashed (the fast way
+        /// gives the same channel and provider strings record after record, which compare at once).
+        private var recent: [(key: Key, kind: String)] = []
+
         func kind(_ id: Int, _ channel: String?, _ provider: String?) -> String {
             let key = Key(id: id, channel: channel, provider: provider)
-            if let k = known[key] { return k }
-            let k = WindowsEventKinds.kind(eventID: id, channel: channel, provider: provider) ?? "windows.event"
-            if known.count < 10_000 { known[key] = k }
+            if let r = recent.first(where: { $0.key == key }) { return r.kind }
+            let k: String
+            if let known = known[key] {
+                k = known
+            } else {
+                k = WindowsEventKinds.kind(eventID: id, channel: channel, provider: provider) ?? "windows.event"
+                if known.count < 10_000 { known[key] = k }
+            }
+            if recent.count == 8 { recent.removeLast() }
+            recent.insert((key, k), at: 0)
             return k
         }
     }
@@ -185,26 +196,12 @@ public struct EVTXCollector: Collector {
     static func locator(record: UInt64, chunk: Int, fileOffset: Int) -> String {
         var m = [UInt8]()
         m.reserveCapacity(56)
-        func number(_ v: UInt64, radix: UInt64 = 10) {
-            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            var x = v
-            var count = 0
-            withUnsafeMutableBytes(of: &digits) { d in
-                repeat {
-                    count += 1
-                    let r = UInt8(x % radix)
-                    d[24 - count] = r < 10 ? 48 + r : 87 + r
-                    x /= radix
-                } while x > 0
-                m.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - count)...]))
-            }
-        }
         m.append(contentsOf: "record ".utf8)
-        number(record)
+        JSONValue.writeDigits(record, into: &m)
         m.append(contentsOf: " (chunk ".utf8)
-        number(UInt64(chunk))
+        JSONValue.writeDigits(UInt64(chunk), into: &m)
         m.append(contentsOf: " @0x".utf8)
-        number(UInt64(fileOffset), radix: 16)
+        JSONValue.writeDigits(UInt64(fileOffset), radix: 16, into: &m)
         m.append(UInt8(ascii: ")"))
         return String(decoding: m, as: UTF8.self)
     }

@@ -37,7 +37,6 @@ final class EVTXFastReader {
         var bytes: [UInt8]
         func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
     }
-    private var recentKinds: [(id: Int, channel: String?, provider: String?, kind: String)] = []
     private var lastComputer: (bytes: [UInt8], text: String)?
     private var lastChannel: (bytes: [UInt8], text: String)?
     private var lastProvider: (bytes: [UInt8], text: String)?
@@ -488,16 +487,7 @@ final class EVTXFastReader {
             let id = idText.absent ? -1 : (Self.int(bytes(idText)) ?? -1)
             let channel = layout.channel ?? cached(field(.channel), &lastChannel)
             let provider = layout.provider ?? cached(field(.provider), &lastProvider)
-            // A log repeats a few kinds: the last eight (id, channel, provider), whose texts are the same strings
-            // record after record, are compared before the cache is asked.
-            var kind: String
-            if let k = recentKinds.first(where: { $0.id == id && $0.channel == channel && $0.provider == provider }) {
-                kind = k.kind
-            } else {
-                kind = kinds.kind(id, channel, provider)
-                if recentKinds.count == 8 { recentKinds.removeLast() }
-                recentKinds.insert((id, channel, provider, kind), at: 0)
-            }
+            var kind = kinds.kind(id, channel, provider)
             var failed = false
             if let statusItem {
                 let refined = WindowsEventKinds.refine(kind, status: String(decoding: bytes(itemSpans[statusItem]), as: UTF8.self))
@@ -671,42 +661,33 @@ final class EVTXFastReader {
                 let o = out.baseAddress! + old
                 for k in 0..<end { o[k] = b[2 * k] }
             }
-        case 0x04 where n == 1: appendDecimal(UInt64(b[0]), into: &arena)
-        case 0x06 where n == 2: appendDecimal(UInt64(b.loadUnaligned(as: UInt16.self).littleEndian), into: &arena)
-        case 0x08 where n == 4: appendDecimal(UInt64(b.loadUnaligned(as: UInt32.self).littleEndian), into: &arena)
-        case 0x0A where n == 8: appendDecimal(b.loadUnaligned(as: UInt64.self).littleEndian, into: &arena)
-        case 0x03 where n == 1: appendSigned(Int64(Int8(bitPattern: b[0])), into: &arena)
-        case 0x05 where n == 2: appendSigned(Int64(Int16(bitPattern: b.loadUnaligned(as: UInt16.self).littleEndian)), into: &arena)
-        case 0x07 where n == 4: appendSigned(Int64(Int32(bitPattern: b.loadUnaligned(as: UInt32.self).littleEndian)), into: &arena)
-        case 0x09 where n == 8: appendSigned(Int64(bitPattern: b.loadUnaligned(as: UInt64.self).littleEndian), into: &arena)
-        case 0x14 where n == 4: appendHex(UInt64(b.loadUnaligned(as: UInt32.self).littleEndian), into: &arena)
-        case 0x15 where n == 8: appendHex(b.loadUnaligned(as: UInt64.self).littleEndian, into: &arena)
-        case 0x0F where n == 16:
-            let digits: StaticString = "0123456789ABCDEF"
-            arena.append(UInt8(ascii: "{"))
-            for i in [3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1, 10, 11, 12, 13, 14, 15] {
-                if i < 0 { arena.append(UInt8(ascii: "-")); continue }
-                arena.append(digits.utf8Start[Int(b[i] >> 4)])
-                arena.append(digits.utf8Start[Int(b[i] & 0xF)])
-            }
-            arena.append(UInt8(ascii: "}"))
+        case 0x04 where n == 1: JSONValue.writeDigits(UInt64(b[0]), into: &arena)
+        case 0x06 where n == 2: JSONValue.writeDigits(UInt64(b.loadUnaligned(as: UInt16.self).littleEndian), into: &arena)
+        case 0x08 where n == 4: JSONValue.writeDigits(UInt64(b.loadUnaligned(as: UInt32.self).littleEndian), into: &arena)
+        case 0x0A where n == 8: JSONValue.writeDigits(b.loadUnaligned(as: UInt64.self).littleEndian, into: &arena)
+        case 0x03 where n == 1: JSONValue.writeInt(Int64(Int8(bitPattern: b[0])), into: &arena)
+        case 0x05 where n == 2: JSONValue.writeInt(Int64(Int16(bitPattern: b.loadUnaligned(as: UInt16.self).littleEndian)), into: &arena)
+        case 0x07 where n == 4: JSONValue.writeInt(Int64(Int32(bitPattern: b.loadUnaligned(as: UInt32.self).littleEndian)), into: &arena)
+        case 0x09 where n == 8: JSONValue.writeInt(Int64(bitPattern: b.loadUnaligned(as: UInt64.self).littleEndian), into: &arena)
+        case 0x14 where n == 4:
+            arena.append(contentsOf: "0x".utf8)
+            JSONValue.writeDigits(UInt64(b.loadUnaligned(as: UInt32.self).littleEndian), radix: 16, into: &arena)
+        case 0x15 where n == 8:
+            arena.append(contentsOf: "0x".utf8)
+            JSONValue.writeDigits(b.loadUnaligned(as: UInt64.self).littleEndian, radix: 16, into: &arena)
+        case 0x0F where n == 16: EVTXXML.appendGUID(b, into: &arena)
         case 0x13 where n >= 8 && 8 + 4 * Int(b[1]) <= n:
             arena.append(contentsOf: "S-".utf8)
-            appendDecimal(UInt64(b[0]), into: &arena)
+            JSONValue.writeDigits(UInt64(b[0]), into: &arena)
             arena.append(UInt8(ascii: "-"))
             var authority: UInt64 = 0
             for i in 2..<8 { authority = authority << 8 | UInt64(b[i]) }
-            appendDecimal(authority, into: &arena)
+            JSONValue.writeDigits(authority, into: &arena)
             for k in 0..<Int(b[1]) {
                 arena.append(UInt8(ascii: "-"))
-                appendDecimal(UInt64(b.loadUnaligned(fromByteOffset: 8 + 4 * k, as: UInt32.self).littleEndian), into: &arena)
+                JSONValue.writeDigits(UInt64(b.loadUnaligned(fromByteOffset: 8 + 4 * k, as: UInt32.self).littleEndian), into: &arena)
             }
-        case 0x0E:
-            let digits: StaticString = "0123456789ABCDEF"
-            for x in b {
-                arena.append(digits.utf8Start[Int(x >> 4)])
-                arena.append(digits.utf8Start[Int(x & 0xF)])
-            }
+        case 0x0E: EVTXXML.appendHexUpper(b, into: &arena)
         default:
             fallback(slot, &reader, into: &arena)
         }
@@ -714,36 +695,5 @@ final class EVTXFastReader {
 
     static func fallback(_ slot: BXSlot, _ reader: inout BinXMLReader, into arena: inout [UInt8]) {
         arena.append(contentsOf: EVTXXML.text(reader.value(of: slot)).utf8)
-    }
-
-    static func appendDecimal(_ v: UInt64, into arena: inout [UInt8]) {
-        if v < 10 { arena.append(UInt8(ascii: "0") + UInt8(v)); return }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var x = v
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            while x > 0 {
-                count += 1
-                d[24 - count] = UInt8(ascii: "0") + UInt8(x % 10)
-                x /= 10
-            }
-            arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - count)...]))
-        }
-    }
-
-    static func appendSigned(_ v: Int64, into arena: inout [UInt8]) {
-        if v < 0 { arena.append(UInt8(ascii: "-")) }
-        appendDecimal(v.magnitude, into: &arena)
-    }
-
-    static func appendHex(_ v: UInt64, into arena: inout [UInt8]) {
-        let digits: StaticString = "0123456789abcdef"
-        arena.append(contentsOf: "0x".utf8)
-        var shift = 60
-        while shift > 0, (v >> UInt64(shift)) & 0xF == 0 { shift -= 4 }
-        while shift >= 0 {
-            arena.append(digits.utf8Start[Int((v >> UInt64(shift)) & 0xF)])
-            shift -= 4
-        }
     }
 }

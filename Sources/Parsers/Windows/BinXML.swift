@@ -384,6 +384,8 @@ public struct BinXMLReader {
         try substitutionDescriptors(&c, into: &slots)
         var values: [BXValue] = []
         values.reserveCapacity(slots.count)
+        // Each value checked and decoded in turn (not all checked first, as `instanceSlots` does): a record with two
+        // faults names the first, as it always has.
         for s in slots {
             try need(c, s.size, "substitution value")
             var sub = Cursor(pos: c.pos, end: c.pos + s.size)

@@ -241,11 +241,16 @@ public enum EVTXXML {
     }
 
     static func hexUpper(_ b: [UInt8]) -> String {
-        let d = Array("0123456789ABCDEF".utf8)
         var out = [UInt8]()
         out.reserveCapacity(b.count * 2)
-        for x in b { out.append(d[Int(x >> 4)]); out.append(d[Int(x & 0xF)]) }
+        b.withUnsafeBytes { appendHexUpper($0, into: &out) }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Two upper-case hex digits per byte.
+    public static func appendHexUpper(_ b: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        let d: StaticString = "0123456789ABCDEF"
+        for x in b { out.append(d.utf8Start[Int(x >> 4)]); out.append(d.utf8Start[Int(x & 0xF)]) }
     }
 
     static func base64(_ b: [UInt8]) -> String {
@@ -266,16 +271,22 @@ public enum EVTXXML {
 
     /// `{54849625-5478-4994-A5BA-3E3B0328C30D}` from the 16 stored bytes (first three fields little-endian).
     public static func guidText(_ g: [UInt8], upper: Bool = true) -> String {
-        guard g.count == 16 else { return hexUpper(g) }
-        let order = [3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1, 10, 11, 12, 13, 14, 15]
-        let d = Array((upper ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        for i in order {
+        var out: [UInt8] = []
+        out.reserveCapacity(38)
+        g.withUnsafeBytes { appendGUID($0, upper: upper, into: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `guidText`, appended: bytes that are not 16 as upper-case hex.
+    public static func appendGUID(_ g: UnsafeRawBufferPointer, upper: Bool = true, into out: inout [UInt8]) {
+        guard g.count == 16 else { return appendHexUpper(g, into: &out) }
+        let d: StaticString = upper ? "0123456789ABCDEF" : "0123456789abcdef"
+        out.append(UInt8(ascii: "{"))
+        for i in [3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1, 10, 11, 12, 13, 14, 15] {
             if i < 0 { out.append(UInt8(ascii: "-")); continue }
-            out.append(d[Int(g[i] >> 4)]); out.append(d[Int(g[i] & 0xF)])
+            out.append(d.utf8Start[Int(g[i] >> 4)]); out.append(d.utf8Start[Int(g[i] & 0xF)])
         }
         out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Days from 1601-01-01 to 1970-01-01.
