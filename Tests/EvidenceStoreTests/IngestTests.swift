@@ -65,6 +65,68 @@ import Testing
         expectCaseError(.notFound) { _ = try c.beginIngest(evidenceID: 99, collector: "x", collectorVersion: "1") }
     }
 
+    /// An idle writer is handed what the collector has (from `earlyBatch` events on) rather than waiting for a full
+    /// batch; where batches end changes nothing stored: the events, their order and ids, the warnings and every count
+    /// are those of a run written in full batches.
+    @Test func anIdleWriterIsHandedBatchesBeforeTheyAreFull() throws {
+        let tmp = TempDir()
+        let (c, item) = try caseWithOneItem(tmp)
+        func ingest(batchSize: Int, wait: Bool) throws -> (run: IngestRun, handOvers: Int, first: Int?) {
+            let run = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "\(batchSize)",
+                                        batchSize: batchSize)
+            var handOvers = 0
+            run.onBatch = { _ in handOvers += 1 }
+            var first: Int?
+            for i in 0..<30_000 {
+                try run.emit(SyntheticEvents.event(i, evidenceID: item.id))
+                if first == nil, handOvers > 0 { first = i + 1 }
+                // Now and then the collector is slow, as a capture's decoders are: the writer catches up.
+                if wait, i % 3_000 == 2_999 { try run.flush() }
+                if i % 7_919 == 0 { try run.warn(CollectorWarning(evidenceID: item.id, locator: "line \(i)", text: "w\(i)")) }
+            }
+            try run.finish()
+            return (run, handOvers, first)
+        }
+        // Batches of 1,000 are never handed over early (the threshold is the batch size): the run to compare with.
+        let full = try ingest(batchSize: 1_000, wait: false)
+        let early = try ingest(batchSize: 10_000, wait: true)
+        #expect(full.run.earlyBatch == 1_000)
+        // The writer had nothing to do when the first 1,024 events were there (checked every 256 from 1,000 on).
+        #expect(early.run.earlyBatch == 1_000)
+        #expect(early.first == 1_024, "the first hand-over came with \(String(describing: early.first)) events")
+        #expect(early.handOvers > 3)
+        #expect(full.run.eventCount == 30_000 && early.run.eventCount == 30_000)
+        // The same rows either way, in the same order.
+        let rows = try c.read { db in
+            try [full.run.id, early.run.id].map { run in
+                try Row.fetchAll(db, sql: """
+                    SELECT time, kind, message, attributes, locator FROM events WHERE run_id = ? ORDER BY id
+                    """, arguments: [run]).map { "\($0)" }
+            }
+        }
+        #expect(rows[0] == rows[1])
+        let warnings = try c.read { db in
+            try [full.run.id, early.run.id].map { run in
+                try String.fetchAll(db, sql: "SELECT locator || text FROM warnings WHERE run_id = ? ORDER BY id", arguments: [run])
+            }
+        }
+        #expect(warnings[0] == warnings[1] && warnings[0].count == 4)
+        // Minute and hour counts are the same; a histogram from either run's counts is that of its events.
+        let counts = try c.read { db in
+            try [full.run.id, early.run.id].map { run in
+                try String.fetchAll(db, sql: """
+                    SELECT level || ' ' || slot || ' ' || domain || ' ' || kind || ' ' || count FROM event_counts
+                    WHERE run_id = ? AND level > 0 ORDER BY level, slot, domain, kind
+                    """, arguments: [run])
+            }
+        }
+        #expect(counts[0] == counts[1] && !counts[0].isEmpty)
+        // A batch size at or under the threshold is kept as given (tests of batch edges rely on it).
+        let small = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "small", batchSize: 97)
+        #expect(small.earlyBatch == 97)
+        try small.finish()
+    }
+
     /// A run whose process dies is marked incomplete by the next writer, its partial rows removed, and it can be run
     /// again to exactly the events of an uninterrupted run.
     @Test func anAbandonedRunIsMarkedIncompleteAndCanBeRunAgain() throws {
