@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import JikochoModel
 import Logging
 
@@ -141,6 +142,7 @@ public final class Case: @unchecked Sendable {
             config.readonly = true
         }
         config.prepareDatabase { db in
+            try TextMatch.registerUnusual(db)
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 // The sorts of the writer's big statements (a bulk run's index builds, the per-second counts of a

@@ -338,6 +338,34 @@ import Testing
         #expect(try ids([[TextMatch(column: "time; DROP TABLE events", "x")]]).count == 9)
     }
 
+    /// The check every text filter makes once per row, eight bytes at a time: a byte that is not ASCII or a NUL
+    /// anywhere in texts of every length up to three words and a half, at every place, found; plain ASCII not. Through
+    /// SQL too (the function a case registers), for texts SQLite holds with a NUL inside.
+    @Test func unusualBytesAreFoundWhereverTheyAre() throws {
+        for length in 0...28 {
+            let plain = [UInt8]((0..<length).map { UInt8(0x20 + ($0 * 7) % 95) })
+            #expect(!plain.withUnsafeBytes(TextMatch.unusual), "\(length) plain bytes")
+            for at in 0..<length {
+                for odd: UInt8 in [0, 0x80, 0xC3, 0xFF, 0x7F] {
+                    var b = plain
+                    b[at] = odd
+                    // DEL (0x7F) is ASCII: not unusual.
+                    #expect(b.withUnsafeBytes(TextMatch.unusual) == (odd != 0x7F), "\(odd) at \(at) of \(length)")
+                }
+            }
+        }
+        let tmp = TempDir()
+        let (c, _) = try caseWithOneItem(tmp)
+        let got = try c.read { db in
+            try Int.fetchAll(db, sql: """
+                SELECT jikocho_unusual(x) FROM (SELECT 'plain text, long enough' AS x UNION ALL SELECT 'caf\u{E9}'
+                UNION ALL SELECT CAST(X'616263006465666768' AS TEXT) UNION ALL SELECT NULL UNION ALL SELECT 42
+                UNION ALL SELECT X'FF')
+                """)
+        }
+        #expect(got == [0, 1, 1, 0, 0, 0])
+    }
+
     @Test func pagesReadEveryEventOnceInOrderAndStopWhenAsked() throws {
         let (c, _) = try Self.store((0..<25).map { _ in ("ics.modbus.read", nil, [:]) })
         var seen: [String] = []
