@@ -30,6 +30,21 @@ import Testing
         #expect(ControlPoint(parsing: p.text)?.text == canonical)
     }
 
+    /// A decoder's Modbus point, written as bytes, is the table, its digit and the 1-based register zero-padded to
+    /// four digits (five above 9999), for every address a request can name and some no wire can.
+    @Test func modbusPointsAreWrittenAsTheirFormSays() {
+        for table in ["coil", "discrete_input", "input", "holding"] {
+            let digit = ["coil": 0, "discrete_input": 1, "input": 3, "holding": 4][table]!
+            for address in Array(-3...12_000) + [65_534, 65_535, 99_998, 999_999, Int(Int32.max)] {
+                let n = address + 1
+                let padded = String(n).leftPadded(n <= 9999 ? 4 : 5)
+                #expect(ControlPoint.modbus(table: table, address: address).text == "\(table):\(digit)\(padded)")
+            }
+        }
+        #expect(ControlPoint.modbus(table: "holding", address: 0).text == "holding:40001")
+        #expect(ControlPoint.modbus(table: "coil", address: 65_535).text == "coil:065536")
+    }
+
     @Test(arguments: ["", "a", "holding:0", "holding:99999999", "dnp3:ai:3", "dnp3:ao:-1", "iec104:ioa:x",
                       "s7:DB1.DBQ4", "s7:M10.9", "s7:", "cip:", "cip:@x/1", "cip:1abc", "bacnet:pizza:3",
                       "bacnet:analog-value:x", "opcua:Dose.SP", "opcua:i=abc", "profinet:1", "holding:4x"])
