@@ -50,34 +50,7 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
         case "input": digit = 3
         default: digit = 4
         }
-        // The table, a colon, the table's digit and the 1-based register, zero-padded to four digits (five above
-        // 9999): written as bytes into the string (no intermediate strings; a poll writes one per message).
-        guard n >= 0 else { return ControlPoint(.modbus, "\(table):\(digit)\(String(n).leftPadded(4))") }    // not from the wire
-        var t = table
-        return t.withUTF8 { name in
-            let width = max(n <= 9999 ? 4 : 5, digits(n))
-            let text = String(unsafeUninitializedCapacity: name.count + 2 + width) { out in
-                var i = 0
-                for b in name { out[i] = b; i += 1 }
-                out[i] = UInt8(ascii: ":")
-                out[i + 1] = UInt8(ascii: "0") + UInt8(digit)
-                i += 2
-                var v = n
-                for k in stride(from: i + width - 1, through: i, by: -1) {
-                    out[k] = UInt8(ascii: "0") + UInt8(v % 10)
-                    v /= 10
-                }
-                return i + width
-            }
-            return ControlPoint(.modbus, text)
-        }
-    }
-
-    /// Decimal digits of a non-negative number.
-    static func digits(_ n: Int) -> Int {
-        var d = 1, v = n
-        while v >= 10 { v /= 10; d += 1 }
-        return d
+        return ControlPoint(.modbus, "\(table):\(digit)\(String(n).leftPadded(n <= 9999 ? 4 : 5))")
     }
 
     /// DNP3 output points: analog outputs (groups 40/41) and binary outputs (CROB, group 12; status group 10).

@@ -43,19 +43,6 @@ public enum Modbus {
         }
     }
 
-    /// The event kind of a function (`ics.modbus.` and its `action`), as a literal: a message's kind costs no string
-    /// building.
-    static func kind(_ fc: UInt8) -> String {
-        switch action(fc) {
-        case "read": return "ics.modbus.read"
-        case "write": return "ics.modbus.write"
-        case "diagnostic": return "ics.modbus.diagnostic"
-        case "identify": return "ics.modbus.identify"
-        case "umas": return "ics.modbus.umas"
-        default: return "ics.modbus.unknown_function"
-        }
-    }
-
     static func table(_ fc: UInt8) -> String? {
         switch fc {
         case 1, 5, 15: return "coil"
@@ -360,7 +347,6 @@ public final class ModbusDecoder: FlowDecoder {
         out.writer.int("unit_id", q.unit)
         out.writer.int("transaction_id", q.transaction)
         var summary = "Modbus \(Modbus.functionName(fc)) unit \(q.unit)"
-        summary.reserveCapacity(96)    // the parts below appended in place
         let table = Modbus.table(fc)
         let requestPDU: Modbus.PDU? = requestSeen ? q : nil
         let address = requestPDU?.address ?? response?.address
@@ -428,7 +414,7 @@ public final class ModbusDecoder: FlowDecoder {
             out.writer.string("note", note)
         }
         let message = NetMessage(time: req.time, packet: req.packet, domain: .ot,
-                                 kind: Modbus.kind(fc), src: req.src, dst: req.dst, summary: summary,
+                                 kind: "ics.modbus.\(action)", src: req.src, dst: req.dst, summary: summary,
                                  writer: &out.writer, routineKey: key,
                                  messages: (requestSeen ? 1 : 0) + (response == nil ? 0 : 1), valueHash: valueHash)
         out.messages.append(message)
