@@ -477,8 +477,13 @@ struct GatewayLog {
         lines.append((t, "\(stamp) gw-1 " + (program.map { "\($0): " } ?? "") + text))
     }
 
-    /// FortiOS's `date=2024-03-12 time=10:18:00`.
-    static func forti(_ t: Int64) -> String { "date=" + civil(t).replacingOccurrences(of: " ", with: " time=") }
+    /// A FortiOS record as the FortiGate sends it, with no syslog header: `<PRI>date=… time=…` in the gateway's zone
+    /// (+09:00, written in `tz`), the same instant in nanoseconds in `eventtime`, the gateway's name in `devname`.
+    mutating func forti(_ t: Int64, priority: Int, _ text: String) {
+        let local = Timestamp(nanoseconds: t + 9 * 3_600_000_000_000)
+        let stamp = "date=" + Self.civil(local.nanoseconds).replacingOccurrences(of: " ", with: " time=")
+        lines.append((t, "<\(priority)>\(stamp) devname=\"gw-1\" devid=\"FGT60FTK21000001\" eventtime=\(t) tz=\"+0900\" " + text))
+    }
 
     static func civil(_ t: Int64, _ sep: String = "-") -> String {
         let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
@@ -495,7 +500,7 @@ struct GatewayLog {
             line(t, "openvpn[\(pid)]", "\(ip):\(port) TLS Auth Error: Auth Username/Password verification failed for peer")
             line(t, "openvpn[\(pid)]", "\(ip):\(port) SENT CONTROL [UNDEF]: 'AUTH_FAILED' (status=1)")
         case .fortigate:
-            line(t, nil, "\(Self.forti(t)) devname=\"FGT-1\" logid=\"0101039426\" "
+            forti(t, priority: 185, "logid=\"0101039426\" "
                  + "type=\"event\" subtype=\"vpn\" level=\"alert\" vd=\"root\" logdesc=\"SSL VPN login fail\" "
                  + "action=\"ssl-login-fail\" tunneltype=\"ssl-web\" tunnelid=0 remip=\(ip) user=\"\(user)\" group=\"N/A\" "
                  + "dst_host=\"N/A\" reason=\"sslvpn_login_permission_denied\" msg=\"SSL user failed to logged in\"")
@@ -534,12 +539,12 @@ struct GatewayLog {
             kind = "auth.logon"
             tunnelAt = start
             let tid = 285_300_000 + Int(rng.next() % 99_999)
-            let common = "devname=\"FGT-1\" type=\"event\" subtype=\"vpn\" level=\"information\" vd=\"root\" "
-            line(start, nil, "\(Self.forti(start)) \(common)logid=\"0101039947\" "
+            let common = "type=\"event\" subtype=\"vpn\" level=\"information\" vd=\"root\" "
+            forti(start, priority: 190, "\(common)logid=\"0101039947\" "
                  + "logdesc=\"SSL VPN tunnel up\" action=\"tunnel-up\" tunneltype=\"ssl-tunnel\" tunnelid=\(tid) remip=\(ip) "
                  + "tunnelip=\(tunnel) user=\"\(user)\" group=\"vendors\" dst_host=\"N/A\" reason=\"tunnel established\" "
                  + "msg=\"SSL tunnel established\"")
-            line(end, nil, "\(Self.forti(end)) \(common)logid=\"0101039948\" "
+            forti(end, priority: 190, "\(common)logid=\"0101039948\" "
                  + "logdesc=\"SSL VPN tunnel down\" action=\"tunnel-down\" tunneltype=\"ssl-tunnel\" tunnelid=\(tid) remip=\(ip) "
                  + "tunnelip=\(tunnel) user=\"\(user)\" group=\"vendors\" dst_host=\"N/A\" reason=\"N/A\" msg=\"SSL tunnel shutdown\"")
         case .globalprotect:

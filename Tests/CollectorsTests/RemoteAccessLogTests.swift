@@ -43,6 +43,54 @@ import Testing
         #expect(sink.events[0].attributes["reason"] == "sslvpn_login_permission_denied")
     }
 
+    /// The same gateway's records in their own form (no syslog header): each placed by its own date, time and tz or
+    /// eventtime, named by the device; traffic records become flows; firewall authentication a logon of its own kind.
+    @Test func fortiGatesOwnForm() throws {
+        let path = TestPaths.repoRoot.appendingPathComponent("Tests/Fixtures/vpn/fortigate-native.log").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n") + "\n"
+        #expect(SyslogCollector.identify(EvidenceProbe(name: "fgt.log", mimeType: "text/plain", head: Array(lines.utf8))) == .likely)
+        let sink = try collectSyslog(Array(lines.utf8))    // no zone declared: only the FortiOS 5.6 record needs one
+        #expect(sink.warnings.map(\.text) == ["no time zone declared for this evidence; local times were read as UTC (pass --tz to declare it)"])
+        #expect(sink.warnings.first?.locator.hasPrefix("line 9 ") == true)
+        #expect(facts(sink) == [
+            Fact(kind: "auth.logon_failed", user: "test", src: nil, tunnel: nil),
+            Fact(kind: "auth.logon", user: "test", src: "10.5.23.138", tunnel: "10.212.134.200"),
+            Fact(kind: "net.flow_end", user: "test", src: "10.212.134.200", tunnel: nil),
+            Fact(kind: "net.connection_blocked", user: nil, src: "10.212.134.200", tunnel: nil),
+            Fact(kind: "auth.session_closed", user: "test", src: "10.5.23.138", tunnel: "10.212.134.200"),
+            Fact(kind: "auth.logon_failed", user: "operator", src: "10.20.9.40", tunnel: nil),
+            Fact(kind: "net.flow_end", user: nil, src: "10.1.100.11", tunnel: nil),
+            Fact(kind: "net.flow_end", user: nil, src: "10.1.100.11", tunnel: nil),
+            Fact(kind: "net.flow_end", user: nil, src: "192.168.1.183", tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),       // FortiWeb's administrator login
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),       // IPsec phase 1 is no logon
+        ])
+        let e = sink.events
+        #expect(e.map { $0.time.iso8601(precision: .nanoseconds) } == [
+            "2023-03-18T06:30:43.611327535Z", "2023-08-17T05:58:18.176400908Z", "2023-08-17T06:01:05.412345678Z",
+            "2023-08-17T06:10:12.000000000Z", "2023-08-17T06:32:41.000000000Z", "2023-08-17T06:15:00.000000000Z",
+            "2019-05-10T18:37:47.369913239Z", "2018-12-27T19:07:55.000000000Z", "2016-02-12T11:11:29.000000000Z",
+            "2014-04-10T05:31:37.000000000Z", "2019-05-13T21:21:42.722231889Z",
+        ])
+        #expect(e.map(\.host) == ["FGVM04TMxxxxxxx", "FortiGate-81E", "FortiGate-81E", "FortiGate-81E", "FortiGate-81E",
+                                  "FortiGate-81E", nil, nil, nil, "FV-1KD3A13800002", nil])
+        #expect(e.allSatisfy { $0.attributes["format"] == "key_value" && $0.attributes["time_source"] != nil })
+        #expect(e[8].attributes["time_source"] == "date and time (local; no tz or eventtime written)")
+
+        // The tunnel's connection to a workstation's RDP port, with its user, size and length.
+        let rdp = e[2]
+        #expect(rdp.dst == Endpoint(ip: "10.20.3.15", port: 3389) && rdp.src.port == 50514 && rdp.domain == .network)
+        #expect(rdp.attributes["protocol"] == "tcp" && rdp.attributes["duration_s"] == .int(1802))
+        #expect(rdp.attributes["bytes"] == .int(4_810_233 + 91_822_310) && rdp.attributes["session_id"] == "918273")
+        #expect(rdp.attributes["srcintf"] == "ssl.root" && rdp.attributes["vendor"] == "fortinet-fortigate")
+        #expect(e[3].dst == Endpoint(ip: "10.20.3.20", port: 502) && e[3].attributes["action"] == "deny")
+        // Firewall authentication is not a tunnel.
+        #expect(e[5].attributes["access"] == "firewall" && e[5].dst.ip == "10.20.3.15")
+        #expect(e[5].attributes["method"] == "firewall HTTPS(10.20.9.40)")
+        #expect(e[1].attributes["access"] == "vpn")
+    }
+
     @Test func openVPN() throws {
         let sink = try collect("openvpn.log")
         #expect(sink.warnings.isEmpty, "\(sink.warnings)")

@@ -90,6 +90,75 @@ func parse(_ s: String, year: Int = 2021) -> SyslogRecord? {
         }
     }
 
+    /// A firewall's own key=value record with no syslog header (FortiGate's default syslog form, its log download,
+    /// FortiAnalyzer): placed by its own date, time and zone, or by eventtime, named by its device.
+    @Test func readsFirewallKeyValueRecords() throws {
+        // FortiOS 6.2+: date and time in the zone tz gives; eventtime (ns) agrees and lends its fraction.
+        let up = try #require(parse(#"<190>date=2023-08-17 time=11:28:18 devname="FortiGate-81E" devid="FGT81E4Q17000242" eventtime=1692251898176400908 tz="+0530" logid="0101039947" type="event" subtype="vpn" user="test""#))
+        #expect(up.format == .keyValue && up.host == "FortiGate-81E" && up.program == nil)
+        #expect(up.facility == 23 && up.severity == 6)
+        #expect(up.message.hasPrefix("date=2023-08-17 time=11:28:18 devname=") && up.message.hasSuffix(#"user="test""#))
+        #expect(up.time.timestamp()?.iso8601(precision: .nanoseconds) == "2023-08-17T05:58:18.176400908Z")
+        #expect(up.time.utcOffsetSeconds == 19_800 && up.timeProblem == nil)
+        #expect(up.timeSource == "eventtime (agrees with date, time and tz)")
+
+        // eventtime in seconds (FortiOS 6.0), milliseconds, microseconds: no tz, so eventtime places the record.
+        for (digits, expected) in [("1545937675", "2018-12-27T19:07:55.000000000Z"), ("1545937675123", "2018-12-27T19:07:55.123000000Z"),
+                                   ("1545937675123456", "2018-12-27T19:07:55.123456000Z")] {
+            let r = try #require(parse("date=2018-12-27 time=11:07:55 logid=\"0000000013\" type=\"traffic\" eventtime=\(digits) srcip=10.1.100.11"))
+            #expect(r.time.timestamp()?.iso8601(precision: .nanoseconds) == expected, "\(digits)")
+            #expect(r.timeSource == "eventtime (date and time are local, no tz written)" && r.host == nil)
+        }
+
+        // Neither: a local time, for the collector's zone rules.
+        let local = try #require(parse("date=2016-02-12 time=11:11:29 logid=0000000013 type=traffic subtype=forward srcip=192.168.1.183"))
+        #expect(local.time == CivilTime(year: 2016, month: 2, day: 12, hour: 11, minute: 11, second: 29))
+        #expect(local.timeSource == "date and time (local; no tz or eventtime written)")
+
+        // The two times disagree (a record edited, or a clock set between them): the written time stays, said so.
+        let lying = try #require(parse(#"date=2020-04-23 time=12:32:48 devname="fw" eventtime=1587231168439640874 tz="-0500" logid="0102043014""#))
+        #expect(lying.time.timestamp()?.iso8601(precision: .seconds) == "2020-04-23T17:32:48Z")
+        #expect(lying.timeProblem == "eventtime is 432000 s earlier than date, time and tz: the written time is kept")
+        let far = try #require(parse(#"date=2020-04-23 time=12:32:48 eventtime=9999999999999999999 tz="-0500" logid="1""#))
+        #expect(far.time.timestamp()?.iso8601(precision: .seconds) == "2020-04-23T17:32:48Z" && far.timeProblem == nil)
+
+        // FortiWeb: `timezone="(GMT+8:00)…"`, the device in device_id; a record past its first key needs no date first.
+        let web = try #require(parse(#"date=2014-04-10 time=13:31:37 log_id=10000016 msg_id=000044294845 device_id=FV-1KD3A13800002 vd="root" timezone="(GMT+8:00)Beijing,ChongQing,HongKong,Urumgi" type=event"#))
+        #expect(web.time.timestamp()?.iso8601(precision: .seconds) == "2014-04-10T05:31:37Z" && web.host == "FV-1KD3A13800002")
+        let later = try #require(parse(#"<190>devname="firewall" devid="FG201EEF34CD12AB" vd="root" date=2021-05-07 time=08:31:14 tz="+0100" logid="0112053203""#))
+        #expect(later.time.timestamp()?.iso8601(precision: .seconds) == "2021-05-07T07:31:14Z" && later.host == "firewall")
+        // FortiAnalyzer pads the name with blanks.
+        #expect(parse(#"date=2023-03-18 time=14:30:43 logid=0101039426 tz="+0800" devname=" FGVM04TM "#)?.host == "FGVM04TM")
+
+        // Stormshield and SonicWall: one `time` with the date in it, a zone in tz or written as UTC.
+        let sns = try #require(parse(#"id=firewall time="2019-02-05 10:00:01" fw="sns-1" tz=+0100 startime="2019-02-05 10:00:00" pri=5"#))
+        #expect(sns.time.timestamp()?.iso8601(precision: .seconds) == "2019-02-05T09:00:01Z" && sns.host == "sns-1")
+        let sonic = try #require(parse(#"<134>id=firewall sn=0017C5ABCDEF time="2019-02-05 10:00:01 UTC" fw=203.0.113.1 pri=6 c=0 m=1080 msg="SSL VPN zone remote user login allowed""#))
+        #expect(sonic.time.timestamp()?.iso8601(precision: .seconds) == "2019-02-05T10:00:01Z" && sonic.host == "203.0.113.1")
+        #expect(sonic.timeSource == "the written time and its offset")
+    }
+
+    /// key=value text that is not a firewall's record, or gives no time: not a syslog line (the collector warns).
+    @Test(arguments: [
+        "type=SYSCALL msg=audit(1364481363.243:24287): arch=c000003e syscall=2 success=no",
+        "date=2021-02-30 time=10:00:00 logid=1", "date=2021-02-05 time=25:00:00 logid=1", "date=2021-02-05 logid=1",
+        "time=1612519200 level=info", "date=yesterday time=noon", "=x date=2021-02-05 time=10:00:00",
+        "date=2021-02-05 time=10:00:00x", #"date="2021-02-05 time=10:00:00"#, "tz=+0900 eventtime=12345",
+    ])
+    func keyValueTextWithoutATimeIsNoRecord(line: String) {
+        #expect(parse(line) == nil, "\(line)")
+    }
+
+    @Test func hostileKeyValueRecordsStayBounded() {
+        // Thousands of pairs, an unterminated quote, keys without values: parsed or refused, quickly, no crash.
+        let many = "date=2021-02-05 time=10:00:00 " + (0..<5000).map { "k\($0)=\"v\($0)\"" }.joined(separator: " ") + " tz=+0900"
+        let r = parse(many)
+        #expect(r?.time.utcOffsetSeconds == nil, "pairs past the 256th are not read: tz is not seen")
+        #expect(parse(#"date=2021-02-05 time=10:00:00 msg="never closed tz=+0900"#)?.time.utcOffsetSeconds == nil)
+        #expect(parse("date=2021-02-05 time=10:00:00 a= b= = c")?.format == .keyValue)
+        #expect(parse(#"date=2021-02-05 time=10:00:00 tz="JST" eventtime=-5"#)?.timeSource == "date and time (local; no tz or eventtime written)")
+    }
+
     @Test(arguments: [
         "", "hello world", "Feb 30 08:33:12 host x: y", "Feb  5 08:33 host", "<999>Feb  5 08:33:12 h p: m",
         "<34>1 - host app - - - msg", "<34>1 2021-02-05T08:33:12 host app - - - local time not allowed",
@@ -105,6 +174,8 @@ func parse(_ s: String, year: Int = 2021) -> SyslogRecord? {
             "<34>Feb  5 08:33:12 hmi-01 sshd[2211]: Accepted password for operator from 203.0.113.7 port 51512 ssh2",
             #"<165>1 2003-10-11T22:14:15.003Z host app - ID47 [a@1 x="1" y="2"][b@2 z="\"]"] message"#,
             "2021-02-05T08:33:12.123456+09:00 hmi-01 sudo: op : TTY=pts/0 ; USER=root ; COMMAND=/bin/bash",
+            #"<190>date=2023-08-17 time=11:28:18 devname="FortiGate-81E" eventtime=1692251898176400908 tz="+0530" logid="0101039947" user="test""#,
+            #"date=2014-04-10 time=13:31:37 log_id=10000016 device_id=FV-1 timezone="(GMT+8:00)Beijing" type=event"#,
         ]
         var rng = SystemRandomNumberGenerator()
         for line in lines {

@@ -13,8 +13,9 @@ public struct SyslogCollector: Collector {
     // 2: Cisco ASA/FTD meanings; 3: a teardown's initiator from its Built line; 4: OpenVPN, FortiGate, GlobalProtect,
     // Pulse Connect Secure, strongSwan and WireGuard meanings, ASA session ends as auth.session_closed; 5: one failed
     // logon one auth.logon_failed (sshd's verdict; Invalid user and PAM's failure of the same attempt their own kinds),
-    // rsyslog's "message repeated N times: [ … ]" read as the N lines it stands for
-    public static let version = "5"
+    // rsyslog's "message repeated N times: [ … ]" read as the N lines it stands for; 6: firewalls' own key=value
+    // records without a syslog header (FortiGate's default, its log download, FortiAnalyzer), placed by their own time
+    public static let version = "6"
 
     /// How many events one "message repeated N times" line gives at most (a lying N must not flood the case).
     static let maxRepeats = 1000
@@ -95,6 +96,7 @@ public struct SyslogCollector: Collector {
                 try warn(line.locator, "not a syslog line: \(preview(line.bytes))")
                 return
             }
+            if let problem = record.timeProblem { try warn(line.locator, problem) }
             if let base = line.bytes.baseAddress, memchr(base, 0, line.bytes.count) != nil {
                 record.message = record.message.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
                 try warn(line.locator, "NUL bytes in the line were replaced with U+FFFD")
@@ -144,6 +146,7 @@ public struct SyslogCollector: Collector {
         attributes.int("facility", r.facility)
         attributes.int("severity", r.severity)
         attributes.string("msgid", r.messageID)
+        attributes.string("time_source", r.timeSource)
         if !r.structuredData.isEmpty {
             attributes.value("sd", .object(r.structuredData.mapValues { .object($0.mapValues { .string($0) }) }))
         }

@@ -10,9 +10,10 @@ import JikochoModel
 ///   `TLS Auth Error: Auth Username/Password verification failed for peer`, `AUTH_FAILED`, `MULTI_sva: pool returned
 ///   IPv4=`, `MULTI: Learn:`, `client-instance exiting|restarting` (messages of openvpn/src/openvpn/ssl_verify.c and
 ///   multi.c).
-/// - Fortinet FortiGate key=value syslog: SSL VPN `ssl-login-fail` (log id 39426), `tunnel-up` (39947, with
-///   `tunnelip`), `tunnel-down` (39948); IPsec `tunnel-up` (23101, with `assignip`/`tunnelip`); administrator
-///   `login` success and failure (FortiOS Log Message Reference).
+/// - Fortinet FortiGate key=value records (behind a syslog header or on their own): SSL VPN `ssl-login-fail` (log id
+///   39426), `tunnel-up` (39947, with `tunnelip`), `tunnel-down` (39948); IPsec `tunnel-up` (23101, with
+///   `assignip`/`tunnelip`); administrator `login` success and failure; firewall user authentication (43008,
+///   43009); traffic records as flows (FortiOS Log Message Reference).
 /// - Palo Alto GlobalProtect: the GLOBALPROTECT log (PAN-OS 9.1+, CSV in the documented field order: event id,
 ///   stage, user, public IP, private IP, status) and the older SYSTEM log's `globalprotectgateway-*` events.
 /// - Pulse / Ivanti Connect Secure syslog: `Login succeeded`, `Primary authentication successful|failed`,
@@ -159,6 +160,7 @@ public enum RemoteAccess {
             if let x = f[k], !x.isEmpty { extra[k] = .string(x) }
         }
         let action = f["action"] ?? ""
+        if f["type"] == "traffic" { return fortiGateTraffic(f, action: action, extra) }
         // The address a tunnel was given (SSL VPN `tunnelip`, IPsec `assignip`); an administrator's source address.
         let tunnel = [f["tunnelip"], f["assignip"]].compactMap { $0 }.first { literal($0) != nil && $0 != "0.0.0.0" }
         let adminSource = f["srcip"] ?? f["ui"].flatMap { Substring($0).between("(", ")").map(String.init) }
@@ -177,9 +179,51 @@ public enum RemoteAccess {
             return meaning(ok ? "auth.logon" : "auth.logon_failed", vendor: v, user: f["user"], src: adminSource, extra)
         case ("system", "logout"):
             return meaning("auth.session_closed", vendor: v, user: f["user"], src: adminSource, extra)
+        case ("user", "authentication"):
+            // Firewall authentication (log ids 43008 success, 43009 failure): a user proving who they are to the
+            // firewall from `srcip` before a policy lets their connections through (captive portal, telnet/HTTP(S)
+            // authentication, identity-based policy). Not a tunnel: `access` says firewall.
+            let status = (f["status"] ?? "").lowercased()
+            guard status == "success" || status == "failure" || status == "failed" else { return nil }
+            if let p = f["authproto"], !p.isEmpty { extra["method"] = .string("firewall " + p) }
+            var r = meaning(status == "success" ? "auth.logon" : "auth.logon_failed", vendor: v, user: f["user"],
+                            src: f["srcip"], extra)
+            r.attributes["access"] = "firewall"
+            if let d = f["dstip"].flatMap(literal) { r.dst = Endpoint(ip: d) }
+            return r
         default:
             return nil
         }
+    }
+
+    /// A FortiGate traffic log record (`type=traffic`): one per session, written when it ends (`close`, `timeout`,
+    /// `client-rst`, `server-rst`, `accept` for sessions without a close) or, when the policy asks for it, when it
+    /// starts (`start`); `deny` and `ip-conn` are sessions the firewall refused. The initiator is `srcip`.
+    static func fortiGateTraffic(_ f: [String: String], action: String, _ fields: [String: JSONValue]) -> FirewallMeaning? {
+        guard let s = f["srcip"].flatMap(literal), let d = f["dstip"].flatMap(literal) else { return nil }
+        let kind: String
+        switch action {
+        case "start": kind = "net.flow_start"
+        case "deny", "ip-conn", "blocked": kind = "net.connection_blocked"
+        case "accept", "close", "timeout", "client-rst", "server-rst": kind = "net.flow_end"
+        default: return nil
+        }
+        var a: [String: JSONValue] = ["vendor": "fortinet-fortigate", "action": .string(action)]
+        for k in ["logid", "vd", "devname", "policyid", "service", "srcintf", "dstintf", "app"] {
+            if let x = f[k], !x.isEmpty { a[k] = .string(x) }
+        }
+        if let p = f["proto"].flatMap(Int.init) {
+            a["protocol"] = .string(p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : p == 58 ? "icmpv6" : String(p))
+        }
+        if let id = f["sessionid"], !id.isEmpty { a["session_id"] = .string(id) }
+        if let t = f["duration"].flatMap(Int64.init) { a["duration_s"] = .int(t) }
+        let sent = f["sentbyte"].flatMap(Int64.init), received = f["rcvdbyte"].flatMap(Int64.init)
+        if let sent { a["bytes_sent"] = .int(sent) }
+        if let received { a["bytes_received"] = .int(received) }
+        if sent != nil || received != nil { a["bytes"] = .int((sent ?? 0) &+ (received ?? 0)) }
+        let user = f["user"].flatMap { ["", "N/A", "(null)"].contains($0) ? nil : $0 }
+        return FirewallMeaning(kind: kind, user: user, src: Endpoint(ip: s, port: f["srcport"].flatMap(UInt16.init)),
+                               dst: Endpoint(ip: d, port: f["dstport"].flatMap(UInt16.init)), attributes: a)
     }
 
     // MARK: GlobalProtect

@@ -9,10 +9,16 @@ import JikochoModel
 /// - rsyslog's high-precision file format: `2021-02-05T08:33:12.123456+09:00 hmi-01 sshd[2211]: message`.
 /// - an application's own log: `2021-02-05 08:33:12 message` (a space between date and time, which syslog daemons
 ///   never write) or `Fri Feb  5 08:33:12 2021 message` (ctime): the whole text after the time is the message.
+/// - a firewall's own key=value record with no syslog header, as FortiGate sends it by default and as its GUI's log
+///   download, FortiAnalyzer and a syslog server that keeps raw messages write it:
+///   `<189>date=2024-03-12 time=10:18:00 devname="fgt-1" … tz="+0900" eventtime=1710206280123456789 …` (also
+///   FortiWeb and FortiMail; Stormshield's and SonicWall's `time="2024-03-12 10:18:00"`): the whole record is the
+///   message, the device name (`devname`) the host. See `keyValue` for how its time is read.
 public struct SyslogRecord: Hashable, Sendable {
     /// `plain` and `ctime`: an application's own log, a time and the text with no host or tag (OpenVPN's
     /// `2024-03-12 10:18:00 …` and, before 2.5, `Tue Mar 12 10:18:00 2024 …`).
-    public enum Format: String, Sendable { case rfc3164, rfc5424, iso, plain, ctime }
+    /// `keyValue`: a firewall's own key=value record without a syslog header.
+    public enum Format: String, Sendable { case rfc3164, rfc5424, iso, plain, ctime, keyValue = "key_value" }
 
     public var format: Format
     /// As written; a 3164 time has no zone (`utcOffsetSeconds == nil`) and the year the caller supplied.
@@ -27,6 +33,10 @@ public struct SyslogRecord: Hashable, Sendable {
     /// RFC 5424 structured data: SD-ID → parameters (a repeated name keeps the last value).
     public var structuredData: [String: [String: String]]
     public var message: String
+    /// Which of a key=value record's times was taken, and why (nil for the other formats, whose time is the header).
+    public var timeSource: String?
+    /// A key=value record whose two times disagree: what the collector warns about.
+    public var timeProblem: String?
 
     public init(format: Format, time: CivilTime, facility: Int? = nil, severity: Int? = nil, host: String? = nil,
                 program: String? = nil, pid: String? = nil, messageID: String? = nil,
@@ -112,7 +122,171 @@ public enum SyslogParser {
             }
             return tail(line, &c, format: .rfc3164, time: t, facility: facility, severity: severity)
         }
-        return nil
+        return keyValue(line, from: c.index, facility: facility, severity: severity)
+    }
+
+    /// A firewall's key=value record (see `SyslogRecord`), nil when the line is not one or gives no time.
+    ///
+    /// Its time: `date` and `time` (or a `time` that holds both) in the device's zone, which `tz` (`+0900`) gives
+    /// from FortiOS 6.2 on (FortiWeb and FortiMail: `timezone="(GMT+8:00)…"`); `eventtime` is the same instant counted from 1970 (seconds, milliseconds, microseconds or
+    /// nanoseconds by its digits). With both, the written time is taken and `eventtime` only lends it the fraction of
+    /// a second when the two agree to the second; when they disagree the written time stays and `timeProblem` says
+    /// by how much. Without `tz`, `eventtime` places the record; without either the time is local (the collector's
+    /// zone rules apply).
+    static func keyValue(_ b: UnsafeBufferPointer<UInt8>, from start: Int, facility: Int?, severity: Int?) -> SyslogRecord? {
+        // The first token must be `key=`: letters, digits, `_`, `-`, `.`, starting with a letter.
+        func isKeyByte(_ c: UInt8) -> Bool {
+            (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") || c &- 48 < 10 || c == UInt8(ascii: "_")
+                || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")
+        }
+        guard start < b.count, (b[start] | 0x20) >= UInt8(ascii: "a"), (b[start] | 0x20) <= UInt8(ascii: "z") else { return nil }
+        var i = start
+        while i < b.count, i - start < 64, isKeyByte(b[i]) { i += 1 }
+        guard i < b.count, b[i] == UInt8(ascii: "=") else { return nil }
+
+        var date: Range<Int>?
+        var time: Range<Int>?
+        var tz: Range<Int>?
+        var eventtime: Range<Int>?
+        var devname: Range<Int>?
+        var deviceID: Range<Int>?
+        var fw: Range<Int>?
+        var timezone: Range<Int>?
+        func key(_ r: Range<Int>, is name: StaticString) -> Bool {
+            guard r.count == name.utf8CodeUnitCount else { return false }
+            let p = name.utf8Start
+            for k in 0..<r.count where b[r.lowerBound + k] != p[k] { return false }
+            return true
+        }
+        i = start
+        var pairs = 0
+        while i < b.count, pairs < 256 {
+            while i < b.count, b[i] == UInt8(ascii: " ") { i += 1 }
+            let k0 = i
+            while i < b.count, isKeyByte(b[i]) { i += 1 }
+            guard i < b.count, b[i] == UInt8(ascii: "="), i > k0 else {
+                // Not a pair: skip the word.
+                while i < b.count, b[i] != UInt8(ascii: " ") { i += 1 }
+                continue
+            }
+            let k = k0..<i
+            i += 1
+            var v: Range<Int>
+            if i < b.count, b[i] == UInt8(ascii: "\"") {
+                let v0 = i + 1
+                i = v0
+                while i < b.count, b[i] != UInt8(ascii: "\"") { i += 1 }
+                v = v0..<i
+                if i < b.count { i += 1 }
+            } else {
+                let v0 = i
+                while i < b.count, b[i] != UInt8(ascii: " ") { i += 1 }
+                v = v0..<i
+            }
+            pairs += 1
+            switch k.count {
+            case 2 where key(k, is: "tz"): tz = v
+            case 2 where key(k, is: "fw"): fw = v
+            case 4 where key(k, is: "date"): date = v
+            case 4 where key(k, is: "time"): time = v
+            case 7 where key(k, is: "devname"): devname = v
+            case 9 where key(k, is: "eventtime"): eventtime = v
+            case 9 where key(k, is: "device_id"): deviceID = v
+            case 8 where key(k, is: "timezone"): timezone = v
+            default: break
+            }
+        }
+
+        // The written time: `date=YYYY-MM-DD time=HH:MM:SS`, or `time="YYYY-MM-DD HH:MM:SS[ UTC]"`.
+        var written: CivilTime?
+        if let t = time {
+            var text = [UInt8]()
+            if let d = date { text += b[d]; text.append(UInt8(ascii: " ")) }
+            text += b[t]
+            if text.count >= 4, text.suffix(4).elementsEqual(" UTC".utf8) { text.removeLast(4); text.append(UInt8(ascii: "Z")) }
+            written = text.withUnsafeBufferPointer { p in
+                TimeParser.iso8601(bytes: p).flatMap { $0.length == p.count ? $0.time : nil }
+            }
+        }
+        var tzApplied = false
+        if var w = written, w.utcOffsetSeconds == nil, let z = tz ?? timezone {
+            // `tz="+0900"`; FortiWeb's and FortiMail's `timezone="(GMT+8:00)Beijing,…"`.
+            let o: Int? = Array(b[z]).withUnsafeBufferPointer { p in
+                var c = TimeParser.Cursor(p)
+                if z == timezone {
+                    guard p.count >= 6, p[0] == UInt8(ascii: "("), p[1] == UInt8(ascii: "G"), p[2] == UInt8(ascii: "M"),
+                          p[3] == UInt8(ascii: "T") else { return nil }
+                    c.index = 4
+                    if c.peek == UInt8(ascii: ")") { return 0 }
+                    guard let sign = c.peek, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") else { return nil }
+                    c.index += 1
+                    guard let h = c.upTo2Digits(), c.take(UInt8(ascii: ":")), let m = c.digits(2), h <= 14, m < 60,
+                          c.take(UInt8(ascii: ")")) else { return nil }
+                    return (sign == UInt8(ascii: "-") ? -1 : 1) * (h * 3600 + m * 60)
+                }
+                guard let o = c.utcOffset(), c.index == p.count else { return nil }
+                return o
+            }
+            w.utcOffsetSeconds = o
+            tzApplied = o != nil
+            written = w
+        }
+        // `eventtime`: digits only, its unit by how many.
+        var instant: Timestamp?
+        if let e = eventtime, (10...19).contains(e.count), b[e].allSatisfy({ $0 &- 48 < 10 }) {
+            // A count that does not fit nanoseconds since 1970 (past 2262) is no time.
+            var n: Int64? = 0
+            for d in b[e] {
+                guard let v = n else { break }
+                let (m, o1) = v.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int64(d &- 48))
+                n = o1 || o2 ? nil : a
+            }
+            let scale: Int64? = switch e.count {
+            case 10: 1_000_000_000
+            case 13: 1_000_000
+            case 16: 1_000
+            case 19: 1
+            default: nil
+            }
+            if let n, let scale {
+                let (ns, o) = n.multipliedReportingOverflow(by: scale)
+                if !o { instant = Timestamp(nanoseconds: ns) }
+            }
+        }
+
+        var record = SyslogRecord(format: .keyValue, time: CivilTime(year: 1970, month: 1, day: 1), facility: facility,
+                                  severity: severity, message: text(b, start..<b.count))
+        if let w = written, let offset = w.utcOffsetSeconds, let at = w.timestamp() {
+            record.time = w
+            record.timeSource = tzApplied ? "date and time in the zone tz gives" : "the written time and its offset"
+            if let e = instant {
+                let (gap, overflow) = e.nanoseconds.subtractingReportingOverflow(at.nanoseconds)
+                if overflow {
+                    record.timeProblem = "eventtime is centuries away from date, time and tz: the written time is kept"
+                } else if gap >= 0, gap < 1_000_000_000 {
+                    record.time = e.civil(utcOffsetSeconds: offset)
+                    record.timeSource = "eventtime (agrees with date, time and tz)"
+                } else {
+                    let seconds = (gap.magnitude + 500_000_000) / 1_000_000_000
+                    record.timeProblem = "eventtime is \(seconds) s "
+                        + (gap > 0 ? "later" : "earlier") + " than date, time and tz: the written time is kept"
+                }
+            }
+        } else if let e = instant {
+            record.time = e.civil(utcOffsetSeconds: 0)
+            record.timeSource = written == nil ? "eventtime" : "eventtime (date and time are local, no tz written)"
+        } else if let w = written {
+            record.time = w
+            record.timeSource = "date and time (local; no tz or eventtime written)"
+        } else {
+            return nil
+        }
+        if let h = devname ?? deviceID ?? fw {
+            let name = text(b, h).trimmingBlanks
+            if !name.isEmpty { record.host = name }
+        }
+        return record
     }
 
     /// `<PRI>`: 1–3 digits, at most 191.
