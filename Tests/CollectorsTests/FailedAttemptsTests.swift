@@ -50,6 +50,29 @@ import Testing
         #expect(sink.events[0].attributes["verdict"] == nil && sink.events[1].attributes["corroborated_by"] == nil)
     }
 
+    /// A gateway that writes the details of a refusal after its verdict (Pulse): within two seconds of the verdict,
+    /// for the same user from the same address, they join it; later, or another user's, they wait for a verdict of
+    /// their own and are the attempt without one. An sshd PAM line after an sshd verdict is not joined (sshd's come
+    /// before theirs; after is the next attempt).
+    @Test func detailsAfterTheirVerdictJoinItOnlyWhenClose() throws {
+        func pcs(_ t: String, _ user: String, _ ip: String, _ msg: String) -> String {
+            "Dec 10 \(t) pcs-1 PulseSecure: 2015-12-10 \(t) - ive - [\(ip)] \(user)(Users)[] - \(msg)\n"
+        }
+        let sink = try collect([
+            pcs("08:00:00", "bob", "192.0.2.7", "Primary authentication failed for bob/Users from 192.0.2.7"),
+            pcs("08:00:01", "bob", "192.0.2.7", "Login failed using auth server System Local (Local Authentication). Reason: Failed"),
+            pcs("08:00:01", "eve", "192.0.2.8", "Login failed. Reason: Wrong Password"),
+            pcs("08:00:05", "bob", "192.0.2.7", "Login failed. Reason: No Roles"),
+            Self.ssh("08:10:00", 7, "Failed password for root from 192.0.2.9 port 40000 ssh2"),
+            Self.pam("08:10:01", 7, "192.0.2.9"),
+        ])
+        #expect(sink.events.map(\.kind) == ["auth.logon_failed", "auth.failure_detail", "auth.logon_failed", "auth.logon_failed",
+                                           "auth.logon_failed", "auth.logon_failed"])
+        #expect(sink.events[1].attributes["verdict"]?.text == sink.events[0].provenance.locator)
+        #expect(sink.events[2].attributes["verdict"] == nil && sink.events[3].attributes["verdict"] == nil)
+        #expect(sink.events[5].attributes["verdict"] == nil)
+    }
+
     /// 30,000 connections each leaving a PAM line at the same second: no more than `limit` events wait; every one is
     /// decided, none lost, in the order of the lines.
     @Test func aFloodOfWaitingLinesStaysBoundedAndInOrder() throws {

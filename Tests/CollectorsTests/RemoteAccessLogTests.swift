@@ -135,6 +135,12 @@ import Testing
             Fact(kind: "auth.logon", user: "vendor2", src: "198.51.100.21", tunnel: nil),
             // The older SYSTEM log names the address given without the user's: it comes from the logon before.
             Fact(kind: "vpn.address_assigned", user: "vendor2", src: "198.51.100.21", tunnel: "10.30.9.45"),
+            // An IPsec session: the address named when the gateway configures and sets up the tunnel, given back at
+            // its end; the latency report in between is routine.
+            Fact(kind: "vpn.address_assigned", user: #"corp\vendor5"#, src: "198.51.100.25", tunnel: "10.30.9.50"),
+            Fact(kind: "vpn.address_assigned", user: #"corp\vendor5"#, src: "198.51.100.25", tunnel: "10.30.9.50"),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+            Fact(kind: "auth.session_closed", user: #"corp\vendor5"#, src: "198.51.100.25", tunnel: "10.30.9.50"),
         ])
         #expect(sink.events[1].attributes["event"] == "gateway-connected" && sink.events[1].attributes["machine"] == "LAPTOP-V1")
         #expect(sink.events[2].attributes["error"] == "Authentication failed: Invalid username or password")
@@ -151,7 +157,24 @@ import Testing
             Fact(kind: "vpn.address_assigned", user: "vendor3", src: "198.51.100.30", tunnel: "10.40.2.15"),
             Fact(kind: "auth.session_closed", user: "vendor3", src: "198.51.100.30", tunnel: "10.40.2.15"),
             Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+            // One refused sign-in, one failure: its details before and after the verdict keep a kind of their own.
+            Fact(kind: "auth.failure_detail", user: "vendor6", src: "198.51.100.31", tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "vendor6", src: "198.51.100.31", tunnel: nil),
+            Fact(kind: "auth.failure_detail", user: "vendor6", src: "198.51.100.31", tunnel: nil),
+            // A refusal with no verdict line is the attempt itself.
+            Fact(kind: "auth.logon_failed", user: "vendor6", src: "198.51.100.31", tunnel: nil),
+            // 22.x: the zone is not part of the user; the session id does not hide the tunnel address.
+            Fact(kind: "auth.logon", user: "vendor7", src: "198.51.100.32", tunnel: nil),
+            Fact(kind: "vpn.address_assigned", user: "vendor7", src: "198.51.100.32", tunnel: "10.40.2.77"),
+            Fact(kind: "auth.session_closed", user: "vendor7", src: "198.51.100.32", tunnel: "10.40.2.77"),
+            Fact(kind: "auth.session_closed", user: "vendor7", src: "198.51.100.32", tunnel: nil),
         ])
+        let e = sink.events
+        #expect(e[6].attributes["verdict"] == JSONValue.string(e[7].provenance.locator)
+                && e[8].attributes["verdict"] == JSONValue.string(e[7].provenance.locator))
+        #expect(e[7].attributes["corroborated_by"] == JSONValue.string(e[6].provenance.locator))
+        #expect(e[9].attributes["verdict"] == nil && e[9].attributes["reason"] == "Login failed. Reason: No Roles")
+        #expect(sink.events.filter { $0.kind == "auth.logon_failed" }.count == 3)
     }
 
     @Test func strongSwanAndWireGuard() throws {

@@ -20,6 +20,13 @@ struct FailedAttempts {
         /// The kind a held line becomes when no verdict follows it.
         var alone: @Sendable (Event) -> String
         var window: Int64
+        /// The key of a held line that may also come just after its verdict (a gateway that writes the details of
+        /// a refusal around its verdict, in the same second); nil for lines that only come before theirs (PAM's: one
+        /// after sshd's verdict is the next attempt's).
+        var late: @Sendable (Event) -> String? = { _ in nil }
+        /// How long after a verdict of the same key such a line is that verdict's corroboration at once. Kept short,
+        /// so that the next attempt's lines are not taken for this one's.
+        var after: Int64 = 0
     }
 
     let rules: Rules
@@ -34,6 +41,8 @@ struct FailedAttempts {
     private var latest = Int64.min
     /// Held lines that became the attempt themselves.
     private(set) var alone = 0
+    /// The latest verdict of each key, for held lines that come after theirs (`after`); bounded by `limit`.
+    private var lastVerdict: [String: (locator: String, time: Int64)] = [:]
 
     init(_ rules: Rules) { self.rules = rules }
 
@@ -41,12 +50,26 @@ struct FailedAttempts {
         latest = max(latest, e.time.nanoseconds)
         try expire(force: false)    // first: a verdict past the window does not join a line it no longer belongs to
         var e = e
-        if let k = rules.verdict(e), let pos = waiting[k]?.first {
-            waiting[k]!.removeFirst()
-            if waiting[k]!.isEmpty { waiting[k] = nil }
-            queue[pos].event.attributes["verdict"] = .string(e.provenance.locator)
-            queue[pos].key = nil
-            e.attributes["corroborated_by"] = .string(queue[pos].event.provenance.locator)
+        if let k = rules.verdict(e) {
+            if let pos = waiting[k]?.first {
+                waiting[k]!.removeFirst()
+                if waiting[k]!.isEmpty { waiting[k] = nil }
+                queue[pos].event.attributes["verdict"] = .string(e.provenance.locator)
+                queue[pos].key = nil
+                e.attributes["corroborated_by"] = .string(queue[pos].event.provenance.locator)
+            }
+            if rules.after > 0 {
+                if lastVerdict.count >= limit { lastVerdict = [:] }
+                lastVerdict[k] = (e.provenance.locator, e.time.nanoseconds)
+            }
+        }
+        if rules.after > 0, let k = rules.late(e), let v = lastVerdict[k], e.time.nanoseconds >= v.time,
+           e.time.nanoseconds - v.time <= rules.after, waiting[k] == nil {
+            // The details of a refusal whose verdict came first: they keep their own kind and name the verdict.
+            e.attributes["verdict"] = .string(v.locator)
+            if queue.count == head { try emit(e) } else { queue.append((e, nil)) }
+            try drain(emit)
+            return
         }
         if let k = rules.held(e) {
             waiting[k, default: []].append(queue.count)

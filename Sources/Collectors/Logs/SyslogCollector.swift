@@ -14,17 +14,22 @@ public struct SyslogCollector: Collector {
     // Pulse Connect Secure, strongSwan and WireGuard meanings, ASA session ends as auth.session_closed; 5: one failed
     // logon one auth.logon_failed (sshd's verdict; Invalid user and PAM's failure of the same attempt their own kinds),
     // rsyslog's "message repeated N times: [ … ]" read as the N lines it stands for; 6: firewalls' own key=value
-    // records without a syslog header (FortiGate's default, its log download, FortiAnalyzer), placed by their own time
+    // records without a syslog header (FortiGate's default, its log download, FortiAnalyzer), placed by their own time;
+    // FortiGate traffic and firewall authentication; GlobalProtect's address in getconfig/setup/config-release; Pulse's
+    // 22.x forms and one refused sign-in one failure
     public static let version = "6"
 
     /// How many events one "message repeated N times" line gives at most (a lying N must not flood the case).
     static let maxRepeats = 1000
 
     /// PAM's failure waits for the verdict of the same process (sshd's Failed line comes up to sshd's login grace
-    /// time, 120 s, after it); without one it is the attempt.
+    /// time, 120 s, after it); without one it is the attempt. A remote-access gateway's details of a refusal
+    /// (Pulse's `Login failed …` lines around its `Primary authentication failed`) are held the same way, and may
+    /// also follow their verdict within two seconds.
     static let attempts = FailedAttempts.Rules(
         held: { e in
-            e.kind == "auth.pam_failure" && e.attributes["more"] == nil ? attemptKey(e) : nil
+            (e.kind == "auth.pam_failure" && e.attributes["more"] == nil) || e.kind == "auth.failure_detail"
+                ? attemptKey(e) : nil
         },
         verdict: { e in
             e.kind == "auth.logon_failed" || e.kind == "auth.privilege_failed" ? attemptKey(e) : nil
@@ -32,10 +37,16 @@ public struct SyslogCollector: Collector {
         alone: { e in
             ["sudo", "su"].contains(e.attributes["service"]?.text ?? "") ? "auth.privilege_failed" : "auth.logon_failed"
         },
-        window: 120 * 1_000_000_000)
+        window: 120 * 1_000_000_000,
+        late: { e in e.kind == "auth.failure_detail" ? attemptKey(e) : nil },
+        after: 2_000_000_000)
 
-    /// The process that wrote a line: host and pid (else host and program).
+    /// The process that wrote a line: host and pid (else host and program); for Pulse's records, whose one process
+    /// serves every user, the gateway, the user and where they came from.
     static func attemptKey(_ e: Event) -> String {
+        if e.attributes["vendor"] == "pulse-connect-secure" {
+            return (e.host ?? "") + "|" + (e.user ?? "").lowercased() + "|" + (e.src.ip ?? "")
+        }
         let who = e.attributes["pid"]?.text ?? e.attributes["program"]?.text ?? ""
         return (e.host ?? "") + "|" + who
     }

@@ -15,9 +15,12 @@ import JikochoModel
 ///   `assignip`/`tunnelip`); administrator `login` success and failure; firewall user authentication (43008,
 ///   43009); traffic records as flows (FortiOS Log Message Reference).
 /// - Palo Alto GlobalProtect: the GLOBALPROTECT log (PAN-OS 9.1+, CSV in the documented field order: event id,
-///   stage, user, public IP, private IP, status) and the older SYSTEM log's `globalprotectgateway-*` events.
+///   stage, user, public IP, private IP, status; the private IP given in `gateway-getconfig`/`gateway-setup-*` and
+///   released in `gateway-config-release`) and the older SYSTEM log's `globalprotectgateway-*` events.
 /// - Pulse / Ivanti Connect Secure syslog: `Login succeeded`, `Primary authentication successful|failed`,
-///   `Login failed`, `VPN Tunneling: Session started|ended for user with IPv4 address`, `Logout from`.
+///   `Login failed` (the details of a refusal, `auth.failure_detail`), `Session created for user:`, `VPN Tunneling:
+///   Session started|ended for user [(session: …)] with IPv4 address`, `Logout from`, `Session timed out`,
+///   `Session:[…] … deleted`; the user without the network zone 22.x writes before it (`Default Network::`).
 /// - strongSwan charon: `IKE_SA … established between …`, `assigning virtual IP … to peer`, `EAP method … failed`,
 ///   `deleting IKE_SA`.
 /// - WireGuard writes nothing by default; with the kernel's dynamic debug it names handshakes by peer number only
@@ -273,8 +276,13 @@ public enum RemoteAccess {
             if status == "failure" {
                 return meaning("auth.logon_failed", vendor: v, user: user, src: pub, extra)
             }
-            if event.hasSuffix("logout") || f[9] == "logout" {
+            // The tunnel's address given back at the session's end (stage `configuration`).
+            if event.hasSuffix("logout") || f[9] == "logout" || event == "gateway-config-release" {
                 return meaning("auth.session_closed", vendor: v, user: user, src: pub, tunnel: priv, extra)
+            }
+            // The gateway hands the client its configuration, then sets the tunnel up: both name the address given.
+            if ["gateway-getconfig", "gateway-setup-ipsec", "gateway-setup-ssl"].contains(event), priv != nil {
+                return meaning("vpn.address_assigned", vendor: v, user: user, src: pub, tunnel: priv, extra)
             }
             if event == "gateway-connected" || (f[9] == "connected" && priv != nil) {
                 return meaning("auth.logon", vendor: v, user: user, src: pub, tunnel: priv, extra)
@@ -324,11 +332,13 @@ public enum RemoteAccess {
             text = msg
         } else if let open = m.byteRange(of: " - ["), let close = m[open.upperBound...].firstIndex(of: "]") {
             // 2021-04-20 10:00:00 - ive - [198.51.100.20] alice(Users)[Users] - AUT24414: …
+            // Connect Secure 22.x names the network zone first: `Default Network::alice(Users)[Users][1a2b3c]`.
             src = String(m[open.upperBound..<close])
             let after = m[m.index(after: close)...].drop { $0 == " " }
-            let who = after.prefix { $0 != " " }
-            user = String(who.prefix { $0 != "(" && $0 != "[" })
             guard let dash = after.byteRange(of: " - ") else { return nil }
+            var who = after[..<dash.lowerBound].prefix { $0 != "(" && $0 != "[" }
+            if let zone = who.byteRange(of: "::") { who = who[zone.upperBound...] }
+            user = String(who).trimmingBlanks
             text = after[dash.upperBound...]
         } else {
             return nil
@@ -345,17 +355,34 @@ public enum RemoteAccess {
             }
             return meaning("auth.logon", vendor: v, user: user, src: src, extra)
         }
-        if text.hasBytes("Login failed") || text.hasBytes("Primary authentication failed for") {
+        // 22.x: `Session created for user: [alice/Users] from [198.51.100.20] with primary auth-server type: …`
+        if text.hasPrefix("Session created for user: ") {
+            if let u = text.between("user: [", "]") { user = String(u.prefix { $0 != "/" }) }
+            if let s = text.between("from [", "]") { src = String(s) }
+            return meaning("auth.logon", vendor: v, user: user, src: src, extra)
+        }
+        // One refused sign-in writes its verdict (`Primary authentication failed for alice/realm from …`) and, in
+        // the same second before or after it, `Login failed. Reason: …` and `Login failed using auth server …`:
+        // those are its details (`auth.failure_detail`), the attempt itself when no verdict comes (a refusal after
+        // the password was right, `Reason: No Roles`).
+        if text.hasBytes("Primary authentication failed for") {
             if let u = text.between("failed for ", "/") { user = String(u) }
             extra["reason"] = .string(String(text.prefix(200)))
             return meaning("auth.logon_failed", vendor: v, user: user, src: src, extra)
         }
-        if text.hasBytes("VPN Tunneling: Session started for user with IPv4 address"),
+        if text.hasBytes("Login failed") {
+            extra["reason"] = .string(String(text.prefix(200)))
+            return meaning("auth.failure_detail", vendor: v, user: user, src: src, extra)
+        }
+        // `VPN Tunneling: Session started for user with IPv4 address 10.0.0.5, hostname H`, and from 9.1R11 with the
+        // session between: `… for user (session: sid…) with IPv4 address 10.0.0.5, hostname H`.
+        if text.hasBytes("VPN Tunneling: Session started for user"),
            let ip = text.between("IPv4 address ", ",") ?? text.following("IPv4 address ") {
             return meaning("vpn.address_assigned", vendor: v, user: user, src: src,
                            tunnel: literal(String(ip).trimmingBlanks), extra)
         }
-        if text.hasBytes("VPN Tunneling: Session ended") || text.hasBytes("Logout from") || text.hasBytes("Session timed out") {
+        if text.hasBytes("VPN Tunneling: Session ended") || text.hasBytes("Logout from") || text.hasBytes("Session timed out")
+            || (text.hasPrefix("Session:[") && text.hasBytes("] deleted")) {
             let ip = text.between("IPv4 address ", ",") ?? text.following("IPv4 address ")
             return meaning("auth.session_closed", vendor: v, user: user, src: src,
                            tunnel: ip.flatMap { literal(String($0).trimmingBlanks) }, extra)
