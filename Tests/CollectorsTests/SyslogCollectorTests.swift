@@ -33,6 +33,24 @@ func collectSyslog(_ text: [UInt8], options: [String: String] = [:], timeZone: S
             == .no)
     }
 
+    /// An ASA that writes its own stamp with the year (`logging timestamp`), sent straight or behind a receiving
+    /// server's header: every line read at the firewall's year, no year inferred, the VPN session's facts kept.
+    @Test func readsCiscosYearBearingStamp() throws {
+        let text = """
+            <166>Jun 22 2022 13:29:11 fw-1 : %ASA-6-113039: Group <GP> User <user-1> IP <81.2.69.144> AnyConnect parent session started.
+            Oct 10 2018 12:34:56 localhost CiscoASA[999]: %ASA-6-113039: Group VPN_USERS User example.user IP 67.43.156.14 AnyConnect parent session started.
+            Jun 22 13:29:12 fw1 Jun 22 2022 13:29:12: %ASA-4-722051: Group <GP> User <user-2> IP <81.2.69.145> IPv4 Address <10.10.10.5> IPv6 address <::> assigned to session
+
+            """
+        let sink = try collectSyslog(Array(text.utf8), options: ["tz": "UTC"], mtime: Timestamp(seconds: 1_700_000_000))
+        // Only the last line's header is a BSD stamp without its year: the note says so for it alone.
+        #expect(sink.warnings.count == 1 && sink.warnings[0].text.hasPrefix("the year is not written"))
+        #expect(sink.events.map(\.kind) == ["vpn.session_start", "vpn.session_start", "vpn.address_assigned"])
+        #expect(sink.events.map { $0.time.iso8601(precision: .seconds) }.prefix(2) == ["2022-06-22T13:29:11Z", "2018-10-10T12:34:56Z"])
+        #expect(sink.events.map(\.user) == ["user-1", "example.user", "user-2"])
+        #expect(sink.events[2].attributes["tunnel_ip"] == "10.10.10.5" && sink.events[0].attributes["format"] == "cisco")
+    }
+
     /// One full record (plaso's habit), with the declared zone applied.
     @Test func makesAFullEventFromALine() throws {
         let sink = try collectSyslog(Array("Feb  5 17:33:12 hmi-01 sshd[2211]: Accepted password for operator from 203.0.113.7 port 51512 ssh2\n".utf8),

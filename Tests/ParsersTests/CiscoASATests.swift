@@ -52,6 +52,23 @@ import Testing
         #expect(bad.kind == "auth.logon_failed" && bad.user == "admin" && bad.src.ip == "198.51.100.77")
     }
 
+    /// The same messages behind a receiving server's header with the firewall's own stamp and name still in the
+    /// message, and with their fields written without brackets.
+    @Test func findsTheTagBehindAnotherHeaderAndBareFields() throws {
+        let wrapped = try #require(meaning("Jun 22 2022 13:29:12: %ASA-6-113039: Group <GP> User <user-2> IP <81.2.69.145> AnyConnect parent session started."))
+        #expect(wrapped.kind == "vpn.session_start" && wrapped.user == "user-2" && wrapped.src.ip == "81.2.69.145")
+        let named = try #require(meaning("Jun 22 2022 13:29:12 fw-1 : %FTD-4-722051: Group <GP> User <u3> IP <198.51.100.3> IPv4 Address <10.20.9.3> IPv6 address <::> assigned to session"))
+        #expect(named.kind == "vpn.address_assigned" && named.dst.ip == "10.20.9.3" && named.attributes["vendor"] == "cisco-ftd")
+        let bare = try #require(meaning("%ASA-6-113039: Group VPN_USERS User example.user IP 67.43.156.14 AnyConnect parent session started."))
+        #expect(bare.user == "example.user" && bare.src.ip == "67.43.156.14" && bare.attributes["group"] == "VPN_USERS")
+        let bareAssigned = try #require(meaning("%ASA-4-722051: Group VPN_USERS User u4 IP 198.51.100.4 IPv4 Address 10.20.9.4 IPv6 address :: assigned to session"))
+        #expect(bareAssigned.dst.ip == "10.20.9.4" && bareAssigned.user == "u4")
+        // Text that only mentions a tag far into it, or glued to a word, is not an ASA message.
+        #expect(meaning("user wrote about %ASA-6-113039: in a ticket") == nil)
+        #expect(meaning("Jun 22 2022 13:29:12 x%ASA-6-113039: y") == nil)
+        #expect(meaning(String(repeating: "a ", count: 60) + "%ASA-6-113039: Group <G> User <u> IP <1.2.3.4> x") == nil)
+    }
+
     @Test func hostileAndForeignLinesAreLeftToTheGenericKind() {
         for m in ["", "%ASA-6-302013:", "%ASA-6-302013: Built", "%ASA-6-30201: x", "%ASA-66-302013: x",
                   "%ASA-6-722051: Group <a> User <b> IP <not-an-ip> IPv4 Address <nor-this> assigned",

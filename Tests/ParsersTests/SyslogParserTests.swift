@@ -138,6 +138,29 @@ func parse(_ s: String, year: Int = 2021) -> SyslogRecord? {
         #expect(sonic.timeSource == "the written time and its offset")
     }
 
+    /// Cisco's `logging timestamp` header writes the year between the day and the time (ASA, FTD, IOS): read with
+    /// that year, and not counted by the year inference of BSD lines.
+    @Test func readsCiscosStampWithItsYear() throws {
+        let asa = try #require(parse("<166>Jun 22 2022 13:29:11 single : %ASA-6-113039: Group <GP> User <u1> IP <81.2.69.144> AnyConnect parent session started.", year: 1999))
+        #expect(asa.format == .cisco && asa.time == CivilTime(year: 2022, month: 6, day: 22, hour: 13, minute: 29, second: 11))
+        #expect(asa.host == "single" && asa.message.hasPrefix(": %ASA-6-113039: Group <GP>") && asa.facility == 20)
+        let tagged = try #require(parse("Oct  1 2018 02:04:05.123 localhost CiscoASA[999]: %ASA-6-113039: x", year: 1999))
+        #expect(tagged.time == CivilTime(year: 2018, month: 10, day: 1, hour: 2, minute: 4, second: 5, nanosecond: 123_000_000))
+        #expect(tagged.program == "CiscoASA" && tagged.pid == "999" && tagged.message == "%ASA-6-113039: x")
+        let colon = try #require(parse("Jun 22 2022 13:29:12: %ASA-6-113039: x"))
+        #expect(colon.format == .cisco && colon.program == "%ASA-6-113039" && colon.message == "x")
+        for line in ["<166>Jun 22 2022 13:29:11 single : x", "Oct 10 2018 12:34:56 h p: x"] {
+            var b = Array(line.utf8)
+            #expect(b.withUnsafeMutableBufferPointer { SyslogParser.bsdMonth(UnsafeBufferPointer($0)) } == nil)
+        }
+        var bsd = Array("Oct 10 12:34:56 h p: x".utf8)
+        #expect(bsd.withUnsafeMutableBufferPointer { SyslogParser.bsdMonth(UnsafeBufferPointer($0)) } == 10)
+        // Not Cisco's: an impossible date, a two-digit year, the year after the time (a BSD line, its year inferred).
+        #expect(parse("Feb 30 2022 13:29:11 h p: x") == nil)
+        #expect(parse("Jun 22 22 13:29:11 h p: x") == nil)
+        #expect(parse("Jun 22 13:29:11 2022 h p: x")?.format == .rfc3164)
+    }
+
     /// key=value text that is not a firewall's record, or gives no time: not a syslog line (the collector warns).
     @Test(arguments: [
         "type=SYSCALL msg=audit(1364481363.243:24287): arch=c000003e syscall=2 success=no",
@@ -176,6 +199,7 @@ func parse(_ s: String, year: Int = 2021) -> SyslogRecord? {
             "2021-02-05T08:33:12.123456+09:00 hmi-01 sudo: op : TTY=pts/0 ; USER=root ; COMMAND=/bin/bash",
             #"<190>date=2023-08-17 time=11:28:18 devname="FortiGate-81E" eventtime=1692251898176400908 tz="+0530" logid="0101039947" user="test""#,
             #"date=2014-04-10 time=13:31:37 log_id=10000016 device_id=FV-1 timezone="(GMT+8:00)Beijing" type=event"#,
+            "<166>Jun 22 2022 13:29:11.123 single : %ASA-6-113039: Group <GP> User <u1> IP <81.2.69.144> AnyConnect",
         ]
         var rng = SystemRandomNumberGenerator()
         for line in lines {

@@ -25,6 +25,28 @@ public enum CiscoASA {
         }
         var m = Substring(message)
         while m.first == " " || m.first == ":" { m = m.dropFirst() }
+        // Behind a receiving server's header, the firewall's own stamp and name may still lead the message
+        // (`Jun 22 2022 13:29:12: %ASA-6-…`, `Jun 22 2022 13:29:12 fw-1 : %ASA-…`, `fw-1 : %ASA-…`): skipped.
+        if !m.hasPrefix("%") {
+            // Most lines of a syslog file are no firewall's: a `%` near the start first, before any parsing.
+            guard m.utf8.prefix(96).contains(UInt8(ascii: "%")) else { return nil }
+            var consumed = 0
+            var head = String(m.prefix(40))
+            head.withUTF8 { b in
+                var c = TimeParser.Cursor(b)
+                if SyslogParser.ciscoTime(b, &c) != nil { consumed = c.index }
+            }
+            var rest = m.utf8.count >= consumed ? Substring(m.utf8.dropFirst(consumed)) ?? m : m
+            rest = rest.drop { $0 == " " }
+            if !rest.hasPrefix("%") {
+                let name = rest.prefix { $0 != " " && $0 != ":" }
+                guard !name.isEmpty, name.count <= 64 else { return nil }
+                rest = rest.dropFirst(name.count).drop { $0 == " " }
+                guard rest.hasPrefix(":") else { return nil }
+                rest = rest.dropFirst().drop { $0 == " " }
+            }
+            m = rest
+        }
         guard m.hasPrefix("%"), let colon = m.firstIndex(of: ":"), let tag = parseTag(m[m.startIndex..<colon]) else {
             return nil
         }
@@ -237,6 +259,28 @@ public enum CiscoASA {
                 name.append(rest[rest.startIndex..<end])
                 if name.count > 3 { name.removeFirst() }
                 rest = rest[end...]
+            }
+        }
+        if out.isEmpty, !s.contains("<") {
+            // The same fields without brackets, as some releases write them: `Group G User u IP 198.51.100.7 …`
+            // (values are then single words).
+            let w = s.split(separator: " ")
+            var i = 0
+            while i + 1 < w.count {
+                var key: String?
+                var step = 1
+                switch w[i] {
+                case "Group", "User", "IP": key = String(w[i])
+                case "IPv4" where w[i + 1].lowercased() == "address": key = "IPv4 Address"; step = 2
+                case "IPv6" where w[i + 1].lowercased() == "address": key = "IPv6 address"; step = 2
+                default: break
+                }
+                if let key, i + step < w.count {
+                    if out[key] == nil { out[key] = String(w[i + step]) }
+                    i += step + 1
+                } else {
+                    i += 1
+                }
             }
         }
         return out

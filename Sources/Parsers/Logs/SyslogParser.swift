@@ -7,6 +7,8 @@ import JikochoModel
 /// - RFC 5424: `<34>1 2021-02-05T08:33:12.003Z hmi-01 sshd 2211 ID47 [exampleSDID@32473 iut="3"] message`.
 ///   <https://www.rfc-editor.org/rfc/rfc5424>
 /// - rsyslog's high-precision file format: `2021-02-05T08:33:12.123456+09:00 hmi-01 sshd[2211]: message`.
+/// - Cisco's `logging timestamp` form (ASA, FTD, IOS): `<166>Jun 22 2022 13:29:11 fw-1 : %ASA-6-113039: …`, the
+///   year written (local time, no zone).
 /// - an application's own log: `2021-02-05 08:33:12 message` (a space between date and time, which syslog daemons
 ///   never write) or `Fri Feb  5 08:33:12 2021 message` (ctime): the whole text after the time is the message.
 /// - a firewall's own key=value record with no syslog header, as FortiGate sends it by default and as its GUI's log
@@ -17,8 +19,9 @@ import JikochoModel
 public struct SyslogRecord: Hashable, Sendable {
     /// `plain` and `ctime`: an application's own log, a time and the text with no host or tag (OpenVPN's
     /// `2024-03-12 10:18:00 …` and, before 2.5, `Tue Mar 12 10:18:00 2024 …`).
+    /// `cisco`: Cisco's `logging timestamp` header, `Jun 22 2022 13:29:11` (a BSD stamp with the year).
     /// `keyValue`: a firewall's own key=value record without a syslog header.
-    public enum Format: String, Sendable { case rfc3164, rfc5424, iso, plain, ctime, keyValue = "key_value" }
+    public enum Format: String, Sendable { case rfc3164, rfc5424, iso, plain, ctime, cisco, keyValue = "key_value" }
 
     public var format: Format
     /// As written; a 3164 time has no zone (`utcOffsetSeconds == nil`) and the year the caller supplied.
@@ -69,11 +72,36 @@ public enum SyslogParser {
         return inner.isEmpty ? nil : (n, String(inner))
     }
 
-    /// The month of a BSD (3164) line, without parsing the rest: for year inference before the real pass.
+    /// The month of a BSD (3164) line, without parsing the rest: for year inference before the real pass. Nil for
+    /// Cisco's stamp, which writes its year.
     public static func bsdMonth(_ line: UnsafeBufferPointer<UInt8>) -> Int? {
         var c = TimeParser.Cursor(line)
         _ = priority(&c)
-        return c.monthName()
+        let start = c.index
+        guard let month = c.monthName() else { return nil }
+        c.index = start
+        return ciscoTime(line, &c) == nil ? month : nil
+    }
+
+    /// Cisco's `logging timestamp` stamp (ASA, FTD, IOS): `Jun 22 2022 13:29:11` (day space- or zero-padded,
+    /// milliseconds optional), the year written; the cursor is left after it (and after a `:` that follows it).
+    static func ciscoTime(_ b: UnsafeBufferPointer<UInt8>, _ c: inout TimeParser.Cursor) -> CivilTime? {
+        let start = c.index
+        guard let month = c.monthName(), c.take(UInt8(ascii: " ")) else { c.index = start; return nil }
+        _ = c.take(UInt8(ascii: " "))
+        guard let day = c.upTo2Digits(), c.take(UInt8(ascii: " ")), let year = c.digits(4), c.take(UInt8(ascii: " ")),
+              let hour = c.digits(2), c.take(UInt8(ascii: ":")), let minute = c.digits(2), c.take(UInt8(ascii: ":")),
+              let second = c.digits(2)
+        else { c.index = start; return nil }
+        var nanos = 0
+        if c.take(UInt8(ascii: ".")) {
+            guard let n = c.fraction() else { c.index = start; return nil }
+            nanos = n
+        }
+        let t = CivilTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second, nanosecond: nanos)
+        guard t.isValid else { c.index = start; return nil }
+        _ = c.take(UInt8(ascii: ":"))
+        return t
     }
 
     /// Parses a line; `year` is used for BSD lines, which do not write one.
@@ -111,6 +139,13 @@ public enum SyslogParser {
                 let start = c.index + 4 + 20 + (after.count > 20 ? 1 : 0)
                 return SyslogRecord(format: .ctime, time: t, message: text(line, min(start, line.count)..<line.count))
             }
+        }
+        if let t = ciscoTime(line, &c) {
+            guard c.take(UInt8(ascii: " ")) else {
+                guard c.index == line.count else { return nil }
+                return SyslogRecord(format: .cisco, time: t, facility: facility, severity: severity, message: "")
+            }
+            return tail(line, &c, format: .cisco, time: t, facility: facility, severity: severity)
         }
         if let (t, n) = TimeParser.rfc3164(bytes: rest, year: year) {
             c.index += n
