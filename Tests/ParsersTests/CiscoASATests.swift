@@ -63,6 +63,19 @@ import Testing
         #expect(bare.user == "example.user" && bare.src.ip == "67.43.156.14" && bare.attributes["group"] == "VPN_USERS")
         let bareAssigned = try #require(meaning("%ASA-4-722051: Group VPN_USERS User u4 IP 198.51.100.4 IPv4 Address 10.20.9.4 IPv6 address :: assigned to session"))
         #expect(bareAssigned.dst.ip == "10.20.9.4" && bareAssigned.user == "u4")
+        // The identity firewall's user beside the mapped address; access-list entries that log a denial.
+        let identity = try #require(meaning(#"%ASA-6-302015: Built inbound UDP connection 7 for outside:81.2.69.142/3424 (81.2.69.142/3424)(LOCAL\alice, 123) to inside:89.160.20.112/9803 (89.160.20.112/9803)(LOCAL\dave, 246) (bob)"#))
+        #expect(identity.kind == "net.flow_start" && identity.user == "bob" && identity.attributes["src_identity"] == #"LOCAL\alice"#)
+        #expect(identity.src == Endpoint(ip: "81.2.69.142", port: 3424) && identity.dst == Endpoint(ip: "89.160.20.112", port: 9803))
+        #expect(identity.attributes["src_mapped"] == "81.2.69.142/3424")
+        let acl = try #require(meaning("%ASA-4-106103: access-list TEST_ACL denied tcp for user 'operator' outside/198.51.100.9(51950) -> inside/10.20.3.15(3389) hit-cnt 1 first hit [0xd3e666fa, 0x0]"))
+        #expect(acl.kind == "net.connection_blocked" && acl.user == "operator" && acl.attributes["acl"] == "TEST_ACL")
+        #expect(acl.src == Endpoint(ip: "198.51.100.9", port: 51950) && acl.dst == Endpoint(ip: "10.20.3.15", port: 3389))
+        let plain = try #require(meaning("%ASA-6-106100: access-list outside_in denied tcp outside/198.51.100.9(40000) -> inside/10.20.3.15(23) hit-cnt 1 first hit [0x0, 0x0]"))
+        #expect(plain.user == nil && plain.dst.port == 23)
+        #expect(meaning("%ASA-6-106100: access-list outside_in permitted tcp outside/198.51.100.9(40000) -> inside/10.20.3.15(23) hit-cnt 1") == nil)
+        #expect(meaning("%ASA-6-106100: access-list outside_in denied tcp outside/not-an-ip(40000) -> inside/10.20.3.15(23)") == nil)
+
         // Text that only mentions a tag far into it, or glued to a word, is not an ASA message.
         #expect(meaning("user wrote about %ASA-6-113039: in a ticket") == nil)
         #expect(meaning("Jun 22 2022 13:29:12 x%ASA-6-113039: y") == nil)

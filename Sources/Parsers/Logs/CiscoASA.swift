@@ -13,7 +13,8 @@ public struct FirewallMeaning: Hashable, Sendable {
 }
 
 /// Cisco ASA (and Firepower Threat Defense, which writes the same messages as `%FTD-`) syslog messages that an
-/// intrusion through remote access leaves: connections (302013–302016), denies (106023, 106001, 106006, 106015),
+/// intrusion through remote access leaves: connections (302013–302016), denies (106023, 106001, 106006, 106015, and
+/// access-list entries that log their denials, 106100/106102/106103),
 /// AAA authentication (113004, 113005, 113015), AnyConnect/SSL VPN sessions (113039, 722022, 722023, 722051,
 /// 716001, 716002) and session ends (113019). The wording follows Cisco's syslog message guide; any other message
 /// keeps the generic syslog kind with its message id as an attribute, so nothing is lost.
@@ -78,9 +79,22 @@ public enum CiscoASA {
             guard w.next() == "Built", let dir = w.next(), let proto = w.next(), w.next() == "connection",
                   let conn = w.next(), w.next() == "for", let from = w.next().flatMap(interfaceEndpoint)
             else { return nil }
+            // The mapped address, and with the identity firewall the user it knows at that address:
+            // `(81.2.69.142/3424)(LOCAL\alice, 123)`, a token or two before `to`.
             var mappedFrom: Substring?
             var next = w.next()
-            if let n = next, n.hasPrefix("(") { mappedFrom = n; next = w.next() }
+            var skipped = 0
+            while let n = next, n != "to", n.hasPrefix("(") || n.hasSuffix(")"), skipped < 4 {
+                if mappedFrom == nil, n.hasPrefix("("), let close = n.firstIndex(of: ")") {
+                    mappedFrom = n[n.startIndex...close]
+                    if let open = n[close...].firstIndex(of: "(") {
+                        let who = n[n.index(after: open)...].prefix { $0 != "," && $0 != ")" }
+                        if !who.isEmpty { a["src_identity"] = .string(String(who)) }
+                    }
+                }
+                next = w.next()
+                skipped += 1
+            }
             guard next == "to", let to = w.next().flatMap(interfaceEndpoint) else { return nil }
             var user: String?
             while let n = w.next() {
@@ -133,6 +147,30 @@ public enum CiscoASA {
             a["protocol"] = .string(proto.lowercased())
             if let acl = text.between("access-group \"", "\"") { a["acl"] = .string(String(acl)) }
             return meaning("net.connection_blocked", src: from.endpoint, dst: to.endpoint)
+        case 106100, 106102, 106103:
+            // access-list outside_in denied tcp [for user 'joe'] outside/198.51.100.9(40804) -> inside/10.20.3.15(23)
+            // hit-cnt 1 first hit [0x…]: an access-list entry that logs; only its denials are facts of their own.
+            var w = Words(text)
+            guard w.next() == "access-list", let acl = w.next(), w.next() == "denied", let proto = w.next() else { return nil }
+            var n = w.next()
+            var user: String?
+            if n == "for", w.next() == "user", let u = w.next() {
+                var q = u.drop { $0 == "'" }
+                while q.last == "'" { q = q.dropLast() }
+                user = String(q)
+                n = w.next()
+            }
+            func side(_ t: Substring?) -> Endpoint? {
+                guard let t, let slash = t.firstIndex(of: "/") else { return nil }
+                let rest = t[t.index(after: slash)...]
+                let ip = rest.prefix { $0 != "(" }
+                guard let addr = literal(String(ip)) else { return nil }
+                return Endpoint(ip: addr, port: rest.between("(", ")").flatMap { UInt16($0) })
+            }
+            guard let from = side(n), w.next() == "->", let to = side(w.next()) else { return nil }
+            a["protocol"] = .string(proto.lowercased())
+            a["acl"] = .string(String(acl))
+            return meaning("net.connection_blocked", user: user, src: from, dst: to)
         case 106001, 106006, 106015:
             // Inbound TCP connection denied from IP/port to IP/port flags … on interface X
             // Deny inbound UDP from IP/port to IP/port on interface X
