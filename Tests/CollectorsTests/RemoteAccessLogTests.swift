@@ -168,6 +168,9 @@ import Testing
             Fact(kind: "vpn.address_assigned", user: "vendor7", src: "198.51.100.32", tunnel: "10.40.2.77"),
             Fact(kind: "auth.session_closed", user: "vendor7", src: "198.51.100.32", tunnel: "10.40.2.77"),
             Fact(kind: "auth.session_closed", user: "vendor7", src: "198.51.100.32", tunnel: nil),
+            // Juniper SA: `with IP`.
+            Fact(kind: "vpn.address_assigned", user: "vendor8@example.com", src: "198.51.100.33", tunnel: "10.40.2.88"),
+            Fact(kind: "auth.session_closed", user: "vendor8@example.com", src: "198.51.100.33", tunnel: "10.40.2.88"),
         ])
         let e = sink.events
         #expect(e[6].attributes["verdict"] == JSONValue.string(e[7].provenance.locator)
@@ -175,6 +178,29 @@ import Testing
         #expect(e[7].attributes["corroborated_by"] == JSONValue.string(e[6].provenance.locator))
         #expect(e[9].attributes["verdict"] == nil && e[9].attributes["reason"] == "Login failed. Reason: No Roles")
         #expect(sink.events.filter { $0.kind == "auth.logon_failed" }.count == 3)
+    }
+
+    /// Citrix ADC Gateway: its own ns.log (the `<local0.info>` before the appliance's address is no host) and a
+    /// header-less forward placed by the appliance's GMT stamp; the connections made through the tunnel as flows.
+    @Test func citrixGateway() throws {
+        let sink = try collect("citrix-gateway.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(facts(sink) == [
+            Fact(kind: "auth.logon", user: "vendor9", src: "198.51.100.40", tunnel: "10.60.1.9"),
+            Fact(kind: "net.flow_end", user: "vendor9", src: "10.60.1.9", tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "guess", src: "203.0.113.77", tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),       // an administrator's command
+            Fact(kind: "auth.session_closed", user: "vendor9", src: "198.51.100.40", tunnel: "10.60.1.9"),
+            Fact(kind: "auth.logon", user: "vendor10", src: "198.51.100.41", tunnel: nil),   // Nat_ip "Mapped Ip": none
+        ])
+        let e = sink.events
+        #expect(e.map(\.host) == Array(repeating: "192.0.2.165", count: 5) + ["ns-gw"])
+        #expect(e[5].time.iso8601(precision: .seconds) == "2014-10-09T10:01:05Z" && e[5].attributes["format"] == "netscaler")
+        #expect(e[0].attributes["session_id"] == "15" && e[4].attributes["session_id"] == "15")
+        #expect(e[0].attributes["vendor"] == "citrix-adc-gateway" && e[0].attributes["client_type"] == "Agent")
+        #expect(e[1].dst == Endpoint(ip: "10.20.3.15", port: 3389) && e[1].attributes["bytes_received"] == .int(1_065_821))
+        #expect(e[2].attributes["reason"] == "Invalid username or password")
+        #expect(e[4].attributes["duration"] == "00:36:17")
     }
 
     @Test func strongSwanAndWireGuard() throws {

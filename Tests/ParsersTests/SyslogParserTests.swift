@@ -161,6 +161,21 @@ func parse(_ s: String, year: Int = 2021) -> SyslogRecord? {
         #expect(parse("Jun 22 13:29:11 2022 h p: x")?.format == .rfc3164)
     }
 
+    /// Citrix ADC's ns.log: FreeBSD's syslogd writes the facility and level where the host would be; the appliance's
+    /// own stamp without a header is in GMT (another zone name leaves it local).
+    @Test func readsCitrixADCsOwnLog() throws {
+        let ns = try #require(parse("Oct  9 14:07:51 <local0.info> 192.0.2.165 10/09/2014:08:37:51 GMT ns-gw 0-PPE-0 : SSLVPN LOGIN 11590 0 : x"))
+        #expect(ns.format == .rfc3164 && ns.host == "192.0.2.165" && ns.message.hasPrefix("10/09/2014:08:37:51 GMT ns-gw"))
+        let raw = try #require(parse("10/09/2014:10:01:05 GMT ns-gw 0-PPE-0 : SSLVPN LOGIN 11702 0 : x"))
+        #expect(raw.format == .netScaler && raw.host == "ns-gw" && raw.message == "0-PPE-0 : SSLVPN LOGIN 11702 0 : x")
+        #expect(raw.time == CivilTime(year: 2014, month: 10, day: 9, hour: 10, minute: 1, second: 5, utcOffsetSeconds: 0))
+        #expect(parse("10/09/2014:10:01:05 PDT ns-gw 0-PPE-0 : x")?.time.utcOffsetSeconds == nil)
+        #expect(parse("13/09/2014:10:01:05 GMT ns-gw x") == nil)
+        #expect(parse("10/09/2014:10:01:05GMT ns-gw x") == nil)
+        // A `<…>` host without a dot is a host.
+        #expect(parse("Oct  9 14:07:51 <gw> sshd[1]: x")?.host == "<gw>")
+    }
+
     /// key=value text that is not a firewall's record, or gives no time: not a syslog line (the collector warns).
     @Test(arguments: [
         "type=SYSCALL msg=audit(1364481363.243:24287): arch=c000003e syscall=2 success=no",

@@ -19,8 +19,10 @@ import JikochoModel
 ///   released in `gateway-config-release`) and the older SYSTEM log's `globalprotectgateway-*` events.
 /// - Pulse / Ivanti Connect Secure syslog: `Login succeeded`, `Primary authentication successful|failed`,
 ///   `Login failed` (the details of a refusal, `auth.failure_detail`), `Session created for user:`, `VPN Tunneling:
-///   Session started|ended for user [(session: …)] with IPv4 address`, `Logout from`, `Session timed out`,
+///   Session started|ended for user [(session: …)] with IPv4 address` (Juniper's `with IP`), `Logout from`, `Session timed out`,
 ///   `Session:[…] … deleted`; the user without the network zone 22.x writes before it (`Default Network::`).
+/// - Citrix ADC (NetScaler) Gateway: `SSLVPN LOGIN`/`LOGOUT` (intranet address in `Nat_ip`), `AAA LOGIN_FAILED`,
+///   connections through the tunnel (`SSLVPN TCPCONNSTAT`/`UDPFLOWSTAT`) as flows.
 /// - strongSwan charon: `IKE_SA … established between …`, `assigning virtual IP … to peer`, `EAP method … failed`,
 ///   `deleting IKE_SA`.
 /// - WireGuard writes nothing by default; with the kernel's dynamic debug it names handshakes by peer number only
@@ -42,6 +44,9 @@ public enum RemoteAccess {
         }
         if prog.isEmpty || prog == "kernel" || prog.hasPrefix("wireguard"), m.hasBytes("wireguard:") {
             if let r = wireGuard(m) { return r }
+        }
+        if m.hasBytes("SSLVPN ") || m.hasBytes("AAA LOGIN_FAILED") {
+            if let r = citrix(m) { return r }
         }
         if m.hasBytes(" - [") || m.hasBytes("PulseSecure:") || m.hasBytes("Juniper:") || m.hasBytes("msg=\"AUT")
             || m.hasBytes("msg=\"NWC") {
@@ -377,17 +382,94 @@ public enum RemoteAccess {
         // `VPN Tunneling: Session started for user with IPv4 address 10.0.0.5, hostname H`, and from 9.1R11 with the
         // session between: `… for user (session: sid…) with IPv4 address 10.0.0.5, hostname H`.
         if text.hasBytes("VPN Tunneling: Session started for user"),
-           let ip = text.between("IPv4 address ", ",") ?? text.following("IPv4 address ") {
+           let ip = text.between("IPv4 address ", ",") ?? text.following("IPv4 address ")
+               ?? text.between(" with IP ", ",") ?? text.following(" with IP ") {
             return meaning("vpn.address_assigned", vendor: v, user: user, src: src,
                            tunnel: literal(String(ip).trimmingBlanks), extra)
         }
         if text.hasBytes("VPN Tunneling: Session ended") || text.hasBytes("Logout from") || text.hasBytes("Session timed out")
             || (text.hasPrefix("Session:[") && text.hasBytes("] deleted")) {
             let ip = text.between("IPv4 address ", ",") ?? text.following("IPv4 address ")
+                ?? (text.hasBytes("VPN Tunneling") ? text.between(" with IP ", ",") ?? text.following(" with IP ") : nil)
             return meaning("auth.session_closed", vendor: v, user: user, src: src,
                            tunnel: ip.flatMap { literal(String($0).trimmingBlanks) }, extra)
         }
         return nil
+    }
+
+    // MARK: Citrix ADC (NetScaler) Gateway
+
+    /// Citrix ADC Gateway's SSL VPN records, `… PPE-0 : SSLVPN LOGIN 927699709 0 : Context alice@198.51.100.20 -
+    /// SessionId: 6515- User alice - Client_ip 198.51.100.20 - Nat_ip "Mapped Ip" - Vserver 203.0.113.10:443 - …`:
+    /// LOGIN and LOGOUT (with the intranet address in `Nat_ip` when one was mapped), `AAA LOGIN_FAILED`, and each
+    /// connection made through the tunnel (`TCPCONNSTAT`, `UDPFLOWSTAT`: `Source`, `Destination`, `Access Allowed`).
+    static func citrix(_ m: Substring) -> FirewallMeaning? {
+        let v = "citrix-adc-gateway"
+        guard let at = m.byteRange(of: "SSLVPN ") ?? m.byteRange(of: "AAA ") else { return nil }
+        var w = Words(m[at.lowerBound...])
+        guard let family = w.next(), let event = w.next() else { return nil }
+        guard let sep = m[at.upperBound...].byteRange(of: " : ") else { return nil }
+        let body = m[sep.upperBound...]
+        /// `Key value -`, `Key "quoted value" -`, `SessionId: 6515-`.
+        func field(_ key: String) -> String? {
+            var from = body.startIndex
+            while let r = body[from...].byteRange(of: key + " ") {
+                from = r.upperBound
+                guard r.lowerBound == body.startIndex || body[body.index(before: r.lowerBound)] == " " else { continue }
+                let rest = body[r.upperBound...].drop { $0 == " " }
+                if rest.first == "\"" {
+                    return String(rest.dropFirst().prefix { $0 != "\"" })
+                }
+                let value = rest.byteRange(of: " - ").map { rest[..<$0.lowerBound] } ?? rest
+                return String(value).trimmingBlanks
+            }
+            return nil
+        }
+        func endpoint(_ s: String?) -> Endpoint? {
+            guard let s, let colon = s.lastIndex(of: ":"), let ip = literal(String(s[..<colon])) else {
+                return s.flatMap(literal).map { Endpoint(ip: $0) }
+            }
+            return Endpoint(ip: ip, port: UInt16(s[s.index(after: colon)...]))
+        }
+        /// An address field's value: the appliance sometimes leaves out the space before the next ` - `
+        /// (`Client_ip 198.51.100.20- Nat_ip …`), or the dash (`Client_ip 198.51.100.20 Nat_ip …`).
+        func address(_ key: String) -> String? {
+            field(key).map { String($0.prefix { $0 != " " && $0 != "-" }) }
+        }
+        var extra: [String: JSONValue] = ["event": .string("\(family) \(event)")]
+        if let id = (field("SessionId:") ?? field("sessionId:") ?? field("Sessionid")).map({ String($0.prefix { $0 != "-" }).trimmingBlanks }),
+           !id.isEmpty {
+            extra["session_id"] = .string(id)
+        }
+        if let vs = field("Vserver") { extra["vserver"] = .string(vs) }
+        let user = field("User").map { String($0.prefix { $0 != " " }) }
+        let client = endpoint(address("Client_ip"))?.ip
+        let mapped = address("Nat_ip").flatMap(literal)
+        switch (family, event) {
+        case ("SSLVPN", "LOGIN"):
+            if let t = field("SSLVPN_client_type") { extra["client_type"] = .string(t) }
+            return meaning("auth.logon", vendor: v, user: user, src: client, tunnel: mapped, extra)
+        case ("SSLVPN", "LOGOUT"):
+            if let d = field("Duration") { extra["duration"] = .string(d) }
+            if let b = field("Total_bytes_send").flatMap(Int64.init) { extra["bytes_sent"] = .int(b) }
+            if let b = field("Total_bytes_recv").flatMap(Int64.init) { extra["bytes_received"] = .int(b) }
+            return meaning("auth.session_closed", vendor: v, user: user, src: client, tunnel: mapped, extra)
+        case ("AAA", "LOGIN_FAILED"):
+            if let r = field("Failure_reason") { extra["reason"] = .string(r) }
+            return meaning("auth.logon_failed", vendor: v, user: user, src: client, extra)
+        case ("SSLVPN", "TCPCONNSTAT"), ("SSLVPN", "UDPFLOWSTAT"):
+            guard let from = endpoint(field("Source")), let to = endpoint(field("Destination")) else { return nil }
+            extra["vendor"] = .string(v)
+            extra["protocol"] = event == "TCPCONNSTAT" ? "tcp" : "udp"
+            if let d = field("Duration") { extra["duration"] = .string(d) }
+            if let b = field("Total_bytes_send").flatMap(Int64.init) { extra["bytes_sent"] = .int(b) }
+            if let b = field("Total_bytes_recv").flatMap(Int64.init) { extra["bytes_received"] = .int(b) }
+            let denied = body.hasBytes("Access Denied")
+            return FirewallMeaning(kind: denied ? "net.connection_blocked" : "net.flow_end",
+                                   user: user.flatMap { $0.isEmpty ? nil : $0 }, src: from, dst: to, attributes: extra)
+        default:
+            return nil
+        }
     }
 
     // MARK: strongSwan, WireGuard

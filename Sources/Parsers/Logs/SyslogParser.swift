@@ -7,6 +7,7 @@ import JikochoModel
 /// - RFC 5424: `<34>1 2021-02-05T08:33:12.003Z hmi-01 sshd 2211 ID47 [exampleSDID@32473 iut="3"] message`.
 ///   <https://www.rfc-editor.org/rfc/rfc5424>
 /// - rsyslog's high-precision file format: `2021-02-05T08:33:12.123456+09:00 hmi-01 sshd[2211]: message`.
+/// - Citrix ADC's (NetScaler's) own log, `03/07/2013:05:12:16 GMT ns PPE-0 : SSLVPN LOGIN …`.
 /// - Cisco's `logging timestamp` form (ASA, FTD, IOS): `<166>Jun 22 2022 13:29:11 fw-1 : %ASA-6-113039: …`, the
 ///   year written (local time, no zone).
 /// - an application's own log: `2021-02-05 08:33:12 message` (a space between date and time, which syslog daemons
@@ -20,8 +21,11 @@ public struct SyslogRecord: Hashable, Sendable {
     /// `plain` and `ctime`: an application's own log, a time and the text with no host or tag (OpenVPN's
     /// `2024-03-12 10:18:00 …` and, before 2.5, `Tue Mar 12 10:18:00 2024 …`).
     /// `cisco`: Cisco's `logging timestamp` header, `Jun 22 2022 13:29:11` (a BSD stamp with the year).
+    /// `netScaler`: Citrix ADC's own `03/07/2013:05:12:16 GMT` stamp.
     /// `keyValue`: a firewall's own key=value record without a syslog header.
-    public enum Format: String, Sendable { case rfc3164, rfc5424, iso, plain, ctime, cisco, keyValue = "key_value" }
+    public enum Format: String, Sendable {
+        case rfc3164, rfc5424, iso, plain, ctime, cisco, netScaler = "netscaler", keyValue = "key_value"
+    }
 
     public var format: Format
     /// As written; a 3164 time has no zone (`utcOffsetSeconds == nil`) and the year the caller supplied.
@@ -157,7 +161,30 @@ public enum SyslogParser {
             }
             return tail(line, &c, format: .rfc3164, time: t, facility: facility, severity: severity)
         }
+        if let t = netScalerTime(line, &c) {
+            return tail(line, &c, format: .netScaler, time: t, facility: facility, severity: severity)
+        }
         return keyValue(line, from: c.index, facility: facility, severity: severity)
+    }
+
+    /// Citrix ADC's (NetScaler's) own stamp, as `ns.log` and a header-less forward write it: `03/07/2013:05:12:16 GMT `
+    /// (month first; GMT or UTC is UTC, any other zone name leaves the time local). The cursor is left after the zone.
+    static func netScalerTime(_ b: UnsafeBufferPointer<UInt8>, _ c: inout TimeParser.Cursor) -> CivilTime? {
+        let start = c.index
+        guard let month = c.digits(2), c.take(UInt8(ascii: "/")), let day = c.digits(2), c.take(UInt8(ascii: "/")),
+              let year = c.digits(4), c.take(UInt8(ascii: ":")), let hour = c.digits(2), c.take(UInt8(ascii: ":")),
+              let minute = c.digits(2), c.take(UInt8(ascii: ":")), let second = c.digits(2), c.take(UInt8(ascii: " "))
+        else { c.index = start; return nil }
+        let zoneStart = c.index
+        while let ch = c.peek, (ch | 0x20) >= UInt8(ascii: "a"), (ch | 0x20) <= UInt8(ascii: "z"), c.index - zoneStart < 6 {
+            c.index += 1
+        }
+        let zone = String(decoding: UnsafeBufferPointer(rebasing: b[zoneStart..<c.index]), as: UTF8.self)
+        guard !zone.isEmpty, c.take(UInt8(ascii: " ")) else { c.index = start; return nil }
+        let t = CivilTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second,
+                          utcOffsetSeconds: zone == "GMT" || zone == "UTC" ? 0 : nil)
+        guard t.isValid else { c.index = start; return nil }
+        return t
     }
 
     /// A firewall's key=value record (see `SyslogRecord`), nil when the line is not one or gives no time.
@@ -357,7 +384,13 @@ public enum SyslogParser {
             return s..<c.index
         }
         var host: String?
-        let first = token()
+        var first = token()
+        // FreeBSD's syslogd with -v (Citrix ADC's ns.log) writes the facility and level first: `<local0.info> host`.
+        if first.count > 2, b[first.lowerBound] == UInt8(ascii: "<"), b[first.upperBound - 1] == UInt8(ascii: ">"),
+           b[first].contains(UInt8(ascii: ".")) {
+            _ = c.take(UInt8(ascii: " "))
+            first = token()
+        }
         var record = SyslogRecord(format: format, time: time, facility: facility, severity: severity, message: "")
         if let (prog, pid) = tag(b, first) {
             // No host: the first token is already the tag.
