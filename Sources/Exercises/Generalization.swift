@@ -14,7 +14,7 @@ import JikochoModel
 /// seed; `scenario.yaml` carries the answer key. An investigation that only knows one vocabulary fails here.
 public struct GeneralizationCase: Sendable, CustomStringConvertible {
     public enum WritePath: String, CaseIterable, Sendable { case modbus, dnp3, iec104, s7, cip, bacnet, opcua }
-    public enum RemoteAccess: String, CaseIterable, Sendable { case asa, openvpn, fortigate, globalprotect, pulse, strongswan }
+    public enum RemoteAccess: String, CaseIterable, Sendable { case asa, openvpn, fortigate, globalprotect, pulse, citrix, strongswan }
     public enum HistorianFormat: String, CaseIterable, Sendable { case pi, aveva, ignition, long, wide }
 
     public var write: WritePath
@@ -485,6 +485,12 @@ struct GatewayLog {
         lines.append((t, "<\(priority)>\(stamp) devname=\"gw-1\" devid=\"FGT60FTK21000001\" eventtime=\(t) tz=\"+0900\" " + text))
     }
 
+    /// Citrix ADC's own stamp, `10/09/2014:08:37:51 GMT`.
+    static func netScaler(_ t: Int64) -> String {
+        let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
+        return String(format: "%02d/%02d/%04d:%02d:%02d:%02d GMT", c.month, c.day, c.year, c.hour, c.minute, c.second)
+    }
+
     static func civil(_ t: Int64, _ sep: String = "-") -> String {
         let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
         return String(format: "%04d\(sep)%02d\(sep)%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour, c.minute, c.second)
@@ -510,6 +516,9 @@ struct GatewayLog {
         case .pulse:
             line(t, "PulseSecure", "\(Self.civil(t)) - ive - [\(ip)] \(user)(Users)[] - Primary authentication failed for "
                  + "\(user)/System Local from \(ip)")
+        case .citrix:
+            line(t, nil, "\(Self.netScaler(t)) gw-1 0-PPE-1 : AAA LOGIN_FAILED \(4_100 + lines.count) 0 :  User \(user) - "
+                 + "Client_ip \(ip) - Failure_reason \"Invalid username or password\"")
         case .strongswan:
             line(t, "charon", "09[IKE] EAP method EAP_MSCHAPV2 failed for peer \(user)")
         }
@@ -566,6 +575,18 @@ struct GatewayLog {
             pcs(start, "Users", "Login succeeded for \(user)/Users (session:5e4d3c2b) from \(ip) with Pulse-Secure/9.1.9.1741 (Windows 10) Pulse/9.1.9.1741.")
             pcs(start + 1_000_000_000, "Users", "VPN Tunneling: Session started for user with IPv4 address \(tunnel), hostname LAPTOP-1")
             pcs(end, "Users", "VPN Tunneling: Session ended for user with IPv4 address \(tunnel)")
+        case .citrix:
+            // Citrix ADC Gateway: the intranet address mapped to the session is on its LOGIN record.
+            kind = "auth.logon"
+            tunnelAt = start
+            let sid = 15 + pid
+            func ns(_ t: Int64, _ event: String, _ text: String) {
+                line(t, nil, "\(Self.netScaler(t)) gw-1 0-PPE-0 : SSLVPN \(event) \(11_590 + lines.count) 0 : Context \(user)@\(ip) - "
+                     + "SessionId: \(sid)- User \(user) - Client_ip \(ip) - Nat_ip \(tunnel) - Vserver 192.0.2.10:443 - " + text)
+            }
+            ns(start, "LOGIN", "Browser_type \"WindowsNT WinNT Windows NT 10.0 Mozilla 5.0\" - SSLVPN_client_type Agent - Group(s) \"N/A\"")
+            ns(end, "LOGOUT", "Start_time \"\(Self.netScaler(start))\" - End_time \"\(Self.netScaler(end))\" - "
+               + "Total_bytes_send 52110 - Total_bytes_recv 1102934 - Logout_method \"Explicit\" - Group(s) \"N/A\"")
         case .strongswan:
             // charon assigns the virtual IP before it reports the IKE_SA established.
             kind = "auth.logon"
