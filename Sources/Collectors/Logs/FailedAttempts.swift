@@ -24,6 +24,8 @@ struct FailedAttempts {
         /// a refusal around its verdict, in the same second); nil for lines that only come before theirs (PAM's: one
         /// after sshd's verdict is the next attempt's).
         var late: @Sendable (Event) -> String? = { _ in nil }
+        /// The key of a verdict that such details may follow (only those are remembered).
+        var lateVerdict: @Sendable (Event) -> String? = { _ in nil }
         /// How long after a verdict of the same key such a line is that verdict's corroboration at once. Kept short,
         /// so that the next attempt's lines are not taken for this one's.
         var after: Int64 = 0
@@ -58,10 +60,10 @@ struct FailedAttempts {
                 queue[pos].key = nil
                 e.attributes["corroborated_by"] = .string(queue[pos].event.provenance.locator)
             }
-            if rules.after > 0 {
-                if lastVerdict.count >= limit { lastVerdict = [:] }
-                lastVerdict[k] = (e.provenance.locator, e.time.nanoseconds)
-            }
+        }
+        if rules.after > 0, let k = rules.lateVerdict(e) {
+            if lastVerdict.count >= limit { lastVerdict = [:] }
+            lastVerdict[k] = (e.provenance.locator, e.time.nanoseconds)
         }
         if rules.after > 0, let k = rules.late(e), let v = lastVerdict[k], e.time.nanoseconds >= v.time,
            e.time.nanoseconds - v.time <= rules.after, waiting[k] == nil {

@@ -39,16 +39,19 @@ public struct SyslogCollector: Collector {
         },
         window: 120 * 1_000_000_000,
         late: { e in e.kind == "auth.failure_detail" ? attemptKey(e) : nil },
+        lateVerdict: { e in
+            e.kind == "auth.logon_failed" && e.attributes["vendor"] == "pulse-connect-secure" ? attemptKey(e) : nil
+        },
         after: 2_000_000_000)
 
     /// The process that wrote a line: host and pid (else host and program); for Pulse's records, whose one process
     /// serves every user, the gateway, the user and where they came from.
     static func attemptKey(_ e: Event) -> String {
+        if let pid = e.attributes["pid"]?.text { return (e.host ?? "") + "|" + pid }
         if e.attributes["vendor"] == "pulse-connect-secure" {
             return (e.host ?? "") + "|" + (e.user ?? "").lowercased() + "|" + (e.src.ip ?? "")
         }
-        let who = e.attributes["pid"]?.text ?? e.attributes["program"]?.text ?? ""
-        return (e.host ?? "") + "|" + who
+        return (e.host ?? "") + "|" + (e.attributes["program"]?.text ?? "")
     }
 
     public init() {}

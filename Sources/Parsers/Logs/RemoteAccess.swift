@@ -33,8 +33,10 @@ public enum RemoteAccess {
     public static func interpret(program: String?, message: String) -> FirewallMeaning? {
         let m = Substring(message).drop { $0 == " " }
         let prog = (program ?? "").lowercased()
+        let first = m.prefix { $0 != " " }
         if prog.hasPrefix("openvpn") || m.hasBytes("MULTI") || m.hasBytes("TLS: Username/Password")
-            || m.hasBytes("TLS Auth Error") || openVPNPeer(m.prefix { $0 != " " }).map({ $0.port != nil }) == true {
+            || m.hasBytes("TLS Auth Error")
+            || (first.utf8.contains(UInt8(ascii: ":")) && openVPNPeer(first).map({ $0.port != nil }) == true) {
             if let r = openVPN(m) { return r }
         }
         if m.hasBytes("logid=") && m.hasBytes("type=") { return fortiGate(m) }
