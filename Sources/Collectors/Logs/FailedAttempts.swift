@@ -52,28 +52,27 @@ struct FailedAttempts {
         latest = max(latest, e.time.nanoseconds)
         try expire(force: false)    // first: a verdict past the window does not join a line it no longer belongs to
         var e = e
-        if let k = rules.verdict(e) {
-            if let pos = waiting[k]?.first {
-                waiting[k]!.removeFirst()
-                if waiting[k]!.isEmpty { waiting[k] = nil }
-                queue[pos].event.attributes["verdict"] = .string(e.provenance.locator)
-                queue[pos].key = nil
-                e.attributes["corroborated_by"] = .string(queue[pos].event.provenance.locator)
+        if let k = rules.verdict(e), let pos = waiting[k]?.first {
+            waiting[k]!.removeFirst()
+            if waiting[k]!.isEmpty { waiting[k] = nil }
+            queue[pos].event.attributes["verdict"] = .string(e.provenance.locator)
+            queue[pos].key = nil
+            e.attributes["corroborated_by"] = .string(queue[pos].event.provenance.locator)
+        }
+        var joinedLate = false
+        if rules.after > 0 {
+            if let k = rules.lateVerdict(e) {
+                if lastVerdict.count >= limit { lastVerdict = [:] }
+                lastVerdict[k] = (e.provenance.locator, e.time.nanoseconds)
+            }
+            if let k = rules.late(e), let v = lastVerdict[k], e.time.nanoseconds >= v.time,
+               e.time.nanoseconds - v.time <= rules.after, waiting[k] == nil {
+                // The details of a refusal whose verdict came first: they keep their own kind and name the verdict.
+                e.attributes["verdict"] = .string(v.locator)
+                joinedLate = true
             }
         }
-        if rules.after > 0, let k = rules.lateVerdict(e) {
-            if lastVerdict.count >= limit { lastVerdict = [:] }
-            lastVerdict[k] = (e.provenance.locator, e.time.nanoseconds)
-        }
-        if rules.after > 0, let k = rules.late(e), let v = lastVerdict[k], e.time.nanoseconds >= v.time,
-           e.time.nanoseconds - v.time <= rules.after, waiting[k] == nil {
-            // The details of a refusal whose verdict came first: they keep their own kind and name the verdict.
-            e.attributes["verdict"] = .string(v.locator)
-            if queue.count == head { try emit(e) } else { queue.append((e, nil)) }
-            try drain(emit)
-            return
-        }
-        if let k = rules.held(e) {
+        if !joinedLate, let k = rules.held(e) {
             waiting[k, default: []].append(queue.count)
             heldOrder.append(queue.count)
             queue.append((e, k))

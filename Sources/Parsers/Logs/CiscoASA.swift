@@ -31,14 +31,12 @@ public enum CiscoASA {
         if !m.hasPrefix("%") {
             // Most lines of a syslog file are no firewall's: a `%` near the start first, before any parsing.
             guard m.utf8.prefix(96).contains(UInt8(ascii: "%")) else { return nil }
-            var consumed = 0
-            var head = String(m.prefix(40))
-            head.withUTF8 { b in
+            var head = m    // `withUTF8` copies only a text that is not stored contiguously
+            let consumed = head.withUTF8 { b -> Int in
                 var c = TimeParser.Cursor(b)
-                if SyslogParser.ciscoTime(b, &c) != nil { consumed = c.index }
+                return SyslogParser.ciscoTime(b, &c) != nil ? c.index : 0
             }
-            var rest = m.utf8.count >= consumed ? Substring(m.utf8.dropFirst(consumed)) ?? m : m
-            rest = rest.drop { $0 == " " }
+            var rest = (Substring(m.utf8.dropFirst(consumed)) ?? m).drop { $0 == " " }
             if !rest.hasPrefix("%") {
                 let name = rest.prefix { $0 != " " && $0 != ":" }
                 guard !name.isEmpty, name.count <= 64 else { return nil }

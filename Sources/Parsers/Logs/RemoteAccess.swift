@@ -57,11 +57,12 @@ public enum RemoteAccess {
         return nil
     }
 
+    /// `access`: how the user reached the network (`vpn`, or `firewall` for a firewall's own user authentication).
     static func meaning(_ kind: String, vendor: String, user: String?, src: String?, port: UInt16? = nil,
-                        tunnel: String? = nil, _ extra: [String: JSONValue] = [:]) -> FirewallMeaning {
+                        tunnel: String? = nil, access: String = "vpn", _ extra: [String: JSONValue] = [:]) -> FirewallMeaning {
         var a = extra
         a["vendor"] = .string(vendor)
-        a["access"] = "vpn"
+        a["access"] = .string(access)
         if let t = tunnel { a["tunnel_ip"] = .string(t) }
         let u = user.flatMap { ["", "N/A", "UNDEF", "(null)"].contains($0) ? nil : $0 }
         return FirewallMeaning(kind: kind, user: u, src: Endpoint(ip: src.flatMap(literal), port: port),
@@ -170,7 +171,7 @@ public enum RemoteAccess {
             if let x = f[k], !x.isEmpty { extra[k] = .string(x) }
         }
         let action = f["action"] ?? ""
-        if f["type"] == "traffic" { return fortiGateTraffic(f, action: action, extra) }
+        if f["type"] == "traffic" { return fortiGateTraffic(f, action: action) }
         // The address a tunnel was given (SSL VPN `tunnelip`, IPsec `assignip`); an administrator's source address.
         let tunnel = [f["tunnelip"], f["assignip"]].compactMap { $0 }.first { literal($0) != nil && $0 != "0.0.0.0" }
         let adminSource = f["srcip"] ?? f["ui"].flatMap { Substring($0).between("(", ")").map(String.init) }
@@ -197,8 +198,7 @@ public enum RemoteAccess {
             guard status == "success" || status == "failure" || status == "failed" else { return nil }
             if let p = f["authproto"], !p.isEmpty { extra["method"] = .string("firewall " + p) }
             var r = meaning(status == "success" ? "auth.logon" : "auth.logon_failed", vendor: v, user: f["user"],
-                            src: f["srcip"], extra)
-            r.attributes["access"] = "firewall"
+                            src: f["srcip"], access: "firewall", extra)
             if let d = f["dstip"].flatMap(literal) { r.dst = Endpoint(ip: d) }
             return r
         default:
@@ -209,7 +209,7 @@ public enum RemoteAccess {
     /// A FortiGate traffic log record (`type=traffic`): one per session, written when it ends (`close`, `timeout`,
     /// `client-rst`, `server-rst`, `accept` for sessions without a close) or, when the policy asks for it, when it
     /// starts (`start`); `deny` and `ip-conn` are sessions the firewall refused. The initiator is `srcip`.
-    static func fortiGateTraffic(_ f: [String: String], action: String, _ fields: [String: JSONValue]) -> FirewallMeaning? {
+    static func fortiGateTraffic(_ f: [String: String], action: String) -> FirewallMeaning? {
         guard let s = f["srcip"].flatMap(literal), let d = f["dstip"].flatMap(literal) else { return nil }
         let kind: String
         switch action {
@@ -381,18 +381,20 @@ public enum RemoteAccess {
             extra["reason"] = .string(String(text.prefix(200)))
             return meaning("auth.failure_detail", vendor: v, user: user, src: src, extra)
         }
+        /// The tunnel's address: `IPv4 address 10.0.0.5[, …]`, or Juniper's `with IP 10.0.0.5[, …]`.
+        func tunnelAddress(alsoWithIP: Bool) -> Substring? {
+            text.between("IPv4 address ", ",") ?? text.following("IPv4 address ")
+                ?? (alsoWithIP ? text.between(" with IP ", ",") ?? text.following(" with IP ") : nil)
+        }
         // `VPN Tunneling: Session started for user with IPv4 address 10.0.0.5, hostname H`, and from 9.1R11 with the
         // session between: `… for user (session: sid…) with IPv4 address 10.0.0.5, hostname H`.
-        if text.hasBytes("VPN Tunneling: Session started for user"),
-           let ip = text.between("IPv4 address ", ",") ?? text.following("IPv4 address ")
-               ?? text.between(" with IP ", ",") ?? text.following(" with IP ") {
+        if text.hasBytes("VPN Tunneling: Session started for user"), let ip = tunnelAddress(alsoWithIP: true) {
             return meaning("vpn.address_assigned", vendor: v, user: user, src: src,
                            tunnel: literal(String(ip).trimmingBlanks), extra)
         }
         if text.hasBytes("VPN Tunneling: Session ended") || text.hasBytes("Logout from") || text.hasBytes("Session timed out")
             || (text.hasPrefix("Session:[") && text.hasBytes("] deleted")) {
-            let ip = text.between("IPv4 address ", ",") ?? text.following("IPv4 address ")
-                ?? (text.hasBytes("VPN Tunneling") ? text.between(" with IP ", ",") ?? text.following(" with IP ") : nil)
+            let ip = tunnelAddress(alsoWithIP: text.hasBytes("VPN Tunneling"))
             return meaning("auth.session_closed", vendor: v, user: user, src: src,
                            tunnel: ip.flatMap { literal(String($0).trimmingBlanks) }, extra)
         }
@@ -427,11 +429,11 @@ public enum RemoteAccess {
             }
             return nil
         }
+        /// `10.60.1.9:50659` (the `ip:port` reader OpenVPN's peers use), or an address alone (IPv6 without a port).
         func endpoint(_ s: String?) -> Endpoint? {
-            guard let s, let colon = s.lastIndex(of: ":"), let ip = literal(String(s[..<colon])) else {
-                return s.flatMap(literal).map { Endpoint(ip: $0) }
-            }
-            return Endpoint(ip: ip, port: UInt16(s[s.index(after: colon)...]))
+            guard let s else { return nil }
+            if let p = openVPNPeer(Substring(s)) { return Endpoint(ip: p.ip, port: p.port) }
+            return literal(s).map { Endpoint(ip: $0) }
         }
         /// An address field's value: the appliance sometimes leaves out the space before the next ` - `
         /// (`Client_ip 198.51.100.20- Nat_ip …`), or the dash (`Client_ip 198.51.100.20 Nat_ip …`).
@@ -439,6 +441,12 @@ public enum RemoteAccess {
             field(key).map { String($0.prefix { $0 != " " && $0 != "-" }) }
         }
         var extra: [String: JSONValue] = ["event": .string("\(family) \(event)")]
+        /// How long, and how many bytes each way (a session's end, a connection through it).
+        func counters() {
+            if let d = field("Duration") { extra["duration"] = .string(d) }
+            if let b = field("Total_bytes_send").flatMap(Int64.init) { extra["bytes_sent"] = .int(b) }
+            if let b = field("Total_bytes_recv").flatMap(Int64.init) { extra["bytes_received"] = .int(b) }
+        }
         if let id = (field("SessionId:") ?? field("sessionId:") ?? field("Sessionid")).map({ String($0.prefix { $0 != "-" }).trimmingBlanks }),
            !id.isEmpty {
             extra["session_id"] = .string(id)
@@ -452,9 +460,7 @@ public enum RemoteAccess {
             if let t = field("SSLVPN_client_type") { extra["client_type"] = .string(t) }
             return meaning("auth.logon", vendor: v, user: user, src: client, tunnel: mapped, extra)
         case ("SSLVPN", "LOGOUT"):
-            if let d = field("Duration") { extra["duration"] = .string(d) }
-            if let b = field("Total_bytes_send").flatMap(Int64.init) { extra["bytes_sent"] = .int(b) }
-            if let b = field("Total_bytes_recv").flatMap(Int64.init) { extra["bytes_received"] = .int(b) }
+            counters()
             return meaning("auth.session_closed", vendor: v, user: user, src: client, tunnel: mapped, extra)
         case ("AAA", "LOGIN_FAILED"):
             if let r = field("Failure_reason") { extra["reason"] = .string(r) }
@@ -463,9 +469,7 @@ public enum RemoteAccess {
             guard let from = endpoint(field("Source")), let to = endpoint(field("Destination")) else { return nil }
             extra["vendor"] = .string(v)
             extra["protocol"] = event == "TCPCONNSTAT" ? "tcp" : "udp"
-            if let d = field("Duration") { extra["duration"] = .string(d) }
-            if let b = field("Total_bytes_send").flatMap(Int64.init) { extra["bytes_sent"] = .int(b) }
-            if let b = field("Total_bytes_recv").flatMap(Int64.init) { extra["bytes_received"] = .int(b) }
+            counters()
             let denied = body.hasBytes("Access Denied")
             return FirewallMeaning(kind: denied ? "net.connection_blocked" : "net.flow_end",
                                    user: user.flatMap { $0.isEmpty ? nil : $0 }, src: from, dst: to, attributes: extra)

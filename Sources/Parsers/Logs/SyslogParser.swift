@@ -273,7 +273,8 @@ public enum SyslogParser {
         var tzApplied = false
         if var w = written, w.utcOffsetSeconds == nil, let z = tz ?? timezone {
             // `tz="+0900"`; FortiWeb's and FortiMail's `timezone="(GMT+8:00)Beijing,…"`.
-            let o: Int? = Array(b[z]).withUnsafeBufferPointer { p in
+            let o: Int? = { () -> Int? in
+                let p = UnsafeBufferPointer(rebasing: b[z])
                 var c = TimeParser.Cursor(p)
                 if z == timezone {
                     guard p.count >= 6, p[0] == UInt8(ascii: "("), p[1] == UInt8(ascii: "G"), p[2] == UInt8(ascii: "M"),
@@ -288,7 +289,7 @@ public enum SyslogParser {
                 }
                 guard let o = c.utcOffset(), c.index == p.count else { return nil }
                 return o
-            }
+            }()
             w.utcOffsetSeconds = o
             tzApplied = o != nil
             written = w
