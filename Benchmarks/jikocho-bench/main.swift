@@ -471,7 +471,8 @@ if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.captureMiB > 0, fm.isExecuta
         let tcpdump = try timed(["tcpdump", "-nn", "-r", path])
         let ours = try timed([opt.jikocho, "dev", "collect", "--collector", "network/pcap", "--sum", "messages:ics.modbus.", path],
                              stdout: "\(opt.work)/ours.txt")
-        // Reading and decoding on one thread, making events on another: the same with both stages on one thread.
+        // Every core: one thread reads packets and keeps the flow table, the flows' decoding and events are split
+        // among workers; against everything on one thread.
         let oneThread = try timed([opt.jikocho, "dev", "collect", "--collector", "network/pcap", "--threads", "1", path],
                                   stdout: "\(opt.work)/ours-1.txt")
         let tshark = try timed(["tshark", "-n", "-r", path, "-T", "fields"] + fields, stdout: "\(opt.work)/tshark.txt")
@@ -487,7 +488,7 @@ if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.captureMiB > 0, fm.isExecuta
                             tcpdump.seconds / ours.seconds)))
         rows.append(("capture \(label), by threads", String(format: "1: %.0f, %d: %.0f packets/s", Double(packets) / oneThread.seconds,
                                                                 cores, pps),
-                     "reading and decoding | making events", String(format: "speed-up 1.00× / %.2f×", oneThread.seconds / ours.seconds)))
+                     "flows split among workers", String(format: "speed-up 1.00× / %.2f×", oneThread.seconds / ours.seconds)))
         rows.append(("capture \(label), peak memory", ours.peakKiB.map { "\($0 >> 10) MiB" } ?? "-",
                      tshark.peakKiB.map { "tshark \($0 >> 10) MiB" } ?? "-", "target ≤ 256 MiB"))
         if label == "Modbus", let line = ours.out.split(separator: "\n").first(where: { $0.hasPrefix("sum of messages") }),

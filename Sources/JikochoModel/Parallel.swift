@@ -131,7 +131,9 @@ public enum Parallel {
     /// Results on their way from a producer thread to the consumer, in order.
     private final class Channel<T>: @unchecked Sendable {
         private let condition = NSCondition()
-        private var items: [T] = []
+        /// Taken items are cleared at once (not kept until the queue next runs empty, which a producer that stays
+        /// ahead never lets happen) and their slots reused.
+        private var items: [T?] = []
         private var head = 0
         private var closed = false
         private var stopped = false
@@ -156,10 +158,13 @@ public enum Parallel {
             defer { condition.unlock() }
             while head == items.count, !closed { condition.wait() }
             guard head < items.count else { return nil }
-            let item = items[head]
+            let item = items[head].take()!
             head += 1
             if head == items.count {
                 items.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 64 {
+                items.removeFirst(head)
                 head = 0
             }
             condition.broadcast()
@@ -212,6 +217,74 @@ public enum Parallel {
             defer { condition.unlock() }
             while value == nil { condition.wait() }
             return value!
+        }
+    }
+
+    /// Threads of their own (not the shared pool, which a busy producer thread fills on a small machine, so that the
+    /// pool runs one worker after another) that do one round of work at a time: `start(body)` calls `body(i)` on
+    /// thread `i` for every thread, `wait()` returns once every call of the round has. `stop()` ends the threads.
+    public final class Crew: @unchecked Sendable {
+        public let count: Int
+        private let condition = NSCondition()
+        private var round = 0
+        private var running = 0
+        private var stopped = false
+        private var body: (@Sendable (Int) -> Void)?
+
+        public init(_ count: Int) {
+            self.count = max(1, count)
+            for i in 0..<self.count {
+                let thread = Thread { [self] in loop(i) }
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+        }
+
+        private func loop(_ i: Int) {
+            var seen = 0
+            while true {
+                condition.lock()
+                while round == seen, !stopped { condition.wait() }
+                if stopped {
+                    condition.unlock()
+                    return
+                }
+                seen = round
+                let work = body!
+                condition.unlock()
+                work(i)
+                condition.lock()
+                running -= 1
+                if running == 0 { condition.broadcast() }
+                condition.unlock()
+            }
+        }
+
+        /// Begins a round; the one before must be over (`wait()`).
+        public func start(_ work: @escaping @Sendable (Int) -> Void) {
+            condition.lock()
+            precondition(running == 0, "Crew.start while a round is running")
+            body = work
+            running = count
+            round += 1
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Until every thread has done its part of the round.
+        public func wait() {
+            condition.lock()
+            while running > 0 { condition.wait() }
+            body = nil
+            condition.unlock()
+        }
+
+        /// Ends the threads once they are done with the round they are on.
+        public func stop() {
+            condition.lock()
+            stopped = true
+            condition.broadcast()
+            condition.unlock()
         }
     }
 

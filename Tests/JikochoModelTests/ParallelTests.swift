@@ -125,5 +125,45 @@ struct ParallelTests {
         // The producer was told to stop: it sent at most its lead past the failing item.
         #expect(count.sent <= 11 + 4 + 1)
     }
-}
 
+    /// What the consumer has taken is let go at once, even when the producer is always ahead and the queue never runs
+    /// empty (it used to be kept until then: a capture's chunks piled up for the whole run).
+    @Test func aPipelineLetsGoOfWhatWasConsumed() throws {
+        final class Item: @unchecked Sendable {
+            static let lock = NSLock()
+            nonisolated(unsafe) static var alive = 0
+            init() { Self.lock.lock(); Self.alive += 1; Self.lock.unlock() }
+            deinit { Self.lock.lock(); Self.alive -= 1; Self.lock.unlock() }
+        }
+        var most = 0
+        try Parallel.pipeline(threads: 2, ahead: 4, produce: { send in
+            for _ in 0..<3_000 { guard send(Item()) else { return } }
+        }, consume: { _ in
+            usleep(20)    // a slow consumer: the producer stays ahead
+            Item.lock.lock(); most = max(most, Item.alive); Item.lock.unlock()
+        })
+        // In flight: the lead, the one being consumed, the one being sent, and the producer's next.
+        #expect(most <= 4 + 3, "\(most) items alive at once")
+        #expect(Item.alive == 0)
+    }
+
+    /// A crew's threads each do their part of every round; `wait` returns once all have.
+    @Test(arguments: [1, 2, 5])
+    func aCrewDoesEachRoundOnEveryThread(threads: Int) {
+        final class Tally: @unchecked Sendable {
+            var counts: [Int]
+            init(_ n: Int) { counts = Array(repeating: 0, count: n) }
+        }
+        let crew = Parallel.Crew(threads)
+        defer { crew.stop() }
+        let tally = Tally(threads)
+        for round in 1...200 {
+            crew.start { i in
+                if i == round % threads { usleep(100) }    // an uneven part
+                tally.counts[i] += 1                        // each thread its own slot
+            }
+            crew.wait()
+            #expect(tally.counts == Array(repeating: round, count: threads))
+        }
+    }
+}

@@ -48,64 +48,117 @@ public struct PcapCollector: Collector {
                                            text: "link type \(reader.linkType) (\(reader.linkTypeName)) is not decoded; packets not read"))
             return
         }
-        let analyzer = NetworkAnalyzer(link: link, limits: Self.limits(source.options))
-        let emitter = Emitter(evidenceID: source.item.id, host: source.options["host"])
-        // Two stages: libpcap and the analyzer (decoding, reassembly, the protocols) on one thread, the events made
-        // from what it found and handed to the sink on this one, in the same order whatever the number of threads.
-        try Parallel.pipeline(threads: source.threads, produce: { send in
-            var batch: [Item] = []
-            batch.reserveCapacity(Self.batchSize + 64)
-            func take() {
-                for o in analyzer.output { batch.append(.output(o)) }
-                analyzer.output.removeAll(keepingCapacity: true)
-            }
+        let workers = max(1, source.threads)
+        let analyzer = NetworkAnalyzer(link: link, limits: Self.limits(source.options), workers: workers)
+        let emitters = (0..<workers).map { _ in Emitter(evidenceID: source.item.id, host: source.options["host"]) }
+        /// libpcap's records, each handed to the analyzer; `handOver` is called after each packet and each flow closed
+        /// at the end, with what is ready.
+        func read(_ handOver: () -> Bool) {
             reading: while true {
                 switch reader.next() {
                 case .packet(let bytes, let time, let number, let clamped):
-                    if clamped {
-                        batch.append(.warning(locator: "packet \(number)",
-                                              text: "packet time is impossible (before 1970 or after 2255); clamped"))
-                    }
+                    if clamped { analyzer.note(packet: number, "packet time is impossible (before 1970 or after 2255); clamped") }
                     analyzer.packet(bytes, time: time, number: number)
-                    if !analyzer.output.isEmpty { take() }
-                    if batch.count >= Self.batchSize {
-                        guard send(batch) else { return }
-                        batch.removeAll(keepingCapacity: true)
-                    }
+                    guard handOver() else { return }
                 case .end:
                     break reading
                 case .damaged(let why):
-                    batch.append(.warning(locator: "packet \(reader.number + 1)",
-                                          text: "capture ends in a damaged record (\(why)); nothing after it can be read"))
+                    analyzer.note(packet: reader.number + 1, "capture ends in a damaged record (\(why)); nothing after it can be read")
                     break reading
                 }
             }
-            analyzer.finish()
-            take()
-            let c = analyzer.counters
-            if c.malformed > 0 || c.truncated > 0 || c.nonIP > 0 {
-                batch.append(.warning(locator: "capture", text: "\(c.packets) packets: \(c.ip) IP, \(c.nonIP) not IP (ARP, LLDP, spanning tree, \(c.llc) IEEE 802.3/LLC such as BACnet/Ethernet: counted, not decoded), \(c.malformed) malformed, \(c.truncated) cut by the snap length"))
-            }
-            if !batch.isEmpty { _ = send(batch) }
-        }, consume: { batch in
-            for item in batch {
-                switch item {
-                case .output(let o): try emitter.handle(o, into: sink)
-                case .warning(let locator, let text):
-                    try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: locator, text: text))
+            var going = true
+            analyzer.finish { if going { going = handOver() } }
+        }
+        if workers == 1 {
+            var failure: Error?
+            // One thread: the analyzer's outputs are made into events as they come.
+            read {
+                do {
+                    for o in analyzer.output { try sink.emit(emitters[0].make(o)) }
+                    analyzer.output.removeAll(keepingCapacity: true)
+                    return true
+                } catch {
+                    failure = error
+                    return false
                 }
             }
+            if let failure { throw failure }
+            for o in analyzer.output { try sink.emit(emitters[0].make(o)) }
+        } else {
+            try readInParallel(analyzer, emitters, read, into: sink)
+        }
+        let c = analyzer.counters
+        if c.malformed > 0 || c.truncated > 0 || c.nonIP > 0 {
+            try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: "capture", text: "\(c.packets) packets: \(c.ip) IP, \(c.nonIP) not IP (ARP, LLDP, spanning tree, \(c.llc) IEEE 802.3/LLC such as BACnet/Ethernet: counted, not decoded), \(c.malformed) malformed, \(c.truncated) cut by the snap length"))
+        }
+    }
+
+    /// Packets read, decoded as far as their flow (IP, fragments, the flow table, TCP reassembly) and handed on in
+    /// chunks on one thread; each chunk's flow work (the protocol decoders, routine summaries, the events made of
+    /// them) done by the workers side by side, each on its own flows; the outputs put back in the order one thread
+    /// gives, and handed to the sink on this thread while the workers go on with the next chunk.
+    func readInParallel(_ analyzer: NetworkAnalyzer, _ emitters: [Emitter], _ read: (() -> Bool) -> Void,
+                        into sink: some EventSink) throws {
+        let workers = emitters.count
+        let made = (0..<workers).map { _ in Made() }
+        var ready: [Outcome] = []
+        let crew = Parallel.Crew(workers)
+        defer { crew.stop() }
+        try Parallel.pipeline(threads: 2, produce: { send in
+            withoutActuallyEscaping(send) { send in
+                read {
+                    guard analyzer.chunkIsFull, let chunk = analyzer.takeChunk() else { return true }
+                    return send(chunk)
+                }
+                if let last = analyzer.takeChunk() { _ = send(last) }
+            }
+        }, consume: { chunk in
+            crew.start { w in
+                made[w].items.removeAll(keepingCapacity: true)
+                chunk.run(worker: w) { order, o in made[w].items.append((order, emitters[w].make(o))) }
+            }
+            // The chunk before goes to the sink while the workers read this one.
+            let sent = Result { try ready.forEach { try sink.emit($0) } }
+            crew.wait()
+            try sent.get()
+            ready = Self.merge(chunk.front.map { ($0.order, emitters[0].make($0.output)) }, made.map(\.items))
         })
+        for item in ready { try sink.emit(item) }
     }
 
-    /// What the reading thread hands on, in order.
-    enum Item {
-        case output(NetworkAnalyzer.Output)
-        case warning(locator: String, text: String)
+    /// Lists each in the order of their numbers, merged into one in that order; items with the same number stay in
+    /// their list's order (a number is one call of one worker, never in two lists).
+    static func merge(_ front: [(Int, Outcome)], _ lists: [[(Int, Outcome)]]) -> [Outcome] {
+        let all = [front] + lists
+        var next = [Int](repeating: 0, count: all.count)
+        var merged: [Outcome] = []
+        merged.reserveCapacity(all.reduce(0) { $0 + $1.count })
+        while true {
+            var best = -1
+            for (l, list) in all.enumerated() where next[l] < list.count {
+                if best < 0 || list[next[l]].0 < all[best][next[best]].0 { best = l }
+            }
+            guard best >= 0 else { return merged }
+            let order = all[best][next[best]].0
+            while next[best] < all[best].count, all[best][next[best]].0 == order {
+                merged.append(all[best][next[best]].1)
+                next[best] += 1
+            }
+        }
     }
 
-    /// Items handed on at a time.
-    static let batchSize = 512
+    /// One worker's events and warnings of a chunk, with the numbers that order them.
+    final class Made: @unchecked Sendable {
+        var items: [(Int, Outcome)] = []
+    }
+
+    /// An event or a warning, made from one of the analyzer's outputs.
+    enum Outcome {
+        case event(Event)
+        case warning(CollectorWarning)
+    }
+
 
         /// JA3/JA3S (MD5 of their strings) and JA4 (its `a` part and the first 12 hex digits of SHA-256 of the other two).
     public static func fingerprints(_ f: inout Attributes) {
@@ -125,7 +178,8 @@ public struct PcapCollector: Collector {
     }
 
     /// Turns analyzer output into events and warnings.
-    final class Emitter {
+    /// Each worker has its own: one thread at a time uses one.
+    final class Emitter: @unchecked Sendable {
         let evidenceID: Int64
         let host: String?
         var ipText: [IPAddress: String] = [:]
@@ -149,22 +203,22 @@ public struct PcapCollector: Collector {
             Endpoint(ip: text(e.ip), port: e.port == 0 ? nil : e.port, mac: mac.map(macText))
         }
 
-        func handle(_ item: NetworkAnalyzer.Output, into sink: some EventSink) throws {
+        func make(_ item: NetworkAnalyzer.Output) -> Outcome {
             switch item {
             case .warning(let w):
-                try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: "packet \(w.packet)", text: w.text))
+                return .warning(CollectorWarning(evidenceID: evidenceID, locator: "packet \(w.packet)", text: w.text))
             case .message(var m):
                 // Fingerprints are TLS's alone: other messages' fields are not searched for them.
                 if m.kind.utf8.starts(with: "tls.".utf8), m.fields["ja3_string"] != nil { PcapCollector.fingerprints(&m.fields) }
                 let t = Timestamp(nanoseconds: m.time)
-                try sink.emit(Event(time: t, timeDescription: "Packet time", domain: m.domain, kind: m.kind, host: host,
+                return .event(Event(time: t, timeDescription: "Packet time", domain: m.domain, kind: m.kind, host: host,
                                     src: endpoint(m.src), dst: endpoint(m.dst), user: m.user, message: m.summary,
                                     attributes: m.fields,
                                     provenance: Provenance(evidenceID: evidenceID, collector: PcapCollector.name,
                                                            collectorVersion: PcapCollector.version,
                                                            locator: "packet " + String(m.packet))))
             case .flow(let f):
-                try sink.emit(flowEvent(f))
+                return .event(flowEvent(f))
             }
         }
 
@@ -206,6 +260,15 @@ public struct PcapCollector: Collector {
                          kind: "net.flow", host: host, src: src, dst: dst, message: message, attributes: writer.finish(),
                          provenance: Provenance(evidenceID: evidenceID, collector: PcapCollector.name,
                                                 collectorVersion: PcapCollector.version, locator: "packet \(f.firstPacket)"))
+        }
+    }
+}
+
+extension EventSink {
+    fileprivate func emit(_ outcome: PcapCollector.Outcome) throws {
+        switch outcome {
+        case .event(let e): try emit(e)
+        case .warning(let w): try warn(w)
         }
     }
 }

@@ -24,12 +24,18 @@ public final class Flow {
 
     var c2s = TCPStream()
     var s2c = TCPStream()
+    /// Set by the analyzer's front when the protocol is recognized; from then on only the flow's worker calls it.
     var decoder: (any FlowDecoder)?
     var detectTries = 0
     /// No decoder will ever be found: payload is counted, not reassembled.
     var opaque = false
     var closed = false
     var gapWarned = false
+    /// The decoder was called since its output was last drained.
+    var undrained = false
+    /// The analyzer's worker that does this flow's work.
+    var worker = 0
+    /// Touched only by the flow's worker (`FlowWorker`), never by the analyzer's front.
     let routines: RoutineTracker
 
     init(id: Int, proto: UInt8, client: NetEndpoint, server: NetEndpoint, time: Int64, packet: Int, routines: RoutineTracker) {

@@ -11,6 +11,11 @@ public struct NetEndpoint: Hashable, Sendable {
     }
 }
 
+extension NetEndpoint: CustomStringConvertible {
+    /// `10.0.0.5:502`, `[fe80::1]:502`, as warnings name the ends of a stream.
+    public var description: String { ip.isV6 ? "[\(ip)]:\(port)" : "\(ip):\(port)" }
+}
+
 /// What a protocol decoder says happened: one request with its response where the protocol pairs them,
 /// or one message. The collector turns it into an `Event`.
 public struct NetMessage: Sendable {

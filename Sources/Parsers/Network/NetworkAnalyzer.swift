@@ -37,9 +37,16 @@ public final class NetworkAnalyzer {
         public var fragments = 0
         public var reassembledDatagrams = 0
         public var flows = 0
-        public var messages = 0
-        public var protocolMessages = 0
-        public var aggregated = 0
+    }
+
+    /// Messages the decoders made, those they stand for (a request with its answer is two), and those counted into
+    /// routine summaries rather than kept. With workers on other threads, read once every chunk has been run.
+    public var messageCounts: (messages: Int, protocolMessages: Int, aggregated: Int) {
+        workers.reduce(into: (0, 0, 0)) { c, w in
+            c.messages += w.messages
+            c.protocolMessages += w.protocolMessages
+            c.aggregated += w.aggregated
+        }
     }
 
     public enum Output {
@@ -51,12 +58,21 @@ public final class NetworkAnalyzer {
     public let link: LinkType
     public var limits: Limits
     public private(set) var counters = Counters()
-    /// What happened since the last drain, in order.
-    public var output: [Output] = []
+    /// What happened since the last drain, in order (with one worker; with several, see `takeChunk`).
+    public var output: [Output] {
+        get { workers[0].results }
+        _modify { yield &workers[0].results }
+    }
 
     var flows: [FlowKey: Flow] = [:]
     var fragments = FragmentReassembler()
-    var out = DecodeOutput()
+    /// The flows' own work: one worker called at once, or several whose calls are recorded in `chunk`.
+    let workers: [FlowWorker]
+    var chunk: AnalyzerChunk?
+    /// Calls recorded for each worker so far.
+    var load: [Int]
+    /// The number of the next output or recorded call, which orders them when the workers' outputs are put together.
+    var order = 0
     var nextFlowID = 1
     var pendingTotal = 0
     var lastSweep: Int64?
@@ -72,14 +88,36 @@ public final class NetworkAnalyzer {
         var proto: UInt8
     }
 
-    public init(link: LinkType, limits: Limits = Limits()) {
+    /// With `workers` above 1 the flows' work is recorded rather than done: take it with `takeChunk()` and run each
+    /// worker's part of it on a thread of its own (`AnalyzerChunk.run`).
+    public init(link: LinkType, limits: Limits = Limits(), workers: Int = 1) {
         self.link = link
         self.limits = limits
         fragments.maxTotal = limits.maxFragmentBytes
+        self.workers = (0..<max(1, workers)).map { _ in FlowWorker(limits: limits) }
+        load = Array(repeating: 0, count: self.workers.count)
+        if self.workers.count > 1 { chunk = AnalyzerChunk(workers: self.workers) }
+    }
+
+    /// The flow work recorded since the last call and the front's outputs among it (nil with one worker, whose
+    /// outputs are in `output`).
+    public func takeChunk() -> AnalyzerChunk? {
+        guard let c = chunk else { return nil }
+        chunk = AnalyzerChunk(workers: workers)
+        chunk?.firstOrder = order
+        return c
+    }
+
+    /// The chunk holds enough to hand over: packets read, or calls recorded (a sweep or the end of the capture closes
+    /// many flows at once).
+    public var chunkIsFull: Bool {
+        guard let chunk else { return false }
+        return chunk.packets >= 4096 || order - chunk.firstOrder >= 16384
     }
 
     /// One captured packet: its bytes, capture time (ns since 1970) and number (1-based).
     public func packet(_ bytes: UnsafeRawBufferPointer, time: Int64, number: Int) {
+        chunk?.packets += 1
         counters.packets += 1
         counters.bytes += Int64(bytes.count)
         now = time
@@ -132,11 +170,19 @@ public final class NetworkAnalyzer {
         }
     }
 
-    /// End of the capture: every flow is closed and reported, every pending request emitted.
-    public func finish() {
+    /// A warning of the reader's about this packet (its time clamped, the file damaged after it), in its place among
+    /// the analyzer's outputs.
+    public func note(packet: Int, _ text: String) {
+        warn(packet, text)
+    }
+
+    /// End of the capture: every flow is closed and reported, every pending request emitted. `between` is called
+    /// after each flow, so that a caller can take what is ready rather than hold every open flow's output at once.
+    public func finish(_ between: () -> Void = {}) {
         for (key, flow) in flows.sorted(by: { $0.value.id < $1.value.id }) {
             close(flow)
             flows[key] = nil
+            between()
         }
         for first in fragments.drain() {
             warn(first, "IP datagram incomplete at the end of the capture (fragments from packet \(first) on)")
@@ -161,6 +207,9 @@ public final class NetworkAnalyzer {
                         routines: RoutineTracker(window: limits.routineWindowNanos, enabled: limits.aggregateRoutine))
             nextFlowID += 1
             counters.flows += 1
+            // Which worker does a flow's work changes nothing it gives (its work depends on the flow alone): the one
+            // with the least work so far.
+            if load.count > 1, let w = load.indices.min(by: { load[$0] < load[$1] }) { flow.worker = w }
             flows[key] = flow
         }
         let fromClient = src == flow.client
@@ -199,7 +248,11 @@ public final class NetworkAnalyzer {
                 flow.s2c.add(seq: p.tcpSeq, syn: syn, fin: fin, payload: payload, packet: number) { deliver(flow, $0, ctx) }
                 pendingTotal += flow.s2c.pendingBytes - before
             }
-            if pendingTotal > limits.maxPendingTotal { relievePending(number) }
+            if pendingTotal > limits.maxPendingTotal {
+                // The flow's own output first: what the guard flushes from other flows must not be taken for its.
+                drainDecoderOutput(flow)
+                relievePending(number)
+            }
         } else if payloadCount > 0, !flow.opaque {
             deliver(flow, .data(payload, packet: number), ctx)
         }
@@ -219,13 +272,12 @@ public final class NetworkAnalyzer {
     }
 
     func deliver(_ flow: Flow, _ piece: TCPStream.Piece, _ ctx: PacketContext) {
-        out.routines = flow.routines
         switch piece {
         case .gap(let n, let packet):
             var c = ctx
             c.packet = packet
             warnOnce(flow, packet, "TCP stream \(flow.client) → \(flow.server): \(n) bytes never arrived (lost in the capture, or waited for longer than --max-stream-pending-kib allows); later gaps are counted on the flow")
-            flow.decoder?.gap(c, &out)
+            if flow.decoder != nil { call(flow, .gap(flow, c)) }
         case .data(let bytes, let packet):
             var c = ctx
             c.packet = max(packet, ctx.packet)
@@ -244,95 +296,49 @@ public final class NetworkAnalyzer {
                     return
                 }
             }
-            flow.decoder?.data(bytes, c, &out)
-            if let name = flow.decoder?.protocolName { flow.app = name }
+            flow.undrained = true
+            if let chunk {
+                let start = chunk.bytes.count
+                chunk.bytes.append(contentsOf: bytes)
+                record(flow, .data(flow, start..<chunk.bytes.count, c))
+            } else {
+                workers[0].data(flow, bytes, c)
+            }
         }
     }
 
+    /// A call of the flow's worker: made now with one worker, recorded in the chunk with several.
+    func call(_ flow: Flow, _ call: AnalyzerChunk.Call) {
+        switch call {
+        case .gap, .finish: flow.undrained = true
+        default: break
+        }
+        guard chunk != nil else {
+            let w = workers[0]
+            switch call {
+            case .gap(let f, let c): w.gap(f, c)
+            case .finish(let f, let c): w.finish(f, c)
+            case .drain(let f): w.drain(f)
+            case .close(let f): w.close(f)
+            case .data: preconditionFailure("data is delivered by deliver()")
+            }
+            return
+        }
+        record(flow, call)
+    }
+
+    func record(_ flow: Flow, _ call: AnalyzerChunk.Call) {
+        guard let chunk else { return }
+        chunk.calls[flow.worker].append((order, call))
+        load[flow.worker] += 1
+        order += 1
+    }
+
+    /// What the flow's decoder produced since it was last drained goes out now (nothing to do when it was not called).
     func drainDecoderOutput(_ flow: Flow) {
-        // A decoder that began a message's fields and then gave it up leaves them to nobody: the next message starts
-        // from an empty writer whatever a decoder did.
-        out.writer.discard()
-        if flow.routines.absorbed > 0 {
-            counters.protocolMessages += flow.routines.absorbed
-            counters.aggregated += flow.routines.absorbed
-            flow.routines.absorbed = 0
-        }
-        guard !out.isEmpty else { return }
-        for w in out.warnings { output.append(.warning(w)) }
-        for m in out.messages { route(m, flow) }
-        out.messages.removeAll(keepingCapacity: true)
-        out.warnings.removeAll(keepingCapacity: true)
-    }
-
-    // MARK: - routine aggregation
-
-    func route(_ m: NetMessage, _ flow: Flow) {
-        counters.protocolMessages += m.messages
-        guard let key = m.routineKey, limits.aggregateRoutine else { return emit(m) }
-        let values = m.valueHash ?? (m.fields["response_values"] ?? m.fields["response_objects"] ?? m.fields["objects"]).map { $0.hashValue }
-        if var agg = flow.routines.aggregates[key] {
-            if m.time - agg.firstTime > limits.routineWindowNanos {
-                flushRoutine(agg)
-                agg = flow.routines.begin(m, values: values)
-                agg.count = 1
-                agg.single = m
-                agg.messages = m.messages
-                flow.routines.aggregates[key] = agg
-                counters.aggregated += m.messages
-                return
-            }
-            agg.count += 1
-            agg.single = agg.count == 1 ? m : nil
-            agg.messages += m.messages
-            agg.lastTime = m.time
-            agg.lastPacket = m.packet
-            if let v = values, v != agg.lastValues {
-                agg.valueChanges += 1
-                agg.lastValues = v
-            }
-            flow.routines.aggregates[key] = agg
-            counters.aggregated += m.messages
-        } else if flow.routines.aggregates.count < limits.maxRoutinesPerFlow {
-            // The first of its kind is kept as itself: a new poll pattern can be the finding.
-            flow.routines.aggregates[key] = flow.routines.begin(m, values: values)
-            emit(m)
-        } else {
-            emit(m)
-        }
-    }
-
-    func flushRoutine(_ agg: RoutineAggregate) {
-        guard agg.count > 0 else { return }
-        if agg.count == 1, let one = agg.single { return emit(one) }
-        var m = agg.first
-        var f = m.fields
-        for k in ["transaction_id", "request_packet", "response_packet", "latency_ms", "response_values", "note",
-                  "sequence", "invoke_id", "pdu_reference"] {
-            f[k] = nil
-        }
-        f["repeats"] = .int(Int64(agg.count))
-        f["messages"] = .int(Int64(agg.messages))
-        f["first_packet"] = .int(Int64(agg.firstPacket))
-        f["last_packet"] = .int(Int64(agg.lastPacket))
-        f["last_time"] = .string(Timestamp(nanoseconds: agg.lastTime).iso8601())
-        if agg.count > 1 {
-            f["mean_interval_ms"] = .double(Double(agg.lastTime - agg.firstTime) / Double(agg.count - 1) / 1e6)
-        }
-        f["value_changes"] = .int(Int64(agg.valueChanges))
-        m.kind += "_summary"
-        m.time = agg.firstTime
-        m.packet = agg.firstPacket
-        m.summary = "\(agg.count) × " + m.summary + " (routine, summarized)"
-        m.fields = f
-        m.messages = agg.messages
-        m.routineKey = nil
-        emit(m)
-    }
-
-    func emit(_ m: NetMessage) {
-        counters.messages += 1
-        output.append(.message(m))
+        guard flow.undrained else { return }
+        flow.undrained = false
+        call(flow, .drain(flow))
     }
 
     // MARK: - closing flows and limits
@@ -348,17 +354,10 @@ public final class NetworkAnalyzer {
             c.src = flow.server
             c.dst = flow.client
             flow.s2c.flush { deliver(flow, $0, c) }
-            out.routines = flow.routines
-            flow.decoder?.finish(ctx, &out)
+            if flow.decoder != nil { call(flow, .finish(flow, ctx)) }
             drainDecoderOutput(flow)
         }
-        // In the order they began: by packet, and within one packet (several messages in it) as they came, never in the
-        // dictionary's order, which differs from run to run.
-        for agg in flow.routines.aggregates.values.sorted(by: { ($0.firstPacket, $0.order) < ($1.firstPacket, $1.order) }) {
-            flushRoutine(agg)
-        }
-        flow.routines.aggregates = [:]
-        output.append(.flow(flow))
+        call(flow, .close(flow))
     }
 
     func sweep(_ time: Int64) {
@@ -412,7 +411,13 @@ public final class NetworkAnalyzer {
     }
 
     func warn(_ packet: Int, _ text: String) {
-        output.append(.warning(NetWarning(packet: packet, text: text)))
+        let w = Output.warning(NetWarning(packet: packet, text: text))
+        if let chunk {
+            chunk.front.append((order, w))
+            order += 1
+        } else {
+            workers[0].results.append(w)
+        }
     }
 
     func warnOnce(_ flow: Flow, _ packet: Int, _ text: String) {
