@@ -355,6 +355,14 @@ public struct AttributeWriter: Sendable {
         close()
     }
 
+    /// A member whose value `write` appends to the buffer as canonical JSON (nested keys sorted by their bytes, no
+    /// spaces): for the nested values a decoder writes on every message, without building them as `JSONValue` first.
+    public mutating func json(_ key: String, _ write: (inout [UInt8]) -> Void) {
+        self.key(key)
+        write(&buffer)
+        close()
+    }
+
     /// An array of integers.
     public mutating func ints<C: Collection>(_ key: String, _ values: C) where C.Element: BinaryInteger {
         self.key(key)

@@ -179,4 +179,16 @@ struct EscapeScanTests {
             }
         }
     }
+
+    @Test("a member written as raw JSON takes its place among the others, as the same value given as a JSONValue does")
+    func rawJSONMember() {
+        let objects: JSONValue = .array([.object(["instance": .int(3), "type": .int(2), "type_name": .string("analog-value")])])
+        var w = AttributeWriter()
+        w.int("z", 1)
+        w.json("objects") { $0.append(contentsOf: #"[{"instance":3,"type":2,"type_name":"analog-value"}]"#.utf8) }
+        w.string("a", "x")
+        let raw = w.finish()
+        #expect(raw == Attributes(["z": .int(1), "objects": objects, "a": .string("x")]))
+        #expect(raw["objects"] == objects)
+    }
 }

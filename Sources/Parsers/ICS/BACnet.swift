@@ -425,9 +425,22 @@ public final class BACnetDecoder: FlowDecoder {
         order = []
     }
 
-    static func describe(_ objs: [(type: Int, instance: Int)]) -> JSONValue {
-        .array(objs.prefix(64).map { .object(["type": .int(Int64($0.type)), "type_name": .string(BACnet.objectTypeName($0.type)),
-                                              "instance": .int(Int64($0.instance))]) })
+    /// The first 64 objects as `[{"instance":3,"type":2,"type_name":"analog-value"},…]`, written straight into the
+    /// message's stored text (keys in their canonical order) rather than built as values first: BACnet reads name an
+    /// object on every message.
+    static func describe(_ objs: [(type: Int, instance: Int)], into b: inout [UInt8]) {
+        b.append(UInt8(ascii: "["))
+        for (i, o) in objs.prefix(64).enumerated() {
+            if i > 0 { b.append(UInt8(ascii: ",")) }
+            b.append(contentsOf: #"{"instance":"#.utf8)
+            JSONValue.writeInt(Int64(o.instance), into: &b)
+            b.append(contentsOf: #","type":"#.utf8)
+            JSONValue.writeInt(Int64(o.type), into: &b)
+            b.append(contentsOf: #","type_name":"#.utf8)
+            JSONValue.writeString(BACnet.objectTypeName(o.type), into: &b)
+            b.append(UInt8(ascii: "}"))
+        }
+        b.append(UInt8(ascii: "]"))
     }
 
     func emit(_ r: Request, _ reply: BACnet.APDU?, _ replyPacket: Int?, _ out: inout DecodeOutput, orphan: Bool = false) {
@@ -484,11 +497,11 @@ public final class BACnetDecoder: FlowDecoder {
         }
         if let i = q.invokeID { out.writer.int("invoke_id", i) }
         if !q.objects.isEmpty {
-            out.writer.value("objects", Self.describe(q.objects))
+            out.writer.json("objects") { Self.describe(q.objects, into: &$0) }
             summary += " " + q.objects.prefix(3).map { "\(BACnet.objectTypeName($0.type)),\($0.instance)" }.joined(separator: " ")
         }
         if !q.properties.isEmpty {
-            out.writer.value("properties", .array(q.properties.prefix(64).map { .int(Int64($0)) }))
+            out.writer.ints("properties", q.properties.prefix(64))
             summary += " " + q.properties.prefix(3).map(BACnet.propertyName).joined(separator: ",")
         }
         if !q.values.isEmpty, q.pduType == 0 || q.pduType == 1 {
@@ -505,8 +518,8 @@ public final class BACnetDecoder: FlowDecoder {
         if let rep = reply {
             if !orphan { out.writer.int("response_packet", replyPacket ?? 0) }
             out.writer.int("response_pdu_type", rep.pduType ?? 0)
-            if !rep.objects.isEmpty { out.writer.value("response_objects", Self.describe(rep.objects)) }
-            if !rep.properties.isEmpty { out.writer.value("response_properties", .array(rep.properties.prefix(64).map { .int(Int64($0)) })) }
+            if !rep.objects.isEmpty { out.writer.json("response_objects") { Self.describe(rep.objects, into: &$0) } }
+            if !rep.properties.isEmpty { out.writer.ints("response_properties", rep.properties.prefix(64)) }
             if !rep.values.isEmpty { out.writer.value("response_values", .array(rep.values)) }
             if !rep.propertyErrors.isEmpty {
                 out.writer.value("property_errors", .array(rep.propertyErrors.prefix(64).map { .object(["error_class": .int(Int64($0.0)), "error_code": .int(Int64($0.1))]) }))
