@@ -3,7 +3,9 @@ import Parsers
 /// A conversation with any protocol decoder: the first byte picks the server port (and so the decoder when the
 /// content does not say), then pieces [flags][length][bytes] are wrapped in Ethernet/IPv4/TCP (or UDP) packets with
 /// sequence numbers that may go back, skip or repeat, and fed to the analyzer: TCP reassembly, protocol detection,
-/// every stream and datagram decoder, pairing and routine summaries.
+/// every stream and datagram decoder, pairing and routine summaries. The same packets also go to an analyzer whose
+/// flows' work is recorded for two workers and run chunk by chunk: it must give as many outputs, in the same order of
+/// kinds (messages, flows, warnings) as the one that does the work at once.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let b = UnsafeRawBufferPointer(start: start, count: count)
@@ -12,6 +14,22 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
                                     (445, 6), (22, 6), (53, 6), (3389, 6), (47808, 17), (53, 17), (44818, 17), (20000, 17)]
     let (port, proto) = ports[Int(b[0]) % ports.count]
     let analyzer = NetworkAnalyzer(link: .ethernet)
+    let split = NetworkAnalyzer(link: .ethernet, workers: 2)
+    var one: [String] = [], two: [String] = []
+    func kind(_ o: NetworkAnalyzer.Output) -> String {
+        switch o {
+        case .message(let m): return m.kind
+        case .flow: return "flow"
+        case .warning(let w): return "warning \(w.packet)"
+        }
+    }
+    func runChunk() {
+        guard let chunk = split.takeChunk() else { return }
+        var got: [(Int, String)] = chunk.front.map { ($0.order, kind($0.output)) }
+        for w in 0..<chunk.workerCount { chunk.run(worker: w) { got.append(($0, kind($1))) } }
+        // Stable: outputs of one call keep their order.
+        two += got.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1)
+    }
     var seq: [UInt32] = [1000, 5000]
     var at = 1, number = 0
     var frame = [UInt8]()
@@ -46,10 +64,19 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         frame += l4
         frame += payload
         number += 1
-        frame.withUnsafeBytes { analyzer.packet($0, time: Int64(number) * 1_000_000, number: number) }
+        frame.withUnsafeBytes {
+            analyzer.packet($0, time: Int64(number) * 1_000_000, number: number)
+            split.packet($0, time: Int64(number) * 1_000_000, number: number)
+        }
+        one += analyzer.output.map(kind)
         analyzer.output.removeAll(keepingCapacity: true)
+        if number % 3 == 0 { runChunk() }
         if proto == 6, flags & 2 == 0 { seq[side] = s &+ UInt32(payload.count) }
     }
     analyzer.finish()
+    one += analyzer.output.map(kind)
+    split.finish()
+    runChunk()
+    precondition(one == two, "two workers gave \(two.count) outputs, one thread \(one.count)")
     return 0
 }
