@@ -20,6 +20,18 @@ final class FlowWorker {
         self.limits = limits
     }
 
+    /// One call of the front's. A recorded data call's bytes are in `arena` (the chunk's); the front delivers data at
+    /// once by `data` itself, with libpcap's bytes.
+    func perform(_ call: AnalyzerChunk.Call, _ arena: UnsafeRawBufferPointer) {
+        switch call {
+        case .data(let flow, let range, let ctx): data(flow, UnsafeRawBufferPointer(rebasing: arena[range]), ctx)
+        case .gap(let flow, let ctx): gap(flow, ctx)
+        case .finish(let flow, let ctx): finish(flow, ctx)
+        case .drain(let flow): drain(flow)
+        case .close(let flow): close(flow)
+        }
+    }
+
     func data(_ flow: Flow, _ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext) {
         out.routines = flow.routines
         flow.decoder?.data(bytes, ctx, &out)
@@ -173,13 +185,7 @@ public final class AnalyzerChunk: @unchecked Sendable {
         let worker = workers[w]
         bytes.withUnsafeBytes { b in
             for (order, call) in calls[w] {
-                switch call {
-                case .data(let flow, let range, let ctx): worker.data(flow, UnsafeRawBufferPointer(rebasing: b[range]), ctx)
-                case .gap(let flow, let ctx): worker.gap(flow, ctx)
-                case .finish(let flow, let ctx): worker.finish(flow, ctx)
-                case .drain(let flow): worker.drain(flow)
-                case .close(let flow): worker.close(flow)
-                }
+                worker.perform(call, b)
                 if !worker.results.isEmpty {
                     for o in worker.results { body(order, o) }
                     worker.results.removeAll(keepingCapacity: true)

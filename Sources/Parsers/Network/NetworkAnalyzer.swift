@@ -313,18 +313,7 @@ public final class NetworkAnalyzer {
         case .gap, .finish: flow.undrained = true
         default: break
         }
-        guard chunk != nil else {
-            let w = workers[0]
-            switch call {
-            case .gap(let f, let c): w.gap(f, c)
-            case .finish(let f, let c): w.finish(f, c)
-            case .drain(let f): w.drain(f)
-            case .close(let f): w.close(f)
-            case .data: preconditionFailure("data is delivered by deliver()")
-            }
-            return
-        }
-        record(flow, call)
+        if chunk != nil { record(flow, call) } else { workers[0].perform(call, UnsafeRawBufferPointer(start: nil, count: 0)) }
     }
 
     func record(_ flow: Flow, _ call: AnalyzerChunk.Call) {
