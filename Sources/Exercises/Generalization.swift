@@ -14,7 +14,16 @@ import JikochoModel
 /// seed; `scenario.yaml` carries the answer key. An investigation that only knows one vocabulary fails here.
 public struct GeneralizationCase: Sendable, CustomStringConvertible {
     public enum WritePath: String, CaseIterable, Sendable { case modbus, dnp3, iec104, s7, cip, bacnet, opcua }
-    public enum RemoteAccess: String, CaseIterable, Sendable { case asa, openvpn, fortigate, globalprotect, pulse, citrix, strongswan }
+    /// `fortigateCEF` and `globalprotectCEF`: the same gateways' records in CEF, as sent to a SIEM (FortiGate's
+    /// `set format cef` behind a syslog header; PAN-OS's published GlobalProtect CEF format as a SIEM exports it,
+    /// with no syslog header, placed by its own `rt`).
+    public enum RemoteAccess: String, CaseIterable, Sendable {
+        case asa, openvpn, fortigate, globalprotect, pulse, citrix, strongswan
+        case fortigateCEF = "fortigate-cef", globalprotectCEF = "globalprotect-cef"
+
+        /// The same product in another encoding: run with one historian dialect per write path, not all five.
+        var isEncodingVariant: Bool { self == .fortigateCEF || self == .globalprotectCEF }
+    }
     public enum HistorianFormat: String, CaseIterable, Sendable { case pi, aveva, ignition, long, wide }
 
     public var write: WritePath
@@ -36,10 +45,17 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     public static var all: [GeneralizationCase] {
         var out: [GeneralizationCase] = []
         for w in WritePath.allCases {
-            for a in RemoteAccess.allCases {
+            for a in RemoteAccess.allCases where !a.isEncodingVariant {
                 for h in HistorianFormat.allCases {
                     out.append(GeneralizationCase(write: w, access: a, historian: h, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
                 }
+            }
+        }
+        // The CEF encodings, each write path once, the historian dialect turning with it.
+        for (i, w) in WritePath.allCases.enumerated() {
+            for a in RemoteAccess.allCases where a.isEncodingVariant {
+                let h = HistorianFormat.allCases[(i + (a == .fortigateCEF ? 0 : 2)) % HistorianFormat.allCases.count]
+                out.append(GeneralizationCase(write: w, access: a, historian: h, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
             }
         }
         return out
@@ -188,7 +204,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     }
 
     func assets(point: String, scale: Double) -> String {
-        let gwRole = [.asa, .fortigate, .globalprotect].contains(access) ? "firewall" : "remote-access"
+        let gwRole = [.asa, .fortigate, .globalprotect, .fortigateCEF, .globalprotectCEF].contains(access) ? "firewall" : "remote-access"
         return """
             # Asset inventory of a generated site (generalization suite, \(name)).
             assets:
@@ -480,9 +496,68 @@ struct GatewayLog {
     /// A FortiOS record as the FortiGate sends it, with no syslog header: `<PRI>date=… time=…` in the gateway's zone
     /// (+09:00, written in `tz`), the same instant in nanoseconds in `eventtime`, the gateway's name in `devname`.
     mutating func forti(_ t: Int64, priority: Int, _ text: String) {
+        if product == .fortigateCEF { return fortiCEF(t, text) }
         let local = Timestamp(nanoseconds: t + 9 * 3_600_000_000_000)
         let stamp = "date=" + Self.civil(local.nanoseconds).replacingOccurrences(of: " ", with: " time=")
         lines.append((t, "<\(priority)>\(stamp) devname=\"gw-1\" devid=\"FGT60FTK21000001\" eventtime=\(t) tz=\"+0900\" " + text))
+    }
+
+    /// The same FortiOS record in CEF, by Fortinet's mapping (FortiOS to CEF log field mapping guidelines): `type:subtype`
+    /// in `cat`, user → duser, action → act, reason and msg as they are, the others `FTNTFGT`-prefixed, quotes removed;
+    /// the Signature ID the log id's last five digits, the Name `type:subtype action`. Behind an RFC 3339 header.
+    mutating func fortiCEF(_ t: Int64, _ text: String) {
+        var fields: [(String, String)] = [("devname", "gw-1"), ("devid", "FGT60FTK21000001"), ("eventtime", String(t)),
+                                          ("tz", "+0900")]
+        var rest = Substring(text)
+        while let eq = rest.firstIndex(of: "=") {
+            let key = String(rest[..<eq]).trimmingCharacters(in: .whitespaces)
+            rest = rest[rest.index(after: eq)...]
+            let value: Substring
+            if rest.first == "\"" {
+                let body = rest.dropFirst()
+                let close = body.firstIndex(of: "\"") ?? body.endIndex
+                value = body[..<close]
+                rest = close < body.endIndex ? body[body.index(after: close)...] : body[close...]
+            } else {
+                let end = rest.firstIndex(of: " ") ?? rest.endIndex
+                value = rest[..<end]
+                rest = rest[end...]
+            }
+            fields.append((key, String(value)))
+        }
+        let f = Dictionary(fields, uniquingKeysWith: { a, _ in a })
+        let standard = ["user": "duser", "action": "act", "status": "outcome", "reason": "reason", "msg": "msg",
+                        "srcip": "src", "dstip": "dst", "devid": "deviceExternalId"]
+        var ext = ["cat=\(f["type"] ?? ""):\(f["subtype"] ?? "")"]
+        for (k, v) in fields where k != "type" {
+            ext.append("\(standard[k] ?? "FTNTFGT" + k)=\(v.replacingOccurrences(of: "=", with: "\\="))")
+        }
+        let logid = f["logid"] ?? "0000000000"
+        let header = "CEF: 0|Fortinet|Fortigate|v7.0.12|\(logid.suffix(5))|\(f["type"] ?? ""):\(f["subtype"] ?? "") "
+            + "\(f["action"] ?? "")|3|"
+        line(t, nil, header + ext.joined(separator: " "))
+    }
+
+    /// A GLOBALPROTECT record: its CSV as PAN-OS sends it by syslog or, for `globalprotectCEF`, the same fields in
+    /// Palo Alto's published CEF format (no Severity field; `rt` the receive time) with no syslog header, as a SIEM
+    /// exports it; `rt` is in milliseconds since 1970 there, which the export gives.
+    mutating func globalProtect(_ t: Int64, _ csv: String) {
+        guard product == .globalprotectCEF else { return line(t, nil, csv) }
+        var f: [String] = []
+        var field = ""
+        var quoted = false
+        for c in csv {
+            if c == "\"" { quoted.toggle() } else if c == ",", !quoted { f.append(field); field = "" } else { field.append(c) }
+        }
+        f.append(field)
+        let names = ["PanOSEventID": 8, "PanOSStage": 9, "PanOSAuthMethod": 10, "PanOSTunnelType": 11,
+                     "PanOSSourceUserName": 12, "PanOSSourceRegion": 13, "PanOSEndpointDeviceName": 14, "PanOSPublicIPv4": 15,
+                     "PanOSPrivateIPv4": 17, "PanOSQuarantineReason": 25, "PanOSConnectionError": 26, "PanOSEventStatus": 28]
+        var ext = "rt=\(t / 1_000_000) dvchost=gw-1 PanOSDeviceSN=\(f[2]) PanOSVirtualSystem=\(f[7])"
+        for (k, i) in names.sorted(by: { $0.value < $1.value }) where i < f.count {
+            ext += " \(k)=\(f[i].replacingOccurrences(of: "=", with: "\\="))"
+        }
+        lines.append((t, "CEF:0|Palo Alto Networks|PAN-OS|10.1.6|GLOBALPROTECT|0|" + ext))
     }
 
     /// Citrix ADC's own stamp, `10/09/2014:08:37:51 GMT`.
@@ -505,13 +580,13 @@ struct GatewayLog {
         case .openvpn:
             line(t, "openvpn[\(pid)]", "\(ip):\(port) TLS Auth Error: Auth Username/Password verification failed for peer")
             line(t, "openvpn[\(pid)]", "\(ip):\(port) SENT CONTROL [UNDEF]: 'AUTH_FAILED' (status=1)")
-        case .fortigate:
+        case .fortigate, .fortigateCEF:
             forti(t, priority: 185, "logid=\"0101039426\" "
                  + "type=\"event\" subtype=\"vpn\" level=\"alert\" vd=\"root\" logdesc=\"SSL VPN login fail\" "
                  + "action=\"ssl-login-fail\" tunneltype=\"ssl-web\" tunnelid=0 remip=\(ip) user=\"\(user)\" group=\"N/A\" "
                  + "dst_host=\"N/A\" reason=\"sslvpn_login_permission_denied\" msg=\"SSL user failed to logged in\"")
-        case .globalprotect:
-            line(t, nil, "1,\(Self.civil(t, "/")),012801096514,GLOBALPROTECT,0,2561,\(Self.civil(t, "/")),vsys1,portal-auth,login,"
+        case .globalprotect, .globalprotectCEF:
+            globalProtect(t, "1,\(Self.civil(t, "/")),012801096514,GLOBALPROTECT,0,2561,\(Self.civil(t, "/")),vsys1,portal-auth,login,"
                  + "LDAP,,\(user),JP,,\(ip),,0.0.0.0,,,,,,,1,,Authentication failed: Invalid username or password,,failure,,0,,0,gp,1,0x0")
         case .pulse:
             line(t, "PulseSecure", "\(Self.civil(t)) - ive - [\(ip)] \(user)(Users)[] - Primary authentication failed for "
@@ -544,7 +619,7 @@ struct GatewayLog {
             line(start, o, "\(ip):\(port) [\(user)] Peer Connection Initiated with [AF_INET]\(ip):\(port)")
             line(start + 1_000_000_000, o, "\(user)/\(ip):\(port) MULTI_sva: pool returned IPv4=\(tunnel), IPv6=(Not enabled)")
             line(end, o, "\(user)/\(ip):\(port) SIGTERM[soft,remote-exit] received, client-instance exiting")
-        case .fortigate:
+        case .fortigate, .fortigateCEF:
             kind = "auth.logon"
             tunnelAt = start
             let tid = 285_300_000 + Int(rng.next() % 99_999)
@@ -556,11 +631,11 @@ struct GatewayLog {
             forti(end, priority: 190, "\(common)logid=\"0101039948\" "
                  + "logdesc=\"SSL VPN tunnel down\" action=\"tunnel-down\" tunneltype=\"ssl-tunnel\" tunnelid=\(tid) remip=\(ip) "
                  + "tunnelip=\(tunnel) user=\"\(user)\" group=\"vendors\" dst_host=\"N/A\" reason=\"N/A\" msg=\"SSL tunnel shutdown\"")
-        case .globalprotect:
+        case .globalprotect, .globalprotectCEF:
             kind = "auth.logon"
             tunnelAt = start + 2_000_000_000
             func gp(_ t: Int64, _ event: String, _ stage: String, _ priv: String, _ reason: String) {
-                line(t, nil, "1,\(Self.civil(t, "/")),012801096514,GLOBALPROTECT,0,2561,\(Self.civil(t, "/")),vsys1,\(event),\(stage),"
+                globalProtect(t, "1,\(Self.civil(t, "/")),012801096514,GLOBALPROTECT,0,2561,\(Self.civil(t, "/")),vsys1,\(event),\(stage),"
                      + "LDAP,SSL,\(user),JP,LAPTOP-\(user.uppercased()),\(ip),,\(priv),,h1,,5.2.6,Windows,\"Windows 10 , 64-bit\",1,"
                      + "\(reason),,,success,Tokyo,0,on-demand,0,gp,1,0x0")
             }

@@ -141,7 +141,10 @@ import Testing
             Fact(kind: "vpn.address_assigned", user: #"corp\vendor5"#, src: "198.51.100.25", tunnel: "10.30.9.50"),
             Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
             Fact(kind: "auth.session_closed", user: #"corp\vendor5"#, src: "198.51.100.25", tunnel: "10.30.9.50"),
+            // Sent without a host in its header: the record's first field is no host name.
+            Fact(kind: "auth.logon", user: #"corp\vendor6"#, src: "198.51.100.26", tunnel: "10.30.9.51"),
         ])
+        #expect(sink.events.last?.host == nil && sink.events.last?.message.hasPrefix("1,2021/05/04 12:40:09,") == true)
         #expect(sink.events[1].attributes["event"] == "gateway-connected" && sink.events[1].attributes["machine"] == "LAPTOP-V1")
         #expect(sink.events[2].attributes["error"] == "Authentication failed: Invalid username or password")
         #expect(sink.events[5].attributes["src_from"] != nil)
@@ -217,6 +220,73 @@ import Testing
     }
 
     /// Lines of these programs that say something else, and hostile lines, stay messages: no warning flood.
+    /// FortiGate's records in CEF: the same facts as its own key=value records (the FortiOS reader reads them under
+    /// their FortiOS names), with the CEF header's signature and name kept.
+    @Test func fortiGateInCEF() throws {
+        let sink = try collect("fortigate-cef.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(facts(sink) == [
+            Fact(kind: "auth.logon", user: "admin", src: nil, tunnel: nil),                  // from the console
+            Fact(kind: "auth.logon_failed", user: "admin1", src: "172.16.200.254", tunnel: nil),
+            Fact(kind: "net.flow_end", user: nil, src: "10.1.100.11", tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "test", src: nil, tunnel: nil),
+            Fact(kind: "auth.logon", user: "test", src: "10.5.23.138", tunnel: "10.212.134.200"),
+            Fact(kind: "auth.session_closed", user: "test", src: "10.5.23.138", tunnel: "10.212.134.200"),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),                  // IPsec phase 1 is no logon
+        ])
+        let e = sink.events
+        #expect(e.allSatisfy { $0.kind == "syslog.message" || ($0.attributes["encoding"] == "cef" && $0.domain == .network) })
+        #expect(e[1].attributes["method"] == "admin https" && e[1].attributes["reason"] == "name_invalid")
+        #expect(e[2].dst == Endpoint(ip: "52.53.140.235", port: 443) && e[2].src.port == 54190)
+        #expect(e[2].attributes["bytes"] == .int(3652 + 146_668) && e[2].attributes["duration_s"] == .int(2))
+        #expect(e[2].attributes["session_id"] == "402" && e[2].attributes["service"] == "HTTPS"
+                && e[2].attributes["app"] == "HTTPS.BROWSER" && e[2].attributes["protocol"] == "tcp")
+        #expect(e[4].attributes["logid"] == "0101039947" && e[4].attributes["cef_signature"] == "39947"
+                && e[4].attributes["cef_name"] == "event:vpn tunnel-up" && e[4].attributes["group"] == "test")
+        #expect(e[4].dst == Endpoint() && e[4].host == "FortiGate-81E")
+        #expect(e[3].attributes["reason"] == "sslvpn_login_permission_denied")
+
+        // The same facts as the gateway's own records of the same events.
+        let native = try collect("fortigate.log")
+        #expect(facts(native).filter { $0.kind != "syslog.message" } == Array(facts(sink)[3...5]))
+    }
+
+    /// PAN-OS in CEF: GlobalProtect (its published format, without a Severity field), traffic, the older SYSTEM
+    /// records, the Strata Logging Service's form; another product's record and a cut one stay messages.
+    @Test func paloAltoInCEF() throws {
+        let sink = try collect("paloalto-cef.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(facts(sink) == [
+            Fact(kind: "auth.logon", user: #"corp\vendor1"#, src: "198.51.100.20", tunnel: nil),
+            Fact(kind: "auth.logon", user: #"corp\vendor1"#, src: "198.51.100.20", tunnel: "10.30.9.44"),
+            Fact(kind: "auth.logon_failed", user: #"corp\guess"#, src: "203.0.113.77", tunnel: nil),
+            Fact(kind: "auth.session_closed", user: #"corp\vendor1"#, src: "198.51.100.20", tunnel: "10.30.9.44"),
+            Fact(kind: "vpn.address_assigned", user: #"corp\vendor5"#, src: "198.51.100.25", tunnel: "10.30.9.50"),
+            Fact(kind: "net.flow_end", user: #"corp\vendor1"#, src: "10.30.9.44", tunnel: nil),
+            Fact(kind: "net.connection_blocked", user: #"corp\vendor1"#, src: "10.30.9.44", tunnel: nil),
+            Fact(kind: "auth.logon", user: "vendor2", src: "198.51.100.21", tunnel: nil),
+            Fact(kind: "net.flow_end", user: nil, src: "10.30.9.44", tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+        ])
+        let e = sink.events
+        // The header-less records are placed by their own time: rt in the evidence's zone (UTC here), or in dtz.
+        #expect(e[4].time.iso8601(precision: .seconds) == "2021-05-04T12:00:01Z" && e[4].attributes["format"] == "cef")
+        #expect(e[4].attributes["time_source"] == "the record's rt" && e[4].host == nil)
+        #expect(e[8].time.iso8601(precision: .seconds) == "2021-02-27T20:16:21Z")
+        #expect(e[8].attributes["time_source"] == "the record's rt in the zone dtz gives")
+        #expect(e[1].attributes["machine"] == "LAPTOP-V1" && e[1].attributes["vendor"] == "paloalto-globalprotect")
+        #expect(e[2].attributes["error"] == "Authentication failed: Invalid username or password")
+        let rdp = e[5]
+        #expect(rdp.dst == Endpoint(ip: "10.20.3.15", port: 3389) && rdp.src.port == 50514)
+        #expect(rdp.attributes["bytes_sent"] == .int(4_810_233) && rdp.attributes["bytes_received"] == .int(91_822_310))
+        #expect(rdp.attributes["duration_s"] == .int(1802) && rdp.attributes["session_id"] == "48211"
+                && rdp.attributes["rule"] == "vpn-to-ot" && rdp.attributes["end_reason"] == "tcp-fin")
+        #expect(e[6].dst == Endpoint(ip: "10.20.3.20", port: 502) && e[6].attributes["action"] == "deny")
+        #expect(e[7].attributes["event"] == "globalprotectgateway-auth-succ")
+        #expect(e[9].message.contains("Check Point") && e[10].message.hasSuffix("|TRAF"))
+    }
+
     @Test func otherAndHostileLinesStayMessages() throws {
         var text = ""
         let hostile = [

@@ -28,9 +28,12 @@ import JikochoModel
 /// - WireGuard writes nothing by default; with the kernel's dynamic debug it names handshakes by peer number only
 ///   (no user, no address pool): those become `vpn.handshake` with the peer's address.
 ///
+/// - The same products' records in CEF (`CEF`): FortiGate's and PAN-OS's, read under their own field names.
+///
 /// Any other line of these programs stays the generic `syslog.message`, without a warning.
 public enum RemoteAccess {
     public static func interpret(program: String?, message: String) -> FirewallMeaning? {
+        if let r = CEF.record(program: program, message: message) { return CEF.interpret(r) }
         let m = Substring(message).drop { $0 == " " }
         let prog = (program ?? "").lowercased()
         let first = m.prefix { $0 != " " }
@@ -163,8 +166,11 @@ public enum RemoteAccess {
         return out
     }
 
-    static func fortiGate(_ m: Substring) -> FirewallMeaning? {
-        let f = keyValues(m)
+    static func fortiGate(_ m: Substring) -> FirewallMeaning? { fortiGate(fields: keyValues(m)) }
+
+    /// A FortiOS record by its field names (`keyValues` of its own text, or a CEF record's fields given back their
+    /// FortiOS names by `CEF.fortiOSFields`).
+    static func fortiGate(fields f: [String: String]) -> FirewallMeaning? {
         let v = "fortinet-fortigate"
         var extra: [String: JSONValue] = [:]
         for k in ["logid", "logdesc", "tunneltype", "tunnelid", "group", "reason", "msg", "vd", "devname"] {
@@ -261,6 +267,53 @@ public enum RemoteAccess {
         return out
     }
 
+    /// The fields of a GLOBALPROTECT log record that say what happened, whichever encoding carried them (the CSV of
+    /// PAN-OS's syslog format or the CEF format Palo Alto publishes for it).
+    struct GlobalProtectRecord {
+        var event: String
+        var stage: String
+        var method = ""
+        var tunnelType = ""
+        var user: String
+        var machine = ""
+        var publicIP: String
+        var privateIP: String
+        var reason = ""
+        var error = ""
+        var status: String
+    }
+
+    static func globalProtect(_ r: GlobalProtectRecord) -> FirewallMeaning? {
+        let v = "paloalto-globalprotect"
+        let event = r.event, user = r.user, status = r.status.lowercased()
+        let pub = r.publicIP.isEmpty || r.publicIP == "0.0.0.0" ? nil : r.publicIP
+        let priv = r.privateIP.isEmpty || r.privateIP == "0.0.0.0" ? nil : literal(r.privateIP)
+        var extra: [String: JSONValue] = ["event": .string(event), "stage": .string(r.stage)]
+        if !r.method.isEmpty { extra["method"] = .string(r.method) }
+        if !r.tunnelType.isEmpty { extra["tunnel_type"] = .string(r.tunnelType) }
+        if !r.machine.isEmpty { extra["machine"] = .string(r.machine) }
+        if !r.reason.isEmpty { extra["reason"] = .string(r.reason) }
+        if !r.error.isEmpty { extra["error"] = .string(r.error) }
+        if status == "failure" {
+            return meaning("auth.logon_failed", vendor: v, user: user, src: pub, extra)
+        }
+        // The tunnel's address given back at the session's end (stage `configuration`).
+        if event.hasSuffix("logout") || r.stage == "logout" || event == "gateway-config-release" {
+            return meaning("auth.session_closed", vendor: v, user: user, src: pub, tunnel: priv, extra)
+        }
+        // The gateway hands the client its configuration, then sets the tunnel up: both name the address given.
+        if ["gateway-getconfig", "gateway-setup-ipsec", "gateway-setup-ssl"].contains(event), priv != nil {
+            return meaning("vpn.address_assigned", vendor: v, user: user, src: pub, tunnel: priv, extra)
+        }
+        if event == "gateway-connected" || (r.stage == "connected" && priv != nil) {
+            return meaning("auth.logon", vendor: v, user: user, src: pub, tunnel: priv, extra)
+        }
+        if event.hasSuffix("-auth") {
+            return meaning("auth.logon", vendor: v, user: user, src: pub, extra)
+        }
+        return nil
+    }
+
     static func globalProtect(_ m: Substring) -> FirewallMeaning? {
         let v = "paloalto-globalprotect"
         // PAN-OS 9.1+: FUTURE_USE, Receive Time, Serial, Type (GLOBALPROTECT), Subtype, FUTURE_USE, Generated Time,
@@ -271,33 +324,9 @@ public enum RemoteAccess {
             // Anything before the record (a header the syslog reader left) falls into the first, unused field.
             let f = csv(m)
             guard f.count >= 29, f[3] == "GLOBALPROTECT" else { return nil }
-            let event = f[8], user = f[12], status = f[28].lowercased()
-            let pub = f[15].isEmpty || f[15] == "0.0.0.0" ? nil : f[15]
-            let priv = f[17].isEmpty || f[17] == "0.0.0.0" ? nil : literal(f[17])
-            var extra: [String: JSONValue] = ["event": .string(event), "stage": .string(f[9])]
-            if !f[10].isEmpty { extra["method"] = .string(f[10]) }
-            if !f[11].isEmpty { extra["tunnel_type"] = .string(f[11]) }
-            if !f[14].isEmpty { extra["machine"] = .string(f[14]) }
-            if !f[25].isEmpty { extra["reason"] = .string(f[25]) }
-            if !f[26].isEmpty { extra["error"] = .string(f[26]) }
-            if status == "failure" {
-                return meaning("auth.logon_failed", vendor: v, user: user, src: pub, extra)
-            }
-            // The tunnel's address given back at the session's end (stage `configuration`).
-            if event.hasSuffix("logout") || f[9] == "logout" || event == "gateway-config-release" {
-                return meaning("auth.session_closed", vendor: v, user: user, src: pub, tunnel: priv, extra)
-            }
-            // The gateway hands the client its configuration, then sets the tunnel up: both name the address given.
-            if ["gateway-getconfig", "gateway-setup-ipsec", "gateway-setup-ssl"].contains(event), priv != nil {
-                return meaning("vpn.address_assigned", vendor: v, user: user, src: pub, tunnel: priv, extra)
-            }
-            if event == "gateway-connected" || (f[9] == "connected" && priv != nil) {
-                return meaning("auth.logon", vendor: v, user: user, src: pub, tunnel: priv, extra)
-            }
-            if event.hasSuffix("-auth") {
-                return meaning("auth.logon", vendor: v, user: user, src: pub, extra)
-            }
-            return nil
+            return globalProtect(GlobalProtectRecord(event: f[8], stage: f[9], method: f[10], tunnelType: f[11],
+                                                     user: f[12], machine: f[14], publicIP: f[15], privateIP: f[17],
+                                                     reason: f[25], error: f[26], status: f[28]))
         }
         // PAN-OS before 9.1: SYSTEM log, subtype globalprotect, the description in the last quoted field.
         guard let id = ["globalprotectgateway-auth-succ", "globalprotectgateway-auth-fail", "globalprotectportal-auth-succ",

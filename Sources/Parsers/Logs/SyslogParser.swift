@@ -23,8 +23,9 @@ public struct SyslogRecord: Hashable, Sendable {
     /// `cisco`: Cisco's `logging timestamp` header, `Jun 22 2022 13:29:11` (a BSD stamp with the year).
     /// `netScaler`: Citrix ADC's own `03/07/2013:05:12:16 GMT` stamp.
     /// `keyValue`: a firewall's own key=value record without a syslog header.
+    /// `cef`: a CEF record without a syslog header (a SIEM's export), placed by its own `rt`, `end` or `start`.
     public enum Format: String, Sendable {
-        case rfc3164, rfc5424, iso, plain, ctime, cisco, netScaler = "netscaler", keyValue = "key_value"
+        case rfc3164, rfc5424, iso, plain, ctime, cisco, netScaler = "netscaler", keyValue = "key_value", cef
     }
 
     public var format: Format
@@ -164,7 +165,22 @@ public enum SyslogParser {
         if let t = netScalerTime(line, &c) {
             return tail(line, &c, format: .netScaler, time: t, facility: facility, severity: severity)
         }
+        if line.count - c.index > 4, line[c.index] == UInt8(ascii: "C"), line[c.index + 1] == UInt8(ascii: "E"),
+           line[c.index + 2] == UInt8(ascii: "F"), line[c.index + 3] == UInt8(ascii: ":") {
+            return cef(line, from: c.index, facility: facility, severity: severity)
+        }
         return keyValue(line, from: c.index, facility: facility, severity: severity)
+    }
+
+    /// A CEF record with no syslog header, placed by its own time (`CEF.time`); the whole record is the message and
+    /// the device (`dvchost`, …) the host. Nil when it is no CEF record or gives no time.
+    static func cef(_ b: UnsafeBufferPointer<UInt8>, from start: Int, facility: Int?, severity: Int?) -> SyslogRecord? {
+        let message = text(b, start..<b.count)
+        guard let r = CEF.parse(Substring(message)), let (time, source) = CEF.time(r) else { return nil }
+        var record = SyslogRecord(format: .cef, time: time, facility: facility, severity: severity, message: message)
+        record.timeSource = source
+        record.host = CEF.host(r)
+        return record
     }
 
     /// Citrix ADC's (NetScaler's) own stamp, as `ns.log` and a header-less forward write it: `03/07/2013:05:12:16 GMT `
@@ -375,7 +391,8 @@ public enum SyslogParser {
     }
 
     /// Host, then the tag (`prog[pid]:` or `prog:`), then the message. A line without a host (`sshd[1]: msg`
-    /// straight after the time) is recognized by its tag.
+    /// straight after the time) is recognized by its tag, or by a first word no host name could be (one with a
+    /// comma: PAN-OS sends its CSV records without a host unless told to).
     static func tail(_ b: UnsafeBufferPointer<UInt8>, _ c: inout TimeParser.Cursor, format: SyslogRecord.Format,
                      time: CivilTime, facility: Int?, severity: Int?) -> SyslogRecord
     {
@@ -393,6 +410,12 @@ public enum SyslogParser {
             first = token()
         }
         var record = SyslogRecord(format: format, time: time, facility: facility, severity: severity, message: "")
+        if b[first].contains(UInt8(ascii: ",")) {
+            // No host name holds a comma: a device that sends no host (PAN-OS by default) starts its CSV record here.
+            c.index = first.lowerBound
+            record.message = text(b, c.index..<b.count)
+            return record
+        }
         if let (prog, pid) = tag(b, first) {
             // No host: the first token is already the tag.
             record.program = prog
