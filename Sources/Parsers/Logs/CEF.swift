@@ -312,7 +312,8 @@ public enum CEF {
                 event: v("PanOSEventID"), stage: v("PanOSStage"), method: v("PanOSAuthMethod"),
                 tunnelType: v("PanOSTunnelType"), user: r["PanOSSourceUserName"] ?? v("suser"),
                 machine: v("PanOSEndpointDeviceName"), publicIP: r["PanOSPublicIPv4"] ?? v("src"),
-                privateIP: r["PanOSPrivateIPv4"] ?? "", reason: v("PanOSQuarantineReason"),
+                publicIPv6: v("PanOSPublicIPv6"), privateIP: v("PanOSPrivateIPv4"), privateIPv6: v("PanOSPrivateIPv6"),
+                reason: v("PanOSQuarantineReason"),
                 error: v("PanOSConnectionError"), status: r["PanOSEventStatus"] ?? v("outcome")))
         case "SYSTEM":
             // Before PAN-OS 9.1 GlobalProtect wrote SYSTEM records: the event id in `cat`, the description in `msg`.
@@ -328,7 +329,13 @@ public enum CEF {
     /// A PAN-OS traffic record: subtype `start` (the session allowed), `end` (ended, with its bytes and length),
     /// `drop` and `deny` (refused). `in` is what the client sent (`$bytes_sent` in the published format).
     static func paloAltoTraffic(_ r: CEFRecord, subtype: String) -> FirewallMeaning? {
-        guard let s = r["src"].flatMap(RemoteAccess.literal), let d = r["dst"].flatMap(RemoteAccess.literal) else { return nil }
+        // IPv6 sessions carry their addresses in c6a2/c6a3 (Source/Destination IPv6 Address), which also hold a
+        // placeholder (`::ffff:0`) when the session is IPv4.
+        func address(_ v4: String, _ v6: String) -> String? {
+            if let a = r[v4].flatMap(RemoteAccess.literal), a != "0.0.0.0" { return a }
+            return r[v6].flatMap(RemoteAccess.literal).flatMap { ["::", "::ffff:0", "::ffff:0.0.0.0"].contains($0) ? nil : $0 }
+        }
+        guard let s = address("src", "c6a2"), let d = address("dst", "c6a3") else { return nil }
         let kind: String
         switch subtype {
         case "start": kind = "net.flow_start"

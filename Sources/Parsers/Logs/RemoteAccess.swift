@@ -277,7 +277,9 @@ public enum RemoteAccess {
         var user: String
         var machine = ""
         var publicIP: String
+        var publicIPv6 = ""
         var privateIP: String
+        var privateIPv6 = ""
         var reason = ""
         var error = ""
         var status: String
@@ -286,8 +288,15 @@ public enum RemoteAccess {
     static func globalProtect(_ r: GlobalProtectRecord) -> FirewallMeaning? {
         let v = "paloalto-globalprotect"
         let event = r.event, user = r.user, status = r.status.lowercased()
-        let pub = r.publicIP.isEmpty || r.publicIP == "0.0.0.0" ? nil : r.publicIP
-        let priv = r.privateIP.isEmpty || r.privateIP == "0.0.0.0" ? nil : literal(r.privateIP)
+        // The IPv4 address, else the IPv6 one (a client on an IPv6 network, a tunnel given only an IPv6 address).
+        func address(_ v4: String, _ v6: String) -> String? {
+            for a in [v4, v6] where !a.isEmpty && a != "0.0.0.0" && a != "::" {
+                if let l = literal(a) { return l }
+            }
+            return nil
+        }
+        let pub = address(r.publicIP, r.publicIPv6)
+        let priv = address(r.privateIP, r.privateIPv6)
         var extra: [String: JSONValue] = ["event": .string(event), "stage": .string(r.stage)]
         if !r.method.isEmpty { extra["method"] = .string(r.method) }
         if !r.tunnelType.isEmpty { extra["tunnel_type"] = .string(r.tunnelType) }
@@ -325,8 +334,9 @@ public enum RemoteAccess {
             let f = csv(m)
             guard f.count >= 29, f[3] == "GLOBALPROTECT" else { return nil }
             return globalProtect(GlobalProtectRecord(event: f[8], stage: f[9], method: f[10], tunnelType: f[11],
-                                                     user: f[12], machine: f[14], publicIP: f[15], privateIP: f[17],
-                                                     reason: f[25], error: f[26], status: f[28]))
+                                                     user: f[12], machine: f[14], publicIP: f[15], publicIPv6: f[16],
+                                                     privateIP: f[17], privateIPv6: f[18], reason: f[25], error: f[26],
+                                                     status: f[28]))
         }
         // PAN-OS before 9.1: SYSTEM log, subtype globalprotect, the description in the last quoted field.
         guard let id = ["globalprotectgateway-auth-succ", "globalprotectgateway-auth-fail", "globalprotectportal-auth-succ",
