@@ -104,6 +104,7 @@ import Testing
             Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
             Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
             Fact(kind: "auth.session_closed", user: "alice", src: "203.0.113.5", tunnel: nil),
+            Fact(kind: "vpn.address_assigned", user: "carol", src: "203.0.113.8", tunnel: "2001:db8:8::1000"),
         ])
         #expect(sink.events[0].src.port == 51234 && sink.events[0].attributes["vendor"] == "openvpn")
         #expect(sink.events[2].dst.ip == "10.8.0.6")

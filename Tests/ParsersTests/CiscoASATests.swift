@@ -37,6 +37,12 @@ import Testing
         #expect(assigned.kind == "vpn.address_assigned" && assigned.user == "vendor-svc")
         #expect(assigned.src.ip == "198.51.100.77" && assigned.dst.ip == "10.20.9.23")
         #expect(assigned.attributes["group"] == "GP-Vendors" && assigned.attributes["tunnel_ip"] == "10.20.9.23")
+        // A session given only an IPv6 address: the IPv4 field's 0.0.0.0 is no address; an IPv6 client's source too.
+        let v6 = try #require(meaning("%ASA-6-722051: Group <GP-Vendors> User <vendor-v6> IP <2001:db8:7::20> "
+                                      + "IPv4 Address <0.0.0.0> IPv6 address <2001:db8:a::9> assigned to session"))
+        #expect(v6.src.ip == "2001:db8:7::20" && v6.dst.ip == "2001:db8:a::9" && v6.attributes["tunnel_ip"] == "2001:db8:a::9")
+        #expect(meaning("%ASA-6-722051: Group <G> User <u> IP <198.51.100.7> IPv4 Address <0.0.0.0> IPv6 address <::> assigned to session")?
+            .kind != "vpn.address_assigned")
         let start = try #require(meaning("%ASA-6-113039: Group <GP-Vendors> User <vendor-svc> IP <198.51.100.77> "
                                          + "AnyConnect parent session started."))
         #expect(start.kind == "vpn.session_start" && start.attributes["event"] == "AnyConnect parent session started.")

@@ -208,7 +208,9 @@ public enum CiscoASA {
         case 722051:
             // Group <g> User <u> IP <198.51.100.77> IPv4 Address <10.20.9.23> IPv6 address <::> assigned to session
             let f = angleFields(text)
-            guard let assigned = f["IPv4 Address"].flatMap(literal) ?? f["IPv6 address"].flatMap(literal) else { return nil }
+            // A session given only an IPv6 address writes `IPv4 Address <0.0.0.0>`.
+            let v4 = f["IPv4 Address"].flatMap(literal).flatMap { $0 == "0.0.0.0" ? nil : $0 }
+            guard let assigned = v4 ?? f["IPv6 address"].flatMap(literal).flatMap({ $0 == "::" ? nil : $0 }) else { return nil }
             if let g = f["Group"] { a["group"] = .string(g) }
             a["tunnel_ip"] = .string(assigned)
             if let v6 = f["IPv6 address"], v6 != "::" { a["assigned_ipv6"] = .string(v6) }

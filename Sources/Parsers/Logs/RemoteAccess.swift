@@ -116,8 +116,10 @@ public enum RemoteAccess {
                            src: peer?.ip, port: peer?.port, ["reason": .string(String(rest.prefix(200)))])
         }
         if rest.hasPrefix("MULTI_sva: pool returned IPv4="), let ip = rest.between("IPv4=", ",") {
+            // `IPv4=(Not enabled), IPv6=2001:db8::1000` when the pool gives IPv6 only.
+            let v6 = rest.following("IPv6=").map { String($0.prefix { $0 != " " }) }
             return meaning("vpn.address_assigned", vendor: v, user: peer?.name, src: peer?.ip, port: peer?.port,
-                           tunnel: literal(String(ip)))
+                           tunnel: literal(String(ip)) ?? v6.flatMap(literal))
         }
         if rest.hasPrefix("MULTI: Learn: "), let t = rest.following("Learn: ") {
             // MULTI: Learn: 10.8.0.6 -> alice/203.0.113.5:51234 (a route learned for an address, not a MAC)
