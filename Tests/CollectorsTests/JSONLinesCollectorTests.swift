@@ -54,6 +54,18 @@ func collectJSONL(_ text: String, name: String = "records.json", options: [Strin
         #expect(sink.events[1].message == "System 7045 A service was installed: Name: PSEXESVC")
     }
 
+    /// An IPv4 client of a dual-stack listener, as Windows writes it (`::ffff:10.9.9.37`), is the same address as
+    /// the VPN tunnel's and the capture's `10.9.9.37`; IPv6 addresses are written as the capture decoders write them.
+    @Test func addressesAreWrittenOneWay() throws {
+        let sink = try collectJSONL(#"""
+            {"@timestamp":"2021-02-05T08:30:00.123Z","winlog":{"event_id":4624,"channel":"Security","provider_name":"Microsoft-Windows-Security-Auditing","computer_name":"EWS-1","event_data":{"TargetUserName":"vendor","LogonType":"10","IpAddress":"::ffff:10.9.9.37","IpPort":"51512"}}}
+            {"@timestamp":"2021-02-05T08:30:01.123Z","winlog":{"event_id":4624,"channel":"Security","provider_name":"Microsoft-Windows-Security-Auditing","computer_name":"EWS-1","event_data":{"TargetUserName":"vendor","LogonType":"3","IpAddress":"2001:0DB8:0009:0000:0000:0000:0000:0044","IpPort":"0"}}}
+            {"ts":1612513800.5,"uid":"C2","id.orig_h":"::ffff:10.9.9.37","id.orig_p":50211,"id.resp_h":"10.20.0.5","id.resp_p":502,"proto":"tcp"}
+            """#)
+        #expect(sink.warnings.isEmpty)
+        #expect(sink.events.map(\.src.ip) == ["10.9.9.37", "2001:db8:9::44", "10.9.9.37"])
+    }
+
     @Test func genericRecordsWithAndWithoutAMapping() throws {
         let text = #"{"when":"2021-02-05 17:30:00","what":"valve V-101 opened","who":"op1","tag":"alarm"}"#
         let unmapped = try collectJSONL(text)

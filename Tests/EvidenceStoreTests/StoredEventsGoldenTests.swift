@@ -18,7 +18,9 @@ import Testing
 /// summaries that began in the same packet were stored in an order that changed from run to run. They are now
 /// stored in the order they began, and those two lines were recorded again (the same rows, in that order). Re-record
 /// only for an intended change of what a collector gives, and say so in the commit. (The two yearless syslog samples
-/// were recorded again once the test gave their year: their warning quoting the copy's modification time is gone.)
+/// were recorded again once the test gave their year: their warning quoting the copy's modification time is gone.
+/// DE_sysmon-3-rdp-tun.evtx was recorded again when addresses began to be stored one way: Sysmon's uncompressed IPv6
+/// addresses, `fe80:0:0:0:647b:…`, are stored as a capture decoder writes them, `fe80::647b:…`.)
 @Suite struct StoredEventsGoldenTests {
     static let golden = TestPaths.repoRoot.appendingPathComponent("Tests/EvidenceStoreTests/Golden/stored-events.tsv")
 

@@ -80,7 +80,7 @@ public struct AccessLogCollector: Collector {
         var message = "\(r.client ?? "-") \(what) → \(r.status.map(String.init) ?? "-")"
         if let b = r.bytes { message += " (\(b) bytes)" }
         if let ua = r.userAgent { message += " \(ua.debugDescription)" }
-        let client = r.client.map { IPAddressText.isLiteral($0) ? Endpoint(ip: $0) : Endpoint() } ?? Endpoint()
+        let client = r.client.flatMap(IPAddressText.canonical).map { Endpoint(ip: $0) } ?? Endpoint()
         if let c = r.client, !IPAddressText.isLiteral(c) { a["client_host"] = .string(c) }
         return Event(time: time, timeDescription: "Request time", domain: .it, kind: "web.request",
                      host: host ?? r.serverIP, src: client, dst: Endpoint(ip: r.serverIP, port: r.serverPort),

@@ -169,7 +169,7 @@ public struct JSONLinesCollector: Collector {
     }
 
     static func endpoint(_ o: [String: JSONValue], ip: String, port: String) -> Endpoint {
-        let addr = text(o, ip).flatMap { IPAddressText.isLiteral($0) ? $0 : nil }
+        let addr = text(o, ip).flatMap(IPAddressText.canonical)
         return Endpoint(ip: addr, port: int(o, port).flatMap { UInt16(exactly: $0) })
     }
 
@@ -209,7 +209,7 @@ public struct JSONLinesCollector: Collector {
             func role(_ r: EVTXCollector.Role) -> String? { roles.found[r.rawValue] }
             user = role(.user) ?? text(o, "user.name")
             func address(_ r: EVTXCollector.Role) -> String? {
-                role(r).map(EVTXCollector.plainIP).flatMap { IPAddressText.isLiteral($0) ? $0 : nil }
+                role(r).flatMap(IPAddressText.canonical)
             }
             src = Endpoint(ip: address(.srcIP), port: role(.srcPort).flatMap { UInt16($0) })
             dst = Endpoint(ip: address(.dstIP), port: role(.dstPort).flatMap { UInt16($0) })
@@ -219,8 +219,8 @@ public struct JSONLinesCollector: Collector {
                 user = text(o, "winlog.user_data.Param1")
                     ?? text(o, "winlog.user_data.User").map { u in u.split(separator: "\\").last.map(String.init) ?? u }
             }
-            if src.ip == nil, let a = text(o, "winlog.user_data.Param3") ?? text(o, "winlog.user_data.Address"),
-               IPAddressText.isLiteral(a) {
+            if src.ip == nil, let a = (text(o, "winlog.user_data.Param3") ?? text(o, "winlog.user_data.Address"))
+                .flatMap(IPAddressText.canonical) {
                 src = Endpoint(ip: a)
             }
             let summary = text(o, "message").map { $0.split(separator: "\n").first.map(String.init) ?? $0 }
@@ -237,7 +237,7 @@ public struct JSONLinesCollector: Collector {
             if let remote = text(o, "RemoteHost") {
                 // "WORKSTATION (10.0.0.5)" or a bare address
                 let inner = remote.split(separator: "(").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ") ")) } ?? remote
-                if IPAddressText.isLiteral(inner) { src = Endpoint(ip: inner) }
+                if let ip = IPAddressText.canonical(inner) { src = Endpoint(ip: ip) }
             }
             let payload = (1...6).compactMap { text(o, "PayloadData\($0)") }.joined(separator: "; ")
             message = "\(channel ?? "?") \(id) \(text(o, "MapDescription") ?? provider ?? "")"

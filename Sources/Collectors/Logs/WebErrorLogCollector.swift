@@ -50,11 +50,11 @@ public struct WebErrorLogCollector: Collector {
         var src = Endpoint()
         if let c = r.client {
             // "203.0.113.7", "203.0.113.7:51512", "[2001:db8::1]:443"
-            if IPAddressText.isLiteral(c) {
-                src = Endpoint(ip: c)
+            if let ip = IPAddressText.canonical(c) {
+                src = Endpoint(ip: ip)
             } else if let colon = c.lastIndex(of: ":"), let port = UInt16(c[c.index(after: colon)...]) {
                 let ip = String(c[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-                if IPAddressText.isLiteral(ip) { src = Endpoint(ip: ip, port: port) }
+                if let ip = IPAddressText.canonical(ip) { src = Endpoint(ip: ip, port: port) }
             }
         }
         var message = "[\(r.module.map { "\($0):" } ?? "")\(r.level)]"

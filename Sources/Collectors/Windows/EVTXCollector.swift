@@ -302,10 +302,10 @@ public struct EVTXCollector: Collector {
         let user = field(.user)
         var src = Endpoint()
         var dst = Endpoint()
-        if let ip = field(.srcIP).map(Self.plainIP), IPAddressText.isLiteral(ip) {
+        if let ip = field(.srcIP).flatMap(IPAddressText.canonical) {
             src = Endpoint(ip: ip, port: field(.srcPort).flatMap { UInt16($0) }.flatMap { $0 == 0 ? nil : $0 })
         }
-        if let ip = field(.dstIP).map(Self.plainIP), IPAddressText.isLiteral(ip) {
+        if let ip = field(.dstIP).flatMap(IPAddressText.canonical) {
             dst = Endpoint(ip: ip, port: field(.dstPort).flatMap { UInt16($0) })
         }
         // Written as bytes: `Security 4624 Microsoft-Windows-Security-Auditing: logon type 3 (network), user D\\u, …`.
@@ -411,8 +411,4 @@ public struct EVTXCollector: Collector {
         }
     }
 
-    /// `::ffff:10.0.0.5` → `10.0.0.5`; `-` and empty stay as they are (not an address).
-    static func plainIP(_ s: String) -> String {
-        s.hasPrefix("::ffff:") && s.contains(".") ? String(s.dropFirst(7)) : s
-    }
 }

@@ -268,7 +268,7 @@ public enum CiscoASA {
         return Endpoint(ip: ip, port: port)
     }
 
-    static func literal(_ s: String) -> String? { IPAddressText.isLiteral(s) ? s : nil }
+    static func literal(_ s: String) -> String? { IPAddressText.canonical(s) }
 
     /// `0:11:03` or `1d2h` style → seconds (the colon form only).
     static func hms(_ s: Substring) -> Int? {

@@ -291,7 +291,7 @@ public enum LinuxAuth {
         var a = attributes
         var ip: String?
         if let addr, !addr.isEmpty {
-            if IPAddressText.isLiteral(addr) { ip = addr } else { a["rhost"] = .string(addr) }
+            if let c = IPAddressText.canonical(addr) { ip = c } else { a["rhost"] = .string(addr) }
         }
         return AuthMeaning(kind: kind, user: user.flatMap { $0.isEmpty ? nil : $0 }, sourceIP: ip,
                            sourcePort: ip == nil ? nil : port, attributes: a)
@@ -301,6 +301,65 @@ public enum LinuxAuth {
 /// Whether text is a literal IPv4 or IPv6 address (not a host name).
 public enum IPAddressText {
     public static func isLiteral(_ s: String) -> Bool { isIPv4(s) || isIPv6(s) }
+
+    /// The address as the capture decoders write it, so that the same host is the same text in every source (the
+    /// chain links a connection to a logon by the address): IPv4 without leading zeros; IPv6 in RFC 5952 form
+    /// (lower case, no leading zeros, the longest run of two or more zero groups as `::`), a zone id (`%eth0`)
+    /// kept; an IPv4-mapped address (`::ffff:10.0.0.5`, as Windows writes an IPv4 client of a dual-stack socket)
+    /// as the IPv4 address. Nil for anything that is no address.
+    public static func canonical(_ s: String) -> String? {
+        if isIPv4(s) {
+            // `010.001.002.003` → `10.1.2.3`; the common case (no part starting with 0 followed by a digit) as is.
+            let b = Array(s.utf8)
+            var leadingZero = false
+            for i in b.indices where b[i] == UInt8(ascii: "0") && (i == 0 || b[i - 1] == UInt8(ascii: "."))
+                && i + 1 < b.count && b[i + 1] != UInt8(ascii: ".") {
+                leadingZero = true
+            }
+            return leadingZero ? s.split(separator: ".").map { String(Int($0) ?? 0) }.joined(separator: ".") : s
+        }
+        guard isIPv6(s) else { return nil }
+        var core = Substring(s)
+        var zone = ""
+        if let pct = s.utf8.firstIndex(of: UInt8(ascii: "%")) {
+            core = s[..<pct]
+            zone = String(s[pct...])
+        }
+        // Groups before and after `::`; a dotted tail is two groups.
+        func groups(_ t: Substring) -> [UInt16] {
+            guard !t.isEmpty else { return [] }
+            var out: [UInt16] = []
+            for g in t.split(separator: ":", omittingEmptySubsequences: false) {
+                if g.utf8.contains(UInt8(ascii: ".")) {
+                    let q = g.split(separator: ".").compactMap { UInt16($0) }
+                    guard q.count == 4 else { return [] }
+                    out.append(q[0] << 8 | q[1])
+                    out.append(q[2] << 8 | q[3])
+                } else {
+                    out.append(UInt16(g, radix: 16) ?? 0)
+                }
+            }
+            return out
+        }
+        var all: [UInt16]
+        if let r = core.range(of: "::") {
+            let head = groups(core[..<r.lowerBound]), tail = groups(core[r.upperBound...])
+            guard head.count + tail.count < 8 else { return nil }
+            all = head + [UInt16](repeating: 0, count: 8 - head.count - tail.count) + tail
+        } else {
+            all = groups(core)
+        }
+        guard all.count == 8 else { return nil }
+        var hi: UInt64 = 0, lo: UInt64 = 0
+        for i in 0..<4 {
+            hi = hi << 16 | UInt64(all[i])
+            lo = lo << 16 | UInt64(all[i + 4])
+        }
+        if hi == 0, lo >> 32 == 0xFFFF, zone.isEmpty {
+            return IPAddress(v4: UInt32(truncatingIfNeeded: lo)).description
+        }
+        return IPAddress(v6hi: hi, v6lo: lo).description + zone
+    }
 
     public static func isIPv4(_ s: String) -> Bool {
         var parts = 0

@@ -72,7 +72,7 @@ public enum RemoteAccess {
                                dst: kind == "vpn.address_assigned" ? Endpoint(ip: tunnel) : Endpoint(), attributes: a)
     }
 
-    static func literal(_ s: String) -> String? { IPAddressText.isLiteral(s) ? s : nil }
+    static func literal(_ s: String) -> String? { IPAddressText.canonical(s) }
 
     // MARK: OpenVPN
 
