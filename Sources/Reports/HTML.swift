@@ -155,7 +155,14 @@ public enum HTML {
             h += "<span class=\"asset\">\(escape(s.asset ?? "—"))</span>"
             if let u = s.user { h += "<span class=\"user\">\(escape(u))</span>" }
             h += "</div>"
-            h += "<p class=\"msg\"><code>\(escape(s.kind))</code> \(escape(s.message))</p>"
+            if let summary = s.shownSummary {
+                // A device's machine record: what it says in plain words, the record itself folded.
+                h += "<p class=\"msg\"><code>\(escape(s.kind))</code> \(escape(summary))</p>"
+                h += "<details class=\"record\"><summary>the record as written (\(s.message.count) characters)</summary>"
+                    + "<pre>\(escape(s.message))</pre></details>"
+            } else {
+                h += "<p class=\"msg\"><code>\(escape(s.kind))</code> \(escape(s.message))</p>"
+            }
             if s.corrected {
                 h += "<p class=\"small\">Recorded \(escape(time(s.recordedTime))) by its source's clock; corrected by "
                     + "\(Fmt.signed(s.time.nanoseconds - s.recordedTime.nanoseconds)).</p>"
@@ -350,7 +357,7 @@ public enum HTML {
         .when{font:13px "Noto Sans Mono","DejaVu Sans Mono",monospace;white-space:nowrap}
         .role{font-weight:700}.asset{background:#e7f0fa;color:var(--blue);padding:0 6px;border-radius:3px}
         .user{background:#f1e9fb;color:#5f3dc4;padding:0 6px;border-radius:3px}
-        .msg{margin:6px 0 2px;overflow-wrap:anywhere}.evid,.note,.alt,.link{margin:3px 0;font-size:13.5px}
+        .msg{margin:6px 0 2px;overflow-wrap:anywhere}details.record{margin:2px 0 4px;font-size:13px;color:#555}details.record pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:4px 0;font-size:12.5px}.evid,.note,.alt,.link{margin:3px 0;font-size:13.5px}
         .note{color:#7a4a00}.alt{color:#8a1c1c}.alt.ruled{color:var(--mute)}.link{color:var(--mute);border-top:1px dashed var(--line);padding-top:5px}
         .cite{font-size:12.5px;color:var(--mute);overflow-wrap:anywhere}
         figure{margin:10px 0}svg{width:100%;height:auto;display:block}

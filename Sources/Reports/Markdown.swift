@@ -63,7 +63,8 @@ public enum Markdown {
             m += "\n## Attack chain\n\n\(escape(HTML.sentence(chain.end)))\n\n"
             for s in chain.steps {
                 m += "\(s.number). **\(t(s.time))** \(escape(s.role)) on **\(escape(s.asset ?? "—"))**"
-                    + (s.user.map { " (\(escape($0)))" } ?? "") + ": \(code(s.kind)) \(escape(s.message))\n"
+                    + (s.user.map { " (\(escape($0)))" } ?? "") + ": \(code(s.kind)) \(escape(s.shownSummary ?? s.message))\n"
+                if s.shownSummary != nil { m += "   - the record as written: \(code(s.message))\n" }
                 if s.corrected { m += "   - recorded \(t(s.recordedTime)) by its source's clock\n" }
                 if !s.techniques.isEmpty { m += "   - ATT&CK: \(techs(s.techniques))\n" }
                 m += "   - evidence: \(cite(s.citation))\n"

@@ -33,8 +33,17 @@ public struct ReportStep: Sendable {
     public var link: (rule: String, why: String, gapNanos: Int64)?
     /// Fields a grader or a reader compares: `point`, `value`, `tag`.
     public var fields: [String: String]
+    /// What the event says in plain words, when its message is a device's machine record (a FortiOS key=value record,
+    /// a PAN-OS CSV or CEF record, …) too long to read at a glance: the record itself is then shown folded.
+    public var summary: String? = nil
 
     public var corrected: Bool { time != recordedTime }
+
+    /// Messages longer than this are folded under their plain-words summary, when there is one.
+    public static let foldLength = 160
+
+    /// The summary to show instead of the message, or nil to show the message.
+    public var shownSummary: String? { message.utf8.count > Self.foldLength ? summary : nil }
 }
 
 public struct ReportAlternative: Sendable {

@@ -262,7 +262,8 @@ public struct ReportBuilder {
             return ReportStep(number: i + 1, role: s.role, kind: e.kind, time: e.time, recordedTime: e.recordedTime,
                               asset: s.asset, user: e.user, src: e.src.ip, message: e.message,
                               techniques: Techniques.of(s, assets: assets, otImpact: otImpact), citation: cite(s.event),
-                              notes: s.notes, link: link, fields: fields)
+                              notes: s.notes, link: link, fields: fields,
+                              summary: Fmt.plainWords(e, tunnel: fields["assigned"] ?? ChainBuilder.tunnelAddress(e)))
         }
         let alternatives = chain.alternatives.map {
             ReportAlternative(step: $0.step + 1, why: $0.why, ruledOut: $0.ruledOut, kind: $0.event.event.kind,

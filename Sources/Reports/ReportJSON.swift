@@ -26,6 +26,7 @@ public enum ReportJSON {
         if let a = s.asset { o["asset"] = .string(a) }
         if let u = s.user { o["user"] = .string(u) }
         if let ip = s.src { o["src"] = .string(ip) }
+        if let w = s.shownSummary { o["in_plain_words"] = .string(w) }
         for (k, v) in s.fields { o[k] = .string(v) }
         if !s.notes.isEmpty { o["notes"] = .array(s.notes.map { .string($0) }) }
         if let l = s.link {

@@ -61,6 +61,12 @@ import Timeline
         let roles = chain.steps.map(\.role)
         #expect(roles == ["vpn session", "logon session", "controller write", "impact"], "\(x): \(roles)")
         #expect(chain.steps.first?.user == o.truth.vpnUser && chain.steps.first?.src == o.truth.outsideIP, "\(x)")
+        // A gateway's machine record (key=value, CSV, CEF) is told in plain words, the record folded under it.
+        if let vpn = chain.steps.first, vpn.message.utf8.count > ReportStep.foldLength {
+            #expect(vpn.shownSummary?.hasPrefix("\(o.truth.vpnUser) logged on from \(o.truth.outsideIP)") == true
+                    || vpn.shownSummary?.hasPrefix("\(o.truth.vpnUser)'s session from \(o.truth.outsideIP) was given") == true,
+                    "\(x): \(vpn.shownSummary ?? "no summary")")
+        }
         #expect(chain.steps.dropFirst().first?.asset == "ews-1" && chain.steps.dropFirst().first?.user == o.truth.vpnUser)
         #expect(chain.steps.dropFirst(2).first?.kind == o.truth.writeKind, "\(x)")
         #expect(chain.steps.dropFirst(2).first?.fields["point"] == o.truth.point, "\(x)")
