@@ -16,13 +16,15 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     public enum WritePath: String, CaseIterable, Sendable { case modbus, dnp3, iec104, s7, cip, bacnet, opcua }
     /// `fortigateCEF` and `globalprotectCEF`: the same gateways' records in CEF, as sent to a SIEM (FortiGate's
     /// `set format cef` behind a syslog header; PAN-OS's published GlobalProtect CEF format as a SIEM exports it,
-    /// with no syslog header, placed by its own `rt`).
+    /// with no syslog header, placed by its own `rt`). `checkpoint`: a Check Point gateway's Remote Access VPN
+    /// records as its Log Exporter sends them.
     public enum RemoteAccess: String, CaseIterable, Sendable {
         case asa, openvpn, fortigate, globalprotect, pulse, citrix, strongswan
-        case fortigateCEF = "fortigate-cef", globalprotectCEF = "globalprotect-cef"
+        case fortigateCEF = "fortigate-cef", globalprotectCEF = "globalprotect-cef", checkpoint
 
-        /// The same product in another encoding: run with one historian dialect per write path, not all five.
-        var isEncodingVariant: Bool { self == .fortigateCEF || self == .globalprotectCEF }
+        /// Run with one historian dialect per write path, not all five (the historian's reading does not depend on
+        /// the gateway): the products and encodings added after the first seven.
+        var oncePerWritePath: Bool { self == .fortigateCEF || self == .globalprotectCEF || self == .checkpoint }
     }
     public enum HistorianFormat: String, CaseIterable, Sendable { case pi, aveva, ignition, long, wide }
 
@@ -45,16 +47,16 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     public static var all: [GeneralizationCase] {
         var out: [GeneralizationCase] = []
         for w in WritePath.allCases {
-            for a in RemoteAccess.allCases where !a.isEncodingVariant {
+            for a in RemoteAccess.allCases where !a.oncePerWritePath {
                 for h in HistorianFormat.allCases {
                     out.append(GeneralizationCase(write: w, access: a, historian: h, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
                 }
             }
         }
-        // The CEF encodings, each write path once, the historian dialect turning with it.
+        // The CEF encodings and Check Point, each write path once, the historian dialect turning with it.
         for (i, w) in WritePath.allCases.enumerated() {
-            for a in RemoteAccess.allCases where a.isEncodingVariant {
-                let h = HistorianFormat.allCases[(i + (a == .fortigateCEF ? 0 : 2)) % HistorianFormat.allCases.count]
+            for (k, a) in RemoteAccess.allCases.filter(\.oncePerWritePath).enumerated() {
+                let h = HistorianFormat.allCases[(i + 2 * k) % HistorianFormat.allCases.count]
                 out.append(GeneralizationCase(write: w, access: a, historian: h, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
             }
         }
@@ -204,7 +206,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     }
 
     func assets(point: String, scale: Double) -> String {
-        let gwRole = [.asa, .fortigate, .globalprotect, .fortigateCEF, .globalprotectCEF].contains(access) ? "firewall" : "remote-access"
+        let gwRole = [.asa, .fortigate, .globalprotect, .fortigateCEF, .globalprotectCEF, .checkpoint].contains(access)
+            ? "firewall" : "remote-access"
         return """
             # Asset inventory of a generated site (generalization suite, \(name)).
             assets:
@@ -560,6 +563,15 @@ struct GatewayLog {
         lines.append((t, "CEF:0|Palo Alto Networks|PAN-OS|10.1.6|GLOBALPROTECT|0|" + ext))
     }
 
+    /// A Check Point Log Exporter record: RFC 5424 header, the fields in the structured data's place.
+    mutating func checkPoint(_ t: Int64, _ fields: [(String, String)]) {
+        let stamp = Timestamp(nanoseconds: t).iso8601(precision: .seconds)
+        let body = ([("flags", "133376"), ("ifdir", "inbound"), ("origin", "192.0.2.10"), ("time", String(t / 1_000_000_000)),
+                     ("version", "5")] + fields + [("product", "VPN-1 & FireWall-1")])
+            .map { "\($0.0):\"\($0.1)\"" }.joined(separator: "; ")
+        lines.append((t, "<134>1 \(stamp) gw-1 CheckPoint 20112 - [\(body)]"))
+    }
+
     /// Citrix ADC's own stamp, `10/09/2014:08:37:51 GMT`.
     static func netScaler(_ t: Int64) -> String {
         let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
@@ -596,6 +608,9 @@ struct GatewayLog {
                  + "Client_ip \(ip) - Failure_reason \"Invalid username or password\"")
         case .strongswan:
             line(t, "charon", "09[IKE] EAP method EAP_MSCHAPV2 failed for peer \(user)")
+        case .checkpoint:
+            checkPoint(t, [("action", "Failed Log In"), ("auth_method", "Username and Password"),
+                           ("reason", "Failed to login: wrong user name or password"), ("src", ip), ("user", user)])
         }
     }
 
@@ -662,6 +677,14 @@ struct GatewayLog {
             ns(start, "LOGIN", "Browser_type \"WindowsNT WinNT Windows NT 10.0 Mozilla 5.0\" - SSLVPN_client_type Agent - Group(s) \"N/A\"")
             ns(end, "LOGOUT", "Start_time \"\(Self.netScaler(start))\" - End_time \"\(Self.netScaler(end))\" - "
                + "Total_bytes_send 52110 - Total_bytes_recv 1102934 - Logout_method \"Explicit\" - Group(s) \"N/A\"")
+        case .checkpoint:
+            // The Office Mode address is on the Log In record.
+            kind = "auth.logon"
+            tunnelAt = start
+            checkPoint(start, [("action", "Log In"), ("auth_method", "Username and Password"),
+                               ("auth_status", "Successful Login"), ("office_mode_ip", tunnel), ("src", ip),
+                               ("user", "\(user.uppercased()) (\(user))")])
+            checkPoint(end, [("action", "Log Out"), ("office_mode_ip", tunnel), ("src", ip), ("user", user)])
         case .strongswan:
             // charon assigns the virtual IP before it reports the IKE_SA established.
             kind = "auth.logon"

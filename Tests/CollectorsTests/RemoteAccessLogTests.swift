@@ -293,6 +293,33 @@ import Testing
         #expect(e[10].message.contains("Check Point") && e[11].message.hasSuffix("|TRAF"))
     }
 
+    /// Check Point's Log Exporter records: administrators' logons to the management, a Remote Access VPN session with
+    /// its Office Mode address, the firewall's connection records; other records stay messages.
+    @Test func checkPointLogExporter() throws {
+        let sink = try collect("checkpoint.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(facts(sink) == [
+            Fact(kind: "auth.logon", user: "WEB_API", src: "192.168.1.153", tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "i.biachi@customer.com", src: "172.28.11.213", tunnel: nil),
+            Fact(kind: "auth.session_closed", user: "mario.rossi@example.org", src: "10.16.10.27", tunnel: nil),
+            Fact(kind: "net.flow_start", user: nil, src: "10.0.0.2", tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "vendor-mori", src: "198.51.100.60", tunnel: nil),
+            Fact(kind: "auth.logon", user: "vendor-mori", src: "198.51.100.60", tunnel: "10.9.9.25"),
+            Fact(kind: "net.connection_blocked", user: "vendor-mori", src: "10.9.9.25", tunnel: nil),
+            Fact(kind: "auth.session_closed", user: "vendor-mori", src: "198.51.100.60", tunnel: "10.9.9.25"),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+        ])
+        let e = sink.events
+        #expect(e.prefix(3).allSatisfy { $0.attributes["access"] == "management" && $0.host == "CP-Manager" })
+        #expect(e[1].attributes["detail"] == "Administrator failed to log in: Wrong Password")
+        #expect(e[5].attributes["access"] == "vpn" && e[5].attributes["vendor"] == "checkpoint")
+        #expect(e[6].dst == Endpoint(ip: "10.20.3.20", port: 502) && e[6].src.port == 50611
+                && e[6].attributes["rule"] == "deny-ot" && e[6].attributes["protocol"] == "tcp")
+        #expect(e[3].attributes["service"] == "echo-request" && e[3].attributes["protocol"] == "icmp")
+        #expect(e.allSatisfy { $0.attributes["format"] == "rfc5424" && $0.attributes["sd"] == nil })
+        #expect(e[8].message.hasPrefix("CheckPoint[16700]: [flags:\"131136\";"))
+    }
+
     @Test func otherAndHostileLinesStayMessages() throws {
         var text = ""
         let hostile = [

@@ -55,6 +55,15 @@ func parse(_ s: String, year: Int = 2021) -> SyslogRecord? {
         #expect(r.message == "An application event log entry")
     }
 
+    /// Check Point's Log Exporter writes its record where structured data would be, in a grammar of its own: the
+    /// bracketed text is the message (a bracket left open is still no record).
+    @Test func bracketedTextThatIsNoStructuredDataIsTheMessage() throws {
+        let r = try #require(parse(#"<134>1 2023-03-01T07:58:40Z gw-0b8ccd CheckPoint 16700 - [action:"Accept"; src:"10.0.0.2"; policy:"a=b\]"]"#))
+        #expect(r.host == "gw-0b8ccd" && r.program == "CheckPoint" && r.pid == "16700" && r.structuredData.isEmpty)
+        #expect(r.message == #"[action:"Accept"; src:"10.0.0.2"; policy:"a=b\]"]"#)
+        #expect(parse(#"<134>1 2023-03-01T07:58:40Z gw CheckPoint 1 - [action:"Accept"; src:"10.0.0.2""#) == nil)
+    }
+
     @Test func parsesRFC5424EscapesNilValuesAndBOM() throws {
         let r = try #require(parse("<34>1 2021-02-05T08:33:12+09:00 - - - - [a@1 q=\"x\\\"y\\]z\"] \u{FEFF}msg"))
         #expect(r.host == nil)

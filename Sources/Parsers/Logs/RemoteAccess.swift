@@ -29,6 +29,8 @@ import JikochoModel
 ///   (no user, no address pool): those become `vpn.handshake` with the peer's address.
 ///
 /// - The same products' records in CEF (`CEF`): FortiGate's and PAN-OS's, read under their own field names.
+/// - Check Point's Log Exporter records (`CheckPoint`): Remote Access VPN logons with their Office Mode address,
+///   administrators' logons to the management, the firewall's connections.
 ///
 /// Any other line of these programs stays the generic `syslog.message`, without a warning.
 public enum RemoteAccess {
@@ -36,6 +38,9 @@ public enum RemoteAccess {
         if let r = CEF.record(program: program, message: message) { return CEF.interpret(r) }
         let m = Substring(message).drop { $0 == " " }
         let prog = (program ?? "").lowercased()
+        if CheckPoint.isRecord(program: prog, message: m) {
+            return CheckPoint.fields(m).flatMap(CheckPoint.interpret)
+        }
         let first = m.prefix { $0 != " " }
         if prog.hasPrefix("openvpn") || m.hasBytes("MULTI") || m.hasBytes("TLS: Username/Password")
             || m.hasBytes("TLS Auth Error")

@@ -481,8 +481,20 @@ public enum SyslogParser {
         if c.take(UInt8(ascii: "-")) {
             _ = c.take(UInt8(ascii: " "))
         } else {
+            let sdStart = c.index
             while c.peek == UInt8(ascii: "[") {
-                guard let (id, params) = sdElement(b, &c) else { return nil }
+                guard let (id, params) = sdElement(b, &c) else {
+                    // Not structured data in RFC 5424's grammar, though in its place: Check Point's Log Exporter
+                    // writes its record there as `[action:"Accept"; src:"10.0.0.2"; …]`. A bracketed text that
+                    // closes at the end of the line is the message; one left open stays no syslog record.
+                    var end = b.count
+                    while end > sdStart, b[end - 1] == UInt8(ascii: " ") || b[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                    guard end > sdStart + 1, b[end - 1] == UInt8(ascii: "]") else { return nil }
+                    r.structuredData = [:]
+                    c.index = sdStart
+                    r.message = text(b, sdStart..<b.count)
+                    return r
+                }
                 r.structuredData[id] = params
             }
             _ = c.take(UInt8(ascii: " "))
