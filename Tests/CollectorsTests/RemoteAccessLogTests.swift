@@ -320,6 +320,34 @@ import Testing
         #expect(e[8].message.hasPrefix("CheckPoint[16700]: [flags:\"131136\";"))
     }
 
+    /// SonicWall (SonicOS): logons read by their message text (administrators', SSL VPN's), connections as flows with
+    /// the SSL VPN client's user, dropped packets as refused; other records stay messages.
+    @Test func sonicWall() throws {
+        let sink = try collect("sonicwall.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(facts(sink) == [
+            Fact(kind: "auth.logon_failed", user: "admin", src: "172.16.2.2", tunnel: nil),
+            Fact(kind: "auth.logon", user: "admin", src: "172.16.2.2", tunnel: nil),
+            Fact(kind: "auth.session_closed", user: "admin", src: "172.16.2.2", tunnel: nil),
+            Fact(kind: "net.flow_start", user: nil, src: "216.160.83.57", tunnel: nil),
+            Fact(kind: "net.flow_end", user: "TheUser", src: "192.168.24.228", tunnel: nil),
+            Fact(kind: "net.flow_start", user: nil, src: "2a02:cf40:add:4002:91f2:a9b2:e09a:6fc6", tunnel: nil),
+            Fact(kind: "net.connection_blocked", user: nil, src: "175.16.199.1", tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "vendor-a", src: "198.51.100.43", tunnel: nil),
+            Fact(kind: "auth.logon", user: "vendor-a", src: "198.51.100.43", tunnel: nil),
+        ])
+        let e = sink.events
+        #expect(e[0].attributes["access"] == "management" && e[0].attributes["message_id"] == "30" && e[0].src.port == 17391)
+        #expect(e[9].attributes["access"] == "vpn" && e[8].attributes["access"] == "firewall")
+        #expect(e[4].dst == Endpoint(ip: "67.43.156.12", port: 53) && e[4].attributes["bytes"] == .int(63 + 115)
+                && e[4].attributes["duration_s"] == .int(30) && e[4].attributes["session_type"] == "sslvpnc"
+                && e[4].attributes["protocol"] == "udp" && e[4].attributes["service"] == "dns")
+        #expect(e[5].dst.ip == "::1")
+        #expect(e[3].host == "192.168.5.1" && e[9].host == "192.0.2.10")
+        #expect(e[9].time.iso8601(precision: .seconds) == "2024-03-12T10:16:33Z")
+    }
+
     @Test func otherAndHostileLinesStayMessages() throws {
         var text = ""
         let hostile = [

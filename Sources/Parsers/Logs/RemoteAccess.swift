@@ -31,6 +31,7 @@ import JikochoModel
 /// - The same products' records in CEF (`CEF`): FortiGate's and PAN-OS's, read under their own field names.
 /// - Check Point's Log Exporter records (`CheckPoint`): Remote Access VPN logons with their Office Mode address,
 ///   administrators' logons to the management, the firewall's connections.
+/// - SonicWall (SonicOS key=value records): logons by their message text, connections as flows.
 ///
 /// Any other line of these programs stays the generic `syslog.message`, without a warning.
 public enum RemoteAccess {
@@ -48,6 +49,7 @@ public enum RemoteAccess {
             if let r = openVPN(m) { return r }
         }
         if m.hasBytes("logid=") && m.hasBytes("type=") { return fortiGate(m) }
+        if first.hasPrefix("id="), m.hasBytes(" sn="), m.hasBytes(" fw=") { return sonicWall(keyValues(m)) }
         if m.hasBytes(",GLOBALPROTECT,") || m.hasBytes("globalprotect") { return globalProtect(m) }
         if prog.hasPrefix("charon") || m.hasBytes("IKE_SA") || m.hasBytes("virtual IP") {
             if let r = strongSwan(m) { return r }
@@ -247,6 +249,64 @@ public enum RemoteAccess {
         let user = f["user"].flatMap { ["", "N/A", "(null)"].contains($0) ? nil : $0 }
         return FirewallMeaning(kind: kind, user: user, src: Endpoint(ip: s, port: f["srcport"].flatMap(UInt16.init)),
                                dst: Endpoint(ip: d, port: f["dstport"].flatMap(UInt16.init)), attributes: a)
+    }
+
+    // MARK: SonicWall
+
+    /// A SonicOS record (`id=firewall sn=… time="…" fw=… pri=6 c=1024 m=537 msg="Connection Closed" src=ip:port:iface
+    /// dst=… usr="…"`), read by its message text, which names the event in every SonicOS version (the numbers `m`
+    /// are kept): `… login allowed` (an administrator's, `access: management`; SSL VPN's, `vpn`; a user's to the
+    /// firewall, `firewall`), `… login denied …`, `… logged out …`; connections opened and closed (`m` 98, 537) as
+    /// flows with bytes and duration, and packets and connections `dropped` as refused. SonicOS names no SSL VPN
+    /// client's tunnel address on its logon: the connections of a NetExtender session carry the user (`usr`,
+    /// `sess="sslvpnc"`) instead.
+    static func sonicWall(_ f: [String: String]) -> FirewallMeaning? {
+        let v = "sonicwall"
+        let msg = f["msg"] ?? ""
+        let lower = msg.lowercased()
+        /// `216.160.83.57:36701:WAN`, `10.12.14.9::X500`, `:28503:WAN:HOST` with the address in `srcV6`.
+        func endpoint(_ key: String) -> Endpoint {
+            let parts = (f[key] ?? "").split(separator: ":", omittingEmptySubsequences: false)
+            let v4 = parts.first.map(String.init).flatMap(literal)
+            let ip = v4 ?? f[key + "V6"].flatMap(literal)
+            return Endpoint(ip: ip, port: parts.count > 1 ? UInt16(parts[1]) : nil)
+        }
+        let user = f["usr"].flatMap { $0.isEmpty || $0.hasPrefix("Unknown") ? nil : $0 }
+        var extra: [String: JSONValue] = ["message_id": .string(f["m"] ?? ""), "event": .string(msg)]
+        if let s = f["sess"], !s.isEmpty { extra["session_type"] = .string(s) }
+        let src = endpoint("src"), dst = endpoint("dst")
+        if lower.contains("login allowed") || lower.contains("login denied") || lower.contains("login failed")
+            || lower.contains("logged out") {
+            let kind = lower.contains("login allowed") ? "auth.logon" : lower.contains("logged out") ? "auth.session_closed"
+                : "auth.logon_failed"
+            let access = lower.hasPrefix("administrator") ? "management" : lower.contains("ssl vpn") ? "vpn" : "firewall"
+            var r = meaning(kind, vendor: v, user: user, src: src.ip, port: src.port, access: access, extra)
+            if let d = dst.ip { r.dst = Endpoint(ip: d, port: dst.port) }
+            return r
+        }
+        let kind: String
+        switch (f["m"] ?? "", lower) {
+        case ("98", _), (_, "connection opened"): kind = "net.flow_start"
+        case ("537", _), (_, "connection closed"): kind = "net.flow_end"
+        case (_, let t) where t.hasSuffix("dropped") || t.hasSuffix("denied"): kind = "net.connection_blocked"
+        default: return nil
+        }
+        guard src.ip != nil, dst.ip != nil else { return nil }
+        var a = extra
+        a["vendor"] = .string(v)
+        if let p = f["proto"], !p.isEmpty {
+            // `tcp/https`, `udp/500`
+            let parts = p.split(separator: "/", maxSplits: 1)
+            a["protocol"] = .string(String(parts[0]))
+            if parts.count > 1 { a["service"] = .string(String(parts[1])) }
+        }
+        let sent = f["sent"].flatMap(Int64.init), received = f["rcvd"].flatMap(Int64.init)
+        if let sent { a["bytes_sent"] = .int(sent) }
+        if let received { a["bytes_received"] = .int(received) }
+        if sent != nil || received != nil { a["bytes"] = .int((sent ?? 0) &+ (received ?? 0)) }
+        if let ms = f["cdur"].flatMap(Int64.init) { a["duration_s"] = .int(ms / 1000) }
+        if let r = f["rule"], !r.isEmpty { a["rule"] = .string(r) }
+        return FirewallMeaning(kind: kind, user: user, src: src, dst: dst, attributes: a)
     }
 
     // MARK: GlobalProtect

@@ -165,11 +165,14 @@ public enum SyslogParser {
         if let t = netScalerTime(line, &c) {
             return tail(line, &c, format: .netScaler, time: t, facility: facility, severity: severity)
         }
-        if line.count - c.index > 4, line[c.index] == UInt8(ascii: "C"), line[c.index + 1] == UInt8(ascii: "E"),
-           line[c.index + 2] == UInt8(ascii: "F"), line[c.index + 3] == UInt8(ascii: ":") {
-            return cef(line, from: c.index, facility: facility, severity: severity)
+        // A record of its own after the PRI (SonicOS writes `<134>  id=firewall …`, two spaces).
+        var k = c.index
+        while k < line.count, line[k] == UInt8(ascii: " "), k - c.index < 8 { k += 1 }
+        if line.count - k > 4, line[k] == UInt8(ascii: "C"), line[k + 1] == UInt8(ascii: "E"),
+           line[k + 2] == UInt8(ascii: "F"), line[k + 3] == UInt8(ascii: ":") {
+            return cef(line, from: k, facility: facility, severity: severity)
         }
-        return keyValue(line, from: c.index, facility: facility, severity: severity)
+        return keyValue(line, from: k, facility: facility, severity: severity)
     }
 
     /// A CEF record with no syslog header, placed by its own time (`CEF.time`); the whole record is the message and
