@@ -244,7 +244,9 @@ public enum HTML {
                 for s in f.steps.prefix(40) {
                     let rec = s.recordedTime.map { "<br><span class=\"small\">recorded \(escape(time($0)))</span>" } ?? ""
                     h += "<tr><td>\(escape(s.title))</td><td class=\"when\">\(escape(time(s.time)))\(rec)</td>"
-                        + "<td><code>\(escape(s.kind))</code> \(escape(s.message))</td>"
+                        + "<td><code>\(escape(s.kind))</code> " + (s.shownSummary.map { w in
+                            "\(escape(w))<details class=\"record\"><summary>the record as written (\(s.message.count) characters)"
+                                + "</summary><pre>\(escape(s.message))</pre></details>" } ?? escape(s.message)) + "</td>"
                         + "<td>\(s.citation.map(cite) ?? "")</td></tr>"
                 }
                 h += "</tbody></table>"

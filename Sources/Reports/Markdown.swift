@@ -104,7 +104,7 @@ public enum Markdown {
             m += "\(escape(f.summary))\n\n"
             if !f.techniques.isEmpty { m += "ATT&CK: \(techs(f.techniques))\n\n" }
             for s in f.steps.prefix(40) {
-                m += "- \(t(s.time)) \(escape(s.title)): \(code(s.kind)) \(escape(s.message))"
+                m += "- \(t(s.time)) \(escape(s.title)): \(code(s.kind)) \(escape(s.shownSummary ?? s.message))"
                     + (s.citation.map { " (\(cite($0)))" } ?? "") + "\n"
             }
             m += "\n"

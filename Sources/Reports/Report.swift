@@ -141,6 +141,11 @@ public struct ReportFindingStep: Sendable {
     public var recordedTime: Timestamp?
     public var message: String
     public var citation: Citation?
+    /// As `ReportStep.summary`: the event in plain words when its message is a long machine record.
+    public var summary: String? = nil
+
+    /// The summary to show instead of the message, or nil to show the message.
+    public var shownSummary: String? { message.utf8.count > ReportStep.foldLength ? summary : nil }
 }
 
 public struct ReportFinding: Sendable {

@@ -86,7 +86,11 @@ public struct ReportBuilder {
                     for case .object(let s) in ss {
                         let time = s["time"].flatMap { Timestamp(iso: $0.text) } ?? f.createdAt
                         var citation: Citation?
-                        if case .int(let id)? = s["event_id"], let ev = findingEvents[id] { citation = cite(ev) }
+                        var summary: String?
+                        if case .int(let id)? = s["event_id"], let ev = findingEvents[id] {
+                            citation = cite(ev)
+                            summary = Fmt.plainWords(ev.event, tunnel: ChainBuilder.tunnelAddress(ev.event))
+                        }
                         var title = s["title"]?.text ?? s["id"]?.text ?? ""
                         if case .array(let all)? = s["events"], all.count > 1 {
                             title += " (\(all.count) events: #\(all.first!.text) … #\(all.last!.text))"
@@ -94,7 +98,7 @@ public struct ReportBuilder {
                         steps.append(ReportFindingStep(
                             title: title, kind: s["kind"]?.text ?? "",
                             time: time, recordedTime: s["recorded_time"].flatMap { Timestamp(iso: $0.text) },
-                            message: s["message"]?.text ?? "", citation: citation))
+                            message: s["message"]?.text ?? "", citation: citation, summary: summary))
                     }
                 }
                 if case .array(let rs)? = d["recommendations"] { recommendations = rs.map(\.text) }
@@ -105,7 +109,8 @@ public struct ReportBuilder {
                     guard let ev = findingEvents[id] else { continue }
                     steps.append(ReportFindingStep(title: ev.event.kind, kind: ev.event.kind, time: ev.event.time,
                                                    recordedTime: ev.event.time != ev.event.recordedTime ? ev.event.recordedTime : nil,
-                                                   message: ev.event.message, citation: cite(ev)))
+                                                   message: ev.event.message, citation: cite(ev),
+                                                   summary: Fmt.plainWords(ev.event, tunnel: ChainBuilder.tunnelAddress(ev.event))))
                 }
             }
             return ReportFinding(id: f.id, playbook: f.playbook, title: f.title, severity: f.severity, summary: f.summary,

@@ -85,6 +85,7 @@ public enum ReportJSON {
                         var so: [String: JSONValue] = ["title": .string(s.title), "kind": .string(s.kind),
                                                        "time": .string(s.time.iso8601(precision: .milliseconds)),
                                                        "message": .string(s.message)]
+                        if let w = s.shownSummary { so["in_plain_words"] = .string(w) }
                         if let rt = s.recordedTime { so["recorded_time"] = .string(rt.iso8601(precision: .milliseconds)) }
                         if let c = s.citation { so["evidence"] = cite(c) }
                         return .object(so)

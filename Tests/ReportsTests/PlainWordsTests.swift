@@ -27,4 +27,17 @@ import Testing
                 == "connection 10.30.9.44:50611 → 10.20.3.20:502 refused (paloalto-panos deny)")
         #expect(Fmt.plainWords(event("ics.modbus.write"), tunnel: nil) == nil)
     }
+
+    /// Only a message too long to read at a glance is folded under its summary; a short one is shown as written.
+    @Test func onlyLongRecordsAreFolded() {
+        let long = String(repeating: "k=v ", count: 60), short = "Security 4624: An account was successfully logged on."
+        var step = ReportFindingStep(title: "logon", kind: "auth.logon", time: Timestamp(nanoseconds: 0), recordedTime: nil,
+                                     message: long, citation: nil, summary: "alice logged on from 203.0.113.5")
+        #expect(step.shownSummary == "alice logged on from 203.0.113.5")
+        step.message = short
+        #expect(step.shownSummary == nil)
+        step.message = long
+        step.summary = nil
+        #expect(step.shownSummary == nil)
+    }
 }
