@@ -54,6 +54,45 @@ func collectJSONL(_ text: String, name: String = "records.json", options: [Strin
         #expect(sink.events[1].message == "System 7045 A service was installed: Name: PSEXESVC")
     }
 
+    /// A Windows server as the VPN gateway: RRAS's System events (unnamed event data, `param1`…, in the order of the
+    /// messages' insertion strings: routing domain, correlation id, then user, port, address…) and NPS's 6272/6273,
+    /// exported by Winlogbeat, become the same facts as every gateway's: the failure with its source, the logon, the
+    /// address given (tunnel_ip), the session's end with its bytes, the address released. Records written for this
+    /// test from the messages' templates (RemoteAccess 20250, 20271, 20272, 20274, 20275; Security 6272, 6273) with
+    /// documentation addresses.
+    @Test func windowsRoutingAndRemoteAccess() throws {
+        func rras(_ id: Int, _ t: String, _ params: [String]) -> String {
+            let data = params.enumerated().map { "\"param\($0.offset + 1)\":\"\($0.element)\"" }.joined(separator: ",")
+            return #"{"@timestamp":"2024-03-12T10:\#(t)Z","winlog":{"event_id":\#(id),"channel":"System","provider_name":"RemoteAccess","computer_name":"VPN-1","event_data":{\#(data)}}}"#
+        }
+        let domain = "RoutingDomainID- {00000000-0000-0000-0000-000000000000}", co = "CoId={4E12A3F5-0B1C-4D2E-9F10-2A3B4C5D6E7F}"
+        let lines = [
+            rras(20271, "16:25.000", [domain, #"PLANT\\vendor-ito"#, "198.51.100.60", "The remote connection was denied because the user name and password combination you provided is not recognized, or the selected authentication protocol is not permitted on the remote access server."]),
+            #"{"@timestamp":"2024-03-12T10:19:02.000Z","winlog":{"event_id":6272,"channel":"Security","provider_name":"Microsoft-Windows-Security-Auditing","computer_name":"VPN-1","event_data":{"SubjectUserName":"vendor-ito","SubjectDomainName":"PLANT","FullyQualifiedSubjectUserName":"PLANT\\vendor-ito","CallingStationID":"198.51.100.60","NASPortType":"Virtual","ClientName":"RRAS","NetworkPolicyName":"Vendors VPN","AuthenticationType":"MS-CHAPv2"}}}"#,
+            #"{"@timestamp":"2024-03-12T10:19:02.500Z","winlog":{"event_id":6272,"channel":"Security","provider_name":"Microsoft-Windows-Security-Auditing","computer_name":"NPS-1","event_data":{"SubjectUserName":"op1","CallingStationID":"00-1B-1B-AA-BB-CC","NASPortType":"Wireless - IEEE 802.11"}}}"#,
+            rras(20250, "19:03.000", [domain, co, #"PLANT\\vendor-ito"#, "VPN2-9"]),
+            rras(20274, "19:04.000", [domain, co, #"PLANT\\vendor-ito"#, "VPN2-9", "10.9.9.25"]),
+            rras(20272, "40:02.000", [domain, co, #"PLANT\\vendor-ito"#, "VPN2-9", "3/12/2024", "10:19 AM", "3/12/2024", "10:40 AM", "20", "59", "1893421", "210034", "User requested a disconnection.", "WAN Miniport (SSTP)", "Not Applicable"]),
+            rras(20275, "40:02.500", [domain, co, "10.9.9.25"]),
+        ]
+        let sink = try collectJSONL(lines.joined(separator: "\n"))
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        let e = sink.events
+        #expect(e.map(\.kind) == ["auth.logon_failed", "auth.logon", "auth.logon", "auth.logon", "vpn.address_assigned",
+                                  "auth.session_closed", "auth.session_closed"])
+        #expect(e.map(\.user) == [#"PLANT\vendor-ito"#, #"PLANT\vendor-ito"#, "op1", #"PLANT\vendor-ito"#, #"PLANT\vendor-ito"#,
+                                  #"PLANT\vendor-ito"#, nil])
+        #expect(e.map(\.src.ip) == ["198.51.100.60", "198.51.100.60", nil, nil, nil, nil, nil])
+        #expect(e[4].attributes["tunnel_ip"] == "10.9.9.25" && e[4].dst.ip == "10.9.9.25" && e[6].attributes["tunnel_ip"] == "10.9.9.25")
+        #expect(e[1].attributes["access"] == "vpn" && e[1].attributes["vendor"] == "microsoft-nps"
+                && e[1].attributes["policy"] == "Vendors VPN")
+        // NPS also authorizes wireless and wired clients: only a virtual port is a VPN.
+        #expect(e[2].attributes["access"] == nil && e[2].attributes["nas_port_type"] == "Wireless - IEEE 802.11")
+        #expect(e[5].attributes["bytes_sent"] == .int(1_893_421) && e[5].attributes["duration_s"] == .int(20 * 60 + 59)
+                && e[5].attributes["tunnel_type"] == "WAN Miniport (SSTP)" && e[0].attributes["vendor"] == "microsoft-rras")
+        #expect(e.allSatisfy { $0.domain == .network })
+    }
+
     /// An IPv4 client of a dual-stack listener, as Windows writes it (`::ffff:10.9.9.37`), is the same address as
     /// the VPN tunnel's and the capture's `10.9.9.37`; IPv6 addresses are written as the capture decoders write them.
     @Test func addressesAreWrittenOneWay() throws {

@@ -251,8 +251,16 @@ public struct JSONLinesCollector: Collector {
         // Kinds are lower case (queries and playbooks match them so).
         if let k = options["jsonl.kind"] { kind = text(o, k).map { "json.\($0.lowercased())" } ?? k.lowercased() }
         if let h = options["host"] { host = h }
-        return Event(time: Timestamp(nanoseconds: 0), timeDescription: "", domain: domain, kind: kind, host: host,
-                     src: src, dst: dst, user: user, message: message, attributes: Attributes(o),
-                     provenance: Provenance(evidenceID: 0, collector: name, collectorVersion: version, locator: ""))
+        var e = Event(time: Timestamp(nanoseconds: 0), timeDescription: "", domain: domain, kind: kind, host: host,
+                      src: src, dst: dst, user: user, message: message, attributes: Attributes(o),
+                      provenance: Provenance(evidenceID: 0, collector: name, collectorVersion: version, locator: ""))
+        // A Windows server as the VPN gateway (RRAS, NPS), exported by Winlogbeat.
+        if dialect == .winlogbeat, let id = int(o, "winlog.event_id"), [20250, 20271, 20272, 20274, 20275, 6272, 6273].contains(id),
+           case .object(let w)? = o["winlog"] {
+            var data: [String: JSONValue] = [:]
+            if case .object(let d)? = w["event_data"] { data = d }
+            WindowsRemoteAccess.refine(&e, id: Int64(id), provider: text(o, "winlog.provider_name"), data: data)
+        }
+        return e
     }
 }

@@ -81,7 +81,9 @@ public struct EVTXCollector: Collector {
                 case .untimed(let locator):
                     try sink.warn(CollectorWarning(evidenceID: evidenceID, locator: locator,
                                                    text: "record has no time that can be represented; skipped"))
-                case .record(let id, let recovered, let inPartialChunk, let event):
+                case .record(let id, let recovered, let inPartialChunk, var event):
+                    // A Windows server as the VPN gateway (RRAS, NPS): its records in every gateway's words.
+                    if WindowsRemoteAccess.applies(event) { WindowsRemoteAccess.refine(&event) }
                     if recovered {
                         if pending.count < Self.maxPendingRecovered {
                             pending.append((id, event))

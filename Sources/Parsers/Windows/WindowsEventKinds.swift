@@ -37,6 +37,16 @@ public enum WindowsEventKinds {
             return eventID == 1149 ? "auth.logon" : nil    // RDP user authentication succeeded
         }
         if prov == "microsoft-windows-kernel-general", eventID == 1 { return "host.clock_change" }
+        if prov == "remoteaccess" {
+            // Routing and Remote Access (a Windows server as the VPN gateway): see `WindowsRemoteAccess`.
+            switch eventID {
+            case 20250: return "auth.logon"                 // connected and authenticated on a port
+            case 20271: return "auth.logon_failed"          // connected from an address, authentication failed
+            case 20272, 20275: return "auth.session_closed" // the session's statistics at its end; the address released
+            case 20274: return "vpn.address_assigned"       // the address given to the session
+            default: return nil
+            }
+        }
         switch eventID {
         case 4616: return "host.clock_change"
         case 4624: return "auth.logon"
@@ -49,6 +59,8 @@ public enum WindowsEventKinds {
         case 4776: return "auth.credential_validation"    // NTLM; the Status field says whether it failed
         case 4662: return "directory.object_access"
         case 4663: return "file.access"
+        case 6272: return "auth.logon"                    // Network Policy Server granted access (RADIUS: VPN, Wi-Fi)
+        case 6273: return "auth.logon_failed"             // Network Policy Server denied access
         case 5140, 5145: return "file.share_access"
         case 5156: return "net.connection"
         case 5157: return "net.connection_blocked"
