@@ -123,6 +123,7 @@ public struct SyslogCollector: Collector {
             if let (count, inner) = SyslogParser.repeated(record.message) {
                 var again = record
                 again.message = inner
+                again.cef = nil
                 let first = event(again, time: time, host: host, line: line, evidenceID: evidenceID, writer: &writer)
                 if first.kind != "syslog.message" {
                     if count > Self.maxRepeats {
@@ -176,7 +177,7 @@ public struct SyslogCollector: Collector {
             src = Endpoint(ip: meaning.sourceIP, port: meaning.sourcePort)
             attributes.merge(meaning.attributes)
         } else if let meaning = CiscoASA.interpret(program: r.program, message: r.message)
-                    ?? RemoteAccess.interpret(program: r.program, message: r.message) {
+                    ?? RemoteAccess.interpret(program: r.program, message: r.message, cef: r.cef) {
             // A firewall's or a remote-access gateway's record, in the same words whatever the product.
             kind = meaning.kind
             user = meaning.user

@@ -187,26 +187,14 @@ public enum CEF {
         }
         return bytes.withUnsafeBufferPointer { p -> CivilTime? in
             if let (t, n) = TimeParser.iso8601(bytes: p), n == p.count { return t }
+            // `MMM dd yyyy HH:mm:ss[.SSS]`, Cisco's stamp with its year (CEF's year-less `MMM dd HH:mm:ss` is not
+            // read: no year to place it), then an optional zone.
             var c = TimeParser.Cursor(p)
-            guard let month = c.monthName(), c.take(UInt8(ascii: " ")) else { return nil }
-            _ = c.take(UInt8(ascii: " "))
-            guard let day = c.upTo2Digits(), c.take(UInt8(ascii: " ")) else { return nil }
-            // `MMM dd yyyy HH:mm:ss`, or CEF's year-less `MMM dd HH:mm:ss` (not read: no year to place it).
-            guard let year = c.digits(4), c.take(UInt8(ascii: " ")), let hour = c.digits(2), c.take(UInt8(ascii: ":")),
-                  let minute = c.digits(2), c.take(UInt8(ascii: ":")), let second = c.digits(2) else { return nil }
-            var nanos = 0
-            if c.take(UInt8(ascii: ".")) {
-                guard let n = c.fraction() else { return nil }
-                nanos = n
-            }
-            var offset: Int?
+            guard var t = SyslogParser.ciscoTime(p, &c) else { return nil }
             if c.take(UInt8(ascii: " ")) {
-                let zone = String(decoding: UnsafeBufferPointer(rebasing: p[c.index...]), as: UTF8.self)
-                offset = zoneOffset(zone)
+                t.utcOffsetSeconds = zoneOffset(String(decoding: UnsafeBufferPointer(rebasing: p[c.index...]), as: UTF8.self))
             }
-            let t = CivilTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second,
-                              nanosecond: nanos, utcOffsetSeconds: offset)
-            return t.isValid ? t : nil
+            return t
         }
     }
 
@@ -226,11 +214,7 @@ public enum CEF {
     }
 
     static func epoch(_ s: String) -> CivilTime? {
-        let digits = s.utf8
-        guard [10, 13, 16, 19].contains(digits.count), digits.allSatisfy({ $0 &- 48 < 10 }), let n = Int64(s) else { return nil }
-        let scale: Int64 = digits.count == 10 ? 1_000_000_000 : digits.count == 13 ? 1_000_000 : digits.count == 16 ? 1_000 : 1
-        let (ns, o) = n.multipliedReportingOverflow(by: scale)
-        return o ? nil : Timestamp(nanoseconds: ns).civil(utcOffsetSeconds: 0)
+        SyslogParser.epoch(digits: s.utf8).map { $0.civil(utcOffsetSeconds: 0) }
     }
 
     /// The device's name for a header-less record: `dvchost`, FortiOS's `devname`, else the device's address `dvc`.

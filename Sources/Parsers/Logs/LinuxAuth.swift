@@ -310,11 +310,12 @@ public enum IPAddressText {
     public static func canonical(_ s: String) -> String? {
         if isIPv4(s) {
             // `010.001.002.003` → `10.1.2.3`; the common case (no part starting with 0 followed by a digit) as is.
-            let b = Array(s.utf8)
-            var leadingZero = false
-            for i in b.indices where b[i] == UInt8(ascii: "0") && (i == 0 || b[i - 1] == UInt8(ascii: "."))
-                && i + 1 < b.count && b[i + 1] != UInt8(ascii: ".") {
-                leadingZero = true
+            // A part that starts with 0 and goes on (`010`): the previous byte a dot (or none), this one 0, the next a digit.
+            var previous = UInt8(ascii: "."), zeroStart = false, leadingZero = false
+            for c in s.utf8 {
+                if zeroStart, c != UInt8(ascii: ".") { leadingZero = true; break }
+                zeroStart = c == UInt8(ascii: "0") && previous == UInt8(ascii: ".")
+                previous = c
             }
             return leadingZero ? s.split(separator: ".").map { String(Int($0) ?? 0) }.joined(separator: ".") : s
         }

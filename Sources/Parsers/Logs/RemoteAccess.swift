@@ -35,8 +35,9 @@ import JikochoModel
 ///
 /// Any other line of these programs stays the generic `syslog.message`, without a warning.
 public enum RemoteAccess {
-    public static func interpret(program: String?, message: String) -> FirewallMeaning? {
-        if let r = CEF.record(program: program, message: message) { return CEF.interpret(r) }
+    /// `cef`: the message's CEF record when the syslog reader has already read it (a header-less CEF line).
+    public static func interpret(program: String?, message: String, cef: CEFRecord? = nil) -> FirewallMeaning? {
+        if let r = cef ?? CEF.record(program: program, message: message) { return CEF.interpret(r) }
         let m = Substring(message).drop { $0 == " " }
         let prog = (program ?? "").lowercased()
         if CheckPoint.isRecord(program: prog, message: m) {

@@ -45,6 +45,8 @@ public struct SyslogRecord: Hashable, Sendable {
     public var timeSource: String?
     /// A key=value record whose two times disagree: what the collector warns about.
     public var timeProblem: String?
+    /// A header-less CEF record, as read to place it (its meaning is read from it rather than parsed again).
+    public var cef: CEFRecord?
 
     public init(format: Format, time: CivilTime, facility: Int? = nil, severity: Int? = nil, host: String? = nil,
                 program: String? = nil, pid: String? = nil, messageID: String? = nil,
@@ -183,6 +185,7 @@ public enum SyslogParser {
         var record = SyslogRecord(format: .cef, time: time, facility: facility, severity: severity, message: message)
         record.timeSource = source
         record.host = CEF.host(r)
+        record.cef = r
         return record
     }
 
@@ -314,28 +317,7 @@ public enum SyslogParser {
             written = w
         }
         // `eventtime`: digits only, its unit by how many.
-        var instant: Timestamp?
-        if let e = eventtime, (10...19).contains(e.count), b[e].allSatisfy({ $0 &- 48 < 10 }) {
-            // A count that does not fit nanoseconds since 1970 (past 2262) is no time.
-            var n: Int64? = 0
-            for d in b[e] {
-                guard let v = n else { break }
-                let (m, o1) = v.multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(Int64(d &- 48))
-                n = o1 || o2 ? nil : a
-            }
-            let scale: Int64? = switch e.count {
-            case 10: 1_000_000_000
-            case 13: 1_000_000
-            case 16: 1_000
-            case 19: 1
-            default: nil
-            }
-            if let n, let scale {
-                let (ns, o) = n.multipliedReportingOverflow(by: scale)
-                if !o { instant = Timestamp(nanoseconds: ns) }
-            }
-        }
+        let instant = eventtime.flatMap { epoch(digits: b[$0]) }
 
         var record = SyslogRecord(format: .keyValue, time: CivilTime(year: 1970, month: 1, day: 1), facility: facility,
                                   severity: severity, message: text(b, start..<b.count))
@@ -369,6 +351,30 @@ public enum SyslogParser {
             if !name.isEmpty { record.host = name }
         }
         return record
+    }
+
+    /// A count since 1970 written in digits only, its unit by how many: seconds (10), milliseconds (13),
+    /// microseconds (16) or nanoseconds (19); nil for anything else, and for a count that does not fit nanoseconds
+    /// since 1970 (past 2262). FortiOS's `eventtime`, CEF's `rt`.
+    static func epoch(digits: some Collection<UInt8>) -> Timestamp? {
+        let scale: Int64
+        switch digits.count {
+        case 10: scale = 1_000_000_000
+        case 13: scale = 1_000_000
+        case 16: scale = 1_000
+        case 19: scale = 1
+        default: return nil
+        }
+        var n: Int64 = 0
+        for d in digits {
+            guard d &- 48 < 10 else { return nil }
+            let (m, o1) = n.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(d &- 48))
+            guard !o1, !o2 else { return nil }
+            n = a
+        }
+        let (ns, o) = n.multipliedReportingOverflow(by: scale)
+        return o ? nil : Timestamp(nanoseconds: ns)
     }
 
     /// `<PRI>`: 1–3 digits, at most 191.
@@ -494,7 +500,6 @@ public enum SyslogParser {
                     while end > sdStart, b[end - 1] == UInt8(ascii: " ") || b[end - 1] == UInt8(ascii: "\r") { end -= 1 }
                     guard end > sdStart + 1, b[end - 1] == UInt8(ascii: "]") else { return nil }
                     r.structuredData = [:]
-                    c.index = sdStart
                     r.message = text(b, sdStart..<b.count)
                     return r
                 }
