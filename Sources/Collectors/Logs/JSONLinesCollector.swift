@@ -255,8 +255,7 @@ public struct JSONLinesCollector: Collector {
                       src: src, dst: dst, user: user, message: message, attributes: Attributes(o),
                       provenance: Provenance(evidenceID: 0, collector: name, collectorVersion: version, locator: ""))
         // A Windows server as the VPN gateway (RRAS, NPS), exported by Winlogbeat.
-        if dialect == .winlogbeat, let id = int(o, "winlog.event_id"), [20250, 20271, 20272, 20274, 20275, 6272, 6273].contains(id),
-           case .object(let w)? = o["winlog"] {
+        if dialect == .winlogbeat, let id = int(o, "winlog.event_id"), case .object(let w)? = o["winlog"] {
             var data: [String: JSONValue] = [:]
             if case .object(let d)? = w["event_data"] { data = d }
             WindowsRemoteAccess.refine(&e, id: Int64(id), provider: text(o, "winlog.provider_name"), data: data)

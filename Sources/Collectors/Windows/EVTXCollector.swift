@@ -83,7 +83,7 @@ public struct EVTXCollector: Collector {
                                                    text: "record has no time that can be represented; skipped"))
                 case .record(let id, let recovered, let inPartialChunk, var event):
                     // A Windows server as the VPN gateway (RRAS, NPS): its records in every gateway's words.
-                    if WindowsRemoteAccess.applies(event) { WindowsRemoteAccess.refine(&event) }
+                    WindowsRemoteAccess.refine(&event)
                     if recovered {
                         if pending.count < Self.maxPendingRecovered {
                             pending.append((id, event))

@@ -18,28 +18,18 @@ import JikochoModel
 /// client's own address on a successful connection; the NPS record of the same logon does (`CallingStationID`), and a
 /// 20271 failure does.
 public enum WindowsRemoteAccess {
-    /// Whether the event is one this reads: its kind, then (only for those kinds) its event id and provider.
-    public static func applies(_ e: Event) -> Bool {
+    /// Sets the event's user, source, tunnel address and the remote-access attributes from its event data, as the
+    /// EVTX collector stores them (`event_id`, `provider`, `event_data`). Any other event is left as it is, most of
+    /// them told apart by their kind and message before any attribute is read.
+    public static func refine(_ e: inout Event) {
         switch e.kind {
         case "auth.logon", "auth.logon_failed", "auth.session_closed", "vpn.address_assigned": break
-        default: return false
+        default: return
         }
-        // The collectors' messages start `CHANNEL ID PROVIDER`: most logons (4624) are told apart without parsing.
+        // The collector's messages start `CHANNEL ID PROVIDER`: most logons (4624) are told apart without parsing.
         let m = e.message.utf8
         guard m.starts(with: "System 202".utf8) || m.starts(with: "Security 627".utf8)
-                || !m.starts(with: "Security ".utf8) else { return false }
-        guard case .int(let id)? = e.attributes["event_id"] else { return false }
-        switch id {
-        case 20250, 20271, 20272, 20274, 20275: return e.attributes["provider"]?.text == "RemoteAccess"
-        case 6272, 6273: return e.kind.hasPrefix("auth.")
-        default: return false
-        }
-    }
-
-    /// Sets the event's user, source, tunnel address and the remote-access attributes from its event data, as the
-    /// EVTX collector stores them (`event_id`, `provider`, `event_data`).
-    public static func refine(_ e: inout Event) {
-        guard applies(e), case .int(let id)? = e.attributes["event_id"] else { return }
+                || !m.starts(with: "Security ".utf8), case .int(let id)? = e.attributes["event_id"] else { return }
         var data: [String: JSONValue] = [:]
         if case .object(let d)? = e.attributes["event_data"] { data = d }
         refine(&e, id: id, provider: e.attributes["provider"]?.text, data: data)
@@ -49,7 +39,7 @@ public enum WindowsRemoteAccess {
     public static func refine(_ e: inout Event, id: Int64, provider: String?, data: [String: JSONValue]) {
         switch id {
         case 20250, 20271, 20272, 20274, 20275: guard provider == "RemoteAccess" else { return }
-        case 6272, 6273: break
+        case 6272, 6273: guard e.kind.hasPrefix("auth.") else { return }
         default: return
         }
         func v(_ key: String) -> String? {
