@@ -497,37 +497,22 @@ struct GatewayLog {
     }
 
     /// A FortiOS record as the FortiGate sends it, with no syslog header: `<PRI>date=… time=…` in the gateway's zone
-    /// (+09:00, written in `tz`), the same instant in nanoseconds in `eventtime`, the gateway's name in `devname`.
-    mutating func forti(_ t: Int64, priority: Int, _ text: String) {
-        if product == .fortigateCEF { return fortiCEF(t, text) }
+    /// (+09:00, written in `tz`), the same instant in nanoseconds in `eventtime`, the gateway's name in `devname`, then
+    /// `fields` (quoted but for the numbers and addresses FortiOS writes bare); in CEF for `fortigateCEF`.
+    mutating func forti(_ t: Int64, priority: Int, _ fields: [(String, String)]) {
+        let all = [("devname", "gw-1"), ("devid", "FGT60FTK21000001"), ("eventtime", String(t)), ("tz", "+0900")] + fields
+        if product == .fortigateCEF { return fortiCEF(t, all) }
+        let bare: Set = ["eventtime", "tunnelid", "remip", "tunnelip"]
         let local = Timestamp(nanoseconds: t + 9 * 3_600_000_000_000)
         let stamp = "date=" + Self.civil(local.nanoseconds).replacingOccurrences(of: " ", with: " time=")
-        lines.append((t, "<\(priority)>\(stamp) devname=\"gw-1\" devid=\"FGT60FTK21000001\" eventtime=\(t) tz=\"+0900\" " + text))
+        let text = all.map { k, v in bare.contains(k) ? "\(k)=\(v)" : "\(k)=\"\(v)\"" }.joined(separator: " ")
+        lines.append((t, "<\(priority)>\(stamp) \(text)"))
     }
 
     /// The same FortiOS record in CEF, by Fortinet's mapping (FortiOS to CEF log field mapping guidelines): `type:subtype`
     /// in `cat`, user → duser, action → act, reason and msg as they are, the others `FTNTFGT`-prefixed, quotes removed;
     /// the Signature ID the log id's last five digits, the Name `type:subtype action`. Behind an RFC 3339 header.
-    mutating func fortiCEF(_ t: Int64, _ text: String) {
-        var fields: [(String, String)] = [("devname", "gw-1"), ("devid", "FGT60FTK21000001"), ("eventtime", String(t)),
-                                          ("tz", "+0900")]
-        var rest = Substring(text)
-        while let eq = rest.firstIndex(of: "=") {
-            let key = String(rest[..<eq]).trimmingCharacters(in: .whitespaces)
-            rest = rest[rest.index(after: eq)...]
-            let value: Substring
-            if rest.first == "\"" {
-                let body = rest.dropFirst()
-                let close = body.firstIndex(of: "\"") ?? body.endIndex
-                value = body[..<close]
-                rest = close < body.endIndex ? body[body.index(after: close)...] : body[close...]
-            } else {
-                let end = rest.firstIndex(of: " ") ?? rest.endIndex
-                value = rest[..<end]
-                rest = rest[end...]
-            }
-            fields.append((key, String(value)))
-        }
+    mutating func fortiCEF(_ t: Int64, _ fields: [(String, String)]) {
         let f = Dictionary(fields, uniquingKeysWith: { a, _ in a })
         let standard = ["user": "duser", "action": "act", "status": "outcome", "reason": "reason", "msg": "msg",
                         "srcip": "src", "dstip": "dst", "devid": "deviceExternalId"]
@@ -541,23 +526,25 @@ struct GatewayLog {
         line(t, nil, header + ext.joined(separator: " "))
     }
 
-    /// A GLOBALPROTECT record: its CSV as PAN-OS sends it by syslog or, for `globalprotectCEF`, the same fields in
-    /// Palo Alto's published CEF format (no Severity field; `rt` the receive time) with no syslog header, as a SIEM
-    /// exports it; `rt` is in milliseconds since 1970 there, which the export gives.
-    mutating func globalProtect(_ t: Int64, _ csv: String) {
-        guard product == .globalprotectCEF else { return line(t, nil, csv) }
-        var f: [String] = []
-        var field = ""
-        var quoted = false
-        for c in csv {
-            if c == "\"" { quoted.toggle() } else if c == ",", !quoted { f.append(field); field = "" } else { field.append(c) }
+    /// A GLOBALPROTECT record from the fields that vary (by their position in PAN-OS's field order), the others as
+    /// PAN-OS writes them for this gateway: its CSV as PAN-OS sends it by syslog or, for `globalprotectCEF`, the same
+    /// fields in Palo Alto's published CEF format (no Severity field; `rt` the receive time, in milliseconds since
+    /// 1970 as a SIEM's export gives it) with no syslog header.
+    mutating func globalProtect(_ t: Int64, _ varying: [Int: String]) {
+        var f = [String](repeating: "", count: 36)
+        for (i, v) in [0: "1", 1: Self.civil(t, "/"), 2: "012801096514", 3: "GLOBALPROTECT", 4: "0", 5: "2561",
+                       6: Self.civil(t, "/"), 7: "vsys1", 24: "1", 30: "0", 32: "0", 33: "gp", 34: "1", 35: "0x0"]
+                .merging(varying, uniquingKeysWith: { _, v in v }) {
+            f[i] = v
         }
-        f.append(field)
+        guard product == .globalprotectCEF else {
+            return line(t, nil, f.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ","))
+        }
         let names = ["PanOSEventID": 8, "PanOSStage": 9, "PanOSAuthMethod": 10, "PanOSTunnelType": 11,
                      "PanOSSourceUserName": 12, "PanOSSourceRegion": 13, "PanOSEndpointDeviceName": 14, "PanOSPublicIPv4": 15,
                      "PanOSPrivateIPv4": 17, "PanOSQuarantineReason": 25, "PanOSConnectionError": 26, "PanOSEventStatus": 28]
         var ext = "rt=\(t / 1_000_000) dvchost=gw-1 PanOSDeviceSN=\(f[2]) PanOSVirtualSystem=\(f[7])"
-        for (k, i) in names.sorted(by: { $0.value < $1.value }) where i < f.count {
+        for (k, i) in names.sorted(by: { $0.value < $1.value }) {
             ext += " \(k)=\(f[i].replacingOccurrences(of: "=", with: "\\="))"
         }
         lines.append((t, "CEF:0|Palo Alto Networks|PAN-OS|10.1.6|GLOBALPROTECT|0|" + ext))
@@ -593,13 +580,14 @@ struct GatewayLog {
             line(t, "openvpn[\(pid)]", "\(ip):\(port) TLS Auth Error: Auth Username/Password verification failed for peer")
             line(t, "openvpn[\(pid)]", "\(ip):\(port) SENT CONTROL [UNDEF]: 'AUTH_FAILED' (status=1)")
         case .fortigate, .fortigateCEF:
-            forti(t, priority: 185, "logid=\"0101039426\" "
-                 + "type=\"event\" subtype=\"vpn\" level=\"alert\" vd=\"root\" logdesc=\"SSL VPN login fail\" "
-                 + "action=\"ssl-login-fail\" tunneltype=\"ssl-web\" tunnelid=0 remip=\(ip) user=\"\(user)\" group=\"N/A\" "
-                 + "dst_host=\"N/A\" reason=\"sslvpn_login_permission_denied\" msg=\"SSL user failed to logged in\"")
+            forti(t, priority: 185, [("logid", "0101039426"), ("type", "event"), ("subtype", "vpn"), ("level", "alert"),
+                                     ("vd", "root"), ("logdesc", "SSL VPN login fail"), ("action", "ssl-login-fail"),
+                                     ("tunneltype", "ssl-web"), ("tunnelid", "0"), ("remip", ip), ("user", user),
+                                     ("group", "N/A"), ("dst_host", "N/A"), ("reason", "sslvpn_login_permission_denied"),
+                                     ("msg", "SSL user failed to logged in")])
         case .globalprotect, .globalprotectCEF:
-            globalProtect(t, "1,\(Self.civil(t, "/")),012801096514,GLOBALPROTECT,0,2561,\(Self.civil(t, "/")),vsys1,portal-auth,login,"
-                 + "LDAP,,\(user),JP,,\(ip),,0.0.0.0,,,,,,,1,,Authentication failed: Invalid username or password,,failure,,0,,0,gp,1,0x0")
+            globalProtect(t, [8: "portal-auth", 9: "login", 10: "LDAP", 12: user, 13: "JP", 15: ip, 17: "0.0.0.0",
+                              26: "Authentication failed: Invalid username or password", 28: "failure"])
         case .pulse:
             line(t, "PulseSecure", "\(Self.civil(t)) - ive - [\(ip)] \(user)(Users)[] - Primary authentication failed for "
                  + "\(user)/System Local from \(ip)")
@@ -638,21 +626,22 @@ struct GatewayLog {
             kind = "auth.logon"
             tunnelAt = start
             let tid = 285_300_000 + Int(rng.next() % 99_999)
-            let common = "type=\"event\" subtype=\"vpn\" level=\"information\" vd=\"root\" "
-            forti(start, priority: 190, "\(common)logid=\"0101039947\" "
-                 + "logdesc=\"SSL VPN tunnel up\" action=\"tunnel-up\" tunneltype=\"ssl-tunnel\" tunnelid=\(tid) remip=\(ip) "
-                 + "tunnelip=\(tunnel) user=\"\(user)\" group=\"vendors\" dst_host=\"N/A\" reason=\"tunnel established\" "
-                 + "msg=\"SSL tunnel established\"")
-            forti(end, priority: 190, "\(common)logid=\"0101039948\" "
-                 + "logdesc=\"SSL VPN tunnel down\" action=\"tunnel-down\" tunneltype=\"ssl-tunnel\" tunnelid=\(tid) remip=\(ip) "
-                 + "tunnelip=\(tunnel) user=\"\(user)\" group=\"vendors\" dst_host=\"N/A\" reason=\"N/A\" msg=\"SSL tunnel shutdown\"")
+            func tunnelRecord(_ t: Int64, _ logid: String, _ what: String, _ action: String, _ reason: String, _ msg: String) {
+                forti(t, priority: 190, [("type", "event"), ("subtype", "vpn"), ("level", "information"), ("vd", "root"),
+                                         ("logid", logid), ("logdesc", "SSL VPN tunnel \(what)"), ("action", action),
+                                         ("tunneltype", "ssl-tunnel"), ("tunnelid", String(tid)), ("remip", ip),
+                                         ("tunnelip", tunnel), ("user", user), ("group", "vendors"), ("dst_host", "N/A"),
+                                         ("reason", reason), ("msg", msg)])
+            }
+            tunnelRecord(start, "0101039947", "up", "tunnel-up", "tunnel established", "SSL tunnel established")
+            tunnelRecord(end, "0101039948", "down", "tunnel-down", "N/A", "SSL tunnel shutdown")
         case .globalprotect, .globalprotectCEF:
             kind = "auth.logon"
             tunnelAt = start + 2_000_000_000
             func gp(_ t: Int64, _ event: String, _ stage: String, _ priv: String, _ reason: String) {
-                globalProtect(t, "1,\(Self.civil(t, "/")),012801096514,GLOBALPROTECT,0,2561,\(Self.civil(t, "/")),vsys1,\(event),\(stage),"
-                     + "LDAP,SSL,\(user),JP,LAPTOP-\(user.uppercased()),\(ip),,\(priv),,h1,,5.2.6,Windows,\"Windows 10 , 64-bit\",1,"
-                     + "\(reason),,,success,Tokyo,0,on-demand,0,gp,1,0x0")
+                globalProtect(t, [8: event, 9: stage, 10: "LDAP", 11: "SSL", 12: user, 13: "JP", 14: "LAPTOP-\(user.uppercased())",
+                                  15: ip, 17: priv, 19: "h1", 21: "5.2.6", 22: "Windows", 23: "Windows 10 , 64-bit",
+                                  25: reason, 28: "success", 29: "Tokyo", 31: "on-demand"])
             }
             gp(start, "gateway-auth", "login", "0.0.0.0", "")
             gp(start + 2_000_000_000, "gateway-connected", "connected", tunnel, "")
