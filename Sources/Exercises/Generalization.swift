@@ -13,7 +13,22 @@ import JikochoModel
 /// strongSwan) and every historian export dialect (PI, AVEVA, Ignition, a long CSV, a wide CSV), each from its own
 /// seed; `scenario.yaml` carries the answer key. An investigation that only knows one vocabulary fails here.
 public struct GeneralizationCase: Sendable, CustomStringConvertible {
-    public enum WritePath: String, CaseIterable, Sendable { case modbus, dnp3, iec104, s7, cip, bacnet, opcua }
+    public enum WritePath: String, CaseIterable, Sendable {
+        case modbus, dnp3, iec104, s7, cip, bacnet, opcua
+
+        /// The encodings of a write this path's cases turn through, the first the one its first case uses.
+        public var forms: [WriteForm] {
+            switch self {
+            case .modbus: return [.modbusSingle, .modbusMultiple, .modbusReadWrite]
+            case .dnp3: return [.dnp3Direct, .dnp3SelectOperate, .dnp3DirectNoAck]
+            case .iec104: return [.iec104Scaled, .iec104Float, .iec104FloatTimeTag, .iec104NormalizedSelect]
+            case .s7: return [.s7Word, .s7Real, .s7Marker, .s7TwoItems]
+            case .cip: return [.cipWriteTag, .cipMultiple, .cipFragmentedDINT]
+            case .bacnet: return [.bacnetWriteProperty, .bacnetNoPriority, .bacnetMultiple]
+            case .opcua: return [.opcuaFloat, .opcuaTwoNodesDouble, .opcuaNumeric]
+            }
+        }
+    }
     /// `fortigateCEF` and `globalprotectCEF`: the same gateways' records in CEF, as sent to a SIEM (FortiGate's
     /// `set format cef` behind a syslog header; PAN-OS's published GlobalProtect CEF format as a SIEM exports it,
     /// with no syslog header, placed by its own `rt`). `checkpoint`: a Check Point gateway's Remote Access VPN
@@ -28,36 +43,61 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     }
     public enum HistorianFormat: String, CaseIterable, Sendable { case pi, aveva, ignition, long, wide }
 
+    /// How the write is put on the wire: each protocol's requests that set a value, in the encodings a plant's tools
+    /// use (one register or a block of them; select-before-operate or direct; scaled, normalized or floating-point
+    /// setpoints with or without a time tag; an S7 word, a REAL or a marker among other items; a Logix tag written
+    /// alone, inside a Multiple Service Packet or in fragments; a BACnet property with or without a priority, or
+    /// several objects at once; an OPC UA node by name or number among other nodes). The cases of a write path turn
+    /// through its forms, so every form meets several gateways and historian dialects.
+    public enum WriteForm: String, CaseIterable, Sendable {
+        case modbusSingle = "fc6", modbusMultiple = "fc16", modbusReadWrite = "fc23"
+        case dnp3Direct = "direct-operate-g41v2", dnp3SelectOperate = "select-operate-g41v1"
+        case dnp3DirectNoAck = "direct-operate-nr-g41v3"
+        case iec104Scaled = "c-se-nb", iec104Float = "c-se-nc", iec104FloatTimeTag = "c-se-tc"
+        case iec104NormalizedSelect = "c-se-na-select-execute"
+        case s7Word = "dbw", s7Real = "dbd-real", s7Marker = "mw", s7TwoItems = "two-items"
+        case cipWriteTag = "write-tag", cipMultiple = "multiple-service-packet", cipFragmentedDINT = "write-tag-fragmented-dint"
+        case bacnetWriteProperty = "write-property", bacnetNoPriority = "write-property-no-priority"
+        case bacnetMultiple = "write-property-multiple"
+        case opcuaFloat = "write-float", opcuaTwoNodesDouble = "write-two-nodes-double", opcuaNumeric = "write-numeric-node"
+    }
+
     public var write: WritePath
     public var access: RemoteAccess
     public var historian: HistorianFormat
+    public var form: WriteForm
     public var seed: UInt64
 
-    public init(write: WritePath, access: RemoteAccess, historian: HistorianFormat, seed: UInt64) {
+    public init(write: WritePath, access: RemoteAccess, historian: HistorianFormat, form: WriteForm? = nil, seed: UInt64) {
         self.write = write
         self.access = access
         self.historian = historian
+        self.form = form ?? write.forms[0]
         self.seed = seed
     }
 
     public var name: String { "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" }
-    public var description: String { name }
+    public var description: String { "\(name) (\(form.rawValue))" }
 
-    /// Every combination, each with its own seed.
+    /// Every combination, each with its own seed; the cases of a write path turn through its forms.
     public static var all: [GeneralizationCase] {
         var out: [GeneralizationCase] = []
+        var made = [WritePath: Int]()
+        func add(_ w: WritePath, _ a: RemoteAccess, _ h: HistorianFormat) {
+            let k = made[w, default: 0]
+            made[w] = k + 1
+            out.append(GeneralizationCase(write: w, access: a, historian: h, form: w.forms[k % w.forms.count],
+                                          seed: 20_240_312 &+ UInt64(out.count) &* 7919))
+        }
         for w in WritePath.allCases {
             for a in RemoteAccess.allCases where !a.oncePerWritePath {
-                for h in HistorianFormat.allCases {
-                    out.append(GeneralizationCase(write: w, access: a, historian: h, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
-                }
+                for h in HistorianFormat.allCases { add(w, a, h) }
             }
         }
         // The CEF encodings and Check Point, each write path once, the historian dialect turning with it.
         for (i, w) in WritePath.allCases.enumerated() {
             for (k, a) in RemoteAccess.allCases.filter(\.oncePerWritePath).enumerated() {
-                let h = HistorianFormat.allCases[(i + 2 * k) % HistorianFormat.allCases.count]
-                out.append(GeneralizationCase(write: w, access: a, historian: h, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
+                add(w, a, HistorianFormat.allCases[(i + 2 * k) % HistorianFormat.allCases.count])
             }
         }
         return out
@@ -85,28 +125,42 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// Midnight UTC of the incident's day (12 March 2024).
     static let day: Int64 = 1_710_201_600
 
+    /// The kind of the event that changes the setpoint (for select-before-operate, the OPERATE).
     var kindOfWrite: String {
-        switch write {
-        case .modbus: return "ics.modbus.write"
-        case .dnp3: return "ics.dnp3.direct_operate"
-        case .iec104: return "ics.iec104.setpoint_command"
-        case .s7: return "ics.s7.write"
-        case .cip: return "ics.cip.write_tag"
-        case .bacnet: return "ics.bacnet.write_property"
-        case .opcua: return "ics.opcua.write"
+        switch form {
+        case .modbusSingle, .modbusMultiple, .modbusReadWrite: return "ics.modbus.write"
+        case .dnp3Direct: return "ics.dnp3.direct_operate"
+        case .dnp3SelectOperate: return "ics.dnp3.operate"
+        case .dnp3DirectNoAck: return "ics.dnp3.direct_operate_nr"
+        case .iec104Scaled, .iec104Float, .iec104FloatTimeTag, .iec104NormalizedSelect: return "ics.iec104.setpoint_command"
+        case .s7Word, .s7Real, .s7Marker, .s7TwoItems: return "ics.s7.write"
+        case .cipWriteTag: return "ics.cip.write_tag"
+        case .cipMultiple: return "ics.cip.write_tag"
+        case .cipFragmentedDINT: return "ics.cip.write_tag_fragmented"
+        case .bacnetWriteProperty, .bacnetNoPriority: return "ics.bacnet.write_property"
+        case .bacnetMultiple: return "ics.bacnet.write_property_multiple"
+        case .opcuaFloat, .opcuaTwoNodesDouble, .opcuaNumeric: return "ics.opcua.write"
         }
     }
 
-    /// The point written and how the historian scales it: integer registers hold hundredths, the others reals.
+    /// The point written and how the historian scales it: integers hold hundredths (a normalized IEC 104 value
+    /// hundredths of its full scale), reals the value itself.
     var point: (text: String, scale: Double, integral: Bool) {
-        switch write {
-        case .modbus: return ("holding:40005", 0.01, true)
-        case .dnp3: return ("dnp3:ao:3", 0.01, true)
-        case .iec104: return ("iec104:ioa:4005", 0.01, true)
-        case .s7: return ("s7:DB1.DBW4", 0.01, true)
-        case .cip: return ("cip:Dose_SP", 1, false)
-        case .bacnet: return ("bacnet:analog-value:3", 1, false)
-        case .opcua: return ("opcua:ns=2;s=Dose.SP", 1, false)
+        switch form {
+        case .modbusSingle, .modbusMultiple, .modbusReadWrite: return ("holding:40005", 0.01, true)
+        case .dnp3Direct, .dnp3SelectOperate: return ("dnp3:ao:3", 0.01, true)
+        case .dnp3DirectNoAck: return ("dnp3:ao:3", 1, false)
+        case .iec104Scaled: return ("iec104:ioa:4005", 0.01, true)
+        case .iec104Float, .iec104FloatTimeTag: return ("iec104:ioa:4005", 1, false)
+        case .iec104NormalizedSelect: return ("iec104:ioa:4005", 100, false)
+        case .s7Word, .s7TwoItems: return ("s7:DB1.DBW4", 0.01, true)
+        case .s7Real: return ("s7:DB1.DBD8", 1, false)
+        case .s7Marker: return ("s7:MW10", 0.01, true)
+        case .cipWriteTag, .cipMultiple: return ("cip:Dose_SP", 1, false)
+        case .cipFragmentedDINT: return ("cip:Dose_SP", 0.01, true)
+        case .bacnetWriteProperty, .bacnetNoPriority, .bacnetMultiple: return ("bacnet:analog-value:3", 1, false)
+        case .opcuaFloat, .opcuaTwoNodesDouble: return ("opcua:ns=2;s=Dose.SP", 1, false)
+        case .opcuaNumeric: return ("opcua:ns=2;i=1005", 1, false)
         }
     }
 
@@ -248,7 +302,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         """
         # Generalization suite case \(name) (generated from its seed; not committed).
         name: generalization-\(name)
-        title: A dosing setpoint written from outside through \(access.rawValue) and \(write.rawValue)
+        title: A dosing setpoint written from outside through \(access.rawValue) and \(write.rawValue) (\(form.rawValue))
         seed: \(seed)
         site_time_zone: UTC
         briefing: |
@@ -325,7 +379,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     func writeExchange(_ cap: CaptureBuilder, from client: NetHost, at t: Int64, raw value: Double, index: Int,
                        isn: UInt32, _ rng: inout SeededRandom) throws {
         let p = point
-        let rawInt = Int(((p.integral ? value / p.scale : value)).rounded())
+        let raw = value / p.scale
+        let rawInt = Int(raw.rounded())
         let port = UInt16(50_000 + index * 17 + Int(rng.next() % 9))
         let latency: Int64 = 3_000_000 + Int64(rng.next() % 4_000_000)
         /// One TCP connection to the RTU: opened `lead` before the write, `exchange` on it, closed 200 ms after.
@@ -336,35 +391,86 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             exchange(c)
             c.close(fromClient: true, t + 200_000_000)
         }
+        /// Another value written beside the setpoint (the dose flow's limit, a mode word): not what changed.
+        let other = 40 + Int(rng.next() % 20)
         switch write {
         case .modbus:
             connection(502, opened: 5_000_000) { c in
                 var tid = UInt16(index * 10)
-                let req: [UInt8] = [0x06, 0x00, 0x04] + Frames.be16(UInt16(rawInt))
-                _ = ModbusFrames.exchange(c, &tid, t, req, req, latency: { latency })
+                switch form {
+                case .modbusMultiple:
+                    // Registers 40004–40006 in one request, the setpoint the middle one.
+                    let req: [UInt8] = [0x10, 0x00, 0x03, 0x00, 0x03, 0x06] + Frames.be16(UInt16(other))
+                        + Frames.be16(UInt16(rawInt)) + Frames.be16(UInt16(other + 100))
+                    _ = ModbusFrames.exchange(c, &tid, t, req, [0x10, 0x00, 0x03, 0x00, 0x03], latency: { latency })
+                case .modbusReadWrite:
+                    // Read 40001–40002 and write 40005 in one request (function 23).
+                    let req: [UInt8] = [0x17, 0x00, 0x00, 0x00, 0x02, 0x00, 0x04, 0x00, 0x01, 0x02] + Frames.be16(UInt16(rawInt))
+                    let resp: [UInt8] = [0x17, 0x04] + Frames.be16(UInt16(other)) + Frames.be16(UInt16(other + 1))
+                    _ = ModbusFrames.exchange(c, &tid, t, req, resp, latency: { latency })
+                default:
+                    let req: [UInt8] = [0x06, 0x00, 0x04] + Frames.be16(UInt16(rawInt))
+                    _ = ModbusFrames.exchange(c, &tid, t, req, req, latency: { latency })
+                }
             }
         case .dnp3:
             connection(20_000, opened: 5_000_000) { c in
-                let seq = UInt8(index & 0x0F)
-                let object: [UInt8] = [41, 2, 0x17, 1, 3] + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [0]
-                c.send(fromClient: true, t, Self.dnp3Frame(control: 0xC4, dst: 10, src: 1, apdu: [0xC0 | seq, 0x05] + object, seq: seq))
-                c.send(fromClient: false, t + latency, Self.dnp3Frame(control: 0x44, dst: 1, src: 10,
-                                                                      apdu: [0xC0 | seq, 0x81, 0x00, 0x00] + object, seq: seq))
+                let seq = UInt8((index * 2) & 0x0F)
+                let object: [UInt8]
+                switch form {
+                case .dnp3SelectOperate: object = [41, 1, 0x17, 1, 3] + Self.le32(UInt32(bitPattern: Int32(rawInt))) + [0]
+                case .dnp3DirectNoAck: object = [41, 3, 0x17, 1, 3] + Self.le32(Float(raw).bitPattern) + [0]
+                default: object = [41, 2, 0x17, 1, 3] + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [0]
+                }
+                func exchange(_ at: Int64, _ function: UInt8, _ seq: UInt8, answered: Bool = true) {
+                    c.send(fromClient: true, at, Self.dnp3Frame(control: 0xC4, dst: 10, src: 1, apdu: [0xC0 | seq, function] + object, seq: seq))
+                    guard answered else { return }
+                    c.send(fromClient: false, at + latency, Self.dnp3Frame(control: 0x44, dst: 1, src: 10,
+                                                                           apdu: [0xC0 | seq, 0x81, 0x00, 0x00] + object, seq: seq))
+                }
+                switch form {
+                case .dnp3SelectOperate:
+                    // SELECT, then OPERATE of the same object: the value changes at the OPERATE.
+                    exchange(t - 900_000_000, 0x03, seq)
+                    exchange(t, 0x04, (seq + 1) & 0x0F)
+                case .dnp3DirectNoAck: exchange(t, 0x06, seq, answered: false)
+                default: exchange(t, 0x05, seq)
+                }
             }
         case .iec104:
             connection(2404, opened: 50_000_000) { c in
                 c.send(fromClient: true, t - 40_000_000, [0x68, 0x04, 0x07, 0x00, 0x00, 0x00])
                 c.send(fromClient: false, t - 38_000_000, [0x68, 0x04, 0x0B, 0x00, 0x00, 0x00])
-                func asdu(_ cot: UInt8) -> [UInt8] {
-                    [49, 0x01, cot, 0x00, 0x01, 0x00, 0xA5, 0x0F, 0x00] + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [0x00]
+                let ioa: [UInt8] = [0xA5, 0x0F, 0x00]
+                /// One setpoint ASDU; `qos` 0x80 asks to select, 0x00 to execute.
+                func asdu(_ cot: UInt8, qos: UInt8 = 0) -> [UInt8] {
+                    switch form {
+                    case .iec104Float:
+                        return [50, 0x01, cot, 0x00, 0x01, 0x00] + ioa + Self.le32(Float(raw).bitPattern) + [qos]
+                    case .iec104FloatTimeTag:
+                        return [63, 0x01, cot, 0x00, 0x01, 0x00] + ioa + Self.le32(Float(raw).bitPattern) + [qos]
+                            + Self.cp56(t, offset: 0)
+                    case .iec104NormalizedSelect:
+                        let nva = Int16(max(-32_768, min(32_767, (raw * 32_768).rounded())))
+                        return [48, 0x01, cot, 0x00, 0x01, 0x00] + ioa + Self.le16(UInt16(bitPattern: nva)) + [qos]
+                    default:
+                        return [49, 0x01, cot, 0x00, 0x01, 0x00] + ioa + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [qos]
+                    }
                 }
                 func iframe(tx: Int, rx: Int, _ a: [UInt8]) -> [UInt8] {
                     [0x68, UInt8(4 + a.count)] + Self.le16(UInt16(tx << 1)) + Self.le16(UInt16(rx << 1)) + a
                 }
-                c.send(fromClient: true, t, iframe(tx: 0, rx: 0, asdu(6)))
-                c.send(fromClient: false, t + latency, iframe(tx: 0, rx: 1, asdu(7)))
-                c.send(fromClient: false, t + 2 * latency, iframe(tx: 1, rx: 1, asdu(10)))
-                c.send(fromClient: true, t + 3 * latency, [0x68, 0x04, 0x01, 0x00, 0x04, 0x00])
+                var tx = 0
+                if form == .iec104NormalizedSelect {
+                    // Select (S/E set), confirmed; then the execution below.
+                    c.send(fromClient: true, t - 800_000_000, iframe(tx: 0, rx: 0, asdu(6, qos: 0x80)))
+                    c.send(fromClient: false, t - 800_000_000 + latency, iframe(tx: 0, rx: 1, asdu(7, qos: 0x80)))
+                    tx = 1
+                }
+                c.send(fromClient: true, t, iframe(tx: tx, rx: tx, asdu(6)))
+                c.send(fromClient: false, t + latency, iframe(tx: tx, rx: tx + 1, asdu(7)))
+                c.send(fromClient: false, t + 2 * latency, iframe(tx: tx + 1, rx: tx + 1, asdu(10)))
+                c.send(fromClient: true, t + 3 * latency, [0x68, 0x04, 0x01, 0x00] + Self.le16(UInt16((tx + 2) << 1)))
             }
         case .s7:
             connection(102, opened: 60_000_000) { c in
@@ -372,32 +478,91 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 c.send(fromClient: false, t - 48_000_000, S7Frames.connectConfirm)
                 c.send(fromClient: true, t - 40_000_000, S7Frames.job(0x0100, S7Frames.setupRequest))
                 c.send(fromClient: false, t - 38_000_000, S7Frames.ackData(0x0100, S7Frames.setupResponse))
-                let bits = 4 * 8
-                let param: [UInt8] = [0x05, 0x01, 0x12, 0x0A, 0x10, 0x05, 0x00, 0x01, 0x00, 0x01, 0x84,
-                                      UInt8((bits >> 16) & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8(bits & 0xFF)]
-                let data: [UInt8] = [0x00, 0x05, 0x00, 0x10] + Frames.be16(UInt16(truncatingIfNeeded: rawInt))
-                c.send(fromClient: true, t, S7Frames.job(0x0200, param, data))
-                c.send(fromClient: false, t + latency, S7Frames.ackData(0x0200, [0x05, 0x01], [0xFF]))
+                /// An S7ANY item: type, DB, area, byte address; and its data: transport size, length, value.
+                func item(_ type: UInt8, db: UInt16, area: UInt8, byte: Int) -> [UInt8] {
+                    let bits = byte * 8
+                    return [0x12, 0x0A, 0x10, type, 0x00, 0x01] + Frames.be16(db) + [area, UInt8((bits >> 16) & 0xFF),
+                                                                                    UInt8((bits >> 8) & 0xFF), UInt8(bits & 0xFF)]
+                }
+                func word(_ v: Int) -> [UInt8] { [0x00, 0x05, 0x00, 0x10] + Frames.be16(UInt16(truncatingIfNeeded: v)) }
+                var items: [[UInt8]]
+                var data: [UInt8]
+                switch form {
+                case .s7Real:
+                    items = [item(0x08, db: 1, area: 0x84, byte: 8)]
+                    data = [0x00, 0x07, 0x00, 0x04] + Frames.be32(Float(raw).bitPattern)
+                case .s7Marker:
+                    items = [item(0x05, db: 0, area: 0x83, byte: 10)]
+                    data = word(rawInt)
+                case .s7TwoItems:
+                    // DB1.DBW2 (a mode word) and the setpoint in one request.
+                    items = [item(0x05, db: 1, area: 0x84, byte: 2), item(0x05, db: 1, area: 0x84, byte: 4)]
+                    data = word(other) + word(rawInt)
+                default:
+                    items = [item(0x05, db: 1, area: 0x84, byte: 4)]
+                    data = word(rawInt)
+                }
+                c.send(fromClient: true, t, S7Frames.job(0x0200, [0x05, UInt8(items.count)] + items.joined(), data))
+                c.send(fromClient: false, t + latency, S7Frames.ackData(0x0200, [0x05, UInt8(items.count)],
+                                                                        [UInt8](repeating: 0xFF, count: items.count)))
             }
         case .cip:
             connection(44_818, opened: 50_000_000) { c in
                 let session = UInt32(0x1000 + index)
                 c.send(fromClient: true, t - 40_000_000, Self.encap(0x0065, session: 0, [0x01, 0x00, 0x00, 0x00]))
                 c.send(fromClient: false, t - 38_000_000, Self.encap(0x0065, session: session, [0x01, 0x00, 0x00, 0x00]))
-                let name = Array("Dose_SP".utf8)
-                let path: [UInt8] = [0x91, UInt8(name.count)] + name + (name.count % 2 == 1 ? [0] : [])
-                let request: [UInt8] = [0x4D, UInt8(path.count / 2)] + path + [0xCA, 0x00, 0x01, 0x00]
-                    + Self.le32(Float(value).bitPattern)
+                func path(_ tag: String) -> [UInt8] {
+                    let name = Array(tag.utf8)
+                    return [0x91, UInt8(name.count)] + name + (name.count % 2 == 1 ? [0] : [])
+                }
+                let sp = path("Dose_SP")
+                let request: [UInt8]
+                let reply: [UInt8]
+                switch form {
+                case .cipMultiple:
+                    // Read the dose's measured value and write the setpoint in one Multiple Service Packet.
+                    let pv = path("Dose_PV")
+                    let read: [UInt8] = [0x4C, UInt8(pv.count / 2)] + pv + [0x01, 0x00]
+                    let write: [UInt8] = [0x4D, UInt8(sp.count / 2)] + sp + [0xCA, 0x00, 0x01, 0x00] + Self.le32(Float(raw).bitPattern)
+                    request = [0x0A, 0x02, 0x20, 0x02, 0x24, 0x01] + Self.le16(2) + Self.le16(6) + Self.le16(UInt16(6 + read.count))
+                        + read + write
+                    let readReply: [UInt8] = [0xCC, 0x00, 0x00, 0x00, 0xCA, 0x00] + Self.le32(Float(other).bitPattern)
+                    reply = [0x8A, 0x00, 0x00, 0x00] + Self.le16(2) + Self.le16(6) + Self.le16(UInt16(6 + readReply.count))
+                        + readReply + [0xCD, 0x00, 0x00, 0x00]
+                case .cipFragmentedDINT:
+                    // A DINT tag written with Write Tag Fragmented (offset 0): hundredths, as the Modbus register.
+                    request = [0x53, UInt8(sp.count / 2)] + sp + [0xC4, 0x00, 0x01, 0x00] + Self.le32(0)
+                        + Self.le32(UInt32(bitPattern: Int32(rawInt)))
+                    reply = [0xD3, 0x00, 0x00, 0x00]
+                default:
+                    request = [0x4D, UInt8(sp.count / 2)] + sp + [0xCA, 0x00, 0x01, 0x00] + Self.le32(Float(raw).bitPattern)
+                    reply = [0xCD, 0x00, 0x00, 0x00]
+                }
                 c.send(fromClient: true, t, Self.encap(0x006F, session: session, Self.rrData(request)))
-                c.send(fromClient: false, t + latency, Self.encap(0x006F, session: session, Self.rrData([0xCD, 0x00, 0x00, 0x00])))
+                c.send(fromClient: false, t + latency, Self.encap(0x006F, session: session, Self.rrData(reply)))
             }
         case .bacnet:
             let invoke = UInt8(index + 1)
-            let objectID: UInt32 = (2 << 22) | 3
-            let apdu: [UInt8] = [0x00, 0x05, invoke, 0x0F, 0x0C] + Frames.be32(objectID) + [0x19, 0x55, 0x3E, 0x44]
-                + Frames.be32(Float(value).bitPattern) + [0x3F, 0x49, 0x08]
+            func objectID(_ instance: UInt32) -> [UInt8] { Frames.be32((2 << 22) | instance) }
+            let real: [UInt8] = [0x44] + Frames.be32(Float(raw).bitPattern)
+            let service: UInt8
+            let body: [UInt8]
+            switch form {
+            case .bacnetMultiple:
+                // analog-value:2 (the dose flow's limit) and analog-value:3 in one WritePropertyMultiple.
+                service = 0x10
+                body = [0x0C] + objectID(2) + [0x1E, 0x09, 0x55, 0x2E, 0x44] + Frames.be32(Float(other).bitPattern) + [0x2F, 0x1F]
+                    + [0x0C] + objectID(3) + [0x1E, 0x09, 0x55, 0x2E] + real + [0x2F, 0x1F]
+            case .bacnetNoPriority:
+                service = 0x0F
+                body = [0x0C] + objectID(3) + [0x19, 0x55, 0x3E] + real + [0x3F]
+            default:
+                service = 0x0F
+                body = [0x0C] + objectID(3) + [0x19, 0x55, 0x3E] + real + [0x3F, 0x49, 0x08]
+            }
+            let apdu: [UInt8] = [0x00, 0x05, invoke, service] + body
             let req = [0x81, 0x0A] + Frames.be16(UInt16(4 + 2 + apdu.count)) + [0x01, 0x04] + apdu
-            let ack: [UInt8] = [0x81, 0x0A, 0x00, 0x09, 0x01, 0x00, 0x20, invoke, 0x0F]
+            let ack: [UInt8] = [0x81, 0x0A, 0x00, 0x09, 0x01, 0x00, 0x20, invoke, service]
             cap.add(t, Frames.udp(client, 47_808, Self.rtu, 47_808, payload: req, id: cap.nextID(client), ttl: 128))
             cap.add(t + latency, Frames.udp(Self.rtu, 47_808, client, 47_808, payload: ack, id: cap.nextID(Self.rtu), ttl: 64))
         case .opcua:
@@ -416,13 +581,28 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                     + Self.uaResponseHeader(1) + Self.le32(0) + Self.le32(1) + Self.le32(1) + [UInt8](repeating: 0, count: 8)
                     + Self.le32(3_600_000) + noBytes
                 c.send(fromClient: false, t - 58_000_000, Self.uaMessage("OPN", opnResp))
-                let node: [UInt8] = [0x03] + Self.le16(2) + Self.uaString("Dose.SP")
+                /// A WriteValue of the Value attribute (13): node, attribute, no index range, a DataValue with its value.
+                func writeValue(_ node: [UInt8], _ variant: [UInt8]) -> [UInt8] { node + Self.le32(13) + noBytes + [0x01] + variant }
+                let named: [UInt8] = [0x03] + Self.le16(2) + Self.uaString("Dose.SP")
+                var values: [[UInt8]]
+                switch form {
+                case .opcuaTwoNodesDouble:
+                    // The dosing mode (an Int32) and the setpoint as a Double, in one Write.
+                    let mode: [UInt8] = [0x03] + Self.le16(2) + Self.uaString("Dose.Mode")
+                    values = [writeValue(mode, [6] + Self.le32(UInt32(other))),
+                              writeValue(named, [11] + Self.le64(raw.bitPattern))]
+                case .opcuaNumeric:
+                    // ns=2;i=1005 in the four-byte node id encoding.
+                    values = [writeValue([0x01, 0x02] + Self.le16(1005), [10] + Self.le32(Float(raw).bitPattern))]
+                default:
+                    values = [writeValue(named, [10] + Self.le32(Float(raw).bitPattern))]
+                }
                 let writeReq = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(673)
-                    + Self.uaRequestHeader(2) + Self.le32(1) + node + Self.le32(13) + noBytes + [0x01, 10]
-                    + Self.le32(Float(value).bitPattern)
+                    + Self.uaRequestHeader(2) + Self.le32(UInt32(values.count)) + values.joined()
                 c.send(fromClient: true, t, Self.uaMessage("MSG", writeReq))
                 let writeResp = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(676)
-                    + Self.uaResponseHeader(2) + Self.le32(1) + Self.le32(0) + noBytes
+                    + Self.uaResponseHeader(2) + Self.le32(UInt32(values.count))
+                    + [UInt8](repeating: 0, count: 4 * values.count) + noBytes
                 c.send(fromClient: false, t + latency, Self.uaMessage("MSG", writeResp))
             }
         }
@@ -430,6 +610,15 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
 
     static func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
     static func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)] }
+    static func le64(_ v: UInt64) -> [UInt8] { le32(UInt32(v & 0xFFFF_FFFF)) + le32(UInt32(v >> 32)) }
+
+    /// IEC 60870-5 CP56Time2a of `t` (UTC plus `offset` seconds): milliseconds, minutes, hours, day and weekday,
+    /// month, year of the century.
+    static func cp56(_ t: Int64, offset: Int) -> [UInt8] {
+        let ms = Int((t % 60_000_000_000) / 1_000_000)
+        let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: offset)
+        return le16(UInt16(ms)) + [UInt8(c.minute), UInt8(c.hour), UInt8(c.day), UInt8(c.month), UInt8(c.year % 100)]
+    }
 
     /// DNP3 link frame (user data in blocks of 16 with their CRCs) carrying one transport segment.
     static func dnp3Frame(control: UInt8, dst: UInt16, src: UInt16, apdu: [UInt8], seq: UInt8) -> [UInt8] {

@@ -246,10 +246,18 @@ public struct ReportBuilder {
         let steps = chain.steps.enumerated().map { i, s -> ReportStep in
             let e = s.event.event
             var fields: [String: String] = [:]
-            // What a write changed, in any protocol: its points and, for one point, the raw value.
+            // What a write changed, in any protocol: its points and, for one point, the raw value. Of a request that
+            // wrote several, the point that made the change when the chain knows it, the others beside it.
             if let (_, writes) = ControlPoint.facts(e.attributes), !writes.isEmpty {
-                fields["point"] = Self.list(writes.map(\.point), beforeEllipsis: ", ")
-                if writes.count == 1, writes[0].value != .null { fields["value"] = Fmt.value(writes[0].value) }
+                if let changed = s.point, let w = writes.first(where: { $0.point == changed }) {
+                    fields["point"] = w.point
+                    if w.value != .null { fields["value"] = Fmt.value(w.value) }
+                    let others = writes.filter { $0.point != changed }.map(\.point)
+                    if !others.isEmpty { fields["also_written"] = Self.list(others, beforeEllipsis: ", ") }
+                } else {
+                    fields["point"] = Self.list(writes.map(\.point), beforeEllipsis: ", ")
+                    if writes.count == 1, writes[0].value != .null { fields["value"] = Fmt.value(writes[0].value) }
+                }
             }
             if let tag = e.attributes["tag"]?.text, !tag.isEmpty { fields["tag"] = tag }
             if s.role == "controller write" || s.role == "controller command", let from = e.src.asset ?? e.src.ip { fields["from"] = from }
@@ -352,7 +360,9 @@ public struct ReportBuilder {
                     : s.fields["from"].map { "from \($0) " } ?? ""
                 let what = s.fields["value"].map { "\($0) " } ?? ""
                 let point = s.fields["point"].map { " \($0)" } ?? ""
-                clauses.append("\(via)wrote \(what)to \(asset)\(point)" + (s.kind.hasPrefix("ics.") && s.kind.hasSuffix("write") ? "" : " (\(s.kind))"))
+                let beside = s.fields["also_written"].map { ", with \($0) in the same request" } ?? ""
+                clauses.append("\(via)wrote \(what)to \(asset)\(point)" + (s.kind.hasPrefix("ics.") && s.kind.hasSuffix("write") ? "" : " (\(s.kind))")
+                               + beside)
             case "controller command":
                 let continues = i > 0 && chain.steps[i - 1].role == "controller command" && chain.steps[i - 1].asset == s.asset
                 if !continues {

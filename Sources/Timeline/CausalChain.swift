@@ -14,6 +14,9 @@ public struct ChainStep: Sendable {
     /// Events of the same kind that the step stands for too (the later commands of one run, e.g. each block of a
     /// download), oldest first.
     public var also: [StoredEvent] = []
+    /// For a controller write: the point whose value made the change, when the chain tells it (a request may write
+    /// several points: a block of registers, a Multiple Service Packet, several objects or nodes at once).
+    public var point: String?
 
     public init(event: StoredEvent, asset: String?, role: String, notes: [String] = []) {
         self.event = event
@@ -179,8 +182,10 @@ public struct ChainBuilder {
         var current = impact
         // A state change of a point that can be written (a command coil, a mode register) may be the write itself.
         var direct = false
-        if current.event.kind == "process.state_change", let (write, why) = try controllerWrite(for: current) {
-            prepend(ChainStep(event: write, asset: assetOf(write.event), role: "controller write"), "tag-map", why)
+        if current.event.kind == "process.state_change", let (write, why, point) = try controllerWrite(for: current) {
+            var step = ChainStep(event: write, asset: assetOf(write.event), role: "controller write")
+            step.point = point
+            prepend(step, "tag-map", why)
             current = write
             direct = true
         }
@@ -227,11 +232,13 @@ public struct ChainBuilder {
         // Process change ← controller write.
         if current.event.kind == "process.setpoint_change" {
             steps[0].role = steps.count == 1 ? "impact" : steps[0].role
-            guard let (write, why) = try controllerWrite(for: current) else {
+            guard let (write, why, point) = try controllerWrite(for: current) else {
                 end = noWriteReason(current)
                 return finish()
             }
-            prepend(ChainStep(event: write, asset: assetOf(write.event), role: "controller write"), "tag-map", why)
+            var step = ChainStep(event: write, asset: assetOf(write.event), role: "controller write")
+            step.point = point
+            prepend(step, "tag-map", why)
             current = write
         }
         // Write (or any event with a source address) ← the host that sent it ← its logon session ← …
@@ -352,8 +359,9 @@ public struct ChainBuilder {
     }
 
     /// The controller write that made a setpoint change: to the change's controller, at a point the inventory maps
-    /// to the change's tag, with the raw value that gives the new value, shortly before the change.
-    func controllerWrite(for change: StoredEvent) throws -> (StoredEvent, String)? {
+    /// to the change's tag, with the raw value that gives the new value, shortly before the change. With it: why, and
+    /// the point written that made the change (nil when the inventory maps no point to the tag).
+    func controllerWrite(for change: StoredEvent) throws -> (StoredEvent, String, String?)? {
         guard let asset = assetOf(change.event), case .string(let tag)? = change.event.attributes["tag"]
                 ?? change.event.attributes["series"] else { return nil }
         let mapping = resolver.assets.first { $0.name == asset }?.tagMap.first { $0.tag.lowercased() == tag.lowercased() }
@@ -378,17 +386,19 @@ public struct ChainBuilder {
         let candidates = try c.events(EventQuery(from: Timestamp(nanoseconds: t - writeWindow),
                                                  to: Timestamp(nanoseconds: t + writeSlack), kinds: ["ics"]))
             .filter { s in Self.isControlWrite(s.event) && assetOf(s.event) == asset }
-        var best: (StoredEvent, Int, String)?
+        var best: (StoredEvent, Int, String, String?)?
         for s in candidates {
-            // 0: point and value agree; 1: point agrees; 2: an unmapped point with the value, or (no tag map) the
-            // same controller only.
+            // 0: point and value agree; 1: the point agrees (and when an unmapped point of the same request has the
+            // value, that point); 2: an unmapped point with the value, or (no tag map) the same controller only.
             var rank = 2
+            var changed: String?
             let written = Self.writtenPoints(s.event)
             let names = written.map(\.text).prefix(4).joined(separator: ", ")
             var detail = "a write to \(asset)" + (names.isEmpty ? "" : " (\(names))")
                 + (mapping == nil ? "; the inventory maps no point of \(asset) to \(tag): which tag the write drives is unknown" : "")
             if let point, let w = written.first(where: { $0.key == point }) {
                 rank = 1
+                changed = w.text
                 detail = "written to \(w.text), which the inventory maps to \(tag)"
                 if let raw = w.value, gives(raw) {
                     rank = 0
@@ -399,22 +409,31 @@ public struct ChainBuilder {
             if case .string(let outcome)? = s.event.attributes["outcome"], ["exception", "error", "negative", "rejected"].contains(outcome) {
                 continue
             }
-            if let point, rank == 2 {
-                // Not the mapped point. A write to a point no tag of this controller maps, whose value gives the new
-                // value exactly, is still the write (the tag map may be out of date); any other write is not taken.
-                guard let w = written.first(where: { !mapped.contains($0.key) && $0.value.map(gives) == true }),
-                      let raw = w.value else { continue }
-                detail = "written to \(w.text), which the inventory maps to no tag (it maps \(tag) to \(mapping?.point ?? point)); "
-                    + product(raw) + ": the tag map may be out of date"
+            if let point, rank != 0 {
+                // Not the mapped point's value. A write to a point no tag of this controller maps, whose value gives
+                // the new value exactly, is still the write (the tag map may be out of date: a register off by one is
+                // the common case); of a request that wrote the mapped point too, it is the point that made the
+                // change. Any other write to an unmapped point is not taken.
+                if let w = written.first(where: { !mapped.contains($0.key) && $0.value.map(gives) == true }), let raw = w.value {
+                    let alongside = written.first { $0.key == point }.map { m in
+                        "; the same request wrote \(m.text)" + (m.value.map { " = \(Self.number($0))" } ?? "")
+                            + ", which does not give it"
+                    } ?? ""
+                    changed = w.text
+                    detail = "written to \(w.text), which the inventory maps to no tag (it maps \(tag) to \(mapping?.point ?? point)); "
+                        + product(raw) + ": the tag map may be out of date" + alongside
+                } else if rank == 2 {
+                    continue
+                }
             }
             let gap = abs(t - s.event.time.nanoseconds)
             if best == nil || rank < best!.1 || (rank == best!.1 && gap < abs(t - best!.0.event.time.nanoseconds)) {
-                best = (s, rank, detail)
+                best = (s, rank, detail, changed)
             }
         }
-        guard let (w, _, detail) = best else { return nil }
+        guard let (w, _, detail, changed) = best else { return nil }
         let gap = Double(t - w.event.time.nanoseconds) / 1e9
-        return (w, "\(detail); the change follows \(ClockCorrection.format(gap, 3)) s later")
+        return (w, "\(detail); the change follows \(ClockCorrection.format(gap, 3)) s later", changed)
     }
 
     static func number(_ v: Double) -> String {

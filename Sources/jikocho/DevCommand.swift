@@ -181,7 +181,7 @@ struct DevCommand: ParsableCommand {
         func run() throws {
             let all = GeneralizationCase.all
             if name == "list" {
-                for x in all { print(x.name) }
+                for x in all { print("\(x.name)\t\(x.form.rawValue)") }
                 return
             }
             guard let x = all.first(where: { $0.name == name }) else {

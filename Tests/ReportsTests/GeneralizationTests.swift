@@ -88,12 +88,20 @@ import Timeline
     }
 
     /// An inventory whose tag map names another point than the one written (out of date): the write whose value
-    /// gives the new value is still the chain's write, and the link says the point it wrote maps to no tag.
-    @Test(arguments: [("modbus-asa-wide", "holding:40005", "holding:40006"), ("dnp3-openvpn-pi", "dnp3:ao:3", "dnp3:ao:4"),
-                      ("opcua-pulse-long", "opcua:ns=2;s=Dose.SP", "opcua:ns=2;s=Dose.SP2"),
-                      ("bacnet-fortigate-aveva", "bacnet:analog-value:3", "bacnet:analog-value:4")])
-    func aWriteToAPointTheInventoryDoesNotMapIsStillTheWrite(name: String, written: String, mapped: String) throws {
-        let x = try #require(GeneralizationCase.all.first { $0.name == name })
+    /// gives the new value is still the chain's write, and the link says the point it wrote maps to no tag. When the
+    /// same request wrote the mapped point too (a block of registers off by one, several BACnet objects), the point
+    /// whose value gives the change is the one named, the other beside it.
+    @Test(arguments: [("modbus-asa-wide", GeneralizationCase.WriteForm.modbusSingle, "holding:40005", "holding:40006"),
+                      ("modbus-asa-wide", .modbusMultiple, "holding:40005", "holding:40006"),
+                      ("dnp3-openvpn-pi", .dnp3Direct, "dnp3:ao:3", "dnp3:ao:4"),
+                      ("opcua-pulse-long", .opcuaFloat, "opcua:ns=2;s=Dose.SP", "opcua:ns=2;s=Dose.SP2"),
+                      ("opcua-pulse-long", .opcuaTwoNodesDouble, "opcua:ns=2;s=Dose.SP", "opcua:ns=2;s=Dose.Mode"),
+                      ("bacnet-fortigate-aveva", .bacnetWriteProperty, "bacnet:analog-value:3", "bacnet:analog-value:4"),
+                      ("bacnet-fortigate-aveva", .bacnetMultiple, "bacnet:analog-value:3", "bacnet:analog-value:2")])
+    func aWriteToAPointTheInventoryDoesNotMapIsStillTheWrite(name: String, form: GeneralizationCase.WriteForm,
+                                                             written: String, mapped: String) throws {
+        var x = try #require(GeneralizationCase.all.first { $0.name == name })
+        x.form = form
         // No write pairs with the tag now, so the historian's clock cannot be estimated: the investigator sets it.
         let o = try Self.investigate(x, inventory: { $0.replacingOccurrences(of: "point: \"\(written)\"", with: "point: \"\(mapped)\"") },
                                      before: { c, truth in
@@ -108,5 +116,10 @@ import Timeline
         #expect(write.fields["point"] == written)
         #expect(write.link?.why.contains("maps to no tag (it maps") == true, "\(write.link?.why ?? "")")
         #expect(write.link?.why.contains(mapped) == true)
+        // Written beside it in the same request: said, and named as not giving the change.
+        let beside = x.form == .modbusMultiple || x.form == .opcuaTwoNodesDouble || x.form == .bacnetMultiple
+        #expect((write.fields["also_written"]?.contains(mapped) == true) == beside, "\(write.fields)")
+        #expect(write.link?.why.contains("the same request wrote \(mapped)") == beside, "\(write.link?.why ?? "")")
+        if beside { #expect(o.report.conclusion.rootCause.contains("in the same request"), "\(o.report.conclusion.rootCause)") }
     }
 }
