@@ -19,7 +19,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         /// The encodings of a write this path's cases turn through, the first the one its first case uses.
         public var forms: [WriteForm] {
             switch self {
-            case .modbus: return [.modbusSingle, .modbusMultiple, .modbusReadWrite]
+            case .modbus: return [.modbusSingle, .modbusMultiple, .modbusReadWrite, .modbusFloat, .modbusFloatLowFirst]
             case .dnp3: return [.dnp3Direct, .dnp3SelectOperate, .dnp3DirectNoAck]
             case .iec104: return [.iec104Scaled, .iec104Float, .iec104FloatTimeTag, .iec104NormalizedSelect]
             case .s7: return [.s7Word, .s7Real, .s7Marker, .s7TwoItems]
@@ -51,6 +51,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// through its forms, so every form meets several gateways and historian dialects.
     public enum WriteForm: String, CaseIterable, Sendable {
         case modbusSingle = "fc6", modbusMultiple = "fc16", modbusReadWrite = "fc23"
+        case modbusFloat = "fc16-float32", modbusFloatLowFirst = "fc16-float32-low-first"
         case dnp3Direct = "direct-operate-g41v2", dnp3SelectOperate = "select-operate-g41v1"
         case dnp3DirectNoAck = "direct-operate-nr-g41v3"
         case iec104Scaled = "c-se-nb", iec104Float = "c-se-nc", iec104FloatTimeTag = "c-se-tc"
@@ -128,7 +129,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// The kind of the event that changes the setpoint (for select-before-operate, the OPERATE).
     var kindOfWrite: String {
         switch form {
-        case .modbusSingle, .modbusMultiple, .modbusReadWrite: return "ics.modbus.write"
+        case .modbusSingle, .modbusMultiple, .modbusReadWrite, .modbusFloat, .modbusFloatLowFirst: return "ics.modbus.write"
         case .dnp3Direct: return "ics.dnp3.direct_operate"
         case .dnp3SelectOperate: return "ics.dnp3.operate"
         case .dnp3DirectNoAck: return "ics.dnp3.direct_operate_nr"
@@ -148,6 +149,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     var point: (text: String, scale: Double, integral: Bool) {
         switch form {
         case .modbusSingle, .modbusMultiple, .modbusReadWrite: return ("holding:40005", 0.01, true)
+        case .modbusFloat, .modbusFloatLowFirst: return ("holding:40005", 1, false)
         case .dnp3Direct, .dnp3SelectOperate: return ("dnp3:ao:3", 0.01, true)
         case .dnp3DirectNoAck: return ("dnp3:ao:3", 1, false)
         case .iec104Scaled: return ("iec104:ioa:4005", 0.01, true)
@@ -259,6 +261,15 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         Timestamp(nanoseconds: t).iso8601(precision: precision)
     }
 
+    /// How the inventory says the setpoint's registers hold it, for the forms that need saying.
+    var registerType: String {
+        switch form {
+        case .modbusFloat: return ", type: float32"
+        case .modbusFloatLowFirst: return ", type: float32, word_order: low-first"
+        default: return ""
+        }
+    }
+
     func assets(point: String, scale: Double) -> String {
         let gwRole = [.asa, .fortigate, .globalprotect, .fortigateCEF, .globalprotectCEF, .checkpoint].contains(access)
             ? "firewall" : "remote-access"
@@ -293,7 +304,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 level: 1
                 addresses: [\(Self.rtu.address)]
                 tags:
-                  - {point: "\(point)", tag: "\(tag)", setpoint: true, unit: mg/L, scale: \(scale)}
+                  - {point: "\(point)", tag: "\(tag)", setpoint: true, unit: mg/L, scale: \(scale)\(registerType)}
 
             """
     }
@@ -403,6 +414,13 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                     let req: [UInt8] = [0x10, 0x00, 0x03, 0x00, 0x03, 0x06] + Frames.be16(UInt16(other))
                         + Frames.be16(UInt16(rawInt)) + Frames.be16(UInt16(other + 100))
                     _ = ModbusFrames.exchange(c, &tid, t, req, [0x10, 0x00, 0x03, 0x00, 0x03], latency: { latency })
+                case .modbusFloat, .modbusFloatLowFirst:
+                    // A REAL in 40005–40006 (the inventory says how: `type: float32`, and which word comes first).
+                    let bits = Float(raw).bitPattern
+                    let (hi, lo) = (UInt16(bits >> 16), UInt16(bits & 0xFFFF))
+                    let words = form == .modbusFloat ? Frames.be16(hi) + Frames.be16(lo) : Frames.be16(lo) + Frames.be16(hi)
+                    let req: [UInt8] = [0x10, 0x00, 0x04, 0x00, 0x02, 0x04] + words
+                    _ = ModbusFrames.exchange(c, &tid, t, req, [0x10, 0x00, 0x04, 0x00, 0x02], latency: { latency })
                 case .modbusReadWrite:
                     // Read 40001–40002 and write 40005 in one request (function 23).
                     let req: [UInt8] = [0x17, 0x00, 0x00, 0x00, 0x02, 0x00, 0x04, 0x00, 0x01, 0x02] + Frames.be16(UInt16(rawInt))

@@ -57,6 +57,13 @@ public struct Asset: Hashable, Codable, Sendable {
         public var unit: String?
         /// Historian value = raw controller value × scale (`0.01` when the PLC holds hundredths).
         public var scale: Double?
+        /// How a Modbus register point holds its value (`int16`, `uint32`, `float32`, …; nil: one unsigned register)
+        /// and, for 32-bit values, which word comes first (`low-first`; nil: high first).
+        public var type: String?
+        public var wordOrder: String?
+        /// Why the type is what it is when the inventory did not say (worked out from the case's writes and
+        /// historian); nil when the inventory says.
+        public var typeBasis: String?
 
         public init(point: String, tag: String, setpoint: Bool? = nil, low: Double? = nil, high: Double? = nil,
                     unit: String? = nil, scale: Double? = nil)

@@ -249,10 +249,19 @@ public struct ReportBuilder {
             // What a write changed, in any protocol: its points and, for one point, the raw value. Of a request that
             // wrote several, the point that made the change when the chain knows it, the others beside it.
             if let (_, writes) = ControlPoint.facts(e.attributes), !writes.isEmpty {
-                if let changed = s.point, let w = writes.first(where: { $0.point == changed }) {
-                    fields["point"] = w.point
-                    if w.value != .null { fields["value"] = Fmt.value(w.value) }
-                    let others = writes.filter { $0.point != changed }.map(\.point)
+                if let changed = s.changed, let w = writes.first(where: { $0.point == changed.point }) {
+                    // A value read as the inventory says (a float over two registers) is shown as read, with how.
+                    fields["point"] = changed.point
+                    if changed.type != nil, let v = changed.value {
+                        fields["value"] = ChainBuilder.number(v)
+                    } else if w.value != .null {
+                        fields["value"] = Fmt.value(w.value)
+                    }
+                    if let type = changed.type {
+                        fields["value_type"] = type + (changed.spans.isEmpty ? "" : " with " + changed.spans.joined(separator: ", "))
+                            + (changed.inferred ? ", inferred from the historian" : "")
+                    }
+                    let others = writes.map(\.point).filter { $0 != changed.point && !changed.spans.contains($0) }
                     if !others.isEmpty { fields["also_written"] = Self.list(others, beforeEllipsis: ", ") }
                 } else {
                     fields["point"] = Self.list(writes.map(\.point), beforeEllipsis: ", ")
@@ -359,7 +368,7 @@ public struct ReportBuilder {
                 let via = i > 0 ? chain.steps[i - 1].asset.map { "through \($0) " } ?? ""
                     : s.fields["from"].map { "from \($0) " } ?? ""
                 let what = s.fields["value"].map { "\($0) " } ?? ""
-                let point = s.fields["point"].map { " \($0)" } ?? ""
+                let point = (s.fields["point"].map { " \($0)" } ?? "") + (s.fields["value_type"].map { " (\($0))" } ?? "")
                 let beside = s.fields["also_written"].map { ", with \($0) in the same request" } ?? ""
                 clauses.append("\(via)wrote \(what)to \(asset)\(point)" + (s.kind.hasPrefix("ics.") && s.kind.hasSuffix("write") ? "" : " (\(s.kind))")
                                + beside)
@@ -754,6 +763,15 @@ public struct ReportBuilder {
             out.append(Gap(area: "inventory", text: "The case has no asset inventory: hosts' roles and the historian's tag "
                            + "maps are unknown, so no controller write can be traced to a process tag and role-based "
                            + "playbooks could not look (import the site's inventory with --assets)."))
+        } else if let types = try? RegisterTypeInference.infer(c, resolver: c.assetResolver()) {
+            // Register points whose writes one unsigned register does not explain: how they were read, or that
+            // no reading explained them.
+            for r in types {
+                let hint = r.type.map { t in "add `type: \(t.kind.rawValue)`" + (t.registers == 2 && t.lowWordFirst ? " and `word_order: low-first`" : "")
+                    + " to its mapping in the inventory if the register list confirms it" }
+                    ?? "say in the inventory how the controller holds it (`type:` \(RegisterType.acceptedTypes); `word_order:` for 32 bits)"
+                out.append(Gap(area: "inventory", text: "\(r.asset) \(r.point) → \(r.tag): \(r.explanation); \(hint)."))
+            }
         }
         // Playbooks.
         if let run = playbookRun, !run.results.isEmpty {

@@ -44,12 +44,13 @@ public struct InventoryError: Error, CustomStringConvertible, Sendable {
 ///     tags:                        # controller points and the historian tags they drive
 ///       - holding:40001 -> NaOH_SP
 ///       - {point: "holding:40002", tag: Cl2_SP, setpoint: true, scale: 0.01}   # historian = raw × scale
+///       - {point: "holding:40010", tag: Flow_SP, type: float32, word_order: low-first}   # a REAL in 40010–40011
 ///       - {point: "holding:40002", tag: NaOH_PV, setpoint: false, low: 6.5, high: 8.5, unit: pH}
 /// ```
 public enum AssetInventory {
     static let assetKeys: Set<String> = ["name", "role", "level", "purdue_level", "zone", "addresses", "hostnames",
                                          "tags", "tag_map", "description", "evidence"]
-    static let tagKeys: Set<String> = ["point", "tag", "setpoint", "low", "high", "unit", "scale"]
+    static let tagKeys: Set<String> = ["point", "tag", "setpoint", "low", "high", "unit", "scale", "type", "word_order"]
     static let roles = ["hmi", "plc", "rtu", "historian", "engineering-workstation", "ews", "jump-host",
                         "domain-controller", "file-server", "firewall", "remote-access", "workstation", "server",
                         "switch", "router", "safety-controller", "ied", "gateway", "vpn", "printer", "scada-server",
@@ -216,6 +217,28 @@ public enum AssetInventory {
                                 problem(n, "\(key).scale", "a number other than zero is needed")
                             }
                         }
+                        if let n = tm["type"] ?? tm["word_order"] {
+                            let type = tm["type"].map { $0.string ?? "?" } ?? "uint16"
+                            let order = tm["word_order"]?.string
+                            let register = ControlPoint(parsing: mapping.point)?.modbusRegister
+                            if let r = RegisterType(type: type, wordOrder: order) {
+                                if register == nil || register?.table == "coil" || register?.table == "discrete_input" {
+                                    problem(n, "\(key).type", "a type is for Modbus registers (holding:, input:); "
+                                            + "\(mapping.point)'s protocol carries the value's own type")
+                                } else if let register, register.address + r.registers > 65_536 {
+                                    problem(n, "\(key).type", "\(r.kind.rawValue) needs \(r.registers) registers from \(mapping.point)")
+                                } else if order != nil, r.registers == 1 {
+                                    problem(n, "\(key).word_order", "a word order is for 32-bit types (int32, uint32, float32)")
+                                } else {
+                                    mapping.type = r.kind.rawValue
+                                    mapping.wordOrder = r.registers == 2 && r.lowWordFirst ? "low-first" : nil
+                                }
+                            } else if RegisterType.Kind(rawValue: type.lowercased()) == nil {
+                                problem(n, "\(key).type", "one of \(RegisterType.acceptedTypes) is needed")
+                            } else {
+                                problem(n, "\(key).word_order", "one of \(RegisterType.acceptedWordOrders) is needed")
+                            }
+                        }
                         asset.tagMap.append(mapping)
                     default:
                         problem(t, key, "write `point -> tag` or a mapping with `point` and `tag`")
@@ -227,5 +250,29 @@ public enum AssetInventory {
         if list?.isEmpty == true { problem(root, "assets", "the list is empty") }
         guard problems.isEmpty else { throw InventoryError(problems: problems) }
         return assets
+    }
+}
+
+extension Asset.TagMapping {
+    /// How the mapped Modbus register holds its value, when the inventory says (`type:`, `word_order:`).
+    public var registerType: RegisterType? {
+        type.flatMap { RegisterType(type: $0, wordOrder: wordOrder) }
+    }
+
+    /// The raw value a request wrote to the mapped point, read as the inventory says the point holds it (two
+    /// registers for a 32-bit type, both written by the request), with the other points that value spans; nil when
+    /// the request did not write the point or not all of its registers.
+    public func rawValue(in written: [(text: String, key: String, value: Double?)]) -> (value: Double, spans: [String])? {
+        guard let p = ControlPoint(parsing: point) else { return nil }
+        guard let type = registerType else {
+            return written.first { $0.key == p.key }.flatMap { w in w.value.map { ($0, []) } }
+        }
+        var spans: [String] = []
+        let v = type.value { n in
+            guard let q = p.modbusOffset(n), let w = written.first(where: { $0.key == q.key }) else { return nil }
+            if n > 0 { spans.append(w.text) }
+            return w.value
+        }
+        return v.map { ($0, spans) }
     }
 }

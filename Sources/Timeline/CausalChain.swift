@@ -4,6 +4,17 @@ import JikochoModel
 import Parsers
 
 /// One event on a causal chain, with the asset it happened on.
+/// The point of a write that made a change, and its raw value as the inventory reads it (a 32-bit value spans two
+/// Modbus registers: `spans` names the second, `type` how the two are read).
+public struct ChangedPoint: Sendable, Hashable {
+    public var point: String
+    public var value: Double?
+    public var spans: [String] = []
+    public var type: String?
+    /// The type was worked out from the case, not said by the inventory.
+    public var inferred = false
+}
+
 public struct ChainStep: Sendable {
     public var event: StoredEvent
     /// The asset the step is about: the event's asset, or for a controller write the controller written to.
@@ -16,7 +27,7 @@ public struct ChainStep: Sendable {
     public var also: [StoredEvent] = []
     /// For a controller write: the point whose value made the change, when the chain tells it (a request may write
     /// several points: a block of registers, a Multiple Service Packet, several objects or nodes at once).
-    public var point: String?
+    public var changed: ChangedPoint?
 
     public init(event: StoredEvent, asset: String?, role: String, notes: [String] = []) {
         self.event = event
@@ -88,7 +99,8 @@ public struct ChainBuilder {
 
     public init(_ c: Case) throws {
         self.c = c
-        resolver = try c.assetResolver()
+        // With the register types the inventory leaves out worked out from the writes and the historian.
+        resolver = try RegisterTypeInference.resolver(c).0
     }
 
     /// Chains of more than one step to setpoint and state changes, at most `limit` of each kind.
@@ -184,7 +196,7 @@ public struct ChainBuilder {
         var direct = false
         if current.event.kind == "process.state_change", let (write, why, point) = try controllerWrite(for: current) {
             var step = ChainStep(event: write, asset: assetOf(write.event), role: "controller write")
-            step.point = point
+            step.changed = point
             prepend(step, "tag-map", why)
             current = write
             direct = true
@@ -237,7 +249,7 @@ public struct ChainBuilder {
                 return finish()
             }
             var step = ChainStep(event: write, asset: assetOf(write.event), role: "controller write")
-            step.point = point
+            step.changed = point
             prepend(step, "tag-map", why)
             current = write
         }
@@ -361,7 +373,7 @@ public struct ChainBuilder {
     /// The controller write that made a setpoint change: to the change's controller, at a point the inventory maps
     /// to the change's tag, with the raw value that gives the new value, shortly before the change. With it: why, and
     /// the point written that made the change (nil when the inventory maps no point to the tag).
-    func controllerWrite(for change: StoredEvent) throws -> (StoredEvent, String, String?)? {
+    func controllerWrite(for change: StoredEvent) throws -> (StoredEvent, String, ChangedPoint?)? {
         guard let asset = assetOf(change.event), case .string(let tag)? = change.event.attributes["tag"]
                 ?? change.event.attributes["series"] else { return nil }
         let mapping = resolver.assets.first { $0.name == asset }?.tagMap.first { $0.tag.lowercased() == tag.lowercased() }
@@ -374,7 +386,11 @@ public struct ChainBuilder {
         if newValue == nil, case .string(let to)? = change.event.attributes["to"] { newValue = Double(to) }
         let t = change.event.time.nanoseconds
         // Every point some tag of this controller maps: a write elsewhere drives no known tag.
-        let mapped = Set((resolver.assets.first { $0.name == asset }?.tagMap ?? []).compactMap { ControlPoint(parsing: $0.point)?.key })
+        // (both registers of a 32-bit value).
+        let mapped = Set((resolver.assets.first { $0.name == asset }?.tagMap ?? []).flatMap { m -> [String] in
+            guard let p = ControlPoint(parsing: m.point) else { return [] }
+            return (0..<(m.registerType?.registers ?? 1)).compactMap { p.modbusOffset($0)?.key ?? ($0 == 0 ? p.key : nil) }
+        })
         // Whether a raw value gives the new value, and the clause that says so.
         func gives(_ raw: Double) -> Bool {
             guard let nv = newValue else { return false }
@@ -386,23 +402,34 @@ public struct ChainBuilder {
         let candidates = try c.events(EventQuery(from: Timestamp(nanoseconds: t - writeWindow),
                                                  to: Timestamp(nanoseconds: t + writeSlack), kinds: ["ics"]))
             .filter { s in Self.isControlWrite(s.event) && assetOf(s.event) == asset }
-        var best: (StoredEvent, Int, String, String?)?
+        var best: (StoredEvent, Int, String, ChangedPoint?)?
         for s in candidates {
             // 0: point and value agree; 1: the point agrees (and when an unmapped point of the same request has the
             // value, that point); 2: an unmapped point with the value, or (no tag map) the same controller only.
             var rank = 2
-            var changed: String?
+            var changed: ChangedPoint?
             let written = Self.writtenPoints(s.event)
             let names = written.map(\.text).prefix(4).joined(separator: ", ")
             var detail = "a write to \(asset)" + (names.isEmpty ? "" : " (\(names))")
                 + (mapping == nil ? "; the inventory maps no point of \(asset) to \(tag): which tag the write drives is unknown" : "")
             if let point, let w = written.first(where: { $0.key == point }) {
                 rank = 1
-                changed = w.text
+                changed = ChangedPoint(point: w.text, value: nil)
                 detail = "written to \(w.text), which the inventory maps to \(tag)"
-                if let raw = w.value, gives(raw) {
-                    rank = 0
-                    detail += "; " + product(raw)
+                let type = mapping?.registerType.flatMap { $0 == RegisterType(kind: .uint16) ? nil : $0 }
+                if let type {
+                    changed?.type = type.description
+                    changed?.inferred = mapping?.typeBasis != nil
+                    detail += " as \(type)" + (mapping?.typeBasis.map { " (\($0))" } ?? "")
+                }
+                if let (raw, spans) = mapping?.rawValue(in: written) {
+                    changed?.value = raw
+                    changed?.spans = spans
+                    if !spans.isEmpty { detail += " with \(spans.joined(separator: ", "))" }
+                    if gives(raw) {
+                        rank = 0
+                        detail += "; " + product(raw)
+                    }
                 }
             }
             // A command the controller refused did not change it.
@@ -416,10 +443,10 @@ public struct ChainBuilder {
                 // change. Any other write to an unmapped point is not taken.
                 if let w = written.first(where: { !mapped.contains($0.key) && $0.value.map(gives) == true }), let raw = w.value {
                     let alongside = written.first { $0.key == point }.map { m in
-                        "; the same request wrote \(m.text)" + (m.value.map { " = \(Self.number($0))" } ?? "")
+                        "; the same request wrote \(m.text)" + (mapping?.rawValue(in: written).map { " = \(Self.number($0.value))" } ?? "")
                             + ", which does not give it"
                     } ?? ""
-                    changed = w.text
+                    changed = ChangedPoint(point: w.text, value: raw)
                     detail = "written to \(w.text), which the inventory maps to no tag (it maps \(tag) to \(mapping?.point ?? point)); "
                         + product(raw) + ": the tag map may be out of date" + alongside
                 } else if rank == 2 {
@@ -436,7 +463,7 @@ public struct ChainBuilder {
         return (w, "\(detail); the change follows \(ClockCorrection.format(gap, 3)) s later", changed)
     }
 
-    static func number(_ v: Double) -> String {
+    public static func number(_ v: Double) -> String {
         v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
     }
 

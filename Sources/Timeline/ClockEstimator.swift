@@ -176,7 +176,7 @@ public struct ClockEstimator {
         let clocks = try c.clocks()
         let clockOf = Dictionary(uniqueKeysWithValues: clocks.flatMap { info in info.items.map { ($0.evidenceID, info.name) } })
         var refs = references ?? clocks.filter(\.isReference).map(\.name)
-        let resolver = try c.assetResolver()
+        let (resolver, _) = try RegisterTypeInference.resolver(c)
         // Sightings pair one clock with another: when every item is on one clock and that clock is a reference, there
         // is nothing to estimate, and reading the case's events for sightings would only cost time and memory.
         let itemClocks = Set(clockOf.values)
@@ -261,6 +261,14 @@ public struct ClockEstimator {
 
     func observations(_ c: Case, clockOf: [Int64: String], resolver: AssetResolver) throws -> [Observation] {
         var out: [Observation] = []
+        // Points whose value the inventory reads its own way (a float over two Modbus registers): a write's value
+        // there is that reading, as the historian's tag shows it.
+        var typed: [String: Asset.TagMapping] = [:]
+        for a in resolver.assets {
+            for m in a.tagMap where m.registerType != nil {
+                if let p = ControlPoint(parsing: m.point) { typed["\(a.name)|\(p.key)"] = m }
+            }
+        }
         let q = EventQuery(kinds: ["ics", "rdp.connect", "net.flow_start", "net.flow", "net.connection", "auth.logon",
                                    "dns.query", "net.dns_query", "web.request"])
         try c.forEachEvent(q) { s in
@@ -278,13 +286,22 @@ public struct ClockEstimator {
                 guard let (action, writes) = ControlPoint.facts(e.attributes), action != "select",
                       let plc = e.dst.asset ?? e.dst.ip else { return }
                 for w in writes {
-                    guard let v = ControlPoint.number(w.value) else { continue }
                     let key = ControlPoint(parsing: w.point)?.key ?? w.point
+                    var v = ControlPoint.number(w.value)
+                    var integral: Bool
+                    switch w.value {
+                    case .int, .bool: integral = true
+                    default: integral = false
+                    }
+                    if let m = typed["\(plc)|\(key)"] {
+                        v = m.rawValue(in: ChainBuilder.writtenPoints(e))?.value
+                        integral = m.registerType?.kind != .float32
+                    }
+                    guard let v else { continue }
                     var o = Observation(clock: clock, time: t, key: "write:\(plc):\(key)", lag: 0, resolution: 1_000_000,
                                         method: "write~historian", cite: cite, summary: e.message)
                     o.value = v
-                    if case .int = w.value { o.integral = true }
-                    if case .bool = w.value { o.integral = true }
+                    o.integral = integral
                     o.bounds = t...t
                     out.append(o)
                 }

@@ -122,4 +122,57 @@ import Timeline
         #expect(write.link?.why.contains("the same request wrote \(mapped)") == beside, "\(write.link?.why ?? "")")
         if beside { #expect(o.report.conclusion.rootCause.contains("in the same request"), "\(o.report.conclusion.rootCause)") }
     }
+
+    /// A REAL setpoint over two registers, with an inventory that names only the first register (as a register
+    /// list often does): one register's reading gives none of the historian's values, the float's does, so the
+    /// writes are read as floats, the clock is estimated from them, the chain names the write with its value, and the
+    /// report says the type was inferred and what to add to the inventory.
+    @Test(arguments: [GeneralizationCase.WriteForm.modbusFloat, .modbusFloatLowFirst])
+    func aFloatTheInventoryDoesNotTypeIsInferred(_ form: GeneralizationCase.WriteForm) throws {
+        var x = try #require(GeneralizationCase.all.first { $0.write == .modbus })
+        x.form = form
+        let o = try Self.investigate(x, inventory: { text in
+            text.replacingOccurrences(of: ", type: float32", with: "").replacingOccurrences(of: ", word_order: low-first", with: "")
+        })
+        #expect(o.report.conclusion.cyberCause == true, "\(x): \(o.report.conclusion.verdict)")
+        let chain = try #require(o.report.chain)
+        #expect(chain.steps.map(\.role) == ["vpn session", "logon session", "controller write", "impact"])
+        let write = try #require(chain.steps.first { $0.role == "controller write" })
+        #expect(write.fields["point"] == "holding:40005" && write.fields["value"] == "95", "\(write.fields)")
+        let lowFirst = form == .modbusFloatLowFirst
+        #expect(write.fields["value_type"] == "float32\(lowFirst ? " low word first" : "") with holding:40006, inferred from the historian")
+        #expect(write.link?.why.contains("inferred: the inventory does not say") == true, "\(write.link?.why ?? "")")
+        let clock = try #require(o.clock)
+        guard case .object(let d)? = clock.detail, case .array(let i)? = d["interval_ns"], case .int(let lo) = i[0],
+              case .int(let hi) = i[1] else {
+            Issue.record("no interval: \(clock.reason ?? "")")
+            return
+        }
+        let truth = Int64((o.truth.historianOffset * 1e9).rounded())
+        #expect(lo <= truth && truth <= hi)
+        let gap = o.report.gaps.first { $0.area == "inventory" && $0.text.contains("read as float32") }
+        #expect(gap?.text.contains("add `type: float32`" + (lowFirst ? " and `word_order: low-first`" : "")) == true,
+                "\(o.report.gaps.map { $0.text })")
+    }
+
+    /// Registers that hold the value as the inventory says (hundredths in one register, written in a block of
+    /// three) give no inference and no gap; a float with a scale that makes no reading give the historian's values
+    /// is named as a gap, not guessed.
+    @Test func registerReadingsAreInferredOnlyFromWhatTheHistorianShows() throws {
+        var x = try #require(GeneralizationCase.all.first { $0.write == .modbus })
+        x.form = .modbusMultiple
+        let plain = try Self.investigate(x)
+        #expect(!plain.report.gaps.contains { $0.text.contains("read as") || $0.text.contains("no reading") })
+        #expect(plain.report.chain?.steps.first { $0.role == "controller write" }?.fields["value_type"] == nil)
+        x.form = .modbusFloat
+        let wrong = try Self.investigate(x, inventory: {
+            $0.replacingOccurrences(of: ", type: float32", with: "").replacingOccurrences(of: "scale: 1.0", with: "scale: 0.01")
+        }, before: { c, truth in
+            try c.setClock("historian-1", correction: ClockCorrection(offsetNanos: Int64(truth.historianOffset * 1e9),
+                                                                       driftPPB: 0, epochNanos: 0),
+                           source: .investigator, reason: "the historian's NTP log")
+        })
+        let gap = wrong.report.gaps.first { $0.area == "inventory" && $0.text.contains("no reading of the writes to holding:40005") }
+        #expect(gap?.text.contains("say in the inventory how the controller holds it") == true, "\(wrong.report.gaps.map { $0.text })")
+    }
 }

@@ -325,3 +325,84 @@ extension ControlPoint {
 extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
 }
+
+// MARK: Values held in Modbus registers
+
+extension ControlPoint {
+    /// A Modbus register's table and 0-based address (`holding:40005` → holding, 4), nil for any other point.
+    public var modbusRegister: (table: String, address: Int)? {
+        guard family == .modbus, let colon = text.firstIndex(of: ":"),
+              let n = Int(text[text.index(after: colon)...].dropFirst()) else { return nil }
+        return (String(text[..<colon]), n - 1)
+    }
+
+    /// The Modbus point `n` registers on in the same table, nil past the last register or for any other point.
+    public func modbusOffset(_ n: Int) -> ControlPoint? {
+        guard let r = modbusRegister, r.address + n >= 0, r.address + n <= 65_535 else { return nil }
+        return Self.modbus(table: r.table, address: r.address + n)
+    }
+}
+
+/// How a value is held in 16-bit Modbus registers, as the inventory says (`type:`, `word_order:`): a register
+/// carries 0…65535 on the wire, which a controller may read as a signed number, and 32-bit values (a REAL setpoint,
+/// a counter) span two registers, the high word first (the Modbus convention, "ABCD") or the low word first
+/// ("CDAB", many PLCs and gateways). Other protocols' writes carry their own types.
+public struct RegisterType: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable, CaseIterable { case uint16, int16, uint32, int32, float32 }
+
+    public var kind: Kind
+    /// The low word in the first register.
+    public var lowWordFirst: Bool
+
+    public init(kind: Kind, lowWordFirst: Bool = false) {
+        self.kind = kind
+        self.lowWordFirst = lowWordFirst
+    }
+
+    /// `type:` and `word_order:` as an inventory writes them (`float32`, `low-first`); nil when either is none of
+    /// the accepted words.
+    public init?(type: String, wordOrder: String?) {
+        guard let k = Kind(rawValue: type.lowercased()) else { return nil }
+        kind = k
+        switch wordOrder?.lowercased() {
+        case nil, "high-first", "big", "abcd": lowWordFirst = false
+        case "low-first", "little", "swapped", "cdab": lowWordFirst = true
+        default: return nil
+        }
+    }
+
+    public static let acceptedTypes = Kind.allCases.map(\.rawValue).joined(separator: ", ")
+    public static let acceptedWordOrders = "high-first (ABCD, the default), low-first (CDAB)"
+
+    /// Registers the value spans.
+    public var registers: Int { kind == .uint16 || kind == .int16 ? 1 : 2 }
+
+    public var description: String {
+        kind.rawValue + (registers == 2 && lowWordFirst ? " low word first" : "")
+    }
+
+    /// The value held from `first` on, from the registers a request wrote (`register(n)`: the raw value of the
+    /// register `n` on from `first`, nil when the request did not write it or it is not a 16-bit word).
+    public func value(_ register: (Int) -> Double?) -> Double? {
+        func word(_ n: Int) -> UInt16? {
+            guard let v = register(n), v == v.rounded(), v >= -32_768, v <= 65_535 else { return nil }
+            return UInt16(truncatingIfNeeded: Int(v))
+        }
+        guard let a = word(0) else { return nil }
+        switch kind {
+        case .uint16: return Double(a)
+        case .int16: return Double(Int16(bitPattern: a))
+        case .uint32, .int32, .float32:
+            guard let b = word(1) else { return nil }
+            let (hi, lo) = lowWordFirst ? (b, a) : (a, b)
+            let bits = UInt32(hi) << 16 | UInt32(lo)
+            switch kind {
+            case .uint32: return Double(bits)
+            case .int32: return Double(Int32(bitPattern: bits))
+            default:
+                let f = Float(bitPattern: bits)
+                return f.isFinite ? Double(f) : nil
+            }
+        }
+    }
+}
