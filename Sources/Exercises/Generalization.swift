@@ -11,7 +11,9 @@ import JikochoModel
 /// The same shape is written with every write path (Modbus, DNP3, IEC 104, S7comm, EtherNet/IP-CIP, BACnet/IP,
 /// OPC UA), every remote-access product (Cisco ASA, OpenVPN, FortiGate, GlobalProtect, Pulse Connect Secure,
 /// strongSwan) and every historian export dialect (PI, AVEVA, Ignition, a long CSV, a wide CSV), each from its own
-/// seed; `scenario.yaml` carries the answer key. An investigation that only knows one vocabulary fails here.
+/// seed; `scenario.yaml` carries the answer key. An investigation that only knows one vocabulary fails here. Each
+/// write path's cases turn through its encodings of the write (`WriteForm`), and the `stop` cases tell the same
+/// story with a command that stops a pump instead of a setpoint.
 public struct GeneralizationCase: Sendable, CustomStringConvertible {
     public enum WritePath: String, CaseIterable, Sendable {
         case modbus, dnp3, iec104, s7, cip, bacnet, opcua
@@ -26,6 +28,19 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             case .cip: return [.cipWriteTag, .cipMultiple, .cipFragmentedDINT]
             case .bacnet: return [.bacnetWriteProperty, .bacnetNoPriority, .bacnetMultiple]
             case .opcua: return [.opcuaFloat, .opcuaTwoNodesDouble, .opcuaNumeric]
+            }
+        }
+
+        /// The commands that stop the pump, for the `stop` impact.
+        public var commandForms: [WriteForm] {
+            switch self {
+            case .modbus: return [.modbusCoil, .modbusCoils]
+            case .dnp3: return [.dnp3Latch, .dnp3TripClose]
+            case .iec104: return [.iec104Single, .iec104Double]
+            case .s7: return [.s7Bit]
+            case .cip: return [.cipBool]
+            case .bacnet: return [.bacnetBinary]
+            case .opcua: return [.opcuaBoolean]
             }
         }
     }
@@ -61,23 +76,41 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case bacnetWriteProperty = "write-property", bacnetNoPriority = "write-property-no-priority"
         case bacnetMultiple = "write-property-multiple"
         case opcuaFloat = "write-float", opcuaTwoNodesDouble = "write-two-nodes-double", opcuaNumeric = "write-numeric-node"
+        // Commands that stop a pump (the `stop` impact): a coil, a CROB, a single or double command, a bit, a BOOL
+        // tag, a binary output, a Boolean node.
+        case modbusCoil = "fc5-coil", modbusCoils = "fc15-coils"
+        case dnp3Latch = "crob-latch-direct-operate", dnp3TripClose = "crob-trip-close-select-operate"
+        case iec104Single = "c-sc-na", iec104Double = "c-dc-na-select-execute"
+        case s7Bit = "dbx-bit"
+        case cipBool = "write-tag-bool"
+        case bacnetBinary = "write-property-binary-output"
+        case opcuaBoolean = "write-boolean"
     }
+
+    /// What the intruder changes: a setpoint (the dose to 95), or a command that stops a pump (its run state 1 → 0,
+    /// a `process.state_change`).
+    public enum Impact: String, CaseIterable, Sendable { case setpoint, stop }
 
     public var write: WritePath
     public var access: RemoteAccess
     public var historian: HistorianFormat
     public var form: WriteForm
+    public var impact: Impact
     public var seed: UInt64
 
-    public init(write: WritePath, access: RemoteAccess, historian: HistorianFormat, form: WriteForm? = nil, seed: UInt64) {
+    public init(write: WritePath, access: RemoteAccess, historian: HistorianFormat, form: WriteForm? = nil,
+                impact: Impact = .setpoint, seed: UInt64) {
         self.write = write
         self.access = access
         self.historian = historian
-        self.form = form ?? write.forms[0]
+        self.impact = impact
+        self.form = form ?? (impact == .stop ? write.commandForms[0] : write.forms[0])
         self.seed = seed
     }
 
-    public var name: String { "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" }
+    public var name: String {
+        "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" + (impact == .stop ? "-stop" : "")
+    }
     public var description: String { "\(name) (\(form.rawValue))" }
 
     /// Every combination, each with its own seed; the cases of a write path turn through its forms.
@@ -99,6 +132,20 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         for (i, w) in WritePath.allCases.enumerated() {
             for (k, a) in RemoteAccess.allCases.filter(\.oncePerWritePath).enumerated() {
                 add(w, a, HistorianFormat.allCases[(i + 2 * k) % HistorianFormat.allCases.count])
+            }
+        }
+        // A pump stopped by a command: every write path's commands, each with two gateways and historian dialects
+        // turning through the rest.
+        let gateways = RemoteAccess.allCases
+        var n = 0
+        for w in WritePath.allCases {
+            for f in w.commandForms {
+                for _ in 0..<2 {
+                    out.append(GeneralizationCase(write: w, access: gateways[(n * 3) % gateways.count],
+                                                  historian: HistorianFormat.allCases[n % HistorianFormat.allCases.count],
+                                                  form: f, impact: .stop, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
+                    n += 1
+                }
             }
         }
         return out
@@ -141,6 +188,15 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .bacnetWriteProperty, .bacnetNoPriority: return "ics.bacnet.write_property"
         case .bacnetMultiple: return "ics.bacnet.write_property_multiple"
         case .opcuaFloat, .opcuaTwoNodesDouble, .opcuaNumeric: return "ics.opcua.write"
+        case .modbusCoil, .modbusCoils: return "ics.modbus.write"
+        case .dnp3Latch: return "ics.dnp3.direct_operate"
+        case .dnp3TripClose: return "ics.dnp3.operate"
+        case .iec104Single: return "ics.iec104.single_command"
+        case .iec104Double: return "ics.iec104.double_command"
+        case .s7Bit: return "ics.s7.write"
+        case .cipBool: return "ics.cip.write_tag"
+        case .bacnetBinary: return "ics.bacnet.write_property"
+        case .opcuaBoolean: return "ics.opcua.write"
         }
     }
 
@@ -163,10 +219,20 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .bacnetWriteProperty, .bacnetNoPriority, .bacnetMultiple: return ("bacnet:analog-value:3", 1, false)
         case .opcuaFloat, .opcuaTwoNodesDouble: return ("opcua:ns=2;s=Dose.SP", 1, false)
         case .opcuaNumeric: return ("opcua:ns=2;i=1005", 1, false)
+        case .modbusCoil, .modbusCoils: return ("coil:00005", 1, true)
+        case .dnp3Latch, .dnp3TripClose: return ("dnp3:bo:3", 1, true)
+        case .iec104Single, .iec104Double: return ("iec104:ioa:5005", 1, true)
+        case .s7Bit: return ("s7:DB1.DBX4.0", 1, true)
+        case .cipBool: return ("cip:Pump1_Run_Cmd", 1, true)
+        case .bacnetBinary: return ("bacnet:binary-output:3", 1, true)
+        case .opcuaBoolean: return ("opcua:ns=2;s=Pump1.Run", 1, true)
         }
     }
 
-    var tag: String { historian == .ignition ? "[default]Station/Dose_SP" : "Dose_SP" }
+    var tag: String {
+        let name = impact == .stop ? "Pump1_Run" : "Dose_SP"
+        return historian == .ignition ? "[default]Station/\(name)" : name
+    }
 
     // MARK: Writing
 
@@ -188,15 +254,17 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         let attack = t0
         let restore = t0 + 12 * 60_000_000_000 + jitter(30_000)
         // The setpoint over time (engineering units): what the operator and the intruder wrote.
+        // For a pump: stopped and started from the HMI, running when the intruder stops it, started again after.
+        let values: [Double] = impact == .stop ? [0, 1, 0, 1, 0, 1] : [22.0, 21.5, 22.5, 21.0, 95.0, 21.0]
         let writes: [(t: Int64, value: Double, from: NetHost)] = [
-            (t0 - 95 * 60_000_000_000 + jitter(60_000), 22.0, Self.hmi),
-            (t0 - 80 * 60_000_000_000 + jitter(60_000), 21.5, Self.hmi),
-            (t0 - 65 * 60_000_000_000 + jitter(60_000), 22.5, Self.hmi),
-            (t0 - 50 * 60_000_000_000 + jitter(60_000), 21.0, Self.hmi),
-            (attack, 95.0, Self.ews),
-            (restore, 21.0, Self.hmi),
+            (t0 - 95 * 60_000_000_000 + jitter(60_000), values[0], Self.hmi),
+            (t0 - 80 * 60_000_000_000 + jitter(60_000), values[1], Self.hmi),
+            (t0 - 65 * 60_000_000_000 + jitter(60_000), values[2], Self.hmi),
+            (t0 - 50 * 60_000_000_000 + jitter(60_000), values[3], Self.hmi),
+            (attack, values[4], Self.ews),
+            (restore, values[5], Self.hmi),
         ]
-        func setpoint(at t: Int64) -> Double { writes.last { $0.t <= t }?.value ?? 21.5 }
+        func setpoint(at t: Int64) -> Double { writes.last { $0.t <= t }?.value ?? (impact == .stop ? 1 : 21.5) }
 
         // Capture: the writes, and the remote-desktop connection from the tunnel address.
         let cap = CaptureBuilder()
@@ -304,7 +372,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 level: 1
                 addresses: [\(Self.rtu.address)]
                 tags:
-                  - {point: "\(point)", tag: "\(tag)", setpoint: true, unit: mg/L, scale: \(scale)\(registerType)}
+                  - \(impact == .stop ? "{point: \"\(point)\", tag: \"\(tag)\"}"
+                       : "{point: \"\(point)\", tag: \"\(tag)\", setpoint: true, unit: mg/L, scale: \(scale)\(registerType)}")
 
             """
     }
@@ -313,11 +382,11 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         """
         # Generalization suite case \(name) (generated from its seed; not committed).
         name: generalization-\(name)
-        title: A dosing setpoint written from outside through \(access.rawValue) and \(write.rawValue) (\(form.rawValue))
+        title: \(impact == .stop ? "A pump stopped" : "A dosing setpoint written") from outside through \(access.rawValue) and \(write.rawValue) (\(form.rawValue))
         seed: \(seed)
         site_time_zone: UTC
         briefing: |
-          The dosing setpoint of RTU-1 went to 95 for twelve minutes. Was it a cyber event?
+          \(impact == .stop ? "Pump 1 at RTU-1 stopped for twelve minutes." : "The dosing setpoint of RTU-1 went to 95 for twelve minutes.") Was it a cyber event?
         evidence:
           - {path: capture/control-net.pcap, what: control network capture, clock: sensor (reference)}
           - {path: windows/ews-1-security.jsonl, what: Windows logs of EWS-1, clock: ews-1}
@@ -335,17 +404,17 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
           cyber_cause: true
           root_cause: >-
             \(t.vpnUser) logged on to the remote-access gateway from \(t.outsideIP), went by remote desktop to EWS-1
-            and wrote 95 to RTU-1's dosing setpoint (\(t.point)).
+            and \(impact == .stop ? "stopped RTU-1's pump 1" : "wrote 95 to RTU-1's dosing setpoint") (\(t.point)).
           clock_offsets: {historian-1: \(t.historianOffset)}
           chain:
             - {kind: \(t.vpnKind), asset: gw-1, time: "\(iso(vpnTime))", tolerance_s: 5, user: \(t.vpnUser), src: \(t.outsideIP)}
             - {kind: auth.logon, asset: ews-1, time: "\(iso(rdpLogon))", tolerance_s: 5, user: \(t.vpnUser), src: \(t.tunnelIP)}
             - {kind: \(t.writeKind), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 2, point: "\(t.point)"}
-            - {kind: process.setpoint_change, asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 6, tag: "\(tag)"}
+            - {kind: process.\(impact == .stop ? "state_change" : "setpoint_change"), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 6, tag: "\(tag)"}
           not_the_cause:
             - {what: the technician k.tanaka at EWS-1's console, why: logged on since 07:02; the write came over the remote session}
             - {what: \(contractor)'s VPN session, why: ended at 07:40, hours before the change}
-          techniques: [T0836, T1133, T1021.001, T1110.001]
+          techniques: [\(impact == .stop ? "T0855" : "T0836"), T1133, T1021.001, T1110.001]
 
         """
     }
@@ -404,6 +473,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         }
         /// Another value written beside the setpoint (the dose flow's limit, a mode word): not what changed.
         let other = 40 + Int(rng.next() % 20)
+        if impact == .stop {
+            command(on: value != 0, cap, client: client, at: t, index: index, latency: latency, connection)
+            return
+        }
         switch write {
         case .modbus:
             connection(502, opened: 5_000_000) { c in
@@ -621,6 +694,123 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 let writeResp = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(676)
                     + Self.uaResponseHeader(2) + Self.le32(UInt32(values.count))
                     + [UInt8](repeating: 0, count: 4 * values.count) + noBytes
+                c.send(fromClient: false, t + latency, Self.uaMessage("MSG", writeResp))
+            }
+        }
+    }
+
+    /// One command that starts (`on`) or stops the pump, in this case's form.
+    func command(on: Bool, _ cap: CaptureBuilder, client: NetHost, at t: Int64, index: Int, latency: Int64,
+                 _ connection: (UInt16, Int64, (TCPConversation) -> Void) -> Void) {
+        let bit: UInt8 = on ? 1 : 0
+        switch form {
+        case .modbusCoil, .modbusCoils:
+            connection(502, 5_000_000) { c in
+                var tid = UInt16(index * 10)
+                if form == .modbusCoils {
+                    // Coils 00004–00006 in one request: the alarm horn's coil on, the pump's, the spare's off.
+                    let req: [UInt8] = [0x0F, 0x00, 0x03, 0x00, 0x03, 0x01, 0x01 | bit << 1]
+                    _ = ModbusFrames.exchange(c, &tid, t, req, [0x0F, 0x00, 0x03, 0x00, 0x03], latency: { latency })
+                } else {
+                    let req: [UInt8] = [0x05, 0x00, 0x04, on ? 0xFF : 0x00, 0x00]
+                    _ = ModbusFrames.exchange(c, &tid, t, req, req, latency: { latency })
+                }
+            }
+        case .dnp3Latch, .dnp3TripClose:
+            connection(20_000, 5_000_000) { c in
+                let seq = UInt8((index * 2) & 0x0F)
+                // CROB: control code, count, on time, off time, status. Latch on/off, or a pulse with close/trip.
+                let code: UInt8 = form == .dnp3Latch ? (on ? 0x03 : 0x04) : (on ? 0x41 : 0x81)
+                let object: [UInt8] = [12, 1, 0x17, 1, 3, code, 1] + Self.le32(1_000) + Self.le32(0) + [0]
+                func exchange(_ at: Int64, _ function: UInt8, _ seq: UInt8) {
+                    c.send(fromClient: true, at, Self.dnp3Frame(control: 0xC4, dst: 10, src: 1, apdu: [0xC0 | seq, function] + object, seq: seq))
+                    c.send(fromClient: false, at + latency, Self.dnp3Frame(control: 0x44, dst: 1, src: 10,
+                                                                           apdu: [0xC0 | seq, 0x81, 0x00, 0x00] + object, seq: seq))
+                }
+                if form == .dnp3TripClose {
+                    exchange(t - 900_000_000, 0x03, seq)
+                    exchange(t, 0x04, (seq + 1) & 0x0F)
+                } else {
+                    exchange(t, 0x05, seq)
+                }
+            }
+        case .iec104Single, .iec104Double:
+            connection(2404, 50_000_000) { c in
+                c.send(fromClient: true, t - 40_000_000, [0x68, 0x04, 0x07, 0x00, 0x00, 0x00])
+                c.send(fromClient: false, t - 38_000_000, [0x68, 0x04, 0x0B, 0x00, 0x00, 0x00])
+                // IOA 5005; SCO bit 0 the state, DCO bits 0–1 (1 off, 2 on); bit 7 asks to select.
+                func asdu(_ cot: UInt8, select: Bool = false) -> [UInt8] {
+                    let q: UInt8 = (form == .iec104Single ? bit : (on ? 2 : 1)) | (select ? 0x80 : 0)
+                    return [form == .iec104Single ? 45 : 46, 0x01, cot, 0x00, 0x01, 0x00, 0x8D, 0x13, 0x00, q]
+                }
+                func iframe(tx: Int, rx: Int, _ a: [UInt8]) -> [UInt8] {
+                    [0x68, UInt8(4 + a.count)] + Self.le16(UInt16(tx << 1)) + Self.le16(UInt16(rx << 1)) + a
+                }
+                var tx = 0
+                if form == .iec104Double {
+                    c.send(fromClient: true, t - 800_000_000, iframe(tx: 0, rx: 0, asdu(6, select: true)))
+                    c.send(fromClient: false, t - 800_000_000 + latency, iframe(tx: 0, rx: 1, asdu(7, select: true)))
+                    tx = 1
+                }
+                c.send(fromClient: true, t, iframe(tx: tx, rx: tx, asdu(6)))
+                c.send(fromClient: false, t + latency, iframe(tx: tx, rx: tx + 1, asdu(7)))
+                c.send(fromClient: false, t + 2 * latency, iframe(tx: tx + 1, rx: tx + 1, asdu(10)))
+                c.send(fromClient: true, t + 3 * latency, [0x68, 0x04, 0x01, 0x00] + Self.le16(UInt16((tx + 2) << 1)))
+            }
+        case .s7Bit:
+            connection(102, 60_000_000) { c in
+                c.send(fromClient: true, t - 50_000_000, S7Frames.connectRequest)
+                c.send(fromClient: false, t - 48_000_000, S7Frames.connectConfirm)
+                c.send(fromClient: true, t - 40_000_000, S7Frames.job(0x0100, S7Frames.setupRequest))
+                c.send(fromClient: false, t - 38_000_000, S7Frames.ackData(0x0100, S7Frames.setupResponse))
+                // DB1.DBX4.0: a BIT item at bit address 32, its data one bit long.
+                let item: [UInt8] = [0x12, 0x0A, 0x10, 0x01, 0x00, 0x01, 0x00, 0x01, 0x84, 0x00, 0x00, 0x20]
+                c.send(fromClient: true, t, S7Frames.job(0x0200, [0x05, 0x01] + item, [0x00, 0x03, 0x00, 0x01, bit]))
+                c.send(fromClient: false, t + latency, S7Frames.ackData(0x0200, [0x05, 0x01], [0xFF]))
+            }
+        case .cipBool:
+            connection(44_818, 50_000_000) { c in
+                let session = UInt32(0x1000 + index)
+                c.send(fromClient: true, t - 40_000_000, Self.encap(0x0065, session: 0, [0x01, 0x00, 0x00, 0x00]))
+                c.send(fromClient: false, t - 38_000_000, Self.encap(0x0065, session: session, [0x01, 0x00, 0x00, 0x00]))
+                let name = Array("Pump1_Run_Cmd".utf8)
+                let path: [UInt8] = [0x91, UInt8(name.count)] + name + (name.count % 2 == 1 ? [0] : [])
+                let request: [UInt8] = [0x4D, UInt8(path.count / 2)] + path + [0xC1, 0x00, 0x01, 0x00, bit]
+                c.send(fromClient: true, t, Self.encap(0x006F, session: session, Self.rrData(request)))
+                c.send(fromClient: false, t + latency, Self.encap(0x006F, session: session, Self.rrData([0xCD, 0x00, 0x00, 0x00])))
+            }
+        case .bacnetBinary:
+            // binary-output 3's present-value, an enumerated (inactive 0, active 1), at priority 8.
+            let invoke = UInt8(index + 1)
+            let apdu: [UInt8] = [0x00, 0x05, invoke, 0x0F, 0x0C] + Frames.be32((4 << 22) | 3)
+                + [0x19, 0x55, 0x3E, 0x91, bit, 0x3F, 0x49, 0x08]
+            let req = [0x81, 0x0A] + Frames.be16(UInt16(4 + 2 + apdu.count)) + [0x01, 0x04] + apdu
+            let ack: [UInt8] = [0x81, 0x0A, 0x00, 0x09, 0x01, 0x00, 0x20, invoke, 0x0F]
+            cap.add(t, Frames.udp(client, 47_808, Self.rtu, 47_808, payload: req, id: cap.nextID(client), ttl: 128))
+            cap.add(t + latency, Frames.udp(Self.rtu, 47_808, client, 47_808, payload: ack, id: cap.nextID(Self.rtu), ttl: 64))
+        default:
+            // OPC UA: a Boolean written to ns=2;s=Pump1.Run.
+            connection(4840, 80_000_000) { c in
+                let url = Self.uaString("opc.tcp://10.1.3.20:4840")
+                c.send(fromClient: true, t - 70_000_000, Self.uaMessage("HEL", Self.le32(0) + Self.le32(65_536) + Self.le32(65_536)
+                                                                            + Self.le32(0) + Self.le32(0) + url))
+                c.send(fromClient: false, t - 68_000_000, Self.uaMessage("ACK", Self.le32(0) + Self.le32(65_536) + Self.le32(65_536)
+                                                                             + Self.le32(0) + Self.le32(0)))
+                let policy = Self.uaString("http://opcfoundation.org/UA/SecurityPolicy#None")
+                let noBytes: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF]
+                let opnReq = Self.le32(0) + policy + noBytes + noBytes + Self.le32(1) + Self.le32(1) + Self.uaNode(446)
+                    + Self.uaRequestHeader(1) + Self.le32(0) + Self.le32(0) + Self.le32(1) + noBytes + Self.le32(3_600_000)
+                c.send(fromClient: true, t - 60_000_000, Self.uaMessage("OPN", opnReq))
+                let opnResp = Self.le32(1) + policy + noBytes + noBytes + Self.le32(1) + Self.le32(1) + Self.uaNode(449)
+                    + Self.uaResponseHeader(1) + Self.le32(0) + Self.le32(1) + Self.le32(1) + [UInt8](repeating: 0, count: 8)
+                    + Self.le32(3_600_000) + noBytes
+                c.send(fromClient: false, t - 58_000_000, Self.uaMessage("OPN", opnResp))
+                let node: [UInt8] = [0x03] + Self.le16(2) + Self.uaString("Pump1.Run")
+                let writeReq = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(673)
+                    + Self.uaRequestHeader(2) + Self.le32(1) + node + Self.le32(13) + noBytes + [0x01, 1, bit]
+                c.send(fromClient: true, t, Self.uaMessage("MSG", writeReq))
+                let writeResp = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(676)
+                    + Self.uaResponseHeader(2) + Self.le32(1) + Self.le32(0) + noBytes
                 c.send(fromClient: false, t + latency, Self.uaMessage("MSG", writeResp))
             }
         }

@@ -220,4 +220,22 @@ import Testing
         #expect(seen == counts)
         #expect(points.contains(point))
     }
+
+    /// IEC 104 double commands give the state they command (DCS 1 off → 0, 2 on → 1), as a CROB's trip and close
+    /// do, so that a historian's on/off tag pairs with them; the event's message keeps the DCS as sent.
+    @Test(.enabled(if: TestPaths.sharedAvailable, TestPaths.sharedSkipNote))
+    func aDoubleCommandGivesTheStateItCommands() throws {
+        let sink = try collectPcap(path: TestPaths.dataset("pcaps/ics/iec104.pcap"))
+        let doubles = sink.events.compactMap { e -> (String, JSONValue)? in
+            guard e.kind == "ics.iec104.double_command", let (_, w) = ControlPoint.facts(e.attributes), let f = w.first
+            else { return nil }
+            return (e.message, f.value)
+        }
+        #expect(doubles.count == 2)
+        for (message, value) in doubles {
+            if message.hasSuffix("= 1") { #expect(value == .int(0), "\(message)") }
+            if message.hasSuffix("= 2") { #expect(value == .int(1), "\(message)") }
+        }
+        #expect(Set(doubles.map { $0.1 }) == [.int(0), .int(1)])
+    }
 }

@@ -20,7 +20,9 @@ import Testing
 /// only for an intended change of what a collector gives, and say so in the commit. (The two yearless syslog samples
 /// were recorded again once the test gave their year: their warning quoting the copy's modification time is gone.
 /// DE_sysmon-3-rdp-tun.evtx was recorded again when addresses began to be stored one way: Sysmon's uncompressed IPv6
-/// addresses, `fe80:0:0:0:647b:…`, are stored as a capture decoder writes them, `fe80::647b:…`.)
+/// addresses, `fe80:0:0:0:647b:…`, are stored as a capture decoder writes them, `fe80::647b:…`. iec104.pcap was
+/// recorded again when a double command's control value became the state it commands: its two C_DC_NA_1
+/// activations' `control.values` went from the DCS, 1 and 2, to 0 and 1; nothing else of the file changed.)
 @Suite struct StoredEventsGoldenTests {
     static let golden = TestPaths.repoRoot.appendingPathComponent("Tests/EvidenceStoreTests/Golden/stored-events.tsv")
 

@@ -369,8 +369,14 @@ public final class IEC104Decoder: FlowDecoder {
             if a.cause == 6, ["single_command", "double_command", "regulating_step_command", "setpoint_command",
                               "bitstring_command"].contains(action), !a.objects.isEmpty {
                 let select = a.objects.contains { $0.extra["select"] == .bool(true) }
-                out.writer.value("control", ControlPoint.attribute(action: select ? "select" : "operate",
-                                                                   a.objects.map { (ControlPoint.iec104(ioa: $0.ioa), $0.value ?? .null) }))
+                // A double command's state (DCS: 1 off, 2 on, 0 and 3 not permitted) as the state it commands, 0 or
+                // 1, as a CROB's trip and close are: what a historian's on/off tag shows.
+                let double = action == "double_command"
+                out.writer.value("control", ControlPoint.attribute(action: select ? "select" : "operate", a.objects.map { o in
+                    guard double else { return (ControlPoint.iec104(ioa: o.ioa), o.value ?? .null) }
+                    let state: JSONValue = o.value == .int(2) ? .int(1) : o.value == .int(1) ? .int(0) : .null
+                    return (ControlPoint.iec104(ioa: o.ioa), state)
+                }))
             }
             out.writer.string("outcome", a.negative ? "negative" : "ok")
             // Measurements and their acknowledgements are the routine; commands are kept.
