@@ -96,7 +96,12 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     public var historian: HistorianFormat
     public var form: WriteForm
     public var impact: Impact
+    /// How the vendor reaches the workstation's screen from the tunnel: remote desktop (a Windows logon of their
+    /// own), or VNC (the console's session, which Windows records no logon for: only the capture shows it).
+    public var hop: Hop = .rdp
     public var seed: UInt64
+
+    public enum Hop: String, CaseIterable, Sendable { case rdp, vnc }
 
     public init(write: WritePath, access: RemoteAccess, historian: HistorianFormat, form: WriteForm? = nil,
                 impact: Impact = .setpoint, seed: UInt64) {
@@ -109,7 +114,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     }
 
     public var name: String {
-        "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" + (impact == .stop ? "-stop" : "")
+        "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" + (impact == .stop ? "-stop" : "") + (hop == .vnc ? "-vnc" : "")
     }
     public var description: String { "\(name) (\(form.rawValue))" }
 
@@ -147,6 +152,15 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                     n += 1
                 }
             }
+        }
+        // VNC from the tunnel instead of remote desktop: each write path once, a setpoint or a stop in turn.
+        for (i, w) in WritePath.allCases.enumerated() {
+            var x = GeneralizationCase(write: w, access: gateways[(i * 2 + 1) % gateways.count],
+                                       historian: HistorianFormat.allCases[(i + 3) % HistorianFormat.allCases.count],
+                                       form: i % 2 == 0 ? w.forms.last : w.commandForms.last, impact: i % 2 == 0 ? .setpoint : .stop,
+                                       seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.hop = .vnc
+            out.append(x)
         }
         return out
     }
@@ -275,11 +289,31 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         }
         let tunnelHost = NetHost(tunnel, mac: [0x00, 0x1a, 0x2b, 0x3c, 0x01, 0x01])
         let rdpPort = UInt16(49_152 + rng.next() % 10_000)
-        let rdpConv = TCPConversation(cap, client: tunnelHost, clientPort: rdpPort, server: Self.ews, serverPort: 3389,
-                                      isn: (isn &+ 7, isn &+ 99_991))
+        let rdpConv = TCPConversation(cap, client: tunnelHost, clientPort: rdpPort, server: Self.ews,
+                                      serverPort: hop == .vnc ? 5900 : 3389, isn: (isn &+ 7, isn &+ 99_991))
         rdpConv.open(rdp)
-        rdpConv.send(fromClient: true, rdp + 1_000_000, S7Frames.connectRequest)
-        rdpConv.send(fromClient: false, rdp + 3_000_000, S7Frames.connectConfirm)
+        /// When the workstation's screen was taken: the remote desktop logon, or the VNC server's SecurityResult.
+        let remoteLogon: Int64
+        if hop == .vnc {
+            // RFB 3.8 with VNC authentication (a challenge and its answer), then ClientInit and ServerInit.
+            let version = Array("RFB 003.008\n".utf8)
+            rdpConv.send(fromClient: false, rdp + 1_000_000, version)
+            rdpConv.send(fromClient: true, rdp + 2_000_000, version)
+            rdpConv.send(fromClient: false, rdp + 3_000_000, [1, 2])
+            rdpConv.send(fromClient: true, rdp + 4_000_000, [2])
+            rdpConv.send(fromClient: false, rdp + 5_000_000, (0..<16).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+            rdpConv.send(fromClient: true, rdp + 900_000_000, (0..<16).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+            rdpConv.send(fromClient: false, rdp + 902_000_000, [0, 0, 0, 0])
+            rdpConv.send(fromClient: true, rdp + 903_000_000, [1])
+            let name = Array("EWS-1".utf8)
+            rdpConv.send(fromClient: false, rdp + 905_000_000, Frames.be16(1920) + Frames.be16(1080)
+                         + [32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0] + Frames.be32(UInt32(name.count)) + name)
+            remoteLogon = rdp + 902_000_000
+        } else {
+            rdpConv.send(fromClient: true, rdp + 1_000_000, S7Frames.connectRequest)
+            rdpConv.send(fromClient: false, rdp + 3_000_000, S7Frames.connectConfirm)
+            remoteLogon = rdp + 2_600_000_000
+        }
         rdpConv.close(fromClient: true, restore + 60_000_000_000)
         var summaryFiles = [String: Int]()
         summaryFiles["capture/control-net.pcap"] = try cap.write(to: "\(directory)/capture/control-net.pcap")
@@ -288,11 +322,14 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         var ewsLines: [(Int64, String)] = []
         ewsLines.append(Winlogbeat.logon(at(7, 2, 11), computer: "EWS-1.plant.local", record: 9001, user: "k.tanaka",
                                          domain: "PLANT", type: 2, logonID: "0x2a1f0", ip: "127.0.0.1", port: "0"))
-        ewsLines.append(Winlogbeat.logon(rdp + 2_600_000_000, computer: "EWS-1.plant.local", record: 9002, user: vendor,
-                                         domain: "PLANT", type: 10, logonID: "0x3c2d1", ip: tunnel, port: String(rdpPort),
-                                         workstation: "VENDOR-LT"))
-        ewsLines.append(Winlogbeat.logoff(restore + 60_000_000_000, computer: "EWS-1.plant.local", record: 9003, user: vendor,
-                                          domain: "PLANT", type: 10, logonID: "0x3c2d1"))
+        // A VNC server shares the console's session: Windows records no logon of the vendor.
+        if hop == .rdp {
+            ewsLines.append(Winlogbeat.logon(rdp + 2_600_000_000, computer: "EWS-1.plant.local", record: 9002, user: vendor,
+                                             domain: "PLANT", type: 10, logonID: "0x3c2d1", ip: tunnel, port: String(rdpPort),
+                                             workstation: "VENDOR-LT"))
+            ewsLines.append(Winlogbeat.logoff(restore + 60_000_000_000, computer: "EWS-1.plant.local", record: 9003, user: vendor,
+                                              domain: "PLANT", type: 10, logonID: "0x3c2d1"))
+        }
         summaryFiles["windows/ews-1-security.jsonl"] = try ExerciseFiles.writeLines("\(directory)/windows/ews-1-security.jsonl", ewsLines)
         let hmiLines = [Winlogbeat.logon(at(6, 0, 4), computer: "HMI-1.plant.local", record: 501, user: "op.suzuki",
                                          domain: "PLANT", type: 2, logonID: "0x1b0c2", ip: "127.0.0.1", port: "0")]
@@ -320,7 +357,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         let truth = Truth(historianOffset: offset, vpnUser: vendor, outsideIP: outside, tunnelIP: tunnel,
                           attackWrite: attack, point: p.text, writeKind: kindOfWrite, vpnKind: vpnKind)
         let vpnEvent = gw.tunnelEventTime ?? vpnLogon
-        try scenario(truth, vpnTime: vpnEvent, rdpLogon: rdp + 2_600_000_000, contractor: contractor.user)
+        try scenario(truth, vpnTime: vpnEvent, rdpLogon: remoteLogon, contractor: contractor.user)
             .write(toFile: "\(directory)/scenario.yaml", atomically: true, encoding: .utf8)
         return truth
     }
@@ -408,13 +445,14 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
           clock_offsets: {historian-1: \(t.historianOffset)}
           chain:
             - {kind: \(t.vpnKind), asset: gw-1, time: "\(iso(vpnTime))", tolerance_s: 5, user: \(t.vpnUser), src: \(t.outsideIP)}
-            - {kind: auth.logon, asset: ews-1, time: "\(iso(rdpLogon))", tolerance_s: 5, user: \(t.vpnUser), src: \(t.tunnelIP)}
+            - \(hop == .vnc ? "{kind: remote.control_start, asset: ews-1, time: \"\(iso(rdpLogon))\", tolerance_s: 5, src: \(t.tunnelIP)}"
+                 : "{kind: auth.logon, asset: ews-1, time: \"\(iso(rdpLogon))\", tolerance_s: 5, user: \(t.vpnUser), src: \(t.tunnelIP)}")
             - {kind: \(t.writeKind), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 2, point: "\(t.point)"}
             - {kind: process.\(impact == .stop ? "state_change" : "setpoint_change"), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 6, tag: "\(tag)"}
           not_the_cause:
             - {what: the technician k.tanaka at EWS-1's console, why: logged on since 07:02; the write came over the remote session}
             - {what: \(contractor)'s VPN session, why: ended at 07:40, hours before the change}
-          techniques: [\(impact == .stop ? "T0855" : "T0836"), T1133, T1021.001, T1110.001]
+          techniques: [\(impact == .stop ? "T0855" : "T0836"), T1133, \(hop == .vnc ? "T1021.005" : "T1021.001"), T1110.001]
 
         """
     }

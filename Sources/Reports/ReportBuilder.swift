@@ -277,6 +277,7 @@ public struct ReportBuilder {
             }
             if !blocks.isEmpty { fields["blocks"] = blocks.joined(separator: ", ") }
             if s.role == "vpn session", let a = ChainBuilder.tunnelAddress(e) { fields["assigned"] = a }
+            if e.kind == "remote.control_start", let tool = e.attributes["tool"]?.text { fields["tool"] = tool }
             if let v = e.attributes["new"], v != .null { fields["new"] = Fmt.value(v) }
             if let v = e.attributes["old"], v != .null { fields["old"] = Fmt.value(v) }
             let link = i < chain.links.count
@@ -358,7 +359,11 @@ public struct ReportBuilder {
                 let given = s.fields["assigned"].map { " (given \($0))" } ?? ""
                 clauses.append("logged on to the remote-access VPN on \(asset)\(who)\(given)")
             case "logon session":
-                if hops.isEmpty {
+                if s.kind == "remote.control_start" {
+                    // A remote-control tool takes over the screen of the session at the console.
+                    let tool = s.fields["tool"].map { $0 == "vnc" ? "VNC" : $0 } ?? "a remote-control tool"
+                    hops.append("took over \(asset)'s screen by \(tool)" + who)
+                } else if hops.isEmpty {
                     hops.append((s.techniques.contains("T1021.001") ? "went by remote desktop to " : "logged on to ") + asset + who)
                 } else {
                     hops.append(asset + who)

@@ -56,9 +56,13 @@ public enum Techniques {
             let type = ChainBuilder.field(e, "LogonType")
             if type == "10" { out.append("T1021.001") }
             if e.kind.hasPrefix("ssh") || type == "ssh" { out.append("T1021.004") }
+            if e.kind == "remote.control_start" {
+                out.append(e.attributes["tool"]?.text == "vnc" ? "T1021.005" : "T1219")
+            }
             if ot {
                 if asset?.role.rawValue == "hmi" || asset?.role.rawValue == "engineering-workstation" { out.append("T0823") }
-                out.append("T0859")
+                // Valid Accounts: an account logged on (a remote-control tool's session names none).
+                if e.kind != "remote.control_start" || e.user != nil { out.append("T0859") }
             } else if e.user != nil {
                 out.append("T1078")
             }

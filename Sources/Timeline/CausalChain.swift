@@ -74,7 +74,8 @@ public struct CausalChain: Sendable {
     public var runsThroughRemoteSession: Bool {
         steps.contains { s in
             s.role == "vpn session"
-                || (s.role == "logon session" && ["10", "ssh"].contains(ChainBuilder.field(s.event.event, "LogonType") ?? ""))
+                || (s.role == "logon session" && (["10", "ssh"].contains(ChainBuilder.field(s.event.event, "LogonType") ?? "")
+                                                  || s.event.event.kind == "remote.control_start"))
         }
     }
 }
@@ -504,12 +505,15 @@ public struct ChainBuilder {
             case "10": return "remote desktop"
             case "11": return "cached console logon"
             case "ssh": return "SSH"
+            case "vnc": return "VNC remote control"
+            case let t? where t.hasPrefix("remote-control:"): return "\(t.dropFirst(15)) remote control"
             default: return "logon" + (type.map { " type \($0)" } ?? "")
             }
         }
 
         /// Remote sessions ahead of console sessions ahead of network logons; newer first.
         var rank: Int {
+            if type == "vnc" || type?.hasPrefix("remote-control:") == true { return 0 }
             switch type {
             case "10", "ssh": return 0
             case "2", "11", "7": return 1
@@ -521,7 +525,9 @@ public struct ChainBuilder {
         func describe(host: String, competing: Bool, ruledOut: Bool = false) -> String {
             let since = Timestamp(nanoseconds: start).iso8601(precision: .seconds)
             let from = sourceIP.map { " from \($0)" } ?? ""
-            let base = "\(typeName) of \(user ?? "?") on \(host)\(from), active since \(since)"
+            // A remote-control tool names no account of the host (VNC asks a password only): none is shown.
+            let of = user.map { " of \($0)" } ?? (rank == 0 && type != "10" && type != "ssh" ? "" : " of ?")
+            let base = "\(typeName)\(of) on \(host)\(from), active since \(since)"
             guard competing else { return "the session active then: " + base }
             if ruledOut { return base + " (also active then, but the connection that carried it was made under another account)" }
             return base + (rank == 1 ? " (someone at the console could have done it too)" : " (also active then)")
@@ -567,8 +573,40 @@ public struct ChainBuilder {
             let ip = e.src.ip.flatMap { ["127.0.0.1", "::1", "-"].contains($0) ? nil : $0 }
             sessions.append(Session(event: s, type: type, sourceIP: ip, user: e.user, start: e.time.nanoseconds))
         }
+        sessions += try remoteControlSessions(on: host, at: t)
         sessions.sort { a, b in a.rank != b.rank ? a.rank < b.rank : a.start > b.start }
-        return (sessions, hasLogs)
+        return (sessions, hasLogs || !sessions.isEmpty)
+    }
+
+    /// Remote-control sessions into a host's screen active at `t` (VNC seen by a capture; any tool whose records
+    /// give `remote.control_start` with the controlled host as destination): they ride on the console's session, so
+    /// the host's logon records do not show them. A capture's session has ended when its connection was closed
+    /// before `t` (the flow's `end_time`).
+    func remoteControlSessions(on host: String, at t: Int64) throws -> [Session] {
+        let starts = try c.events(EventQuery(from: Timestamp(nanoseconds: t - sessionLookback),
+                                             to: Timestamp(nanoseconds: t + 1), kinds: ["remote.control_start"]))
+            .filter { ($0.event.dst.asset ?? resolver.asset(address: $0.event.dst.ip) ?? assetOf($0.event)) == host }
+        var out: [Session] = []
+        for s in starts {
+            let e = s.event
+            if let sip = e.src.ip, let sport = e.src.port, let dport = e.dst.port {
+                // The connection's own flow: closed before t, the session was over.
+                let flows = try c.events(EventQuery(from: Timestamp(nanoseconds: e.time.nanoseconds - 3_600_000_000_000),
+                                                    to: Timestamp(nanoseconds: e.time.nanoseconds + 1), kinds: ["net.flow"]))
+                if let f = flows.last(where: { $0.event.src.ip == sip && $0.event.src.port == sport && $0.event.dst.port == dport
+                                             && $0.event.dst.ip == e.dst.ip }),
+                   case .string(let end)? = f.event.attributes["end_time"], let endTime = TimeParser.iso8601(end)?.timestamp(assumingOffset: 0),
+                   endTime.nanoseconds < t,
+                   case .string(let state)? = f.event.attributes["state"], state == "closed" || state == "reset" {
+                    continue
+                }
+            }
+            let tool = e.attributes["tool"]?.text ?? "remote"
+            out.append(Session(event: s, type: tool == "vnc" ? "vnc" : "remote-control:\(tool)",
+                               sourceIP: e.src.ip.flatMap { ["127.0.0.1", "::1"].contains($0) ? nil : $0 },
+                               user: e.user, start: e.time.nanoseconds))
+        }
+        return out
     }
 
     /// The session whose account made the connection that carried `step` from `host`, by the host's own connection

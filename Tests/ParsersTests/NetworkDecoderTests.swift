@@ -266,11 +266,53 @@ struct NetworkDecoderTests {
         #expect(m?.summary == "SSH SSH-2.0-OpenSSH_8.9p1 Ubuntu-3 → SSH-2.0-dropbear_2020.81")
     }
 
+    /// VNC (RFB, RFC 6143): who took a screen and whether the server let them, whatever the pieces; refusals with
+    /// their reasons; a 3.3 server that chooses the security itself; a handshake cut short.
+    @Test(arguments: Feeding.allCases)
+    func vncSessionsWhateverThePieces(_ feeding: Feeding) {
+        let v38 = Array("RFB 003.008\n".utf8), v33 = Array("RFB 003.003\n".utf8)
+        func text(_ s: String) -> [UInt8] { be32(UInt32(s.utf8.count)) + Array(s.utf8) }
+        let serverInit = be16(1280) + be16(800) + [UInt8](repeating: 0, count: 16) + text("HMI-1 console")
+        let challenge = [UInt8](repeating: 7, count: 16)
+        // Accepted, the result and ServerInit in one segment.
+        let ok = Self.run({ RFBDecoder() }, [(false, v38), (true, v38), (false, [2, 1, 2]), (true, [2]), (false, challenge),
+                                             (true, challenge), (false, [0, 0, 0, 0] + serverInit), (true, [1])], feeding)
+        #expect(ok.warnings.isEmpty)
+        #expect(ok.messages.map(\.kind) == ["remote.control_start"])
+        let m = ok.messages.first
+        #expect(m?.fields["security"] == "vnc" && m?.fields["security_offered"]?.canonicalJSON == #"["none","vnc"]"#)
+        #expect(m?.fields["desktop"] == "HMI-1 console" && m?.fields["width"] == .int(1280) && m?.fields["outcome"] == "ok")
+        #expect(m?.src == Self.client && m?.dst == Self.server && m?.packet == 7)
+        #expect(m?.summary == #"VNC (RFB 003.008) session opened, security vnc, desktop "HMI-1 console""#)
+        // A wrong password: refused, with the server's reason.
+        let bad = Self.run({ RFBDecoder() }, [(false, v38), (true, v38), (false, [1, 2]), (true, [2]), (false, challenge),
+                                              (true, challenge), (false, [0, 0, 0, 1] + text("Authentication failed"))], feeding)
+        #expect(bad.messages.map(\.kind) == ["remote.control_failed"])
+        #expect(bad.messages.first?.fields["reason"] == "Authentication failed" && bad.messages.first?.fields["security_result"] == .int(1))
+        // No security type offered: the server refuses at once.
+        let refused = Self.run({ RFBDecoder() }, [(false, v38), (true, v38), (false, [0] + text("Too many security failures"))], feeding)
+        #expect(refused.messages.map(\.kind) == ["remote.control_failed"])
+        #expect(refused.messages.first?.summary.hasSuffix("Too many security failures") == true)
+        // RFB 3.3: the server names the security type (None), no result follows, ServerInit does.
+        let old = Self.run({ RFBDecoder() }, [(false, v33), (true, v33), (false, [0, 0, 0, 1]), (true, [0]), (false, serverInit)], feeding)
+        #expect(old.messages.map(\.kind) == ["remote.control_start"])
+        #expect(old.messages.first?.fields["security"] == "none")
+        // Cut short after the versions: an attempt, said at the flow's end.
+        let cut = Self.run({ RFBDecoder() }, [(false, v38), (true, v38), (false, [2, 1])], feeding)
+        #expect(cut.messages.map(\.kind) == ["remote.control_attempt"])
+        #expect(cut.messages.first?.fields["outcome"] == "no_response")
+        // A lying name length does not read past what was sent.
+        let lying = Self.run({ RFBDecoder() }, [(false, v38), (true, v38), (false, [1, 1]), (true, [1]),
+                                                (false, [0, 0, 0, 0] + be16(1) + be16(1) + [UInt8](repeating: 0, count: 16) + [0xFF, 0xFF, 0xFF, 0xFF, 0x41])], feeding)
+        #expect(lying.messages.map(\.kind) == ["remote.control_start"] && lying.messages.first?.fields["desktop"] == nil)
+    }
+
     /// Decoders given random bytes, whole and in pieces: no crash, bounded output.
     @Test func randomBytesDoNotCrashDecoders() {
         var rng = SplitMix(seed: 7)
         let makers: [() -> any FlowDecoder] = [{ ModbusDecoder() }, { DNP3Decoder() }, { IEC104Decoder() }, { TPKTDecoder() },
-                                               { ENIPDecoder() }, { ENIPDecoder(datagrams: true) }, { TLSDecoder() }, { SSHDecoder() }]
+                                               { ENIPDecoder() }, { ENIPDecoder(datagrams: true) }, { TLSDecoder() }, { SSHDecoder() },
+                                               { RFBDecoder() }]
         for make in makers {
             for round in 0..<200 {
                 let n = Int(rng.next() % 600)

@@ -9,6 +9,10 @@ public final class FlagshipCase: @unchecked Sendable {
     let dir = TempDir("flagship")
     public let evidence: String
     public let casePath: String
+    /// Tests of several suites ask for cases at once: the exercise is written by one of them, completely, before any
+    /// reads it (a test that saw `scenario.yaml` while another was still writing the capture ingested half of it).
+    private let generation = NSLock()
+    private var generated = false
 
     init() {
         evidence = dir.url.appendingPathComponent("evidence").path
@@ -17,9 +21,11 @@ public final class FlagshipCase: @unchecked Sendable {
 
     /// A fresh case of the exercise (each test gets its own, since tests change clocks).
     public func makeCase(label: String, inventory: Bool = true, without: Set<String> = []) throws -> Case {
-        if !FileManager.default.fileExists(atPath: evidence + "/scenario.yaml") {
+        try generation.withLock {
+            guard !generated else { return }
             var x = WaterTreatmentExercise()
             _ = try x.generate(into: evidence)
+            generated = true
         }
         let path = dir.url.appendingPathComponent("case-\(label)").path
         let c = try Case.create(at: path, name: label, examiner: "test")

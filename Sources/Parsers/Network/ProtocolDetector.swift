@@ -14,6 +14,7 @@ public enum ProtocolDetector {
             if TLS.looksLike(b) { return TLSDecoder() }
             if SMB2Decoder.looksLike(b) { return SMB2Decoder() }
             if b.count >= 4, b[0] == 0x53, b[1] == 0x53, b[2] == 0x48, b[3] == 0x2D { return SSHDecoder() }
+            if RFB.looksLike(b) { return RFBDecoder() }
         }
         if DNP3.looksLike(b) { return DNP3Decoder() }
         if proto == PacketDecoder.udp, ENIP.looksLike(b) { return ENIPDecoder(datagrams: true) }
