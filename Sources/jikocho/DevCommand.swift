@@ -11,7 +11,7 @@ struct DevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev", abstract: "Tools for Jikocho's own tests and benchmarks.", shouldDisplay: false,
         subcommands: [Synthesize.self, SynthesizeSeries.self, ServeBench.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self,
-                      BACnetRefusalsCommand.self])
+                      BACnetRefusalsCommand.self, VNCSessionsCommand.self])
 
     /// Writes the capture that BACnet's refusals are checked against Wireshark with.
     struct BACnetRefusalsCommand: ParsableCommand {
@@ -22,6 +22,16 @@ struct DevCommand: ParsableCommand {
         @Argument(help: "The capture to write.") var path: String
 
         func run() throws { print("\(try BACnetRefusals.write(to: path)) frames") }
+    }
+
+    /// Writes the VNC handshakes capture that the RFB decoder is checked with against tshark.
+    struct VNCSessionsCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "vnc-sessions", abstract: "Write a capture of VNC (RFB) handshakes: let in, refused, cut short.")
+
+        @Argument(help: "The capture to write.") var path: String
+
+        func run() throws { print("\(try VNCSessions.write(to: path)) frames") }
     }
 
     /// Prints docs/cli.md.
