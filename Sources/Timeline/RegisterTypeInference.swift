@@ -66,7 +66,7 @@ public enum RegisterTypeInference {
         guard !open.isEmpty else { return [] }
         // Each write's registers from the mapped point on: [0] the point, [1] the one after it.
         var writes: [String: [[Double?]]] = [:]
-        try c.forEachEvent(EventQuery(kinds: ["ics.modbus"])) { s in
+        try c.forEachEvent(EventQuery(kinds: ["ics.modbus.write"])) { s in
             guard let plc = s.event.dst.asset, let (action, _) = ControlPoint.facts(s.event.attributes), action != "select"
             else { return }
             let written = ChainBuilder.writtenPoints(s.event)
