@@ -511,15 +511,21 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         }
         /// Another value written beside the setpoint (the dose flow's limit, a mode word): not what changed.
         let other = 40 + Int(rng.next() % 20)
-        if impact == .stop {
-            command(on: value != 0, cap, client: client, at: t, index: index, latency: latency, connection)
-            return
-        }
+        /// For the `stop` forms: whether the command starts the pump (1) or stops it (0).
+        let on = value != 0
+        let bit: UInt8 = on ? 1 : 0
         switch write {
         case .modbus:
             connection(502, opened: 5_000_000) { c in
                 var tid = UInt16(index * 10)
                 switch form {
+                case .modbusCoil:
+                    let req: [UInt8] = [0x05, 0x00, 0x04, on ? 0xFF : 0x00, 0x00]
+                    _ = ModbusFrames.exchange(c, &tid, t, req, req, latency: { latency })
+                case .modbusCoils:
+                    // Coils 00004–00006 in one request: the alarm horn's coil on, the pump's, the spare's off.
+                    let req: [UInt8] = [0x0F, 0x00, 0x03, 0x00, 0x03, 0x01, 0x01 | bit << 1]
+                    _ = ModbusFrames.exchange(c, &tid, t, req, [0x0F, 0x00, 0x03, 0x00, 0x03], latency: { latency })
                 case .modbusMultiple:
                     // Registers 40004–40006 in one request, the setpoint the middle one.
                     let req: [UInt8] = [0x10, 0x00, 0x03, 0x00, 0x03, 0x06] + Frames.be16(UInt16(other))
@@ -547,6 +553,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 let seq = UInt8((index * 2) & 0x0F)
                 let object: [UInt8]
                 switch form {
+                case .dnp3Latch, .dnp3TripClose:
+                    // CROB: control code, count, on time, off time, status. Latch on/off, or a pulse with close/trip.
+                    let code: UInt8 = form == .dnp3Latch ? (on ? 0x03 : 0x04) : (on ? 0x41 : 0x81)
+                    object = [12, 1, 0x17, 1, 3, code, 1] + Self.le32(1_000) + Self.le32(0) + [0]
                 case .dnp3SelectOperate: object = [41, 1, 0x17, 1, 3] + Self.le32(UInt32(bitPattern: Int32(rawInt))) + [0]
                 case .dnp3DirectNoAck: object = [41, 3, 0x17, 1, 3] + Self.le32(Float(raw).bitPattern) + [0]
                 default: object = [41, 2, 0x17, 1, 3] + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [0]
@@ -558,7 +568,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                                                                            apdu: [0xC0 | seq, 0x81, 0x00, 0x00] + object, seq: seq))
                 }
                 switch form {
-                case .dnp3SelectOperate:
+                case .dnp3SelectOperate, .dnp3TripClose:
                     // SELECT, then OPERATE of the same object: the value changes at the OPERATE.
                     exchange(t - 900_000_000, 0x03, seq)
                     exchange(t, 0x04, (seq + 1) & 0x0F)
@@ -570,10 +580,16 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             connection(2404, opened: 50_000_000) { c in
                 c.send(fromClient: true, t - 40_000_000, [0x68, 0x04, 0x07, 0x00, 0x00, 0x00])
                 c.send(fromClient: false, t - 38_000_000, [0x68, 0x04, 0x0B, 0x00, 0x00, 0x00])
-                let ioa: [UInt8] = [0xA5, 0x0F, 0x00]
-                /// One setpoint ASDU; `qos` 0x80 asks to select, 0x00 to execute.
+                let ioa: [UInt8] = impact == .stop ? [0x8D, 0x13, 0x00] : [0xA5, 0x0F, 0x00]   // IOA 5005 or 4005
+                /// One command ASDU; `qos` 0x80 asks to select, 0x00 to execute (the S/E bit of a setpoint's QOS and of
+                /// a command's SCO or DCO alike).
                 func asdu(_ cot: UInt8, qos: UInt8 = 0) -> [UInt8] {
                     switch form {
+                    case .iec104Single:
+                        return [45, 0x01, cot, 0x00, 0x01, 0x00] + ioa + [bit | qos]
+                    case .iec104Double:
+                        // DCS 1 off, 2 on.
+                        return [46, 0x01, cot, 0x00, 0x01, 0x00] + ioa + [(on ? 2 : 1) | qos]
                     case .iec104Float:
                         return [50, 0x01, cot, 0x00, 0x01, 0x00] + ioa + Self.le32(Float(raw).bitPattern) + [qos]
                     case .iec104FloatTimeTag:
@@ -590,7 +606,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                     [0x68, UInt8(4 + a.count)] + Self.le16(UInt16(tx << 1)) + Self.le16(UInt16(rx << 1)) + a
                 }
                 var tx = 0
-                if form == .iec104NormalizedSelect {
+                if form == .iec104NormalizedSelect || form == .iec104Double {
                     // Select (S/E set), confirmed; then the execution below.
                     c.send(fromClient: true, t - 800_000_000, iframe(tx: 0, rx: 0, asdu(6, qos: 0x80)))
                     c.send(fromClient: false, t - 800_000_000 + latency, iframe(tx: 0, rx: 1, asdu(7, qos: 0x80)))
@@ -617,6 +633,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 var items: [[UInt8]]
                 var data: [UInt8]
                 switch form {
+                case .s7Bit:
+                    // DB1.DBX4.0: a BIT item at bit address 32, its data one bit long.
+                    items = [item(0x01, db: 1, area: 0x84, byte: 4)]
+                    data = [0x00, 0x03, 0x00, 0x01, bit]
                 case .s7Real:
                     items = [item(0x08, db: 1, area: 0x84, byte: 8)]
                     data = [0x00, 0x07, 0x00, 0x04] + Frames.be32(Float(raw).bitPattern)
@@ -648,6 +668,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 let request: [UInt8]
                 let reply: [UInt8]
                 switch form {
+                case .cipBool:
+                    let cmd = path("Pump1_Run_Cmd")
+                    request = [0x4D, UInt8(cmd.count / 2)] + cmd + [0xC1, 0x00, 0x01, 0x00, bit]
+                    reply = [0xCD, 0x00, 0x00, 0x00]
                 case .cipMultiple:
                     // Read the dose's measured value and write the setpoint in one Multiple Service Packet.
                     let pv = path("Dose_PV")
@@ -672,11 +696,16 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             }
         case .bacnet:
             let invoke = UInt8(index + 1)
-            func objectID(_ instance: UInt32) -> [UInt8] { Frames.be32((2 << 22) | instance) }
+            /// An analog-value's identifier (type 2), or another type's.
+            func objectID(_ instance: UInt32, type: UInt32 = 2) -> [UInt8] { Frames.be32((type << 22) | instance) }
             let real: [UInt8] = [0x44] + Frames.be32(Float(raw).bitPattern)
             let service: UInt8
             let body: [UInt8]
             switch form {
+            case .bacnetBinary:
+                // binary-output 3's present-value, an enumerated (inactive 0, active 1), at priority 8.
+                service = 0x0F
+                body = [0x0C] + objectID(3, type: 4) + [0x19, 0x55, 0x3E, 0x91, bit, 0x3F, 0x49, 0x08]
             case .bacnetMultiple:
                 // analog-value:2 (the dose flow's limit) and analog-value:3 in one WritePropertyMultiple.
                 service = 0x10
@@ -715,6 +744,9 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 let named: [UInt8] = [0x03] + Self.le16(2) + Self.uaString("Dose.SP")
                 var values: [[UInt8]]
                 switch form {
+                case .opcuaBoolean:
+                    // A Boolean written to ns=2;s=Pump1.Run.
+                    values = [writeValue([0x03] + Self.le16(2) + Self.uaString("Pump1.Run"), [1, bit])]
                 case .opcuaTwoNodesDouble:
                     // The dosing mode (an Int32) and the setpoint as a Double, in one Write.
                     let mode: [UInt8] = [0x03] + Self.le16(2) + Self.uaString("Dose.Mode")
@@ -732,123 +764,6 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 let writeResp = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(676)
                     + Self.uaResponseHeader(2) + Self.le32(UInt32(values.count))
                     + [UInt8](repeating: 0, count: 4 * values.count) + noBytes
-                c.send(fromClient: false, t + latency, Self.uaMessage("MSG", writeResp))
-            }
-        }
-    }
-
-    /// One command that starts (`on`) or stops the pump, in this case's form.
-    func command(on: Bool, _ cap: CaptureBuilder, client: NetHost, at t: Int64, index: Int, latency: Int64,
-                 _ connection: (UInt16, Int64, (TCPConversation) -> Void) -> Void) {
-        let bit: UInt8 = on ? 1 : 0
-        switch form {
-        case .modbusCoil, .modbusCoils:
-            connection(502, 5_000_000) { c in
-                var tid = UInt16(index * 10)
-                if form == .modbusCoils {
-                    // Coils 00004–00006 in one request: the alarm horn's coil on, the pump's, the spare's off.
-                    let req: [UInt8] = [0x0F, 0x00, 0x03, 0x00, 0x03, 0x01, 0x01 | bit << 1]
-                    _ = ModbusFrames.exchange(c, &tid, t, req, [0x0F, 0x00, 0x03, 0x00, 0x03], latency: { latency })
-                } else {
-                    let req: [UInt8] = [0x05, 0x00, 0x04, on ? 0xFF : 0x00, 0x00]
-                    _ = ModbusFrames.exchange(c, &tid, t, req, req, latency: { latency })
-                }
-            }
-        case .dnp3Latch, .dnp3TripClose:
-            connection(20_000, 5_000_000) { c in
-                let seq = UInt8((index * 2) & 0x0F)
-                // CROB: control code, count, on time, off time, status. Latch on/off, or a pulse with close/trip.
-                let code: UInt8 = form == .dnp3Latch ? (on ? 0x03 : 0x04) : (on ? 0x41 : 0x81)
-                let object: [UInt8] = [12, 1, 0x17, 1, 3, code, 1] + Self.le32(1_000) + Self.le32(0) + [0]
-                func exchange(_ at: Int64, _ function: UInt8, _ seq: UInt8) {
-                    c.send(fromClient: true, at, Self.dnp3Frame(control: 0xC4, dst: 10, src: 1, apdu: [0xC0 | seq, function] + object, seq: seq))
-                    c.send(fromClient: false, at + latency, Self.dnp3Frame(control: 0x44, dst: 1, src: 10,
-                                                                           apdu: [0xC0 | seq, 0x81, 0x00, 0x00] + object, seq: seq))
-                }
-                if form == .dnp3TripClose {
-                    exchange(t - 900_000_000, 0x03, seq)
-                    exchange(t, 0x04, (seq + 1) & 0x0F)
-                } else {
-                    exchange(t, 0x05, seq)
-                }
-            }
-        case .iec104Single, .iec104Double:
-            connection(2404, 50_000_000) { c in
-                c.send(fromClient: true, t - 40_000_000, [0x68, 0x04, 0x07, 0x00, 0x00, 0x00])
-                c.send(fromClient: false, t - 38_000_000, [0x68, 0x04, 0x0B, 0x00, 0x00, 0x00])
-                // IOA 5005; SCO bit 0 the state, DCO bits 0–1 (1 off, 2 on); bit 7 asks to select.
-                func asdu(_ cot: UInt8, select: Bool = false) -> [UInt8] {
-                    let q: UInt8 = (form == .iec104Single ? bit : (on ? 2 : 1)) | (select ? 0x80 : 0)
-                    return [form == .iec104Single ? 45 : 46, 0x01, cot, 0x00, 0x01, 0x00, 0x8D, 0x13, 0x00, q]
-                }
-                func iframe(tx: Int, rx: Int, _ a: [UInt8]) -> [UInt8] {
-                    [0x68, UInt8(4 + a.count)] + Self.le16(UInt16(tx << 1)) + Self.le16(UInt16(rx << 1)) + a
-                }
-                var tx = 0
-                if form == .iec104Double {
-                    c.send(fromClient: true, t - 800_000_000, iframe(tx: 0, rx: 0, asdu(6, select: true)))
-                    c.send(fromClient: false, t - 800_000_000 + latency, iframe(tx: 0, rx: 1, asdu(7, select: true)))
-                    tx = 1
-                }
-                c.send(fromClient: true, t, iframe(tx: tx, rx: tx, asdu(6)))
-                c.send(fromClient: false, t + latency, iframe(tx: tx, rx: tx + 1, asdu(7)))
-                c.send(fromClient: false, t + 2 * latency, iframe(tx: tx + 1, rx: tx + 1, asdu(10)))
-                c.send(fromClient: true, t + 3 * latency, [0x68, 0x04, 0x01, 0x00] + Self.le16(UInt16((tx + 2) << 1)))
-            }
-        case .s7Bit:
-            connection(102, 60_000_000) { c in
-                c.send(fromClient: true, t - 50_000_000, S7Frames.connectRequest)
-                c.send(fromClient: false, t - 48_000_000, S7Frames.connectConfirm)
-                c.send(fromClient: true, t - 40_000_000, S7Frames.job(0x0100, S7Frames.setupRequest))
-                c.send(fromClient: false, t - 38_000_000, S7Frames.ackData(0x0100, S7Frames.setupResponse))
-                // DB1.DBX4.0: a BIT item at bit address 32, its data one bit long.
-                let item: [UInt8] = [0x12, 0x0A, 0x10, 0x01, 0x00, 0x01, 0x00, 0x01, 0x84, 0x00, 0x00, 0x20]
-                c.send(fromClient: true, t, S7Frames.job(0x0200, [0x05, 0x01] + item, [0x00, 0x03, 0x00, 0x01, bit]))
-                c.send(fromClient: false, t + latency, S7Frames.ackData(0x0200, [0x05, 0x01], [0xFF]))
-            }
-        case .cipBool:
-            connection(44_818, 50_000_000) { c in
-                let session = UInt32(0x1000 + index)
-                c.send(fromClient: true, t - 40_000_000, Self.encap(0x0065, session: 0, [0x01, 0x00, 0x00, 0x00]))
-                c.send(fromClient: false, t - 38_000_000, Self.encap(0x0065, session: session, [0x01, 0x00, 0x00, 0x00]))
-                let name = Array("Pump1_Run_Cmd".utf8)
-                let path: [UInt8] = [0x91, UInt8(name.count)] + name + (name.count % 2 == 1 ? [0] : [])
-                let request: [UInt8] = [0x4D, UInt8(path.count / 2)] + path + [0xC1, 0x00, 0x01, 0x00, bit]
-                c.send(fromClient: true, t, Self.encap(0x006F, session: session, Self.rrData(request)))
-                c.send(fromClient: false, t + latency, Self.encap(0x006F, session: session, Self.rrData([0xCD, 0x00, 0x00, 0x00])))
-            }
-        case .bacnetBinary:
-            // binary-output 3's present-value, an enumerated (inactive 0, active 1), at priority 8.
-            let invoke = UInt8(index + 1)
-            let apdu: [UInt8] = [0x00, 0x05, invoke, 0x0F, 0x0C] + Frames.be32((4 << 22) | 3)
-                + [0x19, 0x55, 0x3E, 0x91, bit, 0x3F, 0x49, 0x08]
-            let req = [0x81, 0x0A] + Frames.be16(UInt16(4 + 2 + apdu.count)) + [0x01, 0x04] + apdu
-            let ack: [UInt8] = [0x81, 0x0A, 0x00, 0x09, 0x01, 0x00, 0x20, invoke, 0x0F]
-            cap.add(t, Frames.udp(client, 47_808, Self.rtu, 47_808, payload: req, id: cap.nextID(client), ttl: 128))
-            cap.add(t + latency, Frames.udp(Self.rtu, 47_808, client, 47_808, payload: ack, id: cap.nextID(Self.rtu), ttl: 64))
-        default:
-            // OPC UA: a Boolean written to ns=2;s=Pump1.Run.
-            connection(4840, 80_000_000) { c in
-                let url = Self.uaString("opc.tcp://10.1.3.20:4840")
-                c.send(fromClient: true, t - 70_000_000, Self.uaMessage("HEL", Self.le32(0) + Self.le32(65_536) + Self.le32(65_536)
-                                                                            + Self.le32(0) + Self.le32(0) + url))
-                c.send(fromClient: false, t - 68_000_000, Self.uaMessage("ACK", Self.le32(0) + Self.le32(65_536) + Self.le32(65_536)
-                                                                             + Self.le32(0) + Self.le32(0)))
-                let policy = Self.uaString("http://opcfoundation.org/UA/SecurityPolicy#None")
-                let noBytes: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF]
-                let opnReq = Self.le32(0) + policy + noBytes + noBytes + Self.le32(1) + Self.le32(1) + Self.uaNode(446)
-                    + Self.uaRequestHeader(1) + Self.le32(0) + Self.le32(0) + Self.le32(1) + noBytes + Self.le32(3_600_000)
-                c.send(fromClient: true, t - 60_000_000, Self.uaMessage("OPN", opnReq))
-                let opnResp = Self.le32(1) + policy + noBytes + noBytes + Self.le32(1) + Self.le32(1) + Self.uaNode(449)
-                    + Self.uaResponseHeader(1) + Self.le32(0) + Self.le32(1) + Self.le32(1) + [UInt8](repeating: 0, count: 8)
-                    + Self.le32(3_600_000) + noBytes
-                c.send(fromClient: false, t - 58_000_000, Self.uaMessage("OPN", opnResp))
-                let node: [UInt8] = [0x03] + Self.le16(2) + Self.uaString("Pump1.Run")
-                let writeReq = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(673)
-                    + Self.uaRequestHeader(2) + Self.le32(1) + node + Self.le32(13) + noBytes + [0x01, 1, bit]
-                c.send(fromClient: true, t, Self.uaMessage("MSG", writeReq))
-                let writeResp = Self.le32(1) + Self.le32(1) + Self.le32(2) + Self.le32(2) + Self.uaNode(676)
-                    + Self.uaResponseHeader(2) + Self.le32(1) + Self.le32(0) + noBytes
                 c.send(fromClient: false, t + latency, Self.uaMessage("MSG", writeResp))
             }
         }

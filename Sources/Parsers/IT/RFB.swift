@@ -98,55 +98,50 @@ public final class RFBDecoder: FlowDecoder {
     /// What the bytes so far say; nil when not even the server's version is there.
     func handshake() -> Handshake? {
         var h = Handshake()
-        var s = 0, c = 0
-        func version(_ b: [UInt8], _ i: Int) -> String? {
-            guard b.count >= i + 12 else { return nil }
-            let bytes = Array(b[i..<(i + 12)])
+        func version(_ b: [UInt8]) -> String? {
+            guard b.count >= 12 else { return nil }
+            let bytes = Array(b[0..<12])
             return bytes.withUnsafeBytes { RFB.looksLike($0) } ? String(decoding: bytes[4..<11], as: UTF8.self) : nil
         }
-        guard let sv = version(server, 0) else { return nil }
+        guard let sv = version(server) else { return nil }
         h.serverVersion = sv
-        s = 12
-        h.clientVersion = version(client, 0)
-        guard h.clientVersion != nil else { return h }
-        c = 12
+        guard let cv = version(client) else { return h }
+        h.clientVersion = cv
         func u32(_ b: [UInt8], _ i: Int) -> UInt32? {
             guard b.count >= i + 4 else { return nil }
             return UInt32(b[i]) << 24 | UInt32(b[i + 1]) << 16 | UInt32(b[i + 2]) << 8 | UInt32(b[i + 3])
         }
-        func text(_ b: [UInt8], _ i: Int) -> (String, Int)? {
-            guard let n = u32(b, i), n <= 1024, b.count >= i + 4 + Int(n) else { return nil }
-            return (printable(Array(b[(i + 4)..<(i + 4 + Int(n))]), limit: 255), i + 4 + Int(n))
+        /// A length-prefixed text (a reason, a desktop's name), nil until all of it is there or when its length lies.
+        func text(_ i: Int) -> String? {
+            guard let n = u32(server, i), n <= 1024, server.count >= i + 4 + Int(n) else { return nil }
+            return printable(Array(server[(i + 4)..<(i + 4 + Int(n))]), limit: 255)
         }
-        let minor = Int(sv.suffix(3)) ?? 3
-        let clientMinor = Int(h.clientVersion!.suffix(3)) ?? 3
-        let v37 = min(minor, clientMinor) >= 7
-        if v37 {
+        /// The server refuses before any authentication, with a reason (complete once the reason is read).
+        func refused(reasonAt i: Int) -> Handshake {
+            h.result = 1
+            h.reason = text(i)
+            h.complete = h.reason != nil
+            return h
+        }
+        // The version both sides speak: the lower of the two.
+        let agreed = min(Int(sv.suffix(3)) ?? 3, Int(cv.suffix(3)) ?? 3)
+        var s = 12
+        if agreed >= 7 {
+            // The types the server offers, and the one the client chose (the client's byte after its version).
             guard s < server.count else { return h }
             let n = Int(server[s])
             s += 1
-            if n == 0 {
-                // The server refuses at once, with a reason.
-                h.result = 1
-                h.reason = text(server, s)?.0
-                h.complete = h.reason != nil
-                return h
-            }
+            if n == 0 { return refused(reasonAt: s) }
             guard server.count >= s + n else { return h }
             h.offered = Array(server[s..<(s + n)])
             s += n
-            guard c < client.count else { return h }
-            h.chosen = client[c]
-            c += 1
+            guard client.count > 12 else { return h }
+            h.chosen = client[12]
         } else {
+            // 3.3: the server names the type itself.
             guard let t = u32(server, s) else { return h }
             s += 4
-            if t == 0 {
-                h.result = 1
-                h.reason = text(server, s)?.0
-                h.complete = h.reason != nil
-                return h
-            }
+            if t == 0 { return refused(reasonAt: s) }
             h.chosen = UInt8(truncatingIfNeeded: t)
             h.offered = [h.chosen!]
         }
@@ -156,25 +151,21 @@ public final class RFBDecoder: FlowDecoder {
             s += 16
         }
         // SecurityResult: always after VNC authentication; after None only from 3.8 on.
-        let expectsResult = h.chosen != 1 || min(minor, clientMinor) >= 8
-        if expectsResult {
-            guard h.chosen == 1 || h.chosen == 2 || h.chosen == 16 || h.chosen == 30 || h.chosen == 21 else {
-                // Other schemes exchange messages of their own first: their result is not read.
-                return h
-            }
+        if h.chosen != 1 || agreed >= 8 {
+            // Other schemes (Tight, Apple, VeNCrypt, …) exchange messages of their own first: their result is not read.
             guard h.chosen == 1 || h.chosen == 2, let r = u32(server, s) else { return h }
             h.result = r
             s += 4
             if r != 0 {
-                if min(minor, clientMinor) >= 8 { h.reason = text(server, s)?.0 }
-                h.complete = h.reason != nil || min(minor, clientMinor) < 8
+                if agreed >= 8 { h.reason = text(s) }
+                h.complete = h.reason != nil || agreed < 8
                 return h
             }
         } else {
             h.result = 0
         }
         // ServerInit: width, height, the pixel format (16 bytes), the desktop's name.
-        if server.count >= s + 24, let (name, _) = text(server, s + 20) {
+        if server.count >= s + 24, let name = text(s + 20) {
             h.width = Int(server[s]) << 8 | Int(server[s + 1])
             h.height = Int(server[s + 2]) << 8 | Int(server[s + 3])
             h.desktop = name
