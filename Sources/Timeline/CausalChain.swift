@@ -591,8 +591,12 @@ public struct ChainBuilder {
             let e = s.event
             if let sip = e.src.ip, let sport = e.src.port, let dport = e.dst.port {
                 // The connection's own flow: closed before t, the session was over.
-                let flows = try c.events(EventQuery(from: Timestamp(nanoseconds: e.time.nanoseconds - 3_600_000_000_000),
-                                                    to: Timestamp(nanoseconds: e.time.nanoseconds + 1), kinds: ["net.flow"]))
+                // Narrowed in SQL to flows naming both addresses (the test below is exact): a capture's hour holds
+                // every other connection too.
+                var q = EventQuery(from: Timestamp(nanoseconds: e.time.nanoseconds - 3_600_000_000_000),
+                                   to: Timestamp(nanoseconds: e.time.nanoseconds + 1), kinds: ["net.flow"])
+                q.text = [[TextMatch(column: "src_ip", sip)]] + (e.dst.ip.map { [[TextMatch(column: "dst_ip", $0)]] } ?? [])
+                let flows = try c.events(q)
                 if let f = flows.last(where: { $0.event.src.ip == sip && $0.event.src.port == sport && $0.event.dst.port == dport
                                              && $0.event.dst.ip == e.dst.ip }),
                    case .string(let end)? = f.event.attributes["end_time"], let endTime = TimeParser.iso8601(end)?.timestamp(assumingOffset: 0),

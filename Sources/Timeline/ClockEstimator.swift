@@ -293,7 +293,7 @@ public struct ClockEstimator {
                     case .int, .bool: integral = true
                     default: integral = false
                     }
-                    if let m = typed["\(plc)|\(key)"] {
+                    if !typed.isEmpty, let m = typed["\(plc)|\(key)"] {
                         v = m.rawValue(in: ChainBuilder.writtenPoints(e))?.value
                         integral = m.registerType?.kind != .float32
                     }
