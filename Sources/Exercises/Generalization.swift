@@ -97,7 +97,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     public var form: WriteForm
     public var impact: Impact
     /// How the vendor reaches the workstation's screen from the tunnel: remote desktop (a Windows logon of their
-    /// own), or VNC (the console's session, which Windows records no logon for: only the capture shows it).
+    /// own), or VNC (the console's session, which Windows records no logon for: only the capture shows it; an
+    /// operator's later VNC look from the HMI, closed before the write, is the decoy of that hop).
     public var hop: Hop = .rdp
     public var seed: UInt64
 
@@ -294,20 +295,23 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         rdpConv.open(rdp)
         /// When the workstation's screen was taken: the remote desktop logon, or the VNC server's SecurityResult.
         let remoteLogon: Int64
-        if hop == .vnc {
-            // RFB 3.8 with VNC authentication (a challenge and its answer), then ClientInit and ServerInit.
+        /// RFB 3.8 with VNC authentication (a challenge and its answer), then ClientInit and ServerInit, from `at`.
+        func vncHandshake(_ conv: TCPConversation, at: Int64) {
             let version = Array("RFB 003.008\n".utf8)
-            rdpConv.send(fromClient: false, rdp + 1_000_000, version)
-            rdpConv.send(fromClient: true, rdp + 2_000_000, version)
-            rdpConv.send(fromClient: false, rdp + 3_000_000, [1, 2])
-            rdpConv.send(fromClient: true, rdp + 4_000_000, [2])
-            rdpConv.send(fromClient: false, rdp + 5_000_000, (0..<16).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
-            rdpConv.send(fromClient: true, rdp + 900_000_000, (0..<16).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
-            rdpConv.send(fromClient: false, rdp + 902_000_000, [0, 0, 0, 0])
-            rdpConv.send(fromClient: true, rdp + 903_000_000, [1])
+            conv.send(fromClient: false, at + 1_000_000, version)
+            conv.send(fromClient: true, at + 2_000_000, version)
+            conv.send(fromClient: false, at + 3_000_000, [1, 2])
+            conv.send(fromClient: true, at + 4_000_000, [2])
+            conv.send(fromClient: false, at + 5_000_000, (0..<16).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+            conv.send(fromClient: true, at + 900_000_000, (0..<16).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+            conv.send(fromClient: false, at + 902_000_000, [0, 0, 0, 0])
+            conv.send(fromClient: true, at + 903_000_000, [1])
             let name = Array("EWS-1".utf8)
-            rdpConv.send(fromClient: false, rdp + 905_000_000, Frames.be16(1920) + Frames.be16(1080)
-                         + [32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0] + Frames.be32(UInt32(name.count)) + name)
+            conv.send(fromClient: false, at + 905_000_000, Frames.be16(1920) + Frames.be16(1080)
+                      + [32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0] + Frames.be32(UInt32(name.count)) + name)
+        }
+        if hop == .vnc {
+            vncHandshake(rdpConv, at: rdp)
             remoteLogon = rdp + 902_000_000
         } else {
             rdpConv.send(fromClient: true, rdp + 1_000_000, S7Frames.connectRequest)
@@ -315,6 +319,15 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             remoteLogon = rdp + 2_600_000_000
         }
         rdpConv.close(fromClient: true, restore + 60_000_000_000)
+        if hop == .vnc {
+            // The operator looks at EWS-1's screen from HMI-1 after the vendor came in, and leaves before the write:
+            // the newer VNC session, but closed when the write was sent, so not the one that sent it.
+            let glance = TCPConversation(cap, client: Self.hmi, clientPort: 51_000, server: Self.ews, serverPort: 5900,
+                                         isn: (isn &+ 11, isn &+ 77_777))
+            glance.open(rdp + 180_000_000_000)
+            vncHandshake(glance, at: rdp + 180_000_000_000)
+            glance.close(fromClient: true, rdp + 240_000_000_000)
+        }
         var summaryFiles = [String: Int]()
         summaryFiles["capture/control-net.pcap"] = try cap.write(to: "\(directory)/capture/control-net.pcap")
 
