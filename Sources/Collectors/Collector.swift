@@ -107,7 +107,7 @@ public protocol Collector: Sendable {
 public enum CollectorRegistry {
     public static let all: [any Collector.Type] = [
         EVTXCollector.self, PcapCollector.self, SyslogCollector.self, AccessLogCollector.self, WebErrorLogCollector.self,
-        JSONLinesCollector.self, PIHistorianCollector.self, AVEVAHistorianCollector.self,
+        JSONLinesCollector.self, RemoteControlLogCollector.self, PIHistorianCollector.self, AVEVAHistorianCollector.self,
         IgnitionHistorianCollector.self, LongHistorianCollector.self, WideHistorianCollector.self,
     ]
 

@@ -96,13 +96,21 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     public var historian: HistorianFormat
     public var form: WriteForm
     public var impact: Impact
-    /// How the vendor reaches the workstation's screen from the tunnel: remote desktop (a Windows logon of their
-    /// own), or VNC (the console's session, which Windows records no logon for: only the capture shows it; an
-    /// operator's later VNC look from the HMI, closed before the write, is the decoy of that hop).
+    /// How the vendor reaches the workstation's screen: from the tunnel by remote desktop (a Windows logon of their
+    /// own) or VNC (the console's session, which Windows records no logon for: only the capture shows it; an
+    /// operator's later VNC look from the HMI, closed before the write, is the decoy of that hop); or from the
+    /// internet by TeamViewer or AnyDesk, no VPN at all (the Oldsmar shape: only the tool's connection list on the
+    /// workstation shows it; its decoys are a colleague's TeamViewer session that ended before the write, and an
+    /// AnyDesk connection refused at the console after the vendor's).
     public var hop: Hop = .rdp
     public var seed: UInt64
 
-    public enum Hop: String, CaseIterable, Sendable { case rdp, vnc }
+    public enum Hop: String, CaseIterable, Sendable {
+        case rdp, vnc, teamviewer, anydesk
+
+        /// The vendor comes through a remote-control tool's servers, not the site's VPN.
+        public var isTool: Bool { self == .teamviewer || self == .anydesk }
+    }
 
     public init(write: WritePath, access: RemoteAccess, historian: HistorianFormat, form: WriteForm? = nil,
                 impact: Impact = .setpoint, seed: UInt64) {
@@ -115,7 +123,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     }
 
     public var name: String {
-        "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" + (impact == .stop ? "-stop" : "") + (hop == .vnc ? "-vnc" : "")
+        "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" + (impact == .stop ? "-stop" : "") + (hop == .rdp ? "" : "-\(hop.rawValue)")
     }
     public var description: String { "\(name) (\(form.rawValue))" }
 
@@ -163,6 +171,19 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             x.hop = .vnc
             out.append(x)
         }
+        // TeamViewer and AnyDesk from the internet: each write path with each tool, a setpoint or a stop in turn (the
+        // gateway's log holds only a contractor's earlier session).
+        for (i, w) in WritePath.allCases.enumerated() {
+            for (k, tool) in [Hop.teamviewer, .anydesk].enumerated() {
+                let stop = (i + k) % 2 == 1
+                var x = GeneralizationCase(write: w, access: gateways[(i * 3 + k * 5) % gateways.count],
+                                           historian: HistorianFormat.allCases[(i + k) % HistorianFormat.allCases.count],
+                                           form: stop ? w.commandForms[k % w.commandForms.count] : w.forms[(i + k) % w.forms.count],
+                                           impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+                x.hop = tool
+                out.append(x)
+            }
+        }
         return out
     }
 
@@ -177,6 +198,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         public var point: String
         public var writeKind: String
         public var vpnKind: String
+        /// The vendor's TeamViewer or AnyDesk ID (the tool hops).
+        public var toolPartner: String? = nil
     }
 
     // MARK: The site
@@ -255,7 +278,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         var rng = SeededRandom(seed: seed)
         func jitter(_ maxMillis: Int) -> Int64 { Int64(rng.next() % UInt64(maxMillis)) * 1_000_000 }
         let fm = FileManager.default
-        for sub in ["capture", "windows", "remote-access", "historian"] {
+        for sub in ["capture", "windows", "remote-access", "historian"] + (hop.isTool ? ["remote-control/ews-1"] : []) {
             try fm.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
         }
         func at(_ h: Int, _ m: Int, _ s: Double) -> Int64 { SiteClock.local(Self.day, h, m, s) }
@@ -292,9 +315,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         let rdpPort = UInt16(49_152 + rng.next() % 10_000)
         let rdpConv = TCPConversation(cap, client: tunnelHost, clientPort: rdpPort, server: Self.ews,
                                       serverPort: hop == .vnc ? 5900 : 3389, isn: (isn &+ 7, isn &+ 99_991))
-        rdpConv.open(rdp)
-        /// When the workstation's screen was taken: the remote desktop logon, or the VNC server's SecurityResult.
-        let remoteLogon: Int64
+        if !hop.isTool { rdpConv.open(rdp) }
+        /// When the workstation's screen was taken: the remote desktop logon, the VNC server's SecurityResult, or the
+        /// tool's session start (to the minute in AnyDesk's list).
+        var remoteLogon: Int64
         /// RFB 3.8 with VNC authentication (a challenge and its answer), then ClientInit and ServerInit, from `at`.
         func vncHandshake(_ conv: TCPConversation, at: Int64) {
             let version = Array("RFB 003.008\n".utf8)
@@ -313,12 +337,14 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         if hop == .vnc {
             vncHandshake(rdpConv, at: rdp)
             remoteLogon = rdp + 902_000_000
-        } else {
+        } else if hop == .rdp {
             rdpConv.send(fromClient: true, rdp + 1_000_000, S7Frames.connectRequest)
             rdpConv.send(fromClient: false, rdp + 3_000_000, S7Frames.connectConfirm)
             remoteLogon = rdp + 2_600_000_000
+        } else {
+            remoteLogon = rdp / 1_000_000_000 * 1_000_000_000
         }
-        rdpConv.close(fromClient: true, restore + 60_000_000_000)
+        if !hop.isTool { rdpConv.close(fromClient: true, restore + 60_000_000_000) }
         if hop == .vnc {
             // The operator looks at EWS-1's screen from HMI-1 after the vendor came in, and leaves before the write:
             // the newer VNC session, but closed when the write was sent, so not the one that sent it.
@@ -354,10 +380,21 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         var gw = GatewayLog(product: access)
         gw.session(user: contractor.user, from: contractor.ip, tunnel: contractor.tunnel, start: at(6, 10, 3),
                    end: at(7, 40, 9), &rng)
-        for k in 0..<3 { gw.failed(user: vendor, from: outside, at: vpnLogon - Int64(3 - k) * 40_000_000_000, &rng) }
-        let vpnKind = gw.session(user: vendor, from: outside, tunnel: tunnel, start: vpnLogon, end: restore + 5 * 60_000_000_000,
+        var vpnKind = ""
+        var toolPartner: String?
+        if !hop.isTool {
+            for k in 0..<3 { gw.failed(user: vendor, from: outside, at: vpnLogon - Int64(3 - k) * 40_000_000_000, &rng) }
+            vpnKind = gw.session(user: vendor, from: outside, tunnel: tunnel, start: vpnLogon, end: restore + 5 * 60_000_000_000,
                                  rdp: (rdp, Self.ews.address, Int(rdpPort)), &rng)
+        }
         summaryFiles["remote-access/gw-1.log"] = try ExerciseFiles.writeLines("\(directory)/remote-access/gw-1.log", gw.lines)
+        if hop.isTool {
+            let (name, bytes, partner) = toolList(vendor: vendor, start: rdp, end: restore + 60_000_000_000, &rng)
+            toolPartner = partner
+            if hop == .anydesk { remoteLogon = rdp / 60_000_000_000 * 60_000_000_000 }
+            try Data(bytes).write(to: URL(fileURLWithPath: "\(directory)/remote-control/ews-1/\(name)"))
+            summaryFiles["remote-control/ews-1/\(name)"] = 1
+        }
 
         // The historian: one row each 5 s of its own clock, from 8:30 to 11:10, true time = label + offset.
         let p = point
@@ -367,12 +404,57 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
 
         let inventory = assets(point: p.text, scale: p.scale)
         try inventory.write(toFile: "\(directory)/assets.yaml", atomically: true, encoding: .utf8)
-        let truth = Truth(historianOffset: offset, vpnUser: vendor, outsideIP: outside, tunnelIP: tunnel,
+        var truth = Truth(historianOffset: offset, vpnUser: vendor, outsideIP: outside, tunnelIP: tunnel,
                           attackWrite: attack, point: p.text, writeKind: kindOfWrite, vpnKind: vpnKind)
-        let vpnEvent = gw.tunnelEventTime ?? vpnLogon
+        truth.toolPartner = toolPartner
+        let vpnEvent = hop.isTool ? vpnLogon : gw.tunnelEventTime ?? vpnLogon
         try scenario(truth, vpnTime: vpnEvent, rdpLogon: remoteLogon, contractor: contractor.user)
             .write(toFile: "\(directory)/scenario.yaml", atomically: true, encoding: .utf8)
         return truth
+    }
+
+    /// The workstation's own list of the tool's sessions: TeamViewer's `Connections_incoming.txt` (a line written
+    /// as each session ends: a colleague's earlier session, the same colleague's look after the vendor came in, over
+    /// before the write, and the vendor's), or AnyDesk's `connection_trace.txt` in UTF-16 without a byte-order mark
+    /// (a line as each connection comes in, to the minute: a support session the evening before, the vendor's by
+    /// password, and a connection refused at the console after it). Times are the site's wall clock (UTC).
+    func toolList(vendor: String, start: Int64, end: Int64, _ rng: inout SeededRandom) -> (String, [UInt8], String) {
+        func id() -> String { String(100_000_000 + rng.next() % 1_800_000_000) }
+        func guid() -> String {
+            let h = (0..<16).map { _ in String(format: "%02x", rng.next() % 256) }
+            return "{" + h[0..<4].joined() + "-" + h[4..<6].joined() + "-" + h[6..<8].joined() + "-" + h[8..<10].joined()
+                + "-" + h[10..<16].joined() + "}"
+        }
+        let vendorID = id(), colleagueID = id()
+        if hop == .teamviewer {
+            func stamp(_ t: Int64) -> String {
+                let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
+                return String(format: "%02d-%02d-%04d %02d:%02d:%02d", c.day, c.month, c.year, c.hour, c.minute, c.second)
+            }
+            func line(_ partner: String, _ name: String, _ a: Int64, _ b: Int64, _ type: String) -> (Int64, String) {
+                (b, "\(partner)\t\(name)\t\(stamp(a))\t\(stamp(b))\tk.tanaka\t\(type)\t\(guid())\t")
+            }
+            let rows = [
+                line(colleagueID, "Plant Support", SiteClock.local(Self.day, 6, 40, 12), SiteClock.local(Self.day, 6, 58, 40), "RemoteControl"),
+                line(colleagueID, "Plant Support", start + 180_000_000_000, start + 240_000_000_000, "RemoteControl"),
+                line(vendorID, vendor, start, end, "RemoteControl"),
+                line(vendorID, vendor, end - 30_000_000_000, end - 10_000_000_000, "FileTransfer"),
+            ].sorted { $0.0 < $1.0 }
+            return ("Connections_incoming.txt", Array(rows.map { $0.1 + "\r\n" }.joined().utf8), vendorID)
+        }
+        func stamp(_ t: Int64) -> String {
+            let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
+            return String(format: "%04d-%02d-%02d, %02d:%02d", c.year, c.month, c.day, c.hour, c.minute)
+        }
+        let refused = id()
+        let text = [
+            "Incoming    \(stamp(SiteClock.local(Self.day, day: -1, 16, 5, 31)))    Token                             \(colleagueID)    \(colleagueID)",
+            "Incoming    \(stamp(start))    Passwd                            \(vendorID)    \(vendorID)",
+            "Incoming    \(stamp(start + 180_000_000_000))    REJECTED                          \(refused)    \(refused)",
+        ].map { $0 + "\r\n" }.joined()
+        var bytes: [UInt8] = []
+        for u in text.utf16 { bytes.append(UInt8(u & 0xFF)); bytes.append(UInt8(u >> 8)) }
+        return ("connection_trace.txt", bytes, vendorID)
     }
 
     func iso(_ t: Int64, _ precision: Timestamp.Precision = .milliseconds) -> String {
@@ -405,7 +487,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 level: 2
                 addresses: [\(Self.ews.address)]
                 hostnames: [EWS-1, ews-1.plant.local]
-                evidence: ["windows/ews-1*"]
+                evidence: ["windows/ews-1*"\(hop.isTool ? ", \"remote-control/ews-1/*\"" : "")]
               - name: hmi-1
                 role: hmi
                 level: 2
@@ -429,7 +511,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     }
 
     func scenario(_ t: Truth, vpnTime: Int64, rdpLogon: Int64, contractor: String) -> String {
-        """
+        if hop.isTool { return toolScenario(t, rdpLogon: rdpLogon, contractor: contractor) }
+        return """
         # Generalization suite case \(name) (generated from its seed; not committed).
         name: generalization-\(name)
         title: \(impact == .stop ? "A pump stopped" : "A dosing setpoint written") from outside through \(access.rawValue) and \(write.rawValue) (\(form.rawValue))
@@ -466,6 +549,54 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             - {what: the technician k.tanaka at EWS-1's console, why: logged on since 07:02; the write came over the remote session}
             - {what: \(contractor)'s VPN session, why: ended at 07:40, hours before the change}
           techniques: [\(impact == .stop ? "T0855" : "T0836"), T1133, \(hop == .vnc ? "T1021.005" : "T1021.001"), T1110.001]
+
+        """
+    }
+
+    /// The key of a tool hop: no VPN link; the chain starts at the tool's session on EWS-1.
+    func toolScenario(_ t: Truth, rdpLogon: Int64, contractor: String) -> String {
+        let tool = hop == .teamviewer ? "TeamViewer" : "AnyDesk"
+        let file = hop == .teamviewer ? "Connections_incoming.txt" : "connection_trace.txt"
+        let decoy = hop == .teamviewer
+            ? "{what: Plant Support's TeamViewer session on EWS-1 after the vendor's, why: it ended before the write}"
+            : "{what: the AnyDesk connection refused at EWS-1's console after the vendor's, why: it was rejected}"
+        return """
+        # Generalization suite case \(name) (generated from its seed; not committed).
+        name: generalization-\(name)
+        title: \(impact == .stop ? "A pump stopped" : "A dosing setpoint written") from outside through \(tool) and \(write.rawValue) (\(form.rawValue))
+        seed: \(seed)
+        site_time_zone: UTC
+        briefing: |
+          \(impact == .stop ? "Pump 1 at RTU-1 stopped for twelve minutes." : "The dosing setpoint of RTU-1 went to 95 for twelve minutes.") Was it a cyber event?
+        evidence:
+          - {path: capture/control-net.pcap, what: control network capture, clock: sensor (reference)}
+          - {path: windows/ews-1-security.jsonl, what: Windows logs of EWS-1, clock: ews-1}
+          - {path: remote-control/ews-1/\(file), what: \(tool)'s connection list on EWS-1, clock: ews-1}
+          - {path: windows/hmi-1-security.jsonl, what: Windows logs of HMI-1, clock: hmi-1}
+          - {path: remote-access/gw-1.log, what: remote-access gateway log (\(access.rawValue)), clock: gw-1}
+          - {path: historian/historian-1-export.csv, what: historian export (\(historian.rawValue), 5 s), clock: historian-1}
+        questions:
+          - id: cyber_cause
+            ask: Was the setpoint change caused by a cyber event?
+          - id: clock
+            ask: How far off is the historian's clock?
+          - id: chain
+            ask: Give the chain from first access to the physical effect.
+        answer:
+          cyber_cause: true
+          root_cause: >-
+            \(t.vpnUser) (\(tool) partner \(t.toolPartner ?? "?")) took over EWS-1's screen by \(tool)
+            and \(impact == .stop ? "stopped RTU-1's pump 1" : "wrote 95 to RTU-1's dosing setpoint") (\(t.point)).
+          clock_offsets: {historian-1: \(t.historianOffset)}
+          chain:
+            - {kind: remote.control_start, asset: ews-1, time: "\(iso(rdpLogon))", tolerance_s: \(hop == .anydesk ? 60 : 5)}
+            - {kind: \(t.writeKind), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 2, point: "\(t.point)"}
+            - {kind: process.\(impact == .stop ? "state_change" : "setpoint_change"), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 6, tag: "\(tag)"}
+          not_the_cause:
+            - {what: the technician k.tanaka at EWS-1's console, why: logged on since 07:02; the write came over the remote session}
+            - \(decoy)
+            - {what: \(contractor)'s VPN session, why: ended at 07:40, hours before the change}
+          techniques: [\(impact == .stop ? "T0855" : "T0836"), T1219]
 
         """
     }

@@ -19,7 +19,8 @@ public struct PlaybookProblem: Error, Sendable, CustomStringConvertible {
 /// attack: [T0822, T0823, T0836]
 /// parameters:
 ///   window: {type: duration, default: 30m}
-/// preconditions: [auth.logon, ics.modbus.write, process.setpoint_change]   # event kinds the evidence must have
+/// preconditions: [auth.logon|remote.control_start, process.setpoint_change]   # event kinds the evidence must have
+///                                                   # (`a|b`: either)
 ///                                                   # (`inventory`: the case must hold the site's asset inventory)
 /// steps:
 ///   - id: logon

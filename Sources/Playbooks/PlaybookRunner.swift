@@ -84,8 +84,14 @@ public struct PlaybookRunner {
                     gaps.append("no asset inventory in the case: \(pb.name) tells allowed hosts from others by their roles "
                                 + "and cannot conclude without one (import the site's inventory with --assets)")
                 }
-            } else if try c.events(EventQuery(kinds: [k], limit: 1)).isEmpty {
-                gaps.append("no \(k) events in the case: \(pb.name) cannot conclude without them")
+            } else {
+                // `auth.logon|remote.control_start`: either will do (a session recorded by Windows or by a tool).
+                let kinds = k.split(separator: "|").map(String.init)
+                if try kinds.allSatisfy({ try c.events(EventQuery(kinds: [$0], limit: 1)).isEmpty }) {
+                    let named = kinds.count == 1 ? kinds[0]
+                        : kinds.dropLast().joined(separator: ", ") + " or " + kinds.last!
+                    gaps.append("no \(named) events in the case: \(pb.name) cannot conclude without them")
+                }
             }
         }
         guard gaps.isEmpty, let first = pb.steps.first else {

@@ -277,7 +277,12 @@ public struct ReportBuilder {
             }
             if !blocks.isEmpty { fields["blocks"] = blocks.joined(separator: ", ") }
             if s.role == "vpn session", let a = ChainBuilder.tunnelAddress(e) { fields["assigned"] = a }
-            if e.kind == "remote.control_start", let tool = e.attributes["tool"]?.text { fields["tool"] = tool }
+            if e.kind == "remote.control_start" {
+                if let tool = e.attributes["tool"]?.text { fields["tool"] = tool }
+                let partner = [e.attributes["partner_id"]?.text, e.attributes["partner_name"].map { "\"\($0.text)\"" }]
+                    .compactMap { $0 }.joined(separator: " ")
+                if !partner.isEmpty { fields["partner"] = partner }
+            }
             if let v = e.attributes["new"], v != .null { fields["new"] = Fmt.value(v) }
             if let v = e.attributes["old"], v != .null { fields["old"] = Fmt.value(v) }
             let link = i < chain.links.count
@@ -361,8 +366,9 @@ public struct ReportBuilder {
             case "logon session":
                 if s.kind == "remote.control_start" {
                     // A remote-control tool takes over the screen of the session at the console.
-                    let tool = s.fields["tool"].map { $0 == "vnc" ? "VNC" : $0 } ?? "a remote-control tool"
-                    hops.append("took over \(asset)'s screen by \(tool)" + who)
+                    let tool = s.fields["tool"].map(ChainBuilder.toolName) ?? "a remote-control tool"
+                    let from = s.src == nil ? s.fields["partner"].map { " (partner \($0))" } ?? "" : ""
+                    hops.append("took over \(asset)'s screen by \(tool)\(from)" + who)
                 } else if hops.isEmpty {
                     hops.append((s.techniques.contains("T1021.001") ? "went by remote desktop to " : "logged on to ") + asset + who)
                 } else {

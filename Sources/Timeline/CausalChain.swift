@@ -305,7 +305,14 @@ public struct ChainBuilder {
             atTime = current.event.time.nanoseconds
             sourceIP = first.sourceIP
             if sourceIP == nil {
-                end = "the session on \(host) is local (\(first.typeName)): the trail ends at \(host)'s console"
+                if let partner = first.partner, first.rank == 0 {
+                    // TeamViewer and AnyDesk broker sessions through their makers' servers: the host's list names the
+                    // partner's ID, not where the partner was.
+                    end = "the \(first.typeName) came from partner \(partner), whose address \(host)'s records do not give "
+                        + "(the tool's servers broker the session): where the partner was is not in the evidence"
+                } else {
+                    end = "the session on \(host) is local (\(first.typeName)): the trail ends at \(host)'s console"
+                }
             }
         }
         if end.isEmpty { end = "the first step has no source address to follow" }
@@ -496,6 +503,8 @@ public struct ChainBuilder {
         var sourceIP: String?
         var user: String?
         var start: Int64
+        /// A remote-control tool's partner when its records give no address (`565955529 "a1l4m"`).
+        var partner: String?
 
         var typeName: String {
             switch type {
@@ -506,7 +515,7 @@ public struct ChainBuilder {
             case "11": return "cached console logon"
             case "ssh": return "SSH"
             case "vnc": return "VNC remote control"
-            case let t? where t.hasPrefix("remote-control:"): return "\(t.dropFirst(15)) remote control"
+            case let t? where t.hasPrefix("remote-control:"): return "\(ChainBuilder.toolName(String(t.dropFirst(15)))) remote control"
             default: return "logon" + (type.map { " type \($0)" } ?? "")
             }
         }
@@ -524,7 +533,7 @@ public struct ChainBuilder {
 
         func describe(host: String, competing: Bool, ruledOut: Bool = false) -> String {
             let since = Timestamp(nanoseconds: start).iso8601(precision: .seconds)
-            let from = sourceIP.map { " from \($0)" } ?? ""
+            let from = sourceIP.map { " from \($0)" } ?? partner.map { " from partner \($0)" } ?? ""
             // A remote-control tool names no account of the host (VNC asks a password only): none is shown.
             let of = user.map { " of \($0)" } ?? (rank == 0 && type != "10" && type != "ssh" ? "" : " of ?")
             let base = "\(typeName)\(of) on \(host)\(from), active since \(since)"
@@ -563,9 +572,8 @@ public struct ChainBuilder {
                 if let id = logonID { ended.insert(id) } else if let u = e.user { ended.insert("user:\(u)") }
                 continue
             }
-            let type = Self.field(e, "LogonType") ?? (e.provenance.collector.hasPrefix("log/syslog") && e.src.ip != nil ? "ssh" : nil)
             // Records without a logon type (1149, session-manager events) support a 4624; they are no session.
-            guard let type else { continue }
+            guard let type = Self.sessionType(e) else { continue }
             if let id = logonID, ended.contains(id) { continue }
             if logonID == nil, let u = e.user, ended.contains("user:\(u)") { continue }
             // Service and batch logons do not drive a screen or a tool.
@@ -578,17 +586,72 @@ public struct ChainBuilder {
         return (sessions, hasLogs || !sessions.isEmpty)
     }
 
-    /// Remote-control sessions into a host's screen active at `t` (VNC seen by a capture; any tool whose records
-    /// give `remote.control_start` with the controlled host as destination): they ride on the console's session, so
-    /// the host's logon records do not show them. A capture's session has ended when its connection was closed
-    /// before `t` (the flow's `end_time`).
+    /// The kind of session an event opens on its host, whatever recorded it: a Windows logon type (`10`, `2`, `3` …),
+    /// `ssh` for an SSH logon in a host's own log, `vnc` or `remote-control:TOOL` for an incoming remote-control
+    /// session (a capture's RFB handshake, TeamViewer's and AnyDesk's lists); nil for any other event.
+    public static func sessionType(_ e: Event) -> String? {
+        switch e.kind {
+        case "auth.logon":
+            return field(e, "LogonType") ?? (e.provenance.collector.hasPrefix("log/syslog") && e.src.ip != nil ? "ssh" : nil)
+        case "remote.control_start":
+            guard e.attributes["direction"]?.text != "outgoing" else { return nil }
+            let tool = e.attributes["tool"]?.text ?? "remote"
+            return tool == "vnc" ? "vnc" : "remote-control:\(tool)"
+        default:
+            return nil
+        }
+    }
+
+    /// A session an event opens, in protocol- and product-neutral words for playbooks and findings: `kind`
+    /// (`remote-screen` for remote desktop and remote-control tools, `remote-shell` for SSH, `console`, `network`,
+    /// `other`), who (the account, else the tool's partner, else `someone`), how (`logged on by remote desktop to`,
+    /// `took over by TeamViewer the screen of` …) and from where (` from ADDRESS`, or nothing).
+    public static func sessionWords(_ e: Event) -> (kind: String, who: String, how: String, from: String)? {
+        guard let type = sessionType(e) else { return nil }
+        let partner = [e.attributes["partner_id"]?.text, e.attributes["partner_name"].map { "\"\($0.text)\"" }]
+            .compactMap { $0 }.joined(separator: " ")
+        let ip = e.src.ip.flatMap { ["127.0.0.1", "::1", "-"].contains($0) ? nil : $0 }
+        let from = ip.map { " from \($0)" } ?? ""
+        switch type {
+        case "10": return ("remote-screen", e.user ?? "someone", "logged on by remote desktop to", from)
+        case "ssh": return ("remote-shell", e.user ?? "someone", "logged on by SSH to", from)
+        case "2", "11", "7": return ("console", e.user ?? "someone", "logged on at the console of", from)
+        case "3": return ("network", e.user ?? "someone", "logged on over the network to", from)
+        case "vnc", _ where type.hasPrefix("remote-control:"):
+            let tool = toolName(type == "vnc" ? "vnc" : String(type.dropFirst(15)))
+            let who = e.user ?? (partner.isEmpty ? "someone" : "\(tool) partner \(partner)")
+            return ("remote-screen", who, "took over by \(tool) the screen of", from)
+        default: return ("other", e.user ?? "someone", "logged on (type \(type)) to", from)
+        }
+    }
+
+    /// A remote-control tool's name as its maker writes it.
+    public static func toolName(_ tool: String) -> String {
+        switch tool {
+        case "vnc": return "VNC"
+        case "teamviewer": return "TeamViewer"
+        case "anydesk": return "AnyDesk"
+        default: return tool
+        }
+    }
+
+    /// Remote-control sessions into a host's screen active at `t` (VNC seen by a capture; the connection lists of
+    /// TeamViewer and AnyDesk; any tool whose records give `remote.control_start` with the controlled host as
+    /// destination, or as the host of an incoming session): they ride on the console's session, so the host's logon
+    /// records do not show them. A session has ended when its record gives an end before `t` (`end_time`), or when a
+    /// capture saw its connection closed before `t` (the flow's `end_time`).
     func remoteControlSessions(on host: String, at t: Int64) throws -> [Session] {
         let starts = try c.events(EventQuery(from: Timestamp(nanoseconds: t - sessionLookback),
                                              to: Timestamp(nanoseconds: t + 1), kinds: ["remote.control_start"]))
-            .filter { ($0.event.dst.asset ?? resolver.asset(address: $0.event.dst.ip) ?? assetOf($0.event)) == host }
+            .filter { $0.event.attributes["direction"]?.text != "outgoing"
+                && ($0.event.dst.asset ?? resolver.asset(address: $0.event.dst.ip) ?? assetOf($0.event)) == host }
         var out: [Session] = []
         for s in starts {
             let e = s.event
+            if case .string(let end)? = e.attributes["end_time"], let endTime = TimeParser.iso8601(end)?.timestamp(assumingOffset: 0),
+               endTime.nanoseconds < t {
+                continue
+            }
             if let sip = e.src.ip, let sport = e.src.port, let dport = e.dst.port {
                 // The connection's own flow: closed before t, the session was over.
                 // Narrowed in SQL to flows naming both addresses (the test below is exact): a capture's hour holds
@@ -605,10 +668,12 @@ public struct ChainBuilder {
                     continue
                 }
             }
-            let tool = e.attributes["tool"]?.text ?? "remote"
-            out.append(Session(event: s, type: tool == "vnc" ? "vnc" : "remote-control:\(tool)",
+            guard let type = Self.sessionType(e) else { continue }
+            let partner = [e.attributes["partner_id"]?.text, e.attributes["partner_name"].map { "\"\($0.text)\"" }]
+                .compactMap { $0 }.joined(separator: " ")
+            out.append(Session(event: s, type: type,
                                sourceIP: e.src.ip.flatMap { ["127.0.0.1", "::1"].contains($0) ? nil : $0 },
-                               user: e.user, start: e.time.nanoseconds))
+                               user: e.user, start: e.time.nanoseconds, partner: partner.isEmpty ? nil : partner))
         }
         return out
     }

@@ -15,6 +15,36 @@ func lines(of bytes: [UInt8], maxLine: Int = LineReader.defaultMaxLine) throws -
 }
 
 @Suite struct LineReaderTests {
+    /// UTF-16 text (AnyDesk's lists): lines handed over as UTF-8 with the offsets of their first code units, a
+    /// surrogate pair kept whole where a 1 MiB read splits it, CRLF dropped, the encoding told from the first bytes.
+    @Test func readsUTF16LinesAsUTF8() throws {
+        func utf16(_ s: String, le: Bool = true) -> [UInt8] {
+            s.utf16.flatMap { le ? [UInt8($0 & 0xFF), UInt8($0 >> 8)] : [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        }
+        // The pair 🙂 (D83D DE42) straddles the first read of 1 MiB: the filler is odd-sized so it starts 2 bytes early.
+        let filler = String(repeating: "a", count: (1 << 19) - 2)
+        let text = "one\r\n" + "two 🙂\n" + filler + "🙂x\n" + "last é"
+        let tmp = TempDir()
+        for (bytes, le, bom) in [(utf16(text), true, 0), ([0xFF, 0xFE] + utf16(text), true, 2),
+                                 ([0xFE, 0xFF] + utf16(text, le: false), false, 2)] {
+            let path = tmp.file("u\(bom)\(le)", bytes)
+            #expect(LineReader.TextEncoding.of(head: Array(bytes.prefix(64))) == .utf16(littleEndian: le, bom: bom))
+            var got: [(String, Int64)] = []
+            try LineReader(path: path).forEachUTF16Line(littleEndian: le, skip: bom) { l in
+                got.append((String(decoding: l.bytes, as: UTF8.self), l.offset))
+            }
+            #expect(got.map(\.0) == ["one", "two 🙂", filler + "🙂x", "last é"])
+            #expect(got.map(\.1) == [Int64(bom), Int64(bom + 10), Int64(bom + 24), Int64(bom + 24 + 2 * (filler.utf16.count + 4))])
+        }
+        #expect(LineReader.TextEncoding.of(head: Array("Incoming    2024".utf8)) == .utf8)
+        #expect(LineReader.TextEncoding.utf16(littleEndian: true, bom: 2).utf8([0xFF, 0xFE, 0x41, 0x00, 0x42]) == Array("A".utf8))
+        // An over-long UTF-16 line is cut at the limit like any other.
+        let long = tmp.file("long", utf16(String(repeating: "b", count: 5000) + "\nc"))
+        var cut: [(Int, Bool)] = []
+        try LineReader(path: long, maxLine: 1000).forEachUTF16Line(littleEndian: true, skip: 0) { l in cut.append((l.bytes.count, l.truncated)) }
+        #expect(cut.map(\.0) == [1000, 1] && cut.map(\.1) == [true, false])
+    }
+
     @Test func splitsLinesWithOffsetsCRLFAndAMissingLastNewline() throws {
         let r = try lines(of: Array("one\r\ntwo\n\nthree".utf8))
         #expect(r.map(\.0) == ["one", "two", "", "three"])

@@ -56,8 +56,12 @@ import Timeline
         let detail = o.grade.items.map { "\($0.question) \($0.earned)/\($0.points) \($0.notes)" }.joined(separator: "; ")
         #expect(o.report.conclusion.cyberCause == true, "\(x): \(o.report.conclusion.verdict)")
         #expect(by["cyber_cause"]?.earned == by["cyber_cause"]?.points, "\(x): \(detail)")
-        // The chain's four links, in order, with the vendor's account and origin.
         let chain = try #require(o.report.chain, "\(x): no chain")
+        if x.hop.isTool {
+            try Self.checkToolHop(x, o, chain, detail: detail)
+            return
+        }
+        // The chain's four links, in order, with the vendor's account and origin.
         let roles = chain.steps.map(\.role)
         #expect(roles == ["vpn session", "logon session", "controller write", "impact"], "\(x): \(roles)")
         #expect(chain.steps.first?.user == o.truth.vpnUser && chain.steps.first?.src == o.truth.outsideIP, "\(x)")
@@ -91,6 +95,46 @@ import Timeline
         #expect(lo <= truth && truth <= hi, "\(x): \(truth) outside [\(lo), \(hi)]")
         #expect(hi - lo <= 5_250_000_000, "\(x): interval wider than a sample: \(hi - lo)")
         #expect(by["clock"]?.earned == by["clock"]?.points, "\(x): \(detail)")
+        #expect(o.grade.total >= 90, "\(x): \(detail)")
+    }
+
+    /// TeamViewer or AnyDesk from the internet: the chain's first link is the tool's session on EWS-1 from the
+    /// workstation's own connection list (no Windows logon, no VPN), its partner named, its origin left open; the
+    /// decoys (a colleague's TeamViewer session ended before the write, an AnyDesk connection refused at the console)
+    /// are not taken; the Oldsmar playbook finds the same events whatever the route.
+    static func checkToolHop(_ x: GeneralizationCase, _ o: Outcome, _ chain: ReportChain, detail: String) throws {
+        let by = Dictionary(uniqueKeysWithValues: o.grade.items.map { ($0.question, $0) })
+        let tool = x.hop == .teamviewer ? "TeamViewer" : "AnyDesk"
+        let partner = try #require(o.truth.toolPartner)
+        #expect(chain.steps.map(\.role) == ["logon session", "controller write", "impact"], "\(x): \(chain.steps.map(\.role))")
+        let session = try #require(chain.steps.first)
+        #expect(session.kind == "remote.control_start" && session.asset == "ews-1" && session.src == nil, "\(x)")
+        #expect(session.fields["tool"] == x.hop.rawValue && session.fields["partner"]?.hasPrefix(partner) == true,
+                "\(x): \(session.fields)")
+        #expect(session.message.contains(partner), "\(x): \(session.message)")
+        #expect(o.report.conclusion.rootCause.contains("took over ews-1's screen by \(tool) (partner \(partner)"),
+                "\(x): \(o.report.conclusion.rootCause)")
+        // Where the partner was is not claimed.
+        #expect(!chain.reachesOutside && chain.end.contains("partner \(partner)") && chain.end.contains("not in the evidence"),
+                "\(x): \(chain.end)")
+        #expect(chain.steps.dropFirst().first?.kind == o.truth.writeKind, "\(x)")
+        #expect(chain.steps.dropFirst().first?.fields["point"] == o.truth.point, "\(x)")
+        #expect(chain.alternatives.contains { $0.why.contains("k.tanaka") }, "\(x): \(chain.alternatives.map(\.why))")
+        // The decoys: neither the session that had ended nor the refused connection is a competing session.
+        #expect(!chain.alternatives.contains { $0.kind == "remote.control_failed" || $0.why.contains("Plant Support") },
+                "\(x): \(chain.alternatives.map(\.why))")
+        if x.hop == .anydesk {
+            // AnyDesk's list gives no ends: the support session of the evening before is still a candidate, older.
+            #expect(chain.alternatives.contains { $0.why.contains("AnyDesk remote control") && $0.why.contains("also active") },
+                    "\(x): \(chain.alternatives.map(\.why))")
+        }
+        #expect(by["chain"]?.earned == by["chain"]?.points, "\(x): \(detail)")
+        #expect(by["cyber_cause"]?.earned == by["cyber_cause"]?.points, "\(x): \(detail)")
+        #expect(by["clock"]?.earned == by["clock"]?.points, "\(x): \(detail)")
+        if x.impact == .setpoint {
+            #expect(o.report.findings.contains { $0.playbook == "ICS.Process.RemoteSetpointTampering" && $0.summary.contains(partner) },
+                    "\(x): \(o.report.findings.map(\.playbook))")
+        }
         #expect(o.grade.total >= 90, "\(x): \(detail)")
     }
 

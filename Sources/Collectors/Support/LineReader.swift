@@ -104,3 +104,127 @@ public enum CollectorError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+extension LineReader {
+    /// How a text file's bytes are written, from its first bytes: a UTF-16 byte-order mark, or (without one) the
+    /// NUL bytes UTF-16 puts beside ASCII text; else UTF-8.
+    public enum TextEncoding: Equatable, Sendable {
+        case utf8
+        /// `bom`: bytes to skip at the start.
+        case utf16(littleEndian: Bool, bom: Int)
+
+        public static func of(head b: [UInt8]) -> TextEncoding {
+            if b.count >= 2, b[0] == 0xFF, b[1] == 0xFE { return .utf16(littleEndian: true, bom: 2) }
+            if b.count >= 2, b[0] == 0xFE, b[1] == 0xFF { return .utf16(littleEndian: false, bom: 2) }
+            // UTF-16 without a mark: the NUL bytes beside its ASCII characters (dates, digits, blanks) fall on one side
+            // of each pair; UTF-8 text has none. Other characters (a Japanese alias) have no NUL, so a quarter will do.
+            let n = min(b.count, 64) & ~1
+            guard n >= 8 else { return .utf8 }
+            var evenNUL = 0, oddNUL = 0
+            for i in stride(from: 0, to: n, by: 2) {
+                if b[i] == 0 { evenNUL += 1 }
+                if b[i + 1] == 0 { oddNUL += 1 }
+            }
+            let pairs = n / 2
+            if oddNUL * 4 >= pairs, evenNUL * 8 <= oddNUL { return .utf16(littleEndian: true, bom: 0) }
+            if evenNUL * 4 >= pairs, oddNUL * 8 <= evenNUL { return .utf16(littleEndian: false, bom: 0) }
+            return .utf8
+        }
+
+        /// The head's text as UTF-8 (what identification reads).
+        public func utf8(_ b: [UInt8]) -> [UInt8] {
+            guard case .utf16(let le, let bom) = self else { return b }
+            var units: [UInt16] = []
+            var i = bom
+            while i + 1 < b.count {
+                units.append(le ? UInt16(b[i]) | UInt16(b[i + 1]) << 8 : UInt16(b[i]) << 8 | UInt16(b[i + 1]))
+                i += 2
+            }
+            return Array(String(decoding: units, as: UTF16.self).utf8)
+        }
+    }
+
+    /// Calls `body` for each line of a UTF-16 file, handed over as UTF-8 (unpaired surrogates as U+FFFD), with the
+    /// same limits as `forEachLine`: a line longer than `maxLine` bytes of UTF-8 is cut there and the rest skipped.
+    /// A line's offset is the byte offset of its first code unit in the file.
+    public func forEachUTF16Line(littleEndian: Bool, skip: Int, _ body: (Line) throws -> Void) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CollectorError.unreadable(path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        let chunk = 1 << 20
+        let raw = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk + 1)
+        defer { raw.deallocate() }
+        let line = UnsafeMutablePointer<UInt8>.allocate(capacity: maxLine + 4)
+        defer { line.deallocate() }
+        var count = 0, truncated = false, number = 0
+        var offset = Int64(skip)            // of the next code unit
+        var lineStart = Int64(skip)
+        var carry: UInt8?                   // an odd byte left from the last read
+        var high: UInt16?                   // a high surrogate waiting for its pair
+        var skipped = 0
+
+        func put(_ scalar: Unicode.Scalar) {
+            var buf: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+            let n = withUnsafeMutableBytes(of: &buf) { p -> Int in
+                var k = 0
+                for b in UTF8.encode(scalar)! { p[k] = b; k += 1 }
+                return k
+            }
+            guard count + n <= maxLine else { truncated = true; return }
+            withUnsafeBytes(of: &buf) { p in for k in 0..<n { line[count + k] = p[k] } }
+            count += n
+        }
+        func emit() throws {
+            number += 1
+            var n = count
+            if !truncated, n > 0, line[n - 1] == 0x0D { n -= 1 }
+            try body(Line(bytes: UnsafeBufferPointer(start: line, count: n), number: number, offset: lineStart,
+                          truncated: truncated))
+            count = 0
+            truncated = false
+        }
+        func unit(_ u: UInt16) throws {
+            defer { offset += 2 }
+            if let h = high {
+                high = nil
+                if (0xDC00...0xDFFF).contains(u) {
+                    put(Unicode.Scalar(0x10000 + ((UInt32(h) - 0xD800) << 10) + (UInt32(u) - 0xDC00))!)
+                    return
+                }
+                put("\u{FFFD}")
+            }
+            switch u {
+            case 0x000A:
+                try emit()
+                lineStart = offset + 2
+            case 0xD800...0xDBFF: high = u
+            case 0xDC00...0xDFFF: put("\u{FFFD}")
+            default: put(Unicode.Scalar(u)!)
+            }
+        }
+        while true {
+            var start = 0
+            if let c = carry { raw[0] = c; start = 1; carry = nil }
+            let got = read(fd, raw + start, chunk)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw CollectorError.unreadable(path, String(cString: strerror(errno)))
+            }
+            if got == 0 { if start == 1 { carry = raw[0] }; break }
+            var end = start + got
+            var i = 0
+            // The byte-order mark (or what the caller skips) is not text.
+            while skipped < skip, i < end { i += 1; skipped += 1 }
+            if (end - i) % 2 == 1 { carry = raw[end - 1]; end -= 1 }
+            while i + 1 < end {
+                let u = littleEndian ? UInt16(raw[i]) | UInt16(raw[i + 1]) << 8 : UInt16(raw[i]) << 8 | UInt16(raw[i + 1])
+                try unit(u)
+                i += 2
+            }
+        }
+        if high != nil { put("\u{FFFD}") }
+        if carry != nil { put("\u{FFFD}") }    // half a code unit at the end: the file was cut
+        if count > 0 || truncated { try emit() }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import JikochoModel
+import Timeline
 
 /// An event as Sigma sees it: for a Windows event, its event id, channel, provider and the record's fields by name
 /// (any case), whether it came from a native EVTX file or a Winlogbeat export; for the `jikocho` logsource, the
@@ -99,6 +100,19 @@ struct EventView {
             }
         }
         if let name = e.asset, let a = assets[name] { put("asset_role", a.role.rawValue) }
+        // The session the event opens, whatever recorded it (a Windows logon type, an SSH logon, a remote-control
+        // tool's connection): `session` remote-screen, remote-shell, console or network, and who, how and from where
+        // in words (`ChainBuilder.sessionWords`).
+        if let s = ChainBuilder.sessionWords(e) {
+            put("session", s.kind)
+            put("session_who", s.who)
+            put("session_how", s.how)
+            if !s.from.isEmpty { put("session_from", s.from) }
+            // The host whose screen or shell it is: the controlled side of a capture's session, else the event's asset.
+            let on = e.kind == "remote.control_start" ? e.dst.asset ?? e.asset : e.asset
+            put("session_host", on)
+            if let on, let a = assets[on] { put("session_role", a.role.rawValue) }
+        }
         func walk(_ prefix: String, _ v: JSONValue, depth: Int) {
             switch v {
             case .object(let o) where depth < 4:
@@ -126,7 +140,8 @@ struct EventView {
     /// Fields of the normalized view that the event does not store as they read: the inventory's word on its assets
     /// (a role, a zone, an asset named from an address) and the ports, stored as numbers.
     static let derivedFields: Set<String> = ["asset", "asset_role", "src_asset", "dst_asset", "src_role", "dst_role",
-                                             "src_zone", "dst_zone", "src_level", "dst_level", "src_port", "dst_port"]
+                                             "src_zone", "dst_zone", "src_level", "dst_level", "src_port", "dst_port",
+                                             "session", "session_who", "session_how", "session_from", "session_host", "session_role"]
 
     /// Sigma's log sources beyond Windows (`GenericSources`): the event under its channel, with its fields by the names
     /// SigmaHQ's Linux, web and network rules use.
