@@ -22,6 +22,7 @@ public enum Techniques {
         "T1003": "OS Credential Dumping", "T1003.001": "OS Credential Dumping: LSASS Memory",
         "T1021": "Remote Services", "T1021.001": "Remote Services: Remote Desktop Protocol",
         "T1021.002": "Remote Services: SMB/Windows Admin Shares", "T1021.004": "Remote Services: SSH",
+        "T1021.005": "Remote Services: VNC", "T1219": "Remote Access Software",
         "T1041": "Exfiltration Over C2 Channel", "T1047": "Windows Management Instrumentation",
         "T1048": "Exfiltration Over Alternative Protocol", "T1059": "Command and Scripting Interpreter",
         "T1059.001": "Command and Scripting Interpreter: PowerShell", "T1070.001": "Indicator Removal: Clear Windows Event Logs",

@@ -604,7 +604,7 @@ public struct ChainBuilder {
 
     /// A session an event opens, in protocol- and product-neutral words for playbooks and findings: `kind`
     /// (`remote-screen` for remote desktop and remote-control tools, `remote-shell` for SSH, `console`, `network`,
-    /// `other`), who (the account, else the tool's partner, else `someone`), how (`logged on by remote desktop to`,
+    /// `other`), who (the account, else the tool's partner, else `Someone`: the words start a finding's sentence), how (`logged on by remote desktop to`,
     /// `took over by TeamViewer the screen of` …) and from where (` from ADDRESS`, or nothing).
     public static func sessionWords(_ e: Event) -> (kind: String, who: String, how: String, from: String)? {
         guard let type = sessionType(e) else { return nil }
@@ -613,15 +613,15 @@ public struct ChainBuilder {
         let ip = e.src.ip.flatMap { ["127.0.0.1", "::1", "-"].contains($0) ? nil : $0 }
         let from = ip.map { " from \($0)" } ?? ""
         switch type {
-        case "10": return ("remote-screen", e.user ?? "someone", "logged on by remote desktop to", from)
-        case "ssh": return ("remote-shell", e.user ?? "someone", "logged on by SSH to", from)
-        case "2", "11", "7": return ("console", e.user ?? "someone", "logged on at the console of", from)
-        case "3": return ("network", e.user ?? "someone", "logged on over the network to", from)
+        case "10": return ("remote-screen", e.user ?? "Someone", "logged on by remote desktop to", from)
+        case "ssh": return ("remote-shell", e.user ?? "Someone", "logged on by SSH to", from)
+        case "2", "11", "7": return ("console", e.user ?? "Someone", "logged on at the console of", from)
+        case "3": return ("network", e.user ?? "Someone", "logged on over the network to", from)
         case "vnc", _ where type.hasPrefix("remote-control:"):
             let tool = toolName(type == "vnc" ? "vnc" : String(type.dropFirst(15)))
-            let who = e.user ?? (partner.isEmpty ? "someone" : "\(tool) partner \(partner)")
+            let who = e.user ?? (partner.isEmpty ? "Someone" : "\(tool) partner \(partner)")
             return ("remote-screen", who, "took over by \(tool) the screen of", from)
-        default: return ("other", e.user ?? "someone", "logged on (type \(type)) to", from)
+        default: return ("other", e.user ?? "Someone", "logged on (type \(type)) to", from)
         }
     }
 

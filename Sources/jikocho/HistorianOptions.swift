@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// Choices for reading historian exports (the `historian/*` collectors).
 struct HistorianOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Historian exports: how to read numeric dates the first rows leave ambiguous (dmy, mdy, ymd).",
+    @Option(help: ArgumentHelp("Historian exports and TeamViewer connection lists: how to read numeric dates the file leaves ambiguous (dmy, mdy, ymd).",
                                valueName: "ORDER"))
     var dateOrder: String?
     @Flag(help: "Historian exports: store the samples only, without deriving process events.")
@@ -20,7 +20,10 @@ struct HistorianOptions: ParsableArguments {
     /// As collector options (recorded with each ingest run).
     var collectorOptions: [String: String] {
         var o: [String: String] = [:]
-        if let v = dateOrder { o["historian.date-order"] = v }
+        if let v = dateOrder {
+            o["historian.date-order"] = v
+            if v != "ymd" { o["remote-control.date-order"] = v }
+        }
         if noProcessEvents { o["historian.events"] = "off" }
         if let v = maxAnalysedSeries { o["historian.max-analysed-series"] = String(v) }
         return o

@@ -96,7 +96,7 @@ import Testing
                                                  without: ["hmi-1-security.jsonl", "jump-1-security.jsonl", "fw-1.log"])
         let outcome = try PlaybookRunner(c).run(Self.playbook)
         #expect(outcome.findings.isEmpty)
-        #expect(outcome.gaps.contains { $0.contains("no auth.logon events") })
+        #expect(outcome.gaps.contains { $0.contains("no auth.logon or remote.control_start events") })
     }
 }
 

@@ -95,6 +95,11 @@ import Timeline
         #expect(lo <= truth && truth <= hi, "\(x): \(truth) outside [\(lo), \(hi)]")
         #expect(hi - lo <= 5_250_000_000, "\(x): interval wider than a sample: \(hi - lo)")
         #expect(by["clock"]?.earned == by["clock"]?.points, "\(x): \(detail)")
+        // The Oldsmar playbook finds the same events whatever the route into the workstation (remote desktop or VNC).
+        if x.impact == .setpoint {
+            #expect(o.report.findings.contains { $0.playbook == "ICS.Process.RemoteSetpointTampering" },
+                    "\(x): \(o.report.findings.map(\.playbook))")
+        }
         #expect(o.grade.total >= 90, "\(x): \(detail)")
     }
 
