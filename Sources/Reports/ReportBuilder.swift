@@ -828,6 +828,18 @@ public struct ReportBuilder {
             }
             out.append(Gap(area: "evidence", text: "No logs of \(a.name) (\(a.role.rawValue)) are in the case.\(why)"))
         }
+        // Remote-control sessions on no known host (a tool's connection list names none): the chain cannot use them.
+        var unplaced: [Int64: Int] = [:]
+        for s in try c.events(EventQuery(kinds: ["remote.control_start"], limit: 10_000))
+        where s.event.asset == nil && s.event.dst.asset == nil && s.event.dst.ip == nil {
+            unplaced[s.event.provenance.evidenceID, default: 0] += 1
+        }
+        for (id, n) in unplaced.sorted(by: { $0.key < $1.key }) {
+            let name = evidence.first { $0.id == id }?.name ?? "evidence #\(id)"
+            out.append(Gap(area: "evidence", text: "\(n) remote-control session\(n == 1 ? "" : "s") in \(name) \(n == 1 ? "is" : "are") on "
+                           + "no known host (the list names none): ingest it with --host NAME, or list the file under its "
+                           + "asset's evidence: in the inventory, so that the chain can use \(n == 1 ? "it" : "them")."))
+        }
         return out
     }
 }

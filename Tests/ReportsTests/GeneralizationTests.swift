@@ -143,6 +143,18 @@ import Timeline
         #expect(o.grade.total >= 90, "\(x): \(detail)")
     }
 
+    /// A tool's list the inventory does not place on a host (no `evidence:` glob, no --host): its sessions are on no
+    /// known host, so the chain cannot take them; it falls back to the console session and the report says which
+    /// file to place, instead of a confident answer that leaves the list out silently.
+    @Test func aToolListOnNoKnownHostIsAGapNotASilentAnswer() throws {
+        let x = try #require(GeneralizationCase.all.first { $0.hop == .teamviewer && $0.impact == .setpoint })
+        let o = try Self.investigate(x, inventory: { $0.replacingOccurrences(of: ", \"remote-control/ews-1/*\"", with: "") })
+        #expect(!(o.report.chain?.steps.contains { $0.kind == "remote.control_start" } ?? false))
+        #expect(o.report.conclusion.cyberCause != true, "\(o.report.conclusion.verdict)")
+        #expect(o.report.gaps.contains { $0.area == "evidence" && $0.text.hasPrefix("3 remote-control sessions in ") && $0.text.contains("Connections_incoming.txt are on no known host") },
+                "\(o.report.gaps.map(\.text))")
+    }
+
     /// An inventory whose tag map names another point than the one written (out of date): the write whose value
     /// gives the new value is still the chain's write, and the link says the point it wrote maps to no tag. When the
     /// same request wrote the mapped point too (a block of registers off by one, several BACnet objects), the point
