@@ -56,7 +56,15 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         /// the gateway): the products and encodings added after the first seven.
         var oncePerWritePath: Bool { self == .fortigateCEF || self == .globalprotectCEF || self == .checkpoint }
     }
-    public enum HistorianFormat: String, CaseIterable, Sendable { case pi, aveva, ignition, long, wide }
+    public enum HistorianFormat: String, CaseIterable, Sendable {
+        case pi, aveva, ignition, long, wide
+        /// A Japanese HMI logger's CSV: Shift_JIS, the date and the time of day in columns of their own (日付, 時刻),
+        /// Japanese tag names with their units in full-width brackets, no zone written.
+        case japanese
+
+        /// The dialects every write path and gateway meets (the Japanese export has cases of its own).
+        public static let dialects: [HistorianFormat] = [.pi, .aveva, .ignition, .long, .wide]
+    }
 
     /// How the write is put on the wire: each protocol's requests that set a value, in the encodings a plant's tools
     /// use (one register or a block of them; select-before-operate or direct; scaled, normalized or floating-point
@@ -139,13 +147,13 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         }
         for w in WritePath.allCases {
             for a in RemoteAccess.allCases where !a.oncePerWritePath {
-                for h in HistorianFormat.allCases { add(w, a, h) }
+                for h in HistorianFormat.dialects { add(w, a, h) }
             }
         }
         // The CEF encodings and Check Point, each write path once, the historian dialect turning with it.
         for (i, w) in WritePath.allCases.enumerated() {
             for (k, a) in RemoteAccess.allCases.filter(\.oncePerWritePath).enumerated() {
-                add(w, a, HistorianFormat.allCases[(i + 2 * k) % HistorianFormat.allCases.count])
+                add(w, a, HistorianFormat.dialects[(i + 2 * k) % HistorianFormat.dialects.count])
             }
         }
         // A pump stopped by a command: every write path's commands, each with two gateways and historian dialects
@@ -156,7 +164,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             for f in w.commandForms {
                 for _ in 0..<2 {
                     out.append(GeneralizationCase(write: w, access: gateways[(n * 3) % gateways.count],
-                                                  historian: HistorianFormat.allCases[n % HistorianFormat.allCases.count],
+                                                  historian: HistorianFormat.dialects[n % HistorianFormat.dialects.count],
                                                   form: f, impact: .stop, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
                     n += 1
                 }
@@ -165,11 +173,18 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         // VNC from the tunnel instead of remote desktop: each write path once, a setpoint or a stop in turn.
         for (i, w) in WritePath.allCases.enumerated() {
             var x = GeneralizationCase(write: w, access: gateways[(i * 2 + 1) % gateways.count],
-                                       historian: HistorianFormat.allCases[(i + 3) % HistorianFormat.allCases.count],
+                                       historian: HistorianFormat.dialects[(i + 3) % HistorianFormat.dialects.count],
                                        form: i % 2 == 0 ? w.forms.last : w.commandForms.last, impact: i % 2 == 0 ? .setpoint : .stop,
                                        seed: 20_240_312 &+ UInt64(out.count) &* 7919)
             x.hop = .vnc
             out.append(x)
+        }
+        // A Japanese HMI logger's export: each write path once, a setpoint or a stop in turn.
+        for (i, w) in WritePath.allCases.enumerated() {
+            let stop = i % 2 == 1
+            out.append(GeneralizationCase(write: w, access: gateways[(i * 4 + 2) % gateways.count], historian: .japanese,
+                                          form: stop ? w.commandForms[0] : w.forms[(i + 1) % w.forms.count],
+                                          impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
         }
         // TeamViewer and AnyDesk from the internet: each write path with each tool, a setpoint or a stop in turn (the
         // gateway's log holds only a contractor's earlier session).
@@ -177,7 +192,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             for (k, tool) in [Hop.teamviewer, .anydesk].enumerated() {
                 let stop = (i + k) % 2 == 1
                 var x = GeneralizationCase(write: w, access: gateways[(i * 3 + k * 5) % gateways.count],
-                                           historian: HistorianFormat.allCases[(i + k) % HistorianFormat.allCases.count],
+                                           historian: HistorianFormat.dialects[(i + k) % HistorianFormat.dialects.count],
                                            form: stop ? w.commandForms[k % w.commandForms.count] : w.forms[(i + k) % w.forms.count],
                                            impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
                 x.hop = tool
@@ -268,6 +283,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     }
 
     var tag: String {
+        if historian == .japanese { return impact == .stop ? "ポンプ1運転" : "薬注設定値" }
         let name = impact == .stop ? "Pump1_Run" : "Dose_SP"
         return historian == .ignition ? "[default]Station/\(name)" : name
     }
@@ -605,7 +621,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
 
     func writeHistorian(_ path: String, from: Int64, to: Int64, offset: Double, value: (Int64) -> Double) throws -> Int {
         let correction = Int64((offset * 1e9).rounded())
-        var out = "# Exported from HIST-1, interval 5 s\n# TimeZone: UTC\n"
+        var out = historian == .japanese ? "" : "# Exported from HIST-1, interval 5 s\n# TimeZone: UTC\n"
         func stamp(_ t: Int64) -> String {
             let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
             return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour, c.minute, c.second)
@@ -616,6 +632,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .ignition: out += "tagpath,value,dataintegrity,t_stamp\n"
         case .long: out += "timestamp,tag,value,quality\n"
         case .wide: out += "Timestamp,\(tag) (mg/L),Dose_Flow (L/h)\n"
+        case .japanese: out += "日付,時刻,\(tag)\(impact == .stop ? "" : "（mg/L）"),薬注流量（L/h）\r\n"
         }
         var rows = 0
         var t = from
@@ -628,11 +645,19 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             case .ignition: out += "\(tag),\(v),192,\(s)\n"
             case .long: out += "\(s),\(tag),\(v),192\n"
             case .wide: out += "\(s),\(v),\(String(format: "%.1f", 40 + value(t + correction) / 10))\n"
+            case .japanese:
+                let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
+                out += String(format: "%04d/%02d/%02d,%02d:%02d:%02d,", c.year, c.month, c.day, c.hour, c.minute, c.second)
+                    + "\(v),\(String(format: "%.1f", 40 + value(t + correction) / 10))\r\n"
             }
             rows += 1
             t += 5_000_000_000
         }
-        try out.write(toFile: path, atomically: true, encoding: .utf8)
+        if historian == .japanese {
+            try Data(out.data(using: .shiftJIS)!).write(to: URL(fileURLWithPath: path))
+        } else {
+            try out.write(toFile: path, atomically: true, encoding: .utf8)
+        }
         return rows
     }
 

@@ -211,6 +211,61 @@ func utc(_ s: String) -> Timestamp { TimeParser.iso8601(s)!.timestamp()! }
         #expect(sink.events.filter { $0.kind == "process.state_change" }.map(\.time) == [utc("2026-11-01T06:00:00Z")])
     }
 
+    /// The date and the time of day in columns of their own, as HMI loggers and spreadsheets write them: read as one
+    /// time (each row at its own second, not every row at midnight with the time of day a series of text).
+    @Test func aDateAndATimeOfDayInTwoColumnsAreOneTime() throws {
+        let text = "Date,Time,FIC101_SP (m3/h),P101\n2024/03/12,10:00:00,21,1\n2024/03/12,10:00:05,21,1\n"
+            + "2024/03/12,10:00:10,95,0\n2024/03/13,00:00:00,95,0\n"
+        #expect(WideHistorianCollector.identify(probe(text)) == .likely)
+        let sink = try collectHistorian(WideHistorianCollector.self, text: text, options: ["tz": "Asia/Tokyo"])
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(sink.series.map(\.name) == ["FIC101_SP", "P101"])
+        #expect(sink.samples(named: "FIC101_SP")!.map(\.time) == [utc("2024-03-12T01:00:00Z"), utc("2024-03-12T01:00:05Z"),
+                                                                  utc("2024-03-12T01:00:10Z"), utc("2024-03-12T15:00:00Z")])
+        #expect(sink.events.map(\.kind) == ["process.setpoint_change", "process.state_change"])
+        // A long export the same way; a column that holds both wins over the pair.
+        let long = try collectHistorian(LongHistorianCollector.self, text: "date,time,tag,value\n2024-03-12,10:00:00.5,A,1\n",
+                                        options: ["tz": "UTC"])
+        #expect(long.samples(named: "A")!.map(\.time) == [utc("2024-03-12T10:00:00.5Z")])
+        let both = try collectHistorian(WideHistorianCollector.self, text: "Timestamp,Date,Time,A\n2024-03-12 10:00:00,x,y,1\n"
+                                        + "2024-03-12 10:00:05,x,y,2\n", options: ["tz": "UTC"])
+        #expect(both.samples(named: "A")!.map(\.time) == [utc("2024-03-12T10:00:00Z"), utc("2024-03-12T10:00:05Z")])
+        // A row without its time of day is said, not read at midnight.
+        let short = try collectHistorian(WideHistorianCollector.self, text: "Date,Time,A\n2024-03-12,10:00:00,1\n2024-03-12\n",
+                                         options: ["tz": "UTC"])
+        #expect(short.samples(named: "A")!.count == 1 && short.warnings.contains { $0.text.hasPrefix("no time-of-day field") })
+    }
+
+    /// A Japanese plant's export: Japanese headers (日時, 日付 and 時刻, タグ名, 値, 単位, units in full-width brackets)
+    /// in UTF-8 with a byte-order mark, in Shift_JIS (code page 932, as Japanese HMIs and loggers write CSV), and in
+    /// UTF-16 as a spreadsheet's "Unicode text" (tab-separated): the same series, samples and setpoint changes.
+    @Test func japaneseExportsInUTF8ShiftJISAndUTF16() throws {
+        var text = "日付,時刻,薬注設定値（mg/L）,ポンプ1運転\r\n"
+        for i in 0..<6 { text += "2024/03/12,10:00:\(String(format: "%02d", i * 5)),\(i < 3 ? 21 : 95),1\r\n" }
+        let tmp = TempDir()
+        let utf8 = tmp.file("utf8.csv", [0xEF, 0xBB, 0xBF] + Array(text.utf8))
+        let sjis = tmp.file("sjis.csv", Array(text.data(using: .shiftJIS)!))
+        #expect(Array(text.data(using: .shiftJIS)!) != Array(text.utf8))
+        let tabbed = text.replacingOccurrences(of: ",", with: "\t")
+        let utf16 = tmp.file("unicode.txt", [0xFF, 0xFE] + tabbed.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        for path in [utf8, sjis, utf16] {
+            let head = Array(try Data(contentsOf: URL(fileURLWithPath: path)).prefix(EvidenceProbe.headSize))
+            let p = EvidenceProbe(name: "export.csv", mimeType: "text/plain", head: head)
+            #expect(CollectorRegistry.identify(p) == WideHistorianCollector.self, "\(path)")
+            let sink = try collectHistorian(WideHistorianCollector.self, path: path, options: ["tz": "Asia/Tokyo"])
+            #expect(sink.warnings.isEmpty, "\(path): \(sink.warnings)")
+            #expect(sink.series.map(\.name) == ["薬注設定値", "ポンプ1運転"] && sink.series.first?.unit == "mg/L", "\(path)")
+            #expect(sink.samples(named: "薬注設定値")?.map(\.time).last == utc("2024-03-12T01:00:25Z"), "\(path)")
+            // 設定値 names a setpoint: its jump is a setpoint change.
+            #expect(sink.events.map(\.kind) == ["process.setpoint_change"], "\(path)")
+            #expect(sink.events.first?.message.hasPrefix("薬注設定値 setpoint changed from 21 to 95") == true, "\(path)")
+        }
+        // A long export with Japanese names.
+        let long = try collectHistorian(LongHistorianCollector.self, text: "日時,タグ名,値,単位\n2024-03-12 10:00:00,FIC101.PV,3.5,m3/h\n",
+                                        options: ["tz": "UTC"])
+        #expect(long.series.map(\.name) == ["FIC101.PV"] && long.series.first?.unit == "m3/h")
+    }
+
     /// A table of words with a date column is not a wide historian export; one of numbers is.
     @Test func wideIdentificationWantsNumbers() {
         let words = "Date,User,Action,Result\n2026-11-26,alice,login,ok\n2026-11-27,bob,logout,ok\n"

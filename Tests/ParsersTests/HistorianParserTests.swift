@@ -101,10 +101,10 @@ private func bytes<T>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> T) ->
 
     @Test func setpointNamingConventions() {
         for tag in ["FIC101_SP", "Tank1.SP", "NaOH Setpoint", "TIC-5.SV", "PUMP1_SPT", "Line1/FIC101/SP/Value",
-                    "[default]Plant/Dosing/NaOH_SP", "Dosing.SET_POINT"] {
+                    "[default]Plant/Dosing/NaOH_SP", "Dosing.SET_POINT", "薬注設定値", "流量目標値"] {
             #expect(HistorianValues.looksLikeSetpoint(tag), "\(tag)")
         }
-        for tag in ["DISP", "FIC101.PV", "SPEED", "L_T1", "WASP", "S_PU1"] {
+        for tag in ["DISP", "FIC101.PV", "SPEED", "L_T1", "WASP", "S_PU1", "薬注流量", "ポンプ1運転"] {
             #expect(!HistorianValues.looksLikeSetpoint(tag), "\(tag)")
         }
     }

@@ -37,7 +37,10 @@ public struct HistorianLayout: Equatable, Sendable {
 
     public var dialect: Dialect
     public var shape: Shape
+    /// The time column; when the export splits the date and the time of day into two columns (`Date,Time,…`,
+    /// `日付,時刻,…`, as HMI loggers and spreadsheets write them), the date column, and `timeOfDay` the other.
     public var time: Int
+    public var timeOfDay: Int?
     /// Quality columns and how each writes its codes (the worst class of them wins).
     public var quality: [(column: Int, code: HistorianValues.QualityCode)]
     public var unit: Int?
@@ -57,7 +60,7 @@ public struct HistorianLayout: Equatable, Sendable {
     }
 
     public static func == (a: HistorianLayout, b: HistorianLayout) -> Bool {
-        a.dialect == b.dialect && a.shape == b.shape && a.time == b.time && a.unit == b.unit
+        a.dialect == b.dialect && a.shape == b.shape && a.time == b.time && a.timeOfDay == b.timeOfDay && a.unit == b.unit
             && a.description == b.description && a.columnCount == b.columnCount
             && a.quality.map(\.column) == b.quality.map(\.column)
     }
@@ -69,15 +72,23 @@ public struct HistorianLayout: Equatable, Sendable {
         }.map(Character.init))
     }
 
+    /// Header names of a time column, as the historians, HMIs and spreadsheets of the sites write them (Japanese
+    /// exports: 日時, 日付時刻, タイムスタンプ, 記録日時, 収集日時, 発生日時, 年月日時刻).
     static let timeNames: Set<String> = ["timestamp", "time", "datetime", "date", "tstamp", "timestamputc",
                                          "datetimeutc", "sampletime", "localtime", "utctime", "timeutc", "ts",
-                                         "time(utc)", "date/time", "dateandtime", "eventtime", "timestamp(utc)"]
+                                         "time(utc)", "date/time", "dateandtime", "eventtime", "timestamp(utc)",
+                                         "日時", "日付時刻", "タイムスタンプ", "記録日時", "収集日時", "発生日時", "年月日時刻",
+                                         "日付", "時刻", "年月日"]
+    /// A date and a time of day in two columns (`Date,Time`; `日付,時刻`): read together.
+    static let dateNames: Set<String> = ["date", "日付", "年月日"]
+    static let clockNames: Set<String> = ["time", "時刻"]
     static let tagNames: Set<String> = ["tag", "tagname", "name", "tagpath", "path", "point", "pointname",
-                                        "tagid", "item", "itemid", "signal", "variable", "sensor", "fullpath"]
+                                        "tagid", "item", "itemid", "signal", "variable", "sensor", "fullpath",
+                                        "タグ", "タグ名", "タグ名称", "ポイント名"]
     static let valueNames: Set<String> = ["value", "val", "pv", "floatvalue", "intvalue", "stringvalue",
-                                          "datevalue", "numericvalue", "reading", "measurement"]
-    static let unitNames: Set<String> = ["unit", "units", "eu", "engunits", "engineeringunits", "uom"]
-    static let descriptionNames: Set<String> = ["description", "desc", "descriptor"]
+                                          "datevalue", "numericvalue", "reading", "measurement", "値", "データ値", "計測値"]
+    static let unitNames: Set<String> = ["unit", "units", "eu", "engunits", "engineeringunits", "uom", "単位"]
+    static let descriptionNames: Set<String> = ["description", "desc", "descriptor", "説明", "タグコメント", "コメント"]
     static let piFlagNames: Set<String> = ["questionable", "substituted"]
 
     /// Recognizes a header row; nil when it is not one a historian export has.
@@ -85,7 +96,14 @@ public struct HistorianLayout: Equatable, Sendable {
         let keys = header.map(key)
         func first(_ names: Set<String>) -> Int? { keys.firstIndex { names.contains($0) } }
         let hasIgnitionTime = keys.firstIndex(of: "tstamp")
-        let timeColumn = hasIgnitionTime ?? first(timeNames)
+        var timeColumn = hasIgnitionTime ?? first(timeNames)
+        var timeOfDay: Int?
+        // A date and a time of day in columns of their own, and no column that holds both: read them together.
+        if hasIgnitionTime == nil, let d = first(dateNames), let t = first(clockNames), d != t,
+           !keys.contains(where: { timeNames.contains($0) && !dateNames.contains($0) && !clockNames.contains($0) }) {
+            timeColumn = d
+            timeOfDay = t
+        }
         guard let time = timeColumn else { return nil }
         let tag = first(tagNames)
         let values = keys.indices.filter { valueNames.contains(keys[$0]) }
@@ -125,23 +143,27 @@ public struct HistorianLayout: Equatable, Sendable {
                     quality.append((i, .opc))
                 }
             }
-            return HistorianLayout(dialect: dialect, shape: .long(tag: tag, values: values), time: time,
-                                   quality: quality, unit: unit, description: description, columnCount: header.count)
+            var layout = HistorianLayout(dialect: dialect, shape: .long(tag: tag, values: values), time: time,
+                                         quality: quality, unit: unit, description: description, columnCount: header.count)
+            layout.timeOfDay = timeOfDay
+            return layout
         }
         // Wide: the time column and one column per tag. At least one tag column, none of the long-format names.
-        let columns = header.indices.filter { $0 != time }
+        let columns = header.indices.filter { $0 != time && $0 != timeOfDay }
         guard !columns.isEmpty, tag == nil || values.isEmpty else { return nil }
         let wide = columns.map { i -> WideColumn in
             let (name, unit) = splitUnit(header[i].historianTrimmed)
             return WideColumn(column: i, name: name.isEmpty ? "column \(i + 1)" : name, unit: unit)
         }
-        return HistorianLayout(dialect: hasIgnitionTime != nil ? .ignition : .wide, shape: .wide(wide), time: time,
-                               quality: [], unit: nil, description: nil, columnCount: header.count)
+        var layout = HistorianLayout(dialect: hasIgnitionTime != nil ? .ignition : .wide, shape: .wide(wide), time: time,
+                                     quality: [], unit: nil, description: nil, columnCount: header.count)
+        layout.timeOfDay = timeOfDay
+        return layout
     }
 
-    /// `L_T1 (m)`, `FIT101 [m3/h]` → the tag and its unit.
+    /// `L_T1 (m)`, `FIT101 [m3/h]`, `薬注設定値（mg/L）` → the tag and its unit.
     static func splitUnit(_ s: String) -> (String, String?) {
-        for (open, close) in [("(" as Character, ")"), ("[", "]")] where s.hasSuffix(String(close)) {
+        for (open, close) in [("(" as Character, ")"), ("[", "]"), ("（", "）"), ("［", "］")] where s.hasSuffix(String(close)) {
             if let r = s.lastIndex(of: open) {
                 let name = String(s[..<r]).trimmingBlanks
                 let unit = String(s[s.index(after: r)..<s.index(before: s.endIndex)]).trimmingBlanks

@@ -74,8 +74,13 @@ public struct HistorianSniff: Sendable {
             line.withUnsafeBufferPointer { b in
                 fields.split(b)
                 guard s.layout.time < fields.count else { return }
-                times.append(Array(fields.bytes(s.layout.time, in: b)))
-                for k in 0..<fields.count where k != s.layout.time {
+                var time = Array(fields.bytes(s.layout.time, in: b))
+                if let t = s.layout.timeOfDay {
+                    guard t < fields.count else { return }
+                    time += [0x20] + Array(fields.bytes(t, in: b))
+                }
+                times.append(time)
+                for k in 0..<fields.count where k != s.layout.time && k != s.layout.timeOfDay {
                     let f = fields.bytes(k, in: b)
                     guard !f.isEmpty else { continue }
                     cells += 1
@@ -84,7 +89,7 @@ public struct HistorianSniff: Sendable {
                     }
                 }
                 guard s.separator != 0x2C else { return }
-                for k in 0..<fields.count where k != s.layout.time {
+                for k in 0..<fields.count where k != s.layout.time && k != s.layout.timeOfDay {
                     let f = fields.bytes(k, in: b)
                     if f.contains(0x2C), HistorianValues.number(f, decimalComma: true) != nil { commaNumbers += 1 }
                     if f.contains(0x2E), HistorianValues.number(f) != nil { pointNumbers += 1 }

@@ -128,6 +128,8 @@ public enum HistorianValues {
         if u.contains("SETPOINT") || u.contains("SET_POINT") || u.contains("SET POINT") || u.contains("SET-POINT") {
             return true
         }
+        // Japanese: 設定値 (setting value, the SV), 目標値 (target value).
+        if tag.contains("設定値") || tag.contains("目標値") { return true }
         let separators: Set<Character> = ["_", ".", "-", ":", "/", " ", "]"]
         for suffix in ["SP", "SV", "SPT", "SETPT"] where u.hasSuffix(suffix) {
             let before = u.dropLast(suffix.count)
