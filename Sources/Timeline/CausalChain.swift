@@ -505,6 +505,9 @@ public struct ChainBuilder {
         var start: Int64
         /// A remote-control tool's partner when its records give no address (`565955529 "a1l4m"`).
         var partner: String?
+        /// How the tool let the partner in, when its records say (AnyDesk: accepted by the person at the console, the
+        /// unattended-access password, a saved token): who at the site had a hand in it.
+        var admittedBy: String?
 
         var typeName: String {
             switch type {
@@ -536,7 +539,7 @@ public struct ChainBuilder {
             let from = sourceIP.map { " from \($0)" } ?? partner.map { " from partner \($0)" } ?? ""
             // A remote-control tool names no account of the host (VNC asks a password only): none is shown.
             let of = user.map { " of \($0)" } ?? (rank == 0 && type != "10" && type != "ssh" ? "" : " of ?")
-            let base = "\(typeName)\(of) on \(host)\(from), active since \(since)"
+            let base = "\(typeName)\(of) on \(host)\(from)\(admittedBy.map { " (\($0))" } ?? ""), active since \(since)"
             guard competing else { return "the session active then: " + base }
             if ruledOut { return base + " (also active then, but the connection that carried it was made under another account)" }
             return base + (rank == 1 ? " (someone at the console could have done it too)" : " (also active then)")
@@ -673,7 +676,8 @@ public struct ChainBuilder {
                 .compactMap { $0 }.joined(separator: " ")
             out.append(Session(event: s, type: type,
                                sourceIP: e.src.ip.flatMap { ["127.0.0.1", "::1"].contains($0) ? nil : $0 },
-                               user: e.user, start: e.time.nanoseconds, partner: partner.isEmpty ? nil : partner))
+                               user: e.user, start: e.time.nanoseconds, partner: partner.isEmpty ? nil : partner,
+                               admittedBy: e.attributes["authentication_meaning"]?.text))
         }
         return out
     }

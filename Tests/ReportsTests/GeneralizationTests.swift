@@ -129,6 +129,9 @@ import Timeline
         #expect(!chain.alternatives.contains { $0.kind == "remote.control_failed" || $0.why.contains("Plant Support") },
                 "\(x): \(chain.alternatives.map(\.why))")
         if x.hop == .anydesk {
+            // How AnyDesk let the vendor in is part of the link: by the unattended-access password.
+            #expect(chain.steps.first?.link?.why.contains("(let in by the unattended-access password), active since") == true,
+                    "\(x): \(chain.steps.first?.link?.why ?? "")")
             // AnyDesk's list gives no ends: the support session of the evening before is still a candidate, older.
             #expect(chain.alternatives.contains { $0.why.contains("AnyDesk remote control") && $0.why.contains("also active") },
                     "\(x): \(chain.alternatives.map(\.why))")
