@@ -74,6 +74,9 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// through its forms, so every form meets several gateways and historian dialects.
     public enum WriteForm: String, CaseIterable, Sendable {
         case modbusSingle = "fc6", modbusMultiple = "fc16", modbusReadWrite = "fc23"
+        /// Modbus RTU frames over TCP (an RTU on a serial link behind a device server's port 4001): no MBAP header,
+        /// a CRC; the setpoint by function 6, the pump's coil by function 5.
+        case modbusRTUSingle = "rtu-over-tcp-fc6", modbusRTUCoil = "rtu-over-tcp-fc5"
         case modbusFloat = "fc16-float32", modbusFloatLowFirst = "fc16-float32-low-first"
         case dnp3Direct = "direct-operate-g41v2", dnp3SelectOperate = "select-operate-g41v1"
         case dnp3DirectNoAck = "direct-operate-nr-g41v3"
@@ -132,6 +135,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
 
     public var name: String {
         "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" + (impact == .stop ? "-stop" : "") + (hop == .rdp ? "" : "-\(hop.rawValue)")
+            + (form == .modbusRTUSingle || form == .modbusRTUCoil ? "-rtu" : "")
     }
     public var description: String { "\(name) (\(form.rawValue))" }
 
@@ -186,6 +190,13 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                                           form: stop ? w.commandForms[0] : w.forms[(i + 1) % w.forms.count],
                                           impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
         }
+        // Modbus RTU over TCP (an RTU behind a serial device server): a setpoint and a stop, each with two gateways.
+        for (k, f) in [WriteForm.modbusRTUSingle, .modbusRTUSingle, .modbusRTUCoil, .modbusRTUCoil].enumerated() {
+            out.append(GeneralizationCase(write: .modbus, access: gateways[(k * 2 + 3) % gateways.count],
+                                          historian: HistorianFormat.dialects[(k + 1) % HistorianFormat.dialects.count],
+                                          form: f, impact: f == .modbusRTUCoil ? .stop : .setpoint,
+                                          seed: 20_240_312 &+ UInt64(out.count) &* 7919))
+        }
         // TeamViewer and AnyDesk from the internet: each write path with each tool, a setpoint or a stop in turn (the
         // gateway's log holds only a contractor's earlier session).
         for (i, w) in WritePath.allCases.enumerated() {
@@ -229,7 +240,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// The kind of the event that changes the setpoint (for select-before-operate, the OPERATE).
     var kindOfWrite: String {
         switch form {
-        case .modbusSingle, .modbusMultiple, .modbusReadWrite, .modbusFloat, .modbusFloatLowFirst: return "ics.modbus.write"
+        case .modbusSingle, .modbusMultiple, .modbusReadWrite, .modbusFloat, .modbusFloatLowFirst, .modbusRTUSingle:
+            return "ics.modbus.write"
         case .dnp3Direct: return "ics.dnp3.direct_operate"
         case .dnp3SelectOperate: return "ics.dnp3.operate"
         case .dnp3DirectNoAck: return "ics.dnp3.direct_operate_nr"
@@ -241,7 +253,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .bacnetWriteProperty, .bacnetNoPriority: return "ics.bacnet.write_property"
         case .bacnetMultiple: return "ics.bacnet.write_property_multiple"
         case .opcuaFloat, .opcuaTwoNodesDouble, .opcuaNumeric: return "ics.opcua.write"
-        case .modbusCoil, .modbusCoils: return "ics.modbus.write"
+        case .modbusCoil, .modbusCoils, .modbusRTUCoil: return "ics.modbus.write"
         case .dnp3Latch: return "ics.dnp3.direct_operate"
         case .dnp3TripClose: return "ics.dnp3.operate"
         case .iec104Single: return "ics.iec104.single_command"
@@ -257,7 +269,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// hundredths of its full scale), reals the value itself.
     var point: (text: String, scale: Double, integral: Bool) {
         switch form {
-        case .modbusSingle, .modbusMultiple, .modbusReadWrite: return ("holding:40005", 0.01, true)
+        case .modbusSingle, .modbusMultiple, .modbusReadWrite, .modbusRTUSingle: return ("holding:40005", 0.01, true)
         case .modbusFloat, .modbusFloatLowFirst: return ("holding:40005", 1, false)
         case .dnp3Direct, .dnp3SelectOperate: return ("dnp3:ao:3", 0.01, true)
         case .dnp3DirectNoAck: return ("dnp3:ao:3", 1, false)
@@ -272,7 +284,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .bacnetWriteProperty, .bacnetNoPriority, .bacnetMultiple: return ("bacnet:analog-value:3", 1, false)
         case .opcuaFloat, .opcuaTwoNodesDouble: return ("opcua:ns=2;s=Dose.SP", 1, false)
         case .opcuaNumeric: return ("opcua:ns=2;i=1005", 1, false)
-        case .modbusCoil, .modbusCoils: return ("coil:00005", 1, true)
+        case .modbusCoil, .modbusCoils, .modbusRTUCoil: return ("coil:00005", 1, true)
         case .dnp3Latch, .dnp3TripClose: return ("dnp3:bo:3", 1, true)
         case .iec104Single, .iec104Double: return ("iec104:ioa:5005", 1, true)
         case .s7Bit: return ("s7:DB1.DBX4.0", 1, true)
@@ -685,9 +697,15 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         let bit: UInt8 = on ? 1 : 0
         switch write {
         case .modbus:
-            connection(502, opened: 5_000_000) { c in
+            connection(form == .modbusRTUSingle || form == .modbusRTUCoil ? 4001 : 502, opened: 5_000_000) { c in
                 var tid = UInt16(index * 10)
                 switch form {
+                case .modbusRTUSingle, .modbusRTUCoil:
+                    // Unit 1 on the serial link; the slave echoes a write.
+                    let pdu: [UInt8] = form == .modbusRTUCoil ? [0x05, 0x00, 0x04, on ? 0xFF : 0x00, 0x00]
+                        : [0x06, 0x00, 0x04] + Frames.be16(UInt16(rawInt))
+                    c.send(fromClient: true, t, ModbusRTUSessions.rtu([1] + pdu))
+                    c.send(fromClient: false, t + latency, ModbusRTUSessions.rtu([1] + pdu))
                 case .modbusCoil:
                     let req: [UInt8] = [0x05, 0x00, 0x04, on ? 0xFF : 0x00, 0x00]
                     _ = ModbusFrames.exchange(c, &tid, t, req, req, latency: { latency })

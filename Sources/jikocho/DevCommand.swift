@@ -11,7 +11,7 @@ struct DevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev", abstract: "Tools for Jikocho's own tests and benchmarks.", shouldDisplay: false,
         subcommands: [Synthesize.self, SynthesizeSeries.self, ServeBench.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self,
-                      BACnetRefusalsCommand.self, VNCSessionsCommand.self])
+                      BACnetRefusalsCommand.self, VNCSessionsCommand.self, ModbusRTUSessionsCommand.self])
 
     /// Writes the capture that BACnet's refusals are checked against Wireshark with.
     struct BACnetRefusalsCommand: ParsableCommand {
@@ -32,6 +32,17 @@ struct DevCommand: ParsableCommand {
         @Argument(help: "The capture to write.") var path: String
 
         func run() throws { print("\(try VNCSessions.write(to: path)) frames") }
+    }
+
+    /// Writes the Modbus RTU over TCP capture that the decoder is checked with against tshark.
+    struct ModbusRTUSessionsCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "modbus-rtu-sessions",
+            abstract: "Write a capture of Modbus RTU carried over TCP (a serial device server's link, and on port 502).")
+
+        @Argument(help: "The capture to write.") var path: String
+
+        func run() throws { print("\(try ModbusRTUSessions.write(to: path)) frames") }
     }
 
     /// Prints docs/cli.md.

@@ -2,7 +2,8 @@
 # vnc_sessions_golden.sh); sourced, not run. Usage, after setting `fields`:
 #   golden DEV_COMMAND GOLDEN_STEM DISPLAY_FILTER
 # builds jikocho, writes the capture with `jikocho dev DEV_COMMAND`, and writes tshark's fields of the frames the
-# filter keeps to Tests/CollectorsTests/Golden/pcap/GOLDEN_STEM.tsv. Needs tshark (scripts/ensure-deps.sh --with-oracles).
+# filter keeps to Tests/CollectorsTests/Golden/pcap/GOLDEN_STEM.tsv. `tshark_args`, when set, are more tshark options
+# (decode-as for a protocol off its port). Needs tshark (scripts/ensure-deps.sh --with-oracles).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
@@ -16,9 +17,9 @@ golden() {
     "$(swift build --show-bin-path)/jikocho" dev "$command" "$tmp/capture.pcap" >/dev/null
     local out=Tests/CollectorsTests/Golden/pcap/$stem.tsv
     {
-        echo "# $(tshark --version 2>/dev/null | head -1); generated: jikocho dev $command; filter: $filter"
+        echo "# $(tshark --version 2>/dev/null | head -1); generated: jikocho dev $command; filter: $filter${tshark_args+ ${tshark_args[*]}}"
         (IFS=$'\t'; echo "${fields[*]}")
-        tshark -n -r "$tmp/capture.pcap" -Y "$filter" -T fields -E separator=/t -E occurrence=a -E aggregator=, \
+        tshark -n -r "$tmp/capture.pcap" ${tshark_args+"${tshark_args[@]}"} -Y "$filter" -T fields -E separator=/t -E occurrence=a -E aggregator=, \
             $(printf -- '-e %s ' "${fields[@]}") 2>/dev/null
     } > "$out"
     echo "wrote $out ($(($(wc -l < "$out") - 2)) frames)"

@@ -83,6 +83,72 @@ public enum Modbus {
         return .frame(6 + len)
     }
 
+    // MARK: RTU framing over TCP
+
+    /// Modbus RTU frames carried over TCP as a serial device server (Moxa NPort, Lantronix, a gateway in transparent
+    /// mode) passes them on: unit, PDU and CRC-16, no MBAP header. The frame's length comes from its function code and
+    /// direction (the Modbus over Serial Line specification, and the application protocol for each PDU); nil for a
+    /// function whose length this does not know (MEI transport, user-defined codes).
+    public static func rtuLength(_ b: UnsafeRawBufferPointer, request: Bool) -> FrameBuffer.Length {
+        guard b.count >= 2 else { return .needMore }
+        let fc = b[1]
+        func counted(at i: Int, plus n: Int) -> FrameBuffer.Length {
+            b.count > i ? .frame(n + Int(b[i])) : .needMore
+        }
+        if fc & 0x80 != 0 { return request ? .invalid("Modbus RTU request with the exception bit set") : .frame(5) }
+        if request {
+            switch fc {
+            case 1, 2, 3, 4, 5, 6, 8: return .frame(8)
+            case 7, 11, 12, 17: return .frame(4)
+            case 15, 16: return counted(at: 6, plus: 9)
+            case 20, 21: return counted(at: 2, plus: 5)
+            case 22: return .frame(10)
+            case 23: return counted(at: 10, plus: 13)
+            case 24: return .frame(6)
+            default: return .invalid("Modbus RTU function code \(fc): no frame length known")
+            }
+        }
+        switch fc {
+        case 1, 2, 3, 4, 12, 17, 20, 21, 23: return counted(at: 2, plus: 5)
+        case 5, 6, 8, 11, 15, 16: return .frame(8)
+        case 7: return .frame(5)
+        case 22: return .frame(10)
+        case 24: return b.count >= 4 ? .frame(6 + Int(UInt16(b[2]) << 8 | UInt16(b[3]))) : .needMore
+        default: return .invalid("Modbus RTU function code \(fc): no frame length known")
+        }
+    }
+
+    /// The CRC-16 of Modbus RTU (polynomial 0xA001 reflected, initial 0xFFFF), sent low byte first.
+    public static func crc16<C: Collection>(_ bytes: C) -> UInt16 where C.Element == UInt8 {
+        var crc: UInt16 = 0xFFFF
+        for byte in bytes {
+            crc ^= UInt16(byte)
+            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xA001 : crc >> 1 }
+        }
+        return crc
+    }
+
+    /// Whether a whole RTU frame ends with its CRC.
+    public static func rtuCRCValid(_ f: [UInt8]) -> Bool {
+        guard f.count >= 4 else { return false }
+        let crc = crc16(f[0..<(f.count - 2)])
+        return f[f.count - 2] == UInt8(crc & 0xFF) && f[f.count - 1] == UInt8(crc >> 8)
+    }
+
+    /// Content test for RTU over TCP: the first piece is whole RTU frames of a known function to a unit 0…247, each
+    /// with a valid CRC (a chance of 1 in 65,536 for bytes that are not).
+    public static func looksLikeRTU(_ b: UnsafeRawBufferPointer, fromClient: Bool) -> Bool {
+        guard b.count >= 4, b.count <= 512, b[0] <= 247 else { return false }
+        var at = 0
+        while at < b.count {
+            let rest = UnsafeRawBufferPointer(rebasing: b[at...])
+            guard case .frame(let n) = rtuLength(rest, request: fromClient), n >= 4, n <= rest.count,
+                  rtuCRCValid(Array(rest[0..<n])) else { return false }
+            at += n
+        }
+        return true
+    }
+
     /// Content test for protocol detection: a whole MBAP frame (or several) with a plausible function code.
     public static func looksLike(_ b: UnsafeRawBufferPointer) -> Bool {
         guard b.count >= 8, b[2] == 0, b[3] == 0 else { return false }
@@ -211,10 +277,17 @@ public enum Modbus {
     }
 }
 
-/// The Modbus/TCP decoder of one flow.
+/// The Modbus/TCP decoder of one flow; with `rtu`, of Modbus RTU frames carried over TCP (a serial device server's
+/// link): the same events, each request paired with the answer that follows it (RTU has one request outstanding and
+/// no transaction id), `framing: rtu_over_tcp`, and a frame whose CRC does not check is a warning, not a message.
 public final class ModbusDecoder: FlowDecoder {
     public let protocolName = "modbus"
     var framer = DuplexFramer(maxFrame: 260, length: Modbus.frameLength)
+    let rtu: Bool
+    var rtuToServer = FrameBuffer(maxFrame: 270)
+    var rtuToClient = FrameBuffer(maxFrame: 270)
+    /// The transaction number given to the next RTU request (RTU frames carry none).
+    var rtuSequence: UInt16 = 0
 
     struct Pending {
         var pdu: Modbus.PDU
@@ -229,16 +302,59 @@ public final class ModbusDecoder: FlowDecoder {
     var order: [UInt16] = []
     static let maxPending = 256
 
-    public init() {}
+    public init(rtu: Bool = false) { self.rtu = rtu }
 
     public func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
+        if rtu { return rtuData(bytes, ctx, &out) }
         let (frames, warnings) = framer.frames(bytes, fromClient: ctx.fromClient)
         for w in warnings { budget.warn(&out, ctx.packet, "Modbus/TCP: \(w); framing restarts at the next segment") }
         for f in frames { frame(f, ctx, &out) }
     }
 
     public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {
+        if rtu {
+            if ctx.fromClient { rtuToServer.reset() } else { rtuToClient.reset() }
+            return
+        }
         framer.reset(fromClient: ctx.fromClient)
+    }
+
+    /// RTU frames: framed by function code and direction, CRC checked, then handled as the MBAP frame they stand for
+    /// (a request numbered in order; an answer given the number of the oldest request waiting).
+    func rtuData(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
+        var frames: [[UInt8]] = []
+        var problems: [String] = []
+        let request = ctx.fromClient
+        let length: (UnsafeRawBufferPointer) -> FrameBuffer.Length = { Modbus.rtuLength($0, request: request) }
+        if request {
+            rtuToServer.feed(bytes, length: length, frame: { frames.append([UInt8]($0)) }, invalid: { problems.append($0) })
+        } else {
+            rtuToClient.feed(bytes, length: length, frame: { frames.append([UInt8]($0)) }, invalid: { problems.append($0) })
+        }
+        for w in problems { budget.warn(&out, ctx.packet, "\(w); framing restarts at the next segment") }
+        for f in frames {
+            guard Modbus.rtuCRCValid(f) else {
+                budget.warn(&out, ctx.packet, "Modbus RTU \(request ? "request" : "response") of \(f.count) bytes with a CRC "
+                            + "that does not check; framing restarts at the next segment")
+                if request { rtuToServer.reset() } else { rtuToClient.reset() }
+                continue
+            }
+            let tid: UInt16
+            if request {
+                // A serial master sends the next request only after the answer or its timeout: one still waiting got none.
+                for old in order {
+                    if let p = pending[old] { emit(p, response: nil, responsePacket: nil, responseTime: nil, note: "no response", &out) }
+                }
+                pending = [:]
+                order = []
+                rtuSequence &+= 1
+                tid = rtuSequence
+            } else {
+                tid = order.first ?? (rtuSequence &+ 1)
+            }
+            let len = f.count - 2
+            frame([UInt8(tid >> 8), UInt8(tid & 0xFF), 0, 0, UInt8(len >> 8), UInt8(len & 0xFF)] + f[0..<len], ctx, &out)
+        }
     }
 
     func frame(_ f: [UInt8], _ ctx: PacketContext, _ out: inout DecodeOutput) {
@@ -312,7 +428,7 @@ public final class ModbusDecoder: FlowDecoder {
     }
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {
-        budget.finish(&out, ctx.packet, "Modbus/TCP")
+        budget.finish(&out, ctx.packet, rtu ? "Modbus RTU" : "Modbus/TCP")
         for tid in order {
             if let p = pending[tid] { emit(p, response: nil, responsePacket: nil, responseTime: nil, note: "no response", &out) }
         }
@@ -345,7 +461,7 @@ public final class ModbusDecoder: FlowDecoder {
         out.writer.int("function_code", fc)
         out.writer.string("function", Modbus.functionName(fc))
         out.writer.int("unit_id", q.unit)
-        out.writer.int("transaction_id", q.transaction)
+        if rtu { out.writer.string("framing", "rtu_over_tcp") } else { out.writer.int("transaction_id", q.transaction) }
         var summary = "Modbus \(Modbus.functionName(fc)) unit \(q.unit)"
         let table = Modbus.table(fc)
         let requestPDU: Modbus.PDU? = requestSeen ? q : nil

@@ -5,6 +5,9 @@ public enum ProtocolDetector {
     public static func decoder(for b: UnsafeRawBufferPointer, proto: UInt8, client: NetEndpoint, server: NetEndpoint,
                                fromClient: Bool) -> (any FlowDecoder)? {
         if proto == PacketDecoder.tcp {
+            // RTU first: whole frames whose CRCs check are stronger evidence than MBAP's shape, which an RTU read
+            // of address 0 (`01 03 00 00 00 02 …`) has too.
+            if Modbus.looksLikeRTU(b, fromClient: fromClient) { return ModbusDecoder(rtu: true) }
             if Modbus.looksLike(b) { return ModbusDecoder() }
             if TPKTDecoder.looksLike(b) { return TPKTDecoder() }
             if IEC104.looksLike(b) { return IEC104Decoder() }
