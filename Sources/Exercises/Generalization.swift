@@ -538,60 +538,41 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             """
     }
 
+    /// The case's key. The route differs by hop: a VPN session, then remote desktop or VNC from its tunnel address;
+    /// or a remote-control tool's session from the internet (no VPN link: the chain starts at the tool's session).
     func scenario(_ t: Truth, vpnTime: Int64, rdpLogon: Int64, contractor: String) -> String {
-        if hop.isTool { return toolScenario(t, rdpLogon: rdpLogon, contractor: contractor) }
-        return """
-        # Generalization suite case \(name) (generated from its seed; not committed).
-        name: generalization-\(name)
-        title: \(impact == .stop ? "A pump stopped" : "A dosing setpoint written") from outside through \(access.rawValue) and \(write.rawValue) (\(form.rawValue))
-        seed: \(seed)
-        site_time_zone: UTC
-        briefing: |
-          \(impact == .stop ? "Pump 1 at RTU-1 stopped for twelve minutes." : "The dosing setpoint of RTU-1 went to 95 for twelve minutes.") Was it a cyber event?
-        evidence:
-          - {path: capture/control-net.pcap, what: control network capture, clock: sensor (reference)}
-          - {path: windows/ews-1-security.jsonl, what: Windows logs of EWS-1, clock: ews-1}
-          - {path: windows/hmi-1-security.jsonl, what: Windows logs of HMI-1, clock: hmi-1}
-          - {path: remote-access/gw-1.log, what: remote-access gateway log (\(access.rawValue)), clock: gw-1}
-          - {path: historian/historian-1-export.csv, what: historian export (\(historian.rawValue), 5 s), clock: historian-1}
-        questions:
-          - id: cyber_cause
-            ask: Was the setpoint change caused by a cyber event?
-          - id: clock
-            ask: How far off is the historian's clock?
-          - id: chain
-            ask: Give the chain from first access to the physical effect.
-        answer:
-          cyber_cause: true
-          root_cause: >-
-            \(t.vpnUser) logged on to the remote-access gateway from \(t.outsideIP), went by remote desktop to EWS-1
-            and \(impact == .stop ? "stopped RTU-1's pump 1" : "wrote 95 to RTU-1's dosing setpoint") (\(t.point)).
-          clock_offsets: {historian-1: \(t.historianOffset)}
-          chain:
-            - {kind: \(t.vpnKind), asset: gw-1, time: "\(iso(vpnTime))", tolerance_s: 5, user: \(t.vpnUser), src: \(t.outsideIP)}
-            - \(hop == .vnc ? "{kind: remote.control_start, asset: ews-1, time: \"\(iso(rdpLogon))\", tolerance_s: 5, src: \(t.tunnelIP)}"
-                 : "{kind: auth.logon, asset: ews-1, time: \"\(iso(rdpLogon))\", tolerance_s: 5, user: \(t.vpnUser), src: \(t.tunnelIP)}")
-            - {kind: \(t.writeKind), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 2, point: "\(t.point)"}
-            - {kind: process.\(impact == .stop ? "state_change" : "setpoint_change"), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 6, tag: "\(tag)"}
-          not_the_cause:
-            - {what: the technician k.tanaka at EWS-1's console, why: logged on since 07:02; the write came over the remote session}
-            - {what: \(contractor)'s VPN session, why: ended at 07:40, hours before the change}
-          techniques: [\(impact == .stop ? "T0855" : "T0836"), T1133, \(hop == .vnc ? "T1021.005" : "T1021.001"), T1110.001]
-
-        """
-    }
-
-    /// The key of a tool hop: no VPN link; the chain starts at the tool's session on EWS-1.
-    func toolScenario(_ t: Truth, rdpLogon: Int64, contractor: String) -> String {
         let tool = hop == .teamviewer ? "TeamViewer" : "AnyDesk"
-        let file = hop == .teamviewer ? "Connections_incoming.txt" : "connection_trace.txt"
-        let decoy = hop == .teamviewer
-            ? "{what: Plant Support's TeamViewer session on EWS-1 after the vendor's, why: it ended before the write}"
-            : "{what: the AnyDesk connection refused at EWS-1's console after the vendor's, why: it was rejected}"
+        let route = hop.isTool ? tool : access.rawValue
+        let toolList = !hop.isTool ? "" : """
+              - {path: remote-control/ews-1/\(hop == .teamviewer ? "Connections_incoming.txt" : "connection_trace.txt"), \
+            what: \(tool)'s connection list on EWS-1, clock: ews-1}
+
+            """
+        let effect = impact == .stop ? "stopped RTU-1's pump 1" : "wrote 95 to RTU-1's dosing setpoint"
+        let rootCause = hop.isTool
+            ? "\(t.vpnUser) (\(tool) partner \(t.toolPartner ?? "?")) took over EWS-1's screen by \(tool)"
+            : "\(t.vpnUser) logged on to the remote-access gateway from \(t.outsideIP), went by remote desktop to EWS-1"
+        let access: String
+        switch hop {
+        case .teamviewer, .anydesk:
+            access = "{kind: remote.control_start, asset: ews-1, time: \"\(iso(rdpLogon))\", tolerance_s: \(hop == .anydesk ? 60 : 5)}"
+        case .vnc:
+            access = "{kind: \(t.vpnKind), asset: gw-1, time: \"\(iso(vpnTime))\", tolerance_s: 5, user: \(t.vpnUser), src: \(t.outsideIP)}\n"
+                + "    - {kind: remote.control_start, asset: ews-1, time: \"\(iso(rdpLogon))\", tolerance_s: 5, src: \(t.tunnelIP)}"
+        case .rdp:
+            access = "{kind: \(t.vpnKind), asset: gw-1, time: \"\(iso(vpnTime))\", tolerance_s: 5, user: \(t.vpnUser), src: \(t.outsideIP)}\n"
+                + "    - {kind: auth.logon, asset: ews-1, time: \"\(iso(rdpLogon))\", tolerance_s: 5, user: \(t.vpnUser), src: \(t.tunnelIP)}"
+        }
+        let decoy = switch hop {
+        case .teamviewer: "\n    - {what: Plant Support's TeamViewer session on EWS-1 after the vendor's, why: it ended before the write}"
+        case .anydesk: "\n    - {what: the AnyDesk connection refused at EWS-1's console after the vendor's, why: it was rejected}"
+        default: ""
+        }
+        let techniques = hop.isTool ? "T1219" : "T1133, \(hop == .vnc ? "T1021.005" : "T1021.001"), T1110.001"
         return """
         # Generalization suite case \(name) (generated from its seed; not committed).
         name: generalization-\(name)
-        title: \(impact == .stop ? "A pump stopped" : "A dosing setpoint written") from outside through \(tool) and \(write.rawValue) (\(form.rawValue))
+        title: \(impact == .stop ? "A pump stopped" : "A dosing setpoint written") from outside through \(route) and \(write.rawValue) (\(form.rawValue))
         seed: \(seed)
         site_time_zone: UTC
         briefing: |
@@ -599,9 +580,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         evidence:
           - {path: capture/control-net.pcap, what: control network capture, clock: sensor (reference)}
           - {path: windows/ews-1-security.jsonl, what: Windows logs of EWS-1, clock: ews-1}
-          - {path: remote-control/ews-1/\(file), what: \(tool)'s connection list on EWS-1, clock: ews-1}
-          - {path: windows/hmi-1-security.jsonl, what: Windows logs of HMI-1, clock: hmi-1}
-          - {path: remote-access/gw-1.log, what: remote-access gateway log (\(access.rawValue)), clock: gw-1}
+        \(toolList)  - {path: windows/hmi-1-security.jsonl, what: Windows logs of HMI-1, clock: hmi-1}
+          - {path: remote-access/gw-1.log, what: remote-access gateway log (\(self.access.rawValue)), clock: gw-1}
           - {path: historian/historian-1-export.csv, what: historian export (\(historian.rawValue), 5 s), clock: historian-1}
         questions:
           - id: cyber_cause
@@ -613,18 +593,17 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         answer:
           cyber_cause: true
           root_cause: >-
-            \(t.vpnUser) (\(tool) partner \(t.toolPartner ?? "?")) took over EWS-1's screen by \(tool)
-            and \(impact == .stop ? "stopped RTU-1's pump 1" : "wrote 95 to RTU-1's dosing setpoint") (\(t.point)).
+            \(rootCause)
+            and \(effect) (\(t.point)).
           clock_offsets: {historian-1: \(t.historianOffset)}
           chain:
-            - {kind: remote.control_start, asset: ews-1, time: "\(iso(rdpLogon))", tolerance_s: \(hop == .anydesk ? 60 : 5)}
+            - \(access)
             - {kind: \(t.writeKind), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 2, point: "\(t.point)"}
             - {kind: process.\(impact == .stop ? "state_change" : "setpoint_change"), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 6, tag: "\(tag)"}
           not_the_cause:
-            - {what: the technician k.tanaka at EWS-1's console, why: logged on since 07:02; the write came over the remote session}
-            - \(decoy)
+            - {what: the technician k.tanaka at EWS-1's console, why: logged on since 07:02; the write came over the remote session}\(decoy)
             - {what: \(contractor)'s VPN session, why: ended at 07:40, hours before the change}
-          techniques: [\(impact == .stop ? "T0855" : "T0836"), T1219]
+          techniques: [\(impact == .stop ? "T0855" : "T0836"), \(techniques)]
 
         """
     }

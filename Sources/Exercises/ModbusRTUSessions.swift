@@ -26,15 +26,8 @@ public enum ModbusRTUSessions {
         let a = NetHost(master, mac: [2, 0, 0, 0, 0, 0x60]), b = NetHost(gateway, mac: [2, 0, 0, 0, 0, 0x61])
         var t: Int64 = 1_764_100_000_000_000_000
         func session(_ clientPort: UInt16, _ serverPort: UInt16, _ messages: [(Bool, [UInt8])]) {
-            let c = TCPConversation(cap, client: a, clientPort: clientPort, server: b, serverPort: serverPort,
-                                    isn: (UInt32(clientPort) &* 1000, UInt32(clientPort) &* 3000))
-            c.open(t)
-            var at = t + 1_000_000
-            for (fromMaster, bytes) in messages {
-                c.send(fromClient: fromMaster, at, bytes)
-                at += 20_000_000
-            }
-            c.close(fromClient: true, at + 1_000_000)
+            TCPConversation.replay(cap, client: a, clientPort: clientPort, server: b, serverPort: serverPort, at: t,
+                                   step: 20_000_000, messages)
             t += 1_000_000_000
         }
         var badCRC = rtu([1, 3, 0, 8, 0, 1])

@@ -185,6 +185,22 @@ final class TCPConversation {
         segment(fromClient: true, time + rtt, flags: 0x10)
     }
 
+    /// A whole connection for a decoder's oracle capture: opened at `time`, the messages in order (each from the
+    /// client, `true`, or the server) `step` apart from 1 ms on, closed 1 ms after the last; the initial sequence
+    /// numbers follow from the client's port, so the same arguments give the same bytes.
+    static func replay(_ capture: CaptureBuilder, client: NetHost, clientPort: UInt16, server: NetHost, serverPort: UInt16,
+                       at time: Int64, step: Int64, _ messages: [(Bool, [UInt8])]) {
+        let c = TCPConversation(capture, client: client, clientPort: clientPort, server: server, serverPort: serverPort,
+                                isn: (UInt32(clientPort) &* 1000, UInt32(clientPort) &* 3000))
+        c.open(time)
+        var at = time + 1_000_000
+        for (fromClient, bytes) in messages {
+            c.send(fromClient: fromClient, at, bytes)
+            at += step
+        }
+        c.close(fromClient: true, at + 1_000_000)
+    }
+
     /// One application message (PSH, ACK).
     func send(fromClient: Bool, _ time: Int64, _ payload: [UInt8]) {
         segment(fromClient: fromClient, time, flags: 0x18, payload: payload)

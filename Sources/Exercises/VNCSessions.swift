@@ -23,15 +23,7 @@ public enum VNCSessions {
         let challenge = (0..<16).map { UInt8($0 * 7 & 0xFF) }, response = (0..<16).map { UInt8($0 * 13 & 0xFF) }
         /// One connection: the messages in order, each from the server (`false`) or the viewer (`true`).
         func session(_ port: UInt16, _ messages: [(Bool, [UInt8])]) {
-            let c = TCPConversation(cap, client: a, clientPort: port, server: b, serverPort: 5900,
-                                    isn: (UInt32(port) &* 1000, UInt32(port) &* 3000))
-            c.open(t)
-            var at = t + 1_000_000
-            for (fromViewer, bytes) in messages {
-                c.send(fromClient: fromViewer, at, bytes)
-                at += 2_000_000
-            }
-            c.close(fromClient: true, at + 1_000_000)
+            TCPConversation.replay(cap, client: a, clientPort: port, server: b, serverPort: 5900, at: t, step: 2_000_000, messages)
             t += 1_000_000_000
         }
         let v38 = Array("RFB 003.008\n".utf8), v37 = Array("RFB 003.007\n".utf8), v33 = Array("RFB 003.003\n".utf8)

@@ -589,54 +589,11 @@ public struct ChainBuilder {
         return (sessions, hasLogs || !sessions.isEmpty)
     }
 
-    /// The kind of session an event opens on its host, whatever recorded it: a Windows logon type (`10`, `2`, `3` …),
-    /// `ssh` for an SSH logon in a host's own log, `vnc` or `remote-control:TOOL` for an incoming remote-control
-    /// session (a capture's RFB handshake, TeamViewer's and AnyDesk's lists); nil for any other event.
-    public static func sessionType(_ e: Event) -> String? {
-        switch e.kind {
-        case "auth.logon":
-            return field(e, "LogonType") ?? (e.provenance.collector.hasPrefix("log/syslog") && e.src.ip != nil ? "ssh" : nil)
-        case "remote.control_start":
-            guard e.attributes["direction"]?.text != "outgoing" else { return nil }
-            let tool = e.attributes["tool"]?.text ?? "remote"
-            return tool == "vnc" ? "vnc" : "remote-control:\(tool)"
-        default:
-            return nil
-        }
-    }
-
-    /// A session an event opens, in protocol- and product-neutral words for playbooks and findings: `kind`
-    /// (`remote-screen` for remote desktop and remote-control tools, `remote-shell` for SSH, `console`, `network`,
-    /// `other`), who (the account, else the tool's partner, else `Someone`: the words start a finding's sentence), how (`logged on by remote desktop to`,
-    /// `took over by TeamViewer the screen of` …) and from where (` from ADDRESS`, or nothing).
-    public static func sessionWords(_ e: Event) -> (kind: String, who: String, how: String, from: String)? {
-        guard let type = sessionType(e) else { return nil }
-        let partner = [e.attributes["partner_id"]?.text, e.attributes["partner_name"].map { "\"\($0.text)\"" }]
-            .compactMap { $0 }.joined(separator: " ")
-        let ip = e.src.ip.flatMap { ["127.0.0.1", "::1", "-"].contains($0) ? nil : $0 }
-        let from = ip.map { " from \($0)" } ?? ""
-        switch type {
-        case "10": return ("remote-screen", e.user ?? "Someone", "logged on by remote desktop to", from)
-        case "ssh": return ("remote-shell", e.user ?? "Someone", "logged on by SSH to", from)
-        case "2", "11", "7": return ("console", e.user ?? "Someone", "logged on at the console of", from)
-        case "3": return ("network", e.user ?? "Someone", "logged on over the network to", from)
-        case "vnc", _ where type.hasPrefix("remote-control:"):
-            let tool = toolName(type == "vnc" ? "vnc" : String(type.dropFirst(15)))
-            let who = e.user ?? (partner.isEmpty ? "Someone" : "\(tool) partner \(partner)")
-            return ("remote-screen", who, "took over by \(tool) the screen of", from)
-        default: return ("other", e.user ?? "Someone", "logged on (type \(type)) to", from)
-        }
-    }
+    /// The kind of session an event opens on its host (`SessionFacts.type`).
+    public static func sessionType(_ e: Event) -> String? { SessionFacts.type(e) }
 
     /// A remote-control tool's name as its maker writes it.
-    public static func toolName(_ tool: String) -> String {
-        switch tool {
-        case "vnc": return "VNC"
-        case "teamviewer": return "TeamViewer"
-        case "anydesk": return "AnyDesk"
-        default: return tool
-        }
-    }
+    public static func toolName(_ tool: String) -> String { SessionFacts.toolName(tool) }
 
     /// Remote-control sessions into a host's screen active at `t` (VNC seen by a capture; the connection lists of
     /// TeamViewer and AnyDesk; any tool whose records give `remote.control_start` with the controlled host as

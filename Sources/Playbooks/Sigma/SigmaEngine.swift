@@ -1,6 +1,5 @@
 import Foundation
 import JikochoModel
-import Timeline
 
 /// An event as Sigma sees it: for a Windows event, its event id, channel, provider and the record's fields by name
 /// (any case), whether it came from a native EVTX file or a Winlogbeat export; for the `jikocho` logsource, the
@@ -102,8 +101,8 @@ struct EventView {
         if let name = e.asset, let a = assets[name] { put("asset_role", a.role.rawValue) }
         // The session the event opens, whatever recorded it (a Windows logon type, an SSH logon, a remote-control
         // tool's connection): `session` remote-screen, remote-shell, console or network, and who, how and from where
-        // in words (`ChainBuilder.sessionWords`).
-        if let s = ChainBuilder.sessionWords(e) {
+        // in words (`SessionFacts.words`).
+        if let s = SessionFacts.words(e) {
             put("session", s.kind)
             put("session_who", s.who)
             put("session_how", s.how)
