@@ -92,6 +92,14 @@ import Testing
 
     /// Whatever the bytes, a line is read or refused: never a crash or a hang.
     @Test func randomLinesAreReadOrRefused() {
+        // A million columns: at most 64 are looked at, the rest kept as the last one's text.
+        let wide = "Incoming    2024-02-16, 20:29    User" + String(repeating: " a", count: 500_000) + " 221436813"
+        if case .success(let r) = RemoteControlLog.anyDesk(Substring(wide)) {
+            #expect(r.partnerID == nil && r.partnerName?.hasPrefix("a a a") == true)
+        } else {
+            Issue.record("a wide line is still a record")
+        }
+        _ = RemoteControlLog.teamViewer(Substring(String(repeating: "\t", count: 500_000)), order: .dayFirst)
         var rng = SeededRandom(seed: 7)
         let pieces = ["Incoming", "Outgoing", " ", "\t", "2024-02-16,", "20:29", "04-07-2024 04:34:16", "User", "REJECTED",
                       "565955529", "{", "}", "\u{0}", "é", "-", ":", ",", "99-99-9999 99:99:99", "0000-00-00, 00:00"]

@@ -134,7 +134,8 @@ public enum RemoteControlLog {
 
     /// A line of AnyDesk's `connection_trace.txt`, or why it is not one.
     public static func anyDesk(_ line: Substring) -> Result<Record, Failure> {
-        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).prefix(64)
+        // At most 64 columns are looked at: a hostile line of a million blanks is not split a million times.
+        let words = line.split(maxSplits: 64, omittingEmptySubsequences: true, whereSeparator: { $0 == " " || $0 == "\t" })
         guard let first = words.first else { return .failure(.notARecord("an empty line")) }
         let direction: Direction
         switch first.lowercased() {
