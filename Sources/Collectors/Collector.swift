@@ -15,14 +15,18 @@ public enum Confidence: Int, Comparable, Sendable {
 
 /// What identification looks at: the name, the MIME type from libmagic and the first bytes.
 public struct EvidenceProbe: Sendable {
-    public var name: String
-    public var mimeType: String?
-    public var head: [UInt8]
+    public let name: String
+    public let mimeType: String?
+    public let head: [UInt8]
+    /// The head as UTF-8 text, whatever its encoding (`TextEncoding`): told once here for every collector that reads
+    /// text written in UTF-16 or Shift_JIS.
+    public let text: [UInt8]
 
     public init(name: String, mimeType: String?, head: [UInt8]) {
         self.name = name
         self.mimeType = mimeType
         self.head = head
+        text = TextEncoding.of(head: head).utf8(head)
     }
 
     /// How many bytes of the file identification reads.

@@ -28,7 +28,7 @@ func lines(of bytes: [UInt8], maxLine: Int = LineReader.defaultMaxLine) throws -
         for (bytes, le, bom) in [(utf16(text), true, 0), ([0xFF, 0xFE] + utf16(text), true, 2),
                                  ([0xFE, 0xFF] + utf16(text, le: false), false, 2)] {
             let path = tmp.file("u\(bom)\(le)", bytes)
-            #expect(LineReader.TextEncoding.of(head: Array(bytes.prefix(64))) == .utf16(littleEndian: le, bom: bom))
+            #expect(TextEncoding.of(head: Array(bytes.prefix(64))) == .utf16(littleEndian: le, bom: bom))
             var got: [(String, Int64)] = []
             try LineReader(path: path).forEachUTF16Line(littleEndian: le, skip: bom) { l in
                 got.append((String(decoding: l.bytes, as: UTF8.self), l.offset))
@@ -36,8 +36,8 @@ func lines(of bytes: [UInt8], maxLine: Int = LineReader.defaultMaxLine) throws -
             #expect(got.map(\.0) == ["one", "two 🙂", filler + "🙂x", "last é"])
             #expect(got.map(\.1) == [Int64(bom), Int64(bom + 10), Int64(bom + 24), Int64(bom + 24 + 2 * (filler.utf16.count + 4))])
         }
-        #expect(LineReader.TextEncoding.of(head: Array("Incoming    2024".utf8)) == .utf8)
-        #expect(LineReader.TextEncoding.utf16(littleEndian: true, bom: 2).utf8([0xFF, 0xFE, 0x41, 0x00, 0x42]) == Array("A".utf8))
+        #expect(TextEncoding.of(head: Array("Incoming    2024".utf8)) == .utf8)
+        #expect(TextEncoding.utf16(littleEndian: true, bom: 2).utf8([0xFF, 0xFE, 0x41, 0x00, 0x42]) == Array("A".utf8))
         // An over-long UTF-16 line is cut at the limit like any other.
         let long = tmp.file("long", utf16(String(repeating: "b", count: 5000) + "\nc"))
         var cut: [(Int, Bool)] = []

@@ -23,12 +23,10 @@ public struct HistorianReader {
 
     static func identify(_ probe: EvidenceProbe, as dialect: HistorianLayout.Dialect) -> Confidence {
         // A NUL is no CSV text (an EVTX file, a capture): not worth sniffing 40 lines for each dialect, which cost
-        // a fifth of ingesting a folder of small event logs. UTF-16 text (a spreadsheet's "Unicode text") has them.
-        var probe = probe
-        let encoding = ExportText.of(head: probe.head)
-        if encoding != .utf8 { probe.head = encoding.utf8(head: probe.head) }
-        if probe.head.contains(0) { return .no }
-        let lines = probe.lines(40).map { Array($0) }
+        // a fifth of ingesting a folder of small event logs. UTF-16 text (a spreadsheet's "Unicode text") has them:
+        // the probe's text is the head in UTF-8.
+        if probe.text.contains(0) { return .no }
+        let lines = probe.lines(40, of: probe.text).map { Array($0) }
         guard let sniff = HistorianSniff.read(lines, preferred: nil), sniff.layout.dialect == dialect, sniff.timeFormat != nil else {
             return .no
         }
@@ -80,11 +78,9 @@ public struct HistorianReader {
     func collect(_ source: EvidenceSource, into sink: some EventSink) throws {
         let evidenceID = source.item.id
         let warn = Warnings(sink: sink, evidenceID: evidenceID)
-        let lineReader = LineReader(path: source.path, maxLine: HistorianReader.maxRecordBytes)
         // UTF-8, UTF-16 (a spreadsheet's "Unicode text"), or Shift_JIS (a Japanese HMI's or logger's CSV): lines are
         // handed on as UTF-8.
-        let encoding = ExportText.of(head: try ExportText.head(of: source.path))
-        let reader = ExportText.Reader(lines: lineReader, encoding: encoding)
+        let reader = try TextEncoding.Reader(path: source.path, maxLine: HistorianReader.maxRecordBytes)
         let preferred = source.options["historian.date-order"].flatMap(HistorianTimeFormat.DateOrder.init(rawValue:))
         if let o = source.options["historian.date-order"], preferred == nil {
             throw CollectorError.notThisFormat("historian.date-order must be dmy, mdy or ymd, not \(o)")
@@ -141,7 +137,7 @@ public struct HistorianReader {
         let layout = sniff.layout
         let options = source.options
         // A date and a time of day in two columns are read as one time: joined in a scratch buffer per row.
-        let joinedTime = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        let joinedTime = UnsafeMutablePointer<UInt8>.allocate(capacity: HistorianLayout.timeScratchSize)
         defer { joinedTime.deallocate() }
         let deriveEvents = options["historian.events"] != "off"
         let maxAnalysed = options["historian.max-analysed-series"].flatMap(Int.init) ?? 10_000
@@ -288,18 +284,9 @@ public struct HistorianReader {
                 try warn("time", locator, "no time field in the row: \(preview(b))")
                 return
             }
-            var timeBytes = fields.bytes(layout.time, in: b)
-            if let t = layout.timeOfDay {
-                guard t < fields.count else {
-                    try warn("time", locator, "no time-of-day field in the row: \(preview(b))")
-                    return
-                }
-                let clock = fields.bytes(t, in: b)
-                let n = min(timeBytes.count, 127), m = min(clock.count, 127)
-                for i in 0..<n { joinedTime[i] = timeBytes[i] }
-                joinedTime[n] = 0x20
-                for i in 0..<m { joinedTime[n + 1 + i] = clock[i] }
-                timeBytes = UnsafeBufferPointer(start: joinedTime, count: n + 1 + m)
+            guard let timeBytes = layout.timeBytes(fields, in: b, scratch: joinedTime) else {
+                try warn("time", locator, "no time-of-day field in the row: \(preview(b))")
+                return
             }
             switch layout.shape {
             case .wide(let columns):

@@ -24,12 +24,8 @@ public struct RemoteControlLogCollector: Collector {
     public init() {}
 
     public static func identify(_ probe: EvidenceProbe) -> Confidence {
-        let text = LineReader.TextEncoding.of(head: probe.head).utf8(probe.head)
-        var lines = text.split(separator: 0x0A, omittingEmptySubsequences: true).prefix(9).map { l in
-            Substring(decoding: l.last == 0x0D ? l.dropLast() : l, as: UTF8.self)
-        }
-        if probe.head.count >= EvidenceProbe.headSize, lines.count > 1 { lines.removeLast() }
-        lines = lines.filter { !$0.allSatisfy { $0 == " " || $0 == "\t" } }
+        let lines = probe.lines(8, of: probe.text).map { Substring(decoding: $0, as: UTF8.self) }
+            .filter { !$0.allSatisfy { $0 == " " || $0 == "\t" } }
         guard !lines.isEmpty else { return .no }
         let parsed = lines.filter { RemoteControlLog.tool(of: $0) != nil }.count
         guard parsed * 2 >= lines.count, parsed > 0 else { return .no }
@@ -42,14 +38,9 @@ public struct RemoteControlLogCollector: Collector {
         let item = source.item
         let warn = LineWarnings(sink: sink, evidenceID: item.id)
         var times = try LocalTimes(source)
-        let reader = LineReader(path: source.path)
-        let encoding = LineReader.TextEncoding.of(head: try Self.head(of: source.path))
-        func eachLine(_ body: (LineReader.Line) throws -> Void) throws {
-            switch encoding {
-            case .utf8: try reader.forEachLine(body)
-            case .utf16(let le, let bom): try reader.forEachUTF16Line(littleEndian: le, skip: bom, body)
-            }
-        }
+        // UTF-8, UTF-16 (recent AnyDesk releases) or Shift_JIS (Japanese names): lines handed on as UTF-8.
+        let reader = try TextEncoding.Reader(path: source.path)
+        let eachLine = reader.forEachLine
         let host = source.options["host"]
 
         // Pass 1: the tool, and for TeamViewer the order of its dates.
@@ -132,12 +123,6 @@ public struct RemoteControlLogCollector: Collector {
                 try sink.emit(e)
             }
         }
-    }
-
-    static func head(of path: String) throws -> [UInt8] {
-        guard let h = FileHandle(forReadingAtPath: path) else { throw CollectorError.unreadable(path, "cannot open") }
-        defer { try? h.close() }
-        return Array((try h.read(upToCount: 64)) ?? Data())
     }
 
     /// The events of one record: its start (or refusal), and for a list that gives it, its end.

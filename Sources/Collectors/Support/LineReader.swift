@@ -106,44 +106,6 @@ public enum CollectorError: Error, CustomStringConvertible, Equatable {
 }
 
 extension LineReader {
-    /// How a text file's bytes are written, from its first bytes: a UTF-16 byte-order mark, or (without one) the
-    /// NUL bytes UTF-16 puts beside ASCII text; else UTF-8.
-    public enum TextEncoding: Equatable, Sendable {
-        case utf8
-        /// `bom`: bytes to skip at the start.
-        case utf16(littleEndian: Bool, bom: Int)
-
-        public static func of(head b: [UInt8]) -> TextEncoding {
-            if b.count >= 2, b[0] == 0xFF, b[1] == 0xFE { return .utf16(littleEndian: true, bom: 2) }
-            if b.count >= 2, b[0] == 0xFE, b[1] == 0xFF { return .utf16(littleEndian: false, bom: 2) }
-            // UTF-16 without a mark: the NUL bytes beside its ASCII characters (dates, digits, blanks) fall on one side
-            // of each pair; UTF-8 text has none. Other characters (a Japanese alias) have no NUL, so a quarter will do.
-            let n = min(b.count, 64) & ~1
-            guard n >= 8 else { return .utf8 }
-            var evenNUL = 0, oddNUL = 0
-            for i in stride(from: 0, to: n, by: 2) {
-                if b[i] == 0 { evenNUL += 1 }
-                if b[i + 1] == 0 { oddNUL += 1 }
-            }
-            let pairs = n / 2
-            if oddNUL * 4 >= pairs, evenNUL * 8 <= oddNUL { return .utf16(littleEndian: true, bom: 0) }
-            if evenNUL * 4 >= pairs, oddNUL * 8 <= evenNUL { return .utf16(littleEndian: false, bom: 0) }
-            return .utf8
-        }
-
-        /// The head's text as UTF-8 (what identification reads).
-        public func utf8(_ b: [UInt8]) -> [UInt8] {
-            guard case .utf16(let le, let bom) = self else { return b }
-            var units: [UInt16] = []
-            var i = bom
-            while i + 1 < b.count {
-                units.append(le ? UInt16(b[i]) | UInt16(b[i + 1]) << 8 : UInt16(b[i]) << 8 | UInt16(b[i + 1]))
-                i += 2
-            }
-            return Array(String(decoding: units, as: UTF16.self).utf8)
-        }
-    }
-
     /// Calls `body` for each line of a UTF-16 file, handed over as UTF-8 (unpaired surrogates as U+FFFD), with the
     /// same limits as `forEachLine`: a line longer than `maxLine` bytes of UTF-8 is cut there and the rest skipped.
     /// A line's offset is the byte offset of its first code unit in the file.

@@ -18,10 +18,12 @@ struct LineWarnings<Sink: EventSink> {
 }
 
 extension EvidenceProbe {
-    /// The first `count` lines of the head, without their `\r`; the last line is left out when the head cut it.
-    func lines(_ count: Int = 8) -> [ArraySlice<UInt8>] {
-        var all = head.split(separator: 0x0A, omittingEmptySubsequences: true)
-        if head.count >= EvidenceProbe.headSize, head.last != 0x0A, all.count > 1 { all.removeLast() }
+    /// The first `count` lines of the head (or of its text), without their `\r`; the last line is left out when the
+    /// head cut it.
+    func lines(_ count: Int = 8, of bytes: [UInt8]? = nil) -> [ArraySlice<UInt8>] {
+        let bytes = bytes ?? head
+        var all = bytes.split(separator: 0x0A, omittingEmptySubsequences: true)
+        if head.count >= EvidenceProbe.headSize, bytes.last != 0x0A, all.count > 1 { all.removeLast() }
         return all.prefix(count).map { $0.last == 0x0D ? $0.dropLast() : $0 }
     }
 }

@@ -161,6 +161,26 @@ public struct HistorianLayout: Equatable, Sendable {
         return layout
     }
 
+    /// Bytes a scratch buffer for `timeBytes` holds.
+    public static let timeScratchSize = 256
+
+    /// A row's time as one field: the time column's bytes, or, when the export splits the date and the time of day,
+    /// both joined by a blank in `scratch` (`timeScratchSize` bytes; each part cut at 127, longer than any time).
+    /// Nil when the row has no time-of-day field.
+    public func timeBytes(_ fields: CSVFields, in b: UnsafeBufferPointer<UInt8>, scratch: UnsafeMutablePointer<UInt8>)
+        -> UnsafeBufferPointer<UInt8>?
+    {
+        let date = fields.bytes(time, in: b)
+        guard let t = timeOfDay else { return date }
+        guard t < fields.count else { return nil }
+        let clock = fields.bytes(t, in: b)
+        let n = min(date.count, 127), m = min(clock.count, 127)
+        for i in 0..<n { scratch[i] = date[i] }
+        scratch[n] = 0x20
+        for i in 0..<m { scratch[n + 1 + i] = clock[i] }
+        return UnsafeBufferPointer(start: scratch, count: n + 1 + m)
+    }
+
     /// `L_T1 (m)`, `FIT101 [m3/h]`, `薬注設定値（mg/L）` → the tag and its unit.
     static func splitUnit(_ s: String) -> (String, String?) {
         for (open, close) in [("(" as Character, ")"), ("[", "]"), ("（", "）"), ("［", "］")] where s.hasSuffix(String(close)) {

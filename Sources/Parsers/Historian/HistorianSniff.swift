@@ -69,17 +69,15 @@ public struct HistorianSniff: Sendable {
         var s = sniff
         var fields = CSVFields(separator: s.separator)
         var times: [[UInt8]] = []
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: HistorianLayout.timeScratchSize)
+        defer { scratch.deallocate() }
         var commaNumbers = 0, pointNumbers = 0, cells = 0, numeric = 0
         for line in data.prefix(1_000) where !isBlankOrComment(line) {
             line.withUnsafeBufferPointer { b in
                 fields.split(b)
-                guard s.layout.time < fields.count else { return }
-                var time = Array(fields.bytes(s.layout.time, in: b))
-                if let t = s.layout.timeOfDay {
-                    guard t < fields.count else { return }
-                    time += [0x20] + Array(fields.bytes(t, in: b))
-                }
-                times.append(time)
+                guard s.layout.time < fields.count,
+                      let time = s.layout.timeBytes(fields, in: b, scratch: scratch) else { return }
+                times.append(Array(time))
                 for k in 0..<fields.count where k != s.layout.time && k != s.layout.timeOfDay {
                     let f = fields.bytes(k, in: b)
                     guard !f.isEmpty else { continue }
