@@ -24,10 +24,7 @@ public enum SessionFacts {
     /// from where (` from ADDRESS`, or nothing).
     public static func words(_ e: Event) -> (kind: String, who: String, how: String, from: String)? {
         guard let type = type(e) else { return nil }
-        let partner = [e.attributes["partner_id"]?.text, e.attributes["partner_name"].map { "\"\($0.text)\"" }]
-            .compactMap { $0 }.joined(separator: " ")
-        let ip = e.src.ip.flatMap { ["127.0.0.1", "::1", "-"].contains($0) ? nil : $0 }
-        let from = ip.map { " from \($0)" } ?? ""
+        let from = source(e).map { " from \($0)" } ?? ""
         switch type {
         case "10": return ("remote-screen", e.user ?? "Someone", "logged on by remote desktop to", from)
         case "ssh": return ("remote-shell", e.user ?? "Someone", "logged on by SSH to", from)
@@ -35,7 +32,7 @@ public enum SessionFacts {
         case "3": return ("network", e.user ?? "Someone", "logged on over the network to", from)
         case "vnc", _ where type.hasPrefix("remote-control:"):
             let tool = toolName(type == "vnc" ? "vnc" : String(type.dropFirst(15)))
-            let who = e.user ?? (partner.isEmpty ? "Someone" : "\(tool) partner \(partner)")
+            let who = e.user ?? partner(e).map { "\(tool) partner \($0)" } ?? "Someone"
             return ("remote-screen", who, "took over by \(tool) the screen of", from)
         default: return ("other", e.user ?? "Someone", "logged on (type \(type)) to", from)
         }
@@ -51,14 +48,31 @@ public enum SessionFacts {
         }
     }
 
-    /// An event's field as text: an attribute of that name, or the Windows event data's (`winlog.event_data.NAME`).
-    static func field(_ e: Event, _ name: String) -> String? {
-        var v = e.attributes[name]
-        if v == nil, case .object(let w)? = e.attributes["winlog"], case .object(let d)? = w["event_data"] { v = d[name] }
-        switch v {
-        case .string(let s)?: return s
-        case .int(let i)?: return String(i)
-        default: return nil
+    /// Where the session came from: its source address, unless it is the host itself (a loopback address, or `-`
+    /// where Windows names none).
+    public static func source(_ e: Event) -> String? {
+        e.src.ip.flatMap { ["127.0.0.1", "::1", "-"].contains($0) ? nil : $0 }
+    }
+
+    /// A remote-control tool's partner as its records name it (`565955529 "a1l4m"`): the ID, the name, or both.
+    public static func partner(_ e: Event) -> String? {
+        let p = [e.attributes["partner_id"]?.text, e.attributes["partner_name"].map { "\"\($0.text)\"" }]
+            .compactMap { $0 }.joined(separator: " ")
+        return p.isEmpty ? nil : p
+    }
+
+    /// An event's field as text: an attribute of that name, else the Windows event data's (`winlog.event_data.NAME`),
+    /// when it is a string or a whole number.
+    public static func field(_ e: Event, _ name: String) -> String? {
+        func text(_ v: JSONValue?) -> String? {
+            switch v {
+            case .string(let s)?: return s
+            case .int(let i)?: return String(i)
+            default: return nil
+            }
         }
+        if let t = text(e.attributes[name]) { return t }
+        guard case .object(let w)? = e.attributes["winlog"], case .object(let d)? = w["event_data"] else { return nil }
+        return text(d[name])
     }
 }

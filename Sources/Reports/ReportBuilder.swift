@@ -279,9 +279,7 @@ public struct ReportBuilder {
             if s.role == "vpn session", let a = ChainBuilder.tunnelAddress(e) { fields["assigned"] = a }
             if e.kind == "remote.control_start" {
                 if let tool = e.attributes["tool"]?.text { fields["tool"] = tool }
-                let partner = [e.attributes["partner_id"]?.text, e.attributes["partner_name"].map { "\"\($0.text)\"" }]
-                    .compactMap { $0 }.joined(separator: " ")
-                if !partner.isEmpty { fields["partner"] = partner }
+                if let partner = SessionFacts.partner(e) { fields["partner"] = partner }
             }
             if let v = e.attributes["new"], v != .null { fields["new"] = Fmt.value(v) }
             if let v = e.attributes["old"], v != .null { fields["old"] = Fmt.value(v) }

@@ -546,15 +546,7 @@ public struct ChainBuilder {
         }
     }
 
-    public static func field(_ e: Event, _ name: String) -> String? {
-        if case .string(let v)? = e.attributes[name] { return v }
-        if case .int(let v)? = e.attributes[name] { return String(v) }
-        if let v = ClockEstimator.path(e.attributes.object, ["winlog", "event_data", name]) {
-            if case .string(let s) = v { return s }
-            if case .int(let i) = v { return String(i) }
-        }
-        return nil
-    }
+    public static func field(_ e: Event, _ name: String) -> String? { SessionFacts.field(e, name) }
 
     /// Sessions on a host active at `t`, best candidate first, and whether the case has logon records of the host.
     func activeSessions(on host: String, at t: Int64) throws -> ([Session], Bool) {
@@ -581,8 +573,8 @@ public struct ChainBuilder {
             if logonID == nil, let u = e.user, ended.contains("user:\(u)") { continue }
             // Service and batch logons do not drive a screen or a tool.
             if ["4", "5", "0"].contains(type) { continue }
-            let ip = e.src.ip.flatMap { ["127.0.0.1", "::1", "-"].contains($0) ? nil : $0 }
-            sessions.append(Session(event: s, type: type, sourceIP: ip, user: e.user, start: e.time.nanoseconds))
+            sessions.append(Session(event: s, type: type, sourceIP: SessionFacts.source(e), user: e.user,
+                                    start: e.time.nanoseconds))
         }
         sessions += try remoteControlSessions(on: host, at: t)
         sessions.sort { a, b in a.rank != b.rank ? a.rank < b.rank : a.start > b.start }
@@ -603,10 +595,14 @@ public struct ChainBuilder {
     func remoteControlSessions(on host: String, at t: Int64) throws -> [Session] {
         let starts = try c.events(EventQuery(from: Timestamp(nanoseconds: t - sessionLookback),
                                              to: Timestamp(nanoseconds: t + 1), kinds: ["remote.control_start"]))
-            .filter { $0.event.attributes["direction"]?.text != "outgoing"
-                && ($0.event.dst.asset ?? resolver.asset(address: $0.event.dst.ip) ?? assetOf($0.event)) == host }
+            .compactMap { s -> (StoredEvent, String)? in
+                // An outgoing session has no type: it is not one into the host.
+                guard let type = Self.sessionType(s.event),
+                      (s.event.dst.asset ?? resolver.asset(address: s.event.dst.ip) ?? assetOf(s.event)) == host else { return nil }
+                return (s, type)
+            }
         var out: [Session] = []
-        for s in starts {
+        for (s, type) in starts {
             let e = s.event
             if case .string(let end)? = e.attributes["end_time"], let endTime = TimeParser.iso8601(end)?.timestamp(assumingOffset: 0),
                endTime.nanoseconds < t {
@@ -628,12 +624,8 @@ public struct ChainBuilder {
                     continue
                 }
             }
-            guard let type = Self.sessionType(e) else { continue }
-            let partner = [e.attributes["partner_id"]?.text, e.attributes["partner_name"].map { "\"\($0.text)\"" }]
-                .compactMap { $0 }.joined(separator: " ")
-            out.append(Session(event: s, type: type,
-                               sourceIP: e.src.ip.flatMap { ["127.0.0.1", "::1"].contains($0) ? nil : $0 },
-                               user: e.user, start: e.time.nanoseconds, partner: partner.isEmpty ? nil : partner,
+            out.append(Session(event: s, type: type, sourceIP: SessionFacts.source(e), user: e.user,
+                               start: e.time.nanoseconds, partner: SessionFacts.partner(e),
                                admittedBy: e.attributes["authentication_meaning"]?.text))
         }
         return out
