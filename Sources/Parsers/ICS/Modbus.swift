@@ -282,10 +282,8 @@ public enum Modbus {
 /// no transaction id), `framing: rtu_over_tcp`, and a frame whose CRC does not check is a warning, not a message.
 public final class ModbusDecoder: FlowDecoder {
     public let protocolName = "modbus"
-    var framer = DuplexFramer(maxFrame: 260, length: Modbus.frameLength)
+    var framer: DuplexFramer
     let rtu: Bool
-    var rtuToServer = FrameBuffer(maxFrame: 270)
-    var rtuToClient = FrameBuffer(maxFrame: 270)
     /// The transaction number given to the next RTU request (RTU frames carry none).
     var rtuSequence: UInt16 = 0
 
@@ -302,41 +300,35 @@ public final class ModbusDecoder: FlowDecoder {
     var order: [UInt16] = []
     static let maxPending = 256
 
-    public init(rtu: Bool = false) { self.rtu = rtu }
+    public init(rtu: Bool = false) {
+        self.rtu = rtu
+        // RTU frames are framed by function code and direction (one request's and one answer's layouts differ).
+        framer = rtu ? DuplexFramer(maxFrame: 270, directedLength: { Modbus.rtuLength($0, request: $1) })
+            : DuplexFramer(maxFrame: 260, length: Modbus.frameLength)
+    }
 
     public func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
-        if rtu { return rtuData(bytes, ctx, &out) }
         let (frames, warnings) = framer.frames(bytes, fromClient: ctx.fromClient)
-        for w in warnings { budget.warn(&out, ctx.packet, "Modbus/TCP: \(w); framing restarts at the next segment") }
+        for w in warnings {
+            budget.warn(&out, ctx.packet, (rtu ? "" : "Modbus/TCP: ") + "\(w); framing restarts at the next segment")
+        }
+        if rtu { return rtuFrames(frames, ctx, &out) }
         for f in frames { frame(f, ctx, &out) }
     }
 
     public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {
-        if rtu {
-            if ctx.fromClient { rtuToServer.reset() } else { rtuToClient.reset() }
-            return
-        }
         framer.reset(fromClient: ctx.fromClient)
     }
 
-    /// RTU frames: framed by function code and direction, CRC checked, then handled as the MBAP frame they stand for
-    /// (a request numbered in order; an answer given the number of the oldest request waiting).
-    func rtuData(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
-        var frames: [[UInt8]] = []
-        var problems: [String] = []
+    /// RTU frames: CRC checked, then handled as the MBAP frame they stand for (a request numbered in order; an answer
+    /// given the number of the oldest request waiting).
+    func rtuFrames(_ frames: [[UInt8]], _ ctx: PacketContext, _ out: inout DecodeOutput) {
         let request = ctx.fromClient
-        let length: (UnsafeRawBufferPointer) -> FrameBuffer.Length = { Modbus.rtuLength($0, request: request) }
-        if request {
-            rtuToServer.feed(bytes, length: length, frame: { frames.append([UInt8]($0)) }, invalid: { problems.append($0) })
-        } else {
-            rtuToClient.feed(bytes, length: length, frame: { frames.append([UInt8]($0)) }, invalid: { problems.append($0) })
-        }
-        for w in problems { budget.warn(&out, ctx.packet, "\(w); framing restarts at the next segment") }
         for f in frames {
             guard Modbus.rtuCRCValid(f) else {
                 budget.warn(&out, ctx.packet, "Modbus RTU \(request ? "request" : "response") of \(f.count) bytes with a CRC "
                             + "that does not check; framing restarts at the next segment")
-                if request { rtuToServer.reset() } else { rtuToClient.reset() }
+                framer.reset(fromClient: request)
                 continue
             }
             let tid: UInt16

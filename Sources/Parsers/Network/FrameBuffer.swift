@@ -72,12 +72,19 @@ public struct FrameBuffer {
 public struct DuplexFramer {
     var toServer: FrameBuffer
     var toClient: FrameBuffer
-    let length: (UnsafeRawBufferPointer) -> FrameBuffer.Length
+    /// A frame's length from its first bytes and its direction (`true`: from the client).
+    let length: (UnsafeRawBufferPointer, Bool) -> FrameBuffer.Length
 
     public init(maxFrame: Int, length: @escaping (UnsafeRawBufferPointer) -> FrameBuffer.Length) {
+        self.init(maxFrame: maxFrame, directedLength: { b, _ in length(b) })
+    }
+
+    /// For a protocol whose frames' lengths depend on the direction (Modbus RTU: a request's and an answer's layouts
+    /// differ for the same function).
+    public init(maxFrame: Int, directedLength: @escaping (UnsafeRawBufferPointer, Bool) -> FrameBuffer.Length) {
         toServer = FrameBuffer(maxFrame: maxFrame)
         toClient = FrameBuffer(maxFrame: maxFrame)
-        self.length = length
+        length = directedLength
     }
 
     /// The whole frames this piece completes (copied), and why framing had to restart, if it did.
@@ -85,9 +92,9 @@ public struct DuplexFramer {
         var frames: [[UInt8]] = []
         var problems: [String] = []
         if fromClient {
-            toServer.feed(bytes, length: length, frame: { frames.append([UInt8]($0)) }, invalid: { problems.append($0) })
+            toServer.feed(bytes, length: { length($0, true) }, frame: { frames.append([UInt8]($0)) }, invalid: { problems.append($0) })
         } else {
-            toClient.feed(bytes, length: length, frame: { frames.append([UInt8]($0)) }, invalid: { problems.append($0) })
+            toClient.feed(bytes, length: { length($0, false) }, frame: { frames.append([UInt8]($0)) }, invalid: { problems.append($0) })
         }
         return (frames, problems)
     }
