@@ -11,38 +11,18 @@ struct DevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev", abstract: "Tools for Jikocho's own tests and benchmarks.", shouldDisplay: false,
         subcommands: [Synthesize.self, SynthesizeSeries.self, ServeBench.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self,
-                      BACnetRefusalsCommand.self, VNCSessionsCommand.self, ModbusRTUSessionsCommand.self])
+                      CaptureCommand<BACnetRefusals>.self, CaptureCommand<VNCSessions>.self,
+                      CaptureCommand<ModbusRTUSessions>.self])
 
-    /// Writes the capture that BACnet's refusals are checked against Wireshark with.
-    struct BACnetRefusalsCommand: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "bacnet-refusals",
-            abstract: "Write a capture of every BACnet confirmed service answered by Error, Reject and Abort.")
-
-        @Argument(help: "The capture to write.") var path: String
-
-        func run() throws { print("\(try BACnetRefusals.write(to: path)) frames") }
-    }
-
-    /// Writes the VNC handshakes capture that the RFB decoder is checked with against tshark.
-    struct VNCSessionsCommand: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "vnc-sessions", abstract: "Write a capture of VNC (RFB) handshakes: let in, refused, cut short.")
+    /// Writes one of the captures a decoder is checked with against tshark (its golden script runs it).
+    struct CaptureCommand<Capture: OracleCapture>: ParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(commandName: Capture.commandName, abstract: Capture.abstract)
+        }
 
         @Argument(help: "The capture to write.") var path: String
 
-        func run() throws { print("\(try VNCSessions.write(to: path)) frames") }
-    }
-
-    /// Writes the Modbus RTU over TCP capture that the decoder is checked with against tshark.
-    struct ModbusRTUSessionsCommand: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "modbus-rtu-sessions",
-            abstract: "Write a capture of Modbus RTU carried over TCP (a serial device server's link, and on port 502).")
-
-        @Argument(help: "The capture to write.") var path: String
-
-        func run() throws { print("\(try ModbusRTUSessions.write(to: path)) frames") }
+        func run() throws { print("\(try Capture.write(to: path)) frames") }
     }
 
     /// Prints docs/cli.md.
@@ -259,4 +239,26 @@ struct DevCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// A capture generated for an oracle comparison, written by `jikocho dev NAME PATH`.
+protocol OracleCapture {
+    static var commandName: String { get }
+    static var abstract: String { get }
+    static func write(to path: String) throws -> Int
+}
+
+extension BACnetRefusals: OracleCapture {
+    static let commandName = "bacnet-refusals"
+    static let abstract = "Write a capture of every BACnet confirmed service answered by Error, Reject and Abort."
+}
+
+extension VNCSessions: OracleCapture {
+    static let commandName = "vnc-sessions"
+    static let abstract = "Write a capture of VNC (RFB) handshakes: let in, refused, cut short."
+}
+
+extension ModbusRTUSessions: OracleCapture {
+    static let commandName = "modbus-rtu-sessions"
+    static let abstract = "Write a capture of Modbus RTU carried over TCP (a serial device server's link, and on port 502)."
 }

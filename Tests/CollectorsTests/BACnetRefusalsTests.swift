@@ -13,10 +13,8 @@ import Testing
     @Test func everyConfirmedServiceRefusedMatchesTshark() throws {
         let golden = try #require(Golden.load("generated_bacnet_refusals.pcap", "bacnet"),
                                   "no golden: run scripts/oracles/bacnet_refusals_golden.sh")
-        let tmp = TempDir("bacnet-refusals")
-        let path = tmp.url.appendingPathComponent("refusals.pcap").path
-        #expect(try BACnetRefusals.write(to: path) == 180)
-        let sink = try collectPcap(path: path)
+        let (frames, sink) = try collectGenerated("bacnet-refusals", BACnetRefusals.write(to:))
+        #expect(frames == 180)
         #expect(sink.warnings.isEmpty, "\(sink.warnings)")
         var byRequest: [Int: Event] = [:], byResponse: [Int: Event] = [:]
         for e in sink.events where e.kind.hasPrefix("ics.bacnet.") {

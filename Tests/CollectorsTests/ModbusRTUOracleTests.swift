@@ -15,10 +15,7 @@ import Testing
     @Test func everyFrameMatchesTshark() throws {
         let golden = try #require(Golden.load("generated_modbus_rtu.pcap", "mbrtu"),
                                   "no golden: run scripts/oracles/modbus_rtu_golden.sh")
-        let tmp = TempDir("modbus-rtu")
-        let path = tmp.url.appendingPathComponent("rtu.pcap").path
-        try ModbusRTUSessions.write(to: path)
-        let sink = try collectPcap(path: path)
+        let sink = try collectGenerated("modbus-rtu", ModbusRTUSessions.write(to:)).sink
         let events = sink.events.filter { $0.kind.hasPrefix("ics.modbus.") }
         #expect(events.allSatisfy { $0.string("framing") == "rtu_over_tcp" && $0.attributes["transaction_id"] == nil })
         let byRequest = Dictionary(uniqueKeysWithValues: events.compactMap { e in e.int("request_packet").map { ($0, e) } })

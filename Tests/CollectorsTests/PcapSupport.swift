@@ -21,6 +21,15 @@ func collectPcap(path: String, options: [String: String] = [:], threads: Int = P
     return sink
 }
 
+/// A capture the repository generates for an oracle comparison (`jikocho dev …`), written to a scratch folder and read
+/// by the capture collector: its frame count and what the collector gave.
+func collectGenerated(_ label: String, _ write: (String) throws -> Int) throws -> (frames: Int, sink: MemorySink) {
+    let tmp = TempDir(label)
+    let path = tmp.url.appendingPathComponent("\(label).pcap").path
+    let frames = try write(path)
+    return (frames, try collectPcap(path: path))
+}
+
 /// A tshark golden file (scripts/oracles/pcap_goldens.py): rows as field → value, values with several
 /// occurrences joined by ','.
 struct Golden {

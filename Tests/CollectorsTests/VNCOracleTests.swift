@@ -13,10 +13,7 @@ import Testing
     @Test func everyHandshakeMatchesTshark() throws {
         let golden = try #require(Golden.load("generated_vnc_sessions.pcap", "vnc"),
                                   "no golden: run scripts/oracles/vnc_sessions_golden.sh")
-        let tmp = TempDir("vnc-sessions")
-        let path = tmp.url.appendingPathComponent("vnc.pcap").path
-        try VNCSessions.write(to: path)
-        let sink = try collectPcap(path: path)
+        let sink = try collectGenerated("vnc-sessions", VNCSessions.write(to:)).sink
         #expect(sink.warnings.isEmpty, "\(sink.warnings)")
         let events = Dictionary(uniqueKeysWithValues: sink.events.filter { $0.kind.hasPrefix("remote.control") }
             .map { (Int($0.src.port ?? 0), $0) })
