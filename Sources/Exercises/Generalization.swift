@@ -112,12 +112,14 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// operator's later VNC look from the HMI, closed before the write, is the decoy of that hop); or from the
     /// internet by TeamViewer or AnyDesk, no VPN at all (the Oldsmar shape: only the tool's connection list on the
     /// workstation shows it; its decoys are a colleague's TeamViewer session that ended before the write, and an
-    /// AnyDesk connection refused at the console after the vendor's).
+    /// AnyDesk connection refused at the console after the vendor's). Or by SSH from the tunnel to a Linux
+    /// workstation: only its auth.log shows whose session it was (a technician logged on at its console is the
+    /// competing explanation; an operator's SSH look from the HMI, closed before the write, the decoy).
     public var hop: Hop = .rdp
     public var seed: UInt64
 
     public enum Hop: String, CaseIterable, Sendable {
-        case rdp, vnc, teamviewer, anydesk
+        case rdp, vnc, teamviewer, anydesk, ssh
 
         /// The vendor comes through a remote-control tool's servers, not the site's VPN.
         public var isTool: Bool { self == .teamviewer || self == .anydesk }
@@ -209,6 +211,17 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 x.hop = tool
                 out.append(x)
             }
+        }
+        // SSH from the tunnel to a Linux workstation: each write path once, a setpoint or a stop in turn, the
+        // auth.log in rsyslog's RFC 3339 form and in the traditional one (no year) in turn.
+        for (i, w) in WritePath.allCases.enumerated() {
+            let stop = i % 2 == 1
+            var x = GeneralizationCase(write: w, access: gateways[(i * 3 + 4) % gateways.count],
+                                       historian: HistorianFormat.dialects[(i + 2) % HistorianFormat.dialects.count],
+                                       form: stop ? w.commandForms[(i / 2) % w.commandForms.count] : w.forms[(i + 2) % w.forms.count],
+                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.hop = .ssh
+            out.append(x)
         }
         return out
     }
@@ -306,7 +319,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         var rng = SeededRandom(seed: seed)
         func jitter(_ maxMillis: Int) -> Int64 { Int64(rng.next() % UInt64(maxMillis)) * 1_000_000 }
         let fm = FileManager.default
-        for sub in ["capture", "windows", "remote-access", "historian"] + (hop.isTool ? ["remote-control/ews-1"] : []) {
+        for sub in ["capture", "windows", "remote-access", "historian"] + (hop.isTool ? ["remote-control/ews-1"] : [])
+            + (hop == .ssh ? ["linux"] : []) {
             try fm.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
         }
         func at(_ h: Int, _ m: Int, _ s: Double) -> Int64 { SiteClock.local(Self.day, h, m, s) }
@@ -342,7 +356,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         let tunnelHost = NetHost(tunnel, mac: [0x00, 0x1a, 0x2b, 0x3c, 0x01, 0x01])
         let rdpPort = UInt16(49_152 + rng.next() % 10_000)
         let rdpConv = TCPConversation(cap, client: tunnelHost, clientPort: rdpPort, server: Self.ews,
-                                      serverPort: hop == .vnc ? 5900 : 3389, isn: (isn &+ 7, isn &+ 99_991))
+                                      serverPort: hop == .vnc ? 5900 : hop == .ssh ? 22 : 3389, isn: (isn &+ 7, isn &+ 99_991))
         if !hop.isTool { rdpConv.open(rdp) }
         /// When the workstation's screen was taken: the remote desktop logon, the VNC server's SecurityResult, or the
         /// tool's session start (to the minute in AnyDesk's list).
@@ -369,10 +383,30 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             rdpConv.send(fromClient: true, rdp + 1_000_000, S7Frames.connectRequest)
             rdpConv.send(fromClient: false, rdp + 3_000_000, S7Frames.connectConfirm)
             remoteLogon = rdp + 2_600_000_000
+        } else if hop == .ssh {
+            // The identification strings, then the key exchange (opaque here); the password typed takes seconds.
+            sshOpening(rdpConv, at: rdp, client: "PuTTY_Release_0.80")
+            remoteLogon = rdp + 6_000_000_000 + jitter(4_000)
         } else {
             remoteLogon = rdp / 1_000_000_000 * 1_000_000_000
         }
         if !hop.isTool { rdpConv.close(fromClient: true, restore + 60_000_000_000) }
+        /// The operator's SSH look at EWS-1 from HMI-1 after the vendor came in, over before the write.
+        let look = (start: rdp + 180_000_000_000, end: rdp + 300_000_000_000)
+        if hop == .ssh {
+            let conv = TCPConversation(cap, client: Self.hmi, clientPort: 50_122, server: Self.ews, serverPort: 22,
+                                       isn: (isn &+ 13, isn &+ 55_555))
+            conv.open(look.start)
+            sshOpening(conv, at: look.start, client: "OpenSSH_9.2p1 Debian-2+deb12u3")
+            conv.close(fromClient: true, look.end)
+        }
+        /// SSH's identification strings, then the key exchange (opaque here).
+        func sshOpening(_ conv: TCPConversation, at: Int64, client: String) {
+            conv.send(fromClient: false, at + 2_000_000, Array("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n".utf8))
+            conv.send(fromClient: true, at + 40_000_000, Array("SSH-2.0-\(client)\r\n".utf8))
+            conv.send(fromClient: true, at + 42_000_000, (0..<600).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+            conv.send(fromClient: false, at + 45_000_000, (0..<1_100).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        }
         if hop == .vnc {
             // The operator looks at EWS-1's screen from HMI-1 after the vendor came in, and leaves before the write:
             // the newer VNC session, but closed when the write was sent, so not the one that sent it.
@@ -397,7 +431,13 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             ewsLines.append(Winlogbeat.logoff(restore + 60_000_000_000, computer: "EWS-1.plant.local", record: 9003, user: vendor,
                                               domain: "PLANT", type: 10, logonID: "0x3c2d1"))
         }
-        summaryFiles["windows/ews-1-security.jsonl"] = try ExerciseFiles.writeLines("\(directory)/windows/ews-1-security.jsonl", ewsLines)
+        if hop == .ssh {
+            summaryFiles["linux/ews-1-auth.log"] = try authLog("\(directory)/linux/ews-1-auth.log", vendor: vendor,
+                                                                tunnel: tunnel, port: rdpPort, logon: remoteLogon,
+                                                                end: restore + 60_000_000_000, look: look, &rng)
+        } else {
+            summaryFiles["windows/ews-1-security.jsonl"] = try ExerciseFiles.writeLines("\(directory)/windows/ews-1-security.jsonl", ewsLines)
+        }
         let hmiLines = [Winlogbeat.logon(at(6, 0, 4), computer: "HMI-1.plant.local", record: 501, user: "op.suzuki",
                                          domain: "PLANT", type: 2, logonID: "0x1b0c2", ip: "127.0.0.1", port: "0")]
         summaryFiles["windows/hmi-1-security.jsonl"] = try ExerciseFiles.writeLines("\(directory)/windows/hmi-1-security.jsonl", hmiLines)
@@ -485,6 +525,63 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         return ("connection_trace.txt", bytes, vendorID)
     }
 
+    /// A Linux workstation's auth.log (Debian's sshd, PAM, systemd-logind, cron): the technician at the console
+    /// since the morning (GNOME's display manager), cron's sessions, the operator's SSH look from HMI-1 after the
+    /// vendor came in (closed before the write), and the vendor's SSH session from the tunnel address: one mistyped
+    /// password, the logon, its PAM session, and its end after the setpoint was put back. Every other case's auth.log
+    /// is in rsyslog's RFC 3339 form; the others in the traditional form with no year, the file's modification time
+    /// that of its last line (the collector counts the year back from it).
+    func authLog(_ path: String, vendor: String, tunnel: String, port: UInt16, logon: Int64, end: Int64,
+                 look: (start: Int64, end: Int64), _ rng: inout SeededRandom) throws -> Int {
+        let traditional = seed % 2 == 1
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        var lines: [(Int64, String)] = []
+        func line(_ t: Int64, _ program: String, _ text: String) {
+            let stamp: String
+            if traditional {
+                let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
+                stamp = String(format: "%@ %2d %02d:%02d:%02d", months[c.month - 1], c.day, c.hour, c.minute, c.second)
+            } else {
+                stamp = Timestamp(nanoseconds: t).iso8601(precision: .microseconds).replacingOccurrences(of: "Z", with: "+00:00")
+            }
+            lines.append((t, "\(stamp) ews-1 \(program): \(text)"))
+        }
+        func at(_ h: Int, _ m: Int, _ s: Double) -> Int64 { SiteClock.local(Self.day, h, m, s) }
+        line(at(7, 2, 9), "gdm-password][1042]", "gkr-pam: unable to locate daemon control file")
+        line(at(7, 2, 11), "gdm-password][1042]", "pam_unix(gdm-password:session): session opened for user k.tanaka(uid=1000) by (uid=0)")
+        line(at(7, 2, 11), "systemd-logind[655]", "New session 2 of user k.tanaka.")
+        var minute = at(8, 17, 1)
+        var cronPid = 20_000
+        while minute < end + 600_000_000_000 {
+            line(minute, "CRON[\(cronPid)]", "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)")
+            line(minute + 400_000_000, "CRON[\(cronPid)]", "pam_unix(cron:session): session closed for user root")
+            cronPid += 1 + Int(rng.next() % 40)
+            minute += 3_600_000_000_000
+        }
+        func session(_ pid: Int, user: String, uid: Int, from ip: String, port: UInt16, _ start: Int64, _ stop: Int64, _ n: Int) {
+            let d = "sshd[\(pid)]"
+            line(start, d, "Accepted password for \(user) from \(ip) port \(port) ssh2")
+            line(start, d, "pam_unix(sshd:session): session opened for user \(user)(uid=\(uid)) by (uid=0)")
+            line(start + 20_000_000, "systemd-logind[655]", "New session \(n) of user \(user).")
+            line(stop, d, "Received disconnect from \(ip) port \(port):11: disconnected by user")
+            line(stop, d, "Disconnected from user \(user) \(ip) port \(port)")
+            line(stop, d, "pam_unix(sshd:session): session closed for user \(user)")
+            line(stop + 30_000_000, "systemd-logind[655]", "Session \(n) logged out. Waiting for processes to exit.")
+            line(stop + 40_000_000, "systemd-logind[655]", "Removed session \(n).")
+        }
+        let vendorPid = 31_000 + Int(rng.next() % 9_000)
+        line(logon - 3_500_000_000, "sshd[\(vendorPid)]", "Failed password for \(vendor) from \(tunnel) port \(port) ssh2")
+        session(vendorPid, user: vendor, uid: 1001, from: tunnel, port: port, logon, end, 7)
+        // The operator's look from HMI-1, under a process ID of its own, over before the write.
+        session(vendorPid + 57, user: "op.suzuki", uid: 1002, from: Self.hmi.address, port: 50_122,
+                look.start + 2_500_000_000, look.end, 8)
+        let sorted = lines.sorted { $0.0 < $1.0 }
+        let n = try ExerciseFiles.writeLines(path, sorted)
+        let last = Date(timeIntervalSince1970: Double(sorted.last!.0) / 1e9)
+        try FileManager.default.setAttributes([.modificationDate: last], ofItemAtPath: path)
+        return n
+    }
+
     func iso(_ t: Int64, _ precision: Timestamp.Precision = .milliseconds) -> String {
         Timestamp(nanoseconds: t).iso8601(precision: precision)
     }
@@ -515,7 +612,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 level: 2
                 addresses: [\(Self.ews.address)]
                 hostnames: [EWS-1, ews-1.plant.local]
-                evidence: ["windows/ews-1*"\(hop.isTool ? ", \"remote-control/ews-1/*\"" : "")]
+                evidence: [\(hop == .ssh ? "\"linux/ews-1*\"" : "\"windows/ews-1*\"")\(hop.isTool ? ", \"remote-control/ews-1/*\"" : "")]
               - name: hmi-1
                 role: hmi
                 level: 2
@@ -551,7 +648,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         let effect = impact == .stop ? "stopped RTU-1's pump 1" : "wrote 95 to RTU-1's dosing setpoint"
         let rootCause = hop.isTool
             ? "\(t.vpnUser) (\(tool) partner \(t.toolPartner ?? "?")) took over EWS-1's screen by \(tool)"
-            : "\(t.vpnUser) logged on to the remote-access gateway from \(t.outsideIP), went by remote desktop to EWS-1"
+            : "\(t.vpnUser) logged on to the remote-access gateway from \(t.outsideIP), went by \(hop == .ssh ? "SSH" : "remote desktop") to EWS-1"
         let access: String
         switch hop {
         case .teamviewer, .anydesk:
@@ -559,16 +656,18 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .vnc:
             access = "{kind: \(t.vpnKind), asset: gw-1, time: \"\(iso(vpnTime))\", tolerance_s: 5, user: \(t.vpnUser), src: \(t.outsideIP)}\n"
                 + "    - {kind: remote.control_start, asset: ews-1, time: \"\(iso(rdpLogon))\", tolerance_s: 5, src: \(t.tunnelIP)}"
-        case .rdp:
+        case .rdp, .ssh:
             access = "{kind: \(t.vpnKind), asset: gw-1, time: \"\(iso(vpnTime))\", tolerance_s: 5, user: \(t.vpnUser), src: \(t.outsideIP)}\n"
                 + "    - {kind: auth.logon, asset: ews-1, time: \"\(iso(rdpLogon))\", tolerance_s: 5, user: \(t.vpnUser), src: \(t.tunnelIP)}"
         }
         let decoy = switch hop {
         case .teamviewer: "\n    - {what: Plant Support's TeamViewer session on EWS-1 after the vendor's, why: it ended before the write}"
         case .anydesk: "\n    - {what: the AnyDesk connection refused at EWS-1's console after the vendor's, why: it was rejected}"
+        case .ssh: "\n    - {what: op.suzuki's SSH session on EWS-1 from HMI-1, why: it was closed before the write}"
         default: ""
         }
-        let techniques = hop.isTool ? "T1219" : "T1133, \(hop == .vnc ? "T1021.005" : "T1021.001"), T1110.001"
+        let techniques = hop.isTool ? "T1219"
+            : "T1133, \(hop == .vnc ? "T1021.005" : hop == .ssh ? "T1021.004" : "T1021.001"), T1110.001"
         return """
         # Generalization suite case \(name) (generated from its seed; not committed).
         name: generalization-\(name)
@@ -579,7 +678,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
           \(impact == .stop ? "Pump 1 at RTU-1 stopped for twelve minutes." : "The dosing setpoint of RTU-1 went to 95 for twelve minutes.") Was it a cyber event?
         evidence:
           - {path: capture/control-net.pcap, what: control network capture, clock: sensor (reference)}
-          - {path: windows/ews-1-security.jsonl, what: Windows logs of EWS-1, clock: ews-1}
+          - {path: \(hop == .ssh ? "linux/ews-1-auth.log, what: auth.log of EWS-1 (Linux)" : "windows/ews-1-security.jsonl, what: Windows logs of EWS-1"), clock: ews-1}
         \(toolList)  - {path: windows/hmi-1-security.jsonl, what: Windows logs of HMI-1, clock: hmi-1}
           - {path: remote-access/gw-1.log, what: remote-access gateway log (\(self.access.rawValue)), clock: gw-1}
           - {path: historian/historian-1-export.csv, what: historian export (\(historian.rawValue), 5 s), clock: historian-1}

@@ -3,12 +3,17 @@
 /// the causal chain ranks sessions by and the playbooks match (`session`, `session_who`, `session_how`,
 /// `session_from` in a Sigma event's normalized view).
 public enum SessionFacts {
-    /// A Windows logon type (`10`, `2`, `3` …), `ssh`, `vnc` or `remote-control:TOOL` for an incoming remote-control
-    /// session; nil for any other event.
+    /// A Windows logon type (`10`, `2`, `3` …), `ssh` (sshd's `Accepted …` from an address), `console` (a Linux
+    /// host's PAM session of a console login or a display manager), `vnc` or `remote-control:TOOL` for an incoming
+    /// remote-control session; nil for any other event (a VPN gateway's logon is no session on a host).
     public static func type(_ e: Event) -> String? {
         switch e.kind {
         case "auth.logon":
-            return field(e, "LogonType") ?? (e.provenance.collector.hasPrefix("log/syslog") && e.src.ip != nil ? "ssh" : nil)
+            if let t = field(e, "LogonType") { return t }
+            return field(e, "service") == "sshd" && e.src.ip != nil ? "ssh" : nil
+        case "auth.session_opened":
+            // sshd's, sudo's, su's, cron's and systemd-user's PAM sessions ride on another or drive no keyboard.
+            return consoleServices.contains(field(e, "service") ?? "") ? "console" : nil
         case "remote.control_start":
             guard e.attributes["direction"]?.text != "outgoing" else { return nil }
             let tool = e.attributes["tool"]?.text ?? "remote"
@@ -28,7 +33,7 @@ public enum SessionFacts {
         switch type {
         case "10": return ("remote-screen", e.user ?? "Someone", "logged on by remote desktop to", from)
         case "ssh": return ("remote-shell", e.user ?? "Someone", "logged on by SSH to", from)
-        case "2", "11", "7": return ("console", e.user ?? "Someone", "logged on at the console of", from)
+        case "2", "11", "7", "console": return ("console", e.user ?? "Someone", "logged on at the console of", from)
         case "3": return ("network", e.user ?? "Someone", "logged on over the network to", from)
         case "vnc", _ where type.hasPrefix("remote-control:"):
             let tool = toolName(type == "vnc" ? "vnc" : String(type.dropFirst(15)))
@@ -36,6 +41,27 @@ public enum SessionFacts {
             return ("remote-screen", who, "took over by \(tool) the screen of", from)
         default: return ("other", e.user ?? "Someone", "logged on (type \(type)) to", from)
         }
+    }
+
+    /// PAM services of a person at the host's own keyboard and screen: the text console's `login` and the display
+    /// managers (their greeters' own sessions are the login screen, not a person, and are left out).
+    public static let consoleServices: Set<String> = [
+        "login", "gdm-password", "gdm-autologin", "gdm-fingerprint", "gdm-smartcard", "lightdm", "lightdm-autologin",
+        "sddm", "sddm-autologin", "xdm", "kdm", "lxdm", "slim",
+    ]
+
+    /// The session comes from elsewhere: a remote desktop or a remote-control tool on the screen, or a remote shell.
+    public static func isRemote(_ e: Event) -> Bool {
+        guard let kind = words(e)?.kind else { return false }
+        return kind == "remote-screen" || kind == "remote-shell"
+    }
+
+    /// What ties a session's end to its start on one host: the Windows logon ID, else the process that logged both
+    /// (sshd's and login's PAM lines share their process ID), else the account.
+    public static func endKey(_ e: Event) -> String? {
+        if let id = field(e, "TargetLogonId") { return "id:" + id }
+        if let pid = field(e, "pid") { return "pid:\(field(e, "program") ?? ""):" + pid }
+        return e.user.map { "user:" + $0 }
     }
 
     /// A remote-control tool's name as its maker writes it.

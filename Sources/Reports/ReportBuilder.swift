@@ -368,7 +368,9 @@ public struct ReportBuilder {
                     let from = s.src == nil ? s.fields["partner"].map { " (partner \($0))" } ?? "" : ""
                     hops.append("took over \(asset)'s screen by \(tool)\(from)" + who)
                 } else if hops.isEmpty {
-                    hops.append((s.techniques.contains("T1021.001") ? "went by remote desktop to " : "logged on to ") + asset + who)
+                    let how = s.techniques.contains("T1021.001") ? "went by remote desktop to "
+                        : s.techniques.contains("T1021.004") ? "went by SSH to " : "logged on to "
+                    hops.append(how + asset + who)
                 } else {
                     hops.append(asset + who)
                 }

@@ -54,9 +54,9 @@ public enum Techniques {
             if otImpact { out.append("T0822") }
             if e.user != nil { out.append("T1078") }
         case "logon session":
-            let type = ChainBuilder.field(e, "LogonType")
+            let type = SessionFacts.type(e)
             if type == "10" { out.append("T1021.001") }
-            if e.kind.hasPrefix("ssh") || type == "ssh" { out.append("T1021.004") }
+            if type == "ssh" { out.append("T1021.004") }
             if e.kind == "remote.control_start" {
                 out.append(e.attributes["tool"]?.text == "vnc" ? "T1021.005" : "T1219")
             }

@@ -74,8 +74,7 @@ public struct CausalChain: Sendable {
     public var runsThroughRemoteSession: Bool {
         steps.contains { s in
             s.role == "vpn session"
-                || (s.role == "logon session" && (["10", "ssh"].contains(ChainBuilder.field(s.event.event, "LogonType") ?? "")
-                                                  || s.event.event.kind == "remote.control_start"))
+                || (s.role == "logon session" && SessionFacts.isRemote(s.event.event))
         }
     }
 }
@@ -511,7 +510,7 @@ public struct ChainBuilder {
 
         var typeName: String {
             switch type {
-            case "2": return "console logon"
+            case "2", "console": return "console logon"
             case "3": return "network logon"
             case "7": return "unlock"
             case "10": return "remote desktop"
@@ -528,7 +527,7 @@ public struct ChainBuilder {
             if type == "vnc" || type?.hasPrefix("remote-control:") == true { return 0 }
             switch type {
             case "10", "ssh": return 0
-            case "2", "11", "7": return 1
+            case "2", "11", "7", "console": return 1
             case "3": return 2
             default: return 3
             }
@@ -551,8 +550,8 @@ public struct ChainBuilder {
     /// Sessions on a host active at `t`, best candidate first, and whether the case has logon records of the host.
     func activeSessions(on host: String, at t: Int64) throws -> ([Session], Bool) {
         let events = try c.events(EventQuery(from: Timestamp(nanoseconds: t - sessionLookback),
-                                             to: Timestamp(nanoseconds: t + 1), kinds: ["auth.logon", "auth.logoff",
-                                                                                        "auth.session_closed"]))
+                                             to: Timestamp(nanoseconds: t + 1), kinds: ["auth.logon", "auth.session_opened",
+                                                                                        "auth.logoff", "auth.session_closed"]))
             .filter { assetOf($0.event) == host }
         // Records the host wrote itself (not events that merely name its address, such as a logon it started
         // elsewhere).
@@ -562,15 +561,16 @@ public struct ChainBuilder {
         var ended = Set<String>()
         for s in events.reversed() {
             let e = s.event
-            let logonID = Self.field(e, "TargetLogonId")
-            if e.kind != "auth.logon" {
-                if let id = logonID { ended.insert(id) } else if let u = e.user { ended.insert("user:\(u)") }
+            if e.kind == "auth.logoff" || e.kind == "auth.session_closed" {
+                if let key = SessionFacts.endKey(e) { ended.insert(key) }
                 continue
             }
-            // Records without a logon type (1149, session-manager events) support a 4624; they are no session.
+            // Records without a logon type (1149, session-manager events, the PAM session beside sshd's own logon)
+            // support a session's start; they are no session of their own.
             guard let type = Self.sessionType(e) else { continue }
-            if let id = logonID, ended.contains(id) { continue }
-            if logonID == nil, let u = e.user, ended.contains("user:\(u)") { continue }
+            // Ended before t: by its own end (logon ID, process), or by an end that names only the account.
+            if let key = SessionFacts.endKey(e), ended.contains(key) { continue }
+            if let u = e.user, ended.contains("user:\(u)") { continue }
             // Service and batch logons do not drive a screen or a tool.
             if ["4", "5", "0"].contains(type) { continue }
             sessions.append(Session(event: s, type: type, sourceIP: SessionFacts.source(e), user: e.user,

@@ -273,6 +273,26 @@ func utc(_ s: String) -> Timestamp { TimeParser.iso8601(s)!.timestamp()! }
         #expect(CollectorRegistry.identify(probe(words)) == nil)
         let numbers = "Date,FIT101,LIT101,P101\n2026-11-26 10:00,2.5,512.25,Open\n2026-11-26 10:01,2.6,512.5,Open\n"
         #expect(WideHistorianCollector.identify(probe(numbers)) == .likely)
+        // A long audit log of a few users and actions: few words, but they come and go from row to row.
+        let users = ["alice", "bob", "carol"], actions = ["login", "logout", "export"]
+        let audit = "Timestamp,User,Action,Result\n" + (0..<60).map { i in
+            String(format: "2026-11-26 10:%02d:00,%@,%@,ok\n", i, users[i % 3], actions[(i / 2) % 3])
+        }.joined()
+        #expect(WideHistorianCollector.identify(probe(audit)) == .no)
+    }
+
+    /// An export of digital states only (a pump's run state, a valve's position, in words): a few words, each held
+    /// from sample to sample, are the series' values; the change is a state change.
+    @Test func anExportOfStatesInWordsIsAHistorianExport() throws {
+        let text = "Timestamp,Pump1_Run,Valve_3\n" + (0..<120).map { i in
+            String(format: "2026-11-26 10:%02d:%02d,%@,%@\n", i / 60, i % 60, i < 70 ? "Running" : "Stopped", i < 30 ? "開" : "閉")
+        }.joined()
+        #expect(WideHistorianCollector.identify(probe(text)) == .likely)
+        let out = try collectHistorian(WideHistorianCollector.self, text: text, options: ["tz": "UTC"])
+        #expect(out.series.map(\.name).sorted() == ["Pump1_Run", "Valve_3"])
+        let changes = out.events.filter { $0.kind == "process.state_change" }.map(\.message)
+        #expect(changes.contains("Pump1_Run changed state from Running to Stopped"), "\(changes)")
+        #expect(changes.contains("Valve_3 changed state from 開 to 閉"), "\(changes)")
     }
 
     @Test func epochSecondsAndSpreadsheetDays() throws {

@@ -79,6 +79,16 @@ import Timeline
         } else {
             #expect(chain.steps.dropFirst().first?.user == o.truth.vpnUser)
         }
+        if x.hop == .ssh {
+            // sshd's logon in the Linux workstation's auth.log, the tunnel address its source; the operator's SSH
+            // session from HMI-1 ended (its own sshd process closed it) before the write, so it does not compete.
+            let logon = try #require(chain.steps.dropFirst().first)
+            #expect(logon.kind == "auth.logon" && logon.src == o.truth.tunnelIP && logon.techniques.contains("T1021.004"),
+                    "\(x): \(logon.kind) \(logon.src ?? "-") \(logon.techniques)")
+            #expect(o.report.conclusion.rootCause.contains("went by SSH to ews-1 as \(o.truth.vpnUser)"),
+                    "\(x): \(o.report.conclusion.rootCause)")
+            #expect(!chain.alternatives.contains { $0.why.contains("op.suzuki") }, "\(x): \(chain.alternatives.map(\.why))")
+        }
         #expect(chain.steps.dropFirst(2).first?.kind == o.truth.writeKind, "\(x)")
         #expect(chain.steps.dropFirst(2).first?.fields["point"] == o.truth.point, "\(x)")
         #expect(by["chain"]?.earned == by["chain"]?.points, "\(x): \(detail)")
@@ -95,7 +105,8 @@ import Timeline
         #expect(lo <= truth && truth <= hi, "\(x): \(truth) outside [\(lo), \(hi)]")
         #expect(hi - lo <= 5_250_000_000, "\(x): interval wider than a sample: \(hi - lo)")
         #expect(by["clock"]?.earned == by["clock"]?.points, "\(x): \(detail)")
-        // The Oldsmar playbook finds the same events whatever the route into the workstation (remote desktop or VNC).
+        // The Oldsmar playbook finds the same events whatever the route into the workstation (remote desktop, VNC
+        // or SSH).
         if x.impact == .setpoint {
             #expect(o.report.findings.contains { $0.playbook == "ICS.Process.RemoteSetpointTampering" },
                     "\(x): \(o.report.findings.map(\.playbook))")

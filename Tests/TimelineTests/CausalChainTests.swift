@@ -222,3 +222,82 @@ import Yams
         #expect(other.end.contains("no logon records of ews-10"), "\(other.end)")
     }
 }
+
+/// A Linux engineering workstation: the sessions on it are in its auth.log (sshd's logons, PAM's console and SSH
+/// sessions), and an SSH session ends when its own sshd process closes it, not when another session of the same
+/// account does.
+@Suite struct ShellSessionChainTests {
+    @Test func anSSHSessionStillOpenIsTheRouteThoughTheSameAccountClosedAnother() throws {
+        let dir = TempDir("ssh-chain")
+        let t0: UInt32 = 1_700_000_000
+        var pcap = PcapBuilder()
+        pcap.conversation(PcapBuilder.Host([10, 9, 1, 30], 50_000, mac: 0x30), PcapBuilder.Host([10, 9, 1, 50], 102, mac: 0x50),
+                          ControllerCommandChainTests.job(ControllerCommandChainTests.stop, ControllerCommandChainTests.stopAck),
+                          start: t0)
+        var csv = "# TimeZone: UTC\nTimestamp,Line_Run,Line_Speed (ppm)\n"
+        for s in -120...120 {
+            let c = Timestamp(seconds: Int64(t0) + Int64(s)).civil(utcOffsetSeconds: 0)
+            csv += String(format: "%04d-%02d-%02d %02d:%02d:%02d,%@,%.1f\n", c.year, c.month, c.day, c.hour, c.minute, c.second,
+                          s < 3 ? "Running" : "Stopped", s < 3 ? 45.0 : 0)
+        }
+        func stamp(_ s: Int) -> String {
+            Timestamp(seconds: Int64(t0) + Int64(s)).iso8601(precision: .microseconds).replacingOccurrences(of: "Z", with: "+00:00")
+        }
+        // The technician at the console since an hour before; eng-admin by SSH from outside 15 minutes before, still
+        // on; eng-admin again from another workstation 400 s before, closed 300 s before (its own sshd process);
+        // cron's session, over in a second.
+        let log = [
+            "\(stamp(-3600)) ews-9 gdm-password][1042]: pam_unix(gdm-password:session): session opened for user tech(uid=1000) by (uid=0)",
+            "\(stamp(-900)) ews-9 sshd[4100]: Accepted publickey for eng-admin from 203.0.113.9 port 51000 ssh2: ED25519 SHA256:q8Y",
+            "\(stamp(-900)) ews-9 sshd[4100]: pam_unix(sshd:session): session opened for user eng-admin(uid=1001) by (uid=0)",
+            "\(stamp(-400)) ews-9 sshd[4200]: Accepted password for eng-admin from 10.9.1.31 port 40022 ssh2",
+            "\(stamp(-400)) ews-9 sshd[4200]: pam_unix(sshd:session): session opened for user eng-admin(uid=1001) by (uid=0)",
+            "\(stamp(-300)) ews-9 sshd[4200]: pam_unix(sshd:session): session closed for user eng-admin",
+            "\(stamp(-60)) ews-9 CRON[5100]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)",
+            "\(stamp(-59)) ews-9 CRON[5100]: pam_unix(cron:session): session closed for user root",
+        ].joined(separator: "\n") + "\n"
+        let inventory = """
+            assets:
+              - {name: ews-9, role: engineering-workstation, level: 2, addresses: [10.9.1.30], hostnames: [ews-9]}
+              - {name: ews-10, role: engineering-workstation, level: 2, addresses: [10.9.1.31]}
+              - name: plc-9
+                role: plc
+                level: 1
+                addresses: [10.9.1.50]
+                tags:
+                  - {point: "discrete_input:10001", tag: Line_Run}
+            """
+        let files = ["capture.pcap": pcap.bytes, "historian.csv": Array(csv.utf8), "auth.log": Array(log.utf8)]
+        let c = try ControllerCommandChainTests.makeCase(dir, files, inventory: inventory)
+        let kinds = try c.events(EventQuery()).map(\.event.kind)
+        let chain = try #require(try ChainBuilder(c).chains(impact: "process.state_change").first, "\(kinds)")
+        #expect(chain.steps.map(\.role) == ["logon session", "controller command", "impact"], "\(chain.steps.map(\.role)) \(chain.end)")
+        let logon = chain.steps[0].event.event
+        #expect(logon.kind == "auth.logon" && logon.user == "eng-admin" && logon.src.ip == "203.0.113.9")
+        #expect(chain.links[0].explanation.contains("SSH of eng-admin on ews-9 from 203.0.113.9"), "\(chain.links[0].explanation)")
+        #expect(chain.runsThroughRemoteSession && chain.reachesOutside)
+        // The console session competes; the closed session and cron's do not.
+        #expect(chain.alternatives.map(\.why).contains { $0.hasPrefix("console logon of tech on ews-9") }, "\(chain.alternatives.map(\.why))")
+        #expect(!chain.alternatives.contains { $0.why.contains("10.9.1.31") || $0.why.contains("root") }, "\(chain.alternatives.map(\.why))")
+    }
+
+    /// What kind of session an event opens, whatever wrote it: sshd's logon is a remote shell, a display manager's
+    /// PAM session the console; the PAM session beside sshd's logon, cron's and a VPN gateway's logon are no session
+    /// on a host.
+    @Test func theSessionAnAuthLineOpens() throws {
+        let dir = TempDir("session-kinds")
+        let log = [
+            "2024-03-12T07:00:00.000000+00:00 ews-9 sshd[10]: Accepted password for a from 10.0.0.5 port 5000 ssh2",
+            "2024-03-12T07:00:00.000000+00:00 ews-9 sshd[10]: pam_unix(sshd:session): session opened for user a(uid=1000) by (uid=0)",
+            "2024-03-12T07:00:01.000000+00:00 ews-9 login[11]: pam_unix(login:session): session opened for user b(uid=1001) by LOGIN(uid=0)",
+            "2024-03-12T07:00:02.000000+00:00 ews-9 lightdm[12]: pam_unix(lightdm-greeter:session): session opened for user lightdm(uid=115) by (uid=0)",
+            "2024-03-12T07:00:03.000000+00:00 ews-9 CRON[13]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)",
+            "2024-03-12T07:00:04.000000+00:00 gw-1 openvpn[14]: 198.51.100.7:40000 TLS: Username/Password authentication succeeded for username 'v'",
+        ].joined(separator: "\n") + "\n"
+        let c = try ControllerCommandChainTests.makeCase(dir, ["auth.log": Array(log.utf8)], inventory: "assets:\n  - {name: ews-9, addresses: [10.9.1.30]}\n")
+        let events = try c.events(EventQuery(kinds: ["auth"])).map(\.event)
+        let types = events.map { "\($0.user ?? "-"):\(SessionFacts.type($0) ?? "none")" }
+        #expect(types == ["a:ssh", "a:none", "b:console", "lightdm:none", "root:none", "v:none"], "\(types)")
+        #expect(events.map { SessionFacts.isRemote($0) } == [true, false, false, false, false, false])
+    }
+}

@@ -9,8 +9,9 @@ public struct HistorianSniff: Sendable {
     public var declaredZone: String?
     public var timeFormat: HistorianTimeFormat?
     public var ambiguousDates = false
-    /// Of the value cells in the rows read (all but the time), the fraction that are numbers: a wide "export" of
-    /// words (a user list with a date column) is no historian export.
+    /// Of the value cells in the rows read (all but the time), the fraction that are numbers or digital states (a
+    /// column of a few words written again and again): a wide "export" of words (a user list with a date column) is
+    /// no historian export.
     public var numericFraction = 1.0
 
     /// Finds the header among the first lines (after blank, comment and preamble lines) and reads the time format
@@ -72,6 +73,15 @@ public struct HistorianSniff: Sendable {
         let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: HistorianLayout.timeScratchSize)
         defer { scratch.deallocate() }
         var commaNumbers = 0, pointNumbers = 0, cells = 0, numeric = 0
+        // The words of each column that are not numbers, while few (digital states: Running / Stopped, ON / OFF,
+        // 開 / 閉); a column with more than `maxStates` (names, messages, free text) is left out. And how often a
+        // row repeats the row before: a state holds from sample to sample, a log's users and actions come and go.
+        let maxStates = 8
+        var words: [Int: Set<[UInt8]>] = [:]
+        var wordCells: [Int: Int] = [:]
+        var freeText = Set<Int>()
+        var previous: [Int: [UInt8]] = [:]
+        var repeats: [Int: Int] = [:]
         for line in data.prefix(1_000) where !isBlankOrComment(line) {
             line.withUnsafeBufferPointer { b in
                 fields.split(b)
@@ -84,6 +94,13 @@ public struct HistorianSniff: Sendable {
                     cells += 1
                     if HistorianValues.number(f, decimalComma: s.separator != 0x2C) != nil || HistorianValues.number(f) != nil {
                         numeric += 1
+                    } else if !freeText.contains(k) {
+                        let word = Array(f)
+                        words[k, default: []].insert(word)
+                        wordCells[k, default: 0] += 1
+                        if previous[k] == word { repeats[k, default: 0] += 1 }
+                        previous[k] = word
+                        if words[k]!.count > maxStates { freeText.insert(k) }
                     }
                 }
                 guard s.separator != 0x2C else { return }
@@ -95,6 +112,11 @@ public struct HistorianSniff: Sendable {
             }
         }
         s.decimalComma = commaNumbers > pointNumbers
+        // A column of a few words, each written again and again and mostly the row before's, is a digital state's
+        // series: values, like numbers.
+        for (k, w) in words where !freeText.contains(k) {
+            if let n = wordCells[k], n >= 10, n >= 3 * w.count, 4 * repeats[k, default: 0] >= 3 * (n - 1) { numeric += n }
+        }
         if cells > 0 { s.numericFraction = Double(numeric) / Double(cells) }
         // Ambiguous numeric dates: 12-hour clocks and the American historians' own exports write month first.
         let twelveHour = times.prefix(50).contains { t in
