@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import JikochoModel
 
-/// An address seen in events that no asset of the inventory claims: an unknown device talking Modbus is a finding.
+/// An address seen in events that no asset of the inventory claims: an unknown device talking Modbus is a finding. At
+/// an address the inventory shares by station, a station it does not name (`10.0.30.5 modbus:unit:9`).
 public struct UnknownAddress: Sendable {
     public var address: String
     public var events: Int64
@@ -26,12 +27,13 @@ extension Case {
                 let tagMap = try String(decoding: JSONEncoder.sorted.encode(a.tagMap), as: UTF8.self)
                 try db.execute(sql: """
                     INSERT INTO assets (name, role, purdue_level, zone, addresses, hostnames, tag_map, evidence,
-                                        description)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                        description, stations)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [a.name, a.role.rawValue, a.purdueLevel, a.zone,
                                      JSONValue.array(a.addresses.map { .string($0) }).canonicalJSON,
                                      JSONValue.array(a.hostnames.map { .string($0) }).canonicalJSON, tagMap,
-                                     JSONValue.array(a.evidence.map { .string($0) }).canonicalJSON, a.description])
+                                     JSONValue.array(a.evidence.map { .string($0) }).canonicalJSON, a.description,
+                                     JSONValue.array(a.stations.map { .string($0) }).canonicalJSON])
             }
             // Which clock an item belongs to can follow from the inventory: put times right under the new one.
             try applyClockCorrections(db)
@@ -55,9 +57,11 @@ extension Case {
         }
         let tagMap = (r["tag_map"] as String?).flatMap { $0.data(using: .utf8) }
             .flatMap { try? JSONDecoder().decode([Asset.TagMapping].self, from: $0) } ?? []
-        return Asset(name: r["name"], role: Asset.Role(rawValue: r["role"]), purdueLevel: r["purdue_level"],
-                     zone: r["zone"], addresses: list("addresses"), hostnames: list("hostnames"),
-                     tagMap: tagMap, evidence: list("evidence"), description: r["description"])
+        var a = Asset(name: r["name"], role: Asset.Role(rawValue: r["role"]), purdueLevel: r["purdue_level"],
+                      zone: r["zone"], addresses: list("addresses"), hostnames: list("hostnames"),
+                      tagMap: tagMap, evidence: list("evidence"), description: r["description"])
+        a.stations = list("stations")
+        return a
     }
 
     /// A resolver over the current inventory.
@@ -92,7 +96,7 @@ extension Case {
             var out: [UnknownAddress] = []
             while let r = try rows.next(), out.count < limit {
                 let ip: String = r["ip"]
-                guard resolver.asset(address: ip) == nil else { continue }
+                guard !resolver.knows(address: ip) else { continue }
                 let kinds = try String.fetchAll(db, sql: """
                     SELECT kind FROM events WHERE src_ip = ? OR dst_ip = ? GROUP BY kind ORDER BY COUNT(*) DESC, kind
                     LIMIT 8
@@ -100,6 +104,25 @@ extension Case {
                 out.append(UnknownAddress(address: ip, events: r["n"], kinds: kinds, ot: (r["ot"] as Int64? ?? 0) != 0,
                                           first: Timestamp(nanoseconds: r["first"]),
                                           last: Timestamp(nanoseconds: r["last"])))
+            }
+            // Stations no asset answers as, behind the addresses the inventory shares by station.
+            for (address, named) in resolver.sharedAddresses.sorted(by: { $0.key < $1.key }) where out.count < limit {
+                for r in try Row.fetchAll(db, sql: """
+                    SELECT station, COUNT(*) AS n, MIN(time) AS first, MAX(time) AS last, MAX(domain = 'ot') AS ot
+                    FROM (SELECT json_extract(attributes, '$.station') AS station, time, domain FROM events
+                          WHERE src_ip = ? OR dst_ip = ? OR src_mac = ? OR dst_mac = ?)
+                    WHERE station IS NOT NULL GROUP BY station ORDER BY n DESC, station
+                    """, arguments: [address, address, address, address]) where out.count < limit {
+                    let station: String = r["station"]
+                    guard !named.contains(station) else { continue }
+                    let kinds = try String.fetchAll(db, sql: """
+                        SELECT kind FROM events WHERE (src_ip = ? OR dst_ip = ?) AND json_extract(attributes, '$.station') = ?
+                        GROUP BY kind ORDER BY COUNT(*) DESC, kind LIMIT 8
+                        """, arguments: [address, address, station])
+                    out.append(UnknownAddress(address: "\(address) \(station)", events: r["n"], kinds: kinds,
+                                              ot: (r["ot"] as Int64? ?? 0) != 0, first: Timestamp(nanoseconds: r["first"]),
+                                              last: Timestamp(nanoseconds: r["last"])))
+                }
             }
             // Control-system talkers first: they are the finding.
             return out.enumerated().sorted { a, b in

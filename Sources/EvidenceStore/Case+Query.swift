@@ -283,11 +283,26 @@ extension Case {
                 } + [a.lowercased()])
                 alternatives.append("lower(e.host) IN (" + hosts.map { _ in "?" }.joined(separator: ",") + ")")
                 args.append(contentsOf: hosts.sorted().map { $0 as (any DatabaseValueConvertible)? })
-                if !known.addresses.isEmpty {
-                    let marks = known.addresses.map { _ in "?" }.joined(separator: ",")
+                // Addresses it holds alone: every event at them. Addresses shared by station (RTUs behind one
+                // gateway): the events that name its stations there (or, for the gateway, none of the others').
+                let plain = known.addresses.filter { resolver.stationRule(asset: a, address: $0) == nil }
+                if !plain.isEmpty {
+                    let marks = plain.map { _ in "?" }.joined(separator: ",")
                     alternatives.append("e.src_ip IN (\(marks)) OR e.dst_ip IN (\(marks)) OR e.src_mac IN (\(marks)) "
                                         + "OR e.dst_mac IN (\(marks))")
-                    for _ in 0..<4 { args.append(contentsOf: known.addresses.map { $0 as (any DatabaseValueConvertible)? }) }
+                    for _ in 0..<4 { args.append(contentsOf: plain.map { $0 as (any DatabaseValueConvertible)? }) }
+                }
+                for address in known.addresses {
+                    guard let rule = resolver.stationRule(asset: a, address: address) else { continue }
+                    let station = "json_extract(e.attributes, '$.station')"
+                    let stations = rule.stations.sorted()
+                    let list = stations.map { _ in "?" }.joined(separator: ",")
+                    var which = stations.isEmpty ? (rule.excluding ? "1" : "0")
+                        : "\(station) \(rule.excluding ? "NOT IN" : "IN") (\(list))"
+                    if rule.orNone { which = "(\(which) OR \(station) IS NULL)" }
+                    alternatives.append("((e.src_ip = ? OR e.dst_ip = ? OR e.src_mac = ? OR e.dst_mac = ?) AND \(which))")
+                    for _ in 0..<4 { args.append(address) }
+                    args.append(contentsOf: stations.map { $0 as (any DatabaseValueConvertible)? })
                 }
             }
             clauses.append("(" + alternatives.joined(separator: " OR ") + ")")

@@ -296,6 +296,13 @@ enum Schema {
                 INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 0);
                 """)
         }
+        m.registerMigration("v7-asset-stations") { db in
+            // Stations behind an address (`modbus:unit:2`, `dnp3:outstation:10`, `iec104:ca:1`): RTUs behind one
+            // serial gateway are assets of their own.
+            try db.execute(sql: """
+                ALTER TABLE assets ADD COLUMN stations TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(stations));
+                """)
+        }
         return m
     }
 }

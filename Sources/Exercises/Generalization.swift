@@ -116,6 +116,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// workstation: only its auth.log shows whose session it was (a technician logged on at its console is the
     /// competing explanation; an operator's SSH look from the HMI, closed before the write, the decoy).
     public var hop: Hop = .rdp
+    /// The RTU sits behind a serial gateway with a second RTU at the same address (Modbus unit 2 beside unit 1,
+    /// DNP3 outstation 11 beside 10, IEC 104 common address 2 beside 1), which the HMI writes to as well: the
+    /// inventory tells them apart by `station:` and maps the same point of each to a tag of its own.
+    public var gateway = false
     public var seed: UInt64
 
     public enum Hop: String, CaseIterable, Sendable {
@@ -137,7 +141,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
 
     public var name: String {
         "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" + (impact == .stop ? "-stop" : "") + (hop == .rdp ? "" : "-\(hop.rawValue)")
-            + (form == .modbusRTUSingle || form == .modbusRTUCoil ? "-rtu" : "")
+            + (form == .modbusRTUSingle || form == .modbusRTUCoil ? "-rtu" : "") + (gateway ? "-gateway" : "")
     }
     public var description: String { "\(name) (\(form.rawValue))" }
 
@@ -221,6 +225,19 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                                        form: stop ? w.commandForms[(i / 2) % w.commandForms.count] : w.forms[(i + 2) % w.forms.count],
                                        impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
             x.hop = .ssh
+            out.append(x)
+        }
+        // Two RTUs behind one serial gateway, told apart by station: Modbus (TCP and RTU framing), DNP3 and IEC 104,
+        // a setpoint and a stop each.
+        let stations: [(WritePath, WriteForm)] = [(.modbus, .modbusSingle), (.modbus, .modbusRTUCoil), (.modbus, .modbusRTUSingle),
+                                                  (.modbus, .modbusCoil), (.dnp3, .dnp3Direct), (.dnp3, .dnp3TripClose),
+                                                  (.iec104, .iec104Scaled), (.iec104, .iec104Double)]
+        for (i, (w, f)) in stations.enumerated() {
+            let stop = f == .modbusRTUCoil || w.commandForms.contains(f)
+            var x = GeneralizationCase(write: w, access: gateways[(i * 3 + 1) % gateways.count],
+                                       historian: HistorianFormat.dialects[(i + 1) % HistorianFormat.dialects.count],
+                                       form: f, impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.gateway = true
             out.append(x)
         }
         return out
@@ -352,6 +369,16 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         for (i, w) in writes.enumerated() {
             isn &+= 100_003
             try writeExchange(cap, from: w.from, at: w.t, raw: w.value, index: i, isn: isn, &rng)
+        }
+        if gateway {
+            // The HMI's writes to the second RTU behind the gateway, to the same point of its own: the last 25 s
+            // before the intruder's.
+            let values: [Double] = impact == .stop ? [1, 0, 1] : [18.0, 18.5, 19.0]
+            for (k, (lead, v)) in zip([4_200, 2_400, 25] as [Int64], values).enumerated() {
+                isn &+= 100_003
+                try writeExchange(cap, from: Self.hmi, at: t0 - lead * 1_000_000_000 - jitter(3_000), raw: v, index: 20 + k,
+                                  isn: isn, station: 1, &rng)
+            }
         }
         let tunnelHost = NetHost(tunnel, mac: [0x00, 0x1a, 0x2b, 0x3c, 0x01, 0x01])
         let rdpPort = UInt16(49_152 + rng.next() % 10_000)
@@ -627,12 +654,41 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
               - name: rtu-1
                 role: rtu
                 level: 1
-                addresses: [\(Self.rtu.address)]
+                addresses: [\(Self.rtu.address)]\(gateway ? "\n    station: \(station(0))" : "")
                 tags:
                   - \(impact == .stop ? "{point: \"\(point)\", tag: \"\(tag)\"}"
                        : "{point: \"\(point)\", tag: \"\(tag)\", setpoint: true, unit: mg/L, scale: \(scale)\(registerType)}")
 
-            """
+            """ + (!gateway ? "" : """
+              - name: rtu-2
+                role: rtu
+                level: 1
+                addresses: [\(Self.rtu.address)]
+                station: \(station(1))
+                tags:
+                  - {point: "\(point)", tag: "\(siblingTag)"\(impact == .stop ? "" : ", setpoint: true, unit: mg/L, scale: \(scale)\(registerType)")}
+              - name: serial-gw-1
+                role: gateway
+                level: 1
+                addresses: [\(Self.rtu.address)]
+                description: serial device server in front of RTU-1 and RTU-2
+
+            """)
+    }
+
+    /// The station of the gateway cases' RTUs (0: RTU-1, 1: RTU-2), as the inventory writes it.
+    func station(_ k: Int) -> String {
+        switch write {
+        case .dnp3: return "dnp3:outstation:\(10 + k)"
+        case .iec104: return "iec104:ca:\(1 + k)"
+        default: return "modbus:unit:\(1 + k)"
+        }
+    }
+
+    /// The second RTU's tag for the same point.
+    var siblingTag: String {
+        tag.replacingOccurrences(of: "Dose_SP", with: "Dose2_SP").replacingOccurrences(of: "Pump1", with: "Pump2")
+            .replacingOccurrences(of: "ポンプ1", with: "ポンプ2").replacingOccurrences(of: "薬注設定値", with: "薬注2設定値")
     }
 
     /// The case's key. The route differs by hop: a VPN session, then remote desktop or VNC from its tunnel address;
@@ -664,6 +720,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .teamviewer: "\n    - {what: Plant Support's TeamViewer session on EWS-1 after the vendor's, why: it ended before the write}"
         case .anydesk: "\n    - {what: the AnyDesk connection refused at EWS-1's console after the vendor's, why: it was rejected}"
         case .ssh: "\n    - {what: op.suzuki's SSH session on EWS-1 from HMI-1, why: it was closed before the write}"
+        case _ where gateway: "\n    - {what: HMI-1's write to RTU-2 behind the same gateway 25 s before, why: another station's point}"
         default: ""
         }
         let techniques = hop.isTool ? "T1219"
@@ -754,8 +811,11 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     // MARK: One write on the wire
 
     func writeExchange(_ cap: CaptureBuilder, from client: NetHost, at t: Int64, raw value: Double, index: Int,
-                       isn: UInt32, _ rng: inout SeededRandom) throws {
+                       isn: UInt32, station: Int = 0, _ rng: inout SeededRandom) throws {
         let p = point
+        /// The RTU's station behind the address: Modbus unit 1, DNP3 outstation 10, IEC 104 common address 1; the
+        /// gateway cases' second RTU the next.
+        let unit = UInt8(1 + station)
         let raw = value / p.scale
         let rawInt = Int(raw.rounded())
         let port = UInt16(50_000 + index * 17 + Int(rng.next() % 9))
@@ -782,35 +842,35 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                     // Unit 1 on the serial link; the slave echoes a write.
                     let pdu: [UInt8] = form == .modbusRTUCoil ? [0x05, 0x00, 0x04, on ? 0xFF : 0x00, 0x00]
                         : [0x06, 0x00, 0x04] + Frames.be16(UInt16(rawInt))
-                    c.send(fromClient: true, t, ModbusRTUSessions.rtu([1] + pdu))
-                    c.send(fromClient: false, t + latency, ModbusRTUSessions.rtu([1] + pdu))
+                    c.send(fromClient: true, t, ModbusRTUSessions.rtu([unit] + pdu))
+                    c.send(fromClient: false, t + latency, ModbusRTUSessions.rtu([unit] + pdu))
                 case .modbusCoil:
                     let req: [UInt8] = [0x05, 0x00, 0x04, on ? 0xFF : 0x00, 0x00]
-                    _ = ModbusFrames.exchange(c, &tid, t, req, req, latency: { latency })
+                    _ = ModbusFrames.exchange(c, &tid, t, req, req, unit: unit, latency: { latency })
                 case .modbusCoils:
                     // Coils 00004–00006 in one request: the alarm horn's coil on, the pump's, the spare's off.
                     let req: [UInt8] = [0x0F, 0x00, 0x03, 0x00, 0x03, 0x01, 0x01 | bit << 1]
-                    _ = ModbusFrames.exchange(c, &tid, t, req, [0x0F, 0x00, 0x03, 0x00, 0x03], latency: { latency })
+                    _ = ModbusFrames.exchange(c, &tid, t, req, [0x0F, 0x00, 0x03, 0x00, 0x03], unit: unit, latency: { latency })
                 case .modbusMultiple:
                     // Registers 40004–40006 in one request, the setpoint the middle one.
                     let req: [UInt8] = [0x10, 0x00, 0x03, 0x00, 0x03, 0x06] + Frames.be16(UInt16(other))
                         + Frames.be16(UInt16(rawInt)) + Frames.be16(UInt16(other + 100))
-                    _ = ModbusFrames.exchange(c, &tid, t, req, [0x10, 0x00, 0x03, 0x00, 0x03], latency: { latency })
+                    _ = ModbusFrames.exchange(c, &tid, t, req, [0x10, 0x00, 0x03, 0x00, 0x03], unit: unit, latency: { latency })
                 case .modbusFloat, .modbusFloatLowFirst:
                     // A REAL in 40005–40006 (the inventory says how: `type: float32`, and which word comes first).
                     let bits = Float(raw).bitPattern
                     let (hi, lo) = (UInt16(bits >> 16), UInt16(bits & 0xFFFF))
                     let words = form == .modbusFloat ? Frames.be16(hi) + Frames.be16(lo) : Frames.be16(lo) + Frames.be16(hi)
                     let req: [UInt8] = [0x10, 0x00, 0x04, 0x00, 0x02, 0x04] + words
-                    _ = ModbusFrames.exchange(c, &tid, t, req, [0x10, 0x00, 0x04, 0x00, 0x02], latency: { latency })
+                    _ = ModbusFrames.exchange(c, &tid, t, req, [0x10, 0x00, 0x04, 0x00, 0x02], unit: unit, latency: { latency })
                 case .modbusReadWrite:
                     // Read 40001–40002 and write 40005 in one request (function 23).
                     let req: [UInt8] = [0x17, 0x00, 0x00, 0x00, 0x02, 0x00, 0x04, 0x00, 0x01, 0x02] + Frames.be16(UInt16(rawInt))
                     let resp: [UInt8] = [0x17, 0x04] + Frames.be16(UInt16(other)) + Frames.be16(UInt16(other + 1))
-                    _ = ModbusFrames.exchange(c, &tid, t, req, resp, latency: { latency })
+                    _ = ModbusFrames.exchange(c, &tid, t, req, resp, unit: unit, latency: { latency })
                 default:
                     let req: [UInt8] = [0x06, 0x00, 0x04] + Frames.be16(UInt16(rawInt))
-                    _ = ModbusFrames.exchange(c, &tid, t, req, req, latency: { latency })
+                    _ = ModbusFrames.exchange(c, &tid, t, req, req, unit: unit, latency: { latency })
                 }
             }
         case .dnp3:
@@ -827,9 +887,9 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 default: object = [41, 2, 0x17, 1, 3] + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [0]
                 }
                 func exchange(_ at: Int64, _ function: UInt8, _ seq: UInt8, answered: Bool = true) {
-                    c.send(fromClient: true, at, Self.dnp3Frame(control: 0xC4, dst: 10, src: 1, apdu: [0xC0 | seq, function] + object, seq: seq))
+                    c.send(fromClient: true, at, Self.dnp3Frame(control: 0xC4, dst: UInt16(10 + station), src: 1, apdu: [0xC0 | seq, function] + object, seq: seq))
                     guard answered else { return }
-                    c.send(fromClient: false, at + latency, Self.dnp3Frame(control: 0x44, dst: 1, src: 10,
+                    c.send(fromClient: false, at + latency, Self.dnp3Frame(control: 0x44, dst: 1, src: UInt16(10 + station),
                                                                            apdu: [0xC0 | seq, 0x81, 0x00, 0x00] + object, seq: seq))
                 }
                 switch form {
@@ -851,20 +911,20 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 func asdu(_ cot: UInt8, qos: UInt8 = 0) -> [UInt8] {
                     switch form {
                     case .iec104Single:
-                        return [45, 0x01, cot, 0x00, 0x01, 0x00] + ioa + [bit | qos]
+                        return [45, 0x01, cot, 0x00, unit, 0x00] + ioa + [bit | qos]
                     case .iec104Double:
                         // DCS 1 off, 2 on.
-                        return [46, 0x01, cot, 0x00, 0x01, 0x00] + ioa + [(on ? 2 : 1) | qos]
+                        return [46, 0x01, cot, 0x00, unit, 0x00] + ioa + [(on ? 2 : 1) | qos]
                     case .iec104Float:
-                        return [50, 0x01, cot, 0x00, 0x01, 0x00] + ioa + Self.le32(Float(raw).bitPattern) + [qos]
+                        return [50, 0x01, cot, 0x00, unit, 0x00] + ioa + Self.le32(Float(raw).bitPattern) + [qos]
                     case .iec104FloatTimeTag:
-                        return [63, 0x01, cot, 0x00, 0x01, 0x00] + ioa + Self.le32(Float(raw).bitPattern) + [qos]
+                        return [63, 0x01, cot, 0x00, unit, 0x00] + ioa + Self.le32(Float(raw).bitPattern) + [qos]
                             + Self.cp56(t, offset: 0)
                     case .iec104NormalizedSelect:
                         let nva = Int16(max(-32_768, min(32_767, (raw * 32_768).rounded())))
-                        return [48, 0x01, cot, 0x00, 0x01, 0x00] + ioa + Self.le16(UInt16(bitPattern: nva)) + [qos]
+                        return [48, 0x01, cot, 0x00, unit, 0x00] + ioa + Self.le16(UInt16(bitPattern: nva)) + [qos]
                     default:
-                        return [49, 0x01, cot, 0x00, 0x01, 0x00] + ioa + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [qos]
+                        return [49, 0x01, cot, 0x00, unit, 0x00] + ioa + Self.le16(UInt16(truncatingIfNeeded: rawInt)) + [qos]
                     }
                 }
                 func iframe(tx: Int, rx: Int, _ a: [UInt8]) -> [UInt8] {

@@ -263,11 +263,11 @@ enum ModbusFrames {
     /// A request and its response on a conversation, the next transaction id, the answer `latency` later; returns when
     /// the client may send again.
     static func exchange(_ conv: TCPConversation, _ tid: inout UInt16, _ t: Int64, _ request: [UInt8], _ response: [UInt8],
-                         latency: () -> Int64) -> Int64 {
+                         unit: UInt8 = 1, latency: () -> Int64) -> Int64 {
         tid &+= 1
-        conv.send(fromClient: true, t, mbap(tid, request))
+        conv.send(fromClient: true, t, mbap(tid, request, unit: unit))
         let lat = latency()
-        conv.send(fromClient: false, t + lat, mbap(tid, response))
+        conv.send(fromClient: false, t + lat, mbap(tid, response, unit: unit))
         return t + lat + 1_000_000
     }
 

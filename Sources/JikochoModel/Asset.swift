@@ -85,6 +85,9 @@ public struct Asset: Hashable, Codable, Sendable {
     public var zone: String?
     /// IPv4, IPv6 and MAC addresses.
     public var addresses: [String]
+    /// The stations it answers as behind its address (`modbus:unit:2`, `dnp3:outstation:10`, `iec104:ca:1`): several
+    /// assets may share an address when they are told apart by station (RTUs behind one serial gateway).
+    public var stations: [String] = []
     public var hostnames: [String]
     public var tagMap: [TagMapping]
     /// Evidence files this asset recorded, as globs over their path in the case (`historian/hist-1*.csv`): their

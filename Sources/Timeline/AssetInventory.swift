@@ -38,6 +38,12 @@ public struct InventoryError: Error, CustomStringConvertible, Sendable {
 ///     addresses: [10.0.20.10, "00:1b:1b:aa:bb:cc"]
 ///     hostnames: [HMI-01]
 ///     evidence: ["windows/hmi-1*.jsonl"]   # files this asset recorded: their times are its clock
+///   - name: rtu-7                  # two RTUs behind one serial gateway: one address, told apart by station
+///     addresses: [10.0.30.5]
+///     station: modbus:unit:7       # modbus:unit:N, dnp3:outstation:N, iec104:ca:N
+///   - name: rtu-8
+///     addresses: [10.0.30.5]
+///     station: modbus:unit:8
 ///   - name: plc-dosing
 ///     role: plc
 ///     addresses: [10.0.20.20]
@@ -49,7 +55,7 @@ public struct InventoryError: Error, CustomStringConvertible, Sendable {
 /// ```
 public enum AssetInventory {
     static let assetKeys: Set<String> = ["name", "role", "level", "purdue_level", "zone", "addresses", "hostnames",
-                                         "tags", "tag_map", "description", "evidence"]
+                                         "tags", "tag_map", "description", "evidence", "station", "stations"]
     static let tagKeys: Set<String> = ["point", "tag", "setpoint", "low", "high", "unit", "scale", "type", "word_order"]
     static let roles = ["hmi", "plc", "rtu", "historian", "engineering-workstation", "ews", "jump-host",
                         "domain-controller", "file-server", "firewall", "remote-access", "workstation", "server",
@@ -111,7 +117,8 @@ public enum AssetInventory {
         }
         var assets: [Asset] = []
         var names: [String: Int] = [:]
-        var owners: [String: String] = [:]
+        /// Who holds each address, with their stations and where the address is written.
+        var owners: [String: [(name: String, stations: [String], node: Node, key: String)]] = [:]
         let items: [Node] = list.map { Array($0) } ?? []
         for (i, node) in items.enumerated() {
             let at = "assets[\(i)]"
@@ -155,15 +162,20 @@ public enum AssetInventory {
                     return []
                 }
             }
+            for (k, (s, n)) in (strings("station") + strings("stations")).enumerated() {
+                guard let station = Station.canonical(s) else {
+                    problem(n, "\(at).station", "`\(s)` is not a station; accepted forms: \(Station.acceptedForms)")
+                    continue
+                }
+                if asset.stations.contains(station) { problem(n, "\(at).stations[\(k)]", "\(station) is given twice") }
+                asset.stations.append(station)
+            }
             for (k, (a, n)) in strings("addresses").enumerated() {
                 guard let normal = AssetResolver.normalizedAddress(a) else {
                     problem(n, "\(at).addresses[\(k)]", "\(a) is not an IPv4, IPv6 or MAC address")
                     continue
                 }
-                if let other = owners[normal], other != name {
-                    problem(n, "\(at).addresses[\(k)]", "\(a) is also \(other)'s")
-                }
-                owners[normal] = name
+                owners[normal, default: []].append((name, asset.stations, n, "\(at).addresses[\(k)]"))
                 asset.addresses.append(normal)
             }
             asset.hostnames = strings("hostnames").map(\.0)
@@ -246,6 +258,28 @@ public enum AssetInventory {
                 }
             }
             assets.append(asset)
+        }
+        // Several assets may share an address only when stations tell them apart: at most one of them (the gateway
+        // itself) without a station, and no station twice.
+        for (address, all) in owners.sorted(by: { $0.key < $1.key }) {
+            var names = Set<String>()
+            let holders = all.filter { names.insert($0.name).inserted }
+            guard holders.count > 1 else { continue }
+            let plain = holders.filter { $0.stations.isEmpty }
+            for h in plain.dropFirst() {
+                let other = holders.first { $0.name != h.name }!.name
+                problem(h.node, h.key, "\(address) is also \(other)'s; assets that share an address are told apart by "
+                        + "`station:` (\(Station.acceptedForms)), all but the gateway itself")
+            }
+            var seen: [String: String] = [:]
+            for h in holders {
+                for s in h.stations {
+                    if let other = seen[s], other != h.name {
+                        problem(h.node, h.key, "\(address) \(s) is also \(other)'s")
+                    }
+                    seen[s] = h.name
+                }
+            }
         }
         if list?.isEmpty == true { problem(root, "assets", "the list is empty") }
         guard problems.isEmpty else { throw InventoryError(problems: problems) }

@@ -332,7 +332,7 @@ public struct ChainBuilder {
     // MARK: Links
 
     func assetOf(_ e: Event) -> String? {
-        if e.kind.hasPrefix("ics."), let d = e.dst.asset ?? resolver.asset(address: e.dst.ip) { return d }
+        if e.kind.hasPrefix("ics."), let d = resolver.endpointAsset(e, dst: true) { return d }
         return e.asset ?? resolver.asset(host: e.host)
     }
 
@@ -598,7 +598,7 @@ public struct ChainBuilder {
             .compactMap { s -> (StoredEvent, String)? in
                 // An outgoing session has no type: it is not one into the host.
                 guard let type = Self.sessionType(s.event),
-                      (s.event.dst.asset ?? resolver.asset(address: s.event.dst.ip) ?? assetOf(s.event)) == host else { return nil }
+                      (resolver.endpointAsset(s.event, dst: true) ?? assetOf(s.event)) == host else { return nil }
                 return (s, type)
             }
         var out: [Session] = []

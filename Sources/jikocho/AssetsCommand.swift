@@ -63,6 +63,7 @@ struct AssetsCommand: ParsableCommand {
                 var o: [String: JSONValue] = [
                     "name": .string(a.name), "role": .string(a.role.rawValue),
                     "addresses": .array(a.addresses.map { .string($0) }), "hostnames": .array(a.hostnames.map { .string($0) }),
+                    "stations": .array(a.stations.map { .string($0) }),
                     "tags": .array(a.tagMap.map { t in
                         var m: [String: JSONValue] = ["point": .string(t.point), "tag": .string(t.tag)]
                         if let s = t.setpoint { m["setpoint"] = .bool(s) }
@@ -88,7 +89,7 @@ struct AssetsCommand: ParsableCommand {
         }
         out.line("ASSET             ROLE                     LEVEL  ZONE          ADDRESSES / HOSTS                     TAGS")
         for a in assets {
-            let where_ = (a.addresses + a.hostnames).joined(separator: " ")
+            let where_ = (a.addresses + a.stations + a.hostnames).joined(separator: " ")
             let tags = a.tagMap.map { "\($0.point)→\($0.tag)" }.joined(separator: " ")
             out.line([Output.safe(a.name).rightPad(17), a.role.rawValue.rightPad(24),
                       (a.purdueLevel.map(String.init) ?? "-").rightPad(6), Output.safe(a.zone ?? "-").rightPad(13),

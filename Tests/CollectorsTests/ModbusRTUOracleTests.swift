@@ -34,6 +34,7 @@ import Testing
             }
             let e = try #require(request ? byRequest[frame] : byResponse[frame], "frame \(frame): no event")
             #expect(e.int("unit_id").map(String.init) == row["mbrtu.unit_id"], "frame \(frame) unit")
+            #expect(e.string("station") == row["mbrtu.unit_id"].map { "modbus:unit:\($0)" }, "frame \(frame) station")
             #expect(e.int("function_code").map(String.init) == row["modbus.func_code"], "frame \(frame) function")
             if request {
                 if let a = row["modbus.reference_num"] { #expect(e.int("address").map(String.init) == a, "frame \(frame) address") }

@@ -101,6 +101,7 @@ struct PcapOracleTests {
             #expect(String(e.int("function_code")!) == row["modbus.func_code"], "\(at) function")
             #expect(String(e.int("transaction_id")!) == row["mbtcp.trans_id"], "\(at) transaction")
             #expect(String(e.int("unit_id")!) == row["mbtcp.unit_id"], "\(at) unit")
+            #expect(e.string("station") == "modbus:unit:" + (row["mbtcp.unit_id"] ?? "?"), "\(at) station")
             if isResponse {
                 responses += 1
                 if let r = row["modbus.request_frame"] { #expect(String(e.int("request_packet") ?? -1) == r, "\(at) pairing") }
@@ -249,6 +250,9 @@ extension PcapOracleTests {
                 #expect(String(e.int("sequence")!) == row["dnp3.al.seq"], "\(at) sequence")
             }
             #expect(String(e.int("link_src")!) == row["dnp3.src"] || paired, "\(at) link source")
+            // The outstation: a request's destination, a response's source (paired or not).
+            #expect(e.string("station") == "dnp3:outstation:" + ((isResponse ? row["dnp3.src"] : row["dnp3.dst"]) ?? "?"),
+                    "\(at) station")
             if let iin = tsharkInt(row["dnp3.al.iin"]) { #expect(e.int("iin") == iin, "\(at) IIN") }
             let objs = objects(e, paired ? "response_objects" : "objects")
             let groupVar = objs.map { o -> String in
@@ -323,6 +327,8 @@ extension PcapOracleTests {
             #expect(joined(es) { flag($0, "test") } == row["iec60870_asdu.test"], "\(at) test")
             #expect(joined(es) { $0.int("originator").map(String.init) } == row["iec60870_asdu.oa"], "\(at) originator")
             #expect(joined(es) { $0.int("common_address").map(String.init) } == row["iec60870_asdu.addr"], "\(at) common address")
+            #expect(joined(es) { $0.string("station") } == row["iec60870_asdu.addr"].map { $0.split(separator: ",").map { "iec104:ca:\($0)" }.joined(separator: ",") },
+                    "\(at) station")
             #expect(joined(es) { $0.int("count").map(String.init) } == row["iec60870_asdu.numix"], "\(at) counts")
             #expect(joined(es) { flag($0, "sq") } == row["iec60870_asdu.sq"], "\(at) SQ")
             let ioas = es.flatMap { e -> [String] in

@@ -86,7 +86,7 @@ func expectCaseError(_ code: CaseError.Code, _ body: () throws -> Void, sourceLo
             let indexes = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'")
             #expect(indexes.isSuperset(of: ["events_time", "events_kind_time", "events_asset_time"]))
             #expect(try Schema.migrator.appliedIdentifiers(db) == ["v1-case", "v2-sample-blocks", "v3-clocks", "v4-event-counts",
-                                                                     "v5-sparse-seconds", "v6-fts-for-bulk-writes"])
+                                                                     "v5-sparse-seconds", "v6-fts-for-bulk-writes", "v7-asset-stations"])
             #expect(try Int.fetchOne(db, sql: "SELECT v FROM events_fts_config WHERE k = 'automerge'") == 0)
             #expect(try !db.tableExists("events_fts_docsize"))
             #expect(try !db.tableExists("samples"))

@@ -91,6 +91,13 @@ import Timeline
         }
         #expect(chain.steps.dropFirst(2).first?.kind == o.truth.writeKind, "\(x)")
         #expect(chain.steps.dropFirst(2).first?.fields["point"] == o.truth.point, "\(x)")
+        if x.gateway {
+            // Behind the serial gateway the write is RTU-1's by its station; RTU-2's point of the same name, which
+            // the HMI wrote 25 s before, is another station's and no part of the chain.
+            #expect(chain.steps.dropFirst(2).first?.asset == "rtu-1", "\(x): \(chain.steps.map { $0.asset ?? "-" })")
+            #expect(!chain.steps.contains { $0.asset == "rtu-2" } && !chain.alternatives.contains { $0.why.contains("rtu-2") },
+                    "\(x): \(chain.alternatives.map(\.why))")
+        }
         #expect(by["chain"]?.earned == by["chain"]?.points, "\(x): \(detail)")
         // The technician at the console is named as the competing explanation, not taken.
         #expect(chain.alternatives.contains { $0.why.contains("k.tanaka") }, "\(x)")

@@ -129,6 +129,85 @@ import Timeline
         #expect(try c.assets().map(\.name) == ["plc-7"])
         #expect(try c.verify().isClean)
     }
+
+    /// Two RTUs behind one serial gateway (and, on another gateway, two DNP3 outstations and two IEC 104 common
+    /// addresses): one address, told apart by the station each request names. A write is its station's asset's; a
+    /// station the inventory does not name is the gateway's, not a sibling's; `--asset` finds a station's events
+    /// only; the gateway's flows are the gateway's; an address held by stations alone is not unknown.
+    @Test func assetsBehindOneAddressAreToldApartByStation() throws {
+        let text = """
+            assets:
+              - {name: serial-gw, role: gateway, addresses: [10.0.30.5]}
+              - {name: rtu-7, role: rtu, addresses: [10.0.30.5], station: "modbus:7"}
+              - {name: rtu-8, role: rtu, addresses: [10.0.30.5], station: modbus:unit:8, tags: ["holding:40001 -> P8_SP"]}
+              - {name: os-10, role: rtu, addresses: [10.0.30.6], stations: [dnp3:outstation:10]}
+              - {name: os-11, role: rtu, addresses: [10.0.30.6], station: "dnp3:11"}
+              - {name: ied-2, role: ied, addresses: [10.0.30.7], station: iec104:ca:2}
+            """
+        let assets = try AssetInventory.parse(text, file: "assets.yaml")
+        #expect(assets.map(\.stations) == [[], ["modbus:unit:7"], ["modbus:unit:8"], ["dnp3:outstation:10"],
+                                            ["dnp3:outstation:11"], ["iec104:ca:2"]])
+        let tmp = TempDir()
+        let (c, item) = try caseWithOneItem(tmp)
+        try c.importAssets(assets, file: "assets.yaml", sha256: String(repeating: "a", count: 64))
+        let run = try c.beginIngest(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1")
+        func event(_ kind: String, src: String, dst: String, station: String?, _ i: Int) -> Event {
+            Event(time: Timestamp(seconds: 1_612_531_680 + Int64(i)), timeDescription: "t", domain: .ot, kind: kind,
+                  src: Endpoint(ip: src, port: 51512), dst: Endpoint(ip: dst, port: 502), message: "\(kind) \(i)",
+                  attributes: station.map { ["station": .string($0)] } ?? [:],
+                  provenance: Provenance(evidenceID: item.id, collector: "synthetic/events", collectorVersion: "1",
+                                         locator: "n \(i)"))
+        }
+        try run.emit(event("ics.modbus.write", src: "10.0.20.10", dst: "10.0.30.5", station: "modbus:unit:7", 0))
+        try run.emit(event("ics.modbus.write", src: "10.0.20.10", dst: "10.0.30.5", station: "modbus:unit:8", 1))
+        try run.emit(event("ics.modbus.write", src: "10.0.20.10", dst: "10.0.30.5", station: "modbus:unit:9", 2))
+        try run.emit(event("net.flow", src: "10.0.20.10", dst: "10.0.30.5", station: nil, 3))
+        // An unsolicited response: the outstation is the source.
+        try run.emit(event("ics.dnp3.unsolicited_response", src: "10.0.30.6", dst: "10.0.20.10", station: "dnp3:outstation:11", 4))
+        try run.emit(event("net.flow", src: "10.0.20.10", dst: "10.0.30.6", station: nil, 5))
+        try run.emit(event("ics.iec104.setpoint_command", src: "10.0.20.10", dst: "10.0.30.7", station: "iec104:ca:3", 6))
+        try run.emit(event("net.flow", src: "10.0.20.10", dst: "10.0.30.7", station: nil, 7))
+        try run.finish()
+        let events = try c.events(EventQuery()).map(\.event)
+        #expect(events.map { $0.dst.asset ?? $0.src.asset ?? "-" }
+                == ["rtu-7", "rtu-8", "serial-gw", "serial-gw", "os-11", "-", "-", "ied-2"], "\(events.map { $0.dst.asset ?? "-" })")
+        #expect(try c.events(EventQuery(asset: "rtu-8")).map(\.event.message) == ["ics.modbus.write 1"])
+        #expect(try c.events(EventQuery(asset: "serial-gw")).map(\.event.message) == ["ics.modbus.write 2", "net.flow 3"])
+        #expect(try c.events(EventQuery(asset: "os-11")).map(\.event.message) == ["ics.dnp3.unsolicited_response 4"])
+        // ied-2 alone holds its address: a flow there is its; a command to another common address is not.
+        #expect(try c.events(EventQuery(asset: "ied-2")).map(\.event.message) == ["net.flow 7"])
+        // The workstation (not in this inventory), and the stations behind shared addresses that no asset answers as.
+        #expect(try c.unknownAddresses().map(\.address) == ["10.0.20.10", "10.0.30.5 modbus:unit:9", "10.0.30.7 iec104:ca:3"])
+        // The tag map of rtu-8 is rtu-8's only.
+        #expect(try c.assets().first { $0.name == "rtu-8" }?.tagMap.map(\.tag) == ["P8_SP"])
+    }
+
+    /// Sharing an address needs stations, one without (the gateway) at most, no station twice; a station in no
+    /// accepted form is named with the forms.
+    @Test func sharedAddressesWithoutStationsAreMistakes() {
+        let text = """
+            assets:
+              - {name: a, addresses: [10.0.30.5]}
+              - {name: b, addresses: [10.0.30.5]}
+              - {name: c, addresses: [10.0.30.6], station: modbus:unit:1}
+              - {name: d, addresses: [10.0.30.6], station: "modbus:1"}
+              - {name: e, addresses: [10.0.30.7], station: "unit 3"}
+              - {name: f, addresses: [10.0.30.8], station: "modbus:unit:300"}
+            """
+        do {
+            _ = try AssetInventory.parse(text, file: "s.yaml")
+            Issue.record("accepted")
+        } catch let e as InventoryError {
+            let lines = e.problems.map(\.description)
+            #expect(lines.contains { $0.hasPrefix("s.yaml:3:27: assets[1].addresses[0]: 10.0.30.5 is also a's; assets that share an address are told apart by `station:`") }, "\(lines)")
+            #expect(lines.contains("s.yaml:5:27: assets[3].addresses[0]: 10.0.30.6 modbus:unit:1 is also c's"), "\(lines)")
+            #expect(lines.contains("s.yaml:6:48: assets[4].station: `unit 3` is not a station; accepted forms: \(Station.acceptedForms)"), "\(lines)")
+            #expect(lines.contains { $0.hasPrefix("s.yaml:7:48: assets[5].station: `modbus:unit:300` is not a station") }, "\(lines)")
+            #expect(e.problems.count == 4, "\(lines)")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
 }
 
 @Suite struct InventoryInformsHistorianTests {

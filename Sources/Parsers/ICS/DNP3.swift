@@ -463,6 +463,9 @@ public final class DNP3Decoder: FlowDecoder {
         if readOK || unsolicited || q.function == 0 {
             var h = Hasher()
             h.combine(action)
+            // One connection to a terminal server carries the polls of every outstation behind it: each its own.
+            h.combine(r.link.src)
+            h.combine(r.link.dst)
             for o in q.objects {
                 h.combine(o.group)
                 h.combine(o.variation)
@@ -479,6 +482,8 @@ public final class DNP3Decoder: FlowDecoder {
         out.writer.int("sequence", q.sequence)
         out.writer.int("link_src", r.link.src)
         out.writer.int("link_dst", r.link.dst)
+        // The outstation's end: the destination of a master's request, the source of a response without one.
+        out.writer.string("station", Station.dnp3(outstation: Int(orphanResponse || unsolicited ? r.link.src : r.link.dst)))
         out.writer.bool("fir", q.fir)
         out.writer.bool("fin", q.fin)
         out.writer.bool("con", q.con)

@@ -347,6 +347,7 @@ public final class IEC104Decoder: FlowDecoder {
             out.writer.bool("test", a.test)
             out.writer.int("originator", a.originator)
             out.writer.int("common_address", a.commonAddress)
+            out.writer.string("station", Station.iec104(commonAddress: Int(a.commonAddress)))
             out.writer.bool("sq", a.sq)
             out.writer.int("count", a.count)
             out.writer.value("objects", .array(a.objects.prefix(256).map { o in

@@ -453,6 +453,7 @@ public final class ModbusDecoder: FlowDecoder {
         out.writer.int("function_code", fc)
         out.writer.string("function", Modbus.functionName(fc))
         out.writer.int("unit_id", q.unit)
+        out.writer.string("station", Station.modbus(unit: Int(q.unit)))
         if rtu { out.writer.string("framing", "rtu_over_tcp") } else { out.writer.int("transaction_id", q.transaction) }
         var summary = "Modbus \(Modbus.functionName(fc)) unit \(q.unit)"
         let table = Modbus.table(fc)

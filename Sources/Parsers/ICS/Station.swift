@@ -1,0 +1,33 @@
+/// The station a request addresses behind one IP address, one canonical way per protocol: a Modbus unit behind a
+/// serial gateway (or an RTU's own slave address over TCP), a DNP3 outstation's link address, an IEC 60870-5-104
+/// common address of the ASDU. Decoders put it into an event's `station` attribute (the controller's end of the
+/// exchange, whichever way the message went); the asset inventory's `station:` takes the same forms, so two RTUs
+/// behind one gateway are two assets, and a write to one is not read against the other's points.
+///
+/// | protocol | canonical form | accepted aliases |
+/// |---|---|---|
+/// | Modbus | `modbus:unit:2` (0–255) | `modbus:2`, `unit:2` |
+/// | DNP3 | `dnp3:outstation:10` (0–65535) | `dnp3:10` |
+/// | IEC 60870-5-104 | `iec104:ca:1` (0–65535) | `iec104:1`, `iec104:common_address:1` |
+public enum Station {
+    public static func modbus(unit: Int) -> String { "modbus:unit:\(unit)" }
+    public static func dnp3(outstation: Int) -> String { "dnp3:outstation:\(outstation)" }
+    public static func iec104(commonAddress: Int) -> String { "iec104:ca:\(commonAddress)" }
+
+    /// Every accepted form, for an error message.
+    public static let acceptedForms = "modbus:unit:2 (unit 0–255), dnp3:outstation:10 (link address 0–65535), "
+        + "iec104:ca:1 (common address 0–65535)"
+
+    /// The canonical text of a station as a person writes it, or nil when it is in no accepted form or out of range.
+    public static func canonical(_ text: String) -> String? {
+        let parts = text.trimmingBlanks.lowercased().split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 2, let n = Int(parts[parts.count - 1]), n >= 0 else { return nil }
+        let head = parts.dropLast().joined(separator: ":")
+        switch head {
+        case "modbus:unit", "modbus", "unit": return n <= 255 ? modbus(unit: n) : nil
+        case "dnp3:outstation", "dnp3": return n <= 65_535 ? dnp3(outstation: n) : nil
+        case "iec104:ca", "iec104", "iec104:common_address": return n <= 65_535 ? iec104(commonAddress: n) : nil
+        default: return nil
+        }
+    }
+}
