@@ -114,7 +114,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// workstation shows it; its decoys are a colleague's TeamViewer session that ended before the write, and an
     /// AnyDesk connection refused at the console after the vendor's). Or by SSH from the tunnel to a Linux
     /// workstation: only its auth.log shows whose session it was (a technician logged on at its console is the
-    /// competing explanation; an operator's SSH look from the HMI, closed before the write, the decoy).
+    /// competing explanation; an operator's SSH look from the HMI, closed before the write, the decoy). Or from the
+    /// internet through the site's Remote Desktop Gateway, no VPN: the gateway's own log names the vendor, the address
+    /// and the workstation; the workstation's logon comes from the gateway's inside address (decoys: an engineer's
+    /// gateway session to the HMI, open at the write, and a contractor's to the workstation that ended before).
     public var hop: Hop = .rdp
     /// The RTU sits behind a serial gateway with a second RTU at the same address (Modbus unit 2 beside unit 1,
     /// DNP3 outstation 11 beside 10, IEC 104 common address 2 beside 1), which the HMI writes to as well: the
@@ -123,10 +126,12 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     public var seed: UInt64
 
     public enum Hop: String, CaseIterable, Sendable {
-        case rdp, vnc, teamviewer, anydesk, ssh
+        case rdp, vnc, teamviewer, anydesk, ssh, rdgateway
 
         /// The vendor comes through a remote-control tool's servers, not the site's VPN.
         public var isTool: Bool { self == .teamviewer || self == .anydesk }
+        /// The vendor comes through the site's VPN.
+        public var viaVPN: Bool { !isTool && self != .rdgateway }
     }
 
     public init(write: WritePath, access: RemoteAccess, historian: HistorianFormat, form: WriteForm? = nil,
@@ -238,6 +243,17 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                                        historian: HistorianFormat.dialects[(i + 1) % HistorianFormat.dialects.count],
                                        form: f, impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
             x.gateway = true
+            out.append(x)
+        }
+        // Through the site's Remote Desktop Gateway from the internet: each write path once, a setpoint or a stop in
+        // turn (the VPN's log holds only a contractor's earlier session).
+        for (i, w) in WritePath.allCases.enumerated() {
+            let stop = i % 2 == 0
+            var x = GeneralizationCase(write: w, access: gateways[(i * 3 + 2) % gateways.count],
+                                       historian: HistorianFormat.dialects[(i + 3) % HistorianFormat.dialects.count],
+                                       form: stop ? w.commandForms[(i + 1) % w.commandForms.count] : w.forms[(i + 3) % w.forms.count],
+                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.hop = .rdgateway
             out.append(x)
         }
         return out
@@ -380,7 +396,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                                   isn: isn, station: 1, &rng)
             }
         }
-        let tunnelHost = NetHost(tunnel, mac: [0x00, 0x1a, 0x2b, 0x3c, 0x01, 0x01])
+        // The remote desktop connection comes from the VPN's tunnel address, or from the RD Gateway's inside address.
+        let tunnelHost = hop == .rdgateway ? Self.rdGateway : NetHost(tunnel, mac: [0x00, 0x1a, 0x2b, 0x3c, 0x01, 0x01])
         let rdpPort = UInt16(49_152 + rng.next() % 10_000)
         let rdpConv = TCPConversation(cap, client: tunnelHost, clientPort: rdpPort, server: Self.ews,
                                       serverPort: hop == .vnc ? 5900 : hop == .ssh ? 22 : 3389, isn: (isn &+ 7, isn &+ 99_991))
@@ -406,7 +423,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         if hop == .vnc {
             vncHandshake(rdpConv, at: rdp)
             remoteLogon = rdp + 902_000_000
-        } else if hop == .rdp {
+        } else if hop == .rdp || hop == .rdgateway {
             rdpConv.send(fromClient: true, rdp + 1_000_000, S7Frames.connectRequest)
             rdpConv.send(fromClient: false, rdp + 3_000_000, S7Frames.connectConfirm)
             remoteLogon = rdp + 2_600_000_000
@@ -451,10 +468,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         ewsLines.append(Winlogbeat.logon(at(7, 2, 11), computer: "EWS-1.plant.local", record: 9001, user: "k.tanaka",
                                          domain: "PLANT", type: 2, logonID: "0x2a1f0", ip: "127.0.0.1", port: "0"))
         // A VNC server shares the console's session: Windows records no logon of the vendor.
-        if hop == .rdp {
+        if hop == .rdp || hop == .rdgateway {
             ewsLines.append(Winlogbeat.logon(rdp + 2_600_000_000, computer: "EWS-1.plant.local", record: 9002, user: vendor,
-                                             domain: "PLANT", type: 10, logonID: "0x3c2d1", ip: tunnel, port: String(rdpPort),
-                                             workstation: "VENDOR-LT"))
+                                             domain: "PLANT", type: 10, logonID: "0x3c2d1", ip: tunnelHost.address,
+                                             port: String(rdpPort), workstation: "VENDOR-LT"))
             ewsLines.append(Winlogbeat.logoff(restore + 60_000_000_000, computer: "EWS-1.plant.local", record: 9003, user: vendor,
                                               domain: "PLANT", type: 10, logonID: "0x3c2d1"))
         }
@@ -477,12 +494,17 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                    end: at(7, 40, 9), &rng)
         var vpnKind = ""
         var toolPartner: String?
-        if !hop.isTool {
+        if hop.viaVPN {
             for k in 0..<3 { gw.failed(user: vendor, from: outside, at: vpnLogon - Int64(3 - k) * 40_000_000_000, &rng) }
             vpnKind = gw.session(user: vendor, from: outside, tunnel: tunnel, start: vpnLogon, end: restore + 5 * 60_000_000_000,
                                  rdp: (rdp, Self.ews.address, Int(rdpPort)), &rng)
         }
         summaryFiles["remote-access/gw-1.log"] = try ExerciseFiles.writeLines("\(directory)/remote-access/gw-1.log", gw.lines)
+        if hop == .rdgateway {
+            summaryFiles["windows/rdgw-1-tsgateway.jsonl"] = try ExerciseFiles.writeLines(
+                "\(directory)/windows/rdgw-1-tsgateway.jsonl",
+                rdGatewayLog(vendor: vendor, outside: outside, start: rdp, end: restore + 60_000_000_000, &rng))
+        }
         if hop.isTool {
             let (name, bytes, partner) = toolList(vendor: vendor, start: rdp, end: restore + 60_000_000_000, &rng)
             toolPartner = partner
@@ -502,7 +524,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         var truth = Truth(historianOffset: offset, vpnUser: vendor, outsideIP: outside, tunnelIP: tunnel,
                           attackWrite: attack, point: p.text, writeKind: kindOfWrite, vpnKind: vpnKind)
         truth.toolPartner = toolPartner
-        let vpnEvent = hop.isTool ? vpnLogon : gw.tunnelEventTime ?? vpnLogon
+        let vpnEvent = hop == .rdgateway ? rdp - 500_000_000 : hop.isTool ? vpnLogon : gw.tunnelEventTime ?? vpnLogon
         try scenario(truth, vpnTime: vpnEvent, rdpLogon: remoteLogon, contractor: contractor.user)
             .write(toFile: "\(directory)/scenario.yaml", atomically: true, encoding: .utf8)
         return truth
@@ -609,6 +631,52 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         return n
     }
 
+    /// The RD Gateway's inside address, from which it opens the remote desktop connections it relays.
+    static let rdGateway = NetHost("10.1.1.5", mac: [0x00, 0x15, 0x5d, 0x01, 0x01, 0x05])
+
+    /// The Remote Desktop Gateway's operational log as Winlogbeat ships it (UserData `EventInfo` in
+    /// `winlog.user_data`): a contractor's connection to EWS-1 in the morning, ended; an engineer's to HMI-1, open at
+    /// the write; the vendor refused three times by the connection authorization policy (a wrong password), then
+    /// authorized, connected to EWS-1, and disconnected after the setpoint was put back.
+    func rdGatewayLog(vendor: String, outside: String, start: Int64, end: Int64, _ rng: inout SeededRandom) -> [(Int64, String)] {
+        var lines: [(Int64, String)] = []
+        var record: Int64 = 4_410
+        func event(_ t: Int64, _ id: Int, _ user: String, _ ip: String, _ text: String, _ data: [String: String]) {
+            record += 1
+            lines.append(Winlogbeat.record(t, computer: "RDGW-1.plant.local", id: id,
+                                           channel: "Microsoft-Windows-TerminalServices-Gateway/Operational",
+                                           provider: "Microsoft-Windows-TerminalServices-Gateway", record: record,
+                                           message: "The user \"PLANT\\\(user)\", on client computer \"\(ip)\", \(text)",
+                                           userData: ["Username": "PLANT\\\(user)", "IpAddress": ip, "AuthType": "NTLM",
+                                                      "ConnectionProtocol": "HTTP", "ErrorCode": "0"].merging(data) { $1 }))
+        }
+        func session(_ user: String, _ ip: String, _ resource: String, _ a: Int64, _ b: Int64?) {
+            event(a - 400_000_000, 200, user, ip, "met connection authorization policy requirements and was therefore "
+                  + "authorized to access the RD Gateway server.", [:])
+            event(a - 300_000_000, 300, user, ip, "met resource authorization policy requirements and was therefore "
+                  + "authorized to connect to resource \"\(resource)\".", ["Resource": resource])
+            event(a, 302, user, ip, "connected to resource \"\(resource)\". Connection protocol used: \"HTTP\".",
+                  ["Resource": resource])
+            guard let b else { return }
+            let received = 2_000_000 + Int(rng.next() % 9_000_000), sent = 300_000 + Int(rng.next() % 900_000)
+            event(b, 303, user, ip, "disconnected from the following network resource: \"\(resource)\". Before the user "
+                  + "disconnected, the client transferred \(sent) bytes and received \(received) bytes. The client session "
+                  + "duration was \((b - a) / 1_000_000_000) seconds. Connection protocol used: \"HTTP\".",
+                  ["Resource": resource, "BytesReceived": String(received), "BytesTransfered": String(sent),
+                   "SessionDuration": String((b - a) / 1_000_000_000)])
+        }
+        func at(_ h: Int, _ m: Int, _ s: Double) -> Int64 { SiteClock.local(Self.day, h, m, s) }
+        session("contractor-ueda", "203.0.113.\(10 + rng.next() % 200)", "ews-1.plant.local", at(6, 12, 40), at(7, 38, 2))
+        session("eng-sato", "203.0.113.\(10 + rng.next() % 200)", "hmi-1.plant.local", at(9, 55, 17), nil)
+        for k in 0..<3 {
+            event(start - Int64(3 - k) * 40_000_000_000, 201, vendor, outside, "did not meet connection authorization "
+                  + "policy requirements and was therefore not authorized to access the RD Gateway server. The following "
+                  + "error occurred: \"23003\".", ["ErrorCode": "23003"])
+        }
+        session(vendor, outside, "ews-1.plant.local", start - 500_000_000, end)
+        return lines
+    }
+
     func iso(_ t: Int64, _ precision: Timestamp.Precision = .milliseconds) -> String {
         Timestamp(nanoseconds: t).iso8601(precision: precision)
     }
@@ -634,7 +702,16 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 hostnames: [gw-1]
                 description: remote-access gateway (\(access.rawValue)); VPN pool 10.9.9.0/24
                 evidence: ["remote-access/gw-1*"]
-              - name: ews-1
+            \(hop != .rdgateway ? "" : """
+              - name: rdgw-1
+                role: remote-access
+                level: 3
+                addresses: [\(Self.rdGateway.address), 192.0.2.20]
+                hostnames: [RDGW-1, rdgw-1.plant.local]
+                description: Remote Desktop Gateway (internet to the control network's workstations)
+                evidence: ["windows/rdgw-1*"]
+
+            """)  - name: ews-1
                 role: engineering-workstation
                 level: 2
                 addresses: [\(Self.ews.address)]
@@ -695,7 +772,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// or a remote-control tool's session from the internet (no VPN link: the chain starts at the tool's session).
     func scenario(_ t: Truth, vpnTime: Int64, rdpLogon: Int64, contractor: String) -> String {
         let tool = hop == .teamviewer ? "TeamViewer" : "AnyDesk"
-        let route = hop.isTool ? tool : access.rawValue
+        let route = hop.isTool ? tool : hop == .rdgateway ? "the RD Gateway" : access.rawValue
         let toolList = !hop.isTool ? "" : """
               - {path: remote-control/ews-1/\(hop == .teamviewer ? "Connections_incoming.txt" : "connection_trace.txt"), \
             what: \(tool)'s connection list on EWS-1, clock: ews-1}
@@ -704,6 +781,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         let effect = impact == .stop ? "stopped RTU-1's pump 1" : "wrote 95 to RTU-1's dosing setpoint"
         let rootCause = hop.isTool
             ? "\(t.vpnUser) (\(tool) partner \(t.toolPartner ?? "?")) took over EWS-1's screen by \(tool)"
+            : hop == .rdgateway
+            ? "\(t.vpnUser) came through the RD Gateway from \(t.outsideIP), went by remote desktop to EWS-1"
             : "\(t.vpnUser) logged on to the remote-access gateway from \(t.outsideIP), went by \(hop == .ssh ? "SSH" : "remote desktop") to EWS-1"
         let access: String
         switch hop {
@@ -712,6 +791,9 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .vnc:
             access = "{kind: \(t.vpnKind), asset: gw-1, time: \"\(iso(vpnTime))\", tolerance_s: 5, user: \(t.vpnUser), src: \(t.outsideIP)}\n"
                 + "    - {kind: remote.control_start, asset: ews-1, time: \"\(iso(rdpLogon))\", tolerance_s: 5, src: \(t.tunnelIP)}"
+        case .rdgateway:
+            access = "{kind: auth.logon, asset: rdgw-1, time: \"\(iso(vpnTime))\", tolerance_s: 5, user: \(t.vpnUser), src: \(t.outsideIP)}\n"
+                + "    - {kind: auth.logon, asset: ews-1, time: \"\(iso(rdpLogon))\", tolerance_s: 5, user: \(t.vpnUser), src: \(Self.rdGateway.address)}"
         case .rdp, .ssh:
             access = "{kind: \(t.vpnKind), asset: gw-1, time: \"\(iso(vpnTime))\", tolerance_s: 5, user: \(t.vpnUser), src: \(t.outsideIP)}\n"
                 + "    - {kind: auth.logon, asset: ews-1, time: \"\(iso(rdpLogon))\", tolerance_s: 5, user: \(t.vpnUser), src: \(t.tunnelIP)}"
@@ -720,6 +802,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .teamviewer: "\n    - {what: Plant Support's TeamViewer session on EWS-1 after the vendor's, why: it ended before the write}"
         case .anydesk: "\n    - {what: the AnyDesk connection refused at EWS-1's console after the vendor's, why: it was rejected}"
         case .ssh: "\n    - {what: op.suzuki's SSH session on EWS-1 from HMI-1, why: it was closed before the write}"
+        case .rdgateway: "\n    - {what: eng-sato's RD Gateway connection, why: it went to HMI-1, not EWS-1}"
+            + "\n    - {what: contractor-ueda's RD Gateway connection to EWS-1, why: it ended at 07:38}"
         case _ where gateway: "\n    - {what: HMI-1's write to RTU-2 behind the same gateway 25 s before, why: another station's point}"
         default: ""
         }
@@ -737,7 +821,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
           - {path: capture/control-net.pcap, what: control network capture, clock: sensor (reference)}
           - {path: \(hop == .ssh ? "linux/ews-1-auth.log, what: auth.log of EWS-1 (Linux)" : "windows/ews-1-security.jsonl, what: Windows logs of EWS-1"), clock: ews-1}
         \(toolList)  - {path: windows/hmi-1-security.jsonl, what: Windows logs of HMI-1, clock: hmi-1}
-          - {path: remote-access/gw-1.log, what: remote-access gateway log (\(self.access.rawValue)), clock: gw-1}
+          - {path: remote-access/gw-1.log, what: remote-access gateway log (\(self.access.rawValue)), clock: gw-1}\(hop != .rdgateway ? "" : """
+
+              - {path: windows/rdgw-1-tsgateway.jsonl, what: RD Gateway operational log of RDGW-1, clock: rdgw-1}
+            """)
           - {path: historian/historian-1-export.csv, what: historian export (\(historian.rawValue), 5 s), clock: historian-1}
         questions:
           - id: cyber_cause

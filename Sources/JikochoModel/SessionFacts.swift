@@ -4,12 +4,14 @@
 /// `session_from` in a Sigma event's normalized view).
 public enum SessionFacts {
     /// A Windows logon type (`10`, `2`, `3` …), `ssh` (sshd's `Accepted …` from an address), `console` (a Linux
-    /// host's PAM session of a console login or a display manager), `vnc` or `remote-control:TOOL` for an incoming
-    /// remote-control session; nil for any other event (a VPN gateway's logon is no session on a host).
+    /// host's PAM session of a console login or a display manager), `rd-gateway` (a Remote Desktop Gateway's
+    /// connection relayed to a host inside), `vnc` or `remote-control:TOOL` for an incoming remote-control session;
+    /// nil for any other event (a VPN gateway's logon is no session on a host).
     public static func type(_ e: Event) -> String? {
         switch e.kind {
         case "auth.logon":
             if let t = field(e, "LogonType") { return t }
+            if field(e, "access") == "rd-gateway" { return "rd-gateway" }
             return field(e, "service") == "sshd" && e.src.ip != nil ? "ssh" : nil
         case "auth.session_opened":
             // sshd's, sudo's, su's, cron's and systemd-user's PAM sessions ride on another or drive no keyboard.
@@ -33,6 +35,9 @@ public enum SessionFacts {
         switch type {
         case "10": return ("remote-screen", e.user ?? "Someone", "logged on by remote desktop to", from)
         case "ssh": return ("remote-shell", e.user ?? "Someone", "logged on by SSH to", from)
+        case "rd-gateway":
+            let to = field(e, "resource").map { " toward \($0)" } ?? ""
+            return ("remote-gateway", e.user ?? "Someone", "came through the RD Gateway" + to + " on", from)
         case "2", "11", "7", "console": return ("console", e.user ?? "Someone", "logged on at the console of", from)
         case "3": return ("network", e.user ?? "Someone", "logged on over the network to", from)
         case "vnc", _ where type.hasPrefix("remote-control:"):
@@ -50,16 +55,21 @@ public enum SessionFacts {
         "sddm", "sddm-autologin", "xdm", "kdm", "lxdm", "slim",
     ]
 
-    /// The session comes from elsewhere: a remote desktop or a remote-control tool on the screen, or a remote shell.
+    /// The session comes from elsewhere: a remote desktop or a remote-control tool on the screen, a remote shell, or
+    /// a gateway's connection relayed inside.
     public static func isRemote(_ e: Event) -> Bool {
         guard let kind = words(e)?.kind else { return false }
-        return kind == "remote-screen" || kind == "remote-shell"
+        return kind == "remote-screen" || kind == "remote-shell" || kind == "remote-gateway"
     }
 
     /// What ties a session's end to its start on one host: the Windows logon ID, else the process that logged both
-    /// (sshd's and login's PAM lines share their process ID), else the account.
+    /// (sshd's and login's PAM lines share their process ID), else a gateway's account, client and resource, else the
+    /// account.
     public static func endKey(_ e: Event) -> String? {
         if let id = field(e, "TargetLogonId") { return "id:" + id }
+        if field(e, "access") == "rd-gateway", let r = field(e, "resource") {
+            return "relay:\(e.user ?? "")|\(e.src.ip ?? "")|\(r.lowercased())"
+        }
         if let pid = field(e, "pid") { return "pid:\(field(e, "program") ?? ""):" + pid }
         return e.user.map { "user:" + $0 }
     }

@@ -277,6 +277,7 @@ public struct ReportBuilder {
             }
             if !blocks.isEmpty { fields["blocks"] = blocks.joined(separator: ", ") }
             if s.role == "vpn session", let a = ChainBuilder.tunnelAddress(e) { fields["assigned"] = a }
+            if s.role == "gateway session", let r = e.attributes["resource"]?.text { fields["resource"] = r }
             if e.kind == "remote.control_start" {
                 if let tool = e.attributes["tool"]?.text { fields["tool"] = tool }
                 if let partner = SessionFacts.partner(e) { fields["partner"] = partner }
@@ -361,6 +362,11 @@ public struct ReportBuilder {
                 flushHops()
                 let given = s.fields["assigned"].map { " (given \($0))" } ?? ""
                 clauses.append("logged on to the remote-access VPN on \(asset)\(who)\(given)")
+            case "gateway session":
+                // A gateway that relays remote desktop inside (RD Gateway): the hop after it is the logon it carried.
+                flushHops()
+                let to = s.fields["resource"].map { " toward \($0)" } ?? ""
+                clauses.append("came through the RD Gateway on \(asset)\(who)\(to)")
             case "logon session":
                 if s.kind == "remote.control_start" {
                     // A remote-control tool takes over the screen of the session at the console.

@@ -49,7 +49,7 @@ public enum Techniques {
         let ot = (asset?.purdueLevel).map { $0 <= 2 } ?? false
         var out: [String] = []
         switch step.role {
-        case "vpn session":
+        case "vpn session", "gateway session":
             out.append("T1133")
             if otImpact { out.append("T0822") }
             if e.user != nil { out.append("T1078") }

@@ -73,7 +73,7 @@ public struct CausalChain: Sendable {
     /// The chain runs through a remote session: a VPN session, or a remote-desktop or SSH logon.
     public var runsThroughRemoteSession: Bool {
         steps.contains { s in
-            s.role == "vpn session"
+            s.role == "vpn session" || s.role == "gateway session"
                 || (s.role == "logon session" && SessionFacts.isRemote(s.event.event))
         }
     }
@@ -269,6 +269,11 @@ public struct ChainBuilder {
                     } else {
                         end = "the VPN session's source is an asset of the site"
                     }
+                } else if let relay = steps.first, relay.role == "gateway session" {
+                    // The gateway's own record names the client: the origin, as a VPN's logon does.
+                    reachesOutside = !Self.isPrivate(ip)
+                    end = "origin: \(ip), \(reachesOutside ? "outside the inventory" : "an address no asset of the inventory holds"), "
+                        + "came through the gateway \(relay.asset ?? "?") as \(relay.event.event.user ?? "?")"
                 } else {
                     reachesOutside = !Self.isPrivate(ip)
                     end = "origin: \(ip), which no asset of the inventory and no VPN log in the case accounts for"
@@ -280,7 +285,8 @@ public struct ChainBuilder {
                 return finish()
             }
             visitedHosts.insert(host)
-            var (sessions, hasLogs) = try activeSessions(on: host, at: atTime)
+            // A gateway's relayed sessions count only toward the host the trail came from (the step it stands on).
+            var (sessions, hasLogs) = try activeSessions(on: host, at: atTime, toward: steps.first?.asset)
             // The host's own record of the connection that carried the step, when it names the account of the
             // process that made it, tells which session it was.
             var owner: String?
@@ -299,7 +305,10 @@ public struct ChainBuilder {
             }
             let why = "\(ip) is \(host) (inventory); \(first.describe(host: host, competing: false))"
                 + (owner.map { "; \($0)" } ?? "")
-            prepend(ChainStep(event: first.event, asset: host, role: "logon session"), "host-session", why)
+            // A gateway's session from outside: the guesses from its client's address before it, as for a VPN logon.
+            prepend(ChainStep(event: first.event, asset: host, role: first.relays ? "gateway session" : "logon session",
+                              notes: first.relays ? try failedLogons(from: first.sourceIP, before: first.start) : []),
+                    "host-session", why)
             current = first.event
             atTime = current.event.time.nanoseconds
             sourceIP = first.sourceIP
@@ -321,7 +330,8 @@ public struct ChainBuilder {
             // Alternatives point at the step they compete with (by event id).
             let alts = alternatives.compactMap { (event, why, ruledOut) -> ChainAlternative? in
                 // A competing session belongs to the logon step on the same host.
-                let idx = steps.firstIndex { $0.role == "logon session" && $0.asset == (assetOf(event.event) ?? "") }
+                let idx = steps.firstIndex { ($0.role == "logon session" || $0.role == "gateway session")
+                    && $0.asset == (assetOf(event.event) ?? "") }
                 return idx.map { ChainAlternative(step: $0, event: event, why: why, ruledOut: ruledOut) }
             }
             return CausalChain(steps: steps, links: links, alternatives: alts, end: end, reachesOutside: reachesOutside,
@@ -508,6 +518,9 @@ public struct ChainBuilder {
         /// unattended-access password, a saved token): who at the site had a hand in it.
         var admittedBy: String?
 
+        /// A gateway's session relayed to a host inside (RD Gateway): the step is the gateway session.
+        var relays: Bool { type == "rd-gateway" }
+
         var typeName: String {
             switch type {
             case "2", "console": return "console logon"
@@ -517,6 +530,7 @@ public struct ChainBuilder {
             case "11": return "cached console logon"
             case "ssh": return "SSH"
             case "vnc": return "VNC remote control"
+            case "rd-gateway": return "RD Gateway connection" + (ChainBuilder.field(event.event, "resource").map { " to \($0)" } ?? "")
             case let t? where t.hasPrefix("remote-control:"): return "\(ChainBuilder.toolName(String(t.dropFirst(15)))) remote control"
             default: return "logon" + (type.map { " type \($0)" } ?? "")
             }
@@ -526,7 +540,7 @@ public struct ChainBuilder {
         var rank: Int {
             if type == "vnc" || type?.hasPrefix("remote-control:") == true { return 0 }
             switch type {
-            case "10", "ssh": return 0
+            case "10", "ssh", "rd-gateway": return 0
             case "2", "11", "7", "console": return 1
             case "3": return 2
             default: return 3
@@ -537,7 +551,7 @@ public struct ChainBuilder {
             let since = Timestamp(nanoseconds: start).iso8601(precision: .seconds)
             let from = sourceIP.map { " from \($0)" } ?? partner.map { " from partner \($0)" } ?? ""
             // A remote-control tool names no account of the host (VNC asks a password only): none is shown.
-            let of = user.map { " of \($0)" } ?? (rank == 0 && type != "10" && type != "ssh" ? "" : " of ?")
+            let of = user.map { " of \($0)" } ?? (rank == 0 && !["10", "ssh", "rd-gateway"].contains(type ?? "") ? "" : " of ?")
             let base = "\(typeName)\(of) on \(host)\(from)\(admittedBy.map { " (\($0))" } ?? ""), active since \(since)"
             guard competing else { return "the session active then: " + base }
             if ruledOut { return base + " (also active then, but the connection that carried it was made under another account)" }
@@ -548,7 +562,7 @@ public struct ChainBuilder {
     public static func field(_ e: Event, _ name: String) -> String? { SessionFacts.field(e, name) }
 
     /// Sessions on a host active at `t`, best candidate first, and whether the case has logon records of the host.
-    func activeSessions(on host: String, at t: Int64) throws -> ([Session], Bool) {
+    func activeSessions(on host: String, at t: Int64, toward: String? = nil) throws -> ([Session], Bool) {
         let events = try c.events(EventQuery(from: Timestamp(nanoseconds: t - sessionLookback),
                                              to: Timestamp(nanoseconds: t + 1), kinds: ["auth.logon", "auth.session_opened",
                                                                                         "auth.logoff", "auth.session_closed"]))
@@ -573,6 +587,11 @@ public struct ChainBuilder {
             if let u = e.user, ended.contains("user:\(u)") { continue }
             // Service and batch logons do not drive a screen or a tool.
             if ["4", "5", "0"].contains(type) { continue }
+            // A gateway's relayed session (RD Gateway) explains only a connection to its resource.
+            if type == "rd-gateway" {
+                guard let toward, let resource = Self.field(e, "resource"),
+                      (resolver.asset(host: resource) ?? resolver.asset(address: resource)) == toward else { continue }
+            }
             sessions.append(Session(event: s, type: type, sourceIP: SessionFacts.source(e), user: e.user,
                                     start: e.time.nanoseconds))
         }

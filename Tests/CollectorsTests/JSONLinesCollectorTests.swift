@@ -1,6 +1,7 @@
 import Collectors
 import Foundation
 import JikochoModel
+import Parsers
 import TestSupport
 import Testing
 
@@ -91,6 +92,60 @@ func collectJSONL(_ text: String, name: String = "records.json", options: [Strin
         #expect(e[5].attributes["bytes_sent"] == .int(1_893_421) && e[5].attributes["duration_s"] == .int(20 * 60 + 59)
                 && e[5].attributes["tunnel_type"] == "WAN Miniport (SSTP)" && e[0].attributes["vendor"] == "microsoft-rras")
         #expect(e.allSatisfy { $0.domain == .network })
+    }
+
+    /// Remote Desktop Gateway (TerminalServices-Gateway/Operational) as Winlogbeat ships it, the UserData's
+    /// `EventInfo` under `winlog.user_data`: the refusals (201 by the connection authorization policy, 301 by the
+    /// resource's, 304 a failed connection) are failed logons from the client's address; 302 is the session on the
+    /// gateway toward its resource; 303 its end with bytes and duration; 200 and 300 (the policies passed) stay
+    /// events of their own with no kind of logon, so one connection is one logon. Records written for this test from
+    /// the events' templates and their UserData field names, with documentation addresses; the same fields read from
+    /// an EVTX record's `user_data` give the same facts.
+    @Test func windowsRDGateway() throws {
+        func rdg(_ id: Int, _ t: String, _ data: [String: String]) -> String {
+            let ud = (["Username": #"PLANT\\vendor-ito"#, "IpAddress": "198.51.100.60", "AuthType": "NTLM",
+                       "ConnectionProtocol": "HTTP", "ErrorCode": "0"].merging(data) { $1 })
+                .sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",")
+            return #"{"@timestamp":"2024-03-12T10:\#(t)Z","host":{"name":"RDGW-1"},"winlog":{"event_id":\#(id),"channel":"Microsoft-Windows-TerminalServices-Gateway/Operational","provider_name":"Microsoft-Windows-TerminalServices-Gateway","computer_name":"RDGW-1.plant.local","user_data":{\#(ud)}}}"#
+        }
+        let lines = [
+            rdg(201, "18:02.000", ["ErrorCode": "23003"]),
+            rdg(200, "19:01.100", [:]),
+            rdg(300, "19:01.200", ["Resource": "ews-1.plant.local"]),
+            rdg(302, "19:01.500", ["Resource": "ews-1.plant.local"]),
+            rdg(301, "19:30.000", ["Resource": "10.1.3.20", "ErrorCode": "23002"]),
+            rdg(304, "19:40.000", ["Resource": "hmi-9.plant.local", "ErrorCode": "1326"]),
+            rdg(303, "41:02.500", ["Resource": "ews-1.plant.local", "BytesReceived": "2210034", "BytesTransfered": "393421",
+                                    "SessionDuration": "1321"]),
+        ]
+        let sink = try collectJSONL(lines.joined(separator: "\n"))
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        let e = sink.events
+        #expect(e.map(\.kind) == ["auth.logon_failed", "windows.event", "windows.event", "auth.logon", "auth.logon_failed",
+                                  "auth.logon_failed", "auth.session_closed"], "\(e.map(\.kind))")
+        let facts = [e[0], e[3], e[4], e[5], e[6]]
+        #expect(facts.allSatisfy { $0.user == "vendor-ito" && $0.src.ip == "198.51.100.60" && $0.attributes["access"] == "rd-gateway"
+                                   && $0.attributes["account"] == #"PLANT\vendor-ito"# && $0.domain == .network })
+        #expect(e[3].attributes["resource"] == "ews-1.plant.local" && e[3].dst.ip == nil
+                && e[3].message == #"RD Gateway: PLANT\vendor-ito on client computer 198.51.100.60 connected to resource ews-1.plant.local"#)
+        #expect(e[4].dst.ip == "10.1.3.20" && e[4].attributes["error_code"] == "23002"
+                && e[4].attributes["reason"]?.text.hasPrefix("was refused access to resource 10.1.3.20") == true)
+        #expect(e[0].attributes["reason"] == "was refused by the connection authorization policy (error 23003)")
+        #expect(e[6].attributes["duration_s"] == .int(1321) && e[6].attributes["bytes_received"] == .int(2_210_034)
+                && e[6].attributes["bytes_sent"] == .int(393_421))
+        #expect(SessionFacts.type(e[3]) == "rd-gateway" && SessionFacts.isRemote(e[3]) && SessionFacts.type(e[6]) == nil)
+        #expect(SessionFacts.endKey(e[3]) == SessionFacts.endKey(e[6]))
+
+        // The EVTX collector's shape of the same 302: the UserData in `user_data`, the fields by their element names.
+        var evtx = Event(time: Timestamp(seconds: 1_710_238_741), timeDescription: "t", domain: .it, kind: "auth.logon",
+                         host: "RDGW-1.plant.local", src: Endpoint(ip: "198.51.100.60"),
+                         message: "Microsoft-Windows-TerminalServices-Gateway/Operational 302 Microsoft-Windows-TerminalServices-Gateway: from 198.51.100.60",
+                         attributes: ["event_id": .int(302), "provider": "Microsoft-Windows-TerminalServices-Gateway",
+                                      "user_data": .object(["Username": #"PLANT\vendor-ito"#, "IpAddress": "198.51.100.60",
+                                                            "Resource": "ews-1.plant.local", "ConnectionProtocol": "HTTP"])],
+                         provenance: Provenance(evidenceID: 1, collector: "windows/evtx", collectorVersion: "1", locator: "record 1"))
+        WindowsRemoteAccess.refine(&evtx)
+        #expect(evtx.user == "vendor-ito" && evtx.attributes["resource"] == "ews-1.plant.local" && evtx.message == e[3].message)
     }
 
     /// An IPv4 client of a dual-stack listener, as Windows writes it (`::ffff:10.9.9.37`), is the same address as

@@ -23,8 +23,8 @@ import Testing
 /// addresses, `fe80:0:0:0:647b:…`, are stored as a capture decoder writes them, `fe80::647b:…`. iec104.pcap was
 /// recorded again when a double command's control value became the state it commands: its two C_DC_NA_1
 /// activations' `control.values` went from the DCS, 1 and 2, to 0 and 1; nothing else of the file changed. The eight
-Modbus, DNP3 and IEC 104 captures were recorded again when their events began to name the controller's `station`
-(`modbus:unit:1`, `dnp3:outstation:10`, `iec104:ca:1`): the same events and counts, one attribute more.)
+/// Modbus, DNP3 and IEC 104 captures were recorded again when their events began to name the controller's `station`
+/// (`modbus:unit:1`, `dnp3:outstation:10`, `iec104:ca:1`): the same events and counts, one attribute more.)
 @Suite struct StoredEventsGoldenTests {
     static let golden = TestPaths.repoRoot.appendingPathComponent("Tests/EvidenceStoreTests/Golden/stored-events.tsv")
 

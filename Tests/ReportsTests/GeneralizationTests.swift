@@ -61,12 +61,23 @@ import Timeline
             try Self.checkToolHop(x, o, chain, detail: detail)
             return
         }
-        // The chain's four links, in order, with the vendor's account and origin.
+        // The chain's four links, in order, with the vendor's account and origin: a VPN session, or through the RD
+        // Gateway its connection to EWS-1 (not the engineer's to HMI-1, open then too, nor the contractor's, ended).
         let roles = chain.steps.map(\.role)
-        #expect(roles == ["vpn session", "logon session", "controller write", "impact"], "\(x): \(roles)")
+        let access = x.hop == .rdgateway ? "gateway session" : "vpn session"
+        #expect(roles == [access, "logon session", "controller write", "impact"], "\(x): \(roles)")
         #expect(chain.steps.first?.user == o.truth.vpnUser && chain.steps.first?.src == o.truth.outsideIP, "\(x)")
+        if x.hop == .rdgateway {
+            #expect(chain.steps.first?.asset == "rdgw-1" && chain.steps.first?.fields["resource"] == "ews-1.plant.local", "\(x)")
+            #expect(chain.steps.dropFirst().first?.src == "10.1.1.5", "\(x)")
+            #expect(o.report.conclusion.rootCause.contains("came through the RD Gateway on rdgw-1 as \(o.truth.vpnUser)"),
+                    "\(x): \(o.report.conclusion.rootCause)")
+            #expect(chain.reachesOutside && chain.end.contains("came through the gateway rdgw-1 as \(o.truth.vpnUser)"), "\(x): \(chain.end)")
+            #expect(!chain.alternatives.contains { $0.why.contains("eng-sato") || $0.why.contains("contractor-ueda") },
+                    "\(x): \(chain.alternatives.map(\.why))")
+        }
         // A gateway's machine record (key=value, CSV, CEF) is told in plain words, the record folded under it.
-        if let vpn = chain.steps.first, vpn.message.utf8.count > ReportStep.foldLength {
+        if let vpn = chain.steps.first, vpn.role == "vpn session", vpn.message.utf8.count > ReportStep.foldLength {
             #expect(vpn.shownSummary?.hasPrefix("\(o.truth.vpnUser) logged on from \(o.truth.outsideIP)") == true
                     || vpn.shownSummary?.hasPrefix("\(o.truth.vpnUser)'s session from \(o.truth.outsideIP) was given") == true,
                     "\(x): \(vpn.shownSummary ?? "no summary")")

@@ -258,6 +258,7 @@ public struct JSONLinesCollector: Collector {
         if dialect == .winlogbeat, let id = int(o, "winlog.event_id"), case .object(let w)? = o["winlog"] {
             var data: [String: JSONValue] = [:]
             if case .object(let d)? = w["event_data"] { data = d }
+            if case .object(let u)? = w["user_data"] { data.merge(u) { a, _ in a } }
             WindowsRemoteAccess.refine(&e, id: Int64(id), provider: text(o, "winlog.provider_name"), data: data)
         }
         return e

@@ -36,6 +36,15 @@ public enum WindowsEventKinds {
         if prov.contains("terminalservices-remoteconnectionmanager") || ch.contains("terminalservices-remoteconnectionmanager") {
             return eventID == 1149 ? "auth.logon" : nil    // RDP user authentication succeeded
         }
+        if prov.contains("terminalservices-gateway") || ch.contains("terminalservices-gateway") {
+            // Remote Desktop Gateway: see `WindowsRemoteAccess`.
+            switch eventID {
+            case 302: return "auth.logon"                    // connected to a resource through the gateway
+            case 303: return "auth.session_closed"           // disconnected from the resource
+            case 201, 301, 304: return "auth.logon_failed"   // refused by the CAP or RAP, or failed to connect
+            default: return nil
+            }
+        }
         if prov == "microsoft-windows-kernel-general", eventID == 1 { return "host.clock_change" }
         if prov == "remoteaccess" {
             // Routing and Remote Access (a Windows server as the VPN gateway): see `WindowsRemoteAccess`.

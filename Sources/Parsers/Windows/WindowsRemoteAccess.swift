@@ -17,6 +17,17 @@ import JikochoModel
 /// (positions as administrators' scripts read them with `Get-WinEvent`'s `Properties`). RRAS does not name the
 /// client's own address on a successful connection; the NPS record of the same logon does (`CallingStationID`), and a
 /// 20271 failure does.
+///
+/// Remote Desktop Gateway (`Microsoft-Windows-TerminalServices-Gateway/Operational`), the gateway that relays remote
+/// desktop from the internet to a host inside: its records name the user, the client's address and the resource (the
+/// host inside) in their UserData (`EventInfo`: `Username`, `IpAddress`, `Resource`, `ConnectionProtocol`,
+/// `BytesReceived`, `BytesTransfered`, `SessionDuration`, `ErrorCode`):
+/// - 302 `The user "%1", on client computer "%2", connected to resource "%3"`: `auth.logon`, the session on the
+///   gateway, `access: rd-gateway`, `resource`;
+/// - 303 `… disconnected from the following network resource: "%3". Before the user disconnected, the client
+///   transferred %4 bytes and received %5 bytes. The client session duration was %6 seconds`: `auth.session_closed`;
+/// - 201 and 301 (the connection or resource authorization policy refused the user), 304 (failed to connect to the
+///   resource): `auth.logon_failed` with the error code.
 public enum WindowsRemoteAccess {
     /// Sets the event's user, source, tunnel address and the remote-access attributes from its event data, as the
     /// EVTX collector stores them (`event_id`, `provider`, `event_data`). Any other event is left as it is, most of
@@ -32,19 +43,24 @@ public enum WindowsRemoteAccess {
                 || !m.starts(with: "Security ".utf8), case .int(let id)? = e.attributes["event_id"] else { return }
         var data: [String: JSONValue] = [:]
         if case .object(let d)? = e.attributes["event_data"] { data = d }
+        if case .object(let u)? = e.attributes["user_data"] { data.merge(u) { a, _ in a } }
         refine(&e, id: id, provider: e.attributes["provider"]?.text, data: data)
     }
 
     /// The same from a record exported another way (Winlogbeat's `winlog.event_id`, `provider_name`, `event_data`).
     public static func refine(_ e: inout Event, id: Int64, provider: String?, data: [String: JSONValue]) {
-        switch id {
-        case 20250, 20271, 20272, 20274, 20275: guard provider == "RemoteAccess" else { return }
-        case 6272, 6273: guard e.kind.hasPrefix("auth.") else { return }
-        default: return
-        }
         func v(_ key: String) -> String? {
             guard let t = data[key]?.text.trimmingBlanks, !t.isEmpty, t != "-" else { return nil }
             return t
+        }
+        switch id {
+        case 20250, 20271, 20272, 20274, 20275: guard provider == "RemoteAccess" else { return }
+        case 6272, 6273: guard e.kind.hasPrefix("auth.") else { return }
+        case 201, 301, 302, 303, 304:
+            guard provider?.lowercased().contains("terminalservices-gateway") == true else { return }
+            rdGateway(&e, id: id, v)
+            return
+        default: return
         }
         func p(_ n: Int) -> String? { v("param\(n)") }
         if id == 6272 || id == 6273 {
@@ -96,6 +112,47 @@ public enum WindowsRemoteAccess {
             if let a = p(3).flatMap(IPAddressText.canonical) { e.attributes["tunnel_ip"] = .string(a) }
         default:
             break
+        }
+    }
+
+    /// A Remote Desktop Gateway record: the user (the account without its domain, which `account` keeps), the client's
+    /// address, the resource inside, and what the record says of the connection; its message in words.
+    static func rdGateway(_ e: inout Event, id: Int64, _ v: (String) -> String?) {
+        e.attributes["vendor"] = "microsoft-rdg"
+        e.attributes["access"] = "rd-gateway"
+        e.domain = .network
+        let account = v("Username")
+        if let account {
+            e.attributes["account"] = .string(account)
+            e.user = account.split(separator: "\\").last.map(String.init) ?? account
+        }
+        let client = v("IpAddress").flatMap(IPAddressText.canonical)
+        e.src = Endpoint(ip: client)
+        let resource = v("Resource")
+        if let resource {
+            e.attributes["resource"] = .string(resource)
+            e.dst = Endpoint(ip: IPAddressText.canonical(resource))
+        }
+        if let p = v("ConnectionProtocol") { e.attributes["protocol"] = .string(p) }
+        if let a = v("AuthType") { e.attributes["method"] = .string(a) }
+        if let code = v("ErrorCode"), code != "0" { e.attributes["error_code"] = .string(code) }
+        let who = "\(account ?? "?") on client computer \(client ?? v("IpAddress") ?? "?")"
+        switch id {
+        case 302:
+            e.message = "RD Gateway: \(who) connected to resource \(resource ?? "?")"
+        case 303:
+            let received = v("BytesReceived").flatMap(Int64.init), sent = v("BytesTransfered").flatMap(Int64.init)
+            if let received { e.attributes["bytes_received"] = .int(received) }
+            if let sent { e.attributes["bytes_sent"] = .int(sent) }
+            if let d = v("SessionDuration").flatMap(Int64.init) { e.attributes["duration_s"] = .int(d) }
+            e.message = "RD Gateway: \(who) disconnected from resource \(resource ?? "?")"
+                + (v("SessionDuration").map { " after \($0) s" } ?? "")
+        default:
+            let what = id == 201 ? "was refused by the connection authorization policy"
+                : id == 301 ? "was refused access to resource \(resource ?? "?") by the resource authorization policy"
+                : "failed to connect to resource \(resource ?? "?")"
+            e.attributes["reason"] = .string(what + (v("ErrorCode").map { " (error \($0))" } ?? ""))
+            e.message = "RD Gateway: \(who) \(what)" + (v("ErrorCode").map { " (error \($0))" } ?? "")
         }
     }
 }
