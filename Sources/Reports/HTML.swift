@@ -129,7 +129,7 @@ public enum HTML {
         var users: [String] = []
         for s in chain.steps { if let u = s.user, !users.contains(u) { users.append(u) } }
         if !users.isEmpty { rows.append(("Accounts", users.map { "<b>\(escape($0))</b>" }.joined(separator: ", "))) }
-        let hosts = chain.steps.filter { $0.role == "logon session" }.compactMap(\.asset)
+        let hosts = chain.steps.filter { $0.role == "logon session" || $0.role == "gateway session" }.compactMap(\.asset)
         if !hosts.isEmpty { rows.append(("Hosts", hosts.map { escape($0) }.joined(separator: " → "))) }
         for w in chain.steps where w.role == "controller write" {
             rows.append(("Write", "<span class=\"when\">\(escape(time(w.time)))</span> \(escape(w.message))"))

@@ -201,6 +201,54 @@ struct NetworkDecoderTests {
                            summary: "", fields: ["user": ""]).user == nil)
     }
 
+    /// EtherNet/IP to a ControlLogix chassis through its Ethernet module: a Forward Open to the controller in slot 2,
+    /// a Logix tag write on that connection (SendUnitData: the connection id the Forward Open's reply gave, no route
+    /// of its own), and a write by Unconnected Send routed to slot 3. Each names its controller's station
+    /// (`cip:route:1:2`, `cip:route:1:3`); a connected message on a connection whose Forward Open the capture does not
+    /// hold names none.
+    @Test(arguments: Feeding.allCases)
+    func cipMessagesNameTheControllerTheyAreRoutedTo(_ feeding: Feeding) {
+        func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
+        func frame(_ command: UInt16, session: UInt32, context: UInt8, _ body: [UInt8]) -> [UInt8] {
+            le16(command) + le16(UInt16(body.count)) + le32(session) + le32(0) + [context, 0, 0, 0, 0, 0, 0, 0] + le32(0) + body
+        }
+        func rr(_ context: UInt8, _ cip: [UInt8]) -> [UInt8] {
+            frame(0x006F, session: 7, context: context,
+                  le32(0) + le16(0) + le16(2) + le16(0) + le16(0) + le16(0x00B2) + le16(UInt16(cip.count)) + cip)
+        }
+        /// SendUnitData on a connection: its id, then the sequence number and the CIP message.
+        func unit(_ connection: UInt32, _ sequence: UInt16, _ cip: [UInt8]) -> [UInt8] {
+            frame(0x0070, session: 7, context: 0, le32(0) + le16(0) + le16(2) + le16(0x00A1) + le16(4) + le32(connection)
+                  + le16(0x00B1) + le16(UInt16(2 + cip.count)) + le16(sequence) + cip)
+        }
+        let tag: [UInt8] = [0x91, 7] + Array("Dose_SP".utf8) + [0]
+        let write: [UInt8] = [0x4D, UInt8(tag.count / 2)] + tag + [0xCA, 0x00] + le16(1) + le32(Float(95).bitPattern)
+        let written: [UInt8] = [0xCD, 0, 0, 0]
+        // Forward Open: class 6 instance 1; O→T and T→O ids the originator proposes, serials, RPIs, the connection
+        // path (port 1 slot 2, then the message router); the reply gives the O→T id the originator then uses.
+        let connectionPath: [UInt8] = [0x01, 0x02, 0x20, 0x02, 0x24, 0x01]
+        let forwardOpen: [UInt8] = [0x54, 2, 0x20, 0x06, 0x24, 0x01, 0x0A, 0x0E] + le32(0) + le32(0x0000_BEEF) + le16(0x51)
+            + le16(0x0001) + le32(0x1234_5678) + [3, 0, 0, 0] + le32(500_000) + le16(0x43F8) + le32(500_000) + le16(0x43F8)
+            + [0xA3, UInt8(connectionPath.count / 2)] + connectionPath
+        let opened: [UInt8] = [0xD4, 0, 0, 0] + le32(0x1122_3344) + le32(0x0000_BEEF) + le16(0x51) + le16(0x0001)
+            + le32(0x1234_5678) + le32(500_000) + le32(500_000) + [0, 0]
+        // Unconnected Send to the controller in slot 3: the embedded write, then the route.
+        let viaSlot3: [UInt8] = [0x52, 2, 0x20, 0x06, 0x24, 0x01, 0x0A, 0x05] + le16(UInt16(write.count)) + write
+            + (write.count % 2 == 1 ? [0] : []) + [1, 0, 0x01, 0x03]
+        let stream: [(Bool, [UInt8])] = [
+            (true, rr(1, forwardOpen)), (false, rr(1, opened)),
+            (true, unit(0x1122_3344, 1, write)), (false, unit(0x0000_BEEF, 1, written)),
+            (true, rr(2, viaSlot3)), (false, rr(2, written)),
+            (true, unit(0x0999_0001, 1, write)), (false, unit(0x0000_0002, 1, written)),
+        ]
+        let r = Self.run({ ENIPDecoder() }, stream, feeding)
+        #expect(r.warnings.isEmpty, "\(r.warnings)")
+        let stations = r.messages.map { "\($0.kind) \($0.fields["station"]?.text ?? "-")" }
+        #expect(stations == ["ics.cip.forward_open cip:route:1:2", "ics.cip.write_tag cip:route:1:2",
+                             "ics.cip.write_tag cip:route:1:3", "ics.cip.write_tag -"], "\(stations)")
+    }
+
     /// EtherNet/IP: a session refused by the device, a read answered, and a reply whose request the capture does not
     /// hold (it began after it): each exchange one message with its packets, the refusal an error, the orphan
     /// saying what it is.

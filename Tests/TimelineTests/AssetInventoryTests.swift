@@ -143,10 +143,13 @@ import Timeline
               - {name: os-10, role: rtu, addresses: [10.0.30.6], stations: [dnp3:outstation:10]}
               - {name: os-11, role: rtu, addresses: [10.0.30.6], station: "dnp3:11"}
               - {name: ied-2, role: ied, addresses: [10.0.30.7], station: iec104:ca:2}
+              - {name: plc-slot2, role: plc, addresses: [10.0.30.9], station: "cip:slot:2"}
+              - {name: plc-remote, role: plc, addresses: [10.0.30.9], station: "cip:route:1:4/2:10.0.40.5"}
             """
         let assets = try AssetInventory.parse(text, file: "assets.yaml")
         #expect(assets.map(\.stations) == [[], ["modbus:unit:7"], ["modbus:unit:8"], ["dnp3:outstation:10"],
-                                            ["dnp3:outstation:11"], ["iec104:ca:2"]])
+                                            ["dnp3:outstation:11"], ["iec104:ca:2"], ["cip:route:1:2"],
+                                            ["cip:route:1:4/2:10.0.40.5"]])
         let tmp = TempDir()
         let (c, item) = try caseWithOneItem(tmp)
         try c.importAssets(assets, file: "assets.yaml", sha256: String(repeating: "a", count: 64))
@@ -167,10 +170,12 @@ import Timeline
         try run.emit(event("net.flow", src: "10.0.20.10", dst: "10.0.30.6", station: nil, 5))
         try run.emit(event("ics.iec104.setpoint_command", src: "10.0.20.10", dst: "10.0.30.7", station: "iec104:ca:3", 6))
         try run.emit(event("net.flow", src: "10.0.20.10", dst: "10.0.30.7", station: nil, 7))
+        try run.emit(event("ics.cip.write_tag", src: "10.0.20.10", dst: "10.0.30.9", station: "cip:route:1:2", 8))
         try run.finish()
         let events = try c.events(EventQuery()).map(\.event)
         #expect(events.map { $0.dst.asset ?? $0.src.asset ?? "-" }
-                == ["rtu-7", "rtu-8", "serial-gw", "serial-gw", "os-11", "-", "-", "ied-2"], "\(events.map { $0.dst.asset ?? "-" })")
+                == ["rtu-7", "rtu-8", "serial-gw", "serial-gw", "os-11", "-", "-", "ied-2", "plc-slot2"],
+                "\(events.map { $0.dst.asset ?? "-" })")
         #expect(try c.events(EventQuery(asset: "rtu-8")).map(\.event.message) == ["ics.modbus.write 1"])
         #expect(try c.events(EventQuery(asset: "serial-gw")).map(\.event.message) == ["ics.modbus.write 2", "net.flow 3"])
         #expect(try c.events(EventQuery(asset: "os-11")).map(\.event.message) == ["ics.dnp3.unsolicited_response 4"])
@@ -193,6 +198,7 @@ import Timeline
               - {name: d, addresses: [10.0.30.6], station: "modbus:1"}
               - {name: e, addresses: [10.0.30.7], station: "unit 3"}
               - {name: f, addresses: [10.0.30.8], station: "modbus:unit:300"}
+              - {name: g, addresses: [10.0.30.9], station: "cip:route:1"}
             """
         do {
             _ = try AssetInventory.parse(text, file: "s.yaml")
@@ -203,7 +209,8 @@ import Timeline
             #expect(lines.contains("s.yaml:5:27: assets[3].addresses[0]: 10.0.30.6 modbus:unit:1 is also c's"), "\(lines)")
             #expect(lines.contains("s.yaml:6:48: assets[4].station: `unit 3` is not a station; accepted forms: \(Station.acceptedForms)"), "\(lines)")
             #expect(lines.contains { $0.hasPrefix("s.yaml:7:48: assets[5].station: `modbus:unit:300` is not a station") }, "\(lines)")
-            #expect(e.problems.count == 4, "\(lines)")
+            #expect(lines.contains { $0.hasPrefix("s.yaml:8:48: assets[6].station: `cip:route:1` is not a station") }, "\(lines)")
+            #expect(e.problems.count == 5, "\(lines)")
         } catch {
             Issue.record("\(error)")
         }

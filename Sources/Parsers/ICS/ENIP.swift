@@ -276,6 +276,9 @@ public enum ENIP {
         public var embedded: [CIPMessage] = []
         public var problem: String?
         public var forwardOpen: [String: JSONValue] = [:]
+        /// Forward Open: the port segments of its connection path (`1:2`, the backplane's slot 2): where the
+        /// connection's messages go.
+        public var connectionRoute: [String] = []
         /// Get/Set_Attribute_List: the attribute ids named in the request data.
         public var attributeList: [Int] = []
     }
@@ -321,7 +324,7 @@ public enum ENIP {
             }
         }
         if (m.service == 0x54 || m.service == 0x5B), m.path.classID == 0x06 {
-            m.forwardOpen = forwardOpen(m.data, large: m.service == 0x5B)
+            (m.forwardOpen, m.connectionRoute) = forwardOpen(m.data, large: m.service == 0x5B)
         }
         return m
     }
@@ -341,11 +344,11 @@ public enum ENIP {
         return out
     }
 
-    static func forwardOpen(_ data: ArraySlice<UInt8>, large: Bool) -> [String: JSONValue] {
+    static func forwardOpen(_ data: ArraySlice<UInt8>, large: Bool) -> ([String: JSONValue], [String]) {
         var c = ByteCursor(Array(data))
         var f: [String: JSONValue] = [:]
         guard c.skip(2), let ot = c.u32le(), let to = c.u32le(), let serial = c.u16le(), let vendor = c.u16le(),
-              let origSerial = c.u32le(), c.skip(4), let otRPI = c.u32le() else { return f }
+              let origSerial = c.u32le(), c.skip(4), let otRPI = c.u32le() else { return (f, []) }
         f["o_t_connection_id"] = .int(Int64(ot))
         f["t_o_connection_id"] = .int(Int64(to))
         f["connection_serial"] = .int(Int64(serial))
@@ -356,11 +359,20 @@ public enum ENIP {
         if let toRPI = c.u32le() { f["t_o_rpi_us"] = .int(Int64(toRPI)) }
         if large { _ = c.u32le() } else { _ = c.u16le() }
         if let tt = c.u8() { f["transport_class"] = .int(Int64(tt & 0x0F)) }
+        var route: [String] = []
         if let words = c.u8(), let path = c.take(Int(words) * 2) {
             let p = decodePath(path)
             f["connection_path"] = .string(p.text)
+            route = p.ports
         }
-        return f
+        return (f, route)
+    }
+
+    /// The station a CIP message addresses behind the module it was sent to: its route's port segments
+    /// (`cip:route:1:2`, the controller in slot 2 of the backplane), from an Unconnected Send or from the Forward
+    /// Open of the connection it travels on; nil when it names none (the module itself).
+    public static func station(_ route: [String]) -> String? {
+        route.isEmpty ? nil : "cip:route:" + route.joined(separator: "/")
     }
 
     /// Identity items of a ListIdentity reply (CPF item 0x0C).
@@ -449,6 +461,9 @@ public final class ENIPDecoder: FlowDecoder {
 
     /// Requests waiting for their reply, by sender context (unconnected) or connected sequence number.
     var pending = PendingRequests<UInt64, Request>(limit: 256)
+    /// The route of each connection a Forward Open made (by the O→T connection id its reply gave, which the
+    /// originator's connected messages carry), so a connected message names the controller it goes to.
+    var connectionRoutes: [Int: [String]] = [:]
 
     public init(datagrams: Bool = false) {
         self.datagrams = datagrams
@@ -595,6 +610,18 @@ public final class ENIPDecoder: FlowDecoder {
                 route = outer.path.ports
                 req = inner
             }
+            // A connected message goes where its connection's Forward Open routed it; the Forward Open, where it opens
+            // the connection to.
+            if route == nil, !orphan, let id = r.header.connectionID, let known = connectionRoutes[id] { route = known }
+            if route == nil, let fo = req, !fo.connectionRoute.isEmpty { route = fo.connectionRoute }
+            // A Forward Open answered: its connection (the O→T id the target gave) keeps the route (at most 4,096 kept:
+            // past that the table is emptied and filled again, bounded whatever the capture holds).
+            if let fo = req, fo.service == 0x54 || fo.service == 0x5B, !fo.connectionRoute.isEmpty, let rep = pair.1,
+               rep.status == 0, rep.data.count >= 4 {
+                let id = rep.data.prefix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
+                if connectionRoutes.count >= 4_096 { connectionRoutes.removeAll(keepingCapacity: true) }
+                connectionRoutes[id] = fo.connectionRoute
+            }
             let msg = req ?? pair.1
             let svc = msg?.service ?? 0
             let cls = req?.path.classID
@@ -639,7 +666,10 @@ public final class ENIPDecoder: FlowDecoder {
                 if route == nil, !p.ports.isEmpty { route = p.ports }
                 if !p.text.isEmpty { summary += " " + p.text }
             }
-            if let route { out.writer.value("route", .array(route.map { .string($0) })) }
+            if let route {
+                out.writer.value("route", .array(route.map { .string($0) }))
+                out.writer.string("station", ENIP.station(route))
+            }
             if let r = req {
                 out.writer.merge(r.forwardOpen)
                 if !r.attributeList.isEmpty { out.writer.ints("attributes", r.attributeList) }

@@ -9,6 +9,7 @@
 /// | Modbus | `modbus:unit:2` (0–255) | `modbus:2`, `unit:2` |
 /// | DNP3 | `dnp3:outstation:10` (0–65535) | `dnp3:10` |
 /// | IEC 60870-5-104 | `iec104:ca:1` (0–65535) | `iec104:1`, `iec104:common_address:1` |
+/// | EtherNet/IP-CIP | `cip:route:1:2` (the route's port segments, `/` between hops: port 1, the backplane, slot 2) | `cip:slot:2` |
 public enum Station {
     public static func modbus(unit: Int) -> String { "modbus:unit:\(unit)" }
     public static func dnp3(outstation: Int) -> String { "dnp3:outstation:\(outstation)" }
@@ -16,10 +17,25 @@ public enum Station {
 
     /// Every accepted form, for an error message.
     public static let acceptedForms = "modbus:unit:2 (unit 0–255), dnp3:outstation:10 (link address 0–65535), "
-        + "iec104:ca:1 (common address 0–65535)"
+        + "iec104:ca:1 (common address 0–65535), cip:route:1:2 or cip:slot:2 (a controller in slot 2 of the backplane)"
 
     /// The canonical text of a station as a person writes it, or nil when it is in no accepted form or out of range.
     public static func canonical(_ text: String) -> String? {
+        let t = text.trimmingBlanks.lowercased()
+        if t.hasPrefix("cip:slot:") {
+            guard let n = Int(t.dropFirst(9)), (0...255).contains(n) else { return nil }
+            return "cip:route:1:\(n)"
+        }
+        if t.hasPrefix("cip:route:") {
+            // PORT:LINK hops, `/` between them; a link is a slot number or a network address.
+            let hops = t.dropFirst(10).split(separator: "/", omittingEmptySubsequences: false)
+            guard !hops.isEmpty, hops.count <= 8, hops.allSatisfy({ hop in
+                let pl = hop.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                return pl.count == 2 && Int(pl[0]).map { (1...15).contains($0) } == true && !pl[1].isEmpty
+                    && pl[1].allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }
+            }) else { return nil }
+            return "cip:route:" + hops.joined(separator: "/")
+        }
         let parts = text.trimmingBlanks.lowercased().split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 2, let n = Int(parts[parts.count - 1]), n >= 0 else { return nil }
         let head = parts.dropLast().joined(separator: ":")
