@@ -185,22 +185,26 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 }
             }
         }
-        // VNC from the tunnel instead of remote desktop: each write path once, a setpoint or a stop in turn.
-        for (i, w) in WritePath.allCases.enumerated() {
-            var x = GeneralizationCase(write: w, access: gateways[(i * 2 + 1) % gateways.count],
-                                       historian: HistorianFormat.dialects[(i + 3) % HistorianFormat.dialects.count],
-                                       form: i % 2 == 0 ? w.forms.last : w.commandForms.last, impact: i % 2 == 0 ? .setpoint : .stop,
-                                       seed: 20_240_312 &+ UInt64(out.count) &* 7919)
-            x.hop = .vnc
-            out.append(x)
+        /// Each write path once by `hop`, a stop where `stops` says and a setpoint elsewhere; the gateway, the historian
+        /// dialect and the form turning with the write path's place `i`.
+        func eachWritePath(_ hop: Hop, access: (Int) -> Int, historian: (Int) -> HistorianFormat, stops: (Int) -> Bool,
+                           form: (Int, WritePath, Bool) -> WriteForm?) {
+            for (i, w) in WritePath.allCases.enumerated() {
+                let stop = stops(i)
+                var x = GeneralizationCase(write: w, access: gateways[access(i) % gateways.count], historian: historian(i),
+                                           form: form(i, w, stop), impact: stop ? .stop : .setpoint,
+                                           seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+                x.hop = hop
+                out.append(x)
+            }
         }
-        // A Japanese HMI logger's export: each write path once, a setpoint or a stop in turn.
-        for (i, w) in WritePath.allCases.enumerated() {
-            let stop = i % 2 == 1
-            out.append(GeneralizationCase(write: w, access: gateways[(i * 4 + 2) % gateways.count], historian: .japanese,
-                                          form: stop ? w.commandForms[0] : w.forms[(i + 1) % w.forms.count],
-                                          impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
-        }
+        func dialect(_ k: Int) -> HistorianFormat { HistorianFormat.dialects[k % HistorianFormat.dialects.count] }
+        // VNC from the tunnel instead of remote desktop.
+        eachWritePath(.vnc, access: { $0 * 2 + 1 }, historian: { dialect($0 + 3) }, stops: { $0 % 2 == 1 },
+                      form: { _, w, stop in stop ? w.commandForms.last : w.forms.last })
+        // A Japanese HMI logger's export.
+        eachWritePath(.rdp, access: { $0 * 4 + 2 }, historian: { _ in .japanese }, stops: { $0 % 2 == 1 },
+                      form: { i, w, stop in stop ? w.commandForms[0] : w.forms[(i + 1) % w.forms.count] })
         // Modbus RTU over TCP (an RTU behind a serial device server): a setpoint and a stop, each with two gateways.
         for (k, f) in [WriteForm.modbusRTUSingle, .modbusRTUSingle, .modbusRTUCoil, .modbusRTUCoil].enumerated() {
             out.append(GeneralizationCase(write: .modbus, access: gateways[(k * 2 + 3) % gateways.count],
@@ -221,17 +225,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 out.append(x)
             }
         }
-        // SSH from the tunnel to a Linux workstation: each write path once, a setpoint or a stop in turn, the
-        // auth.log in rsyslog's RFC 3339 form and in the traditional one (no year) in turn.
-        for (i, w) in WritePath.allCases.enumerated() {
-            let stop = i % 2 == 1
-            var x = GeneralizationCase(write: w, access: gateways[(i * 3 + 4) % gateways.count],
-                                       historian: HistorianFormat.dialects[(i + 2) % HistorianFormat.dialects.count],
-                                       form: stop ? w.commandForms[(i / 2) % w.commandForms.count] : w.forms[(i + 2) % w.forms.count],
-                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
-            x.hop = .ssh
-            out.append(x)
-        }
+        // SSH from the tunnel to a Linux workstation, the auth.log in rsyslog's RFC 3339 form and in the traditional
+        // one (no year) in turn.
+        eachWritePath(.ssh, access: { $0 * 3 + 4 }, historian: { dialect($0 + 2) }, stops: { $0 % 2 == 1 },
+                      form: { i, w, stop in stop ? w.commandForms[(i / 2) % w.commandForms.count] : w.forms[(i + 2) % w.forms.count] })
         // Two RTUs behind one serial gateway, told apart by station: Modbus (TCP and RTU framing), DNP3 and IEC 104,
         // a setpoint and a stop each.
         let stations: [(WritePath, WriteForm)] = [(.modbus, .modbusSingle), (.modbus, .modbusRTUCoil), (.modbus, .modbusRTUSingle),
@@ -245,17 +242,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             x.gateway = true
             out.append(x)
         }
-        // Through the site's Remote Desktop Gateway from the internet: each write path once, a setpoint or a stop in
-        // turn (the VPN's log holds only a contractor's earlier session).
-        for (i, w) in WritePath.allCases.enumerated() {
-            let stop = i % 2 == 0
-            var x = GeneralizationCase(write: w, access: gateways[(i * 3 + 2) % gateways.count],
-                                       historian: HistorianFormat.dialects[(i + 3) % HistorianFormat.dialects.count],
-                                       form: stop ? w.commandForms[(i + 1) % w.commandForms.count] : w.forms[(i + 3) % w.forms.count],
-                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
-            x.hop = .rdgateway
-            out.append(x)
-        }
+        // Through the site's Remote Desktop Gateway from the internet (the VPN's log holds only a contractor's earlier
+        // session).
+        eachWritePath(.rdgateway, access: { $0 * 3 + 2 }, historian: { dialect($0 + 3) }, stops: { $0 % 2 == 0 },
+                      form: { i, w, stop in stop ? w.commandForms[(i + 1) % w.commandForms.count] : w.forms[(i + 3) % w.forms.count] })
         return out
     }
 

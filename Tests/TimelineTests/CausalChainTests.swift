@@ -121,6 +121,33 @@ import Yams
         return c
     }
 
+    /// The historian's export of the line: running, then stopped three seconds after `t0`, its speed falling to 0.
+    static func lineStopsCSV(_ t0: UInt32) -> String {
+        var csv = "# TimeZone: UTC\nTimestamp,Line_Run,Line_Speed (ppm)\n"
+        for s in -120...120 {
+            let c = Timestamp(seconds: Int64(t0) + Int64(s)).civil(utcOffsetSeconds: 0)
+            csv += String(format: "%04d-%02d-%02d %02d:%02d:%02d,%@,%.1f\n", c.year, c.month, c.day, c.hour, c.minute, c.second,
+                          s < 3 ? "Running" : "Stopped", s < 3 ? 45.0 + Double(s % 3) / 10 : max(0, 45 - Double(s - 3) * 5))
+        }
+        return csv
+    }
+
+    /// The engineering workstation ews-9 (10.9.1.30; with another, ews-10 at 10.9.1.31) and the PLC whose input
+    /// 10001 the historian shows as Line_Run.
+    static func inventory(withSecondWorkstation second: Bool) -> String {
+        """
+        assets:
+          - {name: ews-9, role: engineering-workstation, level: 2, addresses: [10.9.1.30], hostnames: [EWS-9]}
+        \(second ? "  - {name: ews-10, role: engineering-workstation, level: 2, addresses: [10.9.1.31]}\n" : "")\
+          - name: plc-9
+            role: plc
+            level: 1
+            addresses: [10.9.1.50]
+            tags:
+              - {point: "discrete_input:10001", tag: Line_Run}
+        """
+    }
+
     /// One S7 job and its acknowledgement on a connection of its own.
     static func job(_ request: [UInt8], _ ack: [UInt8]) -> [(fromClient: Bool, bytes: [UInt8])] {
         [(true, cr), (false, cc), (true, request), (false, ack)]
@@ -133,28 +160,12 @@ import Yams
         // From the engineering workstation.
         pcap.conversation(PcapBuilder.Host([10, 9, 1, 30], 50_000, mac: 0x30), PcapBuilder.Host([10, 9, 1, 50], 102, mac: 0x50),
                           Self.job(Self.stop, Self.stopAck), start: t0)
-        // The historian: the line runs, then stops three seconds after the command.
-        var csv = "# TimeZone: UTC\nTimestamp,Line_Run,Line_Speed (ppm)\n"
-        for s in -120...120 {
-            let c = Timestamp(seconds: Int64(t0) + Int64(s)).civil(utcOffsetSeconds: 0)
-            csv += String(format: "%04d-%02d-%02d %02d:%02d:%02d,%@,%.1f\n", c.year, c.month, c.day, c.hour, c.minute, c.second,
-                          s < 3 ? "Running" : "Stopped", s < 3 ? 45.0 + Double(s % 3) / 10 : max(0, 45 - Double(s - 3) * 5))
-        }
+        let csv = Self.lineStopsCSV(t0)
         // The engineering workstation's log: a remote desktop logon from outside ten minutes before.
         let logon = Winlogbeat.logon(Int64(t0 - 600) * 1_000_000_000, computer: "EWS-9.plant.local", record: 7, user: "eng-admin",
                                      domain: "PLANT", type: 10, logonID: "0x9a1", ip: "203.0.113.9", port: "51000")
-        let inventory = """
-            assets:
-              - {name: ews-9, role: engineering-workstation, level: 2, addresses: [10.9.1.30], hostnames: [EWS-9]}
-              - name: plc-9
-                role: plc
-                level: 1
-                addresses: [10.9.1.50]
-                tags:
-                  - {point: "discrete_input:10001", tag: Line_Run}
-            """
         let files = ["capture.pcap": pcap.bytes, "historian.csv": Array(csv.utf8), "ews-9.jsonl": Array((logon.1 + "\n").utf8)]
-        let c = try Self.makeCase(dir, files, inventory: inventory)
+        let c = try Self.makeCase(dir, files, inventory: Self.inventory(withSecondWorkstation: false))
         let chain = try #require(try ChainBuilder(c).chains(impact: "process.state_change").first)
         #expect(chain.steps.map(\.role) == ["logon session", "controller command", "impact"], "\(chain.steps.map(\.role)) \(chain.end)")
         #expect(chain.links.map(\.rule) == ["host-session", "controller-command"])
@@ -190,19 +201,8 @@ import Yams
             Winlogbeat.connection(ns(t0 - 30) - 200_000_000, computer: ews, record: 3, image: "C:\\Tools\\Studio.exe",
                                   src: "10.9.1.30", srcPort: 50_000, dst: "10.9.1.50", dstPort: 102, user: "PLANT\\tech"),
         ].map { $0.1 + "\n" }.joined()
-        let inventory = """
-            assets:
-              - {name: ews-9, role: engineering-workstation, level: 2, addresses: [10.9.1.30], hostnames: [EWS-9]}
-              - {name: ews-10, role: engineering-workstation, level: 2, addresses: [10.9.1.31]}
-              - name: plc-9
-                role: plc
-                level: 1
-                addresses: [10.9.1.50]
-                tags:
-                  - {point: "discrete_input:10001", tag: Line_Run}
-            """
         let files = ["capture.pcap": pcap.bytes, "historian.csv": Array(csv.utf8), "ews-9.jsonl": Array(lines.utf8)]
-        let c = try Self.makeCase(dir, files, inventory: inventory)
+        let c = try Self.makeCase(dir, files, inventory: Self.inventory(withSecondWorkstation: true))
         let chains = try ChainBuilder(c).chains(impact: "process.state_change")
         let ics = try c.events(EventQuery(kinds: ["ics"])).map(\.event.kind)
         let restart = try #require(chains.first { $0.steps.contains { $0.event.event.kind == "ics.s7.plc_start" } },
@@ -234,12 +234,7 @@ import Yams
         pcap.conversation(PcapBuilder.Host([10, 9, 1, 30], 50_000, mac: 0x30), PcapBuilder.Host([10, 9, 1, 50], 102, mac: 0x50),
                           ControllerCommandChainTests.job(ControllerCommandChainTests.stop, ControllerCommandChainTests.stopAck),
                           start: t0)
-        var csv = "# TimeZone: UTC\nTimestamp,Line_Run,Line_Speed (ppm)\n"
-        for s in -120...120 {
-            let c = Timestamp(seconds: Int64(t0) + Int64(s)).civil(utcOffsetSeconds: 0)
-            csv += String(format: "%04d-%02d-%02d %02d:%02d:%02d,%@,%.1f\n", c.year, c.month, c.day, c.hour, c.minute, c.second,
-                          s < 3 ? "Running" : "Stopped", s < 3 ? 45.0 : 0)
-        }
+        let csv = ControllerCommandChainTests.lineStopsCSV(t0)
         func stamp(_ s: Int) -> String {
             Timestamp(seconds: Int64(t0) + Int64(s)).iso8601(precision: .microseconds).replacingOccurrences(of: "Z", with: "+00:00")
         }
@@ -256,19 +251,9 @@ import Yams
             "\(stamp(-60)) ews-9 CRON[5100]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)",
             "\(stamp(-59)) ews-9 CRON[5100]: pam_unix(cron:session): session closed for user root",
         ].joined(separator: "\n") + "\n"
-        let inventory = """
-            assets:
-              - {name: ews-9, role: engineering-workstation, level: 2, addresses: [10.9.1.30], hostnames: [ews-9]}
-              - {name: ews-10, role: engineering-workstation, level: 2, addresses: [10.9.1.31]}
-              - name: plc-9
-                role: plc
-                level: 1
-                addresses: [10.9.1.50]
-                tags:
-                  - {point: "discrete_input:10001", tag: Line_Run}
-            """
         let files = ["capture.pcap": pcap.bytes, "historian.csv": Array(csv.utf8), "auth.log": Array(log.utf8)]
-        let c = try ControllerCommandChainTests.makeCase(dir, files, inventory: inventory)
+        let c = try ControllerCommandChainTests.makeCase(dir, files,
+                                                         inventory: ControllerCommandChainTests.inventory(withSecondWorkstation: true))
         let kinds = try c.events(EventQuery()).map(\.event.kind)
         let chain = try #require(try ChainBuilder(c).chains(impact: "process.state_change").first, "\(kinds)")
         #expect(chain.steps.map(\.role) == ["logon session", "controller command", "impact"], "\(chain.steps.map(\.role)) \(chain.end)")
