@@ -143,6 +143,15 @@ extension PcapOracleTests {
         let sink = try collectPcap(path: TestPaths.dataset(capture), options: ["aggregate": "off"])
         #expect(sink.warnings.isEmpty, "\(sink.warnings)")
         let s7 = sink.events.filter { $0.kind.hasPrefix("ics.s7.") && $0.kind != "ics.s7.cotp_connect" }
+        // Each message names the CPU its connection's request addressed (the destination TSAP's rack and slot:
+        // tshark's cotp.dst-tsap-bytes 0101 in s7comm_ident, rack 0 slot 1); none where the capture holds no request.
+        let connects = sink.events.filter { $0.kind == "ics.s7.cotp_connect" }
+        for e in s7 {
+            let connect = connects.first { $0.src == e.src && $0.dst == e.dst }
+            let expected = connect.flatMap { c in c.int("rack").flatMap { r in c.int("slot").map { "s7:rack:\(r):slot:\($0)" } } }
+            #expect(e.string("station") == expected, "\(capture) packet \(e.provenance.locator): station")
+        }
+        if capture.hasSuffix("s7comm_ident.pcap") { #expect(connects.first?.string("station") == "s7:rack:0:slot:1") }
         var byRequest: [Int: Event] = [:], byResponse: [Int: Event] = [:]
         for e in s7 {
             if let r = e.int("request_packet") { byRequest[r] = e }

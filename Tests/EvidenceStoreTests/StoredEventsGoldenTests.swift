@@ -24,7 +24,9 @@ import Testing
 /// recorded again when a double command's control value became the state it commands: its two C_DC_NA_1
 /// activations' `control.values` went from the DCS, 1 and 2, to 0 and 1; nothing else of the file changed. The eight
 /// Modbus, DNP3 and IEC 104 captures were recorded again when their events began to name the controller's `station`
-/// (`modbus:unit:1`, `dnp3:outstation:10`, `iec104:ca:1`): the same events and counts, one attribute more.)
+/// (`modbus:unit:1`, `dnp3:outstation:10`, `iec104:ca:1`): the same events and counts, one attribute more; and
+/// s7comm_ident.pcap and line2-control-net.pcap when S7 messages began to name the CPU their connection request
+/// addressed, `s7:rack:0:slot:1`.)
 @Suite struct StoredEventsGoldenTests {
     static let golden = TestPaths.repoRoot.appendingPathComponent("Tests/EvidenceStoreTests/Golden/stored-events.tsv")
 

@@ -10,18 +10,28 @@
 /// | DNP3 | `dnp3:outstation:10` (0–65535) | `dnp3:10` |
 /// | IEC 60870-5-104 | `iec104:ca:1` (0–65535) | `iec104:1`, `iec104:common_address:1` |
 /// | EtherNet/IP-CIP | `cip:route:1:2` (the route's port segments, `/` between hops: port 1, the backplane, slot 2) | `cip:slot:2` |
+/// | S7comm | `s7:rack:0:slot:2` (the COTP connection request's destination TSAP) | `s7:slot:2` (rack 0) |
 public enum Station {
     public static func modbus(unit: Int) -> String { "modbus:unit:\(unit)" }
     public static func dnp3(outstation: Int) -> String { "dnp3:outstation:\(outstation)" }
     public static func iec104(commonAddress: Int) -> String { "iec104:ca:\(commonAddress)" }
+    public static func s7(rack: Int, slot: Int) -> String { "s7:rack:\(rack):slot:\(slot)" }
 
     /// Every accepted form, for an error message.
     public static let acceptedForms = "modbus:unit:2 (unit 0–255), dnp3:outstation:10 (link address 0–65535), "
-        + "iec104:ca:1 (common address 0–65535), cip:route:1:2 or cip:slot:2 (a controller in slot 2 of the backplane)"
+        + "iec104:ca:1 (common address 0–65535), cip:route:1:2 or cip:slot:2 (a controller in slot 2 of the backplane), "
+        + "s7:rack:0:slot:2 or s7:slot:2 (rack 0–7, slot 0–31)"
 
     /// The canonical text of a station as a person writes it, or nil when it is in no accepted form or out of range.
     public static func canonical(_ text: String) -> String? {
         let t = text.trimmingBlanks.lowercased()
+        if t.hasPrefix("s7:") {
+            let p = t.split(separator: ":").map(String.init)
+            let (rack, slot): (Int?, Int?) = p.count == 5 && p[1] == "rack" && p[3] == "slot" ? (Int(p[2]), Int(p[4]))
+                : p.count == 3 && p[1] == "slot" ? (0, Int(p[2])) : (nil, nil)
+            guard let rack, let slot, (0...7).contains(rack), (0...31).contains(slot) else { return nil }
+            return s7(rack: rack, slot: slot)
+        }
         if t.hasPrefix("cip:slot:") {
             guard let n = Int(t.dropFirst(9)), (0...255).contains(n) else { return nil }
             return "cip:route:1:\(n)"

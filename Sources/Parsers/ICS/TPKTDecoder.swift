@@ -26,6 +26,9 @@ public final class TPKTDecoder: FlowDecoder {
     var szlParts: [UInt8: (id: UInt16, index: UInt16, body: [UInt8])] = [:]
     var order: [UInt16] = []
     var connect: (time: Int64, packet: Int, src: NetEndpoint, dst: NetEndpoint, fields: [String: JSONValue])?
+    /// The CPU this connection's request named by its destination TSAP (`s7:rack:0:slot:2`): every S7 message on the
+    /// connection is that CPU's; nil when the capture began after the connection was made.
+    var station: String?
 
     public init() {}
 
@@ -131,6 +134,11 @@ public final class TPKTDecoder: FlowDecoder {
                     fields["connection_type"] = .string([1: "pg", 2: "op", 3: "s7_basic"][v[0]] ?? "type-\(v[0])")
                     fields["rack"] = .int(Int64(v[1] >> 5))
                     fields["slot"] = .int(Int64(v[1] & 0x1F))
+                    if isRequest {
+                        let s = Station.s7(rack: Int(v[1] >> 5), slot: Int(v[1] & 0x1F))
+                        fields["station"] = .string(s)
+                        station = s
+                    }
                 }
             case 0xC0: if let s = v.first { fields["tpdu_size"] = .int(1 << Int64(min(s, 16))) }
             default: break
@@ -304,6 +312,7 @@ public final class TPKTDecoder: FlowDecoder {
 
     func emit(_ req: Request, _ resp: S7comm.PDU?, _ respPacket: Int?, _ out: inout DecodeOutput, alone: Bool = false) {
         let q = req.pdu
+        out.writer.string("station", station)
         out.writer.int("rosctr", q.rosctr)
         out.writer.string("pdu_type", S7comm.rosctrName(q.rosctr))
         out.writer.int("pdu_reference", q.pduRef)
