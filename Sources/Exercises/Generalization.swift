@@ -246,6 +246,15 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         // session).
         eachWritePath(.rdgateway, access: { $0 * 3 + 2 }, historian: { dialect($0 + 3) }, stops: { $0 % 2 == 0 },
                       form: { i, w, stop in stop ? w.commandForms[(i + 1) % w.commandForms.count] : w.forms[(i + 3) % w.forms.count] })
+        // Two CPUs in one S7-400 rack behind one CP, two ControlLogix controllers in one chassis behind one Ethernet
+        // module: told apart by the rack slot the connection request names, and by the Unconnected Send's route.
+        for (i, (w, f)) in [(WritePath.s7, WriteForm.s7Word), (.s7, .s7Bit), (.cip, .cipWriteTag), (.cip, .cipBool)].enumerated() {
+            var x = GeneralizationCase(write: w, access: gateways[(i * 3 + 5) % gateways.count], historian: dialect(i + 2),
+                                       form: f, impact: w.commandForms.contains(f) ? .stop : .setpoint,
+                                       seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.gateway = true
+            out.append(x)
+        }
         return out
     }
 
@@ -734,11 +743,12 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 station: \(station(1))
                 tags:
                   - {point: "\(point)", tag: "\(siblingTag)"\(impact == .stop ? "" : ", setpoint: true, unit: mg/L, scale: \(scale)\(registerType)")}
-              - name: serial-gw-1
+              - name: \(write == .s7 ? "cp-1" : write == .cip ? "enet-1" : "serial-gw-1")
                 role: gateway
                 level: 1
                 addresses: [\(Self.rtu.address)]
-                description: serial device server in front of RTU-1 and RTU-2
+                description: \(write == .s7 ? "communication processor of the rack" : write == .cip ? "Ethernet module of the chassis"
+                                : "serial device server") in front of RTU-1 and RTU-2
 
             """)
     }
@@ -748,6 +758,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         switch write {
         case .dnp3: return "dnp3:outstation:\(10 + k)"
         case .iec104: return "iec104:ca:\(1 + k)"
+        case .s7: return "s7:slot:\(2 + k)"
+        case .cip: return "cip:slot:\(2 + k)"
         default: return "modbus:unit:\(1 + k)"
         }
     }
@@ -1021,8 +1033,9 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             }
         case .s7:
             connection(102, opened: 60_000_000) { c in
-                c.send(fromClient: true, t - 50_000_000, S7Frames.connectRequest)
-                c.send(fromClient: false, t - 48_000_000, S7Frames.connectConfirm)
+                // The CPU in slot 2 of the rack (the gateway cases' second CPU in slot 3).
+                c.send(fromClient: true, t - 50_000_000, S7Frames.connectRequest(slot: 2 + UInt8(station)))
+                c.send(fromClient: false, t - 48_000_000, S7Frames.connectConfirm(slot: 2 + UInt8(station)))
                 c.send(fromClient: true, t - 40_000_000, S7Frames.job(0x0100, S7Frames.setupRequest))
                 c.send(fromClient: false, t - 38_000_000, S7Frames.ackData(0x0100, S7Frames.setupResponse))
                 /// An S7ANY item: type, DB, area, byte address; and its data: transport size, length, value.
@@ -1093,7 +1106,11 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                     request = [0x4D, UInt8(sp.count / 2)] + sp + [0xCA, 0x00, 0x01, 0x00] + Self.le32(Float(raw).bitPattern)
                     reply = [0xCD, 0x00, 0x00, 0x00]
                 }
-                c.send(fromClient: true, t, Self.encap(0x006F, session: session, Self.rrData(request)))
+                // Behind the chassis's Ethernet module (the gateway cases): by Unconnected Send, routed over the
+                // backplane (port 1) to the controller in slot 2 (the second controller in slot 3).
+                let routed = !gateway ? request : [0x52, 0x02, 0x20, 0x06, 0x24, 0x01, 0x0A, 0x05] + Self.le16(UInt16(request.count))
+                    + request + (request.count % 2 == 1 ? [0] : []) + [0x01, 0x00, 0x01, 2 + UInt8(station)]
+                c.send(fromClient: true, t, Self.encap(0x006F, session: session, Self.rrData(routed)))
                 c.send(fromClient: false, t + latency, Self.encap(0x006F, session: session, Self.rrData(reply)))
             }
         case .bacnet:

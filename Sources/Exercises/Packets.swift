@@ -299,8 +299,11 @@ extension ExerciseFiles {
 /// ends the download with jobs of its own.
 enum S7Frames {
     /// COTP connection request and confirm for rack 0, slot 2 (TSAP 0x0102), TPDU size 1024.
-    static let connectRequest: [UInt8] = [3, 0, 0, 22, 17, 0xE0, 0, 0, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
-    static let connectConfirm: [UInt8] = [3, 0, 0, 22, 17, 0xD0, 0, 1, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, 2]
+    static let connectRequest: [UInt8] = connectRequest(slot: 2)
+    static let connectConfirm: [UInt8] = connectConfirm(slot: 2)
+    /// COTP connection request and confirm to the CPU in `slot` of rack 0 (destination TSAP 0x01, rack × 32 + slot).
+    static func connectRequest(slot: UInt8) -> [UInt8] { [3, 0, 0, 22, 17, 0xE0, 0, 0, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, slot] }
+    static func connectConfirm(slot: UInt8) -> [UInt8] { [3, 0, 0, 22, 17, 0xD0, 0, 1, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 1, 0, 0xC2, 2, 1, slot] }
 
     static func tpkt(_ s7: [UInt8]) -> [UInt8] { [3, 0] + Frames.be16(UInt16(7 + s7.count)) + [2, 0xF0, 0x80] + s7 }
 
