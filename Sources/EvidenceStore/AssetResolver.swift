@@ -23,7 +23,7 @@ public struct AssetResolver: Sendable {
         var holders: [String: Set<String>] = [:]
         for a in assets {
             for x in a.addresses {
-                let n = AssetResolver.normalizedAddress(x) ?? x.lowercased()
+                let n = Self.key(x)
                 if a.stations.isEmpty {
                     byAddress[n] = a.name
                     plainAt[n] = a.name
@@ -52,7 +52,7 @@ public struct AssetResolver: Sendable {
     /// no asset's: it is not any of the stations it does name.
     public func asset(address: String?, station: String? = nil) -> String? {
         guard let address else { return nil }
-        let n = AssetResolver.normalizedAddress(address) ?? address.lowercased()
+        let n = Self.key(address)
         if let station, stationsAt[n] != nil {
             return byStation[n + "|" + station] ?? plainAt[n]
         }
@@ -61,7 +61,7 @@ public struct AssetResolver: Sendable {
 
     /// Whether some asset of the inventory holds the address (alone, or with others told apart by station).
     public func knows(address: String) -> Bool {
-        let n = AssetResolver.normalizedAddress(address) ?? address.lowercased()
+        let n = Self.key(address)
         return byAddress[n] != nil || stationsAt[n] != nil
     }
 
@@ -75,7 +75,7 @@ public struct AssetResolver: Sendable {
     /// station (all of them); else the stations that are its, and whether events naming none are too (its alone at
     /// the address) — or, for the gateway, the stations that are not its (events naming none are its).
     public func stationRule(asset: String, address: String) -> (stations: Set<String>, orNone: Bool, excluding: Bool)? {
-        let n = AssetResolver.normalizedAddress(address) ?? address.lowercased()
+        let n = Self.key(address)
         guard let named = stationsAt[n] else { return nil }
         if plainAt[n] == asset { return (named, true, true) }
         let own = Set(named.filter { byStation[n + "|" + $0] == asset })
@@ -85,10 +85,7 @@ public struct AssetResolver: Sendable {
     /// The station an event names (`station` attribute), when the inventory tells assets apart by station; read only
     /// then, and only in the canonical forms.
     public func station(of e: Event) -> String? {
-        func shared(_ ip: String?) -> Bool {
-            guard let ip else { return false }
-            return stationsAt[ip] != nil || AssetResolver.normalizedAddress(ip).map { stationsAt[$0] != nil } == true
-        }
+        func shared(_ ip: String?) -> Bool { ip.map { stationsAt[Self.key($0)] != nil } ?? false }
         guard hasStations, shared(e.dst.ip) || shared(e.src.ip), case .string(let s)? = e.attributes["station"] else {
             return nil
         }
@@ -115,6 +112,9 @@ public struct AssetResolver: Sendable {
         if e.src.asset == nil { e.src.asset = asset(address: e.src.ip, station: station) ?? asset(address: e.src.mac, station: station) }
         if e.dst.asset == nil { e.dst.asset = asset(address: e.dst.ip, station: station) ?? asset(address: e.dst.mac, station: station) }
     }
+
+    /// How an inventory address and an event's are compared: canonical, else as written in lower case.
+    static func key(_ address: String) -> String { normalizedAddress(address) ?? address.lowercased() }
 
     /// The canonical text of an IPv4, IPv6 or MAC address (`fe80::1`, `00:1b:1b:aa:bb:cc`), or nil.
     public static func normalizedAddress(_ s: String) -> String? {

@@ -370,7 +370,7 @@ public struct ReportBuilder {
             case "logon session":
                 if s.kind == "remote.control_start" {
                     // A remote-control tool takes over the screen of the session at the console.
-                    let tool = s.fields["tool"].map(ChainBuilder.toolName) ?? "a remote-control tool"
+                    let tool = s.fields["tool"].map(SessionFacts.toolName) ?? "a remote-control tool"
                     let from = s.src == nil ? s.fields["partner"].map { " (partner \($0))" } ?? "" : ""
                     hops.append("took over \(asset)'s screen by \(tool)\(from)" + who)
                 } else if hops.isEmpty {

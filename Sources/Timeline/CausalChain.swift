@@ -530,8 +530,8 @@ public struct ChainBuilder {
             case "11": return "cached console logon"
             case "ssh": return "SSH"
             case "vnc": return "VNC remote control"
-            case "rd-gateway": return "RD Gateway connection" + (ChainBuilder.field(event.event, "resource").map { " to \($0)" } ?? "")
-            case let t? where t.hasPrefix("remote-control:"): return "\(ChainBuilder.toolName(String(t.dropFirst(15)))) remote control"
+            case "rd-gateway": return "RD Gateway connection" + (SessionFacts.field(event.event, "resource").map { " to \($0)" } ?? "")
+            case let t? where t.hasPrefix("remote-control:"): return "\(SessionFacts.toolName(String(t.dropFirst(15)))) remote control"
             default: return "logon" + (type.map { " type \($0)" } ?? "")
             }
         }
@@ -559,8 +559,6 @@ public struct ChainBuilder {
         }
     }
 
-    public static func field(_ e: Event, _ name: String) -> String? { SessionFacts.field(e, name) }
-
     /// Sessions on a host active at `t`, best candidate first, and whether the case has logon records of the host.
     func activeSessions(on host: String, at t: Int64, toward: String? = nil) throws -> ([Session], Bool) {
         let events = try c.events(EventQuery(from: Timestamp(nanoseconds: t - sessionLookback),
@@ -581,7 +579,7 @@ public struct ChainBuilder {
             }
             // Records without a logon type (1149, session-manager events, the PAM session beside sshd's own logon)
             // support a session's start; they are no session of their own.
-            guard let type = Self.sessionType(e) else { continue }
+            guard let type = SessionFacts.type(e) else { continue }
             // Ended before t: by its own end (logon ID, process), or by an end that names only the account.
             if let key = SessionFacts.endKey(e), ended.contains(key) { continue }
             if let u = e.user, ended.contains("user:\(u)") { continue }
@@ -589,7 +587,7 @@ public struct ChainBuilder {
             if ["4", "5", "0"].contains(type) { continue }
             // A gateway's relayed session (RD Gateway) explains only a connection to its resource.
             if type == "rd-gateway" {
-                guard let toward, let resource = Self.field(e, "resource"),
+                guard let toward, let resource = SessionFacts.field(e, "resource"),
                       (resolver.asset(host: resource) ?? resolver.asset(address: resource)) == toward else { continue }
             }
             sessions.append(Session(event: s, type: type, sourceIP: SessionFacts.source(e), user: e.user,
@@ -599,12 +597,6 @@ public struct ChainBuilder {
         sessions.sort { a, b in a.rank != b.rank ? a.rank < b.rank : a.start > b.start }
         return (sessions, hasLogs || !sessions.isEmpty)
     }
-
-    /// The kind of session an event opens on its host (`SessionFacts.type`).
-    public static func sessionType(_ e: Event) -> String? { SessionFacts.type(e) }
-
-    /// A remote-control tool's name as its maker writes it.
-    public static func toolName(_ tool: String) -> String { SessionFacts.toolName(tool) }
 
     /// Remote-control sessions into a host's screen active at `t` (VNC seen by a capture; the connection lists of
     /// TeamViewer and AnyDesk; any tool whose records give `remote.control_start` with the controlled host as
@@ -616,7 +608,7 @@ public struct ChainBuilder {
                                              to: Timestamp(nanoseconds: t + 1), kinds: ["remote.control_start"]))
             .compactMap { s -> (StoredEvent, String)? in
                 // An outgoing session has no type: it is not one into the host.
-                guard let type = Self.sessionType(s.event),
+                guard let type = SessionFacts.type(s.event),
                       (resolver.endpointAsset(s.event, dst: true) ?? assetOf(s.event)) == host else { return nil }
                 return (s, type)
             }
@@ -665,7 +657,7 @@ public struct ChainBuilder {
             ?? records.last(where: { $0.event.src.port == nil || port == nil }) else { return nil }
         let account = Self.accountName(record.event.user ?? "")
         guard let i = sessions.firstIndex(where: { Self.accountName($0.user ?? "") == account }) else { return nil }
-        let process = Self.field(record.event, "Image").map { " by \($0.split(separator: "\\").last.map(String.init) ?? $0)" } ?? ""
+        let process = SessionFacts.field(record.event, "Image").map { " by \($0.split(separator: "\\").last.map(String.init) ?? $0)" } ?? ""
         let how = port != nil && record.event.src.port == port ? "from port \(port!)" : "to \(target)"
         return (i, "\(host)'s own record of the connection \(how)\(process) names \(record.event.user!) "
                 + "(\(record.event.time.iso8601(precision: .seconds)))")

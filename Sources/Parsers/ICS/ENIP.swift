@@ -372,7 +372,7 @@ public enum ENIP {
     /// (`cip:route:1:2`, the controller in slot 2 of the backplane), from an Unconnected Send or from the Forward
     /// Open of the connection it travels on; nil when it names none (the module itself).
     public static func station(_ route: [String]) -> String? {
-        route.isEmpty ? nil : "cip:route:" + route.joined(separator: "/")
+        route.isEmpty ? nil : Station.cip(route: route)
     }
 
     /// Identity items of a ListIdentity reply (CPF item 0x0C).

@@ -129,10 +129,11 @@ public enum Modbus {
     }
 
     /// Whether a whole RTU frame ends with its CRC.
-    public static func rtuCRCValid(_ f: [UInt8]) -> Bool {
+    public static func rtuCRCValid<C: RandomAccessCollection<UInt8>>(_ f: C) -> Bool {
         guard f.count >= 4 else { return false }
-        let crc = crc16(f[0..<(f.count - 2)])
-        return f[f.count - 2] == UInt8(crc & 0xFF) && f[f.count - 1] == UInt8(crc >> 8)
+        let end = f.index(f.endIndex, offsetBy: -2)
+        let crc = crc16(f[f.startIndex..<end])
+        return f[end] == UInt8(crc & 0xFF) && f[f.index(after: end)] == UInt8(crc >> 8)
     }
 
     /// Content test for RTU over TCP: the first piece is whole RTU frames of a known function to a unit 0…247, each
@@ -143,7 +144,7 @@ public enum Modbus {
         while at < b.count {
             let rest = UnsafeRawBufferPointer(rebasing: b[at...])
             guard case .frame(let n) = rtuLength(rest, request: fromClient), n >= 4, n <= rest.count,
-                  rtuCRCValid(Array(rest[0..<n])) else { return false }
+                  rtuCRCValid(rest[0..<n]) else { return false }
             at += n
         }
         return true

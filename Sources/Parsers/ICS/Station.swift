@@ -16,6 +16,8 @@ public enum Station {
     public static func dnp3(outstation: Int) -> String { "dnp3:outstation:\(outstation)" }
     public static func iec104(commonAddress: Int) -> String { "iec104:ca:\(commonAddress)" }
     public static func s7(rack: Int, slot: Int) -> String { "s7:rack:\(rack):slot:\(slot)" }
+    /// A CIP route's port segments (`1:2`, then the next hop's), `/` between hops.
+    public static func cip(route: [String]) -> String { "cip:route:" + route.joined(separator: "/") }
 
     /// Every accepted form, for an error message.
     public static let acceptedForms = "modbus:unit:2 (unit 0–255), dnp3:outstation:10 (link address 0–65535), "
@@ -34,7 +36,7 @@ public enum Station {
         }
         if t.hasPrefix("cip:slot:") {
             guard let n = Int(t.dropFirst(9)), (0...255).contains(n) else { return nil }
-            return "cip:route:1:\(n)"
+            return cip(route: ["1:\(n)"])
         }
         if t.hasPrefix("cip:route:") {
             // PORT:LINK hops, `/` between them; a link is a slot number or a network address.
@@ -44,9 +46,9 @@ public enum Station {
                 return pl.count == 2 && Int(pl[0]).map { (1...15).contains($0) } == true && !pl[1].isEmpty
                     && pl[1].allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }
             }) else { return nil }
-            return "cip:route:" + hops.joined(separator: "/")
+            return cip(route: hops.map(String.init))
         }
-        let parts = text.trimmingBlanks.lowercased().split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let parts = t.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 2, let n = Int(parts[parts.count - 1]), n >= 0 else { return nil }
         let head = parts.dropLast().joined(separator: ":")
         switch head {
