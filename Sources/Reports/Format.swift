@@ -15,6 +15,8 @@ enum Fmt {
         case "auth.logon_failed": text = "a logon as \(who)\(from) was refused"
         case "auth.session_closed": text = "\(who)'s session\(from) ended" + (tunnel.map { " (it had \($0))" } ?? "")
         case "vpn.session_start": text = "\(who)'s VPN session\(from) started"
+        case "vpn.session_end": text = "\(who)'s VPN session\(from) ended"
+        case "vpn.auth_request": text = "\(who) began to authenticate\(from)"
         case "vpn.address_assigned":
             guard let tunnel else { return nil }
             text = "\(who)'s session\(from) was given \(tunnel)"

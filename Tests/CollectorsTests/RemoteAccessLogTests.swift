@@ -223,6 +223,85 @@ import Testing
         #expect(sink.events[4].attributes["peer"] == "3" && sink.events[4].attributes["interface"] == "wg0")
     }
 
+    /// A YAMAHA router writes one connection over several lines (the tunnel's client address, the call's user, the
+    /// link's tunnel address): each line gets what the lines before it said, a call whose link never comes up is the
+    /// failed attempt (ended by its tunnel, by the next call on its interface, or refused by name), and the router's
+    /// own provider link and site-to-site tunnel are no one's logon.
+    @Test func yamahaRouter() throws {
+        let sink = try collect("yamaha-rtx.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        let ito = "203.0.113.66", sato = "198.51.100.7"
+        #expect(facts(sink) == [
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),                        // [IKE]
+            Fact(kind: "vpn.session_start", user: nil, src: ito, tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),                        // tunnel established
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),                        // session established
+            Fact(kind: "auth.logon_failed", user: "admin", src: ito, tunnel: nil),                 // its tunnel ended
+            Fact(kind: "vpn.session_end", user: "admin", src: ito, tunnel: nil),
+            Fact(kind: "vpn.session_start", user: nil, src: ito, tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "vendor", src: ito, tunnel: nil),                // the next call came
+            Fact(kind: "vpn.session_start", user: nil, src: ito, tunnel: nil),
+            Fact(kind: "vpn.auth_request", user: "vendor-ito", src: ito, tunnel: nil),
+            Fact(kind: "auth.logon", user: "vendor-ito", src: ito, tunnel: "192.168.100.201"),
+            Fact(kind: "vpn.session_start", user: nil, src: sato, tunnel: nil),
+            Fact(kind: "vpn.auth_request", user: "eng-sato", src: sato, tunnel: nil),
+            Fact(kind: "auth.logon", user: "eng-sato", src: sato, tunnel: "192.168.100.202"),
+            Fact(kind: "auth.session_closed", user: "vendor-ito", src: ito, tunnel: "192.168.100.201"),
+            Fact(kind: "vpn.session_end", user: "vendor-ito", src: ito, tunnel: "192.168.100.201"),
+            Fact(kind: "auth.session_closed", user: "eng-sato", src: sato, tunnel: "192.168.100.202"),
+            Fact(kind: "vpn.session_start", user: nil, src: "203.0.113.90", tunnel: nil),
+            Fact(kind: "vpn.auth_request", user: "guest", src: "203.0.113.90", tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "guest", src: "203.0.113.90", tunnel: nil),     // refused by name
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),                        // PP[01]: its provider
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),                        // IP Tunnel[5] Up
+            Fact(kind: "auth.logon", user: nil, src: "192.168.100.2", tunnel: nil),
+            Fact(kind: "auth.privilege", user: "administrator", src: "192.168.100.2", tunnel: nil),
+            Fact(kind: "auth.session_closed", user: nil, src: "192.168.100.2", tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+        ])
+        let e = sink.events
+        #expect(e.allSatisfy { $0.host == "192.168.100.1" })
+        #expect(e[4].attributes["outcome"]?.text.hasPrefix("the call's link never came up") == true)
+        #expect(e[4].attributes["pp"] == "ANONYMOUS01" && e[4].attributes["l2tp_tunnel"] == "1")
+        #expect(e[9].attributes["verdict"] == JSONValue.string(e[10].provenance.locator))
+        #expect(e[10].attributes["corroborated_by"] == JSONValue.string(e[9].provenance.locator))
+        #expect(e[10].attributes["l2tp_tunnel"] == "2" && e[10].attributes["vendor"] == "yamaha-rtx" && e[10].domain == .network)
+        #expect(e[15].attributes["pp"] == nil, "the PP had ended already: its tunnel's end decides nothing there")
+        #expect(e[18].attributes["verdict"] == JSONValue.string(e[19].provenance.locator))
+        #expect(e[19].attributes["cause"] == "PPP: Authentication failed" && e[19].attributes["outcome"] == nil)
+        #expect(e[22].attributes["access"] == "management" && e[22].attributes["method"] == "TELNET")
+        #expect(e.filter { $0.kind == "auth.logon_failed" }.count == 3)
+    }
+
+    /// `show log reverse`, newest first and with its prompt lines, is read oldest first: the same joins as a log read
+    /// in order, and the router's own year and time.
+    @Test func yamahaRouterShowLogReverse() throws {
+        let sink = try collect("yamaha-rtx-show-log-reverse.txt")
+        #expect(sink.warnings.map(\.text).sorted() == [
+            "not a syslog line: YAMAHA-RTX#", "not a syslog line: YAMAHA-RTX# show log reverse",
+            "the router's log runs newest first (show log reverse): its 12 lines were read oldest first",
+        ])
+        #expect(facts(sink) == [
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+            Fact(kind: "auth.logon", user: nil, src: nil, tunnel: nil),
+            Fact(kind: "auth.privilege", user: "administrator", src: nil, tunnel: nil),
+            Fact(kind: "vpn.session_start", user: nil, src: "198.51.100.7", tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "vendor-sato", src: "198.51.100.7", tunnel: nil),
+            Fact(kind: "vpn.session_start", user: nil, src: "198.51.100.7", tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
+            Fact(kind: "vpn.auth_request", user: "vendor-sato", src: "198.51.100.7", tunnel: nil),
+            Fact(kind: "auth.logon", user: "vendor-sato", src: "198.51.100.7", tunnel: "192.168.100.202"),
+            Fact(kind: "auth.session_closed", user: "vendor-sato", src: "198.51.100.7", tunnel: "192.168.100.202"),
+        ])
+        let e = sink.events
+        #expect(e.map { $0.time.iso8601(precision: .seconds) }.first == "2018-10-22T09:02:49Z")
+        #expect(e.allSatisfy { $0.attributes["format"] == "show_log" && $0.host == nil })
+        #expect(e[8].provenance.locator.hasPrefix("line 3 "), "locators name the line as written")
+    }
+
     /// Lines of these programs that say something else, and hostile lines, stay messages: no warning flood.
     /// FortiGate's records in CEF: the same facts as its own key=value records (the FortiOS reader reads them under
     /// their FortiOS names), with the CEF header's signature and name kept.

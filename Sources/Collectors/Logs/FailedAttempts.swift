@@ -29,6 +29,11 @@ struct FailedAttempts {
         /// How long after a verdict of the same key such a line is that verdict's corroboration at once. Kept short,
         /// so that the next attempt's lines are not taken for this one's.
         var after: Int64 = 0
+        /// The key whose held lines are decided at once as the attempt themselves: the line says their connection
+        /// ended, or a new attempt began on it, before any verdict (nil: not such a line).
+        var closes: @Sendable (Event) -> String? = { _ in nil }
+        /// Why a held line became the attempt itself, kept in its `outcome` (nil: nothing to add).
+        var aloneNote: @Sendable (Event) -> String? = { _ in nil }
     }
 
     let rules: Rules
@@ -52,6 +57,9 @@ struct FailedAttempts {
         latest = max(latest, e.time.nanoseconds)
         try expire(force: false)    // first: a verdict past the window does not join a line it no longer belongs to
         var e = e
+        if let k = rules.closes(e), let positions = waiting.removeValue(forKey: k) {
+            for pos in positions { decideAlone(pos) }
+        }
         if let k = rules.verdict(e), let pos = waiting[k]?.first {
             waiting[k]!.removeFirst()
             if waiting[k]!.isEmpty { waiting[k] = nil }
@@ -97,13 +105,19 @@ struct FailedAttempts {
             guard let key = queue[pos].key else { heldHead += 1; continue }
             let old = queue[pos].event.time.nanoseconds < latest - rules.window
             guard force || old || queue.count - head > limit else { return }
-            queue[pos].event.kind = rules.alone(queue[pos].event)
-            queue[pos].key = nil
             if let i = waiting[key]?.firstIndex(of: pos) { waiting[key]!.remove(at: i) }
             if waiting[key]?.isEmpty == true { waiting[key] = nil }
-            alone += 1
+            decideAlone(pos)
             heldHead += 1
         }
+    }
+
+    /// A held line with no verdict: the only record of its attempt.
+    private mutating func decideAlone(_ pos: Int) {
+        if let note = rules.aloneNote(queue[pos].event) { queue[pos].event.attributes["outcome"] = .string(note) }
+        queue[pos].event.kind = rules.alone(queue[pos].event)
+        queue[pos].key = nil
+        alone += 1
     }
 
     private mutating func drain(_ emit: (Event) throws -> Void) throws {

@@ -16,8 +16,9 @@ public struct SyslogCollector: Collector {
     // rsyslog's "message repeated N times: [ … ]" read as the N lines it stands for; 6: firewalls' own key=value
     // records without a syslog header (FortiGate's default, its log download, FortiAnalyzer), placed by their own time;
     // FortiGate traffic and firewall authentication; GlobalProtect's address in getconfig/setup/config-release; Pulse's
-    // 22.x forms and one refused sign-in one failure
-    public static let version = "6"
+    // 22.x forms and one refused sign-in one failure; 7: YAMAHA routers' remote access (one connection's lines joined, a
+    // call whose link never came up the failed attempt) and their `show log`, newest first read oldest first
+    public static let version = "7"
 
     /// How many events one "message repeated N times" line gives at most (a lying N must not flood the case).
     static let maxRepeats = 1000
@@ -25,14 +26,18 @@ public struct SyslogCollector: Collector {
     /// PAM's failure waits for the verdict of the same process (sshd's Failed line comes up to sshd's login grace
     /// time, 120 s, after it); without one it is the attempt. A remote-access gateway's details of a refusal
     /// (Pulse's `Login failed …` lines around its `Primary authentication failed`) are held the same way, and may
-    /// also follow their verdict within two seconds.
+    /// also follow their verdict within two seconds. A YAMAHA router's call (`vpn.auth_request`, the user a client
+    /// gave) waits for its PP interface's link to come up (`auth.logon`) or be refused; a call whose connection ends
+    /// first, or that another call on the same interface follows, or that 120 s pass without its link, is the failed
+    /// attempt itself.
     static let attempts = FailedAttempts.Rules(
         held: { e in
             (e.kind == "auth.pam_failure" && e.attributes["more"] == nil) || e.kind == "auth.failure_detail"
-                ? attemptKey(e) : nil
+                || e.kind == "vpn.auth_request" ? attemptKey(e) : nil
         },
         verdict: { e in
-            e.kind == "auth.logon_failed" || e.kind == "auth.privilege_failed" ? attemptKey(e) : nil
+            e.kind == "auth.logon_failed" || e.kind == "auth.privilege_failed" || (e.kind == "auth.logon" && isYamahaCall(e))
+                ? attemptKey(e) : nil
         },
         alone: { e in
             ["sudo", "su"].contains(e.attributes["service"]?.text ?? "") ? "auth.privilege_failed" : "auth.logon_failed"
@@ -42,16 +47,45 @@ public struct SyslogCollector: Collector {
         lateVerdict: { e in
             e.kind == "auth.logon_failed" && e.attributes["vendor"] == "pulse-connect-secure" ? attemptKey(e) : nil
         },
-        after: 2_000_000_000)
+        after: 2_000_000_000,
+        closes: { e in
+            isYamahaCall(e) && ["vpn.auth_request", "vpn.session_end", "auth.session_closed"].contains(e.kind)
+                ? attemptKey(e) : nil
+        },
+        aloneNote: { e in
+            e.kind == "vpn.auth_request"
+                ? "the call's link never came up (no PPP/IPCP up on its PP interface before the connection ended, the "
+                    + "next call or 120 s): its authentication did not succeed; the router writes no verdict line"
+                : nil
+        })
+
+    /// A line of a YAMAHA router's remote-access connection, which names its PP interface.
+    static func isYamahaCall(_ e: Event) -> Bool {
+        e.attributes["vendor"] == .string(RemoteAccess.yamahaVendor) && e.attributes["pp"] != nil
+    }
 
     /// The process that wrote a line: host and pid (else host and program); for Pulse's records, whose one process
-    /// serves every user, the gateway, the user and where they came from.
+    /// serves every user, the gateway, the user and where they came from; for a YAMAHA router's, its PP interface.
     static func attemptKey(_ e: Event) -> String {
         if let pid = e.attributes["pid"]?.text { return (e.host ?? "") + "|" + pid }
         if e.attributes["vendor"] == "pulse-connect-secure" {
             return (e.host ?? "") + "|" + (e.user ?? "").lowercased() + "|" + (e.src.ip ?? "")
         }
+        if let pp = e.attributes["pp"]?.text { return (e.host ?? "") + "|pp|" + pp }
         return (e.host ?? "") + "|" + (e.attributes["program"]?.text ?? "")
+    }
+
+    /// The largest `show log reverse` file read oldest first (held in memory to be turned round).
+    static let maxReversed: Int64 = 64 << 20
+
+    /// Whether the file's first line with text is a YAMAHA router's `show log` line.
+    static func startsAsShowLog(_ path: String) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? h.close() }
+        let head = [UInt8]((try? h.read(upToCount: EvidenceProbe.headSize)) ?? Data())
+        return head.split(separator: 0x0A).prefix(8).contains { l in
+            l.withUnsafeBufferPointer { SyslogParser.showLogStamp($0) != nil }
+        }
     }
 
     public init() {}
@@ -70,38 +104,47 @@ public struct SyslogCollector: Collector {
         var times = try LocalTimes(source)
         let reader = LineReader(path: source.path)
 
-        // Pass 1, for BSD lines only: how many times the months roll over a New Year, to place the first line.
+        // Pass 1, when the year is not given or the file is a YAMAHA router's `show log`: how many times the months
+        // of BSD lines roll over a New Year, to place the first line; whether `show log` lines run newest first
+        // (`show log reverse`, which YAMAHA's own troubleshooting asks for).
         var firstYear: Int
         var noteYear: String?
-        if let y = source.options["year"].flatMap(Int.init) {
-            firstYear = y
-        } else {
+        var newestFirst = false
+        let givenYear = source.options["year"].flatMap(Int.init)
+        if givenYear == nil || Self.startsAsShowLog(source.path) {
             var tracker = YearTracker(firstYear: 0)
             var sawBSD = false
+            var order = ShowLogOrder()
             try reader.forEachLine { line in
                 if let m = SyslogParser.bsdMonth(line.bytes) {
                     sawBSD = true
                     tracker.advance(month: m)
+                } else if let t = SyslogParser.showLogStamp(line.bytes) {
+                    order.add(t)
                 }
             }
+            newestFirst = order.newestFirst
             let reference = item.sourceModifiedAt ?? item.acquiredAt
             let refYear = reference.civil(utcOffsetSeconds: 0).year
-            firstYear = refYear - tracker.rollovers
-            if sawBSD {
+            firstYear = givenYear ?? refYear - tracker.rollovers
+            if sawBSD, givenYear == nil {
                 noteYear = "the year is not written in BSD syslog lines; the first line was placed in \(firstYear), "
                     + "counted back from the file's modification time (\(reference.iso8601(precision: .seconds))) "
                     + "over \(tracker.rollovers) New Year rollover(s); pass --year to set it"
             }
+        } else {
+            firstYear = givenYear!
         }
 
         let host = source.options["host"]
         var tracker = YearTracker(firstYear: firstYear)
         var connections = OpenConnections()
         var vpnSources = RemoteAccessSources()
+        var calls = YamahaCalls()
         var attempts = FailedAttempts(Self.attempts)
         var writer = AttributeWriter()
         let emit: (Event) throws -> Void = { try sink.emit($0) }
-        try reader.forEachLine { line in
+        func handle(_ line: LineReader.Line) throws {
             if line.number == 1, let noteYear { try warn(line.locator, noteYear) }
             if line.bytes.isEmpty { return }
             try warn.checkLength(line, limit: reader.maxLine)
@@ -141,6 +184,7 @@ public struct SyslogCollector: Collector {
                 }
             }
             var e = event(record, time: time, host: host, line: line, evidenceID: evidenceID, writer: &writer)
+            if e.attributes["vendor"] == .string(RemoteAccess.yamahaVendor) { calls.join(&e, host: record.host ?? host ?? "") }
             if e.attributes["access"] != nil { vpnSources.fill(&e, host: record.host ?? host ?? "") }
             if e.kind == "net.flow_start" || e.kind == "net.flow_end" {
                 if connections.orient(&e, host: record.host ?? host ?? ""), connections.dropped == 1 {
@@ -149,6 +193,29 @@ public struct SyslogCollector: Collector {
                 }
             }
             try attempts.offer(e, emit: emit)
+        }
+        if newestFirst {
+            // `show log reverse`: the router's log newest first. Read oldest first, as it happened (the lines of one
+            // connection are joined in their order); bounded, as a router keeps a few thousand lines.
+            if let size = try? FileManager.default.attributesOfItem(atPath: source.path)[.size] as? Int64,
+               size <= Self.maxReversed {
+                var lines: [(bytes: [UInt8], number: Int, offset: Int64, truncated: Bool)] = []
+                try reader.forEachLine { lines.append((Array($0.bytes), $0.number, $0.offset, $0.truncated)) }
+                try warn("line 1 @0x0", "the router's log runs newest first (show log reverse): its \(lines.count) lines "
+                         + "were read oldest first")
+                for l in lines.reversed() {
+                    try l.bytes.withUnsafeBufferPointer {
+                        try handle(LineReader.Line(bytes: $0, number: l.number, offset: l.offset, truncated: l.truncated))
+                    }
+                }
+            } else {
+                try warn("line 1 @0x0", "the router's log runs newest first (show log reverse) and is larger than "
+                         + "\(Self.maxReversed >> 20) MiB: it was read as written, so the lines of one connection come "
+                         + "in reverse and are not joined; save it with show log (oldest first)")
+                try reader.forEachLine(handle)
+            }
+        } else {
+            try reader.forEachLine(handle)
         }
         try attempts.finish(emit: emit)
     }

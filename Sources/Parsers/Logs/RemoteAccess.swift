@@ -32,6 +32,8 @@ import JikochoModel
 /// - Check Point's Log Exporter records (`CheckPoint`): Remote Access VPN logons with their Office Mode address,
 ///   administrators' logons to the management, the firewall's connections.
 /// - SonicWall (SonicOS key=value records): logons by their message text, connections as flows.
+/// - YAMAHA routers' L2TP/IPsec remote access and logons to the router (`YamahaRouter.swift`), one connection over
+///   several lines that the collector joins.
 ///
 /// Any other line of these programs stays the generic `syslog.message`, without a warning.
 public enum RemoteAccess {
@@ -43,6 +45,7 @@ public enum RemoteAccess {
         if CheckPoint.isRecord(program: prog, message: m) {
             return CheckPoint.fields(m).flatMap(CheckPoint.interpret)
         }
+        if prog.isEmpty, isYamaha(m), let r = yamaha(m) { return r }
         let first = m.prefix { $0 != " " }
         if prog.hasPrefix("openvpn") || m.hasBytes("MULTI") || m.hasBytes("TLS: Username/Password")
             || m.hasBytes("TLS Auth Error")

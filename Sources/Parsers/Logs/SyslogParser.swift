@@ -17,6 +17,8 @@ import JikochoModel
 ///   `<189>date=2024-03-12 time=10:18:00 devname="fgt-1" … tz="+0900" eventtime=1710206280123456789 …` (also
 ///   FortiWeb and FortiMail; Stormshield's and SonicWall's `time="2024-03-12 10:18:00"`): the whole record is the
 ///   message, the device name (`devname`) the host. See `keyValue` for how its time is read.
+/// - a YAMAHA router's own log as `show log` prints it (RTX, NVR, FWX series): `2018/10/22 14:43:29: [L2TP] TUNNEL[1]
+///   connected from 198.51.100.7`, local time with its year, no host and no tag (`showLog`).
 public struct SyslogRecord: Hashable, Sendable {
     /// `plain` and `ctime`: an application's own log, a time and the text with no host or tag (OpenVPN's
     /// `2024-03-12 10:18:00 …` and, before 2.5, `Tue Mar 12 10:18:00 2024 …`).
@@ -24,8 +26,10 @@ public struct SyslogRecord: Hashable, Sendable {
     /// `netScaler`: Citrix ADC's own `03/07/2013:05:12:16 GMT` stamp.
     /// `keyValue`: a firewall's own key=value record without a syslog header.
     /// `cef`: a CEF record without a syslog header (a SIEM's export), placed by its own `rt`, `end` or `start`.
+    /// `showLog`: a YAMAHA router's `show log`, `2018/10/22 14:43:29: text`.
     public enum Format: String, Sendable {
         case rfc3164, rfc5424, iso, plain, ctime, cisco, netScaler = "netscaler", keyValue = "key_value", cef
+        case showLog = "show_log"
     }
 
     public var format: Format
@@ -167,6 +171,9 @@ public enum SyslogParser {
         if let t = netScalerTime(line, &c) {
             return tail(line, &c, format: .netScaler, time: t, facility: facility, severity: severity)
         }
+        if pri == nil, let t = showLogTime(line, &c) {
+            return SyslogRecord(format: .showLog, time: t, message: text(line, c.index..<line.count))
+        }
         // A record of its own after the PRI (SonicOS writes `<134>  id=firewall …`, two spaces).
         var k = c.index
         while k < line.count, line[k] == UInt8(ascii: " "), k - c.index < 8 { k += 1 }
@@ -187,6 +194,26 @@ public enum SyslogParser {
         record.host = CEF.host(r)
         record.cef = r
         return record
+    }
+
+    /// A YAMAHA router's `show log` stamp, `2018/10/22 14:43:29: ` (local time; the router writes no zone). The
+    /// cursor is left after the colon and its space.
+    static func showLogTime(_ b: UnsafeBufferPointer<UInt8>, _ c: inout TimeParser.Cursor) -> CivilTime? {
+        let start = c.index
+        guard let year = c.digits(4), c.take(UInt8(ascii: "/")), let month = c.digits(2), c.take(UInt8(ascii: "/")),
+              let day = c.digits(2), c.take(UInt8(ascii: " ")), let hour = c.digits(2), c.take(UInt8(ascii: ":")),
+              let minute = c.digits(2), c.take(UInt8(ascii: ":")), let second = c.digits(2), c.take(UInt8(ascii: ":"))
+        else { c.index = start; return nil }
+        guard c.take(UInt8(ascii: " ")) || c.index == b.count else { c.index = start; return nil }
+        let t = CivilTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        guard t.isValid else { c.index = start; return nil }
+        return t
+    }
+
+    /// Whether a line starts with a `show log` stamp (for the collector's first pass: the time without the record).
+    public static func showLogStamp(_ line: UnsafeBufferPointer<UInt8>) -> CivilTime? {
+        var c = TimeParser.Cursor(line)
+        return showLogTime(line, &c)
     }
 
     /// Citrix ADC's (NetScaler's) own stamp, as `ns.log` and a header-less forward write it: `03/07/2013:05:12:16 GMT `
