@@ -47,14 +47,20 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// `fortigateCEF` and `globalprotectCEF`: the same gateways' records in CEF, as sent to a SIEM (FortiGate's
     /// `set format cef` behind a syslog header; PAN-OS's published GlobalProtect CEF format as a SIEM exports it,
     /// with no syslog header, placed by its own `rt`). `checkpoint`: a Check Point gateway's Remote Access VPN
-    /// records as its Log Exporter sends them.
+    /// records as its Log Exporter sends them. `yamaha`: a YAMAHA RTX router's L2TP/IPsec remote access, one
+    /// connection over several lines (the tunnel's client address, the call's user, the link's tunnel address), the
+    /// guesses calls whose link never came up.
     public enum RemoteAccess: String, CaseIterable, Sendable {
         case asa, openvpn, fortigate, globalprotect, pulse, citrix, strongswan
         case fortigateCEF = "fortigate-cef", globalprotectCEF = "globalprotect-cef", checkpoint
+        case yamaha
 
         /// Run with one historian dialect per write path, not all five (the historian's reading does not depend on
         /// the gateway): the products and encodings added after the first seven.
         var oncePerWritePath: Bool { self == .fortigateCEF || self == .globalprotectCEF || self == .checkpoint }
+        /// Added after the suite's other cases were fixed: its cases come last, and the other cases' turning through
+        /// the gateways does not include it (their seeds and contents stay as they were).
+        var appended: Bool { self == .yamaha }
     }
     public enum HistorianFormat: String, CaseIterable, Sendable {
         case pi, aveva, ignition, long, wide
@@ -161,7 +167,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                                           seed: 20_240_312 &+ UInt64(out.count) &* 7919))
         }
         for w in WritePath.allCases {
-            for a in RemoteAccess.allCases where !a.oncePerWritePath {
+            for a in RemoteAccess.allCases where !a.oncePerWritePath && !a.appended {
                 for h in HistorianFormat.dialects { add(w, a, h) }
             }
         }
@@ -173,7 +179,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         }
         // A pump stopped by a command: every write path's commands, each with two gateways and historian dialects
         // turning through the rest.
-        let gateways = RemoteAccess.allCases
+        let gateways = RemoteAccess.allCases.filter { !$0.appended }
         var n = 0
         for w in WritePath.allCases {
             for f in w.commandForms {
@@ -254,6 +260,14 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                                        seed: 20_240_312 &+ UInt64(out.count) &* 7919)
             x.gateway = true
             out.append(x)
+        }
+        // A YAMAHA RTX router as the gateway (the remote access of many small Japanese sites): each write path once,
+        // a setpoint or a stop in turn, the historian the Japanese HMI logger's export and the other dialects in turn.
+        for (i, w) in WritePath.allCases.enumerated() {
+            let stop = i % 2 == 1
+            out.append(GeneralizationCase(write: w, access: .yamaha, historian: i % 2 == 0 ? .japanese : dialect(i),
+                                          form: stop ? w.commandForms[i / 2 % w.commandForms.count] : w.forms[(i + 1) % w.forms.count],
+                                          impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
         }
         return out
     }
@@ -1257,6 +1271,23 @@ struct GatewayLog {
     private(set) var tunnelEventTime: Int64?
     private var asa = ASALog(host: "gw-1", utcOffset: 0, firstConnection: 40_112)
     private var pid = 812
+    /// A YAMAHA router's numbering: its L2TP tunnels and the anonymous PP interfaces its clients' calls take.
+    private var l2tpTunnel = 0
+    private var anonymous = 0
+
+    /// A YAMAHA router's L2TP connection up to its call (the tunnel's client address, the tunnel and the session
+    /// established, the call naming the user); returns the tunnel's number, its id and the PP interface.
+    mutating func yamahaCall(user: String, from ip: String, at t: Int64, _ rng: inout SeededRandom) -> (Int, Int, String) {
+        l2tpTunnel += 1
+        anonymous = anonymous % 8 + 1
+        let id = 10_000 + Int(rng.next() % 50_000), pp = String(format: "ANONYMOUS%02d", anonymous)
+        line(t, nil, "[IKE] respond ISAKMP phase to \(ip)")
+        line(t + 200_000_000, nil, "[L2TP] TUNNEL[\(l2tpTunnel)] connected from \(ip)")
+        line(t + 300_000_000, nil, "[L2TP] TUNNEL[\(l2tpTunnel)] tunnel \(id) established")
+        line(t + 300_000_000, nil, "[L2TP] TUNNEL[\(l2tpTunnel)] session \(id + 1) established")
+        line(t + 500_000_000, nil, "PP[\(pp)] Call detected from user '\(user)'")
+        return (l2tpTunnel, id, pp)
+    }
 
     init(product: GeneralizationCase.RemoteAccess) { self.product = product }
 
@@ -1368,6 +1399,10 @@ struct GatewayLog {
         case .checkpoint:
             checkPoint(t, [("action", "Failed Log In"), ("auth_method", "Username and Password"),
                            ("reason", "Failed to login: wrong user name or password"), ("src", ip), ("user", user)])
+        case .yamaha:
+            // The router writes no verdict: the call's link never comes up, and the client drops the tunnel.
+            let (n, id, _) = yamahaCall(user: user, from: ip, at: t, &rng)
+            line(t + 4_000_000_000, nil, "[L2TP] TUNNEL[\(n)] disconnect tunnel \(id) complete")
         }
     }
 
@@ -1451,6 +1486,14 @@ struct GatewayLog {
             line(start + 500_000_000, "charon", "10[IKE] IKE_SA rw-eap[\(3 + lines.count)] established between "
                  + "192.0.2.10[vpn.plant.example]...\(ip)[\(user)]")
             line(end, "charon", "12[IKE] deleting IKE_SA rw-eap[\(3 + lines.count)] between 192.0.2.10[vpn.plant.example]...\(ip)[\(user)]")
+        case .yamaha:
+            // The address the client was given is on its PP's IPCP up, a second after the call.
+            kind = "auth.logon"
+            let (n, id, pp) = yamahaCall(user: user, from: ip, at: start - 1_000_000_000, &rng)
+            tunnelAt = start
+            line(start, nil, "PP[\(pp)] PPP/IPCP up  (Local: \(GeneralizationCase.gatewayInside), Remote: \(tunnel))")
+            line(end, nil, "PP[\(pp)] PPP/IPCP down")
+            line(end + 200_000_000, nil, "[L2TP] TUNNEL[\(n)] disconnect tunnel \(id) complete")
         }
         if rdp != nil {
             tunnelEventTime = product == .asa ? start + 1_000_000_000 : tunnelAt
