@@ -77,7 +77,7 @@ LINE_SOURCES = {
 
 # The repository's own exercise evidence (always present): lines for the text targets, packets for the network ones.
 REPO_LINE_SOURCES = {
-    "FuzzSyslog": ["Evidence/*/firewall/*.log", "Tests/Fixtures/vpn/*.log"],
+    "FuzzSyslog": ["Evidence/*/firewall/*.log", "Tests/Fixtures/vpn/*.log", "Tests/Fixtures/vpn/*.txt"],
     "FuzzJSON": ["Evidence/*/windows/*.jsonl"],
     "FuzzHistorian": ["Evidence/*/historian/*.csv"],
 }

@@ -207,4 +207,24 @@ func collectSyslog(_ text: [UInt8], options: [String: String] = [:], timeZone: S
         }
         #expect(warned == 1 && open.count <= 1_000)
     }
+
+    /// `show log reverse` is read from its end: the same lines, numbers and offsets as reading it forward, in the
+    /// opposite order (CRLF, an empty last line, no final newline, a line over the limit cut and marked).
+    @Test(arguments: ["a\nb\n", "a\r\nbb\r\n", "\n\n", "x", "one\n\nthree", "0123456789abcdef\nshort\n"])
+    func readingBackwardGivesTheLinesReadingForwardGives(_ text: String) throws {
+        let tmp = TempDir()
+        let path = tmp.file("log", Array(text.utf8))
+        typealias L = (text: String, number: Int, offset: Int64, truncated: Bool)
+        var forward: [L] = []
+        let reader = LineReader(path: path, maxLine: 8)
+        try reader.forEachLine { forward.append((String(decoding: $0.bytes, as: UTF8.self), $0.number, $0.offset, $0.truncated)) }
+        var backward: [L] = []
+        try Array(text.utf8).withUnsafeBufferPointer { all in
+            try SyslogCollector.forEachLineBackward(all, lines: forward.count, maxLine: 8) {
+                backward.append((String(decoding: $0.bytes, as: UTF8.self), $0.number, $0.offset, $0.truncated))
+            }
+        }
+        #expect(backward.reversed().map { "\($0.text)|\($0.number)|\($0.offset)|\($0.truncated)" }
+                == forward.map { "\($0.text)|\($0.number)|\($0.offset)|\($0.truncated)" })
+    }
 }

@@ -78,6 +78,28 @@ public struct SyslogCollector: Collector {
     /// The largest `show log reverse` file read oldest first (held in memory to be turned round).
     static let maxReversed: Int64 = 64 << 20
 
+    /// The lines of a file held whole, last first, as `LineReader` would give them (a `\r` before the newline dropped,
+    /// a line longer than `maxLine` cut and marked), numbered from `lines` down.
+    static func forEachLineBackward(_ all: UnsafeBufferPointer<UInt8>, lines: Int, maxLine: Int,
+                                    _ body: (LineReader.Line) throws -> Void) throws {
+        guard let base = all.baseAddress, !all.isEmpty else { return }
+        var end = all.count
+        if all[end - 1] == 0x0A { end -= 1 }    // the last newline ends the last line; no empty line after it
+        var number = lines
+        while number > 0 {
+            var start = end
+            while start > 0, base[start - 1] != 0x0A { start -= 1 }
+            var n = end - start
+            let truncated = n > maxLine
+            if truncated { n = maxLine } else if n > 0, all[start + n - 1] == 0x0D { n -= 1 }
+            try body(LineReader.Line(bytes: UnsafeBufferPointer(rebasing: all[start..<start + n]), number: number,
+                                     offset: Int64(start), truncated: truncated))
+            number -= 1
+            if start == 0 { break }
+            end = start - 1
+        }
+    }
+
     /// Whether the file's first line with text is a YAMAHA router's `show log` line.
     static func startsAsShowLog(_ path: String) -> Bool {
         guard let h = FileHandle(forReadingAtPath: path) else { return false }
@@ -110,12 +132,14 @@ public struct SyslogCollector: Collector {
         var firstYear: Int
         var noteYear: String?
         var newestFirst = false
+        var lineCount = 0
         let givenYear = source.options["year"].flatMap(Int.init)
         if givenYear == nil || Self.startsAsShowLog(source.path) {
             var tracker = YearTracker(firstYear: 0)
             var sawBSD = false
             var order = ShowLogOrder()
             try reader.forEachLine { line in
+                lineCount = line.number
                 if let m = SyslogParser.bsdMonth(line.bytes) {
                     sawBSD = true
                     tracker.advance(month: m)
@@ -196,17 +220,15 @@ public struct SyslogCollector: Collector {
         }
         if newestFirst {
             // `show log reverse`: the router's log newest first. Read oldest first, as it happened (the lines of one
-            // connection are joined in their order); bounded, as a router keeps a few thousand lines.
-            if let size = try? FileManager.default.attributesOfItem(atPath: source.path)[.size] as? Int64,
-               size <= Self.maxReversed {
-                var lines: [(bytes: [UInt8], number: Int, offset: Int64, truncated: Bool)] = []
-                try reader.forEachLine { lines.append((Array($0.bytes), $0.number, $0.offset, $0.truncated)) }
-                try warn("line 1 @0x0", "the router's log runs newest first (show log reverse): its \(lines.count) lines "
+            // connection are joined in their order): the file is held whole (a router keeps a few thousand lines;
+            // past `maxReversed` it is read as written) and its lines are taken from the end, numbered as written.
+            let size = (try? FileManager.default.attributesOfItem(atPath: source.path)[.size] as? Int64) ?? nil
+            if let size, size <= Self.maxReversed {
+                let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: source.path)))
+                try warn("line 1 @0x0", "the router's log runs newest first (show log reverse): its \(lineCount) lines "
                          + "were read oldest first")
-                for l in lines.reversed() {
-                    try l.bytes.withUnsafeBufferPointer {
-                        try handle(LineReader.Line(bytes: $0, number: l.number, offset: l.offset, truncated: l.truncated))
-                    }
+                try bytes.withUnsafeBufferPointer { all in
+                    try Self.forEachLineBackward(all, lines: lineCount, maxLine: reader.maxLine, handle)
                 }
             } else {
                 try warn("line 1 @0x0", "the router's log runs newest first (show log reverse) and is larger than "
