@@ -430,12 +430,34 @@ extension PcapOracleTests {
             let v = a.compactMap { if case .object(let o) = $0, case .int(let i)? = o[part] { return String(i) }; return nil }
             return v.isEmpty ? nil : v.joined(separator: ",")
         }
-        var compared = 0, segments = 0
+        /// The device behind a router tshark reads in the NPDU's destination (`d`) or source (`s`): the network and
+        /// the MAC (an MS/TP address in decimal, longer ones in hex); nil for none or a broadcast.
+        func routed(_ row: [String: String], _ side: String) -> String? {
+            guard let net = row["bacnet.\(side)net"].flatMap(Int.init), net != 65_535 else { return nil }
+            if let m = row["bacnet.\(side)adr_mstp"] { return "bacnet:net:\(net):mac:\(m)" }
+            guard let m = row["bacnet.\(side)adr_eth"] ?? row["bacnet.\(side)adr_tmp"] else { return nil }
+            return "bacnet:net:\(net):mac:0x" + m.replacingOccurrences(of: ":", with: "").lowercased()
+        }
+        var compared = 0, segments = 0, routedCount = 0
         for row in golden.rows {
             let frame = Int(row["frame.number"]!)!
             let at = "frame \(frame)"
             let type = row["bacapp.type"].flatMap(Int.init)
             let isReply = [2, 3, 5, 6, 7].contains(type ?? -1)
+            if let t = type, isReply ? byResponse[frame] != nil : byRequest[frame] != nil {
+                // The controller's end: a confirmed request's destination, an unconfirmed message's sender, a reply's
+                // sender (for a request with its reply, the request's destination is the station).
+                let e = (isReply ? byResponse[frame] : byRequest[frame])!
+                let paired = isReply && e.int("request_packet") != nil
+                let expected = paired ? e.string("station") : t == 0 ? routed(row, "d") : isReply ? routed(row, "s")
+                    : routed(row, "s") ?? routed(row, "d")
+                if !paired {
+                    #expect(e.string("station") == expected, "\(at) station")
+                    if expected != nil { routedCount += 1 }
+                } else if let s = routed(row, "s") {
+                    #expect(e.string("station") == s, "\(at) the reply comes from the station its request went to")
+                }
+            }
             guard let e = isReply ? byResponse[frame] : byRequest[frame] else {
                 // Middle segments of a segmented answer are counted on their request, not events of their own.
                 if type == 3 || type == 4 { segments += 1; continue }
@@ -470,6 +492,7 @@ extension PcapOracleTests {
         }
         #expect(compared + segments == golden.rows.count)
         #expect(compared > 7000)
+        #expect(routedCount > 3000, "the capture's devices are behind a router (network 3)")
     }
 }
 

@@ -27,7 +27,9 @@ import Testing
 /// (`modbus:unit:1`, `dnp3:outstation:10`, `iec104:ca:1`): the same events and counts, one attribute more; and
 /// s7comm_ident.pcap and line2-control-net.pcap when S7 messages began to name the CPU their connection request
 /// addressed, `s7:rack:0:slot:1`. The six syslog files were recorded again when the syslog collector became version 7
-/// (YAMAHA routers' records): with the version set back to 6 their digests were unchanged, so only that column moved.)
+/// (YAMAHA routers' records): with the version set back to 6 their digests were unchanged, so only that column moved.
+/// bacnet_services_icsnpp.pcap was recorded again when BACnet messages began to name the device behind a router
+/// their NPDU addresses (`bacnet:net:3:mac:108`): its events compared without `station` were identical.)
 @Suite struct StoredEventsGoldenTests {
     static let golden = TestPaths.repoRoot.appendingPathComponent("Tests/EvidenceStoreTests/Golden/stored-events.tsv")
 

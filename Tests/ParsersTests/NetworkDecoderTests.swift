@@ -201,6 +201,41 @@ struct NetworkDecoderTests {
                            summary: "", fields: ["user": ""]).user == nil)
     }
 
+    /// Two BACnet devices behind one router (MS/TP addresses 29 and 108 on network 3), written to with the same
+    /// invoke id before either answers: each request meets its own device's answer, and each event names its device
+    /// (`bacnet:net:3:mac:29`); a request to the router's own network names none.
+    @Test func bacnetRequestsToDevicesBehindARouterMeetTheirOwnAnswers() {
+        func datagram(_ npdu: [UInt8], _ apdu: [UInt8]) -> [UInt8] {
+            let body = npdu + apdu
+            return [0x81, 0x0A, UInt8((body.count + 4) >> 8), UInt8((body.count + 4) & 0xFF)] + body
+        }
+        let write: [UInt8] = [0x0C, 0x00, 0x80, 0x00, 0x03, 0x19, 0x55, 0x3E, 0x44] + withUnsafeBytes(of: Float(95).bitPattern.bigEndian, Array.init)
+            + [0x3F, 0x49, 0x08]
+        func request(to mac: UInt8?, invoke: UInt8) -> [UInt8] {
+            datagram(mac.map { [0x01, 0x24, 0x00, 0x03, 0x01, $0, 0xFF] } ?? [0x01, 0x04], [0x00, 0x05, invoke, 15] + write)
+        }
+        func ack(from mac: UInt8?, invoke: UInt8) -> [UInt8] {
+            datagram(mac.map { [0x01, 0x08, 0x00, 0x03, 0x01, $0] } ?? [0x01, 0x00], [0x20, invoke, 15])
+        }
+        let stream: [(Bool, [UInt8])] = [
+            (true, request(to: 29, invoke: 5)), (true, request(to: 108, invoke: 5)),
+            (false, ack(from: 108, invoke: 5)), (false, ack(from: 29, invoke: 5)),
+            (true, request(to: nil, invoke: 5)), (false, ack(from: nil, invoke: 5)),
+        ]
+        let r = Self.run({ BACnetDecoder() }, stream, .whole)
+        #expect(r.warnings.isEmpty, "\(r.warnings)")
+        let seen = r.messages.filter { $0.kind == "ics.bacnet.write_property" }.map {
+            "\($0.fields["station"]?.text ?? "-") \($0.fields["request_packet"]?.text ?? "?")→\($0.fields["response_packet"]?.text ?? "none")"
+        }
+        #expect(seen == ["bacnet:net:3:mac:108 2→3", "bacnet:net:3:mac:29 1→4", "- 5→6"], "\(seen)")    // as answered
+        #expect(Station.canonical("bacnet:3:108") == "bacnet:net:3:mac:108")
+        #expect(Station.canonical("BACnet:net:7:mac:0x0A000001BAC0") == "bacnet:net:7:mac:0x0a000001bac0")
+        for bad in ["bacnet:net:0:mac:1", "bacnet:net:65535:mac:1", "bacnet:net:3:mac:256", "bacnet:3:0x0a",
+                    "bacnet:3:0xzz12", "bacnet:net:3", "bacnet:3:-1"] {
+            #expect(Station.canonical(bad) == nil, "\(bad)")
+        }
+    }
+
     /// EtherNet/IP to a ControlLogix chassis through its Ethernet module: a Forward Open to the controller in slot 2,
     /// a Logix tag write on that connection (SendUnitData: the connection id the Forward Open's reply gave, no route
     /// of its own), and a write by Unconnected Send routed to slot 3. Each names its controller's station

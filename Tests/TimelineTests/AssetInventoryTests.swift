@@ -147,11 +147,17 @@ import Timeline
               - {name: plc-remote, role: plc, addresses: [10.0.30.9], station: "cip:route:1:4/2:10.0.40.5"}
               - {name: cpu-3, role: plc, addresses: [10.0.30.10], station: "s7:slot:3"}
               - {name: cpu-4, role: plc, addresses: [10.0.30.10], station: "s7:rack:0:slot:4"}
+              - {name: bacnet-router, role: router, addresses: [10.0.30.11]}
+              - {name: ahu-29, role: plc, addresses: [10.0.30.11], station: "bacnet:net:3:mac:29"}
+              - {name: vav-108, role: plc, addresses: [10.0.30.11], station: "bacnet:3:108"}
+              - {name: far-panel, role: plc, addresses: [10.0.30.11], station: "bacnet:net:7:mac:0x0A000001BAC0"}
             """
         let assets = try AssetInventory.parse(text, file: "assets.yaml")
         #expect(assets.map(\.stations) == [[], ["modbus:unit:7"], ["modbus:unit:8"], ["dnp3:outstation:10"],
                                             ["dnp3:outstation:11"], ["iec104:ca:2"], ["cip:route:1:2"],
-                                            ["cip:route:1:4/2:10.0.40.5"], ["s7:rack:0:slot:3"], ["s7:rack:0:slot:4"]])
+                                            ["cip:route:1:4/2:10.0.40.5"], ["s7:rack:0:slot:3"], ["s7:rack:0:slot:4"],
+                                            [], ["bacnet:net:3:mac:29"], ["bacnet:net:3:mac:108"],
+                                            ["bacnet:net:7:mac:0x0a000001bac0"]])
         let tmp = TempDir()
         let (c, item) = try caseWithOneItem(tmp)
         try c.importAssets(assets, file: "assets.yaml", sha256: String(repeating: "a", count: 64))
@@ -173,10 +179,12 @@ import Timeline
         try run.emit(event("ics.iec104.setpoint_command", src: "10.0.20.10", dst: "10.0.30.7", station: "iec104:ca:3", 6))
         try run.emit(event("net.flow", src: "10.0.20.10", dst: "10.0.30.7", station: nil, 7))
         try run.emit(event("ics.cip.write_tag", src: "10.0.20.10", dst: "10.0.30.9", station: "cip:route:1:2", 8))
+        // A BACnet router's MS/TP devices: the write is to the device its NPDU names.
+        try run.emit(event("ics.bacnet.write_property", src: "10.0.20.10", dst: "10.0.30.11", station: "bacnet:net:3:mac:108", 9))
         try run.finish()
         let events = try c.events(EventQuery()).map(\.event)
         #expect(events.map { $0.dst.asset ?? $0.src.asset ?? "-" }
-                == ["rtu-7", "rtu-8", "serial-gw", "serial-gw", "os-11", "-", "-", "ied-2", "plc-slot2"],
+                == ["rtu-7", "rtu-8", "serial-gw", "serial-gw", "os-11", "-", "-", "ied-2", "plc-slot2", "vav-108"],
                 "\(events.map { $0.dst.asset ?? "-" })")
         #expect(try c.events(EventQuery(asset: "rtu-8")).map(\.event.message) == ["ics.modbus.write 1"])
         #expect(try c.events(EventQuery(asset: "serial-gw")).map(\.event.message) == ["ics.modbus.write 2", "net.flow 3"])

@@ -157,6 +157,17 @@ public enum BACnet {
         public var segmentBody: [UInt8] = []
         /// Hash of the datagram's bytes after the BVLC header (values included), for routine summaries.
         public var dataHash = 0
+        /// The NPDU's remote destination and source, a device behind a BACnet router (`Station.bacnet`); nil when
+        /// the message is for the local network or is a broadcast (network 0xFFFF, or no MAC).
+        public var destination: String?
+        public var source: String?
+    }
+
+    /// A remote address of the NPDU (network, length, MAC): the station it names, or nil for a broadcast.
+    static func remote(_ c: inout ByteCursor) -> (ok: Bool, station: String?) {
+        guard let net = c.u16(), let len = c.u8(), let mac = c.take(Int(len)) else { return (false, nil) }
+        guard net != 0xFFFF, net != 0, !mac.isEmpty, mac.count <= 8 else { return (true, nil) }
+        return (true, Station.bacnet(net: Int(net), mac: mac))
     }
 
     /// Decodes the service data of a reassembled segmented message into `a`.
@@ -189,10 +200,14 @@ public enum BACnet {
         }
         a.npduControl = control
         if control & 0x20 != 0 {
-            guard c.skip(2), let len = c.u8(), c.skip(Int(len)) else { a.problem = "NPDU destination cut short"; return a }
+            let d = remote(&c)
+            guard d.ok else { a.problem = "NPDU destination cut short"; return a }
+            a.destination = d.station
         }
         if control & 0x08 != 0 {
-            guard c.skip(2), let len = c.u8(), c.skip(Int(len)) else { a.problem = "NPDU source cut short"; return a }
+            let s = remote(&c)
+            guard s.ok else { a.problem = "NPDU source cut short"; return a }
+            a.source = s.station
         }
         if control & 0x20 != 0 { _ = c.u8() }   // hop count
         if control & 0x80 != 0 {
@@ -363,11 +378,18 @@ public final class BACnetDecoder: FlowDecoder {
         var dst: NetEndpoint
     }
 
-    /// Confirmed requests by (client → server direction, invoke id).
-    var pending: [UInt16: Request] = [:]
-    var order: [UInt16] = []
+    /// A confirmed request's key: the direction client → server and its invoke id, and the device behind a router it
+    /// went to (invoke ids are the client's per device: two devices behind one router may see the same one at once).
+    struct Key: Hashable {
+        var direction: UInt16
+        var station: String?
+    }
+
+    /// Confirmed requests by key.
+    var pending: [Key: Request] = [:]
+    var order: [Key] = []
     /// Joined service data of segmented answers, by request key (bounded).
-    var segments: [UInt16: [UInt8]] = [:]
+    var segments: [Key: [UInt8]] = [:]
     static let maxSegmented = 1 << 20
 
     public init() {}
@@ -381,7 +403,7 @@ public final class BACnetDecoder: FlowDecoder {
         let dir: UInt16 = ctx.fromClient ? 0 : 0x100
         switch a.pduType {
         case 0?:
-            let key = dir | UInt16(a.invokeID ?? 0)
+            let key = Key(direction: dir | UInt16(a.invokeID ?? 0), station: a.destination)
             if let old = pending.removeValue(forKey: key) { emit(old, nil, nil, &out) } else { order.append(key) }
             pending[key] = Request(apdu: a, time: ctx.time, packet: ctx.packet, src: ctx.src, dst: ctx.dst)
             if pending.count > 512, let first = order.first {
@@ -389,7 +411,7 @@ public final class BACnetDecoder: FlowDecoder {
                 if let r = pending.removeValue(forKey: first) { emit(r, nil, nil, &out) }
             }
         case 2?, 3?, 5?, 6?, 7?:
-            let key = (ctx.fromClient ? 0x100 : 0) | UInt16(a.invokeID ?? 0)
+            let key = Key(direction: (ctx.fromClient ? 0x100 : 0) | UInt16(a.invokeID ?? 0), station: a.source)
             var a = a
             if a.pduType == 3, a.segmented, let r = pending[key] {
                 // A segment of a long answer: joined, and decoded with the last one.
@@ -463,6 +485,8 @@ public final class BACnetDecoder: FlowDecoder {
                 h.combine(q.service)
                 for o in q.objects.prefix(8) { h.combine(o.type); h.combine(o.instance) }
                 h.combine(q.properties.prefix(8).map { $0 })
+                h.combine(q.destination)    // the same poll of two devices behind one router: two routines
+                h.combine(q.source)
                 key = h.finalize()
                 valueHash = reply?.dataHash ?? q.dataHash
                 if out.absorb(key: key, time: r.time, packet: r.packet, messages: reply == nil ? 1 : 2, valueHash: valueHash) { return }
@@ -471,6 +495,11 @@ public final class BACnetDecoder: FlowDecoder {
         out.writer.merge(q.extra)
         out.writer.int("bvlc_function", q.bvlcFunction)
         if let c = q.npduControl { out.writer.int("npdu_control", c) }
+        // The controller's end behind a router: a confirmed request's destination, an unconfirmed message's sender (a
+        // routed device's I-Am or notification), an answer's sender.
+        if let station = q.pduType == 0 && !orphan ? q.destination : q.source ?? q.destination {
+            out.writer.string("station", station)
+        }
         out.writer.int(orphan ? "response_packet" : "request_packet", r.packet)
         var kind: String
         var summary: String

@@ -11,18 +11,25 @@
 /// | IEC 60870-5-104 | `iec104:ca:1` (0–65535) | `iec104:1`, `iec104:common_address:1` |
 /// | EtherNet/IP-CIP | `cip:route:1:2` (the route's port segments, `/` between hops: port 1, the backplane, slot 2) | `cip:slot:2` |
 /// | S7comm | `s7:rack:0:slot:2` (the COTP connection request's destination TSAP) | `s7:slot:2` (rack 0) |
+/// | BACnet | `bacnet:net:3:mac:108` (a device behind a BACnet router: the NPDU's network number and the device's MAC on it, one byte in decimal as an MS/TP address is written, longer ones in hex, `0x0a000001bac0`) | `bacnet:3:108` |
 public enum Station {
     public static func modbus(unit: Int) -> String { "modbus:unit:\(unit)" }
     public static func dnp3(outstation: Int) -> String { "dnp3:outstation:\(outstation)" }
     public static func iec104(commonAddress: Int) -> String { "iec104:ca:\(commonAddress)" }
     public static func s7(rack: Int, slot: Int) -> String { "s7:rack:\(rack):slot:\(slot)" }
+    /// A device on a BACnet network behind a router: the network number (1–65534) and its MAC address on that network.
+    public static func bacnet(net: Int, mac: some Collection<UInt8>) -> String {
+        "bacnet:net:\(net):mac:" + (mac.count == 1 ? String(mac.first!) : "0x" + Hex.string(mac))
+    }
+
     /// A CIP route's port segments (`1:2`, then the next hop's), `/` between hops.
     public static func cip(route: [String]) -> String { "cip:route:" + route.joined(separator: "/") }
 
     /// Every accepted form, for an error message.
     public static let acceptedForms = "modbus:unit:2 (unit 0–255), dnp3:outstation:10 (link address 0–65535), "
         + "iec104:ca:1 (common address 0–65535), cip:route:1:2 or cip:slot:2 (a controller in slot 2 of the backplane), "
-        + "s7:rack:0:slot:2 or s7:slot:2 (rack 0–7, slot 0–31)"
+        + "s7:rack:0:slot:2 or s7:slot:2 (rack 0–7, slot 0–31), bacnet:net:3:mac:108 or bacnet:3:108 (network 1–65534, "
+        + "MAC 0–255, or 0x and 2–8 bytes in hex)"
 
     /// The canonical text of a station as a person writes it, or nil when it is in no accepted form or out of range.
     public static func canonical(_ text: String) -> String? {
@@ -33,6 +40,15 @@ public enum Station {
                 : p.count == 3 && p[1] == "slot" ? (0, Int(p[2])) : (nil, nil)
             guard let rack, let slot, (0...7).contains(rack), (0...31).contains(slot) else { return nil }
             return s7(rack: rack, slot: slot)
+        }
+        if t.hasPrefix("bacnet:") {
+            let p = t.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            let (net, mac): (String, String) = p.count == 5 && p[1] == "net" && p[3] == "mac" ? (p[2], p[4])
+                : p.count == 3 ? (p[1], p[2]) : ("", "")
+            guard let n = Int(net), (1...65_534).contains(n) else { return nil }
+            if let m = Int(mac), (0...255).contains(m), mac.allSatisfy(\.isNumber) { return bacnet(net: n, mac: [UInt8(m)]) }
+            guard mac.hasPrefix("0x"), let bytes = Hex.bytes(String(mac.dropFirst(2))), (2...8).contains(bytes.count) else { return nil }
+            return bacnet(net: n, mac: bytes)
         }
         if t.hasPrefix("cip:slot:") {
             guard let n = Int(t.dropFirst(9)), (0...255).contains(n) else { return nil }
