@@ -269,6 +269,15 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                                           form: stop ? w.commandForms[i / 2 % w.commandForms.count] : w.forms[(i + 1) % w.forms.count],
                                           impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919))
         }
+        // Two MS/TP controllers behind one BACnet/IP router, told apart by the device the NPDU names: a setpoint and
+        // a stop.
+        for (i, f) in [WriteForm.bacnetWriteProperty, .bacnetBinary].enumerated() {
+            var x = GeneralizationCase(write: .bacnet, access: gateways[(i * 3 + 2) % gateways.count], historian: dialect(i + 4),
+                                       form: f, impact: f == .bacnetBinary ? .stop : .setpoint,
+                                       seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.gateway = true
+            out.append(x)
+        }
         return out
     }
 
@@ -757,12 +766,12 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 station: \(station(1))
                 tags:
                   - {point: "\(point)", tag: "\(siblingTag)"\(impact == .stop ? "" : ", setpoint: true, unit: mg/L, scale: \(scale)\(registerType)")}
-              - name: \(write == .s7 ? "cp-1" : write == .cip ? "enet-1" : "serial-gw-1")
+              - name: \(write == .s7 ? "cp-1" : write == .cip ? "enet-1" : write == .bacnet ? "bacnet-router-1" : "serial-gw-1")
                 role: gateway
                 level: 1
                 addresses: [\(Self.rtu.address)]
                 description: \(write == .s7 ? "communication processor of the rack" : write == .cip ? "Ethernet module of the chassis"
-                                : "serial device server") in front of RTU-1 and RTU-2
+                                : write == .bacnet ? "BACnet/IP to MS/TP router" : "serial device server") in front of RTU-1 and RTU-2
 
             """)
     }
@@ -774,6 +783,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .iec104: return "iec104:ca:\(1 + k)"
         case .s7: return "s7:slot:\(2 + k)"
         case .cip: return "cip:slot:\(2 + k)"
+        case .bacnet: return "bacnet:net:3:mac:\(10 + k)"
         default: return "modbus:unit:\(1 + k)"
         }
     }
@@ -1152,8 +1162,13 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 body = [0x0C] + objectID(3) + [0x19, 0x55, 0x3E] + real + [0x3F, 0x49, 0x08]
             }
             let apdu: [UInt8] = [0x00, 0x05, invoke, service] + body
-            let req = [0x81, 0x0A] + Frames.be16(UInt16(4 + 2 + apdu.count)) + [0x01, 0x04] + apdu
-            let ack: [UInt8] = [0x81, 0x0A, 0x00, 0x09, 0x01, 0x00, 0x20, invoke, service]
+            // Behind a BACnet router (the gateway cases): the NPDU names the MS/TP device on network 3 the request is
+            // for (MAC 10 + station), and the answer the device it comes from.
+            let mac = UInt8(10 + station)
+            let toDevice: [UInt8] = gateway ? [0x01, 0x24, 0x00, 0x03, 0x01, mac, 0xFF] : [0x01, 0x04]
+            let fromDevice: [UInt8] = gateway ? [0x01, 0x08, 0x00, 0x03, 0x01, mac] : [0x01, 0x00]
+            let req = [0x81, 0x0A] + Frames.be16(UInt16(4 + toDevice.count + apdu.count)) + toDevice + apdu
+            let ack: [UInt8] = [0x81, 0x0A] + Frames.be16(UInt16(4 + fromDevice.count + 3)) + fromDevice + [0x20, invoke, service]
             cap.add(t, Frames.udp(client, 47_808, Self.rtu, 47_808, payload: req, id: cap.nextID(client), ttl: 128))
             cap.add(t + latency, Frames.udp(Self.rtu, 47_808, client, 47_808, payload: ack, id: cap.nextID(Self.rtu), ttl: 64))
         case .opcua:
