@@ -106,7 +106,25 @@ def pcap_packets(path):
 
 
 STREAM_PORTS = [(502, 6), (102, 6), (20000, 6), (2404, 6), (44818, 6), (4840, 6), (80, 6), (443, 6), (445, 6), (22, 6),
-                (53, 6), (3389, 6), (47808, 17), (53, 17), (44818, 17), (20000, 17)]
+                (53, 6), (3389, 6), (47808, 17), (53, 17), (44818, 17), (20000, 17), (9600, 6), (9600, 17)]
+
+
+def fins_seeds():
+    """FuzzNetworkStream: OMRON FINS over UDP (a write, its response, STOP) and over TCP (the node address handshake,
+    then a write in a FINS/TCP frame), as the fins-commands capture carries them."""
+    import struct
+    def header(icf, sid, to=(0, 20, 0), frm=(0, 10, 0)):
+        return bytes([icf, 0, 2, *to, *frm, sid])
+    write_d100 = bytes([0x01, 0x02, 0x82, 0x00, 0x64, 0x00, 0x00, 0x01, 0x25, 0x1C])
+    udp = [(0, header(0x80, 1) + write_d100), (1, header(0xC0, 1, (0, 10, 0), (0, 20, 0)) + bytes([1, 2, 0, 0])),
+           (0, header(0x80, 2) + bytes([4, 2, 0xFF, 0xFF])), (1, header(0xC0, 2, (0, 10, 0), (0, 20, 0)) + bytes([4, 2, 0x22, 0x01]))]
+    def tcp(command, body):
+        return b"FINS" + struct.pack(">III", 8 + len(body), command, 0) + body
+    stream = [(0, tcp(0, bytes(4))), (1, tcp(1, struct.pack(">II", 11, 20))), (0, tcp(2, header(0x80, 1, frm=(0, 11, 0)) + write_d100)),
+              (1, tcp(2, header(0xC0, 1, (0, 11, 0), (0, 20, 0)) + bytes([1, 2, 0, 0])))]
+    for name, port, pieces in [("fins-udp", (9600, 17), udp), ("fins-tcp", (9600, 6), stream)]:
+        sel = STREAM_PORTS.index(port)
+        write("FuzzNetworkStream", name, bytes([sel]) + b"".join(bytes([d, len(p)]) + p for d, p in pieces))
 
 
 def network_seeds(path):
@@ -230,6 +248,7 @@ def main():
                 write("FuzzEVTXChunk", f"{base}-{i}", chunk[:16384])
     for path in sorted(glob.glob(os.path.join(DATASETS, "pcaps", "*", "*.pcap"))) if have else []:
         network_seeds(path)
+    fins_seeds()
     yaml_seeds(have)
     archive_seeds()
     for target in list(FIXTURES) + ["FuzzEVTXChunk", "FuzzEVTXFile", "FuzzPacket", "FuzzNetworkStream", "FuzzYAML",

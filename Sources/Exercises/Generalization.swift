@@ -17,6 +17,11 @@ import JikochoModel
 public struct GeneralizationCase: Sendable, CustomStringConvertible {
     public enum WritePath: String, CaseIterable, Sendable {
         case modbus, dnp3, iec104, s7, cip, bacnet, opcua
+        /// OMRON FINS, added after the suite's other cases were fixed: its cases come last, and the loops over the
+        /// first seven (`firstSeven`) do not include it, so that their seeds and contents stay as they were.
+        case fins
+
+        public static let firstSeven = allCases.filter { $0 != .fins }
 
         /// The encodings of a write this path's cases turn through, the first the one its first case uses.
         public var forms: [WriteForm] {
@@ -28,6 +33,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             case .cip: return [.cipWriteTag, .cipMultiple, .cipFragmentedDINT]
             case .bacnet: return [.bacnetWriteProperty, .bacnetNoPriority, .bacnetMultiple]
             case .opcua: return [.opcuaFloat, .opcuaTwoNodesDouble, .opcuaNumeric]
+            case .fins: return [.finsWordUDP, .finsTwoWordsTCP]
             }
         }
 
@@ -41,6 +47,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             case .cip: return [.cipBool]
             case .bacnet: return [.bacnetBinary]
             case .opcua: return [.opcuaBoolean]
+            case .fins: return [.finsBit]
             }
         }
     }
@@ -102,6 +109,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case cipBool = "write-tag-bool"
         case bacnetBinary = "write-property-binary-output"
         case opcuaBoolean = "write-boolean"
+        /// OMRON FINS: DM word D100 by memory area write over UDP; D100 and D101 together over FINS/TCP after its node
+        /// address handshake; the pump's run bit CIO100.00.
+        case finsWordUDP = "memory-area-write-udp", finsTwoWordsTCP = "memory-area-write-tcp-two-words"
+        case finsBit = "memory-area-write-bit"
     }
 
     /// What the intruder changes: a setpoint (the dose to 95), or a command that stops a pump (its run state 1 → 0,
@@ -166,13 +177,13 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             out.append(GeneralizationCase(write: w, access: a, historian: h, form: w.forms[k % w.forms.count],
                                           seed: 20_240_312 &+ UInt64(out.count) &* 7919))
         }
-        for w in WritePath.allCases {
+        for w in WritePath.firstSeven {
             for a in RemoteAccess.allCases where !a.oncePerWritePath && !a.appended {
                 for h in HistorianFormat.dialects { add(w, a, h) }
             }
         }
         // The CEF encodings and Check Point, each write path once, the historian dialect turning with it.
-        for (i, w) in WritePath.allCases.enumerated() {
+        for (i, w) in WritePath.firstSeven.enumerated() {
             for (k, a) in RemoteAccess.allCases.filter(\.oncePerWritePath).enumerated() {
                 add(w, a, HistorianFormat.dialects[(i + 2 * k) % HistorianFormat.dialects.count])
             }
@@ -181,7 +192,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         // turning through the rest.
         let gateways = RemoteAccess.allCases.filter { !$0.appended }
         var n = 0
-        for w in WritePath.allCases {
+        for w in WritePath.firstSeven {
             for f in w.commandForms {
                 for _ in 0..<2 {
                     out.append(GeneralizationCase(write: w, access: gateways[(n * 3) % gateways.count],
@@ -195,7 +206,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         /// dialect and the form turning with the write path's place `i`.
         func eachWritePath(_ hop: Hop, access: (Int) -> Int, historian: (Int) -> HistorianFormat, stops: (Int) -> Bool,
                            form: (Int, WritePath, Bool) -> WriteForm?) {
-            for (i, w) in WritePath.allCases.enumerated() {
+            for (i, w) in WritePath.firstSeven.enumerated() {
                 let stop = stops(i)
                 var x = GeneralizationCase(write: w, access: gateways[access(i) % gateways.count], historian: historian(i),
                                            form: form(i, w, stop), impact: stop ? .stop : .setpoint,
@@ -220,7 +231,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         }
         // TeamViewer and AnyDesk from the internet: each write path with each tool, a setpoint or a stop in turn (the
         // gateway's log holds only a contractor's earlier session).
-        for (i, w) in WritePath.allCases.enumerated() {
+        for (i, w) in WritePath.firstSeven.enumerated() {
             for (k, tool) in [Hop.teamviewer, .anydesk].enumerated() {
                 let stop = (i + k) % 2 == 1
                 var x = GeneralizationCase(write: w, access: gateways[(i * 3 + k * 5) % gateways.count],
@@ -263,7 +274,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         }
         // A YAMAHA RTX router as the gateway (the remote access of many small Japanese sites): each write path once,
         // a setpoint or a stop in turn, the historian the Japanese HMI logger's export and the other dialects in turn.
-        for (i, w) in WritePath.allCases.enumerated() {
+        for (i, w) in WritePath.firstSeven.enumerated() {
             let stop = i % 2 == 1
             out.append(GeneralizationCase(write: w, access: .yamaha, historian: i % 2 == 0 ? .japanese : dialect(i),
                                           form: stop ? w.commandForms[i / 2 % w.commandForms.count] : w.forms[(i + 1) % w.forms.count],
@@ -276,6 +287,17 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                                        form: f, impact: f == .bacnetBinary ? .stop : .setpoint,
                                        seed: 20_240_312 &+ UInt64(out.count) &* 7919)
             x.gateway = true
+            out.append(x)
+        }
+        // OMRON FINS: each of its forms with two gateways, historian dialects (the Japanese logger's among them)
+        // turning.
+        for (i, f) in (WritePath.fins.forms + WritePath.fins.forms + WritePath.fins.commandForms + WritePath.fins.commandForms)
+            .enumerated() {
+            let stop = WritePath.fins.commandForms.contains(f)
+            var x = GeneralizationCase(write: .fins, access: gateways[(i * 3 + 1) % gateways.count],
+                                       historian: i % 3 == 0 ? .japanese : dialect(i), form: f,
+                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.hop = i == 5 ? .vnc : .rdp
             out.append(x)
         }
         return out
@@ -330,6 +352,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .cipBool: return "ics.cip.write_tag"
         case .bacnetBinary: return "ics.bacnet.write_property"
         case .opcuaBoolean: return "ics.opcua.write"
+        case .finsWordUDP, .finsTwoWordsTCP, .finsBit: return "ics.fins.memory_area_write"
         }
     }
 
@@ -359,6 +382,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .cipBool: return ("cip:Pump1_Run_Cmd", 1, true)
         case .bacnetBinary: return ("bacnet:binary-output:3", 1, true)
         case .opcuaBoolean: return ("opcua:ns=2;s=Pump1.Run", 1, true)
+        case .finsWordUDP, .finsTwoWordsTCP: return ("fins:D100", 0.01, true)
+        case .finsBit: return ("fins:CIO100.00", 1, true)
         }
     }
 
@@ -1171,6 +1196,34 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             let ack: [UInt8] = [0x81, 0x0A] + Frames.be16(UInt16(4 + fromDevice.count + 3)) + fromDevice + [0x20, invoke, service]
             cap.add(t, Frames.udp(client, 47_808, Self.rtu, 47_808, payload: req, id: cap.nextID(client), ttl: 128))
             cap.add(t + latency, Frames.udp(Self.rtu, 47_808, client, 47_808, payload: ack, id: cap.nextID(Self.rtu), ttl: 64))
+        case .fins:
+            // The engineering tool's node 10 to the controller's node 20 (unit 0, its CPU), GCT 2 as OMRON's tools send.
+            let sid = UInt8(truncatingIfNeeded: index + 1)
+            func header(_ response: Bool, tool: UInt8) -> [UInt8] {
+                response ? [0xC0, 0, 2, 0, tool, 0, 0, 20, 0, sid] : [0x80, 0, 2, 0, 20, 0, 0, tool, 0, sid]
+            }
+            let area: [UInt8] = form == .finsBit ? [0x30, 0x00, 100, 0x00] : [0x82, 0x00, 100, 0x00]
+            let data: [UInt8] = form == .finsBit ? [0x00, 0x01, bit]
+                : form == .finsTwoWordsTCP ? [0x00, 0x02] + Frames.be16(UInt16(rawInt)) + Frames.be16(UInt16(other))
+                : [0x00, 0x01] + Frames.be16(UInt16(rawInt))
+            let command: [UInt8] = [0x01, 0x02] + area + data
+            if form == .finsTwoWordsTCP {
+                func tcp(_ code: UInt32, _ body: [UInt8]) -> [UInt8] {
+                    Array("FINS".utf8) + Frames.be32(UInt32(8 + body.count)) + Frames.be32(code) + Frames.be32(0) + body
+                }
+                connection(9600, opened: 40_000_000) { c in
+                    c.send(fromClient: true, t - 30_000_000, tcp(0, Frames.be32(0)))
+                    c.send(fromClient: false, t - 28_000_000, tcp(1, Frames.be32(11) + Frames.be32(20)))
+                    c.send(fromClient: true, t, tcp(2, header(false, tool: 11) + command))
+                    c.send(fromClient: false, t + latency, tcp(2, header(true, tool: 11) + [0x01, 0x02, 0x00, 0x00]))
+                }
+            } else {
+                cap.add(t, Frames.udp(client, 9600, Self.rtu, 9600, payload: header(false, tool: 10) + command,
+                                      id: cap.nextID(client), ttl: 128))
+                cap.add(t + latency, Frames.udp(Self.rtu, 9600, client, 9600,
+                                                payload: header(true, tool: 10) + [0x01, 0x02, 0x00, 0x00],
+                                                id: cap.nextID(Self.rtu), ttl: 64))
+            }
         case .opcua:
             connection(4840, opened: 80_000_000) { c in
                 let url = Self.uaString("opc.tcp://10.1.3.20:4840")

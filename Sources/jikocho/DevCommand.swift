@@ -12,7 +12,7 @@ struct DevCommand: ParsableCommand {
         commandName: "dev", abstract: "Tools for Jikocho's own tests and benchmarks.", shouldDisplay: false,
         subcommands: [Synthesize.self, SynthesizeSeries.self, ServeBench.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self,
                       CaptureCommand<BACnetRefusals>.self, CaptureCommand<VNCSessions>.self,
-                      CaptureCommand<ModbusRTUSessions>.self])
+                      CaptureCommand<ModbusRTUSessions>.self, CaptureCommand<FINSCommands>.self])
 
     /// Writes one of the captures a decoder is checked with against tshark (its golden script runs it).
     struct CaptureCommand<Capture: OracleCapture>: ParsableCommand {
@@ -256,6 +256,11 @@ extension BACnetRefusals: OracleCapture {
 extension VNCSessions: OracleCapture {
     static let commandName = "vnc-sessions"
     static let abstract = "Write a capture of VNC (RFB) handshakes: let in, refused, cut short."
+}
+
+extension FINSCommands: OracleCapture {
+    static let commandName = "fins-commands"
+    static let abstract = "Write a capture of OMRON FINS commands over UDP and TCP: reads, writes, fills, STOP and RUN, refusals."
 }
 
 extension ModbusRTUSessions: OracleCapture {

@@ -13,9 +13,10 @@ import JikochoModel
 /// | EtherNet/IP-CIP | `cip:Tank1_SP` (Logix tag), `cip:@4/100/3` (class/instance/attribute) | |
 /// | BACnet | `bacnet:analog-value:3` (present-value), `bacnet:analog-value:3:out-of-service` | type or property by number |
 /// | OPC UA | `opcua:ns=2;s=Dose.SP` (Value attribute), `opcua:i=2258#DisplayName` | `opcua:ns=0;i=2258` |
+/// | OMRON FINS | `fins:D100` (a word), `fins:CIO10.05` (a bit), `fins:W20`, `fins:H5`, `fins:A448`, `fins:E0_100` (EM bank 0), `fins:EM100` (EM's current bank), `fins:T5`/`fins:C5` (timer, counter PV) | `fins:DM100`, `fins:WR20`, `fins:HR5`, `fins:AR448` |
 public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
     public enum Family: String, Sendable, CaseIterable {
-        case modbus, dnp3, iec104, s7, cip, bacnet, opcua
+        case modbus, dnp3, iec104, s7, cip, bacnet, opcua, fins
     }
 
     public let family: Family
@@ -36,7 +37,8 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
     /// Every accepted form, for an error message.
     public static let acceptedForms = "holding:40001 (input:30001, coil:00001, discrete_input:10001), dnp3:ao:3 or "
         + "dnp3:bo:3, iec104:ioa:4001, s7:DB1.DBW4 (DBX4.0, DBB4, DBD4, MW10, M10.0, QW0, I0.0), cip:Tank1_SP or "
-        + "cip:@4/100/3, bacnet:analog-value:3[:property], opcua:ns=2;s=Dose.SP"
+        + "cip:@4/100/3, bacnet:analog-value:3[:property], opcua:ns=2;s=Dose.SP, fins:D100 (CIO10.05, W20, H5, A448, "
+        + "E0_100, EM100, T5, C5)"
 
     // MARK: Construction, as the decoders write points
 
@@ -105,6 +107,13 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
         return ControlPoint(.opcua, "opcua:" + n + (attr.map { "#" + $0 } ?? ""))
     }
 
+    /// An OMRON memory area word (`D100`) or bit (`CIO10.05`, the bit in two digits as OMRON writes it); `flag` for a
+    /// timer's or counter's completion flag (`T5.F`).
+    public static func fins(area: String, word: Int, bit: Int?, flag: Bool) -> ControlPoint {
+        let at = flag ? "\(word).F" : bit.map { "\(word).\(String($0).leftPadded(2))" } ?? "\(word)"
+        return ControlPoint(.fins, "fins:" + area + at, caseInsensitive: true)
+    }
+
     // MARK: Parsing, as an inventory writes points
 
     /// The point a text names, in any accepted form, or nil when it is none of them.
@@ -128,6 +137,7 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
         case "cip": point = Self.cip(rest)
         case "bacnet": point = Self.bacnet(rest.lowercased())
         case "opcua": point = Self.opcua(rest)
+        case "fins": point = Self.fins(rest.uppercased())
         default: point = Self.modbus(s)
         }
         guard let point else { return nil }
@@ -248,6 +258,42 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
         return bacnet(type: type, instance: instance, property: property)
     }
 
+    /// `D100`, `DM100`, `CIO10.05`, `CIO10.5`, `W20`, `WR20.00`, `H5`, `HR5`, `A448`, `E0_100`, `EM100`, `T5`, `C5`,
+    /// `T5.F` (upper case).
+    static func fins(_ p: String) -> ControlPoint? {
+        var letters = p.prefix { $0.isLetter || $0 == "_" }
+        var rest = p.dropFirst(letters.count)
+        // EM banks: `E0_100`, `EA_100` (bank in hex before the underscore).
+        if letters == "E", let us = rest.firstIndex(of: "_") {
+            let bank = rest[..<us]
+            guard (1...2).contains(bank.count), let b = Int(bank, radix: 16), b <= 0x18 else { return nil }
+            letters = Substring("E" + String(b, radix: 16).uppercased() + "_")
+            rest = rest[rest.index(after: us)...]
+        }
+        let area: String
+        switch letters {
+        case "D", "DM": area = "D"
+        case "CIO", "": area = "CIO"
+        case "W", "WR": area = "W"
+        case "H", "HR": area = "H"
+        case "A", "AR": area = "A"
+        case "T", "TIM": area = "T"
+        case "C", "CNT": area = "C"
+        case "EM", "TK", "IR", "DR": area = String(letters)
+        default:
+            guard letters.hasPrefix("E"), letters.hasSuffix("_") else { return nil }
+            area = String(letters)
+        }
+        let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].allSatisfy(\.isASCIIDigit),
+              let word = Int(parts[0]), word <= 0xFFFF else { return nil }
+        if parts.count == 1 { return fins(area: area, word: word, bit: nil, flag: false) }
+        if parts[1] == "F", area == "T" || area == "C" { return fins(area: area, word: word, bit: nil, flag: true) }
+        guard !parts[1].isEmpty, parts[1].count <= 2, parts[1].allSatisfy(\.isASCIIDigit), let bit = Int(parts[1]), bit < 16
+        else { return nil }
+        return fins(area: area, word: word, bit: bit, flag: false)
+    }
+
     /// `ns=2;s=Dose.SP`, `i=2258`, `ns=1;i=5`, `ns=2;g=…`, with `#Attribute` for another attribute than Value.
     static func opcua(_ p: String) -> ControlPoint? {
         var node = p
@@ -301,6 +347,7 @@ extension ControlPoint {
         "request_download", "download_block", "download_ended", "delete_block", "set_operating_mode",
         "block_download", "block_delete", "block_activate", "stop_application", "start_application",
         "initialize_application", "activate_config", "device_communication_control", "stop", "start", "reset",
+        "program_write", "program_clear",
     ]
 
     /// Whether an event kind (`ics.s7.plc_stop`) is a controller command.

@@ -11,12 +11,16 @@
 /// | IEC 60870-5-104 | `iec104:ca:1` (0–65535) | `iec104:1`, `iec104:common_address:1` |
 /// | EtherNet/IP-CIP | `cip:route:1:2` (the route's port segments, `/` between hops: port 1, the backplane, slot 2) | `cip:slot:2` |
 /// | S7comm | `s7:rack:0:slot:2` (the COTP connection request's destination TSAP) | `s7:slot:2` (rack 0) |
+/// | OMRON FINS | `fins:net:0:node:10:unit:0` (the destination network, node and unit of a command; unit 0 the CPU) | `fins:0:10:0`, `fins:net:0:node:10` (unit 0) |
 /// | BACnet | `bacnet:net:3:mac:108` (a device behind a BACnet router: the NPDU's network number and the device's MAC on it, one byte in decimal as an MS/TP address is written, longer ones in hex, `0x0a000001bac0`) | `bacnet:3:108` |
 public enum Station {
     public static func modbus(unit: Int) -> String { "modbus:unit:\(unit)" }
     public static func dnp3(outstation: Int) -> String { "dnp3:outstation:\(outstation)" }
     public static func iec104(commonAddress: Int) -> String { "iec104:ca:\(commonAddress)" }
     public static func s7(rack: Int, slot: Int) -> String { "s7:rack:\(rack):slot:\(slot)" }
+    /// An OMRON FINS node: network (0 the local one), node and unit.
+    public static func fins(network: Int, node: Int, unit: Int) -> String { "fins:net:\(network):node:\(node):unit:\(unit)" }
+
     /// A device on a BACnet network behind a router: the network number (1–65534) and its MAC address on that network.
     public static func bacnet(net: Int, mac: some Collection<UInt8>) -> String {
         "bacnet:net:\(net):mac:" + (mac.count == 1 ? String(mac.first!) : "0x" + Hex.string(mac))
@@ -29,7 +33,8 @@ public enum Station {
     public static let acceptedForms = "modbus:unit:2 (unit 0–255), dnp3:outstation:10 (link address 0–65535), "
         + "iec104:ca:1 (common address 0–65535), cip:route:1:2 or cip:slot:2 (a controller in slot 2 of the backplane), "
         + "s7:rack:0:slot:2 or s7:slot:2 (rack 0–7, slot 0–31), bacnet:net:3:mac:108 or bacnet:3:108 (network 1–65534, "
-        + "MAC 0–255, or 0x and 2–8 bytes in hex)"
+        + "MAC 0–255, or 0x and 2–8 bytes in hex), fins:net:0:node:10:unit:0 or fins:0:10:0 (network, node and unit "
+        + "0–255; unit 0 when left out)"
 
     /// The canonical text of a station as a person writes it, or nil when it is in no accepted form or out of range.
     public static func canonical(_ text: String) -> String? {
@@ -49,6 +54,15 @@ public enum Station {
             if let m = Int(mac), (0...255).contains(m), mac.allSatisfy(\.isNumber) { return bacnet(net: n, mac: [UInt8(m)]) }
             guard mac.hasPrefix("0x"), let bytes = Hex.bytes(String(mac.dropFirst(2))), (2...8).contains(bytes.count) else { return nil }
             return bacnet(net: n, mac: bytes)
+        }
+        if t.hasPrefix("fins:") {
+            let p = t.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            let n: [String] = p.count == 7 && p[1] == "net" && p[3] == "node" && p[5] == "unit" ? [p[2], p[4], p[6]]
+                : p.count == 5 && p[1] == "net" && p[3] == "node" ? [p[2], p[4], "0"]
+                : p.count == 4 ? [p[1], p[2], p[3]] : []
+            let v = n.compactMap { s in Int(s).flatMap { (0...255).contains($0) && s.allSatisfy(\.isNumber) ? $0 : nil } }
+            guard v.count == 3 else { return nil }
+            return fins(network: v[0], node: v[1], unit: v[2])
         }
         if t.hasPrefix("cip:slot:") {
             guard let n = Int(t.dropFirst(9)), (0...255).contains(n) else { return nil }

@@ -18,10 +18,13 @@ public enum ProtocolDetector {
             if SMB2Decoder.looksLike(b) { return SMB2Decoder() }
             if b.count >= 4, b[0] == 0x53, b[1] == 0x53, b[2] == 0x48, b[3] == 0x2D { return SSHDecoder() }
             if RFB.looksLike(b) { return RFBDecoder() }
+            if FINS.looksLikeStream(b) { return FINSDecoder(tcp: true) }
         }
         if DNP3.looksLike(b) { return DNP3Decoder() }
         if proto == PacketDecoder.udp, ENIP.looksLike(b) { return ENIPDecoder(datagrams: true) }
         if proto == PacketDecoder.udp, BACnet.looksLike(b) { return BACnetDecoder() }
+        if proto == PacketDecoder.udp, FINS.looksLikeDatagram(b),
+           server.port == FINS.port || client.port == FINS.port || b[0] & 0x80 != 0 { return FINSDecoder(tcp: false) }
         if proto == PacketDecoder.udp, DNS.looksLike(b, server: server.port) { return DNSDecoder(tcp: false) }
         if proto == PacketDecoder.tcp {
         }
@@ -37,6 +40,7 @@ public enum ProtocolDetector {
             case OPCUA.port: return OPCUADecoder()
             case 53: return DNSDecoder(tcp: true)
             case 22: return SSHDecoder()
+            case FINS.port: return FINSDecoder(tcp: true)
             case 445, 139: return SMB2Decoder()
             default: break
             }
