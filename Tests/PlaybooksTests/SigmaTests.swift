@@ -444,7 +444,8 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
     @Test(arguments: [("ics.modbus.write", "holding:40001", "write"), ("ics.s7.write", "s7:DB1.DBW4", "write"),
                       ("ics.dnp3.direct_operate", "dnp3:ao:3", "operate"), ("ics.iec104.setpoint_command", "iec104:ioa:4001", "operate"),
                       ("ics.cip.write_tag", "cip:Tank1_SP", "write"), ("ics.cip.set_attribute_single", "cip:@4/100/3", "write"),
-                      ("ics.bacnet.write_property", "bacnet:analog-value:3", "write"), ("ics.opcua.write", "opcua:ns=2;s=Dose.SP", "write")])
+                      ("ics.bacnet.write_property", "bacnet:analog-value:3", "write"), ("ics.opcua.write", "opcua:ns=2;s=Dose.SP", "write"),
+                      ("ics.fins.memory_area_write", "fins:D100", "write")])
     func writesFromTheHMIAreExpectedFromElsewhereAFinding(kind: String, point: String, action: String) {
         let title = "Controller Write From a Host That Is Not an HMI or Engineering Workstation"
         #expect(!titles(write(kind, point, action: action, from: "10.20.1.10")).contains(title))     // the HMI
@@ -467,6 +468,11 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
     @Test func stopsDownloadsRestartsAndDenialsOfView() {
         #expect(titles(ot("ics.s7.plc_stop", from: "10.20.1.30")).contains("Controller Stopped, Restarted or Its Program Changed"))
         #expect(titles(ot("ics.s7.request_download", from: "10.20.1.30")).contains("Controller Stopped, Restarted or Its Program Changed"))
+        // OMRON FINS: STOP, and a program area write or clear.
+        for kind in ["ics.fins.plc_stop", "ics.fins.program_write", "ics.fins.program_clear"] {
+            #expect(titles(ot(kind, from: "10.20.1.30")).contains("Controller Stopped, Restarted or Its Program Changed"), "\(kind)")
+        }
+        #expect(!titles(ot("ics.fins.plc_start", from: "10.20.1.30")).contains("Controller Stopped, Restarted or Its Program Changed"))
         #expect(titles(ot("ics.bacnet.reinitialize_device", from: "10.20.1.30"))
             .contains("BACnet ReinitializeDevice or DeviceCommunicationControl"))
         #expect(titles(ot("ics.iec104.clock_sync", from: "10.66.6.6"))

@@ -421,7 +421,7 @@ public final class NetworkAnalyzer {
 public enum ServicePorts {
     static let known: Set<UInt16> = [20, 21, 22, 23, 25, 53, 67, 68, 69, 80, 88, 102, 110, 123, 135, 137, 138, 139,
                                      143, 161, 162, 389, 443, 445, 502, 636, 1433, 1911, 2222, 2404, 3268, 3389,
-                                     4840, 5985, 5986, 8080, 8443, 20000, 44818, 47808]
+                                     4840, 5985, 5986, 8080, 8443, 9600, 20000, 44818, 47808]
 
     public static func isService(_ port: UInt16) -> Bool { known.contains(port) }
 }
