@@ -106,7 +106,7 @@ def pcap_packets(path):
 
 
 STREAM_PORTS = [(502, 6), (102, 6), (20000, 6), (2404, 6), (44818, 6), (4840, 6), (80, 6), (443, 6), (445, 6), (22, 6),
-                (53, 6), (3389, 6), (47808, 17), (53, 17), (44818, 17), (20000, 17), (9600, 6), (9600, 17)]
+                (53, 6), (3389, 6), (47808, 17), (53, 17), (44818, 17), (20000, 17), (9600, 6), (9600, 17), (5007, 6), (5007, 17)]
 
 
 def fins_seeds():
@@ -122,7 +122,13 @@ def fins_seeds():
         return b"FINS" + struct.pack(">III", 8 + len(body), command, 0) + body
     stream = [(0, tcp(0, bytes(4))), (1, tcp(1, struct.pack(">II", 11, 20))), (0, tcp(2, header(0x80, 1, frm=(0, 11, 0)) + write_d100)),
               (1, tcp(2, header(0xC0, 1, (0, 11, 0), (0, 20, 0)) + bytes([1, 2, 0, 0])))]
-    for name, port, pieces in [("fins-udp", (9600, 17), udp), ("fins-tcp", (9600, 6), stream)]:
+    # MC protocol (MELSEC) 3E and 4E binary frames: a batch write of D100, remote STOP, and their answers.
+    mc_write = bytes.fromhex("500000ffff03000e00040001140000640000a801001c25")
+    mc_stop = bytes.fromhex("540034120000" + "00ffff0300" + "080004000210000001" + "00")
+    melsec = [(0, mc_write), (1, bytes.fromhex("d00000ffff0300020000 00".replace(" ", ""))),
+              (0, mc_stop), (1, bytes.fromhex("d40034120000" + "00ffff0300" + "020001c2"))]
+    for name, port, pieces in [("fins-udp", (9600, 17), udp), ("fins-tcp", (9600, 6), stream),
+                               ("melsec-tcp", (5007, 6), melsec), ("melsec-udp", (5007, 17), melsec)]:
         sel = STREAM_PORTS.index(port)
         write("FuzzNetworkStream", name, bytes([sel]) + b"".join(bytes([d, len(p)]) + p for d, p in pieces))
 

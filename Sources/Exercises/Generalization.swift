@@ -20,8 +20,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         /// OMRON FINS, added after the suite's other cases were fixed: its cases come last, and the loops over the
         /// first seven (`firstSeven`) do not include it, so that their seeds and contents stay as they were.
         case fins
+        /// Mitsubishi's MC protocol (MELSEC), added after FINS: its cases come after FINS's.
+        case melsec
 
-        public static let firstSeven = allCases.filter { $0 != .fins }
+        public static let firstSeven = allCases.filter { $0 != .fins && $0 != .melsec }
 
         /// The encodings of a write this path's cases turn through, the first the one its first case uses.
         public var forms: [WriteForm] {
@@ -34,6 +36,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             case .bacnet: return [.bacnetWriteProperty, .bacnetNoPriority, .bacnetMultiple]
             case .opcua: return [.opcuaFloat, .opcuaTwoNodesDouble, .opcuaNumeric]
             case .fins: return [.finsWordUDP, .finsTwoWordsTCP]
+            case .melsec: return [.melsecBatchWord, .melsecRandomWord4E]
             }
         }
 
@@ -48,6 +51,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             case .bacnet: return [.bacnetBinary]
             case .opcua: return [.opcuaBoolean]
             case .fins: return [.finsBit]
+            case .melsec: return [.melsecBit]
             }
         }
     }
@@ -113,6 +117,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         /// address handshake; the pump's run bit CIO100.00.
         case finsWordUDP = "memory-area-write-udp", finsTwoWordsTCP = "memory-area-write-tcp-two-words"
         case finsBit = "memory-area-write-bit"
+        /// MELSEC: D100 by a batch write in word units (3E frame, TCP); by a random write of D100 and D200 (4E frame,
+        /// UDP); the pump's run relay M100 by a batch write in bit units.
+        case melsecBatchWord = "batch-write-word-3e", melsecRandomWord4E = "random-write-4e-udp"
+        case melsecBit = "batch-write-bit"
     }
 
     /// What the intruder changes: a setpoint (the dose to 95), or a command that stops a pump (its run state 1 → 0,
@@ -300,6 +308,16 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             x.hop = i == 5 ? .vnc : .rdp
             out.append(x)
         }
+        // MELSEC: each of its forms with two gateways, the Japanese logger's export among the historians.
+        for (i, f) in (WritePath.melsec.forms + WritePath.melsec.forms + WritePath.melsec.commandForms
+                       + WritePath.melsec.commandForms).enumerated() {
+            let stop = WritePath.melsec.commandForms.contains(f)
+            var x = GeneralizationCase(write: .melsec, access: RemoteAccess.allCases[(i * 5 + 2) % RemoteAccess.allCases.count],
+                                       historian: i % 2 == 0 ? .japanese : dialect(i + 1), form: f,
+                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.hop = i == 4 ? .ssh : .rdp
+            out.append(x)
+        }
         return out
     }
 
@@ -353,6 +371,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .bacnetBinary: return "ics.bacnet.write_property"
         case .opcuaBoolean: return "ics.opcua.write"
         case .finsWordUDP, .finsTwoWordsTCP, .finsBit: return "ics.fins.memory_area_write"
+        case .melsecBatchWord, .melsecBit: return "ics.melsec.batch_write"
+        case .melsecRandomWord4E: return "ics.melsec.random_write"
         }
     }
 
@@ -384,6 +404,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .opcuaBoolean: return ("opcua:ns=2;s=Pump1.Run", 1, true)
         case .finsWordUDP, .finsTwoWordsTCP: return ("fins:D100", 0.01, true)
         case .finsBit: return ("fins:CIO100.00", 1, true)
+        case .melsecBatchWord, .melsecRandomWord4E: return ("melsec:D100", 0.01, true)
+        case .melsecBit: return ("melsec:M100", 1, true)
         }
     }
 
@@ -1223,6 +1245,32 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 cap.add(t + latency, Frames.udp(Self.rtu, 9600, client, 9600,
                                                 payload: header(true, tool: 10) + [0x01, 0x02, 0x00, 0x00],
                                                 id: cap.nextID(Self.rtu), ttl: 64))
+            }
+        case .melsec:
+            // The MC protocol's 3E frame to the controller's own CPU (network 0, PC 255, module 03FF, station 0).
+            func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+            let route: [UInt8] = [0x00, 0xFF, 0xFF, 0x03, 0x00]
+            let request: [UInt8]
+            switch form {
+            case .melsecBit:
+                request = [0x04, 0x00] + le16(0x1401) + le16(0x0001) + [100, 0, 0, 0x90] + le16(1) + [bit << 4]
+            case .melsecRandomWord4E:
+                request = [0x04, 0x00] + le16(0x1402) + le16(0x0000) + [2, 0] + [100, 0, 0, 0xA8] + le16(rawInt)
+                    + [200, 0, 0, 0xA8] + le16(other)
+            default:
+                request = [0x04, 0x00] + le16(0x1401) + le16(0x0000) + [100, 0, 0, 0xA8] + le16(1) + le16(rawInt)
+            }
+            if form == .melsecRandomWord4E {
+                let serial = le16(0x1000 + index)
+                let req = [0x54, 0x00] + serial + [0, 0] + route + le16(request.count) + request
+                cap.add(t, Frames.udp(client, 5001, Self.rtu, 5001, payload: req, id: cap.nextID(client), ttl: 128))
+                cap.add(t + latency, Frames.udp(Self.rtu, 5001, client, 5001, payload: [0xD4, 0x00] + serial + [0, 0] + route + le16(2) + [0, 0],
+                                                id: cap.nextID(Self.rtu), ttl: 64))
+            } else {
+                connection(5007, opened: 20_000_000) { c in
+                    c.send(fromClient: true, t, [0x50, 0x00] + route + le16(request.count) + request)
+                    c.send(fromClient: false, t + latency, [0xD0, 0x00] + route + le16(2) + [0, 0])
+                }
             }
         case .opcua:
             connection(4840, opened: 80_000_000) { c in

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The Python peers the oracles and benchmarks compare with, in .venv-oracles (pinned versions).
 # python-evtx: the EVTX oracle (golden files); evtx: the Rust EVTX parser's Python binding (make bench); pandas: the
-# reference reader of historian CSV exports (make bench).
+# reference reader of historian CSV exports (make bench); pymcprotocol: the MC protocol (MELSEC) oracle
+# (scripts/oracles/melsec_golden.py).
 # Debian's libevtx-utils (evtxexport) is the second opinion: scripts/ensure-deps.sh --with-oracles installs it.
 # With --plaso: plaso (log2timeline, psort) into .venv-plaso, for the syslog comparison of make bench.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv=.venv-oracles
-want="python-evtx==0.8.1 evtx==0.14.0 pandas==3.1.1"
+want="python-evtx==0.8.1 evtx==0.14.0 pandas==3.1.1 pymcprotocol==0.3.0"
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-if ! "$venv/bin/python" -c 'import Evtx, evtx, pandas' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import Evtx, evtx, pandas, pymcprotocol' 2>/dev/null; then
     echo "installing Python peers into $venv: $want" >&2
     "$venv/bin/pip" install -q $want
 fi

@@ -13,10 +13,11 @@ import JikochoModel
 /// | EtherNet/IP-CIP | `cip:Tank1_SP` (Logix tag), `cip:@4/100/3` (class/instance/attribute) | |
 /// | BACnet | `bacnet:analog-value:3` (present-value), `bacnet:analog-value:3:out-of-service` | type or property by number |
 /// | OPC UA | `opcua:ns=2;s=Dose.SP` (Value attribute), `opcua:i=2258#DisplayName` | `opcua:ns=0;i=2258` |
+/// | MELSEC (MC protocol) | `melsec:D100`, `melsec:M10`, `melsec:X1F` (X, Y, B, W, SB, SW, DX, DY in hex), `melsec:ZR100`, `melsec:TN3` | `melsec:d100` (any case) |
 /// | OMRON FINS | `fins:D100` (a word), `fins:CIO10.05` (a bit), `fins:W20`, `fins:H5`, `fins:A448`, `fins:E0_100` (EM bank 0), `fins:EM100` (EM's current bank), `fins:T5`/`fins:C5` (timer, counter PV) | `fins:DM100`, `fins:WR20`, `fins:HR5`, `fins:AR448` |
 public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
     public enum Family: String, Sendable, CaseIterable {
-        case modbus, dnp3, iec104, s7, cip, bacnet, opcua, fins
+        case modbus, dnp3, iec104, s7, cip, bacnet, opcua, fins, melsec
     }
 
     public let family: Family
@@ -38,7 +39,7 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
     public static let acceptedForms = "holding:40001 (input:30001, coil:00001, discrete_input:10001), dnp3:ao:3 or "
         + "dnp3:bo:3, iec104:ioa:4001, s7:DB1.DBW4 (DBX4.0, DBB4, DBD4, MW10, M10.0, QW0, I0.0), cip:Tank1_SP or "
         + "cip:@4/100/3, bacnet:analog-value:3[:property], opcua:ns=2;s=Dose.SP, fins:D100 (CIO10.05, W20, H5, A448, "
-        + "E0_100, EM100, T5, C5)"
+        + "E0_100, EM100, T5, C5), melsec:D100 (M10, X1F, Y20, W1A0, ZR100, TN3)"
 
     // MARK: Construction, as the decoders write points
 
@@ -114,6 +115,12 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
         return ControlPoint(.fins, "fins:" + area + at, caseInsensitive: true)
     }
 
+    /// A MELSEC device: its name and number, in hex for the devices GX Works numbers in hex.
+    public static func melsec(device: String, number: Int, hex: Bool) -> ControlPoint {
+        ControlPoint(.melsec, "melsec:" + device + (hex ? String(number, radix: 16).uppercased() : String(number)),
+                     caseInsensitive: true)
+    }
+
     // MARK: Parsing, as an inventory writes points
 
     /// The point a text names, in any accepted form, or nil when it is none of them.
@@ -138,6 +145,7 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
         case "bacnet": point = Self.bacnet(rest.lowercased())
         case "opcua": point = Self.opcua(rest)
         case "fins": point = Self.fins(rest.uppercased())
+        case "melsec": point = Self.melsec(rest.uppercased())
         default: point = Self.modbus(s)
         }
         guard let point else { return nil }
@@ -294,6 +302,16 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
         return fins(area: area, word: word, bit: bit, flag: false)
     }
 
+    /// `D100`, `M10`, `X1F`, `W1A0`, `ZR100` (upper case): a device name and its number (hex where GX Works writes
+    /// it so). Names are tried longest first (`STN` before `SN`… before `S`).
+    static func melsec(_ p: String) -> ControlPoint? {
+        let names = MELSEC.devices.values.sorted { $0.name.count > $1.name.count }
+        guard let d = names.first(where: { p.hasPrefix($0.name) }) else { return nil }
+        let digits = p.dropFirst(d.name.count)
+        guard !digits.isEmpty, digits.count <= 8, let n = Int(digits, radix: d.hex ? 16 : 10), n >= 0 else { return nil }
+        return melsec(device: d.name, number: n, hex: d.hex)
+    }
+
     /// `ns=2;s=Dose.SP`, `i=2258`, `ns=1;i=5`, `ns=2;g=…`, with `#Attribute` for another attribute than Value.
     static func opcua(_ p: String) -> ControlPoint? {
         var node = p
@@ -347,7 +365,7 @@ extension ControlPoint {
         "request_download", "download_block", "download_ended", "delete_block", "set_operating_mode",
         "block_download", "block_delete", "block_activate", "stop_application", "start_application",
         "initialize_application", "activate_config", "device_communication_control", "stop", "start", "reset",
-        "program_write", "program_clear",
+        "program_write", "program_clear", "remote_pause", "remote_latch_clear",
     ]
 
     /// Whether an event kind (`ics.s7.plc_stop`) is a controller command.

@@ -11,6 +11,7 @@
 /// | IEC 60870-5-104 | `iec104:ca:1` (0–65535) | `iec104:1`, `iec104:common_address:1` |
 /// | EtherNet/IP-CIP | `cip:route:1:2` (the route's port segments, `/` between hops: port 1, the backplane, slot 2) | `cip:slot:2` |
 /// | S7comm | `s7:rack:0:slot:2` (the COTP connection request's destination TSAP) | `s7:slot:2` (rack 0) |
+/// | MELSEC (MC protocol) | `melsec:net:0:pc:255` (the access route's network and PC numbers; `:io:03e0:st:1` after them when the request goes on to another module or a multidrop station) | `melsec:0:255` |
 /// | OMRON FINS | `fins:net:0:node:10:unit:0` (the destination network, node and unit of a command; unit 0 the CPU) | `fins:0:10:0`, `fins:net:0:node:10` (unit 0) |
 /// | BACnet | `bacnet:net:3:mac:108` (a device behind a BACnet router: the NPDU's network number and the device's MAC on it, one byte in decimal as an MS/TP address is written, longer ones in hex, `0x0a000001bac0`) | `bacnet:3:108` |
 public enum Station {
@@ -18,6 +19,13 @@ public enum Station {
     public static func dnp3(outstation: Int) -> String { "dnp3:outstation:\(outstation)" }
     public static func iec104(commonAddress: Int) -> String { "iec104:ca:\(commonAddress)" }
     public static func s7(rack: Int, slot: Int) -> String { "s7:rack:\(rack):slot:\(slot)" }
+    /// A MELSEC access route: network and PC number, and the request destination module's I/O number and station
+    /// number when they are not the connected controller's own (0x03FF, 0).
+    public static func melsec(network: Int, pc: Int, moduleIO: Int = 0x03FF, station: Int = 0) -> String {
+        "melsec:net:\(network):pc:\(pc)"
+            + (moduleIO == 0x03FF && station == 0 ? "" : ":io:" + String(moduleIO, radix: 16).leftPadded(4) + ":st:\(station)")
+    }
+
     /// An OMRON FINS node: network (0 the local one), node and unit.
     public static func fins(network: Int, node: Int, unit: Int) -> String { "fins:net:\(network):node:\(node):unit:\(unit)" }
 
@@ -34,7 +42,8 @@ public enum Station {
         + "iec104:ca:1 (common address 0–65535), cip:route:1:2 or cip:slot:2 (a controller in slot 2 of the backplane), "
         + "s7:rack:0:slot:2 or s7:slot:2 (rack 0–7, slot 0–31), bacnet:net:3:mac:108 or bacnet:3:108 (network 1–65534, "
         + "MAC 0–255, or 0x and 2–8 bytes in hex), fins:net:0:node:10:unit:0 or fins:0:10:0 (network, node and unit "
-        + "0–255; unit 0 when left out)"
+        + "0–255; unit 0 when left out), melsec:net:0:pc:255 or melsec:0:255 (network and PC number 0–255; "
+        + ":io:03e0:st:1 after them for another module or station)"
 
     /// The canonical text of a station as a person writes it, or nil when it is in no accepted form or out of range.
     public static func canonical(_ text: String) -> String? {
@@ -54,6 +63,15 @@ public enum Station {
             if let m = Int(mac), (0...255).contains(m), mac.allSatisfy(\.isNumber) { return bacnet(net: n, mac: [UInt8(m)]) }
             guard mac.hasPrefix("0x"), let bytes = Hex.bytes(String(mac.dropFirst(2))), (2...8).contains(bytes.count) else { return nil }
             return bacnet(net: n, mac: bytes)
+        }
+        if t.hasPrefix("melsec:") {
+            let p = t.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            func byte(_ s: String) -> Int? { s.allSatisfy(\.isNumber) ? Int(s).flatMap { (0...255).contains($0) ? $0 : nil } : nil }
+            if p.count == 3, let n = byte(p[1]), let pc = byte(p[2]) { return melsec(network: n, pc: pc) }
+            guard p.count == 5 || p.count == 9, p[1] == "net", p[3] == "pc", let n = byte(p[2]), let pc = byte(p[4]) else { return nil }
+            if p.count == 5 { return melsec(network: n, pc: pc) }
+            guard p[5] == "io", p[7] == "st", p[6].count == 4, let io = Int(p[6], radix: 16), let st = byte(p[8]) else { return nil }
+            return melsec(network: n, pc: pc, moduleIO: io, station: st)
         }
         if t.hasPrefix("fins:") {
             let p = t.split(separator: ":", omittingEmptySubsequences: false).map(String.init)

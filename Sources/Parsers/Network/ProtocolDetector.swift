@@ -19,12 +19,14 @@ public enum ProtocolDetector {
             if b.count >= 4, b[0] == 0x53, b[1] == 0x53, b[2] == 0x48, b[3] == 0x2D { return SSHDecoder() }
             if RFB.looksLike(b) { return RFBDecoder() }
             if FINS.looksLikeStream(b) { return FINSDecoder(tcp: true) }
+            if MELSEC.looksLike(b) { return MELSECDecoder() }
         }
         if DNP3.looksLike(b) { return DNP3Decoder() }
         if proto == PacketDecoder.udp, ENIP.looksLike(b) { return ENIPDecoder(datagrams: true) }
         if proto == PacketDecoder.udp, BACnet.looksLike(b) { return BACnetDecoder() }
         if proto == PacketDecoder.udp, FINS.looksLikeDatagram(b),
            server.port == FINS.port || client.port == FINS.port || b[0] & 0x80 != 0 { return FINSDecoder(tcp: false) }
+        if proto == PacketDecoder.udp, MELSEC.looksLike(b) { return MELSECDecoder(datagrams: true) }
         if proto == PacketDecoder.udp, DNS.looksLike(b, server: server.port) { return DNSDecoder(tcp: false) }
         if proto == PacketDecoder.tcp {
         }
