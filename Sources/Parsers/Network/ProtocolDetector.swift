@@ -24,10 +24,11 @@ public enum ProtocolDetector {
         if DNP3.looksLike(b) { return DNP3Decoder() }
         if proto == PacketDecoder.udp, ENIP.looksLike(b) { return ENIPDecoder(datagrams: true) }
         if proto == PacketDecoder.udp, BACnet.looksLike(b) { return BACnetDecoder() }
+        if proto == PacketDecoder.udp, DNS.looksLike(b, server: server.port) { return DNSDecoder(tcp: false) }
+        // After DNS: a FINS or MC protocol header is a weaker sign than a DNS query to port 53.
         if proto == PacketDecoder.udp, FINS.looksLikeDatagram(b),
            server.port == FINS.port || client.port == FINS.port || b[0] & 0x80 != 0 { return FINSDecoder(tcp: false) }
         if proto == PacketDecoder.udp, MELSEC.looksLike(b) { return MELSECDecoder(datagrams: true) }
-        if proto == PacketDecoder.udp, DNS.looksLike(b, server: server.port) { return DNSDecoder(tcp: false) }
         if proto == PacketDecoder.tcp {
         }
         // Content was not conclusive: the server's well-known port decides, and the decoder reports what does not
