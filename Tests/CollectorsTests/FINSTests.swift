@@ -85,6 +85,7 @@ import Testing
         #expect(sink.warnings.map(\.text).contains { $0.contains("memory area write of 3 items carries 2 of 6 bytes") },
                 "\(sink.warnings)")
         #expect(byRequest[46]?.string("transport") == "tcp")
+        #expect(byRequest[46]?.int("tcp_client_node") == 11 && byRequest[46]?.int("tcp_server_node") == 20)
     }
 
     /// The polls of an HMI are counted, not kept one by one; a write among them is always its own event.

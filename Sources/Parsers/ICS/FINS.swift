@@ -209,7 +209,7 @@ public final class FINSDecoder: FlowDecoder {
     var pending: [Key: Pending] = [:]
     var order: [Key] = []
     static let maxPending = 256
-    /// FINS/TCP: the node addresses the handshake gave (client, server).
+    /// FINS/TCP: the node addresses the handshake gave (client, server), named on the connection's events.
     var nodes: (client: UInt32, server: UInt32)?
 
     public init(tcp: Bool) {
@@ -401,6 +401,11 @@ public final class FINSDecoder: FlowDecoder {
         out.writer.string("source", "\(h.sna).\(h.sa1).\(h.sa2)")
         out.writer.string("station", Station.fins(network: Int(net), node: Int(node), unit: Int(unit)))
         if tcp { out.writer.string("transport", "tcp") }
+        if let n = nodes {
+            // The nodes the FINS/TCP handshake gave this connection (the client's is the source node its frames use).
+            out.writer.int("tcp_client_node", Int(n.client))
+            out.writer.int("tcp_server_node", Int(n.server))
+        }
         var summary = "FINS \(name.replacingOccurrences(of: "_", with: " ")) to node \(net).\(node).\(unit)"
         if commandSeen {
             out.writer.int("request_packet", req.packet)
