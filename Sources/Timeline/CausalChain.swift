@@ -261,7 +261,8 @@ public struct ChainBuilder {
                 // Not an asset: a VPN session may have been given the address.
                 if let (vpn, why) = try vpnSession(assigned: ip, before: atTime) {
                     prepend(ChainStep(event: vpn, asset: assetOf(vpn.event), role: "vpn session",
-                                      notes: try failedLogons(from: vpn.event.src.ip, before: vpn.event.time.nanoseconds)),
+                                      notes: Self.joinedFrom(vpn.event)
+                                          + (try failedLogons(from: vpn.event.src.ip, before: vpn.event.time.nanoseconds))),
                             "vpn-address", why)
                     if let outside = vpn.event.src.ip, resolver.asset(address: outside) == nil {
                         reachesOutside = true
@@ -702,6 +703,14 @@ public struct ChainBuilder {
     public static func tunnelAddress(_ e: Event) -> String? {
         if case .string(let a)? = e.attributes["tunnel_ip"], !a.isEmpty { return a }
         return e.kind == "vpn.address_assigned" ? e.dst.ip : nil
+    }
+
+    /// Where a record's facts came from when its own line does not say them all (a gateway that writes one
+    /// connection over several lines, whose reader joined them: `joined_from`; a source address taken from the same
+    /// user's logon before: `src_from`), so that a reader of the chain can find those lines too.
+    static func joinedFrom(_ e: Event) -> [String] {
+        [(e.attributes["joined_from"]?.text).map { "joined from other lines of the same log: \($0)" },
+         (e.attributes["src_from"]?.text).map { "source address from \($0)" }].compactMap { $0 }
     }
 
     /// Failed logons from an address in the hour before: the guessing that often precedes a working password.

@@ -269,6 +269,8 @@ import Testing
         #expect(e[9].attributes["verdict"] == JSONValue.string(e[10].provenance.locator))
         #expect(e[10].attributes["corroborated_by"] == JSONValue.string(e[9].provenance.locator))
         #expect(e[10].attributes["l2tp_tunnel"] == "2" && e[10].attributes["vendor"] == "yamaha-rtx" && e[10].domain == .network)
+        #expect(e[10].attributes["joined_from"]?.text == "the user from \(e[9].provenance.locator) (the call), the client's "
+                + "address from \(e[8].provenance.locator) (the L2TP tunnel's connection)")
         #expect(e[15].attributes["pp"] == nil, "the PP had ended already: its tunnel's end decides nothing there")
         #expect(e[18].attributes["verdict"] == JSONValue.string(e[19].provenance.locator))
         #expect(e[19].attributes["cause"] == "PPP: Authentication failed" && e[19].attributes["outcome"] == nil)

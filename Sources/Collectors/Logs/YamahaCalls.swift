@@ -18,10 +18,13 @@ struct YamahaCalls {
         var src: Endpoint
         var tunnel: String?
         var address: String?
+        /// Where the user and the client's address were read (the call's line, the tunnel's), for `joined_from`.
+        var callAt: String?
+        var tunnelAt: String?
     }
 
     /// Tunnels connected and not yet taken by a call, per router, oldest first.
-    private var unclaimed: [String: [(tunnel: String, src: Endpoint, time: Int64)]] = [:]
+    private var unclaimed: [String: [(tunnel: String, src: Endpoint, time: Int64, at: String)]] = [:]
     /// The connection each router's PP interface carries (`host|pp`), until the PP's end.
     private var calls: [String: Call] = [:]
     /// The connection each router's L2TP tunnel carries (`host|tunnel`) and its PP, until the tunnel's end (which
@@ -38,17 +41,18 @@ struct YamahaCalls {
             var waiting = unclaimed[host, default: []]
             waiting.removeAll { $0.tunnel == tunnel || $0.time < e.time.nanoseconds - Self.claimWindow }
             if waiting.count >= 64 { waiting.removeFirst() }
-            waiting.append((tunnel, e.src, e.time.nanoseconds))
+            waiting.append((tunnel, e.src, e.time.nanoseconds, e.provenance.locator))
             unclaimed[host] = waiting
         case "vpn.auth_request":
             guard let pp else { return }
-            var call = Call(user: e.user, src: Endpoint())
+            var call = Call(user: e.user, src: Endpoint(), callAt: e.provenance.locator)
             if var waiting = unclaimed[host],
                let i = waiting.firstIndex(where: { $0.time >= e.time.nanoseconds - Self.claimWindow && $0.time <= e.time.nanoseconds }) {
                 let t = waiting.remove(at: i)
                 unclaimed[host] = waiting
                 call.src = t.src
                 call.tunnel = t.tunnel
+                call.tunnelAt = t.at
                 byTunnel[host + "|" + t.tunnel] = (pp, call)
                 e.src = t.src
                 e.attributes["l2tp_tunnel"] = .string(t.tunnel)
@@ -84,8 +88,16 @@ struct YamahaCalls {
     }
 
     private func fill(_ e: inout Event, _ call: Call, address: Bool) {
-        if e.user == nil { e.user = call.user }
-        if e.src.ip == nil { e.src = call.src }
+        var joined: [String] = []
+        if e.user == nil, let u = call.user {
+            e.user = u
+            if let at = call.callAt { joined.append("the user from \(at) (the call)") }
+        }
+        if e.src.ip == nil, call.src.ip != nil {
+            e.src = call.src
+            if let at = call.tunnelAt { joined.append("the client's address from \(at) (the L2TP tunnel's connection)") }
+        }
+        if !joined.isEmpty { e.attributes["joined_from"] = .string(joined.joined(separator: ", ")) }
         if let t = call.tunnel, e.attributes["l2tp_tunnel"] == nil { e.attributes["l2tp_tunnel"] = .string(t) }
         if address, let a = call.address, e.attributes["tunnel_ip"] == nil { e.attributes["tunnel_ip"] = .string(a) }
     }
