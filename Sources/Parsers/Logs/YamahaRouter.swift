@@ -32,7 +32,9 @@ extension RemoteAccess {
 
     /// Whether a tag-less message looks like a YAMAHA router's (cheap: its first bytes).
     static func isYamaha(_ m: Substring) -> Bool {
-        m.hasPrefix("[L2TP] ") || m.hasPrefix("PP[") || m.hasPrefix("Login succeeded for ") || m.hasPrefix("Login failed for ")
+        // Most tag-less lines (a firewall's key=value records) start with none of `[`, `P`, `L`, `'`: one byte decides.
+        guard let f = m.utf8.first, f == 0x5B || f == 0x50 || f == 0x4C || f == 0x27 else { return false }
+        return m.hasPrefix("[L2TP] ") || m.hasPrefix("PP[") || m.hasPrefix("Login succeeded for ") || m.hasPrefix("Login failed for ")
             || m.hasPrefix("Logout from ") || m.hasPrefix("'administrator' ")
     }
 
