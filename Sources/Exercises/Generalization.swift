@@ -297,27 +297,24 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             x.gateway = true
             out.append(x)
         }
-        // OMRON FINS: each of its forms with two gateways, historian dialects (the Japanese logger's among them)
-        // turning.
-        for (i, f) in (WritePath.fins.forms + WritePath.fins.forms + WritePath.fins.commandForms + WritePath.fins.commandForms)
-            .enumerated() {
-            let stop = WritePath.fins.commandForms.contains(f)
-            var x = GeneralizationCase(write: .fins, access: gateways[(i * 3 + 1) % gateways.count],
-                                       historian: i % 3 == 0 ? .japanese : dialect(i), form: f,
-                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
-            x.hop = i == 5 ? .vnc : .rdp
-            out.append(x)
+        /// A write path added after the rest: each of its forms twice, then each command form twice, the gateway,
+        /// the historian dialect and the hop turning with the case's place `i`.
+        func eachFormTwice(_ w: WritePath, access: (Int) -> RemoteAccess, historian: (Int) -> HistorianFormat,
+                           hop: (Int) -> Hop) {
+            for (i, f) in (w.forms + w.forms + w.commandForms + w.commandForms).enumerated() {
+                let stop = w.commandForms.contains(f)
+                var x = GeneralizationCase(write: w, access: access(i), historian: historian(i), form: f,
+                                           impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+                x.hop = hop(i)
+                out.append(x)
+            }
         }
-        // MELSEC: each of its forms with two gateways, the Japanese logger's export among the historians.
-        for (i, f) in (WritePath.melsec.forms + WritePath.melsec.forms + WritePath.melsec.commandForms
-                       + WritePath.melsec.commandForms).enumerated() {
-            let stop = WritePath.melsec.commandForms.contains(f)
-            var x = GeneralizationCase(write: .melsec, access: RemoteAccess.allCases[(i * 5 + 2) % RemoteAccess.allCases.count],
-                                       historian: i % 2 == 0 ? .japanese : dialect(i + 1), form: f,
-                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
-            x.hop = i == 4 ? .ssh : .rdp
-            out.append(x)
-        }
+        // OMRON FINS, historian dialects (the Japanese logger's among them) turning; one case by VNC.
+        eachFormTwice(.fins, access: { gateways[($0 * 3 + 1) % gateways.count] },
+                      historian: { $0 % 3 == 0 ? .japanese : dialect($0) }, hop: { $0 == 5 ? .vnc : .rdp })
+        // MELSEC, the Japanese logger's export in every other case; one case by SSH.
+        eachFormTwice(.melsec, access: { RemoteAccess.allCases[($0 * 5 + 2) % RemoteAccess.allCases.count] },
+                      historian: { $0 % 2 == 0 ? .japanese : dialect($0 + 1) }, hop: { $0 == 4 ? .ssh : .rdp })
         return out
     }
 

@@ -92,17 +92,10 @@ public enum FINS {
     static let routineCommands: Set<UInt16> = [0x0101, 0x0104, 0x0501, 0x0502, 0x0601, 0x0602, 0x0603, 0x0620, 0x0701,
                                                 0x0801, 0x2102, 0x0201, 0x0306, 0x2201, 0x230A, 0x2603, 0x0220, 0x0920]
 
-    /// What a command does, for its kind's last part and the control facts: a value written (`write`), the
-    /// controller's program, mode or setup changed (`command`), or a read.
-    static func action(_ command: UInt16) -> String {
-        switch command {
-        case 0x0102, 0x0103, 0x0105, 0x2301: return "write"
-        case 0x0401, 0x0402, 0x0403, 0x0307, 0x0308, 0x0202, 0x0203, 0x0221, 0x0304, 0x0305, 0x0702, 0x0C02,
-             0x2101, 0x2103, 0x2141, 0x2203, 0x2204, 0x2205, 0x220A, 0x220B, 0x220C, 0x2211:
-            return "command"
-        default: return "read"
-        }
-    }
+    /// The commands that write values (memory area write, fill, transfer; forced set/reset): their points and values
+    /// are the control facts. Commands that change the controller itself (RUN, STOP, program writes) are named by
+    /// their kind, which gives them theirs (`ControlPoint.commandNames`).
+    static let writeCommands: Set<UInt16> = [0x0102, 0x0103, 0x0105, 0x2301]
 
     /// The memory area a code names (CS/CJ/CP/NJ codes, and the CV series' where they differ): the point's prefix
     /// and whether its items are bits (one byte each on the wire); words are two bytes, index registers four. Nil
@@ -218,16 +211,9 @@ public final class FINSDecoder: FlowDecoder {
         framer = DuplexFramer(maxFrame: 8 + 2020) { b in
                 guard b.count >= 8 else { return .needMore }
                 guard b[0] == 0x46, b[1] == 0x49, b[2] == 0x4E, b[3] == 0x53 else { return .invalid("no FINS/TCP header") }
-                let n = Int(b[4]) << 24 | Int(b[5]) << 16 | Int(b[6]) << 8 | Int(b[7])
+                let n = Int(PacketDecoder.be32(b, 4))
                 return n < 8 || n > 2020 ? .invalid("FINS/TCP length \(n) out of range (8…2020)") : .frame(8 + n)
         }
-    }
-
-    /// The big-endian 32-bit number at `i`.
-    static func be32(_ t: [UInt8], _ i: Int) -> UInt32 {
-        var v: UInt32 = 0
-        for k in i..<i + 4 { v = v << 8 | UInt32(t[k]) }
-        return v
     }
 
     static func address(_ net: UInt8, _ node: UInt8, _ unit: UInt8) -> UInt32 {
@@ -245,16 +231,16 @@ public final class FINSDecoder: FlowDecoder {
         let (frames, warnings) = framer.frames(bytes, fromClient: ctx.fromClient)
         for w in warnings { budget.warn(&out, ctx.packet, "FINS/TCP: \(w); framing restarts at the next segment") }
         for t in frames {
-            guard t.count >= 16 else {
+            // `FINS`, the length (the framer has read both), the command, the error code, then what the command carries.
+            var c = ByteCursor(t, from: 8)
+            guard let command = c.u32(), let error = c.u32() else {
                 budget.warn(&out, ctx.packet, "FINS/TCP: frame of \(t.count) bytes is shorter than its header")
                 continue
             }
-            let command = Self.be32(t, 8)
-            let error = Self.be32(t, 12)
             switch command {
             case 0, 1:
                 // Node address handshake: the client's node (0 asks the server to give one), then both nodes.
-                if command == 1, t.count >= 24 { nodes = (Self.be32(t, 16), Self.be32(t, 20)) }
+                if command == 1, let client = c.u32(), let server = c.u32() { nodes = (client, server) }
                 if error != 0 {
                     out.writer.int("tcp_command", Int(command))
                     out.writer.int("tcp_error_code", Int(error))
@@ -376,11 +362,10 @@ public final class FINSDecoder: FlowDecoder {
         let h = q.header
         let command = q.command
         let name = FINS.name(command)
-        let action = FINS.action(command)
         let failed = response?.endCode.map(FINS.endCodeFailed) ?? false
         var key: Int?
         var valueHash: Int?
-        if commandSeen, action == "read", FINS.routineCommands.contains(command), let r = response, !failed {
+        if commandSeen, FINS.routineCommands.contains(command), let r = response, !failed {
             var k = Hasher()
             k.combine(command)
             k.combine(Self.address(h.dna, h.da1, h.da2))
@@ -415,8 +400,9 @@ public final class FINSDecoder: FlowDecoder {
                 out.writer.int("address", item.word)
                 out.writer.int("bit", item.bit)
                 let first = FINS.point(area: item.code, address: item.word, bit: item.bit, offset: 0)
-                out.writer.string("ref", String(first.text.dropFirst(5)))
-                summary += " \(first.text.dropFirst(5))"
+                let ref = String(first.text.dropFirst(5))    // without `fins:`
+                out.writer.string("ref", ref)
+                summary += " \(ref)"
                 if q.body.count >= (command == 0x0105 ? 10 : 6) {
                     let c = command == 0x0105 ? 8 : 4
                     let count = Int(q.body[c]) << 8 | Int(q.body[c + 1])
@@ -448,7 +434,7 @@ public final class FINSDecoder: FlowDecoder {
                 out.writer.int("program_number", Int(q.body[0]) << 8 | Int(q.body[1]))
                 out.writer.int("bytes", Int(q.body[6]) << 8 | Int(q.body[7]))
             }
-            if action == "write" {
+            if FINS.writeCommands.contains(command) {
                 let w = Self.writes(q)
                 if let p = w.problem { budget.warn(&out, req.packet, "FINS \(name): \(p)") }
                 out.writer.value("control", ControlPoint.attribute(action: "write", w.points))

@@ -44,7 +44,7 @@ public enum MELSEC {
         }
     }
 
-    /// The whole frame's length, when the first bytes say it (nil: not enough yet; -1: not a frame).
+    /// The whole frame's length, when the first bytes say it: the header, the data-length field and the data.
     public static func frameLength(_ b: UnsafeRawBufferPointer) -> FrameBuffer.Length {
         guard b.count >= 2 else { return .needMore }
         guard let h = headerLength(b) else { return .invalid("no MC protocol subheader (50 00, 54 00, D0 00, D4 00)") }
@@ -65,26 +65,28 @@ public enum MELSEC {
     }
 
     public static func frame(_ bytes: some Collection<UInt8>) -> Frame? {
-        let b = Array(bytes.prefix(8192 + 13))
-        guard let h = headerLength(b), b.count >= h + 2 else { return nil }
-        let isResponse = b[0] & 0x80 != 0
-        let serial: UInt16? = h == 11 ? UInt16(b[2]) | UInt16(b[3]) << 8 : nil
-        let r = h - 5
-        let route = Route(network: b[r], pc: b[r + 1], moduleIO: UInt16(b[r + 2]) | UInt16(b[r + 3]) << 8, station: b[r + 4])
-        let body = Array(b[(h + 2)...])
-        func le16(_ i: Int) -> UInt16 { UInt16(body[i]) | UInt16(body[i + 1]) << 8 }
+        var c = ByteCursor(Array(bytes.prefix(8192 + 13)))
+        guard let h = headerLength(c.bytes), c.skip(2) else { return nil }
+        let isResponse = c.bytes[0] & 0x80 != 0
+        var serial: UInt16?
+        if h == 11 {
+            serial = c.u16le()
+            _ = c.skip(2)
+        }
+        guard let network = c.u8(), let pc = c.u8(), let io = c.u16le(), let station = c.u8(), c.skip(2) else { return nil }
+        var f = Frame(isResponse: isResponse, serial: serial, route: Route(network: network, pc: pc, moduleIO: io, station: station),
+                      command: nil, subcommand: nil, endCode: nil, data: [])
+        // A response: its end code, then the data; a request: the monitoring timer, command and subcommand, then the
+        // data. Cut short of those, the frame says only its route.
         if isResponse {
-            guard body.count >= 2 else {
-                return Frame(isResponse: true, serial: serial, route: route, command: nil, subcommand: nil, endCode: nil, data: [])
-            }
-            return Frame(isResponse: true, serial: serial, route: route, command: nil, subcommand: nil, endCode: le16(0),
-                         data: Array(body.dropFirst(2)))
+            guard let end = c.u16le() else { return f }
+            f.endCode = end
+        } else {
+            guard c.skip(2), let command = c.u16le(), let sub = c.u16le() else { return f }
+            (f.command, f.subcommand) = (command, sub)
         }
-        guard body.count >= 6 else {
-            return Frame(isResponse: false, serial: serial, route: route, command: nil, subcommand: nil, endCode: nil, data: [])
-        }
-        return Frame(isResponse: false, serial: serial, route: route, command: le16(2), subcommand: le16(4), endCode: nil,
-                     data: Array(body.dropFirst(6)))
+        f.data = Array(c.rest)
+        return f
     }
 
     /// Command names as event kinds name them (`ics.melsec.batch_write`); remote RUN and STOP as every protocol's
@@ -126,12 +128,10 @@ public enum MELSEC {
 
     /// A device reference at `i` of a request's data: its number and code, in the subcommand's width (nil past the end).
     static func device(_ d: [UInt8], at i: Int, wide: Bool) -> (number: Int, code: UInt16, next: Int)? {
-        let n = wide ? 6 : 4
-        guard i >= 0, d.count >= i + n else { return nil }
-        var number = 0
-        for k in (0..<(wide ? 4 : 3)).reversed() { number = number << 8 | Int(d[i + k]) }
-        let code = wide ? UInt16(d[i + 4]) | UInt16(d[i + 5]) << 8 : UInt16(d[i + 3])
-        return (number, code, i + n)
+        guard i >= 0, i <= d.count else { return nil }
+        var c = ByteCursor(d, from: i)
+        guard let number = wide ? c.u32le() : c.u24le(), let code = wide ? c.u16le() : c.u8().map(UInt16.init) else { return nil }
+        return (Int(number), code, c.offset)
     }
 
     static let endCodeNames: [UInt16: String] = [

@@ -45,6 +45,12 @@ public enum Station {
         + "0–255; unit 0 when left out), melsec:net:0:pc:255 or melsec:0:255 (network and PC number 0–255; "
         + ":io:03e0:st:1 after them for another module or station)"
 
+    /// A number written in decimal digits only, within `range` (nil otherwise: `+5`, `0x05`, out of range).
+    static func digits(_ s: String, in range: ClosedRange<Int>) -> Int? {
+        guard !s.isEmpty, s.allSatisfy(\.isNumber), let n = Int(s), range.contains(n) else { return nil }
+        return n
+    }
+
     /// The canonical text of a station as a person writes it, or nil when it is in no accepted form or out of range.
     public static func canonical(_ text: String) -> String? {
         let t = text.trimmingBlanks.lowercased()
@@ -60,13 +66,13 @@ public enum Station {
             let (net, mac): (String, String) = p.count == 5 && p[1] == "net" && p[3] == "mac" ? (p[2], p[4])
                 : p.count == 3 ? (p[1], p[2]) : ("", "")
             guard let n = Int(net), (1...65_534).contains(n) else { return nil }
-            if let m = Int(mac), (0...255).contains(m), mac.allSatisfy(\.isNumber) { return bacnet(net: n, mac: [UInt8(m)]) }
+            if let m = digits(mac, in: 0...255) { return bacnet(net: n, mac: [UInt8(m)]) }
             guard mac.hasPrefix("0x"), let bytes = Hex.bytes(String(mac.dropFirst(2))), (2...8).contains(bytes.count) else { return nil }
             return bacnet(net: n, mac: bytes)
         }
         if t.hasPrefix("melsec:") {
             let p = t.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            func byte(_ s: String) -> Int? { s.allSatisfy(\.isNumber) ? Int(s).flatMap { (0...255).contains($0) ? $0 : nil } : nil }
+            func byte(_ s: String) -> Int? { digits(s, in: 0...255) }
             if p.count == 3, let n = byte(p[1]), let pc = byte(p[2]) { return melsec(network: n, pc: pc) }
             guard p.count == 5 || p.count == 9, p[1] == "net", p[3] == "pc", let n = byte(p[2]), let pc = byte(p[4]) else { return nil }
             if p.count == 5 { return melsec(network: n, pc: pc) }
@@ -78,7 +84,7 @@ public enum Station {
             let n: [String] = p.count == 7 && p[1] == "net" && p[3] == "node" && p[5] == "unit" ? [p[2], p[4], p[6]]
                 : p.count == 5 && p[1] == "net" && p[3] == "node" ? [p[2], p[4], "0"]
                 : p.count == 4 ? [p[1], p[2], p[3]] : []
-            let v = n.compactMap { s in Int(s).flatMap { (0...255).contains($0) && s.allSatisfy(\.isNumber) ? $0 : nil } }
+            let v = n.compactMap { digits($0, in: 0...255) }
             guard v.count == 3 else { return nil }
             return fins(network: v[0], node: v[1], unit: v[2])
         }
