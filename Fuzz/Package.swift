@@ -7,7 +7,7 @@
 import PackageDescription
 
 let targets = ["FuzzEVTXChunk", "FuzzEVTXFile", "FuzzSyslog", "FuzzAccessLog", "FuzzWebErrorLog", "FuzzJSON",
-               "FuzzTimes", "FuzzPacket", "FuzzNetworkStream", "FuzzHistorian"]
+               "FuzzTimes", "FuzzPacket", "FuzzNetworkStream", "FuzzHistorian", "FuzzXLSX"]
 
 let package = Package(
     name: "JikochoFuzz",

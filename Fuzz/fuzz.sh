@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-targets=${FUZZ_TARGETS:-"FuzzEVTXChunk FuzzEVTXFile FuzzSyslog FuzzAccessLog FuzzWebErrorLog FuzzJSON FuzzTimes FuzzPacket FuzzNetworkStream FuzzHistorian FuzzSigma FuzzYAML FuzzArchive"}
+targets=${FUZZ_TARGETS:-"FuzzEVTXChunk FuzzEVTXFile FuzzSyslog FuzzAccessLog FuzzWebErrorLog FuzzJSON FuzzTimes FuzzPacket FuzzNetworkStream FuzzHistorian FuzzXLSX FuzzSigma FuzzYAML FuzzArchive"}
 scratch=${FUZZ_SCRATCH:-.build-fuzz}   # another folder lets two runs go side by side
 # Coverage and AddressSanitizer in one combined flag: given as two (`--sanitize=fuzzer --sanitize=address`, as
 # SwiftPM passes them), swiftc keeps only the last, and SwiftPM orders them as a hash set does, differently from run
@@ -54,7 +54,7 @@ rm -rf "$corpus"
 python3 Fuzz/make_corpus.py "$corpus"
 mkdir -p Fuzz/crashes
 declare -A maxlen=([FuzzEVTXChunk]=65536 [FuzzEVTXFile]=200000 [FuzzPacket]=16384 [FuzzNetworkStream]=16384
-                   [FuzzYAML]=16384 [FuzzArchive]=65536)
+                   [FuzzYAML]=16384 [FuzzArchive]=65536 [FuzzXLSX]=65536)
 status=0
 printf "%-18s %12s %10s %8s  %s\n" target executions exec/s seconds result
 for t in $targets; do

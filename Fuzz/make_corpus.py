@@ -83,6 +83,16 @@ REPO_LINE_SOURCES = {
 }
 
 
+def xlsx_seeds():
+    """FuzzXLSX: every XML part of the workbook fixtures (sheets, shared strings, styles, workbook, relationships)."""
+    import zipfile
+    for path in sorted(glob.glob(os.path.join(ROOT, "Tests", "Fixtures", "historian", "xlsx", "*.xlsx"))):
+        with zipfile.ZipFile(path) as z:
+            for i, name in enumerate(z.namelist()):
+                if name.endswith(".xml") or name.endswith(".rels"):
+                    write("FuzzXLSX", f"{os.path.basename(path)}-{i}", z.read(name)[:65536])
+
+
 def write(target, name, data):
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)
@@ -255,6 +265,7 @@ def main():
     for path in sorted(glob.glob(os.path.join(DATASETS, "pcaps", "*", "*.pcap"))) if have else []:
         network_seeds(path)
     fins_seeds()
+    xlsx_seeds()
     yaml_seeds(have)
     archive_seeds()
     for target in list(FIXTURES) + ["FuzzEVTXChunk", "FuzzEVTXFile", "FuzzPacket", "FuzzNetworkStream", "FuzzYAML",

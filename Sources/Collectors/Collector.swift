@@ -21,11 +21,15 @@ public struct EvidenceProbe: Sendable {
     /// The head as UTF-8 text, whatever its encoding (`TextEncoding`): told once here for every collector that reads
     /// text written in UTF-16 or Shift_JIS.
     public let text: [UInt8]
+    /// The stored copy, for the few collectors that must look past the head to tell (a workbook's sheets); nil
+    /// when only the head is at hand.
+    public let path: String?
 
-    public init(name: String, mimeType: String?, head: [UInt8]) {
+    public init(name: String, mimeType: String?, head: [UInt8], path: String? = nil) {
         self.name = name
         self.mimeType = mimeType
         self.head = head
+        self.path = path
         text = TextEncoding.of(head: head).utf8(head)
     }
 
@@ -113,6 +117,7 @@ public enum CollectorRegistry {
         EVTXCollector.self, PcapCollector.self, SyslogCollector.self, AccessLogCollector.self, WebErrorLogCollector.self,
         JSONLinesCollector.self, RemoteControlLogCollector.self, PIHistorianCollector.self, AVEVAHistorianCollector.self,
         IgnitionHistorianCollector.self, LongHistorianCollector.self, WideHistorianCollector.self,
+        XLSXHistorianCollector.self,
     ]
 
     /// The collector with this name, if any.

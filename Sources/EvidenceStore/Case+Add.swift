@@ -390,6 +390,8 @@ extension Case {
     {
         let parent = staged[index]
         let shown = parent.item.relativePath ?? parent.item.originalPath
+        // A workbook or a document is a zip, and one piece of evidence: kept whole for its reader.
+        if OfficeDocument.isDocument(path: parent.tmpPath, mimeType: parent.item.mimeType) { return }
         guard let archive = ArchiveReader(path: parent.tmpPath) else { return }
         guard depth <= limits.maxDepth else {
             outcomes.append(.skipped(path: shown, reason: "archive nested deeper than \(limits.maxDepth) levels; "

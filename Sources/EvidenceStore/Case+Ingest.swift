@@ -75,7 +75,7 @@ extension Case {
         defer { Glibc.close(fd) }
         var head = [UInt8](repeating: 0, count: EvidenceProbe.headSize)
         let n = head.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-        return EvidenceProbe(name: item.name, mimeType: item.mimeType, head: Array(head.prefix(max(0, n))))
+        return EvidenceProbe(name: item.name, mimeType: item.mimeType, head: Array(head.prefix(max(0, n))), path: path)
     }
 
     /// Runs the right collector over one evidence item, as one ingest run.

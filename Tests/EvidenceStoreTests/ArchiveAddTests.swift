@@ -122,4 +122,34 @@ import Testing
         #expect(direct.count == 2008 + 4298)    // two "message repeated 5 times" lines stand for ten
         #expect(zipped == direct)
     }
+
+    /// A workbook is a zip and one piece of evidence: added as one item (never opened into its XML parts), whether
+    /// libmagic names it or only its members do, and read by the workbook collector; a zip of files is still opened.
+    @Test func workbooksAreKeptWhole() throws {
+        let tmp = TempDir()
+        let fixtures = TestPaths.repoRoot.appendingPathComponent("Tests/Fixtures/historian/xlsx")
+        let names = ["xlsxwriter-wide-days.xlsx", "handmade-excel-quirks.xlsx"]
+        let handmade = fixtures.appendingPathComponent("handmade-excel-quirks.xlsx").path
+        #expect(OfficeDocument.isDocument(path: handmade, mimeType: nil))
+        #expect(OfficeDocument.isDocument(path: handmade, mimeType: "application/zip"))
+        let plain = tmp.url.appendingPathComponent("logs.zip").path
+        #expect(ArchiveWriter.write(plain, .zip, [.file("a.log", Array("x\n".utf8)), .file("xl/workbook.xml", [0x3C])]))
+        #expect(!OfficeDocument.isDocument(path: plain, mimeType: "application/zip"))
+
+        let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: "c", examiner: "t")
+        var items: [EvidenceItem] = []
+        for o in try c.add(paths: names.map { fixtures.appendingPathComponent($0).path }) {
+            if case .added(let i) = o { items.append(i) }
+        }
+        #expect(items.count == 2)
+        for item in items {
+            #expect(try c.children(of: item.id).isEmpty)
+            guard case .ingested(_, let summary) = try c.ingest(item, options: IngestOptions(timeZone: "Asia/Tokyo")) else {
+                Issue.record("\(item.name) was not ingested")
+                continue
+            }
+            #expect(summary.collector == "historian/xlsx")
+            #expect(summary.samples == (item.name.hasPrefix("xlsxwriter") ? 480 : 60))
+        }
+    }
 }

@@ -8,9 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv=.venv-oracles
-want="python-evtx==0.8.1 evtx==0.14.0 pandas==3.1.1 pymcprotocol==0.3.0"
+want="python-evtx==0.8.1 evtx==0.14.0 pandas==3.1.1 pymcprotocol==0.3.0 openpyxl==3.1.5 xlsxwriter==3.3.1 python-calamine==0.9.1"
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-if ! "$venv/bin/python" -c 'import Evtx, evtx, pandas, pymcprotocol' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import Evtx, evtx, pandas, pymcprotocol, openpyxl, xlsxwriter, python_calamine' 2>/dev/null; then
     echo "installing Python peers into $venv: $want" >&2
     "$venv/bin/pip" install -q $want
 fi

@@ -147,3 +147,30 @@ public final class ArchiveReader {
         archive_error_string(archive).map { String(cString: $0) } ?? "damaged archive"
     }
 }
+
+/// Office documents are zip packages, and evidence as one file: a workbook, a report, a presentation is read (or
+/// kept) whole, never opened into its XML parts as an archive's members would be.
+public enum OfficeDocument {
+    /// libmagic's MIME types of Office Open XML and OpenDocument files start with these.
+    static let mimePrefixes = ["application/vnd.openxmlformats-officedocument.", "application/vnd.ms-excel.",
+                               "application/vnd.ms-word.", "application/vnd.ms-powerpoint.",
+                               "application/vnd.oasis.opendocument."]
+
+    /// Whether the zip at `path` is an Office Open XML package (`[Content_Types].xml` beside a workbook, document
+    /// or presentation part) or an OpenDocument file (a first member `mimetype`): by libmagic's MIME type, else by
+    /// the first 64 members' names (libmagic knows a package only when `[Content_Types].xml` comes first).
+    public static func isDocument(path: String, mimeType: String?) -> Bool {
+        if let m = mimeType?.lowercased(), mimePrefixes.contains(where: { m.hasPrefix($0) }) { return true }
+        guard let archive = ArchiveReader(path: path), archive.formatName.uppercased().hasPrefix("ZIP") else { return false }
+        var contentTypes = false, mainPart = false, n = 0
+        while n < 64, let m = try? archive.next() {
+            n += 1
+            let name = m.path.lowercased()
+            if n == 1, name == "mimetype" { return true }
+            if name == "[content_types].xml" { contentTypes = true }
+            if ["xl/workbook.xml", "word/document.xml", "ppt/presentation.xml"].contains(name) { mainPart = true }
+            if contentTypes, mainPart { return true }
+        }
+        return false
+    }
+}

@@ -15,8 +15,11 @@ public struct HistorianSniff: Sendable {
     public var numericFraction = 1.0
 
     /// Finds the header among the first lines (after blank, comment and preamble lines) and reads the time format
-    /// off the data rows below it.
-    public static func read(_ lines: [[UInt8]], preferred: HistorianTimeFormat.DateOrder?) -> HistorianSniff? {
+    /// off the data rows below it. `separator`: the one the records are known to use (a workbook's rows), else each
+    /// line's is guessed.
+    public static func read(_ lines: [[UInt8]], preferred: HistorianTimeFormat.DateOrder?,
+                            separator forced: UInt8? = nil) -> HistorianSniff?
+    {
         var declaredZone: String?
         for (i, raw) in lines.prefix(50).enumerated() {
             var line = raw
@@ -25,7 +28,7 @@ public struct HistorianSniff: Sendable {
             if let z = HistorianLayout.declaredZone(in: text) { declaredZone = z }
             let trimmed = text.trimmingBlanks
             if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix("//") { continue }
-            let sep = CSVFields.guessSeparator(line)
+            let sep = forced ?? CSVFields.guessSeparator(line)
             var fields = CSVFields(separator: sep)
             let header = line.withUnsafeBufferPointer { b -> [String] in
                 fields.split(b)

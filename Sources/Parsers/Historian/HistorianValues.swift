@@ -69,6 +69,9 @@ public enum HistorianValues {
         "not connected", "arc off-line", "intf shut", "equip fail", "failed", "invalid data", "invalid float",
         "error", "#error", "#n/a", "n/a", "nan", "null", "bad_notconnected", "bad_commfailure", "bad_devicefailure",
         "bad_sensorfailure", "bad_outofservice", "bad_configurationerror", "unit down", "doubtful",
+        // Spreadsheet errors, as a workbook's cells or a CSV saved from one hold them.
+        "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!", "#getting_data", "#spill!", "#calc!", "#field!",
+        "#blocked!", "#connect!", "#busy!", "#unknown!",
     ]
 
     /// A text value's meaning: a system state (bad, no value) or a digital state to keep.
