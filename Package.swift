@@ -39,7 +39,7 @@ let package = Package(
                            .product(name: "GRDBSQLite", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Exercises", dependencies: ["JikochoModel", "CPcap"]),
+        .target(name: "Exercises", dependencies: ["JikochoModel", "CPcap", "CArchive"]),
         .target(name: "Timeline", dependencies: ["EvidenceStore", "Parsers", .product(name: "Yams", package: "Yams")]),
         .target(name: "Playbooks", dependencies: ["Timeline", "JikochoModel", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reports", dependencies: ["Playbooks"]),

@@ -78,6 +78,13 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         /// A Japanese HMI logger's CSV: Shift_JIS, the date and the time of day in columns of their own (日付, 時刻),
         /// Japanese tag names with their units in full-width brackets, no zone written.
         case japanese
+        /// An Excel workbook, as a historian's spreadsheet add-in or an HMI saves one: a title and the interval above
+        /// the header, times as Excel date-time cells, the tag and the dose flow in columns, a second sheet of export
+        /// notes that is no export. Added after the others: its cases come last.
+        case xlsx
+
+        /// The file the export is written to, under `historian/`.
+        var fileName: String { "historian-1-export." + (self == .xlsx ? "xlsx" : "csv") }
 
         /// The dialects every write path and gateway meets (the Japanese export has cases of its own).
         public static let dialects: [HistorianFormat] = [.pi, .aveva, .ignition, .long, .wide]
@@ -315,6 +322,17 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         // MELSEC, the Japanese logger's export in every other case; one case by SSH.
         eachFormTwice(.melsec, access: { RemoteAccess.allCases[($0 * 5 + 2) % RemoteAccess.allCases.count] },
                       historian: { $0 % 2 == 0 ? .japanese : dialect($0 + 1) }, hop: { $0 == 4 ? .ssh : .rdp })
+        // The historian's export as an Excel workbook: five write paths, each with another gateway, setpoints and
+        // stops in turn, one case by VNC.
+        for (i, w) in [WritePath.modbus, .dnp3, .s7, .opcua, .melsec].enumerated() {
+            let stop = i % 2 == 1
+            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 4 + 1) % RemoteAccess.allCases.count],
+                                       historian: .xlsx,
+                                       form: stop ? w.commandForms[i / 2 % w.commandForms.count] : w.forms[i % w.forms.count],
+                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            if i == 2 { x.hop = .vnc }
+            out.append(x)
+        }
         return out
     }
 
@@ -581,8 +599,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
 
         // The historian: one row each 5 s of its own clock, from 8:30 to 11:10, true time = label + offset.
         let p = point
-        summaryFiles["historian/historian-1-export.csv"] = try writeHistorian(
-            "\(directory)/historian/historian-1-export.csv", from: at(8, 30, 0), to: at(11, 10, 0), offset: offset,
+        summaryFiles["historian/\(historian.fileName)"] = try writeHistorian(
+            "\(directory)/historian/\(historian.fileName)", from: at(8, 30, 0), to: at(11, 10, 0), offset: offset,
             value: { t in setpoint(at: t) })
 
         let inventory = assets(point: p.text, scale: p.scale)
@@ -895,7 +913,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
 
               - {path: windows/rdgw-1-tsgateway.jsonl, what: RD Gateway operational log of RDGW-1, clock: rdgw-1}
             """)
-          - {path: historian/historian-1-export.csv, what: historian export (\(historian.rawValue), 5 s), clock: historian-1}
+          - {path: historian/\(historian.fileName), what: historian export (\(historian.rawValue), 5 s), clock: historian-1}
         questions:
           - id: cyber_cause
             ask: Was the setpoint change caused by a cyber event?
@@ -925,6 +943,22 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
 
     func writeHistorian(_ path: String, from: Int64, to: Int64, offset: Double, value: (Int64) -> Double) throws -> Int {
         let correction = Int64((offset * 1e9).rounded())
+        if historian == .xlsx {
+            var rows: [[WorkbookWriter.Cell]] = [[.text("HIST-1 trend export")], [.text("Interval"), .text("5 s")], [],
+                                                 [.text("Time"), .text("\(tag)\(impact == .stop ? "" : " (mg/L)")"),
+                                                  .text("Dose_Flow (L/h)")]]
+            var t = from
+            while t <= to {
+                let v = (value(t + correction) * 100).rounded() / 100
+                rows.append([.time(Timestamp(nanoseconds: t)), .number(v),
+                              .number(((40 + value(t + correction) / 10) * 10).rounded() / 10)])
+                t += 5_000_000_000
+            }
+            let notes: [[WorkbookWriter.Cell]] = [[.text("Exported by"), .text("HIST-1 Excel add-in")],
+                                                  [.text("Server"), .text("hist-1.plant.local")]]
+            try WorkbookWriter.write(path, sheets: [.init(name: "Trend", rows: rows), .init(name: "Export notes", rows: notes)])
+            return rows.count - 4
+        }
         var out = historian == .japanese ? "" : "# Exported from HIST-1, interval 5 s\n# TimeZone: UTC\n"
         func stamp(_ t: Int64) -> String {
             let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
@@ -937,6 +971,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .long: out += "timestamp,tag,value,quality\n"
         case .wide: out += "Timestamp,\(tag) (mg/L),Dose_Flow (L/h)\n"
         case .japanese: out += "日付,時刻,\(tag)\(impact == .stop ? "" : "（mg/L）"),薬注流量（L/h）\r\n"
+        case .xlsx: break    // written above
         }
         var rows = 0
         var t = from
@@ -953,6 +988,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
                 out += String(format: "%04d/%02d/%02d,%02d:%02d:%02d,", c.year, c.month, c.day, c.hour, c.minute, c.second)
                     + "\(v),\(String(format: "%.1f", 40 + value(t + correction) / 10))\r\n"
+            case .xlsx: break
             }
             rows += 1
             t += 5_000_000_000
