@@ -14,7 +14,9 @@
 //      BACnet captures; the collector against `tshark -T fields` extracting the same fields, `tcpdump -nn -r` and
 //      `capinfos -c` (the read floor) in the same run, peak memory of each, every Modbus message accounted for.
 //   6. Historian: a 10,000,000-sample wide export built from the BATADAL rows; `jikocho ingest` end to end (samples/s,
-//      peak memory; target ≥ 1,000,000 samples/s) and the collector alone, against pandas.read_csv of the same file.
+//      peak memory; target ≥ 1,000,000 samples/s) and the collector alone, against pandas.read_csv of the same file;
+//      then two million of its samples saved as an Excel workbook, read by historian/xlsx and by pandas.read_excel
+//      (python-calamine and openpyxl).
 //   8. Investigate: `jikocho investigate` end to end (case, ingest, clocks, playbooks, chains, reports, custody
 //      verified) on a 50 MB capture made from the shared Modbus capture like section 5's, against tshark's field
 //      extraction of the same capture (target: ≥ 5× faster); peak memory at 1× and 10× the volume (target ≤ 256 MiB).
@@ -573,6 +575,44 @@ if !opt.jikocho.isEmpty, !opt.datasets.isEmpty, opt.historianSamples > 0, fm.isE
         rows.append(("historian parse + process events only", String(format: "%.0f samples/s",
                      Double(samples) / parse.seconds), parse.peakKiB.map { "peak \($0 >> 10) MiB" } ?? "-", ""))
         say("historian: \(stored.trimmingCharacters(in: .whitespaces))")
+        if !opt.python.isEmpty {
+            // The same rows (the first two million samples' worth) saved as an Excel workbook by XlsxWriter, read by
+            // the workbook collector and by pandas.read_excel through python-calamine (Rust) and openpyxl.
+            let book = "\(opt.work)/historian-wide.xlsx"
+            let bookRows = max(1, min(rowsN, 2_000_000 / max(1, columns)))
+            say("historian: saving \(bookRows) rows as a workbook (XlsxWriter)…")
+            let write = "import sys, pandas, xlsxwriter\n"
+                + "d = pandas.read_csv(sys.argv[1], nrows=int(sys.argv[3]), parse_dates=[0], date_format='%Y-%m-%d %H:%M:%S')\n"
+                + "wb = xlsxwriter.Workbook(sys.argv[2], {'constant_memory': True}); ws = wb.add_worksheet('Trend')\n"
+                + "f = wb.add_format({'num_format': 'yyyy/mm/dd hh:mm:ss'}); ws.write_row(0, 0, list(d.columns))\n"
+                + "for r, row in enumerate(d.itertuples(index=False), 1):\n"
+                + "    ws.write_datetime(r, 0, row[0].to_pydatetime(), f)\n"
+                + "    for c, v in enumerate(row[1:], 1): ws.write_number(r, c, float(v))\n"
+                + "wb.close()\n"
+            _ = try run(opt.python, ["-c", write, path, book, String(bookRows)])
+            if fm.fileExists(atPath: book) {
+                let bookSamples = bookRows * columns
+                let bookMB = Double((try? fm.attributesOfItem(atPath: book)[.size] as? Int) ?? 0) / 1e6
+                let ours = try timed([opt.jikocho, "dev", "collect", "--collector", "historian/xlsx", "--option", "tz=UTC", book])
+                var peers: [String] = []
+                var fastest = Double.infinity
+                for engine in ["calamine", "openpyxl"] {
+                    let script = "import sys, pandas; d = pandas.read_excel(sys.argv[1], engine='\(engine)'); "
+                        + "print(d.shape[0] * (d.shape[1] - 1))"
+                    let peer = try timed([opt.python, "-c", script, book], stdout: "\(opt.work)/pandas-xlsx.txt")
+                    if peer.out.trimmingCharacters(in: .whitespacesAndNewlines) == String(bookSamples) {
+                        peers.append(String(format: "%@ %.1f s %d MiB", engine, peer.seconds, (peer.peakKiB ?? 0) >> 10))
+                        fastest = min(fastest, peer.seconds)
+                    }
+                }
+                rows.append(("historian workbook, \(bookSamples) samples, \(Int(bookMB)) MB", String(format: "%.0f samples/s",
+                             Double(bookSamples) / ours.seconds),
+                             "pandas.read_excel " + (peers.isEmpty ? "-" : peers.joined(separator: ", ")),
+                             fastest.isFinite ? String(format: "%.1f× the fastest peer; peak %d MiB", fastest / ours.seconds,
+                                                       (ours.peakKiB ?? 0) >> 10) : ""))
+                try? fm.removeItem(atPath: book)
+            }
+        }
         try? fm.removeItem(atPath: path)
     }
 } else if opt.historianSamples > 0 {
