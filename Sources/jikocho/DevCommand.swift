@@ -12,7 +12,8 @@ struct DevCommand: ParsableCommand {
         commandName: "dev", abstract: "Tools for Jikocho's own tests and benchmarks.", shouldDisplay: false,
         subcommands: [Synthesize.self, SynthesizeSeries.self, ServeBench.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self,
                       CaptureCommand<BACnetRefusals>.self, CaptureCommand<VNCSessions>.self,
-                      CaptureCommand<ModbusRTUSessions>.self, CaptureCommand<FINSCommands>.self])
+                      CaptureCommand<ModbusRTUSessions>.self, CaptureCommand<FINSCommands>.self,
+                      CaptureCommand<MMSCommands>.self])
 
     /// Writes one of the captures a decoder is checked with against tshark (its golden script runs it).
     struct CaptureCommand<Capture: OracleCapture>: ParsableCommand {
@@ -261,6 +262,11 @@ extension VNCSessions: OracleCapture {
 extension FINSCommands: OracleCapture {
     static let commandName = "fins-commands"
     static let abstract = "Write a capture of OMRON FINS commands over UDP and TCP: reads, writes, fills, STOP and RUN, refusals."
+}
+
+extension MMSCommands: OracleCapture {
+    static let commandName = "mms-commands"
+    static let abstract = "Write a capture of an IEC 61850 client's MMS session: association, reads, selects, operates, settings, refusals."
 }
 
 extension ModbusRTUSessions: OracleCapture {

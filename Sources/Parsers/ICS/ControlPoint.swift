@@ -14,10 +14,11 @@ import JikochoModel
 /// | BACnet | `bacnet:analog-value:3` (present-value), `bacnet:analog-value:3:out-of-service` | type or property by number |
 /// | OPC UA | `opcua:ns=2;s=Dose.SP` (Value attribute), `opcua:i=2258#DisplayName` | `opcua:ns=0;i=2258` |
 /// | MELSEC (MC protocol) | `melsec:D100`, `melsec:M10`, `melsec:X1F` (X, Y, B, W, SB, SW, DX, DY in hex), `melsec:ZR100`, `melsec:TN3` | `melsec:d100` (any case) |
+/// | IEC 61850 (MMS) | `iec61850:IED1LD0/XCBR1.Pos` (a control object, operated or selected), `iec61850:IED1LD0/LLN0.Mod.stVal[ST]` (a data attribute with its functional constraint) | `mms:…`, the MMS form `IED1LD0/XCBR1$CO$Pos$Oper` |
 /// | OMRON FINS | `fins:D100` (a word), `fins:CIO10.05` (a bit), `fins:W20`, `fins:H5`, `fins:A448`, `fins:E0_100` (EM bank 0), `fins:EM100` (EM's current bank), `fins:T5`/`fins:C5` (timer, counter PV) | `fins:DM100`, `fins:WR20`, `fins:HR5`, `fins:AR448` |
 public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
     public enum Family: String, Sendable, CaseIterable {
-        case modbus, dnp3, iec104, s7, cip, bacnet, opcua, fins, melsec
+        case modbus, dnp3, iec104, s7, cip, bacnet, opcua, fins, melsec, iec61850
     }
 
     public let family: Family
@@ -39,7 +40,8 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
     public static let acceptedForms = "holding:40001 (input:30001, coil:00001, discrete_input:10001), dnp3:ao:3 or "
         + "dnp3:bo:3, iec104:ioa:4001, s7:DB1.DBW4 (DBX4.0, DBB4, DBD4, MW10, M10.0, QW0, I0.0), cip:Tank1_SP or "
         + "cip:@4/100/3, bacnet:analog-value:3[:property], opcua:ns=2;s=Dose.SP, fins:D100 (CIO10.05, W20, H5, A448, "
-        + "E0_100, EM100, T5, C5), melsec:D100 (M10, X1F, Y20, W1A0, ZR100, TN3)"
+        + "E0_100, EM100, T5, C5), melsec:D100 (M10, X1F, Y20, W1A0, ZR100, TN3), iec61850:IED1LD0/XCBR1.Pos (or "
+        + "IED1LD0/PTOC1.StrVal.setMag.f[SP], or the MMS name IED1LD0/XCBR1$CO$Pos$Oper)"
 
     // MARK: Construction, as the decoders write points
 
@@ -121,6 +123,10 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
                      caseInsensitive: true)
     }
 
+    /// An IEC 61850 object reference (`LD/LN.DO`, `LD/LN.DO.DA[FC]`), as `MMS.meaning(of:)` makes it. Names are
+    /// case-sensitive in IEC 61850.
+    public static func iec61850(_ reference: String) -> ControlPoint { ControlPoint(.iec61850, "iec61850:" + reference) }
+
     // MARK: Parsing, as an inventory writes points
 
     /// The point a text names, in any accepted form, or nil when it is none of them.
@@ -146,6 +152,7 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
         case "opcua": point = Self.opcua(rest)
         case "fins": point = Self.fins(rest.uppercased())
         case "melsec": point = Self.melsec(rest.uppercased())
+        case "iec61850", "mms": point = Self.iec61850(parsing: rest)
         default: point = Self.modbus(s)
         }
         guard let point else { return nil }
@@ -312,6 +319,29 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
         return melsec(device: d.name, number: n, hex: d.hex)
     }
 
+    /// `IED1LD0/XCBR1.Pos`, `IED1LD0/PTOC1.StrVal.setMag.f[SP]`, or the MMS name `IED1LD0/XCBR1$CO$Pos$Oper` (read
+    /// as the write of it is: the control object).
+    static func iec61850(parsing p: String) -> ControlPoint? {
+        guard let slash = p.firstIndex(of: "/"), slash != p.startIndex else { return nil }
+        let domain = String(p[..<slash])
+        let item = String(p[p.index(after: slash)...])
+        guard !item.isEmpty, !item.contains(" "), !domain.contains(" ") else { return nil }
+        if item.contains("$") { return MMS.meaning(of: MMS.Name(scope: "domain", domain: domain, item: item)).1 }
+        var body = Substring(item)
+        if body.hasSuffix("]") {
+            guard let open = body.lastIndex(of: "["), body.distance(from: open, to: body.endIndex) == 4,
+                  body[body.index(after: open)..<body.index(before: body.endIndex)].allSatisfy(\.isUppercase) else { return nil }
+            body = body[..<open]
+            if item.hasSuffix("[CO]") { return iec61850(domain + "/" + body) }
+        }
+        guard body.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ !$0.isEmpty }) else { return nil }
+        // A control's service or value named with the object (`XCBR1.Pos.Oper.ctlVal`): the control object.
+        for suffix in [".Oper.ctlVal", ".SBOw.ctlVal", ".Oper", ".SBOw", ".Cancel"] where item.hasSuffix(suffix) {
+            return iec61850(domain + "/" + item.dropLast(suffix.count))
+        }
+        return iec61850(domain + "/" + item)
+    }
+
     /// `ns=2;s=Dose.SP`, `i=2258`, `ns=1;i=5`, `ns=2;g=…`, with `#Attribute` for another attribute than Value.
     static func opcua(_ p: String) -> ControlPoint? {
         var node = p
@@ -365,7 +395,7 @@ extension ControlPoint {
         "request_download", "download_block", "download_ended", "delete_block", "set_operating_mode",
         "block_download", "block_delete", "block_activate", "stop_application", "start_application",
         "initialize_application", "activate_config", "device_communication_control", "stop", "start", "reset",
-        "program_write", "program_clear", "remote_pause", "remote_latch_clear",
+        "program_write", "program_clear", "remote_pause", "remote_latch_clear", "kill",
     ]
 
     /// Whether an event kind (`ics.s7.plc_stop`) is a controller command.

@@ -1,10 +1,12 @@
 import JikochoModel
 
-/// ISO-on-TCP (TPKT, RFC 1006) with COTP (ISO 8073): carries S7comm, S7comm-plus and the start of RDP.
-/// The connection request tells them apart (TSAP parameters for S7, a `Cookie:` or negotiation request for RDP).
+/// ISO-on-TCP (TPKT, RFC 1006) with COTP (ISO 8073): carries S7comm, S7comm-plus, MMS (IEC 61850) and the start of
+/// RDP. The connection request tells RDP (a `Cookie:` or negotiation request) and S7 (a two-byte destination TSAP
+/// naming a connection type, rack and slot) apart; other TSAPs (MMS stacks use `00 01`) wait for the first data: S7
+/// PDUs begin `0x32` (or `0x72`), MMS's with an ISO 8327 session SPDU.
 public final class TPKTDecoder: FlowDecoder {
     public private(set) var protocolName = "tpkt"
-    enum Mode { case unknown, s7, rdp }
+    enum Mode { case unknown, s7, rdp, mms, pending }
     var mode = Mode.unknown
     var framer = DuplexFramer(maxFrame: 65_535, length: TPKTDecoder.frameLength)
     /// COTP data TPDUs without the end-of-TSDU bit, waiting for the last one.
@@ -29,6 +31,8 @@ public final class TPKTDecoder: FlowDecoder {
     /// The CPU this connection's request named by its destination TSAP (`s7:rack:0:slot:2`): every S7 message on the
     /// connection is that CPU's; nil when the capture began after the connection was made.
     var station: String?
+    /// The association and the outstanding requests of an MMS connection.
+    var mms = MMSState()
 
     public init() {}
 
@@ -144,6 +148,23 @@ public final class TPKTDecoder: FlowDecoder {
             default: break
             }
         }
+        // An S7 TSAP names a connection type (1 PG, 2 OP, 3 S7 basic, …) in its first byte; others wait for the data.
+        let s7Like: Bool
+        if case .string(let t)? = fields["dst_tsap"], t.count == 4, !t.hasPrefix("00") { s7Like = true } else { s7Like = false }
+        if mode == .unknown || mode == .pending, !s7Like {
+            mode = .pending
+            protocolName = "cotp"
+            for k in ["connection_type", "rack", "slot", "station"] { fields[k] = nil }
+            station = nil
+            if isRequest {
+                connect = (ctx.time, ctx.packet, ctx.src, ctx.dst, fields)
+            } else if var req = connect {
+                req.fields["response_packet"] = .int(Int64(ctx.packet))
+                req.fields["outcome"] = "ok"
+                connect = req
+            }
+            return
+        }
         mode = .s7
         protocolName = "s7comm"
         if isRequest {
@@ -158,14 +179,14 @@ public final class TPKTDecoder: FlowDecoder {
     }
 
     func emitConnect(_ time: Int64, _ packet: Int, _ src: NetEndpoint, _ dst: NetEndpoint, _ fields: [String: JSONValue],
-                     _ out: inout DecodeOutput) {
+                     _ out: inout DecodeOutput, kind: String = "ics.s7.cotp_connect") {
         var f = fields
         f["request_packet"] = .int(Int64(packet))
-        var summary = "S7 ISO-TSAP connection"
+        var summary = kind == "ics.s7.cotp_connect" ? "S7 ISO-TSAP connection" : "ISO transport (COTP) connection"
         if case .string(let t)? = f["connection_type"] { summary += " (\(t))" }
         if case .int(let r)? = f["rack"], case .int(let s)? = f["slot"] { summary += " to rack \(r) slot \(s)" }
         if f["outcome"] == nil { f["outcome"] = "no_response" }
-        out.messages.append(NetMessage(time: time, packet: packet, domain: .ot, kind: "ics.s7.cotp_connect", src: src,
+        out.messages.append(NetMessage(time: time, packet: packet, domain: .ot, kind: kind, src: src,
                                        dst: dst, summary: summary, fields: Attributes(f), messages: f["response_packet"] == nil ? 1 : 2))
     }
 
@@ -242,6 +263,24 @@ public final class TPKTDecoder: FlowDecoder {
 
     func tsdu(_ b: [UInt8], _ ctx: PacketContext, _ out: inout DecodeOutput) {
         guard let first = b.first else { return }
+        if mode == .pending || mode == .unknown {
+            if MMS.sessionIdentifiers.contains(first) {
+                mode = .mms
+                protocolName = "mms"
+            } else if mode == .pending {
+                // S7 after all (a TSAP of another form): the connection is told now, before its first PDU.
+                mode = .s7
+                protocolName = first == 0x72 ? "s7comm-plus" : "s7comm"
+                if let c = connect, c.fields["response_packet"] != nil {
+                    emitConnect(c.time, c.packet, c.src, c.dst, c.fields, &out)
+                    connect = nil
+                }
+            }
+        }
+        if mode == .mms {
+            mmsTSDU(b, ctx, &out)
+            return
+        }
         if mode == .unknown {
             mode = .s7
             protocolName = first == 0x72 ? "s7comm-plus" : "s7comm"
@@ -304,7 +343,14 @@ public final class TPKTDecoder: FlowDecoder {
         }
         pending = [:]
         order = []
-        if let c = connect { emitConnect(c.time, c.packet, c.src, c.dst, c.fields, &out) }
+        mmsFinish(&out)
+        if let c = connect {
+            if mode == .pending || mode == .mms {
+                emitConnect(c.time, c.packet, c.src, c.dst, c.fields, &out, kind: mode == .mms ? "ics.mms.cotp_connect" : "ics.cotp.connect")
+            } else {
+                emitConnect(c.time, c.packet, c.src, c.dst, c.fields, &out)
+            }
+        }
         if let r = rdpRequest { emitRDP(r.time, r.packet, r.src, r.dst, r.fields, &out) }
         connect = nil
         rdpRequest = nil
