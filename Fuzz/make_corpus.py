@@ -143,6 +143,44 @@ def fins_seeds():
         write("FuzzNetworkStream", name, bytes([sel]) + b"".join(bytes([d, len(p)]) + p for d, p in pieces))
 
 
+def mms_seeds():
+    """FuzzNetworkStream on port 102: an IEC 61850 client's MMS session as the mms-commands capture carries it (COTP
+    connect, session CONNECT with the presentation contexts and the ACSE AARQ carrying the MMS initiate, an operate
+    of a breaker's control and its answer, a report, conclude)."""
+    def tlv(tag, content):
+        n = len(content)
+        return bytes([tag]) + (bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82, n >> 8, n & 255])) + content
+    def integer(v, tag=0x02):
+        return tlv(tag, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big", signed=True))
+    def vis(t, tag=0x1A):
+        return tlv(tag, t.encode())
+    def tpkt(cotp_and_data):
+        return bytes([3, 0, (len(cotp_and_data) + 4) >> 8, (len(cotp_and_data) + 4) & 255]) + cotp_and_data
+    def frame(tsdu):
+        return tpkt(bytes([2, 0xF0, 0x80]) + tsdu)
+    def pdv(ctx, value):
+        return tlv(0x61, tlv(0x30, integer(ctx) + tlv(0xA0, value)))
+    def data(mms):
+        return bytes([1, 0, 1, 0]) + pdv(3, mms)
+    cr = tpkt(bytes([17, 0xE0, 0, 0, 0, 1, 0, 0xC0, 1, 0x0A, 0xC1, 2, 0, 1, 0xC2, 2, 0, 1]))
+    initiate = tlv(0xA8, integer(65000, 0x80) + integer(5, 0x81) + integer(5, 0x82) + integer(10, 0x83)
+                   + tlv(0xA4, integer(1, 0x80) + tlv(0x81, bytes([5, 0xF1, 0])) + tlv(0x82, bytes(12))))
+    aarq = tlv(0x60, tlv(0xA1, bytes.fromhex("060528ca220203")) + tlv(0xBE, tlv(0x28, integer(3) + tlv(0xA0, initiate))))
+    cp = tlv(0x31, tlv(0xA0, bytes([0x80, 1, 1])) + tlv(0xA2, tlv(0x81, bytes([0, 0, 0, 1])) + pdv(1, aarq)))
+    params = bytes.fromhex("0506130100160102") + bytes([0xC1, len(cp)]) + cp
+    connect = frame(bytes([0x0D, len(params)]) + params)
+    var = tlv(0x30, tlv(0xA0, tlv(0xA1, vis("IED1LD0") + vis("XCBR1$CO$Pos$Oper"))))
+    ctl = tlv(0xA2, tlv(0x83, b"\x00") + tlv(0xA2, integer(3, 0x85) + tlv(0x89, b"SCADA")) + integer(1, 0x86)
+              + tlv(0x91, bytes(8)) + tlv(0x83, b"\x00") + tlv(0x84, bytes([6, 0x40])))
+    operate = frame(data(tlv(0xA0, integer(7) + tlv(0xA5, tlv(0xA0, var) + tlv(0xA0, ctl)))))
+    answer = frame(data(tlv(0xA1, integer(7) + tlv(0xA5, bytes([0x81, 0])))))
+    report = frame(data(tlv(0xA3, tlv(0xA0, tlv(0xA1, tlv(0x80, b"RPT")) + tlv(0xA0, tlv(0x84, bytes([6, 0x40])))))))
+    conclude = frame(data(bytes([0x8B, 0])))
+    pieces = [(0, cr), (1, cr[:5] + bytes([0xD0]) + cr[6:]), (0, connect), (0, operate), (1, answer), (1, report), (0, conclude)]
+    sel = STREAM_PORTS.index((102, 6))
+    write("FuzzNetworkStream", "mms-iec61850", bytes([sel]) + b"".join(bytes([d, len(p)]) + p for d, p in pieces if len(p) < 256))
+
+
 def network_seeds(path):
     """FuzzPacket: single frames and short runs. FuzzNetworkStream: each flow's payloads as [flags][len][bytes]."""
     import struct
@@ -265,6 +303,7 @@ def main():
     for path in sorted(glob.glob(os.path.join(DATASETS, "pcaps", "*", "*.pcap"))) if have else []:
         network_seeds(path)
     fins_seeds()
+    mms_seeds()
     xlsx_seeds()
     yaml_seeds(have)
     archive_seeds()

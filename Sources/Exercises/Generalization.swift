@@ -22,8 +22,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case fins
         /// Mitsubishi's MC protocol (MELSEC), added after FINS: its cases come after FINS's.
         case melsec
+        /// IEC 61850 over MMS, the substation RTU's protocol, added after MELSEC: its cases come last.
+        case iec61850
 
-        public static let firstSeven = allCases.filter { $0 != .fins && $0 != .melsec }
+        public static let firstSeven = allCases.filter { $0 != .fins && $0 != .melsec && $0 != .iec61850 }
 
         /// The encodings of a write this path's cases turn through, the first the one its first case uses.
         public var forms: [WriteForm] {
@@ -37,6 +39,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             case .opcua: return [.opcuaFloat, .opcuaTwoNodesDouble, .opcuaNumeric]
             case .fins: return [.finsWordUDP, .finsTwoWordsTCP]
             case .melsec: return [.melsecBatchWord, .melsecRandomWord4E]
+            case .iec61850: return [.mmsOperateFloat, .mmsSelectOperateInt, .mmsSettingWrite]
             }
         }
 
@@ -52,6 +55,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             case .opcua: return [.opcuaBoolean]
             case .fins: return [.finsBit]
             case .melsec: return [.melsecBit]
+            case .iec61850: return [.mmsOperateSPC]
             }
         }
     }
@@ -128,6 +132,12 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         /// UDP); the pump's run relay M100 by a batch write in bit units.
         case melsecBatchWord = "batch-write-word-3e", melsecRandomWord4E = "random-write-4e-udp"
         case melsecBit = "batch-write-bit"
+        /// IEC 61850 over MMS: the dose setpoint's controllable analogue output `GGIO1.AnOut1` operated with a float
+        /// (`$CO$AnOut1$Oper`), or selected with its value then operated with an integer of hundredths (SBOw, Oper);
+        /// the setpoint as a setting (`GGIO1$SP$DoseSP$setMag$f`, functional constraint SP); the pump's single point
+        /// control `GGIO1.SPCSO1` operated off.
+        case mmsOperateFloat = "apc-operate-float", mmsSelectOperateInt = "apc-select-operate-int"
+        case mmsSettingWrite = "setting-write-sp", mmsOperateSPC = "spc-operate"
     }
 
     /// What the intruder changes: a setpoint (the dose to 95), or a command that stops a pump (its run state 1 → 0,
@@ -333,6 +343,11 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             if i == 2 { x.hop = .vnc }
             out.append(x)
         }
+        // IEC 61850 over MMS: each form twice and the pump's control twice, gateways and historian dialects (the
+        // workbook among them) turning, one case by VNC.
+        eachFormTwice(.iec61850, access: { RemoteAccess.allCases[($0 * 3 + 4) % RemoteAccess.allCases.count] },
+                      historian: { $0 % 4 == 3 ? .xlsx : $0 % 4 == 1 ? .japanese : dialect($0 + 2) },
+                      hop: { $0 == 6 ? .vnc : .rdp })
         return out
     }
 
@@ -388,6 +403,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .finsWordUDP, .finsTwoWordsTCP, .finsBit: return "ics.fins.memory_area_write"
         case .melsecBatchWord, .melsecBit: return "ics.melsec.batch_write"
         case .melsecRandomWord4E: return "ics.melsec.random_write"
+        case .mmsOperateFloat, .mmsSelectOperateInt, .mmsOperateSPC: return "ics.mms.operate"
+        case .mmsSettingWrite: return "ics.mms.write"
         }
     }
 
@@ -421,6 +438,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .finsBit: return ("fins:CIO100.00", 1, true)
         case .melsecBatchWord, .melsecRandomWord4E: return ("melsec:D100", 0.01, true)
         case .melsecBit: return ("melsec:M100", 1, true)
+        case .mmsOperateFloat: return ("iec61850:RTU1LD0/GGIO1.AnOut1", 1, false)
+        case .mmsSelectOperateInt: return ("iec61850:RTU1LD0/GGIO1.AnOut1", 0.01, true)
+        case .mmsSettingWrite: return ("iec61850:RTU1LD0/GGIO1.DoseSP.setMag.f[SP]", 1, false)
+        case .mmsOperateSPC: return ("iec61850:RTU1LD0/GGIO1.SPCSO1", 1, true)
         }
     }
 
@@ -1278,6 +1299,40 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 cap.add(t + latency, Frames.udp(Self.rtu, 9600, client, 9600,
                                                 payload: header(true, tool: 10) + [0x01, 0x02, 0x00, 0x00],
                                                 id: cap.nextID(Self.rtu), ttl: 64))
+            }
+        case .iec61850:
+            // The client's association (COTP, session CONNECT with ACSE and the MMS initiate), then the write: an
+            // operate (after a select with the same value), or a setting.
+            typealias M = MMSCommands
+            let seconds = UInt32(t / 1_000_000_000)
+            let invoke = 10 + index * 4
+            func request(_ id: Int, _ item: String, _ data: [UInt8]) -> [UInt8] {
+                M.frame(M.data(M.confirmedRequest(id, M.write([("RTU1LD0", item)], [data]))))
+            }
+            let success = M.frame(M.data(M.confirmedResponse(invoke, M.tlv(0xA5, [0x81, 0x00]))))
+            connection(102, opened: 90_000_000) { c in
+                c.send(fromClient: true, t - 80_000_000, M.cotpConnect(false))
+                c.send(fromClient: false, t - 78_000_000, M.cotpConnect(true))
+                c.send(fromClient: true, t - 70_000_000, M.frame(M.connect()))
+                c.send(fromClient: false, t - 66_000_000, M.frame(M.accept()))
+                switch form {
+                case .mmsOperateSPC:
+                    c.send(fromClient: true, t, request(invoke, "GGIO1$CO$SPCSO1$Oper",
+                                                        M.control(M.boolean(on), number: index, at: seconds)))
+                case .mmsSettingWrite:
+                    c.send(fromClient: true, t, request(invoke, "GGIO1$SP$DoseSP$setMag$f", M.float(Float(raw))))
+                case .mmsSelectOperateInt:
+                    let v = M.tlv(0xA2, M.integer(rawInt, tag: 0x85))
+                    c.send(fromClient: true, t - 30_000_000, request(invoke - 1, "GGIO1$CO$AnOut1$SBOw",
+                                                                     M.control(v, number: index, at: seconds)))
+                    c.send(fromClient: false, t - 27_000_000, M.frame(M.data(M.confirmedResponse(invoke - 1,
+                                                                                                  M.tlv(0xA5, [0x81, 0x00])))))
+                    c.send(fromClient: true, t, request(invoke, "GGIO1$CO$AnOut1$Oper", M.control(v, number: index, at: seconds)))
+                default:
+                    c.send(fromClient: true, t, request(invoke, "GGIO1$CO$AnOut1$Oper",
+                                                        M.control(M.tlv(0xA2, M.float(Float(raw))), number: index, at: seconds)))
+                }
+                c.send(fromClient: false, t + latency, success)
             }
         case .melsec:
             // The MC protocol's 3E frame to the controller's own CPU (network 0, PC 255, module 03FF, station 0).
