@@ -4,9 +4,9 @@ import Foundation
 /// IED over ISO-on-TCP (COTP, session CONNECT/ACCEPT carrying ACSE and the MMS initiate), then identify, the domain
 /// list, a status read polled three times, a breaker's control selected (SBOw) then operated (Oper), an analogue
 /// setpoint operated, an operate refused (object access denied), a protection setting and the active setting group
-/// written, a select cancelled, an attribute request answered by an error, a report, a disturbance record deleted,
-/// and the association concluded; on a second connection an operate that gets no answer and an answer whose request
-/// came before the capture. The same bytes every time (`scripts/oracles/mms_commands_golden.sh` writes tshark's view).
+/// written, a select cancelled, an attribute request answered by an error, a report, a disturbance record deleted, a
+/// program invocation stopped, and the association concluded; on a second connection an operate that gets no answer
+/// and an answer whose request came before the capture. The same bytes every time (`scripts/oracles/mms_commands_golden.sh` writes tshark's view).
 public enum MMSCommands {
     public static let client = "10.60.1.10"
     public static let ied = "10.60.1.20"
@@ -190,6 +190,8 @@ public enum MMSCommands {
                                                  + tlv(0xA0, visible("IED1LD0/LLN0$BR$brcbST01", tag: 0x8A) + bits(6, [0x40])))))))
         // fileDelete of a disturbance record.
         exchange(highTag(76, visible("COMTRADE/trip1.cfg", tag: 0x19)), [0x9F, 0x4C, 0x00])
+        // The IED's program invocation stopped.
+        exchange(highTag(41, visible("PROTECTION")), [0x9F, 0x29, 0x00])
         // Conclude.
         send(true, frame(data([0x8B, 0x00])))
         send(false, frame(data([0x8C, 0x00])))

@@ -15,7 +15,7 @@ import Testing
     static func capture() throws -> (MemorySink, [Int: Event], [Int: Event]) {
         let tmp = TempDir("mms")
         let path = tmp.url.appendingPathComponent("mms.pcap").path
-        #expect(try MMSCommands.write(to: path) == 47)
+        #expect(try MMSCommands.write(to: path) == 49)
         let sink = try collectPcap(path: path, options: ["aggregate": "off"])
         var byRequest: [Int: Event] = [:], byResponse: [Int: Event] = [:]
         for e in sink.events where e.kind.hasPrefix("ics.mms.") {
@@ -76,7 +76,7 @@ import Testing
             }
             compared += 1
         }
-        #expect(compared == 31)
+        #expect(compared == 33)
     }
 
     /// IEC 61850's controls in the protocol-neutral words: select, operate (the breaker opened, the analogue
@@ -101,8 +101,9 @@ import Testing
         #expect(byRequest[8]?.list("identification") == "libiec61850.com,LIBIEC61850,1.5.1")
         #expect(byRequest[10]?.list("response_names") == "IED1LD0,IED1PROT")
         #expect(byRequest[6]?.int("cotp_request_packet") == 4 && byRequest[6]?.string("dst_tsap") == "0001")
-        #expect(byResponse[43]?.string("note") == "response without a request in the capture")
-        #expect(control(44) == "operate iec61850:IED1LD0/XCBR1.Pos=0" && byRequest[44]?.string("outcome") == "no_response")
+        #expect(byRequest[35]?.kind == "ics.mms.stop" && byRequest[35]?.list("names") == "PROTECTION" && control(35) == "command ")
+        #expect(byResponse[45]?.string("note") == "response without a request in the capture")
+        #expect(control(46) == "operate iec61850:IED1LD0/XCBR1.Pos=0" && byRequest[46]?.string("outcome") == "no_response")
         // The poll repeated three times: three events here (summaries off); with summaries on, one and a count.
         #expect(sink.events.filter { $0.kind == "ics.mms.read" }.count == 3)
         let tmp = TempDir("mms-routine")
@@ -110,7 +111,7 @@ import Testing
         try MMSCommands.write(to: path)
         let routine = try collectPcap(path: path)
         #expect(routine.events.filter { $0.kind.hasPrefix("ics.mms.read") }.map(\.kind) == ["ics.mms.read", "ics.mms.read_summary"])
-        #expect(routine.events.filter { ControlPoint.facts($0.attributes) != nil }.count == 6)
+        #expect(routine.events.filter { ControlPoint.facts($0.attributes) != nil }.count == 7)    // six writes, the stop
         // No S7 reading of an MMS connection.
         #expect(!sink.events.contains { $0.kind.hasPrefix("ics.s7.") })
     }

@@ -473,6 +473,12 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
             #expect(titles(ot(kind, from: "10.20.1.30")).contains("Controller Stopped, Restarted or Its Program Changed"), "\(kind)")
         }
         #expect(!titles(ot("ics.fins.plc_start", from: "10.20.1.30")).contains("Controller Stopped, Restarted or Its Program Changed"))
+        // MMS: a program invocation stopped or killed, a domain (an IED's program or configuration) loaded or deleted.
+        for kind in ["ics.mms.stop", "ics.mms.kill", "ics.mms.load_domain_content", "ics.mms.delete_domain"] {
+            #expect(titles(ot(kind, from: "10.20.1.30")).contains("Controller Stopped, Restarted or Its Program Changed"), "\(kind)")
+        }
+        #expect(!titles(ot("ics.mms.start", from: "10.20.1.30")).contains("Controller Stopped, Restarted or Its Program Changed"))
+        #expect(!titles(ot("ics.mms.read", from: "10.20.1.30")).contains("Controller Stopped, Restarted or Its Program Changed"))
         #expect(titles(ot("ics.bacnet.reinitialize_device", from: "10.20.1.30"))
             .contains("BACnet ReinitializeDevice or DeviceCommunicationControl"))
         #expect(titles(ot("ics.iec104.clock_sync", from: "10.66.6.6"))

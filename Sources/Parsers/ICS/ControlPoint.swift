@@ -395,7 +395,8 @@ extension ControlPoint {
         "request_download", "download_block", "download_ended", "delete_block", "set_operating_mode",
         "block_download", "block_delete", "block_activate", "stop_application", "start_application",
         "initialize_application", "activate_config", "device_communication_control", "stop", "start", "reset",
-        "program_write", "program_clear", "remote_pause", "remote_latch_clear", "kill",
+        "program_write", "program_clear", "remote_pause", "remote_latch_clear", "kill", "initiate_download_sequence",
+        "load_domain_content", "delete_domain", "delete_program_invocation",
     ]
 
     /// Whether an event kind (`ics.s7.plc_stop`) is a controller command.
