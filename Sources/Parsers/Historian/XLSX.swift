@@ -488,16 +488,7 @@ public enum XLSX {
         }
     }
 
-    static func asInt(_ b: [UInt8]) -> Int? {
-        guard !b.isEmpty, b.count <= 12 else { return nil }
-        var v = 0
-        for c in b {
-            let d = c &- 48
-            guard d < 10 else { return nil }
-            v = v * 10 + Int(d)
-        }
-        return v
-    }
+    static func asInt(_ b: [UInt8]) -> Int? { XMLScanner.decimal(b, maxDigits: 12) }
 
     /// A date serial as ISO 8601 local time, to the millisecond: the whole date and time when the number has a day
     /// part (whatever the format shows: a time column formatted `yyyy/m/d` still holds its times), the time alone for

@@ -38,16 +38,7 @@ public struct XMLScanner {
         }
 
         /// The value as a non-negative integer (`s="12"`, `r="5"`); nil when absent or not one.
-        public func int(_ name: StaticString) -> Int? {
-            guard let r = raw(name), !r.isEmpty, r.count <= 18 else { return nil }
-            var v = 0
-            for c in r {
-                let d = c &- 48
-                guard d < 10 else { return nil }
-                v = v * 10 + Int(d)
-            }
-            return v
-        }
+        public func int(_ name: StaticString) -> Int? { raw(name).flatMap { XMLScanner.decimal($0, maxDigits: 18) } }
     }
 
     /// One tag, text or end at a time.
@@ -198,43 +189,36 @@ public struct XMLScanner {
             if i + 9 > n { return nil }
             if b[i + 2] == 0x5B, b[i + 3] == 0x43 { return find([0x5D, 0x5D, 0x3E], from: i + 9) }
             // A declaration: its internal subset in brackets may hold `>`.
-            var k = i + 2
-            var bracket = 0
-            var quote: UInt8 = 0
-            while k < n {
-                let c = b[k]
-                if quote != 0 {
-                    if c == quote { quote = 0 }
-                } else if c == 0x22 || c == 0x27 {
-                    quote = c
-                } else if c == 0x5B {
-                    bracket += 1
-                } else if c == 0x5D {
-                    bracket -= 1
-                } else if c == 0x3E, bracket <= 0 {
-                    return k + 1
-                }
-                k += 1
-            }
-            return nil
+            return try close(b, from: i + 2, brackets: true)
         default:
-            var k = i + 1
-            var quote: UInt8 = 0
-            while k < n {
-                let c = b[k]
-                if quote != 0 {
-                    if c == quote { quote = 0 }
-                } else if c == 0x22 || c == 0x27 {
-                    quote = c
-                } else if c == 0x3E {
-                    return k + 1
-                } else if c == 0x3C {
-                    throw Failure(description: "a '<' inside a tag at byte \(offset - (b.count - k))")
-                }
-                k += 1
-            }
-            return nil
+            return try close(b, from: i + 1, brackets: false)
         }
+    }
+
+    /// The index past the `>` that closes a tag or a declaration begun before `from`, quotes skipped (and, in a
+    /// declaration, its bracketed internal subset); nil when it is not in the buffer yet. A `<` inside a tag is damage.
+    private func close(_ b: UnsafeBufferPointer<UInt8>, from: Int, brackets: Bool) throws -> Int? {
+        var k = from
+        var bracket = 0
+        var quote: UInt8 = 0
+        while k < b.count {
+            let c = b[k]
+            if quote != 0 {
+                if c == quote { quote = 0 }
+            } else if c == 0x22 || c == 0x27 {
+                quote = c
+            } else if brackets, c == 0x5B {
+                bracket += 1
+            } else if brackets, c == 0x5D {
+                bracket -= 1
+            } else if c == 0x3E, bracket <= 0 {
+                return k + 1
+            } else if !brackets, c == 0x3C {
+                throw Failure(description: "a '<' inside a tag at byte \(offset - (b.count - k))")
+            }
+            k += 1
+        }
+        return nil
     }
 
     private mutating func token<H: Handler>(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int, _ handler: inout H) throws {
@@ -305,6 +289,18 @@ public struct XMLScanner {
         decoded.removeAll(keepingCapacity: true)
         XMLScanner.decode(t, into: &decoded)
         if !decoded.isEmpty { try decoded.withUnsafeBufferPointer { try handler.text($0) } }
+    }
+
+    /// Decimal digits as a non-negative integer; nil for anything else, nothing, or more than `maxDigits` digits.
+    static func decimal<C: Collection>(_ digits: C, maxDigits: Int) -> Int? where C.Element == UInt8 {
+        guard !digits.isEmpty, digits.count <= maxDigits else { return nil }
+        var v = 0
+        for c in digits {
+            let d = c &- 48
+            guard d < 10 else { return nil }
+            v = v * 10 + Int(d)
+        }
+        return v
     }
 
     static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
