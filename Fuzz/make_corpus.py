@@ -137,7 +137,10 @@ def fins_seeds():
     mc_stop = bytes.fromhex("540034120000" + "00ffff0300" + "080004000210000001" + "00")
     melsec = [(0, mc_write), (1, bytes.fromhex("d00000ffff0300020000 00".replace(" ", ""))),
               (0, mc_stop), (1, bytes.fromhex("d40034120000" + "00ffff0300" + "020001c2"))]
+    mc_ascii = b"500000FF03FF00001C001014010000D*0001000001251C"
+    melsec_ascii = [(0, mc_ascii), (1, b"D00000FF03FF0000040000")]
     for name, port, pieces in [("fins-udp", (9600, 17), udp), ("fins-tcp", (9600, 6), stream),
+                               ("melsec-ascii", (5007, 6), melsec_ascii),
                                ("melsec-tcp", (5007, 6), melsec), ("melsec-udp", (5007, 17), melsec)]:
         sel = STREAM_PORTS.index(port)
         write("FuzzNetworkStream", name, bytes([sel]) + b"".join(bytes([d, len(p)]) + p for d, p in pieces))

@@ -11,6 +11,7 @@ public enum MELSECCommands {
     /// The answer a controller gives a request: the subheader with the response bit, a 4E frame's serial, the route,
     /// the length, end code 0 and what a read returns (zero words, four bits a byte; the model name for 0101).
     public static func answer(to req: [UInt8], endCode: UInt16 = 0) -> [UInt8] {
+        if req.first == 0x35 { return asciiAnswer(to: req, endCode: endCode) }
         let four = req.count >= 2 && req[0] == 0x54
         let h = four ? 11 : 7
         guard req.count >= h + 8 else { return [] }
@@ -34,6 +35,40 @@ public enum MELSECCommands {
         let length = 2 + data.count
         return (four ? [0xD4, 0x00] + req[2..<6] : [0xD0, 0x00]) + req[(h - 5)..<h]
             + [UInt8(length & 0xFF), UInt8(length >> 8), UInt8(endCode & 0xFF), UInt8(endCode >> 8)] + data
+    }
+
+    /// The same answer to an ASCII request: hex digits for the header, end code and words, a character a bit.
+    public static func asciiAnswer(to req: [UInt8], endCode: UInt16 = 0) -> [UInt8] {
+        let text = String(decoding: req, as: UTF8.self)
+        let four = text.hasPrefix("5400")
+        let at = four ? 12 : 4
+        guard text.count >= at + 26 else { return [] }
+        let chars = Array(text)
+        func field(_ i: Int, _ n: Int) -> String { String(chars[i..<min(chars.count, i + n)]) }
+        let rest = Array(chars[(at + 14)...])
+        let command = Int(String(rest[4..<8]), radix: 16) ?? 0
+        let sub = Int(String(rest[8..<12]), radix: 16) ?? 0
+        var data = ""
+        if endCode == 0 {
+            switch command {
+            case 0x0401:
+                let n = Int(String(rest.suffix(4)), radix: 16) ?? 0
+                data = String(repeating: sub & 1 != 0 ? "0" : "0000", count: n)
+            case 0x0403:
+                let words = Int(String(rest[12..<14]), radix: 16) ?? 0, dwords = Int(String(rest[14..<16]), radix: 16) ?? 0
+                data = String(repeating: "0000", count: words) + String(repeating: "00000000", count: dwords)
+            case 0x0101:
+                data = "Q03UDVCPU       0266"
+            default:
+                break
+            }
+        }
+        func hex4(_ v: Int) -> String {
+            let h = String(v, radix: 16, uppercase: true)
+            return String((String(repeating: "0", count: max(0, 4 - h.count)) + h).suffix(4))
+        }
+        let head = four ? "D400" + field(4, 8) : "D000"
+        return Array((head + field(at, 10) + hex4(4 + data.count) + hex4(Int(endCode)) + data).utf8)
     }
 
     /// Writes the capture: each group of requests on a connection of its own from the tool to the controller's port

@@ -21,8 +21,8 @@ import Testing
         var request: [UInt8]
     }
 
-    static func golden() throws -> [Row] {
-        let path = TestPaths.repoRoot.appendingPathComponent("Tests/CollectorsTests/Golden/melsec/pymcprotocol.tsv").path
+    static func golden(_ name: String = "pymcprotocol.tsv") throws -> [Row] {
+        let path = TestPaths.repoRoot.appendingPathComponent("Tests/CollectorsTests/Golden/melsec/\(name)").path
         return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst(2).map { line in
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             let args = try JSONSerialization.jsonObject(with: Data(f[3].utf8)) as? [Any] ?? []
@@ -39,8 +39,17 @@ import Testing
     }
 
     @Test func requestsAnotherImplementationBuiltMeanWhatItMeant() throws {
-        let rows = try Self.golden()
-        #expect(rows.count == 80)
+        try Self.check(try Self.golden(), count: 80, ascii: false)
+    }
+
+    /// The same operations in ASCII frames, as pymcprotocol writes them (its hex-numbered devices left out: it writes
+    /// their numbers in decimal where the manual writes hex; `asciiHexDevicesAsTheManualWritesThem` covers those).
+    @Test func asciiRequestsAnotherImplementationBuiltMeanWhatItMeant() throws {
+        try Self.check(try Self.golden("pymcprotocol-ascii.tsv"), count: 60, ascii: true)
+    }
+
+    static func check(_ rows: [Row], count: Int, ascii: Bool) throws {
+        #expect(rows.count == count)
         let groups = Dictionary(grouping: rows.indices) { rows[$0].frame + rows[$0].series }
         let order = ["3EQ", "3EiQ-R", "4EQ", "4EiQ-R"]
         let tmp = TempDir("melsec")
@@ -59,6 +68,7 @@ import Testing
             let at = "\(r.frame) \(r.series) \(r.operation) \(r.arguments)"
             #expect(e.string("outcome") == "ok", "\(at) outcome")
             #expect(e.string("frame") == r.frame, "\(at) frame")
+            #expect(e.string("encoding") == (ascii ? "ascii" : nil), "\(at) encoding")
             #expect(e.string("station") == "melsec:net:0:pc:255", "\(at) station")
             if r.frame == "4E" { #expect(e.int("serial") == 0x1234, "\(at) serial") }
             let a = r.arguments
@@ -97,6 +107,36 @@ import Testing
                 Issue.record("\(at): an operation the test does not know")
             }
         }
+    }
+
+    /// Hex-numbered devices in ASCII frames, as the MC protocol reference manual writes them (`W*0001A0`, `Y*00002F`,
+    /// `X*000000`): a word to W1A0, bits to Y2F and Y30, X0 read, a random write of a word to B10 (a bit device: its
+    /// sixteen bits) and a double word to D20; and a 4E ASCII frame's serial.
+    @Test func asciiHexDevicesAsTheManualWritesThem() throws {
+        func frame(_ command: String, _ sub: String, _ data: String, four: Bool = false) -> [UInt8] {
+            let body = "0010" + command + sub + data
+            return Array(((four ? "54001234" + "0000" : "5000") + "00FF03FF00" + String(format: "%04X", body.count) + body).utf8)
+        }
+        let word = frame("1401", "0000", "W*0001A0" + "0001" + "0007")
+        let bits = frame("1401", "0001", "Y*00002F" + "0002" + "10", four: true)
+        let read = frame("0401", "0001", "X*000000" + "0008")
+        let random = frame("1402", "0000", "01" + "01" + "B*000010" + "8001" + "D*000020" + "00011170")
+        let tmp = TempDir("melsec")
+        let path = tmp.url.appendingPathComponent("ascii.pcap").path
+        try MELSECCommands.write(groups: [[word, bits, read, random]], to: path)
+        let sink = try collectPcap(path: path, options: ["aggregate": "off"])
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        let events = sink.events.filter { $0.kind.hasPrefix("ics.melsec.") }
+        func writes(_ e: Event) -> String {
+            (ControlPoint.facts(e.attributes)?.writes ?? []).map { "\($0.point)=\($0.value.text)" }.joined(separator: " ")
+        }
+        try #require(events.count == 4)
+        #expect(events.allSatisfy { $0.string("encoding") == "ascii" && $0.string("outcome") == "ok" })
+        #expect(writes(events[0]) == "melsec:W1A0=7")
+        #expect(writes(events[1]) == "melsec:Y2F=1 melsec:Y30=0" && events[1].int("serial") == 0x1234)
+        #expect(events[2].kind == "ics.melsec.batch_read" && events[2].string("device") == "X0" && events[2].int("count") == 8)
+        let r = writes(events[3])
+        #expect(r.hasPrefix("melsec:B10=1 melsec:B11=0") && r.contains("melsec:B1F=1") && r.hasSuffix("melsec:D20=70000"), "\(r)")
     }
 
     /// A word written to a bit device sets sixteen bits; a controller's refusal names its end code; a 3E answer goes to

@@ -14,6 +14,7 @@ import json, os, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "Tests", "CollectorsTests", "Golden", "melsec", "pymcprotocol.tsv")
+OUT_ASCII = os.path.join(ROOT, "Tests", "CollectorsTests", "Golden", "melsec", "pymcprotocol-ascii.tsv")
 
 import pymcprotocol
 from pymcprotocol import mcprotocolconst as const
@@ -31,6 +32,8 @@ class Recorder:
 
     def recv(self, n):
         req = self.sent[-1]
+        if req[:1] in (b"5",):
+            return self.recv_ascii(req)
         four = req[:2] == b"\x54\x00"
         header = (b"\xd4\x00" + req[2:6]) if four else b"\xd0\x00"
         rest = req[6:] if four else req[2:]
@@ -46,12 +49,33 @@ class Recorder:
             data = b"Q03UDVCPU       " + b"\x66\x02"
         return header + rest[:5] + (2 + len(data)).to_bytes(2, "little") + b"\x00\x00" + data
 
+    def recv_ascii(self, req):
+        """The same answer in an ASCII frame: hex digits, one character a bit."""
+        four = req[:4] == b"5400"
+        head = (b"D400" + req[4:12]) if four else b"D000"
+        at = 12 if four else 4
+        route = req[at:at + 10]
+        rest = req[at + 14:]
+        command = int(rest[4:8], 16)
+        sub = int(rest[8:12], 16)
+        data = b""
+        if command == 0x0401:
+            count = int(rest[-4:], 16)
+            data = b"0" * count if sub & 1 else b"0000" * count
+        elif command == 0x0403:
+            data = b"0000" * int(rest[12:14], 16) + b"00000000" * int(rest[14:16], 16)
+        elif command == 0x0101:
+            data = b"Q03UDVCPU       0266"
+        return head + route + b"%04X" % (4 + len(data)) + b"0000" + data
+
     def close(self):
         pass
 
 
-def client(frame, series):
+def client(frame, series, commtype="binary"):
     c = pymcprotocol.Type4E(plctype=series) if frame == "4E" else pymcprotocol.Type3E(plctype=series)
+    if commtype == "ascii":
+        c.setaccessopt(commtype="ascii")
     if frame == "4E":
         c.set_subheaderserial(0x1234)
     rec = Recorder(c)
@@ -85,14 +109,24 @@ OPERATIONS = [
 ]
 
 
-def main():
+# pymcprotocol writes the number of a hex-numbered device (X, Y, B, W…) in decimal in ASCII frames, where the MC
+# protocol reference manual (SH-080008) writes it in hex: those operations are left out of the ASCII golden file (the
+# decoder's test checks hex devices in ASCII on frames written to the manual).
+HEX_DEVICE_OPERATIONS = {("batchwrite_wordunits", "W1A0"), ("batchwrite_bitunits", "Y2F"), ("batchwrite_bitunits", "B10"),
+                         ("batchread_bitunits", "X0"), ("randomwrite_bitunits", "M5")}
+
+
+def requests(commtype):
     lines = []
     for frame in ("3E", "4E"):
         for series in ("Q", "iQ-R"):
             for name, args in OPERATIONS:
                 if series == "iQ-R" and name in ("read_cputype", "remote_reset"):
                     continue
-                c, rec = client(frame, series)
+                if commtype == "ascii" and (name, args[0] if args and isinstance(args[0], str) else
+                                            (args[0][0] if args and isinstance(args[0], list) else None)) in HEX_DEVICE_OPERATIONS:
+                    continue
+                c, rec = client(frame, series, commtype)
                 try:
                     getattr(c, name)(*args)
                 except Exception as e:  # an answer the library does not like still leaves the request sent
@@ -100,12 +134,19 @@ def main():
                         raise
                 for req in rec.sent:
                     lines.append("\t".join([frame, series, name, json.dumps(args), req.hex()]))
+    return lines
+
+
+def main():
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w") as f:
-        f.write(f"# pymcprotocol {getattr(pymcprotocol, '__version__', '0.3.0')}; scripts/oracles/melsec_golden.py\n")
-        f.write("frame\tseries\toperation\targuments\trequest\n")
-        f.write("\n".join(lines) + "\n")
-    print(f"wrote {OUT} ({len(lines)} requests)")
+    for path, commtype in ((OUT, "binary"), (OUT_ASCII, "ascii")):
+        lines = requests(commtype)
+        with open(path, "w") as f:
+            f.write(f"# pymcprotocol {getattr(pymcprotocol, '__version__', '0.3.0')} ({commtype} frames); "
+                    "scripts/oracles/melsec_golden.py\n")
+            f.write("frame\tseries\toperation\targuments\trequest\n")
+            f.write("\n".join(lines) + "\n")
+        print(f"wrote {path} ({len(lines)} requests)")
 
 
 if __name__ == "__main__":

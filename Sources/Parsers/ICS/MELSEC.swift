@@ -30,7 +30,10 @@ public enum MELSEC {
         public var command: UInt16?
         public var subcommand: UInt16?
         public var endCode: UInt16?
+        /// The command's data (a response's), in the binary frame's layout: an ASCII frame's is transcoded to it.
         public var data: [UInt8]
+        /// The frame came in ASCII (hex digits and device names as text), not binary.
+        public var ascii = false
     }
 
     /// The header's length before the data-length field: 7 bytes (3E) or 11 (4E), and whether the bytes start one.
@@ -46,6 +49,11 @@ public enum MELSEC {
 
     /// The whole frame's length, when the first bytes say it: the header, the data-length field and the data.
     public static func frameLength(_ b: UnsafeRawBufferPointer) -> FrameBuffer.Length {
+        if b.count >= 4, let h = asciiHeaderLength(b) {
+            guard b.count >= h + 4 else { return .needMore }
+            guard let n = hexValue(b, h, 4), n >= 4, n <= 8192 * 2 else { return .invalid("MC protocol ASCII data length out of range") }
+            return .frame(h + 4 + n)
+        }
         guard b.count >= 2 else { return .needMore }
         guard let h = headerLength(b) else { return .invalid("no MC protocol subheader (50 00, 54 00, D0 00, D4 00)") }
         guard b.count >= h + 2 else { return .needMore }
@@ -57,6 +65,13 @@ public enum MELSEC {
     /// Whether a payload starts an MC protocol binary frame: a subheader, a 4E frame's zero bytes, and a data length
     /// that agrees with the bytes there are (a request's at least the timer, command and subcommand).
     public static func looksLike(_ b: UnsafeRawBufferPointer) -> Bool {
+        if let h = asciiHeaderLength(b), b.count >= h + 4 {
+            // ASCII: every header character a hex digit, the length that of the rest (a request's at least the
+            // timer, command and subcommand).
+            guard (0..<(h + 4)).allSatisfy({ hexDigit(b[$0]) != nil }), let n = hexValue(b, h, 4) else { return false }
+            if h == 22, hexValue(b, 8, 4) != 0 { return false }
+            return b.count == h + 4 + n && n >= (b[0] == 0x35 ? 12 : 4)
+        }
         guard let h = headerLength(b), b.count >= h + 2 else { return false }
         if h == 11, b[4] != 0 || b[5] != 0 { return false }
         let n = Int(b[h]) | Int(b[h + 1]) << 8
@@ -65,6 +80,7 @@ public enum MELSEC {
     }
 
     public static func frame(_ bytes: some Collection<UInt8>) -> Frame? {
+        if let h = asciiHeaderLength(bytes) { return asciiFrame(Array(bytes.prefix(8192 * 2 + 26)), header: h) }
         var c = ByteCursor(Array(bytes.prefix(8192 + 13)))
         guard let h = headerLength(c.bytes), c.skip(2) else { return nil }
         let isResponse = c.bytes[0] & 0x80 != 0
@@ -87,6 +103,161 @@ public enum MELSEC {
         }
         f.data = Array(c.rest)
         return f
+    }
+
+    // MARK: ASCII frames
+
+    /// The header's length before an ASCII frame's data-length field: 14 characters (3E: subheader, network, PC,
+    /// module I/O, station) or 22 (4E: the serial number and four zeros after the subheader).
+    static func asciiHeaderLength(_ b: some Collection<UInt8>) -> Int? {
+        guard b.count >= 4 else { return nil }
+        let head = Array(b.prefix(4)).map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }    // upper case
+        switch head {
+        case [0x35, 0x30, 0x30, 0x30], [0x44, 0x30, 0x30, 0x30]: return 14
+        case [0x35, 0x34, 0x30, 0x30], [0x44, 0x34, 0x30, 0x30]: return 22
+        default: return nil
+        }
+    }
+
+    static func hexDigit(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x41...0x46: return c - 0x41 + 10
+        case 0x61...0x66: return c - 0x61 + 10
+        default: return nil
+        }
+    }
+
+    /// `n` hex digits at `i` as a number (the ASCII frame's fields are written most significant digit first).
+    static func hexValue<C: Collection>(_ b: C, _ i: Int, _ n: Int) -> Int? where C.Element == UInt8, C.Index == Int {
+        guard i >= 0, i + n <= b.count else { return nil }
+        var v = 0
+        for k in i..<(i + n) {
+            guard let d = hexDigit(b[b.startIndex + k]) else { return nil }
+            v = v << 4 | Int(d)
+        }
+        return v
+    }
+
+    /// Device names as ASCII frames write them (`D*`, `X*`; iQ-R pads to four, `D***`), to their binary codes; Q
+    /// series' `SS`, `SC`, `SN` are the retentive timer's contact, coil and value.
+    static let asciiDevices: [String: UInt16] = {
+        var m: [String: UInt16] = [:]
+        for (code, d) in devices { m[d.name] = code }
+        m["SS"] = 0xC7
+        m["SC"] = 0xC6
+        m["SN"] = 0xC8
+        return m
+    }()
+
+    /// Reads an ASCII frame and transcodes its command data to the binary layout (`writes` and `device` read that):
+    /// devices (a name and a number, in hex for the hex-numbered devices: six digits, or eight for iQ-R's
+    /// subcommands), counts and words in hex, bits one character each. Data of a command not transcoded is kept out
+    /// (`data` empty); nil when the header is not readable.
+    static func asciiFrame(_ b: [UInt8], header h: Int) -> Frame? {
+        let isResponse = b[0] & ~0x20 == 0x44
+        var serial: UInt16?
+        var i = 4
+        if h == 22 {
+            guard let s = hexValue(b, 4, 4) else { return nil }
+            serial = UInt16(s)
+            i = 12
+        }
+        guard let network = hexValue(b, i, 2), let pc = hexValue(b, i + 2, 2), let io = hexValue(b, i + 4, 4),
+              let station = hexValue(b, i + 8, 2) else { return nil }
+        var f = Frame(isResponse: isResponse, serial: serial,
+                      route: Route(network: UInt8(network), pc: UInt8(pc), moduleIO: UInt16(io), station: UInt8(station)),
+                      command: nil, subcommand: nil, endCode: nil, data: [], ascii: true)
+        i = h + 4
+        if isResponse {
+            guard let end = hexValue(b, i, 4) else { return f }
+            f.endCode = UInt16(end)
+            // A read's words stay as text until their request says what they are: kept as hex digits.
+            f.data = Array(b[min(b.count, i + 4)...])
+            return f
+        }
+        guard hexValue(b, i, 4) != nil, let command = hexValue(b, i + 4, 4), let sub = hexValue(b, i + 8, 4) else { return f }
+        f.command = UInt16(command)
+        f.subcommand = UInt16(sub)
+        f.data = transcode(Array(b[(i + 12)...]), command: UInt16(command), subcommand: UInt16(sub)) ?? []
+        return f
+    }
+
+    /// An ASCII request's data in the binary layout, for the commands whose data names devices and values.
+    static func transcode(_ d: [UInt8], command: UInt16, subcommand: UInt16) -> [UInt8]? {
+        let wide = subcommand & 0x0002 != 0
+        let bits = subcommand & 0x0001 != 0
+        let nameWidth = wide ? 4 : 2, numberWidth = wide ? 8 : 6
+        var i = 0
+        var out: [UInt8] = []
+        func le(_ v: Int, _ n: Int) { for k in 0..<n { out.append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
+        func hex(_ n: Int) -> Int? {
+            defer { i += n }
+            return hexValue(d, i, n)
+        }
+        /// A device: its name (padded with `*`) and number, appended as the binary frame has it.
+        func device() -> Bool {
+            guard i + nameWidth + numberWidth <= d.count else { return false }
+            let name = String(decoding: d[i..<(i + nameWidth)].filter { $0 != 0x2A && $0 != 0x20 }, as: UTF8.self).uppercased()
+            guard let code = asciiDevices[name] else { return false }
+            let digits = d[(i + nameWidth)..<(i + nameWidth + numberWidth)]
+            let radix = devices[code]?.hex == true ? 16 : 10
+            guard let number = Int(String(decoding: digits, as: UTF8.self), radix: radix) else { return false }
+            i += nameWidth + numberWidth
+            le(number, wide ? 4 : 3)
+            le(Int(code), wide ? 2 : 1)
+            return true
+        }
+        switch command {
+        case 0x0401, 0x1401:
+            guard device(), let count = hex(4) else { return nil }
+            le(count, 2)
+            guard command == 0x1401 else { return out }
+            if bits {
+                // One character a point; the binary frame packs two a byte, the first in the high half.
+                var k = 0
+                while k < count, i + k < d.count {
+                    let v = d[i + k] == 0x31 ? UInt8(1) : 0
+                    if k % 2 == 0 { out.append(v << 4) } else { out[out.count - 1] |= v }
+                    k += 1
+                }
+            } else {
+                for _ in 0..<min(count, 960) {
+                    guard let w = hex(4) else { break }
+                    le(w, 2)
+                }
+            }
+            return out
+        case 0x1402:
+            if bits {
+                guard let count = hex(2) else { return nil }
+                out.append(UInt8(truncatingIfNeeded: count))
+                for _ in 0..<count {
+                    guard device(), let v = hex(2) else { break }
+                    le(v, wide ? 2 : 1)
+                }
+                return out
+            }
+            guard let words = hex(2), let dwords = hex(2) else { return nil }
+            out.append(UInt8(truncatingIfNeeded: words))
+            out.append(UInt8(truncatingIfNeeded: dwords))
+            for (count, size) in [(words, 4), (dwords, 8)] {
+                for _ in 0..<count {
+                    guard device(), let v = hex(size) else { return out }
+                    le(v, size / 2)
+                }
+            }
+            return out
+        case 0x1001:
+            // Remote RUN: mode (4 digits), clear mode (2), then two fixed digits.
+            guard let mode = hex(4), let clear = hex(2) else { return nil }
+            le(mode, 2)
+            out.append(UInt8(truncatingIfNeeded: clear))
+            out.append(0)
+            return out
+        default:
+            return nil
+        }
     }
 
     /// Command names as event kinds name them (`ics.melsec.batch_write`); remote RUN and STOP as every protocol's
@@ -334,6 +505,7 @@ public final class MELSECDecoder: FlowDecoder {
             if out.absorb(key: key, time: req.time, packet: req.packet, messages: 2, valueHash: valueHash) { return }
         }
         out.writer.string("frame", q.serial == nil ? "3E" : "4E")
+        if q.ascii { out.writer.string("encoding", "ascii") }
         if let s = q.serial { out.writer.int("serial", s) }
         out.writer.string("station", Station.melsec(network: Int(route.network), pc: Int(route.pc),
                                                     moduleIO: Int(route.moduleIO), station: Int(route.station)))
