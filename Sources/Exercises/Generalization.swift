@@ -132,6 +132,9 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         /// UDP); the pump's run relay M100 by a batch write in bit units.
         case melsecBatchWord = "batch-write-word-3e", melsecRandomWord4E = "random-write-4e-udp"
         case melsecBit = "batch-write-bit"
+        /// MELSEC in ASCII frames (as older HMIs and SCADA drivers set the Ethernet module): D100 by a batch write in
+        /// word units, the pump's M100 in bit units. Added after the IEC 61850 cases, not among the path's turning forms.
+        case melsecASCIIWord = "batch-write-word-3e-ascii", melsecASCIIBit = "batch-write-bit-ascii"
         /// IEC 61850 over MMS: the dose setpoint's controllable analogue output `GGIO1.AnOut1` operated with a float
         /// (`$CO$AnOut1$Oper`), or selected with its value then operated with an integer of hundredths (SBOw, Oper);
         /// the setpoint as a setting (`GGIO1$SP$DoseSP$setMag$f`, functional constraint SP); the pump's single point
@@ -348,6 +351,13 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         eachFormTwice(.iec61850, access: { RemoteAccess.allCases[($0 * 3 + 4) % RemoteAccess.allCases.count] },
                       historian: { $0 % 4 == 3 ? .xlsx : $0 % 4 == 1 ? .japanese : dialect($0 + 2) },
                       hop: { $0 == 6 ? .vnc : .rdp })
+        // MELSEC in ASCII frames: the setpoint, and the pump stopped, behind two more gateways.
+        for (i, f) in [WriteForm.melsecASCIIWord, .melsecASCIIBit].enumerated() {
+            out.append(GeneralizationCase(write: .melsec, access: RemoteAccess.allCases[(i * 5 + 3) % RemoteAccess.allCases.count],
+                                          historian: i == 0 ? .japanese : .xlsx, form: f,
+                                          impact: f == .melsecASCIIBit ? .stop : .setpoint,
+                                          seed: 20_240_312 &+ UInt64(out.count) &* 7919))
+        }
         return out
     }
 
@@ -401,7 +411,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .bacnetBinary: return "ics.bacnet.write_property"
         case .opcuaBoolean: return "ics.opcua.write"
         case .finsWordUDP, .finsTwoWordsTCP, .finsBit: return "ics.fins.memory_area_write"
-        case .melsecBatchWord, .melsecBit: return "ics.melsec.batch_write"
+        case .melsecBatchWord, .melsecBit, .melsecASCIIWord, .melsecASCIIBit: return "ics.melsec.batch_write"
         case .melsecRandomWord4E: return "ics.melsec.random_write"
         case .mmsOperateFloat, .mmsSelectOperateInt, .mmsOperateSPC: return "ics.mms.operate"
         case .mmsSettingWrite: return "ics.mms.write"
@@ -436,8 +446,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .opcuaBoolean: return ("opcua:ns=2;s=Pump1.Run", 1, true)
         case .finsWordUDP, .finsTwoWordsTCP: return ("fins:D100", 0.01, true)
         case .finsBit: return ("fins:CIO100.00", 1, true)
-        case .melsecBatchWord, .melsecRandomWord4E: return ("melsec:D100", 0.01, true)
-        case .melsecBit: return ("melsec:M100", 1, true)
+        case .melsecBatchWord, .melsecRandomWord4E, .melsecASCIIWord: return ("melsec:D100", 0.01, true)
+        case .melsecBit, .melsecASCIIBit: return ("melsec:M100", 1, true)
         case .mmsOperateFloat: return ("iec61850:RTU1LD0/GGIO1.AnOut1", 1, false)
         case .mmsSelectOperateInt: return ("iec61850:RTU1LD0/GGIO1.AnOut1", 0.01, true)
         case .mmsSettingWrite: return ("iec61850:RTU1LD0/GGIO1.DoseSP.setMag.f[SP]", 1, false)
@@ -1348,7 +1358,19 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             default:
                 request = [0x04, 0x00] + le16(0x1401) + le16(0x0000) + [100, 0, 0, 0xA8] + le16(1) + le16(rawInt)
             }
-            if form == .melsecRandomWord4E {
+            if form == .melsecASCIIWord || form == .melsecASCIIBit {
+                func hex(_ v: Int, _ n: Int) -> String {
+                    let h = String(v, radix: 16, uppercase: true)
+                    return String(repeating: "0", count: max(0, n - h.count)) + h
+                }
+                let data = form == .melsecASCIIBit ? "1401" + "0001" + "M*000100" + "0001" + (bit == 1 ? "1" : "0")
+                    : "1401" + "0000" + "D*000100" + "0001" + hex(rawInt & 0xFFFF, 4)
+                let body = "0010" + data
+                connection(5007, opened: 20_000_000) { c in
+                    c.send(fromClient: true, t, Array(("500000FF03FF00" + hex(body.count, 4) + body).utf8))
+                    c.send(fromClient: false, t + latency, Array("D00000FF03FF0000040000".utf8))
+                }
+            } else if form == .melsecRandomWord4E {
                 let serial = le16(0x1000 + index)
                 let req = [0x54, 0x00] + serial + [0, 0] + route + le16(request.count) + request
                 cap.add(t, Frames.udp(client, 5001, Self.rtu, 5001, payload: req, id: cap.nextID(client), ttl: 128))
