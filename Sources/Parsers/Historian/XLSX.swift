@@ -254,8 +254,8 @@ public enum XLSX {
         var i = 0
         while i < s.count {
             if s[i] == 0x5F, i + 6 < s.count, s[i + 1] == 0x78, s[i + 6] == 0x5F,
-               let a = XMLScanner.hexDigit(s[i + 2]), let b = XMLScanner.hexDigit(s[i + 3]),
-               let c = XMLScanner.hexDigit(s[i + 4]), let d = XMLScanner.hexDigit(s[i + 5])
+               let a = Hex.digit(s[i + 2]), let b = Hex.digit(s[i + 3]),
+               let c = Hex.digit(s[i + 4]), let d = Hex.digit(s[i + 5])
             {
                 let v = UInt32(a) << 12 | UInt32(b) << 8 | UInt32(c) << 4 | UInt32(d)
                 XMLScanner.appendScalar(v, to: &out)

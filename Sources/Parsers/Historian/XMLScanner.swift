@@ -371,7 +371,7 @@ public struct XMLScanner {
         if r[1] | 0x20 == 0x78 {
             guard r.count > 2 else { return nil }
             for c in r[2...] {
-                guard let d = hexDigit(c), v < 0x1000_0000 else { return nil }
+                guard let d = Hex.digit(c), v < 0x1000_0000 else { return nil }
                 v = v << 4 | UInt32(d)
             }
         } else {
@@ -384,14 +384,6 @@ public struct XMLScanner {
         return v
     }
 
-    static func hexDigit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x41...0x46: return c - 0x41 + 10
-        case 0x61...0x66: return c - 0x61 + 10
-        default: return nil
-        }
-    }
 
     /// UTF-8 of a code point; U+FFFD for NUL, surrogates and values beyond Unicode.
     static func appendScalar(_ v: UInt32, to out: inout [UInt8]) {

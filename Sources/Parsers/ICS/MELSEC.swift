@@ -68,7 +68,7 @@ public enum MELSEC {
         if let h = asciiHeaderLength(b), b.count >= h + 4 {
             // ASCII: every header character a hex digit, the length that of the rest (a request's at least the
             // timer, command and subcommand).
-            guard (0..<(h + 4)).allSatisfy({ hexDigit(b[$0]) != nil }), let n = hexValue(b, h, 4) else { return false }
+            guard (0..<(h + 4)).allSatisfy({ Hex.digit(b[$0]) != nil }), let n = hexValue(b, h, 4) else { return false }
             if h == 22, hexValue(b, 8, 4) != 0 { return false }
             return b.count == h + 4 + n && n >= (b[0] == 0x35 ? 12 : 4)
         }
@@ -119,21 +119,13 @@ public enum MELSEC {
         }
     }
 
-    static func hexDigit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x41...0x46: return c - 0x41 + 10
-        case 0x61...0x66: return c - 0x61 + 10
-        default: return nil
-        }
-    }
 
     /// `n` hex digits at `i` as a number (the ASCII frame's fields are written most significant digit first).
     static func hexValue<C: Collection>(_ b: C, _ i: Int, _ n: Int) -> Int? where C.Element == UInt8, C.Index == Int {
         guard i >= 0, i + n <= b.count else { return nil }
         var v = 0
         for k in i..<(i + n) {
-            guard let d = hexDigit(b[b.startIndex + k]) else { return nil }
+            guard let d = Hex.digit(b[b.startIndex + k]) else { return nil }
             v = v << 4 | Int(d)
         }
         return v
