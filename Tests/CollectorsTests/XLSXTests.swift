@@ -268,3 +268,24 @@ enum XLSXBuilder {
 
     static func column(_ c: Int) -> String { String(UnicodeScalar(UInt8(65 + c))) }
 }
+
+/// Spreadsheet day numbers are the wall clock of whoever exported them, in no zone: read in the declared zone, in a
+/// CSV and in a workbook whose time column has no date format (General), as the same cells formatted as dates are.
+@Suite struct SpreadsheetDayNumberTests {
+    @Test func dayNumbersAreLocalTimes() throws {
+        let rows = ["Time,Flow"] + (0..<12).map { "\(46352 + Double($0) / 96),\(40 + $0)" }    // 2026-11-26 00:00 on, 15 min apart
+        let csv = try collectHistorian(WideHistorianCollector.self, text: rows.joined(separator: "\n") + "\n",
+                                       options: ["tz": "Asia/Tokyo"])
+        #expect(csv.samples(named: "Flow")?.first?.time == utc("2026-11-25T15:00:00Z"))
+        #expect(csv.samples(named: "Flow")?.last?.time == utc("2026-11-25T17:45:00Z"))
+        let tmp = TempDir()
+        let book = tmp.url.appendingPathComponent("general.xlsx").path
+        #expect(ArchiveWriter.write(book, .zip, XLSXBuilder.entries(sheets: [rows])))
+        let sheet = try collectWorkbook(book)
+        #expect(sheet.samples(named: "Flow")?.map(\.time) == csv.samples(named: "Flow")?.map(\.time))
+        // With no zone given, read as UTC and said so.
+        let bare = try collectHistorian(WideHistorianCollector.self, text: rows.joined(separator: "\n") + "\n")
+        #expect(bare.samples(named: "Flow")?.first?.time == utc("2026-11-26T00:00:00Z"))
+        #expect(bare.warnings.contains { $0.text.contains("no time zone declared") })
+    }
+}

@@ -11,7 +11,7 @@ public enum HistorianTimeFormat: Equatable, Sendable, CustomStringConvertible {
     case civil(DateOrder)
     /// A number of seconds, milliseconds, microseconds or nanoseconds since 1970 (the unit in nanoseconds).
     case epoch(Int64)
-    /// Days since 1899-12-30 with a fraction, as spreadsheets (PI DataLink in Excel) store dates.
+    /// Days since 1899-12-30 with a fraction, as spreadsheets (PI DataLink in Excel) store dates: local times.
     case spreadsheetSerial
 
     public var description: String {
@@ -46,9 +46,13 @@ public enum HistorianTime {
         case .spreadsheetSerial:
             // Day 1 is 1899-12-31; nanoseconds since 1970 run out in 2262 (day 132,319).
             guard let v = HistorianValues.number(b), v.isFinite, v >= 1, v < 132_000 else { return nil }
-            // 25569 days from 1899-12-30 to 1970-01-01; rounded to the millisecond (spreadsheets keep no finer).
+            // 25569 days from 1899-12-30 to 1970-01-01; rounded to the millisecond (spreadsheets keep no finer). A
+            // spreadsheet's day number is the wall clock of whoever typed or exported it, in no zone: a local time,
+            // read in the export's declared zone (or --tz) as every other local time is.
             let ms = ((v - 25_569) * 86_400_000).rounded()
-            return .instant(Timestamp(nanoseconds: Int64(ms) * 1_000_000))
+            var c = Timestamp(nanoseconds: Int64(ms) * 1_000_000).civil(utcOffsetSeconds: 0)
+            c.utcOffsetSeconds = nil
+            return .civil(c)
         }
     }
 
