@@ -191,7 +191,7 @@ public enum MMSCommands {
         // fileDelete of a disturbance record.
         exchange(highTag(76, visible("COMTRADE/trip1.cfg", tag: 0x19)), [0x9F, 0x4C, 0x00])
         // The IED's program invocation stopped.
-        exchange(highTag(41, visible("PROTECTION")), [0x9F, 0x29, 0x00])
+        exchange(highTag(41, visible("PROTECTION", tag: 0x80)), [0x9F, 0x29, 0x00])    // programInvocationName [0]
         // Conclude.
         send(true, frame(data([0x8B, 0x00])))
         send(false, frame(data([0x8C, 0x00])))

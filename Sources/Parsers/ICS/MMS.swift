@@ -352,10 +352,11 @@ public enum MMS {
                 if !t.isEmpty { p.texts.append(t) }
             }
         case 40, 41, 42, 43, 44, 36, 37, 38, 39, 45:
-            // program invocations and domains: their name.
+            // Domains: their name (an Identifier); program invocations: a SEQUENCE whose first element is the name
+            // (`programInvocationName [0]`; a bare VisibleString from a stack that leaves the tag out is read too).
             if !s.constructed {
                 p.texts = [text(b, s.contents)]
-            } else if let first = parts.first, first.tag == 26 || first.tag == 0 {
+            } else if let first = parts.first, (first.tagClass == 2 && first.tag == 0) || (first.tagClass == 0 && first.tag == 26) {
                 p.texts = [text(b, first.contents)]
             }
         default:
