@@ -1359,10 +1359,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 request = [0x04, 0x00] + le16(0x1401) + le16(0x0000) + [100, 0, 0, 0xA8] + le16(1) + le16(rawInt)
             }
             if form == .melsecASCIIWord || form == .melsecASCIIBit {
-                func hex(_ v: Int, _ n: Int) -> String {
-                    let h = String(v, radix: 16, uppercase: true)
-                    return String(repeating: "0", count: max(0, n - h.count)) + h
-                }
+                let hex = MELSECCommands.hex
                 let data = form == .melsecASCIIBit ? "1401" + "0001" + "M*000100" + "0001" + (bit == 1 ? "1" : "0")
                     : "1401" + "0000" + "D*000100" + "0001" + hex(rawInt & 0xFFFF, 4)
                 let body = "0010" + data

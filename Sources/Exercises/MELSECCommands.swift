@@ -63,12 +63,14 @@ public enum MELSECCommands {
                 break
             }
         }
-        func hex4(_ v: Int) -> String {
-            let h = String(v, radix: 16, uppercase: true)
-            return String((String(repeating: "0", count: max(0, 4 - h.count)) + h).suffix(4))
-        }
         let head = four ? "D400" + field(4, 8) : "D000"
-        return Array((head + field(at, 10) + hex4(4 + data.count) + hex4(Int(endCode)) + data).utf8)
+        return Array((head + field(at, 10) + hex(4 + data.count, 4) + hex(Int(endCode), 4) + data).utf8)
+    }
+
+    /// A field of an ASCII frame: `v` in `n` upper-case hex digits (its low ones, when longer).
+    static func hex(_ v: Int, _ n: Int) -> String {
+        let h = String(v, radix: 16, uppercase: true)
+        return String((String(repeating: "0", count: max(0, n - h.count)) + h).suffix(n))
     }
 
     /// Writes the capture: each group of requests on a connection of its own from the tool to the controller's port

@@ -244,7 +244,7 @@ enum XLSXBuilder {
             for (r, row) in rows.enumerated() {
                 xml += "<row r=\"\(r + 1)\">"
                 for (c, v) in row.split(separator: ",", omittingEmptySubsequences: false).enumerated() where !v.isEmpty {
-                    let ref = "\(XLSXBuilder.column(c))\(r + 1)"
+                    let ref = "\(XLSX.columnName(c))\(r + 1)"
                     if Double(v) != nil {
                         xml += "<c r=\"\(ref)\"><v>\(v)</v></c>"
                     } else {
@@ -266,7 +266,6 @@ enum XLSXBuilder {
         return out
     }
 
-    static func column(_ c: Int) -> String { String(UnicodeScalar(UInt8(65 + c))) }
 }
 
 /// Spreadsheet day numbers are the wall clock of whoever exported them, in no zone: read in the declared zone, in a

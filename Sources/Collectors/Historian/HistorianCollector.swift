@@ -31,7 +31,7 @@ public struct HistorianReader {
             return .no
         }
         // One column per tag: the cells must be mostly numbers (digital states as words are a minority).
-        if case .wide = sniff.layout.shape, sniff.numericFraction < 0.5 { return .no }
+        if sniff.mostlyWords { return .no }
         return .likely
     }
 

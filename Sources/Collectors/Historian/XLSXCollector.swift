@@ -37,7 +37,7 @@ public struct XLSXHistorianCollector: Collector {
             let table = XLSXSheetTable(book: book, sheet: sheet, maxBytes: book.maxSheetBytes)
             guard let head = try? table.head(40), !head.isEmpty else { continue }
             if let s = HistorianSniff.read(head.map(\.bytes), preferred: nil, separator: 0x2C), s.timeFormat != nil {
-                if case .wide = s.layout.shape, s.numericFraction < 0.5 { continue }
+                if s.mostlyWords { continue }
                 return .likely
             }
         }
@@ -60,7 +60,7 @@ public struct XLSXHistorianCollector: Collector {
                 try warn("sheet", label, "not read: \(session.sniffFailure)")
                 continue
             }
-            if case .wide = found.sniff.layout.shape, found.sniff.numericFraction < 0.5 {
+            if found.sniff.mostlyWords {
                 try warn("sheet", label, "not read: its columns under the header are mostly words, not samples (a list, "
                          + "not an export)")
                 continue
@@ -90,19 +90,12 @@ extension XLSXHistorianCollector {
             var reader = XLSX.SheetReader { number, cells in
                 for c in cells {
                     var missing = false
-                    if let t = XLSX.text(of: c, kinds: book.kinds, strings: book.strings, date1904: book.date1904,
-                                         missing: &missing), !t.isEmpty
-                    {
+                    if let t = book.text(of: c, missing: &missing), !t.isEmpty {
                         out.append((sheet.name, "\(XLSX.columnName(c.column))\(number)", t))
                     }
                 }
             }
-            var scanner = XMLScanner()
-            if try XLSXWorkbook.stream(path: path, part: part, members: book.members, maxBytes: book.maxSheetBytes, {
-                try scanner.feed($0, &reader)
-            }) {
-                try scanner.finish(&reader)
-            }
+            try book.scan(part, maxBytes: book.maxSheetBytes, into: &reader)
         }
         return out
     }
@@ -161,13 +154,35 @@ final class XLSXWorkbook: @unchecked Sendable {
         guard let archive = ArchiveReader(path: path) else {
             throw CollectorError.notThisFormat("not a zip package (an .xlsx workbook is one)")
         }
+        // The small parts at the names nearly every writer gives them are read on the way through the member list, so
+        // that a usual workbook is opened in one pass; a part elsewhere is read when the relationships name it.
+        var prefetched: [String: [UInt8]] = [:]
+        let usual: Set<String> = ["_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"]
         while let m = try? archive.next() {
-            if case .file = m.kind { members[fold(m.path)] = m.path }
+            guard case .file = m.kind else { continue }
+            let f = fold(m.path)
+            members[f] = m.path
+            if usual.contains(f), prefetched[f] == nil {
+                var bytes: [UInt8] = []
+                if (try? archive.readData({ chunk in
+                    guard bytes.count + chunk.count <= maxPartBytes else { throw TooLarge() }
+                    bytes.append(contentsOf: chunk)
+                })) != nil {
+                    prefetched[f] = bytes
+                }
+            }
             if members.count > 100_000 { break }
         }
         func has(_ part: String) -> Bool { members[fold(part)] != nil }
+        /// The named parts by folded name: those read on the first pass, the others read now.
+        func parts(_ names: [String]) throws -> [String: [UInt8]] {
+            var out = prefetched.filter { names.map(fold).contains($0.key) }
+            let missing = names.filter { out[fold($0)] == nil }
+            if !missing.isEmpty { out.merge(try readParts(path: path, missing, members: members)) { a, _ in a } }
+            return out
+        }
 
-        let root = try readParts(path: path, ["_rels/.rels"], members: members)
+        let root = try parts(["_rels/.rels"])
         var workbookPart = "xl/workbook.xml"
         if let rels = root["_rels/.rels"], let list = try? XLSX.relationships(rels),
            let office = list.first(where: { $0.type.hasSuffix("/officeDocument") && !$0.external })
@@ -179,15 +194,15 @@ final class XLSXWorkbook: @unchecked Sendable {
                                                + "workbook")
         }
         let relsPart = XLSX.relationshipsPart(of: workbookPart)
-        let parts = try readParts(path: path, [workbookPart, relsPart], members: members)
+        let bookParts = try parts([workbookPart, relsPart])
         let workbook: XLSX.Workbook
         do {
-            workbook = try XLSX.workbook(parts[fold(workbookPart)] ?? [])
+            workbook = try XLSX.workbook(bookParts[fold(workbookPart)] ?? [])
         } catch {
             throw CollectorError.notThisFormat("the workbook part \(workbookPart) is not readable XML: \(error)")
         }
         var rels: [XLSX.Relationship] = []
-        if let r = parts[fold(relsPart)] {
+        if let r = bookParts[fold(relsPart)] {
             do { rels = try XLSX.relationships(r) } catch {
                 try warn("package", relsPart, "the workbook's relationships are not readable XML (\(error)); its sheets "
                          + "were looked for by their usual names")
@@ -225,8 +240,7 @@ final class XLSXWorkbook: @unchecked Sendable {
 
         var kinds: [XLSX.ValueKind] = []
         if let stylesPart = target(ofType: "/styles", default: "xl/styles.xml") {
-            let p = try readParts(path: path, [stylesPart], members: members)
-            if let bytes = p[fold(stylesPart)] {
+            if let bytes = try parts([stylesPart])[fold(stylesPart)] {
                 do { kinds = try XLSX.cellKinds(bytes) } catch {
                     try warn("package", stylesPart, "the cell formats are not readable XML (\(error)): dates stored as "
                              + "day numbers are read as numbers")
@@ -253,6 +267,23 @@ final class XLSXWorkbook: @unchecked Sendable {
         }
         return XLSXWorkbook(path: path, sheets: sheets, kinds: kinds, strings: strings, date1904: workbook.date1904,
                             maxSheetBytes: maxSheetBytes, members: members)
+    }
+
+    /// A cell's text as a CSV export would hold it, by this workbook's formats, strings and date system.
+    func text(of cell: XLSX.Cell, missing: inout Bool) -> String? {
+        XLSX.text(of: cell, kinds: kinds, strings: strings, date1904: date1904, missing: &missing)
+    }
+
+    /// Feeds a sheet's part through `reader` as it decompresses (`afterChunk` after each piece), then finishes it.
+    func scan(_ part: String, maxBytes: Int64, into reader: inout XLSX.SheetReader,
+              afterChunk: (XLSX.SheetReader) throws -> Void = { _ in }) throws {
+        var scanner = XMLScanner()
+        if try XLSXWorkbook.stream(path: path, part: part, members: members, maxBytes: maxBytes, {
+            try scanner.feed($0, &reader)
+            try afterChunk(reader)
+        }) {
+            try scanner.finish(&reader)
+        }
     }
 
     /// The named parts, each whole (up to `maxPartBytes`), by folded name.
@@ -356,9 +387,7 @@ struct XLSXSheetTable: HistorianReader.Table {
                 texts.removeAll(keepingCapacity: true)
                 for c in cells {
                     var missing = false
-                    if let t = XLSX.text(of: c, kinds: book.kinds, strings: book.strings, date1904: book.date1904,
-                                         missing: &missing)
-                    {
+                    if let t = book.text(of: c, missing: &missing) {
                         texts.append((c.column, t))
                     } else if missing {
                         try warn?("string", at(number), "cell \(XLSX.columnName(c.column))\(number) cites shared string "
@@ -372,22 +401,19 @@ struct XLSXSheetTable: HistorianReader.Table {
                 record = XLSX.record(texts)
                 try record.withUnsafeBufferPointer { try body($0, number) }
             }
-            var scanner = XMLScanner()
             var issuesSaid = 0
-            func sayIssues() throws {
+            func sayIssues(_ r: XLSX.SheetReader) throws {
                 guard let warn else { return }
-                for i in reader.issues.dropFirst(issuesSaid) { try warn("sheet-xml", at(i.row), i.text) }
-                issuesSaid = reader.issues.count
+                for i in r.issues.dropFirst(issuesSaid) { try warn("sheet-xml", at(i.row), i.text) }
+                issuesSaid = r.issues.count
             }
             do {
-                let found = try XLSXWorkbook.stream(path: book.path, part: part, members: book.members, maxBytes: maxBytes) {
-                    try scanner.feed($0, &reader)
-                    if reader.issues.count > issuesSaid { try sayIssues() }
+                try book.scan(part, maxBytes: maxBytes, into: &reader) { r in
+                    if r.issues.count > issuesSaid { try sayIssues(r) }
                 }
-                if found { try scanner.finish(&reader) }
-                try sayIssues()
+                try sayIssues(reader)
             } catch let e as XMLScanner.Failure {
-                try sayIssues()
+                try sayIssues(reader)
                 guard let warn else { throw e }
                 try warn("sheet-xml", "sheet \"\(name)\"", "the sheet's XML is damaged after \(reader.rows) rows (\(e)); "
                          + "the rows before it were read")

@@ -14,6 +14,12 @@ public struct HistorianSniff: Sendable {
     /// no historian export.
     public var numericFraction = 1.0
 
+    /// One column per tag whose cells are mostly words: a list with a date column (users, orders), not an export.
+    public var mostlyWords: Bool {
+        if case .wide = layout.shape { return numericFraction < 0.5 }
+        return false
+    }
+
     /// Finds the header among the first lines (after blank, comment and preamble lines) and reads the time format
     /// off the data rows below it. `separator`: the one the records are known to use (a workbook's rows), else each
     /// line's is guessed.

@@ -339,7 +339,7 @@ public final class MELSECDecoder: FlowDecoder {
     public func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
         if datagrams {
             guard let f = MELSEC.frame(bytes) else {
-                budget.warn(&out, ctx.packet, "MC protocol: datagram of \(bytes.count) bytes is no 3E or 4E binary frame")
+                budget.warn(&out, ctx.packet, "MC protocol: datagram of \(bytes.count) bytes is no 3E or 4E frame (binary or ASCII)")
                 return
             }
             return frame(f, ctx, &out)

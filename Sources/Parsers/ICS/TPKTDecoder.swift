@@ -127,11 +127,13 @@ public final class TPKTDecoder: FlowDecoder {
         // ISO parameters: code(1) length(1) value.
         var c = ByteCursor(variable)
         var fields: [String: JSONValue] = [:]
+        var dstTSAP: [UInt8] = []
         while let code = c.u8(), let len = c.u8(), let value = c.take(Int(len)) {
             let v = Array(value)
             switch code {
             case 0xC1: fields["src_tsap"] = .string(Hex.string(v))
             case 0xC2:
+                dstTSAP = v
                 fields["dst_tsap"] = .string(Hex.string(v))
                 if v.count == 2 {
                     // S7 TSAP: connection type (1 PG, 2 OP, 3 S7 basic), then rack * 32 + slot.
@@ -149,8 +151,7 @@ public final class TPKTDecoder: FlowDecoder {
             }
         }
         // An S7 TSAP names a connection type (1 PG, 2 OP, 3 S7 basic, …) in its first byte; others wait for the data.
-        let s7Like: Bool
-        if case .string(let t)? = fields["dst_tsap"], t.count == 4, !t.hasPrefix("00") { s7Like = true } else { s7Like = false }
+        let s7Like = dstTSAP.count == 2 && dstTSAP[0] != 0
         if mode == .unknown || mode == .pending, !s7Like {
             mode = .pending
             protocolName = "cotp"
