@@ -117,7 +117,7 @@ public enum CollectorRegistry {
         EVTXCollector.self, PcapCollector.self, SyslogCollector.self, AccessLogCollector.self, WebErrorLogCollector.self,
         JSONLinesCollector.self, RemoteControlLogCollector.self, PIHistorianCollector.self, AVEVAHistorianCollector.self,
         IgnitionHistorianCollector.self, LongHistorianCollector.self, WideHistorianCollector.self,
-        XLSXHistorianCollector.self,
+        WinCCHistorianCollector.self, XLSXHistorianCollector.self,
     ]
 
     /// The collector with this name, if any.

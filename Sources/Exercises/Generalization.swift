@@ -86,6 +86,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         /// the header, times as Excel date-time cells, the tag and the dose flow in columns, a second sheet of export
         /// notes that is no export. Added after the others: its cases come last.
         case xlsx
+        /// A Siemens WinCC data log (an HMI panel's or WinCC Runtime Advanced's CSV): `VarName;TimeString;VarValue;
+        /// Validity;Time_ms` in a German runtime's locale (day first, decimal commas), quoted names, the runtime's
+        /// `$RT_OFF$` marker where the log segment begins and ends, no zone written. Added after the others.
+        case wincc
 
         /// The file the export is written to, under `historian/`.
         var fileName: String { "historian-1-export." + (self == .xlsx ? "xlsx" : "csv") }
@@ -168,6 +172,9 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// DNP3 outstation 11 beside 10, IEC 104 common address 2 beside 1), which the HMI writes to as well: the
     /// inventory tells them apart by `station:` and maps the same point of each to a tag of its own.
     public var gateway = false
+    /// The historian's export lists its rows newest first (a historian client's query ordered by time descending, an
+    /// HMI's trend export): the reader must turn it round before it can find the change and the clock.
+    public var newestFirst = false
     public var seed: UInt64
 
     public enum Hop: String, CaseIterable, Sendable {
@@ -192,6 +199,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     public var name: String {
         "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" + (impact == .stop ? "-stop" : "") + (hop == .rdp ? "" : "-\(hop.rawValue)")
             + (form == .modbusRTUSingle || form == .modbusRTUCoil ? "-rtu" : "") + (gateway ? "-gateway" : "")
+            + (newestFirst ? "-newest-first" : "")
     }
     public var description: String { "\(name) (\(form.rawValue))" }
 
@@ -357,6 +365,28 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                                           historian: i == 0 ? .japanese : .xlsx, form: f,
                                           impact: f == .melsecASCIIBit ? .stop : .setpoint,
                                           seed: 20_240_312 &+ UInt64(out.count) &* 7919))
+        }
+        // The historian's export newest first, in each of its formats: seven write paths, gateways turning, the
+        // setpoint and the pump's stop in turn.
+        let formats: [HistorianFormat] = HistorianFormat.dialects + [.japanese, .xlsx]
+        for (i, h) in formats.enumerated() {
+            let w = [WritePath.dnp3, .iec104, .s7, .cip, .bacnet, .opcua, .modbus][i]
+            let stop = i % 3 == 2
+            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 5 + 2) % RemoteAccess.allCases.count],
+                                       historian: h, form: stop ? w.commandForms[0] : w.forms[i % w.forms.count],
+                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.newestFirst = true
+            out.append(x)
+        }
+        // A Siemens WinCC data log as the historian: eight write paths, gateways turning, setpoints and stops, one
+        // case newest first.
+        for (i, w) in [WritePath.s7, .modbus, .dnp3, .iec104, .cip, .opcua, .bacnet, .iec61850].enumerated() {
+            let stop = i % 3 == 1
+            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 3 + 5) % RemoteAccess.allCases.count],
+                                       historian: .wincc, form: stop ? w.commandForms[0] : w.forms[(i / 2) % w.forms.count],
+                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.newestFirst = i == 5
+            out.append(x)
         }
         return out
     }
@@ -978,19 +1008,21 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             var rows: [[WorkbookWriter.Cell]] = [[.text("HIST-1 trend export")], [.text("Interval"), .text("5 s")], [],
                                                  [.text("Time"), .text("\(tag)\(impact == .stop ? "" : " (mg/L)")"),
                                                   .text("Dose_Flow (L/h)")]]
+            var data: [[WorkbookWriter.Cell]] = []
             var t = from
             while t <= to {
                 let v = (value(t + correction) * 100).rounded() / 100
-                rows.append([.time(Timestamp(nanoseconds: t)), .number(v),
-                              .number(((40 + value(t + correction) / 10) * 10).rounded() / 10)])
+                data.append([.time(Timestamp(nanoseconds: t)), .number(v),
+                             .number(((40 + value(t + correction) / 10) * 10).rounded() / 10)])
                 t += 5_000_000_000
             }
+            rows += newestFirst ? data.reversed() : data
             let notes: [[WorkbookWriter.Cell]] = [[.text("Exported by"), .text("HIST-1 Excel add-in")],
                                                   [.text("Server"), .text("hist-1.plant.local")]]
             try WorkbookWriter.write(path, sheets: [.init(name: "Trend", rows: rows), .init(name: "Export notes", rows: notes)])
             return rows.count - 4
         }
-        var out = historian == .japanese ? "" : "# Exported from HIST-1, interval 5 s\n# TimeZone: UTC\n"
+        var out = historian == .japanese || historian == .wincc ? "" : "# Exported from HIST-1, interval 5 s\n# TimeZone: UTC\n"
         func stamp(_ t: Int64) -> String {
             let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
             return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour, c.minute, c.second)
@@ -1003,27 +1035,47 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .wide: out += "Timestamp,\(tag) (mg/L),Dose_Flow (L/h)\n"
         case .japanese: out += "日付,時刻,\(tag)\(impact == .stop ? "" : "（mg/L）"),薬注流量（L/h）\r\n"
         case .xlsx: break    // written above
+        case .wincc: out += "\"VarName\";\"TimeString\";\"VarValue\";\"Validity\";\"Time_ms\"\r\n"
         }
-        var rows = 0
+        /// A WinCC runtime's time: the locale's text (German: day first) and the day number × 10⁶ (`Time_ms`).
+        func wincc(_ t: Int64) -> (text: String, serial: String) {
+            let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
+            let days = Double(t) / 86_400e9 + 25_569
+            return (String(format: "%02d.%02d.%04d %02d:%02d:%02d", c.day, c.month, c.year, c.hour, c.minute, c.second),
+                    String(format: "%.4f", days * 1e6).replacingOccurrences(of: ".", with: ","))
+        }
+        var lines: [String] = []
         var t = from
         while t <= to {
             let v = String(format: "%.2f", value(t + correction))
             let s = stamp(t)
             switch historian {
-            case .pi: out += "\(tag),\(s),\(v),0\n"
-            case .aveva: out += "\(s).000,\(tag),\(v),0,192,192\n"
-            case .ignition: out += "\(tag),\(v),192,\(s)\n"
-            case .long: out += "\(s),\(tag),\(v),192\n"
-            case .wide: out += "\(s),\(v),\(String(format: "%.1f", 40 + value(t + correction) / 10))\n"
+            case .pi: lines.append("\(tag),\(s),\(v),0\n")
+            case .aveva: lines.append("\(s).000,\(tag),\(v),0,192,192\n")
+            case .ignition: lines.append("\(tag),\(v),192,\(s)\n")
+            case .long: lines.append("\(s),\(tag),\(v),192\n")
+            case .wide: lines.append("\(s),\(v),\(String(format: "%.1f", 40 + value(t + correction) / 10))\n")
             case .japanese:
                 let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
-                out += String(format: "%04d/%02d/%02d,%02d:%02d:%02d,", c.year, c.month, c.day, c.hour, c.minute, c.second)
-                    + "\(v),\(String(format: "%.1f", 40 + value(t + correction) / 10))\r\n"
+                lines.append(String(format: "%04d/%02d/%02d,%02d:%02d:%02d,", c.year, c.month, c.day, c.hour, c.minute, c.second)
+                             + "\(v),\(String(format: "%.1f", 40 + value(t + correction) / 10))\r\n")
             case .xlsx: break
+            case .wincc:
+                let w = wincc(t)
+                lines.append("\"\(tag)\";\"\(w.text)\";\(v.replacingOccurrences(of: ".", with: ","));1;\(w.serial)\r\n")
             }
-            rows += 1
             t += 5_000_000_000
         }
+        let rows = lines.count
+        if historian == .wincc {
+            // The runtime marks where the log segment begins and ends.
+            for at in [from - 5_000_000_000, t] {
+                let w = wincc(at)
+                let marker = "\"$RT_OFF$\";\"\(w.text)\";2;1;\(w.serial)\r\n"
+                if at < from { lines.insert(marker, at: 0) } else { lines.append(marker) }
+            }
+        }
+        out += (newestFirst ? lines.reversed() : lines).joined()
         if historian == .japanese {
             try Data(out.data(using: .shiftJIS)!).write(to: URL(fileURLWithPath: path))
         } else {

@@ -374,14 +374,34 @@ public struct ClockEstimator {
             var intervals: [Int64] = []
             var changes: [(time: Int64, value: Double, line: Int, before: Int64?)] = []
             var count = 0
-            try c.forEachSample(series: s.id, recorded: true) { x in
+            var inOrder = true
+            /// One sample, in time order: a change of value is dated between the sample before and this one.
+            func feed(_ time: Int64, _ value: Double?, _ line: Int) {
                 count += 1
-                if let l = lastTime, intervals.count < 512 { intervals.append(x.time.nanoseconds - l) }
+                if let l = lastTime, intervals.count < 512 { intervals.append(time - l) }
                 let before = lastTime
-                lastTime = x.time.nanoseconds
-                guard let v = x.value, x.quality == .good else { return }
-                if let p = previous, p != v { changes.append((x.time.nanoseconds, v, x.line, before)) }
+                lastTime = time
+                guard let v = value else { return }
+                if let p = previous, p != v { changes.append((time, v, line, before)) }
                 previous = v
+            }
+            try c.forEachSample(series: s.id, recorded: true) { x in
+                if let l = lastTime, x.time.nanoseconds < l { inOrder = false }
+                feed(x.time.nanoseconds, x.quality == .good ? x.value : nil, x.line)
+            }
+            if !inOrder {
+                // Stored out of time order (rows merged or shuffled in the export; one listed newest first is turned
+                // round when read): "the sample before" must be the one before in time, so the series is read again
+                // and sorted, or left out when too long to sort in memory.
+                guard count <= Self.maxSortedSamples else { continue }
+                var all: [(time: Int64, index: Int, value: Double?, line: Int)] = []
+                all.reserveCapacity(count)
+                try c.forEachSample(series: s.id, recorded: true) { x in
+                    all.append((x.time.nanoseconds, all.count, x.quality == .good ? x.value : nil, x.line))
+                }
+                all.sort { ($0.time, $0.index) < ($1.time, $1.index) }
+                (previous, lastTime, intervals, changes, count) = (nil, nil, [], [], 0)
+                for x in all { feed(x.time, x.value, x.line) }
             }
             // A tag that changes at most scans is a measurement, not a register someone writes.
             guard count > 0, changes.count * 10 <= count else { continue }
@@ -415,6 +435,9 @@ public struct ClockEstimator {
     /// How long a controller may take to apply a written value before a historian can sample it (a scan cycle and
     /// the exchange with the historian's collector).
     static let applyLatency: Int64 = 250_000_000
+
+    /// A mapped tag's series stored out of time order is sorted in memory up to this many samples (about 100 MB).
+    static let maxSortedSamples = 4_000_000
 
     // MARK: Fitting
 

@@ -211,6 +211,54 @@ func utc(_ s: String) -> Timestamp { TimeParser.iso8601(s)!.timestamp()! }
         #expect(sink.events.filter { $0.kind == "process.state_change" }.map(\.time) == [utc("2026-11-01T06:00:00Z")])
     }
 
+    /// Siemens WinCC data logs (WinCC flexible, WinCC Comfort/Advanced in the TIA Portal; the CSV structure of
+    /// Siemens FAQ 26190515, "How are tags and messages archived in WinCC flexible?": `VarName, TimeString, VarValue,
+    /// Validity, Time_ms`), in an American runtime's locale (commas, 12-hour times) and a German one (semicolons,
+    /// day first, decimal commas): the samples in the declared zone, `Validity` 0 a bad sample, and the runtime's
+    /// `$RT_OFF$` / `$RT_DIS$` markers events of the log's quality, never series.
+    @Test func winccDataLogsInTwoLocales() throws {
+        let us = """
+            "VarName","TimeString","VarValue","Validity","Time_ms"
+            "$RT_OFF$","11/26/2026 10:00:00 AM",2,1,46352416666.6667
+            "Dose_SP","11/26/2026 10:00:05 AM",2.5,1,46352416724.537
+            "Tank_Level","11/26/2026 10:00:05 AM",50.01,1,46352416724.537
+            "Dose_SP","11/26/2026 10:00:10 AM",2.5,1,46352416782.4074
+            "Tank_Level","11/26/2026 10:00:10 AM",50.02,0,46352416782.4074
+            "Dose_SP","11/26/2026 1:00:15 PM",9.5,1,46352541840.2778
+            "Tank_Level","11/26/2026 1:00:15 PM",50.03,1,46352541840.2778
+            "$RT_DIS$","11/26/2026 1:00:20 PM",0,1,46352541898.1481
+
+            """
+        #expect(WinCCHistorianCollector.identify(probe(us)) == .likely)
+        #expect(LongHistorianCollector.identify(probe(us)) == .no)
+        let sink = try collectHistorian(WinCCHistorianCollector.self, text: us, options: ["tz": "Europe/Berlin"])
+        #expect(sink.series.map(\.name) == ["Dose_SP", "Tank_Level"])
+        #expect(sink.samples(named: "Dose_SP")!.map(\.time) == [utc("2026-11-26T09:00:05Z"), utc("2026-11-26T09:00:10Z"),
+                                                                  utc("2026-11-26T12:00:15Z")])
+        let level = sink.samples(named: "Tank_Level")!
+        #expect(level.map(\.quality) == [.good, .bad, .good] && level[1].value == 50.02 && level[1].line == 6)
+        let markers = sink.events.filter { $0.attributes["issue"] == .string("runtime_marker") }
+        #expect(markers.map(\.kind) == ["process.quality", "process.quality"])
+        #expect(markers.map { $0.attributes["marker"] } == [.string("$RT_OFF$"), .string("$RT_DIS$")])
+        #expect(markers.map(\.time) == [utc("2026-11-26T09:00:00Z"), utc("2026-11-26T12:00:20Z")])
+        #expect(markers.map(\.provenance.locator) == ["line 2", "line 9"])
+        #expect(markers[0].message == "HMI data log marker $RT_OFF$ (logging stopped: the runtime ended or a log segment was closed)")
+        #expect(sink.events.contains { $0.kind == "process.setpoint_change" && $0.time == utc("2026-11-26T12:00:15Z") })
+        #expect(sink.warnings.isEmpty, "\(sink.warnings.map(\.text))")
+
+        let german = """
+            "VarName";"TimeString";"VarValue";"Validity";"Time_ms"
+            "$RT_OFF$";"26.11.2026 10:00:00";2;1;46352416666,6667
+            "Dose_SP";"26.11.2026 10:00:05";2,5;1;46352416724,537
+            "Dose_SP";"26.11.2026 13:00:15";9,5;1;46352541840,2778
+
+            """
+        let de = try collectHistorian(WinCCHistorianCollector.self, text: german, options: ["tz": "Europe/Berlin"])
+        #expect(de.samples(named: "Dose_SP")!.map(\.value) == [2.5, 9.5])
+        #expect(de.samples(named: "Dose_SP")!.map(\.time) == [utc("2026-11-26T09:00:05Z"), utc("2026-11-26T12:00:15Z")])
+        #expect(de.series.count == 1 && de.events.filter { $0.kind == "process.quality" }.count == 1)
+    }
+
     /// The date and the time of day in columns of their own, as HMI loggers and spreadsheets write them: read as one
     /// time (each row at its own second, not every row at midnight with the time of day a series of text).
     @Test func aDateAndATimeOfDayInTwoColumnsAreOneTime() throws {

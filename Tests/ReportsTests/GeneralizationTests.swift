@@ -23,10 +23,12 @@ import Timeline
     }
 
     static func investigate(_ x: GeneralizationCase, inventory edit: ((String) -> String)? = nil,
+                            evidence: ((String) throws -> Void)? = nil,
                             before: ((Case, GeneralizationCase.Truth) throws -> Void)? = nil) throws -> Outcome {
         let tmp = TempDir("general-\(x.name)")
         let folder = tmp.url.appendingPathComponent("evidence").path
         let truth = try x.generate(into: folder)
+        try evidence?(folder)
         if let edit {
             let path = folder + "/assets.yaml"
             try edit(try String(contentsOfFile: path, encoding: .utf8)).write(toFile: path, atomically: true, encoding: .utf8)
@@ -178,6 +180,32 @@ import Timeline
     /// A tool's list the inventory does not place on a host (no `evidence:` glob, no --host): its sessions are on no
     /// known host, so the chain cannot take them; it falls back to the console session and the report says which
     /// file to place, instead of a confident answer that leaves the list out silently.
+    /// A historian export whose rows are out of time order (two ranges merged, the later first): the reader stores
+    /// every sample and says which go back; the clock estimator reads the mapped tag's samples in time order (it
+    /// used to take the stored order for time order, and crashed on the interval of a change whose "sample before"
+    /// was later than itself), and its interval still holds the true offset.
+    @Test(arguments: ["dnp3-asa-long", "modbus-asa-wide"])
+    func anExportOutOfOrderStillGivesTheClock(_ name: String) throws {
+        let x = try #require(GeneralizationCase.all.first { $0.name == name })
+        let o = try Self.investigate(x, evidence: { folder in
+            let path = folder + "/historian/historian-1-export.csv"
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            let header = lines.prefix { $0.hasPrefix("#") || !$0.hasPrefix("20") }
+            let rows = lines.dropFirst(header.count).filter { !$0.isEmpty }
+            let half = rows.count / 2
+            let merged = header + rows.dropFirst(half) + rows.prefix(half)
+            try (merged.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        })
+        let clock = try #require(o.clock, "\(name): no historian clock")
+        let truth = Int64((o.truth.historianOffset * 1e9).rounded())
+        guard case .object(let d)? = clock.detail, case .array(let i)? = d["interval_ns"], i.count == 2,
+              case .int(let lo) = i[0], case .int(let hi) = i[1] else {
+            Issue.record("\(name): the historian's clock has no interval: \(clock.reason ?? "")")
+            return
+        }
+        #expect(lo <= truth && truth <= hi, "\(name): \(truth) outside [\(lo), \(hi)]")
+    }
+
     @Test func aToolListOnNoKnownHostIsAGapNotASilentAnswer() throws {
         let x = try #require(GeneralizationCase.all.first { $0.hop == .teamviewer && $0.impact == .setpoint })
         let o = try Self.investigate(x, inventory: { $0.replacingOccurrences(of: ", \"remote-control/ews-1/*\"", with: "") })

@@ -2,7 +2,7 @@ import Foundation
 import JikochoModel
 import Parsers
 
-/// `historian/pi`, `historian/aveva`, `historian/ignition`, `historian/long`, `historian/wide`: plant historian
+/// `historian/pi`, `historian/aveva`, `historian/ignition`, `historian/long`, `historian/wide`, `historian/wincc`: plant historian
 /// exports into samples (the `samples` of the case, not events) and the process events derived from them
 /// (setpoint changes, excursions, steps, flatlines, quality runs and gaps, digital state changes).
 ///
@@ -261,6 +261,25 @@ public struct HistorianReader {
                                                        locator: locator(f.start.line, sheet))))
         }
 
+        /// A WinCC runtime's own record among the tags (`$RT_OFF$` where logging stopped: the runtime ended or a
+        /// log segment was closed; `$RT_DIS$` where logging was disabled): no series, an event of the log's quality,
+        /// since a log that stops around an incident is worth seeing.
+        func runtimeMarker(_ marker: String, at time: Timestamp, line: Int, sheet: String?) throws {
+            let meaning: String
+            switch marker {
+            case "$RT_OFF$": meaning = "logging stopped: the runtime ended or a log segment was closed"
+            case "$RT_DIS$": meaning = "logging disabled"
+            default: meaning = "a record of the runtime's, not a tag"
+            }
+            var attrs: [String: JSONValue] = ["issue": "runtime_marker", "marker": .string(marker), "series": "*"]
+            if let sheet { attrs["sheet"] = .string(sheet) }
+            try sink.emit(Event(time: time, timeDescription: "Sample time", domain: .process, kind: "process.quality",
+                                message: "HMI data log marker \(marker) (\(meaning))", attributes: Attributes(attrs),
+                                provenance: Provenance(evidenceID: evidenceID, collector: collectorName,
+                                                       collectorVersion: HistorianReader.version,
+                                                       locator: locator(line, sheet))))
+        }
+
         func series(_ given: SeriesInfo, options detectorOptions: ProcessDetectorOptions) throws -> Int {
             var info = given
             // The inventory's word on the tag: its asset, unit, whether it is a setpoint, its limits.
@@ -471,6 +490,16 @@ public struct HistorianReader {
                 case .long(let tagColumn, let valueColumns):
                     guard tagColumn < fields.count else { return }
                     let tagBytes = fields.bytes(tagColumn, in: b)
+                    if layout.dialect == .wincc, HistorianLayout.isRuntimeMarker(tagBytes) {
+                        let marker = fields.string(tagColumn, in: b)
+                        guard let time = try instant(timeBytes, locator: locator, after: .min) else {
+                            try warn("time", locator, "time \"\(preview(timeBytes))\" is not in the export's format "
+                                     + "(\(format)); the \(marker) record was not read")
+                            return
+                        }
+                        try runtimeMarker(marker, at: time, line: number, sheet: sheet)
+                        return
+                    }
                     var k: Int
                     if lastTagIndex >= 0, tagBytes.elementsEqual(lastTagBytes) {
                         k = lastTagIndex
@@ -526,7 +555,7 @@ public struct HistorianReader {
             }
 
             let separator = sniff.separator
-            try table.forEachRecord(from: found.firstRow, warn: { try self.warn($0, $1, $2) }) { bytes, number in
+            func record(_ bytes: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
                 if bytes.isEmpty { return }
                 if let first = bytes.first, first == 0x23 { return }    // comment
                 if bytes.count >= 2, bytes[0] == 0x2F, bytes[1] == 0x2F { return }
@@ -534,6 +563,27 @@ public struct HistorianReader {
                 for c in bytes where c != 0x20 && c != 0x09 && c != separator { blank = false; break }
                 if blank { return }
                 try row(bytes, number: number)
+            }
+            // Newest first: the records are set aside in a scratch file and read from the last up, so that every
+            // series runs forward in time, as its detector and the clock and chain reasoning after it need.
+            var spill: RecordSpill?
+            if sniff.newestFirst {
+                do {
+                    spill = try RecordSpill()
+                } catch {
+                    try warn("newest-first", headerLocator, "the rows run newest first but could not be set aside to be read "
+                             + "oldest first (\(error)); read as they stand: the samples are stored, not analysed")
+                }
+            }
+            if let spill {
+                try table.forEachRecord(from: found.firstRow, warn: { try self.warn($0, $1, $2) }) { bytes, number in
+                    try spill.append(bytes, number: number)
+                }
+                try warn("newest-first", headerLocator, "the rows run newest first (\(spill.count) records); they were read from "
+                         + "the last up, so that each series and its process events run forward in time")
+                try spill.forEachReversed(record)
+            } else {
+                try table.forEachRecord(from: found.firstRow, warn: { try self.warn($0, $1, $2) }, record)
             }
             if rows == rowsBefore {
                 try warn("empty", sheet.map { "sheet \"\($0)\"" } ?? "whole file",
@@ -565,7 +615,7 @@ public struct HistorianReader {
 
 private struct SniffDone: Error {}
 
-/// A collector for one dialect: the five below differ only in the dialect they claim.
+/// A collector for one dialect: the six below differ only in the dialect they claim.
 public protocol HistorianDialectCollector: Collector {
     static var dialect: HistorianLayout.Dialect { get }
 }
@@ -601,5 +651,10 @@ public struct LongHistorianCollector: HistorianDialectCollector {
 
 public struct WideHistorianCollector: HistorianDialectCollector {
     public static let dialect = HistorianLayout.Dialect.wide
+    public init() {}
+}
+
+public struct WinCCHistorianCollector: HistorianDialectCollector {
+    public static let dialect = HistorianLayout.Dialect.wincc
     public init() {}
 }

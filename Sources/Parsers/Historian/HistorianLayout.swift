@@ -11,6 +11,10 @@ public struct HistorianLayout: Equatable, Sendable {
         case long
         /// One row per time, one column per tag (SCADA and testbed datasets).
         case wide
+        /// Siemens WinCC data logs (WinCC flexible, WinCC Comfort/Advanced in the TIA Portal, on panels and PCs):
+        /// `VarName, TimeString, VarValue, Validity, Time_ms`, one sample per row, the time in the runtime's locale,
+        /// and the runtime's own marker records (`$RT_OFF$`, `$RT_DIS$`, `$RT_COUNT$`) among the tags.
+        case wincc
 
         /// The collector name.
         public var collectorName: String { "historian/\(rawValue)" }
@@ -78,15 +82,16 @@ public struct HistorianLayout: Equatable, Sendable {
                                          "datetimeutc", "sampletime", "localtime", "utctime", "timeutc", "ts",
                                          "time(utc)", "date/time", "dateandtime", "eventtime", "timestamp(utc)",
                                          "日時", "日付時刻", "タイムスタンプ", "記録日時", "収集日時", "発生日時", "年月日時刻",
-                                         "日付", "時刻", "年月日"]
+                                         "日付", "時刻", "年月日", "timestring"]
     /// A date and a time of day in two columns (`Date,Time`; `日付,時刻`): read together.
     static let dateNames: Set<String> = ["date", "日付", "年月日"]
     static let clockNames: Set<String> = ["time", "時刻"]
     static let tagNames: Set<String> = ["tag", "tagname", "name", "tagpath", "path", "point", "pointname",
-                                        "tagid", "item", "itemid", "signal", "variable", "sensor", "fullpath",
+                                        "tagid", "item", "itemid", "signal", "variable", "sensor", "fullpath", "varname",
                                         "タグ", "タグ名", "タグ名称", "ポイント名"]
     static let valueNames: Set<String> = ["value", "val", "pv", "floatvalue", "intvalue", "stringvalue",
-                                          "datevalue", "numericvalue", "reading", "measurement", "値", "データ値", "計測値"]
+                                          "datevalue", "numericvalue", "reading", "measurement", "varvalue", "値", "データ値",
+                                          "計測値"]
     static let unitNames: Set<String> = ["unit", "units", "eu", "engunits", "engineeringunits", "uom", "単位"]
     static let descriptionNames: Set<String> = ["description", "desc", "descriptor", "説明", "タグコメント", "コメント"]
     static let piFlagNames: Set<String> = ["questionable", "substituted"]
@@ -113,7 +118,10 @@ public struct HistorianLayout: Equatable, Sendable {
 
         if let tag, !values.isEmpty {
             let dialect: Dialect
-            if keys.contains("tagname"), keys[time] == "datetime" {
+            if keys[tag] == "varname", keys.contains("varvalue") {
+                dialect = .wincc
+                if let v = keys.firstIndex(of: "validity") { quality.append((v, .oneIsGood)) }
+            } else if keys.contains("tagname"), keys[time] == "datetime" {
                 dialect = .aveva
                 // OPCQuality and QualityDetail are OPC codes; Quality is 0 for good.
                 for (i, k) in keys.enumerated() {
@@ -159,6 +167,11 @@ public struct HistorianLayout: Equatable, Sendable {
                                      quality: [], unit: nil, description: nil, columnCount: header.count)
         layout.timeOfDay = timeOfDay
         return layout
+    }
+
+    /// A WinCC runtime's marker record in the tag column: `$RT_` … `$` (`$RT_OFF$`, `$RT_DIS$`, `$RT_COUNT$`).
+    public static func isRuntimeMarker(_ tag: UnsafeBufferPointer<UInt8>) -> Bool {
+        tag.count > 5 && tag[0] == 0x24 && tag[1] == 0x52 && tag[2] == 0x54 && tag[3] == 0x5F && tag[tag.count - 1] == 0x24
     }
 
     /// Bytes a scratch buffer for `timeBytes` holds.

@@ -13,6 +13,10 @@ public struct HistorianSniff: Sendable {
     /// column of a few words written again and again): a wide "export" of words (a user list with a date column) is
     /// no historian export.
     public var numericFraction = 1.0
+    /// The rows run newest first (a historian client's query ordered by time descending, an HMI's trend export): in
+    /// the rows read, each series' consecutive times go back far more often than forward (a tag's own rows in a long
+    /// export; the rows' times in a wide one). Such a table is read from its last row up.
+    public var newestFirst = false
 
     /// One column per tag whose cells are mostly words: a list with a date column (users, orders), not an export.
     public var mostlyWords: Bool {
@@ -137,9 +141,47 @@ public struct HistorianSniff: Sendable {
         if let (format, ambiguous) = HistorianTime.infer(times, preferred: preferredOrder) {
             s.timeFormat = format
             s.ambiguousDates = ambiguous && preferred == nil
+            s.newestFirst = newestFirst(data.prefix(1_000), layout: s.layout, separator: s.separator, format: format)
         } else if !times.isEmpty {
             return nil
         }
         return s
+    }
+
+    /// Whether the rows run newest first: each series' consecutive times (a tag's own rows in a long export, the rows
+    /// in a wide one) go back at least once and forward at most once for every four times they go back (a clock set
+    /// back by an hour in a descending local-time export goes forward once). Equal times count neither way.
+    static func newestFirst(_ rows: ArraySlice<[UInt8]>, layout: HistorianLayout, separator: UInt8,
+                            format: HistorianTimeFormat) -> Bool
+    {
+        var fields = CSVFields(separator: separator)
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: HistorianLayout.timeScratchSize)
+        defer { scratch.deallocate() }
+        var last: [[UInt8]: Int64] = [:]
+        var back = 0, forward = 0
+        for line in rows where !isBlankOrComment(line) {
+            line.withUnsafeBufferPointer { b in
+                fields.split(b)
+                guard layout.time < fields.count, let time = layout.timeBytes(fields, in: b, scratch: scratch),
+                      let value = HistorianTime.parse(time, format) else { return }
+                let t: Int64
+                switch value {
+                case .instant(let i): t = i.nanoseconds
+                case .civil(let c):
+                    guard let i = c.timestamp(assumingOffset: 0) else { return }
+                    t = i.nanoseconds
+                }
+                var key: [UInt8] = []
+                if case .long(let tag, _) = layout.shape {
+                    guard tag < fields.count else { return }
+                    key = Array(fields.bytes(tag, in: b))
+                }
+                if let before = last[key] {
+                    if t < before { back += 1 } else if t > before { forward += 1 }
+                }
+                last[key] = t
+            }
+        }
+        return back > 0 && forward * 4 <= back
     }
 }

@@ -86,6 +86,8 @@ public enum HistorianValues {
         case zeroIsGood
         /// A PI flag column (`Questionable`, `Substituted`): true, 1, yes means uncertain.
         case flag
+        /// 1 is good (WinCC's `Validity`: 1 valid, 0 invalid), others bad.
+        case oneIsGood
     }
 
     /// The class of a quality field, and whether its text is worth keeping (it is, whenever not plainly good).
@@ -109,6 +111,7 @@ public enum HistorianValues {
         if let v = Int(t) {
             switch code {
             case .zeroIsGood: return v == 0 ? .good : (v == 16 ? .uncertain : .bad)
+            case .oneIsGood: return v == 1 ? .good : .bad
             case .opc, .flag:
                 if v >= 192 && v <= 255 { return .good }
                 if v >= 64 && v < 192 { return .uncertain }    // 0x40–0x7F uncertain; 0x80–0xBF is unused
