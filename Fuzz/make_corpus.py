@@ -116,7 +116,8 @@ def pcap_packets(path):
 
 
 STREAM_PORTS = [(502, 6), (102, 6), (20000, 6), (2404, 6), (44818, 6), (4840, 6), (80, 6), (443, 6), (445, 6), (22, 6),
-                (53, 6), (3389, 6), (47808, 17), (53, 17), (44818, 17), (20000, 17), (9600, 6), (9600, 17), (5007, 6), (5007, 17)]
+                (53, 6), (3389, 6), (47808, 17), (53, 17), (44818, 17), (20000, 17), (9600, 6), (9600, 17), (5007, 6), (5007, 17),
+                (502, 17), (4001, 17)]
 
 
 def fins_seeds():
@@ -139,7 +140,20 @@ def fins_seeds():
               (0, mc_stop), (1, bytes.fromhex("d40034120000" + "00ffff0300" + "020001c2"))]
     mc_ascii = b"500000FF03FF00001C001014010000D*0001000001251C"
     melsec_ascii = [(0, mc_ascii), (1, b"D00000FF03FF0000040000")]
+    # Modbus over UDP: Modbus/UDP (a write, its echo, a read and its answer) and RTU frames a datagram (a write, its
+    # echo), as the modbus-udp-sessions capture carries them.
+    def crc(body):
+        c = 0xFFFF
+        for x in body:
+            c ^= x
+            for _ in range(8):
+                c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
+        return bytes(body) + bytes([c & 0xFF, c >> 8])
+    mbudp = [(0, bytes.fromhex("000200000006010600042518")), (1, bytes.fromhex("000200000006010600042518")),
+             (0, bytes.fromhex("000100000006010300000002")), (1, bytes.fromhex("00010000000701030400d70834"))]
+    rtu_udp = [(0, crc([1, 6, 0, 5, 0, 42])), (1, crc([1, 6, 0, 5, 0, 42])), (0, crc([1, 3, 0, 5, 0, 1])), (1, crc([1, 3, 2, 0, 42]))]
     for name, port, pieces in [("fins-udp", (9600, 17), udp), ("fins-tcp", (9600, 6), stream),
+                               ("modbus-udp", (502, 17), mbudp), ("modbus-rtu-udp", (4001, 17), rtu_udp),
                                ("melsec-ascii", (5007, 6), melsec_ascii),
                                ("melsec-tcp", (5007, 6), melsec), ("melsec-udp", (5007, 17), melsec)]:
         sel = STREAM_PORTS.index(port)

@@ -109,6 +109,9 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         /// Modbus RTU frames over TCP (an RTU on a serial link behind a device server's port 4001): no MBAP header,
         /// a CRC; the setpoint by function 6, the pump's coil by function 5.
         case modbusRTUSingle = "rtu-over-tcp-fc6", modbusRTUCoil = "rtu-over-tcp-fc5"
+        /// Modbus over UDP: the setpoint by function 6 in Modbus/UDP (an MBAP frame a datagram, port 502); the pump's
+        /// coil by function 5 in an RTU frame to a device server's UDP port 4001. Added after the MELSEC ASCII cases.
+        case modbusUDPSingle = "udp-fc6", modbusRTUUDPCoil = "rtu-over-udp-fc5"
         case modbusFloat = "fc16-float32", modbusFloatLowFirst = "fc16-float32-low-first"
         case dnp3Direct = "direct-operate-g41v2", dnp3SelectOperate = "select-operate-g41v1"
         case dnp3DirectNoAck = "direct-operate-nr-g41v3"
@@ -198,7 +201,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
 
     public var name: String {
         "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" + (impact == .stop ? "-stop" : "") + (hop == .rdp ? "" : "-\(hop.rawValue)")
-            + (form == .modbusRTUSingle || form == .modbusRTUCoil ? "-rtu" : "") + (gateway ? "-gateway" : "")
+            + (form == .modbusRTUSingle || form == .modbusRTUCoil ? "-rtu" : "")
+            + (form == .modbusUDPSingle ? "-udp" : form == .modbusRTUUDPCoil ? "-rtu-udp" : "") + (gateway ? "-gateway" : "")
             + (newestFirst ? "-newest-first" : "")
     }
     public var description: String { "\(name) (\(form.rawValue))" }
@@ -388,6 +392,14 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             x.newestFirst = i == 5
             out.append(x)
         }
+        // Modbus over UDP: the setpoint in Modbus/UDP and the pump's coil in an RTU frame to a device server's UDP
+        // port, each with two gateways and historian formats.
+        for (k, f) in [WriteForm.modbusUDPSingle, .modbusUDPSingle, .modbusRTUUDPCoil, .modbusRTUUDPCoil].enumerated() {
+            out.append(GeneralizationCase(write: .modbus, access: RemoteAccess.allCases[(k * 4 + 6) % RemoteAccess.allCases.count],
+                                          historian: [HistorianFormat.wide, .wincc, .pi, .xlsx][k], form: f,
+                                          impact: f == .modbusRTUUDPCoil ? .stop : .setpoint,
+                                          seed: 20_240_312 &+ UInt64(out.count) &* 7919))
+        }
         return out
     }
 
@@ -418,7 +430,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// The kind of the event that changes the setpoint (for select-before-operate, the OPERATE).
     var kindOfWrite: String {
         switch form {
-        case .modbusSingle, .modbusMultiple, .modbusReadWrite, .modbusFloat, .modbusFloatLowFirst, .modbusRTUSingle:
+        case .modbusSingle, .modbusMultiple, .modbusReadWrite, .modbusFloat, .modbusFloatLowFirst, .modbusRTUSingle,
+             .modbusUDPSingle:
             return "ics.modbus.write"
         case .dnp3Direct: return "ics.dnp3.direct_operate"
         case .dnp3SelectOperate: return "ics.dnp3.operate"
@@ -431,7 +444,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .bacnetWriteProperty, .bacnetNoPriority: return "ics.bacnet.write_property"
         case .bacnetMultiple: return "ics.bacnet.write_property_multiple"
         case .opcuaFloat, .opcuaTwoNodesDouble, .opcuaNumeric: return "ics.opcua.write"
-        case .modbusCoil, .modbusCoils, .modbusRTUCoil: return "ics.modbus.write"
+        case .modbusCoil, .modbusCoils, .modbusRTUCoil, .modbusRTUUDPCoil: return "ics.modbus.write"
         case .dnp3Latch: return "ics.dnp3.direct_operate"
         case .dnp3TripClose: return "ics.dnp3.operate"
         case .iec104Single: return "ics.iec104.single_command"
@@ -452,7 +465,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// hundredths of its full scale), reals the value itself.
     var point: (text: String, scale: Double, integral: Bool) {
         switch form {
-        case .modbusSingle, .modbusMultiple, .modbusReadWrite, .modbusRTUSingle: return ("holding:40005", 0.01, true)
+        case .modbusSingle, .modbusMultiple, .modbusReadWrite, .modbusRTUSingle, .modbusUDPSingle:
+            return ("holding:40005", 0.01, true)
         case .modbusFloat, .modbusFloatLowFirst: return ("holding:40005", 1, false)
         case .dnp3Direct, .dnp3SelectOperate: return ("dnp3:ao:3", 0.01, true)
         case .dnp3DirectNoAck: return ("dnp3:ao:3", 1, false)
@@ -467,7 +481,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .bacnetWriteProperty, .bacnetNoPriority, .bacnetMultiple: return ("bacnet:analog-value:3", 1, false)
         case .opcuaFloat, .opcuaTwoNodesDouble: return ("opcua:ns=2;s=Dose.SP", 1, false)
         case .opcuaNumeric: return ("opcua:ns=2;i=1005", 1, false)
-        case .modbusCoil, .modbusCoils, .modbusRTUCoil: return ("coil:00005", 1, true)
+        case .modbusCoil, .modbusCoils, .modbusRTUCoil, .modbusRTUUDPCoil: return ("coil:00005", 1, true)
         case .dnp3Latch, .dnp3TripClose: return ("dnp3:bo:3", 1, true)
         case .iec104Single, .iec104Double: return ("iec104:ioa:5005", 1, true)
         case .s7Bit: return ("s7:DB1.DBX4.0", 1, true)
@@ -1110,6 +1124,17 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         let on = value != 0
         let bit: UInt8 = on ? 1 : 0
         switch write {
+        case .modbus where form == .modbusUDPSingle || form == .modbusRTUUDPCoil:
+            // Over UDP: a datagram each way, no connection; the slave echoes a write.
+            let request: [UInt8]
+            if form == .modbusUDPSingle {
+                request = ModbusUDPSessions.mbap(UInt16(index * 10 + 1), unit: unit, [0x06, 0x00, 0x04] + Frames.be16(UInt16(rawInt)))
+            } else {
+                request = ModbusRTUSessions.rtu([unit, 0x05, 0x00, 0x04, on ? 0xFF : 0x00, 0x00])
+            }
+            let serverPort: UInt16 = form == .modbusUDPSingle ? 502 : 4001
+            cap.add(t, Frames.udp(client, port, Self.rtu, serverPort, payload: request, id: cap.nextID(client), ttl: 128))
+            cap.add(t + latency, Frames.udp(Self.rtu, serverPort, client, port, payload: request, id: cap.nextID(Self.rtu), ttl: 64))
         case .modbus:
             connection(form == .modbusRTUSingle || form == .modbusRTUCoil ? 4001 : 502, opened: 5_000_000) { c in
                 var tid = UInt16(index * 10)

@@ -12,7 +12,7 @@ struct DevCommand: ParsableCommand {
         commandName: "dev", abstract: "Tools for Jikocho's own tests and benchmarks.", shouldDisplay: false,
         subcommands: [Synthesize.self, SynthesizeSeries.self, ServeBench.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self,
                       CaptureCommand<BACnetRefusals>.self, CaptureCommand<VNCSessions>.self,
-                      CaptureCommand<ModbusRTUSessions>.self, CaptureCommand<FINSCommands>.self,
+                      CaptureCommand<ModbusRTUSessions>.self, CaptureCommand<ModbusUDPSessions>.self, CaptureCommand<FINSCommands>.self,
                       CaptureCommand<MMSCommands>.self])
 
     /// Writes one of the captures a decoder is checked with against tshark (its golden script runs it).
@@ -272,4 +272,9 @@ extension MMSCommands: OracleCapture {
 extension ModbusRTUSessions: OracleCapture {
     static let commandName = "modbus-rtu-sessions"
     static let abstract = "Write a capture of Modbus RTU carried over TCP (a serial device server's link, and on port 502)."
+}
+
+extension ModbusUDPSessions: OracleCapture {
+    static let commandName = "modbus-udp-sessions"
+    static let abstract = "Write a capture of Modbus over UDP: Modbus/UDP on port 502, RTU frames to a device server's port 4001."
 }

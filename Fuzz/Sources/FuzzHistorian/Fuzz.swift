@@ -36,6 +36,8 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
                 _ = HistorianTime.parse(f, .spreadsheetSerial)
                 _ = HistorianValues.quality(text, as: .opc)
                 _ = HistorianValues.quality(text, as: .zeroIsGood)
+                _ = HistorianValues.quality(text, as: .oneIsGood)
+                _ = HistorianLayout.isRuntimeMarker(f)
                 _ = HistorianValues.isSystemState(text)
                 let value = HistorianValues.number(f, decimalComma: k % 2 == 1)
                 let sample = Sample(time: time, value: value.flatMap { $0.isFinite ? $0 : nil },

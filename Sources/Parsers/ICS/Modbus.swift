@@ -150,6 +150,22 @@ public enum Modbus {
         return true
     }
 
+    /// Content test for a UDP datagram: one RTU frame of a known function whose CRC checks, filling it.
+    public static func looksLikeRTUDatagram(_ b: UnsafeRawBufferPointer, fromClient: Bool) -> Bool {
+        guard b.count >= 4, b.count <= 256, b[0] <= 247, case .frame(let n) = rtuLength(b, request: fromClient),
+              n == b.count else { return false }
+        return rtuCRCValid(b)
+    }
+
+    /// Content test for a UDP datagram: one MBAP frame filling it exactly, with a plausible function code.
+    public static func looksLikeDatagram(_ b: UnsafeRawBufferPointer) -> Bool {
+        guard looksLike(b), 6 + Int(UInt16(b[4]) << 8 | UInt16(b[5])) == b.count else { return false }
+        switch b[7] & 0x7F {
+        case 1...8, 11, 12, 15...17, 20...24, 43: return true
+        default: return false
+        }
+    }
+
     /// Content test for protocol detection: a whole MBAP frame (or several) with a plausible function code.
     public static func looksLike(_ b: UnsafeRawBufferPointer) -> Bool {
         guard b.count >= 8, b[2] == 0, b[3] == 0 else { return false }
@@ -281,10 +297,14 @@ public enum Modbus {
 /// The Modbus/TCP decoder of one flow; with `rtu`, of Modbus RTU frames carried over TCP (a serial device server's
 /// link): the same events, each request paired with the answer that follows it (RTU has one request outstanding and
 /// no transaction id), `framing: rtu_over_tcp`, and a frame whose CRC does not check is a warning, not a message.
+/// With `datagrams`, of Modbus over UDP: one MBAP frame a datagram (Modbus/UDP, Wireshark's `mbudp`, `framing:
+/// modbus_udp`), or one RTU frame a datagram (a serial device server in UDP mode, `framing: rtu_over_udp`); a
+/// datagram that is no whole frame is a warning.
 public final class ModbusDecoder: FlowDecoder {
     public let protocolName = "modbus"
     var framer: DuplexFramer
     let rtu: Bool
+    let datagrams: Bool
     /// The transaction number given to the next RTU request (RTU frames carry none).
     var rtuSequence: UInt16 = 0
 
@@ -301,14 +321,33 @@ public final class ModbusDecoder: FlowDecoder {
     var order: [UInt16] = []
     static let maxPending = 256
 
-    public init(rtu: Bool = false) {
+    public init(rtu: Bool = false, datagrams: Bool = false) {
         self.rtu = rtu
+        self.datagrams = datagrams
         // RTU frames are framed by function code and direction (one request's and one answer's layouts differ).
         framer = rtu ? DuplexFramer(maxFrame: 270, directedLength: { Modbus.rtuLength($0, request: $1) })
             : DuplexFramer(maxFrame: 260, length: Modbus.frameLength)
     }
 
     public func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
+        if datagrams {
+            if rtu { return rtuFrames([Array(bytes)], ctx, &out) }
+            // The datagram is the frame: a length field that says otherwise is warned, and the frame read as the
+            // datagram holds it (as Wireshark does), not dropped.
+            guard bytes.count >= 8, bytes[2] == 0, bytes[3] == 0 else {
+                budget.warn(&out, ctx.packet, "Modbus/UDP: datagram of \(bytes.count) bytes is no MBAP frame")
+                return
+            }
+            var f = Array(bytes.prefix(6 + 254))
+            let stated = Int(UInt16(f[4]) << 8 | UInt16(f[5]))
+            if stated != f.count - 6 {
+                budget.warn(&out, ctx.packet, "Modbus/UDP: MBAP length \(stated), but \(bytes.count - 6) bytes follow the "
+                            + "header in the datagram; read as the datagram holds it")
+                f[4] = UInt8((f.count - 6) >> 8)
+                f[5] = UInt8((f.count - 6) & 0xFF)
+            }
+            return frame(f, ctx, &out)
+        }
         let (frames, warnings) = framer.frames(bytes, fromClient: ctx.fromClient)
         for w in warnings {
             budget.warn(&out, ctx.packet, (rtu ? "" : "Modbus/TCP: ") + "\(w); framing restarts at the next segment")
@@ -318,7 +357,17 @@ public final class ModbusDecoder: FlowDecoder {
     }
 
     public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {
-        framer.reset(fromClient: ctx.fromClient)
+        if !datagrams { framer.reset(fromClient: ctx.fromClient) }
+    }
+
+    /// What the events say of the framing: none for Modbus/TCP (the common case).
+    var framing: String? {
+        switch (rtu, datagrams) {
+        case (true, false): return "rtu_over_tcp"
+        case (true, true): return "rtu_over_udp"
+        case (false, true): return "modbus_udp"
+        case (false, false): return nil
+        }
     }
 
     /// RTU frames: CRC checked, then handled as the MBAP frame they stand for (a request numbered in order; an answer
@@ -326,9 +375,9 @@ public final class ModbusDecoder: FlowDecoder {
     func rtuFrames(_ frames: [[UInt8]], _ ctx: PacketContext, _ out: inout DecodeOutput) {
         let request = ctx.fromClient
         for f in frames {
-            guard Modbus.rtuCRCValid(f) else {
+            guard f.count >= 4, Modbus.rtuCRCValid(f) else {
                 budget.warn(&out, ctx.packet, "Modbus RTU \(request ? "request" : "response") of \(f.count) bytes with a CRC "
-                            + "that does not check; framing restarts at the next segment")
+                            + "that does not check; " + (datagrams ? "the datagram was not read" : "framing restarts at the next segment"))
                 framer.reset(fromClient: request)
                 continue
             }
@@ -421,7 +470,7 @@ public final class ModbusDecoder: FlowDecoder {
     }
 
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {
-        budget.finish(&out, ctx.packet, rtu ? "Modbus RTU" : "Modbus/TCP")
+        budget.finish(&out, ctx.packet, rtu ? "Modbus RTU" : datagrams ? "Modbus/UDP" : "Modbus/TCP")
         for tid in order {
             if let p = pending[tid] { emit(p, response: nil, responsePacket: nil, responseTime: nil, note: "no response", &out) }
         }
@@ -455,7 +504,8 @@ public final class ModbusDecoder: FlowDecoder {
         out.writer.string("function", Modbus.functionName(fc))
         out.writer.int("unit_id", q.unit)
         out.writer.string("station", Station.modbus(unit: Int(q.unit)))
-        if rtu { out.writer.string("framing", "rtu_over_tcp") } else { out.writer.int("transaction_id", q.transaction) }
+        if let framing { out.writer.string("framing", framing) }
+        if !rtu { out.writer.int("transaction_id", q.transaction) }
         var summary = "Modbus \(Modbus.functionName(fc)) unit \(q.unit)"
         let table = Modbus.table(fc)
         let requestPDU: Modbus.PDU? = requestSeen ? q : nil

@@ -29,8 +29,12 @@ public enum ProtocolDetector {
         if proto == PacketDecoder.udp, FINS.looksLikeDatagram(b),
            server.port == FINS.port || client.port == FINS.port || b[0] & 0x80 != 0 { return FINSDecoder(tcp: false) }
         if proto == PacketDecoder.udp, MELSEC.looksLike(b) { return MELSECDecoder(datagrams: true) }
-        if proto == PacketDecoder.tcp {
+        // Modbus over UDP, after the rest: an RTU frame whose CRC checks filling the datagram (a serial device server
+        // in UDP mode), or an MBAP frame filling it exactly (Modbus/UDP).
+        if proto == PacketDecoder.udp, Modbus.looksLikeRTUDatagram(b, fromClient: fromClient) {
+            return ModbusDecoder(rtu: true, datagrams: true)
         }
+        if proto == PacketDecoder.udp, Modbus.looksLikeDatagram(b) { return ModbusDecoder(datagrams: true) }
         // Content was not conclusive: the server's well-known port decides, and the decoder reports what does not
         // frame (garbage on port 502 is itself worth a warning).
         if proto == PacketDecoder.tcp {
@@ -48,6 +52,7 @@ public enum ProtocolDetector {
             default: break
             }
         }
+        if proto == PacketDecoder.udp, server.port == Modbus.port { return ModbusDecoder(datagrams: true) }
         return nil
     }
 
