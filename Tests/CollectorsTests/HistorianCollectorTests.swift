@@ -259,6 +259,30 @@ func utc(_ s: String) -> Timestamp { TimeParser.iso8601(s)!.timestamp()! }
         #expect(de.series.count == 1 && de.events.filter { $0.kind == "process.quality" }.count == 1)
     }
 
+    /// A row of units under a wide export's header (its time cell empty or `Unit`/`単位`): the columns' units, not a
+    /// row of samples with an unreadable time; a unit in the header itself wins. A row with no time and numbers under
+    /// it is still warned as before.
+    @Test func aRowOfUnitsUnderTheHeader() throws {
+        let text = """
+            Time,LT101,FT101,Dose_SP (mg/L)
+            ,m,m3/h,ppm
+            2026-11-26 10:00:00,1.2,3.4,2.0
+            2026-11-26 10:00:05,1.3,3.5,9.0
+
+            """
+        let sink = try collectHistorian(WideHistorianCollector.self, text: text, options: ["tz": "UTC"])
+        #expect(sink.series.map(\.name) == ["LT101", "FT101", "Dose_SP"])
+        #expect(sink.series.map(\.unit) == ["m", "m3/h", "mg/L"])
+        #expect(sink.samples(named: "LT101")!.map(\.line) == [3, 4])
+        #expect(sink.warnings.isEmpty, "\(sink.warnings.map(\.text))")
+        let japanese = "日時,水位,流量\n単位,m,m3/h\n2026/11/26 10:00:00,1.2,3.4\n2026/11/26 10:00:05,1.3,3.5\n"
+        let jp = try collectHistorian(WideHistorianCollector.self, text: japanese, options: ["tz": "Asia/Tokyo"])
+        #expect(jp.series.map(\.unit) == ["m", "m3/h"] && jp.sampleCount == 4 && jp.warnings.isEmpty)
+        let numbers = "Time,LT101\n,1.5\n2026-11-26 10:00:00,1.2\n"
+        let n = try collectHistorian(WideHistorianCollector.self, text: numbers, options: ["tz": "UTC"])
+        #expect(n.series.map(\.unit) == [nil] && n.warnings.map(\.locator) == ["line 2"])
+    }
+
     /// The date and the time of day in columns of their own, as HMI loggers and spreadsheets write them: read as one
     /// time (each row at its own second, not every row at midnight with the time of day a series of text).
     @Test func aDateAndATimeOfDayInTwoColumnsAreOneTime() throws {

@@ -238,8 +238,8 @@ public struct HistorianReader {
                 return nil
             }
             // The sniff numbers the head's records 1, 2, …; a sheet's rows keep their own numbers.
-            let firstRow = sniff.headerLine < head.count ? head[sniff.headerLine].number
-                : (head.last.map { $0.number + 1 } ?? 1)
+            let first = sniff.headerLine + sniff.rowsUnderHeader
+            let firstRow = first < head.count ? head[first].number : (head.last.map { $0.number + 1 } ?? 1)
             return SniffedTable(table: table, sniff: sniff, format: format, firstRow: firstRow)
         }
 

@@ -17,6 +17,9 @@ public struct HistorianSniff: Sendable {
     /// the rows read, each series' consecutive times go back far more often than forward (a tag's own rows in a long
     /// export; the rows' times in a wide one). Such a table is read from its last row up.
     public var newestFirst = false
+    /// Rows between the header and the first sample: 1 when a row of units sits under a wide export's header
+    /// (`,m,m3/h,mg/L`, as HMI loggers and historian clients write it), its units then the columns'.
+    public var rowsUnderHeader = 0
 
     /// One column per tag whose cells are mostly words: a list with a date column (users, orders), not an export.
     public var mostlyWords: Bool {
@@ -44,11 +47,23 @@ public struct HistorianSniff: Sendable {
                 fields.split(b)
                 return (0..<fields.count).map { fields.string($0, in: b) }
             }
-            if let layout = HistorianLayout.recognize(header) {
-                let data = Array(lines.dropFirst(i + 1))
+            if var layout = HistorianLayout.recognize(header) {
+                var under = 0
+                if i + 1 < lines.count, let units = unitsRow(lines[i + 1], layout: layout, separator: sep),
+                   case .wide(var columns) = layout.shape
+                {
+                    for k in columns.indices where columns[k].unit == nil {
+                        let u = columns[k].column < units.count ? units[columns[k].column] : ""
+                        if !u.isEmpty { columns[k].unit = u }
+                    }
+                    layout.shape = .wide(columns)
+                    under = 1
+                }
+                let data = Array(lines.dropFirst(i + 1 + under))
                 guard var s = finish(HistorianSniff(layout: layout, headerLine: i + 1, separator: sep, decimalComma: false,
                                            declaredZone: declaredZone), data: data, preferred: preferred)
                 else { continue }
+                s.rowsUnderHeader = under
                 if s.timeFormat == nil, data.allSatisfy({ isBlankOrComment($0) }) { s.timeFormat = .civil(.yearFirst) }
                 return s
             }
@@ -71,6 +86,27 @@ public struct HistorianSniff: Sendable {
             // A preamble line (`Query: …`, `Start Time,…`): go on looking for the header.
         }
         return nil
+    }
+
+    /// The row under a wide header when it gives the columns' units: its time cell empty or a word for "unit"
+    /// (`Unit`, `EU`, `単位`), every other cell empty or a short word that is no number (`m3/h`, `°C`, `%`, `mg/L`,
+    /// `kPa`), and at least one such word. Nil otherwise: a row with no time is no sample either way.
+    static func unitsRow(_ line: [UInt8], layout: HistorianLayout, separator: UInt8) -> [String]? {
+        guard case .wide = layout.shape, layout.timeOfDay == nil else { return nil }
+        var fields = CSVFields(separator: separator)
+        let cells = line.withUnsafeBufferPointer { b -> [String] in
+            fields.split(b)
+            return (0..<fields.count).map { fields.string($0, in: b).trimmingBlanks }
+        }
+        guard cells.count > layout.time else { return nil }
+        let label = cells[layout.time].lowercased()
+        guard label.isEmpty || ["unit", "units", "eu", "engunits", "uom", "単位"].contains(label) else { return nil }
+        var words = 0
+        for (k, c) in cells.enumerated() where k != layout.time && !c.isEmpty {
+            guard c.count <= 16, Array(c.utf8).withUnsafeBufferPointer({ HistorianValues.number($0) == nil }) else { return nil }
+            words += 1
+        }
+        return words > 0 ? cells : nil
     }
 
     private static func isBlankOrComment(_ l: [UInt8]) -> Bool {
