@@ -178,6 +178,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// The historian's export lists its rows newest first (a historian client's query ordered by time descending, an
     /// HMI's trend export): the reader must turn it round before it can find the change and the clock.
     public var newestFirst = false
+    /// The negative control: the same site, sessions and decoys, but the change is written from HMI-1, where the
+    /// operator op.suzuki is logged on at the console, while the vendor's remote session on EWS-1 writes nothing.
+    /// The right answer is no cyber cause; a chain to the vendor would put the blame in the wrong place.
+    public var innocent = false
     public var seed: UInt64
 
     public enum Hop: String, CaseIterable, Sendable {
@@ -203,7 +207,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" + (impact == .stop ? "-stop" : "") + (hop == .rdp ? "" : "-\(hop.rawValue)")
             + (form == .modbusRTUSingle || form == .modbusRTUCoil ? "-rtu" : "")
             + (form == .modbusUDPSingle ? "-udp" : form == .modbusRTUUDPCoil ? "-rtu-udp" : "") + (gateway ? "-gateway" : "")
-            + (newestFirst ? "-newest-first" : "")
+            + (newestFirst ? "-newest-first" : "") + (innocent ? "-operator" : "")
     }
     public var description: String { "\(name) (\(form.rawValue))" }
 
@@ -400,6 +404,17 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                                           impact: f == .modbusRTUUDPCoil ? .stop : .setpoint,
                                           seed: 20_240_312 &+ UInt64(out.count) &* 7919))
         }
+        // The negative controls: the change written from the HMI's console while the vendor's remote session is open
+        // on EWS-1 and writes nothing; every write path, gateways and historian formats turning, setpoints and stops.
+        for (i, w) in WritePath.allCases.enumerated() {
+            let stop = i % 2 == 1
+            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 5 + 1) % RemoteAccess.allCases.count],
+                                       historian: (HistorianFormat.dialects + [.japanese, .xlsx, .wincc])[i % 8],
+                                       form: stop ? w.commandForms[0] : w.forms[i % w.forms.count],
+                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.innocent = true
+            out.append(x)
+        }
         return out
     }
 
@@ -533,7 +548,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             (t0 - 80 * 60_000_000_000 + jitter(60_000), values[1], Self.hmi),
             (t0 - 65 * 60_000_000_000 + jitter(60_000), values[2], Self.hmi),
             (t0 - 50 * 60_000_000_000 + jitter(60_000), values[3], Self.hmi),
-            (attack, values[4], Self.ews),
+            (attack, values[4], innocent ? Self.hmi : Self.ews),
             (restore, values[5], Self.hmi),
         ]
         func setpoint(at t: Int64) -> Double { writes.last { $0.t <= t }?.value ?? (impact == .stop ? 1 : 21.5) }
@@ -996,6 +1011,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             ask: How far off is the historian's clock?
           - id: chain
             ask: Give the chain from first access to the physical effect.
+        \(innocent ? innocentAnswer(t, contractor: contractor) : """
         answer:
           cyber_cause: true
           root_cause: >-
@@ -1010,6 +1026,27 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             - {what: the technician k.tanaka at EWS-1's console, why: logged on since 07:02; the write came over the remote session}\(decoy)
             - {what: \(contractor)'s VPN session, why: ended at 07:40, hours before the change}
           techniques: [\(impact == .stop ? "T0855" : "T0836"), \(techniques)]
+
+        """)
+        """
+    }
+
+    /// The negative control's key: the write came from HMI-1's console session; the vendor's remote session wrote nothing.
+    func innocentAnswer(_ t: Truth, contractor: String) -> String {
+        """
+        answer:
+          cyber_cause: false
+          root_cause: >-
+            No cyber cause: HMI-1, where the operator op.suzuki was logged on at the console, \(impact == .stop ? "stopped RTU-1's pump 1" : "wrote 95 to RTU-1's dosing setpoint") (\(t.point)).
+          clock_offsets: {historian-1: \(t.historianOffset)}
+          chain: []
+          techniques: []
+          physical:
+            - {kind: process.\(impact == .stop ? "state_change" : "setpoint_change"), asset: rtu-1, time: "\(iso(t.attackWrite))", tag: "\(tag)"}
+          not_the_cause:
+            - {what: \(t.vpnUser)'s remote session on EWS-1, why: EWS-1 wrote nothing to RTU-1; the write came from HMI-1}
+            - {what: the technician k.tanaka at EWS-1's console, why: EWS-1 wrote nothing to RTU-1}
+            - {what: \(contractor)'s VPN session, why: ended at 07:40, hours before the change}
 
         """
     }

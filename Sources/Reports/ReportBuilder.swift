@@ -585,8 +585,9 @@ public struct ReportBuilder {
     func rankedEffects() throws -> [StoredEvent] {
         try c.events(EventQuery(kinds: ["process.setpoint_change", "process.state_change", "process.excursion"]))
             .sorted { a, b in
+                // Ranks equal but for rounding (a change and its reversal: log 4.52 against log 0.221) go by time.
                 let ra = Self.effectRank(a.event), rb = Self.effectRank(b.event)
-                return ra != rb ? ra > rb : a.event.time < b.event.time
+                return abs(ra - rb) > 1e-9 ? ra > rb : a.event.time < b.event.time
             }
     }
 

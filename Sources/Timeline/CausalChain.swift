@@ -743,7 +743,7 @@ extension CausalChain {
             let e = s.event.event
             let who = e.user.map { " (\($0))" } ?? ""
             return "\(e.kind) on \(s.asset ?? e.host ?? "?")\(who)"
-        }.joined(separator: " → ") + ". " + end
+        }.joined(separator: " → ") + ". " + end.prefix(1).uppercased() + end.dropFirst()
     }
 
     public var title: String {

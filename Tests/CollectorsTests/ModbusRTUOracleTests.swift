@@ -35,17 +35,7 @@ import Testing
             let e = try #require(request ? byRequest[frame] : byResponse[frame], "frame \(frame): no event")
             #expect(e.int("unit_id").map(String.init) == row["mbrtu.unit_id"], "frame \(frame) unit")
             #expect(e.string("station") == row["mbrtu.unit_id"].map { "modbus:unit:\($0)" }, "frame \(frame) station")
-            #expect(e.int("function_code").map(String.init) == row["modbus.func_code"], "frame \(frame) function")
-            if request {
-                if let a = row["modbus.reference_num"] { #expect(e.int("address").map(String.init) == a, "frame \(frame) address") }
-                if let n = row["modbus.word_cnt"] ?? row["modbus.bit_cnt"] {
-                    #expect(e.int("quantity").map(String.init) == n, "frame \(frame) quantity")
-                }
-                if let v = row["modbus.regval_uint16"] { #expect(e.list("values") == v, "frame \(frame) values") }
-            } else {
-                if let x = row["modbus.exception_code"] { #expect(e.int("exception_code").map(String.init) == x, "frame \(frame)") }
-                if let v = row["modbus.regval_uint16"] { #expect(e.list("response_values") == v, "frame \(frame) values") }
-            }
+            expectModbusPDU(e, matches: row, frame: frame, request: request)
             checked += 1
         }
         #expect(checked == 21)
@@ -74,6 +64,22 @@ import Testing
         #expect(!check(ModbusRTUSessionsTestFrames.rtu([1, 0x83, 2])))       // an exception is no request
         #expect(check(ModbusRTUSessionsTestFrames.rtu([1, 0x83, 2]), false))
         #expect(Modbus.crc16([1, 3, 0, 0, 0, 2]) == 0x0BC4)                  // sent C4 0B
+    }
+}
+
+/// An event's function, address, count, values and exception as tshark's `modbus.*` fields of its request's or
+/// answer's frame give them (the RTU and UDP oracle tests).
+func expectModbusPDU(_ e: Event, matches row: [String: String], frame: Int, request: Bool) {
+    #expect(e.int("function_code").map(String.init) == row["modbus.func_code"], "frame \(frame) function")
+    if request {
+        if let a = row["modbus.reference_num"] { #expect(e.int("address").map(String.init) == a, "frame \(frame) address") }
+        if let n = row["modbus.word_cnt"] ?? row["modbus.bit_cnt"] {
+            #expect(e.int("quantity").map(String.init) == n, "frame \(frame) quantity")
+        }
+        if let v = row["modbus.regval_uint16"] { #expect(e.list("values") == v, "frame \(frame) values") }
+    } else {
+        if let x = row["modbus.exception_code"] { #expect(e.int("exception_code").map(String.init) == x, "frame \(frame)") }
+        if let v = row["modbus.regval_uint16"] { #expect(e.list("response_values") == v, "frame \(frame) values") }
     }
 }
 

@@ -35,17 +35,7 @@ import Testing
             #expect(e.string("framing") == (rtu ? "rtu_over_udp" : "modbus_udp"), "frame \(frame) framing")
             #expect(e.int("unit_id").map(String.init) == (rtu ? row["mbrtu.unit_id"] : row["mbtcp.unit_id"]), "frame \(frame) unit")
             if !rtu { #expect(e.int("transaction_id").map(String.init) == row["mbtcp.trans_id"], "frame \(frame) transaction") }
-            #expect(e.int("function_code").map(String.init) == row["modbus.func_code"], "frame \(frame) function")
-            if request {
-                if let a = row["modbus.reference_num"] { #expect(e.int("address").map(String.init) == a, "frame \(frame) address") }
-                if let n = row["modbus.word_cnt"] ?? row["modbus.bit_cnt"] {
-                    #expect(e.int("quantity").map(String.init) == n, "frame \(frame) quantity")
-                }
-                if let v = row["modbus.regval_uint16"] { #expect(e.list("values") == v, "frame \(frame) values") }
-            } else {
-                if let x = row["modbus.exception_code"] { #expect(e.int("exception_code").map(String.init) == x, "frame \(frame)") }
-                if let v = row["modbus.regval_uint16"] { #expect(e.list("response_values") == v, "frame \(frame) values") }
-            }
+            expectModbusPDU(e, matches: row, frame: frame, request: request)
             checked += 1
         }
         #expect(checked == 20)

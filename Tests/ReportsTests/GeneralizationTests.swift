@@ -51,7 +51,21 @@ import Timeline
         return Outcome(report: report, grade: Grader().grade(answer, key: key), truth: truth, clock: clock)
     }
 
-    @Test(arguments: GeneralizationCase.all)
+    /// The historian's clock estimate has an interval that holds the true offset (no wider than a sample when
+    /// `narrow`).
+    static func expectClockInterval(_ o: Outcome, _ x: String, narrow: Bool = false) throws {
+        let clock = try #require(o.clock, "\(x): no historian clock")
+        let truth = Int64((o.truth.historianOffset * 1e9).rounded())
+        guard case .object(let d)? = clock.detail, case .array(let i)? = d["interval_ns"], i.count == 2,
+              case .int(let lo) = i[0], case .int(let hi) = i[1] else {
+            Issue.record("\(x): the historian's clock has no interval: \(clock.reason ?? "")")
+            return
+        }
+        #expect(lo <= truth && truth <= hi, "\(x): \(truth) outside [\(lo), \(hi)]")
+        if narrow { #expect(hi - lo <= 5_250_000_000, "\(x): interval wider than a sample: \(hi - lo)") }
+    }
+
+    @Test(arguments: GeneralizationCase.all.filter { !$0.innocent })
     func everyVocabularyGivesTheSameAnswer(_ x: GeneralizationCase) throws {
         let o = try Self.investigate(x)
         let by = Dictionary(uniqueKeysWithValues: o.grade.items.map { ($0.question, $0) })
@@ -115,15 +129,7 @@ import Timeline
         // The technician at the console is named as the competing explanation, not taken.
         #expect(chain.alternatives.contains { $0.why.contains("k.tanaka") }, "\(x)")
         // The historian's clock: the estimate's interval holds the true offset, and it was applied.
-        let clock = try #require(o.clock, "\(x): no historian clock")
-        let truth = Int64((o.truth.historianOffset * 1e9).rounded())
-        guard case .object(let d)? = clock.detail, case .array(let i)? = d["interval_ns"], i.count == 2,
-              case .int(let lo) = i[0], case .int(let hi) = i[1] else {
-            Issue.record("\(x): the historian's clock has no interval: \(clock.reason ?? "")")
-            return
-        }
-        #expect(lo <= truth && truth <= hi, "\(x): \(truth) outside [\(lo), \(hi)]")
-        #expect(hi - lo <= 5_250_000_000, "\(x): interval wider than a sample: \(hi - lo)")
+        try Self.expectClockInterval(o, "\(x)", narrow: true)
         #expect(by["clock"]?.earned == by["clock"]?.points, "\(x): \(detail)")
         // The Oldsmar playbook finds the same events whatever the route into the workstation (remote desktop, VNC
         // or SSH).
@@ -180,6 +186,24 @@ import Timeline
     /// A tool's list the inventory does not place on a host (no `evidence:` glob, no --host): its sessions are on no
     /// known host, so the chain cannot take them; it falls back to the console session and the report says which
     /// file to place, instead of a confident answer that leaves the list out silently.
+    /// The negative controls: the same site, sessions and decoys in every write path, but the change written from
+    /// HMI-1's console while the vendor's remote session is open on EWS-1 and writes nothing. No cyber cause, no chain
+    /// to the vendor, the change explained by the console session, and the historian's clock still found.
+    @Test(arguments: GeneralizationCase.all.filter(\.innocent))
+    func anOperatorsChangeIsNotBlamedOnTheVendor(_ x: GeneralizationCase) throws {
+        let o = try Self.investigate(x)
+        let by = Dictionary(uniqueKeysWithValues: o.grade.items.map { ($0.question, $0) })
+        let detail = o.grade.items.map { "\($0.question) \($0.earned)/\($0.points) \($0.notes)" }.joined(separator: "; ")
+        #expect(o.report.conclusion.cyberCause == false, "\(x): \(o.report.conclusion.verdict)")
+        #expect(by["cyber_cause"]?.earned == by["cyber_cause"]?.points, "\(x): \(detail)")
+        #expect(o.report.chain == nil, "\(x): \(o.report.chain?.steps.map(\.message) ?? [])")
+        let text = ([o.report.conclusion.rootCause] + o.report.conclusion.reasons).joined(separator: " ")
+        #expect(!text.contains(o.truth.vpnUser), "\(x): \(text)")
+        #expect(text.contains("hmi-1") && text.contains("op.suzuki") && text.contains("console"), "\(x): \(text)")
+        try Self.expectClockInterval(o, "\(x)")
+        #expect(by["clock"]?.earned == by["clock"]?.points, "\(x): \(detail)")
+    }
+
     /// A historian export whose rows are out of time order (two ranges merged, the later first): the reader stores
     /// every sample and says which go back; the clock estimator reads the mapped tag's samples in time order (it
     /// used to take the stored order for time order, and crashed on the interval of a change whose "sample before"
@@ -196,14 +220,7 @@ import Timeline
             let merged = header + rows.dropFirst(half) + rows.prefix(half)
             try (merged.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         })
-        let clock = try #require(o.clock, "\(name): no historian clock")
-        let truth = Int64((o.truth.historianOffset * 1e9).rounded())
-        guard case .object(let d)? = clock.detail, case .array(let i)? = d["interval_ns"], i.count == 2,
-              case .int(let lo) = i[0], case .int(let hi) = i[1] else {
-            Issue.record("\(name): the historian's clock has no interval: \(clock.reason ?? "")")
-            return
-        }
-        #expect(lo <= truth && truth <= hi, "\(name): \(truth) outside [\(lo), \(hi)]")
+        try Self.expectClockInterval(o, name)
     }
 
     @Test func aToolListOnNoKnownHostIsAGapNotASilentAnswer() throws {
