@@ -402,6 +402,9 @@ func utc(_ s: String) -> Timestamp { TimeParser.iso8601(s)!.timestamp()! }
         let sp = try #require(sink.events.first { $0.kind == "process.setpoint_change" })
         #expect(sp.attributes["start"] == .string(at(900)))
         #expect(sp.attributes["old"] == .double(2) && sp.attributes["new"] == .double(200))
+        // It cites its two samples: the one before the change and the first after.
+        #expect(sp.attributes["samples_cited"] == .object(["series": .string("FIC101_SP"), "from": .string(at(899)),
+                                                           "to": .string(at(900)), "count": .int(2)]))
         let exc = try #require(sink.events.first { $0.kind == "process.excursion" })
         #expect(exc.attributes["start"] == .string(at(1200)))
         #expect(exc.attributes["end"] == .string(at(1205)))

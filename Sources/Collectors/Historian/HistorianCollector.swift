@@ -252,7 +252,12 @@ public struct HistorianReader {
             attrs["lines"] = .string(f.start.line == f.end.line ? "\(f.start.line)" : "\(f.start.line)-\(f.end.line)")
             let sheet = t.sheets.last(where: { $0.time <= f.start.time.nanoseconds })?.sheet ?? t.sheets.first?.sheet
             if let sheet { attrs["sheet"] = .string(sheet) }
-            attrs["samples_cited"] = .object(["series": .string(t.info.name), "from": .string(f.start.time.iso8601Shortest()),
+            // A change (setpoint, state, step) cites its two samples: the one before it and its own.
+            var citedFrom = JSONValue.string(f.start.time.iso8601Shortest())
+            if f.count == 2, f.start.time == f.end.time, let before = f.attributes["from_time"] ?? f.attributes["previous_sample"] {
+                citedFrom = before
+            }
+            attrs["samples_cited"] = .object(["series": .string(t.info.name), "from": citedFrom,
                                               "to": .string(f.end.time.iso8601Shortest()), "count": .int(Int64(f.count))])
             try sink.emit(Event(time: f.start.time, timeDescription: "Sample time", domain: .process, kind: f.kind.rawValue,
                                 asset: t.info.asset, message: f.summary, attributes: Attributes(attrs),
