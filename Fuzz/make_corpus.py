@@ -117,7 +117,7 @@ def pcap_packets(path):
 
 STREAM_PORTS = [(502, 6), (102, 6), (20000, 6), (2404, 6), (44818, 6), (4840, 6), (80, 6), (443, 6), (445, 6), (22, 6),
                 (53, 6), (3389, 6), (47808, 17), (53, 17), (44818, 17), (20000, 17), (9600, 6), (9600, 17), (5007, 6), (5007, 17),
-                (502, 17), (4001, 17)]
+                (502, 17), (4001, 17), (5094, 17), (5094, 6)]
 
 
 def fins_seeds():
@@ -152,7 +152,23 @@ def fins_seeds():
     mbudp = [(0, bytes.fromhex("000200000006010600042518")), (1, bytes.fromhex("000200000006010600042518")),
              (0, bytes.fromhex("000100000006010300000002")), (1, bytes.fromhex("00010000000701030400d70834"))]
     rtu_udp = [(0, crc([1, 6, 0, 5, 0, 42])), (1, crc([1, 6, 0, 5, 0, 42])), (0, crc([1, 3, 0, 5, 0, 1])), (1, crc([1, 3, 2, 0, 42]))]
+    # HART-IP: a session initiate, the loop current fixed at 20 mA by command 40 and its answer (as the
+    # hart-ip-sessions capture carries them).
+    def hart(mtype, mid, seq, body):
+        return bytes([1, mtype, mid, 0, seq >> 8, seq & 255, (8 + len(body)) >> 8, (8 + len(body)) & 255]) + body
+    def hart_pdu(request, command, data, status=0):
+        f = bytes([0x82 if request else 0x86, 0xA6, 0xA5, 0x00, 0x12, 0x34, command])
+        payload = data if request else bytes([0, status]) + data
+        f += bytes([len(payload)]) + payload
+        check = 0
+        for x in f:
+            check ^= x
+        return f + bytes([check])
+    twenty = bytes.fromhex("41a00000")
+    hart_ip = [(0, hart(0, 0, 1, bytes([1, 0, 0, 0x75, 0x30]))), (1, hart(1, 0, 1, bytes([1, 0, 0, 0x75, 0x30]))),
+               (0, hart(0, 3, 2, hart_pdu(True, 40, twenty))), (1, hart(1, 3, 2, hart_pdu(False, 40, twenty, 8)))]
     for name, port, pieces in [("fins-udp", (9600, 17), udp), ("fins-tcp", (9600, 6), stream),
+                               ("hart-ip-udp", (5094, 17), hart_ip), ("hart-ip-tcp", (5094, 6), hart_ip),
                                ("modbus-udp", (502, 17), mbudp), ("modbus-rtu-udp", (4001, 17), rtu_udp),
                                ("melsec-ascii", (5007, 6), melsec_ascii),
                                ("melsec-tcp", (5007, 6), melsec), ("melsec-udp", (5007, 17), melsec)]:

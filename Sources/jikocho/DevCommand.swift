@@ -12,7 +12,7 @@ struct DevCommand: ParsableCommand {
         commandName: "dev", abstract: "Tools for Jikocho's own tests and benchmarks.", shouldDisplay: false,
         subcommands: [Synthesize.self, SynthesizeSeries.self, ServeBench.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self,
                       CaptureCommand<BACnetRefusals>.self, CaptureCommand<VNCSessions>.self,
-                      CaptureCommand<ModbusRTUSessions>.self, CaptureCommand<ModbusUDPSessions>.self, CaptureCommand<FINSCommands>.self,
+                      CaptureCommand<ModbusRTUSessions>.self, CaptureCommand<ModbusUDPSessions>.self, CaptureCommand<HARTIPSessions>.self, CaptureCommand<FINSCommands>.self,
                       CaptureCommand<MMSCommands>.self])
 
     /// Writes one of the captures a decoder is checked with against tshark (its golden script runs it).
@@ -272,6 +272,11 @@ extension MMSCommands: OracleCapture {
 extension ModbusRTUSessions: OracleCapture {
     static let commandName = "modbus-rtu-sessions"
     static let abstract = "Write a capture of Modbus RTU carried over TCP (a serial device server's link, and on port 502)."
+}
+
+extension HARTIPSessions: OracleCapture {
+    static let commandName = "hart-ip-sessions"
+    static let abstract = "Write a capture of HART-IP sessions with a multiplexer: reads, a range rewritten, the loop current fixed, a device variable simulated, refusals."
 }
 
 extension ModbusUDPSessions: OracleCapture {

@@ -12,7 +12,8 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     guard count > 1 else { return 0 }
     let ports: [(UInt16, UInt8)] = [(502, 6), (102, 6), (20000, 6), (2404, 6), (44818, 6), (4840, 6), (80, 6), (443, 6),
                                     (445, 6), (22, 6), (53, 6), (3389, 6), (47808, 17), (53, 17), (44818, 17), (20000, 17),
-                                    (9600, 6), (9600, 17), (5007, 6), (5007, 17), (502, 17), (4001, 17)]
+                                    (9600, 6), (9600, 17), (5007, 6), (5007, 17), (502, 17), (4001, 17),
+                                    (5094, 17), (5094, 6)]
     let (port, proto) = ports[Int(b[0]) % ports.count]
     let analyzer = NetworkAnalyzer(link: .ethernet)
     let split = NetworkAnalyzer(link: .ethernet, workers: 2)

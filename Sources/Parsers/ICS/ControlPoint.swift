@@ -15,10 +15,11 @@ import JikochoModel
 /// | OPC UA | `opcua:ns=2;s=Dose.SP` (Value attribute), `opcua:i=2258#DisplayName` | `opcua:ns=0;i=2258` |
 /// | MELSEC (MC protocol) | `melsec:D100`, `melsec:M10`, `melsec:X1F` (X, Y, B, W, SB, SW, DX, DY in hex), `melsec:ZR100`, `melsec:TN3` | `melsec:d100` (any case) |
 /// | IEC 61850 (MMS) | `iec61850:IED1LD0/XCBR1.Pos` (a control object, operated or selected), `iec61850:IED1LD0/LLN0.Mod.stVal[ST]` (a data attribute with its functional constraint) | `mms:…`, the MMS form `IED1LD0/XCBR1$CO$Pos$Oper` |
+/// | HART (HART-IP) | `hart:loop_current`, `hart:pv_urv`, `hart:pv_lrv`, `hart:dv:0`, `hart:dv:0.units` (the device is the event's station) | `HART:PV_URV` (any case) |
 /// | OMRON FINS | `fins:D100` (a word), `fins:CIO10.05` (a bit), `fins:W20`, `fins:H5`, `fins:A448`, `fins:E0_100` (EM bank 0), `fins:EM100` (EM's current bank), `fins:T5`/`fins:C5` (timer, counter PV) | `fins:DM100`, `fins:WR20`, `fins:HR5`, `fins:AR448` |
 public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
     public enum Family: String, Sendable, CaseIterable {
-        case modbus, dnp3, iec104, s7, cip, bacnet, opcua, fins, melsec, iec61850
+        case modbus, dnp3, iec104, s7, cip, bacnet, opcua, fins, melsec, iec61850, hart
     }
 
     public let family: Family
@@ -41,7 +42,8 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
         + "dnp3:bo:3, iec104:ioa:4001, s7:DB1.DBW4 (DBX4.0, DBB4, DBD4, MW10, M10.0, QW0, I0.0), cip:Tank1_SP or "
         + "cip:@4/100/3, bacnet:analog-value:3[:property], opcua:ns=2;s=Dose.SP, fins:D100 (CIO10.05, W20, H5, A448, "
         + "E0_100, EM100, T5, C5), melsec:D100 (M10, X1F, Y20, W1A0, ZR100, TN3), iec61850:IED1LD0/XCBR1.Pos (or "
-        + "IED1LD0/PTOC1.StrVal.setMag.f[SP], or the MMS name IED1LD0/XCBR1$CO$Pos$Oper)"
+        + "IED1LD0/PTOC1.StrVal.setMag.f[SP], or the MMS name IED1LD0/XCBR1$CO$Pos$Oper), hart:loop_current "
+        + "(hart:pv_urv, hart:pv_lrv, hart:pv_units, hart:pv_damping, hart:dv:0, hart:dv:0.units, hart:tag, …)"
 
     // MARK: Construction, as the decoders write points
 
@@ -127,6 +129,28 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
     /// case-sensitive in IEC 61850.
     public static func iec61850(_ reference: String) -> ControlPoint { ControlPoint(.iec61850, "iec61850:" + reference) }
 
+    /// A HART instrument's setting or output, the device named by the event's station: `hart:loop_current` (the
+    /// fixed 4–20 mA output), `hart:pv_urv`, `hart:pv_lrv` (the range), `hart:dv:0` (a device variable simulated).
+    public static func hart(_ name: String) -> ControlPoint { ControlPoint(.hart, "hart:" + name) }
+
+    /// The HART settings a point may name (device variables by number besides).
+    static let hartNames: Set<String> = [
+        "loop_current", "loop_current_zero_trim", "loop_current_gain_trim", "pv_urv", "pv_lrv", "pv_zero", "pv_units",
+        "pv_damping", "pv_transfer_function", "pv_transducer_serial_number", "polling_address", "message", "tag",
+        "descriptor", "long_tag", "final_assembly_number",
+    ]
+
+    static func hart(parsing p: String) -> ControlPoint? {
+        let t = p.lowercased()
+        if hartNames.contains(t) { return hart(t) }
+        guard t.hasPrefix("dv:") else { return nil }
+        let parts = t.dropFirst(3).split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let code = parts.first.flatMap({ Int($0) }), (0...255).contains(code) else { return nil }
+        if parts.count == 1 { return hart("dv:\(code)") }
+        guard parts[1] == "units" || parts[1] == "damping" else { return nil }
+        return hart("dv:\(code).\(parts[1])")
+    }
+
     // MARK: Parsing, as an inventory writes points
 
     /// The point a text names, in any accepted form, or nil when it is none of them.
@@ -153,6 +177,7 @@ public struct ControlPoint: Hashable, Sendable, CustomStringConvertible {
         case "fins": point = Self.fins(rest.uppercased())
         case "melsec": point = Self.melsec(rest.uppercased())
         case "iec61850", "mms": point = Self.iec61850(parsing: rest)
+        case "hart": point = Self.hart(parsing: rest)
         default: point = Self.modbus(s)
         }
         guard let point else { return nil }
@@ -396,7 +421,7 @@ extension ControlPoint {
         "block_download", "block_delete", "block_activate", "stop_application", "start_application",
         "initialize_application", "activate_config", "device_communication_control", "stop", "start", "reset",
         "program_write", "program_clear", "remote_pause", "remote_latch_clear", "kill", "initiate_download_sequence",
-        "load_domain_content", "delete_domain", "delete_program_invocation",
+        "load_domain_content", "delete_domain", "delete_program_invocation", "perform_device_reset",
     ]
 
     /// Whether an event kind (`ics.s7.plc_stop`) is a controller command.

@@ -13,6 +13,7 @@
 /// | S7comm | `s7:rack:0:slot:2` (the COTP connection request's destination TSAP) | `s7:slot:2` (rack 0) |
 /// | MELSEC (MC protocol) | `melsec:net:0:pc:255` (the access route's network and PC numbers; `:io:03e0:st:1` after them when the request goes on to another module or a multidrop station) | `melsec:0:255` |
 /// | OMRON FINS | `fins:net:0:node:10:unit:0` (the destination network, node and unit of a command; unit 0 the CPU) | `fins:0:10:0`, `fins:net:0:node:10` (unit 0) |
+/// | HART (HART-IP) | `hart:26a5001234` (the device's unique address, master and burst bits cleared) or `hart:poll:0` | any case |
 /// | BACnet | `bacnet:net:3:mac:108` (a device behind a BACnet router: the NPDU's network number and the device's MAC on it, one byte in decimal as an MS/TP address is written, longer ones in hex, `0x0a000001bac0`) | `bacnet:3:108` |
 public enum Station {
     public static func modbus(unit: Int) -> String { "modbus:unit:\(unit)" }
@@ -34,6 +35,11 @@ public enum Station {
         "bacnet:net:\(net):mac:" + (mac.count == 1 ? String(mac.first!) : "0x" + Hex.string(mac))
     }
 
+    /// A HART device: its unique (long) address in hex, the master and burst bits of its first byte cleared, or the
+    /// polling (short) address a request used.
+    public static func hart(uniqueAddress: [UInt8]) -> String { "hart:" + Hex.string(uniqueAddress) }
+    public static func hart(polling: Int) -> String { "hart:poll:\(polling)" }
+
     /// A CIP route's port segments (`1:2`, then the next hop's), `/` between hops.
     public static func cip(route: [String]) -> String { "cip:route:" + route.joined(separator: "/") }
 
@@ -43,7 +49,8 @@ public enum Station {
         + "s7:rack:0:slot:2 or s7:slot:2 (rack 0–7, slot 0–31), bacnet:net:3:mac:108 or bacnet:3:108 (network 1–65534, "
         + "MAC 0–255, or 0x and 2–8 bytes in hex), fins:net:0:node:10:unit:0 or fins:0:10:0 (network, node and unit "
         + "0–255; unit 0 when left out), melsec:net:0:pc:255 or melsec:0:255 (network and PC number 0–255; "
-        + ":io:03e0:st:1 after them for another module or station)"
+        + ":io:03e0:st:1 after them for another module or station), hart:26a5001234 (a HART device's unique address, "
+        + "10 hex digits) or hart:poll:0 (its polling address 0–63)"
 
     /// A number written in decimal digits only, within `range` (nil otherwise: `+5`, `0x05`, out of range).
     static func digits(_ s: String, in range: ClosedRange<Int>) -> Int? {
@@ -78,6 +85,13 @@ public enum Station {
             if p.count == 5 { return melsec(network: n, pc: pc) }
             guard p[5] == "io", p[7] == "st", p[6].count == 4, let io = Int(p[6], radix: 16), let st = byte(p[8]) else { return nil }
             return melsec(network: n, pc: pc, moduleIO: io, station: st)
+        }
+        if t.hasPrefix("hart:") {
+            let rest = String(t.dropFirst(5))
+            if rest.hasPrefix("poll:") { return digits(String(rest.dropFirst(5)), in: 0...63).map { hart(polling: $0) } }
+            guard rest.count == 10, var bytes = Hex.bytes(rest) else { return nil }
+            bytes[0] &= 0x3F
+            return hart(uniqueAddress: bytes)
         }
         if t.hasPrefix("fins:") {
             let p = t.split(separator: ":", omittingEmptySubsequences: false).map(String.init)

@@ -5,6 +5,8 @@ public enum ProtocolDetector {
     public static func decoder(for b: UnsafeRawBufferPointer, proto: UInt8, client: NetEndpoint, server: NetEndpoint,
                                fromClient: Bool) -> (any FlowDecoder)? {
         if proto == PacketDecoder.tcp {
+            // HART-IP on its own port first: a session initiate's header can have MBAP's shape too.
+            if server.port == HARTIP.port, HARTIP.looksLike(b, datagram: false) { return HARTIPDecoder(datagrams: false) }
             // RTU first: whole frames whose CRCs check are stronger evidence than MBAP's shape, which an RTU read
             // of address 0 (`01 03 00 00 00 02 …`) has too.
             if Modbus.looksLikeRTU(b, fromClient: fromClient) { return ModbusDecoder(rtu: true) }
@@ -20,6 +22,7 @@ public enum ProtocolDetector {
             if RFB.looksLike(b) { return RFBDecoder() }
             if FINS.looksLikeStream(b) { return FINSDecoder(tcp: true) }
             if MELSEC.looksLike(b) { return MELSECDecoder() }
+            if HARTIP.looksLike(b, datagram: false) { return HARTIPDecoder(datagrams: false) }
         }
         if DNP3.looksLike(b) { return DNP3Decoder() }
         if proto == PacketDecoder.udp, ENIP.looksLike(b) { return ENIPDecoder(datagrams: true) }
@@ -29,6 +32,7 @@ public enum ProtocolDetector {
         if proto == PacketDecoder.udp, FINS.looksLikeDatagram(b),
            server.port == FINS.port || client.port == FINS.port || b[0] & 0x80 != 0 { return FINSDecoder(tcp: false) }
         if proto == PacketDecoder.udp, MELSEC.looksLike(b) { return MELSECDecoder(datagrams: true) }
+        if proto == PacketDecoder.udp, HARTIP.looksLike(b, datagram: true) { return HARTIPDecoder(datagrams: true) }
         // Modbus over UDP, after the rest: an RTU frame whose CRC checks filling the datagram (a serial device server
         // in UDP mode), or an MBAP frame filling it exactly (Modbus/UDP).
         if proto == PacketDecoder.udp, Modbus.looksLikeRTUDatagram(b, fromClient: fromClient) {
@@ -49,10 +53,12 @@ public enum ProtocolDetector {
             case 22: return SSHDecoder()
             case FINS.port: return FINSDecoder(tcp: true)
             case 445, 139: return SMB2Decoder()
+            case HARTIP.port: return HARTIPDecoder(datagrams: false)
             default: break
             }
         }
         if proto == PacketDecoder.udp, server.port == Modbus.port { return ModbusDecoder(datagrams: true) }
+        if proto == PacketDecoder.udp, server.port == HARTIP.port { return HARTIPDecoder(datagrams: true) }
         return nil
     }
 
