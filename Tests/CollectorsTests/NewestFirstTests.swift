@@ -98,6 +98,32 @@ import Testing
         #expect(sheet.warnings.map(\.locator) == ["sheet \"Sheet1\" row 1"])
     }
 
+    /// A sheet per day saved newest first (the latest day's sheet leftmost): the sheets are read in the order of their
+    /// times, so the days continue one series forward and the change on the older day is found; said once.
+    @Test func sheetsPerDayNewestFirst() throws {
+        func day(_ d: Int, _ level: (Int) -> Double) -> [String] {
+            var rows = ["Time,Level,Dose_SP"]
+            for i in 0..<48 {
+                let time: Double = Double(46351 + d) + Double(i) / 48
+                let flow: Double = 40 + Double(i) * 0.1
+                rows.append("\(time),\(flow),\(level(i))")
+            }
+            return rows
+        }
+        let older = day(0) { $0 < 30 ? 5 : 7.5 }, newer = day(1) { _ in 7.5 }
+        let tmp = TempDir()
+        let inOrder = tmp.url.appendingPathComponent("in-order.xlsx").path
+        let newestFirst = tmp.url.appendingPathComponent("newest-first.xlsx").path
+        #expect(ArchiveWriter.write(inOrder, .zip, XLSXBuilder.entries(sheets: [older, newer])))
+        #expect(ArchiveWriter.write(newestFirst, .zip, XLSXBuilder.entries(sheets: [newer, older])))
+        let a = try collectWorkbook(inOrder), b = try collectWorkbook(newestFirst)
+        #expect(samples(b) == samples(a) && b.sampleCount == 192)
+        #expect(a.events.filter { $0.kind == "process.setpoint_change" }.count == 1)
+        #expect(b.events.map(meaning).sorted() == a.events.map(meaning).sorted())
+        #expect(b.warnings.map(\.text) == ["the sheets were read in the order of their times (\"Sheet2\", \"Sheet1\"), not the workbook's"])
+        #expect(a.warnings.isEmpty)
+    }
+
     /// Rows out of order but not newest first (a shuffled or merged export) are read as they stand and each
     /// sample out of order is said; an oldest-first export with one row out of place is not turned round.
     @Test func rowsOutOfOrderAreNotTurnedRound() throws {

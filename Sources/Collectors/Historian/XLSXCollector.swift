@@ -51,7 +51,7 @@ public struct XLSXHistorianCollector: Collector {
         let budget = source.options["historian.xlsx-sheet-budget"].flatMap(Int64.init)
             ?? XLSXWorkbook.sheetBudget(forFileSize: source.item.size)
         let book = try XLSXWorkbook.open(path: source.path, warn: warn, maxSheetBytes: budget)
-        var read = 0
+        var exports: [(found: HistorianReader.SniffedTable, name: String)] = []
         for sheet in book.sheets {
             let label = "sheet \"\(sheet.name)\""
             guard sheet.part != nil else { continue }    // said when the workbook was opened
@@ -68,10 +68,21 @@ public struct XLSXHistorianCollector: Collector {
             if sheet.state != "visible" {
                 try warn("hidden", label, "the sheet is \(sheet.state) in the workbook; read like the others")
             }
-            try session.read(found)
-            read += 1
+            exports.append((found, sheet.name))
         }
-        guard read > 0 else {
+        // Sheets are read in the order of their times (a sheet per day saved newest first would otherwise have every
+        // older sheet's samples go back in time, stored but not analysed), the workbook's order where times tie.
+        let ordered = exports.enumerated().sorted { a, b in
+            let (x, y) = (a.element.found.sniff.earliest ?? .max, b.element.found.sniff.earliest ?? .max)
+            return x != y ? x < y : a.offset < b.offset
+        }.map(\.element)
+        if ordered.map(\.name) != exports.map(\.name) {
+            try warn("sheet-order", "whole file", "the sheets were read in the order of their times ("
+                     + ordered.prefix(6).map { "\"\($0.name)\"" }.joined(separator: ", ") + (ordered.count > 6 ? ", …" : "")
+                     + "), not the workbook's")
+        }
+        for e in ordered { try session.read(e.found) }
+        guard !ordered.isEmpty else {
             throw CollectorError.notThisFormat("no sheet of the workbook has a historian header (a time column and tag "
                                                + "or value columns) over rows with readable times")
         }

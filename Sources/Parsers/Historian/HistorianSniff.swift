@@ -17,6 +17,9 @@ public struct HistorianSniff: Sendable {
     /// the rows read, each series' consecutive times go back far more often than forward (a tag's own rows in a long
     /// export; the rows' times in a wide one). Such a table is read from its last row up.
     public var newestFirst = false
+    /// The earliest time in the rows read, as an instant with local times taken as UTC: what orders a workbook's
+    /// sheets (a sheet per day saved newest first is read oldest first).
+    public var earliest: Int64?
     /// Rows between the header and the first sample: 1 when a row of units sits under a wide export's header
     /// (`,m,m3/h,mg/L`, as HMI loggers and historian clients write it), its units then the columns'.
     public var rowsUnderHeader = 0
@@ -177,19 +180,20 @@ public struct HistorianSniff: Sendable {
         if let (format, ambiguous) = HistorianTime.infer(times, preferred: preferredOrder) {
             s.timeFormat = format
             s.ambiguousDates = ambiguous && preferred == nil
-            s.newestFirst = newestFirst(data.prefix(1_000), layout: s.layout, separator: s.separator, format: format)
+            (s.newestFirst, s.earliest) = order(data.prefix(1_000), layout: s.layout, separator: s.separator, format: format)
         } else if !times.isEmpty {
             return nil
         }
         return s
     }
 
-    /// Whether the rows run newest first: each series' consecutive times (a tag's own rows in a long export, the rows
+    /// Whether the rows run newest first, and their earliest time: each series' consecutive times (a tag's own rows in a long export, the rows
     /// in a wide one) go back at least once and forward at most once for every four times they go back (a clock set
     /// back by an hour in a descending local-time export goes forward once). Equal times count neither way.
-    static func newestFirst(_ rows: ArraySlice<[UInt8]>, layout: HistorianLayout, separator: UInt8,
-                            format: HistorianTimeFormat) -> Bool
+    static func order(_ rows: ArraySlice<[UInt8]>, layout: HistorianLayout, separator: UInt8,
+                      format: HistorianTimeFormat) -> (newestFirst: Bool, earliest: Int64?)
     {
+        var earliest: Int64?
         var fields = CSVFields(separator: separator)
         let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: HistorianLayout.timeScratchSize)
         defer { scratch.deallocate() }
@@ -216,8 +220,9 @@ public struct HistorianSniff: Sendable {
                     if t < before { back += 1 } else if t > before { forward += 1 }
                 }
                 last[key] = t
+                earliest = min(earliest ?? t, t)
             }
         }
-        return back > 0 && forward * 4 <= back
+        return (back > 0 && forward * 4 <= back, earliest)
     }
 }
