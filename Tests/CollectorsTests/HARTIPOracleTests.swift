@@ -97,17 +97,7 @@ import Testing
     /// Hostile HART-IP: damaged copies of the capture and every truncation of a PDU give warnings or events, never a
     /// crash; expansion bytes are skipped and command 31 gives its 16-bit command.
     @Test func damagedMessagesAndTheRareForms() throws {
-        let tmp = TempDir("hart")
-        let path = tmp.url.appendingPathComponent("hart.pcap").path
-        try HARTIPSessions.write(to: path)
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-        var rng = SplitMix(seed: 5_094)
-        for i in 0..<60 {
-            let damaged = rng.damage(bytes, after: 24, maxFlips: 24, cut: i % 4 == 0)
-            let p = tmp.url.appendingPathComponent("d\(i).pcap").path
-            FileManager.default.createFile(atPath: p, contents: Data(damaged))
-            _ = try? collectPcap(path: p)
-        }
+        try collectDamagedCopies("hart", seed: 5_094, HARTIPSessions.write(to:))
         // A request with one expansion byte (delimiter bits 5–6) and command 31 carrying command 0xFB82.
         var f: [UInt8] = [0x82 | 0x20, 0xA6, 0xA5, 0x00, 0x12, 0x34, 0x00, 31, 3, 0xFB, 0x82, 0x07]
         f.append(f.reduce(0, ^))

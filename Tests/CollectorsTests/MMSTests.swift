@@ -136,17 +136,7 @@ import Testing
     /// Hostile MMS: every truncation and damaged copies of the session's TSDUs give warnings or events, never a
     /// crash; a structure nested past 16 levels is cut there.
     @Test func damagedSessions() throws {
-        let tmp = TempDir("mms")
-        let path = tmp.url.appendingPathComponent("mms.pcap").path
-        try MMSCommands.write(to: path)
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-        var rng = SplitMix(seed: 61_850)
-        for i in 0..<60 {
-            let damaged = rng.damage(bytes, after: 24, maxFlips: 24, cut: i % 4 == 0)
-            let p = tmp.url.appendingPathComponent("d\(i).pcap").path
-            FileManager.default.createFile(atPath: p, contents: Data(damaged))
-            _ = try? collectPcap(path: p)
-        }
+        try collectDamagedCopies("mms", seed: 61_850, MMSCommands.write(to:))
         var deep: [UInt8] = [0x85, 0x01, 0x07]
         for _ in 0..<40 { deep = [0xA2] + MMSCommandsTestSupport.length(deep.count) + deep }
         let value = MMS.data(deep, MMS.element(deep, at: 0, limit: deep.count)!, depth: 0)

@@ -23,6 +23,22 @@ func collectPcap(path: String, options: [String: String] = [:], threads: Int = P
 
 /// A capture the repository generates for an oracle comparison (`jikocho dev …`), written to a scratch folder and read
 /// by the capture collector: its frame count and what the collector gave.
+/// Collects `count` damaged copies of a generated capture (up to 24 bytes flipped after the file header, every fourth
+/// copy cut short): whatever they give, none may crash or hang.
+func collectDamagedCopies(_ label: String, seed: UInt64, count: Int = 60, _ write: (String) throws -> Int) throws {
+    let tmp = TempDir(label)
+    let path = tmp.url.appendingPathComponent("\(label).pcap").path
+    _ = try write(path)
+    let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    var rng = SplitMix(seed: seed)
+    for i in 0..<count {
+        let damaged = rng.damage(bytes, after: 24, maxFlips: 24, cut: i % 4 == 0)
+        let p = tmp.url.appendingPathComponent("d\(i).pcap").path
+        FileManager.default.createFile(atPath: p, contents: Data(damaged))
+        _ = try? collectPcap(path: p)
+    }
+}
+
 func collectGenerated(_ label: String, _ write: (String) throws -> Int) throws -> (frames: Int, sink: MemorySink) {
     let tmp = TempDir(label)
     let path = tmp.url.appendingPathComponent("\(label).pcap").path
