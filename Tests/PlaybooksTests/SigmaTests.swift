@@ -416,7 +416,7 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
 
     @Test func theShippedICSRulesLoad() {
         #expect(Self.rules.problems.isEmpty, "\(Self.rules.problems)")
-        #expect(Self.rules.rules.count == 9)
+        #expect(Self.rules.rules.count == 10)
         #expect(SigmaEngine(rules: Self.rules.rules).unmapped.isEmpty)
     }
 
@@ -454,6 +454,16 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
         #expect(titles(write(kind, point, action: action, from: "10.66.6.6")).contains(title))       // unknown
         // The kind alone is not a write: a record without control facts is not taken for one.
         #expect(!titles(ot(kind, from: "10.20.3.40")).contains(title))
+    }
+
+    /// A HART instrument's output fixed, simulated, re-ranged or reset is a finding from any host; its reads are not.
+    @Test func fieldInstrumentsForcedOrReranged() {
+        let title = "Field Instrument Output Fixed, Simulated, Re-ranged or Reset"
+        #expect(titles(write("ics.hart.enter_exit_fixed_current_mode", "hart:loop_current", from: "10.20.1.30")).contains(title))
+        #expect(titles(write("ics.hart.write_device_variable", "hart:dv:0", from: "10.66.6.6")).contains(title))
+        #expect(titles(ot("ics.hart.perform_device_reset", from: "10.20.1.30")).contains(title))
+        #expect(!titles(ot("ics.hart.read_dynamic_variables_and_loop_current", from: "10.20.1.30")).contains(title))
+        #expect(!titles(write("ics.hart.write_tag_descriptor_date", "hart:tag", from: "10.20.1.30")).contains(title))
     }
 
     @Test func unknownMastersOperatingDNP3() {
