@@ -1,3 +1,4 @@
+import Collectors
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -414,20 +415,12 @@ public final class Case: @unchecked Sendable {
 /// Writes the whole buffer, retrying short writes and EINTR; ENOSPC (and a file-size limit) becomes a disk-full
 /// error.
 func writeAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer, path: String) throws {
-    var done = 0
-    while done < buf.count {
-        let n = Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
-        if n < 0 {
-            if errno == EINTR { continue }
-            let err = errno
-            if err == ENOSPC || err == EDQUOT || err == EFBIG {
-                throw CaseError(.diskFull, "no space left on the case's disk while writing \(path)",
-                                hint: "free space and run the command again")
-            }
-            throw CaseError(.io, "cannot write \(path): \(String(cString: strerror(err)))", hint: nil)
-        }
-        done += n
+    guard let err = FileIO.write(fd, buf) else { return }
+    if err == ENOSPC || err == EDQUOT || err == EFBIG {
+        throw CaseError(.diskFull, "no space left on the case's disk while writing \(path)",
+                        hint: "free space and run the command again")
     }
+    throw CaseError(.io, "cannot write \(path): \(String(cString: strerror(err)))", hint: nil)
 }
 
 func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {

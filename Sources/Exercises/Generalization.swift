@@ -1120,11 +1120,9 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         let rows = lines.count
         if historian == .wincc {
             // The runtime marks where the log segment begins and ends.
-            for at in [from - 5_000_000_000, t] {
-                let w = wincc(at)
-                let marker = "\"$RT_OFF$\";\"\(w.text)\";2;1;\(w.serial)\r\n"
-                if at < from { lines.insert(marker, at: 0) } else { lines.append(marker) }
-            }
+            func marker(_ at: Int64) -> String { "\"$RT_OFF$\";\"\(wincc(at).text)\";2;1;\(wincc(at).serial)\r\n" }
+            lines.insert(marker(from - 5_000_000_000), at: 0)
+            lines.append(marker(t))
         }
         out += (newestFirst ? lines.reversed() : lines).joined()
         if historian == .japanese {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Collectors
 import EvidenceStore
 import Foundation
 import JikochoModel
@@ -88,14 +89,7 @@ struct FileSink {
 
     mutating func flush() {
         guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { b in
-            var done = 0
-            while done < b.count {
-                let n = write(fd, b.baseAddress! + done, b.count - done)
-                if n <= 0 { if errno == EINTR { continue }; failed = true; break }
-                done += n
-            }
-        }
+        if buffer.withUnsafeBytes({ FileIO.write(fd, $0) }) != nil { failed = true }
         buffer.removeAll(keepingCapacity: true)
     }
 

@@ -86,8 +86,8 @@ import Timeline
         let json = try JSONSerialization.jsonObject(with: Data(ReportJSON.conclusion(report).canonicalJSON.utf8))
         let answer = try ExerciseAnswer(mapping: json as? [String: Any] ?? [:], file: "report")
         let grade = Grader().grade(answer, key: key)
-        let by = Dictionary(uniqueKeysWithValues: grade.items.map { ($0.question, $0) })
-        let detail = grade.items.map { "\($0.question) \($0.earned)/\($0.points) \($0.notes)" }.joined(separator: "; ")
+        let by = grade.byQuestion
+        let detail = grade.detail
         #expect(report.conclusion.cyberCause == key.cyberCause, "\(report.conclusion.verdict)")
         #expect(by["cyber_cause"]?.earned == 20, "\(detail)")
         #expect(by["clock"]?.earned == 15, "\(detail)")

@@ -68,8 +68,8 @@ import Timeline
     @Test(arguments: GeneralizationCase.all.filter { !$0.innocent })
     func everyVocabularyGivesTheSameAnswer(_ x: GeneralizationCase) throws {
         let o = try Self.investigate(x)
-        let by = Dictionary(uniqueKeysWithValues: o.grade.items.map { ($0.question, $0) })
-        let detail = o.grade.items.map { "\($0.question) \($0.earned)/\($0.points) \($0.notes)" }.joined(separator: "; ")
+        let by = o.grade.byQuestion
+        let detail = o.grade.detail
         #expect(o.report.conclusion.cyberCause == true, "\(x): \(o.report.conclusion.verdict)")
         #expect(by["cyber_cause"]?.earned == by["cyber_cause"]?.points, "\(x): \(detail)")
         let chain = try #require(o.report.chain, "\(x): no chain")
@@ -145,7 +145,7 @@ import Timeline
     /// decoys (a colleague's TeamViewer session ended before the write, an AnyDesk connection refused at the console)
     /// are not taken; the Oldsmar playbook finds the same events whatever the route.
     static func checkToolHop(_ x: GeneralizationCase, _ o: Outcome, _ chain: ReportChain, detail: String) throws {
-        let by = Dictionary(uniqueKeysWithValues: o.grade.items.map { ($0.question, $0) })
+        let by = o.grade.byQuestion
         let tool = x.hop == .teamviewer ? "TeamViewer" : "AnyDesk"
         let partner = try #require(o.truth.toolPartner)
         #expect(chain.steps.map(\.role) == ["logon session", "controller write", "impact"], "\(x): \(chain.steps.map(\.role))")
@@ -192,8 +192,8 @@ import Timeline
     @Test(arguments: GeneralizationCase.all.filter(\.innocent))
     func anOperatorsChangeIsNotBlamedOnTheVendor(_ x: GeneralizationCase) throws {
         let o = try Self.investigate(x)
-        let by = Dictionary(uniqueKeysWithValues: o.grade.items.map { ($0.question, $0) })
-        let detail = o.grade.items.map { "\($0.question) \($0.earned)/\($0.points) \($0.notes)" }.joined(separator: "; ")
+        let by = o.grade.byQuestion
+        let detail = o.grade.detail
         #expect(o.report.conclusion.cyberCause == false, "\(x): \(o.report.conclusion.verdict)")
         #expect(by["cyber_cause"]?.earned == by["cyber_cause"]?.points, "\(x): \(detail)")
         #expect(o.report.chain == nil, "\(x): \(o.report.chain?.steps.map(\.message) ?? [])")

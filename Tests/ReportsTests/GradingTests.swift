@@ -26,7 +26,7 @@ import Timeline
                                          fields: ["user": "jsmith"])
         a.clockOffsets = ["historian-1": -97]
         let g = Grader().grade(a, key: key)
-        let by = Dictionary(uniqueKeysWithValues: g.items.map { ($0.question, $0) })
+        let by = g.byQuestion
         #expect(by["cyber_cause"]?.earned == 0)
         #expect(by["clock"]?.earned == 0 && by["clock"]?.notes.first?.contains("wrong direction") == true)
         // Four of five steps, less one for naming the decoy: 3/5 of the chain's marks.
@@ -49,7 +49,7 @@ import Timeline
                                            time: Timestamp(nanoseconds: PLCStopDownloadExercise.local(1, 1, 52, 10.6)),
                                            fields: ["user": "t.ishida"]), at: 0)
         let g = Grader().grade(a, key: key)
-        let by = Dictionary(uniqueKeysWithValues: g.items.map { ($0.question, $0) })
+        let by = g.byQuestion
         #expect(by["cyber_cause"]?.earned == 0)
         // Four of six steps, less one for naming the decoy: half the chain's marks.
         #expect(by["chain"]?.earned == 15, "\(by["chain"]?.notes ?? [])")
@@ -64,7 +64,7 @@ import Timeline
         a.clockOffsets = ["historian-1": 90]
         a.techniques = Array(key.techniques.dropLast()) + ["T1110"]
         let g = Grader().grade(a, key: key)
-        let by = Dictionary(uniqueKeysWithValues: g.items.map { ($0.question, $0) })
+        let by = g.byQuestion
         #expect(by["clock"]?.earned == 7.5)
         // T1110 is the parent of the key's T1110.001: missing the sub-technique costs its share, naming the parent nothing.
         #expect(by["techniques"].map { $0.earned > 13 && $0.earned < 15 } == true)

@@ -50,17 +50,9 @@ final class RecordSpill {
     }
 
     private func flush() throws {
-        try pending.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else {
-                    throw Failure(description: "the scratch file could not be written (\(String(cString: strerror(errno)))); "
-                                  + "free space in TMPDIR or set it to another folder")
-                }
-                done += n
-            }
+        if let err = pending.withUnsafeBytes({ FileIO.write(fd, $0) }) {
+            throw Failure(description: "the scratch file could not be written (\(String(cString: strerror(err)))); "
+                          + "free space in TMPDIR or set it to another folder")
         }
         written += Int64(pending.count)
         pending.removeAll(keepingCapacity: true)
@@ -80,16 +72,10 @@ final class RecordSpill {
             let start = max(0, end - Int64(max(n, RecordSpill.window)))
             let size = Int(end - start)
             buffer = [UInt8](repeating: 0, count: size)
-            try buffer.withUnsafeMutableBytes { raw in
-                var done = 0
-                while done < size {
-                    let got = pread(fd, raw.baseAddress! + done, size - done, off_t(start) + off_t(done))
-                    if got < 0, errno == EINTR { continue }
-                    guard got > 0 else {
-                        throw Failure(description: "the scratch file could not be read back (\(String(cString: strerror(errno))))")
-                    }
-                    done += got
-                }
+            let (got, err) = buffer.withUnsafeMutableBytes { FileIO.read(fd, into: $0, at: start) }
+            guard got == size else {
+                throw Failure(description: "the scratch file could not be read back ("
+                              + (err.map { String(cString: strerror($0)) } ?? "it ended early") + ")")
             }
             bufferStart = start
         }

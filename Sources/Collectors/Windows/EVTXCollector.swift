@@ -61,16 +61,7 @@ public struct EVTXCollector: Collector {
         try Parallel.ordered(count, states: &kinds, produce: { index, kinds -> [Piece] in
             var bytes = [UInt8](repeating: 0, count: EVTX.chunkSize)
             let offset = start + index * EVTX.chunkSize
-            let n = bytes.withUnsafeMutableBytes { b in
-                var done = 0
-                while done < b.count {
-                    let r = pread(fd, b.baseAddress! + done, b.count - done, off_t(offset + done))
-                    if r < 0, errno == EINTR { continue }
-                    if r <= 0 { break }
-                    done += r
-                }
-                return done
-            }
+            let n = bytes.withUnsafeMutableBytes { FileIO.read(fd, into: $0, at: Int64(offset)).count }
             bytes.removeSubrange(n...)
             return Self.pieces(chunk: index, bytes: bytes, header: header, start: start, evidenceID: evidenceID,
                                host: host, kinds: kinds)

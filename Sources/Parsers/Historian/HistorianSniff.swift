@@ -122,6 +122,9 @@ public struct HistorianSniff: Sendable {
         var s = sniff
         var fields = CSVFields(separator: s.separator)
         var times: [[UInt8]] = []
+        /// The series each time is of (a long export's tag; one for all of a wide export's rows), nil when the row
+        /// has no tag.
+        var series: [[UInt8]?] = []
         let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: HistorianLayout.timeScratchSize)
         defer { scratch.deallocate() }
         var commaNumbers = 0, pointNumbers = 0, cells = 0, numeric = 0
@@ -140,6 +143,11 @@ public struct HistorianSniff: Sendable {
                 guard s.layout.time < fields.count,
                       let time = s.layout.timeBytes(fields, in: b, scratch: scratch) else { return }
                 times.append(Array(time))
+                if case .long(let tag, _) = s.layout.shape {
+                    series.append(tag < fields.count ? Array(fields.bytes(tag, in: b)) : nil)
+                } else {
+                    series.append([])
+                }
                 for k in 0..<fields.count where k != s.layout.time && k != s.layout.timeOfDay {
                     let f = fields.bytes(k, in: b)
                     guard !f.isEmpty else { continue }
@@ -180,48 +188,35 @@ public struct HistorianSniff: Sendable {
         if let (format, ambiguous) = HistorianTime.infer(times, preferred: preferredOrder) {
             s.timeFormat = format
             s.ambiguousDates = ambiguous && preferred == nil
-            (s.newestFirst, s.earliest) = order(data.prefix(1_000), layout: s.layout, separator: s.separator, format: format)
+            (s.newestFirst, s.earliest) = order(times, series: series, format: format)
         } else if !times.isEmpty {
             return nil
         }
         return s
     }
 
-    /// Whether the rows run newest first, and their earliest time: each series' consecutive times (a tag's own rows in a long export, the rows
-    /// in a wide one) go back at least once and forward at most once for every four times they go back (a clock set
-    /// back by an hour in a descending local-time export goes forward once). Equal times count neither way.
-    static func order(_ rows: ArraySlice<[UInt8]>, layout: HistorianLayout, separator: UInt8,
-                      format: HistorianTimeFormat) -> (newestFirst: Bool, earliest: Int64?)
-    {
+    /// Whether the rows run newest first, and their earliest time, from the rows' time fields and the series each is
+    /// of: each series' consecutive times (a tag's own rows in a long export, the rows in a wide one) go back at least
+    /// once and forward at most once for every four times they go back (a clock set back by an hour in a descending
+    /// local-time export goes forward once). Equal times count neither way.
+    static func order(_ times: [[UInt8]], series: [[UInt8]?], format: HistorianTimeFormat) -> (newestFirst: Bool, earliest: Int64?) {
         var earliest: Int64?
-        var fields = CSVFields(separator: separator)
-        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: HistorianLayout.timeScratchSize)
-        defer { scratch.deallocate() }
         var last: [[UInt8]: Int64] = [:]
         var back = 0, forward = 0
-        for line in rows where !isBlankOrComment(line) {
-            line.withUnsafeBufferPointer { b in
-                fields.split(b)
-                guard layout.time < fields.count, let time = layout.timeBytes(fields, in: b, scratch: scratch),
-                      let value = HistorianTime.parse(time, format) else { return }
-                let t: Int64
-                switch value {
-                case .instant(let i): t = i.nanoseconds
-                case .civil(let c):
-                    guard let i = c.timestamp(assumingOffset: 0) else { return }
-                    t = i.nanoseconds
-                }
-                var key: [UInt8] = []
-                if case .long(let tag, _) = layout.shape {
-                    guard tag < fields.count else { return }
-                    key = Array(fields.bytes(tag, in: b))
-                }
-                if let before = last[key] {
-                    if t < before { back += 1 } else if t > before { forward += 1 }
-                }
-                last[key] = t
-                earliest = min(earliest ?? t, t)
+        for (time, key) in zip(times, series) {
+            guard let key, let value = time.withUnsafeBufferPointer({ HistorianTime.parse($0, format) }) else { continue }
+            let t: Int64
+            switch value {
+            case .instant(let i): t = i.nanoseconds
+            case .civil(let c):
+                guard let i = c.timestamp(assumingOffset: 0) else { continue }
+                t = i.nanoseconds
             }
+            if let before = last[key] {
+                if t < before { back += 1 } else if t > before { forward += 1 }
+            }
+            last[key] = t
+            earliest = min(earliest ?? t, t)
         }
         return (back > 0 && forward * 4 <= back, earliest)
     }

@@ -338,8 +338,8 @@ public final class HARTIPDecoder: FlowDecoder {
         let command = q?.command ?? r?.command
         let refused = rh.map { $0.messageType != 1 || $0.status != 0 } ?? false
         let code = r?.responseCode
-        let failed = refused || (code.map { $0 != 0 && $0 & 0x80 == 0 && !HARTIP.isWarning($0) } ?? false)
-            || (code.map { $0 & 0x80 != 0 } ?? false)
+        // Any code but 0 and a warning's is a refusal, a communication error's (bit 7) among them.
+        let failed = refused || (code.map { $0 != 0 && !HARTIP.isWarning($0) } ?? false)
 
         // The routine: reads answered as before, keep-alives, burst messages.
         var key: Int?, valueHash: Int?
@@ -389,10 +389,10 @@ public final class HARTIPDecoder: FlowDecoder {
                 summary += " to \(s.dropFirst(5))"
             }
             if let q, !q.data.isEmpty { out.writer.string("request_data", Hex.string(q.data.prefix(256))) }
-            for (what, x) in [("request", q), ("response", r)] {
+            for (what, x, packet) in [("request", q, req.packet), ("response", r, response?.packet ?? req.packet)] {
                 guard let x else { continue }
-                if let problem = x.problem { budget.warn(&out, what == "request" ? req.packet : (response?.packet ?? req.packet), "HART \(what): \(problem)") }
-                if !x.checkOK { budget.warn(&out, what == "request" ? req.packet : (response?.packet ?? req.packet), "HART \(what): check byte does not match") }
+                if let problem = x.problem { budget.warn(&out, packet, "HART \(what): \(problem)") }
+                if !x.checkOK { budget.warn(&out, packet, "HART \(what): check byte does not match") }
             }
             if let q, HARTIP.actions.contains(q.command) {
                 out.writer.value("control", ControlPoint.attribute(action: "command", []))
