@@ -129,6 +129,35 @@ func expectCaseError(_ code: CaseError.Code, _ body: () throws -> Void, sourceLo
         try again.write { try $0.execute(sql: "INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)") }
     }
 
+    @Test func aNewCaseHasLargePagesAndAnOlderCaseKeepsItsOwn() throws {
+        let tmp = TempDir()
+        let (c, item) = try caseWithOneItem(tmp)
+        #expect(try c.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == Case.pageSize)
+        // A case as versions before 16 KiB pages made it: the same rows in SQLite's default 4 KiB pages.
+        let run = try c.beginIngest(evidenceID: item.id, collector: SyntheticEvents.collectorName, collectorVersion: "1")
+        for i in 0..<2000 { try run.emit(SyntheticEvents.event(i, evidenceID: item.id)) }
+        try run.finish()
+        let path = c.directory.path
+        c.close()
+        let raw = try DatabaseQueue(path: path + "/case.sqlite")
+        try raw.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            try db.execute(sql: "PRAGMA page_size = 4096")
+            try db.execute(sql: "VACUUM")
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+        }
+        try raw.close()
+        let older = try Case.open(at: path, mode: .write)
+        #expect(try older.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 4096)
+        let more = try older.beginIngest(evidenceID: item.id, collector: SyntheticEvents.collectorName, collectorVersion: "1",
+                                         bulk: true)
+        for i in 2000..<3000 { try more.emit(SyntheticEvents.event(i, evidenceID: item.id)) }
+        try more.finish()
+        #expect(try older.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 4096)
+        #expect(try older.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM events") } == 3000)
+        #expect(try older.verify().isClean)
+    }
+
     @Test func refusesACaseFromANewerVersion() throws {
         let tmp = TempDir()
         let c = try makeCase(tmp)
