@@ -152,7 +152,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
 
     /// What the intruder changes: a setpoint (the dose to 95), or a command that stops a pump (its run state 1 → 0,
     /// a `process.state_change`).
-    public enum Impact: String, CaseIterable, Sendable { case setpoint, stop }
+    /// What the intruder's write does: changes a setpoint, stops a pump, or holds a measured value (the chlorine
+    /// residual the operators watch) at a value of its own, as an instrument put in simulation or a forced input does:
+    /// the historian records the written value, frozen, instead of the process.
+    public enum Impact: String, CaseIterable, Sendable { case setpoint, stop, measurement }
 
     public var write: WritePath
     public var access: RemoteAccess
@@ -204,7 +207,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     }
 
     public var name: String {
-        "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" + (impact == .stop ? "-stop" : "") + (hop == .rdp ? "" : "-\(hop.rawValue)")
+        "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" + (impact == .setpoint ? "" : "-\(impact.rawValue)") + (hop == .rdp ? "" : "-\(hop.rawValue)")
             + (form == .modbusRTUSingle || form == .modbusRTUCoil ? "-rtu" : "")
             + (form == .modbusUDPSingle ? "-udp" : form == .modbusRTUUDPCoil ? "-rtu-udp" : "") + (gateway ? "-gateway" : "")
             + (newestFirst ? "-newest-first" : "") + (innocent ? "-operator" : "")
@@ -415,6 +418,25 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             x.innocent = true
             out.append(x)
         }
+        // A measured value held (added after the cases above, which are generated as before): the chlorine residual
+        // reading written and frozen at 1.20 mg/L (an instrument put in simulation, an input forced) by every write
+        // path's analog forms, gateways, historian formats and hops turning; then the same written from the HMI's
+        // console (a technician's simulation during calibration: no cyber cause).
+        let readings = HistorianFormat.dialects + [.japanese, .xlsx, .wincc]
+        for (i, w) in WritePath.allCases.enumerated() {
+            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 3 + 2) % RemoteAccess.allCases.count],
+                                       historian: readings[(i * 3) % readings.count], form: w.forms[(i + 1) % w.forms.count],
+                                       impact: .measurement, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.hop = [Hop.rdp, .rdp, .vnc, .ssh, .teamviewer][i % 5]
+            out.append(x)
+        }
+        for (i, w) in [WritePath.modbus, .opcua].enumerated() {
+            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 7 + 3) % RemoteAccess.allCases.count],
+                                       historian: readings[(i * 5 + 1) % readings.count], form: w.forms[0],
+                                       impact: .measurement, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.innocent = true
+            out.append(x)
+        }
         return out
     }
 
@@ -514,9 +536,21 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The process event the write makes: a setpoint change, a pump's state change, a measured value frozen.
+    var impactKind: String {
+        switch impact {
+        case .setpoint: return "process.setpoint_change"
+        case .stop: return "process.state_change"
+        case .measurement: return "process.flatline"
+        }
+    }
+
+    /// The value the intruder holds the measured reading at (mg/L), which the process never shows on its own.
+    static let heldReading = 1.20
+
     var tag: String {
-        if historian == .japanese { return impact == .stop ? "ポンプ1運転" : "薬注設定値" }
-        let name = impact == .stop ? "Pump1_Run" : "Dose_SP"
+        if historian == .japanese { return impact == .stop ? "ポンプ1運転" : impact == .measurement ? "残留塩素" : "薬注設定値" }
+        let name = impact == .stop ? "Pump1_Run" : impact == .measurement ? "Cl2_Residual" : "Dose_SP"
         return historian == .ignition ? "[default]Station/\(name)" : name
     }
 
@@ -543,7 +577,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         // The setpoint over time (engineering units): what the operator and the intruder wrote.
         // For a pump: stopped and started from the HMI, running when the intruder stops it, started again after.
         let values: [Double] = impact == .stop ? [0, 1, 0, 1, 0, 1] : [22.0, 21.5, 22.5, 21.0, 95.0, 21.0]
-        let writes: [(t: Int64, value: Double, from: NetHost)] = [
+        var writes: [(t: Int64, value: Double, from: NetHost)] = [
             (t0 - 95 * 60_000_000_000 + jitter(60_000), values[0], Self.hmi),
             (t0 - 80 * 60_000_000_000 + jitter(60_000), values[1], Self.hmi),
             (t0 - 65 * 60_000_000_000 + jitter(60_000), values[2], Self.hmi),
@@ -551,7 +585,17 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             (attack, values[4], innocent ? Self.hmi : Self.ews),
             (restore, values[5], Self.hmi),
         ]
-        func setpoint(at t: Int64) -> Double { writes.last { $0.t <= t }?.value ?? (impact == .stop ? 1 : 21.5) }
+        // A measured value: nobody writes it but the intruder, who holds it at 1.20 mg/L until the restore (when the
+        // instrument is taken out of simulation); the process itself moves between 1.14 and 1.26 and is never at 1.20.
+        let noise = impact != .measurement ? [] : (0..<4_000).map { _ in Double([-6, -5, -4, -3, -2, -1, 1, 2, 3, 4, 5, 6][Int(rng.next() % 12)]) / 100 }
+        if impact == .measurement { writes = [(attack, Self.heldReading, innocent ? Self.hmi : Self.ews)] }
+        func setpoint(at t: Int64) -> Double {
+            if impact == .measurement {
+                if t >= attack && t < restore { return Self.heldReading }
+                return 1.20 + noise[Int((t / 5_000_000_000) % Int64(noise.count))]
+            }
+            return writes.last { $0.t <= t }?.value ?? (impact == .stop ? 1 : 21.5)
+        }
 
         // Capture: the writes, and the remote-desktop connection from the tunnel address.
         let cap = CaptureBuilder()
@@ -908,6 +952,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                 addresses: [\(Self.rtu.address)]\(gateway ? "\n    station: \(station(0))" : "")
                 tags:
                   - \(impact == .stop ? "{point: \"\(point)\", tag: \"\(tag)\"}"
+                       : impact == .measurement ? "{point: \"\(point)\", tag: \"\(tag)\", unit: mg/L, scale: \(scale)\(registerType)}"
                        : "{point: \"\(point)\", tag: \"\(tag)\", setpoint: true, unit: mg/L, scale: \(scale)\(registerType)}")
 
             """ + (!gateway ? "" : """
@@ -956,7 +1001,9 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             what: \(tool)'s connection list on EWS-1, clock: ews-1}
 
             """
-        let effect = impact == .stop ? "stopped RTU-1's pump 1" : "wrote 95 to RTU-1's dosing setpoint"
+        let effect = impact == .stop ? "stopped RTU-1's pump 1" : impact == .measurement
+            ? "held RTU-1's chlorine residual reading at \(String(format: "%.2f", Self.heldReading)) mg/L"
+            : "wrote 95 to RTU-1's dosing setpoint"
         let rootCause = hop.isTool
             ? "\(t.vpnUser) (\(tool) partner \(t.toolPartner ?? "?")) took over EWS-1's screen by \(tool)"
             : hop == .rdgateway
@@ -990,11 +1037,12 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         return """
         # Generalization suite case \(name) (generated from its seed; not committed).
         name: generalization-\(name)
-        title: \(impact == .stop ? "A pump stopped" : "A dosing setpoint written") from outside through \(route) and \(write.rawValue) (\(form.rawValue))
+        title: \(impact == .stop ? "A pump stopped" : impact == .measurement ? "A chlorine reading held" : "A dosing setpoint written") from outside through \(route) and \(write.rawValue) (\(form.rawValue))
         seed: \(seed)
         site_time_zone: UTC
         briefing: |
-          \(impact == .stop ? "Pump 1 at RTU-1 stopped for twelve minutes." : "The dosing setpoint of RTU-1 went to 95 for twelve minutes.") Was it a cyber event?
+          \(impact == .stop ? "Pump 1 at RTU-1 stopped for twelve minutes." : impact == .measurement
+              ? "The chlorine residual of RTU-1 read the same value for twelve minutes." : "The dosing setpoint of RTU-1 went to 95 for twelve minutes.") Was it a cyber event?
         evidence:
           - {path: capture/control-net.pcap, what: control network capture, clock: sensor (reference)}
           - {path: \(hop == .ssh ? "linux/ews-1-auth.log, what: auth.log of EWS-1 (Linux)" : "windows/ews-1-security.jsonl, what: Windows logs of EWS-1"), clock: ews-1}
@@ -1021,11 +1069,11 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
           chain:
             - \(access)
             - {kind: \(t.writeKind), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 2, point: "\(t.point)"}
-            - {kind: process.\(impact == .stop ? "state_change" : "setpoint_change"), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 6, tag: "\(tag)"}
+            - {kind: \(impactKind), asset: rtu-1, time: "\(iso(t.attackWrite))", tolerance_s: 6, tag: "\(tag)"}
           not_the_cause:
             - {what: the technician k.tanaka at EWS-1's console, why: logged on since 07:02; the write came over the remote session}\(decoy)
             - {what: \(contractor)'s VPN session, why: ended at 07:40, hours before the change}
-          techniques: [\(impact == .stop ? "T0855" : "T0836"), \(techniques)]
+          techniques: [\(impact == .stop ? "T0855" : impact == .measurement ? "T0855, T0832" : "T0836"), \(techniques)]
 
         """)
         """
@@ -1037,12 +1085,13 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         answer:
           cyber_cause: false
           root_cause: >-
-            No cyber cause: HMI-1, where the operator op.suzuki was logged on at the console, \(impact == .stop ? "stopped RTU-1's pump 1" : "wrote 95 to RTU-1's dosing setpoint") (\(t.point)).
+            No cyber cause: HMI-1, where the operator op.suzuki was logged on at the console, \(impact == .stop ? "stopped RTU-1's pump 1"
+                : impact == .measurement ? "held RTU-1's chlorine residual reading at \(String(format: "%.2f", Self.heldReading)) mg/L" : "wrote 95 to RTU-1's dosing setpoint") (\(t.point)).
           clock_offsets: {historian-1: \(t.historianOffset)}
           chain: []
           techniques: []
           physical:
-            - {kind: process.\(impact == .stop ? "state_change" : "setpoint_change"), asset: rtu-1, time: "\(iso(t.attackWrite))", tag: "\(tag)"}
+            - {kind: \(impactKind), asset: rtu-1, time: "\(iso(t.attackWrite))", tag: "\(tag)"}
           not_the_cause:
             - {what: \(t.vpnUser)'s remote session on EWS-1, why: EWS-1 wrote nothing to RTU-1; the write came from HMI-1}
             - {what: the technician k.tanaka at EWS-1's console, why: EWS-1 wrote nothing to RTU-1}

@@ -273,6 +273,7 @@ public enum HTML {
                     + "\(escape(first.role)) on \(escape(first.asset ?? "?"))\(first.user.map { " (\(escape($0)))" } ?? "")"
                     + " — \(ch.steps.count) steps</td><td>\(escape(sentence(ch.end)))"
                     + (ch.restores ? " <b>Restores the value held before</b> (a correction)." : "")
+                    + (ch.overwritesMeasurement ? " <b>A measurement overwritten</b>: the tag showed the value written." : "")
                     + ch.alternatives.map { " Competing: \(escape($0.why))." }.joined() + "</td></tr>"
             }
             h += "</tbody></table>"

@@ -63,6 +63,8 @@ public struct ReportChain: Sendable {
     public var reachesOutside: Bool
     public var restores: Bool
     public var title: String
+    /// The impact is a measured value showing what the chain's write put at its point (see `CausalChain`).
+    public var overwritesMeasurement = false
 }
 
 /// The answer to "was it a cyber event, and how", in the shape of an exercise's answer key.

@@ -162,7 +162,7 @@ public struct ReportBuilder {
                     return x
                 }, end: "\(f.playbook) leads to \(told.steps.first?.asset ?? "the first step"); \(told.end)",
                     reachesOutside: steps.contains { $0.src.map { !ChainBuilder.isPrivate($0) } ?? false },
-                    restores: told.restores, title: told.title)
+                    restores: told.restores, title: told.title, overwritesMeasurement: told.overwritesMeasurement)
                 reportChain = merged
                 var effect = Self.rootCause(told)
                 if effect.hasPrefix("Someone ") { effect = "it " + effect.dropFirst("Someone ".count) }
@@ -243,7 +243,7 @@ public struct ReportBuilder {
     // MARK: - The chain
 
     func tell(_ chain: CausalChain, cite: (StoredEvent) -> Citation, assets: [String: Asset], otImpact: Bool) -> ReportChain {
-        let steps = chain.steps.enumerated().map { i, s -> ReportStep in
+        var steps = chain.steps.enumerated().map { i, s -> ReportStep in
             let e = s.event.event
             var fields: [String: String] = [:]
             // What a write changed, in any protocol: its points and, for one point, the raw value. Of a request that
@@ -284,6 +284,13 @@ public struct ReportBuilder {
             }
             if let v = e.attributes["new"], v != .null { fields["new"] = Fmt.value(v) }
             if let v = e.attributes["old"], v != .null { fields["old"] = Fmt.value(v) }
+            // A measured series' value at the event: where a step went, what a flatline held, where an excursion began.
+            if ChainBuilder.measurementKinds.contains(e.kind) {
+                if let tag = e.attributes["series"]?.text, fields["tag"] == nil { fields["tag"] = tag }
+                if let v = ["to", "value", "start_value"].lazy.compactMap({ e.attributes[$0] }).first(where: { $0 != .null }) {
+                    fields["shown"] = Fmt.value(v)
+                }
+            }
             let link = i < chain.links.count
                 ? (chain.links[i].rule, chain.links[i].explanation, chain.links[i].gapNanos) : nil
             return ReportStep(number: i + 1, role: s.role, kind: e.kind, time: e.time, recordedTime: e.recordedTime,
@@ -296,8 +303,13 @@ public struct ReportBuilder {
             ReportAlternative(step: $0.step + 1, why: $0.why, ruledOut: $0.ruledOut, kind: $0.event.event.kind,
                               time: $0.event.event.time, citation: cite($0.event))
         }
+        if chain.overwritesMeasurement, !steps.isEmpty {
+            // What the tag showed from the write on was the written value: the operators' view was manipulated.
+            let last = steps.count - 1
+            if !steps[last].techniques.contains("T0832") { steps[last].techniques.append("T0832") }
+        }
         return ReportChain(steps: steps, alternatives: alternatives, end: chain.end, reachesOutside: chain.reachesOutside,
-                           restores: chain.restores, title: chain.title)
+                           restores: chain.restores, title: chain.title, overwritesMeasurement: chain.overwritesMeasurement)
     }
 
     /// A finding's steps as a chain (when no chain to a physical effect exists), each step's asset, account and source
@@ -400,7 +412,11 @@ public struct ReportBuilder {
                 commands.append(Self.commandClause(s, target: continues ? "it" : asset, again: stopped))
             case "impact", "process change":
                 flushHops()
-                if let tag = s.fields["tag"], let old = s.fields["old"], let new = s.fields["new"] {
+                if chain.overwritesMeasurement, let tag = s.fields["tag"] {
+                    let shown = s.fields["shown"].map { " \($0)" } ?? " the value written"
+                    effect = "from then on \(tag) on \(asset) showed\(shown), the value written and not a measurement "
+                        + "(\(s.message)): what the historian recorded of it, and what operators saw, was not the process"
+                } else if let tag = s.fields["tag"], let old = s.fields["old"], let new = s.fields["new"] {
                     effect = "\(tag) on \(asset) changed from \(old) to \(new)"
                 } else {
                     effect = s.message
@@ -484,7 +500,14 @@ public struct ReportBuilder {
             }
             let confidence = score >= 3 ? "high" : score >= 1 ? "medium" : "low"
             var verdict = "Cyber cause"
-            if let impact = told.steps.last { verdict += ": \(impact.message)" }
+            if let impact = told.steps.last {
+                if told.overwritesMeasurement, let tag = impact.fields["tag"] {
+                    verdict += ": \(tag) on \(impact.asset ?? "?") showed a written value"
+                        + (impact.fields["shown"].map { " (\($0))" } ?? "") + ", not a measurement"
+                } else {
+                    verdict += ": \(impact.message)"
+                }
+            }
             let techniques = Array(Set(told.steps.flatMap(\.techniques) + corroborating.flatMap(\.techniques)
                                        + findings.filter(\.onChain).flatMap(\.techniques))).sorted()
             return Conclusion(cyberCause: true, verdict: verdict, rootCause: Self.rootCause(told), confidence: confidence,
@@ -503,8 +526,8 @@ public struct ReportBuilder {
                               reasons: reasons, clockOffsets: [],
                               techniques: Array(Set(high.flatMap(\.techniques))).sorted())
         }
-        // No cyber cause: say for each physical effect what explains it.
-        let effects = try rankedEffects()
+        // No cyber cause: say for each physical effect what explains it (a measurement a write took over is one).
+        let effects = try rankedEffects(also: chains.filter(\.overwritesMeasurement).map(\.impact.event))
         if effects.isEmpty {
             return Conclusion(cyberCause: nil, verdict: "Undetermined: the case holds no physical effect and no finding",
                               rootCause: "The evidence shows no process change and no playbook finding; add the historian "
@@ -582,8 +605,9 @@ public struct ReportBuilder {
     }
 
     /// The case's physical effects, the one a reader should see first first (then earlier before later).
-    func rankedEffects() throws -> [StoredEvent] {
-        try c.events(EventQuery(kinds: ["process.setpoint_change", "process.state_change", "process.excursion"]))
+    func rankedEffects(also: [StoredEvent] = []) throws -> [StoredEvent] {
+        let found = try c.events(EventQuery(kinds: ["process.setpoint_change", "process.state_change", "process.excursion"]))
+        return (found + also.filter { e in !found.contains { $0.id == e.id } })
             .sorted { a, b in
                 // Ranks equal but for rounding (a change and its reversal: log 4.52 against log 0.221) go by time.
                 let ra = Self.effectRank(a.event), rb = Self.effectRank(b.event)

@@ -39,6 +39,7 @@ public enum ReportJSON {
     static func chain(_ c: ReportChain) -> JSONValue {
         .object([
             "title": .string(c.title), "reaches_outside": .bool(c.reachesOutside), "restores": .bool(c.restores),
+            "overwrites_measurement": .bool(c.overwritesMeasurement),
             "end": .string(c.end), "steps": .array(c.steps.map(step)),
             "alternatives": .array(c.alternatives.map { a in
                 .object(["step": .int(Int64(a.step)), "why": .string(a.why), "kind": .string(a.kind),

@@ -67,6 +67,9 @@ public struct CausalChain: Sendable {
     public var reachesOutside: Bool
     /// The impact undoes an earlier change (a correction, such as an operator setting a setpoint back).
     public var restores: Bool
+    /// The impact is a measured value that shows what the write before it put at the tag's point: what the historian
+    /// (and whoever watched the tag) saw from then on was written, not measured.
+    public var overwritesMeasurement = false
 
     public var impact: ChainStep { steps[steps.count - 1] }
 
@@ -103,11 +106,22 @@ public struct ChainBuilder {
         resolver = try RegisterTypeInference.resolver(c).0
     }
 
-    /// Chains of more than one step to setpoint and state changes, at most `limit` of each kind.
+    /// Chains of more than one step to setpoint and state changes, and to a measured value that shows what a write
+    /// put at its point (a falsified measurement), at most `limit` of each kind.
     public func processChains(limit: Int) throws -> [CausalChain] {
-        try ["process.setpoint_change", "process.state_change"].flatMap { try chains(impact: $0, limit: limit) }
+        let changes = try ["process.setpoint_change", "process.state_change"].flatMap { try chains(impact: $0, limit: limit) }
             .filter { $0.steps.count > 1 }
+        // One chain per write: a held value is often a flatline, a step and an excursion at once; the first kind
+        // below says most of what happened.
+        var writes = Set<Int64>()
+        let overwritten = try Self.measurementKinds.flatMap { try chains(impact: $0, limit: limit) }
+            .filter { $0.overwritesMeasurement && writes.insert($0.steps[$0.steps.count - 2].event.id).inserted }
+        return changes + overwritten
     }
+
+    /// What the detector finds in a measured series (a frozen value, a jump, a value beyond its band): a physical
+    /// effect, or, when a write to the series' point gave exactly the value it shows, a measurement overwritten.
+    public static let measurementKinds = ["process.flatline", "process.step", "process.excursion"]
 
     /// The first `limit` chains of the events of a kind, in this order: furthest-reaching first; among equals, a
     /// change away from the usual value before one that restores it, a larger change before a smaller one, an
@@ -200,6 +214,20 @@ public struct ChainBuilder {
             prepend(step, "tag-map", why)
             current = write
             direct = true
+        }
+        // A measured value (a jump, a frozen value, a value beyond its band) that is exactly what a write put at the
+        // tag's point just before: the measurement was overwritten. Only a write whose point and value both agree
+        // is taken: a measurement moves on its own, and a write elsewhere on the controller explains nothing here.
+        var overwritten = false
+        if !direct, Self.measurementKinds.contains(current.event.kind),
+           let (write, why, point) = try controllerWrite(for: current, exact: true) {
+            var step = ChainStep(event: write, asset: assetOf(write.event), role: "controller write")
+            step.changed = point
+            let tag = current.event.attributes["tag"]?.text ?? current.event.attributes["series"]?.text ?? "the tag"
+            prepend(step, "tag-map", why + "; from then on \(tag) shows the written value, not a measurement")
+            current = write
+            direct = true
+            overwritten = true
         }
         // A state change or excursion right after a command that changes what the controller does (a stop, a
         // restart, a program download): the command.
@@ -336,7 +364,7 @@ public struct ChainBuilder {
                 return idx.map { ChainAlternative(step: $0, event: event, why: why, ruledOut: ruledOut) }
             }
             return CausalChain(steps: steps, links: links, alternatives: alts, end: end, reachesOutside: reachesOutside,
-                               restores: undone != nil)
+                               restores: undone != nil, overwritesMeasurement: overwritten)
         }
     }
 
@@ -391,7 +419,8 @@ public struct ChainBuilder {
     /// The controller write that made a setpoint change: to the change's controller, at a point the inventory maps
     /// to the change's tag, with the raw value that gives the new value, shortly before the change. With it: why, and
     /// the point written that made the change (nil when the inventory maps no point to the tag).
-    func controllerWrite(for change: StoredEvent) throws -> (StoredEvent, String, ChangedPoint?)? {
+    /// `exact`: only a write whose point and value both agree (for a measured value, which moves on its own).
+    func controllerWrite(for change: StoredEvent, exact: Bool = false) throws -> (StoredEvent, String, ChangedPoint?)? {
         guard let asset = assetOf(change.event), case .string(let tag)? = change.event.attributes["tag"]
                 ?? change.event.attributes["series"] else { return nil }
         let mapping = resolver.assets.first { $0.name == asset }?.tagMap.first { $0.tag.lowercased() == tag.lowercased() }
@@ -402,6 +431,11 @@ public struct ChainBuilder {
         if case .int(let v)? = change.event.attributes["new"] { newValue = Double(v) }
         // A state change's new state, when it is a number (`0` → `1` of a command coil).
         if newValue == nil, case .string(let to)? = change.event.attributes["to"] { newValue = Double(to) }
+        // A measured series: where a step went, the value a flatline held, where an excursion began.
+        for key in ["to", "value", "start_value"] where newValue == nil && change.event.kind != "process.state_change" {
+            if case .double(let v)? = change.event.attributes[key] { newValue = v }
+            if case .int(let v)? = change.event.attributes[key] { newValue = Double(v) }
+        }
         let t = change.event.time.nanoseconds
         // Every point some tag of this controller maps: a write elsewhere drives no known tag.
         // (both registers of a 32-bit value).
@@ -471,6 +505,7 @@ public struct ChainBuilder {
                     continue
                 }
             }
+            if exact, rank != 0 { continue }
             let gap = abs(t - s.event.time.nanoseconds)
             if best == nil || rank < best!.1 || (rank == best!.1 && gap < abs(t - best!.0.event.time.nanoseconds)) {
                 best = (s, rank, detail, changed)
@@ -768,6 +803,7 @@ extension CausalChain {
         }
         return .object([
             "impact": .string(impact.event.event.kind), "reaches_outside": .bool(reachesOutside), "end": .string(end),
+            "overwrites_measurement": .bool(overwritesMeasurement),
             "steps": .array(steps.enumerated().map { i, s in
                 let e = s.event.event
                 var o: [String: JSONValue] = [

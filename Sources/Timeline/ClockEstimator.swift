@@ -372,7 +372,7 @@ public struct ClockEstimator {
             var previous: Double?
             var lastTime: Int64?
             var intervals: [Int64] = []
-            var changes: [(time: Int64, value: Double, line: Int, before: Int64?)] = []
+            var changes: [(time: Int64, value: Double, line: Int, before: Int64?, index: Int)] = []
             var count = 0
             var inOrder = true
             /// One sample, in time order: a change of value is dated between the sample before and this one.
@@ -382,7 +382,7 @@ public struct ClockEstimator {
                 let before = lastTime
                 lastTime = time
                 guard let v = value else { return }
-                if let p = previous, p != v { changes.append((time, v, line, before)) }
+                if let p = previous, p != v { changes.append((time, v, line, before, count - 1)) }
                 previous = v
             }
             try c.forEachSample(series: s.id, recorded: true) { x in
@@ -403,11 +403,21 @@ public struct ClockEstimator {
                 (previous, lastTime, intervals, changes, count) = (nil, nil, [], [], 0)
                 for x in all { feed(x.time, x.value, x.line) }
             }
-            // A tag that changes at most scans is a measurement, not a register someone writes.
-            guard count > 0, changes.count * 10 <= count else { continue }
+            guard count > 0 else { continue }
+            // A tag that changes at most scans is a measurement, not a register someone writes: its changes pair with
+            // nothing. But a measurement that a write took over (an instrument put in simulation, an input forced)
+            // holds the written value far longer than it ever holds one on its own: the changes into such a hold are
+            // the writes' sightings, and the only ones taken of such a tag.
+            var sightings = changes
+            if changes.count * 10 > count {
+                let runs = changes.indices.map { i in (i + 1 < changes.count ? changes[i + 1].index : count) - changes[i].index }
+                let usual = runs.sorted()[min(runs.count - 1, runs.count * 99 / 100)]
+                let held = max(Self.heldMeasurementMinimum, 3 * usual)
+                sightings = changes.indices.filter { runs[$0] >= held && runs[$0] * 2 < count }.map { changes[$0] }
+            }
             intervals.sort()
             let interval = intervals.isEmpty ? 0 : intervals[intervals.count / 2]
-            for ch in changes {
+            for ch in sightings {
                 let raw = ch.value / m.scale
                 guard raw.isFinite, abs(raw) < 9e15 else { continue }
                 // The value was written after the sample before (which does not show it yet), less the time a
@@ -438,6 +448,9 @@ public struct ClockEstimator {
 
     /// A mapped tag's series stored out of time order is sorted in memory up to this many samples (about 100 MB).
     static let maxSortedSamples = 4_000_000
+    /// Samples a measured tag must hold a value for before the change into it is taken as a write's sighting (and
+    /// at least three times the longest hold of the tag's own 99% of changes), as the detector's flatline minimum.
+    static let heldMeasurementMinimum = 10
 
     // MARK: Fitting
 

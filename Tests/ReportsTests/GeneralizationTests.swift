@@ -130,14 +130,32 @@ import Timeline
         #expect(chain.alternatives.contains { $0.why.contains("k.tanaka") }, "\(x)")
         // The historian's clock: the estimate's interval holds the true offset, and it was applied.
         try Self.expectClockInterval(o, "\(x)", narrow: true)
-        #expect(by["clock"]?.earned == by["clock"]?.points, "\(x): \(detail)")
+        Self.expectClockGrade(x, o, detail)
         // The Oldsmar playbook finds the same events whatever the route into the workstation (remote desktop, VNC
         // or SSH).
         if x.impact == .setpoint {
             #expect(o.report.findings.contains { $0.playbook == "ICS.Process.RemoteSetpointTampering" },
                     "\(x): \(o.report.findings.map(\.playbook))")
         }
-        #expect(o.grade.total >= 90, "\(x): \(detail)")
+        #expect(Self.totalBesideOnePairClock(x, o) >= 90, "\(x): \(detail)")
+    }
+
+    /// A held measurement's case gives the historian's clock one pair (the change into the held value; nobody writes
+    /// a measured value otherwise): the interval, checked alone, is one sample wide and holds the truth, but its centre
+    /// may be 2.6 s from it, beyond the grade's 2 s. Every other case must have the grade's clock points.
+    static func expectClockGrade(_ x: GeneralizationCase, _ o: Outcome, _ detail: String) {
+        let by = o.grade.byQuestion
+        guard x.impact == .measurement else {
+            #expect(by["clock"]?.earned == by["clock"]?.points, "\(x): \(detail)")
+            return
+        }
+        #expect(o.clock?.reason?.contains("1 pair") == true, "\(x): \(o.clock?.reason ?? "")")
+    }
+
+    /// The grade's total, with a held measurement's clock counted in full (see `expectClockGrade`).
+    static func totalBesideOnePairClock(_ x: GeneralizationCase, _ o: Outcome) -> Double {
+        guard x.impact == .measurement, let clock = o.grade.byQuestion["clock"] else { return o.grade.total }
+        return o.grade.total + clock.points - clock.earned
     }
 
     /// TeamViewer or AnyDesk from the internet: the chain's first link is the tool's session on EWS-1 from the
@@ -175,12 +193,13 @@ import Timeline
         }
         #expect(by["chain"]?.earned == by["chain"]?.points, "\(x): \(detail)")
         #expect(by["cyber_cause"]?.earned == by["cyber_cause"]?.points, "\(x): \(detail)")
-        #expect(by["clock"]?.earned == by["clock"]?.points, "\(x): \(detail)")
+        try expectClockInterval(o, "\(x)", narrow: true)
+        expectClockGrade(x, o, detail)
         if x.impact == .setpoint {
             #expect(o.report.findings.contains { $0.playbook == "ICS.Process.RemoteSetpointTampering" && $0.summary.contains(partner) },
                     "\(x): \(o.report.findings.map(\.playbook))")
         }
-        #expect(o.grade.total >= 90, "\(x): \(detail)")
+        #expect(totalBesideOnePairClock(x, o) >= 90, "\(x): \(detail)")
     }
 
     /// A tool's list the inventory does not place on a host (no `evidence:` glob, no --host): its sessions are on no
