@@ -24,8 +24,15 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case melsec
         /// IEC 61850 over MMS, the substation RTU's protocol, added after MELSEC: its cases come last.
         case iec61850
+        /// HART-IP to a HART multiplexer in the RTU's panel, added after IEC 61850: a field instrument's device
+        /// variable put in simulation at a value (command 79), the measured-value cases' write only (a HART device
+        /// has no setpoint or pump to stop here). The loops over every write path for setpoints and stops leave it out.
+        case hart
 
-        public static let firstSeven = allCases.filter { $0 != .fins && $0 != .melsec && $0 != .iec61850 }
+        /// The write paths with a setpoint and a command form (every one but HART).
+        public static let withSetpoints = allCases.filter { $0 != .hart }
+
+        public static let firstSeven = allCases.filter { $0 != .fins && $0 != .melsec && $0 != .iec61850 && $0 != .hart }
 
         /// The encodings of a write this path's cases turn through, the first the one its first case uses.
         public var forms: [WriteForm] {
@@ -40,6 +47,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             case .fins: return [.finsWordUDP, .finsTwoWordsTCP]
             case .melsec: return [.melsecBatchWord, .melsecRandomWord4E]
             case .iec61850: return [.mmsOperateFloat, .mmsSelectOperateInt, .mmsSettingWrite]
+            case .hart: return [.hartSimulate]
             }
         }
 
@@ -56,6 +64,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             case .fins: return [.finsBit]
             case .melsec: return [.melsecBit]
             case .iec61850: return [.mmsOperateSPC]
+            case .hart: return []
             }
         }
     }
@@ -148,6 +157,8 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         /// control `GGIO1.SPCSO1` operated off.
         case mmsOperateFloat = "apc-operate-float", mmsSelectOperateInt = "apc-select-operate-int"
         case mmsSettingWrite = "setting-write-sp", mmsOperateSPC = "spc-operate"
+        /// HART command 79 over HART-IP/UDP: device variable 0 (the primary variable) fixed at the value.
+        case hartSimulate = "cmd79-simulate-udp"
     }
 
     /// What the intruder changes: a setpoint (the dose to 95), or a command that stops a pump (its run state 1 → 0,
@@ -409,7 +420,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         }
         // The negative controls: the change written from the HMI's console while the vendor's remote session is open
         // on EWS-1 and writes nothing; every write path, gateways and historian formats turning, setpoints and stops.
-        for (i, w) in WritePath.allCases.enumerated() {
+        for (i, w) in WritePath.withSetpoints.enumerated() {
             let stop = i % 2 == 1
             var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 5 + 1) % RemoteAccess.allCases.count],
                                        historian: (HistorianFormat.dialects + [.japanese, .xlsx, .wincc])[i % 8],
@@ -430,7 +441,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             x.hop = [Hop.rdp, .rdp, .vnc, .ssh, .teamviewer][i % 5]
             out.append(x)
         }
-        for (i, w) in [WritePath.modbus, .opcua].enumerated() {
+        for (i, w) in [WritePath.modbus, .opcua, .hart].enumerated() {
             var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 7 + 3) % RemoteAccess.allCases.count],
                                        historian: readings[(i * 5 + 1) % readings.count], form: w.forms[0],
                                        impact: .measurement, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
@@ -495,6 +506,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .melsecRandomWord4E: return "ics.melsec.random_write"
         case .mmsOperateFloat, .mmsSelectOperateInt, .mmsOperateSPC: return "ics.mms.operate"
         case .mmsSettingWrite: return "ics.mms.write"
+        case .hartSimulate: return "ics.hart.write_device_variable"
         }
     }
 
@@ -533,6 +545,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case .mmsSelectOperateInt: return ("iec61850:RTU1LD0/GGIO1.AnOut1", 0.01, true)
         case .mmsSettingWrite: return ("iec61850:RTU1LD0/GGIO1.DoseSP.setMag.f[SP]", 1, false)
         case .mmsOperateSPC: return ("iec61850:RTU1LD0/GGIO1.SPCSO1", 1, true)
+        case .hartSimulate: return ("hart:dv:0", 1, false)
         }
     }
 
@@ -1208,6 +1221,27 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         let on = value != 0
         let bit: UInt8 = on ? 1 : 0
         switch write {
+        case .hart:
+            // HART-IP over UDP to the multiplexer: a session opened, device variable 0 of the transmitter fixed at the
+            // value (command 79: variable, 1 = fixed, units mg/L (170), the value, its status), echoed, the session
+            // closed (a HART-IP session begins and ends with its own messages, like a connection).
+            let simulate: [UInt8] = [0, 1, 170] + HARTIPSessions.real(Float(raw)) + [0xC0]
+            let messages: [(Bool, [UInt8])] = [
+                (true, HARTIPSessions.header(type: 0, id: 0, sequence: 1, body: [1, 0, 0, 0x75, 0x30])),
+                (false, HARTIPSessions.header(type: 1, id: 0, sequence: 1, body: [1, 0, 0, 0x75, 0x30])),
+                (true, HARTIPSessions.header(type: 0, id: 3, sequence: 2,
+                                             body: HARTIPSessions.pdu(request: true, command: 79, data: simulate))),
+                (false, HARTIPSessions.header(type: 1, id: 3, sequence: 2,
+                                              body: HARTIPSessions.pdu(request: false, command: 79, data: simulate))),
+                (true, HARTIPSessions.header(type: 0, id: 1, sequence: 3, body: [])),
+                (false, HARTIPSessions.header(type: 1, id: 1, sequence: 3, body: [])),
+            ]
+            for (k, (fromClient, payload)) in messages.enumerated() {
+                let at = t + Int64(k / 2 - 1) * 40_000_000 + (fromClient ? 0 : latency)
+                let (src, dst) = fromClient ? (client, Self.rtu) : (Self.rtu, client)
+                cap.add(at, Frames.udp(src, fromClient ? port : 5094, dst, fromClient ? 5094 : port, payload: payload,
+                                       id: cap.nextID(src), ttl: fromClient ? 128 : 64))
+            }
         case .modbus where form == .modbusUDPSingle || form == .modbusRTUUDPCoil:
             // Over UDP: a datagram each way, no connection; the slave echoes a write.
             let request: [UInt8]

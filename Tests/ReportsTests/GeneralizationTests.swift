@@ -242,6 +242,35 @@ import Timeline
         try Self.expectClockInterval(o, name)
     }
 
+    /// A held measurement is the write's only when the point and the value both agree: a measured value moves on its
+    /// own, so a write elsewhere on the controller, or one whose value the tag does not show, explains nothing. With
+    /// the tag mapped to another point, or a scale that makes the written value another (the historian's clock set
+    /// by the investigator, since no write pairs with the tag then), no chain reaches the frozen reading and no cyber
+    /// cause is concluded from it.
+    @Test(arguments: [(GeneralizationCase.WritePath.modbus, "holding:40005", "holding:40009", nil as String?),
+                      (.hart, "hart:dv:0", "hart:dv:1", nil), (.s7, "s7:DB1.DBW4", "s7:DB1.DBW4", "scale: 0.02")])
+    func aHeldMeasurementIsTheWritesOnlyWhenPointAndValueAgree(path: GeneralizationCase.WritePath, written: String,
+                                                              mapped: String, scale: String?) throws {
+        let x = try #require(GeneralizationCase.all.first { $0.impact == .measurement && !$0.innocent && $0.write == path })
+        let o = try Self.investigate(x, inventory: { yaml in
+            var edited = yaml.replacingOccurrences(of: "point: \"\(written)\"", with: "point: \"\(mapped)\"")
+            if let scale { edited = edited.replacingOccurrences(of: "scale: 0.01", with: scale) }
+            return edited
+        }, before: { c, truth in
+            try c.setClock("historian-1", correction: ClockCorrection(offsetNanos: Int64(truth.historianOffset * 1e9),
+                                                                       driftPPB: 0, epochNanos: 0),
+                           source: .investigator, reason: "the historian's NTP log")
+        })
+        #expect(o.report.chain == nil, "\(x): \(o.report.chain?.steps.map(\.message) ?? [])")
+        #expect(!o.report.otherChains.contains { $0.overwritesMeasurement }, "\(x)")
+        #expect(o.report.conclusion.cyberCause != true, "\(x): \(o.report.conclusion.verdict)")
+        // And as given, the same case's chain ends in the frozen reading.
+        let given = try Self.investigate(x)
+        #expect(given.report.chain?.overwritesMeasurement == true && given.report.chain?.steps.last?.kind == "process.flatline",
+                "\(x): \(given.report.conclusion.verdict)")
+        #expect(given.report.conclusion.techniques.contains("T0832"), "\(x): \(given.report.conclusion.techniques)")
+    }
+
     @Test func aToolListOnNoKnownHostIsAGapNotASilentAnswer() throws {
         let x = try #require(GeneralizationCase.all.first { $0.hop == .teamviewer && $0.impact == .setpoint })
         let o = try Self.investigate(x, inventory: { $0.replacingOccurrences(of: ", \"remote-control/ews-1/*\"", with: "") })
