@@ -85,6 +85,9 @@ public struct Playbook: Sendable {
         public var through: String?
         /// The effect undoes an earlier change (false: only changes away from the usual value).
         public var restores: Bool?
+        /// The effect is a measured value that shows what the chain's write put at its point (a measurement
+        /// overwritten: an instrument in simulation, an input forced).
+        public var overwritesMeasurement: Bool?
     }
 
     public var name: String
@@ -108,7 +111,7 @@ public enum PlaybookLoader {
                                        "preconditions", "steps", "conclusion", "author", "date"]
     static let stepKeys: Set<String> = ["id", "title", "match", "after", "before", "within", "at_least", "by", "sigma",
                                         "optional", "new", "chain"]
-    static let chainKeys: Set<String> = ["reaches_outside", "remote", "min_steps", "through", "restores"]
+    static let chainKeys: Set<String> = ["reaches_outside", "remote", "min_steps", "through", "restores", "overwrites_measurement"]
     static let ops: Set<String> = ["equals", "in", "contains", "startswith", "endswith", "regex", "cidr", "not_cidr", "gt", "gte",
                                    "lt", "lte", "exists", "not"]
 
@@ -251,9 +254,14 @@ public enum PlaybookLoader {
                         for (k, v) in cm {
                             let key = k.string ?? ""
                             switch key {
-                            case "reaches_outside", "remote", "restores":
+                            case "reaches_outside", "remote", "restores", "overwrites_measurement":
                                 guard let b = v.bool else { problem(v, "\(at).chain.\(key)", "true or false"); continue }
-                                if key == "reaches_outside" { q.reachesOutside = b } else if key == "remote" { q.remote = b } else { q.restores = b }
+                                switch key {
+                                case "reaches_outside": q.reachesOutside = b
+                                case "remote": q.remote = b
+                                case "restores": q.restores = b
+                                default: q.overwritesMeasurement = b
+                                }
                             case "min_steps":
                                 guard let n = v.int, n > 0 else { problem(v, "\(at).chain.min_steps", "a whole number above 0"); continue }
                                 q.minSteps = n

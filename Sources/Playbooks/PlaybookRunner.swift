@@ -536,6 +536,7 @@ extension PlaybookRunner {
     func satisfies(_ chain: CausalChain, _ q: Playbook.ChainQuery) -> Bool {
         if let r = q.reachesOutside, chain.reachesOutside != r { return false }
         if let r = q.restores, chain.restores != r { return false }
+        if let o = q.overwritesMeasurement, chain.overwritesMeasurement != o { return false }
         if let n = q.minSteps, chain.steps.count < n { return false }
         if let remote = q.remote, chain.runsThroughRemoteSession != remote { return false }
         if let role = q.through {

@@ -528,6 +528,12 @@ public struct ReportBuilder {
         }
         // No cyber cause: say for each physical effect what explains it (a measurement a write took over is one).
         let effects = try rankedEffects(also: chains.filter(\.overwritesMeasurement).map(\.impact.event))
+        if effects.isEmpty, let unexplained = try unexplainedMeasurements(builder) {
+            var reasons = unexplained.reasons
+            if !ranPlaybooks { reasons.append("No playbooks have been run on the case.") }
+            return Conclusion(cyberCause: nil, verdict: "Undetermined: measured values froze or jumped, and no write or finding explains them",
+                              rootCause: unexplained.text, confidence: "low", reasons: reasons, clockOffsets: [], techniques: [])
+        }
         if effects.isEmpty {
             return Conclusion(cyberCause: nil, verdict: "Undetermined: the case holds no physical effect and no finding",
                               rootCause: "The evidence shows no process change and no playbook finding; add the historian "
@@ -602,6 +608,42 @@ public struct ReportBuilder {
         return Conclusion(cyberCause: false, verdict: "No evidence of a cyber cause",
                           rootCause: text, confidence: hasInventory ? "medium" : "low", reasons: reasons, clockOffsets: [],
                           techniques: [])
+    }
+
+    /// When the case has no setpoint or state change and no excursion, but measured values froze or jumped: what
+    /// they did and, for each, the write to the same controller before it that does not explain it (its point or its
+    /// value is not what the tag shows), so that the report says what is there and what to check instead of "no
+    /// physical effect". Nil when no measured value did either.
+    func unexplainedMeasurements(_ builder: ChainBuilder) throws -> (text: String, reasons: [String])? {
+        var q = EventQuery(kinds: ["process.flatline", "process.step"])
+        q.limit = 1_000
+        let found = try c.events(q)
+        guard !found.isEmpty else { return nil }
+        func samples(_ e: Event) -> Int64 { if case .int(let n)? = e.attributes["samples"] { return n }; return 0 }
+        // Frozen values first, longest first; then jumps; earlier before later among equals.
+        let ranked = found.sorted { a, b in
+            let ka = (a.event.kind == "process.flatline" ? 0 : 1, -samples(a.event)), kb = (b.event.kind == "process.flatline" ? 0 : 1, -samples(b.event))
+            return ka != kb ? ka < kb : a.event.time < b.event.time
+        }
+        var reasons: [String] = []
+        for e in ranked.prefix(4) {
+            let t = e.event.time.iso8601(precision: .seconds)
+            let on = (e.event.asset ?? e.event.host).map { " on \($0)" } ?? ""
+            if let (write, why) = try builder.writeNotExplaining(e) {
+                reasons.append("\(e.event.message)\(on) (\(t)): a write before it does not give the value it shows (\(why)); "
+                               + "event #\(write.id)")
+            } else {
+                reasons.append("\(e.event.message)\(on) (\(t)): no controller write to its controller shortly before it")
+            }
+        }
+        if found.count > 4 { reasons.append("… and \(found.count - 4)\(found.count == q.limit ? " or more" : "") more (see the timeline).") }
+        let top = ranked[0].event
+        let text = "No setpoint or state change and no playbook finding, but measured values froze or jumped: \(top.message)"
+            + "\((top.asset ?? top.host).map { " on \($0)" } ?? "") at \(top.time.iso8601(precision: .seconds)). A frozen reading is an "
+            + "instrument failing or left in simulation, or a value written over the network: no write in the evidence gives "
+            + "the value it shows at a point the inventory maps to the tag. Check the inventory's tag map (points and scales) "
+            + "against the controller, and whether the capture covers the path to it."
+        return (text, reasons)
     }
 
     /// The case's physical effects, the one a reader should see first first (then earlier before later).

@@ -419,7 +419,24 @@ public struct ChainBuilder {
     /// The controller write that made a setpoint change: to the change's controller, at a point the inventory maps
     /// to the change's tag, with the raw value that gives the new value, shortly before the change. With it: why, and
     /// the point written that made the change (nil when the inventory maps no point to the tag).
-    /// `exact`: only a write whose point and value both agree (for a measured value, which moves on its own).
+    /// The write to a measured value's controller shortly before it froze or jumped that does not explain it (the
+    /// point the inventory maps is written but with another value, or no tag map says which point drives the tag),
+    /// with why; nil when a write explains it (then the chain has it) or none was made.
+    public func writeNotExplaining(_ e: StoredEvent) throws -> (StoredEvent, String)? {
+        guard try controllerWrite(for: e, exact: true) == nil else { return nil }
+        if let (w, why, _) = try controllerWrite(for: e) { return (w, why) }
+        // A write to another point of the same controller, just before: which tag it drives, no tag map says.
+        guard let asset = assetOf(e.event), let w = try latest(
+            kinds: ["ics"], before: e.event.time.nanoseconds + writeSlack, window: writeWindow,
+            where: { Self.isControlWrite($0.event) && assetOf($0.event) == asset }) else { return nil }
+        let points = Self.writtenPoints(w.event).prefix(4).map { p in p.text + (p.value.map { " = \(Self.number($0))" } ?? "") }
+        let gap = Double(e.event.time.nanoseconds - w.event.time.nanoseconds) / 1e9
+        return (w, "a write to \(asset) (\(points.joined(separator: ", "))) \(ClockCorrection.format(gap, 3)) s before, at a point "
+                   + "the inventory does not map to the tag")
+    }
+
+    /// `exact`: only a write whose value gives the tag's new value, at the point the inventory maps or at one no tag
+    /// maps (the tag map out of date, said so), as for a measured value, which moves on its own.
     func controllerWrite(for change: StoredEvent, exact: Bool = false) throws -> (StoredEvent, String, ChangedPoint?)? {
         guard let asset = assetOf(change.event), case .string(let tag)? = change.event.attributes["tag"]
                 ?? change.event.attributes["series"] else { return nil }
@@ -459,6 +476,8 @@ public struct ChainBuilder {
             // 0: point and value agree; 1: the point agrees (and when an unmapped point of the same request has the
             // value, that point); 2: an unmapped point with the value, or (no tag map) the same controller only.
             var rank = 2
+            /// The written value gives the tag's new value (at the mapped point, or at a point no tag maps).
+            var valueAgrees = false
             var changed: ChangedPoint?
             let written = Self.writtenPoints(s.event)
             let names = written.map(\.text).prefix(4).joined(separator: ", ")
@@ -499,13 +518,14 @@ public struct ChainBuilder {
                             + ", which does not give it"
                     } ?? ""
                     changed = ChangedPoint(point: w.text, value: raw)
+                    valueAgrees = true
                     detail = "written to \(w.text), which the inventory maps to no tag (it maps \(tag) to \(mapping?.point ?? point)); "
                         + product(raw) + ": the tag map may be out of date" + alongside
                 } else if rank == 2 {
                     continue
                 }
             }
-            if exact, rank != 0 { continue }
+            if exact, rank != 0, !valueAgrees { continue }
             let gap = abs(t - s.event.time.nanoseconds)
             if best == nil || rank < best!.1 || (rank == best!.1 && gap < abs(t - best!.0.event.time.nanoseconds)) {
                 best = (s, rank, detail, changed)

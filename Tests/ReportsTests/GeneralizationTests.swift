@@ -137,7 +137,19 @@ import Timeline
             #expect(o.report.findings.contains { $0.playbook == "ICS.Process.RemoteSetpointTampering" },
                     "\(x): \(o.report.findings.map(\.playbook))")
         }
+        Self.expectMeasurementPlaybook(x, o)
         #expect(Self.totalBesideOnePairClock(x, o) >= 90, "\(x): \(detail)")
+    }
+
+    /// The held-measurement playbook fires on the held-measurement cases, on the frozen reading, and on no other.
+    static func expectMeasurementPlaybook(_ x: GeneralizationCase, _ o: Outcome) {
+        let found = o.report.findings.filter { $0.playbook == "ICS.Process.MeasurementOverridden" }
+        if x.impact == .measurement && !x.innocent {
+            #expect(found.count == 1 && found[0].summary.contains(" on rtu-1 showed a written value from")
+                    && found[0].onChain, "\(x): \(found.map(\.summary))")
+        } else {
+            #expect(found.isEmpty, "\(x): \(found.map(\.summary))")
+        }
     }
 
     /// A held measurement's case gives the historian's clock one pair (the change into the held value; nobody writes
@@ -195,6 +207,7 @@ import Timeline
         #expect(by["cyber_cause"]?.earned == by["cyber_cause"]?.points, "\(x): \(detail)")
         try expectClockInterval(o, "\(x)", narrow: true)
         expectClockGrade(x, o, detail)
+        expectMeasurementPlaybook(x, o)
         if x.impact == .setpoint {
             #expect(o.report.findings.contains { $0.playbook == "ICS.Process.RemoteSetpointTampering" && $0.summary.contains(partner) },
                     "\(x): \(o.report.findings.map(\.playbook))")
@@ -221,6 +234,7 @@ import Timeline
         #expect(text.contains("hmi-1") && text.contains("op.suzuki") && text.contains("console"), "\(x): \(text)")
         try Self.expectClockInterval(o, "\(x)")
         #expect(by["clock"]?.earned == by["clock"]?.points, "\(x): \(detail)")
+        Self.expectMeasurementPlaybook(x, o)
     }
 
     /// A historian export whose rows are out of time order (two ranges merged, the later first): the reader stores
@@ -242,20 +256,18 @@ import Timeline
         try Self.expectClockInterval(o, name)
     }
 
-    /// A held measurement is the write's only when the point and the value both agree: a measured value moves on its
-    /// own, so a write elsewhere on the controller, or one whose value the tag does not show, explains nothing. With
-    /// the tag mapped to another point, or a scale that makes the written value another (the historian's clock set
-    /// by the investigator, since no write pairs with the tag then), no chain reaches the frozen reading and no cyber
-    /// cause is concluded from it.
-    @Test(arguments: [(GeneralizationCase.WritePath.modbus, "holding:40005", "holding:40009", nil as String?),
-                      (.hart, "hart:dv:0", "hart:dv:1", nil), (.s7, "s7:DB1.DBW4", "s7:DB1.DBW4", "scale: 0.02")])
-    func aHeldMeasurementIsTheWritesOnlyWhenPointAndValueAgree(path: GeneralizationCase.WritePath, written: String,
-                                                              mapped: String, scale: String?) throws {
+    /// A held measurement is the write's only when the value the tag shows is the value written: a measured value
+    /// moves on its own, so a write whose value it does not show explains nothing, at the mapped point or elsewhere.
+    /// With a scale that makes the written value another (at the mapped point, or at a point the inventory no longer
+    /// maps; the historian's clock set by the investigator, since no write pairs with the tag then), no chain reaches
+    /// the frozen reading, no cyber cause is concluded, and the report names the frozen reading and the write that
+    /// does not explain it instead of "no physical effect".
+    @Test(arguments: [(GeneralizationCase.WritePath.modbus, "holding:40005", "holding:40009"), (.s7, "s7:DB1.DBW4", "s7:DB1.DBW4")])
+    func aHeldMeasurementIsNotTheWritesWhenTheValueDiffers(path: GeneralizationCase.WritePath, written: String, mapped: String) throws {
         let x = try #require(GeneralizationCase.all.first { $0.impact == .measurement && !$0.innocent && $0.write == path })
-        let o = try Self.investigate(x, inventory: { yaml in
-            var edited = yaml.replacingOccurrences(of: "point: \"\(written)\"", with: "point: \"\(mapped)\"")
-            if let scale { edited = edited.replacingOccurrences(of: "scale: 0.01", with: scale) }
-            return edited
+        let o = try Self.investigate(x, inventory: {
+            $0.replacingOccurrences(of: "point: \"\(written)\"", with: "point: \"\(mapped)\"")
+                .replacingOccurrences(of: "scale: 0.01", with: "scale: 0.02")
         }, before: { c, truth in
             try c.setClock("historian-1", correction: ClockCorrection(offsetNanos: Int64(truth.historianOffset * 1e9),
                                                                        driftPPB: 0, epochNanos: 0),
@@ -263,12 +275,35 @@ import Timeline
         })
         #expect(o.report.chain == nil, "\(x): \(o.report.chain?.steps.map(\.message) ?? [])")
         #expect(!o.report.otherChains.contains { $0.overwritesMeasurement }, "\(x)")
-        #expect(o.report.conclusion.cyberCause != true, "\(x): \(o.report.conclusion.verdict)")
-        // And as given, the same case's chain ends in the frozen reading.
+        #expect(o.report.conclusion.cyberCause == nil, "\(x): \(o.report.conclusion.verdict)")
+        #expect(o.report.conclusion.verdict.hasPrefix("Undetermined: measured values froze"), "\(x): \(o.report.conclusion.verdict)")
+        #expect(o.report.conclusion.reasons.first?.contains("Cl2_Residual stopped changing") == true
+                && o.report.conclusion.reasons.first?.contains("a write before it does not give the value it shows") == true
+                && o.report.conclusion.reasons.first?.contains(written) == true,
+                "\(x): \(o.report.conclusion.reasons)")
+    }
+
+    /// A held value written to a point the inventory does not map to the tag, with exactly the value the tag then
+    /// shows (the tag map out of date: HART's device variable 0 written, the map naming variable 1), is still the
+    /// write, as for a setpoint, and the link says the tag map may be out of date; as generated, the chain ends in the
+    /// frozen reading with Manipulation of View.
+    @Test func aHeldMeasurementWrittenToAnUnmappedPointWithItsValueIsStillTheWrite() throws {
+        let x = try #require(GeneralizationCase.all.first { $0.impact == .measurement && !$0.innocent && $0.write == .hart })
         let given = try Self.investigate(x)
         #expect(given.report.chain?.overwritesMeasurement == true && given.report.chain?.steps.last?.kind == "process.flatline",
                 "\(x): \(given.report.conclusion.verdict)")
         #expect(given.report.conclusion.techniques.contains("T0832"), "\(x): \(given.report.conclusion.techniques)")
+        let o = try Self.investigate(x, inventory: { $0.replacingOccurrences(of: "point: \"hart:dv:0\"", with: "point: \"hart:dv:1\"") },
+                                     before: { c, truth in
+            try c.setClock("historian-1", correction: ClockCorrection(offsetNanos: Int64(truth.historianOffset * 1e9),
+                                                                       driftPPB: 0, epochNanos: 0),
+                           source: .investigator, reason: "the historian's NTP log")
+        })
+        let chain = try #require(o.report.chain, "\(x): \(o.report.conclusion.verdict)")
+        #expect(chain.overwritesMeasurement, "\(x)")
+        let write = try #require(chain.steps.first { $0.role == "controller write" })
+        #expect(write.fields["point"] == "hart:dv:0" && write.link?.why.contains("the tag map may be out of date") == true,
+                "\(x): \(write.link?.why ?? "")")
     }
 
     @Test func aToolListOnNoKnownHostIsAGapNotASilentAnswer() throws {
