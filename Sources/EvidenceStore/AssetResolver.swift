@@ -59,6 +59,18 @@ public struct AssetResolver: Sendable {
         return byAddress[n]
     }
 
+    /// Every asset an event at the address may be: the one holding it alone, each answering there by station, and the
+    /// gateway in front of them.
+    public func holders(address: String?) -> [String] {
+        guard let address else { return [] }
+        let n = Self.key(address)
+        var out: [String] = []
+        for a in [byAddress[n], plainAt[n]] + (stationsAt[n] ?? []).sorted().map({ byStation[n + "|" + $0] }) {
+            if let a, !out.contains(a) { out.append(a) }
+        }
+        return out
+    }
+
     /// Whether some asset of the inventory holds the address (alone, or with others told apart by station).
     public func knows(address: String) -> Bool {
         let n = Self.key(address)

@@ -511,6 +511,44 @@ extension Case {
         }
     }
 
+    /// One event's columns as `forEachColumns` gives them: id, corrected time, kind, asset, host, evidence item,
+    /// destination address and MAC,
+    /// and whether its attributes may carry control facts (they name `control`: a superset, read without parsing).
+    public struct EventColumns: Sendable {
+        public var id: Int64
+        public var time: Int64
+        public var kind: String
+        public var asset: String?
+        public var host: String?
+        public var evidenceID: Int64
+        public var dstIP: String?
+        public var dstMAC: String?
+        public var mayControl: Bool
+        /// The attributes asked for by JSON path (`$.tag`), as text (numbers in SQLite's text form), nil when absent.
+        public var values: [String?] = []
+    }
+
+    /// Every event of the kinds (a kind and everything under it), from its columns alone, in no particular order:
+    /// for indexes built over a whole case (where controllers were written, when setpoints changed) without decoding
+    /// each event.
+    public func forEachColumns(kinds: [String], values paths: [String] = [], _ body: (EventColumns) throws -> Void) throws {
+        var q = EventQuery()
+        q.kinds = kinds
+        var args: [(any DatabaseValueConvertible)?] = paths.map { $0 }
+        let extracted = paths.map { _ in ", CAST(json_extract(attributes, ?) AS TEXT)" }.joined()
+        guard let clause = Self.kindClause(q, column: "kind", &args) else { return }
+        try read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT id, time, kind, asset, host, evidence_id, dst_ip, dst_mac, instr(attributes, '"control":') > 0\(extracted)
+                FROM events WHERE \(clause)
+                """, arguments: StatementArguments(args))
+            while let r = try rows.next() {
+                try body(EventColumns(id: r[0], time: r[1], kind: r[2], asset: r[3], host: r[4], evidenceID: r[5], dstIP: r[6],
+                                      dstMAC: r[7], mayControl: r[8] ?? false, values: paths.indices.map { r[9 + $0] }))
+            }
+        }
+    }
+
     public func events(_ q: EventQuery) throws -> [StoredEvent] {
         var out: [StoredEvent] = []
         try forEachEvent(q) { out.append($0) }

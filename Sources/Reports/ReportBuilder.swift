@@ -184,7 +184,7 @@ public struct ReportBuilder {
             impact = try processImpact(primary.impact, told: reportChain!, assets: assets, cite: cite, clocks: clockInfos)
         } else {
             // No cyber chain: the effect a reader should see first, and what led up to it.
-            if let top = try rankedEffects().first {
+            if let top = try rankedEffects(also: chains.filter(\.overwritesMeasurement).map(\.impact.event), keep: 1).top.first {
                 let asset = top.event.asset ?? top.event.host
                 impact = try processImpact(ChainStep(event: top, asset: asset, role: "impact"), told: nil, assets: assets,
                                            cite: cite, clocks: clockInfos)
@@ -543,7 +543,7 @@ public struct ReportBuilder {
         }
         var reasons: [String] = []
         var told = Set<String>()
-        let distinct = effects.filter { e in
+        let distinct = effects.top.filter { e in
             told.insert("\(e.event.kind)|\(e.event.attributes["tag"]?.text ?? e.event.message)").inserted
         }
         for e in distinct.prefix(6) {
@@ -557,15 +557,17 @@ public struct ReportBuilder {
         }
         if effects.count > 6 { reasons.append("… and \(effects.count - min(6, distinct.count)) more process events (see the timeline).") }
         reasons.append(ranPlaybooks ? "The playbooks found no attack (see Playbooks)." : "No playbooks have been run on the case.")
-        let top = effects[0].event
+        let top = effects.top[0].event
         // What the process did around it on the same equipment: values beyond their limits before and after.
         let window: Int64 = 30 * 60 * 1_000_000_000
         let t = top.time.nanoseconds
+        // Every effect of those kinds is an effect (all are ranked): the ones near the top are read by time.
+        let excursionsNear = try c.events(EventQuery(from: Timestamp(nanoseconds: t - window), to: Timestamp(nanoseconds: t + window + 1),
+                                                     kinds: ["process.excursion"]))
         func limitExcursions(_ range: ClosedRange<Int64>) -> [String] {
             var order: [String] = []
             var first: [String: Timestamp] = [:], peak: [String: Double] = [:]
-            for e in effects.map(\.event).sorted(by: { $0.time < $1.time }) where e.kind == "process.excursion"
-                && e.asset == top.asset && range.contains(e.time.nanoseconds)
+            for e in excursionsNear.map(\.event) where e.asset == top.asset && range.contains(e.time.nanoseconds)
                 && e.attributes["method"]?.text.contains("inventory") == true {
                 guard let tag = e.attributes["tag"]?.text else { continue }
                 if first[tag] == nil { order.append(tag); first[tag] = e.time }
@@ -584,10 +586,11 @@ public struct ReportBuilder {
         if !before.isEmpty { text += "; before it, " + before.joined(separator: " and ") + " went beyond their limits" }
         if !after.isEmpty { text += "; after it, " + after.joined(separator: " and ") + " did" }
         // What people did about it: state changes on the same equipment afterwards, with who made them.
-        for e in effects.map(\.event).filter({ $0.kind == "process.state_change" && $0.asset == top.asset
-            && $0.time.nanoseconds > t && $0.time.nanoseconds <= t + window }).sorted(by: { $0.time < $1.time }).prefix(3) {
-            guard let stored = effects.first(where: { $0.event == e }), let ch = try? builder.chain(from: stored),
-                  ch.steps.count > 1, let origin = ch.steps.first else { continue }
+        let laterStates = try c.events(EventQuery(from: Timestamp(nanoseconds: t + 1), to: Timestamp(nanoseconds: t + window + 1),
+                                                  kinds: ["process.state_change"]))
+        for stored in laterStates.filter({ $0.event.asset == top.asset && $0.event.time.nanoseconds > t }).prefix(3) {
+            let e = stored.event
+            guard let ch = try? builder.chain(from: stored), ch.steps.count > 1, let origin = ch.steps.first else { continue }
             let who = origin.event.event.user.map { " by \($0)" } ?? ""
             text += "; then \(e.message) at \(e.time.iso8601(precision: .seconds)), written from \(origin.asset ?? "?")\(who)"
                 + (ch.end.isEmpty ? "" : " (\(ch.end))")
@@ -647,30 +650,73 @@ public struct ReportBuilder {
     }
 
     /// The case's physical effects, the one a reader should see first first (then earlier before later).
-    func rankedEffects(also: [StoredEvent] = []) throws -> [StoredEvent] {
-        let found = try c.events(EventQuery(kinds: ["process.setpoint_change", "process.state_change", "process.excursion"]))
-        return (found + also.filter { e in !found.contains { $0.id == e.id } })
-            .sorted { a, b in
-                // Ranks equal but for rounding (a change and its reversal: log 4.52 against log 0.221) go by time.
-                let ra = Self.effectRank(a.event), rb = Self.effectRank(b.event)
-                return abs(ra - rb) > 1e-9 ? ra > rb : a.event.time < b.event.time
-            }
+    /// The case's physical effects ranked: the first `keep` in full (and the first of each of the first six distinct
+    /// effects, by kind and tag, wherever it ranks), with how many there are in all. The ranking reads the events'
+    /// columns and the four attributes it needs, not the events: a year of pump switching (two hundred thousand state
+    /// changes) is ranked in a few megabytes.
+    struct RankedEffects {
+        var top: [StoredEvent]
+        var count: Int
+        var isEmpty: Bool { count == 0 }
+    }
+
+    func rankedEffects(also: [StoredEvent] = [], keep: Int = 200) throws -> RankedEffects {
+        struct Row { var rank: Double; var time: Int64; var id: Int64; var key: String }
+        var rows: [Row] = []
+        var seen = Set<Int64>()
+        try c.forEachColumns(kinds: ["process.setpoint_change", "process.state_change", "process.excursion"],
+                             values: ["$.to", "$.samples", "$.method", "$.ratio", "$.tag"]) { e in
+            let v = e.values
+            let rank = Self.effectRank(kind: e.kind, to: v[0], samples: v[1].flatMap(Double.init), method: v[2],
+                                       ratio: v[3].flatMap(Double.init))
+            rows.append(Row(rank: rank, time: e.time, id: e.id, key: v[4].map { "\(e.kind)|\($0)" } ?? "\(e.kind)|#\(e.id)"))
+            seen.insert(e.id)
+        }
+        var extra: [Int64: StoredEvent] = [:]
+        for e in also where !seen.contains(e.id) {
+            rows.append(Row(rank: Self.effectRank(e.event), time: e.event.time.nanoseconds, id: e.id,
+                            key: "\(e.event.kind)|\(e.event.attributes["tag"]?.text ?? "#\(e.id)")"))
+            extra[e.id] = e
+        }
+        // Ranks equal but for rounding (a change and its reversal: log 4.52 against log 0.221) go by time, then row.
+        rows.sort { a, b in abs(a.rank - b.rank) > 1e-9 ? a.rank > b.rank : (a.time, a.id) < (b.time, b.id) }
+        var wanted = rows.prefix(keep).map(\.id)
+        var keys = Set<String>()
+        for r in rows where keys.count < 6 && keys.insert(r.key).inserted { wanted.append(r.id) }
+        var byID = extra
+        let fetch = Array(Set(wanted).filter { extra[$0] == nil })
+        for start in stride(from: 0, to: fetch.count, by: 1024) {
+            var q = EventQuery()
+            q.ids = Array(fetch[start..<min(fetch.count, start + 1024)])
+            for e in try c.events(q) { byID[e.id] = e }
+        }
+        var order: [Int64] = []
+        var placed = Set<Int64>()
+        for r in rows where byID[r.id] != nil && placed.insert(r.id).inserted { order.append(r.id) }
+        return RankedEffects(top: order.compactMap { byID[$0] }, count: rows.count)
     }
 
     /// Which physical effect a reader should see first when nothing cyber explains them: a device going into a
     /// fault state, then a value beyond the inventory's limits (by how far, for how long), then excursions from a
     /// learned band, then setpoint changes by size.
     static func effectRank(_ e: Event) -> Double {
-        switch e.kind {
+        var samples: Double?
+        if case .int(let n)? = e.attributes["samples"] { samples = Double(n) }
+        var ratio: Double?
+        if case .double(let r)? = e.attributes["ratio"] { ratio = r }
+        return effectRank(kind: e.kind, to: e.attributes["to"]?.text, samples: samples, method: e.attributes["method"]?.text,
+                          ratio: ratio)
+    }
+
+    static func effectRank(kind: String, to: String?, samples: Double?, method: String?, ratio: Double?) -> Double {
+        switch kind {
         case "process.state_change":
-            return ChainBuilder.isFaultState(e.attributes["to"]?.text ?? "") ? 1000 : 5
+            return ChainBuilder.isFaultState(to ?? "") ? 1000 : 5
         case "process.excursion":
-            var samples = 1.0
-            if case .int(let n)? = e.attributes["samples"] { samples = Double(n) }
-            let limits = e.attributes["method"]?.text.contains("inventory") == true
-            return (limits ? 500 : 100) + min(99, log2(1 + samples) * 5)
+            let limits = method?.contains("inventory") == true
+            return (limits ? 500 : 100) + min(99, log2(1 + (samples ?? 1)) * 5)
         default:
-            guard case .double(let r)? = e.attributes["ratio"], r > 0 else { return 1 }
+            guard let r = ratio, r > 0 else { return 1 }
             return abs(log(r))
         }
     }

@@ -109,25 +109,129 @@ public struct ChainBuilder {
     /// Chains of more than one step to setpoint and state changes, and to a measured value that shows what a write
     /// put at its point (a falsified measurement), at most `limit` of each kind.
     public func processChains(limit: Int) throws -> [CausalChain] {
-        let changes = try ["process.setpoint_change", "process.state_change"].flatMap { try chains(impact: $0, limit: limit) }
-            .filter { $0.steps.count > 1 }
+        // A chain of more than one step needs a write or command to the effect's controller shortly before it (or, for
+        // a state change, a setpoint change there): changes with none are passed over before any chain is built (a
+        // year of pump switching in a historian export, two hundred thousand state changes, is not walked one query at
+        // a time).
+        let before = try Predecessors(self)
+        let changes = try ["process.setpoint_change", "process.state_change"].flatMap { kind in
+            var ids: [(Int64, Int64)] = []
+            try c.forEachColumns(kinds: [kind]) { e in
+                guard e.kind == kind, before.mayLead(kind: kind, asset: e.asset ?? resolver.asset(host: e.host)
+                                                                      ?? (e.host == nil ? resolver.observers[e.evidenceID] : nil), time: e.time)
+                else { return }
+                ids.append((e.time, e.id))
+            }
+            return try chains(ids: ids.sorted { $0 < $1 }.map(\.1), limit: limit)
+        }.filter { $0.steps.count > 1 }
         // One chain per write: a held value is often a flatline, a step and an excursion at once; the first kind
         // below says most of what happened.
+        // Only a tag the inventory maps to a point can show a written value (a year of a plant's measured values may
+        // hold hundreds of thousands of jumps and excursions, most of tags no write drives): the others are passed
+        // over before any chain is built for them.
+        var mapped = Set<String>()
+        for a in resolver.assets { for m in a.tagMap { mapped.insert("\(a.name)|\(m.tag.lowercased())") } }
         var writes = Set<Int64>()
-        let overwritten = try Self.measurementKinds.flatMap { try chains(impact: $0, limit: limit) }
-            .filter { $0.overwritesMeasurement && writes.insert($0.steps[$0.steps.count - 2].event.id).inserted }
+        let overwritten = mapped.isEmpty ? [] : try Self.measurementKinds.flatMap { kind in
+            try chains(impact: kind, limit: limit) { e in
+                guard let asset = assetOf(e.event), let tag = (e.event.attributes["tag"] ?? e.event.attributes["series"])?.text
+                else { return false }
+                return mapped.contains("\(asset)|\(tag.lowercased())") && before.mayLead(to: e)
+            }
+        }.filter { $0.overwritesMeasurement && writes.insert($0.steps[$0.steps.count - 2].event.id).inserted }
         return changes + overwritten
+    }
+
+    /// Where a chain of more than one step can start from, per controller: the times of the writes and commands sent to
+    /// it (ICS events that may carry control facts, or whose kind is a command, to an address the controller holds),
+    /// and of its setpoint changes; read once from the events' columns. A superset of what `chain(from:)` takes, so
+    /// that a change it lets pass may still end in one step, but one it stops cannot have more.
+    struct Predecessors {
+        var controls: [String: [Int64]] = [:]
+        var setpoints: [String: [Int64]] = [:]
+        let builder: ChainBuilder
+
+        init(_ builder: ChainBuilder) throws {
+            self.builder = builder
+            var holders: [String: [String]] = [:]
+            func assets(_ address: String?) -> [String] {
+                guard let address else { return [] }
+                if let h = holders[address] { return h }
+                let h = builder.resolver.holders(address: address)
+                holders[address] = h
+                return h
+            }
+            try builder.c.forEachColumns(kinds: ["ics"]) { e in
+                guard e.mayControl || ChainBuilder.isControllerCommand(e.kind) else { return }
+                for a in Set(assets(e.dstIP) + assets(e.dstMAC)) { controls[a, default: []].append(e.time) }
+            }
+            try builder.c.forEachColumns(kinds: ["process.setpoint_change"]) { e in
+                if let a = e.asset { setpoints[a, default: []].append(e.time) }
+            }
+            for k in controls.keys { controls[k]!.sort() }
+            for k in setpoints.keys { setpoints[k]!.sort() }
+        }
+
+        /// Whether one of `times` (sorted) lies in `range`.
+        static func any(_ times: [Int64]?, in range: ClosedRange<Int64>) -> Bool {
+            guard let times else { return false }
+            var lo = 0, hi = times.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if times[mid] < range.lowerBound { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < times.count && times[lo] <= range.upperBound
+        }
+
+        /// Whether a chain from the event can have more than one step.
+        func mayLead(to e: StoredEvent) -> Bool {
+            mayLead(kind: e.event.kind, asset: builder.assetOf(e.event), time: e.event.time.nanoseconds)
+        }
+
+        /// Whether a chain from an event of this kind, on this asset, at this time can have more than one step.
+        func mayLead(kind: String, asset: String?, time t: Int64) -> Bool {
+            guard let asset else { return false }
+            let w = builder.writeWindow, slack = builder.writeSlack
+            if Self.any(controls[asset], in: (t - max(w, 120_000_000_000) - slack)...(t + slack)) { return true }
+            return kind != "process.setpoint_change"
+                && Self.any(setpoints[asset], in: (t - builder.effectWindow - slack)...(t + slack))
+        }
     }
 
     /// What the detector finds in a measured series (a frozen value, a jump, a value beyond its band): a physical
     /// effect, or, when a write to the series' point gave exactly the value it shows, a measurement overwritten.
     public static let measurementKinds = ["process.flatline", "process.step", "process.excursion"]
 
-    /// The first `limit` chains of the events of a kind, in this order: furthest-reaching first; among equals, a
-    /// change away from the usual value before one that restores it, a larger change before a smaller one, an
-    /// earlier before a later. The events are read a page at a time and only the best `limit` chains are kept, so a
+    /// The first `limit` chains of the events of a kind (those `wanted` lets through), in this order:
+    /// furthest-reaching first; among equals, a change away from the usual value before one that restores it, a
+    /// larger change before a smaller one, an earlier before a later. The events are read a page at a time and only the best `limit` chains are kept, so a
     /// year of pump switching does not have to fit in memory.
-    public func chains(impact kind: String, limit: Int = 10) throws -> [CausalChain] {
+    public func chains(impact kind: String, limit: Int = 10, where wanted: ((StoredEvent) -> Bool)? = nil) throws -> [CausalChain] {
+        var best: [CausalChain] = []
+        guard limit > 0 else { return best }
+        try c.forEachPage(EventQuery(kinds: [kind])) { page in
+            // Ties keep the order read: time, then row id.
+            for impact in page where wanted?(impact) ?? true { Self.keep(try chain(from: impact), in: &best, limit: limit) }
+            return true
+        }
+        return best
+    }
+
+    /// The first `limit` chains of these events (in time order, then by id, as `chains(impact:)` reads them), ranked
+    /// the same way; the events are read a page at a time.
+    func chains(ids: [Int64], limit: Int) throws -> [CausalChain] {
+        var best: [CausalChain] = []
+        guard limit > 0 else { return best }
+        for start in stride(from: 0, to: ids.count, by: 1024) {
+            var q = EventQuery()
+            q.ids = Array(ids[start..<min(ids.count, start + 1024)])
+            for impact in try c.events(q) { Self.keep(try chain(from: impact), in: &best, limit: limit) }
+        }
+        return best
+    }
+
+    /// Puts a chain among the best `limit`, after every chain it does not come before (ties keep the order given).
+    static func keep(_ chain: CausalChain, in best: inout [CausalChain], limit: Int) {
         func before(_ a: CausalChain, _ b: CausalChain) -> Bool {
             if a.reachesOutside != b.reachesOutside { return a.reachesOutside }
             if a.steps.count != b.steps.count { return a.steps.count > b.steps.count }
@@ -136,21 +240,11 @@ public struct ChainBuilder {
             if ma != mb { return ma > mb }
             return a.impact.event.event.time < b.impact.event.event.time
         }
-        var best: [CausalChain] = []
-        guard limit > 0 else { return best }
-        try c.forEachPage(EventQuery(kinds: [kind])) { page in
-            for impact in page {
-                let chain = try chain(from: impact)
-                // After every chain it does not come before (ties keep the order read: time, then row id).
-                let at = best.firstIndex { before(chain, $0) } ?? best.count
-                if at < limit {
-                    best.insert(chain, at: at)
-                    if best.count > limit { best.removeLast() }
-                }
-            }
-            return true
+        let at = best.firstIndex { before(chain, $0) } ?? best.count
+        if at < limit {
+            best.insert(chain, at: at)
+            if best.count > limit { best.removeLast() }
         }
-        return best
     }
 
     public func chain(fromEventID id: Int64) throws -> CausalChain? {
