@@ -113,26 +113,32 @@ public struct ChainBuilder {
         // a state change, a setpoint change there): changes with none are passed over before any chain is built (a
         // year of pump switching in a historian export, two hundred thousand state changes, is not walked one query at
         // a time).
-        let before = try Predecessors(self)
-        let changes = try ["process.setpoint_change", "process.state_change"].flatMap { kind in
-            var ids: [(Int64, Int64)] = []
-            try c.forEachColumns(kinds: [kind]) { e in
-                guard e.kind == kind, before.mayLead(kind: kind, asset: e.asset ?? resolver.asset(host: e.host)
-                                                                      ?? (e.host == nil ? resolver.observers[e.evidenceID] : nil), time: e.time)
-                else { return }
-                ids.append((e.time, e.id))
-            }
-            return try chains(ids: ids.sorted { $0 < $1 }.map(\.1), limit: limit)
-        }.filter { $0.steps.count > 1 }
-        // One chain per write: a held value is often a flatline, a step and an excursion at once; the first kind
-        // below says most of what happened.
+        // The changes, from their columns; the index of what may precede them is read only when there are some (a
+        // capture alone has none, and its controllers' hundred thousand writes need not be read for nothing).
+        var candidates: [(kind: String, time: Int64, id: Int64, asset: String?)] = []
+        try c.forEachColumns(kinds: ["process.setpoint_change", "process.state_change"]) { e in
+            guard e.kind == "process.setpoint_change" || e.kind == "process.state_change" else { return }
+            let asset = e.asset ?? resolver.asset(host: e.host) ?? (e.host == nil ? resolver.observers[e.evidenceID] : nil)
+            candidates.append((e.kind, e.time, e.id, asset))
+        }
         // Only a tag the inventory maps to a point can show a written value (a year of a plant's measured values may
         // hold hundreds of thousands of jumps and excursions, most of tags no write drives): the others are passed
         // over before any chain is built for them.
         var mapped = Set<String>()
         for a in resolver.assets { for m in a.tagMap { mapped.insert("\(a.name)|\(m.tag.lowercased())") } }
+        var measured = false
+        if !mapped.isEmpty { try c.forEachColumns(kinds: Self.measurementKinds) { _ in measured = true } }
+        guard !candidates.isEmpty || measured else { return [] }
+        let before = try Predecessors(self)
+        let changes = try ["process.setpoint_change", "process.state_change"].flatMap { kind in
+            let ids = candidates.filter { $0.kind == kind && before.mayLead(kind: kind, asset: $0.asset, time: $0.time) }
+                .map { ($0.time, $0.id) }.sorted { $0 < $1 }.map(\.1)
+            return try chains(ids: ids, limit: limit)
+        }.filter { $0.steps.count > 1 }
+        // One chain per write: a held value is often a flatline, a step and an excursion at once; the first kind
+        // below says most of what happened.
         var writes = Set<Int64>()
-        let overwritten = mapped.isEmpty ? [] : try Self.measurementKinds.flatMap { kind in
+        let overwritten = !measured ? [] : try Self.measurementKinds.flatMap { kind in
             try chains(impact: kind, limit: limit) { e in
                 guard let asset = assetOf(e.event), let tag = (e.event.attributes["tag"] ?? e.event.attributes["series"])?.text
                 else { return false }

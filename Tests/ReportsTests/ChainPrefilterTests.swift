@@ -55,16 +55,7 @@ import Timeline
         picked += GeneralizationCase.all.filter(\.innocent).prefix(3)
         for x in picked {
             let tmp = TempDir("chain-prefilter-\(x.name)")
-            let folder = tmp.url.appendingPathComponent("evidence").path
-            _ = try x.generate(into: folder)
-            let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: x.name, examiner: "test")
-            try c.importAssets(try AssetInventory.load(path: folder + "/assets.yaml"), file: "assets.yaml",
-                               sha256: String(repeating: "0", count: 64))
-            for outcome in try c.add(paths: [folder]) {
-                if case .added(let item) = outcome { _ = try c.ingest(item) }
-            }
-            _ = try Investigation.analyse(c, running: [])
-            try Self.compare(c, x.name)
+            try Self.compare(try PlaybookPrefilterTests.analysed(x, in: tmp), x.name)
         }
     }
 }
