@@ -3,7 +3,8 @@
 # Settings: BENCH_EVENTS (default 1000000), BENCH_HASH_MIB (default 1024), BENCH_SYSLOG_LINES (default 1000000),
 # BENCH_EVTX_MIB (default 100; 0 skips), BENCH_PLASO_LINES (default 20000; 0 skips plaso), BENCH_CAPTURE_MIB (default 200; 0
 # skips the capture rows, which need tshark, tcpdump, capinfos and GNU time from `scripts/ensure-deps.sh --with-oracles`),
-# BENCH_HISTORIAN_SAMPLES (default 10000000; 0 skips; pandas from scripts/oracles/setup.sh is the reference), BENCH_SIGMA_EVENTS
+# BENCH_HISTORIAN_SAMPLES (default 10000000; 0 skips; pandas from scripts/oracles/setup.sh is the reference; also
+# `jikocho investigate` of that export with an inventory), BENCH_SIGMA_EVENTS
 # (default 1000000; 0 skips; needs the SigmaHQ rules of ../shared/datasets), BENCH_INVESTIGATE_MIB (default 50; 0 skips:
 # `jikocho investigate` end to end on a capture of that size and of 10× it, against tshark's field extraction),
 # BENCH_SERVE_EVENTS (default 10000000; 0 skips: the web viewer's first requests on a case of that many events and a
