@@ -512,8 +512,8 @@ extension Case {
     }
 
     /// One event's columns as `forEachColumns` gives them: id, corrected time, kind, asset, host, evidence item,
-    /// destination address and MAC,
-    /// and whether its attributes may carry control facts (they name `control`: a superset, read without parsing).
+    /// destination address and MAC, and whether its attributes may carry control facts (they name `control`: a
+    /// superset, read without parsing).
     public struct EventColumns: Sendable {
         public var id: Int64
         public var time: Int64
@@ -546,6 +546,16 @@ extension Case {
                 try body(EventColumns(id: r[0], time: r[1], kind: r[2], asset: r[3], host: r[4], evidenceID: r[5], dstIP: r[6],
                                       dstMAC: r[7], mayControl: r[8] ?? false, values: paths.indices.map { r[9 + $0] }))
             }
+        }
+    }
+
+    /// The events of these ids, in time order (then by id) within each `page` of ids as given, read a page at a time
+    /// (a statement holds at most `page` of them): `body` is called once per page and may query the case itself.
+    public func forEachPage(ids: [Int64], page: Int = 1024, _ body: ([StoredEvent]) throws -> Void) throws {
+        for start in stride(from: 0, to: ids.count, by: page) {
+            var q = EventQuery()
+            q.ids = Array(ids[start..<min(ids.count, start + page)])
+            try body(try events(q))
         }
     }
 

@@ -145,10 +145,10 @@ public final class Case: @unchecked Sendable {
         config.prepareDatabase { db in
             try TextMatch.registerUnusual(db)
             // A new case's pages are 16 KiB rather than SQLite's 4 KiB: the same rows (an event's is 300–700 bytes)
-            // in a quarter as many page reads and writes (the capture below: 33,500 preads and 24,000 pwrites
-            // instead of 140,000 and 98,000), most of them the bulk run's index builds scanning the table. On the 52 MB Modbus capture `investigate` took
-            // 1.83–2.04 s against 2.01–2.59 s (six alternate runs each), 400,000 syslog lines 2.74–2.99 s against
-            // 3.12–3.42 s. The size is fixed when the first table is made; an older case keeps its 4 KiB pages.
+            // in a quarter as many page reads and writes (the 52 MB Modbus capture's ingest: 33,500 preads and 24,000
+            // pwrites instead of 140,000 and 98,000), most of them the bulk run's index builds scanning the table.
+            // `investigate` on that capture took 1.83–2.04 s against 2.01–2.59 s (six alternate runs each), 400,000
+            // syslog lines 2.74–2.99 s against 3.12–3.42 s. The size is fixed when the first table is made; an older case keeps its 4 KiB pages.
             if creating { try db.execute(sql: "PRAGMA page_size = \(Case.pageSize)") }
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA synchronous = FULL")

@@ -549,6 +549,15 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         }
     }
 
+    /// What the write did, as the keys say it.
+    var effect: String {
+        switch impact {
+        case .setpoint: return "wrote 95 to RTU-1's dosing setpoint"
+        case .stop: return "stopped RTU-1's pump 1"
+        case .measurement: return "held RTU-1's chlorine residual reading at \(String(format: "%.2f", Self.heldReading)) mg/L"
+        }
+    }
+
     /// The process event the write makes: a setpoint change, a pump's state change, a measured value frozen.
     var impactKind: String {
         switch impact {
@@ -1014,9 +1023,6 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             what: \(tool)'s connection list on EWS-1, clock: ews-1}
 
             """
-        let effect = impact == .stop ? "stopped RTU-1's pump 1" : impact == .measurement
-            ? "held RTU-1's chlorine residual reading at \(String(format: "%.2f", Self.heldReading)) mg/L"
-            : "wrote 95 to RTU-1's dosing setpoint"
         let rootCause = hop.isTool
             ? "\(t.vpnUser) (\(tool) partner \(t.toolPartner ?? "?")) took over EWS-1's screen by \(tool)"
             : hop == .rdgateway
@@ -1098,8 +1104,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         answer:
           cyber_cause: false
           root_cause: >-
-            No cyber cause: HMI-1, where the operator op.suzuki was logged on at the console, \(impact == .stop ? "stopped RTU-1's pump 1"
-                : impact == .measurement ? "held RTU-1's chlorine residual reading at \(String(format: "%.2f", Self.heldReading)) mg/L" : "wrote 95 to RTU-1's dosing setpoint") (\(t.point)).
+            No cyber cause: HMI-1, where the operator op.suzuki was logged on at the console, \(effect) (\(t.point)).
           clock_offsets: {historian-1: \(t.historianOffset)}
           chain: []
           techniques: []

@@ -28,10 +28,8 @@ public enum HARTIPSessions {
         return f + [f.reduce(0, ^)]
     }
 
-    static func real(_ v: Float) -> [UInt8] {
-        let b = v.bitPattern
-        return [UInt8(b >> 24), UInt8(b >> 16 & 0xFF), UInt8(b >> 8 & 0xFF), UInt8(b & 0xFF)]
-    }
+    /// A HART floating-point value: IEEE 754 single precision, most significant byte first.
+    static func real(_ v: Float) -> [UInt8] { Frames.be32(v.bitPattern) }
 
     /// Writes the capture; returns its frame count.
     @discardableResult

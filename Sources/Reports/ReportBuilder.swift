@@ -625,8 +625,8 @@ public struct ReportBuilder {
         func samples(_ e: Event) -> Int64 { if case .int(let n)? = e.attributes["samples"] { return n }; return 0 }
         // Frozen values first, longest first; then jumps; earlier before later among equals.
         let ranked = found.sorted { a, b in
-            let ka = (a.event.kind == "process.flatline" ? 0 : 1, -samples(a.event)), kb = (b.event.kind == "process.flatline" ? 0 : 1, -samples(b.event))
-            return ka != kb ? ka < kb : a.event.time < b.event.time
+            func key(_ e: Event) -> (Int, Int64) { (e.kind == "process.flatline" ? 0 : 1, -samples(e)) }
+            return key(a.event) != key(b.event) ? key(a.event) < key(b.event) : a.event.time < b.event.time
         }
         var reasons: [String] = []
         for e in ranked.prefix(4) {
@@ -649,7 +649,6 @@ public struct ReportBuilder {
         return (text, reasons)
     }
 
-    /// The case's physical effects, the one a reader should see first first (then earlier before later).
     /// The case's physical effects ranked: the first `keep` in full (and the first of each of the first six distinct
     /// effects, by kind and tag, wherever it ranks), with how many there are in all. The ranking reads the events'
     /// columns and the four attributes it needs, not the events: a year of pump switching (two hundred thousand state
@@ -684,11 +683,8 @@ public struct ReportBuilder {
         var keys = Set<String>()
         for r in rows where keys.count < 6 && keys.insert(r.key).inserted { wanted.append(r.id) }
         var byID = extra
-        let fetch = Array(Set(wanted).filter { extra[$0] == nil })
-        for start in stride(from: 0, to: fetch.count, by: 1024) {
-            var q = EventQuery()
-            q.ids = Array(fetch[start..<min(fetch.count, start + 1024)])
-            for e in try c.events(q) { byID[e.id] = e }
+        try c.forEachPage(ids: Array(Set(wanted).filter { extra[$0] == nil })) { page in
+            for e in page { byID[e.id] = e }
         }
         var order: [Int64] = []
         var placed = Set<Int64>()

@@ -110,16 +110,14 @@ public struct ChainBuilder {
     /// put at its point (a falsified measurement), at most `limit` of each kind.
     public func processChains(limit: Int) throws -> [CausalChain] {
         // A chain of more than one step needs a write or command to the effect's controller shortly before it (or, for
-        // a state change, a setpoint change there): changes with none are passed over before any chain is built (a
-        // year of pump switching in a historian export, two hundred thousand state changes, is not walked one query at
-        // a time).
-        // The changes, from their columns; the index of what may precede them is read only when there are some (a
-        // capture alone has none, and its controllers' hundred thousand writes need not be read for nothing).
+        // a state change, a setpoint change there): changes with none are passed over, from their columns, before any
+        // chain is built (a year of pump switching, two hundred thousand state changes, is not walked one query at a
+        // time). The index of what may precede them is read only when there are changes (a capture alone has none,
+        // and its controllers' hundred thousand writes need not be read for nothing).
         var candidates: [(kind: String, time: Int64, id: Int64, asset: String?)] = []
         try c.forEachColumns(kinds: ["process.setpoint_change", "process.state_change"]) { e in
             guard e.kind == "process.setpoint_change" || e.kind == "process.state_change" else { return }
-            let asset = e.asset ?? resolver.asset(host: e.host) ?? (e.host == nil ? resolver.observers[e.evidenceID] : nil)
-            candidates.append((e.kind, e.time, e.id, asset))
+            candidates.append((e.kind, e.time, e.id, assetOf(e)))
         }
         // Only a tag the inventory maps to a point can show a written value (a year of a plant's measured values may
         // hold hundreds of thousands of jumps and excursions, most of tags no write drives): the others are passed
@@ -172,7 +170,7 @@ public struct ChainBuilder {
                 for a in Set(assets(e.dstIP) + assets(e.dstMAC)) { controls[a, default: []].append(e.time) }
             }
             try builder.c.forEachColumns(kinds: ["process.setpoint_change"]) { e in
-                if let a = e.asset { setpoints[a, default: []].append(e.time) }
+                if let a = builder.assetOf(e) { setpoints[a, default: []].append(e.time) }
             }
             for k in controls.keys { controls[k]!.sort() }
             for k in setpoints.keys { setpoints[k]!.sort() }
@@ -210,8 +208,8 @@ public struct ChainBuilder {
 
     /// The first `limit` chains of the events of a kind (those `wanted` lets through), in this order:
     /// furthest-reaching first; among equals, a change away from the usual value before one that restores it, a
-    /// larger change before a smaller one, an earlier before a later. The events are read a page at a time and only the best `limit` chains are kept, so a
-    /// year of pump switching does not have to fit in memory.
+    /// larger change before a smaller one, an earlier before a later. The events are read a page at a time and only
+    /// the best `limit` chains are kept, so a year of pump switching does not have to fit in memory.
     public func chains(impact kind: String, limit: Int = 10, where wanted: ((StoredEvent) -> Bool)? = nil) throws -> [CausalChain] {
         var best: [CausalChain] = []
         guard limit > 0 else { return best }
@@ -228,10 +226,8 @@ public struct ChainBuilder {
     func chains(ids: [Int64], limit: Int) throws -> [CausalChain] {
         var best: [CausalChain] = []
         guard limit > 0 else { return best }
-        for start in stride(from: 0, to: ids.count, by: 1024) {
-            var q = EventQuery()
-            q.ids = Array(ids[start..<min(ids.count, start + 1024)])
-            for impact in try c.events(q) { Self.keep(try chain(from: impact), in: &best, limit: limit) }
+        try c.forEachPage(ids: ids) { page in
+            for impact in page { Self.keep(try chain(from: impact), in: &best, limit: limit) }
         }
         return best
     }
@@ -470,6 +466,12 @@ public struct ChainBuilder {
 
     // MARK: Links
 
+    /// `assetOf` of a process event from its columns: its asset, the host's, or (no host) the observer of its
+    /// evidence item, as the resolver fills them when the event is read.
+    func assetOf(_ e: Case.EventColumns) -> String? {
+        e.asset ?? resolver.asset(host: e.host) ?? (e.host == nil ? resolver.observers[e.evidenceID] : nil)
+    }
+
     func assetOf(_ e: Event) -> String? {
         if e.kind.hasPrefix("ics."), let d = resolver.endpointAsset(e, dst: true) { return d }
         return e.asset ?? resolver.asset(host: e.host)
@@ -516,9 +518,6 @@ public struct ChainBuilder {
         return found.last(where: ok)
     }
 
-    /// The controller write that made a setpoint change: to the change's controller, at a point the inventory maps
-    /// to the change's tag, with the raw value that gives the new value, shortly before the change. With it: why, and
-    /// the point written that made the change (nil when the inventory maps no point to the tag).
     /// The write to a measured value's controller shortly before it froze or jumped that does not explain it (the
     /// point the inventory maps is written but with another value, or no tag map says which point drives the tag),
     /// with why; nil when a write explains it (then the chain has it) or none was made.
@@ -535,6 +534,9 @@ public struct ChainBuilder {
                    + "the inventory does not map to the tag")
     }
 
+    /// The controller write that made a setpoint change: to the change's controller, at a point the inventory maps
+    /// to the change's tag, with the raw value that gives the new value, shortly before the change. With it: why, and
+    /// the point written that made the change (nil when the inventory maps no point to the tag).
     /// `exact`: only a write whose value gives the tag's new value, at the point the inventory maps or at one no tag
     /// maps (the tag map out of date, said so), as for a measured value, which moves on its own.
     func controllerWrite(for change: StoredEvent, exact: Bool = false) throws -> (StoredEvent, String, ChangedPoint?)? {

@@ -51,6 +51,14 @@ import Timeline
         return Outcome(report: report, grade: Grader().grade(answer, key: key), truth: truth, clock: clock)
     }
 
+    /// The historian's clock set by the investigator to the truth (as from the historian's NTP log), for cases whose
+    /// edits leave no write to pair with the tag.
+    static func historianClockFromItsNTPLog(_ c: Case, _ truth: GeneralizationCase.Truth) throws {
+        try c.setClock("historian-1", correction: ClockCorrection(offsetNanos: Int64(truth.historianOffset * 1e9),
+                                                                   driftPPB: 0, epochNanos: 0),
+                       source: .investigator, reason: "the historian's NTP log")
+    }
+
     /// The historian's clock estimate has an interval that holds the true offset (no wider than a sample when
     /// `narrow`).
     static func expectClockInterval(_ o: Outcome, _ x: String, narrow: Bool = false) throws {
@@ -215,9 +223,6 @@ import Timeline
         #expect(totalBesideOnePairClock(x, o) >= 90, "\(x): \(detail)")
     }
 
-    /// A tool's list the inventory does not place on a host (no `evidence:` glob, no --host): its sessions are on no
-    /// known host, so the chain cannot take them; it falls back to the console session and the report says which
-    /// file to place, instead of a confident answer that leaves the list out silently.
     /// The negative controls: the same site, sessions and decoys in every write path, but the change written from
     /// HMI-1's console while the vendor's remote session is open on EWS-1 and writes nothing. No cyber cause, no chain
     /// to the vendor, the change explained by the console session, and the historian's clock still found.
@@ -268,11 +273,7 @@ import Timeline
         let o = try Self.investigate(x, inventory: {
             $0.replacingOccurrences(of: "point: \"\(written)\"", with: "point: \"\(mapped)\"")
                 .replacingOccurrences(of: "scale: 0.01", with: "scale: 0.02")
-        }, before: { c, truth in
-            try c.setClock("historian-1", correction: ClockCorrection(offsetNanos: Int64(truth.historianOffset * 1e9),
-                                                                       driftPPB: 0, epochNanos: 0),
-                           source: .investigator, reason: "the historian's NTP log")
-        })
+        }, before: Self.historianClockFromItsNTPLog)
         #expect(o.report.chain == nil, "\(x): \(o.report.chain?.steps.map(\.message) ?? [])")
         #expect(!o.report.otherChains.contains { $0.overwritesMeasurement }, "\(x)")
         #expect(o.report.conclusion.cyberCause == nil, "\(x): \(o.report.conclusion.verdict)")
@@ -294,11 +295,7 @@ import Timeline
                 "\(x): \(given.report.conclusion.verdict)")
         #expect(given.report.conclusion.techniques.contains("T0832"), "\(x): \(given.report.conclusion.techniques)")
         let o = try Self.investigate(x, inventory: { $0.replacingOccurrences(of: "point: \"hart:dv:0\"", with: "point: \"hart:dv:1\"") },
-                                     before: { c, truth in
-            try c.setClock("historian-1", correction: ClockCorrection(offsetNanos: Int64(truth.historianOffset * 1e9),
-                                                                       driftPPB: 0, epochNanos: 0),
-                           source: .investigator, reason: "the historian's NTP log")
-        })
+                                     before: Self.historianClockFromItsNTPLog)
         let chain = try #require(o.report.chain, "\(x): \(o.report.conclusion.verdict)")
         #expect(chain.overwritesMeasurement, "\(x)")
         let write = try #require(chain.steps.first { $0.role == "controller write" })
@@ -306,6 +303,9 @@ import Timeline
                 "\(x): \(write.link?.why ?? "")")
     }
 
+    /// A tool's list the inventory does not place on a host (no `evidence:` glob, no --host): its sessions are on no
+    /// known host, so the chain cannot take them; it falls back to the console session and the report says which
+    /// file to place, instead of a confident answer that leaves the list out silently.
     @Test func aToolListOnNoKnownHostIsAGapNotASilentAnswer() throws {
         let x = try #require(GeneralizationCase.all.first { $0.hop == .teamviewer && $0.impact == .setpoint })
         let o = try Self.investigate(x, inventory: { $0.replacingOccurrences(of: ", \"remote-control/ews-1/*\"", with: "") })
@@ -332,11 +332,7 @@ import Timeline
         x.form = form
         // No write pairs with the tag now, so the historian's clock cannot be estimated: the investigator sets it.
         let o = try Self.investigate(x, inventory: { $0.replacingOccurrences(of: "point: \"\(written)\"", with: "point: \"\(mapped)\"") },
-                                     before: { c, truth in
-            try c.setClock("historian-1", correction: ClockCorrection(offsetNanos: Int64(truth.historianOffset * 1e9),
-                                                                       driftPPB: 0, epochNanos: 0),
-                           source: .investigator, reason: "the historian's NTP log")
-        })
+                                     before: Self.historianClockFromItsNTPLog)
         #expect(o.report.conclusion.cyberCause == true, "\(name): \(o.report.conclusion.verdict)")
         let chain = try #require(o.report.chain)
         #expect(chain.steps.map(\.role) == ["vpn session", "logon session", "controller write", "impact"])
@@ -395,11 +391,7 @@ import Timeline
         x.form = .modbusFloat
         let wrong = try Self.investigate(x, inventory: {
             $0.replacingOccurrences(of: ", type: float32", with: "").replacingOccurrences(of: "scale: 1.0", with: "scale: 0.01")
-        }, before: { c, truth in
-            try c.setClock("historian-1", correction: ClockCorrection(offsetNanos: Int64(truth.historianOffset * 1e9),
-                                                                       driftPPB: 0, epochNanos: 0),
-                           source: .investigator, reason: "the historian's NTP log")
-        })
+        }, before: Self.historianClockFromItsNTPLog)
         let gap = wrong.report.gaps.first { $0.area == "inventory" && $0.text.contains("no reading of the writes to holding:40005") }
         #expect(gap?.text.contains("say in the inventory how the controller holds it") == true, "\(wrong.report.gaps.map { $0.text })")
     }
