@@ -8,6 +8,8 @@ final class CaptureWriter {
     private let dumper: OpaquePointer
     private(set) var frames = 0
     private var lastTime: Int64 = .min
+    /// Frames copied from a real capture keep its order, whatever their times say.
+    var keepsGivenOrder = false
 
     init(path: String) throws {
         guard let h = pcap_open_dead(DLT_EN10MB, 65_535) else {
@@ -24,7 +26,7 @@ final class CaptureWriter {
 
     /// Writes one frame at `time` (ns since the epoch). Frames must come in time order, as on a wire.
     func write(_ frame: [UInt8], at time: Int64) {
-        precondition(time >= lastTime, "capture frames out of order")
+        precondition(keepsGivenOrder || time >= lastTime, "capture frames out of order")
         lastTime = time
         var header = pcap_pkthdr()
         header.ts.tv_sec = Int(time / 1_000_000_000)
@@ -126,6 +128,12 @@ final class CaptureBuilder {
         let v = ipIDs[host.ip, default: UInt16(truncatingIfNeeded: Int(host.ip[3]) * 241)] &+ 1
         ipIDs[host.ip] = v
         return v
+    }
+
+    /// Another builder's frames, each rewritten by `wrap` into one or more (put in a tunnel, tagged, fragmented) kept
+    /// at its time in that order.
+    func add(_ other: CaptureBuilder, wrap: ([UInt8]) -> [[UInt8]]) {
+        for f in other.frames { for w in wrap(f.bytes) { add(f.time, w) } }
     }
 
     func write(to path: String) throws -> Int {

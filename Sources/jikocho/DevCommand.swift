@@ -13,7 +13,7 @@ struct DevCommand: ParsableCommand {
         subcommands: [Synthesize.self, SynthesizeSeries.self, ServeBench.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self,
                       CaptureCommand<BACnetRefusals>.self, CaptureCommand<VNCSessions>.self,
                       CaptureCommand<ModbusRTUSessions>.self, CaptureCommand<ModbusUDPSessions>.self, CaptureCommand<HARTIPSessions>.self, CaptureCommand<FINSCommands>.self,
-                      CaptureCommand<MMSCommands>.self])
+                      CaptureCommand<MMSCommands>.self, CaptureCommand<Encapsulations>.self])
 
     /// Writes one of the captures a decoder is checked with against tshark (its golden script runs it).
     struct CaptureCommand<Capture: OracleCapture>: ParsableCommand {
@@ -277,6 +277,11 @@ extension ModbusRTUSessions: OracleCapture {
 extension HARTIPSessions: OracleCapture {
     static let commandName = "hart-ip-sessions"
     static let abstract = "Write a capture of HART-IP sessions with a multiplexer: reads, a range rewritten, the loop current fixed, a device variable simulated, refusals."
+}
+
+extension Encapsulations: OracleCapture {
+    static let commandName = "encapsulations"
+    static let abstract = "Write a capture of one Modbus exchange through every encapsulation the decoder reads (VLAN, ERSPAN, VXLAN, Geneve, GRE, IP in IP, MPLS, PPPoE, HSR), and hostile tunnels."
 }
 
 extension ModbusUDPSessions: OracleCapture {

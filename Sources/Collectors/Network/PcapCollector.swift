@@ -89,8 +89,10 @@ public struct PcapCollector: Collector {
             try readInParallel(analyzer, emitters, read, into: sink)
         }
         let c = analyzer.counters
-        if c.malformed > 0 || c.truncated > 0 || c.nonIP > 0 {
-            try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: "capture", text: "\(c.packets) packets: \(c.ip) IP, \(c.nonIP) not IP (ARP, LLDP, spanning tree, \(c.llc) IEEE 802.3/LLC such as BACnet/Ethernet: counted, not decoded), \(c.malformed) malformed, \(c.truncated) cut by the snap length"))
+        if c.malformed > 0 || c.truncated > 0 || c.nonIP > 0 || c.encapsulated > 0 {
+            let tunnels = c.encapsulated == 0 ? ""
+                : ", \(c.encapsulated) decoded from inside encapsulations (\(c.encapsulationSummary))"
+            try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: "capture", text: "\(c.packets) packets: \(c.ip) IP\(tunnels), \(c.nonIP) not IP (ARP, LLDP, spanning tree, \(c.llc) IEEE 802.3/LLC such as BACnet/Ethernet: counted, not decoded), \(c.malformed) malformed, \(c.truncated) cut by the snap length"))
         }
     }
 
@@ -252,6 +254,17 @@ public struct PcapCollector: Collector {
                 if f.retransmittedBytes > 0 { writer.int("retransmitted_bytes", f.retransmittedBytes) }
             }
             if let v = f.vlan { writer.int("vlan", v) }
+            if !f.encapsulations.isEmpty {
+                // How the flow reached the sensor: a remote mirror, a cloud's traffic mirror, an MPLS path …
+                writer.string("encapsulation", f.encapsulations.map(\.kind.rawValue).joined(separator: "/"))
+                writer.value("tunnels", .array(f.encapsulations.map { layer in
+                    var o: [String: JSONValue] = ["kind": .string(layer.kind.rawValue)]
+                    if let id = layer.id { o["id"] = .int(Int64(id)) }
+                    if let a = layer.src { o["src_ip"] = .string(text(a)) }
+                    if let a = layer.dst { o["dst_ip"] = .string(text(a)) }
+                    return .object(o)
+                }))
+            }
             if f.truncatedPackets > 0 { writer.int("truncated_packets", f.truncatedPackets) }
             let src = endpoint(f.client, mac: f.clientMAC), dst = endpoint(f.server, mac: f.serverMAC)
             let app = f.app.map { " \($0)" } ?? ""

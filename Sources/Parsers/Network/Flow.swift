@@ -8,6 +8,8 @@ public final class Flow {
     public var clientMAC: UInt64?
     public var serverMAC: UInt64?
     public var vlan: UInt16?
+    /// The tunnels the flow's first encapsulated packet came through, outermost first (empty: none).
+    public var encapsulations: [Encapsulation] = []
     public var firstTime: Int64
     public var lastTime: Int64
     public var firstPacket: Int

@@ -37,6 +37,22 @@ public final class NetworkAnalyzer {
         public var fragments = 0
         public var reassembledDatagrams = 0
         public var flows = 0
+        /// IP packets (or reassembled datagrams) decoded from inside an encapsulation, and how many went through each
+        /// kind (indexed as `Encapsulation.Kind.allCases`).
+        public var encapsulated = 0
+        public var byEncapsulation = [Int](repeating: 0, count: Encapsulation.Kind.allCases.count)
+
+        mutating func count(_ layers: [Encapsulation]) {
+            guard !layers.isEmpty else { return }
+            encapsulated += 1
+            for l in layers { if let i = Encapsulation.Kind.allCases.firstIndex(of: l.kind) { byEncapsulation[i] += 1 } }
+        }
+
+        /// "erspan-ii 1200, vxlan 40": the kinds met, with their packets.
+        public var encapsulationSummary: String {
+            zip(Encapsulation.Kind.allCases, byEncapsulation).filter { $0.1 > 0 }.map { "\($0.0.rawValue) \($0.1)" }
+                .joined(separator: ", ")
+        }
     }
 
     /// Messages the decoders made, those they stand for (a request with its answer is two), and those counted into
@@ -133,36 +149,7 @@ public final class NetworkAnalyzer {
         case .ip(let p):
             counters.ip += 1
             if p.truncated { counters.truncated += 1 }
-            if p.isFragment {
-                counters.fragments += 1
-                let payload = UnsafeRawBufferPointer(rebasing: bytes[p.l4Offset..<p.l4End])
-                switch fragments.add(p, payload: payload, time: time, packet: number) {
-                case .incomplete: break
-                case .dropped(let why): warn(number, "IP fragment: \(why)")
-                case .complete(let datagram, let first, let conflicting):
-                    counters.reassembledDatagrams += 1
-                    if conflicting {
-                        warn(number, "IP fragments overlap with different bytes (first fragment packet \(first)); the first copy was kept")
-                    }
-                    var q = p
-                    q.l4Offset = 0
-                    q.l4End = datagram.count
-                    q.fragmentOffset = 0
-                    q.moreFragments = false
-                    q.truncated = false
-                    datagram.withUnsafeBytes { d in
-                        switch PacketDecoder.decodeTransport(d, into: &q) {
-                        case .ip(let r): transport(r, d, time: time, number: number)
-                        case .malformed(let why):
-                            counters.malformed += 1
-                            warn(number, "reassembled datagram: \(why)")
-                        default: break
-                        }
-                    }
-                }
-            } else {
-                transport(p, bytes, time: time, number: number)
-            }
+            route(p, bytes, time: time, number: number)
         }
         if lastSweep == nil { lastSweep = time }
         if let last = lastSweep, time.subtractingReportingOverflow(last).partialValue > 10_000_000_000 || flows.count > limits.maxFlows {
@@ -191,6 +178,45 @@ public final class NetworkAnalyzer {
 
     // MARK: - transport and flows
 
+    /// An IP packet to its flow, or to the fragment reassembler and then (when its datagram is whole) to its flow. A
+    /// datagram put together from fragments may itself be a tunnel whose inner packet is a fragment: it goes round
+    /// again (as deep as encapsulations nest, which the decoder bounds).
+    func route(_ p: DecodedPacket, _ bytes: UnsafeRawBufferPointer, time: Int64, number: Int) {
+        guard p.isFragment else {
+            counters.count(p.encapsulations)
+            transport(p, bytes, time: time, number: number)
+            return
+        }
+        counters.fragments += 1
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[p.l4Offset..<p.l4End])
+        switch fragments.add(p, payload: payload, time: time, packet: number) {
+        case .incomplete: break
+        case .dropped(let why): warn(number, "IP fragment: \(why)")
+        case .complete(let datagram, let first, let conflicting):
+            counters.reassembledDatagrams += 1
+            if conflicting {
+                warn(number, "IP fragments overlap with different bytes (first fragment packet \(first)); the first copy was kept")
+            }
+            var q = p
+            q.l4Offset = 0
+            q.l4End = datagram.count
+            q.fragmentOffset = 0
+            q.moreFragments = false
+            q.truncated = false
+            datagram.withUnsafeBytes { d in
+                switch PacketDecoder.decodeTransport(d, into: &q) {
+                case .ip(let r): route(r, d, time: time, number: number)
+                case .malformed(let why):
+                    counters.malformed += 1
+                    warn(number, "reassembled datagram: \(why)")
+                case .other, .llc:
+                    // A tunnel's datagram that carried a frame other than IP.
+                    counters.nonIP += 1
+                }
+            }
+        }
+    }
+
     func transport(_ p: DecodedPacket, _ b: UnsafeRawBufferPointer, time: Int64, number: Int) {
         let src = NetEndpoint(p.src, p.srcPort), dst = NetEndpoint(p.dst, p.dstPort)
         let key = src.ip < dst.ip || (src.ip == dst.ip && src.port <= dst.port)
@@ -218,6 +244,7 @@ public final class NetworkAnalyzer {
         flow.lastPacket = number
         if p.truncated { flow.truncatedPackets += 1 }
         if flow.vlan == nil { flow.vlan = p.vlan }
+        if flow.encapsulations.isEmpty, !p.encapsulations.isEmpty { flow.encapsulations = p.encapsulations }
         if fromClient {
             flow.packetsToServer += 1
             flow.bytesToServer += Int64(payloadCount)

@@ -41,8 +41,55 @@ public struct DecodedPacket: Sendable {
     public var payloadOffset = 0
     public var payloadEnd = 0
     public var payloadLength: Int { payloadEnd - payloadOffset }
+    /// The tunnels and label paths the packet came through, outermost first (empty for most packets: no allocation).
+    public var encapsulations: [Encapsulation] = []
 
     public init() {}
+
+    /// The layers as one name, outermost first: `erspan-ii`, `mpls/gre`.
+    public var tunnelName: String { encapsulations.map(\.kind.rawValue).joined(separator: "/") }
+
+    /// Adds a layer that is not an IP tunnel (MPLS, PPPoE, HSR); false past `PacketDecoder.maxEncapsulations`.
+    mutating func enter(_ kind: Encapsulation.Kind, id: UInt32?) -> Bool {
+        guard encapsulations.count < PacketDecoder.maxEncapsulations else { return false }
+        encapsulations.append(Encapsulation(kind: kind, id: id))
+        return true
+    }
+
+    /// The packet this IP datagram carries, to be decoded from its headers: the outer datagram's endpoints become
+    /// the tunnel's, the hosts' MAC addresses and VLAN are the inner frame's (none when it carries IP alone). Nil
+    /// past `PacketDecoder.maxEncapsulations`.
+    func inner(_ kind: Encapsulation.Kind, id: UInt32?) -> DecodedPacket? {
+        guard encapsulations.count < PacketDecoder.maxEncapsulations else { return nil }
+        var q = DecodedPacket()
+        q.encapsulations = encapsulations
+        q.encapsulations.append(Encapsulation(kind: kind, id: id, src: src, dst: dst))
+        return q
+    }
+}
+
+/// One layer a packet was carried in. Investigators meet these in captures from a plant's monitoring: a switch's
+/// remote mirror (ERSPAN), a cloud's traffic mirror (VXLAN, Geneve), a carrier's MPLS path to a remote station, a
+/// PPPoE or GRE link to an outstation, an HSR ring in a substation.
+public struct Encapsulation: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case gre, erspan1 = "erspan-i", erspan2 = "erspan-ii", erspan3 = "erspan-iii", vxlan, geneve,
+             ipInIP = "ip-in-ip", mpls, pppoe, hsr
+    }
+
+    public var kind: Kind
+    /// GRE key, ERSPAN session, VXLAN or Geneve network identifier, MPLS bottom label, PPPoE session.
+    public var id: UInt32?
+    /// The tunnel's own endpoints (IP tunnels only).
+    public var src: IPAddress?
+    public var dst: IPAddress?
+
+    public init(kind: Kind, id: UInt32?, src: IPAddress? = nil, dst: IPAddress? = nil) {
+        self.kind = kind
+        self.id = id
+        self.src = src
+        self.dst = dst
+    }
 }
 
 public enum PacketDecodeResult: Sendable {
@@ -59,24 +106,19 @@ public enum PacketDecodeResult: Sendable {
 public enum PacketDecoder {
     public static let tcp: UInt8 = 6
     public static let udp: UInt8 = 17
+    /// Encapsulations one packet may nest (a tunnel in a tunnel in an MPLS path …); past it the packet is malformed,
+    /// so that a crafted packet of GRE in GRE in GRE cannot make the decoder recurse without end.
+    public static let maxEncapsulations = 8
 
-    /// Decodes link, IP and (for unfragmented datagrams) transport headers.
+    /// Decodes link, IP and (for unfragmented datagrams) transport headers, through any encapsulation it knows
+    /// (`Encapsulation.Kind`): the result describes the innermost packet, with the layers it came through.
     public static func decode(_ b: UnsafeRawBufferPointer, link: LinkType) -> PacketDecodeResult {
         var p = DecodedPacket()
         var off = 0
         var etherType: UInt16
         switch link {
         case .ethernet:
-            guard b.count >= 14 else { return .malformed("Ethernet header cut short (\(b.count) bytes)") }
-            p.dstMAC = mac(b, 0)
-            p.srcMAC = mac(b, 6)
-            etherType = be16(b, 12)
-            off = 14
-            if etherType < 0x0600 {
-                // IEEE 802.3 length field: LLC follows.
-                guard b.count >= 17 else { return .malformed("802.3 LLC header cut short") }
-                return .llc(dsap: b[14], ssap: b[15], payloadOffset: 17, srcMAC: p.srcMAC ?? 0, dstMAC: p.dstMAC ?? 0)
-            }
+            return decodeEthernet(b, at: 0, into: &p)
         case .linuxSLL:
             guard b.count >= 16 else { return .malformed("Linux cooked header cut short") }
             etherType = be16(b, 14)
@@ -98,20 +140,214 @@ public enum PacketDecoder {
             guard b.count >= 1 else { return .malformed("empty packet") }
             etherType = b[0] >> 4 == 6 ? 0x86DD : 0x0800
         }
-        // 802.1Q, 802.1ad and the old QinQ type, stacked.
-        var tags = 0
-        while etherType == 0x8100 || etherType == 0x88A8 || etherType == 0x9100 {
-            guard b.count >= off + 4, tags < 8 else { return .malformed("VLAN tag cut short") }
-            if p.vlan == nil { p.vlan = be16(b, off) & 0x0FFF }
-            etherType = be16(b, off + 2)
-            off += 4
-            tags += 1
+        return decodeNetwork(b, etherType: etherType, at: off, into: &p)
+    }
+
+    /// An Ethernet II or IEEE 802.3 frame at `off`: the capture's own link, or a frame carried in a tunnel (its MAC
+    /// addresses are then the hosts' own, not the tunnel's).
+    static func decodeEthernet(_ b: UnsafeRawBufferPointer, at off: Int, into p: inout DecodedPacket) -> PacketDecodeResult {
+        guard b.count >= off + 14 else {
+            return .malformed(p.encapsulations.isEmpty ? "Ethernet header cut short (\(b.count) bytes)"
+                                                       : "Ethernet header inside \(p.tunnelName) cut short")
         }
-        switch etherType {
-        case 0x0800: return decodeIPv4(b, at: off, into: &p)
-        case 0x86DD: return decodeIPv6(b, at: off, into: &p)
-        default: return .other(etherType: etherType)
+        p.dstMAC = mac(b, off)
+        p.srcMAC = mac(b, off + 6)
+        let etherType = be16(b, off + 12)
+        if etherType < 0x0600 {
+            // IEEE 802.3 length field: LLC follows.
+            guard b.count >= off + 17 else { return .malformed("802.3 LLC header cut short") }
+            return .llc(dsap: b[off + 14], ssap: b[off + 15], payloadOffset: off + 17, srcMAC: p.srcMAC ?? 0,
+                        dstMAC: p.dstMAC ?? 0)
         }
+        return decodeNetwork(b, etherType: etherType, at: off + 14, into: &p)
+    }
+
+    /// What follows a link header, by its EtherType: VLAN tags (802.1Q, 802.1ad, the old QinQ type), HSR tags
+    /// (IEC 62439-3, substation rings), a PPPoE session, an MPLS label stack, then IPv4 or IPv6.
+    static func decodeNetwork(_ b: UnsafeRawBufferPointer, etherType first: UInt16, at start: Int,
+                              into p: inout DecodedPacket) -> PacketDecodeResult {
+        var etherType = first, off = start, tags = 0
+        while true {
+            switch etherType {
+            case 0x8100, 0x88A8, 0x9100:
+                guard b.count >= off + 4, tags < 8 else { return .malformed("VLAN tag cut short") }
+                if p.vlan == nil { p.vlan = be16(b, off) & 0x0FFF }
+                etherType = be16(b, off + 2)
+                off += 4
+                tags += 1
+            case 0x892F:
+                // HSR tag: path and frame size, sequence number, then the frame's own EtherType.
+                guard b.count >= off + 6 else { return .malformed("HSR tag cut short") }
+                guard p.enter(.hsr, id: nil) else { return tooDeep(p) }
+                etherType = be16(b, off + 4)
+                off += 6
+            case 0x8864:
+                // PPPoE session (RFC 2516): version and type 0x11, code 0, session id, length, then PPP's protocol.
+                guard b.count >= off + 8 else { return .malformed("PPPoE header cut short") }
+                guard b[off] == 0x11, b[off + 1] == 0 else {
+                    return .malformed(String(format: "PPPoE session header with version/type 0x%02X and code 0x%02X",
+                                             b[off], b[off + 1]))
+                }
+                guard p.enter(.pppoe, id: UInt32(be16(b, off + 2))) else { return tooDeep(p) }
+                // PPP's protocol field may be compressed to one byte (RFC 1661: odd values are complete in one).
+                let compressed = b[off + 6] & 1 == 1
+                let ppp = compressed ? UInt16(b[off + 6]) : be16(b, off + 6)
+                off += compressed ? 7 : 8
+                switch ppp {
+                case 0x0021: etherType = 0x0800
+                case 0x0057: etherType = 0x86DD
+                default: return .other(etherType: 0x8864)     // LCP, PAP, CHAP, IPCP: the session's own control
+                }
+            case 0x8847, 0x8848:
+                // MPLS: labels until the bottom of the stack. What it carries has no type: a first nibble of 4 or 6
+                // is IP; 0 is an Ethernet pseudowire, with a control word (RFC 4448) or without one.
+                var label: UInt32 = 0, labels = 0
+                while true {
+                    guard b.count >= off + 4, labels < 16 else { return .malformed("MPLS label stack cut short") }
+                    let entry = be32(b, off)
+                    label = entry >> 12
+                    off += 4
+                    labels += 1
+                    if entry & 0x100 != 0 { break }
+                }
+                guard p.enter(.mpls, id: label) else { return tooDeep(p) }
+                guard b.count > off else { return .malformed("MPLS payload missing") }
+                switch b[off] >> 4 {
+                case 4: etherType = 0x0800
+                case 6: etherType = 0x86DD
+                case 0: return decodeEthernet(b, at: pseudowireFrame(b, at: off), into: &p)
+                default: return .other(etherType: etherType)
+                }
+            case 0x0800: return decodeIPv4(b, at: off, into: &p)
+            case 0x86DD: return decodeIPv6(b, at: off, into: &p)
+            default: return .other(etherType: etherType)
+            }
+        }
+    }
+
+    /// Where the Ethernet frame of a pseudowire begins: after a control word or at once. A destination MAC address
+    /// may begin with a zero nibble as a control word does, so the frame is read both ways and the one whose
+    /// EtherType is one a plant's links carry, with an IP header of its own version where it says IP, is taken
+    /// (Wireshark guesses from the MAC addresses' vendors instead); when neither or both are, the control word,
+    /// which RFC 4448 recommends.
+    static func pseudowireFrame(_ b: UnsafeRawBufferPointer, at off: Int) -> Int {
+        func plausible(_ frame: Int) -> Bool {
+            guard b.count >= frame + 15 else { return false }
+            switch be16(b, frame + 12) {
+            case 0x0800: return b[frame + 14] >> 4 == 4
+            case 0x86DD: return b[frame + 14] >> 4 == 6
+            case 0x8100, 0x88A8, 0x9100, 0x0806, 0x8847, 0x8864, 0x892F, 0x88CC, 0x88B8, 0x88BA, 0x8892: return true
+            default: return false
+            }
+        }
+        return plausible(off) && !plausible(off + 4) ? off : off + 4
+    }
+
+    static func tooDeep(_ p: DecodedPacket) -> PacketDecodeResult {
+        .malformed("more than \(maxEncapsulations) encapsulations nested (\(p.tunnelName)); not decoded further")
+    }
+
+    /// What an IP datagram carries when it is itself a tunnel: GRE (plain, or a Cisco ERSPAN mirror session),
+    /// IP in IP, VXLAN and Geneve (by their UDP ports, when their headers check). Nil: an ordinary datagram.
+    /// `b` ends where the outer datagram ends, so that what it carries cannot reach into the frame's padding.
+    static func decapsulate(_ b: UnsafeRawBufferPointer, _ p: DecodedPacket) -> PacketDecodeResult? {
+        let off = p.payloadOffset, end = p.payloadEnd
+        switch p.proto {
+        case 47:
+            return decodeGRE(b, p)
+        case 4, 41:
+            guard var q = p.inner(.ipInIP, id: nil) else { return tooDeep(p) }
+            return p.proto == 4 ? decodeIPv4(b, at: off, into: &q) : decodeIPv6(b, at: off, into: &q)
+        case udp where p.dstPort == 4789:
+            // VXLAN (RFC 7348): flags with the I bit, 24 reserved bits, the 24-bit network identifier, 8 reserved. As
+            // Wireshark does, the port decides; but a datagram without the I bit whose content is not an IP frame
+            // stays an ordinary datagram rather than a malformed tunnel.
+            guard end - off >= 8 + 14 else { return nil }
+            guard var q = p.inner(.vxlan, id: be32(b, off + 4) >> 8) else { return tooDeep(p) }
+            return vouched(decodeEthernet(b, at: off + 8, into: &q), flagged: b[off] & 0x08 != 0)
+        case udp where p.dstPort == 6081:
+            // Geneve (RFC 8926): version 0, options length in 4-byte words, the protocol carried, the 24-bit VNI.
+            guard end - off >= 8, b[off] >> 6 == 0 else { return nil }
+            let header = 8 + Int(b[off] & 0x3F) * 4
+            guard end - off >= header else { return nil }
+            guard var q = p.inner(.geneve, id: be32(b, off + 4) >> 8) else { return tooDeep(p) }
+            let type = be16(b, off + 2)
+            let r = type == 0x6558 ? decodeEthernet(b, at: off + header, into: &q)
+                : decodeNetwork(b, etherType: type, at: off + header, into: &q)
+            return vouched(r, flagged: type == 0x6558 || type == 0x0800 || type == 0x86DD)
+        default:
+            return nil
+        }
+    }
+
+    /// A tunnel recognized by its UDP port alone: what it carries stands when its header vouches for it or when it
+    /// decodes as IP; otherwise the datagram is read as an ordinary one (nil).
+    static func vouched(_ r: PacketDecodeResult, flagged: Bool) -> PacketDecodeResult? {
+        if flagged { return r }
+        if case .ip = r { return r }
+        return nil
+    }
+
+    /// GRE (RFC 2784/2890, version 0): optional checksum, key and sequence number, then the protocol carried by its
+    /// EtherType; ERSPAN (0x88BE: type I without a sequence number, type II with one and an 8-byte header; 0x22EB:
+    /// type III, a 12-byte header and an optional 8-byte platform subheader) carries the mirrored Ethernet frame.
+    static func decodeGRE(_ b: UnsafeRawBufferPointer, _ p: DecodedPacket) -> PacketDecodeResult {
+        var off = p.payloadOffset
+        let end = p.payloadEnd
+        guard end - off >= 4 else { return .malformed("GRE header cut short") }
+        let flags = be16(b, off), type = be16(b, off + 2)
+        guard flags & 0x0007 == 0 else {
+            // Version 1 is PPTP's enhanced GRE: PPP inside, mostly compressed or encrypted (MPPE).
+            return .malformed("GRE version \(flags & 7) (PPTP's enhanced GRE) is not decoded")
+        }
+        guard flags & 0x4000 == 0 else { return .malformed("GRE with source routing (RFC 1701) is not decoded") }
+        let hasChecksum = flags & 0x8000 != 0, hasKey = flags & 0x2000 != 0, hasSequence = flags & 0x1000 != 0
+        let header = 4 + (hasChecksum ? 4 : 0) + (hasKey ? 4 : 0) + (hasSequence ? 4 : 0)
+        guard end - off >= header else { return .malformed("GRE header cut short") }
+        let key = hasKey ? be32(b, off + 4 + (hasChecksum ? 4 : 0)) : nil
+        off += header
+        switch type {
+        case 0x88BE where !hasSequence:
+            guard var q = p.inner(.erspan1, id: nil) else { return tooDeep(p) }
+            return decodeEthernet(b, at: off, into: &q)
+        case 0x88BE:
+            guard end - off >= 8 else { return .malformed("ERSPAN type II header cut short") }
+            let word = be16(b, off)
+            guard word >> 12 == 1 else { return .malformed("ERSPAN header version \(word >> 12) under type II") }
+            guard var q = p.inner(.erspan2, id: UInt32(be16(b, off + 2) & 0x03FF)) else { return tooDeep(p) }
+            return decodeMirrored(b, at: off + 8, originalVLAN: word & 0x0FFF, into: &q)
+        case 0x22EB:
+            guard end - off >= 12 else { return .malformed("ERSPAN type III header cut short") }
+            let word = be16(b, off)
+            guard word >> 12 == 2 else { return .malformed("ERSPAN header version \(word >> 12) under type III") }
+            let last = be16(b, off + 10)
+            let start = off + 12 + (last & 1 != 0 ? 8 : 0)
+            guard end >= start else { return .malformed("ERSPAN type III platform subheader cut short") }
+            guard var q = p.inner(.erspan3, id: UInt32(be16(b, off + 2) & 0x03FF)) else { return tooDeep(p) }
+            switch (last >> 10) & 0x1F {
+            case 0: return decodeMirrored(b, at: start, originalVLAN: word & 0x0FFF, into: &q)
+            case 2:
+                guard end > start else { return .malformed("ERSPAN type III IP frame missing") }
+                return b[start] >> 4 == 6 ? decodeIPv6(b, at: start, into: &q) : decodeIPv4(b, at: start, into: &q)
+            case let ft: return .malformed("ERSPAN type III frame type \(ft) is not decoded")
+            }
+        case 0x6558:
+            guard var q = p.inner(.gre, id: key) else { return tooDeep(p) }
+            return decodeEthernet(b, at: off, into: &q)
+        default:
+            guard var q = p.inner(.gre, id: key) else { return tooDeep(p) }
+            return decodeNetwork(b, etherType: type, at: off, into: &q)
+        }
+    }
+
+    /// A frame an ERSPAN session mirrored; the VLAN its header names (the tag the switch took off) stands when the
+    /// frame itself carries none.
+    static func decodeMirrored(_ b: UnsafeRawBufferPointer, at off: Int, originalVLAN: UInt16,
+                               into p: inout DecodedPacket) -> PacketDecodeResult {
+        let r = decodeEthernet(b, at: off, into: &p)
+        guard originalVLAN != 0, case .ip(var q) = r, q.vlan == nil else { return r }
+        q.vlan = originalVLAN
+        return .ip(q)
     }
 
     static func decodeIPv4(_ b: UnsafeRawBufferPointer, at off: Int, into p: inout DecodedPacket) -> PacketDecodeResult {
@@ -236,6 +472,10 @@ public enum PacketDecoder {
         default:
             p.payloadOffset = off
             p.payloadEnd = end
+        }
+        if p.proto == 47 || p.proto == 4 || p.proto == 41 || p.proto == udp && (p.dstPort == 4789 || p.dstPort == 6081) {
+            let datagram = UnsafeRawBufferPointer(rebasing: b[0..<p.payloadEnd])
+            if let inner = decapsulate(datagram, p) { return inner }
         }
         return .ip(p)
     }
