@@ -13,7 +13,7 @@ struct DevCommand: ParsableCommand {
         subcommands: [Synthesize.self, SynthesizeSeries.self, ServeBench.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self,
                       CaptureCommand<BACnetRefusals>.self, CaptureCommand<VNCSessions>.self,
                       CaptureCommand<ModbusRTUSessions>.self, CaptureCommand<ModbusUDPSessions>.self, CaptureCommand<HARTIPSessions>.self, CaptureCommand<FINSCommands>.self,
-                      CaptureCommand<MMSCommands>.self, CaptureCommand<Encapsulations>.self])
+                      CaptureCommand<MMSCommands>.self, CaptureCommand<Encapsulations>.self, CaptureCommand<SubstationMulticast>.self])
 
     /// Writes one of the captures a decoder is checked with against tshark (its golden script runs it).
     struct CaptureCommand<Capture: OracleCapture>: ParsableCommand {
@@ -277,6 +277,11 @@ extension ModbusRTUSessions: OracleCapture {
 extension HARTIPSessions: OracleCapture {
     static let commandName = "hart-ip-sessions"
     static let abstract = "Write a capture of HART-IP sessions with a multiplexer: reads, a range rewritten, the loop current fixed, a device variable simulated, refusals."
+}
+
+extension SubstationMulticast: OracleCapture {
+    static let commandName = "substation-multicast"
+    static let abstract = "Write a capture of IEC 61850 GOOSE and Sampled Values: a trip, a silent publisher, a test flag, a merging unit, spoofed and replayed frames."
 }
 
 extension Encapsulations: OracleCapture {

@@ -416,7 +416,7 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
 
     @Test func theShippedICSRulesLoad() {
         #expect(Self.rules.problems.isEmpty, "\(Self.rules.problems)")
-        #expect(Self.rules.rules.count == 10)
+        #expect(Self.rules.rules.count == 11)
         #expect(SigmaEngine(rules: Self.rules.rules).unmapped.isEmpty)
     }
 
@@ -454,6 +454,25 @@ func windowsEvent(id: Int, channel: String, provider: String = "Microsoft-Window
         #expect(titles(write(kind, point, action: action, from: "10.66.6.6")).contains(title))       // unknown
         // The kind alone is not a write: a record without control facts is not taken for one.
         #expect(!titles(ot(kind, from: "10.20.3.40")).contains(title))
+    }
+
+    /// A published stream's forged or replayed frame, GOOSE or Sampled Values alike, matches by its anomaly codes; a
+    /// genuine stream's own (a heartbeat missed, a test flag) and its ordinary frames do not.
+    @Test func publishedStatesForgedOrReplayed() {
+        let title = "A published control state forged or replayed (GOOSE, Sampled Values)"
+        func published(_ kind: String, _ codes: [String]) -> Event {
+            ot(kind, from: nil, codes.isEmpty ? ["gocb_ref": "REL1PROT/LLN0$GO$gcbTrip"]
+                : ["anomalies": .array(codes.map { .string($0) })])
+        }
+        for code in ["second_publisher", "state_number_back", "state_number_jump", "values_without_new_state", "sequence_back"] {
+            #expect(titles(published("ics.goose.anomaly", [code])).contains(title), "\(code)")
+        }
+        #expect(titles(published("ics.sv.anomaly", ["second_publisher"])).contains(title))
+        #expect(titles(published("ics.goose.anomaly", ["heartbeat_missed", "values_without_new_state"])).contains(title))
+        for genuine in [["heartbeat_missed"], ["test_mode"], ["time_source_lost"], ["configuration_changed"], []] {
+            #expect(!titles(published(genuine.isEmpty ? "ics.goose.state_change" : "ics.goose.anomaly", genuine)).contains(title),
+                    "\(genuine)")
+        }
     }
 
     /// A HART instrument's output fixed, simulated, re-ranged or reset is a finding from any host; its reads are not.

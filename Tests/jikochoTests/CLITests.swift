@@ -371,7 +371,7 @@ extension CLITests {
         let playbooks = TestPaths.repoRoot.appendingPathComponent("Playbooks").path
         var r = try runProgram(bin, ["investigate", evidence, "-o", dir, "--playbooks", playbooks, "--examiner", "t"])
         #expect(r.status == 0, "\(r.stderr)")
-        for expected in ["Inventory: 8 assets", "5 ingested", "historian-1 +97.091 s", "Playbooks: 10 run",
+        for expected in ["Inventory: 8 assets", "5 ingested", "historian-1 +97.091 s", "Playbooks: 11 run",
                          "Conclusion: Cyber cause: NaOH_SP setpoint changed from 100 to 11100", "confidence high",
                          "An outsider at 198.51.100.77", "Custody: verified", "reports/report.html",
                          "reports/report.md", "reports/report.json"] {

@@ -63,7 +63,7 @@ import Testing
         let cwd = try elsewhere("anywhere")
         var r = try runProgram(installed, ["playbooks", "list"], cwd: cwd, environment: ["JIKOCHO_PLAYBOOKS": nil])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("10 playbooks from \(prefix)/share/jikocho/Playbooks (shipped)"), "\(r.stderr)")
+        #expect(r.stderr.contains("11 playbooks from \(prefix)/share/jikocho/Playbooks (shipped)"), "\(r.stderr)")
         #expect(r.stdout.contains("ICS.Process.RemoteSetpointTampering") && r.stdout.contains("Remote-access takeover of an HMI"), "\(r.stdout)")
         r = try runProgram(installed, ["--version"], cwd: cwd)
         #expect(r.status == 0 && r.stdout.hasPrefix("jikocho 0.") && r.stdout.contains("SQLite 3.")
@@ -93,7 +93,7 @@ import Testing
                             (["playbooks", "list"], ["JIKOCHO_PLAYBOOKS": site])] {
             let r = try runProgram(installed, args, cwd: cwd, environment: env)
             #expect(r.status == 0, "\(r.stderr)")
-            #expect(r.stdout.split(separator: "\n").count == 11, "\(r.stdout)")
+            #expect(r.stdout.split(separator: "\n").count == 12, "\(r.stdout)")
             #expect(r.stdout.contains("Site rule for setpoint changes") && !r.stdout.contains("Remote-access takeover of an HMI"), "\(r.stdout)")
             #expect(r.stdout.contains("Site.Own"))
             #expect(r.stderr.contains("2 playbooks from \(site)") && r.stderr.contains("replacing ICS.Process.RemoteSetpointTampering"),

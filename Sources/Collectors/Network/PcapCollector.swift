@@ -89,10 +89,14 @@ public struct PcapCollector: Collector {
             try readInParallel(analyzer, emitters, read, into: sink)
         }
         let c = analyzer.counters
-        if c.malformed > 0 || c.truncated > 0 || c.nonIP > 0 || c.encapsulated > 0 {
+        // An account of the packets that did not become flows or messages; what was read through a tunnel or as GOOSE
+        // and SV is named in it, but is no reason for it (the flows and messages say so themselves).
+        if c.malformed > 0 || c.truncated > 0 || c.nonIP > 0 {
             let tunnels = c.encapsulated == 0 ? ""
                 : ", \(c.encapsulated) decoded from inside encapsulations (\(c.encapsulationSummary))"
-            try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: "capture", text: "\(c.packets) packets: \(c.ip) IP\(tunnels), \(c.nonIP) not IP (ARP, LLDP, spanning tree, \(c.llc) IEEE 802.3/LLC such as BACnet/Ethernet: counted, not decoded), \(c.malformed) malformed, \(c.truncated) cut by the snap length"))
+            let substation = c.goose + c.sampledValues == 0 ? ""
+                : ", \(c.goose) GOOSE and \(c.sampledValues) Sampled Values (IEC 61850)"
+            try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: "capture", text: "\(c.packets) packets: \(c.ip) IP\(tunnels)\(substation), \(c.nonIP) not IP (ARP, LLDP, spanning tree, \(c.llc) IEEE 802.3/LLC such as BACnet/Ethernet: counted, not decoded), \(c.malformed) malformed, \(c.truncated) cut by the snap length"))
         }
     }
 
@@ -213,8 +217,10 @@ public struct PcapCollector: Collector {
                 // Fingerprints are TLS's alone: other messages' fields are not searched for them.
                 if m.kind.utf8.starts(with: "tls.".utf8), m.fields["ja3_string"] != nil { PcapCollector.fingerprints(&m.fields) }
                 let t = Timestamp(nanoseconds: m.time)
+                let (src, dst) = m.link.map { (Endpoint(mac: macText($0.src)), Endpoint(mac: macText($0.dst))) }
+                    ?? (endpoint(m.src), endpoint(m.dst))
                 return .event(Event(time: t, timeDescription: "Packet time", domain: m.domain, kind: m.kind, host: host,
-                                    src: endpoint(m.src), dst: endpoint(m.dst), user: m.user, message: m.summary,
+                                    src: src, dst: dst, user: m.user, message: m.summary,
                                     attributes: m.fields,
                                     provenance: Provenance(evidenceID: evidenceID, collector: PcapCollector.name,
                                                            collectorVersion: PcapCollector.version,

@@ -43,6 +43,8 @@ public struct NetMessage: Sendable {
     /// The account the message names (its `user` field when that is text and not empty), so that the collector
     /// need not search every message's fields for one.
     public var user: String?
+    /// A message with no IP (GOOSE, Sampled Values): its ends are these MAC addresses, not `src` and `dst`.
+    public var link: (src: UInt64, dst: UInt64)?
 
     public init(time: Int64, packet: Int, domain: Domain, kind: String, src: NetEndpoint, dst: NetEndpoint,
                 summary: String, fields: Attributes, routineKey: Int? = nil, messages: Int = 1,

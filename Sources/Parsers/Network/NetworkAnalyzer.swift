@@ -32,6 +32,9 @@ public final class NetworkAnalyzer {
         public var nonIP = 0
         /// IEEE 802.3 frames with LLC (BACnet/Ethernet uses DSAP 0x82, spanning tree 0x42): counted, not decoded.
         public var llc = 0
+        /// IEC 61850 GOOSE and Sampled Values frames (not IP, decoded by the analyzer's front).
+        public var goose = 0
+        public var sampledValues = 0
         public var malformed = 0
         public var truncated = 0
         public var fragments = 0
@@ -81,6 +84,8 @@ public final class NetworkAnalyzer {
     }
 
     var flows: [FlowKey: Flow] = [:]
+    /// GOOSE and Sampled Values publishers, followed on the front.
+    lazy var streams = SubstationStreams(window: limits.routineWindowNanos)
     var fragments = FragmentReassembler()
     /// The flows' own work: one worker called at once, or several whose calls are recorded in `chunk`.
     let workers: [FlowWorker]
@@ -146,6 +151,8 @@ public final class NetworkAnalyzer {
         case .llc:
             counters.nonIP += 1
             counters.llc += 1
+        case .substation(let type, let offset, let link):
+            substation(type, UnsafeRawBufferPointer(rebasing: bytes[offset...]), link, time: time, number: number)
         case .ip(let p):
             counters.ip += 1
             if p.truncated { counters.truncated += 1 }
@@ -173,6 +180,10 @@ public final class NetworkAnalyzer {
         }
         for first in fragments.drain() {
             warn(first, "IP datagram incomplete at the end of the capture (fragments from packet \(first) on)")
+        }
+        if counters.goose + counters.sampledValues > 0 {
+            streams.flush(at: nil) { emit(.message($0)) }
+            between()
         }
     }
 
@@ -212,6 +223,8 @@ public final class NetworkAnalyzer {
                 case .other, .llc:
                     // A tunnel's datagram that carried a frame other than IP.
                     counters.nonIP += 1
+                case .substation(let type, let offset, let link):
+                    substation(type, UnsafeRawBufferPointer(rebasing: d[offset...]), link, time: time, number: number)
                 }
             }
         }
@@ -378,6 +391,7 @@ public final class NetworkAnalyzer {
 
     func sweep(_ time: Int64) {
         lastSweep = time
+        if counters.goose + counters.sampledValues > 0 { streams.flush(at: time) { emit(.message($0)) } }
         var gone: [FlowKey] = []
         for (k, f) in flows where time &- f.lastTime > limits.idleTimeoutNanos || (f.closed && time &- f.lastTime > 5_000_000_000) {
             gone.append(k)
@@ -426,8 +440,30 @@ public final class NetworkAnalyzer {
         }
     }
 
+    /// A GOOSE or Sampled Values frame: decoded here, on the front (it belongs to no flow), its streams followed by
+    /// `streams`.
+    func substation(_ type: UInt16, _ b: UnsafeRawBufferPointer, _ link: DecodedPacket, time: Int64, number: Int) {
+        let bytes = Array(b)
+        let src = link.srcMAC ?? 0, dst = link.dstMAC ?? 0
+        if type == GOOSE.etherType {
+            counters.goose += 1
+            let (m, note) = GOOSE.decode(bytes)
+            if let note { warn(number, note) }
+            if let m { streams.goose(m, src: src, dst: dst, vlan: link.vlan, time: time, packet: number) { emit(.message($0)) } }
+        } else {
+            counters.sampledValues += 1
+            let (v, note) = GOOSE.decodeSV(bytes)
+            if let note { warn(number, note) }
+            if let v { streams.sampledValues(v, src: src, dst: dst, vlan: link.vlan, time: time, packet: number) { emit(.message($0)) } }
+        }
+    }
+
     func warn(_ packet: Int, _ text: String) {
-        let w = Output.warning(NetWarning(packet: packet, text: text))
+        emit(.warning(NetWarning(packet: packet, text: text)))
+    }
+
+    /// One of the front's own outputs, in its place among the flows' (with workers, numbered in the chunk).
+    func emit(_ w: Output) {
         if let chunk {
             chunk.front.append((order, w))
             order += 1

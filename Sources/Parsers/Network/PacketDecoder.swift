@@ -99,6 +99,9 @@ public enum PacketDecodeResult: Sendable {
     case llc(dsap: UInt8, ssap: UInt8, payloadOffset: Int, srcMAC: UInt64, dstMAC: UInt64)
     /// Not IP (ARP, LLDP, spanning tree, …): counted, not decoded.
     case other(etherType: UInt16)
+    /// IEC 61850 GOOSE or Sampled Values (EtherType 0x88B8, 0x88BA): the frame's link facts (MACs, VLAN, the tunnels
+    /// it came through) and where its APPID begins.
+    case substation(etherType: UInt16, offset: Int, link: DecodedPacket)
     /// The headers contradict themselves or are cut short before the transport header.
     case malformed(String)
 }
@@ -220,6 +223,7 @@ public enum PacketDecoder {
                 }
             case 0x0800: return decodeIPv4(b, at: off, into: &p)
             case 0x86DD: return decodeIPv6(b, at: off, into: &p)
+            case GOOSE.etherType, GOOSE.svEtherType: return .substation(etherType: etherType, offset: off, link: p)
             default: return .other(etherType: etherType)
             }
         }
