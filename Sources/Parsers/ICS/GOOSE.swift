@@ -215,12 +215,7 @@ final class SubstationStreams {
                _ out: (NetMessage) -> Void) {
         frames += 1
         let key = Key(mac: src, appID: m.appID, id: m.gocbRef)
-        var anomalies: [(code: String, text: String)] = []
-        if let first = publishers[m.gocbRef], first != src, goose[key] == nil {
-            anomalies.append(("second_publisher", "also published by \(macText(first))"))
-        } else if publishers[m.gocbRef] == nil {
-            publishers[m.gocbRef] = src
-        }
+        var anomalies = Self.secondPublisher(&publishers, m.gocbRef, src, newStream: goose[key] == nil)
         guard var s = goose[key] else {
             if m.simulation == true || m.simulationBit { anomalies.append(("test_mode", "simulation (test) flag set")) }
             goose[key] = GooseStream(last: m, lastTime: time, dst: dst, vlan: vlan)
@@ -339,10 +334,7 @@ final class SubstationStreams {
         default:
             text = "GOOSE \(m.gocbRef) \(state): " + m.allData.prefix(6).map(\.text).joined(separator: ", ")
         }
-        var message = NetMessage(time: time, packet: packet, domain: .ot, kind: kind, src: NetEndpoint(IPAddress(v4: 0), 0),
-                                 dst: NetEndpoint(IPAddress(v4: 0), 0), summary: text, writer: &writer)
-        message.link = (src, dst)
-        return message
+        return message(kind, text, time: time, packet: packet, src: src, dst: dst)
     }
 
     func summary(_ key: Key, _ s: inout GooseStream) -> NetMessage {
@@ -360,11 +352,9 @@ final class SubstationStreams {
         writer.double("max_gap_ms", Double(s.maxGap) / 1e6)
         if let v = s.vlan { writer.int("vlan", v) }
         if let station = GOOSE.station(key.id) { writer.string("station", station) }
-        var m = NetMessage(time: s.firstRepeatTime, packet: s.lastRepeatPacket, domain: .ot, kind: "ics.goose.publish_summary",
-                           src: NetEndpoint(IPAddress(v4: 0), 0), dst: NetEndpoint(IPAddress(v4: 0), 0),
-                           summary: "\(s.repeats) × GOOSE \(key.id) retransmitted, stNum \(s.last.stNum.map(String.init) ?? "?") (routine, summarized)",
-                           writer: &writer, messages: s.repeats)
-        m.link = (key.mac, s.dst)
+        let m = message("ics.goose.publish_summary",
+                        "\(s.repeats) × GOOSE \(key.id) retransmitted, stNum \(s.last.stNum.map(String.init) ?? "?") (routine, summarized)",
+                        time: s.firstRepeatTime, packet: s.lastRepeatPacket, src: key.mac, dst: s.dst, messages: s.repeats)
         s.repeats = 0
         s.maxGap = 0
         return m
@@ -377,12 +367,7 @@ final class SubstationStreams {
         frames += 1
         for a in v.asdus {
             let key = Key(mac: src, appID: v.appID, id: a.svID)
-            var anomalies: [(code: String, text: String)] = []
-            if let first = svPublishers[a.svID], first != src, sv[key] == nil {
-                anomalies.append(("second_publisher", "also published by \(macText(first))"))
-            } else if svPublishers[a.svID] == nil {
-                svPublishers[a.svID] = src
-            }
+            var anomalies = Self.secondPublisher(&svPublishers, a.svID, src, newStream: sv[key] == nil)
             guard var s = sv[key] else {
                 sv[key] = SVStream(confRev: a.confRev, smpSynch: a.smpSynch, lastSmpCnt: a.smpCnt, frames: 0, samples: 0,
                                    firstTime: time, firstPacket: packet, lastTime: time, lastPacket: packet, dst: dst, vlan: vlan)
@@ -435,10 +420,7 @@ final class SubstationStreams {
         let text = anomalies.isEmpty
             ? "SV stream \(a.svID) from \(macText(src)) (APPID 0x\(String(v.appID, radix: 16)), confRev \(a.confRev.map(String.init) ?? "?"))"
             : "SV stream \(a.svID) from \(macText(src)): " + anomalies.map(\.text).joined(separator: "; ")
-        var m = NetMessage(time: time, packet: packet, domain: .ot, kind: kind, src: NetEndpoint(IPAddress(v4: 0), 0),
-                           dst: NetEndpoint(IPAddress(v4: 0), 0), summary: text, writer: &writer)
-        m.link = (src, dst)
-        return m
+        return message(kind, text, time: time, packet: packet, src: src, dst: dst)
     }
 
     func svSummary(_ key: Key, _ s: inout SVStream) -> NetMessage {
@@ -451,11 +433,9 @@ final class SubstationStreams {
         writer.int("smp_cnt_gaps", s.gaps)
         if s.frames > 1 { writer.double("mean_interval_ms", Double(s.lastTime - s.firstTime) / Double(s.frames - 1) / 1e6) }
         if let v = s.vlan { writer.int("vlan", v) }
-        var m = NetMessage(time: s.firstTime, packet: s.lastPacket, domain: .ot, kind: "ics.sv.stream_summary",
-                           src: NetEndpoint(IPAddress(v4: 0), 0), dst: NetEndpoint(IPAddress(v4: 0), 0),
-                           summary: "\(s.frames) × SV \(key.id) samples (routine, summarized; the sample counter skipped \(s.gaps == 1 ? "once" : "\(s.gaps) times"))",
-                           writer: &writer, messages: s.frames)
-        m.link = (key.mac, s.dst)
+        let m = message("ics.sv.stream_summary",
+                        "\(s.frames) × SV \(key.id) samples (routine, summarized; the sample counter skipped \(s.gaps == 1 ? "once" : "\(s.gaps) times"))",
+                        time: s.firstTime, packet: s.lastPacket, src: key.mac, dst: s.dst, messages: s.frames)
         s.frames = 0
         s.samples = 0
         s.gaps = 0
@@ -476,6 +456,28 @@ final class SubstationStreams {
             sv[key] = s
         }
     }
+
+    /// The anomaly of a stream's first frame when its id already has another publisher; the id's first publisher is
+    /// remembered.
+    static func secondPublisher(_ publishers: inout [String: UInt64], _ id: String, _ src: UInt64,
+                                newStream: Bool) -> [(code: String, text: String)] {
+        guard let first = publishers[id] else {
+            publishers[id] = src
+            return []
+        }
+        return first != src && newStream ? [("second_publisher", "also published by \(macText(first))")] : []
+    }
+
+    /// A message between MAC addresses, its fields taken from `writer`.
+    func message(_ kind: String, _ summary: String, time: Int64, packet: Int, src: UInt64, dst: UInt64,
+                 messages: Int = 1) -> NetMessage {
+        var m = NetMessage(time: time, packet: packet, domain: .ot, kind: kind, src: Self.noEndpoint, dst: Self.noEndpoint,
+                           summary: summary, writer: &writer, messages: messages)
+        m.link = (src, dst)
+        return m
+    }
+
+    static let noEndpoint = NetEndpoint(IPAddress(v4: 0), 0)
 
     static func order(_ a: Key, _ b: Key) -> Bool { (a.id, a.mac, a.appID) < (b.id, b.mac, b.appID) }
 }
