@@ -196,6 +196,10 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
     /// operator op.suzuki is logged on at the console, while the vendor's remote session on EWS-1 writes nothing.
     /// The right answer is no cyber cause; a chain to the vendor would put the blame in the wrong place.
     public var innocent = false
+    /// The capture reached the investigator through the plant's monitoring, every packet in this encapsulation
+    /// (`Encapsulations.framePaths`: a switch's ERSPAN mirror, a cloud's VXLAN traffic mirror, an MPLS pseudowire …);
+    /// nil: from a bare SPAN port.
+    public var mirror: String?
     public var seed: UInt64
 
     public enum Hop: String, CaseIterable, Sendable {
@@ -221,7 +225,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         "\(write.rawValue)-\(access.rawValue)-\(historian.rawValue)" + (impact == .setpoint ? "" : "-\(impact.rawValue)") + (hop == .rdp ? "" : "-\(hop.rawValue)")
             + (form == .modbusRTUSingle || form == .modbusRTUCoil ? "-rtu" : "")
             + (form == .modbusUDPSingle ? "-udp" : form == .modbusRTUUDPCoil ? "-rtu-udp" : "") + (gateway ? "-gateway" : "")
-            + (newestFirst ? "-newest-first" : "") + (innocent ? "-operator" : "")
+            + (newestFirst ? "-newest-first" : "") + (innocent ? "-operator" : "") + (mirror.map { "-via-\($0)" } ?? "")
     }
     public var description: String { "\(name) (\(form.rawValue))" }
 
@@ -446,6 +450,20 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
                                        historian: readings[(i * 5 + 1) % readings.count], form: w.forms[0],
                                        impact: .measurement, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
             x.innocent = true
+            out.append(x)
+        }
+        // The capture through the plant's monitoring (added after the cases above, which are generated as before):
+        // each write path once, every packet through one mirror or tunnel, the gateways, historian formats and hops
+        // turning, setpoints and stops.
+        let mirrors = ["erspan-ii", "vxlan", "mpls-pseudowire", "erspan-iii", "geneve", "gre-ethernet", "erspan-i", "qinq"]
+        for (i, w) in WritePath.withSetpoints.enumerated() {
+            let stop = i % 3 == 2
+            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 4 + 1) % RemoteAccess.allCases.count],
+                                       historian: readings[(i * 2 + 1) % readings.count],
+                                       form: stop ? w.commandForms[0] : w.forms[i % w.forms.count],
+                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.hop = [Hop.rdp, .vnc, .rdp, .ssh][i % 4]
+            x.mirror = mirrors[i % mirrors.count]
             out.append(x)
         }
         return out
@@ -702,6 +720,12 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         }
         var summaryFiles = [String: Int]()
         summaryFiles["capture/control-net.pcap"] = try cap.write(to: "\(directory)/capture/control-net.pcap")
+        if let mirror {
+            let bare = "\(directory)/capture/control-net.bare.pcap"
+            try FileManager.default.moveItem(atPath: "\(directory)/capture/control-net.pcap", toPath: bare)
+            _ = try Encapsulations.rewrap(bare, to: "\(directory)/capture/control-net.pcap", through: [mirror])
+            try FileManager.default.removeItem(atPath: bare)
+        }
 
         // Windows: the vendor's remote desktop logon and the technician at the console of EWS-1; the operator at HMI-1.
         var ewsLines: [(Int64, String)] = []

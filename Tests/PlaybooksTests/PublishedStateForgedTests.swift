@@ -28,9 +28,9 @@ import Testing
         #expect(outcome.findings.count == 4, "\(summaries)")
         // The same inference on the other published stream: samples from a second publisher.
         #expect(summaries.contains { $0.contains("SV stream MU01 from 02:42:ac:11:00:99") && $0.contains("also published by 00:1b:eb:00:00:10") })
-        #expect(summaries.contains { $0.contains("the first from 02:42:ac:11:00:99") && $0.contains("also published by 00:30:a7:00:00:01") })
-        #expect(summaries.contains { $0.contains("the first from relay-1") && $0.contains("stNum went back from 2 to 1") })
-        #expect(summaries.contains { $0.contains("the first from relay-1") && $0.contains("values changed with stNum still 2") })
+        #expect(summaries.contains { $0.contains("the first frame from 02:42:ac:11:00:99") && $0.contains("also published by 00:30:a7:00:00:01") })
+        #expect(summaries.contains { $0.contains("the first frame from relay-1") && $0.contains("stNum went back from 2 to 1") })
+        #expect(summaries.contains { $0.contains("the first frame from relay-1") && $0.contains("values changed with stNum still 2") })
         #expect(!summaries.contains { $0.contains("bay-2") || $0.contains("REL3PROT") }, "\(summaries)")
         #expect(outcome.findings.allSatisfy { $0.0.severity == .high && $0.0.techniques.contains("T0856") })
     }
