@@ -112,10 +112,10 @@ import Testing
             packet = [0x45, 0, UInt8((20 + gre.count) >> 8), UInt8((20 + gre.count) & 0xFF), 0, 1, 0, 0, 64, 47, 0, 0,
                       192, 0, 2, 1, 192, 0, 2, 2] + gre
             if packet.count > 65_000 { break }
-            let r = packet.withUnsafeBytes { PacketDecoder.decode($0, link: .raw) }
+            let (r, layers) = packet.withUnsafeBytes { PacketDecoder.decode($0, link: .raw) }
             switch r {
             case .ip(let p):
-                #expect(depth <= PacketDecoder.maxEncapsulations && p.encapsulations.count == depth && p.dstPort == 5001)
+                #expect(depth <= PacketDecoder.maxEncapsulations && Int(p.depth) == depth && layers.count == depth && p.dstPort == 5001)
             case .malformed(let why):
                 #expect(depth > PacketDecoder.maxEncapsulations && why.hasPrefix("more than 8 encapsulations nested"))
             default:
@@ -134,12 +134,12 @@ import Testing
             for cw in [true, false] {
                 let packet: [UInt8] = [2, 0, 0, 0, 0, 0xA, 2, 0, 0, 0, 0, 0xB, 0x88, 0x47, 0x00, 0x7D, 0x01, 64]
                     + (cw ? [0, 0, 0, 1] : []) + frame
-                let r = packet.withUnsafeBytes { PacketDecoder.decode($0, link: .ethernet) }
+                let (r, layers) = packet.withUnsafeBytes { PacketDecoder.decode($0, link: .ethernet) }
                 guard case .ip(let p) = r else {
                     Issue.record("\(dstMAC) cw \(cw): \(r)")
                     continue
                 }
-                #expect(p.dstPort == 5001 && p.encapsulations.map(\.kind) == [.mpls] && p.encapsulations[0].id == 2000)
+                #expect(p.dstPort == 5001 && layers.map(\.kind) == [.mpls] && layers[0].id == 2000)
                 #expect(p.srcMAC == 0x000E_8C04_0506, "\(dstMAC) cw \(cw)")
             }
         }

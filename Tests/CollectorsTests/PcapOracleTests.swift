@@ -28,7 +28,7 @@ struct PcapOracleTests {
                 let epoch = try #require(row["frame.time_epoch"])
                 let parts = epoch.split(separator: ".")
                 #expect(Int64(parts[0])! * 1_000_000_000 + Int64(parts[1])! == time, "\(capture) packet \(number) time")
-                guard case .ip(let p) = PacketDecoder.decode(bytes, link: link) else {
+                guard case .ip(let p) = PacketDecoder.decode(bytes, link: link).0 else {
                     #expect(row["ip.src"] == nil && row["ipv6.src"] == nil, "\(capture) packet \(number): tshark sees IP")
                     continue
                 }

@@ -1,13 +1,14 @@
 import Parsers
 
-/// One captured packet under every link type: link, VLAN, IPv4/IPv6 (extension headers, fragments), TCP/UDP
+/// One captured packet under every link type: link, VLAN, tunnels, IPv4/IPv6 (extension headers, fragments), TCP/UDP
 /// headers; then the same bytes through the whole analyzer (flows, reassembly, detection, decoders).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let b = UnsafeRawBufferPointer(start: start, count: count)
+    var layers: [Encapsulation] = []
     for link in [LinkType.ethernet, .linuxSLL, .linuxSLL2, .null, .loop, .raw] {
-        if case .ip(var p) = PacketDecoder.decode(b, link: link), p.isFragment {
-            _ = PacketDecoder.decodeTransport(b, into: &p)
+        if case .ip(var p) = PacketDecoder.decode(b, link: link, layers: &layers), p.isFragment {
+            _ = PacketDecoder.decodeTransport(b, into: &p, layers: &layers)
         }
     }
     // As a capture of several packets: a 2-byte length before each.

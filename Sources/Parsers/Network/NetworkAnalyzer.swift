@@ -45,8 +45,7 @@ public final class NetworkAnalyzer {
         public var encapsulated = 0
         public var byEncapsulation = [Int](repeating: 0, count: Encapsulation.Kind.allCases.count)
 
-        mutating func count(_ layers: [Encapsulation]) {
-            guard !layers.isEmpty else { return }
+        mutating func count(_ layers: ArraySlice<Encapsulation>) {
             encapsulated += 1
             for l in layers { if let i = Encapsulation.Kind.allCases.firstIndex(of: l.kind) { byEncapsulation[i] += 1 } }
         }
@@ -84,6 +83,8 @@ public final class NetworkAnalyzer {
     }
 
     var flows: [FlowKey: Flow] = [:]
+    /// The layers the packet being read came through (the decoder's, reused packet after packet).
+    var layers: [Encapsulation] = []
     /// GOOSE and Sampled Values publishers, followed on the front.
     lazy var streams = SubstationStreams(window: limits.routineWindowNanos)
     var fragments = FragmentReassembler()
@@ -142,7 +143,7 @@ public final class NetworkAnalyzer {
         counters.packets += 1
         counters.bytes += Int64(bytes.count)
         now = time
-        switch PacketDecoder.decode(bytes, link: link) {
+        switch PacketDecoder.decode(bytes, link: link, layers: &layers) {
         case .malformed(let why):
             counters.malformed += 1
             warn(number, why)
@@ -194,7 +195,7 @@ public final class NetworkAnalyzer {
     /// again (as deep as encapsulations nest, which the decoder bounds).
     func route(_ p: DecodedPacket, _ bytes: UnsafeRawBufferPointer, time: Int64, number: Int) {
         guard p.isFragment else {
-            counters.count(p.encapsulations)
+            if p.depth > 0 { counters.count(layers.prefix(Int(p.depth))) }
             transport(p, bytes, time: time, number: number)
             return
         }
@@ -215,7 +216,7 @@ public final class NetworkAnalyzer {
             q.moreFragments = false
             q.truncated = false
             datagram.withUnsafeBytes { d in
-                switch PacketDecoder.decodeTransport(d, into: &q) {
+                switch PacketDecoder.decodeTransport(d, into: &q, layers: &layers) {
                 case .ip(let r): route(r, d, time: time, number: number)
                 case .malformed(let why):
                     counters.malformed += 1
@@ -257,7 +258,7 @@ public final class NetworkAnalyzer {
         flow.lastPacket = number
         if p.truncated { flow.truncatedPackets += 1 }
         if flow.vlan == nil { flow.vlan = p.vlan }
-        if flow.encapsulations.isEmpty, !p.encapsulations.isEmpty { flow.encapsulations = p.encapsulations }
+        if p.depth > 0, flow.encapsulations.isEmpty { flow.encapsulations = Array(layers.prefix(Int(p.depth))) }
         if fromClient {
             flow.packetsToServer += 1
             flow.bytesToServer += Int64(payloadCount)

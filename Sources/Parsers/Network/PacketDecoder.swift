@@ -41,31 +41,11 @@ public struct DecodedPacket: Sendable {
     public var payloadOffset = 0
     public var payloadEnd = 0
     public var payloadLength: Int { payloadEnd - payloadOffset }
-    /// The tunnels and label paths the packet came through, outermost first (empty for most packets: no allocation).
-    public var encapsulations: [Encapsulation] = []
+    /// How many tunnels and label paths the packet came through: the first `depth` of the decoder's `layers`
+    /// (outermost first). A count rather than the list, so that a packet stays plain data with nothing to retain.
+    public var depth: UInt8 = 0
 
     public init() {}
-
-    /// The layers as one name, outermost first: `erspan-ii`, `mpls/gre`.
-    public var tunnelName: String { encapsulations.map(\.kind.rawValue).joined(separator: "/") }
-
-    /// Adds a layer that is not an IP tunnel (MPLS, PPPoE, HSR); false past `PacketDecoder.maxEncapsulations`.
-    mutating func enter(_ kind: Encapsulation.Kind, id: UInt32?) -> Bool {
-        guard encapsulations.count < PacketDecoder.maxEncapsulations else { return false }
-        encapsulations.append(Encapsulation(kind: kind, id: id))
-        return true
-    }
-
-    /// The packet this IP datagram carries, to be decoded from its headers: the outer datagram's endpoints become
-    /// the tunnel's, the hosts' MAC addresses and VLAN are the inner frame's (none when it carries IP alone). Nil
-    /// past `PacketDecoder.maxEncapsulations`.
-    func inner(_ kind: Encapsulation.Kind, id: UInt32?) -> DecodedPacket? {
-        guard encapsulations.count < PacketDecoder.maxEncapsulations else { return nil }
-        var q = DecodedPacket()
-        q.encapsulations = encapsulations
-        q.encapsulations.append(Encapsulation(kind: kind, id: id, src: src, dst: dst))
-        return q
-    }
 }
 
 /// One layer a packet was carried in. Investigators meet these in captures from a plant's monitoring: a switch's
@@ -114,14 +94,16 @@ public enum PacketDecoder {
     public static let maxEncapsulations = 8
 
     /// Decodes link, IP and (for unfragmented datagrams) transport headers, through any encapsulation it knows
-    /// (`Encapsulation.Kind`): the result describes the innermost packet, with the layers it came through.
-    public static func decode(_ b: UnsafeRawBufferPointer, link: LinkType) -> PacketDecodeResult {
+    /// (`Encapsulation.Kind`): the result describes the innermost packet, and `layers` (emptied first) holds the
+    /// layers it came through, outermost first.
+    public static func decode(_ b: UnsafeRawBufferPointer, link: LinkType, layers: inout [Encapsulation]) -> PacketDecodeResult {
+        if !layers.isEmpty { layers.removeAll(keepingCapacity: true) }
         var p = DecodedPacket()
         var off = 0
         var etherType: UInt16
         switch link {
         case .ethernet:
-            return decodeEthernet(b, at: 0, into: &p)
+            return decodeEthernet(b, at: 0, into: &p, &layers)
         case .linuxSLL:
             guard b.count >= 16 else { return .malformed("Linux cooked header cut short") }
             etherType = be16(b, 14)
@@ -143,15 +125,47 @@ public enum PacketDecoder {
             guard b.count >= 1 else { return .malformed("empty packet") }
             etherType = b[0] >> 4 == 6 ? 0x86DD : 0x0800
         }
-        return decodeNetwork(b, etherType: etherType, at: off, into: &p)
+        return decodeNetwork(b, etherType: etherType, at: off, into: &p, &layers)
+    }
+
+    /// The same, with the layers returned (for tests and tools that decode one packet).
+    public static func decode(_ b: UnsafeRawBufferPointer, link: LinkType) -> (PacketDecodeResult, [Encapsulation]) {
+        var layers: [Encapsulation] = []
+        let r = decode(b, link: link, layers: &layers)
+        return (r, layers)
+    }
+
+    /// The layers as one name, outermost first: `erspan-ii`, `mpls/gre`.
+    static func name(_ layers: [Encapsulation]) -> String { layers.map(\.kind.rawValue).joined(separator: "/") }
+
+    /// Adds a layer that is not an IP tunnel (MPLS, PPPoE, HSR); false past `maxEncapsulations`.
+    static func enter(_ kind: Encapsulation.Kind, id: UInt32?, _ p: inout DecodedPacket, _ layers: inout [Encapsulation]) -> Bool {
+        guard p.depth < maxEncapsulations else { return false }
+        layers.removeSubrange(min(Int(p.depth), layers.count)...)
+        layers.append(Encapsulation(kind: kind, id: id))
+        p.depth += 1
+        return true
+    }
+
+    /// The packet an IP datagram carries, to be decoded from its headers: the outer datagram's endpoints become the
+    /// tunnel's, the hosts' MAC addresses and VLAN are the inner frame's (none when it carries IP alone). Nil past
+    /// `maxEncapsulations`.
+    static func inner(_ kind: Encapsulation.Kind, id: UInt32?, _ p: DecodedPacket, _ layers: inout [Encapsulation]) -> DecodedPacket? {
+        guard p.depth < maxEncapsulations else { return nil }
+        layers.removeSubrange(min(Int(p.depth), layers.count)...)
+        layers.append(Encapsulation(kind: kind, id: id, src: p.src, dst: p.dst))
+        var q = DecodedPacket()
+        q.depth = p.depth + 1
+        return q
     }
 
     /// An Ethernet II or IEEE 802.3 frame at `off`: the capture's own link, or a frame carried in a tunnel (its MAC
     /// addresses are then the hosts' own, not the tunnel's).
-    static func decodeEthernet(_ b: UnsafeRawBufferPointer, at off: Int, into p: inout DecodedPacket) -> PacketDecodeResult {
+    static func decodeEthernet(_ b: UnsafeRawBufferPointer, at off: Int, into p: inout DecodedPacket,
+                               _ layers: inout [Encapsulation]) -> PacketDecodeResult {
         guard b.count >= off + 14 else {
-            return .malformed(p.encapsulations.isEmpty ? "Ethernet header cut short (\(b.count) bytes)"
-                                                       : "Ethernet header inside \(p.tunnelName) cut short")
+            return .malformed(p.depth == 0 ? "Ethernet header cut short (\(b.count) bytes)"
+                                           : "Ethernet header inside \(name(layers)) cut short")
         }
         p.dstMAC = mac(b, off)
         p.srcMAC = mac(b, off + 6)
@@ -162,13 +176,13 @@ public enum PacketDecoder {
             return .llc(dsap: b[off + 14], ssap: b[off + 15], payloadOffset: off + 17, srcMAC: p.srcMAC ?? 0,
                         dstMAC: p.dstMAC ?? 0)
         }
-        return decodeNetwork(b, etherType: etherType, at: off + 14, into: &p)
+        return decodeNetwork(b, etherType: etherType, at: off + 14, into: &p, &layers)
     }
 
     /// What follows a link header, by its EtherType: VLAN tags (802.1Q, 802.1ad, the old QinQ type), HSR tags
     /// (IEC 62439-3, substation rings), a PPPoE session, an MPLS label stack, then IPv4 or IPv6.
     static func decodeNetwork(_ b: UnsafeRawBufferPointer, etherType first: UInt16, at start: Int,
-                              into p: inout DecodedPacket) -> PacketDecodeResult {
+                              into p: inout DecodedPacket, _ layers: inout [Encapsulation]) -> PacketDecodeResult {
         var etherType = first, off = start, tags = 0
         while true {
             switch etherType {
@@ -181,7 +195,7 @@ public enum PacketDecoder {
             case 0x892F:
                 // HSR tag: path and frame size, sequence number, then the frame's own EtherType.
                 guard b.count >= off + 6 else { return .malformed("HSR tag cut short") }
-                guard p.enter(.hsr, id: nil) else { return tooDeep(p) }
+                guard enter(.hsr, id: nil, &p, &layers) else { return tooDeep(layers) }
                 etherType = be16(b, off + 4)
                 off += 6
             case 0x8864:
@@ -191,7 +205,7 @@ public enum PacketDecoder {
                     return .malformed(String(format: "PPPoE session header with version/type 0x%02X and code 0x%02X",
                                              b[off], b[off + 1]))
                 }
-                guard p.enter(.pppoe, id: UInt32(be16(b, off + 2))) else { return tooDeep(p) }
+                guard enter(.pppoe, id: UInt32(be16(b, off + 2)), &p, &layers) else { return tooDeep(layers) }
                 // PPP's protocol field may be compressed to one byte (RFC 1661: odd values are complete in one).
                 let compressed = b[off + 6] & 1 == 1
                 let ppp = compressed ? UInt16(b[off + 6]) : be16(b, off + 6)
@@ -213,16 +227,16 @@ public enum PacketDecoder {
                     labels += 1
                     if entry & 0x100 != 0 { break }
                 }
-                guard p.enter(.mpls, id: label) else { return tooDeep(p) }
+                guard enter(.mpls, id: label, &p, &layers) else { return tooDeep(layers) }
                 guard b.count > off else { return .malformed("MPLS payload missing") }
                 switch b[off] >> 4 {
                 case 4: etherType = 0x0800
                 case 6: etherType = 0x86DD
-                case 0: return decodeEthernet(b, at: pseudowireFrame(b, at: off), into: &p)
+                case 0: return decodeEthernet(b, at: pseudowireFrame(b, at: off), into: &p, &layers)
                 default: return .other(etherType: etherType)
                 }
-            case 0x0800: return decodeIPv4(b, at: off, into: &p)
-            case 0x86DD: return decodeIPv6(b, at: off, into: &p)
+            case 0x0800: return decodeIPv4(b, at: off, into: &p, &layers)
+            case 0x86DD: return decodeIPv6(b, at: off, into: &p, &layers)
             case GOOSE.etherType, GOOSE.svEtherType: return .substation(etherType: etherType, offset: off, link: p)
             default: return .other(etherType: etherType)
             }
@@ -247,38 +261,38 @@ public enum PacketDecoder {
         return plausible(off) && !plausible(off + 4) ? off : off + 4
     }
 
-    static func tooDeep(_ p: DecodedPacket) -> PacketDecodeResult {
-        .malformed("more than \(maxEncapsulations) encapsulations nested (\(p.tunnelName)); not decoded further")
+    static func tooDeep(_ layers: [Encapsulation]) -> PacketDecodeResult {
+        .malformed("more than \(maxEncapsulations) encapsulations nested (\(name(layers))); not decoded further")
     }
 
     /// What an IP datagram carries when it is itself a tunnel: GRE (plain, or a Cisco ERSPAN mirror session),
     /// IP in IP, VXLAN and Geneve (by their UDP ports, when their headers check). Nil: an ordinary datagram.
     /// `b` ends where the outer datagram ends, so that what it carries cannot reach into the frame's padding.
-    static func decapsulate(_ b: UnsafeRawBufferPointer, _ p: DecodedPacket) -> PacketDecodeResult? {
+    static func decapsulate(_ b: UnsafeRawBufferPointer, _ p: DecodedPacket, _ layers: inout [Encapsulation]) -> PacketDecodeResult? {
         let off = p.payloadOffset, end = p.payloadEnd
         switch p.proto {
         case 47:
-            return decodeGRE(b, p)
+            return decodeGRE(b, p, &layers)
         case 4, 41:
-            guard var q = p.inner(.ipInIP, id: nil) else { return tooDeep(p) }
-            return p.proto == 4 ? decodeIPv4(b, at: off, into: &q) : decodeIPv6(b, at: off, into: &q)
+            guard var q = inner(.ipInIP, id: nil, p, &layers) else { return tooDeep(layers) }
+            return p.proto == 4 ? decodeIPv4(b, at: off, into: &q, &layers) : decodeIPv6(b, at: off, into: &q, &layers)
         case udp where p.dstPort == 4789:
             // VXLAN (RFC 7348): flags with the I bit, 24 reserved bits, the 24-bit network identifier, 8 reserved. As
             // Wireshark does, the port decides; but a datagram without the I bit whose content is not an IP frame
             // stays an ordinary datagram rather than a malformed tunnel.
             guard end - off >= 8 + 14 else { return nil }
-            guard var q = p.inner(.vxlan, id: be32(b, off + 4) >> 8) else { return tooDeep(p) }
-            return vouched(decodeEthernet(b, at: off + 8, into: &q), flagged: b[off] & 0x08 != 0)
+            guard var q = inner(.vxlan, id: be32(b, off + 4) >> 8, p, &layers) else { return tooDeep(layers) }
+            return vouched(decodeEthernet(b, at: off + 8, into: &q, &layers), flagged: b[off] & 0x08 != 0, p, &layers)
         case udp where p.dstPort == 6081:
             // Geneve (RFC 8926): version 0, options length in 4-byte words, the protocol carried, the 24-bit VNI.
             guard end - off >= 8, b[off] >> 6 == 0 else { return nil }
             let header = 8 + Int(b[off] & 0x3F) * 4
             guard end - off >= header else { return nil }
-            guard var q = p.inner(.geneve, id: be32(b, off + 4) >> 8) else { return tooDeep(p) }
+            guard var q = inner(.geneve, id: be32(b, off + 4) >> 8, p, &layers) else { return tooDeep(layers) }
             let type = be16(b, off + 2)
-            let r = type == 0x6558 ? decodeEthernet(b, at: off + header, into: &q)
-                : decodeNetwork(b, etherType: type, at: off + header, into: &q)
-            return vouched(r, flagged: type == 0x6558 || type == 0x0800 || type == 0x86DD)
+            let r = type == 0x6558 ? decodeEthernet(b, at: off + header, into: &q, &layers)
+                : decodeNetwork(b, etherType: type, at: off + header, into: &q, &layers)
+            return vouched(r, flagged: type == 0x6558 || type == 0x0800 || type == 0x86DD, p, &layers)
         default:
             return nil
         }
@@ -286,16 +300,18 @@ public enum PacketDecoder {
 
     /// A tunnel recognized by its UDP port alone: what it carries stands when its header vouches for it or when it
     /// decodes as IP; otherwise the datagram is read as an ordinary one (nil).
-    static func vouched(_ r: PacketDecodeResult, flagged: Bool) -> PacketDecodeResult? {
+    static func vouched(_ r: PacketDecodeResult, flagged: Bool, _ outer: DecodedPacket,
+                        _ layers: inout [Encapsulation]) -> PacketDecodeResult? {
         if flagged { return r }
         if case .ip = r { return r }
+        layers.removeSubrange(min(Int(outer.depth), layers.count)...)
         return nil
     }
 
     /// GRE (RFC 2784/2890, version 0): optional checksum, key and sequence number, then the protocol carried by its
     /// EtherType; ERSPAN (0x88BE: type I without a sequence number, type II with one and an 8-byte header; 0x22EB:
     /// type III, a 12-byte header and an optional 8-byte platform subheader) carries the mirrored Ethernet frame.
-    static func decodeGRE(_ b: UnsafeRawBufferPointer, _ p: DecodedPacket) -> PacketDecodeResult {
+    static func decodeGRE(_ b: UnsafeRawBufferPointer, _ p: DecodedPacket, _ layers: inout [Encapsulation]) -> PacketDecodeResult {
         var off = p.payloadOffset
         let end = p.payloadEnd
         guard end - off >= 4 else { return .malformed("GRE header cut short") }
@@ -312,14 +328,14 @@ public enum PacketDecoder {
         off += header
         switch type {
         case 0x88BE where !hasSequence:
-            guard var q = p.inner(.erspan1, id: nil) else { return tooDeep(p) }
-            return decodeEthernet(b, at: off, into: &q)
+            guard var q = inner(.erspan1, id: nil, p, &layers) else { return tooDeep(layers) }
+            return decodeEthernet(b, at: off, into: &q, &layers)
         case 0x88BE:
             guard end - off >= 8 else { return .malformed("ERSPAN type II header cut short") }
             let word = be16(b, off)
             guard word >> 12 == 1 else { return .malformed("ERSPAN header version \(word >> 12) under type II") }
-            guard var q = p.inner(.erspan2, id: UInt32(be16(b, off + 2) & 0x03FF)) else { return tooDeep(p) }
-            return decodeMirrored(b, at: off + 8, originalVLAN: word & 0x0FFF, into: &q)
+            guard var q = inner(.erspan2, id: UInt32(be16(b, off + 2) & 0x03FF), p, &layers) else { return tooDeep(layers) }
+            return decodeMirrored(b, at: off + 8, originalVLAN: word & 0x0FFF, into: &q, &layers)
         case 0x22EB:
             guard end - off >= 12 else { return .malformed("ERSPAN type III header cut short") }
             let word = be16(b, off)
@@ -327,34 +343,35 @@ public enum PacketDecoder {
             let last = be16(b, off + 10)
             let start = off + 12 + (last & 1 != 0 ? 8 : 0)
             guard end >= start else { return .malformed("ERSPAN type III platform subheader cut short") }
-            guard var q = p.inner(.erspan3, id: UInt32(be16(b, off + 2) & 0x03FF)) else { return tooDeep(p) }
+            guard var q = inner(.erspan3, id: UInt32(be16(b, off + 2) & 0x03FF), p, &layers) else { return tooDeep(layers) }
             switch (last >> 10) & 0x1F {
-            case 0: return decodeMirrored(b, at: start, originalVLAN: word & 0x0FFF, into: &q)
+            case 0: return decodeMirrored(b, at: start, originalVLAN: word & 0x0FFF, into: &q, &layers)
             case 2:
                 guard end > start else { return .malformed("ERSPAN type III IP frame missing") }
-                return b[start] >> 4 == 6 ? decodeIPv6(b, at: start, into: &q) : decodeIPv4(b, at: start, into: &q)
+                return b[start] >> 4 == 6 ? decodeIPv6(b, at: start, into: &q, &layers) : decodeIPv4(b, at: start, into: &q, &layers)
             case let ft: return .malformed("ERSPAN type III frame type \(ft) is not decoded")
             }
         case 0x6558:
-            guard var q = p.inner(.gre, id: key) else { return tooDeep(p) }
-            return decodeEthernet(b, at: off, into: &q)
+            guard var q = inner(.gre, id: key, p, &layers) else { return tooDeep(layers) }
+            return decodeEthernet(b, at: off, into: &q, &layers)
         default:
-            guard var q = p.inner(.gre, id: key) else { return tooDeep(p) }
-            return decodeNetwork(b, etherType: type, at: off, into: &q)
+            guard var q = inner(.gre, id: key, p, &layers) else { return tooDeep(layers) }
+            return decodeNetwork(b, etherType: type, at: off, into: &q, &layers)
         }
     }
 
     /// A frame an ERSPAN session mirrored; the VLAN its header names (the tag the switch took off) stands when the
     /// frame itself carries none.
     static func decodeMirrored(_ b: UnsafeRawBufferPointer, at off: Int, originalVLAN: UInt16,
-                               into p: inout DecodedPacket) -> PacketDecodeResult {
-        let r = decodeEthernet(b, at: off, into: &p)
+                               into p: inout DecodedPacket, _ layers: inout [Encapsulation]) -> PacketDecodeResult {
+        let r = decodeEthernet(b, at: off, into: &p, &layers)
         guard originalVLAN != 0, case .ip(var q) = r, q.vlan == nil else { return r }
         q.vlan = originalVLAN
         return .ip(q)
     }
 
-    static func decodeIPv4(_ b: UnsafeRawBufferPointer, at off: Int, into p: inout DecodedPacket) -> PacketDecodeResult {
+    static func decodeIPv4(_ b: UnsafeRawBufferPointer, at off: Int, into p: inout DecodedPacket,
+                           _ layers: inout [Encapsulation]) -> PacketDecodeResult {
         guard b.count >= off + 20 else { return .malformed("IPv4 header cut short") }
         let vihl = b[off]
         guard vihl >> 4 == 4 else { return .malformed("IP version \(vihl >> 4) in an IPv4 frame") }
@@ -385,10 +402,11 @@ public enum PacketDecoder {
         p.l4Offset = off + ihl
         p.l4End = end
         if p.isFragment { return .ip(p) }
-        return decodeTransport(b, into: &p)
+        return decodeTransport(b, into: &p, layers: &layers)
     }
 
-    static func decodeIPv6(_ b: UnsafeRawBufferPointer, at off: Int, into p: inout DecodedPacket) -> PacketDecodeResult {
+    static func decodeIPv6(_ b: UnsafeRawBufferPointer, at off: Int, into p: inout DecodedPacket,
+                           _ layers: inout [Encapsulation]) -> PacketDecodeResult {
         guard b.count >= off + 40 else { return .malformed("IPv6 header cut short") }
         guard b[off] >> 4 == 6 else { return .malformed("IP version \(b[off] >> 4) in an IPv6 frame") }
         let payload = Int(be16(b, off + 4))
@@ -435,11 +453,12 @@ public enum PacketDecoder {
         p.l4Offset = cur
         p.l4End = end
         if p.isFragment { return .ip(p) }
-        return decodeTransport(b, into: &p)
+        return decodeTransport(b, into: &p, layers: &layers)
     }
 
     /// Decodes the TCP or UDP header at `p.l4Offset`; other protocols keep the whole IP payload as payload.
-    public static func decodeTransport(_ b: UnsafeRawBufferPointer, into p: inout DecodedPacket) -> PacketDecodeResult {
+    public static func decodeTransport(_ b: UnsafeRawBufferPointer, into p: inout DecodedPacket,
+                                       layers: inout [Encapsulation]) -> PacketDecodeResult {
         let off = p.l4Offset, end = p.l4End
         switch p.proto {
         case tcp:
@@ -479,7 +498,7 @@ public enum PacketDecoder {
         }
         if p.proto == 47 || p.proto == 4 || p.proto == 41 || p.proto == udp && (p.dstPort == 4789 || p.dstPort == 6081) {
             let datagram = UnsafeRawBufferPointer(rebasing: b[0..<p.payloadEnd])
-            if let inner = decapsulate(datagram, p) { return inner }
+            if let inner = decapsulate(datagram, p, &layers) { return inner }
         }
         return .ip(p)
     }
