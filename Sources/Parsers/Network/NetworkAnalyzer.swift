@@ -83,8 +83,19 @@ public final class NetworkAnalyzer {
     }
 
     var flows: [FlowKey: Flow] = [:]
-    /// The layers the packet being read came through (the decoder's, reused packet after packet).
-    var layers: [Encapsulation] = []
+    /// The layers the packet being read came through (the decoder's, reused packet after packet). Held through a
+    /// pointer of the analyzer's own, so that lending it to the decoder is not an access of a class property to be
+    /// checked for exclusivity on every packet (which cost the Modbus capture's collector 2–3%).
+    let layerList: UnsafeMutablePointer<[Encapsulation]> = {
+        let p = UnsafeMutablePointer<[Encapsulation]>.allocate(capacity: 1)
+        p.initialize(to: [])
+        return p
+    }()
+
+    deinit {
+        layerList.deinitialize(count: 1)
+        layerList.deallocate()
+    }
     /// GOOSE and Sampled Values publishers, followed on the front.
     lazy var streams = SubstationStreams(window: limits.routineWindowNanos)
     var fragments = FragmentReassembler()
@@ -143,7 +154,7 @@ public final class NetworkAnalyzer {
         counters.packets += 1
         counters.bytes += Int64(bytes.count)
         now = time
-        switch PacketDecoder.decode(bytes, link: link, layers: &layers) {
+        switch PacketDecoder.decode(bytes, link: link, layers: &layerList.pointee) {
         case .malformed(let why):
             counters.malformed += 1
             warn(number, why)
@@ -195,7 +206,7 @@ public final class NetworkAnalyzer {
     /// again (as deep as encapsulations nest, which the decoder bounds).
     func route(_ p: DecodedPacket, _ bytes: UnsafeRawBufferPointer, time: Int64, number: Int) {
         guard p.isFragment else {
-            if p.depth > 0 { counters.count(layers.prefix(Int(p.depth))) }
+            if p.depth > 0 { counters.count(layerList.pointee.prefix(Int(p.depth))) }
             transport(p, bytes, time: time, number: number)
             return
         }
@@ -216,7 +227,7 @@ public final class NetworkAnalyzer {
             q.moreFragments = false
             q.truncated = false
             datagram.withUnsafeBytes { d in
-                switch PacketDecoder.decodeTransport(d, into: &q, layers: &layers) {
+                switch PacketDecoder.decodeTransport(d, into: &q, layers: &layerList.pointee) {
                 case .ip(let r): route(r, d, time: time, number: number)
                 case .malformed(let why):
                     counters.malformed += 1
@@ -258,7 +269,7 @@ public final class NetworkAnalyzer {
         flow.lastPacket = number
         if p.truncated { flow.truncatedPackets += 1 }
         if flow.vlan == nil { flow.vlan = p.vlan }
-        if p.depth > 0, flow.encapsulations.isEmpty { flow.encapsulations = Array(layers.prefix(Int(p.depth))) }
+        if p.depth > 0, flow.encapsulations.isEmpty { flow.encapsulations = Array(layerList.pointee.prefix(Int(p.depth))) }
         if fromClient {
             flow.packetsToServer += 1
             flow.bytesToServer += Int64(payloadCount)
