@@ -217,8 +217,14 @@ public struct PcapCollector: Collector {
                 // Fingerprints are TLS's alone: other messages' fields are not searched for them.
                 if m.kind.utf8.starts(with: "tls.".utf8), m.fields["ja3_string"] != nil { PcapCollector.fingerprints(&m.fields) }
                 let t = Timestamp(nanoseconds: m.time)
-                let (src, dst) = m.link.map { (Endpoint(mac: macText($0.src)), Endpoint(mac: macText($0.dst))) }
-                    ?? (endpoint(m.src), endpoint(m.dst))
+                let src: Endpoint, dst: Endpoint
+                if let link = m.link {
+                    src = Endpoint(mac: macText(link.src))
+                    dst = Endpoint(mac: macText(link.dst))
+                } else {
+                    src = endpoint(m.src)
+                    dst = endpoint(m.dst)
+                }
                 return .event(Event(time: t, timeDescription: "Packet time", domain: m.domain, kind: m.kind, host: host,
                                     src: src, dst: dst, user: m.user, message: m.summary,
                                     attributes: m.fields,

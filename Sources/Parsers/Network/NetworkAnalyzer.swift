@@ -168,7 +168,12 @@ public final class NetworkAnalyzer {
         case .ip(let p):
             counters.ip += 1
             if p.truncated { counters.truncated += 1 }
-            route(p, bytes, time: time, number: number)
+            if p.isFragment {
+                route(p, bytes, time: time, number: number)
+            } else {
+                if p.depth > 0 { counters.count(layerList.pointee.prefix(Int(p.depth))) }
+                transport(p, bytes, time: time, number: number)
+            }
         }
         if lastSweep == nil { lastSweep = time }
         if let last = lastSweep, time.subtractingReportingOverflow(last).partialValue > 10_000_000_000 || flows.count > limits.maxFlows {

@@ -496,7 +496,9 @@ public enum PacketDecoder {
             p.payloadOffset = off
             p.payloadEnd = end
         }
-        if p.proto == 47 || p.proto == 4 || p.proto == 41 || p.proto == udp && (p.dstPort == 4789 || p.dstPort == 6081) {
+        // Tunnels are never TCP: only UDP to VXLAN's or Geneve's port and the IP protocols of GRE and IP in IP.
+        if p.proto == tcp { return .ip(p) }
+        if p.proto == udp ? p.dstPort == 4789 || p.dstPort == 6081 : p.proto == 47 || p.proto == 4 || p.proto == 41 {
             let datagram = UnsafeRawBufferPointer(rebasing: b[0..<p.payloadEnd])
             if let inner = decapsulate(datagram, p, &layers) { return inner }
         }
