@@ -473,7 +473,7 @@ final class SubstationStreams {
                  messages: Int = 1) -> NetMessage {
         var m = NetMessage(time: time, packet: packet, domain: .ot, kind: kind, src: Self.noEndpoint, dst: Self.noEndpoint,
                            summary: summary, writer: &writer, messages: messages)
-        m.link = (src, dst)
+        m.link = LinkEnds(src, dst)
         return m
     }
 

@@ -43,8 +43,9 @@ public struct NetMessage: Sendable {
     /// The account the message names (its `user` field when that is text and not empty), so that the collector
     /// need not search every message's fields for one.
     public var user: String?
-    /// A message with no IP (GOOSE, Sampled Values): its ends are these MAC addresses, not `src` and `dst`.
-    public var link: (src: UInt64, dst: UInt64)?
+    /// A message with no IP (GOOSE, Sampled Values): its ends are these MAC addresses, not `src` and `dst`. A
+    /// reference, so that every other message grows by one word, not three.
+    public var link: LinkEnds?
 
     public init(time: Int64, packet: Int, domain: Domain, kind: String, src: NetEndpoint, dst: NetEndpoint,
                 summary: String, fields: Attributes, routineKey: Int? = nil, messages: Int = 1,
@@ -95,6 +96,17 @@ public struct NetMessage: Sendable {
     }
 
     static let commandControl: JSONValue = .object(["action": "command"])
+}
+
+/// The MAC addresses of a message that has no IP.
+public final class LinkEnds: Sendable {
+    public let src: UInt64
+    public let dst: UInt64
+
+    public init(_ src: UInt64, _ dst: UInt64) {
+        self.src = src
+        self.dst = dst
+    }
 }
 
 /// A problem in one packet or stream that did not stop the reading.
