@@ -318,7 +318,13 @@ public struct ReportBuilder {
         let steps = f.steps.compactMap { s -> ReportStep? in
             guard let citation = s.citation else { return nil }
             let e = events[citation.eventID]?.event
-            let asset = e.map { $0.kind.hasPrefix("ics.") ? ($0.dst.asset ?? $0.asset) : ($0.asset ?? $0.host) } ?? nil
+            // A controller's message is about the controller it goes to; a published stream's (GOOSE, SV: to a
+            // multicast MAC address, no IP) about its publisher.
+            let asset = e.map { e -> String? in
+                guard e.kind.hasPrefix("ics.") else { return e.asset ?? e.host }
+                if e.dst.ip == nil, e.src.ip == nil, e.src.mac != nil { return e.src.asset ?? e.src.mac }
+                return e.dst.asset ?? e.asset
+            } ?? nil
             return ReportStep(number: 0, role: s.title, kind: s.kind, time: s.time, recordedTime: s.recordedTime ?? s.time,
                               asset: asset, user: e?.user, src: e?.src.ip, message: s.message, techniques: [],
                               citation: citation, notes: [], link: nil, fields: [:])
