@@ -249,6 +249,66 @@ def network_seeds(path):
             write("FuzzNetworkStream", f"{base}-{server}-{k}", blob)
 
 
+def tunnel_seeds():
+    """FuzzPacket: frames of an exercise's capture through each encapsulation the decoder reads, nested once, and
+    IEC 61850 GOOSE and Sampled Values frames (the same shapes as `jikocho dev encapsulations` and
+    `substation-multicast`)."""
+    import struct
+    paths = sorted(glob.glob(os.path.join(ROOT, "Evidence", "*", "capture", "*.pcap")))
+    if not paths:
+        return
+    link, frames = pcap_packets(paths[0])
+    if link != 1:
+        return
+    macs = bytes.fromhex("020000000a02020000000a01")
+
+    def ipv4(proto, payload):
+        return macs + b"\x08\x00" + struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0, 64, proto, 0,
+                                                  bytes([192, 0, 2, 10]), bytes([192, 0, 2, 20])) + payload
+
+    def udp(dport, payload):
+        return ipv4(17, struct.pack(">HHHH", 50000, dport, 8 + len(payload), 0) + payload)
+
+    wraps = {
+        "vxlan": lambda f: udp(4789, b"\x08\x00\x00\x00\x00\x13\x89\x00" + f),
+        "geneve": lambda f: udp(6081, b"\x02\x00\x65\x58\x00\x00\x07\x00" + bytes(8) + f),
+        "gre": lambda f: ipv4(47, b"\x20\x00\x08\x00\x00\x00\x00\x2a" + f[14:]),
+        "gre-eth": lambda f: ipv4(47, b"\x00\x00\x65\x58" + f),
+        "erspan2": lambda f: ipv4(47, b"\x10\x00\x88\xbe\x00\x00\x00\x01\x10\x1e\x00\x64\x00\x00\x00\x07" + f),
+        "erspan3": lambda f: ipv4(47, b"\x10\x00\x22\xeb\x00\x00\x00\x01\x20\x00\x00\xc8" + bytes(6) + b"\x00\x01" + bytes(8) + f),
+        "ipip": lambda f: ipv4(4, f[14:]),
+        "mpls": lambda f: macs + b"\x88\x47\x00\x3e\x80\x40\x00\x01\x01\x40" + f[14:],
+        "mpls-pw": lambda f: macs + b"\x88\x47\x00\x7d\x01\x40\x00\x00\x00\x00" + f,
+        "pppoe": lambda f: macs + b"\x88\x64\x11\x00\x12\x34" + struct.pack(">H", len(f) - 12) + b"\x00\x21" + f[14:],
+        "hsr": lambda f: macs + b"\x89\x2f\x00\x00\x00\x01\x08\x00" + f[14:],
+    }
+    for name, wrap in wraps.items():
+        for i, f in enumerate(frames[:6]):
+            if len(f) < 34 or f[12:14] != b"\x08\x00":
+                continue
+            once = wrap(f)
+            write("FuzzPacket", f"tunnel-{name}-{i}", b"\x00" + struct.pack(">H", len(once)) + once)
+            twice = wrap(wraps["vxlan"](f))
+            write("FuzzPacket", f"tunnel-{name}-vxlan-{i}", b"\x00" + struct.pack(">H", len(twice)) + twice)
+
+    def tlv(tag, content):
+        n = len(content)
+        return bytes([tag]) + (bytes([n]) if n < 128 else bytes([0x81, n])) + content
+
+    ref = b"REL1PROT/LLN0$GO$gcbTrip"
+    pdu = tlv(0x61, tlv(0x80, ref) + tlv(0x81, b"\x07\xd0") + tlv(0x82, b"REL1PROT/LLN0$dsTrip") + tlv(0x83, b"T")
+              + tlv(0x84, bytes(8)) + tlv(0x85, b"\x02") + tlv(0x86, b"\x00") + tlv(0x87, b"\x00") + tlv(0x88, b"\x01")
+              + tlv(0x89, b"\x00") + tlv(0x8a, b"\x02") + tlv(0xab, tlv(0x83, b"\x01") + tlv(0x84, b"\x06\x80")))
+    goose = bytes.fromhex("010ccd0100010030a7000001") + b"\x81\x00\x80\x0a\x88\xb8" \
+        + struct.pack(">HHHH", 1, 8 + len(pdu), 0, 0) + pdu
+    asdu = tlv(0x80, b"MU01") + tlv(0x82, b"\x00\x01") + tlv(0x83, b"\x00\x00\x00\x01") + tlv(0x85, b"\x02") + tlv(0x87, bytes(64))
+    sav = tlv(0x60, tlv(0x80, b"\x01") + tlv(0xa2, tlv(0x30, asdu)))
+    sv = bytes.fromhex("010ccd040001001beb000010") + b"\x88\xba" + struct.pack(">HHHH", 0x4000, 8 + len(sav), 0, 0) + sav
+    for name, f in [("goose", goose), ("sv", sv)]:
+        run = b"".join(b"\x00" + struct.pack(">H", len(f)) + f for _ in range(3))
+        write("FuzzPacket", f"substation-{name}", run)
+
+
 def yaml_seeds(have):
     """FuzzYAML: the project's playbooks and Sigma rules, the exercises' scenarios and inventories, and a sample of
     SigmaHQ's rules (every 25th, correlations included)."""
@@ -335,6 +395,7 @@ def main():
                 write("FuzzEVTXChunk", f"{base}-{i}", chunk[:16384])
     for path in sorted(glob.glob(os.path.join(DATASETS, "pcaps", "*", "*.pcap"))) if have else []:
         network_seeds(path)
+    tunnel_seeds()
     fins_seeds()
     mms_seeds()
     xlsx_seeds()
