@@ -49,7 +49,7 @@ public struct SyslogCollector: Collector {
         },
         after: 2_000_000_000,
         closes: { e in
-            isYamahaCall(e) && ["vpn.auth_request", "vpn.session_end", "auth.session_closed"].contains(e.kind)
+            ["vpn.auth_request", "vpn.session_end", "auth.session_closed"].contains(e.kind) && isYamahaCall(e)
                 ? attemptKey(e) : nil
         },
         aloneNote: { e in
@@ -61,7 +61,8 @@ public struct SyslogCollector: Collector {
 
     /// A line of a YAMAHA router's remote-access connection, which names its PP interface.
     static func isYamahaCall(_ e: Event) -> Bool {
-        e.attributes["vendor"] == .string(RemoteAccess.yamahaVendor) && e.attributes["pp"] != nil
+        // Only a gateway's or firewall's records (domain network) name a vendor: the others are not searched for one.
+        e.domain == .network && e.attributes["vendor"] == .string(RemoteAccess.yamahaVendor) && e.attributes["pp"] != nil
     }
 
     /// The process that wrote a line: host and pid (else host and program); for Pulse's records, whose one process
@@ -208,8 +209,11 @@ public struct SyslogCollector: Collector {
                 }
             }
             var e = event(record, time: time, host: host, line: line, evidenceID: evidenceID, writer: &writer)
-            if e.attributes["vendor"] == .string(RemoteAccess.yamahaVendor) { calls.join(&e, host: record.host ?? host ?? "") }
-            if e.attributes["access"] != nil { vpnSources.fill(&e, host: record.host ?? host ?? "") }
+            if e.domain == .network {
+                // A gateway's or firewall's record: the only ones that name a vendor and an access.
+                if e.attributes["vendor"] == .string(RemoteAccess.yamahaVendor) { calls.join(&e, host: record.host ?? host ?? "") }
+                if e.attributes["access"] != nil { vpnSources.fill(&e, host: record.host ?? host ?? "") }
+            }
             if e.kind == "net.flow_start" || e.kind == "net.flow_end" {
                 if connections.orient(&e, host: record.host ?? host ?? ""), connections.dropped == 1 {
                     try warn(line.locator, "more than \(OpenConnections.limit) connections open at once: the oldest are "
