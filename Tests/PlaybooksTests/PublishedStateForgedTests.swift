@@ -25,12 +25,17 @@ import Testing
         let f = try FixtureCase("substation", inventory: Self.inventory, files: ["substation.pcap": Array(try Data(contentsOf: URL(fileURLWithPath: path)))])
         let outcome = try f.run(Self.name)
         let summaries = outcome.findings.map(\.0.summary)
-        #expect(outcome.findings.count == 4, "\(summaries)")
-        // The same inference on the other published stream: samples from a second publisher.
-        #expect(summaries.contains { $0.contains("SV stream MU01 from 02:42:ac:11:00:99") && $0.contains("also published by 00:1b:eb:00:00:10") })
-        #expect(summaries.contains { $0.contains("the first frame from 02:42:ac:11:00:99") && $0.contains("also published by 00:30:a7:00:00:01") })
-        #expect(summaries.contains { $0.contains("the first frame from relay-1") && $0.contains("stNum went back from 2 to 1") })
-        #expect(summaries.contains { $0.contains("the first frame from relay-1") && $0.contains("values changed with stNum still 2") })
+        // One finding per sending address and burst: the attacker's own host (the relay's control block, then the
+        // merging unit's stream), and frames sent as the relay (an old state replayed, a value changed).
+        #expect(outcome.findings.count == 2, "\(summaries)")
+        let attacker = try #require(outcome.findings.first { $0.0.summary.contains("sent as 02:42:ac:11:00:99") }?.0)
+        #expect(attacker.summary.hasPrefix("2 frame(s) of published control streams forged or replayed"))
+        #expect(attacker.summary.contains("also published by 00:30:a7:00:00:01"), "\(attacker.summary)")
+        // The same inference on the other published stream: the merging unit's samples from a second publisher.
+        let sv = try f.c.events(EventQuery(kinds: ["ics.sv.anomaly"])).filter { $0.event.src.mac == "02:42:ac:11:00:99" }
+        #expect(sv.count == 1 && attacker.eventIDs.contains(sv[0].id))
+        let relay = try #require(outcome.findings.first { $0.0.summary.contains("sent as relay-1") }?.0)
+        #expect(relay.eventIDs.count == 2 && relay.summary.contains("stNum went back from 2 to 1"), "\(relay.summary)")
         #expect(!summaries.contains { $0.contains("bay-2") || $0.contains("REL3PROT") }, "\(summaries)")
         #expect(outcome.findings.allSatisfy { $0.0.severity == .high && $0.0.techniques.contains("T0856") })
     }
