@@ -180,9 +180,6 @@ def mms_seeds():
     """FuzzNetworkStream on port 102: an IEC 61850 client's MMS session as the mms-commands capture carries it (COTP
     connect, session CONNECT with the presentation contexts and the ACSE AARQ carrying the MMS initiate, an operate
     of a breaker's control and its answer, a report, conclude)."""
-    def tlv(tag, content):
-        n = len(content)
-        return bytes([tag]) + (bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82, n >> 8, n & 255])) + content
     def integer(v, tag=0x02):
         return tlv(tag, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big", signed=True))
     def vis(t, tag=0x1A):
@@ -249,6 +246,12 @@ def network_seeds(path):
             write("FuzzNetworkStream", f"{base}-{server}-{k}", blob)
 
 
+def tlv(tag, content):
+    """A BER element with a definite length (short form, or 0x81/0x82 long form)."""
+    n = len(content)
+    return bytes([tag]) + (bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82, n >> 8, n & 255])) + content
+
+
 def tunnel_seeds():
     """FuzzPacket: frames of an exercise's capture through each encapsulation the decoder reads, nested once, and
     IEC 61850 GOOSE and Sampled Values frames (the same shapes as `jikocho dev encapsulations` and
@@ -290,10 +293,6 @@ def tunnel_seeds():
             write("FuzzPacket", f"tunnel-{name}-{i}", b"\x00" + struct.pack(">H", len(once)) + once)
             twice = wrap(wraps["vxlan"](f))
             write("FuzzPacket", f"tunnel-{name}-vxlan-{i}", b"\x00" + struct.pack(">H", len(twice)) + twice)
-
-    def tlv(tag, content):
-        n = len(content)
-        return bytes([tag]) + (bytes([n]) if n < 128 else bytes([0x81, n])) + content
 
     ref = b"REL1PROT/LLN0$GO$gcbTrip"
     pdu = tlv(0x61, tlv(0x80, ref) + tlv(0x81, b"\x07\xd0") + tlv(0x82, b"REL1PROT/LLN0$dsTrip") + tlv(0x83, b"T")

@@ -18,35 +18,19 @@ public enum SubstationMulticast {
     public static let interlockRef = "BAY2CTRL/LLN0$GO$gcbInterlock"
     static let start: Int64 = 1_764_306_000_000_000_000
 
-    // MARK: BER
+    // MARK: BER (the MMS capture's encoder: GOOSE's data set values are MMS `Data`)
 
-    static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
-        let n = content.count
-        let length: [UInt8] = n < 0x80 ? [UInt8(n)] : n < 0x100 ? [0x81, UInt8(n)] : [0x82, UInt8(n >> 8), UInt8(n & 0xFF)]
-        return [tag] + length + content
-    }
-
-    static func unsigned(_ v: Int64) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var x = UInt64(v)
-        repeat {
-            bytes.insert(UInt8(x & 0xFF), at: 0)
-            x >>= 8
-        } while x > 0
-        if bytes[0] & 0x80 != 0 { bytes.insert(0, at: 0) }
-        return bytes
-    }
+    static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] { MMSCommands.tlv(tag, content) }
+    static func number(_ tag: UInt8, _ v: Int64) -> [UInt8] { MMSCommands.integer(Int(v), tag: tag) }
 
     static func utc(_ ns: Int64) -> [UInt8] {
         let s = UInt32(ns / 1_000_000_000), f = UInt32((ns % 1_000_000_000) * (1 << 24) / 1_000_000_000)
         return Frames.be32(s) + [UInt8(f >> 16), UInt8((f >> 8) & 0xFF), UInt8(f & 0xFF), 0x0A]
     }
 
-    /// Data values (MMS `Data`): boolean, bit string, integer, 32-bit float.
+    /// A boolean as the relays here encode it (true is 1; MMS clients often send 0xFF).
     static func boolean(_ v: Bool) -> [UInt8] { tlv(0x83, [v ? 1 : 0]) }
-    static func bits(_ unused: UInt8, _ bytes: [UInt8]) -> [UInt8] { tlv(0x84, [unused] + bytes) }
-    static func integer(_ v: Int64) -> [UInt8] { tlv(0x85, unsigned(v)) }
-    static func float(_ v: Float) -> [UInt8] { tlv(0x87, [0x08] + Frames.be32(v.bitPattern)) }
+    static func integer(_ v: Int64) -> [UInt8] { number(0x85, v) }
 
     struct Publisher {
         var mac: [UInt8]
@@ -61,10 +45,10 @@ public enum SubstationMulticast {
     }
 
     static func goose(_ p: Publisher, stNum: Int64, sqNum: Int64, changed: Int64, _ data: [[UInt8]]) -> [UInt8] {
-        let fields = tlv(0x80, Array(p.gocbRef.utf8)) + tlv(0x81, unsigned(p.tal)) + tlv(0x82, Array(p.datSet.utf8))
-            + tlv(0x83, Array(p.goID.utf8)) + tlv(0x84, utc(changed)) + tlv(0x85, unsigned(stNum))
-            + tlv(0x86, unsigned(sqNum)) + tlv(0x87, [p.simulation ? 0xFF : 0]) + tlv(0x88, unsigned(p.confRev))
-            + tlv(0x89, [0]) + tlv(0x8A, unsigned(Int64(data.count))) + tlv(0xAB, data.flatMap { $0 })
+        let fields = tlv(0x80, Array(p.gocbRef.utf8)) + number(0x81, p.tal) + tlv(0x82, Array(p.datSet.utf8))
+            + tlv(0x83, Array(p.goID.utf8)) + tlv(0x84, utc(changed)) + number(0x85, stNum)
+            + number(0x86, sqNum) + tlv(0x87, [p.simulation ? 0xFF : 0]) + number(0x88, p.confRev)
+            + tlv(0x89, [0]) + number(0x8A, Int64(data.count)) + tlv(0xAB, data.flatMap { $0 })
         return frame(p.mac, dst: [0x01, 0x0C, 0xCD, 0x01, 0, UInt8(p.appID & 0xFF)], vlan: p.vlan, type: 0x88B8,
                      appID: p.appID, pdu: tlv(0x61, fields))
     }
@@ -99,7 +83,7 @@ public enum SubstationMulticast {
                                   datSet: "BAY2CTRL/LLN0$dsInterlock", goID: "BAY2_IL")
         let test = Publisher(mac: testRelay, appID: 0x0003, vlan: 10, gocbRef: "REL3PROT/LLN0$GO$gcbTest",
                              datSet: "REL3PROT/LLN0$dsTest", goID: "REL3_TEST", simulation: true)
-        func tripData(_ tripped: Bool) -> [[UInt8]] { [boolean(tripped), bits(6, [0x80]), bits(3, [0, 0])] }
+        func tripData(_ tripped: Bool) -> [[UInt8]] { [boolean(tripped), MMSCommands.bits(6, [0x80]), MMSCommands.bits(3, [0, 0])] }
         // The relay: heartbeats every second, the trip at 10.5 s with its fast retransmissions, heartbeats again.
         var sq: Int64 = 0
         for i in 0..<11 {
@@ -121,7 +105,7 @@ public enum SubstationMulticast {
         // The bay controller: heartbeats, none between 15 and 20 s.
         for (n, i) in ([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23, 24, 25] as [Int64]).enumerated() {
             cap.add(start + i * s + 300 * ms, goose(interlock, stNum: 7, sqNum: Int64(n), changed: start - 3600 * s,
-                                                  [integer(42), float(49.98)]))
+                                                  [integer(42), MMSCommands.float(49.98)]))
         }
         // A relay left in test mode.
         cap.add(start + 5 * s + 700 * ms, goose(test, stNum: 1, sqNum: 0, changed: start, [boolean(false)]))

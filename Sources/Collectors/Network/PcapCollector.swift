@@ -268,7 +268,7 @@ public struct PcapCollector: Collector {
             if let v = f.vlan { writer.int("vlan", v) }
             if !f.encapsulations.isEmpty {
                 // How the flow reached the sensor: a remote mirror, a cloud's traffic mirror, an MPLS path …
-                writer.string("encapsulation", f.encapsulations.map(\.kind.rawValue).joined(separator: "/"))
+                writer.string("encapsulation", Encapsulation.path(f.encapsulations))
                 writer.value("tunnels", .array(f.encapsulations.map { layer in
                     var o: [String: JSONValue] = ["kind": .string(layer.kind.rawValue)]
                     if let id = layer.id { o["id"] = .int(Int64(id)) }

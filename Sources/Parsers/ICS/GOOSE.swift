@@ -31,6 +31,9 @@ public enum GOOSE {
         /// Bytes of the data, for telling a change of values from a retransmission.
         public var dataHash = 0
         public var secured = false
+
+        /// The frame is a test's: its PDU's simulation flag, or Edition 2's bit in the reserved word.
+        public var isTest: Bool { simulation == true || simulationBit }
     }
 
     /// One SV APDU's ASDUs: the stream's id, sample counter, configuration revision and synchronisation.
@@ -184,7 +187,6 @@ final class SubstationStreams {
         var smpSynch: Int64?
         var lastSmpCnt: Int64?
         var frames = 0
-        var samples = 0
         var gaps = 0
         var firstTime: Int64
         var firstPacket: Int
@@ -201,23 +203,23 @@ final class SubstationStreams {
     var publishers: [String: UInt64] = [:]
     var svPublishers: [String: UInt64] = [:]
     var writer = AttributeWriter()
-    /// Frames read, and frames counted into summaries rather than kept.
-    var frames = 0
-    var aggregated = 0
 
     init(window: Int64) {
         self.window = window
     }
 
+    /// Anomalies of a frame no genuine publisher sends: such a frame is not taken as its stream's state.
+    static let notTheStreamsState: Set<String> = ["state_number_back", "values_without_new_state", "sequence_back"]
+
     // MARK: GOOSE
 
     func goose(_ m: GOOSE.Message, src: UInt64, dst: UInt64, vlan: UInt16?, time: Int64, packet: Int,
                _ out: (NetMessage) -> Void) {
-        frames += 1
         let key = Key(mac: src, appID: m.appID, id: m.gocbRef)
-        var anomalies = Self.secondPublisher(&publishers, m.gocbRef, src, newStream: goose[key] == nil)
-        guard var s = goose[key] else {
-            if m.simulation == true || m.simulationBit { anomalies.append(("test_mode", "simulation (test) flag set")) }
+        let known = goose[key]
+        var anomalies = Self.secondPublisher(&publishers, m.gocbRef, src, newStream: known == nil)
+        guard var s = known else {
+            if m.isTest { anomalies.append(("test_mode", "simulation (test) flag set")) }
             goose[key] = GooseStream(last: m, lastTime: time, dst: dst, vlan: vlan)
             out(event(m, anomalies.isEmpty ? "ics.goose.publish" : "ics.goose.anomaly", anomalies, before: nil,
                       src: src, dst: dst, vlan: vlan, time: time, packet: packet))
@@ -244,7 +246,7 @@ final class SubstationStreams {
         if let c = m.confRev, let l = s.last.confRev, c != l {
             anomalies.append(("configuration_changed", "confRev changed from \(l) to \(c)"))
         }
-        if (m.simulation == true || m.simulationBit), !(s.last.simulation == true || s.last.simulationBit) {
+        if m.isTest, !s.last.isTest {
             anomalies.append(("test_mode", "simulation (test) flag set"))
         }
         if !stateChange, anomalies.isEmpty {
@@ -259,7 +261,6 @@ final class SubstationStreams {
             s.maxGap = max(s.maxGap, gap)
             s.last.sqNum = m.sqNum
             s.lastTime = time
-            aggregated += 1
             if time - s.firstRepeatTime >= window {
                 out(summary(key, &s))
             }
@@ -271,8 +272,7 @@ final class SubstationStreams {
         // A frame no genuine publisher sends (an old state again, values changed under the same stNum, a sequence
         // number gone back) is not taken as the stream's state: the next genuine frame is compared with what the
         // stream said before it, and is routine.
-        let odd: Set<String> = ["state_number_back", "values_without_new_state", "sequence_back"]
-        if !anomalies.contains(where: { odd.contains($0.code) }) { s.last = m }
+        if !anomalies.contains(where: { Self.notTheStreamsState.contains($0.code) }) { s.last = m }
         s.lastTime = time
         goose[key] = s
         out(event(m, anomalies.isEmpty ? "ics.goose.state_change" : "ics.goose.anomaly", anomalies, before: before,
@@ -364,12 +364,12 @@ final class SubstationStreams {
 
     func sampledValues(_ v: GOOSE.SampledValues, src: UInt64, dst: UInt64, vlan: UInt16?, time: Int64, packet: Int,
                        _ out: (NetMessage) -> Void) {
-        frames += 1
         for a in v.asdus {
             let key = Key(mac: src, appID: v.appID, id: a.svID)
-            var anomalies = Self.secondPublisher(&svPublishers, a.svID, src, newStream: sv[key] == nil)
-            guard var s = sv[key] else {
-                sv[key] = SVStream(confRev: a.confRev, smpSynch: a.smpSynch, lastSmpCnt: a.smpCnt, frames: 0, samples: 0,
+            let known = sv[key]
+            var anomalies = Self.secondPublisher(&svPublishers, a.svID, src, newStream: known == nil)
+            guard var s = known else {
+                sv[key] = SVStream(confRev: a.confRev, smpSynch: a.smpSynch, lastSmpCnt: a.smpCnt, frames: 0,
                                    firstTime: time, firstPacket: packet, lastTime: time, lastPacket: packet, dst: dst, vlan: vlan)
                 out(svEvent(v, a, anomalies.isEmpty ? "ics.sv.stream" : "ics.sv.anomaly", anomalies, src: src, dst: dst,
                             vlan: vlan, time: time, packet: packet))
@@ -394,10 +394,8 @@ final class SubstationStreams {
                 s.firstPacket = packet
             }
             s.frames += 1
-            s.samples += 1
             s.lastTime = time
             s.lastPacket = packet
-            aggregated += 1
             if time - s.firstTime >= window { out(svSummary(key, &s)) }
             sv[key] = s
         }
@@ -437,7 +435,6 @@ final class SubstationStreams {
                         "\(s.frames) × SV \(key.id) samples (routine, summarized; the sample counter skipped \(s.gaps == 1 ? "once" : "\(s.gaps) times"))",
                         time: s.firstTime, packet: s.lastPacket, src: key.mac, dst: s.dst, messages: s.frames)
         s.frames = 0
-        s.samples = 0
         s.gaps = 0
         return m
     }

@@ -41,18 +41,18 @@ public final class NetworkAnalyzer {
         public var reassembledDatagrams = 0
         public var flows = 0
         /// IP packets (or reassembled datagrams) decoded from inside an encapsulation, and how many went through each
-        /// kind (indexed as `Encapsulation.Kind.allCases`).
+        /// kind (indexed as `Encapsulation.Kind.all`).
         public var encapsulated = 0
-        public var byEncapsulation = [Int](repeating: 0, count: Encapsulation.Kind.allCases.count)
+        public var byEncapsulation = [Int](repeating: 0, count: Encapsulation.Kind.all.count)
 
         mutating func count(_ layers: ArraySlice<Encapsulation>) {
             encapsulated += 1
-            for l in layers { if let i = Encapsulation.Kind.allCases.firstIndex(of: l.kind) { byEncapsulation[i] += 1 } }
+            for l in layers { byEncapsulation[l.kind.index] += 1 }
         }
 
         /// "erspan-ii 1200, vxlan 40": the kinds met, with their packets.
         public var encapsulationSummary: String {
-            zip(Encapsulation.Kind.allCases, byEncapsulation).filter { $0.1 > 0 }.map { "\($0.0.rawValue) \($0.1)" }
+            zip(Encapsulation.Kind.all, byEncapsulation).filter { $0.1 > 0 }.map { "\($0.0.rawValue) \($0.1)" }
                 .joined(separator: ", ")
         }
     }
@@ -168,12 +168,7 @@ public final class NetworkAnalyzer {
         case .ip(let p):
             counters.ip += 1
             if p.truncated { counters.truncated += 1 }
-            if p.isFragment {
-                route(p, bytes, time: time, number: number)
-            } else {
-                if p.depth > 0 { counters.count(layerList.pointee.prefix(Int(p.depth))) }
-                transport(p, bytes, time: time, number: number)
-            }
+            if p.isFragment { reassemble(p, bytes, time: time, number: number) } else { toFlow(p, bytes, time: time, number: number) }
         }
         if lastSweep == nil { lastSweep = time }
         if let last = lastSweep, time.subtractingReportingOverflow(last).partialValue > 10_000_000_000 || flows.count > limits.maxFlows {
@@ -206,15 +201,17 @@ public final class NetworkAnalyzer {
 
     // MARK: - transport and flows
 
-    /// An IP packet to its flow, or to the fragment reassembler and then (when its datagram is whole) to its flow. A
-    /// datagram put together from fragments may itself be a tunnel whose inner packet is a fragment: it goes round
-    /// again (as deep as encapsulations nest, which the decoder bounds).
-    func route(_ p: DecodedPacket, _ bytes: UnsafeRawBufferPointer, time: Int64, number: Int) {
-        guard p.isFragment else {
-            if p.depth > 0 { counters.count(layerList.pointee.prefix(Int(p.depth))) }
-            transport(p, bytes, time: time, number: number)
-            return
-        }
+    /// A whole IP packet (or datagram) to its flow, counted among the encapsulated when it came through a tunnel.
+    @inline(__always)
+    func toFlow(_ p: DecodedPacket, _ bytes: UnsafeRawBufferPointer, time: Int64, number: Int) {
+        if p.depth > 0 { counters.count(layerList.pointee.prefix(Int(p.depth))) }
+        transport(p, bytes, time: time, number: number)
+    }
+
+    /// An IP fragment to the reassembler and, when its datagram is whole, that to its flow. The datagram may itself be
+    /// a tunnel whose inner packet is a fragment: it goes round again (as deep as encapsulations nest, which the
+    /// decoder bounds).
+    func reassemble(_ p: DecodedPacket, _ bytes: UnsafeRawBufferPointer, time: Int64, number: Int) {
         counters.fragments += 1
         let payload = UnsafeRawBufferPointer(rebasing: bytes[p.l4Offset..<p.l4End])
         switch fragments.add(p, payload: payload, time: time, packet: number) {
@@ -233,7 +230,8 @@ public final class NetworkAnalyzer {
             q.truncated = false
             datagram.withUnsafeBytes { d in
                 switch PacketDecoder.decodeTransport(d, into: &q, layers: &layerList.pointee) {
-                case .ip(let r): route(r, d, time: time, number: number)
+                case .ip(let r):
+                    if r.isFragment { reassemble(r, d, time: time, number: number) } else { toFlow(r, d, time: time, number: number) }
                 case .malformed(let why):
                     counters.malformed += 1
                     warn(number, "reassembled datagram: \(why)")

@@ -55,6 +55,15 @@ public struct Encapsulation: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case gre, erspan1 = "erspan-i", erspan2 = "erspan-ii", erspan3 = "erspan-iii", vxlan, geneve,
              ipInIP = "ip-in-ip", mpls, pppoe, hsr
+
+        /// Every kind, made once (`allCases` builds its array at each call), and a kind's place in it.
+        public static let all = allCases
+        public var index: Int { Self.all.firstIndex(of: self)! }
+    }
+
+    /// Layers as one name, outermost first: `erspan-ii`, `mpls/gre`.
+    public static func path(_ layers: some Sequence<Encapsulation>) -> String {
+        layers.map(\.kind.rawValue).joined(separator: "/")
     }
 
     public var kind: Kind
@@ -135,13 +144,15 @@ public enum PacketDecoder {
         return (r, layers)
     }
 
-    /// The layers as one name, outermost first: `erspan-ii`, `mpls/gre`.
-    static func name(_ layers: [Encapsulation]) -> String { layers.map(\.kind.rawValue).joined(separator: "/") }
+    /// The layers of a packet `depth` deep: those past it (a tunnel tried and given up) are dropped.
+    static func keep(_ depth: UInt8, of layers: inout [Encapsulation]) {
+        if layers.count > Int(depth) { layers.removeSubrange(Int(depth)...) }
+    }
 
     /// Adds a layer that is not an IP tunnel (MPLS, PPPoE, HSR); false past `maxEncapsulations`.
     static func enter(_ kind: Encapsulation.Kind, id: UInt32?, _ p: inout DecodedPacket, _ layers: inout [Encapsulation]) -> Bool {
         guard p.depth < maxEncapsulations else { return false }
-        layers.removeSubrange(min(Int(p.depth), layers.count)...)
+        keep(p.depth, of: &layers)
         layers.append(Encapsulation(kind: kind, id: id))
         p.depth += 1
         return true
@@ -152,7 +163,7 @@ public enum PacketDecoder {
     /// `maxEncapsulations`.
     static func inner(_ kind: Encapsulation.Kind, id: UInt32?, _ p: DecodedPacket, _ layers: inout [Encapsulation]) -> DecodedPacket? {
         guard p.depth < maxEncapsulations else { return nil }
-        layers.removeSubrange(min(Int(p.depth), layers.count)...)
+        keep(p.depth, of: &layers)
         layers.append(Encapsulation(kind: kind, id: id, src: p.src, dst: p.dst))
         var q = DecodedPacket()
         q.depth = p.depth + 1
@@ -165,7 +176,7 @@ public enum PacketDecoder {
                                _ layers: inout [Encapsulation]) -> PacketDecodeResult {
         guard b.count >= off + 14 else {
             return .malformed(p.depth == 0 ? "Ethernet header cut short (\(b.count) bytes)"
-                                           : "Ethernet header inside \(name(layers)) cut short")
+                                           : "Ethernet header inside \(Encapsulation.path(layers)) cut short")
         }
         p.dstMAC = mac(b, off)
         p.srcMAC = mac(b, off + 6)
@@ -262,7 +273,7 @@ public enum PacketDecoder {
     }
 
     static func tooDeep(_ layers: [Encapsulation]) -> PacketDecodeResult {
-        .malformed("more than \(maxEncapsulations) encapsulations nested (\(name(layers))); not decoded further")
+        .malformed("more than \(maxEncapsulations) encapsulations nested (\(Encapsulation.path(layers))); not decoded further")
     }
 
     /// What an IP datagram carries when it is itself a tunnel: GRE (plain, or a Cisco ERSPAN mirror session),
@@ -304,7 +315,7 @@ public enum PacketDecoder {
                         _ layers: inout [Encapsulation]) -> PacketDecodeResult? {
         if flagged { return r }
         if case .ip = r { return r }
-        layers.removeSubrange(min(Int(outer.depth), layers.count)...)
+        keep(outer.depth, of: &layers)
         return nil
     }
 
@@ -496,11 +507,9 @@ public enum PacketDecoder {
             p.payloadOffset = off
             p.payloadEnd = end
         }
-        // Tunnels are never TCP: only UDP to VXLAN's or Geneve's port and the IP protocols of GRE and IP in IP.
-        if p.proto == tcp { return .ip(p) }
-        if p.proto == udp ? p.dstPort == 4789 || p.dstPort == 6081 : p.proto == 47 || p.proto == 4 || p.proto == 41 {
-            let datagram = UnsafeRawBufferPointer(rebasing: b[0..<p.payloadEnd])
-            if let inner = decapsulate(datagram, p, &layers) { return inner }
+        // Tunnels are never TCP; which other datagrams are is `decapsulate`'s to say.
+        if p.proto != tcp, let inner = decapsulate(UnsafeRawBufferPointer(rebasing: b[0..<p.payloadEnd]), p, &layers) {
+            return inner
         }
         return .ip(p)
     }
