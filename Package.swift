@@ -1,6 +1,11 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// Release builds of the event path: generic helpers specialized across modules (the attribute writer's `int<T>` is
+/// called from every decoder), and no run-time exclusivity checks (debug builds and the tests keep them).
+let speed: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"],
+                                          .when(configuration: .release))]
+
 let package = Package(
     name: "Jikocho",
     platforms: [.macOS(.v14)],
@@ -26,19 +31,21 @@ let package = Package(
         .systemLibrary(name: "CMagic", providers: [.apt(["libmagic-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "JikochoModel"),
-        .target(name: "Parsers", dependencies: ["JikochoModel", "CZlib"]),
+        .target(name: "JikochoModel", swiftSettings: speed),
+        .target(name: "Parsers", dependencies: ["JikochoModel", "CZlib"], swiftSettings: speed),
         .target(
             name: "Collectors",
             dependencies: ["JikochoModel", "Parsers", "CMagic", "CArchive", "CPcap",
-                           .product(name: "Crypto", package: "swift-crypto")]),
+                           .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: speed),
         .target(
             name: "EvidenceStore",
             dependencies: ["JikochoModel", "Parsers", "Collectors",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto"),
-                           .product(name: "Logging", package: "swift-log")]),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: speed),
         .target(name: "Exercises", dependencies: ["JikochoModel", "CPcap", "CArchive"]),
         .target(name: "Timeline", dependencies: ["EvidenceStore", "Parsers", .product(name: "Yams", package: "Yams")]),
         .target(name: "Playbooks", dependencies: ["Timeline", "JikochoModel", .product(name: "Yams", package: "Yams")]),
