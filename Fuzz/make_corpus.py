@@ -294,6 +294,14 @@ def tunnel_seeds():
             twice = wrap(wraps["vxlan"](f))
             write("FuzzPacket", f"tunnel-{name}-vxlan-{i}", b"\x00" + struct.pack(">H", len(twice)) + twice)
 
+    # Copies (the analyzer discards the second): a frame twice 1 ms apart (SPAN), on PRP's LAN A and B (the redundancy
+    # control trailer), both ways round an HSR ring.
+    f = frames[0]
+    prp = lambda lan: f + struct.pack(">HHH", 1, (lan << 12) | ((len(f) + 6 - 14) & 0xFFF), 0x88FB)
+    hsr = lambda path: f[:12] + b"\x89\x2f" + struct.pack(">HH", (path << 12) | ((len(f) - 8) & 0xFFF), 1) + f[12:]
+    for name, pair in [("span", [f, f]), ("prp", [prp(0xA), prp(0xB)]), ("hsr", [hsr(0), hsr(1)])]:
+        write("FuzzPacket", f"copies-{name}", b"\x00" + b"".join(struct.pack(">H", len(x)) + x for x in pair))
+
     ref = b"REL1PROT/LLN0$GO$gcbTrip"
     pdu = tlv(0x61, tlv(0x80, ref) + tlv(0x81, b"\x07\xd0") + tlv(0x82, b"REL1PROT/LLN0$dsTrip") + tlv(0x83, b"T")
               + tlv(0x84, bytes(8)) + tlv(0x85, b"\x02") + tlv(0x86, b"\x00") + tlv(0x87, b"\x00") + tlv(0x88, b"\x01")

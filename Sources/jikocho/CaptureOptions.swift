@@ -11,6 +11,8 @@ struct CaptureOptions: ParsableArguments {
     var maxStreamPendingKib: Int?
     @Flag(help: "Captures: keep every routine poll as its own event instead of one event for the first and a summary.")
     var everyPoll = false
+    @Flag(help: "Captures: decode a frame the capture holds twice (a SPAN copy within 2 ms, a PRP or HSR frame's second copy) twice instead of once.")
+    var keepCopies = false
 
     /// As collector options (recorded with each ingest run).
     var collectorOptions: [String: String] {
@@ -19,6 +21,7 @@ struct CaptureOptions: ParsableArguments {
         if let v = maxReassemblyMib { o["max-reassembly-bytes"] = String(v << 20) }
         if let v = maxStreamPendingKib { o["max-stream-pending"] = String(v << 10) }
         if everyPoll { o["aggregate"] = "off" }
+        if keepCopies { o["copies"] = "keep" }
         return o
     }
 }

@@ -13,7 +13,7 @@ struct DevCommand: ParsableCommand {
         subcommands: [Synthesize.self, SynthesizeSeries.self, ServeBench.self, Collect.self, Exercise.self, Generalization.self, SigmaBench.self, CLIReferenceCommand.self,
                       CaptureCommand<BACnetRefusals>.self, CaptureCommand<VNCSessions>.self,
                       CaptureCommand<ModbusRTUSessions>.self, CaptureCommand<ModbusUDPSessions>.self, CaptureCommand<HARTIPSessions>.self, CaptureCommand<FINSCommands>.self,
-                      CaptureCommand<MMSCommands>.self, CaptureCommand<Encapsulations>.self, CaptureCommand<SubstationMulticast>.self])
+                      CaptureCommand<MMSCommands>.self, CaptureCommand<Encapsulations>.self, CaptureCommand<SubstationMulticast>.self, Copies.self])
 
     /// Writes one of the captures a decoder is checked with against tshark (its golden script runs it).
     struct CaptureCommand<Capture: OracleCapture>: ParsableCommand {
@@ -292,4 +292,25 @@ extension Encapsulations: OracleCapture {
 extension ModbusUDPSessions: OracleCapture {
     static let commandName = "modbus-udp-sessions"
     static let abstract = "Write a capture of Modbus over UDP: Modbus/UDP on port 502, RTU frames to a device server's port 4001."
+}
+
+extension DevCommand {
+    /// Writes a real capture as a network that records or sends every frame twice gives it (its golden script runs it).
+    struct Copies: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "copies",
+            abstract: "Copy an Ethernet capture as a SPAN session, a PRP network on both LANs or on one, or an HSR ring gives it.")
+
+        @Argument(help: "The capture to copy.") var input: String
+        @Argument(help: "The capture to write.") var output: String
+        @Option(help: "span, prp, prp-one-lan or hsr.") var mode: String
+
+        func run() throws {
+            guard let m = RedundantCopies.Mode(rawValue: mode) else {
+                throw ValidationError("unknown mode \(mode): use one of \(RedundantCopies.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let r = try RedundantCopies.copy(input, to: output, mode: m)
+            print("\(r.frames) frames, \(r.copies) copies")
+        }
+    }
 }

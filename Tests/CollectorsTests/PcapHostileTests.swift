@@ -133,7 +133,8 @@ struct PcapHostileTests {
         b.record(PcapBuilder.tcp(client, plc, seq: 1, flags: 0x02), seconds: 1_700_000_000)
         b.record(PcapBuilder.tcp(client, plc, seq: 2 + 12, payload: m2), seconds: 1_700_000_000, micros: 1)
         b.record(PcapBuilder.tcp(client, plc, seq: 2, payload: m1), seconds: 1_700_000_000, micros: 2)
-        b.record(PcapBuilder.tcp(client, plc, seq: 2, payload: m1), seconds: 1_700_000_000, micros: 3)   // retransmission
+        // A retransmission after the sender's timeout (the same bytes within 2 ms would be a capture's copy).
+        b.record(PcapBuilder.tcp(client, plc, seq: 2, payload: m1), seconds: 1_700_000_000, micros: 200_002)
         let sink = try collect(b)
         let writes = sink.events.filter { $0.kind == "ics.modbus.write" }
         #expect(writes.compactMap { $0.int("address") }.sorted() == [1, 2])

@@ -8,18 +8,21 @@ import Parsers
 /// and one `net.flow` per connection. Warnings carry the packet number (`packet 1532`), as Wireshark counts.
 public struct PcapCollector: Collector {
     public static let name = "network/pcap"
-    public static let version = "1"
+    // 2: a frame the capture holds twice (a SPAN or tap copy within 2 ms, a PRP or HSR frame's second copy) decoded
+    // once; LLC after a VLAN or HSR tag counted as LLC
+    public static let version = "2"
 
     public init() {}
 
     /// The analyzer's limits, from the options `max-flows`, `max-reassembly-bytes`, `max-stream-pending`, and
-    /// `aggregate=off` (every poll kept as its own event).
+    /// `aggregate=off` (every poll kept as its own event), `copies=keep` (a frame the capture holds twice decoded twice).
     public static func limits(_ options: [String: String]) -> NetworkAnalyzer.Limits {
         var limits = NetworkAnalyzer.Limits()
         if let v = options["max-flows"].flatMap(Int.init), v > 0 { limits.maxFlows = v }
         if let v = options["max-reassembly-bytes"].flatMap(Int.init), v > 0 { limits.maxPendingTotal = v }
         if let v = options["max-stream-pending"].flatMap(Int.init), v > 0 { limits.maxPendingPerStream = v }
         if options["aggregate"] == "off" { limits.aggregateRoutine = false }
+        if options["copies"] == "keep" { limits.discardCopies = false }
         return limits
     }
 
@@ -91,13 +94,23 @@ public struct PcapCollector: Collector {
         let c = analyzer.counters
         // An account of the packets that did not become flows or messages; what was read through a tunnel or as GOOSE
         // and SV is named in it, but is no reason for it (the flows and messages say so themselves).
-        if c.malformed > 0 || c.truncated > 0 || c.nonIP > 0 {
+        if c.malformed > 0 || c.truncated > 0 || c.nonIP > 0 || c.copies > 0 {
             let tunnels = c.encapsulated == 0 ? ""
                 : ", \(c.encapsulated) decoded from inside encapsulations (\(c.encapsulationSummary))"
             let substation = c.goose + c.sampledValues == 0 ? ""
                 : ", \(c.goose) GOOSE and \(c.sampledValues) Sampled Values (IEC 61850)"
-            try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: "capture", text: "\(c.packets) packets: \(c.ip) IP\(tunnels)\(substation), \(c.nonIP) not IP (ARP, LLDP, spanning tree, \(c.llc) IEEE 802.3/LLC such as BACnet/Ethernet: counted, not decoded), \(c.malformed) malformed, \(c.truncated) cut by the snap length"))
+            try sink.warn(CollectorWarning(evidenceID: source.item.id, locator: "capture", text: "\(c.packets) packets: \(Self.copies(c))\(c.ip) IP\(tunnels)\(substation), \(c.nonIP) not IP (ARP, LLDP, spanning tree, \(c.llc) IEEE 802.3/LLC such as BACnet/Ethernet: counted, not decoded), \(c.malformed) malformed, \(c.truncated) cut by the snap length"))
         }
+    }
+
+    /// The copies discarded, named by what made them, for the capture's account ("" when there were none).
+    static func copies(_ c: NetworkAnalyzer.Counters) -> String {
+        guard c.copies > 0 else { return "" }
+        var kinds: [String] = []
+        if c.identicalCopies > 0 { kinds.append("\(c.identicalCopies) identical to a frame read within 2 ms (a SPAN session or tap recording a packet twice)") }
+        if c.prpCopies > 0 { kinds.append("\(c.prpCopies) second copies of PRP frames (the other LAN)") }
+        if c.hsrCopies > 0 { kinds.append("\(c.hsrCopies) second copies of HSR frames (the other way round the ring)") }
+        return "\(c.copies) copies discarded, decoded once (\(kinds.joined(separator: "; ")); `--keep-copies` decodes them too); of the rest, "
     }
 
     /// Packets read, decoded as far as their flow (IP, fragments, the flow table, TCP reassembly) and handed on in

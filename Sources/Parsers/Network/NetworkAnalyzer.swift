@@ -21,6 +21,9 @@ public final class NetworkAnalyzer {
         public var maxRoutinesPerFlow = 1024
         /// Off: every routine message is kept as its own event.
         public var aggregateRoutine = true
+        /// Off: a frame the capture holds twice (a SPAN or tap copy, the second copy of a PRP or HSR frame) is decoded
+        /// twice ([DuplicateFrames]).
+        public var discardCopies = true
 
         public init() {}
     }
@@ -43,6 +46,12 @@ public final class NetworkAnalyzer {
         /// IP packets (or reassembled datagrams) decoded from inside an encapsulation, and how many went through each
         /// kind (indexed as `Encapsulation.Kind.all`).
         public var encapsulated = 0
+        /// Frames discarded as copies of one just read: identical (a SPAN session or two taps), the second copy of a PRP
+        /// frame (the other LAN) or of an HSR frame (the other way round the ring).
+        public var identicalCopies = 0
+        public var prpCopies = 0
+        public var hsrCopies = 0
+        public var copies: Int { identicalCopies + prpCopies + hsrCopies }
         public var byEncapsulation = [Int](repeating: 0, count: Encapsulation.Kind.all.count)
 
         mutating func count(_ layers: ArraySlice<Encapsulation>) {
@@ -92,9 +101,13 @@ public final class NetworkAnalyzer {
         return p
     }()
 
+    /// The last frames, to know a copy of one of them.
+    var recentFrames = DuplicateFrames()
+
     deinit {
         layerList.deinitialize(count: 1)
         layerList.deallocate()
+        recentFrames.release()
     }
     /// GOOSE and Sampled Values publishers, followed on the front.
     lazy var streams = SubstationStreams(window: limits.routineWindowNanos)
@@ -153,6 +166,14 @@ public final class NetworkAnalyzer {
         chunk?.packets += 1
         counters.packets += 1
         counters.bytes += Int64(bytes.count)
+        if limits.discardCopies, let copy = recentFrames.copy(bytes, time: time, ethernet: link == .ethernet) {
+            switch copy {
+            case .identical: counters.identicalCopies += 1
+            case .prp: counters.prpCopies += 1
+            case .hsr: counters.hsrCopies += 1
+            }
+            return
+        }
         now = time
         switch PacketDecoder.decode(bytes, link: link, layers: &layerList.pointee) {
         case .malformed(let why):

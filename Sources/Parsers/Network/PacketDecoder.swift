@@ -249,6 +249,10 @@ public enum PacketDecoder {
             case 0x0800: return decodeIPv4(b, at: off, into: &p, &layers)
             case 0x86DD: return decodeIPv6(b, at: off, into: &p, &layers)
             case GOOSE.etherType, GOOSE.svEtherType: return .substation(etherType: etherType, offset: off, link: p)
+            case ..<0x0600 where off > start:
+                // An IEEE 802.3 length after a VLAN or HSR tag: LLC follows (BACnet/Ethernet on a VLAN or a ring).
+                guard b.count >= off + 3 else { return .malformed("802.3 LLC header cut short") }
+                return .llc(dsap: b[off], ssap: b[off + 1], payloadOffset: off + 3, srcMAC: p.srcMAC ?? 0, dstMAC: p.dstMAC ?? 0)
             default: return .other(etherType: etherType)
             }
         }
