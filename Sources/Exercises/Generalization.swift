@@ -78,13 +78,21 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         case asa, openvpn, fortigate, globalprotect, pulse, citrix, strongswan
         case fortigateCEF = "fortigate-cef", globalprotectCEF = "globalprotect-cef", checkpoint
         case yamaha
+        /// F5 BIG-IP APM: one access session over several lines sharing its id (the client's address, the user, the
+        /// policy's result, the tunnel address), a guess an AD refusal followed by the policy's deny.
+        case f5
+        /// SoftEther VPN Server (the Japanese open-source VPN many small sites run): its server log, a connection's
+        /// client and user on its first line, its session and the session's SecureNAT address on later ones.
+        case softether
 
         /// Run with one historian dialect per write path, not all five (the historian's reading does not depend on
         /// the gateway): the products and encodings added after the first seven.
         var oncePerWritePath: Bool { self == .fortigateCEF || self == .globalprotectCEF || self == .checkpoint }
         /// Added after the suite's other cases were fixed: its cases come last, and the other cases' turning through
         /// the gateways does not include it (their seeds and contents stay as they were).
-        var appended: Bool { self == .yamaha }
+        var appended: Bool { self == .yamaha || self == .f5 || self == .softether }
+        /// The products the cases before F5's turn through (their seeds and contents stay as they were).
+        static let established = allCases.filter { $0 != .f5 && $0 != .softether }
     }
     public enum HistorianFormat: String, CaseIterable, Sendable {
         case pi, aveva, ignition, long, wide
@@ -367,13 +375,13 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         eachFormTwice(.fins, access: { gateways[($0 * 3 + 1) % gateways.count] },
                       historian: { $0 % 3 == 0 ? .japanese : dialect($0) }, hop: { $0 == 5 ? .vnc : .rdp })
         // MELSEC, the Japanese logger's export in every other case; one case by SSH.
-        eachFormTwice(.melsec, access: { RemoteAccess.allCases[($0 * 5 + 2) % RemoteAccess.allCases.count] },
+        eachFormTwice(.melsec, access: { RemoteAccess.established[($0 * 5 + 2) % RemoteAccess.established.count] },
                       historian: { $0 % 2 == 0 ? .japanese : dialect($0 + 1) }, hop: { $0 == 4 ? .ssh : .rdp })
         // The historian's export as an Excel workbook: five write paths, each with another gateway, setpoints and
         // stops in turn, one case by VNC.
         for (i, w) in [WritePath.modbus, .dnp3, .s7, .opcua, .melsec].enumerated() {
             let stop = i % 2 == 1
-            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 4 + 1) % RemoteAccess.allCases.count],
+            var x = GeneralizationCase(write: w, access: RemoteAccess.established[(i * 4 + 1) % RemoteAccess.established.count],
                                        historian: .xlsx,
                                        form: stop ? w.commandForms[i / 2 % w.commandForms.count] : w.forms[i % w.forms.count],
                                        impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
@@ -382,12 +390,12 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         }
         // IEC 61850 over MMS: each form twice and the pump's control twice, gateways and historian dialects (the
         // workbook among them) turning, one case by VNC.
-        eachFormTwice(.iec61850, access: { RemoteAccess.allCases[($0 * 3 + 4) % RemoteAccess.allCases.count] },
+        eachFormTwice(.iec61850, access: { RemoteAccess.established[($0 * 3 + 4) % RemoteAccess.established.count] },
                       historian: { $0 % 4 == 3 ? .xlsx : $0 % 4 == 1 ? .japanese : dialect($0 + 2) },
                       hop: { $0 == 6 ? .vnc : .rdp })
         // MELSEC in ASCII frames: the setpoint, and the pump stopped, behind two more gateways.
         for (i, f) in [WriteForm.melsecASCIIWord, .melsecASCIIBit].enumerated() {
-            out.append(GeneralizationCase(write: .melsec, access: RemoteAccess.allCases[(i * 5 + 3) % RemoteAccess.allCases.count],
+            out.append(GeneralizationCase(write: .melsec, access: RemoteAccess.established[(i * 5 + 3) % RemoteAccess.established.count],
                                           historian: i == 0 ? .japanese : .xlsx, form: f,
                                           impact: f == .melsecASCIIBit ? .stop : .setpoint,
                                           seed: 20_240_312 &+ UInt64(out.count) &* 7919))
@@ -398,7 +406,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         for (i, h) in formats.enumerated() {
             let w = [WritePath.dnp3, .iec104, .s7, .cip, .bacnet, .opcua, .modbus][i]
             let stop = i % 3 == 2
-            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 5 + 2) % RemoteAccess.allCases.count],
+            var x = GeneralizationCase(write: w, access: RemoteAccess.established[(i * 5 + 2) % RemoteAccess.established.count],
                                        historian: h, form: stop ? w.commandForms[0] : w.forms[i % w.forms.count],
                                        impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
             x.newestFirst = true
@@ -408,7 +416,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         // case newest first.
         for (i, w) in [WritePath.s7, .modbus, .dnp3, .iec104, .cip, .opcua, .bacnet, .iec61850].enumerated() {
             let stop = i % 3 == 1
-            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 3 + 5) % RemoteAccess.allCases.count],
+            var x = GeneralizationCase(write: w, access: RemoteAccess.established[(i * 3 + 5) % RemoteAccess.established.count],
                                        historian: .wincc, form: stop ? w.commandForms[0] : w.forms[(i / 2) % w.forms.count],
                                        impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
             x.newestFirst = i == 5
@@ -417,7 +425,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         // Modbus over UDP: the setpoint in Modbus/UDP and the pump's coil in an RTU frame to a device server's UDP
         // port, each with two gateways and historian formats.
         for (k, f) in [WriteForm.modbusUDPSingle, .modbusUDPSingle, .modbusRTUUDPCoil, .modbusRTUUDPCoil].enumerated() {
-            out.append(GeneralizationCase(write: .modbus, access: RemoteAccess.allCases[(k * 4 + 6) % RemoteAccess.allCases.count],
+            out.append(GeneralizationCase(write: .modbus, access: RemoteAccess.established[(k * 4 + 6) % RemoteAccess.established.count],
                                           historian: [HistorianFormat.wide, .wincc, .pi, .xlsx][k], form: f,
                                           impact: f == .modbusRTUUDPCoil ? .stop : .setpoint,
                                           seed: 20_240_312 &+ UInt64(out.count) &* 7919))
@@ -426,7 +434,7 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         // on EWS-1 and writes nothing; every write path, gateways and historian formats turning, setpoints and stops.
         for (i, w) in WritePath.withSetpoints.enumerated() {
             let stop = i % 2 == 1
-            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 5 + 1) % RemoteAccess.allCases.count],
+            var x = GeneralizationCase(write: w, access: RemoteAccess.established[(i * 5 + 1) % RemoteAccess.established.count],
                                        historian: (HistorianFormat.dialects + [.japanese, .xlsx, .wincc])[i % 8],
                                        form: stop ? w.commandForms[0] : w.forms[i % w.forms.count],
                                        impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
@@ -439,14 +447,14 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         // console (a technician's simulation during calibration: no cyber cause).
         let readings = HistorianFormat.dialects + [.japanese, .xlsx, .wincc]
         for (i, w) in WritePath.allCases.enumerated() {
-            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 3 + 2) % RemoteAccess.allCases.count],
+            var x = GeneralizationCase(write: w, access: RemoteAccess.established[(i * 3 + 2) % RemoteAccess.established.count],
                                        historian: readings[(i * 3) % readings.count], form: w.forms[(i + 1) % w.forms.count],
                                        impact: .measurement, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
             x.hop = [Hop.rdp, .rdp, .vnc, .ssh, .teamviewer][i % 5]
             out.append(x)
         }
         for (i, w) in [WritePath.modbus, .opcua, .hart].enumerated() {
-            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 7 + 3) % RemoteAccess.allCases.count],
+            var x = GeneralizationCase(write: w, access: RemoteAccess.established[(i * 7 + 3) % RemoteAccess.established.count],
                                        historian: readings[(i * 5 + 1) % readings.count], form: w.forms[0],
                                        impact: .measurement, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
             x.innocent = true
@@ -458,12 +466,32 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
         let mirrors = ["erspan-ii", "vxlan", "mpls-pseudowire", "erspan-iii", "geneve", "gre-ethernet", "erspan-i", "qinq"]
         for (i, w) in WritePath.withSetpoints.enumerated() {
             let stop = i % 3 == 2
-            var x = GeneralizationCase(write: w, access: RemoteAccess.allCases[(i * 4 + 1) % RemoteAccess.allCases.count],
+            var x = GeneralizationCase(write: w, access: RemoteAccess.established[(i * 4 + 1) % RemoteAccess.established.count],
                                        historian: readings[(i * 2 + 1) % readings.count],
                                        form: stop ? w.commandForms[0] : w.forms[i % w.forms.count],
                                        impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
             x.hop = [Hop.rdp, .vnc, .rdp, .ssh][i % 4]
             x.mirror = mirrors[i % mirrors.count]
+            out.append(x)
+        }
+        // F5 BIG-IP APM as the gateway (added after the cases above, which are generated as before): each write path
+        // once, setpoints and stops in turn, historian formats and hops turning.
+        for (i, w) in WritePath.withSetpoints.enumerated() {
+            let stop = i % 2 == 1
+            var x = GeneralizationCase(write: w, access: .f5, historian: readings[(i * 3 + 2) % readings.count],
+                                       form: stop ? w.commandForms[i / 2 % w.commandForms.count] : w.forms[(i + 2) % w.forms.count],
+                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.hop = [Hop.rdp, .rdp, .vnc, .ssh][i % 4]
+            out.append(x)
+        }
+        // SoftEther VPN Server as the gateway: each write path once, stops and setpoints in turn (the other way round
+        // from F5's), historian formats and hops turning.
+        for (i, w) in WritePath.withSetpoints.enumerated() {
+            let stop = i % 2 == 0
+            var x = GeneralizationCase(write: w, access: .softether, historian: readings[(i * 5 + 1) % readings.count],
+                                       form: stop ? w.commandForms[i / 2 % w.commandForms.count] : w.forms[(i + 1) % w.forms.count],
+                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+            x.hop = [Hop.vnc, .rdp, .ssh, .rdp][i % 4]
             out.append(x)
         }
         return out
@@ -1806,6 +1834,31 @@ struct GatewayLog {
         lines.append((t, "<134>1 \(stamp) gw-1 CheckPoint 20112 - [\(body)]"))
     }
 
+    /// An F5 BIG-IP APM line as /var/log/apm has it: the level's name before the daemon's tag, the message id and
+    /// level, the access profile and the session's id.
+    mutating func apm(_ t: Int64, _ daemon: String, _ sid: String, _ id: String, _ text: String) {
+        let level = id.hasSuffix(":3") ? "err" : id.hasSuffix(":6") ? "info" : "notice"
+        line(t, "\(level) \(daemon)", "\(id): /Common/ap_vpn:Common:\(sid): \(text)")
+    }
+
+    /// A new APM session id: eight hex digits.
+    func apmSession(_ rng: inout SeededRandom) -> String {
+        String(format: "%08x", UInt32(truncatingIfNeeded: rng.next()))
+    }
+
+    /// A SoftEther VPN Server's server-log line: its local time with milliseconds (the site's zone, UTC here), the
+    /// hub, the message.
+    mutating func softEther(_ t: Int64, _ text: String) {
+        lines.append((t, "\(Self.civil(t)).\(String(format: "%03d", (t / 1_000_000) % 1000)) [HUB \"PLANT\"] \(text)"))
+    }
+
+    /// LH_CONNECT_CLIENT: a connection arriving, with the client's address and the user it gives.
+    func softEtherArrival(_ cid: String, user: String, ip: String, port: Int) -> String {
+        "The connection \"\(cid)\" (IP address: \(ip), Host name: \(ip), Port number: \(port), Client name: \"SoftEther VPN "
+            + "Client\", Version: 4.42, Build: 9798) is attempting to connect to the Virtual Hub. The auth type provided is "
+            + "\"Password authentication\" and the user name is \"\(user)\"."
+    }
+
     /// Citrix ADC's own stamp, `10/09/2014:08:37:51 GMT`.
     static func netScaler(_ t: Int64) -> String {
         let c = Timestamp(nanoseconds: t).civil(utcOffsetSeconds: 0)
@@ -1846,6 +1899,20 @@ struct GatewayLog {
         case .checkpoint:
             checkPoint(t, [("action", "Failed Log In"), ("auth_method", "Username and Password"),
                            ("reason", "Failed to login: wrong user name or password"), ("src", ip), ("user", user)])
+        case .f5:
+            // A session of its own: the client, the name it typed, the directory's refusal, the policy's deny.
+            let sid = apmSession(&rng)
+            apm(t - 1_000_000_000, "tmm1[12390]", sid, "01490500:5", "New session from client IP \(ip) (ST=/CC=/C=) at VIP "
+                + "192.0.2.10 Listener /Common/vs_vpn_443 (Reputation=Unknown)")
+            apm(t - 1_000_000_000, "apmd[7373]", sid, "01490010:6", "Username '\(user)'")
+            apm(t, "apmd[7373]", sid, "01490107:3", "AD module: authentication with '\(user)' failed in doAuth: Preauthentication "
+                + "failed, principal name: \(user)@PLANT.EXAMPLE. Decrypt integrity check failed (-1765328353)")
+            apm(t, "apmd[7373]", sid, "01490102:5", "Access policy result: Logon_Deny")
+        case .softether:
+            let cid = "CID-\(pid)"
+            pid += 1
+            softEther(t - 60_000_000, softEtherArrival(cid, user: user, ip: ip, port: port))
+            softEther(t, "Connection \"\(cid)\": User authentication failed. The user name that has been provided was \"\(user)\".")
         case .yamaha:
             // The router writes no verdict: the call's link never comes up, and the client drops the tunnel.
             let (n, id, _) = yamahaCall(user: user, from: ip, at: t, &rng)
@@ -1933,6 +2000,31 @@ struct GatewayLog {
             line(start + 500_000_000, "charon", "10[IKE] IKE_SA rw-eap[\(3 + lines.count)] established between "
                  + "192.0.2.10[vpn.plant.example]...\(ip)[\(user)]")
             line(end, "charon", "12[IKE] deleting IKE_SA rw-eap[\(3 + lines.count)] between 192.0.2.10[vpn.plant.example]...\(ip)[\(user)]")
+        case .f5:
+            // The policy allows the session at its start; the tunnel address comes a second later.
+            let sid = apmSession(&rng)
+            apm(start - 2_000_000_000, "tmm1[12390]", sid, "01490500:5", "New session from client IP \(ip) (ST=/CC=/C=) at VIP "
+                + "192.0.2.10 Listener /Common/vs_vpn_443 (Reputation=Unknown)")
+            apm(start - 2_000_000_000, "apmd[7373]", sid, "01490010:6", "Username '\(user)'")
+            apm(start - 1_000_000_000, "apmd[7373]", sid, "01490017:6",
+                "AD agent: Auth (logon attempt:0): authenticate with '\(user)' successful")
+            apm(start, "apmd[7373]", sid, "01490102:5", "Access policy result: Network_Access")
+            apm(start + 1_000_000_000, "tmm1[12390]", sid, "01490549:5", "Assigned PPP Dynamic IPv4: \(tunnel) Tunnel Type: "
+                + "VPN_TUNNELTYPE_TCP NA Resource: /Common/na_plant Client IP: \(ip) - Reputation: Unknown")
+            apm(end, "tmm1[12390]", sid, "01490521:5", "Session statistics - bytes in: 52110, bytes out: 1102934")
+            apm(end, "tmm1[12390]", sid, "01490501:5", "Session deleted due to user logout request.")
+        case .softether:
+            // The session is created at the start; SecureNAT's DHCP gives it its address a second later.
+            let cid = "CID-\(pid)", sid = "SID-\(user.uppercased())-\(pid)"
+            softEther(start - 100_000_000, softEtherArrival(cid, user: user, ip: ip, port: port))
+            softEther(start - 50_000_000, "Connection \"\(cid)\": Successfully authenticated as user \"\(user)\".")
+            softEther(start, "Connection \"\(cid)\": The new session \"\(sid)\" has been created. (IP address: \(ip), Port number: "
+                      + "\(port), Physical underlying protocol: \"Standard TCP/IP (IPv4)\")")
+            softEther(start + 1_000_000_000, "Session \"SID-SECURENAT-1\": The DHCP server of host \"5E-6F-1A-2B-3C-4D\" (10.9.9.1) "
+                      + "on this session allocated, for host \"00-AC-12-34-56-\(String(format: "%02X", pid % 256))\" on another "
+                      + "session \"\(sid)\", the new IP address \(tunnel).")
+            softEther(end, "Session \"\(sid)\": The session has been terminated. The statistical information is as follows: Total "
+                      + "outgoing data size: 1102934 bytes, Total incoming data size: 52110 bytes.")
         case .yamaha:
             // The address the client was given is on its PP's IPCP up, a second after the call.
             kind = "auth.logon"

@@ -210,6 +210,78 @@ import Testing
         #expect(e[4].attributes["duration"] == "00:36:17")
     }
 
+    /// F5 BIG-IP APM names the client, the user and the tunnel address on different lines of one access session:
+    /// each line gets what the session's lines before it said. A refused credential is the failed attempt; the
+    /// policy's deny after it corroborates it, and is the failed attempt itself when nothing was refused before it.
+    @Test func f5AccessPolicyManager() throws {
+        let sink = try collect("f5-apm.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        let vendor = "198.51.100.40", guesser = "203.0.113.77", refused = "203.0.113.78"
+        #expect(facts(sink) == [
+            Fact(kind: "vpn.session_start", user: nil, src: vendor, tunnel: nil),
+            Fact(kind: "vpn.auth_request", user: "vendor7", src: vendor, tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "vendor7", src: vendor, tunnel: nil),       // attempt 0
+            Fact(kind: "auth.credentials_accepted", user: "vendor7", src: vendor, tunnel: nil),
+            Fact(kind: "auth.logon", user: "vendor7", src: vendor, tunnel: nil),              // Network_Access
+            Fact(kind: "vpn.address_assigned", user: "vendor7", src: vendor, tunnel: "10.60.8.21"),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),                  // session statistics
+            Fact(kind: "auth.session_closed", user: "vendor7", src: vendor, tunnel: "10.60.8.21"),
+            Fact(kind: "vpn.session_start", user: nil, src: guesser, tunnel: nil),
+            Fact(kind: "vpn.auth_request", user: "admin", src: guesser, tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "admin", src: guesser, tunnel: nil),
+            Fact(kind: "auth.logon_denied", user: "admin", src: guesser, tunnel: nil),        // the same attempt
+            Fact(kind: "vpn.session_start", user: nil, src: refused, tunnel: nil),
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),                  // User-Agent
+            Fact(kind: "auth.logon_failed", user: nil, src: refused, tunnel: nil),            // deny, nothing refused
+        ])
+        let e = sink.events
+        #expect(e.allSatisfy { $0.host == "bigip-vpn1" })
+        #expect(e[0].attributes["vendor"] == "f5-big-ip-apm" && e[0].attributes["session_id"] == "5d2a4e11"
+                && e[0].attributes["access_profile"] == "/Common/ap_vpn" && e[0].attributes["vip"] == "192.0.2.10")
+        #expect(e[0].attributes["program"] == "tmm1" && e[0].attributes["severity"] == .int(5))
+        #expect(e[2].attributes["attempt"] == "0" && e[2].attributes["agent"] == "AD agent")
+        #expect(e[4].attributes["result"] == "Network_Access" && e[4].attributes["joined_from"] != nil)
+        #expect(e[5].dst.ip == "10.60.8.21" && e[5].attributes["resource"] == "/Common/na_plant")
+        #expect(e[7].attributes["reason"] == "Session deleted due to user logout request.")
+        #expect(e[8].attributes["session_id"] == "7c41b0e9" && e[8].attributes["access_profile"] == nil)
+        #expect(e[10].attributes["reason"]?.text.hasPrefix("Preauthentication failed") == true)
+        #expect(e[14].attributes["note"] != nil && e[12].attributes["session_id"] == "0a1b2c3d")
+        #expect(sink.events.filter { $0.kind == "auth.logon_failed" }.count == 3)
+    }
+
+    /// SoftEther VPN Server names the client and the user when a connection arrives, the session the connection gets,
+    /// then the session's address (from SecureNAT's DHCP) and its end by the session alone: each line gets what the
+    /// connection's and session's lines before it said, in the server log, a hub's security log and syslog alike.
+    @Test func softEtherVPNServer() throws {
+        let sink = try collect("softether.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        let vendor = "198.51.100.40"
+        #expect(facts(sink) == [
+            Fact(kind: "vpn.auth_request", user: "vendor7", src: vendor, tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "vendor7", src: vendor, tunnel: nil),
+            Fact(kind: "vpn.auth_request", user: "vendor7", src: vendor, tunnel: nil),
+            Fact(kind: "auth.credentials_accepted", user: "vendor7", src: vendor, tunnel: nil),
+            Fact(kind: "auth.logon", user: "vendor7", src: vendor, tunnel: nil),                  // the new session
+            Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),                      // its parameters
+            Fact(kind: "vpn.address_assigned", user: "vendor7", src: vendor, tunnel: "192.168.30.10"),
+            Fact(kind: "auth.session_closed", user: "vendor7", src: vendor, tunnel: "192.168.30.10"),
+            Fact(kind: "vpn.auth_request", user: "admin", src: "203.0.113.77", tunnel: nil),      // the security log
+            Fact(kind: "auth.logon_failed", user: "admin", src: "203.0.113.77", tunnel: nil),
+            Fact(kind: "vpn.auth_request", user: "operator", src: "203.0.113.78", tunnel: nil),   // syslog
+            Fact(kind: "auth.logon_failed", user: "operator", src: "203.0.113.78", tunnel: nil),
+        ])
+        let e = sink.events
+        #expect(e[0].attributes["vendor"] == "softether" && e[0].attributes["hub"] == "PLANT"
+                && e[0].attributes["connection"] == "CID-4" && e[0].src.port == 51234)
+        #expect(e[1].attributes["reason"] == "user authentication failed" && e[1].attributes["joined_from"] != nil)
+        #expect(e[4].attributes["session_id"] == "SID-VENDOR7-3" && e[4].attributes["protocol"] == "Standard TCP/IP (IPv4)")
+        #expect(e[6].attributes["session_id"] == "SID-VENDOR7-3" && e[6].attributes["dhcp_session"] == "SID-SECURENAT-1"
+                && e[6].dst.ip == "192.168.30.10")
+        #expect(e[7].attributes["bytes_sent"] == .int(1_102_934) && e[7].attributes["bytes_received"] == .int(52_110))
+        #expect(e[9].attributes["reason"] == "refused by the security policy" && e[9].attributes["hub"] == nil)
+        #expect(e[10].host == "vpn-srv" && e[10].attributes["hub"] == "PLANT")
+    }
+
     @Test func strongSwanAndWireGuard() throws {
         let sink = try collect("strongswan.log")
         #expect(sink.warnings.isEmpty, "\(sink.warnings)")

@@ -30,8 +30,9 @@ import Testing
 /// (YAMAHA routers' records): with the version set back to 6 their digests were unchanged, so only that column moved.
 /// bacnet_services_icsnpp.pcap was recorded again when BACnet messages began to name the device behind a router
 /// their NPDU addresses (`bacnet:net:3:mac:108`): its events compared without `station` were identical. Every
-/// capture again for network/pcap version 2 (copies of a frame decoded once): each file's time, kind, endpoints,
-/// message, attributes and locator compared with the build before were the same, so only the version column moved.)
+/// capture again for network/pcap version 2 (copies of a frame decoded once), and the six syslog files for log/syslog
+/// version 8 (F5 BIG-IP APM's and SoftEther's sessions): each file's time, kind, endpoints, message, attributes and
+/// locator compared with the build before were the same, so only the version column moved.)
 @Suite struct StoredEventsGoldenTests {
     static let golden = TestPaths.repoRoot.appendingPathComponent("Tests/EvidenceStoreTests/Golden/stored-events.tsv")
 

@@ -17,8 +17,10 @@ public struct SyslogCollector: Collector {
     // records without a syslog header (FortiGate's default, its log download, FortiAnalyzer), placed by their own time;
     // FortiGate traffic and firewall authentication; GlobalProtect's address in getconfig/setup/config-release; Pulse's
     // 22.x forms and one refused sign-in one failure; 7: YAMAHA routers' remote access (one connection's lines joined, a
-    // call whose link never came up the failed attempt) and their `show log`, newest first read oldest first
-    public static let version = "7"
+    // call whose link never came up the failed attempt) and their `show log`, newest first read oldest first; 8: F5
+    // BIG-IP APM's access sessions (one session's lines joined), BIG-IP's level name before the tag read as severity;
+    // SoftEther VPN Server's hub log (a connection's and its session's lines joined)
+    public static let version = "8"
 
     /// How many events one "message repeated N times" line gives at most (a lying N must not flood the case).
     static let maxRepeats = 1000
@@ -33,7 +35,7 @@ public struct SyslogCollector: Collector {
     static let attempts = FailedAttempts.Rules(
         held: { e in
             (e.kind == "auth.pam_failure" && e.attributes["more"] == nil) || e.kind == "auth.failure_detail"
-                || e.kind == "vpn.auth_request" ? attemptKey(e) : nil
+                || (e.kind == "vpn.auth_request" && isYamahaCall(e)) ? attemptKey(e) : nil
         },
         verdict: { e in
             e.kind == "auth.logon_failed" || e.kind == "auth.privilege_failed" || (e.kind == "auth.logon" && isYamahaCall(e))
@@ -166,6 +168,8 @@ public struct SyslogCollector: Collector {
         var connections = OpenConnections()
         var vpnSources = RemoteAccessSources()
         var calls = YamahaCalls()
+        var apmSessions = F5Sessions()
+        var softEther = SoftEtherSessions()
         var attempts = FailedAttempts(Self.attempts)
         var writer = AttributeWriter()
         let emit: (Event) throws -> Void = { try sink.emit($0) }
@@ -212,6 +216,8 @@ public struct SyslogCollector: Collector {
             if e.domain == .network {
                 // A gateway's or firewall's record: the only ones that name a vendor and an access.
                 if e.attributes["vendor"] == .string(RemoteAccess.yamahaVendor) { calls.join(&e, host: record.host ?? host ?? "") }
+                if e.attributes["vendor"] == .string(RemoteAccess.f5Vendor) { apmSessions.join(&e, host: record.host ?? host ?? "") }
+                if e.attributes["vendor"] == .string(RemoteAccess.softEtherVendor) { softEther.join(&e, host: record.host ?? host ?? "") }
                 if e.attributes["access"] != nil { vpnSources.fill(&e, host: record.host ?? host ?? "") }
             }
             if e.kind == "net.flow_start" || e.kind == "net.flow_end" {

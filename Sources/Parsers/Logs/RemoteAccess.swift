@@ -23,6 +23,21 @@ import JikochoModel
 ///   `Session:[…] … deleted`; the user without the network zone 22.x writes before it (`Default Network::`).
 /// - Citrix ADC (NetScaler) Gateway: `SSLVPN LOGIN`/`LOGOUT` (intranet address in `Nat_ip`), `AAA LOGIN_FAILED`,
 ///   connections through the tunnel (`SSLVPN TCPCONNSTAT`/`UDPFLOWSTAT`) as flows.
+/// - F5 BIG-IP Access Policy Manager (APM), whose lines carry a message id (`01490500:5:`) and the access session's
+///   id: `New session from client IP` (01490500, `vpn.session_start`), `Username '…'` (01490010, `vpn.auth_request`),
+///   the authentication agents' verdicts (`AD agent: Auth (logon attempt:N): authenticate with '…' successful|failed`,
+///   `AD module` / `RADIUS module` / `LDAP module: authentication with '…' failed`: one failed attempt each),
+///   `Access policy result:` (01490102: the session's logon, or its refusal), `Assigned PPP Dynamic IPv4:` (01490549,
+///   the tunnel address), `Session deleted` (01490501). One session's lines share its id; the collector gives each the
+///   client's address, the user and the tunnel address the lines before it named (`F5Sessions`).
+/// - SoftEther VPN Server (the server log, whose hub lines start `[HUB "NAME"]`; a hub's security log; its syslog
+///   form `[machine/VPN/HUB] (time) <SECURITY_LOG>:`), in the wording of its string table (LH_*): a connection's
+///   `is attempting to connect to the Virtual Hub … the user name is "…"` (`vpn.auth_request`, with the client's
+///   address), `Successfully authenticated as user` (`auth.credentials_accepted`), `User authentication failed` and
+///   the refusals by policy, blank password or expiry (`auth.logon_failed`), `The new session "SID-…" has been
+///   created` (the logon), the SecureNAT DHCP's `allocated, for host … on another session "SID-…", the new IP address`
+///   (`vpn.address_assigned`), `The session has been terminated` (`auth.session_closed`). Connections (CID-n) and
+///   sessions (SID-…) are joined by the collector (`SoftEtherSessions`).
 /// - strongSwan charon: `IKE_SA … established between …`, `assigning virtual IP … to peer`, `EAP method … failed`,
 ///   `deleting IKE_SA`.
 /// - WireGuard writes nothing by default; with the kernel's dynamic debug it names handshakes by peer number only
@@ -61,6 +76,8 @@ public enum RemoteAccess {
         if prog.isEmpty || prog == "kernel" || prog.hasPrefix("wireguard"), m.hasBytes("wireguard:") {
             if let r = wireGuard(m) { return r }
         }
+        if m.hasBytes("0149"), let r = f5APM(m) { return r }
+        if m.hasBytes("\"CID-") || m.hasBytes("Session \"SID-") { if let r = softEther(m) { return r } }
         if m.hasBytes("SSLVPN ") || m.hasBytes("AAA LOGIN_FAILED") {
             if let r = citrix(m) { return r }
         }
@@ -614,6 +631,162 @@ public enum RemoteAccess {
             return meaning("auth.logon_failed", vendor: v, user: String(id.prefix { $0 != " " }), src: nil)
         }
         return nil
+    }
+
+    // MARK: F5 BIG-IP APM
+
+    public static let f5Vendor = "f5-big-ip-apm"
+
+    /// `01490500:5: /Common/ap:Common:49dc8781: New session from client IP …`, with or without the access profile
+    /// before the session id, and with what a syslog header left in front of the id (`notice tmm2[20226]:`).
+    static func f5APM(_ m: Substring) -> FirewallMeaning? {
+        var w = Words(m)
+        var id: Substring?
+        for _ in 0..<3 {
+            guard let t = w.next() else { return nil }
+            if isF5MessageID(t) { id = t; break }
+        }
+        guard let id, let where_ = w.next(), where_.count >= 9, where_.hasSuffix(":") else { return nil }
+        let parts = where_.dropLast().split(separator: ":", omittingEmptySubsequences: false)
+        guard let sid = parts.last, sid.count == 8, sid.allSatisfy(\.isHexDigit) else { return nil }
+        let text = w.rest.drop { $0 == " " }
+        let v = f5Vendor
+        var extra: [String: JSONValue] = ["session_id": .string(String(sid)), "message_id": .string(String(id.prefix(8)))]
+        if parts.count >= 3 { extra["access_profile"] = .string(parts.dropLast(2).joined(separator: ":")) }
+        if let ip = text.between("New session from client IP ", " ") {
+            if let vip = text.between(" at VIP ", " ").map(String.init) ?? text.following(" at VIP ").map(String.init) {
+                extra["vip"] = .string(vip)
+            }
+            if let l = text.following(" Listener ") { extra["listener"] = .string(String(l.prefix { $0 != " " })) }
+            return meaning("vpn.session_start", vendor: v, user: nil, src: String(ip), extra)
+        }
+        if text.hasPrefix("Username '"), let u = text.between("Username '", "'") {
+            return meaning("vpn.auth_request", vendor: v, user: String(u), src: nil, extra)
+        }
+        // The authentication agents' verdicts: `AD agent: Auth (logon attempt:0): authenticate with 'u' successful`,
+        // `AD module: authentication with 'u' failed: Preauthentication failed, …`, `RADIUS module: …`.
+        if let colon = text.byteRange(of: ": "), case let agent = text[..<colon.lowerBound],
+           agent.hasSuffix(" agent") || agent.hasSuffix(" module"),
+           let u = text.between(" with '", "'") {
+            extra["agent"] = .string(String(agent))
+            if let n = text.between("(logon attempt:", ")") { extra["attempt"] = .string(String(n)) }
+            let after = text.following(" with '\(u)' ") ?? ""
+            if after.hasPrefix("failed") {
+                var reason = after.dropFirst(6).drop { $0 == ":" || $0 == " " }
+                // `failed in doAuth: Preauthentication failed, …`: the agent's step, then why.
+                if reason.hasPrefix("in "), let colon = reason.byteRange(of: ": ") {
+                    extra["step"] = .string(String(reason[reason.index(reason.startIndex, offsetBy: 3)..<colon.lowerBound]))
+                    reason = reason[colon.upperBound...]
+                }
+                if !reason.isEmpty { extra["reason"] = .string(String(reason)) }
+                return meaning("auth.logon_failed", vendor: v, user: String(u), src: nil, extra)
+            }
+            if after.hasPrefix("successful") {
+                return meaning("auth.credentials_accepted", vendor: v, user: String(u), src: nil, extra)
+            }
+            return nil
+        }
+        if let result = text.following("Access policy result: ") {
+            let r = String(result.prefix { $0 != " " })
+            extra["result"] = .string(r)
+            // A deny ending: the collector makes it the failed attempt when no agent refused a credential before it.
+            return meaning(r.lowercased().contains("deny") ? "auth.logon_denied" : "auth.logon", vendor: v, user: nil, src: nil, extra)
+        }
+        if text.hasPrefix("Assigned PPP "), let ip = text.between(" IPv4: ", " ") ?? text.between(" IPv6: ", " ") {
+            let client = text.following(" Client IP: ").map { String($0.prefix { $0 != " " }) }
+            if let t = text.between(" Tunnel Type: ", " ") { extra["tunnel_type"] = .string(String(t)) }
+            if let r = text.between(" Resource: ", " ") { extra["resource"] = .string(String(r)) }
+            return meaning("vpn.address_assigned", vendor: v, user: nil, src: client, tunnel: literal(String(ip)), extra)
+        }
+        if text.hasPrefix("Session deleted") {
+            extra["reason"] = .string(String(text))
+            return meaning("auth.session_closed", vendor: v, user: nil, src: nil, extra)
+        }
+        return nil
+    }
+
+    // MARK: SoftEther VPN
+
+    public static let softEtherVendor = "softether"
+
+    /// One line of a SoftEther VPN Server's hub log, after any prefix the server log or syslog put before it.
+    static func softEther(_ line: Substring) -> FirewallMeaning? {
+        var m = line
+        var extra: [String: JSONValue] = [:]
+        if m.hasPrefix("[HUB \""), let hub = m.between("[HUB \"", "\"] ") {
+            extra["hub"] = .string(String(hub))
+            m = m.following("\"] ") ?? ""
+        } else if m.hasPrefix("["), m.hasBytes("/VPN/"), let hub = m.between("/VPN/", "]"), let body = m.following(">: ") {
+            extra["hub"] = .string(String(hub))
+            m = body
+        }
+        let v = softEtherVendor
+        // LH_CONNECT_CLIENT
+        if m.hasPrefix("The connection \"CID-"), m.hasBytes(" is attempting to connect to the Virtual Hub") {
+            guard let cid = m.between("The connection \"", "\""), let ip = m.between("(IP address: ", ",") else { return nil }
+            extra["connection"] = .string(String(cid))
+            if let c = m.between("Client name: \"", "\"") { extra["client"] = .string(String(c)) }
+            if let t = m.between("The auth type provided is \"", "\"") { extra["auth_type"] = .string(String(t)) }
+            let port = m.between("Port number: ", ",").flatMap { UInt16($0) }
+            return meaning("vpn.auth_request", vendor: v, user: m.between("the user name is \"", "\"").map(String.init),
+                           src: String(ip), port: port, extra)
+        }
+        if m.hasPrefix("Connection \"CID-"), let cid = m.between("Connection \"", "\""), let text = m.following("\": ") {
+            extra["connection"] = .string(String(cid))
+            if text.hasPrefix("Successfully authenticated as user \"") {
+                return meaning("auth.credentials_accepted", vendor: v, user: text.between("as user \"", "\"").map(String.init),
+                               src: nil, extra)
+            }
+            // LH_AUTH_NG, LH_LOCAL_ONLY, LH_POLICY_ACCESS_NG ("beens" as the string table has it), LH_USER_EXPIRES,
+            // LH_TOO_MANY_MULTILOGINS.
+            let refusals: [(String, String, String)] = [
+                ("User authentication failed.", "The user name that has been provided was \"", "user authentication failed"),
+                ("The remote login has been refused because of the password for user \"", "for user \"", "blank password"),
+                ("Access has beens refused to user \"", "to user \"", "refused by the security policy"),
+                ("Access has been refused to user \"", "to user \"", "account expired"),
+                ("Although the user \"", "Although the user \"", "too many logins by the same user"),
+            ]
+            for (marker, before, reason) in refusals where text.hasPrefix(marker) {
+                extra["reason"] = .string(reason)
+                return meaning("auth.logon_failed", vendor: v, user: text.between(before, "\"").map(String.init), src: nil, extra)
+            }
+            // LH_NEW_SESSION: the session a successful connection gets.
+            if text.hasPrefix("The new session \""), let sid = text.between("The new session \"", "\"") {
+                extra["session_id"] = .string(String(sid))
+                if let p = text.between("Physical underlying protocol: \"", "\"") { extra["protocol"] = .string(String(p)) }
+                let port = text.between("Port number: ", ",").flatMap { UInt16($0) }
+                return meaning("auth.logon", vendor: v, user: nil, src: text.between("(IP address: ", ",").map(String.init),
+                               port: port, extra)
+            }
+            return nil
+        }
+        if m.hasPrefix("Session \"SID-"), let sid = m.between("Session \"", "\""), let text = m.following("\": ") {
+            // LH_REGIST_DHCP: SecureNAT's DHCP server (a session of its own) gives another session its address.
+            if text.hasPrefix("The DHCP server of host "), let other = text.between("on another session \"", "\""),
+               let ip = text.following(", the new IP address ") {
+                extra["session_id"] = .string(String(other))
+                extra["dhcp_session"] = .string(String(sid))
+                return meaning("vpn.address_assigned", vendor: v, user: nil, src: nil,
+                               tunnel: literal(String(ip.prefix { $0 != " " }.reversed().drop { $0 == "." }.reversed())), extra)
+            }
+            // LH_END_SESSION
+            if text.hasPrefix("The session has been terminated.") {
+                extra["session_id"] = .string(String(sid))
+                if let o = text.between("Total outgoing data size: ", " bytes"), let n = Int64(o) { extra["bytes_sent"] = .int(n) }
+                if let i = text.between("Total incoming data size: ", " bytes"), let n = Int64(i) { extra["bytes_received"] = .int(n) }
+                return meaning("auth.session_closed", vendor: v, user: nil, src: nil, extra)
+            }
+        }
+        return nil
+    }
+
+    /// `01490500:5:`: eight hex digits of an APM message (0149…), a level digit.
+    static func isF5MessageID(_ t: Substring) -> Bool {
+        let u = t.utf8
+        guard u.count == 11, t.hasPrefix("0149"), t.hasSuffix(":") else { return false }
+        let b = Array(u)
+        return b[0..<8].allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }
+            && b[8] == UInt8(ascii: ":") && b[9] >= 0x30 && b[9] <= 0x39
     }
 
     static func wireGuard(_ m: Substring) -> FirewallMeaning? {

@@ -464,6 +464,16 @@ public enum SyslogParser {
             if let (prog, pid) = tag(b, second) {
                 record.program = prog
                 record.pid = pid
+            } else if let level = levelWord(b, second) {
+                // F5 BIG-IP writes the level's name between host and tag: `host notice tmm2[20226]: …`.
+                _ = c.take(UInt8(ascii: " "))
+                if let (prog, pid) = tag(b, token()) {
+                    record.program = prog
+                    record.pid = pid
+                    if record.severity == nil { record.severity = level }
+                } else {
+                    c.index = save
+                }
             } else {
                 c.index = save
             }
@@ -472,6 +482,22 @@ public enum SyslogParser {
         record.host = host.flatMap { $0.isEmpty || $0 == "-" ? nil : $0 }
         record.message = text(b, c.index..<b.count)
         return record
+    }
+
+    /// The syslog severity a level's name stands for (`emerg` 0 … `debug` 7), as BIG-IP writes it before the tag.
+    static func levelWord(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int? {
+        guard (3...7).contains(r.count), "eacwnid".utf8.contains(b[r.lowerBound]) else { return nil }
+        switch text(b, r) {
+        case "emerg": return 0
+        case "alert": return 1
+        case "crit": return 2
+        case "err": return 3
+        case "warning": return 4
+        case "notice": return 5
+        case "info": return 6
+        case "debug": return 7
+        default: return nil
+        }
     }
 
     /// `sshd[2211]:`, `sshd(pam_unix)[19939]:`, `kernel:`, `CRON[1]:` → (program, pid). Nil when the token is no tag.

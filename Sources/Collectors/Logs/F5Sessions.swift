@@ -1,0 +1,66 @@
+import JikochoModel
+import Parsers
+
+/// F5 BIG-IP APM's access sessions over their lines (`RemoteAccess.f5APM`): every line of a session carries the
+/// session's id, but only some name the client's address (`New session from client IP`), the user (`Username`, an
+/// authentication agent's verdict) or the tunnel address (`Assigned PPP Dynamic IPv4`). Each line gets what the
+/// lines before it in the same session said, and says where it came from (`joined_from`).
+///
+/// One refused attempt is one `auth.logon_failed`: an agent's refusal of a credential is the attempt; the access
+/// policy's deny ending after it (`Access policy result: Logon_Deny`) corroborates it (`auth.logon_denied`), and
+/// is the failed attempt itself only when no agent refused anything in that session (a failed device check, a
+/// denied second factor). Bounded: past `limit` open sessions the table starts again.
+struct F5Sessions {
+    static let limit = 10_000
+
+    struct Session {
+        var src: Endpoint = Endpoint()
+        var user: String?
+        var tunnel: String?
+        var refused = 0
+        var at: String?
+    }
+
+    private var sessions: [String: Session] = [:]
+
+    mutating func join(_ e: inout Event, host: String) {
+        guard let sid = e.attributes["session_id"]?.text else { return }
+        let key = host + "|" + sid
+        if sessions.count >= Self.limit, sessions[key] == nil { sessions = [:] }
+        if e.kind == "vpn.session_start" {
+            sessions[key] = Session(src: e.src, at: e.provenance.locator)
+            return
+        }
+        var s = sessions[key] ?? Session()
+        var joined = false
+        if e.src.ip == nil, s.src.ip != nil {
+            e.src = s.src
+            joined = true
+        } else if s.src.ip == nil, e.src.ip != nil {
+            s.src = e.src
+        }
+        if e.user == nil, let u = s.user {
+            e.user = u
+            joined = true
+        } else if let u = e.user {
+            s.user = u
+        }
+        if let t = e.attributes["tunnel_ip"]?.text {
+            s.tunnel = t
+        } else if let t = s.tunnel, e.kind == "auth.session_closed" {
+            e.attributes["tunnel_ip"] = .string(t)
+            joined = true
+        }
+        switch e.kind {
+        case "auth.logon_failed":
+            s.refused += 1
+        case "auth.logon_denied" where s.refused == 0:
+            e.kind = "auth.logon_failed"
+            e.attributes["note"] = "the access policy ended in a deny with no credential refused before it in the session"
+        default:
+            break
+        }
+        if joined, let at = s.at { e.attributes["joined_from"] = .string("the session's lines from \(at)") }
+        if e.kind == "auth.session_closed" { sessions[key] = nil } else { sessions[key] = s }
+    }
+}
