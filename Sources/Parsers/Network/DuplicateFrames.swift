@@ -29,27 +29,39 @@ struct DuplicateFrames {
     static let identicalWindow: Int64 = 2_000_000
     static let redundancyWindow: Int64 = 400_000_000
 
-    private var buffers = [UnsafeMutablePointer<UInt8>?](repeating: nil, count: slots)
-    private var capacities = [Int](repeating: 0, count: slots)
-    private var hashes = [UInt64](repeating: 0, count: slots)
-    private var lengths = [Int](repeating: 0, count: slots)
-    private var times = [Int64](repeating: 0, count: slots)
-    /// The LAN (PRP) or path (HSR) nibble as the frame carried it; 0xFF for a frame with neither.
-    private var tags = [UInt8](repeating: 0xFF, count: slots)
+    /// One remembered frame: its hash (0 for none), length, time, the LAN (PRP) or path (HSR) nibble as it carried it
+    /// (0xFF for a frame with neither), and its bytes.
+    struct Slot {
+        var hash: UInt64 = 0
+        var length = 0
+        var time: Int64 = 0
+        var tag: UInt8 = 0xFF
+        var bytes: UnsafeMutablePointer<UInt8>?
+        var capacity = 0
+    }
+
+    /// Held through a pointer, not an array: the scan of every frame makes no copy-on-write or bounds checks.
+    private let slot: UnsafeMutablePointer<Slot>
     private var next = 0
 
-    init() {}
+    init() {
+        slot = .allocate(capacity: Self.slots)
+        slot.initialize(repeating: Slot(), count: Self.slots)
+    }
 
-    func release() { for b in buffers { b?.deallocate() } }
+    func release() {
+        for i in 0..<Self.slots { slot[i].bytes?.deallocate() }
+        slot.deallocate()
+    }
 
     /// The slot's buffer, large enough for `n` bytes.
-    private mutating func buffer(_ slot: Int, _ n: Int) -> UnsafeMutablePointer<UInt8> {
-        if let b = buffers[slot], capacities[slot] >= n { return b }
-        buffers[slot]?.deallocate()
+    private func buffer(_ i: Int, _ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if let b = slot[i].bytes, slot[i].capacity >= n { return b }
+        slot[i].bytes?.deallocate()
         let size = max(n, 2048)
         let b = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
-        buffers[slot] = b
-        capacities[slot] = size
+        slot[i].bytes = b
+        slot[i].capacity = size
         return b
     }
 
@@ -58,8 +70,8 @@ struct DuplicateFrames {
     mutating func copy(_ bytes: UnsafeRawBufferPointer, time: Int64, ethernet: Bool) -> Copy? {
         let n = bytes.count
         guard n >= 14, n <= Self.slotBytes, let src = bytes.baseAddress else { return nil }
-        let slot = next
-        let frame = buffer(slot, n)
+        let here = next
+        let frame = buffer(here, n)
         memcpy(frame, src, n)
         // The redundancy field is left out of the comparison: the two copies differ there and only there.
         var redundancy: (kind: Copy, at: Int, tag: UInt8)?
@@ -68,23 +80,24 @@ struct DuplicateFrames {
             frame[r.at] &= 0x0F
         }
         let h = Self.hash(frame, n)
-        for i in 0..<Self.slots where i != slot && hashes[i] == h && lengths[i] == n {
-            let gap = time > times[i] ? time - times[i] : times[i] - time
+        for i in 0..<Self.slots where slot[i].hash == h && slot[i].length == n && i != here {
+            let t = slot[i].time
+            let gap = time > t ? time - t : t - time
             let copy: Copy
-            if let r = redundancy, tags[i] != r.tag {
+            if let r = redundancy, slot[i].tag != r.tag {
                 guard gap <= Self.redundancyWindow else { continue }
                 copy = r.kind
             } else {
                 guard gap <= Self.identicalWindow else { continue }
                 copy = .identical
             }
-            if let other = buffers[i], memcmp(other, frame, n) == 0 { return copy }
+            if let other = slot[i].bytes, memcmp(other, frame, n) == 0 { return copy }
         }
-        hashes[slot] = h
-        lengths[slot] = n
-        times[slot] = time
-        tags[slot] = redundancy?.tag ?? 0xFF
-        next = slot + 1 == Self.slots ? 0 : slot + 1
+        slot[here].hash = h
+        slot[here].length = n
+        slot[here].time = time
+        slot[here].tag = redundancy?.tag ?? 0xFF
+        next = here + 1 == Self.slots ? 0 : here + 1
         return nil
     }
 
@@ -132,6 +145,7 @@ struct DuplicateFrames {
             h = (h ^ UInt64(f[i])) &* 0x100_0000_01B3
             i += 1
         }
-        return h ^ (h >> 32)
+        let r = h ^ (h >> 32)
+        return r == 0 ? 1 : r    // 0 marks an empty slot
     }
 }
