@@ -76,8 +76,9 @@ public enum RemoteAccess {
         if prog.isEmpty || prog == "kernel" || prog.hasPrefix("wireguard"), m.hasBytes("wireguard:") {
             if let r = wireGuard(m) { return r }
         }
-        if m.hasBytes("0149"), let r = f5APM(m) { return r }
-        if m.hasBytes("\"CID-") || m.hasBytes("Session \"SID-") { if let r = softEther(m) { return r } }
+        // Both products' lines are known by how they begin, without a scan of the whole line.
+        if hasF5MessageID(m), let r = f5APM(m) { return r }
+        if isSoftEther(m, first: first), let r = softEther(m) { return r }
         if m.hasBytes("SSLVPN ") || m.hasBytes("AAA LOGIN_FAILED") {
             if let r = citrix(m) { return r }
         }
@@ -643,7 +644,7 @@ public enum RemoteAccess {
         var w = Words(m)
         var id: Substring?
         for _ in 0..<3 {
-            guard let t = w.next() else { return nil }
+            guard let t = w.next(), t.utf8.count <= 40 else { return nil }
             if isF5MessageID(t) { id = t; break }
         }
         guard let id, let where_ = w.next(), where_.count >= 9, where_.hasSuffix(":") else { return nil }
@@ -708,6 +709,19 @@ public enum RemoteAccess {
     // MARK: SoftEther VPN
 
     public static let softEtherVendor = "softether"
+
+    /// Whether the message begins as a SoftEther hub line does (its bytes compared, not its characters: every line
+    /// that reaches the gateways' readers is asked).
+    static func isSoftEther(_ m: Substring, first: Substring) -> Bool {
+        let u = m.utf8
+        switch u.first {
+        case UInt8(ascii: "T"): return u.starts(with: "The connection \"CID-".utf8)
+        case UInt8(ascii: "C"): return u.starts(with: "Connection \"CID-".utf8)
+        case UInt8(ascii: "S"): return u.starts(with: "Session \"SID-".utf8)
+        case UInt8(ascii: "["): return u.starts(with: "[HUB \"".utf8) || first.hasBytes("/VPN")
+        default: return false
+        }
+    }
 
     /// One line of a SoftEther VPN Server's hub log, after any prefix the server log or syslog put before it.
     static func softEther(_ line: Substring) -> FirewallMeaning? {
@@ -778,6 +792,23 @@ public enum RemoteAccess {
             }
         }
         return nil
+    }
+
+    /// Whether a word in the message's first 64 bytes is an APM message id (`01490500:5:`), read as bytes.
+    static func hasF5MessageID(_ m: Substring) -> Bool {
+        var m = m
+        return m.withUTF8 { b -> Bool in
+            let n = min(b.count, 64)
+            var i = 0
+            while i + 11 <= n {
+                if b[i] == 0x30, b[i + 1] == 0x31, b[i + 2] == 0x34, b[i + 3] == 0x39, i == 0 || b[i - 1] == 0x20,
+                   b[i + 8] == 0x3A, b[i + 10] == 0x3A, b[i + 9] >= 0x30, b[i + 9] <= 0x39 {
+                    return true
+                }
+                i += 1
+            }
+            return false
+        }
     }
 
     /// `01490500:5:`: eight hex digits of an APM message (0149…), a level digit.
