@@ -166,21 +166,8 @@ extension Encapsulations {
     /// Copies an Ethernet capture with its packets put through `paths` in turn (the first packet through the first,
     /// the second through the second …), at their own times; returns the packets written.
     public static func rewrap(_ input: String, to output: String, through paths: [String] = framePaths) throws -> Int {
-        var error = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
-        guard let handle = pcap_open_offline(input, &error) else {
-            throw ExerciseError("libpcap cannot open \(input): \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
-        }
-        defer { pcap_close(handle) }
-        guard pcap_datalink(handle) == DLT_EN10MB else { throw ExerciseError("\(input) is not an Ethernet capture") }
-        let writer = try CaptureWriter(path: output)
-        writer.keepsGivenOrder = true
-        defer { writer.close() }
-        var header: UnsafeMutablePointer<pcap_pkthdr>?
-        var data: UnsafePointer<UInt8>?
         var n = 0
-        while pcap_next_ex(handle, &header, &data) == 1, let h = header, let d = data {
-            let frame = Array(UnsafeBufferPointer(start: d, count: Int(h.pointee.caplen)))
-            let time = Int64(h.pointee.ts.tv_sec) * 1_000_000_000 + Int64(h.pointee.ts.tv_usec) * 1000
+        try CaptureWriter.copy(input, to: output) { writer, frame, time in
             writer.write(frame.count < 14 ? frame : wrap(frame, paths[n % paths.count], n, UInt16(truncatingIfNeeded: n)),
                          at: time)
             n += 1

@@ -474,26 +474,22 @@ public struct GeneralizationCase: Sendable, CustomStringConvertible {
             x.mirror = mirrors[i % mirrors.count]
             out.append(x)
         }
-        // F5 BIG-IP APM as the gateway (added after the cases above, which are generated as before): each write path
-        // once, setpoints and stops in turn, historian formats and hops turning.
-        for (i, w) in WritePath.withSetpoints.enumerated() {
-            let stop = i % 2 == 1
-            var x = GeneralizationCase(write: w, access: .f5, historian: readings[(i * 3 + 2) % readings.count],
-                                       form: stop ? w.commandForms[i / 2 % w.commandForms.count] : w.forms[(i + 2) % w.forms.count],
-                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
-            x.hop = [Hop.rdp, .rdp, .vnc, .ssh][i % 4]
-            out.append(x)
+        /// A gateway added after the rest: each write path once, setpoints and stops in turn (stops where the case's
+        /// place has `stops` parity), historian formats and hops turning.
+        func eachWritePath(through a: RemoteAccess, stops: Int, historian: (Int) -> Int, formShift: Int, hops: [Hop]) {
+            for (i, w) in WritePath.withSetpoints.enumerated() {
+                let stop = i % 2 == stops
+                var x = GeneralizationCase(write: w, access: a, historian: readings[historian(i) % readings.count],
+                                           form: stop ? w.commandForms[i / 2 % w.commandForms.count] : w.forms[(i + formShift) % w.forms.count],
+                                           impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
+                x.hop = hops[i % hops.count]
+                out.append(x)
+            }
         }
-        // SoftEther VPN Server as the gateway: each write path once, stops and setpoints in turn (the other way round
-        // from F5's), historian formats and hops turning.
-        for (i, w) in WritePath.withSetpoints.enumerated() {
-            let stop = i % 2 == 0
-            var x = GeneralizationCase(write: w, access: .softether, historian: readings[(i * 5 + 1) % readings.count],
-                                       form: stop ? w.commandForms[i / 2 % w.commandForms.count] : w.forms[(i + 1) % w.forms.count],
-                                       impact: stop ? .stop : .setpoint, seed: 20_240_312 &+ UInt64(out.count) &* 7919)
-            x.hop = [Hop.vnc, .rdp, .ssh, .rdp][i % 4]
-            out.append(x)
-        }
+        // F5 BIG-IP APM as the gateway (added after the cases above, which are generated as before).
+        eachWritePath(through: .f5, stops: 1, historian: { $0 * 3 + 2 }, formShift: 2, hops: [.rdp, .rdp, .vnc, .ssh])
+        // SoftEther VPN Server as the gateway: stops and setpoints the other way round from F5's.
+        eachWritePath(through: .softether, stops: 0, historian: { $0 * 5 + 1 }, formShift: 1, hops: [.vnc, .rdp, .ssh, .rdp])
         return out
     }
 

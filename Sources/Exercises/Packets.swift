@@ -45,6 +45,28 @@ final class CaptureWriter {
     }
 }
 
+extension CaptureWriter {
+    /// Copies a real Ethernet capture to `output`, in its order: `copy` writes what each frame (its bytes and time in
+    /// nanoseconds) becomes.
+    static func copy(_ input: String, to output: String, _ copy: (CaptureWriter, [UInt8], Int64) -> Void) throws {
+        var error = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        guard let handle = pcap_open_offline(input, &error) else {
+            throw ExerciseError("libpcap cannot open \(input): \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+        }
+        defer { pcap_close(handle) }
+        guard pcap_datalink(handle) == DLT_EN10MB else { throw ExerciseError("\(input) is not an Ethernet capture") }
+        let writer = try CaptureWriter(path: output)
+        writer.keepsGivenOrder = true
+        defer { writer.close() }
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        while pcap_next_ex(handle, &header, &data) == 1, let h = header, let d = data {
+            copy(writer, Array(UnsafeBufferPointer(start: d, count: Int(h.pointee.caplen))),
+                 Int64(h.pointee.ts.tv_sec) * 1_000_000_000 + Int64(h.pointee.ts.tv_usec) * 1000)
+        }
+    }
+}
+
 /// A host on the wire: IPv4 address and MAC.
 struct NetHost: Hashable {
     var ip: [UInt8]

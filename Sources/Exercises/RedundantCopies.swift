@@ -1,4 +1,3 @@
-import CPcap
 import Foundation
 
 /// A real capture as it reaches an investigator from a network that records or sends every frame twice: a SPAN
@@ -16,26 +15,14 @@ public enum RedundantCopies {
     /// them.
     @discardableResult
     public static func copy(_ input: String, to output: String, mode: Mode) throws -> (frames: Int, copies: Int) {
-        var error = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
-        guard let handle = pcap_open_offline(input, &error) else {
-            throw ExerciseError("libpcap cannot open \(input): \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
-        }
-        defer { pcap_close(handle) }
-        guard pcap_datalink(handle) == DLT_EN10MB else { throw ExerciseError("\(input) is not an Ethernet capture") }
-        let writer = try CaptureWriter(path: output)
-        writer.keepsGivenOrder = true
-        defer { writer.close() }
-        var header: UnsafeMutablePointer<pcap_pkthdr>?
-        var data: UnsafePointer<UInt8>?
-        var copies = 0
+        var frames = 0, copies = 0
         /// Each sender's next PRP/HSR sequence number, by source MAC.
         var sequence: [[UInt8]: UInt16] = [:]
-        while pcap_next_ex(handle, &header, &data) == 1, let h = header, let d = data {
-            let frame = Array(UnsafeBufferPointer(start: d, count: Int(h.pointee.caplen)))
-            let time = Int64(h.pointee.ts.tv_sec) * 1_000_000_000 + Int64(h.pointee.ts.tv_usec) * 1000
+        try CaptureWriter.copy(input, to: output) { writer, frame, time in
+            defer { frames = writer.frames }
             guard frame.count >= 14 else {
                 writer.write(frame, at: time)
-                continue
+                return
             }
             let source = Array(frame[6..<12])
             let seq = sequence[source, default: 0]
@@ -57,7 +44,7 @@ public enum RedundantCopies {
                 copies += 1
             }
         }
-        return (writer.frames, copies)
+        return (frames, copies)
     }
 
     /// The frame with PRP's redundancy control trailer: sequence number, LAN (A 0xA, B 0xB) and the size of what
