@@ -639,6 +639,15 @@ extension StoredEvent {
 }
 
 extension Case {
+    /// Warnings written at one locator, in the order written (a capture's account of its packets is at `capture`).
+    public func warnings(locator: String, limit: Int = 1000) throws -> [CollectorWarning] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT evidence_id, locator, text FROM warnings WHERE locator = ? ORDER BY id LIMIT ?",
+                             arguments: [locator, limit])
+                .map { CollectorWarning(evidenceID: $0["evidence_id"], locator: $0["locator"], text: $0["text"]) }
+        }
+    }
+
     /// Warnings of an ingest run, in the order written, and how many there are in all.
     public func warnings(runID: Int64, limit: Int = 10) throws -> (shown: [CollectorWarning], total: Int) {
         try read { db in

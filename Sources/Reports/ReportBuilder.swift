@@ -884,12 +884,24 @@ public struct ReportBuilder {
                            + unparsed.prefix(5).map { "\($0.name) (\($0.mime ?? "unknown type"))" }.joined(separator: ", ")
                            + (unparsed.count > 5 ? ", …" : "") + "."))
         }
-        let warned = evidence.filter { $0.warnings > 0 }
+        // A capture's account of its packets (a warning at `capture`) is no record left unread: it is counted apart.
+        let accounts = (try? c.warnings(locator: "capture")) ?? []
+        let accountsOf = Dictionary(grouping: accounts, by: \.evidenceID).mapValues { Int64($0.count) }
+        let warned = evidence.map { ($0.name, $0.warnings - (accountsOf[$0.id] ?? 0)) }.filter { $0.1 > 0 }
         if !warned.isEmpty {
-            let n = warned.reduce(0) { $0 + $1.warnings }
+            let n = warned.reduce(0) { $0 + $1.1 }
             out.append(Gap(area: "ingest", text: "Collectors gave \(n) warning\(n == 1 ? "" : "s") "
-                           + "(\(warned.prefix(4).map { "\($0.name): \($0.warnings)" }.joined(separator: ", "))): "
+                           + "(\(warned.prefix(4).map { "\($0.0): \($0.1)" }.joined(separator: ", "))): "
                            + "records they could not read fully; see `jikocho ingest --show-warnings`."))
+        }
+        // A capture that held frames twice (a SPAN session, both LANs of a PRP network, an HSR ring): its messages were
+        // decoded once, and a reader comparing counts with another tool's should know.
+        for w in accounts {
+            guard let start = w.text.range(of: "packets: "), let end = w.text.range(of: "; of the rest"),
+                  w.text.contains("copies discarded") else { continue }
+            let name = evidence.first { $0.id == w.evidenceID }?.name ?? "a capture"
+            out.append(Gap(area: "ingest", text: "\(name) held frames twice: \(w.text[start.upperBound..<end.lowerBound]); "
+                           + "its messages and counts are each frame's once."))
         }
         if assets.isEmpty {
             out.append(Gap(area: "inventory", text: "The case has no asset inventory: hosts' roles and the historian's tag "
