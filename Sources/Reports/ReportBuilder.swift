@@ -1,3 +1,4 @@
+import Collectors
 import EvidenceStore
 import Foundation
 import JikochoModel
@@ -897,11 +898,10 @@ public struct ReportBuilder {
         // A capture that held frames twice (a SPAN session, both LANs of a PRP network, an HSR ring): its messages were
         // decoded once, and a reader comparing counts with another tool's should know.
         for w in accounts {
-            guard let start = w.text.range(of: "packets: "), let end = w.text.range(of: "; of the rest"),
-                  w.text.contains("copies discarded") else { continue }
+            guard let copies = PcapCollector.copies(inAccount: w.text) else { continue }
             let name = evidence.first { $0.id == w.evidenceID }?.name ?? "a capture"
-            out.append(Gap(area: "ingest", text: "\(name) held frames twice: \(w.text[start.upperBound..<end.lowerBound]); "
-                           + "its messages and counts are each frame's once."))
+            out.append(Gap(area: "ingest", text: "\(name) held frames twice: \(copies); its messages and counts are each "
+                           + "frame's once."))
         }
         if assets.isEmpty {
             out.append(Gap(area: "inventory", text: "The case has no asset inventory: hosts' roles and the historian's tag "

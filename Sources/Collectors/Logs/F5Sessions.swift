@@ -14,11 +14,8 @@ struct F5Sessions {
     static let limit = 10_000
 
     struct Session {
-        var src: Endpoint = Endpoint()
-        var user: String?
-        var tunnel: String?
+        var known = GatewaySession()
         var refused = 0
-        var at: String?
     }
 
     private var sessions: [String: Session] = [:]
@@ -28,29 +25,15 @@ struct F5Sessions {
         let key = host + "|" + sid
         if sessions.count >= Self.limit, sessions[key] == nil { sessions = [:] }
         if e.kind == "vpn.session_start" {
-            sessions[key] = Session(src: e.src, at: e.provenance.locator)
+            sessions[key] = Session(known: GatewaySession(src: e.src, at: e.provenance.locator))
             return
         }
         var s = sessions[key] ?? Session()
-        var joined = false
-        if e.src.ip == nil, s.src.ip != nil {
-            e.src = s.src
-            joined = true
-        } else if s.src.ip == nil, e.src.ip != nil {
-            s.src = e.src
-        }
-        if e.user == nil, let u = s.user {
-            e.user = u
-            joined = true
-        } else if let u = e.user {
-            s.user = u
-        }
-        if let t = e.attributes["tunnel_ip"]?.text {
-            s.tunnel = t
-        } else if let t = s.tunnel, e.kind == "auth.session_closed" {
-            e.attributes["tunnel_ip"] = .string(t)
-            joined = true
-        }
+        s.known.fill(&e, lines: "the session's lines")
+        // What this line names is what the session's later lines get.
+        if s.known.src.ip == nil, e.src.ip != nil { s.known.src = e.src }
+        if let u = e.user { s.known.user = u }
+        if let t = e.attributes["tunnel_ip"]?.text { s.known.tunnel = t }
         switch e.kind {
         case "auth.logon_failed":
             s.refused += 1
@@ -60,7 +43,6 @@ struct F5Sessions {
         default:
             break
         }
-        if joined, let at = s.at { e.attributes["joined_from"] = .string("the session's lines from \(at)") }
         if e.kind == "auth.session_closed" { sessions[key] = nil } else { sessions[key] = s }
     }
 }

@@ -10,35 +10,19 @@ import Parsers
 struct SoftEtherSessions {
     static let limit = 10_000
 
-    struct Known {
-        var src = Endpoint()
-        var user: String?
-        var tunnel: String?
-        var at: String
-    }
-
-    private var connections: [String: Known] = [:]
-    private var sessions: [String: Known] = [:]
+    private var connections: [String: GatewaySession] = [:]
+    private var sessions: [String: GatewaySession] = [:]
 
     mutating func join(_ e: inout Event, host: String) {
         let hub = host + "|" + (e.attributes["hub"]?.text ?? "")
         if connections.count + sessions.count >= Self.limit { self = SoftEtherSessions() }
         let cid = (e.attributes["connection"]?.text).map { hub + "|" + $0 }
         let sid = (e.attributes["session_id"]?.text).map { hub + "|" + $0 }
-        func fill(_ k: Known) {
-            var joined = false
-            if e.src.ip == nil, k.src.ip != nil { e.src = k.src; joined = true }
-            if e.user == nil, let u = k.user { e.user = u; joined = true }
-            if e.kind == "auth.session_closed", e.attributes["tunnel_ip"] == nil, let t = k.tunnel {
-                e.attributes["tunnel_ip"] = .string(t)
-                joined = true
-            }
-            if joined { e.attributes["joined_from"] = .string("the connection's lines from \(k.at)") }
-        }
+        func fill(_ k: GatewaySession) { k.fill(&e, lines: "the connection's lines") }
         switch e.kind {
         case "vpn.auth_request":
             guard let cid else { return }
-            connections[cid] = Known(src: e.src, user: e.user, at: e.provenance.locator)
+            connections[cid] = GatewaySession(src: e.src, user: e.user, at: e.provenance.locator)
         case "auth.credentials_accepted", "auth.logon_failed":
             guard let cid, let k = connections[cid] else { return }
             fill(k)
@@ -46,7 +30,7 @@ struct SoftEtherSessions {
         case "auth.logon":
             guard let cid, let k = connections.removeValue(forKey: cid) else { return }
             fill(k)
-            if let sid { sessions[sid] = Known(src: e.src, user: e.user, at: k.at) }
+            if let sid { sessions[sid] = GatewaySession(src: e.src, user: e.user, at: k.at) }
         case "vpn.address_assigned":
             guard let sid, var k = sessions[sid] else { return }
             fill(k)

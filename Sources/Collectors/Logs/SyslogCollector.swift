@@ -215,10 +215,15 @@ public struct SyslogCollector: Collector {
             var e = event(record, time: time, host: host, line: line, evidenceID: evidenceID, writer: &writer)
             if e.domain == .network {
                 // A gateway's or firewall's record: the only ones that name a vendor and an access.
-                if e.attributes["vendor"] == .string(RemoteAccess.yamahaVendor) { calls.join(&e, host: record.host ?? host ?? "") }
-                if e.attributes["vendor"] == .string(RemoteAccess.f5Vendor) { apmSessions.join(&e, host: record.host ?? host ?? "") }
-                if e.attributes["vendor"] == .string(RemoteAccess.softEtherVendor) { softEther.join(&e, host: record.host ?? host ?? "") }
-                if e.attributes["access"] != nil { vpnSources.fill(&e, host: record.host ?? host ?? "") }
+                let gateway = record.host ?? host ?? ""
+                // The gateways whose lines of one connection are joined (the vendor read once).
+                switch e.attributes["vendor"]?.text {
+                case RemoteAccess.yamahaVendor?: calls.join(&e, host: gateway)
+                case RemoteAccess.f5Vendor?: apmSessions.join(&e, host: gateway)
+                case RemoteAccess.softEtherVendor?: softEther.join(&e, host: gateway)
+                default: break
+                }
+                if e.attributes["access"] != nil { vpnSources.fill(&e, host: gateway) }
             }
             if e.kind == "net.flow_start" || e.kind == "net.flow_end" {
                 if connections.orient(&e, host: record.host ?? host ?? ""), connections.dropped == 1 {

@@ -113,6 +113,15 @@ public struct PcapCollector: Collector {
         return "\(c.copies) copies discarded, decoded once (\(kinds.joined(separator: "; ")); `--keep-copies` decodes them too); of the rest, "
     }
 
+    /// The copies a stored account of a capture's packets (its warning at `capture`) names, as `copies(_:)` wrote
+    /// them ("7158 copies discarded, decoded once (…)"); nil when it names none.
+    public static func copies(inAccount text: String) -> Substring? {
+        guard let start = text.range(of: "packets: "), let end = text.range(of: "; of the rest, "),
+              start.upperBound < end.lowerBound, text[start.upperBound..<end.lowerBound].contains(" copies discarded")
+        else { return nil }
+        return text[start.upperBound..<end.lowerBound]
+    }
+
     /// Packets read, decoded as far as their flow (IP, fragments, the flow table, TCP reassembly) and handed on in
     /// chunks on one thread; each chunk's flow work (the protocol decoders, routine summaries, the events made of
     /// them) done by the workers side by side, each on its own flows; the outputs put back in the order one thread
