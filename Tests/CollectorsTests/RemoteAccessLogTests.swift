@@ -515,6 +515,16 @@ import Testing
             "pcs-1 PulseSecure: x - [198.51.100.1] u - VPN Tunneling: Session started for user with IPv4 address ",
             "vpn-2 charon: assigning virtual IP to peer '",
             "vpn-2 kernel: wireguard: wg0: Receiving handshake initiation from peer (",
+            "bigip notice tmm1[1]: 01490500:5: ",
+            "bigip notice tmm1[1]: 01490500:5: /Common/a:Common:zzzzzzzz: New session from client IP 999.1.1.1 (",
+            "bigip apmd[1]: 01490549:5: 0a1b2c3d: Assigned PPP Dynamic IPv4: not-an-ip Tunnel Type:",
+            "bigip apmd[1]: 01490017:6: 0a1b2c3d: AD agent: Auth (logon attempt:0): authenticate with '",
+            "bigip apmd[1]: 0149XYZ0:5: 0a1b2c3d: Username 'x'",
+            "se-1 [HUB \"",
+            "se-1 [HUB \"P\"] The connection \"CID-1\" (IP address: 999.999.1.1, is attempting to connect to the Virtual Hub",
+            "se-1 Session \"SID-X\": The DHCP server of host on another session \"SID-Y\", the new IP address ",
+            "se-1 Connection \"CID-2\": The new session \"",
+            "se-1 [se-1/VPN/P] (x) <SECURITY_LOG>: Connection \"CID-3\": User authentication failed. The user name",
         ]
         for (i, h) in hostile.enumerated() { text += "Jun  1 08:00:\(String(format: "%02d", i)) \(h)\n" }
         let sink = try collectSyslog(Array(text.utf8), options: ["tz": "UTC", "year": "2023"])
