@@ -32,7 +32,9 @@ import Testing
 /// their NPDU addresses (`bacnet:net:3:mac:108`): its events compared without `station` were identical. Every
 /// capture again for network/pcap version 2 (copies of a frame decoded once), and the six syslog files for log/syslog
 /// version 8 (F5 BIG-IP APM's and SoftEther's sessions): each file's time, kind, endpoints, message, attributes and
-/// locator compared with the build before were the same, so only the version column moved.)
+/// locator compared with the build before were the same, so only the version column moved. Every capture again for
+/// network/pcap version 3 (a Logix array element part of the tag): no shared capture writes an element, and only the
+/// version column moved.)
 @Suite struct StoredEventsGoldenTests {
     static let golden = TestPaths.repoRoot.appendingPathComponent("Tests/EvidenceStoreTests/Golden/stored-events.tsv")
 

@@ -9,8 +9,9 @@ import Parsers
 public struct PcapCollector: Collector {
     public static let name = "network/pcap"
     // 2: a frame the capture holds twice (a SPAN or tap copy within 2 ms, a PRP or HSR frame's second copy) decoded
-    // once; LLC after a VLAN or HSR tag counted as LLC
-    public static let version = "2"
+    // once; LLC after a VLAN or HSR tag counted as LLC. 3: a Logix array element's index (a member segment after the
+    // tag's symbol) part of the tag and its control point, `cip:Counts[2]` rather than `cip:Counts`
+    public static let version = "3"
 
     public init() {}
 

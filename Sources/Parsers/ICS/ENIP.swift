@@ -120,15 +120,16 @@ public enum ENIP {
             }
             if service == "write_tag_fragmented" { _ = c.u32le() }
             let size = logixSize(type)
-            // `Tank[3]` written ×2 is Tank[3] and Tank[4].
-            var base = tag, first = 0
-            if count > 1, tag.hasSuffix("]"), let open = tag.lastIndex(of: "["),
+            // `Tank[3]` written ×2 is Tank[3] and Tank[4]; `Grid[1,2]` ×2 is Grid[1,2] and Grid[1,3] (the last index
+            // runs first); `Tank` ×2 is Tank[0] and Tank[1].
+            var base = tag + "[", first = 0
+            if count > 1, tag.hasSuffix("]"), let open = tag.lastIndex(where: { $0 == "[" || $0 == "," }),
                let k = Int(tag[tag.index(after: open)..<tag.index(before: tag.endIndex)]) {
-                base = String(tag[..<open])
+                base = String(tag[...open])
                 first = k
             }
             for i in 0..<min(Int(count), 256) {
-                let point: ControlPoint = count == 1 ? .cip(tag: tag) : .cip(tag: "\(base)[\(first + i)]")
+                let point: ControlPoint = count == 1 ? .cip(tag: tag) : .cip(tag: "\(base)\(first + i)]")
                 guard let size, let b = c.take(size) else { writes.append((point, .null)); continue }
                 writes.append((point, logixValue(type, Array(b))))
             }
@@ -217,6 +218,7 @@ public enum ENIP {
         var p = Path()
         var c = ByteCursor(Array(b))
         var segments = 0
+        var element = false
         while !c.isAtEnd {
             segments += 1
             guard segments <= maxPathSegments else {
@@ -224,14 +226,36 @@ public enum ENIP {
                 return p
             }
             guard let seg = c.u8() else { break }
+            let afterElement = element
+            element = false
             switch seg {
             case 0x20: p.classID = c.u8().map(Int.init)
             case 0x21: _ = c.u8(); p.classID = c.u16le().map(Int.init)
             case 0x24: p.instance = c.u8().map(Int.init)
             case 0x25: _ = c.u8(); p.instance = c.u16le().map(Int.init)
             case 0x26: _ = c.u8(); p.instance = c.u32le().map(Int.init)
-            case 0x28: p.member = c.u8().map(Int.init)
-            case 0x29: _ = c.u8(); p.member = c.u16le().map(Int.init)
+            case 0x28, 0x29, 0x2A:
+                // A member or element id, 8, 16 or 32 bits (the wider ones after a pad byte).
+                let id: Int?
+                switch seg {
+                case 0x28: id = c.u8().map(Int.init)
+                case 0x29: id = c.skip(1) ? c.u16le().map(Int.init) : nil
+                default: id = c.skip(1) ? c.u32le().map(Int.init) : nil
+                }
+                guard let id else { p.problem = "element segment cut short"; return p }
+                if let last = p.symbols.indices.last {
+                    // After a symbol, the element of a Logix array: `Counts[2]`, one segment per dimension (`Grid[1,2]`),
+                    // a structure's member following as a symbol of its own (`Tanks[2].Level`).
+                    if afterElement {
+                        p.symbols[last].removeLast()
+                        p.symbols[last] += ",\(id)]"
+                    } else {
+                        p.symbols[last] += "[\(id)]"
+                    }
+                    element = true
+                } else {
+                    p.member = id
+                }
             case 0x2C: p.connectionPoint = c.u8().map(Int.init)
             case 0x2D: _ = c.u8(); p.connectionPoint = c.u16le().map(Int.init)
             case 0x30: p.attribute = c.u8().map(Int.init)
