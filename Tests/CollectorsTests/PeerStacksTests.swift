@@ -10,23 +10,26 @@ import Testing
 /// independent implementations talking on the loopback interface (scripts/oracles/peer_stacks.sh: pymodbus,
 /// python-snap7, asyncua, cpppo, c104 (lib60870), bacpypes3 and dnp3py, servers and clients both), committed in
 /// Tests/Fixtures/peers with the key of what each client was asked to write. Every write of the key must come out as
-/// the control facts every inference reads (the canonical point and the raw value), in order, and the requests that
-/// carry them must be the ones tshark calls write requests (its golden file, peer_<protocol>.writes.tsv).
+/// the control facts every inference reads (the canonical point and the raw value; a command its kind), in order, and
+/// the requests that carry them must be the ones tshark calls write or command requests (its golden file,
+/// peer_<protocol>.writes.tsv).
 @Suite struct PeerStacksTests {
     static let protocols = ["modbus", "s7", "opcua", "cip", "iec104", "bacnet", "dnp3"]
     static let folder = TestPaths.repoRoot.appendingPathComponent("Tests/Fixtures/peers")
 
-    /// The key's rows: the point and the value's text (`1234`, `7.25`, `true`).
-    static func key(_ proto: String) throws -> [(point: String, value: String)] {
+    /// The key's rows: the action, the point (for a command, what it does: `plc_stop`) and the value's text (`1234`,
+    /// `7.25`, `true`; empty where the request carries none).
+    static func key(_ proto: String) throws -> [(action: String, point: String, value: String)] {
         let text = try String(contentsOf: folder.appendingPathComponent("peer_\(proto).key.tsv"), encoding: .utf8)
         return text.split(separator: "\n").dropFirst().map { line in
             let cells = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            return (cells[0], cells.count > 1 ? cells[1] : "")
+            return (cells[0], cells.count > 1 ? cells[1] : "", cells.count > 2 ? cells[2] : "")
         }
     }
 
     static func matches(_ value: JSONValue, _ text: String) -> Bool {
         switch text {
+        case "": return value == .null
         case "true": return value == .bool(true) || ControlPoint.number(value) == 1
         case "false": return value == .bool(false) || ControlPoint.number(value) == 0
         default: return ControlPoint.number(value).map { $0 == Double(text) } ?? false
@@ -37,20 +40,24 @@ import Testing
         let sink = try collectPcap(path: Self.folder.appendingPathComponent("peer_\(proto).pcap").path)
         #expect(sink.warnings.isEmpty, "\(proto): \(sink.warnings.map { "\($0.locator): \($0.text)" })")
         let commands = sink.events.compactMap { e in ControlPoint.facts(e.attributes).map { (event: e, facts: $0) } }
-            .filter { $0.facts.action != "command" }
-        // A select names the point an operate will change; what was written is what was operated.
-        let written = commands.filter { $0.facts.action != "select" }.flatMap(\.facts.writes)
+        // A select names the point an operate will change; what was written is what was operated. A command (stop,
+        // restart, device control) names no point: the key names it by its event kind's last part.
+        let done = commands.filter { $0.facts.action != "select" }.flatMap { c in
+            c.facts.action == "command"
+                ? [(action: "command", point: String(c.event.kind.split(separator: ".").last ?? ""), value: JSONValue.null)]
+                : c.facts.writes.map { (action: c.facts.action, point: $0.point, value: $0.value) }
+        }
         let key = try Self.key(proto)
-        #expect(written.map(\.point) == key.map(\.point), "\(proto)")
-        for (w, k) in zip(written, key) {
+        #expect(done.map { "\($0.action) \($0.point)" } == key.map { "\($0.action) \($0.point)" }, "\(proto)")
+        for (w, k) in zip(done, key) {
             #expect(Self.matches(w.value, k.value), "\(proto) \(k.point): \(w.value) against the key's \(k.value)")
         }
-        // The requests tshark calls writes, and no others, carry control facts.
+        // The requests tshark calls writes and commands, and no others, carry control facts (a Multiple Service Packet
+        // carries several).
         let golden = try #require(Golden.load("peer_\(proto).pcap", "writes"), "no golden: run scripts/oracles/peer_stacks.sh")
-        let frames = golden.rows.compactMap { $0["frame.number"].flatMap(Int.init) }
+        let frames = Set(golden.rows.compactMap { $0["frame.number"].flatMap(Int.init) })
         #expect(!frames.isEmpty)
-        #expect(commands.map { $0.event.int("request_packet") ?? $0.event.int("packet") ?? -1 }.sorted() == frames.sorted(),
-                "\(proto)")
+        #expect(Set(commands.map { $0.event.int("request_packet") ?? $0.event.int("packet") ?? -1 }) == frames, "\(proto)")
         #expect(commands.allSatisfy { $0.event.kind.hasPrefix("ics.") && $0.event.domain == .ot })
     }
 

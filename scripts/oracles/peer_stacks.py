@@ -54,10 +54,12 @@ RUNNING = []
 
 
 def write_key(name, rows):
+    """Rows of (action, point, value): `write` or `operate` a point to a raw value; `command` names what the command
+    does (`plc_stop`) as the last part of Jikocho's event kind, with no point or value."""
     with open(os.path.join(OUT, f"peer_{name}.key.tsv"), "w") as f:
-        f.write("point\tvalue\n")
-        for point, value in rows:
-            f.write(f"{point}\t{value}\n")
+        f.write("action\tpoint\tvalue\n")
+        for action, point, value in rows:
+            f.write(f"{action}\t{point}\t{value}\n")
 
 
 def wait_port(port, udp=False, timeout=10.0):
@@ -96,17 +98,21 @@ def modbus():
     client.connect()
     client.read_holding_registers(0, count=10, device_id=1)
     client.write_register(4, 1234, device_id=1)                  # FC 6
-    key.append(("holding:40005", 1234))
+    key.append(("write", "holding:40005", 1234))
     client.write_registers(10, [7, 8, 65535], device_id=1)       # FC 16
-    key += [("holding:40011", 7), ("holding:40012", 8), ("holding:40013", 65535)]
+    key += [("write", "holding:40011", 7), ("write", "holding:40012", 8), ("write", "holding:40013", 65535)]
     client.write_coil(7, True, device_id=1)                      # FC 5
-    key.append(("coil:00008", 1))
+    key.append(("write", "coil:00008", 1))
     client.write_coils(20, [True, False, True], device_id=1)     # FC 15
-    key += [("coil:00021", 1), ("coil:00022", 0), ("coil:00023", 1)]
+    key += [("write", "coil:00021", 1), ("write", "coil:00022", 0), ("write", "coil:00023", 1)]
     client.readwrite_registers(read_address=0, read_count=2, write_address=30, values=[42, 43], device_id=1)  # FC 23
-    key += [("holding:40031", 42), ("holding:40032", 43)]
+    key += [("write", "holding:40031", 42), ("write", "holding:40032", 43)]
     client.write_register(150, 9999, device_id=1)
-    key.append(("holding:40151", 9999))
+    key.append(("write", "holding:40151", 9999))
+    client.mask_write_register(address=40, and_mask=0x00F2, or_mask=0x0025, device_id=1)   # FC 22: no value written
+    key.append(("write", "holding:40041", ""))
+    client.write_registers(60, [300], device_id=1)                 # FC 16 of one register
+    key.append(("write", "holding:40061", 300))
     client.close()
     cap.stop()
     ServerStop()
@@ -117,14 +123,16 @@ def modbus():
 
 def s7():
     import snap7
-    from snap7.type import SrvArea
+    from snap7.type import Area, SrvArea, WordLen
 
     port = 102
     server = snap7.Server(log=False)
     db1 = (snap7.type.WordLen.Byte.ctype * 64)()
     mk = (snap7.type.WordLen.Byte.ctype * 64)()
+    pa = (snap7.type.WordLen.Byte.ctype * 16)()
     server.register_area(SrvArea.DB, 1, db1)
     server.register_area(SrvArea.MK, 0, mk)
+    server.register_area(SrvArea.PA, 0, pa)
     cap = Capture("s7", f"tcp port {port}")
     server.start(tcp_port=port)
     wait_port(port)
@@ -133,13 +141,25 @@ def s7():
     client.connect("127.0.0.1", 0, 1, port)
     client.db_read(1, 0, 8)
     client.db_write(1, 4, bytearray([0x04, 0xD2]))              # two bytes at DB1.DBB4
-    key.append(("s7:DB1.DBW4", "0x04D2"))
+    key.append(("write", "s7:DB1.DBW4", 1234))
     client.db_write(1, 10, bytearray([0x42, 0x28, 0x00, 0x00]))  # four bytes: REAL 42.0
-    key.append(("s7:DB1.DBD10", "0x42280000"))
+    key.append(("write", "s7:DB1.DBD10", 1109917696))
     client.db_write(1, 20, bytearray([0x07]))
-    key.append(("s7:DB1.DBB20", "0x07"))
+    key.append(("write", "s7:DB1.DBB20", 7))
     client.mb_write(10, 2, bytearray([0x00, 0x64]))             # flags MW10
-    key.append(("s7:MW10", "0x0064"))
+    key.append(("write", "s7:MW10", 100))
+    client.write_area(Area.DB, 1, 30 * 8 + 3, bytearray([1]), WordLen.Bit)   # one bit: DB1.DBX30.3
+    key.append(("write", "s7:DB1.DBX30.3", 1))
+    client.ab_write(0, bytearray([0x05]))                        # outputs QB0
+    key.append(("write", "s7:QB0", 5))
+    # Two items in one request.
+    item = lambda area, db, start, data: {"area": area, "db_number": db, "start": start, "data": bytearray(data)}
+    client.write_multi_vars([item(Area.DB, 1, 40, [0x00, 0x2A]), item(Area.MK, 0, 20, [0x01, 0x00])])
+    key += [("write", "s7:DB1.DBW40", 42), ("write", "s7:MW20", 256)]
+    client.plc_stop()
+    key.append(("command", "plc_stop", ""))
+    client.plc_hot_start()
+    key.append(("command", "plc_start", ""))
     client.disconnect()
     cap.stop()
     server.stop()
@@ -172,13 +192,18 @@ def opcua():
                 node = client.get_node(ua.NodeId("Dose.SP", ns))
                 await node.read_value()
                 await node.write_value(ua.DataValue(ua.Variant(7.25, ua.VariantType.Double)))
-                key.append((f"opcua:ns={ns};s=Dose.SP", 7.25))
+                key.append(("write", f"opcua:ns={ns};s=Dose.SP", 7.25))
                 await client.get_node(ua.NodeId("Dose.Run", ns)).write_value(
                     ua.DataValue(ua.Variant(True, ua.VariantType.Boolean)))
-                key.append((f"opcua:ns={ns};s=Dose.Run", "true"))
+                key.append(("write", f"opcua:ns={ns};s=Dose.Run", "true"))
                 await client.get_node(ua.NodeId(1001, ns)).write_value(
                     ua.DataValue(ua.Variant(-12, ua.VariantType.Int32)))
-                key.append((f"opcua:ns={ns};i=1001", -12))
+                key.append(("write", f"opcua:ns={ns};i=1001", -12))
+                # Two nodes in one Write request.
+                await client.write_values([client.get_node(ua.NodeId("Dose.SP", ns)), client.get_node(ua.NodeId(1001, ns))],
+                                          [ua.DataValue(ua.Variant(3.5, ua.VariantType.Double)),
+                                           ua.DataValue(ua.Variant(77, ua.VariantType.Int32))])
+                key += [("write", f"opcua:ns={ns};s=Dose.SP", 3.5), ("write", f"opcua:ns={ns};i=1001", 77)]
         return key
 
     cap = Capture("opcua", f"tcp port {port}")
@@ -203,12 +228,21 @@ def cip():
         subprocess.run([sys.executable, "-m", "cpppo.server.enip.client", "-a", f"127.0.0.1:{port}"]
                        + [w[0] for w in writes] + ["Tank1_SP", "Counts[0-3]"],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
-        key = [(w[1], w[2]) for w in writes]
+        key = [("write", w[1], w[2]) for w in writes]
         # Several elements in one request: Counts[4] and Counts[5].
         subprocess.run([sys.executable, "-m", "cpppo.server.enip.client", "-a", f"127.0.0.1:{port}",
                         "Counts[4-5]=(DINT)11,12"],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
-        key += [("cip:Counts[4]", 11), ("cip:Counts[5]", 12)]
+        key += [("write", "cip:Counts[4]", 11), ("write", "cip:Counts[5]", 12)]
+        # Packed in one Multiple Service Packet, and fragmented (service 0x53).
+        subprocess.run([sys.executable, "-m", "cpppo.server.enip.client", "-a", f"127.0.0.1:{port}", "--multiple",
+                        "Tank1_SP=(REAL)18.25", "Counts[9]=(DINT)99"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+        key += [("write", "cip:Tank1_SP", 18.25), ("write", "cip:Counts[9]", 99)]
+        subprocess.run([sys.executable, "-m", "cpppo.server.enip.client", "-a", f"127.0.0.1:{port}", "--fragment",
+                        "Grid[3-5]=(INT)-1,0,1"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+        key += [("write", "cip:Grid[3]", -1), ("write", "cip:Grid[4]", 0), ("write", "cip:Grid[5]", 1)]
         cap.stop()
     finally:
         server.terminate()
@@ -230,6 +264,9 @@ def iec104():
     station.add_point(io_address=4002, type=c104.Type.C_SE_NB_1)
     station.add_point(io_address=5001, type=c104.Type.C_SC_NA_1)
     station.add_point(io_address=5002, type=c104.Type.C_DC_NA_1, command_mode=c104.CommandMode.SELECT_AND_EXECUTE)
+    station.add_point(io_address=6001, type=c104.Type.C_RC_NA_1)
+    station.add_point(io_address=6002, type=c104.Type.C_SE_NA_1)
+    station.add_point(io_address=6003, type=c104.Type.C_BO_NA_1)
     cap = Capture("iec104", f"tcp port {port}")
     server.start()
     wait_port(port)
@@ -240,6 +277,9 @@ def iec104():
     scaled = remote.add_point(io_address=4002, type=c104.Type.C_SE_NB_1)
     single = remote.add_point(io_address=5001, type=c104.Type.C_SC_NA_1)
     double = remote.add_point(io_address=5002, type=c104.Type.C_DC_NA_1, command_mode=c104.CommandMode.SELECT_AND_EXECUTE)
+    step = remote.add_point(io_address=6001, type=c104.Type.C_RC_NA_1)
+    normalized = remote.add_point(io_address=6002, type=c104.Type.C_SE_NA_1)
+    bits = remote.add_point(io_address=6003, type=c104.Type.C_BO_NA_1)
     client.start()
     end = time.monotonic() + 10
     while not connection.is_connected and time.monotonic() < end:
@@ -250,16 +290,28 @@ def iec104():
     key = []
     sp.value = 12.5
     assert sp.transmit(cause=c104.Cot.ACTIVATION), "C_SE_NC_1 refused"
-    key.append(("iec104:ioa:4001", 12.5))
+    key.append(("operate", "iec104:ioa:4001", 12.5))
     scaled.value = c104.Int16(-300)
     assert scaled.transmit(cause=c104.Cot.ACTIVATION), "C_SE_NB_1 refused"
-    key.append(("iec104:ioa:4002", -300))
+    key.append(("operate", "iec104:ioa:4002", -300))
     single.value = True
     assert single.transmit(cause=c104.Cot.ACTIVATION), "C_SC_NA_1 refused"
-    key.append(("iec104:ioa:5001", 1))
+    key.append(("operate", "iec104:ioa:5001", 1))
     double.value = c104.Double.ON
     assert double.transmit(cause=c104.Cot.ACTIVATION), "C_DC_NA_1 refused"
-    key.append(("iec104:ioa:5002", 1))    # DCS 2 (on): the state 1 it commands, as Jikocho writes a double command
+    key.append(("operate", "iec104:ioa:5002", 1))    # DCS 2 (on): the state 1 it commands, as Jikocho writes a double command
+    step.value = c104.Step.HIGHER
+    assert step.transmit(cause=c104.Cot.ACTIVATION), "C_RC_NA_1 refused"
+    key.append(("operate", "iec104:ioa:6001", 2))    # RCS 2: higher
+    normalized.value = c104.NormalizedFloat(0.5)
+    assert normalized.transmit(cause=c104.Cot.ACTIVATION), "C_SE_NA_1 refused"
+    key.append(("operate", "iec104:ioa:6002", 0.5))
+    # The BSI's four octets as sent; lib60870 reads them as a number least significant octet first (0x78563412), as
+    # Jikocho does (Wireshark shows them most significant first, 0x12345678).
+    octets = bytes([0x12, 0x34, 0x56, 0x78])
+    bits.value = c104.Byte32(octets)
+    assert bits.transmit(cause=c104.Cot.ACTIVATION), "C_BO_NA_1 refused"
+    key.append(("operate", "iec104:ioa:6003", int.from_bytes(octets, "little")))
     time.sleep(0.5)
     client.stop()
     server.stop()
@@ -297,8 +349,14 @@ asyncio.run(main())
 
 
 def bacnet():
+    from bacpypes3.apdu import (DeviceCommunicationControlRequest, ReinitializeDeviceRequest,
+                                WritePropertyMultipleRequest)
     from bacpypes3.app import Application
     from bacpypes3.argparse import SimpleArgumentParser
+    from bacpypes3.basetypes import PropertyValue, WriteAccessSpecification
+    from bacpypes3.constructeddata import Any
+    from bacpypes3.pdu import Address
+    from bacpypes3.primitivedata import ObjectIdentifier, Real
 
     cap = Capture("bacnet", "udp port 47808")
     server = subprocess.Popen([sys.executable, "-c", BACNET_SERVER, "--name", "Plant", "--instance", "1001",
@@ -317,9 +375,27 @@ def bacnet():
             await app.write_property(device, "analog-output,2", "present-value", 55.0, priority=8)
             await app.write_property(device, "binary-output,1", "present-value", "active", priority=8)
             await app.write_property(device, "analog-value,3", "out-of-service", True)
+            # WritePropertyMultiple, ReinitializeDevice and DeviceCommunicationControl, whatever the device answers.
+            spec = lambda obj, value: WriteAccessSpecification(
+                objectIdentifier=ObjectIdentifier(obj),
+                listOfProperties=[PropertyValue(propertyIdentifier="present-value", value=Any(Real(value)), priority=8)])
+            requests = [
+                WritePropertyMultipleRequest(listOfWriteAccessSpecs=[spec("analog-value,3", 9.5), spec("analog-output,2", 12.0)]),
+                ReinitializeDeviceRequest(reinitializedStateOfDevice="warmstart", password="secret"),
+                DeviceCommunicationControlRequest(timeDuration=5, enableDisable="disable", password="secret"),
+            ]
+            for request in requests:
+                request.pduDestination = Address(device)
+                try:
+                    await app.request(request)
+                except BaseException as answer:    # an Error, Reject or Abort answer: the request was still sent
+                    if isinstance(answer, (KeyboardInterrupt, SystemExit, asyncio.CancelledError)):
+                        raise
             app.close()
-            return [("bacnet:analog-value:3", 7.25), ("bacnet:analog-output:2", 55.0),
-                    ("bacnet:binary-output:1", 1), ("bacnet:analog-value:3:out-of-service", "true")]
+            return [("write", "bacnet:analog-value:3", 7.25), ("write", "bacnet:analog-output:2", 55.0),
+                    ("write", "bacnet:binary-output:1", 1), ("write", "bacnet:analog-value:3:out-of-service", "true"),
+                    ("write", "bacnet:analog-value:3", 9.5), ("write", "bacnet:analog-output:2", 12.0),
+                    ("command", "reinitialize_device", ""), ("command", "device_communication_control", "")]
 
         key = asyncio.run(run())
         cap.stop()
@@ -332,6 +408,7 @@ def bacnet():
 # MARK: DNP3 (dnp3py: an outstation that accepts its outputs' commands, and a master)
 
 def dnp3():
+    from dnp3.application.builder import build_cold_restart_request
     from dnp3.core.enums import ControlCode
     from dnp3.database import (AnalogInputConfig, AnalogOutputConfig, BinaryOutputConfig, Database)
     from dnp3.master import DefaultSOEHandler, Master, MasterConfig, MasterTcpRunner
@@ -360,6 +437,9 @@ def dnp3():
         def direct_operate_analog_output(self, index, value):
             return CommandResult.success()
 
+        def cold_restart(self):
+            return 5000
+
     async def run():
         database = Database()
         database.add_analog_input(0, AnalogInputConfig())
@@ -375,17 +455,23 @@ def dnp3():
         async with MasterTcpRunner(master=master, host="127.0.0.1", port=port) as m:
             await m.integrity_poll()
             await m.request(master.build_direct_operate(CommandBuilder().add_analog(3, 1234).build_direct_operate()))
-            key.append(("dnp3:ao:3", 1234))
+            key.append(("operate", "dnp3:ao:3", 1234))
             select = CommandBuilder().add_analog(1, -40)
             await m.request(master.build_select(select.build_select()))
             await m.request(master.build_operate(select.build_operate()))
-            key.append(("dnp3:ao:1", -40))
+            key.append(("operate", "dnp3:ao:1", -40))
             await m.request(master.build_direct_operate(CommandBuilder().latch_on(2).build_direct_operate()))
-            key.append(("dnp3:bo:2", 1))          # a CROB's latch on or close: the state 1
+            key.append(("operate", "dnp3:bo:2", 1))          # a CROB's latch on or close: the state 1
             trip = CommandBuilder().add_crob(0, ControlCode.PULSE_ON, 1, 500, 0)
             await m.request(master.build_select(trip.build_select()))
             await m.request(master.build_operate(trip.build_operate()))
-            key.append(("dnp3:bo:0", 1))
+            key.append(("operate", "dnp3:bo:0", 1))
+            # Two analog outputs in one request.
+            both = CommandBuilder().add_analog(0, 10).add_analog(2, 20)
+            await m.request(master.build_direct_operate(both.build_direct_operate()))
+            key += [("operate", "dnp3:ao:0", 10), ("operate", "dnp3:ao:2", 20)]
+            await m.request(build_cold_restart_request(seq=master._state.get_next_request_sequence()))
+            key.append(("command", "cold_restart", ""))
         serving.cancel()
         try:
             await serving

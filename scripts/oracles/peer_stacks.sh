@@ -19,22 +19,23 @@ out=Tests/Fixtures/peers
 golden=Tests/CollectorsTests/Golden/pcap
 mkdir -p "$out"
 "$venv/bin/python" scripts/oracles/peer_stacks.py "${1:-all}" "$out"
-# Each capture's write requests as tshark finds them (the requests only: confirmations and answers are not writes).
+# Each capture's write and command requests as tshark finds them (the requests only: confirmations and answers are
+# not writes): S7's PLC STOP (0x29) and PI service (0x28) too.
 declare -A filter=(
-    [modbus]='tcp.dstport == 502 && modbus.func_code in {5, 6, 15, 16, 23}'
-    [s7]='s7comm.header.rosctr == 1 && s7comm.param.func == 0x05'
+    [modbus]='tcp.dstport == 502 && modbus.func_code in {5, 6, 15, 16, 22, 23}'
+    [s7]='s7comm.header.rosctr == 1 && s7comm.param.func in {0x05, 0x28, 0x29}'
     [opcua]='opcua.servicenodeid.numeric == 673'
-    [cip]='cip.service == 0x4d'
+    [cip]='cip.service in {0x4d, 0x53}'
     [iec104]='iec60870_asdu.causetx == 6 && iec60870_asdu.typeid in {45, 46, 47, 48, 49, 50, 51}'
-    [bacnet]='bacapp.type == 0 && bacapp.confirmed_service == 15'
-    [dnp3]='dnp3.al.func in {3, 4, 5, 6}'
+    [bacnet]='bacapp.type == 0 && bacapp.confirmed_service in {15, 16, 17, 20}'
+    [dnp3]='dnp3.al.func in {3, 4, 5, 6, 13, 14}'
 )
 for proto in "${!filter[@]}"; do
     pcap="$out/peer_$proto.pcap"
     version=$(tshark --version 2>/dev/null | sed -n "1s/.* \([0-9][0-9.]*\).*/\1/p")
     [ -f "$pcap" ] || continue
     {
-        echo "# tshark $version on $pcap: frames of write requests (${filter[$proto]})"
+        echo "# tshark $version on $pcap: frames of write and command requests (${filter[$proto]})"
         echo "frame.number"
         tshark -r "$pcap" -Y "${filter[$proto]}" -T fields -e frame.number 2>/dev/null
     } > "$golden/peer_$proto.writes.tsv"

@@ -10,7 +10,8 @@ public struct PcapCollector: Collector {
     public static let name = "network/pcap"
     // 2: a frame the capture holds twice (a SPAN or tap copy within 2 ms, a PRP or HSR frame's second copy) decoded
     // once; LLC after a VLAN or HSR tag counted as LLC. 3: a Logix array element's index (a member segment after the
-    // tag's symbol) part of the tag and its control point, `cip:Counts[2]` rather than `cip:Counts`
+    // tag's symbol) part of the tag and its control point, `cip:Counts[2]` rather than `cip:Counts`; a Multiple Service
+    // Packet inside an Unconnected Send unpacked into its services (their writes were one event without control facts)
     public static let version = "3"
 
     public init() {}

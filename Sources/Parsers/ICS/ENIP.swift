@@ -616,10 +616,19 @@ public final class ENIPDecoder: FlowDecoder {
                                            messages: reply == nil || orphan ? 1 : 2))
             return
         }
-        // One message per CIP service: the embedded services of a Multiple Service Packet each get theirs.
+        // One message per CIP service: the embedded services of a Multiple Service Packet each get theirs, also when
+        // the packet came inside an Unconnected Send (a client reaching the controller through the chassis, as cpppo
+        // and Rockwell's clients do): each of its services then went the Send's way.
+        var sent: ENIP.CIPMessage?
+        var batch = requestCIP
+        if let q = requestCIP, q.service == 0x52, q.path.classID == 0x06, let inner = q.embedded.first, inner.service == 0x0A {
+            sent = q
+            batch = inner
+        }
+        let multiple = top.service == 0x0A || sent != nil
         var services: [(ENIP.CIPMessage?, ENIP.CIPMessage?)] = []
-        if top.service == 0x0A, !top.embedded.isEmpty || !(replyCIP?.embedded.isEmpty ?? true) {
-            let reqs = requestCIP?.embedded ?? []
+        if multiple, !(batch?.embedded.isEmpty ?? true) || !(replyCIP?.embedded.isEmpty ?? true) {
+            let reqs = batch?.embedded ?? []
             let reps = replyCIP?.embedded ?? []
             for i in 0..<max(reqs.count, reps.count) { services.append((reqs[safe: i], reps[safe: i])) }
         } else {
@@ -633,6 +642,9 @@ public final class ENIPDecoder: FlowDecoder {
                 via = "unconnected_send"
                 route = outer.path.ports
                 req = inner
+            } else if let sent {
+                via = "unconnected_send"
+                route = sent.path.ports
             }
             // A connected message goes where its connection's Forward Open routed it; the Forward Open, where it opens
             // the connection to.
@@ -668,7 +680,7 @@ public final class ENIPDecoder: FlowDecoder {
                 if out.absorb(key: key, time: r.time, packet: r.packet, messages: index == 0 ? 2 : 0, valueHash: valueHash) { continue }
             }
             writeBase(&out.writer)
-            if services.count > 1 || top.service == 0x0A {
+            if services.count > 1 || multiple {
                 out.writer.string("batch", "multiple_service_packet")
                 out.writer.int("batch_index", index)
                 out.writer.int("batch_size", services.count)
