@@ -1934,7 +1934,11 @@ struct GatewayLog {
             let o = "openvpn[\(pid)]"
             line(start, o, "\(ip):\(port) TLS: Username/Password authentication succeeded for username '\(user)'")
             line(start, o, "\(ip):\(port) [\(user)] Peer Connection Initiated with [AF_INET]\(ip):\(port)")
-            line(start + 1_000_000_000, o, "\(user)/\(ip):\(port) MULTI_sva: pool returned IPv4=\(tunnel), IPv6=(Not enabled)")
+            // What a 2.6 server writes at verbosity 3: the pool's pick, the route learned, the address given.
+            let peer = "\(user)/\(ip):\(port)"
+            line(start + 1_000_000_000, o, "\(peer) MULTI_sva: pool returned IPv4=\(tunnel), IPv6=(Not enabled)")
+            line(start + 1_000_000_000, o, "\(peer) MULTI: Learn: \(tunnel) -> \(peer)")
+            line(start + 1_000_000_000, o, "\(peer) MULTI: primary virtual IP for \(peer): \(tunnel)")
             line(end, o, "\(user)/\(ip):\(port) SIGTERM[soft,remote-exit] received, client-instance exiting")
         case .fortigate, .fortigateCEF:
             kind = "auth.logon"

@@ -97,17 +97,22 @@ import Testing
         #expect(facts(sink) == [
             Fact(kind: "auth.logon", user: "alice", src: "203.0.113.5", tunnel: nil),
             Fact(kind: "vpn.session_start", user: "alice", src: "203.0.113.5", tunnel: nil),
-            Fact(kind: "vpn.address_assigned", user: "alice", src: "203.0.113.5", tunnel: "10.8.0.6"),
+            // The pool's pick and the route learned are not the assignment; the primary virtual IP is, once.
+            Fact(kind: "vpn.address_offered", user: "alice", src: "203.0.113.5", tunnel: nil),
+            Fact(kind: "vpn.route_learned", user: "alice", src: "203.0.113.5", tunnel: nil),
             Fact(kind: "vpn.address_assigned", user: "alice", src: "203.0.113.5", tunnel: "10.8.0.6"),
             // One failed attempt is one failure: the AUTH_FAILED sent back and the handshake error stay messages.
             Fact(kind: "auth.logon_failed", user: nil, src: "198.51.100.99", tunnel: nil),
             Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
             Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
             Fact(kind: "auth.session_closed", user: "alice", src: "203.0.113.5", tunnel: nil),
+            Fact(kind: "vpn.address_offered", user: "carol", src: "203.0.113.8", tunnel: nil),
             Fact(kind: "vpn.address_assigned", user: "carol", src: "203.0.113.8", tunnel: "2001:db8:8::1000"),
         ])
         #expect(sink.events[0].src.port == 51234 && sink.events[0].attributes["vendor"] == "openvpn")
-        #expect(sink.events[2].dst.ip == "10.8.0.6")
+        #expect(sink.events[4].dst.ip == "10.8.0.6" && sink.events[2].dst.ip == nil)
+        #expect(sink.events[2].attributes["pool_ip"] == "10.8.0.6" && sink.events[3].attributes["route"] == "10.8.0.6")
+        #expect(sink.events[9].attributes["pool_ipv6"] == "2001:db8:8::1000" && sink.events[9].attributes["pool_ip"] == nil)
     }
 
     /// The server's own log file, with no syslog header: ctime stamps (before 2.5) and `YYYY-MM-DD HH:MM:SS`.
@@ -117,12 +122,45 @@ import Testing
         #expect(facts(sink) == [
             Fact(kind: "syslog.message", user: nil, src: nil, tunnel: nil),
             Fact(kind: "auth.logon", user: "alice", src: "198.51.100.37", tunnel: nil),
-            Fact(kind: "vpn.address_assigned", user: "alice", src: "198.51.100.37", tunnel: "10.8.0.6"),
+            Fact(kind: "vpn.address_offered", user: "alice", src: "198.51.100.37", tunnel: nil),
+            Fact(kind: "vpn.route_learned", user: "alice", src: "198.51.100.37", tunnel: nil),
             Fact(kind: "vpn.address_assigned", user: "alice", src: "198.51.100.37", tunnel: "10.8.0.6"),
             Fact(kind: "auth.session_closed", user: "alice", src: "198.51.100.37", tunnel: nil),
         ])
         #expect(sink.events.map { $0.time.iso8601(precision: .seconds) }.last == "2024-03-12T11:18:01Z")
         #expect(sink.events.allSatisfy { $0.host == nil })
+    }
+
+    /// The log of a real OpenVPN 2.6 server (scripts/oracles/openvpn_log.sh: Debian's openvpn, a server and clients on
+    /// the loopback interface), not lines quoted from its source: a wrong password, vendor1 given an address from the
+    /// pool, vendor2 given a fixed one by a client-config-dir file after the pool had offered another.
+    @Test func aRealOpenVPNServersLog() throws {
+        let sink = try collect("openvpn-2.6-server.log")
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        let told = facts(sink).filter { $0.kind != "syslog.message" }
+        #expect(told == [
+            // The failed attempt names no user: the server's verdict line names the peer only.
+            Fact(kind: "auth.logon_failed", user: nil, src: "127.0.0.5", tunnel: nil),
+            Fact(kind: "vpn.session_start", user: nil, src: "127.0.0.5", tunnel: nil),
+            Fact(kind: "auth.logon", user: "vendor1", src: "127.0.0.5", tunnel: nil),
+            Fact(kind: "vpn.session_start", user: "vendor1", src: "127.0.0.5", tunnel: nil),
+            Fact(kind: "vpn.address_offered", user: "vendor1", src: "127.0.0.5", tunnel: nil),
+            Fact(kind: "vpn.route_learned", user: "vendor1", src: "127.0.0.5", tunnel: nil),
+            Fact(kind: "vpn.address_assigned", user: "vendor1", src: "127.0.0.5", tunnel: "10.8.0.2"),
+            Fact(kind: "auth.session_closed", user: nil, src: "127.0.0.5", tunnel: nil),
+            Fact(kind: "auth.logon", user: "vendor2", src: "127.0.0.5", tunnel: nil),
+            Fact(kind: "vpn.session_start", user: "vendor2", src: "127.0.0.5", tunnel: nil),
+            // The pool offered 10.8.0.3; the client-config-dir's ifconfig-push gave 10.8.0.50.
+            Fact(kind: "vpn.address_offered", user: "vendor2", src: "127.0.0.5", tunnel: nil),
+            Fact(kind: "vpn.route_learned", user: "vendor2", src: "127.0.0.5", tunnel: nil),
+            Fact(kind: "vpn.address_assigned", user: "vendor2", src: "127.0.0.5", tunnel: "10.8.0.50"),
+            Fact(kind: "auth.session_closed", user: "vendor1", src: "127.0.0.5", tunnel: nil),
+            Fact(kind: "auth.session_closed", user: "vendor2", src: "127.0.0.5", tunnel: nil),
+        ])
+        let offered = sink.events.filter { $0.kind == "vpn.address_offered" }.map { $0.attributes["pool_ip"]?.text }
+        #expect(offered == ["10.8.0.2", "10.8.0.3"])
+        // Every line is an event; the server's own lines (its start, peer info, ciphers) stay messages.
+        #expect(sink.events.count == 90)
     }
 
     @Test func globalProtect() throws {

@@ -19,8 +19,11 @@ public struct SyslogCollector: Collector {
     // 22.x forms and one refused sign-in one failure; 7: YAMAHA routers' remote access (one connection's lines joined, a
     // call whose link never came up the failed attempt) and their `show log`, newest first read oldest first; 8: F5
     // BIG-IP APM's access sessions (one session's lines joined), BIG-IP's level name before the tag read as severity;
-    // SoftEther VPN Server's hub log (a connection's and its session's lines joined)
-    public static let version = "8"
+    // SoftEther VPN Server's hub log (a connection's and its session's lines joined); 9: OpenVPN's address assignment
+    // is its `primary virtual IP` line (the pool's pick, which a client-config-dir may replace, is
+    // `vpn.address_offered`; the route learned, `vpn.route_learned`), a failed session's `Peer Connection Initiated`
+    // names no user
+    public static let version = "9"
 
     /// How many events one "message repeated N times" line gives at most (a lying N must not flood the case).
     static let maxRepeats = 1000

@@ -144,19 +144,32 @@ public enum RemoteAccess {
             return meaning("auth.logon_failed", vendor: v, user: rest.between("SENT CONTROL [", "]").map(String.init) ?? peer?.name,
                            src: peer?.ip, port: peer?.port, ["reason": .string(String(rest.prefix(200)))])
         }
+        // The address a session was given is the one `MULTI: primary virtual IP(v6) for PEER: ADDR` names, written once
+        // per session at verbosity 3 by every release since 2.1 (multi.c). The pool's pick before it is only an offer:
+        // a client-config-dir file's `ifconfig-push` replaces it (a real 2.6 server logs `pool returned IPv4=10.8.0.3`,
+        // then gives 10.8.0.50), so it is not an assignment, nor is the route learned toward the client (the same
+        // address again, an iroute's subnet, a MAC in TAP mode). One assignment, one event.
+        if rest.hasPrefix("MULTI: primary virtual IP"), let t = rest.following(" for ") {
+            // `for alice/203.0.113.5:51234: 10.8.0.6`: the peer ends at the last `: `.
+            guard let sep = t.byteRange(of: ": ", last: true) else { return nil }
+            let p = openVPNPeer(t[t.startIndex..<sep.lowerBound]) ?? peer
+            let addr = t[sep.upperBound...].prefix { $0 != " " }
+            guard let tunnel = literal(String(addr)) else { return nil }
+            return meaning("vpn.address_assigned", vendor: v, user: p?.name, src: p?.ip, port: p?.port, tunnel: tunnel)
+        }
         if rest.hasPrefix("MULTI_sva: pool returned IPv4="), let ip = rest.between("IPv4=", ",") {
             // `IPv4=(Not enabled), IPv6=2001:db8::1000` when the pool gives IPv6 only.
-            let v6 = rest.following("IPv6=").map { String($0.prefix { $0 != " " }) }
-            return meaning("vpn.address_assigned", vendor: v, user: peer?.name, src: peer?.ip, port: peer?.port,
-                           tunnel: literal(String(ip)) ?? v6.flatMap(literal))
+            var offered: [String: JSONValue] = [:]
+            if let a = literal(String(ip)) { offered["pool_ip"] = .string(a) }
+            if let a = rest.following("IPv6=").flatMap({ literal(String($0.prefix { $0 != " " })) }) { offered["pool_ipv6"] = .string(a) }
+            return meaning("vpn.address_offered", vendor: v, user: peer?.name, src: peer?.ip, port: peer?.port, offered)
         }
         if rest.hasPrefix("MULTI: Learn: "), let t = rest.following("Learn: ") {
-            // MULTI: Learn: 10.8.0.6 -> alice/203.0.113.5:51234 (a route learned for an address, not a MAC)
+            // MULTI: Learn: 10.8.0.6 -> alice/203.0.113.5:51234
             var lw = Words(t)
-            guard let addr = lw.next(), lw.next() == "->", let p = lw.next().flatMap(openVPNPeer),
-                  let tunnel = literal(String(addr)) else { return nil }
-            return meaning("vpn.address_assigned", vendor: v, user: p.name, src: p.ip, port: p.port, tunnel: tunnel,
-                           ["how": "route learned"])
+            guard let route = lw.next(), lw.next() == "->", let p = lw.next().flatMap(openVPNPeer) else { return nil }
+            return meaning("vpn.route_learned", vendor: v, user: p.name, src: p.ip, port: p.port,
+                           ["route": .string(String(route.prefix(64)))])
         }
         if rest.hasBytes("client-instance exiting") || rest.hasBytes("client-instance restarting")
             || rest.hasBytes("Inactivity timeout") {
@@ -164,7 +177,11 @@ public enum RemoteAccess {
                            ["reason": .string(String(rest.prefix(200)))])
         }
         if rest.hasBytes("Peer Connection Initiated with") {
-            let name = rest.between("[", "]").map(String.init) ?? peer?.name
+            // `[alice] Peer Connection Initiated with [AF_INET]…`: a bracket before the words names the user (`UNDEF`
+            // when none is known); a session whose logon failed has none, and the bracket after `with` is the
+            // address family, not a name.
+            var name = peer?.name
+            if rest.hasPrefix("["), let n = rest.between("[", "]"), n != "UNDEF", !n.isEmpty { name = String(n) }
             return meaning("vpn.session_start", vendor: v, user: name, src: peer?.ip, port: peer?.port)
         }
         return nil
