@@ -609,6 +609,13 @@ public struct ReportBuilder {
                               rootCause: text, confidence: "low", reasons: reasons, clockOffsets: [], techniques: [])
         }
         text += ". No playbook found an attack."
+        // Control connections no decoder could read (encrypted) may have carried writes no chain can see: the absence
+        // of a chain does not rule them out.
+        let unreadable = try unreadableControlChannels()
+        if !unreadable.isEmpty {
+            text += " \(Self.unreadableSentence(unreadable)), so writes over them are not ruled out."
+            reasons.append(Self.unreadableSentence(unreadable) + ": their writes and commands are not in the evidence.")
+        }
         if !hasInventory {
             // Without the site's inventory no write can be traced to a tag and no host told allowed or not: the
             // absence of a chain says little.
@@ -616,8 +623,35 @@ public struct ReportBuilder {
                            + "playbooks that tell allowed hosts from others by their roles could not look.")
         }
         return Conclusion(cyberCause: false, verdict: "No evidence of a cyber cause",
-                          rootCause: text, confidence: hasInventory ? "medium" : "low", reasons: reasons, clockOffsets: [],
-                          techniques: [])
+                          rootCause: text, confidence: hasInventory && unreadable.isEmpty ? "medium" : "low", reasons: reasons,
+                          clockOffsets: [], techniques: [])
+    }
+
+    /// The control connections of the case's captures that their decoders could not read (a flow's `unreadable`, which
+    /// any decoder sets for a control channel it saw encrypted), by server: what each was and how many connections.
+    func unreadableControlChannels() throws -> [(server: String, what: String, connections: Int)] {
+        var q = EventQuery(kinds: ["net.flow"])
+        q.exactKinds = true
+        q.text = [[TextMatch("unreadable")]]
+        var by: [String: (what: String, connections: Int)] = [:]
+        var order: [String] = []
+        for stored in try c.events(q) {
+            let e = stored.event
+            guard case .string(let u)? = e.attributes["unreadable"] else { continue }
+            let server = e.dst.ip.map { ip in e.dst.port.map { ip.contains(":") ? "[\(ip)]:\($0)" : "\(ip):\($0)" } ?? ip } ?? "?"
+            let what = String(u.prefix { $0 != ":" })
+            let key = server + "|" + what
+            if by[key] == nil { order.append(key) }
+            by[key, default: (what, 0)].connections += 1
+        }
+        return order.map { k in (String(k.prefix { $0 != "|" }), by[k]!.what, by[k]!.connections) }
+    }
+
+    static func unreadableSentence(_ channels: [(server: String, what: String, connections: Int)]) -> String {
+        let n = channels.reduce(0) { $0 + $1.connections }
+        let listed = channels.prefix(4).map { "\($0.what) to \($0.server)" + ($0.connections > 1 ? " ×\($0.connections)" : "") }
+        return "\(n) control connection\(n == 1 ? " was" : "s were") encrypted and could not be read ("
+            + listed.joined(separator: ", ") + (channels.count > 4 ? ", …" : "") + ")"
     }
 
     /// When the case has no setpoint or state change and no excursion, but measured values froze or jumped: what
@@ -960,6 +994,13 @@ public struct ReportBuilder {
                 why = " The chain stops there: who used it, and from where, is not in the evidence."
             }
             out.append(Gap(area: "evidence", text: "No logs of \(a.name) (\(a.role.rawValue)) are in the case.\(why)"))
+        }
+        // Control connections that could not be read: whatever was written over them is missing from every chain.
+        let unreadable = try unreadableControlChannels()
+        if !unreadable.isEmpty {
+            out.append(Gap(area: "evidence", text: Self.unreadableSentence(unreadable) + ": writes and commands over "
+                           + "them are not in the captures, and no chain can include them. The controllers' or servers' own "
+                           + "audit logs, or the sessions' keys, would show them."))
         }
         // Remote-control sessions on no known host (a tool's connection list names none): the chain cannot use them.
         var unplaced: [Int64: Int] = [:]

@@ -61,6 +61,27 @@ import Testing
         #expect(commands.allSatisfy { $0.event.kind.hasPrefix("ics.") && $0.event.domain == .ot })
     }
 
+    /// Control channels the capture cannot read: an OPC UA session signed and encrypted (asyncua, Basic256Sha256) and
+    /// a Modbus/TCP Security session (TLS on port 802, OpenSSL), each carrying a write of the key. No event claims to
+    /// see the write, nothing of the channel is called routine, and the connection says it could not be read: what
+    /// the report's gaps and conclusion read, whatever the protocol.
+    @Test(arguments: ["opcua_encrypted", "modbus_tls"]) func encryptedChannelsAreSaidUnreadable(_ proto: String) throws {
+        let sink = try collectPcap(path: Self.folder.appendingPathComponent("peer_\(proto).pcap").path)
+        #expect(sink.warnings.isEmpty, "\(proto): \(sink.warnings.map { "\($0.locator): \($0.text)" })")
+        #expect(try !Self.key(proto).isEmpty)
+        #expect(sink.events.allSatisfy { ControlPoint.facts($0.attributes) == nil }, "\(proto)")
+        #expect(!sink.events.contains { $0.message.contains("routine") }, "\(proto)")
+        let unreadable = sink.events.filter { $0.kind == "net.flow" }.compactMap { $0.attributes["unreadable"]?.text }
+        #expect(unreadable.count == 1, "\(proto)")
+        let expected = proto == "modbus_tls" ? "Modbus/TCP Security: encrypted" : "OPC UA secure channel (Basic256Sha256): 9 messages encrypted"
+        #expect(unreadable.first?.hasPrefix(expected) == true, "\(unreadable)")
+        if proto == "opcua_encrypted" {
+            // Its messages are said to be encrypted, one kept and the rest counted, not paired by ids that are ciphertext.
+            let kinds = sink.events.map(\.kind).filter { $0.hasPrefix("ics.opcua.encrypted") }
+            #expect(kinds == ["ics.opcua.encrypted_message", "ics.opcua.encrypted_message_summary"], "\(kinds)")
+        }
+    }
+
     /// A Logix array's element (a member segment after the tag's symbol, as cpppo and Rockwell's clients encode
     /// `Counts[2]`) is part of the point: a write to Counts[2] is not a write to Counts[0].
     @Test func logixElementsArePartOfThePoint() {

@@ -126,6 +126,33 @@ import Timeline
         #expect(report.gaps.contains { $0.area == "playbook" && $0.text.contains("No playbooks have been run") })
     }
 
+    /// The false alarm with two control connections the captures could not read (an encrypted OPC UA session and a
+    /// Modbus/TCP Security session, made by independent stacks: Tests/Fixtures/peers): the report still finds no
+    /// evidence of a cyber cause, but says which connections it could not read, that writes over them are not ruled
+    /// out, and lowers its confidence; the gaps name them.
+    @Test func encryptedControlChannelsQualifyTheConclusion() throws {
+        let tmp = TempDir("unreadable")
+        let c = try Self.ingested(LiftStationFalseAlarmExercise.name, tmp)
+        let peers = TestPaths.repoRoot.appendingPathComponent("Tests/Fixtures/peers").path
+        for outcome in try c.add(paths: [peers + "/peer_opcua_encrypted.pcap", peers + "/peer_modbus_tls.pcap"]) {
+            if case .added(let item) = outcome { _ = try c.ingest(item) }
+        }
+        _ = try Investigation.analyse(c, playbooks: Self.playbooks)
+        let report = try Self.report(c)
+        #expect(report.conclusion.cyberCause == false && report.conclusion.confidence == "low", "\(report.conclusion)")
+        let said = "2 control connections were encrypted and could not be read (OPC UA secure channel (Basic256Sha256) to "
+            + "127.0.0.1:4840, Modbus/TCP Security to 127.0.0.1:802)"
+        #expect(report.conclusion.rootCause.contains(said + ", so writes over them are not ruled out."), "\(report.conclusion.rootCause)")
+        #expect(report.conclusion.reasons.contains { $0.hasPrefix(said) })
+        #expect(report.gaps.contains { $0.area == "evidence" && $0.text.hasPrefix(said) }, "\(report.gaps)")
+        // Without them, the same case is cleared with the inventory's confidence.
+        let plain = TempDir("readable")
+        let d = try Self.ingested(LiftStationFalseAlarmExercise.name, plain)
+        _ = try Investigation.analyse(d, playbooks: Self.playbooks)
+        let cleared = try Self.report(d)
+        #expect(cleared.conclusion.confidence == "medium" && !cleared.gaps.contains { $0.text.contains("encrypted") })
+    }
+
     /// The false alarm without the site's inventory: every host's role is unknown, so the playbooks that tell allowed
     /// hosts from others say they could not look instead of calling the HMI's own writes an attack, and the report
     /// does not clear the case with confidence.

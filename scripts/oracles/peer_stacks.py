@@ -485,7 +485,88 @@ def dnp3():
     write_key("dnp3", key)
 
 
-STACKS = {"modbus": modbus, "s7": s7, "opcua": opcua, "cip": cip, "iec104": iec104, "bacnet": bacnet, "dnp3": dnp3}
+# MARK: OPC UA, signed and encrypted (asyncua with Basic256Sha256): writes no capture can show
+
+def opcua_encrypted():
+    import tempfile
+    from pathlib import Path
+
+    from asyncua import Client, Server, ua
+    from asyncua.crypto.cert_gen import setup_self_signed_certificate
+    from asyncua.crypto.security_policies import SecurityPolicyBasic256Sha256
+    from asyncua.server.user_managers import CertificateUserManager
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    port = 4840
+    folder = Path(tempfile.mkdtemp())
+
+    async def run():
+        certs = {}
+        for who, uri, use in (("server", "urn:jikocho:peers:server", ExtendedKeyUsageOID.SERVER_AUTH),
+                              ("client", "urn:jikocho:peers:client", ExtendedKeyUsageOID.CLIENT_AUTH)):
+            key, cert = folder / f"{who}.pem", folder / f"{who}.der"
+            await setup_self_signed_certificate(key, cert, uri, "localhost", [use], {"commonName": who})
+            certs[who] = (key, cert)
+        users = CertificateUserManager()
+        await users.add_admin(certs["client"][1], name="engineer")
+        server = Server(user_manager=users)
+        await server.init()
+        server.set_endpoint(f"opc.tcp://127.0.0.1:{port}/jikocho/")
+        server.set_security_policy([ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt])
+        await server.load_certificate(str(certs["server"][1]))
+        await server.load_private_key(str(certs["server"][0]))
+        ns = await server.register_namespace("urn:jikocho:peers")
+        plant = await server.nodes.objects.add_object(ua.NodeId("Dose", ns), "Dose")
+        sp = await plant.add_variable(ua.NodeId("Dose.SP", ns), "SP", 1.5, ua.VariantType.Double)
+        await sp.set_writable()
+        key = []
+        async with server:
+            client = Client(f"opc.tcp://127.0.0.1:{port}/jikocho/")
+            client.application_uri = "urn:jikocho:peers:client"
+            await client.set_security(SecurityPolicyBasic256Sha256, str(certs["client"][1]), str(certs["client"][0]),
+                                      server_certificate=str(certs["server"][1]))
+            async with client:
+                node = client.get_node(ua.NodeId("Dose.SP", ns))
+                await node.write_value(ua.DataValue(ua.Variant(9.75, ua.VariantType.Double)))
+                key.append(("write", f"opcua:ns={ns};s=Dose.SP", 9.75))
+        return key
+
+    cap = Capture("opcua_encrypted", f"tcp port {port}")
+    key = asyncio.run(run())
+    cap.stop()
+    # Written, but inside the encrypted channel: the test checks that no capture reader claims to see it.
+    write_key("opcua_encrypted", key)
+
+
+# MARK: Modbus/TCP Security (TLS on port 802: OpenSSL's s_server and s_client): a control channel no capture can read
+
+def modbus_tls():
+    import tempfile
+
+    port = 802
+    folder = tempfile.mkdtemp()
+    key, cert = os.path.join(folder, "plc.key"), os.path.join(folder, "plc.crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "30", "-subj", "/CN=plc-1"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cap = Capture("modbus_tls", f"tcp port {port}")
+    server = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", cert, "-key", key,
+                               "-quiet"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)    # not wait_port: s_server would take its probe for the session
+        # A Modbus write (FC 6, holding register 40005 = 1234) inside the TLS session.
+        request = bytes([0, 1, 0, 0, 0, 6, 1, 6, 0, 4, 0x04, 0xD2])
+        subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-quiet"], input=request,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
+        cap.stop()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    write_key("modbus_tls", [("write", "holding:40005", 1234)])
+
+
+STACKS = {"modbus": modbus, "s7": s7, "opcua": opcua, "cip": cip, "iec104": iec104, "bacnet": bacnet, "dnp3": dnp3, "opcua_encrypted": opcua_encrypted, "modbus_tls": modbus_tls}
 
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "all"

@@ -11,7 +11,9 @@ public struct PcapCollector: Collector {
     // 2: a frame the capture holds twice (a SPAN or tap copy within 2 ms, a PRP or HSR frame's second copy) decoded
     // once; LLC after a VLAN or HSR tag counted as LLC. 3: a Logix array element's index (a member segment after the
     // tag's symbol) part of the tag and its control point, `cip:Counts[2]` rather than `cip:Counts`; a Multiple Service
-    // Packet inside an Unconnected Send unpacked into its services (their writes were one event without control facts)
+    // Packet inside an Unconnected Send unpacked into its services (their writes were one event without control facts);
+    // a control channel no decoder can read (OPC UA signed and encrypted, TLS on an ICS protocol's secure port) says so
+    // in its flow's `unreadable`, and an encrypted OPC UA message is `ics.opcua.encrypted_message`, not a routine one
     public static let version = "3"
 
     public init() {}
@@ -280,6 +282,7 @@ public struct PcapCollector: Collector {
             writer.string("end_time", Timestamp(nanoseconds: f.lastTime).iso8601())
             writer.double("duration_s", Double(f.lastTime - f.firstTime) / 1e9)
             if let app = f.app { writer.string("app", app) }
+            if let u = f.unreadable { writer.string("unreadable", u) }
             if f.proto == PacketDecoder.tcp {
                 writer.value("flags_to_server", .array(Flow.flagNames(f.flagsToServer).map { .string($0) }))
                 writer.value("flags_to_client", .array(Flow.flagNames(f.flagsToClient).map { .string($0) }))

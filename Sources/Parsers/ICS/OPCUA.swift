@@ -7,8 +7,12 @@ public enum OPCUA {
     public static let port: UInt16 = 4840
 
     /// Binary encoding ids of the services (Opc.Ua.NodeIds.csv, `*_Encoding_DefaultBinary`).
-    public static func serviceName(_ id: Int) -> String {
-        let names: [Int: String] = [
+    public static func serviceName(_ id: Int) -> String { serviceNames[id] ?? "service-\(id)" }
+
+    /// True for the binary encoding id of a service this decoder knows.
+    static func isService(_ id: Int) -> Bool { serviceNames[id] != nil }
+
+    static let serviceNames: [Int: String] = [
             397: "service_fault", 422: "find_servers", 425: "find_servers_response", 428: "get_endpoints",
             431: "get_endpoints_response", 437: "register_server", 446: "open_secure_channel",
             449: "open_secure_channel_response", 452: "close_secure_channel", 455: "close_secure_channel_response",
@@ -30,8 +34,6 @@ public enum OPCUA {
             835: "republish_response", 841: "transfer_subscriptions", 847: "delete_subscriptions",
             850: "delete_subscriptions_response", 12208: "register_server2",
         ]
-        return names[id] ?? "service-\(id)"
-    }
 
     /// Attribute ids (IEC 62541-6, AttributeIds.csv).
     public static let attributeNames: [Int: String] = [
@@ -351,6 +353,31 @@ public final class OPCUADecoder: FlowDecoder {
     public init() {}
 
     var encrypted: Bool { securityMode == "sign_and_encrypt" }
+    /// Messages whose bodies could not be read (a signed and encrypted channel).
+    var unreadableMessages = 0
+
+    public var unreadable: String? {
+        guard unreadableMessages > 0 else { return nil }
+        let p = policy.map { $0.split(separator: "#").last.map(String.init) ?? $0 } ?? "unknown policy"
+        return "OPC UA secure channel (\(p)): \(unreadableMessages) message\(unreadableMessages == 1 ? "" : "s") encrypted, "
+            + "their writes and calls are not in the capture"
+    }
+
+    /// A message whose body is ciphertext: what the capture shows of it (its direction, channel and policy), counted
+    /// into a summary of the flow's unreadable messages rather than paired with an answer it cannot be matched to.
+    func emitUnreadable(_ m: OPCUA.Message, _ ctx: PacketContext, _ out: inout DecodeOutput) {
+        var f: [String: JSONValue] = ["message_type": .string(m.type), "request_packet": .int(Int64(ctx.packet)),
+                                      "direction": .string(ctx.fromClient ? "to_server" : "to_client"),
+                                      "unreadable": "encrypted", "outcome": "unknown", "service": "encrypted_message"]
+        if let c = m.channel { f["secure_channel_id"] = .int(Int64(c)) }
+        if let p = policy { f["security_policy"] = .string(p) }
+        let client = ctx.fromClient ? ctx.src : ctx.dst, server = ctx.fromClient ? ctx.dst : ctx.src
+        out.messages.append(NetMessage(time: ctx.time, packet: ctx.packet, domain: .ot, kind: "ics.opcua.encrypted_message",
+                                       src: client, dst: server, summary: "OPC UA encrypted message (its service cannot be read)",
+                                       fields: Attributes(f), routineKey: Self.unreadableKey))
+    }
+
+    static let unreadableKey = "ics.opcua.encrypted_message".hashValue
 
     public func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
         let (frames, warnings) = framer.frames(bytes, fromClient: ctx.fromClient)
@@ -389,9 +416,27 @@ public final class OPCUADecoder: FlowDecoder {
             } else if let earlier = chunks.removeValue(forKey: key) {
                 m.body = earlier + m.body
             }
-            // OPN is always readable when the policy is None; MSG bodies are readable unless encrypted.
             let policyNone = (policy ?? "").hasSuffix("#None")
-            if m.type == "OPN" ? policyNone : !encrypted { OPCUA.decodeBody(m.body, into: &m) }
+            var unreadable = false
+            if m.type == "OPN" {
+                // A secured channel's OpenSecureChannel is encrypted with the receiver's key whatever the mode, so the
+                // mode itself is not in the capture.
+                if policyNone { OPCUA.decodeBody(m.body, into: &m) }
+            } else if encrypted {
+                unreadable = true
+            } else {
+                // Without the mode (a secured channel, or one opened before the capture), a body is read only when it
+                // begins as a service does: a signed-only channel's bodies do, an encrypted one's do not (a known
+                // service's id after ciphertext is a chance of about one in 10^8).
+                var probe = m
+                OPCUA.decodeBody(m.body, into: &probe)
+                if policyNone || probe.service.map(OPCUA.isService) == true { m = probe } else { unreadable = true }
+            }
+            if unreadable {
+                unreadableMessages += 1
+                emitUnreadable(m, ctx, &out)
+                return
+            }
             if case .string(let mode)? = m.fields["security_mode"] { securityMode = mode }
             let isRequest = ctx.fromClient
             if isRequest {

@@ -129,8 +129,21 @@ public final class TLSDecoder: FlowDecoder {
     var hello: (TLS.Hello, Int64, Int, NetEndpoint, NetEndpoint)?
     var done = (client: false, server: false)
     var budget = WarningBudget()
+    /// The server's port, once a packet of the flow was seen.
+    var serverPort: UInt16?
 
     public init() {}
+
+    /// The ports IANA gives the ICS protocols run over TLS: a connection to one is a control channel whose writes no
+    /// capture shows.
+    public static let controlPorts: [UInt16: String] = [
+        802: "Modbus/TCP Security", 2221: "EtherNet/IP over TLS (CIP Security)", 3782: "MMS over TLS (IEC 62351-4)",
+        4843: "OPC UA over TLS", 19998: "IEC 60870-5-104 over TLS (IEC 62351-3)", 19999: "DNP3 over TLS",
+    ]
+
+    public var unreadable: String? {
+        serverPort.flatMap { Self.controlPorts[$0] }.map { "\($0): encrypted, its writes and commands are not in the capture" }
+    }
 
     /// Handshake bytes from the records seen so far; the first whole handshake message, if any.
     static func firstHandshake(_ records: [UInt8]) -> (message: [UInt8]?, stop: Bool) {
@@ -149,6 +162,7 @@ public final class TLSDecoder: FlowDecoder {
     }
 
     public func data(_ bytes: UnsafeRawBufferPointer, _ ctx: PacketContext, _ out: inout DecodeOutput) {
+        if serverPort == nil { serverPort = ctx.fromClient ? ctx.dst.port : ctx.src.port }
         if ctx.fromClient {
             guard !done.client else { return }
             client += bytes

@@ -22,6 +22,9 @@ public final class Flow {
     public var flagsToServer: UInt8 = 0
     public var flagsToClient: UInt8 = 0
     public var app: String?
+    /// The decoder's word that the flow is a control channel it could not read (`FlowDecoder.unreadable`), set when
+    /// the flow ends.
+    public var unreadable: String?
     public var truncatedPackets = 0
 
     var c2s = TCPStream()

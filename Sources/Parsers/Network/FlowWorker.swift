@@ -69,6 +69,7 @@ final class FlowWorker {
     func close(_ flow: Flow) {
         // The decoder's name can change as it learns (TPKT turns out to carry S7comm or RDP).
         if let name = flow.decoder?.protocolName { flow.app = name }
+        flow.unreadable = flow.decoder?.unreadable
         // In the order they began: by packet, and within one packet (several messages in it) as they came, never in the
         // dictionary's order, which differs from run to run.
         for agg in flow.routines.aggregates.values.sorted(by: { ($0.firstPacket, $0.order) < ($1.firstPacket, $1.order) }) {
@@ -136,7 +137,8 @@ final class FlowWorker {
         m.kind += "_summary"
         m.time = agg.firstTime
         m.packet = agg.firstPacket
-        m.summary = "\(agg.count) × " + m.summary + " (routine, summarized)"
+        // Messages whose content could not be read are summarized as such, not called routine.
+        m.summary = "\(agg.count) × " + m.summary + (f["unreadable"] != nil ? " (content unreadable, summarized)" : " (routine, summarized)")
         m.fields = f
         m.messages = agg.messages
         m.routineKey = nil

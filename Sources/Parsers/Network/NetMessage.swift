@@ -173,11 +173,16 @@ public protocol FlowDecoder: AnyObject {
     func gap(_ ctx: PacketContext, _ out: inout DecodeOutput)
     /// The flow ends (closed, idle or end of capture): requests without a response are emitted as such.
     func finish(_ ctx: PacketContext, _ out: inout DecodeOutput)
+    /// Set when the flow is a control channel whose content this decoder could not read (encrypted): what it was and
+    /// why, for the flow's `unreadable` attribute. Writes and commands over such a channel are invisible to every
+    /// decoder, which a reader of an investigation must be told.
+    var unreadable: String? { get }
 }
 
 extension FlowDecoder {
     public func gap(_ ctx: PacketContext, _ out: inout DecodeOutput) {}
     public func finish(_ ctx: PacketContext, _ out: inout DecodeOutput) {}
+    public var unreadable: String? { nil }
 }
 
 /// Framing warnings of one flow: the first few are listed with their packet, the rest counted, so that a stream of
