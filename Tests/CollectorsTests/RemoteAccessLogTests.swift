@@ -333,6 +333,68 @@ import Testing
         #expect(sink.events[4].attributes["peer"] == "3" && sink.events[4].attributes["interface"] == "wg0")
     }
 
+    /// The log file of a real strongSwan 5.9 gateway (scripts/oracles/strongswan_log.sh: Debian's charon and charon-cmd
+    /// on the loopback interface), with no host and no tag (`13[IKE] <rw|2> …`), and the same lines as syslog writes
+    /// them: a wrong password, a logon given a pool address, an unknown user. Each password that did not verify is
+    /// one failed attempt, with the user and address of its IKE_SA's earlier lines; the unknown user's missing key is
+    /// that attempt's detail, not a second failure.
+    @Test(arguments: [false, true]) func aRealStrongSwanGatewaysLog(asSyslog: Bool) throws {
+        let path = TestPaths.repoRoot.appendingPathComponent("Tests/Fixtures/vpn/strongswan-5.9-charon.log").path
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
+        if asSyslog {
+            // `Dec  5 08:10:34 vpn-gw charon: 14[IKE] …`: the time's 15 characters, then the host and charon's tag.
+            lines = lines.map { String($0.prefix(15)) + " vpn-gw charon:" + $0.dropFirst(15) }
+        }
+        let sink = try collectSyslog(Array((lines.joined(separator: "\n") + "\n").utf8), options: ["tz": "UTC", "year": "2026"])
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(sink.events.allSatisfy { $0.host == (asSyslog ? "vpn-gw" : nil) })
+        #expect(facts(sink).filter { $0.kind != "syslog.message" } == [
+            Fact(kind: "vpn.session_start", user: nil, src: "127.0.0.1", tunnel: nil),
+            Fact(kind: "vpn.auth_request", user: "vendor1", src: "127.0.0.1", tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "vendor1", src: "127.0.0.1", tunnel: nil),
+            Fact(kind: "vpn.session_start", user: nil, src: "127.0.0.1", tunnel: nil),
+            Fact(kind: "vpn.auth_request", user: "vendor1", src: "127.0.0.1", tunnel: nil),
+            Fact(kind: "vpn.address_assigned", user: "vendor1", src: "127.0.0.1", tunnel: "10.9.0.1"),
+            Fact(kind: "auth.logon", user: "vendor1", src: "127.0.0.1", tunnel: nil),
+            Fact(kind: "auth.session_closed", user: "vendor1", src: "127.0.0.1", tunnel: nil),
+            Fact(kind: "vpn.session_start", user: nil, src: "127.0.0.1", tunnel: nil),
+            Fact(kind: "vpn.auth_request", user: "park", src: "127.0.0.1", tunnel: nil),
+            Fact(kind: "auth.invalid_user", user: "park", src: "127.0.0.1", tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "park", src: "127.0.0.1", tunnel: nil),
+        ])
+        let failed = sink.events.filter { $0.kind == "auth.logon_failed" }
+        #expect(failed.map { $0.attributes["ike_sa_id"]?.text } == ["1", "3"])
+        #expect(failed.allSatisfy { $0.attributes["joined_from"]?.text.hasPrefix("the IKE_SA's lines from line") == true })
+    }
+
+    /// A password that did not verify and the EAP method's failure after it (the lines a gateway writes when the
+    /// client gives up: public test data quotes `EAP-MS-CHAPv2 verification failed, retry (1)` then `EAP method
+    /// EAP_MSCHAPV2 failed for peer kim`) are one failed attempt, with or without charon's IKE_SA ids; a method's
+    /// failure alone (a client that sent no password) is the attempt.
+    @Test func oneStrongSwanAttemptIsOneFailure() throws {
+        let lines = [
+            "Jun  1 08:00:10 vpn-2 charon: 12[IKE] <rw|7> received EAP identity 'kim'",
+            "Jun  1 08:00:12 vpn-2 charon: 12[IKE] <rw|7> EAP-MS-CHAPv2 verification failed, retry (1)",
+            "Jun  1 08:00:12 vpn-2 charon: 12[IKE] <rw|7> EAP method EAP_MSCHAPV2 failed for peer kim",
+            "Jun  1 08:01:10 vpn-2 charon: 09[IKE] EAP-MS-CHAPv2 verification failed, retry (1)",
+            "Jun  1 08:01:11 vpn-2 charon: 09[IKE] EAP method EAP_MSCHAPV2 failed for peer 203.0.113.100",
+            "Jun  1 08:05:00 vpn-2 charon: 09[IKE] EAP method EAP_MSCHAPV2 failed for peer lee",
+        ]
+        let sink = try collectSyslog(Array((lines.joined(separator: "\n") + "\n").utf8), options: ["tz": "UTC", "year": "2023"])
+        #expect(sink.warnings.isEmpty, "\(sink.warnings)")
+        #expect(facts(sink) == [
+            Fact(kind: "vpn.auth_request", user: "kim", src: nil, tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "kim", src: nil, tunnel: nil),
+            Fact(kind: "auth.eap_failed", user: "kim", src: nil, tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: nil, src: nil, tunnel: nil),
+            // The peer's identity is its address: the address, not a user.
+            Fact(kind: "auth.eap_failed", user: nil, src: "203.0.113.100", tunnel: nil),
+            Fact(kind: "auth.logon_failed", user: "lee", src: nil, tunnel: nil),
+        ])
+        #expect(sink.events[2].attributes["verdict"]?.text.hasPrefix("line 2 ") == true, "\(sink.events[2].attributes)")
+        #expect(sink.events[4].attributes["verdict"]?.text.hasPrefix("line 4 ") == true)
+    }
+
     /// A YAMAHA router writes one connection over several lines (the tunnel's client address, the call's user, the
     /// link's tunnel address): each line gets what the lines before it said, a call whose link never comes up is the
     /// failed attempt (ended by its tunnel, by the next call on its interface, or refused by name), and the router's
@@ -552,6 +614,15 @@ import Testing
             "pcs-1 PulseSecure: - [",
             "pcs-1 PulseSecure: x - [198.51.100.1] u - VPN Tunneling: Session started for user with IPv4 address ",
             "vpn-2 charon: assigning virtual IP to peer '",
+            "vpn-2 charon: 12[IKE] <rw|",
+            "vpn-2 charon: 12[IKE] <rw|99999999999999999999999> received EAP identity '",
+            "vpn-2 charon: 12[IKE] <> 999.1.1.1 is initiating an IKE_SA",
+            "vpn-2 charon: 12[IKE] no EAP key found for hosts '' - '",
+            "vpn-2 charon: 12[IKE] EAP method failed for peer ",
+            "vpn-2 charon: [IKE] EAP-MS-CHAPv2 verification failed for '",
+            "vpn-gw openvpn[1]: x/1.2.3.4:5 MULTI: primary virtual IP for : ",
+            "vpn-gw openvpn[1]: MULTI: primary virtual IP for x/1.2.3.4:5: not-an-ip",
+            "vpn-gw openvpn[1]: 1.2.3.4:5 [ Peer Connection Initiated with [AF_INET]1.2.3.4:5",
             "vpn-2 kernel: wireguard: wg0: Receiving handshake initiation from peer (",
             "bigip notice tmm1[1]: 01490500:5: ",
             "bigip notice tmm1[1]: 01490500:5: /Common/a:Common:zzzzzzzz: New session from client IP 999.1.1.1 (",

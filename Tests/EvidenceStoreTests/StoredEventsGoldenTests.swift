@@ -35,7 +35,8 @@ import Testing
 /// locator compared with the build before were the same, so only the version column moved. Every capture again for
 /// network/pcap version 3 (a Logix array element part of the tag): no shared capture writes an element, and only the
 /// version column moved. The six syslog files again for log/syslog version 9 (OpenVPN's address assignment read from
-/// its `primary virtual IP` line): none holds an OpenVPN line, and only the version column moved.)
+/// its `primary virtual IP` line; strongSwan's attempts): none holds an OpenVPN or charon line, and only the version
+/// column moved.)
 @Suite struct StoredEventsGoldenTests {
     static let golden = TestPaths.repoRoot.appendingPathComponent("Tests/EvidenceStoreTests/Golden/stored-events.tsv")
 

@@ -22,7 +22,8 @@ public struct SyslogCollector: Collector {
     // SoftEther VPN Server's hub log (a connection's and its session's lines joined); 9: OpenVPN's address assignment
     // is its `primary virtual IP` line (the pool's pick, which a client-config-dir may replace, is
     // `vpn.address_offered`; the route learned, `vpn.route_learned`), a failed session's `Peer Connection Initiated`
-    // names no user
+    // names no user; strongSwan: a password that did not verify is the failed attempt (the method's failure after it
+    // `auth.eap_failed`), an IKE_SA's lines joined by its id, charon's own log file read without a host
     public static let version = "9"
 
     /// How many events one "message repeated N times" line gives at most (a lying N must not flood the case).
@@ -173,6 +174,7 @@ public struct SyslogCollector: Collector {
         var calls = YamahaCalls()
         var apmSessions = F5Sessions()
         var softEther = SoftEtherSessions()
+        var strongSwan = StrongSwanSessions()
         var attempts = FailedAttempts(Self.attempts)
         var writer = AttributeWriter()
         let emit: (Event) throws -> Void = { try sink.emit($0) }
@@ -224,6 +226,7 @@ public struct SyslogCollector: Collector {
                 case RemoteAccess.yamahaVendor?: calls.join(&e, host: gateway)
                 case RemoteAccess.f5Vendor?: apmSessions.join(&e, host: gateway)
                 case RemoteAccess.softEtherVendor?: softEther.join(&e, host: gateway)
+                case "strongswan"?: strongSwan.join(&e, host: gateway)
                 default: break
                 }
                 if e.attributes["access"] != nil { vpnSources.fill(&e, host: gateway) }

@@ -627,6 +627,19 @@ public enum RemoteAccess {
 
     static func strongSwan(_ m: Substring) -> FirewallMeaning? {
         let v = "strongswan"
+        // `13[IKE] <rw|2> …` with charon's `ike_name` logging, `<2>` before a connection is chosen: the IKE_SA's unique
+        // id joins the lines of one negotiation (StrongSwanSessions).
+        var ikeID: [String: JSONValue] = [:]
+        var w = Words(m)
+        var ahead = w
+        if let thread = ahead.next(), thread.hasSuffix("]"), thread.first?.isASCIIDigit == true { w = ahead }
+        ahead = w
+        if let t = ahead.next(), t.hasPrefix("<"), t.hasSuffix(">") {
+            w = ahead
+            let inner = t.dropFirst().dropLast()
+            let id = inner.split(separator: "|").last ?? inner
+            if !id.isEmpty, id.count <= 12, id.allSatisfy(\.isASCIIDigit) { ikeID["ike_sa_id"] = .string(String(id)) }
+        }
         // `09[IKE] IKE_SA rw[3] established between 203.0.113.1[gw]...198.51.100.20[alice@example.com]`
         func peer(_ t: Substring) -> (ip: String?, id: String?) {
             guard let dots = t.byteRange(of: "...") else { return (nil, nil) }
@@ -636,17 +649,42 @@ public enum RemoteAccess {
         }
         if m.hasBytes("IKE_SA"), m.hasBytes(" established between ") {
             let p = peer(m)
-            return meaning("auth.logon", vendor: v, user: p.id, src: p.ip, ["ike_sa": .string(String(m.between("IKE_SA ", " ") ?? ""))])
+            return meaning("auth.logon", vendor: v, user: p.id, src: p.ip,
+                           ikeID.merging(["ike_sa": .string(String(m.between("IKE_SA ", " ") ?? ""))]) { a, _ in a })
         }
         if let ip = m.between("assigning virtual IP ", " "), let id = m.between("to peer '", "'") {
-            return meaning("vpn.address_assigned", vendor: v, user: String(id), src: nil, tunnel: literal(String(ip)))
+            return meaning("vpn.address_assigned", vendor: v, user: String(id), src: nil, tunnel: literal(String(ip)), ikeID)
         }
         if m.hasBytes("deleting IKE_SA"), m.hasBytes(" between ") {
             let p = peer(m)
-            return meaning("auth.session_closed", vendor: v, user: p.id, src: p.ip)
+            return meaning("auth.session_closed", vendor: v, user: p.id, src: p.ip, ikeID)
+        }
+        // A negotiation begins (`198.51.100.20 is initiating an IKE_SA`, IKEv1's `… a Main Mode IKE_SA`), then the
+        // user names itself (`received EAP identity 'vendor1'`): the lines after it in the same IKE_SA may not.
+        if m.hasBytes(" is initiating a"), m.hasBytes("IKE_SA"), let t = w.next(), let ip = literal(String(t)) {
+            return meaning("vpn.session_start", vendor: v, user: nil, src: ip, ikeID)
+        }
+        if let id = m.between("received EAP identity '", "'") {
+            return meaning("vpn.auth_request", vendor: v, user: String(id), src: nil, ikeID)
+        }
+        // Each password that does not verify is one failed attempt (`EAP-MS-CHAPv2 verification failed, retry (1)`: the
+        // client may try again in the same IKE_SA); the method's failure after it is the same attempt's end, which
+        // the collector keeps apart (`auth.eap_failed`). An unknown user's key not found is that attempt's detail.
+        if m.hasBytes("EAP-MS-CHAPv2 verification failed") {
+            var a = ikeID
+            a["method"] = "eap-mschapv2"
+            return meaning("auth.logon_failed", vendor: v, user: m.between(" for '", "'").map(String.init), src: nil, a)
+        }
+        if m.hasBytes("no EAP key found for hosts "), let u = m.between("' - '", "'") {
+            return meaning("auth.invalid_user", vendor: v, user: String(u), src: nil, ikeID)
         }
         if m.hasBytes("EAP method"), m.hasBytes("failed for peer "), let id = m.following("failed for peer ") {
-            return meaning("auth.logon_failed", vendor: v, user: String(id.prefix { $0 != " " }), src: nil)
+            var a = ikeID
+            if let method = m.between("EAP method ", " ") { a["eap_method"] = .string(String(method)) }
+            let who = String(id.prefix { $0 != " " })
+            // The peer's IKE identity: the user's name, or only its address when it gave no other.
+            return meaning("auth.logon_failed", vendor: v, user: literal(who) == nil ? who : nil,
+                           src: literal(who), a)
         }
         return nil
     }

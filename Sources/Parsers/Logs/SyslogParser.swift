@@ -452,6 +452,14 @@ public enum SyslogParser {
             record.message = text(b, c.index..<b.count)
             return record
         }
+        if isCharonThread(b, first) {
+            // strongSwan's own log file (charon's `filelog`): the thread and subsystem (`13[IKE]`) follow the time, no
+            // host and no tag; the message keeps them, as charon's syslog lines do after `charon:`.
+            c.index = first.lowerBound
+            record.program = "charon"
+            record.message = text(b, c.index..<b.count)
+            return record
+        }
         if let (prog, pid) = tag(b, first) {
             // No host: the first token is already the tag.
             record.program = prog
@@ -482,6 +490,17 @@ public enum SyslogParser {
         record.host = host.flatMap { $0.isEmpty || $0 == "-" ? nil : $0 }
         record.message = text(b, c.index..<b.count)
         return record
+    }
+
+    /// charon's thread and subsystem, `13[IKE]`, `00[DMN]`: digits, then two to four capitals in brackets. No host
+    /// name has brackets.
+    static func isCharonThread(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        guard (5...10).contains(r.count), b[r.upperBound - 1] == UInt8(ascii: "]") else { return false }
+        var i = r.lowerBound
+        while i < r.upperBound, (48...57).contains(b[i]) { i += 1 }
+        guard i > r.lowerBound, i < r.upperBound, b[i] == UInt8(ascii: "[") else { return false }
+        let letters = r.upperBound - 1 - (i + 1)
+        return (2...4).contains(letters) && b[(i + 1)..<(r.upperBound - 1)].allSatisfy { (65...90).contains($0) }
     }
 
     /// The syslog severity a level's name stands for (`emerg` 0 … `debug` 7), as BIG-IP writes it before the tag.
