@@ -134,6 +134,9 @@ public enum CollectorRegistry {
             if conf > bestConfidence {
                 best = c
                 bestConfidence = conf
+                // Nothing later can be surer (an equal confidence keeps the earlier collector): the rest are not asked,
+                // which spares every binary item the text readers' tries at its first lines.
+                if conf == .certain { break }
             }
         }
         return best

@@ -88,7 +88,20 @@ extension Case {
             var done: Int64 = 0
             var seen: [String: Int] = [:]    // sha256 → index in staged, within this command
             let identifier = FileIdentifier()
+            // The sizes of the items the case holds; those this command stages are added as it goes.
+            var sizes = Set(try read { db in try Int64.fetchAll(db, sql: "SELECT size FROM evidence") })
             for (i, file) in plan.files.enumerated() {
+                // A file the size of one the case (or this command) already holds may be that one again, as when an
+                // investigation is run a second time over the same folder: it is hashed first, and copied only when
+                // it is new. Any other file is copied and hashed in one read.
+                if sizes.contains(file.size),
+                   let existing = try known(try hashOnly(file.absolutePath), staged: staged, seen: seen) {
+                    done += file.size
+                    progress?(AddProgress(file: file.displayPath, fileIndex: i, fileCount: plan.files.count,
+                                          bytesDone: done, bytesTotal: total))
+                    outcomes.append(.duplicate(existing: existing, path: file.displayPath))
+                    continue
+                }
                 let tmp = "\(stagingPath)/stage-\(getpid())-\(i)"
                 let (sha, size, mtime) = try copyAndHash(file.absolutePath, to: tmp) { n in
                     progress?(AddProgress(file: file.displayPath, fileIndex: i, fileCount: plan.files.count,
@@ -106,6 +119,7 @@ extension Case {
                     mimeType: identifier.mimeType(ofFile: tmp), acquiredAt: .now, sourceModifiedAt: mtime,
                     examiner: examiner, timeZone: options.timeZone, clock: options.clock)
                 seen[sha] = staged.count
+                sizes.insert(size)
                 staged.append(StagedObject(tmpPath: tmp, item: item))
                 outcomes.append(.added(item))
                 try expandArchive(at: staged.count - 1, depth: 1, limits: options.archives, identifier: identifier,
@@ -215,6 +229,21 @@ extension Case {
     }
 
     /// The item these bytes already are: in the case, or staged earlier by this same add (id 0 until inserted).
+    /// A file's SHA-256, read without a copy.
+    func hashOnly(_ path: String) throws -> String {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw CaseError(.unreadable, "cannot read \(path): \(String(cString: strerror(errno)))",
+                            hint: "check the path and its permissions")
+        }
+        defer { Glibc.close(fd) }
+        var hasher = SHA256()
+        try readChunks(fd: fd, readError: { err in
+            CaseError(.unreadable, "cannot read \(path): \(String(cString: strerror(err)))", hint: "check the device the evidence is on")
+        }) { hasher.update(bufferPointer: $0) }
+        return hex(hasher.finalize())
+    }
+
     func known(_ sha256: String, staged: [StagedObject], seen: [String: Int]) throws -> EvidenceItem? {
         try evidence(sha256: sha256) ?? seen[sha256].map { staged[$0].item }
     }
