@@ -14,7 +14,7 @@ import Testing
 /// the requests that carry them must be the ones tshark calls write or command requests (its golden file,
 /// peer_<protocol>.writes.tsv).
 @Suite struct PeerStacksTests {
-    static let protocols = ["modbus", "s7", "opcua", "cip", "iec104", "bacnet", "dnp3"]
+    static let protocols = ["modbus", "modbus_rtu_tcp", "modbus_udp", "s7", "opcua", "cip", "iec104", "bacnet", "dnp3"]
     static let folder = TestPaths.repoRoot.appendingPathComponent("Tests/Fixtures/peers")
 
     /// The key's rows: the action, the point (for a command, what it does: `plc_stop`) and the value's text (`1234`,

@@ -566,7 +566,53 @@ def modbus_tls():
     write_key("modbus_tls", [("write", "holding:40005", 1234)])
 
 
-STACKS = {"modbus": modbus, "s7": s7, "opcua": opcua, "cip": cip, "iec104": iec104, "bacnet": bacnet, "dnp3": dnp3, "opcua_encrypted": opcua_encrypted, "modbus_tls": modbus_tls}
+# MARK: Modbus RTU framing over TCP (a serial device server's port) and Modbus/UDP (pymodbus both ends)
+
+def modbus_framings(name, start, client_class, framer, port, bpf, udp=False):
+    from pymodbus.datastore import ModbusDeviceContext, ModbusSequentialDataBlock, ModbusServerContext
+    from pymodbus.server import ServerStop
+
+    block = lambda: ModbusSequentialDataBlock(1, [0] * 200)
+    context = ModbusServerContext(devices=ModbusDeviceContext(di=block(), co=block(), hr=block(), ir=block()),
+                                  single=True)
+    server = threading.Thread(target=start, kwargs={"context": context, "address": ("127.0.0.1", port),
+                                                    "framer": framer}, daemon=True)
+    cap = Capture(name, bpf)
+    server.start()
+    wait_port(port, udp=udp)
+    client = client_class("127.0.0.1", port=port, framer=framer)
+    client.connect()
+    key = []
+    client.read_holding_registers(0, count=4, device_id=7)
+    client.write_register(9, 4321, device_id=7)
+    key.append(("write", "holding:40010", 4321))
+    client.write_coil(3, True, device_id=7)
+    key.append(("write", "coil:00004", 1))
+    client.write_registers(20, [1, 2], device_id=7)
+    key += [("write", "holding:40021", 1), ("write", "holding:40022", 2)]
+    client.close()
+    cap.stop()
+    ServerStop()
+    time.sleep(0.5)
+    write_key(name, key)
+
+
+def modbus_rtu_tcp():
+    from pymodbus import FramerType
+    from pymodbus.client import ModbusTcpClient
+    from pymodbus.server import StartTcpServer
+    modbus_framings("modbus_rtu_tcp", StartTcpServer, ModbusTcpClient, FramerType.RTU, 4001, "tcp port 4001")
+
+
+def modbus_udp():
+    from pymodbus import FramerType
+    from pymodbus.client import ModbusUdpClient
+    from pymodbus.server import StartUdpServer
+    modbus_framings("modbus_udp", StartUdpServer, ModbusUdpClient, FramerType.SOCKET, 502, "udp port 502", udp=True)
+
+
+STACKS = {"modbus": modbus, "s7": s7, "opcua": opcua, "cip": cip, "iec104": iec104, "bacnet": bacnet, "dnp3": dnp3, "opcua_encrypted": opcua_encrypted, "modbus_tls": modbus_tls, "modbus_rtu_tcp": modbus_rtu_tcp,
+          "modbus_udp": modbus_udp}
 
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "all"

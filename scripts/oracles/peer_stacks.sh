@@ -29,7 +29,11 @@ declare -A filter=(
     [iec104]='iec60870_asdu.causetx == 6 && iec60870_asdu.typeid in {45, 46, 47, 48, 49, 50, 51}'
     [bacnet]='bacapp.type == 0 && bacapp.confirmed_service in {15, 16, 17, 20}'
     [dnp3]='dnp3.al.func in {3, 4, 5, 6, 13, 14}'
+    [modbus_rtu_tcp]='tcp.dstport == 4001 && modbus.func_code in {5, 6, 15, 16}'
+    [modbus_udp]='udp.dstport == 502 && modbus.func_code in {5, 6, 15, 16}'
 )
+# RTU frames on a device server's port are Modbus RTU to Wireshark only when told.
+declare -A decode=([modbus_rtu_tcp]='tcp.port==4001,mbrtu')
 for proto in "${!filter[@]}"; do
     pcap="$out/peer_$proto.pcap"
     version=$(tshark --version 2>/dev/null | sed -n "1s/.* \([0-9][0-9.]*\).*/\1/p")
@@ -37,7 +41,9 @@ for proto in "${!filter[@]}"; do
     {
         echo "# tshark $version on $pcap: frames of write and command requests (${filter[$proto]})"
         echo "frame.number"
-        tshark -r "$pcap" -Y "${filter[$proto]}" -T fields -e frame.number 2>/dev/null
+        args=()
+        [ -n "${decode[$proto]:-}" ] && args=(-d "${decode[$proto]}")
+        tshark -r "$pcap" "${args[@]}" -Y "${filter[$proto]}" -T fields -e frame.number 2>/dev/null
     } > "$golden/peer_$proto.writes.tsv"
 done
 echo "wrote $out and $golden/peer_*.writes.tsv" >&2
