@@ -82,6 +82,24 @@ import Testing
         }
     }
 
+    /// TLS is a control channel on the ports IANA gives ICS protocols over TLS and on the protocols' own ports (a
+    /// gateway or a vendor's secure mode wrapping them); on any other port (HTTPS) it is not one, and says nothing.
+    @Test func tlsOnAControlPortIsUnreadable() throws {
+        func unreadable(_ port: UInt16) -> String? {
+            let d = TLSDecoder()
+            var out = DecodeOutput()
+            let ctx = PacketContext(packet: 1, time: 0, src: NetEndpoint(IPAddress("10.0.0.5")!, 50_000),
+                                    dst: NetEndpoint(IPAddress("10.0.0.9")!, port), fromClient: true)
+            [UInt8](repeating: 0, count: 8).withUnsafeBytes { d.data($0, ctx, &out) }
+            return d.unreadable
+        }
+        #expect(unreadable(802)?.hasPrefix("Modbus/TCP Security: encrypted") == true)
+        #expect(unreadable(19998)?.hasPrefix("IEC 60870-5-104 over TLS (IEC 62351-3): encrypted") == true)
+        #expect(unreadable(502)?.hasPrefix("TLS on the Modbus/TCP port 502: encrypted") == true)
+        #expect(unreadable(2404)?.hasPrefix("TLS on the IEC 60870-5-104 port 2404") == true)
+        #expect(unreadable(443) == nil && unreadable(8443) == nil)
+    }
+
     /// A Logix array's element (a member segment after the tag's symbol, as cpppo and Rockwell's clients encode
     /// `Counts[2]`) is part of the point: a write to Counts[2] is not a write to Counts[0].
     @Test func logixElementsArePartOfThePoint() {

@@ -141,8 +141,19 @@ public final class TLSDecoder: FlowDecoder {
         4843: "OPC UA over TLS", 19998: "IEC 60870-5-104 over TLS (IEC 62351-3)", 19999: "DNP3 over TLS",
     ]
 
+    /// The ICS protocols' own ports: TLS there is a control channel wrapped by a gateway or a vendor's secure mode.
+    public static let plainControlPorts: [UInt16: String] = [
+        102: "S7comm/MMS", 502: "Modbus/TCP", 2404: "IEC 60870-5-104", 4840: "OPC UA", 5007: "MELSEC", 5094: "HART-IP",
+        9600: "FINS", 20000: "DNP3", 44818: "EtherNet/IP", 47808: "BACnet",
+    ]
+
     public var unreadable: String? {
-        serverPort.flatMap { Self.controlPorts[$0] }.map { "\($0): encrypted, its writes and commands are not in the capture" }
+        guard let port = serverPort else { return nil }
+        if let name = Self.controlPorts[port] { return "\(name): encrypted, its writes and commands are not in the capture" }
+        if let name = Self.plainControlPorts[port] {
+            return "TLS on the \(name) port \(port): encrypted, its writes and commands are not in the capture"
+        }
+        return nil
     }
 
     /// Handshake bytes from the records seen so far; the first whole handshake message, if any.
