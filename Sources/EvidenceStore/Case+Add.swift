@@ -228,22 +228,30 @@ extension Case {
                         hint: "use an IANA name such as Asia/Tokyo, UTC, or an offset such as +09:00")
     }
 
-    /// The item these bytes already are: in the case, or staged earlier by this same add (id 0 until inserted).
     /// A file's SHA-256, read without a copy.
     func hashOnly(_ path: String) throws -> String {
+        let fd = try openEvidence(path)
+        defer { Glibc.close(fd) }
+        var hasher = SHA256()
+        try readChunks(fd: fd, readError: { Self.readError(path, $0) }) { hasher.update(bufferPointer: $0) }
+        return hex(hasher.finalize())
+    }
+
+    /// An original opened for reading; the error says what to check.
+    func openEvidence(_ path: String) throws -> Int32 {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw CaseError(.unreadable, "cannot read \(path): \(String(cString: strerror(errno)))",
                             hint: "check the path and its permissions")
         }
-        defer { Glibc.close(fd) }
-        var hasher = SHA256()
-        try readChunks(fd: fd, readError: { err in
-            CaseError(.unreadable, "cannot read \(path): \(String(cString: strerror(err)))", hint: "check the device the evidence is on")
-        }) { hasher.update(bufferPointer: $0) }
-        return hex(hasher.finalize())
+        return fd
     }
 
+    static func readError(_ path: String, _ err: Int32) -> Error {
+        CaseError(.unreadable, "cannot read \(path): \(String(cString: strerror(err)))", hint: "check the device the evidence is on")
+    }
+
+    /// The item these bytes already are: in the case, or staged earlier by this same add (id 0 until inserted).
     func known(_ sha256: String, staged: [StagedObject], seen: [String: Int]) throws -> EvidenceItem? {
         try evidence(sha256: sha256) ?? seen[sha256].map { staged[$0].item }
     }
@@ -592,21 +600,14 @@ extension Case {
     func copyAndHash(_ src: String, to dest: String,
                      progress: (Int64) -> Void) throws -> (sha256: String, size: Int64, mtime: Timestamp?)
     {
-        let inFD = Glibc.open(src, O_RDONLY | O_CLOEXEC)
-        guard inFD >= 0 else {
-            throw CaseError(.unreadable, "cannot read \(src): \(String(cString: strerror(errno)))",
-                            hint: "check the path and its permissions")
-        }
+        let inFD = try openEvidence(src)
         defer { Glibc.close(inFD) }
         var st = stat()
         let mtime = fstat(inFD, &st) == 0
             ? Timestamp(seconds: Int64(st.st_mtim.tv_sec), nanoseconds: Int64(st.st_mtim.tv_nsec)) : nil
         var lastReport: Int64 = 0
         let (sha, size) = try writeHashed(to: dest, copying: src) { emit in
-            try readChunks(fd: inFD, readError: { err in
-                CaseError(.unreadable, "cannot read \(src): \(String(cString: strerror(err)))",
-                          hint: "check the device the evidence is on")
-            }) { chunk in
+            try readChunks(fd: inFD, readError: { Self.readError(src, $0) }) { chunk in
                 try emit(chunk)
             }
         } progress: { total in
