@@ -390,6 +390,9 @@ def main():
                     write(target, f"exercise-{os.path.basename(path)}-{k}", b"\n".join(head + lines[i:i + 20]))
     for path in sorted(glob.glob(os.path.join(ROOT, "Evidence", "*", "capture", "*.pcap"))):
         network_seeds(path)
+    # Independent stacks' traffic (scripts/oracles/peer_stacks.sh): framings and encodings the generators do not write.
+    for path in sorted(glob.glob(os.path.join(ROOT, "Tests", "Fixtures", "peers", "*.pcap"))):
+        network_seeds(path)
     for path in sorted(glob.glob(os.path.join(DATASETS, "**", "*.evtx"), recursive=True)) if have else []:
         with open(path, "rb") as f:
             data = f.read()
