@@ -118,3 +118,33 @@ enum EventCounts {
             """, arguments: [runID])
     }
 }
+
+extension Case {
+    /// For each evidence item whose complete runs hold events of these kinds (a kind, or a prefix ending in `.`), the
+    /// span of those events in corrected time, to the minute: from the start of the first minute to the end of the
+    /// last. Read from the per-minute counts, not the events.
+    public func minuteSpans(kinds: [String]) throws -> [(evidenceID: Int64, from: Int64, to: Int64)] {
+        guard !kinds.isEmpty else { return [] }
+        var args: [(any DatabaseValueConvertible)?] = []
+        let match = kinds.map { k -> String in
+            if k.hasSuffix(".") {
+                args.append(k)
+                args.append(String(k.dropLast()) + "/")
+                return "(c.kind >= ? AND c.kind < ?)"    // the prefix as a range: `ics.` ≤ kind < `ics/`
+            }
+            args.append(k)
+            return "c.kind = ?"
+        }.joined(separator: " OR ")
+        let minute = EventCounts.units[1]
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.evidence_id AS id, MIN(c.slot) AS lo, MAX(c.slot) AS hi
+                FROM event_counts c JOIN ingest_runs r ON r.id = c.run_id
+                WHERE c.level = 1 AND r.status = 'complete' AND (\(match))
+                GROUP BY r.evidence_id ORDER BY r.evidence_id
+                """, arguments: StatementArguments(args)).map { row in
+                (row["id"] as Int64, (row["lo"] as Int64) * minute, ((row["hi"] as Int64) + 1) * minute)
+            }
+        }
+    }
+}

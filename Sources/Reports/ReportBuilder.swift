@@ -220,8 +220,13 @@ public struct ReportBuilder {
                                           problems: v.problems.map(\.description))
         }
 
-        let gaps = try gaps(evidence: evidence, assets: assetList, playbookRun: playbookRun, clocks: clockInfos,
+        var gaps = try gaps(evidence: evidence, assets: assetList, playbookRun: playbookRun, clocks: clockInfos,
                             chain: primary, verify: verifySummary)
+        // The network evidence that does not reach the effect the conclusion clears (said there, and kept here).
+        for r in conclusion.reasons where Self.uncoveredOpenings.contains(where: r.hasPrefix) {
+            gaps.append(Gap(area: "evidence", text: r.dropLast() + ": capture the control network's traffic, or gather "
+                            + "the controllers' own command logs, for the time before the effect."))
+        }
         var recommendations: [String] = []
         for f in findings where f.onChain || f.severity >= .high {
             for r in f.recommendations where !recommendations.contains(r) { recommendations.append(r) }
@@ -616,6 +621,12 @@ public struct ReportBuilder {
             text += " \(Self.unreadableSentence(unreadable)), so writes over them are not ruled out."
             reasons.append(Self.unreadableSentence(unreadable) + ": their writes and commands are not in the evidence.")
         }
+        // "Not preceded by a write" says something only where the evidence could have shown one.
+        let uncovered = try captureCoverageGap(before: top.time.nanoseconds, window: builder.writeWindow)
+        if let uncovered {
+            text += " \(uncovered)."
+            reasons.append(uncovered + ".")
+        }
         if !hasInventory {
             // Without the site's inventory no write can be traced to a tag and no host told allowed or not: the
             // absence of a chain says little.
@@ -623,8 +634,26 @@ public struct ReportBuilder {
                            + "playbooks that tell allowed hosts from others by their roles could not look.")
         }
         return Conclusion(cyberCause: false, verdict: "No evidence of a cyber cause",
-                          rootCause: text, confidence: hasInventory && unreadable.isEmpty ? "medium" : "low", reasons: reasons,
-                          clockOffsets: [], techniques: [])
+                          rootCause: text, confidence: hasInventory && unreadable.isEmpty && uncovered == nil ? "medium" : "low",
+                          reasons: reasons, clockOffsets: [], techniques: [])
+    }
+
+    static let uncoveredOpenings = ["The case holds no capture", "No capture covers"]
+
+    /// What the case's network evidence cannot show before `t`: nil when an item with flows or ICS messages spans the
+    /// `window` before it (the window in which the chain looks for the write behind a change), else why not. Every
+    /// capture's messages are `net.flow` and `ics.…` events, whatever the protocol.
+    func captureCoverageGap(before t: Int64, window: Int64) throws -> String? {
+        let spans = try c.minuteSpans(kinds: ["net.flow", "ics."])
+        if spans.isEmpty {
+            return Self.uncoveredOpenings[0] + " of network traffic and no controller's record of commands, so a write "
+                + "to a controller could not be seen in it"
+        }
+        if spans.contains(where: { $0.from <= t && $0.to >= t - window }) { return nil }
+        let from = spans.map(\.from).min()!, to = spans.map(\.to).max()!
+        return Self.uncoveredOpenings[1] + " the \(Fmt.human(window)) before it (the network evidence spans "
+            + "\(Timestamp(nanoseconds: from).iso8601(precision: .seconds)) to \(Timestamp(nanoseconds: to).iso8601(precision: .seconds))), "
+            + "so a write then could not be seen"
     }
 
     /// The control connections of the case's captures that their decoders could not read (a flow's `unreadable`, which

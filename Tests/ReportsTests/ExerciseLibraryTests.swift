@@ -153,6 +153,38 @@ import Timeline
         #expect(cleared.conclusion.confidence == "medium" && !cleared.gaps.contains { $0.text.contains("encrypted") })
     }
 
+    /// The false alarm without its capture, then with a capture of another day: "not preceded by a controller write"
+    /// says nothing where the evidence could not have shown one. The report says so (no capture at all; a capture that
+    /// does not reach the minute before the effect), lowers its confidence, and names the gap.
+    @Test func aConclusionSaysWhatTheCapturesDoNotCover() throws {
+        let folder = TestPaths.repoRoot.appendingPathComponent("Evidence/\(LiftStationFalseAlarmExercise.name)").path
+        func investigate(_ label: String, _ extra: [String]) throws -> Report {
+            let tmp = TempDir(label)
+            let c = try Case.create(at: tmp.url.appendingPathComponent("case").path, name: label, examiner: "test")
+            try c.importAssets(try AssetInventory.load(path: folder + "/assets.yaml"), file: "assets.yaml",
+                               sha256: String(repeating: "0", count: 64))
+            for outcome in try c.add(paths: [folder + "/historian", folder + "/windows"] + extra) {
+                if case .added(let item) = outcome { _ = try c.ingest(item) }
+            }
+            _ = try Investigation.analyse(c, playbooks: Self.playbooks)
+            return try Self.report(c)
+        }
+        let none = try investigate("nocapture", [])
+        #expect(none.conclusion.cyberCause == false && none.conclusion.confidence == "low", "\(none.conclusion)")
+        let noneSaid = "The case holds no capture of network traffic and no controller's record of commands, so a write to a "
+            + "controller could not be seen in it"
+        #expect(none.conclusion.rootCause.hasSuffix(noneSaid + "."), "\(none.conclusion.rootCause)")
+        #expect(none.gaps.contains { $0.area == "evidence" && $0.text.hasPrefix(noneSaid) })
+        // A capture made on another day (OpenSSL's TLS session on port 802, in 2026: no write to be read in it)
+        // covers nothing before the 2023 effect.
+        let other = try investigate("othercapture",
+                                    [TestPaths.repoRoot.appendingPathComponent("Tests/Fixtures/peers/peer_modbus_tls.pcap").path])
+        #expect(other.conclusion.confidence == "low")
+        #expect(other.conclusion.rootCause.contains("No capture covers the 1 min 0 s before it (the network evidence spans 2026-"),
+                "\(other.conclusion.rootCause)")
+        #expect(other.gaps.contains { $0.text.hasPrefix("No capture covers") })
+    }
+
     /// The false alarm without the site's inventory: every host's role is unknown, so the playbooks that tell allowed
     /// hosts from others say they could not look instead of calling the HMI's own writes an attack, and the report
     /// does not clear the case with confidence.
