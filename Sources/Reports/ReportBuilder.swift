@@ -136,9 +136,13 @@ public struct ReportBuilder {
 
         // Conclusion.
         let playbookRun = try c.lastPlaybookRun()
+        // Read once, for the conclusion and the gaps alike.
+        let unreadable = try unreadableControlChannels()
+        var uncovered: String?
         var conclusion = try conclude(primary: primary, told: reportChain, chains: chains, findings: findings,
                                       serious: serious.map(\.0), clocks: clockInfos, ranPlaybooks: playbookRun.map { !$0.results.isEmpty } ?? false,
-                                      hasInventory: !assetList.isEmpty, builder: builder)
+                                      hasInventory: !assetList.isEmpty, unreadable: unreadable, uncovered: &uncovered,
+                                      builder: builder)
         conclusion.clockOffsets = clockInfos.filter { !$0.correction.isNone }.map {
             ($0.name, Double($0.correction.offsetNanos) / 1e9, $0.uncertaintyNanos.map { Double($0) / 1e9 })
         }
@@ -221,10 +225,10 @@ public struct ReportBuilder {
         }
 
         var gaps = try gaps(evidence: evidence, assets: assetList, playbookRun: playbookRun, clocks: clockInfos,
-                            chain: primary, verify: verifySummary)
+                            chain: primary, verify: verifySummary, unreadable: unreadable)
         // The network evidence that does not reach the effect the conclusion clears (said there, and kept here).
-        for r in conclusion.reasons where Self.uncoveredOpenings.contains(where: r.hasPrefix) {
-            gaps.append(Gap(area: "evidence", text: r.dropLast() + ": capture the control network's traffic, or gather "
+        if let uncovered {
+            gaps.append(Gap(area: "evidence", text: uncovered + ": capture the control network's traffic, or gather "
                             + "the controllers' own command logs, for the time before the effect."))
         }
         var recommendations: [String] = []
@@ -457,7 +461,7 @@ public struct ReportBuilder {
 
     func conclude(primary: CausalChain?, told: ReportChain?, chains: [CausalChain], findings: [ReportFinding],
                   serious: [Finding], clocks: [ClockInfo], ranPlaybooks: Bool, hasInventory: Bool,
-                  builder: ChainBuilder) throws -> Conclusion
+                  unreadable: [UnreadableChannel], uncovered: inout String?, builder: ChainBuilder) throws -> Conclusion
     {
         if let told {
             var reasons: [String] = []
@@ -616,13 +620,12 @@ public struct ReportBuilder {
         text += ". No playbook found an attack."
         // Control connections no decoder could read (encrypted) may have carried writes no chain can see: the absence
         // of a chain does not rule them out.
-        let unreadable = try unreadableControlChannels()
         if !unreadable.isEmpty {
             text += " \(Self.unreadableSentence(unreadable)), so writes over them are not ruled out."
             reasons.append(Self.unreadableSentence(unreadable) + ": their writes and commands are not in the evidence.")
         }
         // "Not preceded by a write" says something only where the evidence could have shown one.
-        let uncovered = try captureCoverageGap(before: top.time.nanoseconds, window: builder.writeWindow)
+        uncovered = try captureCoverageGap(before: top.time.nanoseconds, window: builder.writeWindow)
         if let uncovered {
             text += " \(uncovered)."
             reasons.append(uncovered + ".")
@@ -638,45 +641,53 @@ public struct ReportBuilder {
                           reasons: reasons, clockOffsets: [], techniques: [])
     }
 
-    static let uncoveredOpenings = ["The case holds no capture", "No capture covers"]
-
     /// What the case's network evidence cannot show before `t`: nil when an item with flows or ICS messages spans the
     /// `window` before it (the window in which the chain looks for the write behind a change), else why not. Every
     /// capture's messages are `net.flow` and `ics.…` events, whatever the protocol.
     func captureCoverageGap(before t: Int64, window: Int64) throws -> String? {
         let spans = try c.minuteSpans(kinds: ["net.flow", "ics."])
         if spans.isEmpty {
-            return Self.uncoveredOpenings[0] + " of network traffic and no controller's record of commands, so a write "
+            return "The case holds no capture of network traffic and no controller's record of commands, so a write "
                 + "to a controller could not be seen in it"
         }
         if spans.contains(where: { $0.from <= t && $0.to >= t - window }) { return nil }
         let from = spans.map(\.from).min()!, to = spans.map(\.to).max()!
-        return Self.uncoveredOpenings[1] + " the \(Fmt.human(window)) before it (the network evidence spans "
+        return "No capture covers the \(Fmt.human(window)) before it (the network evidence spans "
             + "\(Timestamp(nanoseconds: from).iso8601(precision: .seconds)) to \(Timestamp(nanoseconds: to).iso8601(precision: .seconds))), "
             + "so a write then could not be seen"
     }
 
     /// The control connections of the case's captures that their decoders could not read (a flow's `unreadable`, which
     /// any decoder sets for a control channel it saw encrypted), by server: what each was and how many connections.
-    func unreadableControlChannels() throws -> [(server: String, what: String, connections: Int)] {
+    /// Connections to one server that one decoder could not read, and what it said they were.
+    struct UnreadableChannel {
+        var server: String
+        var what: String
+        var connections: Int
+    }
+
+    func unreadableControlChannels() throws -> [UnreadableChannel] {
         var q = EventQuery(kinds: ["net.flow"])
         q.exactKinds = true
         q.text = [[TextMatch("unreadable")]]
-        var by: [String: (what: String, connections: Int)] = [:]
-        var order: [String] = []
+        var channels: [UnreadableChannel] = []    // in the order first seen
+        var index: [[String]: Int] = [:]           // [server, what] → its place in `channels`
         for stored in try c.events(q) {
             let e = stored.event
             guard case .string(let u)? = e.attributes["unreadable"] else { continue }
             let server = e.dst.ip.map { ip in e.dst.port.map { ip.contains(":") ? "[\(ip)]:\($0)" : "\(ip):\($0)" } ?? ip } ?? "?"
             let what = String(u.prefix { $0 != ":" })
-            let key = server + "|" + what
-            if by[key] == nil { order.append(key) }
-            by[key, default: (what, 0)].connections += 1
+            if let i = index[[server, what]] {
+                channels[i].connections += 1
+            } else {
+                index[[server, what]] = channels.count
+                channels.append(UnreadableChannel(server: server, what: what, connections: 1))
+            }
         }
-        return order.map { k in (String(k.prefix { $0 != "|" }), by[k]!.what, by[k]!.connections) }
+        return channels
     }
 
-    static func unreadableSentence(_ channels: [(server: String, what: String, connections: Int)]) -> String {
+    static func unreadableSentence(_ channels: [UnreadableChannel]) -> String {
         let n = channels.reduce(0) { $0 + $1.connections }
         let listed = channels.prefix(4).map { "\($0.what) to \($0.server)" + ($0.connections > 1 ? " ×\($0.connections)" : "") }
         return "\(n) control connection\(n == 1 ? " was" : "s were") encrypted and could not be read ("
@@ -931,7 +942,8 @@ public struct ReportBuilder {
     // MARK: - Gaps
 
     func gaps(evidence: [EvidenceRow], assets: [Asset], playbookRun: (at: String, results: [PlaybookRunResult])?,
-              clocks: [ClockInfo], chain: CausalChain?, verify: VerifySummary?) throws -> [Gap]
+              clocks: [ClockInfo], chain: CausalChain?, verify: VerifySummary?,
+              unreadable: [UnreadableChannel]) throws -> [Gap]
     {
         var out: [Gap] = []
         if let v = verify, !v.clean {
@@ -1025,7 +1037,6 @@ public struct ReportBuilder {
             out.append(Gap(area: "evidence", text: "No logs of \(a.name) (\(a.role.rawValue)) are in the case.\(why)"))
         }
         // Control connections that could not be read: whatever was written over them is missing from every chain.
-        let unreadable = try unreadableControlChannels()
         if !unreadable.isEmpty {
             out.append(Gap(area: "evidence", text: Self.unreadableSentence(unreadable) + ": writes and commands over "
                            + "them are not in the captures, and no chain can include them. The controllers' or servers' own "

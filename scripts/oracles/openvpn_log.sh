@@ -12,12 +12,8 @@ command -v openvpn >/dev/null || { echo "openvpn is not installed: apt-get insta
 work=$(mktemp -d)
 trap 'pkill -f "openvpn --cd $work" 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$work"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.crt -days 30 \
-    -subj "/CN=Plant VPN CA" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr \
-    -subj "/CN=server" 2>/dev/null
-echo "extendedKeyUsage=serverAuth" > server.ext
-openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 30 -extfile server.ext 2>/dev/null
+source "$repo/scripts/oracles/gateway_pki.sh"
+gateway_pki server server "extendedKeyUsage=serverAuth"
 cat > check.sh <<'CHECK'
 #!/bin/sh
 # --auth-user-pass-verify via-file: the file holds the username, then the password.

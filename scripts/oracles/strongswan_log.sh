@@ -16,12 +16,8 @@ done
 work=$(mktemp -d)
 trap 'pkill -f "^/usr/lib/ipsec/charon" 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$work"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.crt -days 30 \
-    -subj "/CN=Plant VPN CA" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout gw.key -out gw.csr \
-    -subj "/CN=vpn.plant.example" 2>/dev/null
-printf "subjectAltName=DNS:vpn.plant.example,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n" > gw.ext
-openssl x509 -req -in gw.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out gw.crt -days 30 -extfile gw.ext 2>/dev/null
+source "$repo/scripts/oracles/gateway_pki.sh"
+gateway_pki gw vpn.plant.example "subjectAltName=DNS:vpn.plant.example,IP:127.0.0.1\nextendedKeyUsage=serverAuth"
 cat > strongswan.conf <<CONF
 charon {
   install_routes = no

@@ -226,7 +226,7 @@ public struct SyslogCollector: Collector {
                 case RemoteAccess.yamahaVendor?: calls.join(&e, host: gateway)
                 case RemoteAccess.f5Vendor?: apmSessions.join(&e, host: gateway)
                 case RemoteAccess.softEtherVendor?: softEther.join(&e, host: gateway)
-                case "strongswan"?: strongSwan.join(&e, host: gateway)
+                case RemoteAccess.strongSwanVendor?: strongSwan.join(&e, host: gateway)
                 default: break
                 }
                 if e.attributes["access"] != nil { vpnSources.fill(&e, host: gateway) }

@@ -424,13 +424,15 @@ public final class OPCUADecoder: FlowDecoder {
                 if policyNone { OPCUA.decodeBody(m.body, into: &m) }
             } else if encrypted {
                 unreadable = true
+            } else if policyNone {
+                OPCUA.decodeBody(m.body, into: &m)
             } else {
                 // Without the mode (a secured channel, or one opened before the capture), a body is read only when it
                 // begins as a service does: a signed-only channel's bodies do, an encrypted one's do not (a known
                 // service's id after ciphertext is a chance of about one in 10^8).
                 var probe = m
                 OPCUA.decodeBody(m.body, into: &probe)
-                if policyNone || probe.service.map(OPCUA.isService) == true { m = probe } else { unreadable = true }
+                if probe.service.map(OPCUA.isService) == true { m = probe } else { unreadable = true }
             }
             if unreadable {
                 unreadableMessages += 1

@@ -625,14 +625,16 @@ public enum RemoteAccess {
 
     // MARK: strongSwan, WireGuard
 
+    public static let strongSwanVendor = "strongswan"
+
     static func strongSwan(_ m: Substring) -> FirewallMeaning? {
-        let v = "strongswan"
+        let v = strongSwanVendor
         // `13[IKE] <rw|2> …` with charon's `ike_name` logging, `<2>` before a connection is chosen: the IKE_SA's unique
         // id joins the lines of one negotiation (StrongSwanSessions).
         var ikeID: [String: JSONValue] = [:]
         var w = Words(m)
         var ahead = w
-        if let thread = ahead.next(), thread.hasSuffix("]"), thread.first?.isASCIIDigit == true { w = ahead }
+        if let thread = ahead.next(), SyslogParser.isCharonThread(thread) { w = ahead }
         ahead = w
         if let t = ahead.next(), t.hasPrefix("<"), t.hasSuffix(">") {
             w = ahead
@@ -683,8 +685,8 @@ public enum RemoteAccess {
             if let method = m.between("EAP method ", " ") { a["eap_method"] = .string(String(method)) }
             let who = String(id.prefix { $0 != " " })
             // The peer's IKE identity: the user's name, or only its address when it gave no other.
-            return meaning("auth.logon_failed", vendor: v, user: literal(who) == nil ? who : nil,
-                           src: literal(who), a)
+            let address = literal(who)
+            return meaning("auth.logon_failed", vendor: v, user: address == nil ? who : nil, src: address, a)
         }
         return nil
     }

@@ -503,6 +503,12 @@ public enum SyslogParser {
         return (2...4).contains(letters) && b[(i + 1)..<(r.upperBound - 1)].allSatisfy { (65...90).contains($0) }
     }
 
+    /// The same of a word already split out of a message (`13[IKE]` before charon's syslog text).
+    static func isCharonThread(_ word: Substring) -> Bool {
+        var w = word
+        return w.withUTF8 { isCharonThread($0, 0..<$0.count) }
+    }
+
     /// The syslog severity a level's name stands for (`emerg` 0 … `debug` 7), as BIG-IP writes it before the tag.
     static func levelWord(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int? {
         guard (3...7).contains(r.count), "eacwnid".utf8.contains(b[r.lowerBound]) else { return nil }
